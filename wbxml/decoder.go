@@ -164,10 +164,10 @@ func (d *Decoder) checkSize(n int) error {
 
 func (d *Decoder) truncated(what string) error {
 	if d.rerr != nil {
-		d.err = fmt.Errorf("wbxml: reading %s at offset %d: %w", what, d.offset(), d.rerr)
+		d.err = fmt.Errorf("wbxml: reading %s at offset %d: %w", what, d.tokOff, d.rerr)
 		return d.err
 	}
-	return d.syntax(d.offset(), io.ErrUnexpectedEOF, "stream ends inside %s", what)
+	return d.syntax(d.tokOff, io.ErrUnexpectedEOF, "stream ends inside %s", what)
 }
 
 // readByte returns the next byte.
