@@ -2,8 +2,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
-	"fmt"
 	"io"
 	"os"
 
@@ -39,10 +37,7 @@ element names of MS-ASWBXML; opaque (binary) elements are base64.`,
 			d.Lenient = lenient
 			d.Limits.MaxSize = maxSize
 			out := bufio.NewWriterSize(cmd.OutOrStdout(), 256<<10)
-			if err := wbxml.WriteXML(out, d); err != nil {
-				return err
-			}
-			return nil
+			return wbxml.WriteXML(out, d)
 		},
 	}
 	decode.Flags().BoolVar(&lenient, "lenient", false, "accept legacy tokens the current spec dropped (EAS 2.x)")
@@ -78,9 +73,7 @@ func openInput(args []string) (io.Reader, func(), error) {
 	}
 	f, err := os.Open(args[0])
 	if err != nil {
-		return nil, nil, errors.Unwrap(err)
+		return nil, nil, err
 	}
 	return f, func() { f.Close() }, nil
 }
-
-var _ = fmt.Sprintf
