@@ -1,0 +1,83 @@
+package simulator
+
+import (
+	"strings"
+	"time"
+)
+
+// DeviceInformation is what a device tells about itself through Settings
+// or Provision (MS-ASCMD 2.2.3.47.1).
+type DeviceInformation struct {
+	Model             string
+	IMEI              string
+	FriendlyName      string
+	OS                string
+	OSLanguage        string
+	PhoneNumber       string
+	UserAgent         string
+	MobileOperator    string
+	EnableOutboundSMS bool
+}
+
+// Device is a device partnership: one device of one user, recorded on its
+// first contact, with the properties Get-MobileDevice and
+// Get-MobileDeviceStatistics show and the device's protocol state.
+type Device struct {
+	DeviceID        string
+	DeviceType      string
+	DeviceUserAgent string
+	ProtocolVersion string
+	Info            DeviceInformation
+	HasInfo         bool // DeviceInformation received
+
+	FirstSyncTime       time.Time
+	LastSyncAttemptTime time.Time
+	LastSuccessSync     time.Time
+	LastPolicyUpdate    time.Time
+
+	// Provisioning: the key the device holds once it has acknowledged the
+	// policy, and the temporary key handed out in the first phase.
+	PolicyKey     uint32
+	TempPolicyKey uint32
+
+	hierarchy   *syncState // FolderSync: the folders the device has
+	collections map[string]*syncState
+	ping        *pingState
+	lastSync    []byte // the last full Sync request, for an empty Sync
+}
+
+// deviceLocked returns the partnership for id, creating it on first contact.
+func (m *Mailbox) deviceLocked(id, typ, ua string, now time.Time) *Device {
+	key := strings.ToLower(id)
+	d := m.devices[key]
+	if d == nil {
+		d = &Device{DeviceID: id, DeviceType: typ, FirstSyncTime: now, collections: map[string]*syncState{}}
+		m.devices[key] = d
+	}
+	if ua != "" {
+		d.DeviceUserAgent = ua
+	}
+	d.LastSyncAttemptTime = now
+	return d
+}
+
+// Devices returns copies of the mailbox's device partnerships.
+func (m *Mailbox) Devices() []Device {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]Device, 0, len(m.devices))
+	for _, d := range m.devices {
+		c := *d
+		c.hierarchy, c.collections, c.ping, c.lastSync = nil, nil, nil, nil
+		out = append(out, c)
+	}
+	return out
+}
+
+// pingState is the cached Ping of a device: an empty Ping reuses it.
+type pingState struct {
+	heartbeat time.Duration
+	folders   []pingFolder
+}
+
+type pingFolder struct{ id, class string }

@@ -1,0 +1,129 @@
+package simulator
+
+import (
+	"crypto/subtle"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Organization is the Exchange organization the simulator plays.
+type Organization struct {
+	Name    string // display name, e.g. "Contoso"
+	Domain  string // accepted domain, e.g. "contoso.com"
+	NetBIOS string // pre-Windows 2000 domain name, e.g. "CONTOSO"
+}
+
+// User is a mailbox-enabled user of the directory, named as Get-Mailbox
+// names its properties.
+type User struct {
+	DisplayName        string
+	Alias              string // e.g. "alice"
+	UserPrincipalName  string // e.g. "alice@contoso.com"
+	PrimarySmtpAddress string // e.g. "alice@contoso.com"
+	Password           string
+}
+
+// Directory holds the organization's users and their mailboxes. Lookups are
+// case-insensitive, as Active Directory's are.
+type Directory struct {
+	Org Organization
+
+	mu    sync.RWMutex
+	users map[string]*account // by lower-case alias
+	by    map[string]*account // by lower-case UPN, SMTP and alias
+}
+
+// account is a user and the mailbox they own.
+type account struct {
+	user    User
+	mailbox *Mailbox
+}
+
+// NewDirectory returns an empty directory of org.
+func NewDirectory(org Organization) *Directory {
+	return &Directory{Org: org, users: map[string]*account{}, by: map[string]*account{}}
+}
+
+// AddUser adds a user and creates their mailbox with the default folders.
+func (d *Directory) AddUser(u User, mb *Mailbox) error {
+	if u.Alias == "" {
+		return fmt.Errorf("simulator: user %q has no alias", u.DisplayName)
+	}
+	if u.UserPrincipalName == "" {
+		u.UserPrincipalName = u.Alias + "@" + d.Org.Domain
+	}
+	if u.PrimarySmtpAddress == "" {
+		u.PrimarySmtpAddress = u.Alias + "@" + d.Org.Domain
+	}
+	if u.DisplayName == "" {
+		u.DisplayName = u.Alias
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	keys := []string{strings.ToLower(u.Alias), strings.ToLower(u.UserPrincipalName), strings.ToLower(u.PrimarySmtpAddress)}
+	for _, k := range keys {
+		if _, dup := d.by[k]; dup {
+			return fmt.Errorf("simulator: %q is already used by another user", k)
+		}
+	}
+	a := &account{user: u, mailbox: mb}
+	mb.owner = u
+	d.users[keys[0]] = a
+	for _, k := range keys {
+		d.by[k] = a
+	}
+	return nil
+}
+
+// lookup finds an account by alias, UPN, SMTP address or DOMAIN\alias.
+func (d *Directory) lookup(name string) *account {
+	name = strings.ToLower(strings.TrimSpace(name))
+	if dom, alias, ok := strings.Cut(name, `\`); ok {
+		if !strings.EqualFold(dom, d.Org.NetBIOS) && !strings.EqualFold(dom, d.Org.Domain) {
+			return nil
+		}
+		name = alias
+	}
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.by[name]
+}
+
+// Authenticate checks Basic credentials as Exchange accepts them: the user
+// may be given as a UPN, DOMAIN\alias or a bare alias (and, as on most
+// deployments, the primary SMTP address).
+func (d *Directory) Authenticate(name, password string) (User, *Mailbox, bool) {
+	a := d.lookup(name)
+	if a == nil {
+		// Compare anyway, so that unknown and known users take alike.
+		subtle.ConstantTimeCompare([]byte(password), []byte(password+"x"))
+		return User{}, nil, false
+	}
+	if subtle.ConstantTimeCompare([]byte(password), []byte(a.user.Password)) != 1 {
+		return User{}, nil, false
+	}
+	return a.user, a.mailbox, true
+}
+
+// Resolve finds a user by SMTP address, UPN, alias or DOMAIN\alias.
+func (d *Directory) Resolve(name string) (User, *Mailbox, bool) {
+	a := d.lookup(strings.Trim(name, "<> "))
+	if a == nil {
+		return User{}, nil, false
+	}
+	return a.user, a.mailbox, true
+}
+
+// Users returns every user, sorted by alias.
+func (d *Directory) Users() []User {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	out := make([]User, 0, len(d.users))
+	for _, a := range d.users {
+		out = append(out, a.user)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Alias < out[j].Alias })
+	return out
+}

@@ -1,0 +1,403 @@
+package simulator
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/easlab/easlab/wbxml"
+)
+
+// FolderType is an EAS folder type (MS-ASCMD 2.2.3.186.3).
+type FolderType int
+
+// The folder types.
+const (
+	FolderUserGeneric               FolderType = 1
+	FolderInbox                     FolderType = 2
+	FolderDrafts                    FolderType = 3
+	FolderDeletedItems              FolderType = 4
+	FolderSentItems                 FolderType = 5
+	FolderOutbox                    FolderType = 6
+	FolderTasks                     FolderType = 7
+	FolderCalendar                  FolderType = 8
+	FolderContacts                  FolderType = 9
+	FolderNotes                     FolderType = 10
+	FolderJournal                   FolderType = 11
+	FolderUserMail                  FolderType = 12
+	FolderUserCalendar              FolderType = 13
+	FolderUserContacts              FolderType = 14
+	FolderUserTasks                 FolderType = 15
+	FolderUserJournal               FolderType = 16
+	FolderUserNotes                 FolderType = 17
+	FolderUnknown                   FolderType = 18
+	FolderRecipientInformationCache FolderType = 19
+)
+
+// Class returns the item class a folder of type t holds ("Email",
+// "Calendar", "Contacts", "Tasks" or "Notes").
+func (t FolderType) Class() string {
+	switch t {
+	case FolderCalendar, FolderUserCalendar:
+		return "Calendar"
+	case FolderContacts, FolderUserContacts, FolderRecipientInformationCache:
+		return "Contacts"
+	case FolderTasks, FolderUserTasks:
+		return "Tasks"
+	case FolderNotes, FolderUserNotes:
+		return "Notes"
+	}
+	return "Email"
+}
+
+// IsDefault reports whether t is one of the default (special) folders that
+// clients may not create, rename or delete.
+func (t FolderType) IsDefault() bool {
+	return t >= FolderInbox && t <= FolderJournal || t == FolderRecipientInformationCache
+}
+
+// Folder is one folder of a mailbox's hierarchy.
+type Folder struct {
+	ServerID    string
+	ParentID    string // "0" for the root
+	DisplayName string
+	Type        FolderType
+	ModSeq      uint64 // mailbox change counter at its last change
+	Deleted     bool   // a tombstone, kept so devices learn of the delete
+}
+
+// Body is an item's body, kept in every form a device may ask for.
+type Body struct {
+	Plain string // text/plain
+	HTML  string // text/html, "" when the item has none
+	MIME  []byte // the whole RFC 5322 message, for e-mail
+}
+
+// Attachment is a file attached to an item.
+type Attachment struct {
+	Name        string
+	ContentType string
+	ContentID   string
+	Inline      bool
+	Data        []byte
+}
+
+// Item is one item of a folder: an e-mail, appointment, contact, task or
+// note. Props are its ApplicationData properties other than the body, in
+// the order they are sent; Body and Attachments are rendered per request.
+type Item struct {
+	ServerID    string
+	FolderID    string
+	Class       string
+	Props       []*wbxml.Node
+	Body        Body
+	Attachments []Attachment
+	Received    time.Time
+	ModSeq      uint64
+	Deleted     bool
+}
+
+// Prop returns the text of property tag, or "".
+func (it *Item) Prop(tag *wbxml.Tag) string {
+	for _, p := range it.Props {
+		if p.Tag == tag {
+			return p.Text()
+		}
+	}
+	return ""
+}
+
+// setProps replaces the properties changes names and keeps the others: an
+// EAS Change carries only what changed (ghosting, MS-ASCMD 2.2.3.168).
+func (it *Item) setProps(changes []*wbxml.Node) {
+	for _, c := range changes {
+		replaced := false
+		for i, p := range it.Props {
+			if p.Tag == c.Tag {
+				it.Props[i] = c
+				replaced = true
+				break
+			}
+		}
+		if !replaced {
+			it.Props = append(it.Props, c)
+		}
+	}
+}
+
+func (it *Item) clone() *Item {
+	c := *it
+	c.Props = append([]*wbxml.Node(nil), it.Props...)
+	c.Attachments = append([]Attachment(nil), it.Attachments...)
+	return &c
+}
+
+// Mailbox is one user's store: folders, items and device partnerships,
+// owned by its own lock. A single change counter (like IMAP's MODSEQ)
+// stamps every change, so "what a device has not seen" is a range query.
+type Mailbox struct {
+	mu         sync.Mutex
+	owner      User
+	modseq     uint64
+	folders    []*Folder          // in creation order, tombstones included
+	items      map[string]*Item   // by ServerID, tombstones included
+	next       map[string]int     // next item number per folder
+	devices    map[string]*Device // partnerships, by lower-case DeviceId
+	changed    chan struct{}      // closed and replaced at every commit
+	nextFolder int
+}
+
+// NewMailbox returns a mailbox with Exchange's default folders.
+func NewMailbox() *Mailbox {
+	m := &Mailbox{
+		items:      map[string]*Item{},
+		next:       map[string]int{},
+		devices:    map[string]*Device{},
+		changed:    make(chan struct{}),
+		nextFolder: 1,
+	}
+	for _, f := range defaultFolders {
+		m.addFolderLocked("0", f.name, f.typ)
+	}
+	return m
+}
+
+var defaultFolders = []struct {
+	name string
+	typ  FolderType
+}{
+	{"Inbox", FolderInbox},
+	{"Drafts", FolderDrafts},
+	{"Deleted Items", FolderDeletedItems},
+	{"Sent Items", FolderSentItems},
+	{"Outbox", FolderOutbox},
+	{"Calendar", FolderCalendar},
+	{"Contacts", FolderContacts},
+	{"Tasks", FolderTasks},
+	{"Notes", FolderNotes},
+	{"Journal", FolderJournal},
+	{"Junk E-Mail", FolderUserMail},
+	{"Recipient Cache", FolderRecipientInformationCache},
+}
+
+// Owner returns the user who owns the mailbox.
+func (m *Mailbox) Owner() User { return m.owner }
+
+// commitLocked advances the change counter and wakes waiters.
+func (m *Mailbox) commitLocked() uint64 {
+	m.modseq++
+	close(m.changed)
+	m.changed = make(chan struct{})
+	return m.modseq
+}
+
+// Changed returns a channel closed at the next change of the mailbox, and
+// the change counter it was taken at.
+func (m *Mailbox) Changed() (<-chan struct{}, uint64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.changed, m.modseq
+}
+
+func (m *Mailbox) addFolderLocked(parent, name string, t FolderType) *Folder {
+	f := &Folder{ServerID: strconv.Itoa(m.nextFolder), ParentID: parent, DisplayName: name, Type: t}
+	m.nextFolder++
+	f.ModSeq = m.commitLocked()
+	m.folders = append(m.folders, f)
+	return f
+}
+
+func (m *Mailbox) folderLocked(id string) *Folder {
+	for _, f := range m.folders {
+		if f.ServerID == id && !f.Deleted {
+			return f
+		}
+	}
+	return nil
+}
+
+// Folder returns a copy of the live folder with the given ServerId.
+func (m *Mailbox) Folder(id string) (Folder, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	f := m.folderLocked(id)
+	if f == nil {
+		return Folder{}, false
+	}
+	return *f, true
+}
+
+// FolderByType returns the default folder of type t.
+func (m *Mailbox) FolderByType(t FolderType) (Folder, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, f := range m.folders {
+		if f.Type == t && !f.Deleted {
+			return *f, true
+		}
+	}
+	return Folder{}, false
+}
+
+// Folders returns copies of the live folders, in creation order.
+func (m *Mailbox) Folders() []Folder {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Folder
+	for _, f := range m.folders {
+		if !f.Deleted {
+			out = append(out, *f)
+		}
+	}
+	return out
+}
+
+// AddItem stores a new item in folder and returns a copy with its ServerId.
+func (m *Mailbox) AddItem(folderID string, it *Item) (*Item, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.addItemLocked(folderID, it)
+}
+
+func (m *Mailbox) addItemLocked(folderID string, it *Item) (*Item, error) {
+	f := m.folderLocked(folderID)
+	if f == nil {
+		return nil, fmt.Errorf("simulator: no folder %q", folderID)
+	}
+	it = it.clone()
+	m.next[folderID]++
+	it.ServerID = fmt.Sprintf("%s:%d", folderID, m.next[folderID])
+	it.FolderID = folderID
+	if it.Class == "" {
+		it.Class = f.Type.Class()
+	}
+	it.Deleted = false
+	it.ModSeq = m.commitLocked()
+	m.items[it.ServerID] = it
+	return it.clone(), nil
+}
+
+// Item returns a copy of the live item with the given ServerId.
+func (m *Mailbox) Item(serverID string) (*Item, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	it := m.items[serverID]
+	if it == nil || it.Deleted {
+		return nil, false
+	}
+	return it.clone(), true
+}
+
+// Items returns copies of the live items of a folder, oldest first.
+func (m *Mailbox) Items(folderID string) []*Item {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*Item
+	for _, it := range m.items {
+		if it.FolderID == folderID && !it.Deleted {
+			out = append(out, it.clone())
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return itemLess(out[i], out[j]) })
+	return out
+}
+
+// itemLess orders items by their number within the folder.
+func itemLess(a, b *Item) bool {
+	na, _ := strconv.Atoi(a.ServerID[strings.IndexByte(a.ServerID, ':')+1:])
+	nb, _ := strconv.Atoi(b.ServerID[strings.IndexByte(b.ServerID, ':')+1:])
+	return na < nb
+}
+
+// ChangeItem merges changed properties into an item (and replaces its body
+// when body is non-nil).
+func (m *Mailbox) ChangeItem(serverID string, props []*wbxml.Node, body *Body) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	it := m.items[serverID]
+	if it == nil || it.Deleted {
+		return errNotFound
+	}
+	it.setProps(props)
+	if body != nil {
+		it.Body = *body
+	}
+	it.ModSeq = m.commitLocked()
+	return nil
+}
+
+// DeleteItem removes an item. With toDeletedItems (EAS DeletesAsMoves) it
+// moves the item to Deleted Items instead, unless it is there already.
+func (m *Mailbox) DeleteItem(serverID string, toDeletedItems bool) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	it := m.items[serverID]
+	if it == nil || it.Deleted {
+		return errNotFound
+	}
+	if toDeletedItems {
+		for _, f := range m.folders {
+			if f.Type == FolderDeletedItems && !f.Deleted && f.ServerID != it.FolderID && it.Class == "Email" {
+				_, err := m.moveLocked(it, f.ServerID)
+				return err
+			}
+		}
+	}
+	it.Deleted = true
+	it.ModSeq = m.commitLocked()
+	return nil
+}
+
+// MoveItem moves an item to another folder, where it gets a new ServerId.
+func (m *Mailbox) MoveItem(serverID, dstFolder string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	it := m.items[serverID]
+	if it == nil || it.Deleted {
+		return "", errNotFound
+	}
+	moved, err := m.moveLocked(it, dstFolder)
+	if err != nil {
+		return "", err
+	}
+	return moved.ServerID, nil
+}
+
+func (m *Mailbox) moveLocked(it *Item, dst string) (*Item, error) {
+	if m.folderLocked(dst) == nil {
+		return nil, errNoFolder
+	}
+	moved, err := m.addItemLocked(dst, it)
+	if err != nil {
+		return nil, err
+	}
+	it.Deleted = true
+	it.ModSeq = m.commitLocked()
+	return moved, nil
+}
+
+// change is one entry of a folder's change log as a device sees it.
+type change struct {
+	item *Item // a copy; Deleted for a removal
+}
+
+// changesSinceLocked returns the items of folder changed after modseq (live
+// and tombstones), in change order.
+func (m *Mailbox) changesSinceLocked(folderID string, since uint64) []*Item {
+	var out []*Item
+	for _, it := range m.items {
+		if it.FolderID == folderID && it.ModSeq > since {
+			out = append(out, it)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ModSeq < out[j].ModSeq })
+	return out
+}
+
+var (
+	errNotFound = fmt.Errorf("simulator: item not found")
+	errNoFolder = fmt.Errorf("simulator: folder not found")
+)

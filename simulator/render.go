@@ -1,0 +1,200 @@
+package simulator
+
+import (
+	"html"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/easlab/easlab/wbxml"
+)
+
+// tags used when rendering items, looked up once.
+var (
+	tApplicationData   = mustTag("AirSync:ApplicationData")
+	tBody              = mustTag("AirSyncBase:Body")
+	tBodyType          = mustTag("AirSyncBase:Type")
+	tEstimatedDataSize = mustTag("AirSyncBase:EstimatedDataSize")
+	tTruncated         = mustTag("AirSyncBase:Truncated")
+	tData              = mustTag("AirSyncBase:Data")
+	tPreview           = mustTag("AirSyncBase:Preview")
+	tNativeBodyType    = mustTag("AirSyncBase:NativeBodyType")
+	tAttachments       = mustTag("AirSyncBase:Attachments")
+	tAttachment        = mustTag("AirSyncBase:Attachment")
+	tAttDisplayName    = mustTag("AirSyncBase:DisplayName")
+	tFileReference     = mustTag("AirSyncBase:FileReference")
+	tMethod            = mustTag("AirSyncBase:Method")
+	tContentID         = mustTag("AirSyncBase:ContentId")
+	tIsInline          = mustTag("AirSyncBase:IsInline")
+	tEmailMessageClass = mustTag("Email:MessageClass")
+	tEmailSubject      = mustTag("Email:Subject")
+	tEmailFrom         = mustTag("Email:From")
+	tEmailTo           = mustTag("Email:To")
+	tEmailRead         = mustTag("Email:Read")
+	tEmailDateReceived = mustTag("Email:DateReceived")
+)
+
+func mustTag(q string) *wbxml.Tag {
+	t := wbxml.LookupQualified(q)
+	if t == nil {
+		panic("simulator: unknown tag " + q)
+	}
+	return t
+}
+
+// Body types of AirSyncBase (MS-ASAIRS 2.2.2.22.1).
+const (
+	bodyPlain = 1
+	bodyHTML  = 2
+	bodyRTF   = 3
+	bodyMIME  = 4
+)
+
+// BodyPreference is one AirSyncBase:BodyPreference of a request.
+type BodyPreference struct {
+	Type           int
+	TruncationSize int // 0: whole body
+	AllOrNone      bool
+	Preview        int // characters of preview, 14.0+; 0: none
+}
+
+// renderOptions say how a device wants items rendered.
+type renderOptions struct {
+	prefs    []BodyPreference
+	mime     int // MIMESupport: 0 never, 1 S/MIME only, 2 always
+	version  string
+	withBody bool
+}
+
+// chooseBody picks the body type to send: the preferred types in the order
+// the client listed them, the first one the item can offer. E-mail offers
+// plain text, HTML when it has some, and MIME; other items plain text.
+func chooseBody(it *Item, o renderOptions) (BodyPreference, bool) {
+	for _, p := range o.prefs {
+		switch p.Type {
+		case bodyPlain:
+			return p, true
+		case bodyHTML:
+			if it.Body.HTML != "" || it.Class == "Email" {
+				return p, true
+			}
+		case bodyMIME:
+			if it.Body.MIME != nil && o.mime == 2 {
+				return p, true
+			}
+		}
+	}
+	return BodyPreference{Type: bodyPlain}, len(o.prefs) == 0
+}
+
+// renderItem builds the ApplicationData of an item for a device.
+func renderItem(it *Item, o renderOptions) *wbxml.Node {
+	app := &wbxml.Node{Tag: tApplicationData}
+	var body *wbxml.Node
+	if o.withBody {
+		body = renderBody(it, o)
+	}
+	placed := false
+	for _, p := range it.Props {
+		// Exchange sends attachments and the body just before the message
+		// class of an e-mail; other classes get them at the end.
+		if !placed && p.Tag == tEmailMessageClass {
+			app.Children = append(app.Children, renderAttachments(it)...)
+			if body != nil {
+				app.Children = append(app.Children, body)
+			}
+			placed = true
+		}
+		app.Children = append(app.Children, p)
+	}
+	if !placed {
+		app.Children = append(app.Children, renderAttachments(it)...)
+		if body != nil {
+			app.Children = append(app.Children, body)
+		}
+	}
+	if it.Class == "Email" {
+		native := bodyPlain
+		if it.Body.HTML != "" {
+			native = bodyHTML
+		}
+		app.Children = append(app.Children, wbxml.NewText(tNativeBodyType, strconv.Itoa(native)))
+	}
+	return app
+}
+
+func renderAttachments(it *Item) []*wbxml.Node {
+	if len(it.Attachments) == 0 {
+		return nil
+	}
+	atts := &wbxml.Node{Tag: tAttachments}
+	for i, a := range it.Attachments {
+		n := wbxml.NewElement(tAttachment,
+			wbxml.NewText(tAttDisplayName, a.Name),
+			wbxml.NewText(tFileReference, it.ServerID+":"+strconv.Itoa(i)),
+			wbxml.NewText(tMethod, "1"),
+			wbxml.NewText(tEstimatedDataSize, strconv.Itoa(len(a.Data))),
+		)
+		if a.ContentID != "" {
+			n.Children = append(n.Children, wbxml.NewText(tContentID, a.ContentID))
+		}
+		if a.Inline {
+			n.Children = append(n.Children, wbxml.NewText(tIsInline, "1"))
+		}
+		atts.Children = append(atts.Children, n)
+	}
+	return []*wbxml.Node{atts}
+}
+
+// renderBody builds AirSyncBase:Body with truncation (MS-ASAIRS 2.2.2.9).
+func renderBody(it *Item, o renderOptions) *wbxml.Node {
+	p, _ := chooseBody(it, o)
+	var data string
+	switch p.Type {
+	case bodyHTML:
+		data = it.Body.HTML
+		if data == "" {
+			data = "<html><body><pre>" + html.EscapeString(it.Body.Plain) + "</pre></body></html>"
+		}
+	case bodyMIME:
+		data = string(it.Body.MIME)
+	default:
+		p.Type = bodyPlain
+		data = it.Body.Plain
+	}
+	size := len(data)
+	truncated := false
+	if p.TruncationSize > 0 && size > p.TruncationSize {
+		if p.AllOrNone {
+			data = ""
+		} else {
+			data = truncateUTF8(data, p.TruncationSize)
+		}
+		truncated = true
+	}
+	body := wbxml.NewElement(tBody,
+		wbxml.NewText(tBodyType, strconv.Itoa(p.Type)),
+		wbxml.NewText(tEstimatedDataSize, strconv.Itoa(size)),
+	)
+	if truncated {
+		body.Children = append(body.Children, wbxml.NewText(tTruncated, "1"))
+	}
+	if data != "" {
+		body.Children = append(body.Children, wbxml.NewText(tData, data))
+	}
+	if p.Preview > 0 {
+		body.Children = append(body.Children, wbxml.NewText(tPreview, truncateUTF8(it.Body.Plain, p.Preview)))
+	}
+	body.Empty = false
+	return body
+}
+
+// truncateUTF8 cuts s to at most n bytes without splitting a character.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

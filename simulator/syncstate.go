@@ -1,0 +1,149 @@
+package simulator
+
+import (
+	"crypto/rand"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// The SyncKey chain. A key is "{GUID}N" as Z-Push and Horde build it (the
+// value is opaque to clients, MS-ASCMD 2.2.3.166.4). The state keeps the
+// previous state too, so that a client that lost a response and resends
+// the previous key gets the same changes again; any other key is invalid.
+
+// syncState is what one device holds of one collection (folder).
+type syncState struct {
+	guid string
+	n    int             // current key is guid + n
+	seen uint64          // mailbox change counter the device is up to date with
+	held map[string]bool // ServerIds the device has
+	// echo holds changes the device made itself, by ServerId and the
+	// change counter they were committed at, so they are not sent back.
+	echo map[string]uint64
+	prev *syncState
+}
+
+func newGUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return fmt.Sprintf("{%x-%x-%x-%x-%x}", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// key returns the state's current SyncKey.
+func (s *syncState) key() string { return s.guid + strconv.Itoa(s.n) }
+
+// next returns a successor state with a new key; the receiver becomes its
+// previous state.
+func (s *syncState) next() *syncState {
+	c := &syncState{guid: s.guid, n: s.n + 1, seen: s.seen, held: make(map[string]bool, len(s.held)), echo: map[string]uint64{}, prev: s}
+	for id := range s.held {
+		c.held[id] = true
+	}
+	for id, v := range s.echo {
+		c.echo[id] = v
+	}
+	s.prev = nil // keep one generation only
+	return c
+}
+
+// initialState is the state after a SyncKey 0 request.
+func initialState() *syncState {
+	return &syncState{guid: newGUID(), n: 1, held: map[string]bool{}, echo: map[string]uint64{}}
+}
+
+// resolveKey finds the state a client's SyncKey names: the current one, or
+// the previous one (a resend), or nil when the key is unknown.
+func resolveKey(cur *syncState, key string) *syncState {
+	if cur == nil {
+		return nil
+	}
+	if key == cur.key() {
+		return cur
+	}
+	if cur.prev != nil && key == cur.prev.key() {
+		return cur.prev
+	}
+	return nil
+}
+
+// changeKind is what a device must do with an item.
+type changeKind int
+
+const (
+	changeAdd changeKind = iota + 1
+	changeChange
+	changeDelete
+	changeSoftDelete
+)
+
+// outChange is one server change to send to a device.
+type outChange struct {
+	kind changeKind
+	item *Item
+}
+
+// planChanges picks, from a folder's change log since the state's counter,
+// the commands a device needs, at most window of them. It returns them, the
+// counter the device is up to date with after applying them, and whether
+// more remain. keep decides whether a live item belongs to the device's
+// view (FilterType); an item that left the view is soft-deleted.
+// It is pure: the caller passes the log and applies the result.
+func planChanges(st *syncState, log []*Item, window int, keep func(*Item) bool) ([]outChange, uint64, bool) {
+	var out []outChange
+	seen := st.seen
+	for _, it := range log {
+		if it.ModSeq <= st.seen {
+			continue
+		}
+		if v, ok := st.echo[it.ServerID]; ok && v == it.ModSeq {
+			seen = it.ModSeq
+			continue
+		}
+		held := st.held[it.ServerID]
+		var kind changeKind
+		switch {
+		case it.Deleted && held:
+			kind = changeDelete
+		case it.Deleted:
+		case keep != nil && !keep(it):
+			if held {
+				kind = changeSoftDelete
+			}
+		case held:
+			kind = changeChange
+		default:
+			kind = changeAdd
+		}
+		if kind == 0 {
+			seen = it.ModSeq
+			continue
+		}
+		if len(out) == window {
+			return out, seen, true
+		}
+		out = append(out, outChange{kind: kind, item: it})
+		seen = it.ModSeq
+	}
+	return out, seen, false
+}
+
+// apply records in the state that the device now has the planned changes.
+func (s *syncState) apply(changes []outChange, seen uint64) {
+	for _, c := range changes {
+		switch c.kind {
+		case changeAdd, changeChange:
+			s.held[c.item.ServerID] = true
+		case changeDelete, changeSoftDelete:
+			delete(s.held, c.item.ServerID)
+		}
+		delete(s.echo, c.item.ServerID)
+	}
+	s.seen = seen
+}
+
+// collectionIDOf returns the folder part of a ServerId ("5:12" -> "5").
+func collectionIDOf(serverID string) string {
+	f, _, _ := strings.Cut(serverID, ":")
+	return f
+}

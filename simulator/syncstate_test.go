@@ -1,0 +1,113 @@
+package simulator
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func kinds(cs []outChange) string {
+	var parts []string
+	for _, c := range cs {
+		k := map[changeKind]string{changeAdd: "Add", changeChange: "Change", changeDelete: "Delete", changeSoftDelete: "SoftDelete"}[c.kind]
+		parts = append(parts, k+" "+c.item.ServerID)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func TestPlanChanges(t *testing.T) {
+	mb := NewMailbox()
+	inbox, _ := mb.FolderByType(FolderInbox)
+	var ids []string
+	for i := 0; i < 5; i++ {
+		it, err := mb.AddItem(inbox.ServerID, &Item{Class: "Email"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, it.ServerID)
+	}
+	st := initialState()
+	plan := func(window int) (string, bool) {
+		mb.mu.Lock()
+		log := mb.changesSinceLocked(inbox.ServerID, st.seen)
+		cs, seen, more := planChanges(st, log, window, nil)
+		mb.mu.Unlock()
+		st = st.next()
+		st.apply(cs, seen)
+		return kinds(cs), more
+	}
+	if got, more := plan(3); got != "Add 1:1, Add 1:2, Add 1:3" || !more {
+		t.Fatalf("first window: %s more=%v", got, more)
+	}
+	// A change to a held item and to one not yet sent, and a delete of one
+	// never sent: the device gets the rest as Adds, then the Change.
+	if err := mb.ChangeItem(ids[0], nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := mb.DeleteItem(ids[4], false); err != nil {
+		t.Fatal(err)
+	}
+	if got, more := plan(10); got != "Add 1:4, Change 1:1" || more {
+		t.Fatalf("second window: %s more=%v", got, more)
+	}
+	if err := mb.DeleteItem(ids[1], false); err != nil {
+		t.Fatal(err)
+	}
+	// The device's own change is not echoed back.
+	if err := mb.ChangeItem(ids[2], nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	it, _ := mb.Item(ids[2])
+	st.echo[ids[2]] = it.ModSeq
+	if got, _ := plan(10); got != "Delete 1:2" {
+		t.Fatalf("third window: %s", got)
+	}
+	if got, _ := plan(10); got != "" {
+		t.Fatalf("nothing left, got %s", got)
+	}
+	// An item leaving the device's filter window is soft-deleted.
+	mb.mu.Lock()
+	log := mb.changesSinceLocked(inbox.ServerID, 0)
+	mb.mu.Unlock()
+	cs, _, _ := planChanges(&syncState{held: map[string]bool{ids[3]: true}}, log, 10, func(it *Item) bool { return it.ServerID != ids[3] })
+	if got := kinds(cs); got != "SoftDelete 1:4, Add 1:1, Add 1:3" { // in change order
+		t.Fatalf("filter: %s", got)
+	}
+}
+
+func TestResolveKey(t *testing.T) {
+	s1 := initialState()
+	s2 := s1.next()
+	if resolveKey(s2, s2.key()) != s2 || resolveKey(s2, s1.key()) != s1 {
+		t.Fatal("current and previous keys must resolve")
+	}
+	s3 := s2.next()
+	for _, k := range []string{s1.key(), "0", "", s1.guid + "99", fmt.Sprint(s3.n)} {
+		if resolveKey(s3, k) != nil {
+			t.Errorf("key %q resolved", k)
+		}
+	}
+}
+
+func TestMoveAndDeletesAsMoves(t *testing.T) {
+	mb := NewMailbox()
+	inbox, _ := mb.FolderByType(FolderInbox)
+	deleted, _ := mb.FolderByType(FolderDeletedItems)
+	it, _ := mb.AddItem(inbox.ServerID, &Item{Class: "Email"})
+	if err := mb.DeleteItem(it.ServerID, true); err != nil {
+		t.Fatal(err)
+	}
+	if len(mb.Items(inbox.ServerID)) != 0 || len(mb.Items(deleted.ServerID)) != 1 {
+		t.Fatal("delete as move did not move the item to Deleted Items")
+	}
+	moved := mb.Items(deleted.ServerID)[0]
+	if err := mb.DeleteItem(moved.ServerID, true); err != nil {
+		t.Fatal(err)
+	}
+	if len(mb.Items(deleted.ServerID)) != 0 {
+		t.Fatal("delete in Deleted Items must remove the item")
+	}
+	if _, err := mb.MoveItem("1:99", deleted.ServerID); err != errNotFound {
+		t.Fatalf("move of a missing item: %v", err)
+	}
+}
