@@ -104,3 +104,83 @@ func BenchmarkParseTree(b *testing.B) {
 		}
 	}
 }
+
+// A Sync response as a client would declare it, for the Marshal and
+// Unmarshal benchmarks.
+type benchSync struct {
+	WBXMLName   wbxml.Name `wbxml:"AirSync:Sync"`
+	Collections struct {
+		Collection []struct {
+			SyncKey      string `wbxml:"SyncKey"`
+			CollectionId string `wbxml:"CollectionId"`
+			Status       int    `wbxml:"Status"`
+			Commands     struct {
+				Add []struct {
+					ServerId        string    `wbxml:"ServerId"`
+					ApplicationData benchMail `wbxml:"ApplicationData"`
+				} `wbxml:"Add"`
+			} `wbxml:"Commands"`
+			MoreAvailable bool `wbxml:"MoreAvailable,empty"`
+		} `wbxml:"Collection"`
+	} `wbxml:"Collections"`
+}
+
+type benchMail struct {
+	To           string `wbxml:"Email:To"`
+	From         string `wbxml:"Email:From"`
+	Subject      string `wbxml:"Email:Subject"`
+	DateReceived string `wbxml:"Email:DateReceived"`
+	DisplayTo    string `wbxml:"Email:DisplayTo"`
+	ThreadTopic  string `wbxml:"Email:ThreadTopic"`
+	Importance   int    `wbxml:"Email:Importance"`
+	Read         int    `wbxml:"Email:Read"`
+	Body         struct {
+		Type              int    `wbxml:"AirSyncBase:Type"`
+		EstimatedDataSize int    `wbxml:"AirSyncBase:EstimatedDataSize"`
+		Data              string `wbxml:"AirSyncBase:Data"`
+	} `wbxml:"AirSyncBase:Body"`
+	MessageClass      string `wbxml:"Email:MessageClass"`
+	InternetCPID      int    `wbxml:"Email:InternetCPID"`
+	Flag              bool   `wbxml:"Email:Flag,empty"`
+	ContentClass      string `wbxml:"Email:ContentClass"`
+	NativeBodyType    int    `wbxml:"AirSyncBase:NativeBodyType"`
+	ConversationId    []byte `wbxml:"Email2:ConversationId,opaque"`
+	ConversationIndex []byte `wbxml:"Email2:ConversationIndex,opaque"`
+	Categories        struct {
+		Category []string `wbxml:"Email:Category"`
+	} `wbxml:"Email:Categories"`
+}
+
+func BenchmarkUnmarshal(b *testing.B) {
+	in := syncResponse()
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var v benchSync
+		if err := wbxml.Unmarshal(in, &v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkMarshal(b *testing.B) {
+	in := syncResponse()
+	var v benchSync
+	if err := wbxml.Unmarshal(in, &v); err != nil {
+		b.Fatal(err)
+	}
+	out, err := wbxml.Marshal(&v)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if !bytes.Equal(out, in) {
+		b.Fatal("Marshal(Unmarshal(x)) differs from x")
+	}
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := wbxml.Marshal(&v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -24,7 +24,8 @@ go build -o "$work/gen" ./wbxml/bench/gen
 measure() {
   local times=() peak=0 line s kb
   for _ in $(seq "$RUNS"); do
-    line=$( { /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -n 1)
+    /usr/bin/time -o "$work/time" -f '%e %M' "$@" >/dev/null 2>&1
+    line=$(tail -n 1 "$work/time")
     s=${line% *}; kb=${line#* }
     times+=("$s")
     (( kb > peak )) && peak=$kb
