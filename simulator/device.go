@@ -40,6 +40,10 @@ type Device struct {
 	PolicyKey     uint32
 	TempPolicyKey uint32
 
+	// RecoveryPassword is the device password recovery key the device
+	// stored with Settings DevicePassword.
+	RecoveryPassword string
+
 	hierarchy   *syncState // FolderSync: the folders the device has
 	collections map[string]*syncState
 	ping        *pingState

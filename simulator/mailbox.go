@@ -8,55 +8,30 @@ import (
 	"sync"
 	"time"
 
+	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/wbxml"
 )
 
-// FolderType is an EAS folder type (MS-ASCMD 2.2.3.186.3).
-type FolderType int
-
-// The folder types.
-const (
-	FolderUserGeneric               FolderType = 1
-	FolderInbox                     FolderType = 2
-	FolderDrafts                    FolderType = 3
-	FolderDeletedItems              FolderType = 4
-	FolderSentItems                 FolderType = 5
-	FolderOutbox                    FolderType = 6
-	FolderTasks                     FolderType = 7
-	FolderCalendar                  FolderType = 8
-	FolderContacts                  FolderType = 9
-	FolderNotes                     FolderType = 10
-	FolderJournal                   FolderType = 11
-	FolderUserMail                  FolderType = 12
-	FolderUserCalendar              FolderType = 13
-	FolderUserContacts              FolderType = 14
-	FolderUserTasks                 FolderType = 15
-	FolderUserJournal               FolderType = 16
-	FolderUserNotes                 FolderType = 17
-	FolderUnknown                   FolderType = 18
-	FolderRecipientInformationCache FolderType = 19
-)
-
-// Class returns the item class a folder of type t holds ("Email",
+// folderClass returns the item class a folder of type t holds ("Email",
 // "Calendar", "Contacts", "Tasks" or "Notes").
-func (t FolderType) Class() string {
+func folderClass(t eas.FolderType) string {
 	switch t {
-	case FolderCalendar, FolderUserCalendar:
+	case eas.FolderTypeCalendar, eas.FolderTypeUserCalendar:
 		return "Calendar"
-	case FolderContacts, FolderUserContacts, FolderRecipientInformationCache:
+	case eas.FolderTypeContacts, eas.FolderTypeUserContacts, eas.FolderTypeRecipientInfoCache:
 		return "Contacts"
-	case FolderTasks, FolderUserTasks:
+	case eas.FolderTypeTasks, eas.FolderTypeUserTasks:
 		return "Tasks"
-	case FolderNotes, FolderUserNotes:
+	case eas.FolderTypeNotes, eas.FolderTypeUserNotes:
 		return "Notes"
 	}
 	return "Email"
 }
 
-// IsDefault reports whether t is one of the default (special) folders that
-// clients may not create, rename or delete.
-func (t FolderType) IsDefault() bool {
-	return t >= FolderInbox && t <= FolderJournal || t == FolderRecipientInformationCache
+// isDefaultFolder reports whether t is one of the default (special) folders
+// that clients may not create, rename or delete.
+func isDefaultFolder(t eas.FolderType) bool {
+	return t >= eas.FolderTypeInbox && t <= eas.FolderTypeJournal || t == eas.FolderTypeRecipientInfoCache
 }
 
 // Folder is one folder of a mailbox's hierarchy.
@@ -64,7 +39,7 @@ type Folder struct {
 	ServerID    string
 	ParentID    string // "0" for the root
 	DisplayName string
-	Type        FolderType
+	Type        eas.FolderType
 	ModSeq      uint64 // mailbox change counter at its last change
 	Deleted     bool   // a tombstone, kept so devices learn of the delete
 }
@@ -148,6 +123,7 @@ type Mailbox struct {
 	devices    map[string]*Device // partnerships, by lower-case DeviceId
 	changed    chan struct{}      // closed and replaced at every commit
 	nextFolder int
+	oof        oofSettings
 }
 
 // NewMailbox returns a mailbox with Exchange's default folders.
@@ -167,20 +143,20 @@ func NewMailbox() *Mailbox {
 
 var defaultFolders = []struct {
 	name string
-	typ  FolderType
+	typ  eas.FolderType
 }{
-	{"Inbox", FolderInbox},
-	{"Drafts", FolderDrafts},
-	{"Deleted Items", FolderDeletedItems},
-	{"Sent Items", FolderSentItems},
-	{"Outbox", FolderOutbox},
-	{"Calendar", FolderCalendar},
-	{"Contacts", FolderContacts},
-	{"Tasks", FolderTasks},
-	{"Notes", FolderNotes},
-	{"Journal", FolderJournal},
-	{"Junk E-Mail", FolderUserMail},
-	{"Recipient Cache", FolderRecipientInformationCache},
+	{"Inbox", eas.FolderTypeInbox},
+	{"Drafts", eas.FolderTypeDrafts},
+	{"Deleted Items", eas.FolderTypeDeletedItems},
+	{"Sent Items", eas.FolderTypeSentItems},
+	{"Outbox", eas.FolderTypeOutbox},
+	{"Calendar", eas.FolderTypeCalendar},
+	{"Contacts", eas.FolderTypeContacts},
+	{"Tasks", eas.FolderTypeTasks},
+	{"Notes", eas.FolderTypeNotes},
+	{"Journal", eas.FolderTypeJournal},
+	{"Junk E-Mail", eas.FolderTypeUserMail},
+	{"Recipient Cache", eas.FolderTypeRecipientInfoCache},
 }
 
 // Owner returns the user who owns the mailbox.
@@ -202,7 +178,7 @@ func (m *Mailbox) Changed() (<-chan struct{}, uint64) {
 	return m.changed, m.modseq
 }
 
-func (m *Mailbox) addFolderLocked(parent, name string, t FolderType) *Folder {
+func (m *Mailbox) addFolderLocked(parent, name string, t eas.FolderType) *Folder {
 	f := &Folder{ServerID: strconv.Itoa(m.nextFolder), ParentID: parent, DisplayName: name, Type: t}
 	m.nextFolder++
 	f.ModSeq = m.commitLocked()
@@ -231,11 +207,24 @@ func (m *Mailbox) Folder(id string) (Folder, bool) {
 }
 
 // FolderByType returns the default folder of type t.
-func (m *Mailbox) FolderByType(t FolderType) (Folder, bool) {
+func (m *Mailbox) FolderByType(t eas.FolderType) (Folder, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, f := range m.folders {
 		if f.Type == t && !f.Deleted {
+			return *f, true
+		}
+	}
+	return Folder{}, false
+}
+
+// FolderByName returns the live folder with the given display name
+// (case-insensitive).
+func (m *Mailbox) FolderByName(name string) (Folder, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, f := range m.folders {
+		if !f.Deleted && strings.EqualFold(f.DisplayName, name) {
 			return *f, true
 		}
 	}
@@ -272,7 +261,7 @@ func (m *Mailbox) addItemLocked(folderID string, it *Item) (*Item, error) {
 	it.ServerID = fmt.Sprintf("%s:%d", folderID, m.next[folderID])
 	it.FolderID = folderID
 	if it.Class == "" {
-		it.Class = f.Type.Class()
+		it.Class = folderClass(f.Type)
 	}
 	it.Deleted = false
 	it.ModSeq = m.commitLocked()
@@ -340,7 +329,7 @@ func (m *Mailbox) DeleteItem(serverID string, toDeletedItems bool) error {
 	}
 	if toDeletedItems {
 		for _, f := range m.folders {
-			if f.Type == FolderDeletedItems && !f.Deleted && f.ServerID != it.FolderID && it.Class == "Email" {
+			if f.Type == eas.FolderTypeDeletedItems && !f.Deleted && f.ServerID != it.FolderID && it.Class == "Email" {
 				_, err := m.moveLocked(it, f.ServerID)
 				return err
 			}

@@ -14,6 +14,12 @@ import (
 	"github.com/easlab/easlab/wbxml"
 )
 
+// MailAddress is an RFC 5322 address with its display name.
+type MailAddress = mail.Address
+
+// ParseAddress parses "Name <address>" or a bare address.
+func ParseAddress(s string) (*MailAddress, error) { return mail.ParseAddress(s) }
+
 // Mail is what the simulator needs to know of an RFC 5322 message.
 type Mail struct {
 	Subject     string

@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"github.com/easlab/easlab/eas"
 	"html"
 	"strconv"
 	"unicode/utf8"
@@ -49,17 +50,9 @@ const (
 	bodyMIME  = 4
 )
 
-// BodyPreference is one AirSyncBase:BodyPreference of a request.
-type BodyPreference struct {
-	Type           int
-	TruncationSize int // 0: whole body
-	AllOrNone      bool
-	Preview        int // characters of preview, 14.0+; 0: none
-}
-
 // renderOptions say how a device wants items rendered.
 type renderOptions struct {
-	prefs    []BodyPreference
+	prefs    []eas.BodyPreference
 	mime     int // MIMESupport: 0 never, 1 S/MIME only, 2 always
 	version  string
 	withBody bool
@@ -68,7 +61,7 @@ type renderOptions struct {
 // chooseBody picks the body type to send: the preferred types in the order
 // the client listed them, the first one the item can offer. E-mail offers
 // plain text, HTML when it has some, and MIME; other items plain text.
-func chooseBody(it *Item, o renderOptions) (BodyPreference, bool) {
+func chooseBody(it *Item, o renderOptions) (eas.BodyPreference, bool) {
 	for _, p := range o.prefs {
 		switch p.Type {
 		case bodyPlain:
@@ -83,7 +76,7 @@ func chooseBody(it *Item, o renderOptions) (BodyPreference, bool) {
 			}
 		}
 	}
-	return BodyPreference{Type: bodyPlain}, len(o.prefs) == 0
+	return eas.BodyPreference{Type: bodyPlain}, len(o.prefs) == 0
 }
 
 // renderItem builds the ApplicationData of an item for a device.
@@ -164,7 +157,7 @@ func renderBody(it *Item, o renderOptions) *wbxml.Node {
 	size := len(data)
 	truncated := false
 	if p.TruncationSize > 0 && size > p.TruncationSize {
-		if p.AllOrNone {
+		if p.AllOrNone != nil && *p.AllOrNone {
 			data = ""
 		} else {
 			data = truncateUTF8(data, p.TruncationSize)

@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"fmt"
+	"github.com/easlab/easlab/eas"
 	"strings"
 	"testing"
 )
@@ -17,7 +18,7 @@ func kinds(cs []outChange) string {
 
 func TestPlanChanges(t *testing.T) {
 	mb := NewMailbox()
-	inbox, _ := mb.FolderByType(FolderInbox)
+	inbox, _ := mb.FolderByType(eas.FolderTypeInbox)
 	var ids []string
 	for i := 0; i < 5; i++ {
 		it, err := mb.AddItem(inbox.ServerID, &Item{Class: "Email"})
@@ -91,8 +92,8 @@ func TestResolveKey(t *testing.T) {
 
 func TestMoveAndDeletesAsMoves(t *testing.T) {
 	mb := NewMailbox()
-	inbox, _ := mb.FolderByType(FolderInbox)
-	deleted, _ := mb.FolderByType(FolderDeletedItems)
+	inbox, _ := mb.FolderByType(eas.FolderTypeInbox)
+	deleted, _ := mb.FolderByType(eas.FolderTypeDeletedItems)
 	it, _ := mb.AddItem(inbox.ServerID, &Item{Class: "Email"})
 	if err := mb.DeleteItem(it.ServerID, true); err != nil {
 		t.Fatal(err)

@@ -13,6 +13,6 @@ device flows.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newWBXMLCmd())
+	root.AddCommand(newWBXMLCmd(), newServeCmd())
 	return root
 }

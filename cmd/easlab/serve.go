@@ -1,0 +1,210 @@
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/easlab/easlab/clock"
+	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/simulator"
+)
+
+// serveConfig is what `easlab serve` is told on the command line.
+type serveConfig struct {
+	listen       string
+	tls          bool
+	certFile     string
+	keyFile      string
+	demoPassword string
+	demoUsers    int
+	orgFile      string
+	profile      string
+	logFormat    string
+	logLevel     string
+}
+
+func newServeCmd() *cobra.Command {
+	var cfg serveConfig
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the fake Exchange (ActiveSync, Autodiscover) with a demo organization",
+		Long: `Run the simulator: a fake Exchange that speaks ActiveSync over real WBXML.
+With no flags it serves a demo organization, contoso.com, in memory on
+http://127.0.0.1:8080, with the users alice, bob and admin (password
+Passw0rd!), each with seeded mail, calendar, contacts, tasks and notes.
+Users may sign in as alice@contoso.com, CONTOSO\alice or alice.`,
+		Example: `  easlab serve
+  easlab serve --listen 0.0.0.0:8443 --tls
+  easlab serve --demo-users 500 --profile Exchange2013 --log-format json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return runServe(ctx, cfg, cmd.OutOrStdout(), cmd.ErrOrStderr(), nil)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.listen, "listen", "127.0.0.1:8080", "address to listen on")
+	f.BoolVar(&cfg.tls, "tls", false, "serve HTTPS with a generated self-signed certificate")
+	f.StringVar(&cfg.certFile, "cert", "", "serve HTTPS with this certificate (PEM); needs --key")
+	f.StringVar(&cfg.keyFile, "key", "", "private key (PEM) for --cert")
+	f.StringVar(&cfg.demoPassword, "demo-password", simulator.DemoPassword, "password of the demo users")
+	f.StringVar(&cfg.orgFile, "org", "", "load users, mailboxes and content from this YAML file instead of the demo organization")
+	f.IntVar(&cfg.demoUsers, "demo-users", 0, "add this many users user00001@contoso.com ... for fleets")
+	f.StringVar(&cfg.profile, "profile", eas.ProfileExchange2019, "Exchange version to play: Exchange2010SP3, Exchange2013, Exchange2016, Exchange2019")
+	f.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
+	f.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	return cmd
+}
+
+// runServe runs the simulator until ctx is done. ready, if not nil,
+// receives the listening address.
+func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, ready chan<- string) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	var handler slog.Handler
+	switch cfg.logFormat {
+	case "text":
+		handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
+	case "json":
+		handler = slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})
+	default:
+		return fmt.Errorf("--log-format %q: want text or json", cfg.logFormat)
+	}
+	profile, ok := eas.Profile(cfg.profile)
+	if !ok {
+		return fmt.Errorf("--profile %q: unknown Exchange version", cfg.profile)
+	}
+	if (cfg.certFile == "") != (cfg.keyFile == "") {
+		return errors.New("--cert and --key go together")
+	}
+	var dir *simulator.Directory
+	if cfg.orgFile != "" {
+		f, err := os.Open(cfg.orgFile)
+		if err != nil {
+			return fmt.Errorf("--org: %w", err)
+		}
+		dir, err = simulator.LoadOrgFile(f, clock.Real().Now())
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("--org %s: %w", cfg.orgFile, err)
+		}
+	}
+	srv, err := simulator.New(simulator.Options{
+		Directory:    dir,
+		DemoPassword: cfg.demoPassword,
+		DemoUsers:    cfg.demoUsers,
+		Logger:       slog.New(handler),
+		Profile:      profile,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.listen)
+	if err != nil {
+		return err
+	}
+	scheme := "http"
+	var tlsConfig *tls.Config
+	switch {
+	case cfg.certFile != "":
+		cert, err := tls.LoadX509KeyPair(cfg.certFile, cfg.keyFile)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("--cert/--key: %w", err)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+	case cfg.tls:
+		cert, err := selfSigned(ln.Addr().String())
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+	}
+	if tlsConfig != nil {
+		scheme = "https"
+		ln = tls.NewListener(ln, tlsConfig)
+	}
+	base := scheme + "://" + ln.Addr().String()
+	fmt.Fprintf(stdout, "easlab is serving a fake Exchange (%s, %s)\n", profile.Name, profile.ServerVersion)
+	fmt.Fprintf(stdout, "  ActiveSync:   %s/Microsoft-Server-ActiveSync\n", base)
+	fmt.Fprintf(stdout, "  Autodiscover: %s/autodiscover/autodiscover.xml\n", base)
+	fmt.Fprintf(stdout, "  Health:       %s/healthz\n", base)
+	if dir != nil {
+		org := dir.Org
+		fmt.Fprintf(stdout, "Organization %s from %s:\n", org.Domain, cfg.orgFile)
+		for _, u := range dir.Users() {
+			fmt.Fprintf(stdout, "  %-22s %s (also %s\\%s)\n", u.UserPrincipalName, u.DisplayName, org.NetBIOS, u.Alias)
+		}
+	} else {
+		fmt.Fprintf(stdout, "Demo organization %s, password %q:\n", simulator.DemoOrganization.Domain, cfg.demoPassword)
+		for _, u := range simulator.DemoUsers {
+			fmt.Fprintf(stdout, "  %-22s %s (also %s\\%s)\n", u.Alias+"@"+simulator.DemoOrganization.Domain, u.DisplayName, simulator.DemoOrganization.NetBIOS, u.Alias)
+		}
+	}
+	if dir == nil && cfg.demoUsers > 0 {
+		fmt.Fprintf(stdout, "  and user00001 ... user%05d@%s\n", cfg.demoUsers, simulator.DemoOrganization.Domain)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 30 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	if ready != nil {
+		ready <- base
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		hs.Shutdown(shutdown)
+		return nil
+	}
+}
+
+// selfSigned makes a throwaway certificate for localhost and the address.
+func selfSigned(addr string) (tls.Certificate, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	host, _, _ := net.SplitHostPort(addr)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "easlab", Organization: []string{"easlab"}},
+		NotBefore:    time.Unix(0, 0),
+		NotAfter:     time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC),
+		DNSNames:     []string{"localhost", "autodiscover.contoso.com", "mail.contoso.com"},
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	if ip := net.ParseIP(host); ip != nil {
+		tmpl.IPAddresses = []net.IP{ip}
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestServe starts `easlab serve` on a free port, checks the banner, the
+// health check and OPTIONS, and shuts it down.
+func TestServe(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  serveConfig
+		want []string
+	}{
+		{"demo", serveConfig{listen: "127.0.0.1:0", demoPassword: "Passw0rd!", demoUsers: 3, profile: "Exchange2016", logFormat: "json", logLevel: "info"},
+			[]string{"alice@contoso.com", "Alice Wilber", `CONTOSO\alice`, "Passw0rd!", "user00003@contoso.com", "15.1"}},
+		{"tls", serveConfig{listen: "127.0.0.1:0", tls: true, demoPassword: "Passw0rd!", profile: "Exchange2019", logFormat: "text", logLevel: "warn"},
+			[]string{"https://127.0.0.1:"}},
+		{"org file", serveConfig{listen: "127.0.0.1:0", orgFile: writeOrg(t), profile: "Exchange2019", logFormat: "text", logLevel: "info"},
+			[]string{"katie@fabrikam.com", `FABRIKAM\katie`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			var out, logs bytes.Buffer
+			ready := make(chan string, 1)
+			errc := make(chan error, 1)
+			go func() { errc <- runServe(ctx, tc.cfg, &out, &logs, ready) }()
+			var base string
+			select {
+			case base = <-ready:
+			case err := <-errc:
+				t.Fatal(err)
+			case <-time.After(10 * time.Second):
+				t.Fatal("serve did not start")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("banner lacks %q:\n%s", w, out.String())
+				}
+			}
+			client := &http.Client{Transport: &http.Transport{TLSClientConfig: insecureTLS()}}
+			resp, err := client.Get(base + "/healthz")
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || string(body) != "ok\n" {
+				t.Errorf("healthz: %d %q", resp.StatusCode, body)
+			}
+			req, _ := http.NewRequest(http.MethodOptions, base+"/Microsoft-Server-ActiveSync", nil)
+			resp, err = client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.Header.Get("MS-ASProtocolVersions") == "" {
+				t.Error("OPTIONS without MS-ASProtocolVersions")
+			}
+			cancel()
+			if err := <-errc; err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestServeBadFlags(t *testing.T) {
+	for _, cfg := range []serveConfig{
+		{listen: "127.0.0.1:0", profile: "Exchange2003", logFormat: "text", logLevel: "info"},
+		{listen: "127.0.0.1:0", profile: "Exchange2019", logFormat: "xml", logLevel: "info"},
+		{listen: "127.0.0.1:0", profile: "Exchange2019", logFormat: "text", logLevel: "loud"},
+		{listen: "127.0.0.1:0", profile: "Exchange2019", logFormat: "text", logLevel: "info", certFile: "x.pem"},
+		{listen: "127.0.0.1:0", profile: "Exchange2019", logFormat: "text", logLevel: "info", orgFile: "/nonexistent.yaml"},
+	} {
+		if err := runServe(context.Background(), cfg, io.Discard, io.Discard, nil); err == nil {
+			t.Errorf("accepted %+v", cfg)
+		}
+	}
+}
+
+func writeOrg(t *testing.T) string {
+	p := filepath.Join(t.TempDir(), "org.yaml")
+	org := "organization: {name: Fabrikam, domain: fabrikam.com, netbios: FABRIKAM}\nusers:\n  - {alias: katie, displayName: Katie Jordan, password: S3cret!}\n"
+	if err := os.WriteFile(p, []byte(org), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func insecureTLS() *tls.Config { return &tls.Config{InsecureSkipVerify: true} }

@@ -1,0 +1,513 @@
+package simulator_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/wbxml"
+)
+
+var _ = Describe("OPTIONS", func() {
+	It("advertises the configured Exchange's versions and commands", func() {
+		for _, p := range eas.Profiles() {
+			env := newTestEnv(simulator.Options{Profile: p})
+			req, _ := http.NewRequest(http.MethodOptions, env.url, nil)
+			resp, err := http.DefaultClient.Do(req)
+			Expect(err).NotTo(HaveOccurred())
+			resp.Body.Close()
+			Expect(resp.StatusCode).To(Equal(http.StatusOK))
+			Expect(resp.Header.Get("MS-Server-ActiveSync")).To(Equal(p.ServerVersion))
+			Expect(resp.Header.Get("MS-ASProtocolVersions")).To(Equal(strings.Join(p.ProtocolVersions, ",")))
+			Expect(resp.Header.Get("MS-ASProtocolCommands")).To(Equal(strings.Join(p.ProtocolCommands, ",")))
+		}
+	})
+})
+
+var _ = Describe("Authentication", func() {
+	var env *testEnv
+	BeforeEach(func() { env = newTestEnv(simulator.Options{}) })
+
+	It("answers 401 with a Basic challenge to missing or wrong credentials", func() {
+		d := env.device("alice@contoso.com", "AUTH1", eas.Version141)
+		d.password = "wrong"
+		resp, _ := d.post(eas.CommandFolderSync, nil)
+		Expect(resp.StatusCode).To(Equal(http.StatusUnauthorized))
+		Expect(resp.Header.Get("WWW-Authenticate")).To(HavePrefix("Basic realm="))
+		d.user, d.password = "nobody@contoso.com", simulator.DemoPassword
+		resp, _ = d.post(eas.CommandFolderSync, nil)
+		Expect(resp.StatusCode).To(Equal(http.StatusUnauthorized))
+	})
+
+	It("accepts a UPN, DOMAIN\\alias and a bare alias", func() {
+		for _, name := range []string{"alice@contoso.com", `CONTOSO\alice`, "alice", "ALICE@CONTOSO.COM"} {
+			d := env.device(name, "AUTH2", eas.Version141)
+			d.provision()
+		}
+	})
+
+	It("always opens the authenticated user's own mailbox, whatever User names", func() {
+		d := env.device("alice@contoso.com", "AUTH3", eas.Version141)
+		d.provision()
+		// The User query value names bob; the credentials are alice's.
+		d.queryUser = "bob@contoso.com"
+		folders := d.folderSync()
+		Expect(folders).To(HaveKey("Inbox"))
+		Expect(env.mailbox("alice").Devices()).To(ContainElement(HaveField("DeviceID", "AUTH3")))
+		Expect(env.mailbox("bob").Devices()).To(BeEmpty())
+	})
+})
+
+var _ = Describe("Provisioning", func() {
+	var env *testEnv
+	BeforeEach(func() { env = newTestEnv(simulator.Options{}) })
+
+	It("asks an unprovisioned 14.x device to provision with status 142, a 12.1 device with HTTP 449", func() {
+		d := env.device("alice", "PROV1", eas.Version141)
+		var r eas.FolderSyncResponse
+		resp := d.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &r)
+		Expect(resp.StatusCode).To(Equal(http.StatusOK))
+		Expect(r.Status).To(Equal(int(eas.StatusDeviceNotProvisioned)))
+
+		old := env.device("alice", "PROV2", eas.Version121)
+		resp = old.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, nil)
+		Expect(resp.StatusCode).To(Equal(eas.HTTPRetryWith))
+	})
+
+	It("hands out a temporary key with the policy, then a final key; a wrong key gets 144", func() {
+		d := env.device("alice", "PROV3", eas.Version141)
+		var r1 eas.ProvisionResponse
+		d.call(eas.CommandProvision, &eas.ProvisionRequest{DeviceInformation: deviceInfo(), Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}, &r1)
+		Expect(r1.DeviceInformation.Status).To(Equal(1))
+		Expect(r1.Policies.Policy.Status).To(Equal(1))
+		doc := r1.Policies.Policy.Data
+		Expect(doc).NotTo(BeNil())
+		d.provision()
+		var fs eas.FolderSyncResponse
+		d.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &fs)
+		Expect(fs.Status).To(Equal(1))
+		d.policyKey++
+		d.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &fs)
+		Expect(fs.Status).To(Equal(int(eas.StatusInvalidPolicyKey)))
+	})
+
+	It("sends the EASProvisionDoc elements the device's version knows", func() {
+		elements := func(v eas.ProtocolVersion) []string {
+			d := env.device("alice", fmt.Sprintf("PROVDOC%d", v), v)
+			req := &eas.ProvisionRequest{Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}
+			if v.AtLeast(eas.Version141) {
+				req.DeviceInformation = deviceInfo()
+			}
+			body, err := wbxml.Marshal(req)
+			Expect(err).NotTo(HaveOccurred())
+			_, b := d.post(eas.CommandProvision, body)
+			tree, err := wbxml.Parse(b)
+			Expect(err).NotTo(HaveOccurred())
+			doc := tree.Path(wbxml.LookupQualified("Provision:Policies"), wbxml.LookupQualified("Provision:Policy"), wbxml.LookupQualified("Provision:Data"), wbxml.LookupQualified("Provision:EASProvisionDoc"))
+			Expect(doc).NotTo(BeNil(), xmlOf(b))
+			var names []string
+			for _, e := range doc.Elements() {
+				names = append(names, e.Tag.Name)
+			}
+			return names
+		}
+		Expect(elements(eas.Version120)).To(HaveLen(12))
+		Expect(elements(eas.Version120)).NotTo(ContainElement("AllowCamera"))
+		Expect(elements(eas.Version161)).To(ContainElements("AllowCamera", "MaxEmailAgeFilter", "AllowInternetSharing"))
+	})
+
+	It("refuses a 14.1 Provision without DeviceInformation with status 165", func() {
+		d := env.device("alice", "PROV4", eas.Version141)
+		var r eas.ProvisionResponse
+		d.call(eas.CommandProvision, &eas.ProvisionRequest{Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}, &r)
+		Expect(r.Status).To(Equal(int(eas.StatusDeviceInformationRequired)))
+	})
+
+	It("answers Policy status 5 to an acknowledgement of a key it did not issue", func() {
+		d := env.device("alice", "PROV5", eas.Version141)
+		var r eas.ProvisionResponse
+		d.call(eas.CommandProvision, &eas.ProvisionRequest{DeviceInformation: deviceInfo(), Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}, &r)
+		d.call(eas.CommandProvision, &eas.ProvisionRequest{Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML, PolicyKey: "12345", Status: 1}}}, &r)
+		Expect(r.Policies.Policy.Status).To(Equal(int(eas.PolicyStatusWrongPolicyKey)))
+	})
+})
+
+var _ = Describe("FolderSync", func() {
+	It("returns the default folders, then nothing new, and 9 for an unknown key", func() {
+		env := newTestEnv(simulator.Options{})
+		d := env.device("alice", "FS1", eas.Version161)
+		d.provision()
+		var r eas.FolderSyncResponse
+		d.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &r)
+		Expect(r.Status).To(Equal(1))
+		names := map[string]eas.FolderType{}
+		for _, f := range r.Changes.Add {
+			names[f.DisplayName] = f.Type
+			Expect(f.ParentId).To(Equal("0"))
+		}
+		Expect(names).To(HaveKeyWithValue("Inbox", eas.FolderTypeInbox))
+		Expect(names).To(HaveKeyWithValue("Sent Items", eas.FolderTypeSentItems))
+		Expect(names).To(HaveKeyWithValue("Calendar", eas.FolderTypeCalendar))
+		Expect(names).To(HaveKeyWithValue("Contacts", eas.FolderTypeContacts))
+		Expect(names).To(HaveKeyWithValue("Junk E-Mail", eas.FolderTypeUserMail))
+		Expect(*r.Changes.Count).To(Equal(len(r.Changes.Add)))
+
+		var again eas.FolderSyncResponse
+		d.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: r.SyncKey}, &again)
+		Expect(again.Status).To(Equal(1))
+		Expect(*again.Changes.Count).To(Equal(0))
+		Expect(again.SyncKey).NotTo(Equal(r.SyncKey))
+
+		var bad eas.FolderSyncResponse
+		d.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "{bogus}7"}, &bad)
+		Expect(bad.Status).To(Equal(int(eas.FolderSyncStatusInvalidSyncKey)))
+	})
+
+	It("creates, renames and deletes user folders, and tells other devices", func() {
+		env := newTestEnv(simulator.Options{})
+		a := env.device("alice", "FS2", eas.Version141)
+		b := env.device("alice", "FS3", eas.Version141)
+		a.provision()
+		b.provision()
+		var ra, rb eas.FolderSyncResponse
+		a.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &ra)
+		b.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &rb)
+		var cr eas.FolderCreateResponse
+		a.call(eas.CommandFolderCreate, &eas.FolderCreateRequest{SyncKey: ra.SyncKey, ParentId: "0", DisplayName: "Projects", Type: eas.FolderTypeUserMail}, &cr)
+		Expect(cr.Status).To(Equal(1))
+		Expect(cr.ServerId).NotTo(BeEmpty())
+		var dup eas.FolderCreateResponse
+		a.call(eas.CommandFolderCreate, &eas.FolderCreateRequest{SyncKey: cr.SyncKey, ParentId: "0", DisplayName: "projects", Type: eas.FolderTypeUserMail}, &dup)
+		Expect(dup.Status).To(Equal(int(eas.FolderCreateStatusFolderExists)))
+		var ur eas.FolderUpdateResponse
+		a.call(eas.CommandFolderUpdate, &eas.FolderUpdateRequest{SyncKey: cr.SyncKey, ServerId: cr.ServerId, ParentId: "0", DisplayName: "Projects 2026"}, &ur)
+		Expect(ur.Status).To(Equal(1))
+		var own eas.FolderSyncResponse
+		a.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: ur.SyncKey}, &own)
+		Expect(*own.Changes.Count).To(Equal(0), "a device is not told of its own changes")
+		var other eas.FolderSyncResponse
+		b.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: rb.SyncKey}, &other)
+		Expect(other.Changes.Add).To(ConsistOf(HaveField("DisplayName", "Projects 2026")))
+		var inboxDel eas.FolderDeleteResponse
+		a.call(eas.CommandFolderDelete, &eas.FolderDeleteRequest{SyncKey: own.SyncKey, ServerId: "1"}, &inboxDel)
+		Expect(inboxDel.Status).To(Equal(int(eas.FolderDeleteStatusSpecialFolder)))
+		var del eas.FolderDeleteResponse
+		a.call(eas.CommandFolderDelete, &eas.FolderDeleteRequest{SyncKey: own.SyncKey, ServerId: cr.ServerId}, &del)
+		Expect(del.Status).To(Equal(1))
+		b.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: other.SyncKey}, &other)
+		Expect(other.Changes.Delete).To(ConsistOf(HaveField("ServerId", cr.ServerId)))
+	})
+})
+
+var _ = Describe("Sync", func() {
+	var (
+		env   *testEnv
+		d     *testDevice
+		inbox string
+	)
+	BeforeEach(func() {
+		env = newTestEnv(simulator.Options{})
+		d = env.device("alice", "SYNC1", eas.Version161)
+		d.provision()
+		inbox = d.folderSync()["Inbox"].ServerId
+	})
+
+	prime := func() string {
+		GinkgoHelper()
+		col := d.syncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
+		Expect(col.Status).To(Equal(1))
+		Expect(col.Commands).To(BeEmpty())
+		return col.SyncKey
+	}
+	bodyPref := []eas.SyncOptions{{BodyPreference: []eas.BodyPreference{{Type: 2, TruncationSize: 20000}}}}
+
+	It("starts with SyncKey 0 and no items, then brings the Inbox with bodies", func() {
+		key := prime()
+		col := d.syncOnce(eas.SyncCollection{SyncKey: key, CollectionId: inbox, Options: bodyPref})
+		Expect(col.Status).To(Equal(1))
+		Expect(col.Commands).To(HaveLen(4))
+		var subjects []string
+		for _, c := range col.Commands {
+			Expect(c.Kind).To(Equal(eas.SyncAdd))
+			var m eas.Email
+			Expect(eas.DecodeItem(c.ApplicationData, &m)).To(Succeed())
+			subjects = append(subjects, m.Subject)
+			Expect(m.Body).NotTo(BeNil())
+			Expect(m.Body.Type).To(Equal(2))
+			Expect(m.Body.Data).NotTo(BeEmpty())
+		}
+		Expect(subjects).To(ContainElements("Quarterly report draft", "Lunch on Thursday?"))
+		// Nothing changed since: an empty response.
+		Expect(d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})).To(BeNil())
+	})
+
+	It("pages with WindowSize and MoreAvailable", func() {
+		key := prime()
+		col := d.syncOnce(eas.SyncCollection{SyncKey: key, CollectionId: inbox, WindowSize: 3})
+		Expect(col.Commands).To(HaveLen(3))
+		Expect(col.MoreAvailable).To(BeTrue())
+		col = d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox, WindowSize: 3})
+		Expect(col.Commands).To(HaveLen(1))
+		Expect(col.MoreAvailable).To(BeFalse())
+	})
+
+	It("truncates bodies to the TruncationSize asked for", func() {
+		key := prime()
+		col := d.syncOnce(eas.SyncCollection{SyncKey: key, CollectionId: inbox, Options: []eas.SyncOptions{{BodyPreference: []eas.BodyPreference{{Type: 1, TruncationSize: 10}}}}})
+		for _, c := range col.Commands {
+			var m eas.Email
+			Expect(eas.DecodeItem(c.ApplicationData, &m)).To(Succeed())
+			Expect(len(m.Body.Data)).To(BeNumerically("<=", 10))
+			if *m.Body.EstimatedDataSize > 10 {
+				Expect(*m.Body.Truncated).To(BeTrue())
+			}
+		}
+	})
+
+	It("answers status 3 to an unknown SyncKey and the same changes again to the previous one", func() {
+		key := prime()
+		first := d.syncOnce(eas.SyncCollection{SyncKey: key, CollectionId: inbox})
+		Expect(first.Commands).To(HaveLen(4))
+		// The response was lost: the device resends the previous key.
+		again := d.syncOnce(eas.SyncCollection{SyncKey: key, CollectionId: inbox})
+		Expect(again.Commands).To(HaveLen(4))
+		Expect(again.SyncKey).To(Equal(first.SyncKey))
+		bad := d.syncOnce(eas.SyncCollection{SyncKey: "{00000000-0000-0000-0000-000000000000}9", CollectionId: inbox})
+		Expect(bad.Status).To(Equal(int(eas.SyncStatusInvalidSyncKey)))
+	})
+
+	It("sends mail delivered after the last sync, and not the device's own changes", func() {
+		key := prime()
+		col := d.syncOnce(eas.SyncCollection{SyncKey: key, CollectionId: inbox})
+		env.deliver("alice", "New order 4711")
+		col = d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
+		Expect(col.Commands).To(HaveLen(1))
+		newID := col.Commands[0].ServerId
+		// Mark it read and delete another: the server applies both and does
+		// not echo them back.
+		yes := true
+		read, err := eas.EncodeItem(&eas.Email{Read: &yes})
+		Expect(err).NotTo(HaveOccurred())
+		col = d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox, Commands: eas.SyncCommands{
+			{Kind: eas.SyncChange, ServerId: newID, ApplicationData: read},
+			{Kind: eas.SyncDelete, ServerId: inbox + ":1"},
+		}})
+		Expect(col.Status).To(Equal(1))
+		Expect(col.Commands).To(BeEmpty())
+		it, ok := env.mailbox("alice").Item(newID)
+		Expect(ok).To(BeTrue())
+		Expect(it.Prop(wbxml.LookupQualified("Email:Read"))).To(Equal("1"))
+		deleted, _ := env.mailbox("alice").FolderByType(eas.FolderTypeDeletedItems)
+		Expect(env.mailbox("alice").Items(deleted.ServerID)).To(HaveLen(1), "DeletesAsMoves is the default")
+	})
+
+	It("answers a hanging Sync when mail arrives, and empty when the wait ends", func() {
+		key := prime()
+		col := d.syncOnce(eas.SyncCollection{SyncKey: key, CollectionId: inbox})
+		done := make(chan *eas.SyncResponse, 1)
+		go func() {
+			defer GinkgoRecover()
+			var r eas.SyncResponse
+			d.call(eas.CommandSync, &eas.SyncRequest{Wait: 5, Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: col.SyncKey, CollectionId: inbox}}}}, &r)
+			done <- &r
+		}()
+		Expect(env.clock.BlockUntil(ctx(), 1)).To(Succeed())
+		env.deliver("alice", "Urgent")
+		var r *eas.SyncResponse
+		Eventually(done).Should(Receive(&r))
+		Expect(r.Collections.Collection[0].Commands).To(HaveLen(1))
+
+		next := r.Collections.Collection[0].SyncKey
+		go func() {
+			defer GinkgoRecover()
+			var r eas.SyncResponse
+			d.call(eas.CommandSync, &eas.SyncRequest{Wait: 5, Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: next, CollectionId: inbox}}}}, &r)
+			done <- &r
+		}()
+		Expect(env.clock.BlockUntil(ctx(), 1)).To(Succeed())
+		env.clock.Advance(5 * time.Minute)
+		Eventually(done).Should(Receive(&r))
+		Expect(r.Collections).To(BeNil(), "an expired wait is an empty response")
+	})
+
+	It("rejects an out-of-range Wait with status 14 and the limit", func() {
+		var r eas.SyncResponse
+		d.call(eas.CommandSync, &eas.SyncRequest{Wait: 90, Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: "0", CollectionId: inbox}}}}, &r)
+		Expect(r.Status).To(Equal(int(eas.SyncStatusInvalidWaitOrHeartbeat)))
+		Expect(r.Limit).To(Equal(59))
+	})
+
+	It("adds a device's new contact and answers with its ServerId", func() {
+		contacts := d.folderSync()["Contacts"].ServerId
+		col := d.syncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: contacts})
+		app, err := eas.EncodeItem(&eas.Contact{FirstName: "Don", LastName: "Funk", FileAs: "Funk, Don"})
+		Expect(err).NotTo(HaveOccurred())
+		col = d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: contacts, GetChanges: eas.NewBool(false), Commands: eas.SyncCommands{{Kind: eas.SyncAdd, ClientId: "c1", ApplicationData: app}}})
+		Expect(col.Responses).To(HaveLen(1))
+		Expect(col.Responses[0].Status).To(Equal(1))
+		Expect(col.Responses[0].ClientId).To(Equal("c1"))
+		_, ok := env.mailbox("alice").Item(col.Responses[0].ServerId)
+		Expect(ok).To(BeTrue())
+	})
+})
+
+var _ = Describe("Ping", func() {
+	It("reports changed folders, expires on the heartbeat, and bounds it", func() {
+		env := newTestEnv(simulator.Options{})
+		d := env.device("alice", "PING1", eas.Version141)
+		d.provision()
+		inbox := d.folderSync()["Inbox"].ServerId
+		col := d.syncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
+		d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
+
+		ping := &eas.PingRequest{HeartbeatInterval: 480, Folders: &eas.PingFolders{Folder: []eas.PingFolder{{Id: inbox, Class: "Email"}}}}
+		done := make(chan eas.PingResponse, 1)
+		send := func(req *eas.PingRequest) {
+			go func() {
+				defer GinkgoRecover()
+				var r eas.PingResponse
+				if req == nil {
+					d.call(eas.CommandPing, nil, &r)
+				} else {
+					d.call(eas.CommandPing, req, &r)
+				}
+				done <- r
+			}()
+		}
+		send(ping)
+		Expect(env.clock.BlockUntil(ctx(), 1)).To(Succeed())
+		env.clock.Advance(480 * time.Second)
+		var r eas.PingResponse
+		Eventually(done).Should(Receive(&r))
+		Expect(r.Status).To(Equal(int(eas.PingStatusHeartbeatExpired)))
+
+		send(nil) // an empty Ping reuses the last one
+		Expect(env.clock.BlockUntil(ctx(), 1)).To(Succeed())
+		env.deliver("alice", "Ping me")
+		Eventually(done).Should(Receive(&r))
+		Expect(r.Status).To(Equal(int(eas.PingStatusChangesOccurred)))
+		Expect(r.Folders.Folder).To(ConsistOf(inbox))
+
+		r = eas.PingResponse{}
+		d.call(eas.CommandPing, &eas.PingRequest{HeartbeatInterval: 10, Folders: ping.Folders}, &r)
+		Expect(r.Status).To(Equal(int(eas.PingStatusHeartbeatOutOfBounds)))
+		Expect(r.HeartbeatInterval).To(Equal(60))
+		r = eas.PingResponse{}
+		d.call(eas.CommandPing, &eas.PingRequest{HeartbeatInterval: 480, Folders: &eas.PingFolders{Folder: []eas.PingFolder{{Id: "999", Class: "Email"}}}}, &r)
+		Expect(r.Status).To(Equal(int(eas.PingStatusFolderSyncRequired)))
+	})
+
+	It("asks for the parameters when a first Ping is empty", func() {
+		env := newTestEnv(simulator.Options{})
+		d := env.device("bob", "PING2", eas.Version141)
+		d.provision()
+		var r eas.PingResponse
+		d.call(eas.CommandPing, nil, &r)
+		Expect(r.Status).To(Equal(int(eas.PingStatusMissingParameters)))
+	})
+})
+
+var _ = Describe("GetItemEstimate and Settings", func() {
+	It("estimates what a Sync would bring", func() {
+		env := newTestEnv(simulator.Options{})
+		d := env.device("alice", "GIE1", eas.Version141)
+		d.provision()
+		inbox := d.folderSync()["Inbox"].ServerId
+		var r eas.GetItemEstimateResponse
+		req := func(key string) *eas.GetItemEstimateRequest {
+			return &eas.GetItemEstimateRequest{Collections: &eas.GetItemEstimateCollections{Collection: []eas.GetItemEstimateCollection{{SyncKey: key, CollectionId: inbox}}}}
+		}
+		d.call(eas.CommandGetItemEstimate, req("0"), &r)
+		Expect(r.Response[0].Status).To(Equal(int(eas.GetItemEstimateStatusNotPrimed)))
+		col := d.syncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
+		r = eas.GetItemEstimateResponse{}
+		d.call(eas.CommandGetItemEstimate, req(col.SyncKey), &r)
+		Expect(r.Response[0].Status).To(Equal(1))
+		Expect(*r.Response[0].Collection.Estimate).To(Equal(4))
+	})
+
+	It("records DeviceInformation and answers UserInformation and Oof", func() {
+		env := newTestEnv(simulator.Options{})
+		d := env.device("alice", "SET1", eas.Version141)
+		d.provision()
+		var r eas.SettingsResponse
+		state := 1
+		d.call(eas.CommandSettings, &eas.SettingsRequest{
+			DeviceInformation: deviceInfo(),
+			UserInformation:   &eas.UserInformation{Get: &eas.UserInformationGet{}},
+			Oof:               &eas.Oof{Set: &eas.OofSettings{OofState: &state, OofMessage: []eas.OofMessage{{AppliesToInternal: true, Enabled: true, ReplyMessage: "Back Monday"}}}},
+		}, &r)
+		Expect(r.Status).To(Equal(1))
+		Expect(r.DeviceInformation.Status).To(Equal(1))
+		Expect(r.Oof.Status).To(Equal(1))
+		Expect(r.UserInformation.Get.Accounts.Account[0].EmailAddresses.PrimarySmtpAddress).To(Equal("alice@contoso.com"))
+		r = eas.SettingsResponse{}
+		d.call(eas.CommandSettings, &eas.SettingsRequest{Oof: &eas.Oof{Get: &eas.OofSettings{BodyType: "Text"}}}, &r)
+		Expect(*r.Oof.Get.OofState).To(Equal(1))
+		Expect(r.Oof.Get.OofMessage[0].ReplyMessage).To(Equal("Back Monday"))
+		devs := env.mailbox("alice").Devices()
+		Expect(devs).To(ContainElement(And(HaveField("DeviceID", "SET1"), HaveField("Info.Model", "iPhone15C2"), HaveField("Info.FriendlyName", "Alice's iPhone"))))
+	})
+})
+
+var _ = Describe("Autodiscover", func() {
+	post := func(env *testEnv, path, user, body string) (*http.Response, string) {
+		GinkgoHelper()
+		req, _ := http.NewRequest(http.MethodPost, env.http.URL+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "text/xml")
+		if user != "" {
+			req.SetBasicAuth(user, simulator.DemoPassword)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		Expect(err).NotTo(HaveOccurred())
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	request := func(addr, schema string) string {
+		return `<?xml version="1.0" encoding="utf-8"?><Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/mobilesync/requestschema/2006"><Request><EMailAddress>` +
+			addr + `</EMailAddress><AcceptableResponseSchema>` + schema + `</AcceptableResponseSchema></Request></Autodiscover>`
+	}
+	It("gives the ActiveSync URL of a known address, case-insensitively on the path", func() {
+		env := newTestEnv(simulator.Options{})
+		resp, body := post(env, "/Autodiscover/Autodiscover.xml", "alice@contoso.com", request("alice@contoso.com", eas.AutodiscoverResponseSchema))
+		Expect(resp.StatusCode).To(Equal(http.StatusOK))
+		r, err := eas.ParseAutodiscoverResponse(strings.NewReader(body))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(r.User.DisplayName).To(Equal("Alice Wilber"))
+		Expect(r.Action.Settings.Server[0].Type).To(Equal("MobileSync"))
+		Expect(r.Action.Settings.Server[0].Url).To(Equal(env.url))
+	})
+	It("answers an error for an unknown address, 600 for a bad request and 601 for another schema, 401 without credentials", func() {
+		env := newTestEnv(simulator.Options{})
+		_, body := post(env, "/autodiscover/autodiscover.xml", "alice", request("nobody@contoso.com", eas.AutodiscoverResponseSchema))
+		r, err := eas.ParseAutodiscoverResponse(strings.NewReader(body))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(r.Action.Error).NotTo(BeNil())
+		Expect(r.Action.Error.Message).To(ContainSubstring("can't be found"))
+
+		_, body = post(env, "/autodiscover/autodiscover.xml", "alice", "<Autodiscover>garbage")
+		Expect(body).To(ContainSubstring("<ErrorCode>600</ErrorCode>"))
+		_, body = post(env, "/autodiscover/autodiscover.xml", "alice", request("alice@contoso.com", "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a"))
+		Expect(body).To(ContainSubstring("<ErrorCode>601</ErrorCode>"))
+		resp, _ := post(env, "/autodiscover/autodiscover.xml", "", request("alice@contoso.com", eas.AutodiscoverResponseSchema))
+		Expect(resp.StatusCode).To(Equal(http.StatusUnauthorized))
+	})
+})
+
+var _ = Describe("Health and robustness", func() {
+	It("answers /healthz", func() {
+		env := newTestEnv(simulator.Options{})
+		resp, err := http.Get(env.http.URL + "/healthz")
+		Expect(err).NotTo(HaveOccurred())
+		resp.Body.Close()
+		Expect(resp.StatusCode).To(Equal(http.StatusOK))
+	})
+})

@@ -1,0 +1,212 @@
+package simulator
+
+import (
+	"strings"
+
+	"github.com/easlab/easlab/eas"
+)
+
+// FolderSync, FolderCreate, FolderUpdate and FolderDelete (MS-ASCMD
+// 2.2.1.2-5). They share one hierarchy SyncKey per device.
+
+func handleFolderSync(c *call) error {
+	var req eas.FolderSyncRequest
+	if err := c.decode(&req); err != nil {
+		return err
+	}
+	m := c.mb
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	dev := m.devices[strings.ToLower(c.dev.DeviceID)]
+	var st *syncState
+	if req.SyncKey == "0" {
+		st = &syncState{guid: newGUID(), held: map[string]bool{}, echo: map[string]uint64{}}
+	} else if st = resolveKey(dev.hierarchy, req.SyncKey); st == nil {
+		return c.reply(&eas.FolderSyncResponse{Status: int(eas.FolderSyncStatusInvalidSyncKey)})
+	}
+	next := st.next()
+	ch := &eas.FolderChanges{}
+	for _, f := range m.folders {
+		if f.ModSeq <= st.seen {
+			continue
+		}
+		if v, ok := st.echo[f.ServerID]; ok && v == f.ModSeq {
+			continue
+		}
+		held := st.held[f.ServerID]
+		switch {
+		case f.Deleted && held:
+			ch.Delete = append(ch.Delete, eas.Folder{ServerId: f.ServerID})
+			delete(next.held, f.ServerID)
+		case f.Deleted:
+		case held:
+			ch.Update = append(ch.Update, folderOf(f))
+		default:
+			ch.Add = append(ch.Add, folderOf(f))
+			next.held[f.ServerID] = true
+		}
+	}
+	next.seen = m.modseq
+	next.echo = map[string]uint64{}
+	dev.hierarchy = next
+	n := len(ch.Add) + len(ch.Update) + len(ch.Delete)
+	ch.Count = &n
+	return c.reply(&eas.FolderSyncResponse{Status: int(eas.FolderSyncStatusSuccess), SyncKey: next.key(), Changes: ch})
+}
+
+func folderOf(f *Folder) eas.Folder {
+	return eas.Folder{ServerId: f.ServerID, ParentId: f.ParentID, DisplayName: f.DisplayName, Type: f.Type}
+}
+
+// hierarchyStep checks a FolderCreate/Update/Delete SyncKey against the
+// device's hierarchy state and returns the state to change, or nil.
+func (c *call) hierarchyStepLocked(key string) (*Device, *syncState) {
+	dev := c.mb.devices[strings.ToLower(c.dev.DeviceID)]
+	if dev.hierarchy == nil || key != dev.hierarchy.key() {
+		return dev, nil
+	}
+	return dev, dev.hierarchy
+}
+
+// commitHierarchyLocked moves the device to a new hierarchy key after its
+// own change to folder id, which it need not be told about.
+func (c *call) commitHierarchyLocked(dev *Device, st *syncState, id string, deleted bool) string {
+	next := st.next()
+	f := c.mb.folderByIDLocked(id)
+	if deleted {
+		delete(next.held, id)
+	} else {
+		next.held[id] = true
+	}
+	if f != nil {
+		next.echo[id] = f.ModSeq
+	}
+	dev.hierarchy = next
+	return next.key()
+}
+
+func handleFolderCreate(c *call) error {
+	var req eas.FolderCreateRequest
+	if err := c.decode(&req); err != nil {
+		return err
+	}
+	m := c.mb
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	reply := func(s eas.FolderCreateStatus) error { return c.reply(&eas.FolderCreateResponse{Status: int(s)}) }
+	dev, st := c.hierarchyStepLocked(req.SyncKey)
+	if st == nil {
+		return reply(eas.FolderCreateStatusInvalidSyncKey)
+	}
+	switch {
+	case req.DisplayName == "" || isDefaultFolder(req.Type) || req.Type < eas.FolderTypeUserGeneric || req.Type > eas.FolderTypeUserNotes:
+		return reply(eas.FolderCreateStatusMalformedRequest)
+	case req.ParentId != "0" && m.folderLocked(req.ParentId) == nil:
+		return reply(eas.FolderCreateStatusParentNotFound)
+	case req.ParentId != "0" && m.folderLocked(req.ParentId).Type == eas.FolderTypeRecipientInfoCache:
+		return reply(eas.FolderCreateStatusSpecialFolder)
+	case m.childNamedLocked(req.ParentId, req.DisplayName) != nil:
+		return reply(eas.FolderCreateStatusFolderExists)
+	}
+	f := m.addFolderLocked(req.ParentId, req.DisplayName, req.Type)
+	key := c.commitHierarchyLocked(dev, st, f.ServerID, false)
+	return c.reply(&eas.FolderCreateResponse{Status: int(eas.FolderCreateStatusSuccess), SyncKey: key, ServerId: f.ServerID})
+}
+
+func handleFolderUpdate(c *call) error {
+	var req eas.FolderUpdateRequest
+	if err := c.decode(&req); err != nil {
+		return err
+	}
+	m := c.mb
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	reply := func(s eas.FolderUpdateStatus) error { return c.reply(&eas.FolderUpdateResponse{Status: int(s)}) }
+	dev, st := c.hierarchyStepLocked(req.SyncKey)
+	if st == nil {
+		return reply(eas.FolderUpdateStatusInvalidSyncKey)
+	}
+	f := m.folderLocked(req.ServerId)
+	switch {
+	case f == nil:
+		return reply(eas.FolderUpdateStatusFolderNotFound)
+	case f.Type == eas.FolderTypeRecipientInfoCache:
+		return reply(eas.FolderUpdateStatusSpecialFolder)
+	case isDefaultFolder(f.Type):
+		return reply(eas.FolderUpdateStatusFolderExists)
+	case req.ParentId != "0" && m.folderLocked(req.ParentId) == nil:
+		return reply(eas.FolderUpdateStatusParentNotFound)
+	case req.DisplayName == "":
+		return reply(eas.FolderUpdateStatusMalformedRequest)
+	}
+	if other := m.childNamedLocked(req.ParentId, req.DisplayName); other != nil && other != f {
+		return reply(eas.FolderUpdateStatusFolderExists)
+	}
+	f.ParentID, f.DisplayName = req.ParentId, req.DisplayName
+	f.ModSeq = m.commitLocked()
+	key := c.commitHierarchyLocked(dev, st, f.ServerID, false)
+	return c.reply(&eas.FolderUpdateResponse{Status: int(eas.FolderUpdateStatusSuccess), SyncKey: key})
+}
+
+func handleFolderDelete(c *call) error {
+	var req eas.FolderDeleteRequest
+	if err := c.decode(&req); err != nil {
+		return err
+	}
+	m := c.mb
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	reply := func(s eas.FolderDeleteStatus) error { return c.reply(&eas.FolderDeleteResponse{Status: int(s)}) }
+	dev, st := c.hierarchyStepLocked(req.SyncKey)
+	if st == nil {
+		return reply(eas.FolderDeleteStatusInvalidSyncKey)
+	}
+	f := m.folderLocked(req.ServerId)
+	switch {
+	case f == nil:
+		return reply(eas.FolderDeleteStatusFolderNotFound)
+	case isDefaultFolder(f.Type):
+		return reply(eas.FolderDeleteStatusSpecialFolder)
+	}
+	m.deleteFolderLocked(f)
+	key := c.commitHierarchyLocked(dev, st, f.ServerID, true)
+	return c.reply(&eas.FolderDeleteResponse{Status: int(eas.FolderDeleteStatusSuccess), SyncKey: key})
+}
+
+// childNamedLocked finds a live folder of parent by name (case-insensitive,
+// as Exchange compares folder names).
+func (m *Mailbox) childNamedLocked(parent, name string) *Folder {
+	for _, f := range m.folders {
+		if !f.Deleted && f.ParentID == parent && strings.EqualFold(f.DisplayName, name) {
+			return f
+		}
+	}
+	return nil
+}
+
+// folderByIDLocked returns a folder, live or deleted.
+func (m *Mailbox) folderByIDLocked(id string) *Folder {
+	for _, f := range m.folders {
+		if f.ServerID == id {
+			return f
+		}
+	}
+	return nil
+}
+
+// deleteFolderLocked deletes a folder, its subfolders and their items.
+func (m *Mailbox) deleteFolderLocked(f *Folder) {
+	for _, child := range m.folders {
+		if !child.Deleted && child.ParentID == f.ServerID {
+			m.deleteFolderLocked(child)
+		}
+	}
+	for _, it := range m.items {
+		if it.FolderID == f.ServerID && !it.Deleted {
+			it.Deleted = true
+			it.ModSeq = m.commitLocked()
+		}
+	}
+	f.Deleted = true
+	f.ModSeq = m.commitLocked()
+}

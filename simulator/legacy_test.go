@@ -1,0 +1,160 @@
+package simulator
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/wbxml"
+)
+
+// legacyResponse is the answer of the *Collection commands.
+type legacyResponse struct {
+	WBXMLName wbxml.Name `wbxml:"FolderHierarchy:Response"`
+	Status    int        `wbxml:"Status"`
+	Folder    *struct {
+		ServerId string `wbxml:"ServerId"`
+	} `wbxml:"Folder"`
+}
+
+// collection posts a *Collection command with its query arguments and
+// returns the HTTP status and, for 200, the decoded Response.
+func (d *lookupTestDevice) collection(cmd eas.Command, id, parent, name string) (int, *legacyResponse) {
+	t := d.env.t
+	t.Helper()
+	code, b := d.post(cmd, nil, func(r *eas.Request) {
+		r.CollectionID, r.ParentID, r.CollectionName = id, parent, name
+	})
+	if code != http.StatusOK {
+		return code, nil
+	}
+	dec := wbxml.NewBytesDecoder(b)
+	dec.Lenient = true // Response is a legacy tag
+	var r legacyResponse
+	if err := dec.Decode(&r); err != nil {
+		t.Fatalf("%s: %v\n%s", cmd, err, lookupXML(b))
+	}
+	return code, &r
+}
+
+func (d *lookupTestDevice) getHierarchy() []eas.HierarchyFolder {
+	t := d.env.t
+	t.Helper()
+	code, b := d.post(eas.CommandGetHierarchy, nil, nil)
+	if code != http.StatusOK {
+		t.Fatalf("GetHierarchy: HTTP %d", code)
+	}
+	var r eas.GetHierarchyResponse
+	if err := wbxml.Unmarshal(b, &r); err != nil {
+		t.Fatalf("GetHierarchy: %v\n%s", err, lookupXML(b))
+	}
+	return r.Folder
+}
+
+func TestLegacyHierarchy(t *testing.T) {
+	env := newLookupEnv(t)
+	d := env.device("alice", "LEGACY1", eas.Version121).provision()
+	folders := d.getHierarchy()
+	byName := map[string]eas.HierarchyFolder{}
+	for _, f := range folders {
+		byName[f.DisplayName] = f
+		if f.ParentId != "0" {
+			t.Errorf("%s: ParentId %q", f.DisplayName, f.ParentId)
+		}
+	}
+	if len(folders) != len(defaultFolders)-1 || byName["Inbox"].Type != eas.FolderTypeInbox || byName["Calendar"].Type != eas.FolderTypeCalendar {
+		t.Fatalf("hierarchy: %+v", folders)
+	}
+	if _, ok := byName["Recipient Cache"]; ok {
+		t.Error("GetHierarchy lists the Recipient Information Cache, which 12.1 does not know")
+	}
+	inbox := byName["Inbox"].ServerId
+
+	code, r := d.collection(eas.CommandCreateCollection, "", inbox, "Projects")
+	if code != http.StatusOK || r.Status != 1 || r.Folder == nil || r.Folder.ServerId == "" {
+		t.Fatalf("CreateCollection: HTTP %d %+v", code, r)
+	}
+	projects := r.Folder.ServerId
+	code, r = d.collection(eas.CommandCreateCollection, "", projects, "2026")
+	if code != http.StatusOK || r.Status != 1 {
+		t.Fatalf("CreateCollection 2026: HTTP %d %+v", code, r)
+	}
+	sub := r.Folder.ServerId
+	// Shallowest first.
+	folders = d.getHierarchy()
+	last := folders[len(folders)-2:]
+	if last[0].DisplayName != "Projects" || last[0].ParentId != inbox || last[0].Type != eas.FolderTypeUserMail ||
+		last[1].DisplayName != "2026" || last[1].ParentId != projects {
+		t.Errorf("hierarchy after create: %+v", last)
+	}
+	// A FolderSync device sees the new folders.
+	if f, ok := env.device("alice", "LEGACY2", eas.Version141).provision().folderSync()["Projects"]; !ok || f.ParentId != inbox {
+		t.Errorf("FolderSync does not show Projects: %+v", f)
+	}
+
+	for _, tc := range []struct {
+		name             string
+		cmd              eas.Command
+		id, parent, coll string
+		want             int
+	}{
+		{"create: name taken", eas.CommandCreateCollection, "", inbox, "projects", 6},
+		{"create: no parent", eas.CommandCreateCollection, "", "4711", "X", 5},
+		{"move: same name and parent", eas.CommandMoveCollection, projects, inbox, "Projects", 2},
+		{"move: unknown folder", eas.CommandMoveCollection, "4711", "0", "X", 4},
+		{"move: unknown parent", eas.CommandMoveCollection, projects, "4711", "X", 5},
+		{"move: default folder", eas.CommandMoveCollection, inbox, projects, "Inbox", 6},
+		{"move: into itself", eas.CommandMoveCollection, projects, sub, "Projects", 6},
+		{"delete: unknown", eas.CommandDeleteCollection, "4711", "", "", 4},
+		{"delete: default folder", eas.CommandDeleteCollection, inbox, "", "", 6},
+	} {
+		code, r := d.collection(tc.cmd, tc.id, tc.parent, tc.coll)
+		if code != http.StatusOK || r.Status != tc.want || r.Folder != nil {
+			t.Errorf("%s: HTTP %d %+v, want status %d", tc.name, code, r, tc.want)
+		}
+	}
+
+	code, r = d.collection(eas.CommandMoveCollection, projects, "0", "Archive")
+	if code != http.StatusOK || r.Status != 1 {
+		t.Fatalf("MoveCollection: HTTP %d %+v", code, r)
+	}
+	if f, ok := env.mailbox("alice").Folder(projects); !ok || f.DisplayName != "Archive" || f.ParentID != "0" {
+		t.Errorf("after move: %+v", f)
+	}
+	code, r = d.collection(eas.CommandDeleteCollection, projects, "", "")
+	if code != http.StatusOK || r.Status != 1 {
+		t.Fatalf("DeleteCollection: HTTP %d %+v", code, r)
+	}
+	for _, id := range []string{projects, sub} {
+		if _, ok := env.mailbox("alice").Folder(id); ok {
+			t.Errorf("folder %s survives the delete", id)
+		}
+	}
+}
+
+func TestLegacyBadRequests(t *testing.T) {
+	env := newLookupEnv(t)
+	d := env.device("alice", "LEGACY3", eas.Version121).provision()
+	long := strings.Repeat("x", 257)
+	for _, tc := range []struct {
+		name             string
+		cmd              eas.Command
+		id, parent, coll string
+	}{
+		{"create without name", eas.CommandCreateCollection, "", "0", ""},
+		{"create without parent", eas.CommandCreateCollection, "", "", "X"},
+		{"create with a long name", eas.CommandCreateCollection, "", "0", long},
+		{"delete without id", eas.CommandDeleteCollection, "", "", ""},
+		{"move without name", eas.CommandMoveCollection, "1", "0", ""},
+	} {
+		if code, _ := d.collection(tc.cmd, tc.id, tc.parent, tc.coll); code != http.StatusBadRequest {
+			t.Errorf("%s: HTTP %d, want 400", tc.name, code)
+		}
+	}
+	// The legacy commands end at 12.1.
+	d14 := env.device("alice", "LEGACY4", eas.Version141).provision()
+	if code, _ := d14.post(eas.CommandGetHierarchy, nil, nil); code != http.StatusBadRequest {
+		t.Errorf("GetHierarchy at 14.1: HTTP %d", code)
+	}
+}

@@ -1,0 +1,57 @@
+package simulator
+
+import (
+	"github.com/easlab/easlab/eas"
+)
+
+// MoveItems (MS-ASCMD 2.2.1.12; protocol.md 3.2): each Move gets a
+// Response with the item's new ServerId. Success is status 3; 1 names a
+// bad source folder or item, 2 a bad destination, 4 the same folder.
+
+// maxMoveItems is Exchange's limit on Move elements; more is status 103.
+const maxMoveItems = 1000
+
+func handleMoveItems(c *call) error {
+	var req eas.MoveItemsRequest
+	if err := c.decode(&req); err != nil {
+		return err
+	}
+	if len(req.Move) == 0 {
+		return eas.NewStatusError(eas.StatusInvalidXML, "MoveItems without Move")
+	}
+	if len(req.Move) > maxMoveItems {
+		return eas.NewStatusError(eas.StatusInvalidXML, "more than 1000 Move elements")
+	}
+	m := c.mb
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	resp := &eas.MoveItemsResponse{}
+	for _, mv := range req.Move {
+		r := eas.MoveItemsResult{SrcMsgId: mv.SrcMsgId}
+		src := m.folderLocked(mv.SrcFldId)
+		dst := m.folderLocked(mv.DstFldId)
+		it := m.items[mv.SrcMsgId]
+		switch {
+		case src == nil || it == nil || it.Deleted || it.FolderID != src.ServerID:
+			r.Status = int(eas.MoveItemsStatusInvalidSource)
+		case dst == nil:
+			r.Status = int(eas.MoveItemsStatusInvalidDestination)
+		case src.ServerID == dst.ServerID:
+			r.Status = int(eas.MoveItemsStatusSameFolder)
+		case folderClass(dst.Type) != it.Class || dst.Type == eas.FolderTypeRecipientInfoCache:
+			// An e-mail cannot go into a contacts folder, and so on. Which
+			// status Exchange gives is UNCONFIRMED; the destination is at
+			// fault, so 2.
+			r.Status = int(eas.MoveItemsStatusInvalidDestination)
+		default:
+			moved, err := m.moveLocked(it, dst.ServerID)
+			if err != nil {
+				r.Status = int(eas.MoveItemsStatusMoveFailed)
+				break
+			}
+			r.Status, r.DstMsgId = int(eas.MoveItemsStatusSuccess), moved.ServerID
+		}
+		resp.Response = append(resp.Response, r)
+	}
+	return c.reply(resp)
+}

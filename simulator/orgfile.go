@@ -1,0 +1,112 @@
+package simulator
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// OrgFile is the YAML form of an organization for `easlab serve --org`:
+//
+//	organization: {name: Fabrikam, domain: fabrikam.com, netbios: FABRIKAM}
+//	users:
+//	  - alias: katie
+//	    displayName: Katie Jordan
+//	    password: Passw0rd!
+//	    mail:
+//	      - {from: "Bob Kelly <bob@contoso.com>", subject: Hello, body: Hi Katie, age: 2h}
+//	    calendar:
+//	      - {subject: Review, location: Room 1, in: 33h, duration: 1h}
+//	    contacts:
+//	      - {firstName: Bob, lastName: Kelly, email: bob@contoso.com}
+//	    tasks: [{subject: Expenses, due: 168h}]
+//	    notes: [{subject: Wi-Fi, body: ask reception}]
+type OrgFile struct {
+	Organization struct {
+		Name    string `yaml:"name"`
+		Domain  string `yaml:"domain"`
+		NetBIOS string `yaml:"netbios"`
+	} `yaml:"organization"`
+	Users []OrgUser `yaml:"users"`
+}
+
+// OrgUser is one user of an OrgFile with the content of their mailbox.
+type OrgUser struct {
+	Alias       string        `yaml:"alias"`
+	DisplayName string        `yaml:"displayName"`
+	UPN         string        `yaml:"userPrincipalName"`
+	SMTP        string        `yaml:"primarySmtpAddress"`
+	Password    string        `yaml:"password"`
+	Mail        []MailSpec    `yaml:"mail"`
+	Calendar    []EventSpec   `yaml:"calendar"`
+	Contacts    []ContactSpec `yaml:"contacts"`
+	Tasks       []TaskSpec    `yaml:"tasks"`
+	Notes       []NoteSpec    `yaml:"notes"`
+}
+
+// LoadOrgFile reads an organization from YAML and builds its directory,
+// dating content relative to now. Unknown keys are errors, so a typo does
+// not silently drop content.
+func LoadOrgFile(r io.Reader, now time.Time) (*Directory, error) {
+	dec := yaml.NewDecoder(r)
+	dec.KnownFields(true)
+	var f OrgFile
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("organization file: %w", err)
+	}
+	o := f.Organization
+	if o.Domain == "" {
+		return nil, fmt.Errorf("organization file: organization.domain is required")
+	}
+	if o.Name == "" {
+		o.Name = o.Domain
+	}
+	if o.NetBIOS == "" {
+		o.NetBIOS = o.Name
+	}
+	d := NewDirectory(Organization{Name: o.Name, Domain: o.Domain, NetBIOS: o.NetBIOS})
+	for i, u := range f.Users {
+		if u.Password == "" {
+			return nil, fmt.Errorf("organization file: user %d (%s) has no password", i+1, u.Alias)
+		}
+		mb := NewMailbox()
+		if err := d.AddUser(User{Alias: u.Alias, DisplayName: u.DisplayName, UserPrincipalName: u.UPN, PrimarySmtpAddress: u.SMTP, Password: u.Password}, mb); err != nil {
+			return nil, fmt.Errorf("organization file: %w", err)
+		}
+		if err := fillMailbox(mb, u, now); err != nil {
+			return nil, fmt.Errorf("organization file: user %s: %w", u.Alias, err)
+		}
+	}
+	return d, nil
+}
+
+func fillMailbox(mb *Mailbox, u OrgUser, now time.Time) error {
+	for _, m := range u.Mail {
+		if err := AddMail(mb, m, now); err != nil {
+			return err
+		}
+	}
+	for _, e := range u.Calendar {
+		if err := AddEvent(mb, e, now); err != nil {
+			return err
+		}
+	}
+	for _, c := range u.Contacts {
+		if err := AddContact(mb, c, now); err != nil {
+			return err
+		}
+	}
+	for _, t := range u.Tasks {
+		if err := AddTask(mb, t, now); err != nil {
+			return err
+		}
+	}
+	for _, n := range u.Notes {
+		if err := AddNote(mb, n, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}

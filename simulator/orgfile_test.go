@@ -1,0 +1,65 @@
+package simulator
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/easlab/easlab/eas"
+)
+
+const fabrikam = `
+organization: {name: Fabrikam, domain: fabrikam.com, netbios: FABRIKAM}
+users:
+  - alias: katie
+    displayName: Katie Jordan
+    password: S3cret!
+    mail:
+      - {from: "Bob Kelly <bob@contoso.com>", subject: Hello Katie, body: Hi, age: 2h}
+      - {from: it@fabrikam.com, subject: Filed, body: x, folder: Junk E-Mail, read: true}
+    calendar:
+      - {subject: Review, location: Room 1, in: 33h, duration: 1h}
+    contacts:
+      - {firstName: Bob, lastName: Kelly, email: bob@contoso.com}
+    tasks: [{subject: Expenses, due: 168h}]
+    notes: [{subject: Wi-Fi, body: ask reception}]
+  - alias: dan
+    password: x
+`
+
+func TestLoadOrgFile(t *testing.T) {
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	d, err := LoadOrgFile(strings.NewReader(fabrikam), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, mb, ok := d.Authenticate(`FABRIKAM\katie`, "S3cret!")
+	if !ok || u.PrimarySmtpAddress != "katie@fabrikam.com" || u.DisplayName != "Katie Jordan" {
+		t.Fatalf("katie: %+v %v", u, ok)
+	}
+	count := func(t eas.FolderType) int {
+		f, _ := mb.FolderByType(t)
+		return len(mb.Items(f.ServerID))
+	}
+	junk, _ := mb.FolderByName("junk e-mail")
+	if count(eas.FolderTypeInbox) != 1 || len(mb.Items(junk.ServerID)) != 1 || count(eas.FolderTypeCalendar) != 1 ||
+		count(eas.FolderTypeContacts) != 1 || count(eas.FolderTypeTasks) != 1 || count(eas.FolderTypeNotes) != 1 {
+		t.Error("content not where the file put it")
+	}
+	inbox, _ := mb.FolderByType(eas.FolderTypeInbox)
+	it := mb.Items(inbox.ServerID)[0]
+	if !it.Received.Equal(now.Add(-2*time.Hour)) || it.Prop(tEmailSubject) != "Hello Katie" || !strings.Contains(string(it.Body.MIME), "Subject: Hello Katie") {
+		t.Errorf("mail: %v %q", it.Received, it.Prop(tEmailSubject))
+	}
+	for _, bad := range []string{
+		"organization: {name: X}\n",
+		"organization: {domain: x.com}\nusers: [{alias: a}]\n",
+		"organization: {domain: x.com}\nusers: [{alias: a, password: p, colour: red}]\n",
+		"organization: {domain: x.com}\nusers: [{alias: a, password: p, mail: [{from: 'not an address', subject: s}]}]\n",
+		"organization: {domain: x.com}\nusers: [{alias: a, password: p}, {alias: A, password: q}]\n",
+	} {
+		if _, err := LoadOrgFile(strings.NewReader(bad), now); err == nil {
+			t.Errorf("accepted:\n%s", bad)
+		}
+	}
+}

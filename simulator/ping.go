@@ -1,0 +1,117 @@
+package simulator
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/easlab/easlab/eas"
+)
+
+// Ping (MS-ASCMD 2.2.1.13): wait up to the heartbeat for changes in the
+// listed folders.
+
+// maxPingFolders is how many folders one Ping may watch. Exchange's
+// default is UNCONFIRMED (protocol.md 3.2 Ping); 300 is what Z-Push
+// allows and more than any real client sends.
+const maxPingFolders = 300
+
+func handlePing(c *call) error {
+	var req eas.PingRequest
+	if len(c.body) > 0 {
+		if err := c.decode(&req); err != nil {
+			return err
+		}
+	}
+	m := c.mb
+	m.mu.Lock()
+	dev := m.devices[strings.ToLower(c.dev.DeviceID)]
+	cached := dev.ping
+	ps := pingState{}
+	if cached != nil {
+		ps = *cached
+	}
+	if req.HeartbeatInterval != 0 {
+		if req.HeartbeatInterval < minHeartbeat || req.HeartbeatInterval > maxHeartbeat {
+			m.mu.Unlock()
+			return c.reply(&eas.PingResponse{Status: int(eas.PingStatusHeartbeatOutOfBounds), HeartbeatInterval: clamp(req.HeartbeatInterval, minHeartbeat, maxHeartbeat)})
+		}
+		ps.heartbeat = time.Duration(req.HeartbeatInterval) * time.Second
+	}
+	if req.Folders != nil {
+		if len(req.Folders.Folder) > maxPingFolders {
+			m.mu.Unlock()
+			return c.reply(&eas.PingResponse{Status: int(eas.PingStatusTooManyFolders), MaxFolders: maxPingFolders})
+		}
+		ps.folders = ps.folders[:0:0]
+		for _, f := range req.Folders.Folder {
+			ps.folders = append(ps.folders, pingFolder{id: f.Id, class: f.Class})
+		}
+	}
+	if ps.heartbeat == 0 || len(ps.folders) == 0 {
+		m.mu.Unlock()
+		return c.reply(&eas.PingResponse{Status: int(eas.PingStatusMissingParameters)})
+	}
+	for _, f := range ps.folders {
+		if m.folderLocked(f.id) == nil {
+			m.mu.Unlock()
+			return c.reply(&eas.PingResponse{Status: int(eas.PingStatusFolderSyncRequired)})
+		}
+	}
+	dev.ping = &ps
+	start := m.modseq
+	m.mu.Unlock()
+
+	timer := newClockTimer(c.s, ps.heartbeat)
+	defer timer.stop()
+	for {
+		m.mu.Lock()
+		changed, hierarchy := m.pingChangesLocked(dev, ps.folders, start)
+		wake := m.changed
+		m.mu.Unlock()
+		switch {
+		case hierarchy:
+			return c.reply(&eas.PingResponse{Status: int(eas.PingStatusFolderSyncRequired)})
+		case len(changed) > 0:
+			return c.reply(&eas.PingResponse{Status: int(eas.PingStatusChangesOccurred), Folders: &eas.PingChangedFolders{Folder: changed}})
+		}
+		select {
+		case <-wake:
+		case <-timer.c():
+			return c.reply(&eas.PingResponse{Status: int(eas.PingStatusHeartbeatExpired)})
+		case <-c.r.Context().Done():
+			return eas.NewHTTPError(http.StatusRequestTimeout, "client went away during Ping")
+		}
+	}
+}
+
+// pingChangesLocked lists the watched folders with changes the device has
+// not synced: beyond its collection's sync state, or, for a folder it
+// never synced, since the Ping began. It also reports whether a watched
+// folder is gone (the device must FolderSync).
+func (m *Mailbox) pingChangesLocked(dev *Device, folders []pingFolder, start uint64) ([]string, bool) {
+	var out []string
+	for _, f := range folders {
+		if m.folderLocked(f.id) == nil {
+			return nil, true
+		}
+		since := start
+		st := dev.collections[f.id]
+		if st != nil {
+			since = st.seen
+		}
+		for _, it := range m.changesSinceLocked(f.id, since) {
+			if st != nil {
+				if v, ok := st.echo[it.ServerID]; ok && v == it.ModSeq {
+					continue
+				}
+				if it.Deleted && !st.held[it.ServerID] {
+					continue
+				}
+			}
+			out = append(out, f.id)
+			break
+		}
+	}
+	return out, false
+}

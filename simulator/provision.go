@@ -1,0 +1,141 @@
+package simulator
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"strconv"
+	"strings"
+
+	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/wbxml"
+)
+
+// Provisioning (MS-ASPROV): the two-phase Provision exchange and the policy
+// key check on every other command.
+
+// newPolicyKey returns a random non-zero policy key. Exchange 2007+ sends
+// decimal uint32 keys (protocol.md 4.1).
+func newPolicyKey() uint32 {
+	for {
+		var b [4]byte
+		rand.Read(b[:])
+		if k := binary.LittleEndian.Uint32(b[:]); k != 0 {
+			return k
+		}
+	}
+}
+
+// policyExempt lists the commands that need no policy key: Provision
+// itself. (Which other commands Exchange lets through unprovisioned is
+// UNCONFIRMED in protocol.md 4.6; a stricter server is the safer model for
+// testing clients, since every real client provisions before it syncs.)
+var policyExempt = map[eas.Command]bool{eas.CommandProvision: true}
+
+// checkPolicy refuses a command from a device that has not provisioned,
+// or that sends a key other than the one it was given: HTTP 449 up to
+// 12.1, status 142 or 144 from 14.0 (exchange-admin.md 2.2).
+func (s *Server) checkPolicy(c *call) error {
+	if policyExempt[c.req.Command] {
+		return nil
+	}
+	switch {
+	case !c.req.HasPolicyKey || c.req.PolicyKey == 0 || c.dev.PolicyKey == 0:
+		return &eas.StatusError{Status: int(eas.StatusDeviceNotProvisioned), HTTPStatus: eas.HTTPRetryWith, Message: "the device has not provisioned"}
+	case c.req.PolicyKey != c.dev.PolicyKey:
+		return &eas.StatusError{Status: int(eas.StatusInvalidPolicyKey), HTTPStatus: eas.HTTPRetryWith, Message: "the policy key is not the current one"}
+	}
+	return nil
+}
+
+func handleProvision(c *call) error {
+	var req eas.ProvisionRequest
+	if err := c.decode(&req); err != nil {
+		return err
+	}
+	v := c.req.ProtocolVersion
+	m := c.mb
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	dev := m.devices[strings.ToLower(c.dev.DeviceID)]
+	resp := &eas.ProvisionResponse{Status: int(eas.ProvisionStatusSuccess)}
+	if req.DeviceInformation != nil {
+		resp.DeviceInformation = &eas.DeviceInformation{Status: int(setDeviceInformation(dev, req.DeviceInformation))}
+	}
+	if req.RemoteWipe != nil || req.AccountOnlyRemoteWipe != nil {
+		// Wipe acknowledgement; remote wipe itself arrives with device
+		// management. With no wipe pending the acknowledgement is a
+		// protocol error.
+		resp.Status = int(eas.ProvisionStatusProtocolError)
+		return c.reply(resp)
+	}
+	if req.Policies == nil {
+		resp.Status = int(eas.ProvisionStatusProtocolError)
+		return c.reply(resp)
+	}
+	pol := req.Policies.Policy
+	want := eas.PolicyTypeWBXML
+	if !v.AtLeast(eas.Version120) {
+		want = eas.PolicyTypeXML
+	}
+	out := eas.ProvisionResponsePolicy{PolicyType: pol.PolicyType}
+	resp.Policies = &eas.ProvisionResponsePolicies{Policy: out}
+	if pol.PolicyType != want {
+		resp.Policies.Policy.Status = int(eas.PolicyStatusUnknownPolicyType)
+		return c.reply(resp)
+	}
+	if pol.PolicyKey == "" {
+		// Phase one: the policy and a temporary key. From 14.1 the device
+		// must have told who it is, here or in an earlier Settings
+		// (exchange-admin.md 2.2: 165 DeviceInformationRequired).
+		if v.AtLeast(eas.Version141) && !dev.HasInfo {
+			return eas.NewStatusError(eas.StatusDeviceInformationRequired, "Provision without DeviceInformation")
+		}
+		policy := DefaultPolicy()
+		dev.TempPolicyKey = newPolicyKey()
+		resp.Policies.Policy.Status = int(eas.PolicyStatusSuccess)
+		resp.Policies.Policy.PolicyKey = strconv.FormatUint(uint64(dev.TempPolicyKey), 10)
+		resp.Policies.Policy.Data = &eas.PolicyData{Extra: []*wbxml.Node{policy.ProvisionDoc(v)}}
+		return c.reply(resp)
+	}
+	// Phase two: the device acknowledges the temporary key with its
+	// compliance status and gets the final key.
+	key, err := strconv.ParseUint(pol.PolicyKey, 10, 32)
+	if err != nil || dev.TempPolicyKey == 0 || uint32(key) != dev.TempPolicyKey {
+		resp.Policies.Policy.Status = int(eas.PolicyStatusWrongPolicyKey)
+		return c.reply(resp)
+	}
+	switch pol.Status {
+	case 1, 2:
+	case 4:
+		resp.Status = int(eas.StatusExternallyManagedDevicesNotAllowed)
+		resp.Policies = nil
+		return c.reply(resp)
+	default:
+		if !DefaultPolicy().AllowNonProvisionableDevices {
+			resp.Status = int(eas.StatusDeviceNotFullyProvisionable)
+			resp.Policies = nil
+			return c.reply(resp)
+		}
+	}
+	dev.PolicyKey = newPolicyKey()
+	dev.TempPolicyKey = 0
+	dev.LastPolicyUpdate = c.s.clock.Now()
+	resp.Policies.Policy.Status = int(eas.PolicyStatusSuccess)
+	resp.Policies.Policy.PolicyKey = strconv.FormatUint(uint64(dev.PolicyKey), 10)
+	return c.reply(resp)
+}
+
+// setDeviceInformation records what a device says of itself.
+func setDeviceInformation(dev *Device, di *eas.DeviceInformation) eas.SettingsStatus {
+	if di.Set == nil {
+		return eas.SettingsStatusProtocolError
+	}
+	s := di.Set
+	dev.Info = DeviceInformation{
+		Model: s.Model, IMEI: s.IMEI, FriendlyName: s.FriendlyName, OS: s.OS, OSLanguage: s.OSLanguage,
+		PhoneNumber: s.PhoneNumber, UserAgent: s.UserAgent, MobileOperator: s.MobileOperator,
+		EnableOutboundSMS: s.EnableOutboundSMS != nil && *s.EnableOutboundSMS,
+	}
+	dev.HasInfo = true
+	return eas.SettingsStatusSuccess
+}

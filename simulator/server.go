@@ -1,0 +1,403 @@
+// Package simulator is the fake Exchange: an http.Handler that speaks
+// Exchange ActiveSync (MS-ASHTTP, MS-ASCMD, MS-ASPROV) over real WBXML, with
+// a directory of users, their mailboxes, device partnerships and sync state,
+// and Autodiscover.
+//
+//	srv, _ := simulator.New(simulator.Options{})
+//	http.ListenAndServe("127.0.0.1:8080", srv)
+package simulator
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/easlab/easlab/clock"
+	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/wbxml"
+)
+
+// Options configure a Server. The zero value is a demo organization on the
+// real clock, speaking as Exchange 2019.
+type Options struct {
+	// Directory is the organization's users and mailboxes. If nil, the demo
+	// organization (contoso.com) is created.
+	Directory *Directory
+	// DemoPassword is the demo users' password when Directory is nil; ""
+	// means DemoPassword.
+	DemoPassword string
+	// DemoUsers adds that many users user00001... to the demo organization.
+	DemoUsers int
+	// Clock is the time source of every timer. If nil, clock.Real().
+	Clock clock.Clock
+	// Logger receives one line per request. If nil, slog.Default().
+	Logger *slog.Logger
+	// Profile is the Exchange version played. If zero, Exchange 2019.
+	Profile eas.ServerProfile
+	// MaxRequestBytes bounds a request body. If 0, DefaultMaxRequestBytes.
+	MaxRequestBytes int64
+	// Limits bound the WBXML a request may carry; zero fields are the
+	// codec's defaults.
+	Limits wbxml.Limits
+}
+
+// DefaultMaxRequestBytes is IIS's default maxAllowedContentLength for the
+// Microsoft-Server-ActiveSync virtual directory (30,000,000 bytes);
+// Exchange rejects larger bodies with 413.
+const DefaultMaxRequestBytes = 30000000
+
+// Server is the fake Exchange. It is an http.Handler.
+type Server struct {
+	opts    Options
+	dir     *Directory
+	clock   clock.Clock
+	log     *slog.Logger
+	profile eas.ServerProfile
+	router  *mux.Router
+	handler http.Handler
+}
+
+// New returns a server ready to serve.
+func New(opts Options) (*Server, error) {
+	s := &Server{opts: opts, dir: opts.Directory, clock: opts.Clock, log: opts.Logger, profile: opts.Profile}
+	if s.clock == nil {
+		s.clock = clock.Real()
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.profile.Name == "" {
+		s.profile = eas.DefaultProfile()
+	}
+	if s.opts.MaxRequestBytes == 0 {
+		s.opts.MaxRequestBytes = DefaultMaxRequestBytes
+	}
+	if s.dir == nil {
+		d, err := NewDemoDirectory(opts.DemoPassword, opts.DemoUsers, s.clock.Now())
+		if err != nil {
+			return nil, err
+		}
+		s.dir = d
+	}
+	// Every command the profile advertises must have a handler, so that a
+	// gap fails here rather than on a device.
+	for _, c := range s.profile.Commands() {
+		if _, ok := commandHandlers[c]; !ok {
+			return nil, fmt.Errorf("simulator: profile %s advertises %s, which has no handler", s.profile.Name, c)
+		}
+	}
+	s.router = s.routes()
+	s.handler = s.recoverPanics(s.router)
+	return s, nil
+}
+
+// Directory returns the server's directory.
+func (s *Server) Directory() *Directory { return s.dir }
+
+// Clock returns the server's clock.
+func (s *Server) Clock() clock.Clock { return s.clock }
+
+// ServeHTTP serves EAS, Autodiscover and the health check.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// routes builds every route in one place.
+func (s *Server) routes() *mux.Router {
+	r := mux.NewRouter()
+	eas := r.PathPrefix("/").MatcherFunc(pathFold("/Microsoft-Server-ActiveSync")).Subrouter()
+	eas.Methods(http.MethodOptions).HandlerFunc(s.serveOptions)
+	eas.Methods(http.MethodPost).HandlerFunc(s.serveEAS)
+	eas.NewRoute().HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", "OPTIONS, POST")
+		w.WriteHeader(http.StatusMethodNotAllowed)
+	})
+	r.MatcherFunc(pathFold("/autodiscover/autodiscover.xml")).Methods(http.MethodPost).HandlerFunc(s.serveAutodiscover)
+	r.Path("/healthz").Methods(http.MethodGet).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "ok\n")
+	})
+	return r
+}
+
+// pathFold matches a path case-insensitively, as IIS does.
+func pathFold(path string) mux.MatcherFunc {
+	return func(r *http.Request, _ *mux.RouteMatch) bool {
+		return strings.EqualFold(strings.TrimSuffix(r.URL.Path, "/"), path)
+	}
+}
+
+// recoverPanics turns a handler panic into a bare 500 and a logged stack,
+// so that no panic reaches a client.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic serving request", "method", r.Method, "url", r.URL.String(), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				w.WriteHeader(http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// serveOptions answers OPTIONS as the profile's Exchange does (MS-ASHTTP
+// 2.2.4).
+func (s *Server) serveOptions(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Allow", "OPTIONS,POST")
+	h.Set("MS-Server-ActiveSync", s.profile.ServerVersion)
+	h.Set("MS-ASProtocolVersions", s.profile.VersionsHeader())
+	h.Set("MS-ASProtocolCommands", s.profile.CommandsHeader())
+	h.Set("Public", "OPTIONS,POST")
+	h.Set("Cache-Control", "private")
+	w.WriteHeader(http.StatusOK)
+}
+
+// call is one EAS request being served.
+type call struct {
+	s       *Server
+	w       http.ResponseWriter
+	r       *http.Request
+	req     *eas.Request
+	user    User
+	mb      *Mailbox
+	dev     *Device // a snapshot taken at the start of the request
+	body    []byte
+	start   time.Time
+	status  int // EAS status answered, for the log
+	written bool
+	out     []byte // the WBXML response, sent once the handler returns
+	empty   bool   // the handler answered HTTP 200 with no body
+}
+
+// handlerFunc serves one command. It writes its response with c.reply, or
+// returns an error, typically an *eas.StatusError.
+type handlerFunc func(c *call) error
+
+// serveEAS handles a POST to /Microsoft-Server-ActiveSync.
+func (s *Server) serveEAS(w http.ResponseWriter, r *http.Request) {
+	c := &call{s: s, w: w, r: r, start: s.clock.Now()}
+	err := s.serveCall(c)
+	if err != nil && !c.written {
+		s.writeError(c, err)
+	}
+	s.logCall(c, err)
+}
+
+func (s *Server) serveCall(c *call) error {
+	req, err := eas.ParseRequest(c.r)
+	if req != nil {
+		c.req = req
+	}
+	if err != nil {
+		return err
+	}
+	name, password, ok := c.r.BasicAuth()
+	if !ok {
+		return errUnauthorized
+	}
+	user, mb, ok := s.dir.Authenticate(name, password)
+	if !ok {
+		return errUnauthorized
+	}
+	c.user, c.mb = user, mb
+	if !s.profile.Supports(req.Command, req.ProtocolVersion) {
+		if !s.profile.Supports(req.Command, s.profile.Versions()[len(s.profile.Versions())-1]) {
+			return eas.NewHTTPError(http.StatusNotImplemented, fmt.Sprintf("command %s is not supported", req.Command))
+		}
+		return eas.NewStatusError(eas.StatusVersionNotSupported, fmt.Sprintf("protocol version %s is not supported for %s", req.ProtocolVersion, req.Command))
+	}
+	body, err := io.ReadAll(io.LimitReader(c.r.Body, s.opts.MaxRequestBytes+1))
+	if err != nil {
+		return eas.NewHTTPError(http.StatusBadRequest, "reading the request body: "+err.Error())
+	}
+	if int64(len(body)) > s.opts.MaxRequestBytes {
+		return eas.NewHTTPError(http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", s.opts.MaxRequestBytes))
+	}
+	c.body = body
+	if err := checkContentType(c.r, req); err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	mb.mu.Lock()
+	dev := mb.deviceLocked(req.DeviceID, req.DeviceType, req.UserAgent, now)
+	dev.ProtocolVersion = req.ProtocolVersion.String()
+	snapshot := *dev
+	mb.mu.Unlock()
+	c.dev = &snapshot
+	if err := s.checkPolicy(c); err != nil {
+		return err
+	}
+	h := commandHandlers[req.Command]
+	if h == nil {
+		return eas.NewHTTPError(http.StatusNotImplemented, fmt.Sprintf("command %s is not implemented", req.Command))
+	}
+	if err := h(c); err != nil {
+		return err
+	}
+	switch {
+	case c.out != nil:
+		c.writeWBXML(c.out)
+	case c.empty:
+		c.s.setCommonHeaders(c)
+		c.w.WriteHeader(http.StatusOK)
+		c.written = true
+	}
+	mb.mu.Lock()
+	if d := mb.devices[strings.ToLower(req.DeviceID)]; d != nil {
+		d.LastSuccessSync = s.clock.Now()
+	}
+	mb.mu.Unlock()
+	return nil
+}
+
+// checkContentType refuses a body whose Content-Type is not the one the
+// command carries: WBXML, or MIME for SendMail, SmartReply and SmartForward
+// up to 12.1 (common status 101 InvalidContent, MS-ASCMD 2.2.2).
+func checkContentType(r *http.Request, req *eas.Request) error {
+	if r.ContentLength == 0 {
+		return nil
+	}
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	want := req.ContentType()
+	ok := strings.EqualFold(ct, want)
+	if want == eas.ContentTypeWBXML {
+		// Some clients send the older "application/vnd.ms-sync".
+		ok = ok || strings.EqualFold(ct, "application/vnd.ms-sync")
+	}
+	if !ok {
+		return &eas.StatusError{Status: int(eas.StatusInvalidContent), HTTPStatus: http.StatusBadRequest, Message: fmt.Sprintf("Content-Type %q, want %s", ct, want)}
+	}
+	return nil
+}
+
+var errUnauthorized = eas.NewHTTPError(http.StatusUnauthorized, "no or wrong credentials")
+
+// writeError renders an error as Exchange would (exchange-admin.md 2.2):
+// a Status in the command's root element with HTTP 200 where the version
+// defines it, the bare HTTP status otherwise.
+func (s *Server) writeError(c *call, err error) {
+	se, ok := eas.AsStatusError(err)
+	if !ok {
+		s.log.Error("serving EAS request", "error", err)
+		se = eas.NewStatusError(eas.StatusServerError, err.Error())
+	}
+	var v eas.ProtocolVersion
+	var cmd eas.Command
+	if c.req != nil {
+		v, cmd = c.req.ProtocolVersion, c.req.Command
+	}
+	httpStatus, bodyStatus := se.Outcome(v, cmd)
+	if se.HTTPStatus == http.StatusUnauthorized {
+		c.w.Header().Set("WWW-Authenticate", `Basic realm="`+c.r.Host+`"`)
+	}
+	if bodyStatus == 0 {
+		c.status = se.Status
+		s.setCommonHeaders(c)
+		c.w.WriteHeader(httpStatus)
+		c.written = true
+		return
+	}
+	root := wbxml.LookupQualified(cmd.Namespace() + ":" + cmd.String())
+	if root == nil {
+		c.w.WriteHeader(http.StatusInternalServerError)
+		return
+	}
+	e := wbxml.NewEncoder(nil)
+	e.Start(root)
+	e.Element(wbxml.Lookup(cmd.Namespace(), "Status"), fmt.Sprint(bodyStatus))
+	e.End()
+	if err := e.Close(); err != nil {
+		c.w.WriteHeader(http.StatusInternalServerError)
+		return
+	}
+	c.status = bodyStatus
+	c.writeWBXML(e.Bytes())
+}
+
+// setCommonHeaders sets the headers Exchange puts on every EAS response.
+func (s *Server) setCommonHeaders(c *call) {
+	h := c.w.Header()
+	h.Set("MS-Server-ActiveSync", s.profile.ServerVersion)
+	h.Set("Cache-Control", "private")
+}
+
+// writeWBXML sends a WBXML response body.
+func (c *call) writeWBXML(b []byte) {
+	c.s.setCommonHeaders(c)
+	c.w.Header().Set("Content-Type", "application/vnd.ms-sync.wbxml")
+	c.w.Header().Set("Content-Length", fmt.Sprint(len(b)))
+	c.w.WriteHeader(http.StatusOK)
+	c.w.Write(b)
+	c.written = true
+}
+
+// reply marshals v as the response. It is sent once the handler returns,
+// so handlers may reply while holding the mailbox lock.
+func (c *call) reply(v any) error {
+	b, err := wbxml.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("marshal %T: %w", v, err)
+	}
+	c.out = b
+	return nil
+}
+
+// replyEmpty answers HTTP 200 with no body (SendMail success, an empty
+// Sync).
+func (c *call) replyEmpty() { c.empty = true }
+
+// decode unmarshals the request body into v. A body that is not WBXML or
+// not the command's gets the status Exchange gives: 102 InvalidWBXML or
+// 103 InvalidXML (bare 400 up to 12.1).
+func (c *call) decode(v any) error {
+	if len(c.body) == 0 {
+		return eas.NewStatusError(eas.StatusInvalidContent, "empty request body")
+	}
+	d := wbxml.NewBytesDecoder(c.body)
+	d.Limits = c.s.opts.Limits
+	err := d.Decode(v)
+	if err == nil {
+		// Nothing may follow the command's root element.
+		if _, end := d.Token(); end != io.EOF {
+			err = end
+		}
+	}
+	if err != nil {
+		var se *wbxml.SyntaxError
+		if errors.As(err, &se) {
+			return &eas.StatusError{Status: int(eas.StatusInvalidWBXML), HTTPStatus: http.StatusBadRequest, Message: se.Error(), Err: err}
+		}
+		return &eas.StatusError{Status: int(eas.StatusInvalidXML), HTTPStatus: http.StatusBadRequest, Message: err.Error(), Err: err}
+	}
+	return nil
+}
+
+// logCall writes one line per request: command, user, device, status,
+// duration.
+func (s *Server) logCall(c *call, err error) {
+	attrs := []any{"remote", c.r.RemoteAddr, "duration", s.clock.Since(c.start).String()}
+	if c.req != nil {
+		attrs = append(attrs, "cmd", c.req.Command.String(), "user", c.req.User, "device", c.req.DeviceID, "type", c.req.DeviceType, "version", c.req.ProtocolVersion.String())
+	}
+	if c.user.Alias != "" {
+		attrs = append(attrs, "mailbox", c.user.PrimarySmtpAddress)
+	}
+	if c.status != 0 {
+		attrs = append(attrs, "status", c.status)
+	}
+	if err != nil {
+		attrs = append(attrs, "error", err.Error())
+	}
+	s.log.Info("eas", attrs...)
+}

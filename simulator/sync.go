@@ -1,0 +1,379 @@
+package simulator
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/wbxml"
+)
+
+// Sync (MS-ASCMD 2.2.1.21).
+
+// Limits of Sync as Exchange applies them (protocol.md 3.2 Sync).
+const (
+	defaultWindowSize = 100
+	maxWindowSize     = 512
+	minWait           = 1  // minutes
+	maxWait           = 59 // minutes
+	minHeartbeat      = 60
+	maxHeartbeat      = 3540 // seconds
+	maxSyncCommands   = 200  // client commands per Sync
+)
+
+func handleSync(c *call) error {
+	body := c.body
+	m := c.mb
+	if len(body) == 0 {
+		// An empty Sync (12.1+) repeats the device's last full request.
+		m.mu.Lock()
+		body = m.devices[strings.ToLower(c.dev.DeviceID)].lastSync
+		m.mu.Unlock()
+		if body == nil {
+			return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusIncompleteRequest)})
+		}
+	}
+	var req eas.SyncRequest
+	saved := c.body
+	c.body = body
+	err := c.decode(&req)
+	c.body = saved
+	if err != nil {
+		return err
+	}
+	var wait time.Duration
+	switch {
+	case req.Wait != 0 && req.HeartbeatInterval != 0:
+		return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusProtocolError)})
+	case req.Wait != 0:
+		if req.Wait < minWait || req.Wait > maxWait {
+			return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusInvalidWaitOrHeartbeat), Limit: clamp(req.Wait, minWait, maxWait)})
+		}
+		wait = time.Duration(req.Wait) * time.Minute
+	case req.HeartbeatInterval != 0:
+		if req.HeartbeatInterval < minHeartbeat || req.HeartbeatInterval > maxHeartbeat {
+			return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusInvalidWaitOrHeartbeat), Limit: clamp(req.HeartbeatInterval, minHeartbeat, maxHeartbeat)})
+		}
+		wait = time.Duration(req.HeartbeatInterval) * time.Second
+	}
+	if req.Collections == nil || len(req.Collections.Collection) == 0 {
+		if req.Partial {
+			return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusIncompleteRequest)})
+		}
+		return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusProtocolError)})
+	}
+	commands := 0
+	for _, col := range req.Collections.Collection {
+		commands += len(col.Commands)
+	}
+	if commands > maxSyncCommands {
+		return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusProtocolError)})
+	}
+	if !req.Partial {
+		m.mu.Lock()
+		m.devices[strings.ToLower(c.dev.DeviceID)].lastSync = body
+		m.mu.Unlock()
+	}
+	var deadline clockTimer
+	if wait > 0 {
+		deadline = newClockTimer(c.s, wait)
+		defer deadline.stop()
+	}
+	for {
+		m.mu.Lock()
+		resp, nonEmpty := c.syncLocked(&req)
+		changed := m.changed
+		m.mu.Unlock()
+		if nonEmpty {
+			return c.reply(resp)
+		}
+		if wait == 0 {
+			c.replyEmpty()
+			return nil
+		}
+		// Client commands were applied on the first pass; later passes
+		// only look for server changes.
+		for i := range req.Collections.Collection {
+			req.Collections.Collection[i].Commands = nil
+		}
+		select {
+		case <-changed:
+		case <-deadline.c():
+			c.replyEmpty()
+			return nil
+		case <-c.r.Context().Done():
+			return eas.NewHTTPError(http.StatusRequestTimeout, "client went away during a hanging Sync")
+		}
+	}
+}
+
+func clamp(v, lo, hi int) int {
+	if v < lo {
+		return lo
+	}
+	if v > hi {
+		return hi
+	}
+	return v
+}
+
+// syncLocked computes the response to req and commits the device's new
+// sync state if there is anything to send.
+func (c *call) syncLocked(req *eas.SyncRequest) (*eas.SyncResponse, bool) {
+	m := c.mb
+	dev := m.devices[strings.ToLower(c.dev.DeviceID)]
+	v := c.req.ProtocolVersion
+	budget := maxWindowSize
+	if req.WindowSize > 0 && req.WindowSize < budget {
+		budget = req.WindowSize
+	}
+	resp := &eas.SyncResponse{Collections: &eas.SyncCollections{}}
+	nonEmpty := false
+	var commits []func()
+	for _, col := range req.Collections.Collection {
+		out := eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: col.CollectionId}
+		f := m.folderLocked(col.CollectionId)
+		if !v.AtLeast(eas.Version140) && f != nil {
+			out.Class = folderClass(f.Type)
+		}
+		switch {
+		case f == nil:
+			// An unknown collection: the hierarchy changed under the device.
+			out.Status = int(eas.SyncStatusFolderHierarchyChanged)
+			nonEmpty = true
+		case col.SyncKey == "0":
+			if col.GetChanges.IsSet() && col.GetChanges.Value() {
+				out.Status = int(eas.SyncStatusProtocolError)
+			} else {
+				st := initialState()
+				out.SyncKey, out.Status = st.key(), int(eas.SyncStatusSuccess)
+				id := col.CollectionId
+				commits = append(commits, func() { dev.collections[id] = st })
+			}
+			nonEmpty = true
+		default:
+			st := resolveKey(dev.collections[col.CollectionId], col.SyncKey)
+			if st == nil {
+				out.Status = int(eas.SyncStatusInvalidSyncKey)
+				nonEmpty = true
+				break
+			}
+			next := st.next()
+			out.Status = int(eas.SyncStatusSuccess)
+			if len(col.Commands) > 0 {
+				out.Responses = c.applyClientCommandsLocked(f, next, col)
+				nonEmpty = true
+			}
+			getChanges := !col.GetChanges.IsSet() || col.GetChanges.Value()
+			if getChanges {
+				window := defaultWindowSize
+				if col.WindowSize > 0 {
+					window = min(col.WindowSize, maxWindowSize)
+				}
+				window = min(window, budget)
+				opts := c.renderOptionsFor(col, folderClass(f.Type))
+				log := m.changesSinceLocked(f.ServerID, next.seen)
+				changes, seen, more := planChanges(next, log, window, c.filterFor(col, folderClass(f.Type)))
+				budget -= len(changes)
+				for _, ch := range changes {
+					out.Commands = append(out.Commands, syncCommandFor(ch, opts))
+				}
+				out.MoreAvailable = more
+				if len(changes) > 0 || more || seen != next.seen {
+					nonEmpty = nonEmpty || len(changes) > 0 || more
+				}
+				next.apply(changes, seen)
+			}
+			out.SyncKey = next.key()
+			id := col.CollectionId
+			commits = append(commits, func() { dev.collections[id] = next })
+			if st != dev.collections[col.CollectionId] {
+				nonEmpty = true // a resend of the previous key always gets its answer
+			}
+		}
+		resp.Collections.Collection = append(resp.Collections.Collection, out)
+	}
+	if nonEmpty {
+		for _, commit := range commits {
+			commit()
+		}
+	}
+	return resp, nonEmpty
+}
+
+// syncCommandFor renders one server change.
+func syncCommandFor(ch outChange, opts renderOptions) eas.SyncCommand {
+	switch ch.kind {
+	case changeAdd:
+		return eas.SyncCommand{Kind: eas.SyncAdd, ServerId: ch.item.ServerID, ApplicationData: renderItem(ch.item, opts)}
+	case changeChange:
+		return eas.SyncCommand{Kind: eas.SyncChange, ServerId: ch.item.ServerID, ApplicationData: renderItem(ch.item, opts)}
+	case changeDelete:
+		return eas.SyncCommand{Kind: eas.SyncDelete, ServerId: ch.item.ServerID}
+	default:
+		return eas.SyncCommand{Kind: eas.SyncSoftDelete, ServerId: ch.item.ServerID}
+	}
+}
+
+// optionsFor returns the Options block of a collection for class: the one
+// naming the class, else the one naming none.
+func optionsFor(opts []eas.SyncOptions, class string) *eas.SyncOptions {
+	var generic *eas.SyncOptions
+	for i := range opts {
+		switch opts[i].Class {
+		case class:
+			return &opts[i]
+		case "":
+			generic = &opts[i]
+		}
+	}
+	return generic
+}
+
+func (c *call) renderOptionsFor(col eas.SyncCollection, class string) renderOptions {
+	ro := renderOptions{withBody: true, version: c.req.ProtocolVersion.String()}
+	if o := optionsFor(col.Options, class); o != nil {
+		ro.prefs = o.BodyPreference
+		if o.MIMESupport != nil {
+			ro.mime = *o.MIMESupport
+		}
+	}
+	return ro
+}
+
+// filterFor returns the FilterType window of a collection as a keep
+// function, or nil for no filter. Only e-mail is filtered by date here.
+func (c *call) filterFor(col eas.SyncCollection, class string) func(*Item) bool {
+	o := optionsFor(col.Options, class)
+	if o == nil || o.FilterType == nil || class != "Email" {
+		return nil
+	}
+	days := map[int]int{eas.FilterTypeOneDay: 1, eas.FilterTypeThreeDays: 3, eas.FilterTypeOneWeek: 7, eas.FilterTypeTwoWeeks: 14, eas.FilterTypeOneMonth: 31}[*o.FilterType]
+	if days == 0 {
+		return nil
+	}
+	cutoff := c.s.clock.Now().Add(-time.Duration(days) * 24 * time.Hour)
+	return func(it *Item) bool { return !it.Received.Before(cutoff) }
+}
+
+// applyClientCommandsLocked applies a device's Add, Change, Delete and
+// Fetch to the mailbox and returns the Responses. The device's own changes
+// are recorded in its state so they are not sent back to it.
+func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncCollection) eas.SyncCommands {
+	m := c.mb
+	var out eas.SyncCommands
+	class := folderClass(f.Type)
+	deletesAsMoves := !col.DeletesAsMoves.IsSet() || col.DeletesAsMoves.Value()
+	opts := c.renderOptionsFor(col, class)
+	for _, cmd := range col.Commands {
+		switch cmd.Kind {
+		case eas.SyncAdd:
+			r := eas.SyncCommand{Kind: eas.SyncAdd, ClientId: cmd.ClientId}
+			if cmd.ApplicationData == nil || cmd.ClientId == "" {
+				r.Status = int(eas.SyncStatusConversionError)
+				out = append(out, r)
+				continue
+			}
+			props, body := splitBody(cmd.ApplicationData)
+			it, err := m.addItemLocked(f.ServerID, &Item{Class: class, Props: props, Body: body, Received: c.s.clock.Now()})
+			if err != nil {
+				r.Status = int(eas.SyncStatusServerError)
+			} else {
+				r.ServerId, r.Status = it.ServerID, int(eas.SyncStatusSuccess)
+				st.held[it.ServerID] = true
+				st.echo[it.ServerID] = it.ModSeq
+			}
+			out = append(out, r)
+		case eas.SyncChange:
+			it := m.items[cmd.ServerId]
+			if it == nil || it.Deleted || it.FolderID != f.ServerID {
+				out = append(out, eas.SyncCommand{Kind: eas.SyncChange, ServerId: cmd.ServerId, Status: int(eas.SyncStatusObjectNotFound)})
+				continue
+			}
+			if cmd.ApplicationData != nil {
+				props, body := splitBody(cmd.ApplicationData)
+				it.setProps(props)
+				if body.Plain != "" {
+					it.Body = body
+				}
+			}
+			it.ModSeq = m.commitLocked()
+			st.echo[it.ServerID] = it.ModSeq
+		case eas.SyncDelete:
+			it := m.items[cmd.ServerId]
+			if it == nil || it.Deleted || it.FolderID != f.ServerID {
+				out = append(out, eas.SyncCommand{Kind: eas.SyncDelete, ServerId: cmd.ServerId, Status: int(eas.SyncStatusObjectNotFound)})
+				continue
+			}
+			if deletesAsMoves && class == "Email" && f.Type != eas.FolderTypeDeletedItems {
+				if dst := m.folderOfTypeLocked(eas.FolderTypeDeletedItems); dst != nil {
+					m.moveLocked(it, dst.ServerID)
+				}
+			} else {
+				it.Deleted = true
+				it.ModSeq = m.commitLocked()
+			}
+			delete(st.held, cmd.ServerId)
+			st.echo[cmd.ServerId] = m.items[cmd.ServerId].ModSeq
+		case eas.SyncFetch:
+			it := m.items[cmd.ServerId]
+			if it == nil || it.Deleted {
+				out = append(out, eas.SyncCommand{Kind: eas.SyncFetch, ServerId: cmd.ServerId, Status: int(eas.SyncStatusObjectNotFound)})
+				continue
+			}
+			out = append(out, eas.SyncCommand{Kind: eas.SyncFetch, ServerId: cmd.ServerId, Status: int(eas.SyncStatusSuccess), ApplicationData: renderItem(it, opts)})
+		}
+	}
+	return out
+}
+
+// splitBody separates the AirSyncBase:Body of a client's ApplicationData
+// from its other properties.
+func splitBody(app *wbxml.Node) ([]*wbxml.Node, Body) {
+	var props []*wbxml.Node
+	var body Body
+	for _, p := range app.Elements() {
+		if p.Tag == tBody {
+			if d := p.Find(tData); d != nil {
+				switch p.Find(tBodyType).Text() {
+				case "2":
+					body.HTML = d.Text()
+					body.Plain = stripTags(body.HTML)
+				default:
+					body.Plain = d.Text()
+				}
+			}
+			continue
+		}
+		props = append(props, p)
+	}
+	return props, body
+}
+
+func (m *Mailbox) folderOfTypeLocked(t eas.FolderType) *Folder {
+	for _, f := range m.folders {
+		if f.Type == t && !f.Deleted {
+			return f
+		}
+	}
+	return nil
+}
+
+// clockTimer wraps a clock timer for select.
+type clockTimer struct {
+	t  interface{ Stop() bool }
+	ch <-chan time.Time
+}
+
+func newClockTimer(s *Server, d time.Duration) clockTimer {
+	t := s.clock.NewTimer(d)
+	return clockTimer{t: t, ch: t.C()}
+}
+
+func (t clockTimer) c() <-chan time.Time { return t.ch }
+func (t clockTimer) stop() {
+	if t.t != nil {
+		t.t.Stop()
+	}
+}
