@@ -73,6 +73,7 @@ type Item struct {
 	Received    time.Time
 	ModSeq      uint64
 	Deleted     bool
+	rendered    *renderCache // see renderItem
 }
 
 // Prop returns the text of property tag, or "".

@@ -1,9 +1,11 @@
 package simulator
 
 import (
+	"fmt"
 	"github.com/easlab/easlab/eas"
 	"html"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/easlab/easlab/wbxml"
@@ -79,8 +81,38 @@ func chooseBody(it *Item, o renderOptions) (eas.BodyPreference, bool) {
 	return eas.BodyPreference{Type: bodyPlain}, len(o.prefs) == 0
 }
 
-// renderItem builds the ApplicationData of an item for a device.
+// renderItem returns the ApplicationData of an item for a device. The
+// result is cached on the item for its current change counter and the
+// options, so that many devices syncing the same mail share one rendering;
+// callers must treat it as read-only.
 func renderItem(it *Item, o renderOptions) *wbxml.Node {
+	key := o.cacheKey()
+	if c := it.rendered; c != nil && c.modseq == it.ModSeq && c.key == key {
+		return c.node
+	}
+	n := buildItem(it, o)
+	it.rendered = &renderCache{modseq: it.ModSeq, key: key, node: n}
+	return n
+}
+
+// renderCache is the last rendering of an item.
+type renderCache struct {
+	modseq uint64
+	key    string
+	node   *wbxml.Node
+}
+
+func (o renderOptions) cacheKey() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d|%s|%v|", o.mime, o.version, o.withBody)
+	for _, p := range o.prefs {
+		fmt.Fprintf(&b, "%d,%d,%v,%d;", p.Type, p.TruncationSize, p.AllOrNone != nil && *p.AllOrNone, p.Preview)
+	}
+	return b.String()
+}
+
+// buildItem renders an item's ApplicationData.
+func buildItem(it *Item, o renderOptions) *wbxml.Node {
 	app := &wbxml.Node{Tag: tApplicationData}
 	var body *wbxml.Node
 	if o.withBody {

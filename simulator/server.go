@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -177,7 +178,8 @@ type call struct {
 	status  int // EAS status answered, for the log
 	written bool
 	out     []byte // the WBXML response, sent once the handler returns
-	empty   bool   // the handler answered HTTP 200 with no body
+	enc     *wbxml.Encoder
+	empty   bool // the handler answered HTTP 200 with no body
 }
 
 // handlerFunc serves one command. It writes its response with c.reply, or
@@ -248,6 +250,7 @@ func (s *Server) serveCall(c *call) error {
 	switch {
 	case c.out != nil:
 		c.writeWBXML(c.out)
+		c.release()
 	case c.empty:
 		c.s.setCommonHeaders(c)
 		c.w.WriteHeader(http.StatusOK)
@@ -342,15 +345,34 @@ func (c *call) writeWBXML(b []byte) {
 	c.written = true
 }
 
+// encoders are reused across requests: a large Sync response grows an
+// encoder's buffer once, not on every request.
+var encoders = sync.Pool{New: func() any { return wbxml.NewEncoder(nil) }}
+
 // reply marshals v as the response. It is sent once the handler returns,
 // so handlers may reply while holding the mailbox lock.
 func (c *call) reply(v any) error {
-	b, err := wbxml.Marshal(v)
-	if err != nil {
+	e := encoders.Get().(*wbxml.Encoder)
+	e.Reset(nil)
+	e.Encode(v)
+	if err := e.Close(); err != nil {
+		encoders.Put(e)
 		return fmt.Errorf("marshal %T: %w", v, err)
 	}
-	c.out = b
+	if c.enc != nil {
+		encoders.Put(c.enc)
+	}
+	c.enc, c.out = e, e.Bytes()
 	return nil
+}
+
+// release returns the response buffer once it has been written.
+func (c *call) release() {
+	if c.enc != nil {
+		c.out = nil
+		encoders.Put(c.enc)
+		c.enc = nil
+	}
 }
 
 // replyEmpty answers HTTP 200 with no body (SendMail success, an empty
