@@ -1,6 +1,10 @@
 package wbxml
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/easlab/easlab/internal/oracle"
+)
 
 // wantTagCount is the number of non-legacy tags per code page, counted by
 // hand from the MS-ASWBXML rev 24.0 tables in protocol.md 2.4.
@@ -273,35 +277,35 @@ func TestTagLegacy(t *testing.T) {
 // TestTagLibwbxmlData ties the recorded libwbxml probe to the table: every
 // recorded name difference is the tag's alias and vice versa.
 func TestTagLibwbxmlData(t *testing.T) {
-	for q, name := range libwbxmlNames {
+	for q, name := range oracle.Names {
 		tag := LookupQualified(q)
 		if tag == nil || tag.String() != q || tag.Legacy {
-			t.Errorf("libwbxmlNames: %s is not a current tag", q)
+			t.Errorf("oracle.Names: %s is not a current tag", q)
 			continue
 		}
 		if tag.Alias != name {
 			t.Errorf("%s: alias %q, libwbxml says %q", q, tag.Alias, name)
 		}
-		if _, missing := libwbxmlMissing[q]; missing {
+		if _, missing := oracle.Missing[q]; missing {
 			t.Errorf("%s: both renamed and missing", q)
 		}
 	}
 	for _, tag := range Tags() {
-		if tag.Alias != "" && libwbxmlNames[tag.String()] != tag.Alias {
-			t.Errorf("%s: alias %q not in libwbxmlNames", tag, tag.Alias)
+		if tag.Alias != "" && oracle.Names[tag.String()] != tag.Alias {
+			t.Errorf("%s: alias %q not in oracle.Names", tag, tag.Alias)
 		}
-		if libwbxmlOpaque[tag.String()] != tag.Opaque {
-			t.Errorf("%s: Opaque = %v, libwbxml %v", tag, tag.Opaque, libwbxmlOpaque[tag.String()])
+		if oracle.Opaque[tag.String()] != tag.Opaque {
+			t.Errorf("%s: Opaque = %v, libwbxml %v", tag, tag.Opaque, oracle.Opaque[tag.String()])
 		}
 	}
-	for q := range libwbxmlMissing {
+	for q := range oracle.Missing {
 		if tag := LookupQualified(q); tag == nil || tag.String() != q || tag.Legacy {
-			t.Errorf("libwbxmlMissing: %s is not a current tag", q)
+			t.Errorf("oracle.Missing: %s is not a current tag", q)
 		}
 	}
-	for ns := range libwbxmlNamespaces {
+	for ns := range oracle.Namespaces {
 		if _, ok := PageOf(ns); !ok {
-			t.Errorf("libwbxmlNamespaces: %s is not a page", ns)
+			t.Errorf("oracle.Namespaces: %s is not a page", ns)
 		}
 	}
 }

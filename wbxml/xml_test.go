@@ -3,6 +3,7 @@ package wbxml
 import (
 	"bytes"
 	"errors"
+	"github.com/easlab/easlab/internal/oracle"
 	"strings"
 	"testing"
 
@@ -85,7 +86,7 @@ func TestEncodeXMLMixedPrefixes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := mustCanonical(t, x, false), mustCanonical(t, []byte(src), false); got != want {
+	if got, want := oracle.MustCanonical(t, x, false), oracle.MustCanonical(t, []byte(src), false); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 	if !strings.Contains(string(x), `<Subject xmlns="Email:">Grüße</Subject>`) || !strings.Contains(string(x), `<Read xmlns="Email:">0</Read>`) {

@@ -1,13 +1,17 @@
-package wbxml
+// Package oracle runs libwbxml (Debian libwbxml2-utils), a C implementation
+// of WBXML by other authors, as an independent check of easlab's encoding,
+// and knows where its vocabulary differs from MS-ASWBXML. Tests of any
+// package use it; it imports nothing of easlab.
+package oracle
 
 // Results of probing libwbxml 0.11.8 (Debian libwbxml2-utils) with
 // wbxml2xml -l ACTIVESYNC: one stream per page 0..25 and token 0x05..0x3F,
 // each an empty root element, e.g. 03 01 6A 00 00 02 19 -> <Reply-To
 // xmlns="Email:"/>. Tokens it does not know come out as <unknown>.
 
-// libwbxmlNames maps "Namespace:Name" of every non-legacy tag to the element
+// Names maps "Namespace:Name" of every non-legacy tag to the element
 // name libwbxml prints for its token, where the two differ. All tokens agree.
-var libwbxmlNames = map[string]string{
+var Names = map[string]string{
 	"Contacts:AssistantPhoneNumber":                     "AssistantTelephoneNumber",
 	"Contacts:BusinessAddressCity":                      "BusinessCity",
 	"Contacts:BusinessAddressCountry":                   "BusinessCountry",
@@ -77,16 +81,16 @@ var libwbxmlNames = map[string]string{
 	"RightsManagement:RemoveRightsManagementProtection": "RemoveRightsManagementDistribution",
 }
 
-// libwbxmlNamespaces maps our page namespaces to the xmlns libwbxml prints
+// Namespaces maps our page namespaces to the xmlns libwbxml prints
 // (without the trailing colon), where they differ. xml2wbxml does not know
 // "GAL:" either: it encodes <Data xmlns="GAL:"> as ResolveRecipients:Data.
-var libwbxmlNamespaces = map[string]string{
+var Namespaces = map[string]string{
 	"GAL": "Gal",
 }
 
-// libwbxmlMissing lists the non-legacy tags libwbxml decodes as <unknown>,
+// Missing lists the non-legacy tags libwbxml decodes as <unknown>,
 // with the reason.
-var libwbxmlMissing = map[string]string{
+var Missing = map[string]string{
 	"MeetingResponse:ProposedStartTime": "libwbxml 0.11.8 lacks this 16.1 token",
 	"MeetingResponse:ProposedEndTime":   "libwbxml 0.11.8 lacks this 16.1 token",
 	"Provision:AccountOnlyRemoteWipe":   "libwbxml 0.11.8 lacks this 16.1 token",
@@ -114,11 +118,11 @@ var libwbxmlMissing = map[string]string{
 	"Find:Picture":                      "libwbxml 0.11.8 has no code page 25",
 }
 
-// libwbxmlOpaque lists the tags xml2wbxml -a -n -v 1.3 encodes as OPAQUE
+// Opaque lists the tags xml2wbxml -a -n -v 1.3 encodes as OPAQUE
 // (0xC3) when given base64 text content. Sweeping every name libwbxml knows
 // found exactly these eight; all others came out as STR_I. libwbxml writes
 // the base64-decoded bytes.
-var libwbxmlOpaque = map[string]bool{
+var Opaque = map[string]bool{
 	"ResolveRecipients:Data":        true,
 	"Search:ConversationId":         true,
 	"GAL:Data":                      true,
