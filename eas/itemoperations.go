@@ -66,41 +66,27 @@ func (r *ItemOperationsRequest) UnmarshalWBXML(d *wbxml.Decoder, start wbxml.Tok
 		return fmt.Errorf("eas: expected element %s, found %s", itemOperationsTag, start.Tag)
 	}
 	*r = ItemOperationsRequest{}
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			return unexpectedEOF(err)
+	return eachChild(d, func(tok wbxml.Token) error {
+		var op ItemOperation
+		var v any
+		switch tok.Tag {
+		case ioFetchTag:
+			op.Fetch = new(Fetch)
+			v = op.Fetch
+		case ioEmptyFolderContents:
+			op.EmptyFolderContents = new(EmptyFolderContents)
+			v = op.EmptyFolderContents
+		case ioMoveTag:
+			op.Move = new(ConversationMove)
+			v = op.Move
+		default:
+			n, err := wbxml.ReadNode(d, tok)
+			r.Extra = append(r.Extra, n)
+			return err
 		}
-		switch tok.Kind {
-		case wbxml.EndElement:
-			return nil
-		case wbxml.StartElement:
-			var op ItemOperation
-			var v any
-			switch tok.Tag {
-			case ioFetchTag:
-				op.Fetch = new(Fetch)
-				v = op.Fetch
-			case ioEmptyFolderContents:
-				op.EmptyFolderContents = new(EmptyFolderContents)
-				v = op.EmptyFolderContents
-			case ioMoveTag:
-				op.Move = new(ConversationMove)
-				v = op.Move
-			default:
-				n, err := wbxml.ReadNode(d, tok)
-				if err != nil {
-					return err
-				}
-				r.Extra = append(r.Extra, n)
-				continue
-			}
-			if err := d.DecodeElement(v, tok); err != nil {
-				return err
-			}
-			r.Operations = append(r.Operations, op)
-		}
-	}
+		r.Operations = append(r.Operations, op)
+		return d.DecodeElement(v, tok)
+	})
 }
 
 // Fetch fetches an item (CollectionId and ServerId, or a Search LongId), an
@@ -220,41 +206,27 @@ func (r ItemOperationsResults) MarshalWBXML(e *wbxml.Encoder, t *wbxml.Tag) erro
 // UnmarshalWBXML reads the results of element start in order.
 func (r *ItemOperationsResults) UnmarshalWBXML(d *wbxml.Decoder, start wbxml.Token) error {
 	*r = ItemOperationsResults{}
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			return unexpectedEOF(err)
+	return eachChild(d, func(tok wbxml.Token) error {
+		var res ItemOperationResult
+		var v any
+		switch tok.Tag {
+		case ioFetchTag:
+			res.Fetch = new(FetchResult)
+			v = res.Fetch
+		case ioEmptyFolderContents:
+			res.EmptyFolderContents = new(EmptyFolderContentsResult)
+			v = res.EmptyFolderContents
+		case ioMoveTag:
+			res.Move = new(ConversationMoveResult)
+			v = res.Move
+		default:
+			n, err := wbxml.ReadNode(d, tok)
+			r.Extra = append(r.Extra, n)
+			return err
 		}
-		switch tok.Kind {
-		case wbxml.EndElement:
-			return nil
-		case wbxml.StartElement:
-			var res ItemOperationResult
-			var v any
-			switch tok.Tag {
-			case ioFetchTag:
-				res.Fetch = new(FetchResult)
-				v = res.Fetch
-			case ioEmptyFolderContents:
-				res.EmptyFolderContents = new(EmptyFolderContentsResult)
-				v = res.EmptyFolderContents
-			case ioMoveTag:
-				res.Move = new(ConversationMoveResult)
-				v = res.Move
-			default:
-				n, err := wbxml.ReadNode(d, tok)
-				if err != nil {
-					return err
-				}
-				r.Extra = append(r.Extra, n)
-				continue
-			}
-			if err := d.DecodeElement(v, tok); err != nil {
-				return err
-			}
-			r.Results = append(r.Results, res)
-		}
-	}
+		r.Results = append(r.Results, res)
+		return d.DecodeElement(v, tok)
+	})
 }
 
 // FetchResult is the result of a Fetch. Properties is kept raw: for an

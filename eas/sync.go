@@ -226,26 +226,22 @@ func (c SyncCommands) MarshalWBXML(e *wbxml.Encoder, t *wbxml.Tag) error {
 // other than Add, Change, Delete, Fetch and SoftDelete is an error.
 func (c *SyncCommands) UnmarshalWBXML(d *wbxml.Decoder, start wbxml.Token) error {
 	cmds := SyncCommands{}
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			return unexpectedEOF(err)
+	err := eachChild(d, func(tok wbxml.Token) error {
+		kind := syncCommandKindOf(tok.Tag)
+		if kind == 0 {
+			return fmt.Errorf("eas: unexpected element %s in %s (at %s)", tok.Tag, start.Tag, d.Path())
 		}
-		switch tok.Kind {
-		case wbxml.EndElement:
-			*c = cmds
-			return nil
-		case wbxml.StartElement:
-			kind := syncCommandKindOf(tok.Tag)
-			if kind == 0 {
-				return fmt.Errorf("eas: unexpected element %s in %s (at %s)", tok.Tag, start.Tag, d.Path())
-			}
-			var cmd SyncCommand
-			if err := d.DecodeElement(&cmd, tok); err != nil {
-				return err
-			}
-			cmd.Kind = kind
-			cmds = append(cmds, cmd)
+		var cmd SyncCommand
+		if err := d.DecodeElement(&cmd, tok); err != nil {
+			return err
 		}
+		cmd.Kind = kind
+		cmds = append(cmds, cmd)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
+	*c = cmds
+	return nil
 }

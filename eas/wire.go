@@ -145,6 +145,21 @@ func (l TagList) MarshalWBXML(e *wbxml.Encoder, t *wbxml.Tag) error {
 // UnmarshalWBXML reads the tags of start's children.
 func (l *TagList) UnmarshalWBXML(d *wbxml.Decoder, start wbxml.Token) error {
 	list := TagList{}
+	err := eachChild(d, func(tok wbxml.Token) error {
+		list = append(list, tok.Tag)
+		return d.Skip()
+	})
+	if err != nil {
+		return err
+	}
+	*l = list
+	return nil
+}
+
+// eachChild calls f for each child element of the element whose start was
+// just read, in document order, and returns once that element ends. f must
+// consume the child it is given (DecodeElement, ReadNode or Skip).
+func eachChild(d *wbxml.Decoder, f func(child wbxml.Token) error) error {
 	for {
 		tok, err := d.Token()
 		if err != nil {
@@ -152,11 +167,9 @@ func (l *TagList) UnmarshalWBXML(d *wbxml.Decoder, start wbxml.Token) error {
 		}
 		switch tok.Kind {
 		case wbxml.EndElement:
-			*l = list
 			return nil
 		case wbxml.StartElement:
-			list = append(list, tok.Tag)
-			if err := d.Skip(); err != nil {
+			if err := f(tok); err != nil {
 				return err
 			}
 		}
