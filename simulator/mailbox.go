@@ -125,6 +125,7 @@ type Mailbox struct {
 	changed    chan struct{}      // closed and replaced at every commit
 	nextFolder int
 	oof        oofSettings
+	mail       mailSideState // its own lock
 }
 
 // NewMailbox returns a mailbox with Exchange's default folders.
@@ -135,6 +136,7 @@ func NewMailbox() *Mailbox {
 		devices:    map[string]*Device{},
 		changed:    make(chan struct{}),
 		nextFolder: 1,
+		mail:       mailSideState{clientIDs: map[string]time.Time{}, convRules: map[string]string{}},
 	}
 	for _, f := range defaultFolders {
 		m.addFolderLocked("0", f.name, f.typ)

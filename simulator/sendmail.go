@@ -522,9 +522,10 @@ func insertBeforeBodyEnd(doc, extra string) string {
 	return doc + extra
 }
 
-// mailSideState is per-mailbox state of mail handling that Mailbox does
-// not (yet) hold: the ClientIds of recent submissions, per device, and the
-// "always move" rules of conversations (ItemOperations Move).
+// mailSideState is a mailbox's state of mail handling: the ClientIds of
+// recent submissions, per device, and the "always move" rules of
+// conversations (ItemOperations Move). It has its own lock, never held
+// while the mailbox lock is taken.
 type mailSideState struct {
 	mu        sync.Mutex
 	clientIDs map[string]time.Time // device|ClientId -> when sent
@@ -539,26 +540,8 @@ const (
 	maxClientIDsKept = 1000
 )
 
-var mailSides struct {
-	sync.Mutex
-	m map[*Mailbox]*mailSideState
-}
-
-// mailSide returns mb's mail-handling state. Its lock is never held while
-// a mailbox lock is taken.
-func mailSide(mb *Mailbox) *mailSideState {
-	mailSides.Lock()
-	defer mailSides.Unlock()
-	if mailSides.m == nil {
-		mailSides.m = map[*Mailbox]*mailSideState{}
-	}
-	st := mailSides.m[mb]
-	if st == nil {
-		st = &mailSideState{clientIDs: map[string]time.Time{}, convRules: map[string]string{}}
-		mailSides.m[mb] = st
-	}
-	return st
-}
+// mailSide returns mb's mail-handling state.
+func mailSide(mb *Mailbox) *mailSideState { return &mb.mail }
 
 // reserveClientID records a submission's ClientId; false when the device
 // used it recently.
