@@ -511,3 +511,16 @@ var _ = Describe("Health and robustness", func() {
 		Expect(resp.StatusCode).To(Equal(http.StatusOK))
 	})
 })
+
+var _ = Describe("Policy exemptions", func() {
+	It("lets an unprovisioned device Ping, as Exchange does, but not Sync", func() {
+		env := newTestEnv(simulator.Options{})
+		d := env.device("alice", "EXEMPT1", eas.Version141)
+		var r eas.PingResponse
+		d.call(eas.CommandPing, &eas.PingRequest{HeartbeatInterval: 10, Folders: &eas.PingFolders{Folder: []eas.PingFolder{{Id: "1", Class: "Email"}}}}, &r)
+		Expect(r.Status).To(Equal(int(eas.PingStatusHeartbeatOutOfBounds)))
+		var s eas.SyncResponse
+		d.call(eas.CommandSync, &eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: "0", CollectionId: "1"}}}}, &s)
+		Expect(s.Status).To(Equal(int(eas.StatusDeviceNotProvisioned)))
+	})
+})

@@ -25,11 +25,11 @@ func newPolicyKey() uint32 {
 	}
 }
 
-// policyExempt lists the commands that need no policy key: Provision
-// itself. (Which other commands Exchange lets through unprovisioned is
-// UNCONFIRMED in protocol.md 4.6; a stricter server is the safer model for
-// testing clients, since every real client provisions before it syncs.)
-var policyExempt = map[eas.Command]bool{eas.CommandProvision: true}
+// policyExempt lists the commands Exchange does not check against the
+// mailbox policy: Provision itself and Ping (Exchange's IsPolicyCompliant
+// runs for every command but OPTIONS, Provision and Ping,
+// exchange-admin.md 1.3 step 4).
+var policyExempt = map[eas.Command]bool{eas.CommandProvision: true, eas.CommandPing: true}
 
 // checkPolicy refuses a command from a device that has not provisioned,
 // or that sends a key other than the one it was given: HTTP 449 up to
