@@ -371,11 +371,6 @@ func (m *Mailbox) moveLocked(it *Item, dst string) (*Item, error) {
 	return moved, nil
 }
 
-// change is one entry of a folder's change log as a device sees it.
-type change struct {
-	item *Item // a copy; Deleted for a removal
-}
-
 // changesSinceLocked returns the items of folder changed after modseq (live
 // and tombstones), in change order.
 func (m *Mailbox) changesSinceLocked(folderID string, since uint64) []*Item {

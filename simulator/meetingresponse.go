@@ -34,7 +34,6 @@ var (
 	mrMeetingRequestTag = mustTag("Email:MeetingRequest")
 	mrCalUIDTag         = mustTag("Calendar:UID")
 	mrCalBusyStatusTag  = mustTag("Calendar:BusyStatus")
-	mrCalMeetingStatus  = mustTag("Calendar:MeetingStatus")
 	mrCalRecurrenceTag  = mustTag("Calendar:Recurrence")
 	mrCalOrganizerEmail = mustTag("Calendar:OrganizerEmail")
 	mrCalSubjectTag     = mustTag("Calendar:Subject")

@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"fmt"
 	"strconv"
-	"strings"
 )
 
 // The SyncKey chain. A key is "{GUID}N" as Z-Push and Horde build it (the
@@ -140,10 +139,4 @@ func (s *syncState) apply(changes []outChange, seen uint64) {
 		delete(s.echo, c.item.ServerID)
 	}
 	s.seen = seen
-}
-
-// collectionIDOf returns the folder part of a ServerId ("5:12" -> "5").
-func collectionIDOf(serverID string) string {
-	f, _, _ := strings.Cut(serverID, ":")
-	return f
 }
