@@ -308,6 +308,35 @@ var _ = Describe("Sync", func() {
 		Expect(env.mailbox("alice").Items(deleted.ServerID)).To(HaveLen(1), "DeletesAsMoves is the default")
 	})
 
+	It("lets the server win a conflicting change unless the device asks for Conflict 0", func() {
+		key := prime()
+		col := d.syncOnce(eas.SyncCollection{SyncKey: key, CollectionId: inbox})
+		id := col.Commands[0].ServerId
+		other := env.device("alice", "SYNC2", eas.Version161)
+		other.provision()
+		okey := other.syncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox}).SyncKey
+		okey = other.syncOnce(eas.SyncCollection{SyncKey: okey, CollectionId: inbox}).SyncKey
+		yes, no := true, false
+		read, _ := eas.EncodeItem(&eas.Email{Read: &yes})
+		unread, _ := eas.EncodeItem(&eas.Email{Read: &no})
+		// The other device marks it read first.
+		oc := other.syncOnce(eas.SyncCollection{SyncKey: okey, CollectionId: inbox, Commands: eas.SyncCommands{{Kind: eas.SyncChange, ServerId: id, ApplicationData: read}}})
+		Expect(oc.Status).To(Equal(1))
+		// This device, not yet told, marks it unread: a conflict.
+		col = d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox, Commands: eas.SyncCommands{{Kind: eas.SyncChange, ServerId: id, ApplicationData: unread}}})
+		Expect(col.Responses).To(ConsistOf(And(HaveField("ServerId", id), HaveField("Status", int(eas.SyncStatusConflict)))))
+		Expect(col.Commands).To(ContainElement(And(HaveField("Kind", eas.SyncChange), HaveField("ServerId", id))), "the server's version follows")
+		it, _ := env.mailbox("alice").Item(id)
+		Expect(it.Prop(wbxml.LookupQualified("Email:Read"))).To(Equal("1"))
+		// With Conflict 0 the device's change wins.
+		oc = other.syncOnce(eas.SyncCollection{SyncKey: oc.SyncKey, CollectionId: inbox, Commands: eas.SyncCommands{{Kind: eas.SyncChange, ServerId: id, ApplicationData: read}}})
+		zero := 0
+		col = d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox, Options: []eas.SyncOptions{{Conflict: &zero}}, Commands: eas.SyncCommands{{Kind: eas.SyncChange, ServerId: id, ApplicationData: unread}}})
+		Expect(col.Responses).To(BeEmpty())
+		it, _ = env.mailbox("alice").Item(id)
+		Expect(it.Prop(wbxml.LookupQualified("Email:Read"))).To(Equal("0"))
+	})
+
 	It("answers a hanging Sync when mail arrives, and empty when the wait ends", func() {
 		key := prime()
 		col := d.syncOnce(eas.SyncCollection{SyncKey: key, CollectionId: inbox})

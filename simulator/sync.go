@@ -291,6 +291,14 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 				out = append(out, eas.SyncCommand{Kind: eas.SyncChange, ServerId: cmd.ServerId, Status: int(eas.SyncStatusObjectNotFound)})
 				continue
 			}
+			// A conflict: the item changed on the server since this device
+			// last saw it. The server wins unless the device asked for
+			// Conflict 0 (MS-ASCMD 2.2.3.34): its change is refused with
+			// status 7 and the server's version follows in Commands.
+			if v, own := st.echo[it.ServerID]; it.ModSeq > st.seen && (!own || v != it.ModSeq) && !clientWins(col.Options, class) {
+				out = append(out, eas.SyncCommand{Kind: eas.SyncChange, ServerId: cmd.ServerId, Status: int(eas.SyncStatusConflict)})
+				continue
+			}
 			if cmd.ApplicationData != nil {
 				props, body := splitBody(cmd.ApplicationData)
 				it.setProps(props)
@@ -326,6 +334,13 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 		}
 	}
 	return out
+}
+
+// clientWins reports whether a collection's Options ask for the client's
+// changes to win conflicts (Conflict 0); the default is the server's.
+func clientWins(opts []eas.SyncOptions, class string) bool {
+	o := optionsFor(opts, class)
+	return o != nil && o.Conflict != nil && *o.Conflict == 0
 }
 
 // splitBody separates the AirSyncBase:Body of a client's ApplicationData
