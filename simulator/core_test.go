@@ -553,3 +553,54 @@ var _ = Describe("Policy exemptions", func() {
 		Expect(s.Status).To(Equal(int(eas.StatusDeviceNotProvisioned)))
 	})
 })
+
+var _ = Describe("Empty and Partial Sync", func() {
+	It("repeats the last request at the current keys, and merges a Partial one", func() {
+		env := newTestEnv(simulator.Options{})
+		d := env.device("alice", "PART1", eas.Version141)
+		d.provision()
+		folders := d.folderSync()
+		inbox, cal := folders["Inbox"].ServerId, folders["Calendar"].ServerId
+		var r eas.SyncResponse
+		d.call(eas.CommandSync, &eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: "0", CollectionId: inbox}, {SyncKey: "0", CollectionId: cal}}}}, &r)
+		Expect(r.Collections.Collection).To(HaveLen(2))
+		// Empty requests, twice: each repeats the last one at the keys the
+		// server now holds, so the second still works.
+		r = eas.SyncResponse{}
+		d.call(eas.CommandSync, nil, &r)
+		Expect(r.Collections.Collection).To(HaveLen(2))
+		counts := map[string]int{}
+		for _, col := range r.Collections.Collection {
+			Expect(col.Status).To(Equal(1))
+			counts[col.CollectionId] = len(col.Commands)
+		}
+		Expect(counts).To(Equal(map[string]int{inbox: 4, cal: 3}))
+		env.deliver("alice", "After the empty Sync")
+		r = eas.SyncResponse{}
+		d.call(eas.CommandSync, nil, &r)
+		Expect(r.Collections.Collection).To(ContainElement(And(HaveField("CollectionId", inbox), HaveField("Commands", HaveLen(1)))))
+		Expect(r.Collections.Collection).To(ContainElement(And(HaveField("CollectionId", cal), HaveField("Commands", BeEmpty()))))
+		// A Partial request naming only the Inbox, with a change: the
+		// Calendar stays in the set.
+		env.deliver("alice", "Partial")
+		var p eas.SyncResponse
+		var inboxKey string
+		for _, col := range r.Collections.Collection {
+			if col.CollectionId == inbox {
+				inboxKey = col.SyncKey
+			}
+		}
+		d.call(eas.CommandSync, &eas.SyncRequest{Partial: true, Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: inboxKey, CollectionId: inbox}}}}, &p)
+		Expect(p.Collections.Collection).To(ContainElement(And(HaveField("CollectionId", inbox), HaveField("Commands", HaveLen(1)))))
+		Expect(p.Collections.Collection).To(ContainElement(HaveField("CollectionId", cal)), "the cached Calendar stays in the set")
+	})
+
+	It("answers 13 to an empty or Partial Sync with nothing cached", func() {
+		env := newTestEnv(simulator.Options{})
+		d := env.device("bob", "PART2", eas.Version141)
+		d.provision()
+		var r eas.SyncResponse
+		d.call(eas.CommandSync, &eas.SyncRequest{Partial: true, Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: "0", CollectionId: "1"}}}}, &r)
+		Expect(r.Status).To(Equal(int(eas.SyncStatusIncompleteRequest)))
+	})
+})

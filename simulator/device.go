@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"github.com/easlab/easlab/eas"
 	"strings"
 	"time"
 )
@@ -47,7 +48,7 @@ type Device struct {
 	hierarchy   *syncState // FolderSync: the folders the device has
 	collections map[string]*syncState
 	ping        *pingState
-	lastSync    []byte // the last full Sync request, for an empty Sync
+	lastSync    *eas.SyncRequest // the last Sync request, for empty and Partial ones
 }
 
 // deviceLocked returns the partnership for id, creating it on first contact.

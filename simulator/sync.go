@@ -23,25 +23,27 @@ const (
 )
 
 func handleSync(c *call) error {
-	body := c.body
 	m := c.mb
-	if len(body) == 0 {
-		// An empty Sync (12.1+) repeats the device's last full request.
-		m.mu.Lock()
-		body = m.devices[strings.ToLower(c.dev.DeviceID)].lastSync
-		m.mu.Unlock()
-		if body == nil {
-			return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusIncompleteRequest)})
+	var req eas.SyncRequest
+	if len(c.body) > 0 {
+		if err := c.decode(&req); err != nil {
+			return err
 		}
 	}
-	var req eas.SyncRequest
-	saved := c.body
-	c.body = body
-	err := c.decode(&req)
-	c.body = saved
-	if err != nil {
-		return err
+	m.mu.Lock()
+	dev := m.devices[strings.ToLower(c.dev.DeviceID)]
+	cached := dev.lastSync
+	if len(c.body) == 0 || req.Partial {
+		// An empty Sync repeats the device's last request; a Partial one
+		// names only what changed and takes the rest from it (MS-ASCMD
+		// 2.2.3.124, 12.1+). Either needs a request to build on.
+		if cached == nil {
+			m.mu.Unlock()
+			return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusIncompleteRequest)})
+		}
+		req = mergeSync(cached, &req, dev)
 	}
+	m.mu.Unlock()
 	var wait time.Duration
 	switch {
 	case req.Wait != 0 && req.HeartbeatInterval != 0:
@@ -58,9 +60,6 @@ func handleSync(c *call) error {
 		wait = time.Duration(req.HeartbeatInterval) * time.Second
 	}
 	if req.Collections == nil || len(req.Collections.Collection) == 0 {
-		if req.Partial {
-			return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusIncompleteRequest)})
-		}
 		return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusProtocolError)})
 	}
 	commands := 0
@@ -70,11 +69,9 @@ func handleSync(c *call) error {
 	if commands > maxSyncCommands {
 		return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusProtocolError)})
 	}
-	if !req.Partial {
-		m.mu.Lock()
-		m.devices[strings.ToLower(c.dev.DeviceID)].lastSync = body
-		m.mu.Unlock()
-	}
+	m.mu.Lock()
+	dev.lastSync = cacheable(&req)
+	m.mu.Unlock()
 	var deadline clockTimer
 	if wait > 0 {
 		deadline = newClockTimer(c.s, wait)
@@ -106,6 +103,55 @@ func handleSync(c *call) error {
 			return eas.NewHTTPError(http.StatusRequestTimeout, "client went away during a hanging Sync")
 		}
 	}
+}
+
+// cacheable is what the server keeps of a Sync request for later empty
+// or Partial ones: everything but the commands.
+func cacheable(req *eas.SyncRequest) *eas.SyncRequest {
+	c := *req
+	c.Partial = false
+	if req.Collections != nil {
+		cols := make([]eas.SyncCollection, len(req.Collections.Collection))
+		copy(cols, req.Collections.Collection)
+		for i := range cols {
+			cols[i].Commands = nil
+		}
+		c.Collections = &eas.SyncCollections{Collection: cols}
+	}
+	return &c
+}
+
+// mergeSync builds the request an empty or Partial Sync stands for: the
+// cached collections, each at the device's current SyncKey, with the ones
+// the request names replacing theirs; Wait, HeartbeatInterval and
+// WindowSize from the request when it gives them.
+func mergeSync(cached, req *eas.SyncRequest, dev *Device) eas.SyncRequest {
+	out := *cacheable(cached)
+	for i := range out.Collections.Collection {
+		col := &out.Collections.Collection[i]
+		if st := dev.collections[col.CollectionId]; st != nil {
+			col.SyncKey = st.key()
+		}
+	}
+	if req.Collections != nil {
+	next:
+		for _, col := range req.Collections.Collection {
+			for i := range out.Collections.Collection {
+				if out.Collections.Collection[i].CollectionId == col.CollectionId {
+					out.Collections.Collection[i] = col
+					continue next
+				}
+			}
+			out.Collections.Collection = append(out.Collections.Collection, col)
+		}
+	}
+	if req.Wait != 0 || req.HeartbeatInterval != 0 {
+		out.Wait, out.HeartbeatInterval = req.Wait, req.HeartbeatInterval
+	}
+	if req.WindowSize != 0 {
+		out.WindowSize = req.WindowSize
+	}
+	return out
 }
 
 func clamp(v, lo, hi int) int {
