@@ -604,3 +604,35 @@ var _ = Describe("Empty and Partial Sync", func() {
 		Expect(r.Status).To(Equal(int(eas.SyncStatusIncompleteRequest)))
 	})
 })
+
+var _ = Describe("FilterType", func() {
+	It("keeps what the filter window asks for, per class, and refuses values a class does not accept", func() {
+		env := newTestEnv(simulator.Options{})
+		Expect(simulator.AddEvent(env.mailbox("alice"), simulator.EventSpec{Subject: "Last month's offsite", In: -30 * 24 * time.Hour}, start)).To(Succeed())
+		d := env.device("alice", "FILTER1", eas.Version141)
+		d.provision()
+		folders := d.folderSync()
+		count := func(id string, ft int) (int, int) {
+			GinkgoHelper()
+			col := d.syncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: id})
+			col = d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: id, Options: []eas.SyncOptions{{FilterType: &ft}}})
+			if col == nil {
+				return 0, 1
+			}
+			return len(col.Commands), col.Status
+		}
+		n, st := count(folders["Inbox"].ServerId, eas.FilterTypeOneDay)
+		Expect(st).To(Equal(1))
+		Expect(n).To(Equal(2), "mail of the last day only")
+		n, _ = count(folders["Inbox"].ServerId, eas.FilterTypeAll)
+		Expect(n).To(Equal(4))
+		_, st = count(folders["Inbox"].ServerId, eas.FilterTypeIncompleteTasks)
+		Expect(st).To(Equal(int(eas.SyncStatusProtocolError)))
+		n, _ = count(folders["Calendar"].ServerId, eas.FilterTypeTwoWeeks)
+		Expect(n).To(Equal(3), "the past offsite is out of the window")
+		_, st = count(folders["Calendar"].ServerId, eas.FilterTypeOneDay)
+		Expect(st).To(Equal(int(eas.SyncStatusProtocolError)))
+		n, _ = count(folders["Tasks"].ServerId, eas.FilterTypeIncompleteTasks)
+		Expect(n).To(Equal(2))
+	})
+})

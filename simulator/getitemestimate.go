@@ -46,7 +46,12 @@ func handleGetItemEstimate(c *call) error {
 			if col.FilterType != nil {
 				sc.Options = append(sc.Options, eas.SyncOptions{FilterType: col.FilterType})
 			}
-			changes, _, _ := planChanges(st, m.changesSinceLocked(f.ServerID, st.seen), math.MaxInt, c.filterFor(sc, class))
+			keep, ok := c.filterFor(sc, class)
+			if !ok {
+				r.Status = int(eas.GetItemEstimateStatusInvalidCollection)
+				break
+			}
+			changes, _, _ := planChanges(st, m.changesSinceLocked(f.ServerID, st.seen), math.MaxInt, keep)
 			n := len(changes)
 			r.Collection = &eas.GetItemEstimateCount{CollectionId: col.CollectionId, Estimate: &n}
 		}

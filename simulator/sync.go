@@ -220,7 +220,13 @@ func (c *call) syncLocked(req *eas.SyncRequest) (*eas.SyncResponse, bool) {
 				window = min(window, budget)
 				opts := c.renderOptionsFor(col, folderClass(f.Type))
 				log := m.changesSinceLocked(f.ServerID, next.seen)
-				changes, seen, more := planChanges(next, log, window, c.filterFor(col, folderClass(f.Type)))
+				keep, ok := c.filterFor(col, folderClass(f.Type))
+				if !ok {
+					out.Status = int(eas.SyncStatusProtocolError)
+					nonEmpty = true
+					break
+				}
+				changes, seen, more := planChanges(next, log, window, keep)
 				budget -= len(changes)
 				for _, ch := range changes {
 					out.Commands = append(out.Commands, syncCommandFor(ch, opts))
@@ -288,19 +294,64 @@ func (c *call) renderOptionsFor(col eas.SyncCollection, class string) renderOpti
 	return ro
 }
 
-// filterFor returns the FilterType window of a collection as a keep
-// function, or nil for no filter. Only e-mail is filtered by date here.
-func (c *call) filterFor(col eas.SyncCollection, class string) func(*Item) bool {
+// filterDays is the window of each FilterType value in days.
+var filterDays = map[int]int{
+	eas.FilterTypeOneDay: 1, eas.FilterTypeThreeDays: 3, eas.FilterTypeOneWeek: 7, eas.FilterTypeTwoWeeks: 14,
+	eas.FilterTypeOneMonth: 31, eas.FilterTypeThreeMonths: 92, eas.FilterTypeSixMonths: 183,
+}
+
+// filterFor returns the FilterType of a collection as a keep function (nil
+// for no filter), and false when the value is not one the class accepts:
+// e-mail 0-5, calendar 0 and 4-7, tasks 0 and 8; contacts ignore it
+// (protocol.md 3.2 Sync, from the spec's capture strings). E-mail is kept
+// by the time it arrived, appointments by their end (recurring ones
+// always), tasks by completion.
+func (c *call) filterFor(col eas.SyncCollection, class string) (func(*Item) bool, bool) {
 	o := optionsFor(col.Options, class)
-	if o == nil || o.FilterType == nil || class != "Email" {
-		return nil
+	if o == nil || o.FilterType == nil || *o.FilterType == eas.FilterTypeAll || class == "Contacts" || class == "Notes" {
+		return nil, true
 	}
-	days := map[int]int{eas.FilterTypeOneDay: 1, eas.FilterTypeThreeDays: 3, eas.FilterTypeOneWeek: 7, eas.FilterTypeTwoWeeks: 14, eas.FilterTypeOneMonth: 31}[*o.FilterType]
-	if days == 0 {
-		return nil
+	ft := *o.FilterType
+	cutoff := c.s.clock.Now().Add(-time.Duration(filterDays[ft]) * 24 * time.Hour)
+	switch class {
+	case "Email":
+		if ft < eas.FilterTypeOneDay || ft > eas.FilterTypeOneMonth {
+			return nil, false
+		}
+		return func(it *Item) bool { return !it.Received.Before(cutoff) }, true
+	case "Calendar":
+		if ft < eas.FilterTypeTwoWeeks || ft > eas.FilterTypeSixMonths {
+			return nil, false
+		}
+		return func(it *Item) bool {
+			if hasChild(it, tCalRecurrence) {
+				return true
+			}
+			end, err := eas.ParseDate(it.Prop(tCalEndTime))
+			return err != nil || !end.Before(cutoff)
+		}, true
+	case "Tasks":
+		if ft != eas.FilterTypeIncompleteTasks {
+			return nil, false
+		}
+		return func(it *Item) bool { return it.Prop(tTaskComplete) != "1" }, true
 	}
-	cutoff := c.s.clock.Now().Add(-time.Duration(days) * 24 * time.Hour)
-	return func(it *Item) bool { return !it.Received.Before(cutoff) }
+	return nil, true
+}
+
+var (
+	tCalRecurrence = mustTag("Calendar:Recurrence")
+	tCalEndTime    = mustTag("Calendar:EndTime")
+	tTaskComplete  = mustTag("Tasks:Complete")
+)
+
+func hasChild(it *Item, t *wbxml.Tag) bool {
+	for _, p := range it.Props {
+		if p.Tag == t {
+			return true
+		}
+	}
+	return false
 }
 
 // applyClientCommandsLocked applies a device's Add, Change, Delete and
