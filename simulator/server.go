@@ -8,6 +8,7 @@
 package simulator
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -48,6 +49,9 @@ type Options struct {
 	// Limits bound the WBXML a request may carry; zero fields are the
 	// codec's defaults.
 	Limits wbxml.Limits
+	// TrustedRoots are the root certificates ValidateCert trusts (the
+	// organization's CA). None by default.
+	TrustedRoots []*x509.Certificate
 }
 
 // DefaultMaxRequestBytes is IIS's default maxAllowedContentLength for the

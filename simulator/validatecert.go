@@ -40,8 +40,8 @@ import (
 //	chain ends in a trusted root           1
 //
 // CertificateChain certificates only help build chains; they are not
-// trusted. The trust anchors are Server.certRoots, none so far, so every
-// chain ends untrusted (4) or incomplete (5). CheckCRL is ignored: the
+// trusted. The trust anchors are Options.TrustedRoots (none by default, so
+// every chain ends untrusted (4) or incomplete (5)). CheckCRL is ignored: the
 // simulator fetches no revocation lists, so no certificate is reported
 // revoked (13, 15) or of unknown revocation status (14, 16).
 //
@@ -55,8 +55,7 @@ import (
 const maxValidateCertificates = 100
 
 // certRoots returns the certificates ValidateCert trusts as chain roots.
-// The simulator has none configured yet.
-func (s *Server) certRoots() []*x509.Certificate { return nil }
+func (s *Server) certRoots() []*x509.Certificate { return s.opts.TrustedRoots }
 
 func handleValidateCert(c *call) error {
 	var req eas.ValidateCertRequest

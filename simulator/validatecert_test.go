@@ -201,10 +201,19 @@ func TestValidateCertBadRequests(t *testing.T) {
 	}
 }
 
-// The simulator trusts no root yet; with one, a chain that ends there
-// validates.
+// With the organization's CA trusted, a chain that ends there validates,
+// over HTTP as well.
 func TestValidateCertificateTrustedRoot(t *testing.T) {
 	pki := lkNewPKI(t)
+	env := newLookupEnv(t, func(o *Options) { o.TrustedRoots = []*x509.Certificate{pki.root.cert} })
+	d := env.device("alice", "CERTROOT1", eas.Version141).provision()
+	r := d.validateCert(&eas.ValidateCertRequest{
+		CertificateChain: &eas.ValidateCertCertificates{Certificate: []string{base64.StdEncoding.EncodeToString(pki.inter.der)}},
+		Certificates:     &eas.ValidateCertCertificates{Certificate: []string{base64.StdEncoding.EncodeToString(pki.leaf.der)}},
+	})
+	if r.Status != 1 || len(r.Certificate) != 1 || r.Certificate[0].Status != int(eas.ValidateCertStatusSuccess) {
+		t.Errorf("over HTTP: %+v", r)
+	}
 	roots := []*x509.Certificate{pki.root.cert}
 	pool := []*x509.Certificate{pki.inter.cert}
 	now := lookupStart
