@@ -67,6 +67,13 @@ type Decoder struct {
 	rootDone   bool
 	err        error // sticky
 	tokOff     int64 // offset of the token being decoded
+	// fence, when set, is the depth at which the element an Unmarshaler
+	// is reading ends: past its EndElement, Token reports io.EOF, so an
+	// Unmarshaler cannot read into what follows (as encoding/xml's
+	// pushEOF does).
+	fence   int
+	fenced  bool
+	atFence bool
 }
 
 const readChunk = 32 << 10
@@ -252,6 +259,9 @@ func (d *Decoder) Token() (Token, error) {
 	if d.err != nil {
 		return Token{}, d.err
 	}
+	if d.atFence {
+		return Token{}, io.EOF
+	}
 	if !d.started {
 		d.started = true
 		if err := d.readHeader(); err != nil {
@@ -265,6 +275,7 @@ func (d *Decoder) Token() (Token, error) {
 		if len(d.stack) == 0 {
 			d.rootDone = true
 		}
+		d.atFence = d.fenced && len(d.stack) == d.fence
 		return Token{Kind: EndElement, Tag: t}, nil
 	}
 	for {
@@ -310,6 +321,7 @@ func (d *Decoder) Token() (Token, error) {
 			if len(d.stack) == 0 {
 				d.rootDone = true
 			}
+			d.atFence = d.fenced && len(d.stack) == d.fence
 			return Token{Kind: EndElement, Tag: t}, nil
 		case tokStrI:
 			if len(d.stack) == 0 {

@@ -529,7 +529,12 @@ func (d *Decoder) unmarshalValue(v reflect.Value, start Token) error {
 
 func (d *Decoder) callUnmarshaler(v reflect.Value, start Token) error {
 	depth := d.Depth() // start is open
-	if err := v.Interface().(Unmarshaler).UnmarshalWBXML(d, start); err != nil {
+	// Fence the element: past its end the Unmarshaler reads io.EOF.
+	oldFence, oldFenced, oldAt := d.fence, d.fenced, d.atFence
+	d.fence, d.fenced, d.atFence = depth-1, true, false
+	err := v.Interface().(Unmarshaler).UnmarshalWBXML(d, start)
+	d.fence, d.fenced, d.atFence = oldFence, oldFenced, oldAt
+	if err != nil {
 		return err
 	}
 	if d.Depth() != depth-1 {
