@@ -1,0 +1,586 @@
+package simulator
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-message"
+	"github.com/emersion/go-message/mail"
+)
+
+// Exchange's device access notification mails (exchange-admin.md 3.1, 3.2,
+// 2.4), built as complete RFC 5322 messages by pure functions: the same
+// DeviceNotice gives the same bytes (Message-ID and MIME boundary are
+// derived from the content, the time comes from the notice). Whether a
+// transition sends anything is NoticeFor; storing the user mail in the
+// Inbox and handing the admin mail to transport is the caller's.
+//
+// Layout, as Exchange 2013 CU23 builds it (S1 ABQMailHelper): an HTML body
+// made of <p> paragraphs — the notice; the organization's UserMailInsert,
+// unescaped, in its own paragraph (user mails, when not empty); a heading
+// and a two-column table in a fixed row order; a "Sent at <local time> to
+// <addresses>" line. Every value is HTML-escaped except UserMailInsert.
+//
+// Only the subjects are verbatim Exchange strings (3.2). The body sentences
+// and the table labels are en-US reconstructions: the Quarantined notice
+// from a real Exchange Online body (TbSync issue #126) and the on-premises
+// wording of KB 3013802 ("mobile device"); the admin sentences and heading
+// translated from a real German admin mail (Microsoft Q&A 154985); the
+// labels from 3.2 with the trailing colon both real bodies show. The
+// Blocked, DeviceDiscovery and max-partnership sentences are paraphrases.
+
+// Notification subjects (en-US, exchange-admin.md 3.2), verbatim.
+const (
+	QuarantineMailSubject      = "Your mobile device is temporarily blocked from synchronizing using Exchange ActiveSync until your administrator grants it access."
+	BlockedMailSubject         = "Your mobile device has been denied access to the server via Exchange ActiveSync because of server policies."
+	DiscoveryMailSubject       = "Your device is temporarily blocked from synchronizing with the server until it is identified."
+	quarantineAdminSubjectFmt  = "A device that belongs to %s (%s) has been quarantined. Exchange ActiveSync will be blocked until you take action."
+	MaxDevicesMailSubject      = "Problem with your new mobile device partnership"
+	exchangeRecipientLocalPart = "MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e"
+	exchangeRecipientName      = "Microsoft Outlook"
+)
+
+// QuarantineAdminMailSubject is the admin mail's subject for a mailbox:
+// {0} is its DisplayName, {1} its Alias.
+func QuarantineAdminMailSubject(displayName, alias string) string {
+	return fmt.Sprintf(quarantineAdminSubjectFmt, displayName, alias)
+}
+
+// Body sentences (see the file comment for where each comes from).
+const (
+	quarantineBody = "Your mobile device is temporarily blocked from accessing content via Exchange ActiveSync because the mobile device has been quarantined. You don't need to take any action. Content will automatically be downloaded as soon as access is granted by your administrator."
+	blockedBody    = "Your mobile device has been denied access to the server via Exchange ActiveSync because of an access policy set by your administrator. Contact your administrator if you need this device to synchronize."
+	discoveryBody  = "Your device is temporarily blocked from synchronizing with the server until it is identified. You don't need to take any action. Content will automatically be downloaded as soon as the device has been identified."
+	adminBody      = "The Exchange ActiveSync service has quarantined the mobile device listed below. It can't synchronize Exchange content until you take action."
+	adminLinkBody  = "To take action on this mobile device, go to the following page in the Exchange admin center: "
+	adminNoECPBody = "To take action on this mobile device, use the list of quarantined devices on the Mobile device access tab in the Exchange admin center."
+	maxDevicesBody = "Your new mobile device can't synchronize with your mailbox because you have %d mobile device partnerships and the maximum allowed is %d. Remove a mobile device you no longer use (in Outlook on the web: Options, Mobile devices), then set up the new device again."
+
+	userTableHeading  = "Information about your mobile device:"
+	adminTableHeading = "Information about the device that triggered this notification:"
+)
+
+// Table labels, in the order the rows appear.
+const (
+	LabelUser              = "User:"
+	LabelDeviceModel       = "Device model:"
+	LabelDeviceType        = "Device type:"
+	LabelDeviceID          = "Device ID:"
+	LabelDeviceOS          = "Device OS:"
+	LabelDeviceUserAgent   = "Device user agent:"
+	LabelDevicePhoneNumber = "Device phone number:"
+	LabelDeviceIMEI        = "Device IMEI:"
+	LabelEASVersion        = "Exchange ActiveSync version:"
+	LabelPolicyApplied     = "Device policy applied:"
+	LabelPolicyStatus      = "Device policies status:"
+	LabelAccessState       = "Device access state:"
+	LabelAccessStateReason = "Device access state reason:"
+	LabelAccessControlRule = "Device access control rule:"
+)
+
+// abqStyle is the style sheet at the top of every notice (Tahoma, x-small,
+// 600 px wide body, indented borderless table), as Exchange's notices have.
+const abqStyle = "<style>\r\n" +
+	"body { font-family: Tahoma; background-color: rgb(255,255,255); color: #000000; font-size: x-small; width: 600px; }\r\n" +
+	"p { margin-left: 0px; margin-bottom: 8px; }\r\n" +
+	"table { font-family: Tahoma; background-color: rgb(255,255,255); color: #000000; font-size: x-small; border: 0px; text-align: left; margin-left: 20px; }\r\n" +
+	"</style>"
+
+// DeviceNotice is what the notification mails show about a mailbox, its
+// device and the organization. Empty strings print as empty cells, as
+// Exchange prints a device that sent no DeviceInformation.
+type DeviceNotice struct {
+	// The mailbox owner.
+	DisplayName        string
+	Alias              string
+	PrimarySmtpAddress string // required
+	MailboxGuid        string // the ECP link's id; printed as .NET does (lower case, no braces)
+
+	// The device (Get-MobileDevice). DeviceModel empty prints DeviceType,
+	// as Exchange fills the model in before it sends the mail.
+	DeviceModel string
+	DeviceType  string
+	DeviceID    string
+	DeviceOS    string
+	UserAgent   string
+	DeviceIMEI  string
+	// PhoneNumber as the device sent it; the admin mail masks it
+	// (MaskPhoneNumber), so passing an already masked number is harmless.
+	PhoneNumber string
+	EASVersion  string // "14.1", "16.1"
+
+	// Admin mail only: DevicePolicyApplied (the policy's name, "" if none)
+	// and DevicePolicyApplicationStatus ("" prints "Unknown").
+	PolicyApplied string
+	PolicyStatus  string
+
+	// The state and reason stamped by this request. The user mails print
+	// the state of their kind when AccessState is Unknown.
+	AccessState       DeviceAccessState
+	AccessStateReason DeviceAccessStateReason
+	// AccessControlRule is the deciding rule's name, "<QueryString>
+	// (<Characteristic>)" (DeviceAccessRule.Name); "" if none. Admin mail.
+	AccessControlRule string
+
+	// The organization (Get-ActiveSyncOrganizationSettings).
+	UserMailInsert string // raw HTML, see QuarantineUserMail
+	// ECPURL is the ECP external URL ("https://mail.contoso.com/ecp/");
+	// empty means none is known and the admin mail says so instead of
+	// linking.
+	ECPURL string
+	// OrgDomain is the default accepted domain the system sender's address
+	// is in; empty means PrimarySmtpAddress's domain.
+	OrgDomain string
+	// Sender overrides the system sender (see SystemSender).
+	Sender *MailAddress
+	// ServerFQDN is the right-hand side of the Message-ID, as Exchange
+	// uses the FQDN of the server that creates the item; empty means
+	// OrgDomain.
+	ServerFQDN string
+
+	// Time is when the mail is created (Date and "Sent at"); TimeZone is
+	// the server's, in which "Sent at" prints the local time (nil: UTC).
+	Time     time.Time
+	TimeZone *time.Location
+}
+
+// SystemSender returns the organization's Microsoft Exchange recipient,
+// which Exchange puts in From of every system notice: the object
+// CN=MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e that Setup
+// /PrepareAD creates in every organization (the same name everywhere,
+// Exchange 2007 to Exchange Online), whose address is that name at the
+// default accepted domain and whose display name is "Microsoft Outlook" —
+// as NDRs and the German ABQ admin mail ("Von: Microsoft Outlook") show.
+func SystemSender(domain string) *MailAddress {
+	return &mail.Address{Name: exchangeRecipientName, Address: exchangeRecipientLocalPart + "@" + domain}
+}
+
+// MaskPhoneNumber masks a phone number as Exchange does
+// (DeviceInfo.ObfuscatePhoneNumber, also how the AD device object stores
+// it, exchange-admin.md 2.4): trimmed, every character but the last four
+// becomes '*' — characters, not just digits, so "+1 (425) 555-0123" gives
+// "*************0123". Four characters or fewer stay as they are.
+func MaskPhoneNumber(s string) string {
+	r := []rune(strings.TrimSpace(s))
+	for i := 0; i < len(r)-4; i++ {
+		r[i] = '*'
+	}
+	return string(r)
+}
+
+// NoticeKind is one notification mail.
+type NoticeKind string
+
+// Notification mails a transition can produce.
+const (
+	NoticeQuarantineUser  NoticeKind = "QuarantineUser"  // QuarantineUserMail, to the owner's Inbox
+	NoticeBlockedUser     NoticeKind = "BlockedUser"     // BlockedUserMail, to the owner's Inbox
+	NoticeQuarantineAdmin NoticeKind = "QuarantineAdmin" // QuarantineAdminMail, through transport
+)
+
+// NoticeFor returns the mails Exchange sends when a request stamps newState
+// with reason on a device whose previous request stamped oldState
+// (exchange-admin.md 3.1; S1 Command.ShouldSendABQNotificationMail and
+// ABQMailHelper.SendABQNotificationMail), user mail first:
+//   - nothing unless the state changed and the new one is Quarantined or
+//     Blocked, so one mail per transition, none while it stays there, none
+//     for DeviceDiscovery (its template is never selected);
+//   - nothing for reason Policy, nor for any reason numbered from
+//     UserAgentsChanges (6) on: the autoblock reasons (their own mail,
+//     not built here) and, since Exchange compares numbers, the Exchange
+//     Online MDM reasons 51 to 53 too (they have the MDM mails). What is
+//     left: Unknown, Global, Individual, DeviceRule, Upgrade;
+//   - the admin mail only for Quarantined, and only when admins holds at
+//     least one valid SMTP address (Exchange then logs event 1110
+//     NoAdminMailRecipientsError instead).
+//
+// A device's first request has oldState Unknown.
+func NoticeFor(oldState, newState DeviceAccessState, reason DeviceAccessStateReason, admins []string) []NoticeKind {
+	if newState == oldState || reason == DeviceAccessStateReasonPolicy ||
+		reason < 0 || reason >= DeviceAccessStateReasonUserAgentsChanges {
+		return nil
+	}
+	switch newState {
+	case DeviceAccessStateBlocked:
+		return []NoticeKind{NoticeBlockedUser}
+	case DeviceAccessStateQuarantined:
+		if len(validAdminRecipients(admins)) > 0 {
+			return []NoticeKind{NoticeQuarantineUser, NoticeQuarantineAdmin}
+		}
+		return []NoticeKind{NoticeQuarantineUser}
+	}
+	return nil
+}
+
+// BuildNotice builds the mail of kind k; admins is used by the admin mail.
+func BuildNotice(k NoticeKind, n DeviceNotice, admins []string) ([]byte, error) {
+	switch k {
+	case NoticeQuarantineUser:
+		return QuarantineUserMail(n)
+	case NoticeBlockedUser:
+		return BlockedUserMail(n)
+	case NoticeQuarantineAdmin:
+		return QuarantineAdminMail(n, admins)
+	}
+	return nil, fmt.Errorf("abqmail: unknown notice kind %q", k)
+}
+
+// ErrNoAdminRecipients: the admin mail has no valid recipient.
+var ErrNoAdminRecipients = errors.New("abqmail: no valid admin mail recipient")
+
+// QuarantineUserMail is the mail Exchange puts in the owner's Inbox when
+// the device becomes Quarantined; it is also the one item a quarantined
+// device can sync (2.1).
+//
+// UserMailInsert goes in unescaped, as Exchange inserts it, so that admins
+// (and vendors such as Entrust) can put links in it. The consequence:
+// whatever HTML the organization setting holds reaches the user's mail
+// verbatim — markup that does not balance breaks the rest of the body, and
+// anyone who can run Set-ActiveSyncOrganizationSettings can inject script
+// or phishing links into every user's notice. Mail clients that run no
+// script limit the harm; the simulator reproduces it, it does not fix it.
+func QuarantineUserMail(n DeviceNotice) ([]byte, error) {
+	return userMail(n, DeviceAccessStateQuarantined, QuarantineMailSubject, quarantineBody, "quarantine")
+}
+
+// BlockedUserMail is the mail Exchange puts in the owner's Inbox when the
+// device becomes Blocked (by a rule, the personal block list or the
+// default access level). UserMailInsert is raw, as in QuarantineUserMail.
+func BlockedUserMail(n DeviceNotice) ([]byte, error) {
+	return userMail(n, DeviceAccessStateBlocked, BlockedMailSubject, blockedBody, "blocked")
+}
+
+// DiscoveryUserMail is Exchange's DeviceDiscovery template. Exchange never
+// sends it (NoticeFor never selects it); it is here for completeness. Its
+// table leaves out model, OS and IMEI, which discovery has not learnt.
+func DiscoveryUserMail(n DeviceNotice) ([]byte, error) {
+	return userMail(n, DeviceAccessStateDeviceDiscovery, DiscoveryMailSubject, discoveryBody, "discovery")
+}
+
+// QuarantineAdminMail is the mail Exchange sends through transport to the
+// organization's AdminMailRecipients when a device becomes Quarantined.
+// To holds the valid SMTP addresses among admins (invalid ones are skipped,
+// as Exchange skips them; none is ErrNoAdminRecipients); the "Sent at"
+// line lists all of them, each followed by a comma, as Exchange writes it
+// ("to a@contoso.com,b@contoso.com,"). The body links once to the user's
+// mobile devices page in ECP, <ECP URL>/UsersGroups/EditMobileMailbox.aspx
+// ?id=<MailboxGuid>&dtm=Isolation — the href unescaped, raw "&" included,
+// as Exchange writes it — or, with no ECP URL, says where to look instead.
+// The phone number is masked (MaskPhoneNumber).
+func QuarantineAdminMail(n DeviceNotice, admins []string) ([]byte, error) {
+	to := validAdminRecipients(admins)
+	if len(to) == 0 {
+		return nil, ErrNoAdminRecipients
+	}
+	h, err := n.header("admin", QuarantineAdminMailSubject(n.DisplayName, n.Alias), to)
+	if err != nil {
+		return nil, err
+	}
+	var b body
+	b.para(adminBody)
+	if n.ECPURL == "" {
+		b.para(adminNoECPBody)
+	} else {
+		link, err := ecpMobileDevicesURL(n.ECPURL, n.MailboxGuid)
+		if err != nil {
+			return nil, err
+		}
+		b.rawPara(htmlEncode(adminLinkBody)+`<a href="`+link+`">`+link+`</a>`, adminLinkBody+link)
+	}
+	state := n.AccessState
+	if state == DeviceAccessStateUnknown {
+		state = DeviceAccessStateQuarantined
+	}
+	policyStatus := n.PolicyStatus
+	if policyStatus == "" {
+		policyStatus = "Unknown"
+	}
+	b.table(adminTableHeading, []row{
+		{LabelUser, n.PrimarySmtpAddress},
+		{LabelDeviceModel, n.model()},
+		{LabelDeviceType, n.DeviceType},
+		{LabelDeviceID, n.DeviceID},
+		{LabelDeviceOS, n.DeviceOS},
+		{LabelDeviceUserAgent, n.UserAgent},
+		{LabelDevicePhoneNumber, MaskPhoneNumber(n.PhoneNumber)},
+		{LabelDeviceIMEI, n.DeviceIMEI},
+		{LabelEASVersion, n.EASVersion},
+		{LabelPolicyApplied, n.PolicyApplied},
+		{LabelPolicyStatus, policyStatus},
+		{LabelAccessState, state.String()},
+		{LabelAccessStateReason, n.AccessStateReason.String()},
+		{LabelAccessControlRule, n.AccessControlRule},
+	})
+	var list strings.Builder
+	for _, a := range admins {
+		if a = strings.TrimSpace(a); a != "" {
+			list.WriteString(a + ",")
+		}
+	}
+	b.para(n.sentAt(list.String()))
+	return writeNotice(h, b, false)
+}
+
+// MaxDevicesUserMail is the mail Exchange posts to the owner's Inbox, with
+// high importance, when a new device is refused with status 177 because
+// the mailbox already has limit (EasMaxDevices) partnerships; count is how
+// many it has (exchange-admin.md 2.4; S1 ADDeviceManager). Exchange sends
+// it at most once per 24 hours per mailbox; that is the caller's to track.
+// The body is a single paragraph, without a device table.
+func MaxDevicesUserMail(n DeviceNotice, count, limit int) ([]byte, error) {
+	h, err := n.header("maxdevices", MaxDevicesMailSubject, []*mail.Address{n.owner()})
+	if err != nil {
+		return nil, err
+	}
+	var b body
+	b.para(fmt.Sprintf(maxDevicesBody, count, limit))
+	return writeNotice(h, b, true)
+}
+
+// userMail builds one of the three user notices.
+func userMail(n DeviceNotice, kindState DeviceAccessState, subject, text, kind string) ([]byte, error) {
+	h, err := n.header(kind, subject, []*mail.Address{n.owner()})
+	if err != nil {
+		return nil, err
+	}
+	state := n.AccessState
+	if state == DeviceAccessStateUnknown {
+		state = kindState
+	}
+	var b body
+	b.para(text)
+	if n.UserMailInsert != "" {
+		b.rawPara(n.UserMailInsert, htmlToText(n.UserMailInsert))
+	}
+	var rows []row
+	if kindState == DeviceAccessStateDeviceDiscovery {
+		rows = []row{
+			{LabelDeviceType, n.DeviceType},
+			{LabelDeviceID, n.DeviceID},
+			{LabelDeviceUserAgent, n.UserAgent},
+			{LabelEASVersion, n.EASVersion},
+			{LabelAccessState, state.String()},
+			{LabelAccessStateReason, n.AccessStateReason.String()},
+		}
+	} else {
+		rows = []row{
+			{LabelDeviceModel, n.model()},
+			{LabelDeviceType, n.DeviceType},
+			{LabelDeviceID, n.DeviceID},
+			{LabelDeviceOS, n.DeviceOS},
+			{LabelDeviceUserAgent, n.UserAgent},
+			{LabelDeviceIMEI, n.DeviceIMEI},
+			{LabelEASVersion, n.EASVersion},
+			{LabelAccessState, state.String()},
+			{LabelAccessStateReason, n.AccessStateReason.String()},
+		}
+	}
+	b.table(userTableHeading, rows)
+	b.para(n.sentAt(n.PrimarySmtpAddress))
+	return writeNotice(h, b, false)
+}
+
+func (n *DeviceNotice) model() string {
+	if n.DeviceModel == "" {
+		return n.DeviceType
+	}
+	return n.DeviceModel
+}
+
+func (n *DeviceNotice) owner() *mail.Address {
+	return &mail.Address{Name: n.DisplayName, Address: n.PrimarySmtpAddress}
+}
+
+// sentAt is the last line: the server's local time in en-US "G" format
+// (.NET DateTime.ToString(): "11/23/2026 9:05:09 AM").
+func (n *DeviceNotice) sentAt(to string) string {
+	loc := n.TimeZone
+	if loc == nil {
+		loc = time.UTC
+	}
+	return "Sent at " + n.Time.In(loc).Format("1/2/2006 3:04:05 PM") + " to " + to
+}
+
+// header builds the message header common to all notices.
+func (n *DeviceNotice) header(kind, subject string, to []*mail.Address) (mail.Header, error) {
+	var h mail.Header
+	if _, err := mail.ParseAddress(n.PrimarySmtpAddress); err != nil || strings.ContainsAny(n.PrimarySmtpAddress, "<> ") {
+		return h, fmt.Errorf("abqmail: invalid PrimarySmtpAddress %q", n.PrimarySmtpAddress)
+	}
+	if n.Time.IsZero() {
+		return h, errors.New("abqmail: no Time")
+	}
+	domain := n.OrgDomain
+	if domain == "" {
+		domain = n.PrimarySmtpAddress[strings.LastIndexByte(n.PrimarySmtpAddress, '@')+1:]
+	}
+	from := n.Sender
+	if from == nil {
+		from = SystemSender(domain)
+	}
+	host := n.ServerFQDN
+	if host == "" {
+		host = domain
+	}
+	loc := n.TimeZone
+	if loc == nil {
+		loc = time.UTC
+	}
+
+	// Message-ID like Exchange's, "<32 hex digits@server FQDN>", the digits
+	// a digest of what makes this mail unique, so that building is pure.
+	d := sha256.New()
+	for _, s := range []string{kind, n.MailboxGuid, n.PrimarySmtpAddress, n.DeviceType, n.DeviceID,
+		n.AccessState.String(), n.AccessStateReason.String(), strconv.FormatInt(n.Time.UnixNano(), 10)} {
+		d.Write([]byte(s))
+		d.Write([]byte{0})
+	}
+	for _, a := range to {
+		d.Write([]byte(a.Address))
+		d.Write([]byte{0})
+	}
+	id := hex.EncodeToString(d.Sum(nil)[:16])
+
+	h.SetAddressList("From", []*mail.Address{from})
+	h.SetAddressList("To", to)
+	h.SetSubject(subject)
+	h.SetDate(n.Time.In(loc))
+	h.SetMessageID(id + "@" + host)
+	h.Set("Content-Language", "en-US")
+	return h, nil
+}
+
+// validAdminRecipients returns the addresses of admins that are valid SMTP
+// addresses, as Exchange keeps only those (SmtpAddress.IsValidAddress).
+func validAdminRecipients(admins []string) []*mail.Address {
+	var out []*mail.Address
+	for _, s := range admins {
+		s = strings.TrimSpace(s)
+		a, err := mail.ParseAddress(s)
+		if err != nil || a.Name != "" || a.Address != s || strings.Count(s, "@") != 1 {
+			continue
+		}
+		out = append(out, &mail.Address{Address: s})
+	}
+	return out
+}
+
+// ecpMobileDevicesURL is the admin mail's link: the ECP base joined with
+// UsersGroups/EditMobileMailbox.aspx?id=<guid>&dtm=Isolation, as Exchange
+// joins them (one slash between). The base must be an absolute http(s) URL
+// without query or fragment; the result is percent-encoded, so it holds no
+// character that needs escaping inside a quoted href (only the raw "&",
+// which HTML tolerates and Exchange writes).
+func ecpMobileDevicesURL(base, mailboxGuid string) (string, error) {
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
+		u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(u.Host, `"'<> `) {
+		return "", fmt.Errorf("abqmail: invalid ECP URL %q", base)
+	}
+	guid := strings.ToLower(strings.Trim(strings.TrimSpace(mailboxGuid), "{}"))
+	if guid == "" {
+		return "", errors.New("abqmail: no MailboxGuid for the ECP link")
+	}
+	path := strings.TrimRight(u.EscapedPath(), "/")
+	return u.Scheme + "://" + u.Host + path + "/UsersGroups/EditMobileMailbox.aspx?id=" +
+		url.QueryEscape(guid) + "&dtm=Isolation", nil
+}
+
+// row is one table row: label and unescaped value.
+type row struct{ label, value string }
+
+// body accumulates a notice's HTML body and its plain-text rendering.
+type body struct {
+	html, text strings.Builder
+}
+
+// para adds a paragraph of text, escaped.
+func (b *body) para(s string) { b.rawPara(htmlEncode(s), s) }
+
+// rawPara adds a paragraph of HTML, as it is, with its text rendering.
+func (b *body) rawPara(h, text string) {
+	b.html.WriteString("<p>" + h + "</p>")
+	b.text.WriteString(text + "\n\n")
+}
+
+// table adds the heading and the device table, in one paragraph as
+// Exchange writes it ("<p>heading<table>...</table></p>").
+func (b *body) table(heading string, rows []row) {
+	b.html.WriteString("<p>" + htmlEncode(heading) + "<table>")
+	b.text.WriteString(heading + "\n")
+	for _, r := range rows {
+		b.html.WriteString("<tr><td>" + htmlEncode(r.label) + "</td><td>" + htmlEncode(r.value) + "</td></tr>")
+		b.text.WriteString(r.label + "\t" + r.value + "\n")
+	}
+	b.html.WriteString("</table></p>")
+	b.text.WriteString("\n")
+}
+
+// htmlEncode escapes as .NET's HttpUtility.HtmlEncode does for the
+// characters that matter: & < > " '.
+func htmlEncode(s string) string {
+	return htmlEncoder.Replace(s)
+}
+
+var htmlEncoder = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#39;")
+
+// htmlToText is a rough text rendering of an HTML fragment (for the plain
+// part): tags dropped, entities decoded.
+func htmlToText(s string) string {
+	return html.UnescapeString(stripTags(s))
+}
+
+// writeNotice writes the message: multipart/alternative with a text/plain
+// rendering and the text/html body, both UTF-8 and quoted-printable. The
+// user notices are HTML-only items in the mailbox; Exchange's content
+// conversion gives an HTML item this shape whenever it becomes MIME (an
+// EAS MIME fetch, transport for the admin mail). The boundary is derived
+// from the Message-ID, in Exchange's "_000_..._" style, to keep the
+// function pure. important adds Importance: high and X-Priority: 1.
+func writeNotice(h mail.Header, b body, important bool) ([]byte, error) {
+	id, _ := h.MessageID()
+	boundary := "_000_" + strings.SplitN(id, "@", 2)[0] + "_"
+	if important {
+		h.Set("Importance", "high")
+		h.Set("X-Priority", "1")
+	}
+	h.SetContentType("multipart/alternative", map[string]string{"boundary": boundary})
+
+	htmlBody := "<html>" + abqStyle + "<body>" + b.html.String() + "</body></html>"
+	var buf bytes.Buffer
+	w, err := message.CreateWriter(&buf, h.Header)
+	if err != nil {
+		return nil, err
+	}
+	for _, part := range []struct{ ct, body string }{
+		{"text/plain", strings.TrimRight(b.text.String(), "\n") + "\n"},
+		{"text/html", htmlBody},
+	} {
+		var ph message.Header
+		ph.SetContentType(part.ct, map[string]string{"charset": "utf-8"})
+		ph.Set("Content-Transfer-Encoding", "quoted-printable")
+		pw, err := w.CreatePart(ph)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := io.WriteString(pw, part.body); err != nil {
+			return nil, err
+		}
+		if err := pw.Close(); err != nil {
+			return nil, err
+		}
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,608 @@
+package simulator
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-message/mail"
+)
+
+// abqNotice is a quarantined iPhone of a mailbox whose display name needs
+// encoding, with a model that must be escaped and an insert that must not.
+func abqNotice() DeviceNotice {
+	return DeviceNotice{
+		DisplayName:        "Zoë O'Brien",
+		Alias:              "zobrien",
+		PrimarySmtpAddress: "zoe.obrien@contoso.com",
+		MailboxGuid:        "{7B861443-E692-470C-8896-04757173EE51}",
+		DeviceModel:        `iPhone<script>alert("x")</script>`,
+		DeviceType:         "iPhone",
+		DeviceID:           "3IEK5DBJEL4AF295R1944R75S8",
+		DeviceOS:           "iOS 14.1 18A8395",
+		UserAgent:          "Apple-iPhone11C2/1801.8395",
+		DeviceIMEI:         "356938035643809",
+		PhoneNumber:        " +1 (425) 555-0123 ",
+		EASVersion:         "16.1",
+		PolicyApplied:      "Default",
+		PolicyStatus:       "AppliedInFull",
+		AccessState:        DeviceAccessStateQuarantined,
+		AccessStateReason:  DeviceAccessStateReasonDeviceRule,
+		AccessControlRule:  "iPhone (DeviceType)",
+		UserMailInsert:     `Approve it at <a href="https://mfa.example/approve?d=1&u=2">the portal</a> & <b>wait</b>.`,
+		ECPURL:             "https://mail.contoso.com/ecp/",
+		Time:               time.Date(2026, 11, 23, 14, 5, 9, 0, time.UTC),
+		TimeZone:           time.FixedZone("EST", -5*3600),
+	}
+}
+
+// parsedNotice is a generated message read back both ways.
+type parsedNotice struct {
+	m        *Mail       // ParseMail
+	h        mail.Header // go-message, top level
+	partCT   []string    // go-message, parts' Content-Type
+	partBody []string
+}
+
+func parseNotice(t *testing.T, raw []byte) parsedNotice {
+	t.Helper()
+	m, err := ParseMail(raw)
+	if err != nil {
+		t.Fatalf("ParseMail: %v\n%s", err, raw)
+	}
+	r, err := mail.CreateReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("mail.CreateReader: %v", err)
+	}
+	defer r.Close()
+	p := parsedNotice{m: m, h: r.Header}
+	for {
+		part, err := r.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("NextPart: %v", err)
+		}
+		ih, ok := part.Header.(*mail.InlineHeader)
+		if !ok {
+			t.Fatalf("part is not inline: %v", part.Header)
+		}
+		ct, params, err := ih.ContentType()
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(part.Body)
+		p.partCT = append(p.partCT, ct+"; charset="+params["charset"])
+		p.partBody = append(p.partBody, string(body))
+	}
+	// Every line of the raw message is CRLF-terminated and at most 998
+	// characters (RFC 5322 2.1.1).
+	for i, line := range bytes.Split(bytes.TrimSuffix(raw, []byte("\r\n")), []byte("\r\n")) {
+		if bytes.ContainsAny(line, "\r\n") || len(line) > 998 {
+			t.Fatalf("raw line %d is not a proper line: %q", i, line)
+		}
+	}
+	return p
+}
+
+var abqMessageID = regexp.MustCompile(`^[0-9a-f]{32}@[a-z0-9.-]+$`)
+
+// checkHeader checks what every notice has.
+func checkHeader(t *testing.T, p parsedNotice, n DeviceNotice, subject string, to []string) {
+	t.Helper()
+	m := p.m
+	if m.Subject != subject {
+		t.Errorf("Subject = %q, want %q", m.Subject, subject)
+	}
+	if len(m.From) != 1 || m.From[0].Name != "Microsoft Outlook" ||
+		m.From[0].Address != "MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@contoso.com" {
+		t.Errorf("From = %v", m.From)
+	}
+	var got []string
+	for _, a := range m.To {
+		got = append(got, a.Address)
+	}
+	if !slices.Equal(got, to) {
+		t.Errorf("To = %v, want %v", got, to)
+	}
+	if !m.Date.Equal(n.Time) {
+		t.Errorf("Date = %v, want %v", m.Date, n.Time)
+	}
+	if _, off := m.Date.Zone(); off != -5*3600 {
+		t.Errorf("Date is not in the server's zone: %v", m.Date)
+	}
+	if !abqMessageID.MatchString(m.MessageID) {
+		t.Errorf("Message-ID = %q", m.MessageID)
+	}
+	if v := p.h.Get("Mime-Version"); v != "1.0" {
+		t.Errorf("MIME-Version = %q", v)
+	}
+	if ct, _, _ := p.h.ContentType(); ct != "multipart/alternative" {
+		t.Errorf("Content-Type = %q", ct)
+	}
+	if want := []string{"text/plain; charset=utf-8", "text/html; charset=utf-8"}; !slices.Equal(p.partCT, want) {
+		t.Errorf("parts = %v, want %v", p.partCT, want)
+	}
+	if len(p.partBody) == 2 && (p.partBody[1] != m.HTML || p.partBody[0] != m.Plain) {
+		t.Error("go-message and ParseMail disagree on the bodies")
+	}
+	if !strings.HasPrefix(m.HTML, "<html><style>") || !strings.HasSuffix(m.HTML, "</body></html>") {
+		t.Errorf("HTML is not a document: %.80q", m.HTML)
+	}
+}
+
+// checkRows checks that the HTML holds the table rows in this order, each
+// label with its escaped value, and nothing else in the table.
+func checkRows(t *testing.T, htmlBody, heading string, rows [][2]string) {
+	t.Helper()
+	var want strings.Builder
+	want.WriteString("<p>" + heading + "<table>")
+	for _, r := range rows {
+		want.WriteString("<tr><td>" + r[0] + "</td><td>" + r[1] + "</td></tr>")
+	}
+	want.WriteString("</table></p>")
+	if !strings.Contains(htmlBody, want.String()) {
+		t.Errorf("table not found\nwant %s\nin   %s", want.String(), htmlBody)
+	}
+}
+
+// paragraphs returns the <p> paragraphs of the body, the table's included.
+func paragraphs(htmlBody string) []string {
+	htmlBody = htmlBody[strings.Index(htmlBody, "<body>")+len("<body>") : strings.LastIndex(htmlBody, "</body>")]
+	var out []string
+	for _, p := range strings.Split(htmlBody, "</p><p>") {
+		out = append(out, strings.TrimSuffix(strings.TrimPrefix(p, "<p>"), "</p>"))
+	}
+	return out
+}
+
+const escapedModel = "iPhone&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
+
+func TestQuarantineUserMail(t *testing.T) {
+	n := abqNotice()
+	raw, err := QuarantineUserMail(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := parseNotice(t, raw)
+	checkHeader(t, p, n, "Your mobile device is temporarily blocked from synchronizing using Exchange ActiveSync until your administrator grants it access.", []string{"zoe.obrien@contoso.com"})
+	if p.m.To[0].Name != "Zoë O'Brien" {
+		t.Errorf("To name = %q", p.m.To[0].Name)
+	}
+	if p.h.Get("Importance") != "" || p.h.Get("X-Priority") != "" {
+		t.Error("user notice has an importance")
+	}
+	h := p.m.HTML
+	if strings.Contains(h, "<script>") {
+		t.Error("device model not escaped")
+	}
+	checkRows(t, h, "Information about your mobile device:", [][2]string{
+		{"Device model:", escapedModel},
+		{"Device type:", "iPhone"},
+		{"Device ID:", "3IEK5DBJEL4AF295R1944R75S8"},
+		{"Device OS:", "iOS 14.1 18A8395"},
+		{"Device user agent:", "Apple-iPhone11C2/1801.8395"},
+		{"Device IMEI:", "356938035643809"},
+		{"Exchange ActiveSync version:", "16.1"},
+		{"Device access state:", "Quarantined"},
+		{"Device access state reason:", "DeviceRule"},
+	})
+	ps := paragraphs(h)
+	if len(ps) != 4 {
+		t.Fatalf("%d paragraphs, want 4: %q", len(ps), ps)
+	}
+	if !strings.HasPrefix(ps[0], "Your mobile device is temporarily blocked from accessing content via Exchange ActiveSync") ||
+		!strings.Contains(ps[0], "You don&#39;t need to take any action.") {
+		t.Errorf("first paragraph = %q", ps[0])
+	}
+	if ps[1] != n.UserMailInsert {
+		t.Errorf("UserMailInsert paragraph = %q, want it raw %q", ps[1], n.UserMailInsert)
+	}
+	if want := "Sent at 11/23/2026 9:05:09 AM to zoe.obrien@contoso.com"; ps[3] != want {
+		t.Errorf("last paragraph = %q, want %q", ps[3], want)
+	}
+	// The plain alternative carries the same content as text.
+	for _, s := range []string{"Information about your mobile device:\n", "Device model:\t" + n.DeviceModel + "\n",
+		"Approve it at the portal & wait.", "Sent at 11/23/2026 9:05:09 AM to zoe.obrien@contoso.com"} {
+		if !strings.Contains(strings.ReplaceAll(p.m.Plain, "\r\n", "\n"), s) {
+			t.Errorf("plain part lacks %q:\n%s", s, p.m.Plain)
+		}
+	}
+
+	// Pure: the same notice gives the same bytes; another time, another id.
+	again, _ := QuarantineUserMail(n)
+	if !bytes.Equal(raw, again) {
+		t.Error("QuarantineUserMail is not deterministic")
+	}
+	n.Time = n.Time.Add(time.Second)
+	later, _ := QuarantineUserMail(n)
+	if pl := parseNotice(t, later); pl.m.MessageID == p.m.MessageID {
+		t.Error("Message-ID does not change with the time")
+	}
+}
+
+func TestUserMailWithoutInsertOrDeviceInformation(t *testing.T) {
+	// A device that sent no DeviceInformation (TbSync against EXO, S12):
+	// model falls back to the type, empty cells stay empty; no insert, no
+	// insert paragraph. AccessState Unknown prints the mail's own state.
+	n := DeviceNotice{
+		PrimarySmtpAddress: "tb@contoso.com",
+		DeviceType:         "TbSync",
+		DeviceID:           "mztb3155420189c6520c9209fb197903",
+		UserAgent:          "Thunderbird ActiveSync Lightning/6.2",
+		EASVersion:         "14.0",
+		AccessStateReason:  DeviceAccessStateReasonGlobal,
+		Time:               time.Date(2018, 9, 25, 22, 0, 0, 0, time.UTC),
+	}
+	raw, err := QuarantineUserMail(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := parseNotice(t, raw)
+	checkRows(t, p.m.HTML, "Information about your mobile device:", [][2]string{
+		{"Device model:", "TbSync"},
+		{"Device type:", "TbSync"},
+		{"Device ID:", "mztb3155420189c6520c9209fb197903"},
+		{"Device OS:", ""},
+		{"Device user agent:", "Thunderbird ActiveSync Lightning/6.2"},
+		{"Device IMEI:", ""},
+		{"Exchange ActiveSync version:", "14.0"},
+		{"Device access state:", "Quarantined"},
+		{"Device access state reason:", "Global"},
+	})
+	if ps := paragraphs(p.m.HTML); len(ps) != 3 {
+		t.Errorf("%d paragraphs, want 3 (no insert): %q", len(ps), ps)
+	}
+	if p.m.To[0].Name != "" || p.m.To[0].Address != "tb@contoso.com" {
+		t.Errorf("To = %v", p.m.To[0])
+	}
+	if want := "Sent at 9/25/2018 10:00:00 PM to tb@contoso.com"; !strings.Contains(p.m.HTML, "<p>"+want+"</p>") {
+		t.Errorf("no %q (UTC default) in %s", want, p.m.HTML)
+	}
+}
+
+func TestBlockedUserMail(t *testing.T) {
+	n := abqNotice()
+	n.AccessState = DeviceAccessStateBlocked
+	n.AccessStateReason = DeviceAccessStateReasonIndividual
+	raw, err := BlockedUserMail(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := parseNotice(t, raw)
+	checkHeader(t, p, n, "Your mobile device has been denied access to the server via Exchange ActiveSync because of server policies.", []string{"zoe.obrien@contoso.com"})
+	checkRows(t, p.m.HTML, "Information about your mobile device:", [][2]string{
+		{"Device model:", escapedModel},
+		{"Device type:", "iPhone"},
+		{"Device ID:", "3IEK5DBJEL4AF295R1944R75S8"},
+		{"Device OS:", "iOS 14.1 18A8395"},
+		{"Device user agent:", "Apple-iPhone11C2/1801.8395"},
+		{"Device IMEI:", "356938035643809"},
+		{"Exchange ActiveSync version:", "16.1"},
+		{"Device access state:", "Blocked"},
+		{"Device access state reason:", "Individual"},
+	})
+	ps := paragraphs(p.m.HTML)
+	if len(ps) != 4 || ps[1] != n.UserMailInsert || !strings.Contains(ps[0], "denied access") {
+		t.Errorf("paragraphs = %q", ps)
+	}
+}
+
+func TestDiscoveryUserMail(t *testing.T) {
+	n := abqNotice()
+	n.AccessState = DeviceAccessStateDeviceDiscovery
+	n.AccessStateReason = DeviceAccessStateReasonGlobal
+	raw, err := DiscoveryUserMail(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := parseNotice(t, raw)
+	checkHeader(t, p, n, "Your device is temporarily blocked from synchronizing with the server until it is identified.", []string{"zoe.obrien@contoso.com"})
+	checkRows(t, p.m.HTML, "Information about your mobile device:", [][2]string{
+		{"Device type:", "iPhone"},
+		{"Device ID:", "3IEK5DBJEL4AF295R1944R75S8"},
+		{"Device user agent:", "Apple-iPhone11C2/1801.8395"},
+		{"Exchange ActiveSync version:", "16.1"},
+		{"Device access state:", "DeviceDiscovery"},
+		{"Device access state reason:", "Global"},
+	})
+	for _, s := range []string{"Device model:", "Device OS:", "Device IMEI:", "script"} {
+		if strings.Contains(p.m.HTML, s) {
+			t.Errorf("discovery mail shows %q", s)
+		}
+	}
+}
+
+func TestQuarantineAdminMail(t *testing.T) {
+	n := abqNotice()
+	admins := []string{"admin@contoso.com", "not an address", " helpdesk@contoso.com "}
+	raw, err := QuarantineAdminMail(n, admins)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := parseNotice(t, raw)
+	checkHeader(t, p, n,
+		"A device that belongs to Zoë O'Brien (zobrien) has been quarantined. Exchange ActiveSync will be blocked until you take action.",
+		[]string{"admin@contoso.com", "helpdesk@contoso.com"})
+	h := p.m.HTML
+	if strings.Contains(h, "<script>") {
+		t.Error("device model not escaped")
+	}
+	if strings.Contains(h, "mfa.example") {
+		t.Error("admin mail carries the UserMailInsert")
+	}
+	checkRows(t, h, "Information about the device that triggered this notification:", [][2]string{
+		{"User:", "zoe.obrien@contoso.com"},
+		{"Device model:", escapedModel},
+		{"Device type:", "iPhone"},
+		{"Device ID:", "3IEK5DBJEL4AF295R1944R75S8"},
+		{"Device OS:", "iOS 14.1 18A8395"},
+		{"Device user agent:", "Apple-iPhone11C2/1801.8395"},
+		{"Device phone number:", "*************0123"},
+		{"Device IMEI:", "356938035643809"},
+		{"Exchange ActiveSync version:", "16.1"},
+		{"Device policy applied:", "Default"},
+		{"Device policies status:", "AppliedInFull"},
+		{"Device access state:", "Quarantined"},
+		{"Device access state reason:", "DeviceRule"},
+		{"Device access control rule:", "iPhone (DeviceType)"},
+	})
+	const link = "https://mail.contoso.com/ecp/UsersGroups/EditMobileMailbox.aspx?id=7b861443-e692-470c-8896-04757173ee51&dtm=Isolation"
+	ps := paragraphs(h)
+	if len(ps) != 4 {
+		t.Fatalf("%d paragraphs, want 4: %q", len(ps), ps)
+	}
+	if !strings.Contains(ps[0], "quarantined the mobile device") {
+		t.Errorf("first paragraph = %q", ps[0])
+	}
+	if !strings.HasSuffix(ps[1], `: <a href="`+link+`">`+link+`</a>`) {
+		t.Errorf("link paragraph = %q", ps[1])
+	}
+	if strings.Count(h, "<a ") != 1 || strings.Count(h, "href=") != 1 {
+		t.Error("admin mail must have exactly one link")
+	}
+	if want := "Sent at 11/23/2026 9:05:09 AM to admin@contoso.com,not an address,helpdesk@contoso.com,"; ps[3] != want {
+		t.Errorf("last paragraph = %q, want %q", ps[3], want)
+	}
+	if !strings.Contains(p.m.Plain, link) {
+		t.Error("plain part lacks the link")
+	}
+
+	// No ECP URL: no link, the fallback sentence.
+	n.ECPURL = ""
+	raw, err = QuarantineAdminMail(n, admins)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p = parseNotice(t, raw)
+	if strings.Contains(p.m.HTML, "<a ") || !strings.Contains(p.m.HTML, "<p>To take action on this mobile device, use the list of quarantined devices on the Mobile device access tab in the Exchange admin center.</p>") {
+		t.Errorf("no-ECP body = %s", p.m.HTML)
+	}
+}
+
+func TestQuarantineAdminMailECPURL(t *testing.T) {
+	const tail = "/UsersGroups/EditMobileMailbox.aspx?id=7b861443-e692-470c-8896-04757173ee51&dtm=Isolation"
+	for base, want := range map[string]string{
+		"https://mail.contoso.com/ecp/":     "https://mail.contoso.com/ecp" + tail,
+		"https://mail.contoso.com/ecp":      "https://mail.contoso.com/ecp" + tail,
+		"http://ex01.contoso.local:444/ecp": "http://ex01.contoso.local:444/ecp" + tail,
+		"https://mail.contoso.com/e cp\"/":  "https://mail.contoso.com/e%20cp%22" + tail,
+	} {
+		got, err := ecpMobileDevicesURL(base, "7B861443-E692-470C-8896-04757173EE51")
+		if err != nil || got != want {
+			t.Errorf("ecpMobileDevicesURL(%q) = %q, %v; want %q", base, got, err, want)
+		}
+	}
+	n := abqNotice()
+	for _, bad := range []string{"mail.contoso.com/ecp", "javascript:alert(1)", "https://mail.contoso.com/ecp?x=1", "https://u:p@mail.contoso.com/ecp"} {
+		n.ECPURL = bad
+		if _, err := QuarantineAdminMail(n, []string{"admin@contoso.com"}); err == nil {
+			t.Errorf("ECP URL %q accepted", bad)
+		}
+	}
+	n = abqNotice()
+	n.MailboxGuid = ""
+	if _, err := QuarantineAdminMail(n, []string{"admin@contoso.com"}); err == nil {
+		t.Error("ECP link without MailboxGuid accepted")
+	}
+}
+
+func TestQuarantineAdminMailNoRecipients(t *testing.T) {
+	for _, admins := range [][]string{nil, {}, {"", "nobody", "Admin <admin@contoso.com>"}} {
+		if _, err := QuarantineAdminMail(abqNotice(), admins); !errors.Is(err, ErrNoAdminRecipients) {
+			t.Errorf("admins %q: err = %v, want ErrNoAdminRecipients", admins, err)
+		}
+	}
+}
+
+func TestMaxDevicesUserMail(t *testing.T) {
+	n := abqNotice()
+	raw, err := MaxDevicesUserMail(n, 100, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := parseNotice(t, raw)
+	checkHeader(t, p, n, "Problem with your new mobile device partnership", []string{"zoe.obrien@contoso.com"})
+	if v := p.h.Get("Importance"); v != "high" {
+		t.Errorf("Importance = %q, want high", v)
+	}
+	if v := p.h.Get("X-Priority"); v != "1" {
+		t.Errorf("X-Priority = %q, want 1", v)
+	}
+	ps := paragraphs(p.m.HTML)
+	if len(ps) != 1 || !strings.Contains(ps[0], "you have 100 mobile device partnerships and the maximum allowed is 100") {
+		t.Errorf("paragraphs = %q", ps)
+	}
+	if strings.Contains(p.m.HTML, "<table>") || strings.Contains(p.m.HTML, "mfa.example") {
+		t.Error("max-partnership mail has a table or the insert")
+	}
+}
+
+func TestNoticeMailSender(t *testing.T) {
+	n := abqNotice()
+	n.OrgDomain = "fabrikam.com"
+	n.ServerFQDN = "EX01.fabrikam.local"
+	raw, _ := QuarantineUserMail(n)
+	m, _ := ParseMail(raw)
+	if got := m.From[0].Address; got != "MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@fabrikam.com" {
+		t.Errorf("From = %q", got)
+	}
+	if !strings.HasSuffix(m.MessageID, "@EX01.fabrikam.local") {
+		t.Errorf("Message-ID = %q", m.MessageID)
+	}
+	n.Sender = &MailAddress{Name: "Postmaster", Address: "postmaster@fabrikam.com"}
+	raw, _ = QuarantineUserMail(n)
+	m, _ = ParseMail(raw)
+	if m.From[0].Address != "postmaster@fabrikam.com" || m.From[0].Name != "Postmaster" {
+		t.Errorf("From = %v", m.From[0])
+	}
+}
+
+func TestNoticeMailErrors(t *testing.T) {
+	for name, mod := range map[string]func(*DeviceNotice){
+		"no address":  func(n *DeviceNotice) { n.PrimarySmtpAddress = "" },
+		"bad address": func(n *DeviceNotice) { n.PrimarySmtpAddress = "Zoe <zoe@contoso.com>" },
+		"no time":     func(n *DeviceNotice) { n.Time = time.Time{} },
+	} {
+		n := abqNotice()
+		mod(&n)
+		if _, err := QuarantineUserMail(n); err == nil {
+			t.Errorf("%s: QuarantineUserMail accepted", name)
+		}
+		if _, err := QuarantineAdminMail(n, []string{"admin@contoso.com"}); err == nil {
+			t.Errorf("%s: QuarantineAdminMail accepted", name)
+		}
+		if _, err := MaxDevicesUserMail(n, 1, 1); err == nil {
+			t.Errorf("%s: MaxDevicesUserMail accepted", name)
+		}
+	}
+	if _, err := BuildNotice("Nope", abqNotice(), nil); err == nil {
+		t.Error("BuildNotice accepted an unknown kind")
+	}
+}
+
+func TestMaskPhoneNumberMail(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                    "",
+		"123":                 "123",
+		"1234":                "1234",
+		"12345":               "*2345",
+		" 4255550123 ":        "******0123",
+		"+1 (425) 555-0123":   "*************0123",
+		"+49 30 1234567-ü890": "***************ü890",
+	} {
+		if got := MaskPhoneNumber(in); got != want {
+			t.Errorf("MaskPhoneNumber(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestNoticeFor(t *testing.T) {
+	const (
+		U  = DeviceAccessStateUnknown
+		A  = DeviceAccessStateAllowed
+		B  = DeviceAccessStateBlocked
+		Q  = DeviceAccessStateQuarantined
+		DD = DeviceAccessStateDeviceDiscovery
+	)
+	admins := []string{"admin@contoso.com"}
+	user := []NoticeKind{NoticeQuarantineUser}
+	both := []NoticeKind{NoticeQuarantineUser, NoticeQuarantineAdmin}
+	blocked := []NoticeKind{NoticeBlockedUser}
+	for _, c := range []struct {
+		name     string
+		old, new DeviceAccessState
+		reason   DeviceAccessStateReason
+		admins   []string
+		want     []NoticeKind
+	}{
+		{"first contact under Quarantine default", U, Q, DeviceAccessStateReasonGlobal, admins, both},
+		{"first contact, no admins", U, Q, DeviceAccessStateReasonGlobal, nil, user},
+		{"first contact, only invalid admins", U, Q, DeviceAccessStateReasonGlobal, []string{"nobody", ""}, user},
+		{"discovery ends in quarantine", DD, Q, DeviceAccessStateReasonGlobal, admins, both},
+		{"discovery ends by a quarantine rule", DD, Q, DeviceAccessStateReasonDeviceRule, admins, both},
+		{"allowed device re-quarantined by default change", A, Q, DeviceAccessStateReasonGlobal, admins, both},
+		{"blocked to quarantined", B, Q, DeviceAccessStateReasonDeviceRule, admins, both},
+		{"quarantined with reason Unknown", A, Q, DeviceAccessStateReasonUnknown, admins, both},
+		{"quarantined in upgrade", A, Q, DeviceAccessStateReasonUpgrade, admins, both},
+		{"stays quarantined", Q, Q, DeviceAccessStateReasonGlobal, admins, nil},
+		{"stays quarantined, reason changes", Q, Q, DeviceAccessStateReasonDeviceRule, admins, nil},
+		{"new rule blocks", A, B, DeviceAccessStateReasonDeviceRule, admins, blocked},
+		{"blocked first contact", U, B, DeviceAccessStateReasonGlobal, admins, blocked},
+		{"personal block list", A, B, DeviceAccessStateReasonIndividual, admins, blocked},
+		{"quarantined then blocked", Q, B, DeviceAccessStateReasonIndividual, admins, blocked},
+		{"discovery then blocked", DD, B, DeviceAccessStateReasonDeviceRule, nil, blocked},
+		{"stays blocked", B, B, DeviceAccessStateReasonDeviceRule, admins, nil},
+		{"policy block", A, B, DeviceAccessStateReasonPolicy, admins, nil},
+		{"policy quarantine (never stamped, still none)", A, Q, DeviceAccessStateReasonPolicy, admins, nil},
+		{"autoblock UserAgentsChanges", A, B, DeviceAccessStateReasonUserAgentsChanges, admins, nil},
+		{"autoblock CommandFrequency", A, B, DeviceAccessStateReasonCommandFrequency, admins, nil},
+		{"autoblock SyncCommands", Q, B, DeviceAccessStateReasonSyncCommands, admins, nil},
+		{"MDM not enrolled", U, Q, DeviceAccessStateReasonExternalEnrollment, admins, nil},
+		{"MDM not compliant", A, Q, DeviceAccessStateReasonExternalCompliance, admins, nil},
+		{"externally managed", A, B, DeviceAccessStateReasonExternallyManaged, admins, nil},
+		{"into discovery", U, DD, DeviceAccessStateReasonGlobal, admins, nil},
+		{"into discovery by rules", U, DD, DeviceAccessStateReasonDeviceRule, admins, nil},
+		{"released", Q, A, DeviceAccessStateReasonIndividual, admins, nil},
+		{"unblocked", B, A, DeviceAccessStateReasonDeviceRule, admins, nil},
+		{"allowed first contact", U, A, DeviceAccessStateReasonGlobal, admins, nil},
+		{"reset to Unknown", Q, U, DeviceAccessStateReasonUnknown, admins, nil},
+		{"invalid reason", A, Q, DeviceAccessStateReason(-1), admins, nil},
+	} {
+		if got := NoticeFor(c.old, c.new, c.reason, c.admins); !slices.Equal(got, c.want) {
+			t.Errorf("%s: NoticeFor(%v, %v, %v) = %v, want %v", c.name, c.old, c.new, c.reason, got, c.want)
+		}
+	}
+
+	// Every combination: mail only on a change into Quarantined or Blocked
+	// with a reason from Unknown to Upgrade; the admin mail only for
+	// Quarantined with admins; and every selected mail builds.
+	reasons := []DeviceAccessStateReason{51, 52, 53}
+	for r := DeviceAccessStateReasonUnknown; r <= DeviceAccessStateReasonCommandFrequency; r++ {
+		reasons = append(reasons, r)
+	}
+	for old := U; old <= DD; old++ {
+		for nw := U; nw <= DD; nw++ {
+			for _, r := range reasons {
+				for _, ad := range [][]string{nil, admins} {
+					got := NoticeFor(old, nw, r, ad)
+					mails := old != nw && (nw == Q || nw == B) && r <= DeviceAccessStateReasonUpgrade
+					var want []NoticeKind
+					switch {
+					case mails && nw == B:
+						want = blocked
+					case mails && ad != nil:
+						want = both
+					case mails:
+						want = user
+					}
+					if !slices.Equal(got, want) {
+						t.Errorf("NoticeFor(%v, %v, %v, %v) = %v, want %v", old, nw, r, ad, got, want)
+					}
+					for _, k := range got {
+						n := abqNotice()
+						n.AccessState, n.AccessStateReason = nw, r
+						raw, err := BuildNotice(k, n, ad)
+						if err != nil {
+							t.Fatalf("BuildNotice(%s): %v", k, err)
+						}
+						m, err := ParseMail(raw)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if !strings.Contains(m.HTML, fmt.Sprintf("<tr><td>Device access state:</td><td>%v</td></tr><tr><td>Device access state reason:</td><td>%v</td></tr>", nw, r)) {
+							t.Errorf("%s for %v/%v: state and reason rows missing", k, nw, r)
+						}
+					}
+				}
+			}
+		}
+	}
+}
