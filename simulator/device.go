@@ -45,6 +45,17 @@ type Device struct {
 	// stored with Settings DevicePassword.
 	RecoveryPassword string
 
+	// The access decision stamped at the device's last request, as
+	// Get-MobileDevice shows it.
+	DeviceAccessState       DeviceAccessState
+	DeviceAccessStateReason DeviceAccessStateReason
+	DeviceAccessControlRule string
+	// InformationPromoted: a hanging request ended device discovery, and
+	// DeviceType stands for the model.
+	InformationPromoted bool
+
+	noticeItem string // ServerId of the quarantine notice in the Inbox
+
 	hierarchy   *syncState // FolderSync: the folders the device has
 	collections map[string]*syncState
 	ping        *pingState

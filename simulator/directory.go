@@ -30,9 +30,11 @@ type User struct {
 type Directory struct {
 	Org Organization
 
-	mu    sync.RWMutex
-	users map[string]*account // by lower-case alias
-	by    map[string]*account // by lower-case UPN, SMTP and alias
+	mu       sync.RWMutex
+	users    map[string]*account // by lower-case alias
+	by       map[string]*account // by lower-case UPN, SMTP and alias
+	settings OrganizationSettings
+	rules    []DeviceAccessRule
 }
 
 // account is a user and the mailbox they own.

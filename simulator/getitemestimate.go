@@ -40,6 +40,12 @@ func handleGetItemEstimate(c *call) error {
 			r.Status = int(eas.GetItemEstimateStatusNotPrimed)
 		case st == nil:
 			r.Status = int(eas.GetItemEstimateStatusInvalidSyncKey)
+		case c.quarantined:
+			n := 0
+			if m.quarantineNoticeLocked(dev, f, st) != nil {
+				n = 1
+			}
+			r.Collection = &eas.GetItemEstimateCount{CollectionId: col.CollectionId, Estimate: &n}
 		default:
 			sc := eas.SyncCollection{CollectionId: col.CollectionId, Options: col.Options}
 			class := folderClass(f.Type)

@@ -126,6 +126,7 @@ type Mailbox struct {
 	nextFolder int
 	oof        oofSettings
 	mail       mailSideState // its own lock
+	cas        CASMailbox
 }
 
 // NewMailbox returns a mailbox with Exchange's default folders.
@@ -136,6 +137,7 @@ func NewMailbox() *Mailbox {
 		devices:    map[string]*Device{},
 		changed:    make(chan struct{}),
 		nextFolder: 1,
+		cas:        CASMailbox{ActiveSyncEnabled: true},
 		mail:       mailSideState{clientIDs: map[string]time.Time{}, convRules: map[string]string{}},
 	}
 	for _, f := range defaultFolders {

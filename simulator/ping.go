@@ -67,6 +67,10 @@ func handlePing(c *call) error {
 	for {
 		m.mu.Lock()
 		changed, hierarchy := m.pingChangesLocked(dev, ps.folders, start)
+		if c.quarantined {
+			// Only the quarantine notice counts (exchange-admin.md 2.1).
+			changed = m.pendingNoticeLocked(dev, ps.folders)
+		}
 		wake := m.changed
 		m.mu.Unlock()
 		switch {
@@ -83,6 +87,25 @@ func handlePing(c *call) error {
 			return eas.NewHTTPError(http.StatusRequestTimeout, "client went away during Ping")
 		}
 	}
+}
+
+// pendingNoticeLocked lists the watched Inbox when the device has not
+// synced its quarantine notice yet.
+func (m *Mailbox) pendingNoticeLocked(dev *Device, folders []pingFolder) []string {
+	for _, pf := range folders {
+		f := m.folderLocked(pf.id)
+		if f == nil {
+			continue
+		}
+		st := dev.collections[pf.id]
+		if st == nil {
+			st = &syncState{held: map[string]bool{}}
+		}
+		if m.quarantineNoticeLocked(dev, f, st) != nil {
+			return []string{pf.id}
+		}
+	}
+	return nil
 }
 
 // pingChangesLocked lists the watched folders with changes the device has

@@ -52,6 +52,13 @@ type Options struct {
 	// TrustedRoots are the root certificates ValidateCert trusts (the
 	// organization's CA). None by default.
 	TrustedRoots []*x509.Certificate
+	// ErrorResponseDelay is how long refusals of blocked and quarantined
+	// devices are held (Exchange's tarpit). Zero means
+	// DefaultErrorResponseDelay; negative, none.
+	ErrorResponseDelay time.Duration
+	// DeviceDiscoveryPeriod is how long Exchange waits for a new device's
+	// DeviceInformation. Zero means 14 minutes; negative turns discovery off.
+	DeviceDiscoveryPeriod time.Duration
 }
 
 // DefaultMaxRequestBytes is IIS's default maxAllowedContentLength for the
@@ -181,9 +188,12 @@ type call struct {
 	start   time.Time
 	status  int // EAS status answered, for the log
 	written bool
-	out     []byte // the WBXML response, sent once the handler returns
-	enc     *wbxml.Encoder
-	empty   bool // the handler answered HTTP 200 with no body
+	// quarantined: the device is quarantined or in discovery, and sees
+	// only what Exchange shows such a device.
+	quarantined bool
+	out         []byte // the WBXML response, sent once the handler returns
+	enc         *wbxml.Encoder
+	empty       bool // the handler answered HTTP 200 with no body
 }
 
 // handlerFunc serves one command. It writes its response with c.reply, or
@@ -241,6 +251,10 @@ func (s *Server) serveCall(c *call) error {
 	snapshot := *dev
 	mb.mu.Unlock()
 	c.dev = &snapshot
+	// Access is decided before policy, as in Exchange (exchange-admin.md 1.3).
+	if err := s.checkAccess(c); err != nil {
+		return err
+	}
 	if err := s.checkPolicy(c); err != nil {
 		return err
 	}

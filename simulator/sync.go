@@ -207,6 +207,24 @@ func (c *call) syncLocked(req *eas.SyncRequest) (*eas.SyncResponse, bool) {
 			}
 			next := st.next()
 			out.Status = int(eas.SyncStatusSuccess)
+			if c.quarantined {
+				// A quarantined or discovering device gets new keys and, in
+				// the Inbox, the quarantine notice alone; nothing else moves,
+				// so once released it receives the whole backlog
+				// (exchange-admin.md 2.1).
+				if notice := m.quarantineNoticeLocked(dev, f, next); notice != nil {
+					out.Commands = append(out.Commands, eas.SyncCommand{Kind: eas.SyncAdd, ServerId: notice.ServerID, ApplicationData: renderItem(notice, c.renderOptionsFor(col, "Email"))})
+					next.held[notice.ServerID] = true
+					nonEmpty = true
+				}
+				out.SyncKey = next.key()
+				id := col.CollectionId
+				commits = append(commits, func() { dev.collections[id] = next })
+				if st != dev.collections[col.CollectionId] {
+					nonEmpty = true
+				}
+				break
+			}
 			if len(col.Commands) > 0 {
 				out.Responses = c.applyClientCommandsLocked(f, next, col)
 				nonEmpty = true
@@ -252,6 +270,19 @@ func (c *call) syncLocked(req *eas.SyncRequest) (*eas.SyncResponse, bool) {
 		}
 	}
 	return resp, nonEmpty
+}
+
+// quarantineNoticeLocked returns the device's quarantine notice when f is
+// the Inbox and the device has not received it yet, else nil.
+func (m *Mailbox) quarantineNoticeLocked(dev *Device, f *Folder, st *syncState) *Item {
+	if f.Type != eas.FolderTypeInbox || dev.noticeItem == "" || st.held[dev.noticeItem] {
+		return nil
+	}
+	it := m.items[dev.noticeItem]
+	if it == nil || it.Deleted || it.FolderID != f.ServerID {
+		return nil
+	}
+	return it
 }
 
 // syncCommandFor renders one server change.

@@ -1,0 +1,312 @@
+package simulator
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/wbxml"
+)
+
+// Exchange's device management on the request path: the access decision
+// (access.go) taken on every request from a snapshot of the organization,
+// the mailbox and the device, stamped on the partnership, the notification
+// mails of a transition (abqmail.go), and what a blocked, quarantined or
+// discovering device sees on the wire (exchange-admin.md 1.3, 2.1, 2.2, 3.1).
+
+// OrganizationSettings are the ActiveSync organization settings
+// (Get-ActiveSyncOrganizationSettings).
+type OrganizationSettings struct {
+	DefaultAccessLevel        DeviceAccessLevel
+	AdminMailRecipients       []string
+	UserMailInsert            string
+	OtaNotificationMailInsert string
+}
+
+// OrganizationSettings returns a copy of the organization settings.
+func (d *Directory) OrganizationSettings() OrganizationSettings {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	s := d.settings
+	s.AdminMailRecipients = append([]string(nil), s.AdminMailRecipients...)
+	return s
+}
+
+// SetOrganizationSettings changes the organization settings.
+func (d *Directory) SetOrganizationSettings(change func(*OrganizationSettings)) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	change(&d.settings)
+}
+
+// DeviceAccessRules returns a copy of the organization's device access rules.
+func (d *Directory) DeviceAccessRules() []DeviceAccessRule {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return append([]DeviceAccessRule(nil), d.rules...)
+}
+
+// AddDeviceAccessRule adds a rule; there can be one rule per QueryString
+// and Characteristic, as the rule's name is derived from both.
+func (d *Directory) AddDeviceAccessRule(r DeviceAccessRule) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, x := range d.rules {
+		if x.Characteristic == r.Characteristic && strings.EqualFold(x.QueryString, r.QueryString) {
+			return fmt.Errorf("simulator: a device access rule %q already exists", x.Name)
+		}
+	}
+	d.rules = append(d.rules, r)
+	return nil
+}
+
+// RemoveDeviceAccessRule removes the rule with the given name.
+func (d *Directory) RemoveDeviceAccessRule(name string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for i, x := range d.rules {
+		if strings.EqualFold(x.Name, name) {
+			d.rules = append(d.rules[:i], d.rules[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// CASMailbox holds a mailbox's ActiveSync settings (Get-CASMailbox).
+type CASMailbox struct {
+	ActiveSyncEnabled          bool
+	ActiveSyncAllowedDeviceIDs []string
+	ActiveSyncBlockedDeviceIDs []string
+}
+
+// CASMailbox returns a copy of the mailbox's ActiveSync settings.
+func (m *Mailbox) CASMailbox() CASMailbox {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c := m.cas
+	c.ActiveSyncAllowedDeviceIDs = append([]string(nil), c.ActiveSyncAllowedDeviceIDs...)
+	c.ActiveSyncBlockedDeviceIDs = append([]string(nil), c.ActiveSyncBlockedDeviceIDs...)
+	return c
+}
+
+// SetCASMailbox changes the mailbox's ActiveSync settings. The next request
+// of each device is decided again against them, as in Exchange.
+func (m *Mailbox) SetCASMailbox(change func(*CASMailbox)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	change(&m.cas)
+	m.commitLocked() // wakes hanging requests, which then see the change
+}
+
+// DefaultErrorResponseDelay is Exchange's ErrorResponseDelay: refusals are
+// held this long before they are answered (the tarpit, exchange-admin.md
+// 2.2).
+const DefaultErrorResponseDelay = 20 * time.Second
+
+// quarantineAllowed are the commands a quarantined or discovering device
+// may run (exchange-admin.md 2.1); Sync, GetItemEstimate and Ping are
+// restricted inside their handlers.
+var quarantineAllowed = map[eas.Command]bool{
+	eas.CommandProvision: true, eas.CommandSettings: true, eas.CommandFolderSync: true, eas.CommandGetHierarchy: true,
+	eas.CommandSync: true, eas.CommandGetItemEstimate: true, eas.CommandPing: true,
+}
+
+// quarantineRefusal is what a quarantined device gets for the other
+// commands (exchange-admin.md 2.1). Statuses that Exchange nests in a
+// Response or Result element are answered at the root here.
+func quarantineRefusal(cmd eas.Command) *eas.StatusError {
+	switch cmd {
+	case eas.CommandItemOperations, eas.CommandSearch, eas.CommandFind:
+		return &eas.StatusError{Status: 3, HTTPStatus: http.StatusOK, Message: "device is quarantined"}
+	case eas.CommandMoveItems:
+		return &eas.StatusError{Status: 5, HTTPStatus: http.StatusOK, Message: "device is quarantined"}
+	case eas.CommandMeetingResponse:
+		return &eas.StatusError{Status: 4, HTTPStatus: http.StatusOK, Message: "device is quarantined (InQuarantine)"}
+	case eas.CommandResolveRecipients:
+		return &eas.StatusError{Status: 6, HTTPStatus: http.StatusOK, Message: "device is quarantined"}
+	case eas.CommandValidateCert:
+		return &eas.StatusError{Status: 17, HTTPStatus: http.StatusOK, Message: "device is quarantined"}
+	case eas.CommandFolderCreate, eas.CommandFolderUpdate, eas.CommandFolderDelete,
+		eas.CommandCreateCollection, eas.CommandDeleteCollection, eas.CommandMoveCollection:
+		return &eas.StatusError{Status: 6, HTTPStatus: http.StatusOK, Message: "device is quarantined"}
+	case eas.CommandSendMail, eas.CommandSmartReply, eas.CommandSmartForward:
+		return &eas.StatusError{Status: int(eas.StatusMailSubmissionFailed), HTTPStatus: http.StatusInternalServerError, Message: "device is quarantined"}
+	}
+	return eas.NewHTTPError(http.StatusInternalServerError, "device is quarantined")
+}
+
+// isHanging reports whether a request waits for changes: Ping, or Sync
+// with Wait or HeartbeatInterval. Such a request ends device discovery.
+func isHanging(c *call) bool {
+	switch c.req.Command {
+	case eas.CommandPing:
+		return true
+	case eas.CommandSync:
+		return syncWaits(c.body)
+	}
+	return false
+}
+
+// syncWaits decodes a Sync request just enough to see whether it waits.
+func syncWaits(body []byte) bool {
+	var req eas.SyncRequest
+	if len(body) == 0 || wbxml.Unmarshal(body, &req) != nil {
+		return false
+	}
+	return req.Wait != 0 || req.HeartbeatInterval != 0
+}
+
+// checkAccess decides the device's access as Exchange does on every
+// request, records it, posts the notification mails of a transition, and
+// refuses the request when the device may not run it.
+func (s *Server) checkAccess(c *call) error {
+	org := s.dir.OrganizationSettings()
+	rules := s.dir.DeviceAccessRules()
+	now := s.clock.Now()
+	kind := AccessRequestCommand
+	if isHanging(c) {
+		kind = AccessRequestHanging
+	}
+	m := c.mb
+	m.mu.Lock()
+	dev := m.devices[strings.ToLower(c.req.DeviceID)]
+	in := AccessInput{
+		Now: now, DefaultAccessLevel: org.DefaultAccessLevel, Rules: rules,
+		ActiveSyncEnabled: m.cas.ActiveSyncEnabled, ActiveSyncAllowedDeviceIDs: m.cas.ActiveSyncAllowedDeviceIDs, ActiveSyncBlockedDeviceIDs: m.cas.ActiveSyncBlockedDeviceIDs,
+		DeviceID: dev.DeviceID, DeviceType: dev.DeviceType, DeviceModel: dev.Info.Model, DeviceOS: dev.Info.OS, DeviceUserAgent: dev.DeviceUserAgent,
+		DeviceInformationReceived: dev.HasInfo, DeviceInformationPromoted: dev.InformationPromoted, FirstSyncTime: dev.FirstSyncTime,
+		Request: kind, UserAgent: c.req.UserAgent, DeviceDiscoveryPeriod: s.opts.DeviceDiscoveryPeriod,
+	}
+	dec := DecideAccess(in)
+	if dec.UserDisabled {
+		m.mu.Unlock()
+		return eas.NewStatusError(eas.StatusUserDisabledForSync, "the user is not enabled for ActiveSync")
+	}
+	if dec.Promoted {
+		dev.InformationPromoted = true
+	}
+	var notices []NoticeKind
+	var notice DeviceNotice
+	if dec.Record {
+		old := dev.DeviceAccessState
+		dev.DeviceAccessState, dev.DeviceAccessStateReason = dec.State, dec.Reason
+		dev.DeviceAccessControlRule = ""
+		if dec.Rule != nil {
+			dev.DeviceAccessControlRule = dec.Rule.Name
+		}
+		notices = NoticeFor(old, dec.State, dec.Reason, org.AdminMailRecipients)
+		notice = s.noticeOf(m, dev, org)
+		for _, k := range notices {
+			if k == NoticeQuarantineAdmin {
+				continue
+			}
+			raw, err := BuildNotice(k, notice, nil)
+			if err != nil {
+				s.log.Error("building a device notice", "kind", k, "error", err)
+				continue
+			}
+			if id, err := m.postLocked(raw, now); err == nil {
+				dev.noticeItem = id
+			}
+		}
+	}
+	c.dev.DeviceAccessState = dev.DeviceAccessState
+	c.dev.noticeItem = dev.noticeItem
+	m.mu.Unlock()
+	for _, k := range notices {
+		if k == NoticeQuarantineAdmin {
+			s.mailAdmins(notice, org.AdminMailRecipients, now)
+		}
+	}
+	if dec.RemoteWipe {
+		return nil
+	}
+	switch dec.State {
+	case DeviceAccessStateBlocked:
+		c.w.Header().Set("X-MS-ASThrottle", dec.Reason.String())
+		if dec.Reason.IsAutoblock() {
+			c.w.Header().Set("Retry-After", strconv.Itoa(int(dec.RetryAfter.Seconds())))
+			return eas.NewHTTPError(http.StatusServiceUnavailable, "the device is autoblocked ("+dec.Reason.String()+")")
+		}
+		s.tarpit(c)
+		return eas.NewStatusError(eas.StatusDeviceIsBlockedForThisUser, "the device is blocked ("+dec.Reason.String()+")")
+	case DeviceAccessStateQuarantined, DeviceAccessStateDeviceDiscovery:
+		c.quarantined = true
+		if !quarantineAllowed[c.req.Command] {
+			s.tarpit(c)
+			return quarantineRefusal(c.req.Command)
+		}
+	}
+	return nil
+}
+
+// tarpit holds a refusal for the ErrorResponseDelay on the server's clock.
+func (s *Server) tarpit(c *call) {
+	d := s.opts.ErrorResponseDelay
+	if d == 0 {
+		d = DefaultErrorResponseDelay
+	}
+	if d > 0 {
+		s.clock.Sleep(c.r.Context(), d)
+	}
+}
+
+// noticeOf fills a notification from the mailbox and the device.
+func (s *Server) noticeOf(m *Mailbox, dev *Device, org OrganizationSettings) DeviceNotice {
+	u := m.owner
+	return DeviceNotice{
+		DisplayName: u.DisplayName, Alias: u.Alias, PrimarySmtpAddress: u.PrimarySmtpAddress,
+		DeviceModel: dev.Info.Model, DeviceType: dev.DeviceType, DeviceID: dev.DeviceID, DeviceOS: dev.Info.OS,
+		UserAgent: dev.DeviceUserAgent, DeviceIMEI: dev.Info.IMEI, PhoneNumber: dev.Info.PhoneNumber, EASVersion: dev.ProtocolVersion,
+		AccessState: dev.DeviceAccessState, AccessStateReason: dev.DeviceAccessStateReason, AccessControlRule: dev.DeviceAccessControlRule,
+		UserMailInsert: org.UserMailInsert, OrgDomain: s.dir.Org.Domain, Time: s.clock.Now(),
+	}
+}
+
+// postLocked creates a message directly in the mailbox's Inbox, unread, as
+// Exchange posts its notices (not through transport), and returns its
+// ServerId.
+func (m *Mailbox) postLocked(raw []byte, now time.Time) (string, error) {
+	msg, err := ParseMail(raw)
+	if err != nil {
+		return "", err
+	}
+	inbox := m.folderOfTypeLocked(eas.FolderTypeInbox)
+	if inbox == nil {
+		return "", errNoFolder
+	}
+	it, err := m.addItemLocked(inbox.ServerID, EmailItem(msg, now, false))
+	if err != nil {
+		return "", err
+	}
+	return it.ServerID, nil
+}
+
+// mailAdmins delivers the admin notice to every AdminMailRecipients
+// address that is a mailbox here (others would leave through transport).
+func (s *Server) mailAdmins(n DeviceNotice, admins []string, now time.Time) {
+	raw, err := QuarantineAdminMail(n, admins)
+	if err != nil {
+		if err != ErrNoAdminRecipients {
+			s.log.Error("building the admin notice", "error", err)
+		}
+		return
+	}
+	msg, err := ParseMail(raw)
+	if err != nil {
+		s.log.Error("parsing the admin notice", "error", err)
+		return
+	}
+	for _, a := range admins {
+		_, mb, ok := s.dir.Resolve(a)
+		if !ok {
+			continue
+		}
+		inbox, _ := mb.FolderByType(eas.FolderTypeInbox)
+		mb.AddItem(inbox.ServerID, EmailItem(msg, now, false))
+	}
+}

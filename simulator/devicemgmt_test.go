@@ -1,0 +1,175 @@
+package simulator_test
+
+import (
+	"net/http"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/wbxml"
+)
+
+// subjects lists the subjects of the e-mails in a Sync collection.
+func subjects(col *eas.SyncCollection) []string {
+	GinkgoHelper()
+	var out []string
+	for _, c := range col.Commands {
+		if c.ApplicationData == nil {
+			continue
+		}
+		var m eas.Email
+		Expect(eas.DecodeItem(c.ApplicationData, &m)).To(Succeed())
+		out = append(out, m.Subject)
+	}
+	return out
+}
+
+func inboxSubjects(env *testEnv, alias string) []string {
+	GinkgoHelper()
+	mb := env.mailbox(alias)
+	inbox, _ := mb.FolderByType(eas.FolderTypeInbox)
+	var out []string
+	for _, it := range mb.Items(inbox.ServerID) {
+		out = append(out, it.Prop(wbxml.LookupQualified("Email:Subject")))
+	}
+	return out
+}
+
+var _ = Describe("Device access", func() {
+	var env *testEnv
+	BeforeEach(func() {
+		env = newTestEnv(simulator.Options{ErrorResponseDelay: -1})
+	})
+
+	Context("under a Quarantine default", func() {
+		BeforeEach(func() {
+			env.srv.Directory().SetOrganizationSettings(func(s *simulator.OrganizationSettings) {
+				s.DefaultAccessLevel = simulator.DeviceAccessLevelQuarantine
+				s.AdminMailRecipients = []string{"admin@contoso.com"}
+				s.UserMailInsert = `<a href="https://mfa.contoso.com/approve">Approve your device</a>`
+			})
+		})
+
+		It("shows a new device the quarantine notice and nothing else, mails the admin once, and releases the backlog on approval", func() {
+			d := env.device("alice", "QUAR1", eas.Version141)
+			d.provision() // Provision runs in quarantine; it carries DeviceInformation
+			folders := d.folderSync()
+			Expect(folders).To(HaveKey("Calendar"), "FolderSync shows the whole hierarchy")
+			inbox, cal := folders["Inbox"].ServerId, folders["Calendar"].ServerId
+
+			col := d.syncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
+			col = d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox, Options: []eas.SyncOptions{{BodyPreference: []eas.BodyPreference{{Type: 2}}}}})
+			Expect(subjects(col)).To(Equal([]string{simulator.QuarantineMailSubject}))
+			var notice eas.Email
+			Expect(eas.DecodeItem(col.Commands[0].ApplicationData, &notice)).To(Succeed())
+			Expect(notice.Body.Data).To(ContainSubstring(`https://mfa.contoso.com/approve`))
+			calCol := d.syncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: cal})
+			Expect(d.syncOnce(eas.SyncCollection{SyncKey: calCol.SyncKey, CollectionId: cal})).To(BeNil(), "nothing but the Inbox notice")
+
+			// The admin got one mail; the device's repeated requests add none.
+			Expect(inboxSubjects(env, "admin")).To(ContainElement(simulator.QuarantineAdminMailSubject("Alice Wilber", "alice")))
+			admins := len(inboxSubjects(env, "admin"))
+			Expect(d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})).To(BeNil())
+			Expect(inboxSubjects(env, "admin")).To(HaveLen(admins))
+			Expect(inboxSubjects(env, "alice")).To(HaveLen(5), "four seeded mails and one notice")
+
+			devs := env.mailbox("alice").Devices()
+			Expect(devs).To(ContainElement(And(HaveField("DeviceID", "QUAR1"), HaveField("DeviceAccessState", simulator.DeviceAccessStateQuarantined), HaveField("DeviceAccessStateReason", simulator.DeviceAccessStateReasonGlobal))))
+
+			// Other commands get Exchange's refusals.
+			var io eas.ItemOperationsResponse
+			d.call(eas.CommandItemOperations, &eas.ItemOperationsRequest{}, &io)
+			Expect(io.Status).To(Equal(3))
+
+			// Approval, as an MFA agent does it: the DeviceId joins the
+			// owner's allow list. The next Sync brings the backlog.
+			env.mailbox("alice").SetCASMailbox(func(c *simulator.CASMailbox) {
+				c.ActiveSyncAllowedDeviceIDs = append(c.ActiveSyncAllowedDeviceIDs, "QUAR1")
+			})
+			col = d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
+			Expect(subjects(col)).To(ContainElements("Quarterly report draft", "Lunch on Thursday?"))
+			Expect(col.Commands).To(HaveLen(5), "four Adds and the notice again as a Change")
+			Expect(env.mailbox("alice").Devices()).To(ContainElement(And(HaveField("DeviceID", "QUAR1"), HaveField("DeviceAccessState", simulator.DeviceAccessStateAllowed), HaveField("DeviceAccessStateReason", simulator.DeviceAccessStateReasonIndividual))))
+		})
+
+		It("keeps a device in discovery without a mail until DeviceInformation or 14 minutes", func() {
+			d := env.device("alice", "DISC1", eas.Version121) // 12.1 sends no DeviceInformation in Provision
+			d.provision()
+			inbox := d.folderSync()["Inbox"].ServerId
+			col := d.syncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
+			Expect(d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})).To(BeNil(), "discovery shows nothing, not even a notice")
+			Expect(env.mailbox("alice").Devices()).To(ContainElement(And(HaveField("DeviceID", "DISC1"), HaveField("DeviceAccessState", simulator.DeviceAccessStateDeviceDiscovery))))
+			Expect(inboxSubjects(env, "alice")).NotTo(ContainElement(simulator.QuarantineMailSubject))
+
+			env.clock.Advance(15 * time.Minute)
+			col2 := d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
+			Expect(subjects(col2)).To(Equal([]string{simulator.QuarantineMailSubject}))
+		})
+
+		It("leaves an individually allowed device allowed", func() {
+			env.mailbox("bob").SetCASMailbox(func(c *simulator.CASMailbox) { c.ActiveSyncAllowedDeviceIDs = []string{"BOBPHONE"} })
+			d := env.device("bob", "BOBPHONE", eas.Version161)
+			d.provision()
+			inbox := d.folderSync()["Inbox"].ServerId
+			col := d.syncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
+			col = d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
+			Expect(col.Commands).To(HaveLen(4))
+		})
+	})
+
+	It("blocks a device a rule blocks: status 129 from 14.0, 403 for 12.1, after the tarpit", func() {
+		env = newTestEnv(simulator.Options{}) // the default 20 s tarpit, on the manual clock
+		Expect(env.srv.Directory().AddDeviceAccessRule(simulator.NewDeviceAccessRule("Android", simulator.DeviceAccessCharacteristicDeviceType, simulator.DeviceAccessLevelBlock))).To(Succeed())
+		d := env.device("alice", "DROID1", eas.Version141)
+		d.typ = "Android"
+		// With rules, a new device is in discovery until it tells what it
+		// is: its first Provision proceeds and carries DeviceInformation.
+		var r eas.ProvisionResponse
+		d.call(eas.CommandProvision, &eas.ProvisionRequest{DeviceInformation: deviceInfo(), Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}, &r)
+		Expect(r.Status).To(Equal(1))
+		temp := r.Policies.Policy.PolicyKey
+		done := make(chan *http.Response, 1)
+		go func() {
+			defer GinkgoRecover()
+			r = eas.ProvisionResponse{}
+			done <- d.call(eas.CommandProvision, &eas.ProvisionRequest{Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML, PolicyKey: temp, Status: 1}}}, &r)
+		}()
+		Expect(env.clock.BlockUntil(ctx(), 1)).To(Succeed())
+		Consistently(done, "50ms").ShouldNot(Receive(), "the refusal waits for the tarpit")
+		env.clock.Advance(simulator.DefaultErrorResponseDelay)
+		var resp *http.Response
+		Eventually(done).Should(Receive(&resp))
+		Expect(resp.StatusCode).To(Equal(http.StatusOK))
+		Expect(r.Status).To(Equal(int(eas.StatusDeviceIsBlockedForThisUser)))
+		Expect(resp.Header.Get("X-MS-ASThrottle")).To(Equal("DeviceRule"))
+
+		// A 12.1 device never sends DeviceInformation: it is judged on its
+		// DeviceType once discovery ends, and refused with a bare 403.
+		old := env.device("alice", "DROID2", eas.Version121)
+		old.typ = "Android"
+		Expect(old.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, nil).StatusCode).To(Equal(eas.HTTPRetryWith), "in discovery, then the policy check")
+		env.clock.Advance(15 * time.Minute)
+		go func() {
+			defer GinkgoRecover()
+			done <- old.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, nil)
+		}()
+		Expect(env.clock.BlockUntil(ctx(), 1)).To(Succeed())
+		env.clock.Advance(simulator.DefaultErrorResponseDelay)
+		Eventually(done).Should(Receive(&resp))
+		Expect(resp.StatusCode).To(Equal(http.StatusForbidden))
+		Expect(env.mailbox("alice").Devices()).To(ContainElement(And(HaveField("DeviceID", "DROID2"), HaveField("DeviceAccessState", simulator.DeviceAccessStateBlocked), HaveField("DeviceAccessControlRule", "Android (DeviceType)"))))
+	})
+
+	It("refuses a user not enabled for ActiveSync with 126", func() {
+		env.mailbox("bob").SetCASMailbox(func(c *simulator.CASMailbox) { c.ActiveSyncEnabled = false })
+		d := env.device("bob", "OFF1", eas.Version141)
+		var r eas.ProvisionResponse
+		d.call(eas.CommandProvision, &eas.ProvisionRequest{DeviceInformation: deviceInfo(), Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}, &r)
+		Expect(r.Status).To(Equal(int(eas.StatusUserDisabledForSync)))
+		old := env.device("bob", "OFF2", eas.Version121)
+		Expect(old.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, nil).StatusCode).To(Equal(http.StatusForbidden))
+	})
+})
