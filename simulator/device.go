@@ -54,7 +54,8 @@ type Device struct {
 	// DeviceType stands for the model.
 	InformationPromoted bool
 
-	noticeItem string // ServerId of the quarantine notice in the Inbox
+	noticeItem string    // ServerId of the quarantine notice in the Inbox
+	wipe       wipeState // Clear-MobileDevice
 
 	hierarchy   *syncState // FolderSync: the folders the device has
 	collections map[string]*syncState

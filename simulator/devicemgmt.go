@@ -180,6 +180,7 @@ func (s *Server) checkAccess(c *call) error {
 		DeviceID: dev.DeviceID, DeviceType: dev.DeviceType, DeviceModel: dev.Info.Model, DeviceOS: dev.Info.OS, DeviceUserAgent: dev.DeviceUserAgent,
 		DeviceInformationReceived: dev.HasInfo, DeviceInformationPromoted: dev.InformationPromoted, FirstSyncTime: dev.FirstSyncTime,
 		Request: kind, UserAgent: c.req.UserAgent, DeviceDiscoveryPeriod: s.opts.DeviceDiscoveryPeriod,
+		RemoteWipePending: dev.wipe.pending(),
 	}
 	dec := DecideAccess(in)
 	if dec.UserDisabled {

@@ -173,3 +173,72 @@ var _ = Describe("Device access", func() {
 		Expect(old.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, nil).StatusCode).To(Equal(http.StatusForbidden))
 	})
 })
+
+var _ = Describe("Remote wipe", func() {
+	It("reaches even a quarantined device through 140 and Provision, and the times move", func() {
+		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1})
+		env.srv.Directory().SetOrganizationSettings(func(s *simulator.OrganizationSettings) { s.DefaultAccessLevel = simulator.DeviceAccessLevelQuarantine })
+		d := env.device("alice", "WIPE1", eas.Version141)
+		d.provision()
+		mb := env.mailbox("alice")
+		Expect(mb.ClearMobileDevice("WIPE1", false, false, "admin", env.clock.Now())).To(Succeed())
+		Expect(devStatus(mb, "WIPE1")).To(Equal("DeviceWipePending"))
+
+		var fs eas.FolderSyncResponse
+		d.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &fs)
+		Expect(fs.Status).To(Equal(int(eas.StatusRemoteWipeRequested)))
+
+		env.clock.Advance(time.Minute)
+		var r eas.ProvisionResponse
+		d.call(eas.CommandProvision, &eas.ProvisionRequest{DeviceInformation: deviceInfo(), Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}, &r)
+		Expect(r.RemoteWipe).To(BeTrue())
+		Expect(r.AccountOnlyRemoteWipe).To(BeFalse())
+		env.clock.Advance(time.Minute)
+		var ack eas.ProvisionResponse
+		d.call(eas.CommandProvision, &eas.ProvisionRequest{RemoteWipe: &eas.WipeAcknowledgment{Status: 1}}, &ack)
+		Expect(ack.Status).To(Equal(1))
+		Expect(ack.RemoteWipe).To(BeFalse())
+		Expect(devStatus(mb, "WIPE1")).To(Equal("DeviceWipeSucceeded"))
+		for _, dv := range mb.Devices() {
+			if dv.DeviceID == "WIPE1" {
+				req, sent, acked, _ := dv.WipeTimes()
+				Expect(req).To(Equal(start))
+				Expect(sent).To(Equal(start.Add(time.Minute)))
+				Expect(acked).To(Equal(start.Add(2 * time.Minute)))
+			}
+		}
+		Expect(mb.RemoveDevice("WIPE1")).To(BeTrue())
+		Expect(mb.Devices()).NotTo(ContainElement(HaveField("DeviceID", "WIPE1")))
+	})
+
+	It("sends AccountOnlyRemoteWipe to a 16.1 device, 449 to a 12.1 one, and repeats the directive when the wipe failed", func() {
+		env := newTestEnv(simulator.Options{})
+		mb := env.mailbox("bob")
+		d := env.device("bob", "WIPE2", eas.Version161)
+		d.provision()
+		Expect(mb.ClearMobileDevice("WIPE2", true, false, "admin", env.clock.Now())).To(Succeed())
+		var r eas.ProvisionResponse
+		d.call(eas.CommandProvision, &eas.ProvisionRequest{DeviceInformation: deviceInfo(), Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}, &r)
+		Expect(r.AccountOnlyRemoteWipe).To(BeTrue())
+		var ack eas.ProvisionResponse
+		d.call(eas.CommandProvision, &eas.ProvisionRequest{AccountOnlyRemoteWipe: &eas.WipeAcknowledgment{Status: 2}}, &ack)
+		Expect(ack.Status).To(Equal(2))
+		Expect(ack.AccountOnlyRemoteWipe).To(BeTrue())
+
+		old := env.device("bob", "WIPE3", eas.Version121)
+		old.provision()
+		Expect(mb.ClearMobileDevice("WIPE3", false, false, "admin", env.clock.Now())).To(Succeed())
+		Expect(old.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, nil).StatusCode).To(Equal(eas.HTTPRetryWith))
+		Expect(mb.ClearMobileDevice("WIPE3", false, true, "admin", env.clock.Now())).To(Succeed())
+		Expect(old.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, nil).StatusCode).To(Equal(http.StatusOK), "a cancelled wipe lets the device sync")
+	})
+})
+
+func devStatus(mb *simulator.Mailbox, id string) string {
+	for _, d := range mb.Devices() {
+		if d.DeviceID == id {
+			return d.Status()
+		}
+	}
+	return ""
+}

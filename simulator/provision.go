@@ -3,6 +3,7 @@ package simulator
 import (
 	"crypto/rand"
 	"encoding/binary"
+	"net/http"
 	"strconv"
 	"strings"
 
@@ -39,6 +40,14 @@ func (s *Server) checkPolicy(c *call) error {
 		return nil
 	}
 	switch {
+	case c.dev.wipe.pending():
+		// 449 when the device sent a key, 403 when it sent none, up to
+		// 12.1; status 140 from 14.0 (exchange-admin.md 2.2).
+		h := eas.HTTPRetryWith
+		if !c.req.HasPolicyKey {
+			h = http.StatusForbidden
+		}
+		return &eas.StatusError{Status: int(eas.StatusRemoteWipeRequested), HTTPStatus: h, Message: "a remote wipe is pending"}
 	case !c.req.HasPolicyKey || c.req.PolicyKey == 0 || c.dev.PolicyKey == 0:
 		return &eas.StatusError{Status: int(eas.StatusDeviceNotProvisioned), HTTPStatus: eas.HTTPRetryWith, Message: "the device has not provisioned"}
 	case c.req.PolicyKey != c.dev.PolicyKey:
@@ -61,12 +70,34 @@ func handleProvision(c *call) error {
 	if req.DeviceInformation != nil {
 		resp.DeviceInformation = &eas.DeviceInformation{Status: int(setDeviceInformation(dev, req.DeviceInformation))}
 	}
-	if req.RemoteWipe != nil || req.AccountOnlyRemoteWipe != nil {
-		// Wipe acknowledgement; remote wipe itself arrives with device
-		// management. With no wipe pending the acknowledgement is a
-		// protocol error.
-		resp.Status = int(eas.ProvisionStatusProtocolError)
+	if ack := req.RemoteWipe; ack != nil || req.AccountOnlyRemoteWipe != nil {
+		if ack == nil {
+			ack = req.AccountOnlyRemoteWipe
+		}
+		if !dev.wipe.pending() || dev.wipe.sent.IsZero() {
+			resp.Status = int(eas.ProvisionStatusProtocolError)
+			return c.reply(resp)
+		}
+		// The device reports the wipe (MS-ASPROV 3.2.5.1.2.1). Exchange
+		// 2013 and later answer a success with Status 1 alone, a failure
+		// with Status 2 and the directive again (protocol.md 4.5).
+		dev.wipe.acked = c.s.clock.Now()
+		dev.wipe.failed = ack.Status != 1
+		if dev.wipe.failed {
+			resp.Status = int(eas.ProvisionStatusProtocolError)
+			resp.RemoteWipe = req.RemoteWipe != nil
+			resp.AccountOnlyRemoteWipe = req.AccountOnlyRemoteWipe != nil
+		}
 		return c.reply(resp)
+	}
+	if dev.wipe.pending() && req.Policies != nil && req.Policies.Policy.PolicyKey == "" {
+		// The wipe directive goes with the first phase of Provision.
+		dev.wipe.sent = c.s.clock.Now()
+		if dev.wipe.accountOnly && v.AtLeast(eas.Version161) {
+			resp.AccountOnlyRemoteWipe = true
+		} else {
+			resp.RemoteWipe = true
+		}
 	}
 	if req.Policies == nil {
 		resp.Status = int(eas.ProvisionStatusProtocolError)

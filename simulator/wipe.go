@@ -1,0 +1,83 @@
+package simulator
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Remote wipe (Clear-MobileDevice, MS-ASPROV 3.1.5.2, exchange-admin.md
+// 4.6): the admin asks, the device is told at its next request (449 or 403
+// up to 12.1, status 140 from 14.0, even when blocked or quarantined),
+// provisions to receive <RemoteWipe/> or, for 16.1 and -AccountOnly,
+// <AccountOnlyRemoteWipe/>, and acknowledges. The times move as
+// Get-MobileDeviceStatistics shows them.
+
+// wipeState is a device's remote wipe, as Get-MobileDeviceStatistics
+// reports it.
+type wipeState struct {
+	requested   time.Time // DeviceWipeRequestTime
+	sent        time.Time // DeviceWipeSentTime
+	acked       time.Time // DeviceWipeAckTime
+	accountOnly bool
+	failed      bool // the device reported the wipe failed
+	requestor   string
+}
+
+// pending reports whether the device must still be told to wipe. A wipe
+// the device acknowledged as done stays in force: Exchange wipes the
+// device again at its next contact until the partnership is removed or
+// the wipe cancelled (Microsoft's Clear-MobileDevice documentation).
+func (w *wipeState) pending() bool { return !w.requested.IsZero() }
+
+// Status is Get-MobileDeviceStatistics' Status of the device.
+func (d *Device) Status() string {
+	switch {
+	case d.wipe.pending() && !d.wipe.acked.IsZero() && !d.wipe.failed:
+		return "DeviceWipeSucceeded"
+	case d.wipe.pending():
+		return "DeviceWipePending"
+	case d.DeviceAccessState == DeviceAccessStateBlocked:
+		return "DeviceBlocked"
+	}
+	return "DeviceOk"
+}
+
+// WipeTimes returns DeviceWipeRequestTime, DeviceWipeSentTime and
+// DeviceWipeAckTime (zero when not set) and whether the wipe is
+// account-only.
+func (d *Device) WipeTimes() (requested, sent, acked time.Time, accountOnly bool) {
+	return d.wipe.requested, d.wipe.sent, d.wipe.acked, d.wipe.accountOnly
+}
+
+// ClearMobileDevice asks for a remote wipe of a device, or, with cancel,
+// withdraws it (Clear-MobileDevice [-AccountOnly] [-Cancel]).
+func (m *Mailbox) ClearMobileDevice(deviceID string, accountOnly, cancel bool, requestor string, now time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d := m.devices[strings.ToLower(deviceID)]
+	if d == nil {
+		return fmt.Errorf("simulator: %s has no device %q", m.owner.PrimarySmtpAddress, deviceID)
+	}
+	if cancel {
+		d.wipe = wipeState{}
+	} else {
+		d.wipe = wipeState{requested: now, accountOnly: accountOnly, requestor: requestor}
+	}
+	m.commitLocked() // a hanging request answers, so the device comes back
+	return nil
+}
+
+// RemoveDevice deletes a partnership (Remove-MobileDevice). The owner's
+// allow and block lists keep their entries.
+func (m *Mailbox) RemoveDevice(deviceID string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	key := strings.ToLower(deviceID)
+	if m.devices[key] == nil {
+		return false
+	}
+	delete(m.devices, key)
+	m.commitLocked()
+	return true
+}
