@@ -56,6 +56,7 @@ type Device struct {
 
 	noticeItem string    // ServerId of the quarantine notice in the Inbox
 	wipe       wipeState // Clear-MobileDevice
+	announced  bool      // the DeviceCreated event went out
 
 	hierarchy   *syncState // FolderSync: the folders the device has
 	collections map[string]*syncState

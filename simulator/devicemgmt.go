@@ -192,12 +192,20 @@ func (s *Server) checkAccess(c *call) error {
 	}
 	var notices []NoticeKind
 	var notice DeviceNotice
+	if !dev.announced {
+		dev.announced = true
+		m.emit(Event{Kind: EventDeviceCreated, DeviceID: dev.DeviceID, DeviceType: dev.DeviceType})
+	}
 	if dec.Record {
-		old := dev.DeviceAccessState
+		old, oldReason, oldRule := dev.DeviceAccessState, dev.DeviceAccessStateReason, dev.DeviceAccessControlRule
 		dev.DeviceAccessState, dev.DeviceAccessStateReason = dec.State, dec.Reason
 		dev.DeviceAccessControlRule = ""
 		if dec.Rule != nil {
 			dev.DeviceAccessControlRule = dec.Rule.Name
+		}
+		if old != dec.State || oldReason != dec.Reason || oldRule != dev.DeviceAccessControlRule {
+			m.emit(Event{Kind: EventAccessStateChanged, DeviceID: dev.DeviceID, DeviceType: dev.DeviceType,
+				From: old.String(), To: dec.State.String(), Reason: dec.Reason.String(), Rule: dev.DeviceAccessControlRule})
 		}
 		notices = NoticeFor(old, dec.State, dec.Reason, org.AdminMailRecipients)
 		notice = s.noticeOf(m, dev, org)
@@ -212,6 +220,7 @@ func (s *Server) checkAccess(c *call) error {
 			}
 			if id, err := m.postLocked(raw, now); err == nil {
 				dev.noticeItem = id
+				m.emit(Event{Kind: EventMailPosted, DeviceID: dev.DeviceID, DeviceType: dev.DeviceType, Subject: string(k)})
 			}
 		}
 	}
@@ -308,6 +317,8 @@ func (s *Server) mailAdmins(n DeviceNotice, admins []string, now time.Time) {
 			continue
 		}
 		inbox, _ := mb.FolderByType(eas.FolderTypeInbox)
-		mb.AddItem(inbox.ServerID, EmailItem(msg, now, false))
+		if _, err := mb.AddItem(inbox.ServerID, EmailItem(msg, now, false)); err == nil {
+			mb.emit(Event{Kind: EventMailPosted, DeviceID: n.DeviceID, DeviceType: n.DeviceType, Subject: string(NoticeQuarantineAdmin)})
+		}
 	}
 }

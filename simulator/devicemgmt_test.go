@@ -2,6 +2,7 @@ package simulator_test
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -76,6 +77,17 @@ var _ = Describe("Device access", func() {
 			Expect(inboxSubjects(env, "admin")).To(HaveLen(admins))
 			Expect(inboxSubjects(env, "alice")).To(HaveLen(5), "four seeded mails and one notice")
 
+			events, _ := env.srv.Events().Since(0)
+			var kinds []string
+			for _, e := range events {
+				if e.DeviceID == "QUAR1" {
+					kinds = append(kinds, e.Kind+" "+e.To)
+				}
+			}
+			// The first Provision is decided before its DeviceInformation is
+			// read: discovery, then quarantine, with one user and one admin
+			// notice.
+			Expect(kinds).To(Equal([]string{"DeviceCreated ", "AccessStateChanged DeviceDiscovery", "AccessStateChanged Quarantined", "MailPosted ", "MailPosted "}))
 			devs := env.mailbox("alice").Devices()
 			Expect(devs).To(ContainElement(And(HaveField("DeviceID", "QUAR1"), HaveField("DeviceAccessState", simulator.DeviceAccessStateQuarantined), HaveField("DeviceAccessStateReason", simulator.DeviceAccessStateReasonGlobal))))
 
@@ -207,6 +219,14 @@ var _ = Describe("Remote wipe", func() {
 				Expect(acked).To(Equal(start.Add(2 * time.Minute)))
 			}
 		}
+		events, _ := env.srv.Events().Since(0)
+		var kinds []string
+		for _, e := range events {
+			if e.DeviceID == "WIPE1" && strings.HasPrefix(e.Kind, "Wipe") {
+				kinds = append(kinds, e.Kind)
+			}
+		}
+		Expect(kinds).To(Equal([]string{simulator.EventWipeRequested, simulator.EventWipeSent, simulator.EventWipeAcknowledged}))
 		Expect(mb.RemoveDevice("WIPE1")).To(BeTrue())
 		Expect(mb.Devices()).NotTo(ContainElement(HaveField("DeviceID", "WIPE1")))
 	})

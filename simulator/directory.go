@@ -35,6 +35,7 @@ type Directory struct {
 	by       map[string]*account // by lower-case UPN, SMTP and alias
 	settings OrganizationSettings
 	rules    []DeviceAccessRule
+	events   *EventLog
 }
 
 // account is a user and the mailbox they own.
@@ -45,7 +46,7 @@ type account struct {
 
 // NewDirectory returns an empty directory of org.
 func NewDirectory(org Organization) *Directory {
-	return &Directory{Org: org, users: map[string]*account{}, by: map[string]*account{}}
+	return &Directory{Org: org, users: map[string]*account{}, by: map[string]*account{}, events: newEventLog()}
 }
 
 // AddUser adds a user and creates their mailbox with the default folders.
@@ -72,6 +73,7 @@ func (d *Directory) AddUser(u User, mb *Mailbox) error {
 	}
 	a := &account{user: u, mailbox: mb}
 	mb.owner = u
+	mb.events = d.events
 	d.users[keys[0]] = a
 	for _, k := range keys {
 		d.by[k] = a

@@ -127,6 +127,7 @@ type Mailbox struct {
 	oof        oofSettings
 	mail       mailSideState // its own lock
 	cas        CASMailbox
+	events     *EventLog // the organization's; set by Directory.AddUser
 }
 
 // NewMailbox returns a mailbox with Exchange's default folders.
@@ -166,6 +167,15 @@ var defaultFolders = []struct {
 
 // Owner returns the user who owns the mailbox.
 func (m *Mailbox) Owner() User { return m.owner }
+
+// emit adds an event about a device of this mailbox.
+func (m *Mailbox) emit(e Event) {
+	if m.events == nil {
+		return
+	}
+	e.Mailbox = m.owner.PrimarySmtpAddress
+	m.events.Emit(e)
+}
 
 // commitLocked advances the change counter and wakes waiters.
 func (m *Mailbox) commitLocked() uint64 {

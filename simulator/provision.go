@@ -83,6 +83,7 @@ func handleProvision(c *call) error {
 		// with Status 2 and the directive again (protocol.md 4.5).
 		dev.wipe.acked = c.s.clock.Now()
 		dev.wipe.failed = ack.Status != 1
+		c.mb.emit(Event{Kind: EventWipeAcknowledged, DeviceID: dev.DeviceID, DeviceType: dev.DeviceType, Status: strconv.Itoa(ack.Status)})
 		if dev.wipe.failed {
 			resp.Status = int(eas.ProvisionStatusProtocolError)
 			resp.RemoteWipe = req.RemoteWipe != nil
@@ -93,6 +94,7 @@ func handleProvision(c *call) error {
 	if dev.wipe.pending() && req.Policies != nil && req.Policies.Policy.PolicyKey == "" {
 		// The wipe directive goes with the first phase of Provision.
 		dev.wipe.sent = c.s.clock.Now()
+		c.mb.emit(Event{Kind: EventWipeSent, DeviceID: dev.DeviceID, DeviceType: dev.DeviceType})
 		if dev.wipe.accountOnly && v.AtLeast(eas.Version161) {
 			resp.AccountOnlyRemoteWipe = true
 		} else {

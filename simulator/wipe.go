@@ -61,8 +61,10 @@ func (m *Mailbox) ClearMobileDevice(deviceID string, accountOnly, cancel bool, r
 	}
 	if cancel {
 		d.wipe = wipeState{}
+		m.emit(Event{Kind: EventWipeCancelled, Time: now, DeviceID: d.DeviceID, DeviceType: d.DeviceType})
 	} else {
 		d.wipe = wipeState{requested: now, accountOnly: accountOnly, requestor: requestor}
+		m.emit(Event{Kind: EventWipeRequested, Time: now, DeviceID: d.DeviceID, DeviceType: d.DeviceType})
 	}
 	m.commitLocked() // a hanging request answers, so the device comes back
 	return nil
@@ -77,7 +79,9 @@ func (m *Mailbox) RemoveDevice(deviceID string) bool {
 	if m.devices[key] == nil {
 		return false
 	}
+	d := m.devices[key]
 	delete(m.devices, key)
 	m.commitLocked()
+	m.emit(Event{Kind: EventPartnershipRemoved, DeviceID: d.DeviceID, DeviceType: d.DeviceType})
 	return true
 }

@@ -1,0 +1,146 @@
+package simulator
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/easlab/easlab/clock"
+)
+
+// The event stream: every change of a device's state, in order, with an id
+// a client can resume from. Exchange has no such stream (agents poll
+// Get-MobileDevice, exchange-admin.md 4.10); the simulator offers it to
+// tests and to agents that prefer events to polling.
+
+// Event kinds.
+const (
+	EventDeviceCreated      = "DeviceCreated"      // first contact of a new partnership
+	EventAccessStateChanged = "AccessStateChanged" // From, To, Reason, Rule
+	EventMailPosted         = "MailPosted"         // a notice posted to a mailbox: Subject
+	EventWipeRequested      = "WipeRequested"      // Clear-MobileDevice
+	EventWipeCancelled      = "WipeCancelled"      // Clear-MobileDevice -Cancel
+	EventWipeSent           = "WipeSent"           // the directive went out in Provision
+	EventWipeAcknowledged   = "WipeAcknowledged"   // the device reported; Status
+	EventPartnershipRemoved = "PartnershipRemoved" // Remove-MobileDevice
+)
+
+// Event is one entry of the stream, as JSON.
+type Event struct {
+	ID         uint64    `json:"id"`
+	Time       time.Time `json:"time"`
+	Kind       string    `json:"kind"`
+	Mailbox    string    `json:"mailbox"` // the owner's primary SMTP address
+	DeviceID   string    `json:"deviceId,omitempty"`
+	DeviceType string    `json:"deviceType,omitempty"`
+	From       string    `json:"from,omitempty"`
+	To         string    `json:"to,omitempty"`
+	Reason     string    `json:"reason,omitempty"`
+	Rule       string    `json:"rule,omitempty"`
+	Subject    string    `json:"subject,omitempty"`
+	Status     string    `json:"status,omitempty"`
+}
+
+// maxEvents is how many events the log keeps for clients that resume.
+const maxEvents = 10000
+
+// EventLog keeps the last events and wakes the clients that follow it. It
+// has its own lock and takes no other.
+type EventLog struct {
+	now     func() time.Time // stamps events; the server sets its clock's
+	mu      sync.Mutex
+	next    uint64
+	events  []Event
+	changed chan struct{}
+}
+
+func newEventLog() *EventLog {
+	return &EventLog{now: clock.Real().Now, next: 1, changed: make(chan struct{})}
+}
+
+// Emit appends an event and returns its id.
+func (l *EventLog) Emit(e Event) uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e.ID = l.next
+	l.next++
+	if e.Time.IsZero() {
+		e.Time = l.now()
+	}
+	l.events = append(l.events, e)
+	if len(l.events) > maxEvents {
+		l.events = append(l.events[:0:0], l.events[len(l.events)-maxEvents:]...)
+	}
+	close(l.changed)
+	l.changed = make(chan struct{})
+	return e.ID
+}
+
+// Since returns the events after id, and a channel closed at the next one.
+func (l *EventLog) Since(id uint64) ([]Event, <-chan struct{}) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []Event
+	for _, e := range l.events {
+		if e.ID > id {
+			out = append(out, e)
+		}
+	}
+	return out, l.changed
+}
+
+// Events returns the server's event log.
+func (s *Server) Events() *EventLog { return s.dir.events }
+
+// serveEvents streams events as Server-Sent Events: one `id:` and one
+// `data:` line of JSON per event. A client resumes after the id in the
+// Last-Event-ID header (or the `since` query parameter).
+func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
+		return
+	}
+	var last uint64
+	for _, v := range []string{r.Header.Get("Last-Event-ID"), r.URL.Query().Get("since")} {
+		if v != "" {
+			n, err := strconv.ParseUint(v, 10, 64)
+			if err != nil {
+				http.Error(w, "bad event id", http.StatusBadRequest)
+				return
+			}
+			last = n
+		}
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	fl.Flush()
+	ctx := r.Context()
+	for {
+		events, wake := s.dir.events.Since(last)
+		for _, e := range events {
+			b, _ := json.Marshal(e)
+			fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", e.ID, e.Kind, b)
+			last = e.ID
+		}
+		fl.Flush()
+		if !waitEvent(ctx, wake) {
+			return
+		}
+	}
+}
+
+func waitEvent(ctx context.Context, wake <-chan struct{}) bool {
+	select {
+	case <-wake:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
