@@ -24,7 +24,15 @@ type OrganizationSettings struct {
 	AdminMailRecipients       []string
 	UserMailInsert            string
 	OtaNotificationMailInsert string
+	// EasMaxDevices is the throttling policy's partnership limit per
+	// mailbox (Get-ThrottlingPolicy; not an ActiveSync organization
+	// setting). Zero means Exchange's default, 100.
+	EasMaxDevices int
 }
+
+// DefaultEasMaxDevices is the on-premises default of EasMaxDevices
+// (exchange-admin.md 2.4).
+const DefaultEasMaxDevices = 100
 
 // OrganizationSettings returns a copy of the organization settings.
 func (d *Directory) OrganizationSettings() OrganizationSettings {
@@ -193,6 +201,27 @@ func (s *Server) checkAccess(c *call) error {
 	var notices []NoticeKind
 	var notice DeviceNotice
 	if !dev.announced {
+		// A new partnership: refused when the mailbox has as many as the
+		// throttling policy allows (403/177), with the owner told at most
+		// once a day (exchange-admin.md 2.4).
+		limit := org.EasMaxDevices
+		if limit == 0 {
+			limit = DefaultEasMaxDevices
+		}
+		if len(m.devices)-1 >= limit {
+			delete(m.devices, strings.ToLower(dev.DeviceID))
+			if m.maxDevicesMail.IsZero() || now.Sub(m.maxDevicesMail) >= 24*time.Hour {
+				n := s.noticeOf(m, dev, org)
+				if raw, err := MaxDevicesUserMail(n, len(m.devices), limit); err == nil {
+					if _, err := m.postLocked(raw, now); err == nil {
+						m.maxDevicesMail = now
+						m.emit(Event{Kind: EventMailPosted, DeviceID: dev.DeviceID, DeviceType: dev.DeviceType, Subject: MaxDevicesMailSubject})
+					}
+				}
+			}
+			m.mu.Unlock()
+			return eas.NewStatusError(eas.StatusMaximumDevicesReached, fmt.Sprintf("the mailbox has %d device partnerships", limit))
+		}
 		dev.announced = true
 		m.emit(Event{Kind: EventDeviceCreated, DeviceID: dev.DeviceID, DeviceType: dev.DeviceType})
 	}

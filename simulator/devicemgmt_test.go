@@ -262,3 +262,27 @@ func devStatus(mb *simulator.Mailbox, id string) string {
 	}
 	return ""
 }
+
+var _ = Describe("Partnership limit", func() {
+	It("refuses a device over EasMaxDevices with 177 (403 up to 14.0) and tells the owner once", func() {
+		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1})
+		env.srv.Directory().SetOrganizationSettings(func(s *simulator.OrganizationSettings) { s.EasMaxDevices = 2 })
+		for _, id := range []string{"MAX1", "MAX2"} {
+			env.device("alice", id, eas.Version141).provision()
+		}
+		third := env.device("alice", "MAX3", eas.Version141)
+		var r eas.ProvisionResponse
+		third.call(eas.CommandProvision, &eas.ProvisionRequest{DeviceInformation: deviceInfo(), Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}, &r)
+		Expect(r.Status).To(Equal(int(eas.StatusMaximumDevicesReached)))
+		old := env.device("alice", "MAX4", eas.Version140)
+		Expect(old.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, nil).StatusCode).To(Equal(http.StatusForbidden))
+		Expect(env.mailbox("alice").Devices()).To(HaveLen(2))
+		var limitMails int
+		for _, s := range inboxSubjects(env, "alice") {
+			if s == simulator.MaxDevicesMailSubject {
+				limitMails++
+			}
+		}
+		Expect(limitMails).To(Equal(1))
+	})
+})

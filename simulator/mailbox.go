@@ -115,19 +115,20 @@ func (it *Item) clone() *Item {
 // owned by its own lock. A single change counter (like IMAP's MODSEQ)
 // stamps every change, so "what a device has not seen" is a range query.
 type Mailbox struct {
-	mu         sync.Mutex
-	owner      User
-	modseq     uint64
-	folders    []*Folder          // in creation order, tombstones included
-	items      map[string]*Item   // by ServerID, tombstones included
-	next       map[string]int     // next item number per folder
-	devices    map[string]*Device // partnerships, by lower-case DeviceId
-	changed    chan struct{}      // closed and replaced at every commit
-	nextFolder int
-	oof        oofSettings
-	mail       mailSideState // its own lock
-	cas        CASMailbox
-	events     *EventLog // the organization's; set by Directory.AddUser
+	mu             sync.Mutex
+	owner          User
+	modseq         uint64
+	folders        []*Folder          // in creation order, tombstones included
+	items          map[string]*Item   // by ServerID, tombstones included
+	next           map[string]int     // next item number per folder
+	devices        map[string]*Device // partnerships, by lower-case DeviceId
+	changed        chan struct{}      // closed and replaced at every commit
+	nextFolder     int
+	oof            oofSettings
+	mail           mailSideState // its own lock
+	cas            CASMailbox
+	events         *EventLog // the organization's; set by Directory.AddUser
+	maxDevicesMail time.Time // when the owner was last told of the partnership limit
 }
 
 // NewMailbox returns a mailbox with Exchange's default folders.
