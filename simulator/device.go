@@ -40,6 +40,10 @@ type Device struct {
 	// policy, and the temporary key handed out in the first phase.
 	PolicyKey     uint32
 	TempPolicyKey uint32
+	// PolicyApplied names the policy the device last acknowledged
+	// (DevicePolicyApplied).
+	PolicyApplied string
+	policyVersion int
 
 	// RecoveryPassword is the device password recovery key the device
 	// stored with Settings DevicePassword.

@@ -89,6 +89,9 @@ type CASMailbox struct {
 	ActiveSyncEnabled          bool
 	ActiveSyncAllowedDeviceIDs []string
 	ActiveSyncBlockedDeviceIDs []string
+	// ActiveSyncMailboxPolicy names the mailbox's policy; "" is the
+	// organization's default.
+	ActiveSyncMailboxPolicy string
 }
 
 // CASMailbox returns a copy of the mailbox's ActiveSync settings.

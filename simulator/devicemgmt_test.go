@@ -286,3 +286,39 @@ var _ = Describe("Partnership limit", func() {
 		Expect(limitMails).To(Equal(1))
 	})
 })
+
+var _ = Describe("Mailbox policies", func() {
+	It("sends the mailbox's policy, asks devices to provision again when it changes (144), and when it is due (143)", func() {
+		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1})
+		d := env.device("alice", "POL1", eas.Version141)
+		d.provision()
+		var fs eas.FolderSyncResponse
+		d.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &fs)
+		Expect(fs.Status).To(Equal(1))
+
+		strict := simulator.DefaultPolicy()
+		strict.PasswordEnabled = true
+		strict.MinPasswordLength = 6
+		strict.DevicePolicyRefreshInterval = time.Hour
+		env.srv.Directory().SetPolicy(strict)
+		fs = eas.FolderSyncResponse{}
+		d.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &fs)
+		Expect(fs.Status).To(Equal(int(eas.StatusInvalidPolicyKey)))
+
+		var r eas.ProvisionResponse
+		d.call(eas.CommandProvision, &eas.ProvisionRequest{DeviceInformation: deviceInfo(), Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}, &r)
+		doc := r.Policies.Policy.Data.EASProvisionDoc
+		Expect(doc).NotTo(BeNil())
+		Expect(*doc.DevicePasswordEnabled).To(BeTrue())
+		Expect(doc.MinDevicePasswordLength).NotTo(BeNil())
+		d.provision()
+		fs = eas.FolderSyncResponse{}
+		d.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &fs)
+		Expect(fs.Status).To(Equal(1))
+		env.clock.Advance(time.Hour)
+		fs = eas.FolderSyncResponse{}
+		d.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &fs)
+		Expect(fs.Status).To(Equal(int(eas.StatusPolicyRefresh)))
+		Expect(env.mailbox("alice").Devices()).To(ContainElement(And(HaveField("DeviceID", "POL1"), HaveField("PolicyApplied", "Default"))))
+	})
+})

@@ -36,6 +36,7 @@ type Directory struct {
 	settings OrganizationSettings
 	rules    []DeviceAccessRule
 	events   *EventLog
+	policies []MobileDeviceMailboxPolicy // nil: only the Default policy
 }
 
 // account is a user and the mailbox they own.

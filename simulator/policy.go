@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/easlab/easlab/eas"
@@ -65,6 +66,61 @@ type MobileDeviceMailboxPolicy struct {
 	// Server-side only.
 	AllowNonProvisionableDevices bool
 	DevicePolicyRefreshInterval  time.Duration // 0: Unlimited
+
+	version int // bumped by every change; a device's key is for one version
+}
+
+// Policies returns copies of the organization's mobile device mailbox
+// policies, the default one first.
+func (d *Directory) Policies() []MobileDeviceMailboxPolicy {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	d.ensurePoliciesLocked()
+	return append([]MobileDeviceMailboxPolicy(nil), d.policies...)
+}
+
+// SetPolicy adds or replaces the policy of p's name (New- and
+// Set-MobileDeviceMailboxPolicy). A changed policy invalidates the policy
+// keys devices hold, so they provision again (144, 449 up to 12.1).
+func (d *Directory) SetPolicy(p MobileDeviceMailboxPolicy) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.ensurePoliciesLocked()
+	for i, x := range d.policies {
+		if strings.EqualFold(x.Name, p.Name) {
+			p.version = x.version + 1
+			d.policies[i] = p
+			return
+		}
+	}
+	p.version = 1
+	d.policies = append(d.policies, p)
+}
+
+// policyFor returns the policy a mailbox is under: the one its CAS
+// settings name, else the default.
+func (d *Directory) policyFor(name string) MobileDeviceMailboxPolicy {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if d.policies == nil {
+		return DefaultPolicy()
+	}
+	var def MobileDeviceMailboxPolicy
+	for _, p := range d.policies {
+		if name != "" && strings.EqualFold(p.Name, name) {
+			return p
+		}
+		if p.IsDefault {
+			def = p
+		}
+	}
+	return def
+}
+
+func (d *Directory) ensurePoliciesLocked() {
+	if d.policies == nil {
+		d.policies = []MobileDeviceMailboxPolicy{DefaultPolicy()} // version 0, as devices hold it
+	}
 }
 
 // DefaultPolicy returns Exchange's "Default" mobile device mailbox policy.

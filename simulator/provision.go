@@ -39,6 +39,7 @@ func (s *Server) checkPolicy(c *call) error {
 	if policyExempt[c.req.Command] {
 		return nil
 	}
+	policy := c.s.dir.policyFor(c.mb.CASMailbox().ActiveSyncMailboxPolicy)
 	switch {
 	case c.dev.wipe.pending():
 		// 449 when the device sent a key, 403 when it sent none, up to
@@ -50,8 +51,10 @@ func (s *Server) checkPolicy(c *call) error {
 		return &eas.StatusError{Status: int(eas.StatusRemoteWipeRequested), HTTPStatus: h, Message: "a remote wipe is pending"}
 	case !c.req.HasPolicyKey || c.req.PolicyKey == 0 || c.dev.PolicyKey == 0:
 		return &eas.StatusError{Status: int(eas.StatusDeviceNotProvisioned), HTTPStatus: eas.HTTPRetryWith, Message: "the device has not provisioned"}
-	case c.req.PolicyKey != c.dev.PolicyKey:
+	case c.req.PolicyKey != c.dev.PolicyKey || c.dev.policyVersion != policy.version:
 		return &eas.StatusError{Status: int(eas.StatusInvalidPolicyKey), HTTPStatus: eas.HTTPRetryWith, Message: "the policy key is not the current one"}
+	case policy.DevicePolicyRefreshInterval > 0 && c.s.clock.Since(c.dev.LastPolicyUpdate) >= policy.DevicePolicyRefreshInterval:
+		return &eas.StatusError{Status: int(eas.StatusPolicyRefresh), HTTPStatus: eas.HTTPRetryWith, Message: "the policy is due for a refresh"}
 	}
 	return nil
 }
@@ -123,7 +126,7 @@ func handleProvision(c *call) error {
 		if v.AtLeast(eas.Version141) && !dev.HasInfo {
 			return eas.NewStatusError(eas.StatusDeviceInformationRequired, "Provision without DeviceInformation")
 		}
-		policy := DefaultPolicy()
+		policy := c.s.dir.policyFor(c.mb.cas.ActiveSyncMailboxPolicy)
 		dev.TempPolicyKey = newPolicyKey()
 		resp.Policies.Policy.Status = int(eas.PolicyStatusSuccess)
 		resp.Policies.Policy.PolicyKey = strconv.FormatUint(uint64(dev.TempPolicyKey), 10)
@@ -144,13 +147,15 @@ func handleProvision(c *call) error {
 		resp.Policies = nil
 		return c.reply(resp)
 	default:
-		if !DefaultPolicy().AllowNonProvisionableDevices {
+		if !c.s.dir.policyFor(c.mb.cas.ActiveSyncMailboxPolicy).AllowNonProvisionableDevices {
 			resp.Status = int(eas.StatusDeviceNotFullyProvisionable)
 			resp.Policies = nil
 			return c.reply(resp)
 		}
 	}
 	dev.PolicyKey = newPolicyKey()
+	dev.policyVersion = c.s.dir.policyFor(c.mb.cas.ActiveSyncMailboxPolicy).version
+	dev.PolicyApplied = c.s.dir.policyFor(c.mb.cas.ActiveSyncMailboxPolicy).Name
 	dev.TempPolicyKey = 0
 	dev.LastPolicyUpdate = c.s.clock.Now()
 	resp.Policies.Policy.Status = int(eas.PolicyStatusSuccess)
