@@ -184,7 +184,7 @@ func (s *Server) checkAccess(c *call) error {
 	}
 	m := c.mb
 	m.mu.Lock()
-	dev := m.devices[strings.ToLower(c.req.DeviceID)]
+	dev := c.deviceLocked()
 	in := AccessInput{
 		Now: now, DefaultAccessLevel: org.DefaultAccessLevel, Rules: rules,
 		ActiveSyncEnabled: m.cas.ActiveSyncEnabled, ActiveSyncAllowedDeviceIDs: m.cas.ActiveSyncAllowedDeviceIDs, ActiveSyncBlockedDeviceIDs: m.cas.ActiveSyncBlockedDeviceIDs,
@@ -353,4 +353,11 @@ func (s *Server) mailAdmins(n DeviceNotice, admins []string, now time.Time) {
 			mb.emit(Event{Kind: EventMailPosted, DeviceID: n.DeviceID, DeviceType: n.DeviceType, Subject: string(NoticeQuarantineAdmin)})
 		}
 	}
+}
+
+// deviceLocked returns the request's partnership; the mailbox lock is
+// held. Remove-MobileDevice may have deleted it while the request ran:
+// then the device's request starts a new one, as its next would.
+func (c *call) deviceLocked() *Device {
+	return c.mb.deviceLocked(c.req.DeviceID, c.req.DeviceType, c.req.UserAgent, c.s.clock.Now())
 }

@@ -17,7 +17,7 @@ func handleFolderSync(c *call) error {
 	m := c.mb
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	dev := m.devices[strings.ToLower(c.dev.DeviceID)]
+	dev := c.deviceLocked()
 	var st *syncState
 	if req.SyncKey == "0" {
 		st = &syncState{guid: newGUID(), held: map[string]bool{}, echo: map[string]uint64{}}
@@ -61,7 +61,7 @@ func folderOf(f *Folder) eas.Folder {
 // hierarchyStep checks a FolderCreate/Update/Delete SyncKey against the
 // device's hierarchy state and returns the state to change, or nil.
 func (c *call) hierarchyStepLocked(key string) (*Device, *syncState) {
-	dev := c.mb.devices[strings.ToLower(c.dev.DeviceID)]
+	dev := c.deviceLocked()
 	if dev.hierarchy == nil || key != dev.hierarchy.key() {
 		return dev, nil
 	}

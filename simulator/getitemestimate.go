@@ -2,7 +2,6 @@ package simulator
 
 import (
 	"math"
-	"strings"
 
 	"github.com/easlab/easlab/eas"
 )
@@ -26,7 +25,7 @@ func handleGetItemEstimate(c *call) error {
 	m := c.mb
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	dev := m.devices[strings.ToLower(c.dev.DeviceID)]
+	dev := c.deviceLocked()
 	resp := &eas.GetItemEstimateResponse{}
 	for _, col := range req.Collections.Collection {
 		r := eas.GetItemEstimateResult{Status: int(eas.GetItemEstimateStatusSuccess)}

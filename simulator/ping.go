@@ -2,7 +2,6 @@ package simulator
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/easlab/easlab/eas"
@@ -25,7 +24,7 @@ func handlePing(c *call) error {
 	}
 	m := c.mb
 	m.mu.Lock()
-	dev := m.devices[strings.ToLower(c.dev.DeviceID)]
+	dev := c.deviceLocked()
 	cached := dev.ping
 	ps := pingState{}
 	if cached != nil {

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/wbxml"
@@ -68,7 +67,7 @@ func handleProvision(c *call) error {
 	m := c.mb
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	dev := m.devices[strings.ToLower(c.dev.DeviceID)]
+	dev := c.deviceLocked()
 	resp := &eas.ProvisionResponse{Status: int(eas.ProvisionStatusSuccess)}
 	if req.DeviceInformation != nil {
 		resp.DeviceInformation = &eas.DeviceInformation{Status: int(setDeviceInformation(dev, req.DeviceInformation))}

@@ -413,7 +413,7 @@ func (c *call) searchHierarchyKnownLocked() bool {
 	if !c.req.ProtocolVersion.AtLeast(eas.Version140) {
 		return true
 	}
-	dev := c.mb.devices[strings.ToLower(c.dev.DeviceID)]
+	dev := c.deviceLocked()
 	return dev != nil && dev.hierarchy != nil
 }
 

@@ -59,6 +59,9 @@ type Options struct {
 	// DeviceDiscoveryPeriod is how long Exchange waits for a new device's
 	// DeviceInformation. Zero means 14 minutes; negative turns discovery off.
 	DeviceDiscoveryPeriod time.Duration
+	// AdminToken is the bearer token of /api/*; empty: a random one, see
+	// Server.AdminToken().
+	AdminToken string
 }
 
 // DefaultMaxRequestBytes is IIS's default maxAllowedContentLength for the
@@ -99,6 +102,7 @@ func New(opts Options) (*Server, error) {
 		}
 		s.dir = d
 	}
+	s.dir.events.now = s.clock.Now
 	// Every command the profile advertises must have a handler, so that a
 	// gap fails here rather than on a device.
 	for _, c := range s.profile.Commands() {
@@ -116,6 +120,9 @@ func (s *Server) Directory() *Directory { return s.dir }
 
 // Clock returns the server's clock.
 func (s *Server) Clock() clock.Clock { return s.clock }
+
+// AdminToken returns the bearer token of the admin API (/api/*).
+func (s *Server) AdminToken() string { return s.opts.AdminToken }
 
 // ServeHTTP serves EAS, Autodiscover and the health check.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
@@ -135,6 +142,7 @@ func (s *Server) routes() *mux.Router {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
 	})
+	s.adminRoutes(r)
 	return r
 }
 

@@ -1,8 +1,6 @@
 package simulator
 
 import (
-	"strings"
-
 	"github.com/easlab/easlab/eas"
 )
 
@@ -17,7 +15,7 @@ func handleSettings(c *call) error {
 	m := c.mb
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	dev := m.devices[strings.ToLower(c.dev.DeviceID)]
+	dev := c.deviceLocked()
 	resp := &eas.SettingsResponse{Status: int(eas.SettingsStatusSuccess)}
 	if req.DeviceInformation != nil {
 		resp.DeviceInformation = &eas.DeviceInformation{Status: int(setDeviceInformation(dev, req.DeviceInformation))}

@@ -2,7 +2,6 @@ package simulator
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/easlab/easlab/eas"
@@ -31,7 +30,7 @@ func handleSync(c *call) error {
 		}
 	}
 	m.mu.Lock()
-	dev := m.devices[strings.ToLower(c.dev.DeviceID)]
+	dev := c.deviceLocked()
 	cached := dev.lastSync
 	if len(c.body) == 0 || req.Partial {
 		// An empty Sync repeats the device's last request; a Partial one
@@ -168,7 +167,7 @@ func clamp(v, lo, hi int) int {
 // sync state if there is anything to send.
 func (c *call) syncLocked(req *eas.SyncRequest) (*eas.SyncResponse, bool) {
 	m := c.mb
-	dev := m.devices[strings.ToLower(c.dev.DeviceID)]
+	dev := c.deviceLocked()
 	v := c.req.ProtocolVersion
 	budget := maxWindowSize
 	if req.WindowSize > 0 && req.WindowSize < budget {

@@ -30,17 +30,24 @@ type wipeState struct {
 // the wipe cancelled (Microsoft's Clear-MobileDevice documentation).
 func (w *wipeState) pending() bool { return !w.requested.IsZero() }
 
-// Status is Get-MobileDeviceStatistics' Status of the device.
+// Status is Get-MobileDeviceStatistics' Status of the device, computed
+// from the wipe times as Exchange computes it: a wipe asked of a device
+// that cannot receive one (it never provisioned) shows as DeviceBlocked.
 func (d *Device) Status() string {
+	return wipeStatus(d.wipe.requested, d.wipe.sent, d.wipe.acked, d.PolicyKey != 0)
+}
+
+// wipeStatus is Exchange's MobileDeviceConfiguration.Status.
+func wipeStatus(requested, sent, acknowledged time.Time, wipeSupported bool) string {
 	switch {
-	case d.wipe.pending() && !d.wipe.acked.IsZero() && !d.wipe.failed:
+	case !acknowledged.IsZero():
 		return "DeviceWipeSucceeded"
-	case d.wipe.pending():
-		return "DeviceWipePending"
-	case d.DeviceAccessState == DeviceAccessStateBlocked:
+	case requested.IsZero() && sent.IsZero():
+		return "DeviceOk"
+	case !wipeSupported:
 		return "DeviceBlocked"
 	}
-	return "DeviceOk"
+	return "DeviceWipePending"
 }
 
 // WipeTimes returns DeviceWipeRequestTime, DeviceWipeSentTime and

@@ -1,0 +1,1206 @@
+package simulator
+
+import (
+	"crypto/rand"
+	"crypto/sha1"
+	"fmt"
+	"net/http"
+	"net/mail"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf16"
+)
+
+// The cmdlets of the admin API (admin.go): what Exchange's management
+// shell shows and changes of device partnerships, CAS mailboxes, the
+// ActiveSync organization settings and device access rules
+// (exchange-admin.md 4.1 to 4.6).
+
+// ---- Objects, with Exchange's property names ----
+
+// mobileDeviceObject is what Get-MobileDevice writes: the device's AD
+// object (exchange-admin.md 4.1).
+type mobileDeviceObject struct {
+	FriendlyName            string  `json:"FriendlyName"`
+	DeviceId                string  `json:"DeviceId"`
+	DeviceImei              string  `json:"DeviceImei"`
+	DeviceMobileOperator    string  `json:"DeviceMobileOperator"`
+	DeviceOS                string  `json:"DeviceOS"`
+	DeviceOSLanguage        string  `json:"DeviceOSLanguage"`
+	DeviceTelephoneNumber   string  `json:"DeviceTelephoneNumber"`
+	DeviceType              string  `json:"DeviceType"`
+	DeviceUserAgent         string  `json:"DeviceUserAgent"`
+	DeviceModel             string  `json:"DeviceModel"`
+	FirstSyncTime           *string `json:"FirstSyncTime"`
+	UserDisplayName         string  `json:"UserDisplayName"`
+	UserPrincipalName       string  `json:"UserPrincipalName"`
+	DeviceAccessState       string  `json:"DeviceAccessState"`
+	DeviceAccessStateReason string  `json:"DeviceAccessStateReason"`
+	DeviceAccessControlRule *string `json:"DeviceAccessControlRule"`
+	ClientVersion           string  `json:"ClientVersion"`
+	ClientType              string  `json:"ClientType"`
+	ProvisioningFlags       int     `json:"ProvisioningFlags"`
+	IsManaged               bool    `json:"IsManaged"`
+	IsCompliant             bool    `json:"IsCompliant"`
+	IsDisabled              bool    `json:"IsDisabled"`
+	Name                    string  `json:"Name"`
+	Identity                string  `json:"Identity"`
+	DistinguishedName       string  `json:"DistinguishedName"`
+	Guid                    string  `json:"Guid"`
+	WhenCreated             *string `json:"WhenCreated"`
+	WhenCreatedUTC          *string `json:"WhenCreatedUTC"`
+}
+
+// mobileDeviceStatisticsObject is what Get-MobileDeviceStatistics writes:
+// the device's sync state (exchange-admin.md 4.2).
+type mobileDeviceStatisticsObject struct {
+	FirstSyncTime                 *string `json:"FirstSyncTime"`
+	LastPolicyUpdateTime          *string `json:"LastPolicyUpdateTime"`
+	LastSyncAttemptTime           *string `json:"LastSyncAttemptTime"`
+	LastSuccessSync               *string `json:"LastSuccessSync"`
+	DeviceType                    string  `json:"DeviceType"`
+	DeviceID                      string  `json:"DeviceID"`
+	DeviceUserAgent               string  `json:"DeviceUserAgent"`
+	DeviceWipeSentTime            *string `json:"DeviceWipeSentTime"`
+	DeviceWipeRequestTime         *string `json:"DeviceWipeRequestTime"`
+	DeviceWipeAckTime             *string `json:"DeviceWipeAckTime"`
+	LastPingHeartbeat             *int    `json:"LastPingHeartbeat"`
+	RecoveryPassword              *string `json:"RecoveryPassword"`
+	DeviceModel                   string  `json:"DeviceModel"`
+	DeviceImei                    string  `json:"DeviceImei"`
+	DeviceFriendlyName            string  `json:"DeviceFriendlyName"`
+	DeviceOS                      string  `json:"DeviceOS"`
+	DeviceOSLanguage              string  `json:"DeviceOSLanguage"`
+	DevicePhoneNumber             string  `json:"DevicePhoneNumber"`
+	MailboxLogReport              *string `json:"MailboxLogReport"`
+	DeviceEnableOutboundSMS       bool    `json:"DeviceEnableOutboundSMS"`
+	DeviceMobileOperator          string  `json:"DeviceMobileOperator"`
+	Identity                      string  `json:"Identity"`
+	Guid                          string  `json:"Guid"`
+	IsRemoteWipeSupported         bool    `json:"IsRemoteWipeSupported"`
+	Status                        string  `json:"Status"`
+	StatusNote                    string  `json:"StatusNote"`
+	DeviceAccessState             string  `json:"DeviceAccessState"`
+	DeviceAccessStateReason       string  `json:"DeviceAccessStateReason"`
+	DeviceAccessControlRule       *string `json:"DeviceAccessControlRule"`
+	DevicePolicyApplied           string  `json:"DevicePolicyApplied"`
+	DevicePolicyApplicationStatus string  `json:"DevicePolicyApplicationStatus"`
+	LastDeviceWipeRequestor       *string `json:"LastDeviceWipeRequestor"`
+	ClientVersion                 string  `json:"ClientVersion"`
+	NumberOfFoldersSynced         int     `json:"NumberOfFoldersSynced"`
+	SyncStateUpgradeTime          *string `json:"SyncStateUpgradeTime"`
+	ClientType                    string  `json:"ClientType"`
+}
+
+// casMailboxObject is what Get-CASMailbox writes (its ActiveSync part,
+// exchange-admin.md 4.3).
+type casMailboxObject struct {
+	Identity                           string   `json:"Identity"`
+	Name                               string   `json:"Name"`
+	DisplayName                        string   `json:"DisplayName"`
+	PrimarySmtpAddress                 string   `json:"PrimarySmtpAddress"`
+	SamAccountName                     string   `json:"SamAccountName"`
+	ActiveSyncEnabled                  bool     `json:"ActiveSyncEnabled"`
+	ActiveSyncAllowedDeviceIDs         []string `json:"ActiveSyncAllowedDeviceIDs"`
+	ActiveSyncBlockedDeviceIDs         []string `json:"ActiveSyncBlockedDeviceIDs"`
+	ActiveSyncMailboxPolicy            string   `json:"ActiveSyncMailboxPolicy"`
+	ActiveSyncMailboxPolicyIsDefaulted bool     `json:"ActiveSyncMailboxPolicyIsDefaulted"`
+	ActiveSyncDebugLogging             bool     `json:"ActiveSyncDebugLogging"`
+	HasActiveSyncDevicePartnership     bool     `json:"HasActiveSyncDevicePartnership"`
+	Guid                               string   `json:"Guid"`
+}
+
+// mailboxObject is what Get-Mailbox writes (the properties agents read).
+type mailboxObject struct {
+	Identity             string   `json:"Identity"`
+	Name                 string   `json:"Name"`
+	Alias                string   `json:"Alias"`
+	DisplayName          string   `json:"DisplayName"`
+	UserPrincipalName    string   `json:"UserPrincipalName"`
+	PrimarySmtpAddress   string   `json:"PrimarySmtpAddress"`
+	WindowsEmailAddress  string   `json:"WindowsEmailAddress"`
+	EmailAddresses       []string `json:"EmailAddresses"`
+	SamAccountName       string   `json:"SamAccountName"`
+	RecipientType        string   `json:"RecipientType"`
+	RecipientTypeDetails string   `json:"RecipientTypeDetails"`
+	DistinguishedName    string   `json:"DistinguishedName"`
+	Guid                 string   `json:"Guid"`
+	ExchangeGuid         string   `json:"ExchangeGuid"`
+}
+
+// organizationSettingsObject is what Get-ActiveSyncOrganizationSettings
+// writes (exchange-admin.md 4.4).
+type organizationSettingsObject struct {
+	Identity                          string   `json:"Identity"`
+	Name                              string   `json:"Name"`
+	DefaultAccessLevel                string   `json:"DefaultAccessLevel"`
+	AdminMailRecipients               []string `json:"AdminMailRecipients"`
+	UserMailInsert                    *string  `json:"UserMailInsert"`
+	OtaNotificationMailInsert         *string  `json:"OtaNotificationMailInsert"`
+	AllowAccessForUnSupportedPlatform bool     `json:"AllowAccessForUnSupportedPlatform"`
+	IsIntuneManaged                   bool     `json:"IsIntuneManaged"`
+	DistinguishedName                 string   `json:"DistinguishedName"`
+	Guid                              string   `json:"Guid"`
+}
+
+// deviceAccessRuleObject is what Get-ActiveSyncDeviceAccessRule writes
+// (exchange-admin.md 4.5).
+type deviceAccessRuleObject struct {
+	Identity          string `json:"Identity"`
+	Name              string `json:"Name"`
+	QueryString       string `json:"QueryString"`
+	Characteristic    string `json:"Characteristic"`
+	AccessLevel       string `json:"AccessLevel"`
+	DistinguishedName string `json:"DistinguishedName"`
+	Guid              string `json:"Guid"`
+}
+
+// organizationSettingsName is the name and identity of the ActiveSync
+// organization settings object.
+const organizationSettingsName = "Mobile Mailbox Settings"
+
+// ---- Value spellings ----
+
+// isoTime renders a time as ISO 8601 UTC, nil when unset.
+func isoTime(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.UTC().Format(time.RFC3339Nano)
+	return &s
+}
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// obfuscatePhoneNumber masks all but the last four characters, as
+// Exchange does before it shows a device's phone number
+// (DeviceInfo.ObfuscatePhoneNumber).
+func obfuscatePhoneNumber(s string) string {
+	r := []rune(strings.TrimSpace(s))
+	for i := 0; i < len(r)-4; i++ {
+		r[i] = '*'
+	}
+	return string(r)
+}
+
+// nameGuid derives a stable GUID from parts (an RFC 4122 version 5 UUID
+// in the simulator's own namespace): objects keep their Guid across
+// requests and restarts of the same organization.
+func nameGuid(parts ...string) string {
+	h := sha1.New()
+	h.Write([]byte("easlab\x00"))
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	var b [16]byte
+	copy(b[:], h.Sum(nil))
+	b[6] = b[6]&0x0f | 0x50
+	b[8] = b[8]&0x3f | 0x80
+	return formatGuid(b)
+}
+
+// newGuid returns a random (version 4) GUID.
+func newGuid() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("simulator: no randomness for a GUID: " + err.Error())
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return formatGuid(b)
+}
+
+func formatGuid(b [16]byte) string {
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// parseGuid returns a GUID in the canonical form if s is one (braces
+// allowed), or "".
+func parseGuid(s string) string {
+	s = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(s), "{"), "}")
+	if len(s) != 36 {
+		return ""
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return ""
+			}
+		default:
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+				return ""
+			}
+		}
+	}
+	return strings.ToLower(s)
+}
+
+// dcPart is the domain's DN suffix ("DC=contoso,DC=com").
+func (s *Server) dcPart() string {
+	return "DC=" + strings.Join(strings.Split(s.dir.Org.Domain, "."), ",DC=")
+}
+
+// ---- Mailboxes and their identities ----
+
+// mailboxRef is a mailbox and its owner.
+type mailboxRef struct {
+	user User
+	mb   *Mailbox
+}
+
+// mailboxRefs returns every mailbox, by alias.
+func (d *Directory) mailboxRefs() []mailboxRef {
+	d.mu.RLock()
+	out := make([]mailboxRef, 0, len(d.users))
+	for _, a := range d.users {
+		out = append(out, mailboxRef{a.user, a.mailbox})
+	}
+	d.mu.RUnlock()
+	slices.SortFunc(out, func(a, b mailboxRef) int { return strings.Compare(a.user.Alias, b.user.Alias) })
+	return out
+}
+
+// mailboxIdentity is the Identity the admin API shows for a mailbox.
+func mailboxIdentity(u *User) string { return u.Alias }
+
+// canonicalName is the user's AD canonical name, which Exchange shows as a
+// device's UserDisplayName ("contoso.com/Users/Alice Wilber").
+func (s *Server) canonicalName(u *User) string {
+	return s.dir.Org.Domain + "/Users/" + u.DisplayName
+}
+
+func (s *Server) userDN(u *User) string {
+	return "CN=" + u.DisplayName + ",CN=Users," + s.dcPart()
+}
+
+func mailboxGuid(u *User) string  { return nameGuid("mailbox", strings.ToLower(u.Alias)) }
+func exchangeGuid(u *User) string { return nameGuid("exchangeguid", strings.ToLower(u.Alias)) }
+
+// resolveMailbox finds a mailbox by any of its identities (admin.go).
+func (s *Server) resolveMailbox(identity string) (mailboxRef, error) {
+	id := strings.TrimSpace(identity)
+	if u, mb, ok := s.dir.Resolve(id); ok {
+		return mailboxRef{u, mb}, nil
+	}
+	name := id
+	if i := strings.LastIndexByte(id, '/'); i >= 0 {
+		name = id[i+1:] // a canonical name: domain/OU/Name
+	}
+	guid := parseGuid(id)
+	var found []mailboxRef
+	for _, ref := range s.dir.mailboxRefs() {
+		u := &ref.user
+		if name != "" && (strings.EqualFold(u.DisplayName, name) || strings.EqualFold(u.Alias, name)) ||
+			guid != "" && (mailboxGuid(u) == guid || exchangeGuid(u) == guid) {
+			found = append(found, ref)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return mailboxRef{}, s.errNotFound(identity)
+	case 1:
+		return found[0], nil
+	}
+	return mailboxRef{}, errAmbiguous(identity)
+}
+
+// mailboxScope returns the mailbox an optional -Mailbox or -Identity
+// names, or every mailbox.
+func (s *Server) mailboxScope(p *pString) ([]mailboxRef, error) {
+	if !p.Set || p.Null {
+		return s.dir.mailboxRefs(), nil
+	}
+	ref, err := s.resolveMailbox(p.V)
+	if err != nil {
+		return nil, err
+	}
+	return []mailboxRef{ref}, nil
+}
+
+// ---- Devices and their identities ----
+
+// deviceName is a device's Name: "<DeviceType>§<DeviceId>".
+func deviceName(d *Device) string { return d.DeviceType + "§" + d.DeviceID }
+
+func deviceIdentity(u *User, d *Device) string {
+	return mailboxIdentity(u) + `\ExchangeActiveSyncDevices\` + deviceName(d)
+}
+
+// deviceGuid is the Guid of a partnership: stable while it lives, new for
+// a partnership created again after Remove-MobileDevice.
+func deviceGuid(u *User, d *Device) string {
+	return nameGuid("device", strings.ToLower(u.Alias), strings.ToLower(d.DeviceID), strconv.FormatInt(d.FirstSyncTime.UnixNano(), 10))
+}
+
+// deviceOSOf is the DeviceOS Exchange shows: the device's own, or the one
+// it derives from an Android or SAMSUNG User-Agent (access.go).
+func deviceOSOf(d *Device) string {
+	os := d.Info.OS
+	if os == "" || strings.EqualFold(os, "Android") {
+		if derived, ok := DeviceOSFromUserAgent(d.DeviceType, d.DeviceUserAgent); ok {
+			return derived
+		}
+	}
+	return os
+}
+
+// deviceModelOf is the DeviceModel Exchange shows: the device's own, or
+// DeviceType once discovery promoted it.
+func deviceModelOf(d *Device) string {
+	if d.Info.Model == "" && d.InformationPromoted {
+		return d.DeviceType
+	}
+	return d.Info.Model
+}
+
+func deviceUserAgentOf(d *Device) string {
+	if d.DeviceUserAgent != "" {
+		return d.DeviceUserAgent
+	}
+	return d.Info.UserAgent
+}
+
+// deviceRef is one partnership: its mailbox and its key there.
+type deviceRef struct {
+	mailboxRef
+	key string // lower-case DeviceId
+}
+
+// resolveDevice finds one partnership by any of its identities (admin.go).
+func (s *Server) resolveDevice(identity string) (deviceRef, error) {
+	id := strings.TrimSpace(identity)
+	lower := strings.ToLower(id)
+	for _, sep := range []string{`\exchangeactivesyncdevices\`, `/exchangeactivesyncdevices/`} {
+		i := strings.Index(lower, sep)
+		if i < 0 {
+			continue
+		}
+		ref, err := s.resolveMailbox(id[:i])
+		if err != nil {
+			return deviceRef{}, s.errNotFound(identity)
+		}
+		typ, devID, ok := strings.Cut(id[i+len(sep):], "§")
+		if !ok {
+			return deviceRef{}, s.errNotFound(identity)
+		}
+		key := strings.ToLower(devID)
+		ref.mb.mu.Lock()
+		d := ref.mb.devices[key]
+		match := d != nil && strings.EqualFold(d.DeviceType, typ)
+		ref.mb.mu.Unlock()
+		if !match {
+			return deviceRef{}, s.errNotFound(identity)
+		}
+		return deviceRef{ref, key}, nil
+	}
+	guid := parseGuid(id)
+	var found []deviceRef
+	for _, ref := range s.dir.mailboxRefs() {
+		ref.mb.mu.Lock()
+		switch {
+		case guid != "":
+			for k, d := range ref.mb.devices {
+				if deviceGuid(&ref.user, d) == guid {
+					found = append(found, deviceRef{ref, k})
+				}
+			}
+		case strings.Contains(id, "§"):
+			typ, devID, _ := strings.Cut(id, "§")
+			if d := ref.mb.devices[strings.ToLower(devID)]; d != nil && strings.EqualFold(d.DeviceType, typ) {
+				found = append(found, deviceRef{ref, strings.ToLower(devID)})
+			}
+		default:
+			if d := ref.mb.devices[lower]; d != nil {
+				found = append(found, deviceRef{ref, lower})
+			}
+		}
+		ref.mb.mu.Unlock()
+	}
+	switch len(found) {
+	case 0:
+		return deviceRef{}, s.errNotFound(identity)
+	case 1:
+		return found[0], nil
+	}
+	return deviceRef{}, errAmbiguous(identity)
+}
+
+// mobileDeviceObject renders a partnership; the mailbox's lock is held.
+func (s *Server) mobileDeviceObject(u *User, d *Device) mobileDeviceObject {
+	created := isoTime(d.FirstSyncTime)
+	return mobileDeviceObject{
+		FriendlyName:            d.Info.FriendlyName,
+		DeviceId:                d.DeviceID,
+		DeviceImei:              d.Info.IMEI,
+		DeviceMobileOperator:    d.Info.MobileOperator,
+		DeviceOS:                deviceOSOf(d),
+		DeviceOSLanguage:        d.Info.OSLanguage,
+		DeviceTelephoneNumber:   obfuscatePhoneNumber(d.Info.PhoneNumber),
+		DeviceType:              d.DeviceType,
+		DeviceUserAgent:         deviceUserAgentOf(d),
+		DeviceModel:             deviceModelOf(d),
+		FirstSyncTime:           created,
+		UserDisplayName:         s.canonicalName(u),
+		UserPrincipalName:       u.UserPrincipalName,
+		DeviceAccessState:       d.DeviceAccessState.String(),
+		DeviceAccessStateReason: d.DeviceAccessStateReason.String(),
+		DeviceAccessControlRule: nullable(d.DeviceAccessControlRule),
+		ClientVersion:           d.ProtocolVersion,
+		ClientType:              "EAS",
+		Name:                    deviceName(d),
+		Identity:                deviceIdentity(u, d),
+		DistinguishedName:       "CN=" + deviceName(d) + ",CN=ExchangeActiveSyncDevices," + s.userDN(u),
+		Guid:                    deviceGuid(u, d),
+		WhenCreated:             created,
+		WhenCreatedUTC:          created,
+	}
+}
+
+// mobileDeviceStatisticsObject renders a partnership's sync state; the
+// mailbox's lock is held.
+func (s *Server) mobileDeviceStatisticsObject(u *User, d *Device, showRecoveryPassword bool) mobileDeviceStatisticsObject {
+	provisioned := d.PolicyKey != 0
+	o := mobileDeviceStatisticsObject{
+		FirstSyncTime:           isoTime(d.FirstSyncTime),
+		LastPolicyUpdateTime:    isoTime(d.LastPolicyUpdate),
+		LastSyncAttemptTime:     isoTime(d.LastSyncAttemptTime),
+		LastSuccessSync:         isoTime(d.LastSuccessSync),
+		DeviceType:              d.DeviceType,
+		DeviceID:                d.DeviceID,
+		DeviceUserAgent:         deviceUserAgentOf(d),
+		DeviceModel:             deviceModelOf(d),
+		DeviceImei:              d.Info.IMEI,
+		DeviceFriendlyName:      d.Info.FriendlyName,
+		DeviceOS:                deviceOSOf(d),
+		DeviceOSLanguage:        d.Info.OSLanguage,
+		DevicePhoneNumber:       obfuscatePhoneNumber(d.Info.PhoneNumber),
+		DeviceEnableOutboundSMS: d.Info.EnableOutboundSMS,
+		DeviceMobileOperator:    d.Info.MobileOperator,
+		Identity:                deviceIdentity(u, d),
+		Guid:                    deviceGuid(u, d),
+		IsRemoteWipeSupported:   provisioned,
+		Status:                  d.Status(),
+		DeviceAccessState:       d.DeviceAccessState.String(),
+		DeviceAccessStateReason: d.DeviceAccessStateReason.String(),
+		DeviceAccessControlRule: nullable(d.DeviceAccessControlRule),
+		DevicePolicyApplied:     d.PolicyApplied,
+		ClientVersion:           d.ProtocolVersion,
+		NumberOfFoldersSynced:   len(d.collections),
+		ClientType:              "EAS",
+	}
+	if o.DevicePolicyApplied == "" && provisioned {
+		o.DevicePolicyApplied = s.dir.policyFor("").Name
+	}
+	requested, sent, acked, _ := d.WipeTimes()
+	o.DeviceWipeRequestTime, o.DeviceWipeSentTime, o.DeviceWipeAckTime = isoTime(requested), isoTime(sent), isoTime(acked)
+	o.LastDeviceWipeRequestor = nullable(d.wipe.requestor)
+	o.DevicePolicyApplicationStatus = "Unknown"
+	if provisioned {
+		o.DevicePolicyApplicationStatus = "AppliedInFull"
+	}
+	if d.ping != nil {
+		hb := int(d.ping.heartbeat / time.Second)
+		o.LastPingHeartbeat = &hb
+	}
+	if d.RecoveryPassword != "" {
+		rp := "********"
+		if showRecoveryPassword {
+			rp = d.RecoveryPassword
+		}
+		o.RecoveryPassword = &rp
+	}
+	return o
+}
+
+// deviceRow is what a Get-MobileDevice filter reads.
+type deviceRow struct {
+	user            *User
+	userDisplayName string
+	dev             *Device
+}
+
+// enumParser parses the names of the enumeration values given.
+func enumParser(values []int64, name func(int64) string) func(string) (int64, bool) {
+	return func(s string) (int64, bool) {
+		for _, v := range values {
+			if strings.EqualFold(name(v), s) {
+				return v, true
+			}
+		}
+		return 0, false
+	}
+}
+
+func accessStateName(n int64) string  { return DeviceAccessState(n).String() }
+func accessReasonName(n int64) string { return DeviceAccessStateReason(n).String() }
+
+// mobileDeviceFilter is the schema of Get-MobileDevice -Filter: the
+// properties of exchange-admin.md 4.1.
+var mobileDeviceFilter = newFilterSchema(
+	filterProp[deviceRow]{name: "ClientType", kind: filterString, str: func(*deviceRow) string { return "EAS" }},
+	filterProp[deviceRow]{name: "DeviceAccessControlRule", kind: filterString, str: func(r *deviceRow) string { return r.dev.DeviceAccessControlRule }},
+	filterProp[deviceRow]{name: "DeviceAccessState", kind: filterEnum, typeName: "Microsoft.Exchange.Data.Directory.SystemConfiguration.DeviceAccessState",
+		num: func(r *deviceRow) int64 { return int64(r.dev.DeviceAccessState) }, enumName: accessStateName,
+		enumParse: enumParser([]int64{0, 1, 2, 3, 4}, accessStateName)},
+	filterProp[deviceRow]{name: "DeviceAccessStateReason", kind: filterEnum, typeName: "Microsoft.Exchange.Data.Directory.SystemConfiguration.DeviceAccessStateReason",
+		num: func(r *deviceRow) int64 { return int64(r.dev.DeviceAccessStateReason) }, enumName: accessReasonName,
+		enumParse: enumParser([]int64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 51, 52, 53}, accessReasonName)},
+	filterProp[deviceRow]{name: "DeviceActiveSyncVersion", kind: filterString, str: func(r *deviceRow) string { return r.dev.ProtocolVersion }},
+	filterProp[deviceRow]{name: "DeviceId", kind: filterString, str: func(r *deviceRow) string { return r.dev.DeviceID }},
+	filterProp[deviceRow]{name: "DeviceImei", kind: filterString, str: func(r *deviceRow) string { return r.dev.Info.IMEI }},
+	filterProp[deviceRow]{name: "DeviceMobileOperator", kind: filterString, str: func(r *deviceRow) string { return r.dev.Info.MobileOperator }},
+	filterProp[deviceRow]{name: "DeviceModel", kind: filterString, str: func(r *deviceRow) string { return deviceModelOf(r.dev) }},
+	filterProp[deviceRow]{name: "DeviceOS", kind: filterString, str: func(r *deviceRow) string { return deviceOSOf(r.dev) }},
+	filterProp[deviceRow]{name: "DeviceOSLanguage", kind: filterString, str: func(r *deviceRow) string { return r.dev.Info.OSLanguage }},
+	filterProp[deviceRow]{name: "DeviceTelephoneNumber", kind: filterString, str: func(r *deviceRow) string { return obfuscatePhoneNumber(r.dev.Info.PhoneNumber) }},
+	filterProp[deviceRow]{name: "DeviceType", kind: filterString, str: func(r *deviceRow) string { return r.dev.DeviceType }},
+	filterProp[deviceRow]{name: "DeviceUserAgent", kind: filterString, str: func(r *deviceRow) string { return deviceUserAgentOf(r.dev) }},
+	filterProp[deviceRow]{name: "FirstSyncTime", kind: filterTime, time: func(r *deviceRow) time.Time { return r.dev.FirstSyncTime }},
+	filterProp[deviceRow]{name: "FriendlyName", kind: filterString, str: func(r *deviceRow) string { return r.dev.Info.FriendlyName }},
+	filterProp[deviceRow]{name: "ProvisioningFlags", kind: filterInt, num: func(*deviceRow) int64 { return 0 }},
+	filterProp[deviceRow]{name: "UserDisplayName", kind: filterString, str: func(r *deviceRow) string { return r.userDisplayName }},
+)
+
+// compileFilter parses an optional -Filter; nil means none.
+func compileFilter[T any](schema *filterSchema[T], p *pString) (filterFunc[T], error) {
+	if !p.Set || p.Null {
+		return nil, nil
+	}
+	f, err := parseFilter(schema, p.V)
+	if err != nil {
+		fe := err.(*filterError)
+		return nil, &cmdletError{Status: http.StatusBadRequest, Category: "InvalidArgument", Message: fe.Error(), Position: fe.Pos}
+	}
+	return f, nil
+}
+
+// errParameterSet is PowerShell's error for parameters of different sets.
+func errParameterSet() *cmdletError {
+	return errInvalidArgument("Parameter set cannot be resolved using the specified named parameters.")
+}
+
+// clientTypeSwitches are Get-MobileDevice's switches that pick client
+// types; the simulator's partnerships are all ActiveSync (EAS).
+type clientTypeSwitches struct {
+	ActiveSync, OWAforDevices, RestApi, UniversalOutlook pBool
+}
+
+// includesEAS reports whether the switches select ActiveSync devices:
+// when none is given, or -ActiveSync is.
+func (c *clientTypeSwitches) includesEAS() bool {
+	picked := c.ActiveSync.V || c.OWAforDevices.V || c.RestApi.V || c.UniversalOutlook.V
+	return !picked || c.ActiveSync.V
+}
+
+// ---- Get-MobileDevice, Get-MobileDeviceStatistics, Remove-MobileDevice ----
+
+type getMobileDeviceParams struct {
+	Identity                                             pString
+	Mailbox                                              pString
+	Filter                                               pString
+	ResultSize                                           pResultSize
+	ActiveSync, OWAforDevices, RestApi, UniversalOutlook pBool
+}
+
+// getMobileDevice lists partnerships by mailbox alias, then DeviceId.
+func (s *Server) getMobileDevice(p *getMobileDeviceParams) (cmdletOutput, error) {
+	if p.Identity.Set && p.Mailbox.Set {
+		return cmdletOutput{}, errParameterSet()
+	}
+	filter, err := compileFilter(mobileDeviceFilter, &p.Filter)
+	if err != nil {
+		return cmdletOutput{}, err
+	}
+	types := clientTypeSwitches{p.ActiveSync, p.OWAforDevices, p.RestApi, p.UniversalOutlook}
+	if p.Identity.Set && !p.Identity.Null {
+		ref, err := s.resolveDevice(p.Identity.V)
+		if err != nil {
+			return cmdletOutput{}, err
+		}
+		var out []mobileDeviceObject
+		ref.mb.mu.Lock()
+		if d := ref.mb.devices[ref.key]; d != nil && types.includesEAS() {
+			row := deviceRow{&ref.user, s.canonicalName(&ref.user), d}
+			if filter == nil || filter(&row) {
+				out = append(out, s.mobileDeviceObject(&ref.user, d))
+			}
+		}
+		ref.mb.mu.Unlock()
+		return outputOf(out), nil
+	}
+	refs, err := s.mailboxScope(&p.Mailbox)
+	if err != nil || !types.includesEAS() {
+		return outputOf[mobileDeviceObject](nil), err
+	}
+	limit := p.ResultSize.limit()
+	var out []mobileDeviceObject
+	var row deviceRow
+	for i := range refs {
+		ref := &refs[i]
+		row.user, row.userDisplayName = &ref.user, s.canonicalName(&ref.user)
+		start := len(out)
+		ref.mb.mu.Lock()
+		for _, d := range ref.mb.devices {
+			row.dev = d
+			if filter == nil || filter(&row) {
+				out = append(out, s.mobileDeviceObject(&ref.user, d))
+			}
+		}
+		ref.mb.mu.Unlock()
+		slices.SortFunc(out[start:], func(a, b mobileDeviceObject) int {
+			return strings.Compare(strings.ToLower(a.DeviceId), strings.ToLower(b.DeviceId))
+		})
+		if limit >= 0 && len(out) > limit {
+			break
+		}
+	}
+	out, warnings := cutResults(out, &p.ResultSize)
+	return outputOf(out, warnings...), nil
+}
+
+type getMobileDeviceStatisticsParams struct {
+	Identity                                             pString
+	Mailbox                                              pString
+	ShowRecoveryPassword                                 pBool
+	ActiveSync, OWAforDevices, RestApi, UniversalOutlook pBool
+}
+
+func (s *Server) getMobileDeviceStatistics(p *getMobileDeviceStatisticsParams) (cmdletOutput, error) {
+	switch {
+	case p.Identity.Set && p.Mailbox.Set:
+		return cmdletOutput{}, errParameterSet()
+	case !p.Identity.Set && !p.Mailbox.Set:
+		return cmdletOutput{}, errInvalidArgument("Cannot process command because of one or more missing mandatory parameters: Identity.")
+	}
+	types := clientTypeSwitches{p.ActiveSync, p.OWAforDevices, p.RestApi, p.UniversalOutlook}
+	var out []mobileDeviceStatisticsObject
+	if p.Identity.Set {
+		ref, err := s.resolveDevice(p.Identity.V)
+		if err != nil {
+			return cmdletOutput{}, err
+		}
+		ref.mb.mu.Lock()
+		if d := ref.mb.devices[ref.key]; d != nil && types.includesEAS() {
+			out = append(out, s.mobileDeviceStatisticsObject(&ref.user, d, p.ShowRecoveryPassword.V))
+		}
+		ref.mb.mu.Unlock()
+		return outputOf(out), nil
+	}
+	ref, err := s.resolveMailbox(p.Mailbox.V)
+	if err != nil || !types.includesEAS() {
+		return outputOf(out), err
+	}
+	ref.mb.mu.Lock()
+	for _, d := range ref.mb.devices {
+		out = append(out, s.mobileDeviceStatisticsObject(&ref.user, d, p.ShowRecoveryPassword.V))
+	}
+	ref.mb.mu.Unlock()
+	slices.SortFunc(out, func(a, b mobileDeviceStatisticsObject) int {
+		return strings.Compare(strings.ToLower(a.DeviceID), strings.ToLower(b.DeviceID))
+	})
+	return outputOf(out), nil
+}
+
+type clearMobileDeviceParams struct {
+	Identity                   pString `ps:"mandatory"`
+	AccountOnly                pBool
+	Cancel                     pBool
+	NotificationEmailAddresses pMulti
+}
+
+// clearMobileDevice asks for a remote wipe of a device, account-only with
+// -AccountOnly, or withdraws it with -Cancel (exchange-admin.md 4.6).
+func (s *Server) clearMobileDevice(p *clearMobileDeviceParams) (cmdletOutput, error) {
+	ref, err := s.resolveDevice(p.Identity.V)
+	if err != nil {
+		return cmdletOutput{}, err
+	}
+	if err := ref.mb.ClearMobileDevice(ref.key, p.AccountOnly.V, p.Cancel.V, "Administrator", s.clock.Now()); err != nil {
+		return cmdletOutput{}, s.errNotFound(p.Identity.V)
+	}
+	return noOutput(), nil
+}
+
+type removeMobileDeviceParams struct {
+	Identity pString `ps:"mandatory"`
+}
+
+// removeMobileDevice deletes the partnership, its AD object and sync state
+// (exchange-admin.md 4.6). The device's next request starts a new one;
+// the mailbox's allow and block lists are left as they are.
+func (s *Server) removeMobileDevice(p *removeMobileDeviceParams) (cmdletOutput, error) {
+	ref, err := s.resolveDevice(p.Identity.V)
+	if err != nil {
+		return cmdletOutput{}, err
+	}
+	if !ref.mb.RemoveDevice(ref.key) {
+		return cmdletOutput{}, s.errNotFound(p.Identity.V)
+	}
+	return noOutput(), nil
+}
+
+// ---- Get-CASMailbox, Set-CASMailbox, Get-Mailbox ----
+
+// mailboxRow is what Get-Mailbox and Get-CASMailbox filters read.
+type mailboxRow struct {
+	user       *User
+	cas        CASMailbox
+	partnered  bool
+	smtpProxys []string
+}
+
+func (s *Server) mailboxRow(ref *mailboxRef) mailboxRow {
+	ref.mb.mu.Lock()
+	partnered := len(ref.mb.devices) > 0
+	ref.mb.mu.Unlock()
+	return mailboxRow{user: &ref.user, cas: ref.mb.CASMailbox(), partnered: partnered, smtpProxys: []string{"SMTP:" + ref.user.PrimarySmtpAddress}}
+}
+
+// mailboxFilterProps are the filterable properties Get-Mailbox and
+// Get-CASMailbox share.
+func mailboxFilterProps() []filterProp[mailboxRow] {
+	return []filterProp[mailboxRow]{
+		{name: "Alias", kind: filterString, str: func(r *mailboxRow) string { return r.user.Alias }},
+		{name: "DisplayName", kind: filterString, str: func(r *mailboxRow) string { return r.user.DisplayName }},
+		{name: "Name", kind: filterString, str: func(r *mailboxRow) string { return r.user.DisplayName }},
+		{name: "PrimarySmtpAddress", kind: filterString, str: func(r *mailboxRow) string { return r.user.PrimarySmtpAddress }},
+		{name: "SamAccountName", kind: filterString, str: func(r *mailboxRow) string { return r.user.Alias }},
+	}
+}
+
+var mailboxFilter = newFilterSchema(append(mailboxFilterProps(),
+	filterProp[mailboxRow]{name: "UserPrincipalName", kind: filterString, str: func(r *mailboxRow) string { return r.user.UserPrincipalName }},
+	filterProp[mailboxRow]{name: "WindowsEmailAddress", kind: filterString, str: func(r *mailboxRow) string { return r.user.PrimarySmtpAddress }},
+	filterProp[mailboxRow]{name: "EmailAddresses", kind: filterStrings, strs: func(r *mailboxRow) []string { return r.smtpProxys }},
+	filterProp[mailboxRow]{name: "RecipientTypeDetails", kind: filterString, str: func(*mailboxRow) string { return "UserMailbox" }},
+)...)
+
+var casMailboxFilter = newFilterSchema(append(mailboxFilterProps(),
+	filterProp[mailboxRow]{name: "ActiveSyncEnabled", kind: filterBool, boolean: func(r *mailboxRow) bool { return r.cas.ActiveSyncEnabled }},
+	filterProp[mailboxRow]{name: "ActiveSyncAllowedDeviceIDs", kind: filterStrings, strs: func(r *mailboxRow) []string { return r.cas.ActiveSyncAllowedDeviceIDs }},
+	filterProp[mailboxRow]{name: "ActiveSyncBlockedDeviceIDs", kind: filterStrings, strs: func(r *mailboxRow) []string { return r.cas.ActiveSyncBlockedDeviceIDs }},
+	filterProp[mailboxRow]{name: "HasActiveSyncDevicePartnership", kind: filterBool, boolean: func(r *mailboxRow) bool { return r.partnered }},
+)...)
+
+// listMailboxes renders the mailboxes an optional -Identity names that
+// pass the filter, up to the result size.
+func listMailboxes[O any](s *Server, identity, filterText *pString, rs *pResultSize, schema *filterSchema[mailboxRow], render func(*mailboxRow) O) (cmdletOutput, error) {
+	filter, err := compileFilter(schema, filterText)
+	if err != nil {
+		return cmdletOutput{}, err
+	}
+	refs, err := s.mailboxScope(identity)
+	if err != nil {
+		return cmdletOutput{}, err
+	}
+	limit := rs.limit()
+	var out []O
+	for i := range refs {
+		row := s.mailboxRow(&refs[i])
+		if filter == nil || filter(&row) {
+			out = append(out, render(&row))
+		}
+		if limit >= 0 && len(out) > limit {
+			break
+		}
+	}
+	out, warnings := cutResults(out, rs)
+	return outputOf(out, warnings...), nil
+}
+
+type getCASMailboxParams struct {
+	Identity   pString
+	Filter     pString
+	ResultSize pResultSize
+}
+
+func (s *Server) getCASMailbox(p *getCASMailboxParams) (cmdletOutput, error) {
+	return listMailboxes(s, &p.Identity, &p.Filter, &p.ResultSize, casMailboxFilter, s.casMailboxObject)
+}
+
+func (s *Server) casMailboxObject(r *mailboxRow) casMailboxObject {
+	return casMailboxObject{
+		Identity:                           mailboxIdentity(r.user),
+		Name:                               r.user.DisplayName,
+		DisplayName:                        r.user.DisplayName,
+		PrimarySmtpAddress:                 r.user.PrimarySmtpAddress,
+		SamAccountName:                     r.user.Alias,
+		ActiveSyncEnabled:                  r.cas.ActiveSyncEnabled,
+		ActiveSyncAllowedDeviceIDs:         append([]string{}, r.cas.ActiveSyncAllowedDeviceIDs...),
+		ActiveSyncBlockedDeviceIDs:         append([]string{}, r.cas.ActiveSyncBlockedDeviceIDs...),
+		ActiveSyncMailboxPolicy:            DefaultPolicy().Name,
+		ActiveSyncMailboxPolicyIsDefaulted: true,
+		HasActiveSyncDevicePartnership:     r.partnered,
+		Guid:                               mailboxGuid(r.user),
+	}
+}
+
+type getMailboxParams struct {
+	Identity   pString
+	Filter     pString
+	ResultSize pResultSize
+}
+
+func (s *Server) getMailbox(p *getMailboxParams) (cmdletOutput, error) {
+	return listMailboxes(s, &p.Identity, &p.Filter, &p.ResultSize, mailboxFilter, s.mailboxObject)
+}
+
+func (s *Server) mailboxObject(r *mailboxRow) mailboxObject {
+	u := r.user
+	return mailboxObject{
+		Identity:             mailboxIdentity(u),
+		Name:                 u.DisplayName,
+		Alias:                u.Alias,
+		DisplayName:          u.DisplayName,
+		UserPrincipalName:    u.UserPrincipalName,
+		PrimarySmtpAddress:   u.PrimarySmtpAddress,
+		WindowsEmailAddress:  u.PrimarySmtpAddress,
+		EmailAddresses:       append([]string{}, r.smtpProxys...),
+		SamAccountName:       u.Alias,
+		RecipientType:        "UserMailbox",
+		RecipientTypeDetails: "UserMailbox",
+		DistinguishedName:    s.userDN(u),
+		Guid:                 mailboxGuid(u),
+		ExchangeGuid:         exchangeGuid(u),
+	}
+}
+
+type setCASMailboxParams struct {
+	Identity                   pString `ps:"mandatory"`
+	ActiveSyncEnabled          pBool
+	ActiveSyncAllowedDeviceIDs pMulti
+	ActiveSyncBlockedDeviceIDs pMulti
+}
+
+// errDeviceIDInBothLists is Exchange's ErrorDeviceIdInBothLists.
+func errDeviceIDInBothLists(id string) *cmdletError {
+	return &cmdletError{Status: http.StatusBadRequest, Category: "InvalidData",
+		Message: fmt.Sprintf("The device ID '%s' can't be in both the ActiveSyncAllowedDeviceIDs and the ActiveSyncBlockedDeviceIDs lists.", id)}
+}
+
+// noChangeWarning is PowerShell's warning of a Set- cmdlet that changed
+// nothing.
+func noChangeWarning(identity string) string {
+	return fmt.Sprintf("The command completed successfully but no settings of '%s' have been modified.", identity)
+}
+
+// setCASMailbox changes the ActiveSync settings of a mailbox as Exchange's
+// SetCASMailboxBase does (exchange-admin.md 4.3): the same ID in both
+// lists when both are given is an error; when one list is given, an ID it
+// holds is silently dropped from the other. Once saved, the user's devices
+// are stamped at once: in the block list Blocked/Individual, else in the
+// allow list Allowed/Individual, else a device that was Allowed or Blocked
+// for an Individual reason becomes Unknown/Unknown, to be decided again at
+// its next request.
+func (s *Server) setCASMailbox(p *setCASMailboxParams) (cmdletOutput, error) {
+	ref, err := s.resolveMailbox(p.Identity.V)
+	if err != nil {
+		return cmdletOutput{}, err
+	}
+	allowed, blocked := &p.ActiveSyncAllowedDeviceIDs, &p.ActiveSyncBlockedDeviceIDs
+	lists := allowed.Set || blocked.Set
+	changed, err := ref.mb.changeCASMailbox(func(c *CASMailbox) error {
+		if p.ActiveSyncEnabled.Set {
+			c.ActiveSyncEnabled = p.ActiveSyncEnabled.V
+		}
+		if allowed.Set {
+			c.ActiveSyncAllowedDeviceIDs = allowed.apply(c.ActiveSyncAllowedDeviceIDs)
+		}
+		if blocked.Set {
+			c.ActiveSyncBlockedDeviceIDs = blocked.apply(c.ActiveSyncBlockedDeviceIDs)
+		}
+		if !lists {
+			return nil
+		}
+		var dropAllowed, dropBlocked []string
+		for _, a := range c.ActiveSyncAllowedDeviceIDs {
+			for _, b := range c.ActiveSyncBlockedDeviceIDs {
+				if !strings.EqualFold(a, b) {
+					continue
+				}
+				switch {
+				case allowed.Set && blocked.Set:
+					return errDeviceIDInBothLists(a)
+				case allowed.Set:
+					dropBlocked = append(dropBlocked, a)
+				default:
+					dropAllowed = append(dropAllowed, a)
+				}
+			}
+		}
+		c.ActiveSyncAllowedDeviceIDs = (&pMulti{Delta: true, Remove: dropAllowed}).apply(c.ActiveSyncAllowedDeviceIDs)
+		c.ActiveSyncBlockedDeviceIDs = (&pMulti{Delta: true, Remove: dropBlocked}).apply(c.ActiveSyncBlockedDeviceIDs)
+		return nil
+	}, lists)
+	if err != nil {
+		return cmdletOutput{}, err
+	}
+	if !changed {
+		return noOutput(noChangeWarning(mailboxIdentity(&ref.user))), nil
+	}
+	return noOutput(), nil
+}
+
+// changeCASMailbox changes the mailbox's ActiveSync settings under its
+// lock, as SetCASMailbox does; change may refuse with an error, and then
+// nothing changes. With rewrite, the device partnerships are stamped from
+// the new allow and block lists (see setCASMailbox). It reports whether
+// the settings changed.
+func (m *Mailbox) changeCASMailbox(change func(*CASMailbox) error, rewrite bool) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c := m.cas
+	c.ActiveSyncAllowedDeviceIDs = append([]string(nil), c.ActiveSyncAllowedDeviceIDs...)
+	c.ActiveSyncBlockedDeviceIDs = append([]string(nil), c.ActiveSyncBlockedDeviceIDs...)
+	if err := change(&c); err != nil {
+		return false, err
+	}
+	changed := c.ActiveSyncEnabled != m.cas.ActiveSyncEnabled ||
+		!slices.Equal(c.ActiveSyncAllowedDeviceIDs, m.cas.ActiveSyncAllowedDeviceIDs) ||
+		!slices.Equal(c.ActiveSyncBlockedDeviceIDs, m.cas.ActiveSyncBlockedDeviceIDs)
+	m.cas = c
+	if rewrite {
+		for _, d := range m.devices {
+			switch {
+			case indexFoldIn(c.ActiveSyncBlockedDeviceIDs, d.DeviceID) >= 0:
+				d.DeviceAccessState, d.DeviceAccessStateReason = DeviceAccessStateBlocked, DeviceAccessStateReasonIndividual
+			case indexFoldIn(c.ActiveSyncAllowedDeviceIDs, d.DeviceID) >= 0:
+				d.DeviceAccessState, d.DeviceAccessStateReason = DeviceAccessStateAllowed, DeviceAccessStateReasonIndividual
+			case d.DeviceAccessStateReason == DeviceAccessStateReasonIndividual &&
+				(d.DeviceAccessState == DeviceAccessStateAllowed || d.DeviceAccessState == DeviceAccessStateBlocked):
+				d.DeviceAccessState, d.DeviceAccessStateReason = DeviceAccessStateUnknown, DeviceAccessStateReasonUnknown
+			}
+		}
+	}
+	m.commitLocked() // wakes hanging requests, which then see the change
+	return changed, nil
+}
+
+// ---- ActiveSync organization settings ----
+
+type getOrganizationSettingsParams struct {
+	Identity pString
+}
+
+func (s *Server) checkOrganizationSettingsIdentity(p *pString) error {
+	if p.Set && !p.Null && !strings.EqualFold(strings.TrimSpace(p.V), organizationSettingsName) && parseGuid(p.V) != s.organizationSettingsGuid() {
+		return s.errNotFound(p.V)
+	}
+	return nil
+}
+
+func (s *Server) organizationSettingsGuid() string {
+	return nameGuid("organization-settings", strings.ToLower(s.dir.Org.Domain))
+}
+
+func (s *Server) getOrganizationSettings(p *getOrganizationSettingsParams) (cmdletOutput, error) {
+	if err := s.checkOrganizationSettingsIdentity(&p.Identity); err != nil {
+		return cmdletOutput{}, err
+	}
+	o := s.dir.OrganizationSettings()
+	return outputOf([]organizationSettingsObject{{
+		Identity:                  organizationSettingsName,
+		Name:                      organizationSettingsName,
+		DefaultAccessLevel:        o.DefaultAccessLevel.String(),
+		AdminMailRecipients:       append([]string{}, o.AdminMailRecipients...),
+		UserMailInsert:            nullable(o.UserMailInsert),
+		OtaNotificationMailInsert: nullable(o.OtaNotificationMailInsert),
+		DistinguishedName:         "CN=" + organizationSettingsName + ",CN=" + s.dir.Org.Name + ",CN=Microsoft Exchange,CN=Services,CN=Configuration," + s.dcPart(),
+		Guid:                      s.organizationSettingsGuid(),
+	}}), nil
+}
+
+type setOrganizationSettingsParams struct {
+	Identity                  pString
+	DefaultAccessLevel        pAccessLevel
+	AdminMailRecipients       pMulti
+	UserMailInsert            pString
+	OtaNotificationMailInsert pString
+}
+
+// maxMailInsertLength is the longest UserMailInsert and
+// OtaNotificationMailInsert, in UTF-16 code units.
+const maxMailInsertLength = 256
+
+func checkMailInsert(name string, p *pString) error {
+	if n := len(utf16.Encode([]rune(p.V))); p.Set && n > maxMailInsertLength {
+		return errInvalidArgument("Cannot bind parameter '%s' to the target. Exception setting \"%s\": \"The length of the property is too long. The maximum length is %d and the length of the value provided is %d.\"", name, name, maxMailInsertLength, n)
+	}
+	return nil
+}
+
+func (s *Server) setOrganizationSettings(p *setOrganizationSettingsParams) (cmdletOutput, error) {
+	if err := s.checkOrganizationSettingsIdentity(&p.Identity); err != nil {
+		return cmdletOutput{}, err
+	}
+	for _, a := range p.AdminMailRecipients.values() {
+		if addr, err := mail.ParseAddress(a); err != nil || !strings.EqualFold(addr.Address, a) {
+			return cmdletOutput{}, errInvalidArgument("Cannot bind parameter 'AdminMailRecipients' to the target. Exception setting \"AdminMailRecipients\": \"The email address \"%s\" isn't correct. Please use this format: user name, the @ sign, followed by the domain name. For example, tonysmith@contoso.com or tony.smith@contoso.com.\"", a)
+		}
+	}
+	if err := checkMailInsert("UserMailInsert", &p.UserMailInsert); err != nil {
+		return cmdletOutput{}, err
+	}
+	if err := checkMailInsert("OtaNotificationMailInsert", &p.OtaNotificationMailInsert); err != nil {
+		return cmdletOutput{}, err
+	}
+	changed := false
+	s.dir.SetOrganizationSettings(func(o *OrganizationSettings) {
+		old := *o
+		if p.DefaultAccessLevel.Set {
+			o.DefaultAccessLevel = p.DefaultAccessLevel.V
+		}
+		if p.AdminMailRecipients.Set {
+			o.AdminMailRecipients = p.AdminMailRecipients.apply(o.AdminMailRecipients)
+		}
+		if p.UserMailInsert.Set {
+			o.UserMailInsert = p.UserMailInsert.V
+		}
+		if p.OtaNotificationMailInsert.Set {
+			o.OtaNotificationMailInsert = p.OtaNotificationMailInsert.V
+		}
+		changed = old.DefaultAccessLevel != o.DefaultAccessLevel || !slices.Equal(old.AdminMailRecipients, o.AdminMailRecipients) ||
+			old.UserMailInsert != o.UserMailInsert || old.OtaNotificationMailInsert != o.OtaNotificationMailInsert
+	})
+	if !changed {
+		return noOutput(noChangeWarning(organizationSettingsName)), nil
+	}
+	return noOutput(), nil
+}
+
+// ---- Device access rules ----
+
+func (s *Server) deviceAccessRuleObject(r *DeviceAccessRule) deviceAccessRuleObject {
+	return deviceAccessRuleObject{
+		Identity:          r.Name,
+		Name:              r.Name,
+		QueryString:       r.QueryString,
+		Characteristic:    r.Characteristic.String(),
+		AccessLevel:       r.AccessLevel.String(),
+		DistinguishedName: "CN=" + r.Name + ",CN=" + organizationSettingsName + ",CN=" + s.dir.Org.Name + ",CN=Microsoft Exchange,CN=Services,CN=Configuration," + s.dcPart(),
+		Guid:              ruleGuid(r),
+	}
+}
+
+// ruleGuid is a rule's Guid, derived from its name when whoever stored the
+// rule left it empty.
+func ruleGuid(r *DeviceAccessRule) string {
+	if r.Guid != "" {
+		return r.Guid
+	}
+	return nameGuid("rule", strings.ToLower(r.Name))
+}
+
+// resolveRule finds a rule by Name or Guid.
+func (s *Server) resolveRule(identity string) (DeviceAccessRule, error) {
+	id := strings.TrimSpace(identity)
+	guid := parseGuid(id)
+	for _, r := range s.dir.DeviceAccessRules() {
+		if strings.EqualFold(r.Name, id) || guid != "" && strings.EqualFold(ruleGuid(&r), guid) {
+			return r, nil
+		}
+	}
+	return DeviceAccessRule{}, s.errNotFound(identity)
+}
+
+type newDeviceAccessRuleParams struct {
+	QueryString    pString         `ps:"mandatory"`
+	Characteristic pCharacteristic `ps:"mandatory"`
+	AccessLevel    pAccessLevel    `ps:"mandatory"`
+}
+
+func (s *Server) newDeviceAccessRule(p *newDeviceAccessRuleParams) (cmdletOutput, error) {
+	r := NewDeviceAccessRule(p.QueryString.V, p.Characteristic.V, p.AccessLevel.V)
+	r.Guid = newGuid()
+	exists := func() error {
+		return &cmdletError{Status: http.StatusConflict, Category: "ADObjectAlreadyExists",
+			Message: fmt.Sprintf("Active Directory operation failed on %s. The object '%s' already exists.", s.domainController(), s.deviceAccessRuleObject(&r).DistinguishedName)}
+	}
+	if _, err := s.resolveRule(r.Name); err == nil {
+		return cmdletOutput{}, exists()
+	}
+	if err := s.dir.AddDeviceAccessRule(r); err != nil {
+		return cmdletOutput{}, exists()
+	}
+	return outputOf([]deviceAccessRuleObject{s.deviceAccessRuleObject(&r)}), nil
+}
+
+type getDeviceAccessRuleParams struct {
+	Identity pString
+}
+
+func (s *Server) getDeviceAccessRule(p *getDeviceAccessRuleParams) (cmdletOutput, error) {
+	var out []deviceAccessRuleObject
+	if p.Identity.Set && !p.Identity.Null {
+		r, err := s.resolveRule(p.Identity.V)
+		if err != nil {
+			return cmdletOutput{}, err
+		}
+		return outputOf([]deviceAccessRuleObject{s.deviceAccessRuleObject(&r)}), nil
+	}
+	for _, r := range s.dir.DeviceAccessRules() {
+		out = append(out, s.deviceAccessRuleObject(&r))
+	}
+	return outputOf(out), nil
+}
+
+type setDeviceAccessRuleParams struct {
+	Identity    pString `ps:"mandatory"`
+	AccessLevel pAccessLevel
+}
+
+// setDeviceAccessRule changes a rule's AccessLevel, the only property
+// Set-ActiveSyncDeviceAccessRule changes. Devices are judged by it at
+// their next request.
+func (s *Server) setDeviceAccessRule(p *setDeviceAccessRuleParams) (cmdletOutput, error) {
+	r, err := s.resolveRule(p.Identity.V)
+	if err != nil {
+		return cmdletOutput{}, err
+	}
+	if !p.AccessLevel.Set || r.AccessLevel == p.AccessLevel.V {
+		return noOutput(noChangeWarning(r.Name)), nil
+	}
+	if !s.dir.setDeviceAccessRuleLevel(r.Name, p.AccessLevel.V) {
+		return cmdletOutput{}, s.errNotFound(p.Identity.V)
+	}
+	return noOutput(), nil
+}
+
+// setDeviceAccessRuleLevel changes the AccessLevel of the rule with the
+// given name.
+func (d *Directory) setDeviceAccessRuleLevel(name string, level DeviceAccessLevel) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for i := range d.rules {
+		if strings.EqualFold(d.rules[i].Name, name) {
+			d.rules[i].AccessLevel = level
+			return true
+		}
+	}
+	return false
+}
+
+type removeDeviceAccessRuleParams struct {
+	Identity pString `ps:"mandatory"`
+}
+
+func (s *Server) removeDeviceAccessRule(p *removeDeviceAccessRuleParams) (cmdletOutput, error) {
+	r, err := s.resolveRule(p.Identity.V)
+	if err != nil {
+		return cmdletOutput{}, err
+	}
+	if !s.dir.RemoveDeviceAccessRule(r.Name) {
+		return cmdletOutput{}, s.errNotFound(p.Identity.V)
+	}
+	return noOutput(), nil
+}
