@@ -256,6 +256,17 @@ func (s *Server) checkAccess(c *call) error {
 			}
 		}
 	}
+	if dec.Record {
+		c.accessLog = accessLogValue(dec.State, dec.Reason)
+	}
+	if dec.Promoted {
+		c.accessLog = "DeviceInformationPromoted"
+	}
+	for _, k := range notices {
+		if k == NoticeQuarantineUser || k == NoticeBlockedUser {
+			c.mailSent = "ABQ"
+		}
+	}
 	c.dev.DeviceAccessState = dev.DeviceAccessState
 	c.dev.noticeItem = dev.noticeItem
 	m.mu.Unlock()

@@ -1,8 +1,10 @@
 package simulator_test
 
 import (
+	"bytes"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -322,3 +324,37 @@ var _ = Describe("Mailbox policies", func() {
 		Expect(env.mailbox("alice").Devices()).To(ContainElement(And(HaveField("DeviceID", "POL1"), HaveField("PolicyApplied", "Default"))))
 	})
 })
+
+var _ = Describe("IIS log", func() {
+	It("writes a W3C line per request with Exchange's Log= items", func() {
+		var buf syncBuffer
+		env := newTestEnv(simulator.Options{IISLog: simulator.NewIISLog(&buf)})
+		env.srv.Directory().SetOrganizationSettings(func(s *simulator.OrganizationSettings) { s.DefaultAccessLevel = simulator.DeviceAccessLevelQuarantine })
+		d := env.device("alice", "IIS1", eas.Version141)
+		d.provision()
+		d.folderSync()
+		lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+		Expect(lines[3]).To(HavePrefix("#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query"))
+		Expect(lines[4]).To(ContainSubstring("Cmd=Provision&User=alice&DeviceId=IIS1&DeviceType=iPhone&Log=V141_As:DeviceDiscoveryG_"), "discovery under a Quarantine default has reason Global")
+		Expect(strings.Join(lines, "\n")).To(ContainSubstring("_As:QuarantinedG_Ms:ABQ_"), "the transition is logged once with the mail")
+		Expect(lines[len(lines)-1]).To(MatchRegexp(`Cmd=FolderSync.*Log=V141_Pk:\d+_As:QuarantinedG_ .* alice 127\.0\.0\.1 Apple-iPhone15C2/2201\.1 - 200 0 0 0$`))
+	})
+})
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -59,6 +60,9 @@ type Options struct {
 	// DeviceDiscoveryPeriod is how long Exchange waits for a new device's
 	// DeviceInformation. Zero means 14 minutes; negative turns discovery off.
 	DeviceDiscoveryPeriod time.Duration
+	// IISLog, if not nil, receives one W3C line per EAS request, with
+	// Exchange's Log= items (exchange-admin.md 5.3).
+	IISLog *IISLog
 	// AdminToken is the bearer token of /api/*; empty: a random one, see
 	// Server.AdminToken().
 	AdminToken string
@@ -199,6 +203,9 @@ type call struct {
 	// quarantined: the device is quarantined or in discovery, and sees
 	// only what Exchange shows such a device.
 	quarantined bool
+	sw          *statusWriter
+	accessLog   string // the IIS log's As: value
+	mailSent    string // the IIS log's Ms: value
 	out         []byte // the WBXML response, sent once the handler returns
 	enc         *wbxml.Encoder
 	empty       bool // the handler answered HTTP 200 with no body
@@ -210,7 +217,8 @@ type handlerFunc func(c *call) error
 
 // serveEAS handles a POST to /Microsoft-Server-ActiveSync.
 func (s *Server) serveEAS(w http.ResponseWriter, r *http.Request) {
-	c := &call{s: s, w: w, r: r, start: s.clock.Now()}
+	sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+	c := &call{s: s, w: sw, r: r, start: s.clock.Now(), sw: sw}
 	err := s.serveCall(c)
 	if err != nil && !c.written {
 		s.writeError(c, err)
@@ -448,4 +456,49 @@ func (s *Server) logCall(c *call, err error) {
 		attrs = append(attrs, "error", err.Error())
 	}
 	s.log.Info("eas", attrs...)
+	if s.opts.IISLog != nil {
+		s.opts.IISLog.write(s.iisEntryOf(c, err))
+	}
+}
+
+// iisEntryOf describes a served request for the IIS log.
+func (s *Server) iisEntryOf(c *call, err error) *iisEntry {
+	host, port, _ := net.SplitHostPort(c.r.Host)
+	if host == "" {
+		host = c.r.Host
+	}
+	clientIP, _, _ := net.SplitHostPort(c.r.RemoteAddr)
+	e := &iisEntry{
+		time: c.start, serverIP: host, method: c.r.Method, query: c.r.URL.RawQuery, port: port,
+		username: c.user.Alias, clientIP: clientIP, userAgent: c.r.UserAgent(), status: c.sw.code,
+		timeTaken: s.clock.Since(c.start), access: c.accessLog, mailSent: c.mailSent, easStatus: c.status,
+	}
+	if c.req != nil {
+		e.version = int(c.req.ProtocolVersion)
+		if c.req.HasPolicyKey {
+			e.policyKey = c.req.PolicyKey
+		}
+	}
+	if se, ok := eas.AsStatusError(err); ok && se.Status > 100 {
+		e.errorToken = eas.Status(se.Status).String()
+	}
+	return e
+}
+
+// statusWriter remembers the HTTP status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.code = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Flush lets hanging responses flush through.
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
 }

@@ -94,8 +94,9 @@ func runCmdlet(base, token, name string, params map[string]any) (json.RawMessage
 		return nil, err
 	}
 	var reply struct {
-		Output json.RawMessage `json:"output"`
-		Error  *struct {
+		Output   json.RawMessage `json:"output"`
+		Warnings []string        `json:"warnings"`
+		Error    *struct {
 			Category, Message string
 		} `json:"error"`
 	}
@@ -107,6 +108,9 @@ func runCmdlet(base, token, name string, params map[string]any) (json.RawMessage
 	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("%s: HTTP %d", name, resp.StatusCode)
+	}
+	for _, w := range reply.Warnings {
+		fmt.Fprintln(os.Stderr, "WARNING:", w)
 	}
 	return reply.Output, nil
 }

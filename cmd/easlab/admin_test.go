@@ -2,8 +2,11 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"io"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -40,5 +43,43 @@ func TestFormatList(t *testing.T) {
 	want := "\nDeviceId                   : ABC\nDeviceAccessState          : Quarantined\nActiveSyncAllowedDeviceIDs : {a, b}\nIsManaged                  : False\nFirstSyncTime              : \n\n"
 	if buf.String() != want {
 		t.Errorf("got\n%q\nwant\n%q", buf.String(), want)
+	}
+}
+
+// TestAdminAgainstServe runs `easlab admin` against a running `easlab
+// serve`, as an agent's developer would.
+func TestAdminAgainstServe(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan string, 1)
+	go runServe(ctx, serveConfig{listen: "127.0.0.1:0", demoPassword: "Passw0rd!", profile: "Exchange2019", logFormat: "text", logLevel: "error", adminToken: "tok"}, io.Discard, io.Discard, ready)
+	base := <-ready
+	t.Setenv("EASLAB_ADMIN_URL", base)
+	t.Setenv("EASLAB_ADMIN_TOKEN", "tok")
+	if _, err := run(t, nil, "admin", "Set-ActiveSyncOrganizationSettings", "-DefaultAccessLevel", "Quarantine", "-AdminMailRecipients", "admin@contoso.com"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, nil, "admin", "Get-ActiveSyncOrganizationSettings")
+	if err != nil || !bytes.Contains(out, []byte("DefaultAccessLevel")) || !bytes.Contains(out, []byte(": Quarantine")) {
+		t.Fatalf("Get-ActiveSyncOrganizationSettings: %v\n%s", err, out)
+	}
+	if _, err := run(t, nil, "admin", "Set-CASMailbox", "-Identity", "alice", "-ActiveSyncAllowedDeviceIDs", "@{Add='ApplABC123'}"); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run(t, nil, "admin", "Get-CASMailbox", "-Identity", "alice", "--json")
+	if err == nil {
+		t.Fatalf("--json after the cmdlet is a cmdlet parameter, not a flag: %s", out)
+	}
+	out, err = run(t, nil, "admin", "--json", "Get-CASMailbox", "-Identity", "alice")
+	var objs []map[string]any
+	if err != nil || json.Unmarshal(out, &objs) != nil || len(objs) != 1 || !reflect.DeepEqual(objs[0]["ActiveSyncAllowedDeviceIDs"], []any{"ApplABC123"}) {
+		t.Fatalf("Get-CASMailbox --json: %v\n%s", err, out)
+	}
+	if _, err := run(t, nil, "admin", "Get-MobileDevice", "-Identity", "nope"); err == nil || !strings.Contains(err.Error(), "ManagementObjectNotFound") {
+		t.Errorf("unknown device: %v", err)
+	}
+	t.Setenv("EASLAB_ADMIN_TOKEN", "wrong")
+	if _, err := run(t, nil, "admin", "Get-Mailbox"); err == nil || !strings.Contains(err.Error(), "AuthenticationError") {
+		t.Errorf("wrong token: %v", err)
 	}
 }

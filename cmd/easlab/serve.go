@@ -36,6 +36,8 @@ type serveConfig struct {
 	demoPassword string
 	demoUsers    int
 	orgFile      string
+	adminToken   string
+	iisLog       string
 	profile      string
 	logFormat    string
 	logLevel     string
@@ -70,6 +72,8 @@ Users may sign in as alice@contoso.com, CONTOSO\alice or alice.`,
 	f.StringVar(&cfg.orgFile, "org", "", "load users, mailboxes and content from this YAML file instead of the demo organization")
 	f.IntVar(&cfg.demoUsers, "demo-users", 0, "add this many users user00001@contoso.com ... for fleets")
 	f.StringVar(&cfg.profile, "profile", eas.ProfileExchange2019, "Exchange version to play: Exchange2010SP3, Exchange2013, Exchange2016, Exchange2019")
+	f.StringVar(&cfg.adminToken, "admin-token", os.Getenv("EASLAB_ADMIN_TOKEN"), "bearer token of the admin API (default $EASLAB_ADMIN_TOKEN, else a random one, printed)")
+	f.StringVar(&cfg.iisLog, "iis-log", "", "append an IIS-style W3C line per EAS request, with Exchange's Log= items, to this file")
 	f.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	return cmd
@@ -110,7 +114,18 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 			return fmt.Errorf("--org %s: %w", cfg.orgFile, err)
 		}
 	}
+	var iis *simulator.IISLog
+	if cfg.iisLog != "" {
+		f, err := os.OpenFile(cfg.iisLog, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			return fmt.Errorf("--iis-log: %w", err)
+		}
+		defer f.Close()
+		iis = simulator.NewIISLog(f)
+	}
 	srv, err := simulator.New(simulator.Options{
+		AdminToken:   cfg.adminToken,
+		IISLog:       iis,
 		Directory:    dir,
 		DemoPassword: cfg.demoPassword,
 		DemoUsers:    cfg.demoUsers,
@@ -151,6 +166,9 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 	fmt.Fprintf(stdout, "  ActiveSync:   %s/Microsoft-Server-ActiveSync\n", base)
 	fmt.Fprintf(stdout, "  Autodiscover: %s/autodiscover/autodiscover.xml\n", base)
 	fmt.Fprintf(stdout, "  Health:       %s/healthz\n", base)
+	fmt.Fprintf(stdout, "  Admin API:    POST %s/api/cmdlet, GET %s/api/events\n", base, base)
+	fmt.Fprintf(stdout, "                Authorization: Bearer %s\n", srv.AdminToken())
+	fmt.Fprintf(stdout, "                (easlab admin reads EASLAB_ADMIN_URL=%s and EASLAB_ADMIN_TOKEN)\n", base)
 	if dir != nil {
 		org := dir.Org
 		fmt.Fprintf(stdout, "Organization %s from %s:\n", org.Domain, cfg.orgFile)
