@@ -2,6 +2,7 @@ package simulator_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"sync"
@@ -358,3 +359,76 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// admin runs a cmdlet through the admin API and returns its output.
+func admin(env *testEnv, cmdlet string, params map[string]any) []map[string]any {
+	GinkgoHelper()
+	body, _ := json.Marshal(map[string]any{"cmdlet": cmdlet, "parameters": params})
+	req, _ := http.NewRequest(http.MethodPost, env.http.URL+"/api/cmdlet", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+env.srv.AdminToken())
+	resp, err := http.DefaultClient.Do(req)
+	Expect(err).NotTo(HaveOccurred())
+	defer resp.Body.Close()
+	var reply struct {
+		Output []map[string]any `json:"output"`
+		Error  any              `json:"error"`
+	}
+	Expect(json.NewDecoder(resp.Body).Decode(&reply)).To(Succeed())
+	Expect(reply.Error).To(BeNil())
+	return reply.Output
+}
+
+func stateOf(env *testEnv, id string) string {
+	GinkgoHelper()
+	out := admin(env, "Get-MobileDevice", map[string]any{"Identity": id})
+	Expect(out).To(HaveLen(1))
+	return out[0]["DeviceAccessState"].(string) + "/" + out[0]["DeviceAccessStateReason"].(string)
+}
+
+var _ = Describe("Approvals through the admin API", func() {
+	var env *testEnv
+	BeforeEach(func() {
+		env = newTestEnv(simulator.Options{ErrorResponseDelay: -1})
+		admin(env, "Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine"})
+	})
+
+	It("re-quarantines the user's other devices when the allow list is replaced instead of added to", func() {
+		a, b := env.device("alice", "PHONEA", eas.Version141), env.device("alice", "PHONEB", eas.Version141)
+		a.provision()
+		b.provision()
+		admin(env, "Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"PHONEA"}}})
+		admin(env, "Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"PHONEB"}}})
+		Expect(stateOf(env, "PHONEA")).To(Equal("Allowed/Individual"))
+		Expect(stateOf(env, "PHONEB")).To(Equal("Allowed/Individual"))
+		// The bug class of field-notes D.4: a product writes the list with
+		// only the new device.
+		admin(env, "Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": []string{"PHONEA"}})
+		Expect(stateOf(env, "PHONEB")).To(Equal("Unknown/Unknown"), "the cmdlet resets the dropped device at once")
+		b.folderSync()
+		Expect(stateOf(env, "PHONEB")).To(Equal("Quarantined/Global"), "its next request quarantines it again")
+	})
+
+	It("quarantines existing Global devices when the default becomes Quarantine, but not Individual ones", func() {
+		admin(env, "Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Allow"})
+		g, i := env.device("bob", "GLOBAL1", eas.Version141), env.device("bob", "INDIV1", eas.Version141)
+		g.provision()
+		i.provision()
+		admin(env, "Set-CASMailbox", map[string]any{"Identity": "bob", "ActiveSyncAllowedDeviceIDs": []string{"INDIV1"}})
+		Expect(stateOf(env, "GLOBAL1")).To(Equal("Allowed/Global"))
+		admin(env, "Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine"})
+		g.folderSync()
+		i.folderSync()
+		Expect(stateOf(env, "GLOBAL1")).To(Equal("Quarantined/Global"))
+		Expect(stateOf(env, "INDIV1")).To(Equal("Allowed/Individual"))
+		Expect(inboxSubjects(env, "bob")).To(ContainElement(simulator.QuarantineMailSubject), "the transition mails the owner")
+	})
+
+	It("keeps the allow entry when the partnership is removed, so the same device is allowed at once", func() {
+		d := env.device("alice", "REPAIR1", eas.Version141)
+		d.provision()
+		admin(env, "Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"REPAIR1"}}})
+		admin(env, "Remove-MobileDevice", map[string]any{"Identity": "REPAIR1"})
+		d.provision()
+		Expect(stateOf(env, "REPAIR1")).To(Equal("Allowed/Individual"))
+	})
+})
