@@ -959,6 +959,7 @@ func (s *Server) setCASMailbox(p *setCASMailboxParams) (cmdletOutput, error) {
 func (m *Mailbox) changeCASMailbox(change func(*CASMailbox) error, rewrite bool) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.rememberCASLocked()
 	c := m.cas
 	c.ActiveSyncAllowedDeviceIDs = append([]string(nil), c.ActiveSyncAllowedDeviceIDs...)
 	c.ActiveSyncBlockedDeviceIDs = append([]string(nil), c.ActiveSyncBlockedDeviceIDs...)

@@ -58,9 +58,10 @@ type Device struct {
 	// DeviceType stands for the model.
 	InformationPromoted bool
 
-	noticeItem string    // ServerId of the quarantine notice in the Inbox
-	wipe       wipeState // Clear-MobileDevice
-	announced  bool      // the DeviceCreated event went out
+	noticeItem string            // ServerId of the quarantine notice in the Inbox
+	wipe       wipeState         // Clear-MobileDevice
+	announced  bool              // the DeviceCreated event went out
+	stamped    DeviceAccessState // the state the EAS side stamped at the last request
 
 	hierarchy   *syncState // FolderSync: the folders the device has
 	collections map[string]*syncState

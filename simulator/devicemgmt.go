@@ -109,8 +109,44 @@ func (m *Mailbox) CASMailbox() CASMailbox {
 func (m *Mailbox) SetCASMailbox(change func(*CASMailbox)) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.rememberCASLocked()
 	change(&m.cas)
 	m.commitLocked() // wakes hanging requests, which then see the change
+}
+
+// casVersion is a CAS setting as it was until a change.
+type casVersion struct {
+	until time.Time
+	cas   CASMailbox
+}
+
+// maxCASVersions bounds the history kept for the cache delay.
+const maxCASVersions = 64
+
+// rememberCASLocked keeps the settings about to change, for devices that
+// see them through Exchange's directory cache (Options.CASMailboxCacheDelay).
+func (m *Mailbox) rememberCASLocked() {
+	if m.now == nil {
+		return
+	}
+	old := m.cas
+	old.ActiveSyncAllowedDeviceIDs = append([]string(nil), old.ActiveSyncAllowedDeviceIDs...)
+	old.ActiveSyncBlockedDeviceIDs = append([]string(nil), old.ActiveSyncBlockedDeviceIDs...)
+	m.casHistory = append(m.casHistory, casVersion{until: m.now(), cas: old})
+	if len(m.casHistory) > maxCASVersions {
+		m.casHistory = m.casHistory[len(m.casHistory)-maxCASVersions:]
+	}
+}
+
+// casAsOfLocked returns the settings as they were at t: what the EAS side
+// sees when its directory cache is that old.
+func (m *Mailbox) casAsOfLocked(t time.Time) CASMailbox {
+	for _, v := range m.casHistory {
+		if v.until.After(t) {
+			return v.cas
+		}
+	}
+	return m.cas
 }
 
 // DefaultErrorResponseDelay is Exchange's ErrorResponseDelay: refusals are
@@ -185,9 +221,12 @@ func (s *Server) checkAccess(c *call) error {
 	m := c.mb
 	m.mu.Lock()
 	dev := c.deviceLocked()
+	// The EAS side reads the mailbox's settings through Exchange's directory
+	// cache (ADCacheRefreshInterval, 60 s by default; exchange-admin.md 4.3).
+	cas := m.casAsOfLocked(now.Add(-s.opts.CASMailboxCacheDelay))
 	in := AccessInput{
 		Now: now, DefaultAccessLevel: org.DefaultAccessLevel, Rules: rules,
-		ActiveSyncEnabled: m.cas.ActiveSyncEnabled, ActiveSyncAllowedDeviceIDs: m.cas.ActiveSyncAllowedDeviceIDs, ActiveSyncBlockedDeviceIDs: m.cas.ActiveSyncBlockedDeviceIDs,
+		ActiveSyncEnabled: cas.ActiveSyncEnabled, ActiveSyncAllowedDeviceIDs: cas.ActiveSyncAllowedDeviceIDs, ActiveSyncBlockedDeviceIDs: cas.ActiveSyncBlockedDeviceIDs,
 		DeviceID: dev.DeviceID, DeviceType: dev.DeviceType, DeviceModel: dev.Info.Model, DeviceOS: dev.Info.OS, DeviceUserAgent: dev.DeviceUserAgent,
 		DeviceInformationReceived: dev.HasInfo, DeviceInformationPromoted: dev.InformationPromoted, FirstSyncTime: dev.FirstSyncTime,
 		Request: kind, UserAgent: c.req.UserAgent, DeviceDiscoveryPeriod: s.opts.DeviceDiscoveryPeriod,
@@ -229,7 +268,12 @@ func (s *Server) checkAccess(c *call) error {
 		m.emit(Event{Kind: EventDeviceCreated, DeviceID: dev.DeviceID, DeviceType: dev.DeviceType})
 	}
 	if dec.Record {
+		// The mail trigger compares with the state stamped at the device's
+		// previous request (its sync state), not with the AD object that
+		// Set-CASMailbox may have rewritten since (exchange-admin.md 3.1).
 		old, oldReason, oldRule := dev.DeviceAccessState, dev.DeviceAccessStateReason, dev.DeviceAccessControlRule
+		lastStamped := dev.stamped
+		dev.stamped = dec.State
 		dev.DeviceAccessState, dev.DeviceAccessStateReason = dec.State, dec.Reason
 		dev.DeviceAccessControlRule = ""
 		if dec.Rule != nil {
@@ -239,7 +283,7 @@ func (s *Server) checkAccess(c *call) error {
 			m.emit(Event{Kind: EventAccessStateChanged, DeviceID: dev.DeviceID, DeviceType: dev.DeviceType,
 				From: old.String(), To: dec.State.String(), Reason: dec.Reason.String(), Rule: dev.DeviceAccessControlRule})
 		}
-		notices = NoticeFor(old, dec.State, dec.Reason, org.AdminMailRecipients)
+		notices = NoticeFor(lastStamped, dec.State, dec.Reason, org.AdminMailRecipients)
 		notice = s.noticeOf(m, dev, org)
 		for _, k := range notices {
 			if k == NoticeQuarantineAdmin {

@@ -432,3 +432,23 @@ var _ = Describe("Approvals through the admin API", func() {
 		Expect(stateOf(env, "REPAIR1")).To(Equal("Allowed/Individual"))
 	})
 })
+
+var _ = Describe("The directory cache delay", func() {
+	It("honours an approval only once Exchange's cache has refreshed", func() {
+		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1, CASMailboxCacheDelay: time.Minute})
+		admin(env, "Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine"})
+		d := env.device("alice", "CACHE1", eas.Version141)
+		d.provision()
+		inbox := d.folderSync()["Inbox"].ServerId
+		col := d.syncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
+		col = d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
+		Expect(subjects(col)).To(Equal([]string{simulator.QuarantineMailSubject}))
+		env.clock.Advance(5 * time.Minute)
+		admin(env, "Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"CACHE1"}}})
+		env.clock.Advance(30 * time.Second)
+		Expect(d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})).To(BeNil(), "30 s later the EAS side still sees the old list")
+		env.clock.Advance(31 * time.Second)
+		col = d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
+		Expect(subjects(col)).To(ContainElement("Quarterly report draft"))
+	})
+})

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Organization is the Exchange organization the simulator plays.
@@ -75,6 +76,7 @@ func (d *Directory) AddUser(u User, mb *Mailbox) error {
 	a := &account{user: u, mailbox: mb}
 	mb.owner = u
 	mb.events = d.events
+	mb.now = func() time.Time { return d.events.now() }
 	d.users[keys[0]] = a
 	for _, k := range keys {
 		d.by[k] = a

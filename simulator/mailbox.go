@@ -127,8 +127,10 @@ type Mailbox struct {
 	oof            oofSettings
 	mail           mailSideState // its own lock
 	cas            CASMailbox
-	events         *EventLog // the organization's; set by Directory.AddUser
-	maxDevicesMail time.Time // when the owner was last told of the partnership limit
+	casHistory     []casVersion     // earlier settings, for the directory cache delay
+	now            func() time.Time // the server's clock; set by Directory.AddUser
+	events         *EventLog        // the organization's; set by Directory.AddUser
+	maxDevicesMail time.Time        // when the owner was last told of the partnership limit
 }
 
 // NewMailbox returns a mailbox with Exchange's default folders.

@@ -60,6 +60,11 @@ type Options struct {
 	// DeviceDiscoveryPeriod is how long Exchange waits for a new device's
 	// DeviceInformation. Zero means 14 minutes; negative turns discovery off.
 	DeviceDiscoveryPeriod time.Duration
+	// CASMailboxCacheDelay is how old the mailbox settings (allow and block
+	// lists, ActiveSyncEnabled) the EAS side sees may be: Exchange reads
+	// them through a directory cache refreshed every 60 s, so an approval
+	// takes up to a minute or more on a real server. Zero: at once.
+	CASMailboxCacheDelay time.Duration
 	// IISLog, if not nil, receives one W3C line per EAS request, with
 	// Exchange's Log= items (exchange-admin.md 5.3).
 	IISLog *IISLog
