@@ -471,6 +471,10 @@ var cmdletTable = []*cmdletDef{
 	cmdlet("Get-ActiveSyncDeviceAccessRule", nil, (*Server).getDeviceAccessRule),
 	cmdlet("Set-ActiveSyncDeviceAccessRule", nil, (*Server).setDeviceAccessRule),
 	cmdlet("Remove-ActiveSyncDeviceAccessRule", nil, (*Server).removeDeviceAccessRule),
+	cmdlet("New-MobileDeviceMailboxPolicy", []string{"New-ActiveSyncMailboxPolicy"}, (*Server).newMobileDeviceMailboxPolicy),
+	cmdlet("Get-MobileDeviceMailboxPolicy", []string{"Get-ActiveSyncMailboxPolicy"}, (*Server).getMobileDeviceMailboxPolicy),
+	cmdlet("Set-MobileDeviceMailboxPolicy", []string{"Set-ActiveSyncMailboxPolicy"}, (*Server).setMobileDeviceMailboxPolicy),
+	cmdlet("Remove-MobileDeviceMailboxPolicy", []string{"Remove-ActiveSyncMailboxPolicy"}, (*Server).removeMobileDeviceMailboxPolicy),
 }
 
 // cmdletIndex finds a table entry by lower-case name or alias.

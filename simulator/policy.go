@@ -83,18 +83,15 @@ func (d *Directory) Policies() []MobileDeviceMailboxPolicy {
 // Set-MobileDeviceMailboxPolicy). A changed policy invalidates the policy
 // keys devices hold, so they provision again (144, 449 up to 12.1).
 func (d *Directory) SetPolicy(p MobileDeviceMailboxPolicy) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.ensurePoliciesLocked()
-	for i, x := range d.policies {
-		if strings.EqualFold(x.Name, p.Name) {
-			p.version = x.version + 1
-			d.policies[i] = p
-			return
+	d.changePolicies(func(ps []MobileDeviceMailboxPolicy) ([]MobileDeviceMailboxPolicy, error) {
+		for i, x := range ps {
+			if strings.EqualFold(x.Name, p.Name) {
+				ps[i] = p
+				return ps, nil
+			}
 		}
-	}
-	p.version = 1
-	d.policies = append(d.policies, p)
+		return append(ps, p), nil
+	})
 }
 
 // policyFor returns the policy a mailbox is under: the one its CAS

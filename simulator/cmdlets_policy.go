@@ -1,0 +1,859 @@
+package simulator
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The mobile device mailbox policy cmdlets of the admin API (admin.go):
+// New-, Get-, Set- and Remove-MobileDeviceMailboxPolicy, with the 2010
+// names *-ActiveSyncMailboxPolicy as aliases (exchange-admin.md 4.7).
+//
+// A policy is identified by its Name or Guid. A changed policy gets a new
+// version, so the devices under it provision again (144, or 449 up to
+// 12.1) at their next command; making another policy the default, or
+// removing one, changes the default's version too.
+//
+// Set-CASMailbox has no -ActiveSyncMailboxPolicy parameter yet: every
+// mailbox that names no policy is under the default one.
+
+// mobilePoliciesContainer is the CN of the container of the policies.
+const mobilePoliciesContainer = "Mobile Mailbox Policies"
+
+// mobileDeviceMailboxPolicyObject is what Get-MobileDeviceMailboxPolicy
+// writes. Unlimited values are "Unlimited"; time spans are .NET's
+// "[d.]hh:mm:ss"; enumerations by name.
+type mobileDeviceMailboxPolicyObject struct {
+	AllowNonProvisionableDevices             bool     `json:"AllowNonProvisionableDevices"`
+	AlphanumericPasswordRequired             bool     `json:"AlphanumericPasswordRequired"`
+	AttachmentsEnabled                       bool     `json:"AttachmentsEnabled"`
+	DeviceEncryptionEnabled                  bool     `json:"DeviceEncryptionEnabled"`
+	RequireStorageCardEncryption             bool     `json:"RequireStorageCardEncryption"`
+	PasswordEnabled                          bool     `json:"PasswordEnabled"`
+	PasswordRecoveryEnabled                  bool     `json:"PasswordRecoveryEnabled"`
+	DevicePolicyRefreshInterval              string   `json:"DevicePolicyRefreshInterval"`
+	AllowSimplePassword                      bool     `json:"AllowSimplePassword"`
+	MaxAttachmentSize                        string   `json:"MaxAttachmentSize"`
+	WSSAccessEnabled                         bool     `json:"WSSAccessEnabled"`
+	UNCAccessEnabled                         bool     `json:"UNCAccessEnabled"`
+	MinPasswordLength                        *int     `json:"MinPasswordLength"`
+	MaxInactivityTimeLock                    string   `json:"MaxInactivityTimeLock"`
+	MaxPasswordFailedAttempts                any      `json:"MaxPasswordFailedAttempts"`
+	PasswordExpiration                       string   `json:"PasswordExpiration"`
+	PasswordHistory                          int      `json:"PasswordHistory"`
+	IsDefault                                bool     `json:"IsDefault"`
+	AllowStorageCard                         bool     `json:"AllowStorageCard"`
+	AllowCamera                              bool     `json:"AllowCamera"`
+	RequireDeviceEncryption                  bool     `json:"RequireDeviceEncryption"`
+	AllowUnsignedApplications                bool     `json:"AllowUnsignedApplications"`
+	AllowUnsignedInstallationPackages        bool     `json:"AllowUnsignedInstallationPackages"`
+	AllowWiFi                                bool     `json:"AllowWiFi"`
+	AllowTextMessaging                       bool     `json:"AllowTextMessaging"`
+	AllowPOPIMAPEmail                        bool     `json:"AllowPOPIMAPEmail"`
+	AllowIrDA                                bool     `json:"AllowIrDA"`
+	RequireManualSyncWhenRoaming             bool     `json:"RequireManualSyncWhenRoaming"`
+	AllowDesktopSync                         bool     `json:"AllowDesktopSync"`
+	AllowHTMLEmail                           bool     `json:"AllowHTMLEmail"`
+	RequireSignedSMIMEMessages               bool     `json:"RequireSignedSMIMEMessages"`
+	RequireEncryptedSMIMEMessages            bool     `json:"RequireEncryptedSMIMEMessages"`
+	AllowSMIMESoftCerts                      bool     `json:"AllowSMIMESoftCerts"`
+	AllowBrowser                             bool     `json:"AllowBrowser"`
+	AllowConsumerEmail                       bool     `json:"AllowConsumerEmail"`
+	AllowRemoteDesktop                       bool     `json:"AllowRemoteDesktop"`
+	AllowInternetSharing                     bool     `json:"AllowInternetSharing"`
+	AllowBluetooth                           string   `json:"AllowBluetooth"`
+	MaxCalendarAgeFilter                     string   `json:"MaxCalendarAgeFilter"`
+	MaxEmailAgeFilter                        string   `json:"MaxEmailAgeFilter"`
+	RequireSignedSMIMEAlgorithm              string   `json:"RequireSignedSMIMEAlgorithm"`
+	RequireEncryptionSMIMEAlgorithm          string   `json:"RequireEncryptionSMIMEAlgorithm"`
+	AllowSMIMEEncryptionAlgorithmNegotiation string   `json:"AllowSMIMEEncryptionAlgorithmNegotiation"`
+	MinPasswordComplexCharacters             int      `json:"MinPasswordComplexCharacters"`
+	MaxEmailBodyTruncationSize               any      `json:"MaxEmailBodyTruncationSize"`
+	MaxEmailHTMLBodyTruncationSize           any      `json:"MaxEmailHTMLBodyTruncationSize"`
+	UnapprovedInROMApplicationList           []string `json:"UnapprovedInROMApplicationList"`
+	ApprovedApplicationList                  []string `json:"ApprovedApplicationList"`
+	AllowExternalDeviceManagement            bool     `json:"AllowExternalDeviceManagement"`
+	IrmEnabled                               bool     `json:"IrmEnabled"`
+	Identity                                 string   `json:"Identity"`
+	Name                                     string   `json:"Name"`
+	DistinguishedName                        string   `json:"DistinguishedName"`
+	Guid                                     string   `json:"Guid"`
+}
+
+// Enumerations of the policy, by name; the values are the
+// EASProvisionDoc's (policy.go).
+var (
+	bluetoothNames       = []string{"Disable", "HandsfreeOnly", "Allow"}
+	bluetoothValues      = []int{0, 1, 2}
+	emailAgeNames        = []string{"All", "OneDay", "ThreeDays", "OneWeek", "TwoWeeks", "OneMonth"}
+	emailAgeValues       = []int{0, 1, 2, 3, 4, 5}
+	calendarAgeNames     = []string{"All", "TwoWeeks", "OneMonth", "ThreeMonths", "SixMonths"}
+	calendarAgeValues    = []int{0, 4, 5, 6, 7}
+	signAlgorithmNames   = []string{"SHA1", "MD5"}
+	signAlgorithmValues  = []int{0, 1}
+	cryptAlgorithmNames  = []string{"TripleDES", "DES", "RC2128bit", "RC264bit", "RC240bit"}
+	cryptAlgorithmValues = []int{0, 1, 2, 3, 4}
+	negotiationNames     = []string{"BlockNegotiation", "OnlyStrongAlgorithmNegotiation", "AllowAnyAlgorithmNegotiation"}
+	negotiationValues    = []int{0, 1, 2}
+)
+
+func enumName(names []string, values []int, v int) string {
+	if i := slices.Index(values, v); i >= 0 {
+		return names[i]
+	}
+	return strconv.Itoa(v)
+}
+
+func unlimitedOr(n int) any {
+	if n == Unlimited {
+		return "Unlimited"
+	}
+	return n
+}
+
+// formatTimeSpan renders d as .NET's TimeSpan does: [-][d.]hh:mm:ss[.fffffff].
+func formatTimeSpan(d time.Duration) string {
+	sign := ""
+	if d < 0 {
+		sign, d = "-", -d
+	}
+	days := d / (24 * time.Hour)
+	d -= days * 24 * time.Hour
+	h, m, s := d/time.Hour, d%time.Hour/time.Minute, d%time.Minute/time.Second
+	out := sign
+	if days > 0 {
+		out += strconv.Itoa(int(days)) + "."
+	}
+	out += fmt.Sprintf("%02d:%02d:%02d", h, m, s)
+	if ticks := d % time.Second / 100; ticks > 0 {
+		out += fmt.Sprintf(".%07d", ticks)
+	}
+	return out
+}
+
+// formatByteSize renders a size as Exchange's ByteQuantifiedSize does:
+// "1.5 MB (1,572,864 bytes)".
+func formatByteSize(n int) string {
+	units := []string{"B", "KB", "MB", "GB", "TB"}
+	u, v := 0, float64(n)
+	for u < len(units)-1 && v >= 1024 {
+		v /= 1024
+		u++
+	}
+	num := strconv.FormatFloat(v, 'f', 3, 64)
+	num = strings.TrimRight(strings.TrimRight(num, "0"), ".")
+	digits := strconv.Itoa(n)
+	var b strings.Builder
+	for i, c := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return fmt.Sprintf("%s %s (%s bytes)", num, units[u], b.String())
+}
+
+func policyGuid(p *MobileDeviceMailboxPolicy) string {
+	return nameGuid("mobile-mailbox-policy", strings.ToLower(p.Name))
+}
+
+func (s *Server) policyObject(p *MobileDeviceMailboxPolicy) mobileDeviceMailboxPolicyObject {
+	o := mobileDeviceMailboxPolicyObject{
+		AllowNonProvisionableDevices:             p.AllowNonProvisionableDevices,
+		AlphanumericPasswordRequired:             p.AlphanumericPasswordRequired,
+		AttachmentsEnabled:                       p.AttachmentsEnabled,
+		DeviceEncryptionEnabled:                  p.RequireStorageCardEncryption,
+		RequireStorageCardEncryption:             p.RequireStorageCardEncryption,
+		PasswordEnabled:                          p.PasswordEnabled,
+		PasswordRecoveryEnabled:                  p.PasswordRecoveryEnabled,
+		DevicePolicyRefreshInterval:              "Unlimited",
+		AllowSimplePassword:                      p.AllowSimplePassword,
+		MaxAttachmentSize:                        "Unlimited",
+		WSSAccessEnabled:                         true,
+		UNCAccessEnabled:                         true,
+		MaxInactivityTimeLock:                    "Unlimited",
+		MaxPasswordFailedAttempts:                unlimitedOr(p.MaxPasswordFailedAttempts),
+		PasswordExpiration:                       "Unlimited",
+		PasswordHistory:                          p.PasswordHistory,
+		IsDefault:                                p.IsDefault,
+		AllowStorageCard:                         p.AllowStorageCard,
+		AllowCamera:                              p.AllowCamera,
+		RequireDeviceEncryption:                  p.RequireDeviceEncryption,
+		AllowUnsignedApplications:                p.AllowUnsignedApplications,
+		AllowUnsignedInstallationPackages:        p.AllowUnsignedInstallationPackages,
+		AllowWiFi:                                p.AllowWiFi,
+		AllowTextMessaging:                       p.AllowTextMessaging,
+		AllowPOPIMAPEmail:                        p.AllowPOPIMAPEmail,
+		AllowIrDA:                                p.AllowIrDA,
+		RequireManualSyncWhenRoaming:             p.RequireManualSyncWhenRoaming,
+		AllowDesktopSync:                         p.AllowDesktopSync,
+		AllowHTMLEmail:                           p.AllowHTMLEmail,
+		RequireSignedSMIMEMessages:               p.RequireSignedSMIMEMessages,
+		RequireEncryptedSMIMEMessages:            p.RequireEncryptedSMIMEMessages,
+		AllowSMIMESoftCerts:                      p.AllowSMIMESoftCerts,
+		AllowBrowser:                             p.AllowBrowser,
+		AllowConsumerEmail:                       p.AllowConsumerEmail,
+		AllowRemoteDesktop:                       p.AllowRemoteDesktop,
+		AllowInternetSharing:                     p.AllowInternetSharing,
+		AllowBluetooth:                           enumName(bluetoothNames, bluetoothValues, p.AllowBluetooth),
+		MaxCalendarAgeFilter:                     enumName(calendarAgeNames, calendarAgeValues, p.MaxCalendarAgeFilter),
+		MaxEmailAgeFilter:                        enumName(emailAgeNames, emailAgeValues, p.MaxEmailAgeFilter),
+		RequireSignedSMIMEAlgorithm:              enumName(signAlgorithmNames, signAlgorithmValues, p.RequireSignedSMIMEAlgorithm),
+		RequireEncryptionSMIMEAlgorithm:          enumName(cryptAlgorithmNames, cryptAlgorithmValues, p.RequireEncryptionSMIMEAlgorithm),
+		AllowSMIMEEncryptionAlgorithmNegotiation: enumName(negotiationNames, negotiationValues, p.AllowSMIMEEncryptionAlgorithmNegotiation),
+		MinPasswordComplexCharacters:             p.MinPasswordComplexCharacters,
+		MaxEmailBodyTruncationSize:               unlimitedOr(p.MaxEmailBodyTruncationSize),
+		MaxEmailHTMLBodyTruncationSize:           unlimitedOr(p.MaxEmailHTMLBodyTruncationSize),
+		UnapprovedInROMApplicationList:           append([]string{}, p.UnapprovedInROMApplicationList...),
+		ApprovedApplicationList:                  append([]string{}, p.ApprovedApplicationList...),
+		IrmEnabled:                               true,
+		Identity:                                 p.Name,
+		Name:                                     p.Name,
+		DistinguishedName:                        "CN=" + p.Name + ",CN=" + mobilePoliciesContainer + ",CN=" + s.dir.Org.Name + ",CN=Microsoft Exchange,CN=Services,CN=Configuration," + s.dcPart(),
+		Guid:                                     policyGuid(p),
+	}
+	if p.DevicePolicyRefreshInterval > 0 {
+		o.DevicePolicyRefreshInterval = formatTimeSpan(p.DevicePolicyRefreshInterval)
+	}
+	if p.MaxAttachmentSize != Unlimited {
+		o.MaxAttachmentSize = formatByteSize(p.MaxAttachmentSize)
+	}
+	if p.MinPasswordLength != Unlimited {
+		n := p.MinPasswordLength
+		o.MinPasswordLength = &n
+	}
+	if p.MaxInactivityTimeLock != Unlimited {
+		o.MaxInactivityTimeLock = formatTimeSpan(time.Duration(p.MaxInactivityTimeLock) * time.Second)
+	}
+	if p.PasswordExpiration != Unlimited {
+		o.PasswordExpiration = formatTimeSpan(time.Duration(p.PasswordExpiration) * 24 * time.Hour)
+	}
+	return o
+}
+
+// ---- Parameter types ----
+
+// bindPolicyNumber reads an integer, also "Unlimited" (Unlimited) when
+// unlimited and null (Unlimited) when nullable.
+func bindPolicyNumber(name string, raw json.RawMessage, typeName string, unlimited, nullable bool) (int, error) {
+	v := decodeParam(raw)
+	text := ""
+	switch v := v.(type) {
+	case nil:
+		if nullable {
+			return Unlimited, nil
+		}
+		return 0, errInvalidArgument("Cannot bind argument to parameter '%s' because it is null.", name)
+	case string:
+		text = strings.TrimSpace(v)
+	case json.Number:
+		text = v.String()
+	}
+	if unlimited && strings.EqualFold(text, "Unlimited") {
+		return Unlimited, nil
+	}
+	if n, err := strconv.ParseInt(text, 10, 32); err == nil {
+		return int(n), nil
+	}
+	return 0, errInvalidArgument("Cannot bind parameter '%s'. Cannot convert value \"%s\" to type \"%s\". Error: \"Input string was not in a correct format.\"", name, paramText(v), typeName)
+}
+
+// pInt is an Int32 parameter.
+type pInt struct {
+	Set bool
+	V   int
+}
+
+func (p *pInt) bind(name string, raw json.RawMessage) (err error) {
+	p.Set = true
+	p.V, err = bindPolicyNumber(name, raw, "System.Int32", false, false)
+	return err
+}
+
+// pUnlimitedInt is an Unlimited<Int32> parameter: V is Unlimited for
+// "Unlimited".
+type pUnlimitedInt struct {
+	Set bool
+	V   int
+}
+
+func (p *pUnlimitedInt) bind(name string, raw json.RawMessage) (err error) {
+	p.Set = true
+	p.V, err = bindPolicyNumber(name, raw, "Microsoft.Exchange.Data.Unlimited`1[System.Int32]", true, false)
+	return err
+}
+
+// pNullableInt is a Nullable<Int32> parameter: V is Unlimited for $null
+// (and "Unlimited").
+type pNullableInt struct {
+	Set bool
+	V   int
+}
+
+func (p *pNullableInt) bind(name string, raw json.RawMessage) (err error) {
+	p.Set = true
+	p.V, err = bindPolicyNumber(name, raw, "System.Nullable`1[System.Int32]", true, true)
+	return err
+}
+
+// pTimeSpan is an Unlimited<EnhancedTimeSpan> parameter: "Unlimited" or
+// a .NET time span ("00:15:00", "30.00:00:00", "30" for 30 days).
+type pTimeSpan struct {
+	Set       bool
+	Unlimited bool
+	V         time.Duration
+}
+
+func (p *pTimeSpan) bind(name string, raw json.RawMessage) error {
+	p.Set = true
+	v := decodeParam(raw)
+	text := ""
+	switch v := v.(type) {
+	case nil:
+		return errInvalidArgument("Cannot bind argument to parameter '%s' because it is null.", name)
+	case string:
+		text = strings.TrimSpace(v)
+	case json.Number:
+		text = v.String()
+	}
+	if strings.EqualFold(text, "Unlimited") {
+		p.Unlimited = true
+		return nil
+	}
+	d, ok := parseTimeSpan(text)
+	if !ok {
+		return errInvalidArgument("Cannot bind parameter '%s'. Cannot convert value \"%s\" to type \"Microsoft.Exchange.Data.Unlimited`1[Microsoft.Exchange.Data.EnhancedTimeSpan]\". Error: \"String was not recognized as a valid TimeSpan.\"", name, paramText(v))
+	}
+	p.V = d
+	return nil
+}
+
+// parseTimeSpan parses .NET's TimeSpan forms: [-]d, [-][d.]hh:mm[:ss[.f]].
+func parseTimeSpan(s string) (time.Duration, bool) {
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	atoi := func(x string, max int64) (time.Duration, bool) {
+		if x == "" || strings.ContainsAny(x, "+-") {
+			return 0, false
+		}
+		n, err := strconv.ParseInt(x, 10, 32)
+		return time.Duration(n), err == nil && n <= max
+	}
+	var d time.Duration
+	if !strings.Contains(s, ":") {
+		days, ok := atoi(s, 10675199)
+		if !ok {
+			return 0, false
+		}
+		d = days * 24 * time.Hour
+	} else {
+		var days time.Duration
+		if dot, colon := strings.Index(s, "."), strings.Index(s, ":"); dot >= 0 && dot < colon {
+			var ok bool
+			if days, ok = atoi(s[:dot], 10675199); !ok {
+				return 0, false
+			}
+			s = s[dot+1:]
+		}
+		parts := strings.Split(s, ":")
+		if len(parts) > 3 {
+			return 0, false
+		}
+		h, ok1 := atoi(parts[0], 23)
+		m, ok2 := atoi(parts[1], 59)
+		if !ok1 || !ok2 {
+			return 0, false
+		}
+		d = days*24*time.Hour + h*time.Hour + m*time.Minute
+		if len(parts) == 3 {
+			sec, frac, hasFrac := strings.Cut(parts[2], ".")
+			sv, ok := atoi(sec, 59)
+			if !ok {
+				return 0, false
+			}
+			d += sv * time.Second
+			if hasFrac {
+				if frac == "" || len(frac) > 7 {
+					return 0, false
+				}
+				f, ok := atoi(frac, 9999999)
+				if !ok {
+					return 0, false
+				}
+				for i := len(frac); i < 9; i++ {
+					f *= 10
+				}
+				d += f
+			}
+		}
+	}
+	if neg {
+		d = -d
+	}
+	return d, true
+}
+
+// bindNamedEnum reads an enumeration whose names have the given values,
+// by name (ignoring case) or value.
+func bindNamedEnum(name string, raw json.RawMessage, typeName string, names []string, values []int) (int, error) {
+	v := decodeParam(raw)
+	switch v := v.(type) {
+	case string:
+		for i, n := range names {
+			if strings.EqualFold(strings.TrimSpace(v), n) {
+				return values[i], nil
+			}
+		}
+	case json.Number:
+		if n, err := v.Int64(); err == nil && slices.Contains(values, int(n)) {
+			return int(n), nil
+		}
+	}
+	return 0, errInvalidArgument("Cannot bind parameter '%s'. Cannot convert value \"%s\" to type \"%s\". Error: \"Unable to match the identifier name %s to a valid enumerator name. Specify one of the following enumerator names and try again:\n%s\"", name, paramText(v), typeName, paramText(v), strings.Join(names, ", "))
+}
+
+const policyEnumNamespace = "Microsoft.Exchange.Data.Directory.SystemConfiguration."
+
+// pBluetooth is a BluetoothType parameter.
+type pBluetooth struct {
+	Set bool
+	V   int
+}
+
+func (p *pBluetooth) bind(name string, raw json.RawMessage) (err error) {
+	p.Set = true
+	p.V, err = bindNamedEnum(name, raw, policyEnumNamespace+"BluetoothType", bluetoothNames, bluetoothValues)
+	return err
+}
+
+// pEmailAge is an EmailAgeFilterType parameter.
+type pEmailAge struct {
+	Set bool
+	V   int
+}
+
+func (p *pEmailAge) bind(name string, raw json.RawMessage) (err error) {
+	p.Set = true
+	p.V, err = bindNamedEnum(name, raw, policyEnumNamespace+"EmailAgeFilterType", emailAgeNames, emailAgeValues)
+	return err
+}
+
+// pCalendarAge is a CalendarAgeFilterType parameter.
+type pCalendarAge struct {
+	Set bool
+	V   int
+}
+
+func (p *pCalendarAge) bind(name string, raw json.RawMessage) (err error) {
+	p.Set = true
+	p.V, err = bindNamedEnum(name, raw, policyEnumNamespace+"CalendarAgeFilterType", calendarAgeNames, calendarAgeValues)
+	return err
+}
+
+// ---- Parameters ----
+
+// policySettings are the policy parameters New- and Set- share; their
+// parameter structs repeat these fields (the binder reads a flat struct),
+// and policySettingsOf copies them here by name.
+type policySettings struct {
+	IsDefault                    pBool
+	PasswordEnabled              pBool
+	AlphanumericPasswordRequired pBool
+	PasswordRecoveryEnabled      pBool
+	RequireDeviceEncryption      pBool
+	RequireStorageCardEncryption pBool
+	AttachmentsEnabled           pBool
+	AllowSimplePassword          pBool
+	MinPasswordLength            pNullableInt
+	MaxPasswordFailedAttempts    pUnlimitedInt
+	MaxInactivityTimeLock        pTimeSpan
+	PasswordExpiration           pTimeSpan
+	PasswordHistory              pInt
+	MinPasswordComplexCharacters pInt
+	AllowCamera                  pBool
+	AllowBluetooth               pBluetooth
+	AllowNonProvisionableDevices pBool
+	DevicePolicyRefreshInterval  pTimeSpan
+	MaxEmailAgeFilter            pEmailAge
+	MaxCalendarAgeFilter         pCalendarAge
+}
+
+type newPolicyParams struct {
+	Name                         pString `ps:"mandatory"`
+	IsDefault                    pBool
+	PasswordEnabled              pBool
+	AlphanumericPasswordRequired pBool
+	PasswordRecoveryEnabled      pBool
+	RequireDeviceEncryption      pBool
+	RequireStorageCardEncryption pBool
+	AttachmentsEnabled           pBool
+	AllowSimplePassword          pBool
+	MinPasswordLength            pNullableInt
+	MaxPasswordFailedAttempts    pUnlimitedInt
+	MaxInactivityTimeLock        pTimeSpan
+	PasswordExpiration           pTimeSpan
+	PasswordHistory              pInt
+	MinPasswordComplexCharacters pInt
+	AllowCamera                  pBool
+	AllowBluetooth               pBluetooth
+	AllowNonProvisionableDevices pBool
+	DevicePolicyRefreshInterval  pTimeSpan
+	MaxEmailAgeFilter            pEmailAge
+	MaxCalendarAgeFilter         pCalendarAge
+}
+
+type setPolicyParams struct {
+	Identity                     pString `ps:"mandatory"`
+	IsDefault                    pBool
+	PasswordEnabled              pBool
+	AlphanumericPasswordRequired pBool
+	PasswordRecoveryEnabled      pBool
+	RequireDeviceEncryption      pBool
+	RequireStorageCardEncryption pBool
+	AttachmentsEnabled           pBool
+	AllowSimplePassword          pBool
+	MinPasswordLength            pNullableInt
+	MaxPasswordFailedAttempts    pUnlimitedInt
+	MaxInactivityTimeLock        pTimeSpan
+	PasswordExpiration           pTimeSpan
+	PasswordHistory              pInt
+	MinPasswordComplexCharacters pInt
+	AllowCamera                  pBool
+	AllowBluetooth               pBluetooth
+	AllowNonProvisionableDevices pBool
+	DevicePolicyRefreshInterval  pTimeSpan
+	MaxEmailAgeFilter            pEmailAge
+	MaxCalendarAgeFilter         pCalendarAge
+}
+
+// policySettingsOf copies the policy parameters of a New- or Set-
+// parameter struct.
+func policySettingsOf(params any) policySettings {
+	var out policySettings
+	dst := reflect.ValueOf(&out).Elem()
+	src := reflect.ValueOf(params).Elem()
+	for i := 0; i < dst.NumField(); i++ {
+		dst.Field(i).Set(src.FieldByName(dst.Type().Field(i).Name))
+	}
+	return out
+}
+
+// errRange is PowerShell's ValidateRange error.
+func errRange(name, value, min, max string, tooBig bool) *cmdletError {
+	if tooBig {
+		return errInvalidArgument("Cannot validate argument on parameter '%s'. The %s argument is greater than the maximum allowed range of %s. Supply an argument that is less than or equal to %s and then try the command again.", name, value, max, max)
+	}
+	return errInvalidArgument("Cannot validate argument on parameter '%s'. The %s argument is less than the minimum allowed range of %s. Supply an argument that is greater than or equal to %s and then try the command again.", name, value, min, min)
+}
+
+func checkIntRange(name string, n, min, max int) error {
+	if n == Unlimited || n >= min && n <= max {
+		return nil
+	}
+	return errRange(name, strconv.Itoa(n), strconv.Itoa(min), strconv.Itoa(max), n > max)
+}
+
+func checkSpanRange(name string, p *pTimeSpan, min, max time.Duration) error {
+	if !p.Set || p.Unlimited || p.V >= min && p.V <= max {
+		return nil
+	}
+	return errRange(name, formatTimeSpan(p.V), formatTimeSpan(min), formatTimeSpan(max), p.V > max)
+}
+
+// maxTimeSpan is .NET's TimeSpan.MaxValue, whole seconds.
+const maxTimeSpan = time.Duration(1<<63-1) / time.Second * time.Second
+
+// validate checks the ranges of exchange-admin.md 4.7.
+func (ps *policySettings) validate() error {
+	if ps.MinPasswordLength.Set {
+		if err := checkIntRange("MinPasswordLength", ps.MinPasswordLength.V, 1, 16); err != nil {
+			return err
+		}
+	}
+	if ps.MaxPasswordFailedAttempts.Set {
+		if err := checkIntRange("MaxPasswordFailedAttempts", ps.MaxPasswordFailedAttempts.V, 4, 16); err != nil {
+			return err
+		}
+	}
+	if ps.PasswordHistory.Set {
+		if err := checkIntRange("PasswordHistory", ps.PasswordHistory.V, 0, 50); err != nil {
+			return err
+		}
+	}
+	if ps.MinPasswordComplexCharacters.Set {
+		if err := checkIntRange("MinPasswordComplexCharacters", ps.MinPasswordComplexCharacters.V, 1, 4); err != nil {
+			return err
+		}
+	}
+	if err := checkSpanRange("MaxInactivityTimeLock", &ps.MaxInactivityTimeLock, time.Minute, time.Hour); err != nil {
+		return err
+	}
+	if err := checkSpanRange("PasswordExpiration", &ps.PasswordExpiration, 24*time.Hour, 730*24*time.Hour); err != nil {
+		return err
+	}
+	return checkSpanRange("DevicePolicyRefreshInterval", &ps.DevicePolicyRefreshInterval, time.Second, maxTimeSpan)
+}
+
+// apply sets the given parameters on p; validate first.
+func (ps *policySettings) apply(p *MobileDeviceMailboxPolicy) {
+	bools := []struct {
+		param *pBool
+		field *bool
+	}{
+		{&ps.IsDefault, &p.IsDefault},
+		{&ps.PasswordEnabled, &p.PasswordEnabled},
+		{&ps.AlphanumericPasswordRequired, &p.AlphanumericPasswordRequired},
+		{&ps.PasswordRecoveryEnabled, &p.PasswordRecoveryEnabled},
+		{&ps.RequireDeviceEncryption, &p.RequireDeviceEncryption},
+		{&ps.RequireStorageCardEncryption, &p.RequireStorageCardEncryption},
+		{&ps.AttachmentsEnabled, &p.AttachmentsEnabled},
+		{&ps.AllowSimplePassword, &p.AllowSimplePassword},
+		{&ps.AllowCamera, &p.AllowCamera},
+		{&ps.AllowNonProvisionableDevices, &p.AllowNonProvisionableDevices},
+	}
+	for _, b := range bools {
+		if b.param.Set {
+			*b.field = b.param.V
+		}
+	}
+	ints := []struct {
+		set   bool
+		v     int
+		field *int
+	}{
+		{ps.MinPasswordLength.Set, ps.MinPasswordLength.V, &p.MinPasswordLength},
+		{ps.MaxPasswordFailedAttempts.Set, ps.MaxPasswordFailedAttempts.V, &p.MaxPasswordFailedAttempts},
+		{ps.PasswordHistory.Set, ps.PasswordHistory.V, &p.PasswordHistory},
+		{ps.MinPasswordComplexCharacters.Set, ps.MinPasswordComplexCharacters.V, &p.MinPasswordComplexCharacters},
+		{ps.AllowBluetooth.Set, ps.AllowBluetooth.V, &p.AllowBluetooth},
+		{ps.MaxEmailAgeFilter.Set, ps.MaxEmailAgeFilter.V, &p.MaxEmailAgeFilter},
+		{ps.MaxCalendarAgeFilter.Set, ps.MaxCalendarAgeFilter.V, &p.MaxCalendarAgeFilter},
+	}
+	for _, n := range ints {
+		if n.set {
+			*n.field = n.v
+		}
+	}
+	if t := &ps.MaxInactivityTimeLock; t.Set {
+		p.MaxInactivityTimeLock = Unlimited
+		if !t.Unlimited {
+			p.MaxInactivityTimeLock = int(t.V / time.Second)
+		}
+	}
+	if t := &ps.PasswordExpiration; t.Set {
+		p.PasswordExpiration = Unlimited
+		if !t.Unlimited {
+			p.PasswordExpiration = int(t.V / (24 * time.Hour))
+		}
+	}
+	if t := &ps.DevicePolicyRefreshInterval; t.Set {
+		p.DevicePolicyRefreshInterval = 0
+		if !t.Unlimited {
+			p.DevicePolicyRefreshInterval = t.V
+		}
+	}
+}
+
+// ---- Directory ----
+
+// samePolicy reports whether a and b are equal but for their versions.
+func samePolicy(a, b MobileDeviceMailboxPolicy) bool {
+	a.version, b.version = 0, 0
+	if !slices.Equal(a.UnapprovedInROMApplicationList, b.UnapprovedInROMApplicationList) ||
+		!slices.Equal(a.ApprovedApplicationList, b.ApprovedApplicationList) {
+		return false
+	}
+	a.UnapprovedInROMApplicationList, b.UnapprovedInROMApplicationList = nil, nil
+	a.ApprovedApplicationList, b.ApprovedApplicationList = nil, nil
+	return reflect.DeepEqual(a, b)
+}
+
+// changePolicies changes the policies under the directory's lock: change
+// gets a copy of the list and returns the new one, or an error and
+// nothing changes. Each added or changed policy gets a version above all
+// the current ones, so that no device's key matches it; when a policy is
+// removed the default one gets a new version too (its devices fall back
+// on it). It reports whether anything changed.
+func (d *Directory) changePolicies(change func([]MobileDeviceMailboxPolicy) ([]MobileDeviceMailboxPolicy, error)) (bool, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.ensurePoliciesLocked()
+	old := d.policies
+	next, err := change(append([]MobileDeviceMailboxPolicy(nil), old...))
+	if err != nil {
+		return false, err
+	}
+	top := 0
+	for _, p := range old {
+		top = max(top, p.version)
+	}
+	removed := false
+	for _, o := range old {
+		removed = removed || !slices.ContainsFunc(next, func(p MobileDeviceMailboxPolicy) bool { return strings.EqualFold(p.Name, o.Name) })
+	}
+	changed := removed
+	for i := range next {
+		j := slices.IndexFunc(old, func(o MobileDeviceMailboxPolicy) bool { return strings.EqualFold(o.Name, next[i].Name) })
+		if j >= 0 && samePolicy(old[j], next[i]) && !(removed && next[i].IsDefault) {
+			next[i].version = old[j].version
+			continue
+		}
+		top++
+		next[i].version = top
+		changed = true
+	}
+	d.policies = next
+	return changed, nil
+}
+
+// ---- Cmdlets ----
+
+// resolvePolicy finds a policy by Name or Guid.
+func (s *Server) resolvePolicy(identity string) (MobileDeviceMailboxPolicy, error) {
+	id := strings.TrimSpace(identity)
+	guid := parseGuid(id)
+	for _, p := range s.dir.Policies() {
+		if strings.EqualFold(p.Name, id) || guid != "" && policyGuid(&p) == guid {
+			return p, nil
+		}
+	}
+	return MobileDeviceMailboxPolicy{}, s.errNotFound(identity)
+}
+
+// makeOnlyDefault clears IsDefault of every policy but the one named.
+func makeOnlyDefault(list []MobileDeviceMailboxPolicy, name string) {
+	for i := range list {
+		list[i].IsDefault = strings.EqualFold(list[i].Name, name)
+	}
+}
+
+func errNotDefaultable(name string) *cmdletError {
+	return &cmdletError{Status: http.StatusBadRequest, Category: "InvalidOperation",
+		Message: fmt.Sprintf("The policy '%s' is the default mobile device mailbox policy. To change the default, run Set-MobileDeviceMailboxPolicy -IsDefault $true on another policy.", name)}
+}
+
+func (s *Server) newMobileDeviceMailboxPolicy(p *newPolicyParams) (cmdletOutput, error) {
+	ps := policySettingsOf(p)
+	if err := ps.validate(); err != nil {
+		return cmdletOutput{}, err
+	}
+	pol := DefaultPolicy()
+	pol.Name, pol.IsDefault = strings.TrimSpace(p.Name.V), false
+	ps.apply(&pol)
+	obj := s.policyObject(&pol)
+	_, err := s.dir.changePolicies(func(list []MobileDeviceMailboxPolicy) ([]MobileDeviceMailboxPolicy, error) {
+		for _, x := range list {
+			if strings.EqualFold(x.Name, pol.Name) {
+				return nil, &cmdletError{Status: http.StatusConflict, Category: "ADObjectAlreadyExists",
+					Message: fmt.Sprintf("Active Directory operation failed on %s. The object '%s' already exists.", s.domainController(), obj.DistinguishedName)}
+			}
+		}
+		list = append(list, pol)
+		if pol.IsDefault {
+			makeOnlyDefault(list, pol.Name)
+		}
+		return list, nil
+	})
+	if err != nil {
+		return cmdletOutput{}, err
+	}
+	return outputOf([]mobileDeviceMailboxPolicyObject{obj}), nil
+}
+
+type getPolicyParams struct {
+	Identity pString
+}
+
+func (s *Server) getMobileDeviceMailboxPolicy(p *getPolicyParams) (cmdletOutput, error) {
+	if p.Identity.Set && !p.Identity.Null {
+		pol, err := s.resolvePolicy(p.Identity.V)
+		if err != nil {
+			return cmdletOutput{}, err
+		}
+		return outputOf([]mobileDeviceMailboxPolicyObject{s.policyObject(&pol)}), nil
+	}
+	list := s.dir.Policies()
+	slices.SortStableFunc(list, func(a, b MobileDeviceMailboxPolicy) int {
+		switch {
+		case a.IsDefault == b.IsDefault:
+			return 0
+		case a.IsDefault:
+			return -1
+		}
+		return 1
+	})
+	var out []mobileDeviceMailboxPolicyObject
+	for _, pol := range list {
+		out = append(out, s.policyObject(&pol))
+	}
+	return outputOf(out), nil
+}
+
+// setMobileDeviceMailboxPolicy changes a policy. -IsDefault $true makes
+// it the only default; -IsDefault $false on the default is refused, as
+// the organization must keep one.
+func (s *Server) setMobileDeviceMailboxPolicy(p *setPolicyParams) (cmdletOutput, error) {
+	ps := policySettingsOf(p)
+	if err := ps.validate(); err != nil {
+		return cmdletOutput{}, err
+	}
+	cur, err := s.resolvePolicy(p.Identity.V)
+	if err != nil {
+		return cmdletOutput{}, err
+	}
+	changed, err := s.dir.changePolicies(func(list []MobileDeviceMailboxPolicy) ([]MobileDeviceMailboxPolicy, error) {
+		i := slices.IndexFunc(list, func(x MobileDeviceMailboxPolicy) bool { return strings.EqualFold(x.Name, cur.Name) })
+		if i < 0 {
+			return nil, s.errNotFound(p.Identity.V)
+		}
+		if ps.IsDefault.Set && !ps.IsDefault.V && list[i].IsDefault {
+			return nil, errNotDefaultable(list[i].Name)
+		}
+		ps.apply(&list[i])
+		if list[i].IsDefault {
+			makeOnlyDefault(list, list[i].Name)
+		}
+		return list, nil
+	})
+	if err != nil {
+		return cmdletOutput{}, err
+	}
+	if !changed {
+		return noOutput(noChangeWarning(cur.Name)), nil
+	}
+	return noOutput(), nil
+}
+
+type removePolicyParams struct {
+	Identity pString `ps:"mandatory"`
+}
+
+// removeMobileDeviceMailboxPolicy removes a policy other than the default;
+// the mailboxes that named it are under the default from then on.
+func (s *Server) removeMobileDeviceMailboxPolicy(p *removePolicyParams) (cmdletOutput, error) {
+	cur, err := s.resolvePolicy(p.Identity.V)
+	if err != nil {
+		return cmdletOutput{}, err
+	}
+	_, err = s.dir.changePolicies(func(list []MobileDeviceMailboxPolicy) ([]MobileDeviceMailboxPolicy, error) {
+		i := slices.IndexFunc(list, func(x MobileDeviceMailboxPolicy) bool { return strings.EqualFold(x.Name, cur.Name) })
+		if i < 0 {
+			return nil, s.errNotFound(p.Identity.V)
+		}
+		if list[i].IsDefault {
+			return nil, &cmdletError{Status: http.StatusBadRequest, Category: "InvalidOperation",
+				Message: fmt.Sprintf("The default mobile device mailbox policy '%s' can't be removed. Make another policy the default with Set-MobileDeviceMailboxPolicy -IsDefault $true, and then try again.", list[i].Name)}
+		}
+		return slices.Delete(list, i, i+1), nil
+	})
+	if err != nil {
+		return cmdletOutput{}, err
+	}
+	return noOutput(), nil
+}
