@@ -85,6 +85,7 @@ const maxAdminRequestBytes = 1 << 20
 //	Get-MobileDevice (Get-ActiveSyncDevice)  -Identity | -Mailbox, -Filter, -ResultSize, -ActiveSync, -OWAforDevices, -RestApi, -UniversalOutlook
 //	Get-MobileDeviceStatistics (Get-ActiveSyncDeviceStatistics)  -Identity | -Mailbox, -ShowRecoveryPassword, -ActiveSync, ...
 //	Remove-MobileDevice (Remove-ActiveSyncDevice)  -Identity
+//	Clear-MobileDevice (Clear-ActiveSyncDevice)  -Identity, -AccountOnly, -Cancel
 //	Get-CASMailbox  [-Identity], -Filter, -ResultSize
 //	Set-CASMailbox  -Identity, -ActiveSyncEnabled, -ActiveSyncAllowedDeviceIDs, -ActiveSyncBlockedDeviceIDs
 //	Get-Mailbox  [-Identity], -Filter, -ResultSize
@@ -94,6 +95,7 @@ const maxAdminRequestBytes = 1 << 20
 //	Get-ActiveSyncDeviceAccessRule  [-Identity]
 //	Set-ActiveSyncDeviceAccessRule  -Identity, -AccessLevel
 //	Remove-ActiveSyncDeviceAccessRule  -Identity
+//	New/Get/Set/Remove-MobileDeviceMailboxPolicy (*-ActiveSyncMailboxPolicy)  -Name/-Identity, -IsDefault, the policy's parameters
 //
 // Without -ResultSize a Get- cmdlet returns at most 1000 objects and warns
 // as Exchange does when there were more; "Unlimited" returns all.
