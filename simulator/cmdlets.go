@@ -838,8 +838,8 @@ func (s *Server) casMailboxObject(r *mailboxRow) casMailboxObject {
 		ActiveSyncEnabled:                  r.cas.ActiveSyncEnabled,
 		ActiveSyncAllowedDeviceIDs:         append([]string{}, r.cas.ActiveSyncAllowedDeviceIDs...),
 		ActiveSyncBlockedDeviceIDs:         append([]string{}, r.cas.ActiveSyncBlockedDeviceIDs...),
-		ActiveSyncMailboxPolicy:            DefaultPolicy().Name,
-		ActiveSyncMailboxPolicyIsDefaulted: true,
+		ActiveSyncMailboxPolicy:            s.dir.policyFor(r.cas.ActiveSyncMailboxPolicy).Name,
+		ActiveSyncMailboxPolicyIsDefaulted: r.cas.ActiveSyncMailboxPolicy == "",
 		HasActiveSyncDevicePartnership:     r.partnered,
 		Guid:                               mailboxGuid(r.user),
 	}
@@ -880,6 +880,7 @@ type setCASMailboxParams struct {
 	ActiveSyncEnabled          pBool
 	ActiveSyncAllowedDeviceIDs pMulti
 	ActiveSyncBlockedDeviceIDs pMulti
+	ActiveSyncMailboxPolicy    pString // a policy's name; $null: back to the default
 }
 
 // errDeviceIDInBothLists is Exchange's ErrorDeviceIdInBothLists.
@@ -907,11 +908,26 @@ func (s *Server) setCASMailbox(p *setCASMailboxParams) (cmdletOutput, error) {
 	if err != nil {
 		return cmdletOutput{}, err
 	}
+	policy := ""
+	if p.ActiveSyncMailboxPolicy.Set && !p.ActiveSyncMailboxPolicy.Null {
+		found := false
+		for _, x := range s.dir.Policies() {
+			if strings.EqualFold(x.Name, p.ActiveSyncMailboxPolicy.V) {
+				policy, found = x.Name, true
+			}
+		}
+		if !found {
+			return cmdletOutput{}, s.errNotFound(p.ActiveSyncMailboxPolicy.V)
+		}
+	}
 	allowed, blocked := &p.ActiveSyncAllowedDeviceIDs, &p.ActiveSyncBlockedDeviceIDs
 	lists := allowed.Set || blocked.Set
 	changed, err := ref.mb.changeCASMailbox(func(c *CASMailbox) error {
 		if p.ActiveSyncEnabled.Set {
 			c.ActiveSyncEnabled = p.ActiveSyncEnabled.V
+		}
+		if p.ActiveSyncMailboxPolicy.Set {
+			c.ActiveSyncMailboxPolicy = policy
 		}
 		if allowed.Set {
 			c.ActiveSyncAllowedDeviceIDs = allowed.apply(c.ActiveSyncAllowedDeviceIDs)
@@ -966,7 +982,7 @@ func (m *Mailbox) changeCASMailbox(change func(*CASMailbox) error, rewrite bool)
 	if err := change(&c); err != nil {
 		return false, err
 	}
-	changed := c.ActiveSyncEnabled != m.cas.ActiveSyncEnabled ||
+	changed := c.ActiveSyncEnabled != m.cas.ActiveSyncEnabled || c.ActiveSyncMailboxPolicy != m.cas.ActiveSyncMailboxPolicy ||
 		!slices.Equal(c.ActiveSyncAllowedDeviceIDs, m.cas.ActiveSyncAllowedDeviceIDs) ||
 		!slices.Equal(c.ActiveSyncBlockedDeviceIDs, m.cas.ActiveSyncBlockedDeviceIDs)
 	m.cas = c

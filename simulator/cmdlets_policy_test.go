@@ -243,3 +243,23 @@ func mustMarshal(t *testing.T, v any) []byte {
 	}
 	return b
 }
+
+// Set-CASMailbox -ActiveSyncMailboxPolicy assigns a policy to a mailbox:
+// its devices re-provision (144) and get that policy's settings.
+func TestSetCASMailboxPolicy(t *testing.T) {
+	e := newAdminEnv(t)
+	e.ok("New-MobileDeviceMailboxPolicy", map[string]any{"Name": "Strict", "PasswordEnabled": true, "MinPasswordLength": 8})
+	e.fail("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncMailboxPolicy": "Nope"}, http.StatusNotFound, "ManagementObjectNotFound")
+	e.ok("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncMailboxPolicy": "strict"})
+	o := e.ok("Get-CASMailbox", map[string]any{"Identity": "alice"})[0]
+	if o["ActiveSyncMailboxPolicy"] != "Strict" || o["ActiveSyncMailboxPolicyIsDefaulted"] != false {
+		t.Fatalf("Get-CASMailbox: %v %v", o["ActiveSyncMailboxPolicy"], o["ActiveSyncMailboxPolicyIsDefaulted"])
+	}
+	if p := e.srv.dir.policyFor(e.mailbox("alice").CASMailbox().ActiveSyncMailboxPolicy); !p.PasswordEnabled || p.MinPasswordLength != 8 {
+		t.Errorf("alice's policy: %+v", p)
+	}
+	e.ok("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncMailboxPolicy": nil})
+	if o := e.ok("Get-CASMailbox", map[string]any{"Identity": "alice"})[0]; o["ActiveSyncMailboxPolicy"] != "Default" || o["ActiveSyncMailboxPolicyIsDefaulted"] != true {
+		t.Errorf("back to the default: %v", o["ActiveSyncMailboxPolicy"])
+	}
+}
