@@ -298,6 +298,7 @@ func (s *Server) checkAccess(c *call) error {
 				dev.noticeItem = id
 				m.emit(Event{Kind: EventMailPosted, DeviceID: dev.DeviceID, DeviceType: dev.DeviceType, Subject: string(k)})
 			}
+			s.relay(raw, relayTo(k, m.owner.PrimarySmtpAddress, nil))
 		}
 	}
 	if dec.Record {
@@ -393,6 +394,7 @@ func (s *Server) mailAdmins(n DeviceNotice, admins []string, now time.Time) {
 		}
 		return
 	}
+	s.relay(raw, relayTo(NoticeQuarantineAdmin, "", admins))
 	msg, err := ParseMail(raw)
 	if err != nil {
 		s.log.Error("parsing the admin notice", "error", err)

@@ -65,6 +65,9 @@ type Options struct {
 	// them through a directory cache refreshed every 60 s, so an approval
 	// takes up to a minute or more on a real server. Zero: at once.
 	CASMailboxCacheDelay time.Duration
+	// SMTPRelay, "host:port", also sends every notification mail there
+	// over SMTP (to watch them in a mail catcher such as Mailpit).
+	SMTPRelay string
 	// IISLog, if not nil, receives one W3C line per EAS request, with
 	// Exchange's Log= items (exchange-admin.md 5.3).
 	IISLog *IISLog

@@ -39,6 +39,7 @@ type serveConfig struct {
 	adminToken   string
 	iisLog       string
 	casDelay     time.Duration
+	smtpRelay    string
 	profile      string
 	logFormat    string
 	logLevel     string
@@ -75,6 +76,7 @@ Users may sign in as alice@contoso.com, CONTOSO\alice or alice.`,
 	f.StringVar(&cfg.profile, "profile", eas.ProfileExchange2019, "Exchange version to play: Exchange2010SP3, Exchange2013, Exchange2016, Exchange2019")
 	f.StringVar(&cfg.adminToken, "admin-token", os.Getenv("EASLAB_ADMIN_TOKEN"), "bearer token of the admin API (default $EASLAB_ADMIN_TOKEN, else a random one, printed)")
 	f.StringVar(&cfg.iisLog, "iis-log", "", "append an IIS-style W3C line per EAS request, with Exchange's Log= items, to this file")
+	f.StringVar(&cfg.smtpRelay, "smtp-relay", "", "also send the quarantine and block notices to this SMTP server (host:port, e.g. Mailpit's 127.0.0.1:1025)")
 	f.DurationVar(&cfg.casDelay, "cas-cache-delay", 0, "how long the EAS side takes to see a changed allow/block list (Exchange's directory cache: 60s)")
 	f.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug, info, warn, error")
@@ -128,6 +130,7 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 	srv, err := simulator.New(simulator.Options{
 		AdminToken:           cfg.adminToken,
 		CASMailboxCacheDelay: cfg.casDelay,
+		SMTPRelay:            cfg.smtpRelay,
 		IISLog:               iis,
 		Directory:            dir,
 		DemoPassword:         cfg.demoPassword,
