@@ -160,19 +160,16 @@ const DefaultErrorResponseDelay = 20 * time.Second
 var quarantineAllowed = map[eas.Command]bool{
 	eas.CommandProvision: true, eas.CommandSettings: true, eas.CommandFolderSync: true, eas.CommandGetHierarchy: true,
 	eas.CommandSync: true, eas.CommandGetItemEstimate: true, eas.CommandPing: true,
+	// These two answer with a status per item, inside their handlers.
+	eas.CommandMoveItems: true, eas.CommandMeetingResponse: true,
 }
 
 // quarantineRefusal is what a quarantined device gets for the other
-// commands (exchange-admin.md 2.1). Statuses that Exchange nests in a
-// Response or Result element are answered at the root here.
+// commands (exchange-admin.md 2.1).
 func quarantineRefusal(cmd eas.Command) *eas.StatusError {
 	switch cmd {
 	case eas.CommandItemOperations, eas.CommandSearch, eas.CommandFind:
 		return &eas.StatusError{Status: 3, HTTPStatus: http.StatusOK, Message: "device is quarantined"}
-	case eas.CommandMoveItems:
-		return &eas.StatusError{Status: 5, HTTPStatus: http.StatusOK, Message: "device is quarantined"}
-	case eas.CommandMeetingResponse:
-		return &eas.StatusError{Status: 4, HTTPStatus: http.StatusOK, Message: "device is quarantined (InQuarantine)"}
 	case eas.CommandResolveRecipients:
 		return &eas.StatusError{Status: 6, HTTPStatus: http.StatusOK, Message: "device is quarantined"}
 	case eas.CommandValidateCert:

@@ -98,6 +98,13 @@ var _ = Describe("Device access", func() {
 			var io eas.ItemOperationsResponse
 			d.call(eas.CommandItemOperations, &eas.ItemOperationsRequest{}, &io)
 			Expect(io.Status).To(Equal(3))
+			var mv eas.MoveItemsResponse
+			d.call(eas.CommandMoveItems, &eas.MoveItemsRequest{Move: []eas.MoveItem{{SrcMsgId: inbox + ":1", SrcFldId: inbox, DstFldId: cal}}}, &mv)
+			Expect(mv.Response).To(ConsistOf(And(HaveField("SrcMsgId", inbox+":1"), HaveField("Status", 5))))
+			var mr eas.MeetingResponseResponse
+			d.call(eas.CommandMeetingResponse, &eas.MeetingResponseRequest{Request: []eas.MeetingReply{{UserResponse: 1, CollectionId: inbox, RequestId: inbox + ":1"}}}, &mr)
+			Expect(mr.Result).To(ConsistOf(And(HaveField("RequestId", inbox+":1"), HaveField("Status", 4))))
+			Expect(inboxSubjects(env, "alice")).To(HaveLen(5), "nothing moved")
 
 			// Approval, as an MFA agent does it: the DeviceId joins the
 			// owner's allow list. The next Sync brings the backlog.

@@ -58,6 +58,15 @@ func handleMeetingResponse(c *call) error {
 	if len(req.Request) == 0 {
 		return eas.NewStatusError(eas.StatusInvalidXML, "MeetingResponse without Request")
 	}
+	if c.quarantined {
+		// A quarantined device answers no meeting: status 4 per Request
+		// (exchange-admin.md 2.1, protocol log Error InQuarantine).
+		resp := &eas.MeetingResponseResponse{}
+		for _, r := range req.Request {
+			resp.Result = append(resp.Result, eas.MeetingResponseResult{RequestId: r.RequestId, Status: 4})
+		}
+		return c.reply(resp)
+	}
 	if len(req.Request) > maxMeetingResponses {
 		return eas.NewStatusError(eas.StatusInvalidXML, "more than 100 Request elements")
 	}

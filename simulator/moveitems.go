@@ -19,6 +19,15 @@ func handleMoveItems(c *call) error {
 	if len(req.Move) == 0 {
 		return eas.NewStatusError(eas.StatusInvalidXML, "MoveItems without Move")
 	}
+	if c.quarantined {
+		// A quarantined device moves nothing: status 5 per Move
+		// (exchange-admin.md 2.1).
+		resp := &eas.MoveItemsResponse{}
+		for _, mv := range req.Move {
+			resp.Response = append(resp.Response, eas.MoveItemsResult{SrcMsgId: mv.SrcMsgId, Status: 5})
+		}
+		return c.reply(resp)
+	}
 	if len(req.Move) > maxMoveItems {
 		return eas.NewStatusError(eas.StatusInvalidXML, "more than 1000 Move elements")
 	}
