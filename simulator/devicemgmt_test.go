@@ -459,3 +459,25 @@ var _ = Describe("The directory cache delay", func() {
 		Expect(subjects(col)).To(ContainElement("Quarterly report draft"))
 	})
 })
+
+var _ = Describe("A strict policy", func() {
+	It("refuses devices that send no policy key (141) and devices that cannot comply in full (139)", func() {
+		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1})
+		strict := simulator.DefaultPolicy()
+		strict.AllowNonProvisionableDevices = false
+		env.srv.Directory().SetPolicy(strict)
+		d := env.device("alice", "STRICT1", eas.Version141)
+		var fs eas.FolderSyncResponse
+		d.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &fs)
+		Expect(fs.Status).To(Equal(int(eas.StatusLegacyDeviceOnStrictPolicy)))
+		old := env.device("alice", "STRICT2", eas.Version121)
+		Expect(old.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, nil).StatusCode).To(Equal(http.StatusForbidden))
+
+		var r eas.ProvisionResponse
+		d.call(eas.CommandProvision, &eas.ProvisionRequest{DeviceInformation: deviceInfo(), Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}, &r)
+		temp := r.Policies.Policy.PolicyKey
+		var ack eas.ProvisionResponse
+		d.call(eas.CommandProvision, &eas.ProvisionRequest{Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML, PolicyKey: temp, Status: 2}}}, &ack)
+		Expect(ack.Status).To(Equal(int(eas.StatusDeviceNotFullyProvisionable)))
+	})
+})

@@ -48,6 +48,10 @@ func (s *Server) checkPolicy(c *call) error {
 			h = http.StatusForbidden
 		}
 		return &eas.StatusError{Status: int(eas.StatusRemoteWipeRequested), HTTPStatus: h, Message: "a remote wipe is pending"}
+	case !c.req.HasPolicyKey && !policy.AllowNonProvisionableDevices:
+		// A device that sends no key at all, under a policy that does not
+		// allow non-provisionable devices (exchange-admin.md 2.2).
+		return &eas.StatusError{Status: int(eas.StatusLegacyDeviceOnStrictPolicy), HTTPStatus: http.StatusForbidden, Message: "no policy key, and the policy requires provisionable devices"}
 	case !c.req.HasPolicyKey || c.req.PolicyKey == 0 || c.dev.PolicyKey == 0:
 		return &eas.StatusError{Status: int(eas.StatusDeviceNotProvisioned), HTTPStatus: eas.HTTPRetryWith, Message: "the device has not provisioned"}
 	case c.req.PolicyKey != c.dev.PolicyKey || c.dev.policyVersion != policy.version:
@@ -140,12 +144,14 @@ func handleProvision(c *call) error {
 		return c.reply(resp)
 	}
 	switch pol.Status {
-	case 1, 2:
+	case 1:
 	case 4:
 		resp.Status = int(eas.StatusExternallyManagedDevicesNotAllowed)
 		resp.Policies = nil
 		return c.reply(resp)
 	default:
+		// Partly (2) or not (3) applied: accepted unless the policy wants
+		// devices that comply in full (139, Exchange 2013+, protocol.md 4.2).
 		if !c.s.dir.policyFor(c.mb.cas.ActiveSyncMailboxPolicy).AllowNonProvisionableDevices {
 			resp.Status = int(eas.StatusDeviceNotFullyProvisionable)
 			resp.Policies = nil
