@@ -86,6 +86,7 @@ const maxAdminRequestBytes = 1 << 20
 //	Get-MobileDeviceStatistics (Get-ActiveSyncDeviceStatistics)  -Identity | -Mailbox, -ShowRecoveryPassword, -ActiveSync, ...
 //	Remove-MobileDevice (Remove-ActiveSyncDevice)  -Identity
 //	Clear-MobileDevice (Clear-ActiveSyncDevice)  -Identity, -AccountOnly, -Cancel
+//	Get/Set-ActiveSyncDeviceAutoblockThreshold  -Identity <behaviour>, -BehaviorTypeIncidenceLimit, -BehaviorTypeIncidenceDuration, -DeviceBlockDuration, -AdminEmailInsert
 //	Get-CASMailbox  [-Identity], -Filter, -ResultSize
 //	Set-CASMailbox  -Identity, -ActiveSyncEnabled, -ActiveSyncAllowedDeviceIDs, -ActiveSyncBlockedDeviceIDs
 //	Get-Mailbox  [-Identity], -Filter, -ResultSize
@@ -464,6 +465,8 @@ var cmdletTable = []*cmdletDef{
 	cmdlet("Get-MobileDeviceStatistics", []string{"Get-ActiveSyncDeviceStatistics"}, (*Server).getMobileDeviceStatistics),
 	cmdlet("Remove-MobileDevice", []string{"Remove-ActiveSyncDevice"}, (*Server).removeMobileDevice),
 	cmdlet("Clear-MobileDevice", []string{"Clear-ActiveSyncDevice"}, (*Server).clearMobileDevice),
+	cmdlet("Get-ActiveSyncDeviceAutoblockThreshold", nil, (*Server).getAutoblockThreshold),
+	cmdlet("Set-ActiveSyncDeviceAutoblockThreshold", nil, (*Server).setAutoblockThreshold),
 	cmdlet("Get-CASMailbox", nil, (*Server).getCASMailbox),
 	cmdlet("Set-CASMailbox", nil, (*Server).setCASMailbox),
 	cmdlet("Get-Mailbox", nil, (*Server).getMailbox),

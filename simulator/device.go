@@ -62,6 +62,8 @@ type Device struct {
 	wipe       wipeState         // Clear-MobileDevice
 	announced  bool              // the DeviceCreated event went out
 	stamped    DeviceAccessState // the state the EAS side stamped at the last request
+	behaviour  behaviour         // for autoblock
+	uaChanged  bool              // this request's User-Agent differs from the last
 
 	hierarchy   *syncState // FolderSync: the folders the device has
 	collections map[string]*syncState
@@ -77,7 +79,8 @@ func (m *Mailbox) deviceLocked(id, typ, ua string, now time.Time) *Device {
 		d = &Device{DeviceID: id, DeviceType: typ, FirstSyncTime: now, collections: map[string]*syncState{}}
 		m.devices[key] = d
 	}
-	if ua != "" {
+	if ua != "" && ua != d.DeviceUserAgent {
+		d.uaChanged = d.DeviceUserAgent != ""
 		d.DeviceUserAgent = ua
 	}
 	d.LastSyncAttemptTime = now

@@ -210,6 +210,7 @@ func syncWaits(body []byte) bool {
 func (s *Server) checkAccess(c *call) error {
 	org := s.dir.OrganizationSettings()
 	rules := s.dir.DeviceAccessRules()
+	thresholds := s.dir.AutoblockThresholds()
 	now := s.clock.Now()
 	kind := AccessRequestCommand
 	if isHanging(c) {
@@ -221,6 +222,8 @@ func (s *Server) checkAccess(c *call) error {
 	// The EAS side reads the mailbox's settings through Exchange's directory
 	// cache (ADCacheRefreshInterval, 60 s by default; exchange-admin.md 4.3).
 	cas := m.casAsOfLocked(now.Add(-s.opts.CASMailboxCacheDelay))
+	dev.behaviour.record(now, dev.uaChanged, c.req.Command == eas.CommandSync, thresholds)
+	dev.uaChanged = false
 	in := AccessInput{
 		Now: now, DefaultAccessLevel: org.DefaultAccessLevel, Rules: rules,
 		ActiveSyncEnabled: cas.ActiveSyncEnabled, ActiveSyncAllowedDeviceIDs: cas.ActiveSyncAllowedDeviceIDs, ActiveSyncBlockedDeviceIDs: cas.ActiveSyncBlockedDeviceIDs,
@@ -228,6 +231,7 @@ func (s *Server) checkAccess(c *call) error {
 		DeviceInformationReceived: dev.HasInfo, DeviceInformationPromoted: dev.InformationPromoted, FirstSyncTime: dev.FirstSyncTime,
 		Request: kind, UserAgent: c.req.UserAgent, DeviceDiscoveryPeriod: s.opts.DeviceDiscoveryPeriod,
 		RemoteWipePending: dev.wipe.pending(),
+		AutoblockReason:   dev.behaviour.reason, AutoblockUntil: dev.behaviour.until,
 	}
 	dec := DecideAccess(in)
 	if dec.UserDisabled {

@@ -481,3 +481,25 @@ var _ = Describe("A strict policy", func() {
 		Expect(ack.Status).To(Equal(int(eas.StatusDeviceNotFullyProvisionable)))
 	})
 })
+
+var _ = Describe("Autoblock", func() {
+	It("blocks a device whose User-Agent keeps changing for DeviceBlockDuration, with 503 and Retry-After", func() {
+		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1})
+		admin(env, "Set-ActiveSyncDeviceAutoblockThreshold", map[string]any{"Identity": "UserAgentsChanges", "BehaviorTypeIncidenceLimit": 2, "BehaviorTypeIncidenceDuration": "01:00:00", "DeviceBlockDuration": "00:10:00"})
+		th := admin(env, "Get-ActiveSyncDeviceAutoblockThreshold", map[string]any{"Identity": "UserAgentsChanges"})
+		Expect(th).To(ConsistOf(And(HaveKeyWithValue("BehaviorTypeIncidenceLimit", 2.0), HaveKeyWithValue("DeviceBlockDuration", "00:10:00"))))
+		d := env.device("alice", "FLAKY1", eas.Version141)
+		d.provision()
+		d.ua = "Apple-iPhone15C2/2201.2"
+		d.folderSync()
+		d.ua = "Apple-iPhone15C2/2201.3"
+		resp, _ := d.post(eas.CommandFolderSync, nil)
+		Expect(resp.StatusCode).To(Equal(http.StatusServiceUnavailable))
+		Expect(resp.Header.Get("Retry-After")).To(Equal("600"))
+		Expect(resp.Header.Get("X-MS-ASThrottle")).To(Equal("UserAgentsChanges"))
+		Expect(stateOf(env, "FLAKY1")).To(Equal("Blocked/UserAgentsChanges"))
+		env.clock.Advance(11 * time.Minute)
+		Expect(d.folderSync()).To(HaveKey("Inbox"))
+		Expect(stateOf(env, "FLAKY1")).To(Equal("Allowed/Global"))
+	})
+})

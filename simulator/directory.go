@@ -31,13 +31,14 @@ type User struct {
 type Directory struct {
 	Org Organization
 
-	mu       sync.RWMutex
-	users    map[string]*account // by lower-case alias
-	by       map[string]*account // by lower-case UPN, SMTP and alias
-	settings OrganizationSettings
-	rules    []DeviceAccessRule
-	events   *EventLog
-	policies []MobileDeviceMailboxPolicy // nil: only the Default policy
+	mu        sync.RWMutex
+	users     map[string]*account // by lower-case alias
+	by        map[string]*account // by lower-case UPN, SMTP and alias
+	settings  OrganizationSettings
+	rules     []DeviceAccessRule
+	events    *EventLog
+	policies  []MobileDeviceMailboxPolicy // nil: only the Default policy
+	autoblock map[DeviceAccessStateReason]AutoblockThreshold
 }
 
 // account is a user and the mailbox they own.

@@ -83,6 +83,7 @@ type testDevice struct {
 	form      eas.QueryForm
 	policyKey uint32
 	hasKey    bool
+	ua        string // User-Agent; "" is an iPhone's
 }
 
 func (e *testEnv) device(user, id string, v eas.ProtocolVersion) *testDevice {
@@ -98,7 +99,10 @@ func (d *testDevice) post(cmd eas.Command, body []byte) (*http.Response, []byte)
 		qu = d.queryUser
 	}
 	req := &eas.Request{Form: d.form, Command: cmd, User: qu, DeviceID: d.id, DeviceType: d.typ,
-		ProtocolVersion: d.version, PolicyKey: d.policyKey, HasPolicyKey: d.hasKey, UserAgent: "Apple-iPhone15C2/2201.1"}
+		ProtocolVersion: d.version, PolicyKey: d.policyKey, HasPolicyKey: d.hasKey, UserAgent: d.ua}
+	if req.UserAgent == "" {
+		req.UserAgent = "Apple-iPhone15C2/2201.1"
+	}
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
