@@ -462,74 +462,134 @@ func (p *pCalendarAge) bind(name string, raw json.RawMessage) (err error) {
 // parameter structs repeat these fields (the binder reads a flat struct),
 // and policySettingsOf copies them here by name.
 type policySettings struct {
-	IsDefault                    pBool
-	PasswordEnabled              pBool
-	AlphanumericPasswordRequired pBool
-	PasswordRecoveryEnabled      pBool
-	RequireDeviceEncryption      pBool
-	RequireStorageCardEncryption pBool
-	AttachmentsEnabled           pBool
-	AllowSimplePassword          pBool
-	MinPasswordLength            pNullableInt
-	MaxPasswordFailedAttempts    pUnlimitedInt
-	MaxInactivityTimeLock        pTimeSpan
-	PasswordExpiration           pTimeSpan
-	PasswordHistory              pInt
-	MinPasswordComplexCharacters pInt
-	AllowCamera                  pBool
-	AllowBluetooth               pBluetooth
-	AllowNonProvisionableDevices pBool
-	DevicePolicyRefreshInterval  pTimeSpan
-	MaxEmailAgeFilter            pEmailAge
-	MaxCalendarAgeFilter         pCalendarAge
+	IsDefault                         pBool
+	PasswordEnabled                   pBool
+	AlphanumericPasswordRequired      pBool
+	PasswordRecoveryEnabled           pBool
+	RequireDeviceEncryption           pBool
+	RequireStorageCardEncryption      pBool
+	AttachmentsEnabled                pBool
+	AllowSimplePassword               pBool
+	MinPasswordLength                 pNullableInt
+	MaxPasswordFailedAttempts         pUnlimitedInt
+	MaxInactivityTimeLock             pTimeSpan
+	PasswordExpiration                pTimeSpan
+	PasswordHistory                   pInt
+	MinPasswordComplexCharacters      pInt
+	AllowCamera                       pBool
+	AllowBluetooth                    pBluetooth
+	AllowNonProvisionableDevices      pBool
+	DevicePolicyRefreshInterval       pTimeSpan
+	MaxEmailAgeFilter                 pEmailAge
+	MaxCalendarAgeFilter              pCalendarAge
+	AllowStorageCard                  pBool
+	AllowUnsignedApplications         pBool
+	AllowUnsignedInstallationPackages pBool
+	AllowWiFi                         pBool
+	AllowTextMessaging                pBool
+	AllowPOPIMAPEmail                 pBool
+	AllowIrDA                         pBool
+	RequireManualSyncWhenRoaming      pBool
+	AllowDesktopSync                  pBool
+	AllowHTMLEmail                    pBool
+	RequireSignedSMIMEMessages        pBool
+	RequireEncryptedSMIMEMessages     pBool
+	AllowSMIMESoftCerts               pBool
+	AllowBrowser                      pBool
+	AllowConsumerEmail                pBool
+	AllowRemoteDesktop                pBool
+	AllowInternetSharing              pBool
+	MaxAttachmentSize                 pUnlimitedInt
+	MaxEmailBodyTruncationSize        pUnlimitedInt
+	MaxEmailHTMLBodyTruncationSize    pUnlimitedInt
 }
 
 type newPolicyParams struct {
-	Name                         pString `ps:"mandatory"`
-	IsDefault                    pBool
-	PasswordEnabled              pBool
-	AlphanumericPasswordRequired pBool
-	PasswordRecoveryEnabled      pBool
-	RequireDeviceEncryption      pBool
-	RequireStorageCardEncryption pBool
-	AttachmentsEnabled           pBool
-	AllowSimplePassword          pBool
-	MinPasswordLength            pNullableInt
-	MaxPasswordFailedAttempts    pUnlimitedInt
-	MaxInactivityTimeLock        pTimeSpan
-	PasswordExpiration           pTimeSpan
-	PasswordHistory              pInt
-	MinPasswordComplexCharacters pInt
-	AllowCamera                  pBool
-	AllowBluetooth               pBluetooth
-	AllowNonProvisionableDevices pBool
-	DevicePolicyRefreshInterval  pTimeSpan
-	MaxEmailAgeFilter            pEmailAge
-	MaxCalendarAgeFilter         pCalendarAge
+	Name                              pString `ps:"mandatory"`
+	IsDefault                         pBool
+	PasswordEnabled                   pBool
+	AlphanumericPasswordRequired      pBool
+	PasswordRecoveryEnabled           pBool
+	RequireDeviceEncryption           pBool
+	RequireStorageCardEncryption      pBool
+	AttachmentsEnabled                pBool
+	AllowSimplePassword               pBool
+	MinPasswordLength                 pNullableInt
+	MaxPasswordFailedAttempts         pUnlimitedInt
+	MaxInactivityTimeLock             pTimeSpan
+	PasswordExpiration                pTimeSpan
+	PasswordHistory                   pInt
+	MinPasswordComplexCharacters      pInt
+	AllowCamera                       pBool
+	AllowBluetooth                    pBluetooth
+	AllowNonProvisionableDevices      pBool
+	DevicePolicyRefreshInterval       pTimeSpan
+	MaxEmailAgeFilter                 pEmailAge
+	MaxCalendarAgeFilter              pCalendarAge
+	AllowStorageCard                  pBool
+	AllowUnsignedApplications         pBool
+	AllowUnsignedInstallationPackages pBool
+	AllowWiFi                         pBool
+	AllowTextMessaging                pBool
+	AllowPOPIMAPEmail                 pBool
+	AllowIrDA                         pBool
+	RequireManualSyncWhenRoaming      pBool
+	AllowDesktopSync                  pBool
+	AllowHTMLEmail                    pBool
+	RequireSignedSMIMEMessages        pBool
+	RequireEncryptedSMIMEMessages     pBool
+	AllowSMIMESoftCerts               pBool
+	AllowBrowser                      pBool
+	AllowConsumerEmail                pBool
+	AllowRemoteDesktop                pBool
+	AllowInternetSharing              pBool
+	MaxAttachmentSize                 pUnlimitedInt
+	MaxEmailBodyTruncationSize        pUnlimitedInt
+	MaxEmailHTMLBodyTruncationSize    pUnlimitedInt
 }
 
 type setPolicyParams struct {
-	Identity                     pString `ps:"mandatory"`
-	IsDefault                    pBool
-	PasswordEnabled              pBool
-	AlphanumericPasswordRequired pBool
-	PasswordRecoveryEnabled      pBool
-	RequireDeviceEncryption      pBool
-	RequireStorageCardEncryption pBool
-	AttachmentsEnabled           pBool
-	AllowSimplePassword          pBool
-	MinPasswordLength            pNullableInt
-	MaxPasswordFailedAttempts    pUnlimitedInt
-	MaxInactivityTimeLock        pTimeSpan
-	PasswordExpiration           pTimeSpan
-	PasswordHistory              pInt
-	MinPasswordComplexCharacters pInt
-	AllowCamera                  pBool
-	AllowBluetooth               pBluetooth
-	AllowNonProvisionableDevices pBool
-	DevicePolicyRefreshInterval  pTimeSpan
-	MaxEmailAgeFilter            pEmailAge
-	MaxCalendarAgeFilter         pCalendarAge
+	Identity                          pString `ps:"mandatory"`
+	IsDefault                         pBool
+	PasswordEnabled                   pBool
+	AlphanumericPasswordRequired      pBool
+	PasswordRecoveryEnabled           pBool
+	RequireDeviceEncryption           pBool
+	RequireStorageCardEncryption      pBool
+	AttachmentsEnabled                pBool
+	AllowSimplePassword               pBool
+	MinPasswordLength                 pNullableInt
+	MaxPasswordFailedAttempts         pUnlimitedInt
+	MaxInactivityTimeLock             pTimeSpan
+	PasswordExpiration                pTimeSpan
+	PasswordHistory                   pInt
+	MinPasswordComplexCharacters      pInt
+	AllowCamera                       pBool
+	AllowBluetooth                    pBluetooth
+	AllowNonProvisionableDevices      pBool
+	DevicePolicyRefreshInterval       pTimeSpan
+	MaxEmailAgeFilter                 pEmailAge
+	MaxCalendarAgeFilter              pCalendarAge
+	AllowStorageCard                  pBool
+	AllowUnsignedApplications         pBool
+	AllowUnsignedInstallationPackages pBool
+	AllowWiFi                         pBool
+	AllowTextMessaging                pBool
+	AllowPOPIMAPEmail                 pBool
+	AllowIrDA                         pBool
+	RequireManualSyncWhenRoaming      pBool
+	AllowDesktopSync                  pBool
+	AllowHTMLEmail                    pBool
+	RequireSignedSMIMEMessages        pBool
+	RequireEncryptedSMIMEMessages     pBool
+	AllowSMIMESoftCerts               pBool
+	AllowBrowser                      pBool
+	AllowConsumerEmail                pBool
+	AllowRemoteDesktop                pBool
+	AllowInternetSharing              pBool
+	MaxAttachmentSize                 pUnlimitedInt
+	MaxEmailBodyTruncationSize        pUnlimitedInt
+	MaxEmailHTMLBodyTruncationSize    pUnlimitedInt
 }
 
 // policySettingsOf copies the policy parameters of a New- or Set-
@@ -616,6 +676,23 @@ func (ps *policySettings) apply(p *MobileDeviceMailboxPolicy) {
 		{&ps.AllowSimplePassword, &p.AllowSimplePassword},
 		{&ps.AllowCamera, &p.AllowCamera},
 		{&ps.AllowNonProvisionableDevices, &p.AllowNonProvisionableDevices},
+		{&ps.AllowStorageCard, &p.AllowStorageCard},
+		{&ps.AllowUnsignedApplications, &p.AllowUnsignedApplications},
+		{&ps.AllowUnsignedInstallationPackages, &p.AllowUnsignedInstallationPackages},
+		{&ps.AllowWiFi, &p.AllowWiFi},
+		{&ps.AllowTextMessaging, &p.AllowTextMessaging},
+		{&ps.AllowPOPIMAPEmail, &p.AllowPOPIMAPEmail},
+		{&ps.AllowIrDA, &p.AllowIrDA},
+		{&ps.RequireManualSyncWhenRoaming, &p.RequireManualSyncWhenRoaming},
+		{&ps.AllowDesktopSync, &p.AllowDesktopSync},
+		{&ps.AllowHTMLEmail, &p.AllowHTMLEmail},
+		{&ps.RequireSignedSMIMEMessages, &p.RequireSignedSMIMEMessages},
+		{&ps.RequireEncryptedSMIMEMessages, &p.RequireEncryptedSMIMEMessages},
+		{&ps.AllowSMIMESoftCerts, &p.AllowSMIMESoftCerts},
+		{&ps.AllowBrowser, &p.AllowBrowser},
+		{&ps.AllowConsumerEmail, &p.AllowConsumerEmail},
+		{&ps.AllowRemoteDesktop, &p.AllowRemoteDesktop},
+		{&ps.AllowInternetSharing, &p.AllowInternetSharing},
 	}
 	for _, b := range bools {
 		if b.param.Set {
@@ -634,6 +711,9 @@ func (ps *policySettings) apply(p *MobileDeviceMailboxPolicy) {
 		{ps.AllowBluetooth.Set, ps.AllowBluetooth.V, &p.AllowBluetooth},
 		{ps.MaxEmailAgeFilter.Set, ps.MaxEmailAgeFilter.V, &p.MaxEmailAgeFilter},
 		{ps.MaxCalendarAgeFilter.Set, ps.MaxCalendarAgeFilter.V, &p.MaxCalendarAgeFilter},
+		{ps.MaxAttachmentSize.Set, ps.MaxAttachmentSize.V, &p.MaxAttachmentSize},
+		{ps.MaxEmailBodyTruncationSize.Set, ps.MaxEmailBodyTruncationSize.V, &p.MaxEmailBodyTruncationSize},
+		{ps.MaxEmailHTMLBodyTruncationSize.Set, ps.MaxEmailHTMLBodyTruncationSize.V, &p.MaxEmailHTMLBodyTruncationSize},
 	}
 	for _, n := range ints {
 		if n.set {

@@ -263,3 +263,26 @@ func TestSetCASMailboxPolicy(t *testing.T) {
 		t.Errorf("back to the default: %v", o["ActiveSyncMailboxPolicy"])
 	}
 }
+
+// The boolean and size parameters of section 4.7 reach the policy and the
+// EASProvisionDoc built from it.
+func TestPolicyMoreParameters(t *testing.T) {
+	e := newAdminEnv(t)
+	e.ok("New-MobileDeviceMailboxPolicy", map[string]any{"Name": "Locked", "AllowWiFi": false, "AllowBrowser": false, "RequireSignedSMIMEMessages": true, "MaxAttachmentSize": 1048576, "MaxEmailBodyTruncationSize": "Unlimited"})
+	var locked MobileDeviceMailboxPolicy
+	for _, p := range e.srv.dir.Policies() {
+		if p.Name == "Locked" {
+			locked = p
+		}
+	}
+	if locked.AllowWiFi || locked.AllowBrowser || !locked.RequireSignedSMIMEMessages || locked.MaxAttachmentSize != 1048576 || locked.MaxEmailBodyTruncationSize != Unlimited {
+		t.Fatalf("policy: %+v", locked)
+	}
+	doc := locked.ProvisionDoc(161)
+	want := map[string]string{"AllowWiFi": "0", "AllowBrowser": "0", "RequireSignedSMIMEMessages": "1", "MaxAttachmentSize": "1048576"}
+	for _, n := range doc.Elements() {
+		if v, ok := want[n.Tag.Name]; ok && n.Text() != v {
+			t.Errorf("%s = %q, want %q", n.Tag.Name, n.Text(), v)
+		}
+	}
+}
