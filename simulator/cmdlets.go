@@ -725,7 +725,11 @@ func (s *Server) clearMobileDevice(p *clearMobileDeviceParams) (cmdletOutput, er
 	if err != nil {
 		return cmdletOutput{}, err
 	}
-	if err := ref.mb.ClearMobileDevice(ref.key, p.AccountOnly.V, p.Cancel.V, "Administrator", s.clock.Now()); err != nil {
+	var notify []string
+	if p.NotificationEmailAddresses.Set {
+		notify = p.NotificationEmailAddresses.apply(nil)
+	}
+	if err := ref.mb.ClearMobileDevice(ref.key, p.AccountOnly.V, p.Cancel.V, "Administrator", s.clock.Now(), notify...); err != nil {
 		return cmdletOutput{}, s.errNotFound(p.Identity.V)
 	}
 	return noOutput(), nil

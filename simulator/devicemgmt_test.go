@@ -221,6 +221,7 @@ var _ = Describe("Remote wipe", func() {
 		Expect(ack.Status).To(Equal(1))
 		Expect(ack.RemoteWipe).To(BeFalse())
 		Expect(devStatus(mb, "WIPE1")).To(Equal("DeviceWipeSucceeded"))
+		Expect(inboxSubjects(env, "alice")).To(ContainElement(simulator.WipeConfirmationSubject), "a completed wipe is confirmed by mail")
 		for _, dv := range mb.Devices() {
 			if dv.DeviceID == "WIPE1" {
 				req, sent, acked, _ := dv.WipeTimes()
@@ -254,6 +255,7 @@ var _ = Describe("Remote wipe", func() {
 		d.call(eas.CommandProvision, &eas.ProvisionRequest{AccountOnlyRemoteWipe: &eas.WipeAcknowledgment{Status: 2}}, &ack)
 		Expect(ack.Status).To(Equal(2))
 		Expect(ack.AccountOnlyRemoteWipe).To(BeTrue())
+		Expect(inboxSubjects(env, "bob")).NotTo(ContainElement(simulator.WipeConfirmationSubject), "no confirmation of a failed wipe")
 
 		old := env.device("bob", "WIPE3", eas.Version121)
 		old.provision()

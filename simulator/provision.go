@@ -90,6 +90,13 @@ func handleProvision(c *call) error {
 		dev.wipe.acked = c.s.clock.Now()
 		dev.wipe.failed = ack.Status != 1
 		c.mb.emit(Event{Kind: EventWipeAcknowledged, DeviceID: dev.DeviceID, DeviceType: dev.DeviceType, Status: strconv.Itoa(ack.Status)})
+		if !dev.wipe.failed {
+			to := append([]string{c.mb.owner.PrimarySmtpAddress}, dev.wipe.notify...)
+			if raw, err := wipeConfirmation(c.s.dir.Org, c.mb.owner, dev, to, dev.wipe.acked); err == nil {
+				c.mb.postLocked(raw, dev.wipe.acked)
+				c.s.relay(raw, to)
+			}
+		}
 		if dev.wipe.failed {
 			resp.Status = int(eas.ProvisionStatusProtocolError)
 			resp.RemoteWipe = req.RemoteWipe != nil

@@ -22,6 +22,26 @@ type wipeState struct {
 	accountOnly bool
 	failed      bool // the device reported the wipe failed
 	requestor   string
+	notify      []string // NotificationEmailAddresses
+}
+
+// WipeConfirmationSubject is the subject of the mail that confirms a
+// completed remote wipe. Exchange sends such a mail to the owner and to
+// Clear-MobileDevice's NotificationEmailAddresses; its exact en-US subject
+// is UNCONFIRMED in the reference, this is the wording seen in the field.
+const WipeConfirmationSubject = "Remote Device Wipe Confirmation"
+
+// wipeConfirmation builds the confirmation mail of a completed wipe.
+func wipeConfirmation(org Organization, owner User, d *Device, to []string, at time.Time) ([]byte, error) {
+	var rcpts []*MailAddress
+	for _, a := range to {
+		if addr, err := ParseAddress(a); err == nil {
+			rcpts = append(rcpts, addr)
+		}
+	}
+	body := fmt.Sprintf("The remote wipe of your mobile device completed.\r\n\r\nDevice type: %s\r\nDevice ID: %s\r\nDevice model: %s\r\nWipe requested: %s\r\nWipe acknowledged: %s\r\n",
+		d.DeviceType, d.DeviceID, d.Info.Model, d.wipe.requested.UTC().Format(time.RFC1123), at.UTC().Format(time.RFC1123))
+	return BuildMail(SystemSender(org.Domain), rcpts, WipeConfirmationSubject, body, "", at)
 }
 
 // pending reports whether the device must still be told to wipe. A wipe
@@ -59,7 +79,8 @@ func (d *Device) WipeTimes() (requested, sent, acked time.Time, accountOnly bool
 
 // ClearMobileDevice asks for a remote wipe of a device, or, with cancel,
 // withdraws it (Clear-MobileDevice [-AccountOnly] [-Cancel]).
-func (m *Mailbox) ClearMobileDevice(deviceID string, accountOnly, cancel bool, requestor string, now time.Time) error {
+// A completed wipe is confirmed by mail to the owner and to notify.
+func (m *Mailbox) ClearMobileDevice(deviceID string, accountOnly, cancel bool, requestor string, now time.Time, notify ...string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	d := m.devices[strings.ToLower(deviceID)]
@@ -70,7 +91,7 @@ func (m *Mailbox) ClearMobileDevice(deviceID string, accountOnly, cancel bool, r
 		d.wipe = wipeState{}
 		m.emit(Event{Kind: EventWipeCancelled, Time: now, DeviceID: d.DeviceID, DeviceType: d.DeviceType})
 	} else {
-		d.wipe = wipeState{requested: now, accountOnly: accountOnly, requestor: requestor}
+		d.wipe = wipeState{requested: now, accountOnly: accountOnly, requestor: requestor, notify: notify}
 		m.emit(Event{Kind: EventWipeRequested, Time: now, DeviceID: d.DeviceID, DeviceType: d.DeviceType})
 	}
 	m.commitLocked() // a hanging request answers, so the device comes back
