@@ -505,3 +505,25 @@ var _ = Describe("Autoblock", func() {
 		Expect(stateOf(env, "FLAKY1")).To(Equal("Allowed/Global"))
 	})
 })
+
+var _ = Describe("Mail importance", func() {
+	It("carries a high-importance message's Importance 2 to the device", func() {
+		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1})
+		env.srv.Directory().SetOrganizationSettings(func(s *simulator.OrganizationSettings) { s.EasMaxDevices = 1 })
+		env.device("alice", "IMP1", eas.Version141).provision()
+		var r eas.ProvisionResponse
+		env.device("alice", "IMP2", eas.Version141).call(eas.CommandProvision, &eas.ProvisionRequest{DeviceInformation: deviceInfo(), Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}, &r)
+		mb := env.mailbox("alice")
+		inbox, _ := mb.FolderByType(eas.FolderTypeInbox)
+		var found bool
+		for _, it := range mb.Items(inbox.ServerID) {
+			if it.Prop(wbxml.LookupQualified("Email:Subject")) == simulator.MaxDevicesMailSubject {
+				found = true
+				Expect(it.Prop(wbxml.LookupQualified("Email:Importance"))).To(Equal("2"))
+			} else {
+				Expect(it.Prop(wbxml.LookupQualified("Email:Importance"))).To(Equal("1"))
+			}
+		}
+		Expect(found).To(BeTrue())
+	})
+})

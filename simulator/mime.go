@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,6 +31,9 @@ type Mail struct {
 	Plain, HTML string
 	Attachments []Attachment
 	Raw         []byte
+	// Importance as EAS has it: 0 low, 1 normal, 2 high, from the
+	// Importance or X-Priority header.
+	Importance int
 }
 
 // Recipients returns every To, Cc and Bcc address.
@@ -66,6 +70,7 @@ func ParseMail(raw []byte) (*Mail, error) {
 	m.Bcc, _ = r.Header.AddressList("Bcc")
 	m.Date, _ = r.Header.Date()
 	m.MessageID, _ = r.Header.MessageID()
+	m.Importance = importanceOf(r.Header.Get("Importance"), r.Header.Get("X-Priority"))
 	for i := 0; ; i++ {
 		if i == maxMIMEParts {
 			return nil, fmt.Errorf("%w: more than %d parts", errInvalidMIME, maxMIMEParts)
@@ -103,6 +108,24 @@ func ParseMail(raw []byte) (*Mail, error) {
 		m.Plain = stripTags(m.HTML)
 	}
 	return m, nil
+}
+
+// importanceOf maps the Importance (RFC 2156) or X-Priority header to
+// EAS's Email:Importance.
+func importanceOf(importance, priority string) int {
+	switch strings.ToLower(strings.TrimSpace(importance)) {
+	case "high":
+		return 2
+	case "low":
+		return 0
+	}
+	switch p := strings.TrimSpace(priority); {
+	case strings.HasPrefix(p, "1"), strings.HasPrefix(p, "2"):
+		return 2
+	case strings.HasPrefix(p, "4"), strings.HasPrefix(p, "5"):
+		return 0
+	}
+	return 1
 }
 
 // stripTags is a rough text rendering of HTML for the plain body.
@@ -194,7 +217,7 @@ func EmailItem(m *Mail, received time.Time, read bool) *Item {
 		t("Email:DateReceived", received.UTC().Format("2006-01-02T15:04:05.000Z")),
 		t("Email:DisplayTo", strings.Join(displayTo, "; ")),
 		t("Email:ThreadTopic", m.Subject),
-		t("Email:Importance", "1"),
+		t("Email:Importance", strconv.Itoa(m.Importance)),
 		t("Email:Read", readFlag),
 		t("Email:MessageClass", "IPM.Note"),
 		t("Email:InternetCPID", "65001"),
