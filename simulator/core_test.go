@@ -123,10 +123,17 @@ var _ = Describe("Provisioning", func() {
 		Expect(elements(eas.Version161)).To(ContainElements("AllowCamera", "MaxEmailAgeFilter", "AllowInternetSharing"))
 	})
 
-	It("refuses a 14.1 Provision without DeviceInformation with status 165", func() {
-		d := env.device("alice", "PROV4", eas.Version141)
+	It("refuses a 16.1 Provision without DeviceInformation with status 165, and 14.1 too when so configured", func() {
+		bare := &eas.ProvisionRequest{Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}
 		var r eas.ProvisionResponse
-		d.call(eas.CommandProvision, &eas.ProvisionRequest{Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}, &r)
+		env.device("alice", "PROV4", eas.Version161).call(eas.CommandProvision, bare, &r)
+		Expect(r.Status).To(Equal(int(eas.StatusDeviceInformationRequired)))
+		r = eas.ProvisionResponse{}
+		env.device("alice", "PROV5", eas.Version141).call(eas.CommandProvision, bare, &r)
+		Expect(r.Status).To(Equal(1), "by default a 14.1 device may provision without it")
+		strict := newTestEnv(simulator.Options{DeviceInformationRequiredFrom: eas.Version141})
+		r = eas.ProvisionResponse{}
+		strict.device("alice", "PROV6", eas.Version141).call(eas.CommandProvision, bare, &r)
 		Expect(r.Status).To(Equal(int(eas.StatusDeviceInformationRequired)))
 	})
 

@@ -130,10 +130,14 @@ func handleProvision(c *call) error {
 		return c.reply(resp)
 	}
 	if pol.PolicyKey == "" {
-		// Phase one: the policy and a temporary key. From 14.1 the device
-		// must have told who it is, here or in an earlier Settings
-		// (exchange-admin.md 2.2: 165 DeviceInformationRequired).
-		if v.AtLeast(eas.Version141) && !dev.HasInfo {
+		// Phase one: the policy and a temporary key. A device at or above
+		// Options.DeviceInformationRequiredFrom (default 16.1) must have told
+		// who it is, here or in an earlier Settings, or gets 165
+		// DeviceInformationRequired. The sources differ: exchange-admin.md
+		// 2.2 reads Exchange 2013's code as 14.1+, the issue and the field
+		// (TbSync at 14.1 provisioning without it and sitting in device
+		// discovery, field-notes) say 16.1; the default follows the field.
+		if v.AtLeast(c.s.deviceInformationRequiredFrom()) && !dev.HasInfo {
 			return eas.NewStatusError(eas.StatusDeviceInformationRequired, "Provision without DeviceInformation")
 		}
 		policy := c.s.dir.policyFor(c.mb.cas.ActiveSyncMailboxPolicy)
@@ -188,4 +192,13 @@ func setDeviceInformation(dev *Device, di *eas.DeviceInformation) eas.SettingsSt
 	}
 	dev.HasInfo = true
 	return eas.SettingsStatusSuccess
+}
+
+// deviceInformationRequiredFrom is the first protocol version whose
+// Provision must carry DeviceInformation.
+func (s *Server) deviceInformationRequiredFrom() eas.ProtocolVersion {
+	if s.opts.DeviceInformationRequiredFrom != 0 {
+		return s.opts.DeviceInformationRequiredFrom
+	}
+	return eas.Version161
 }

@@ -65,6 +65,11 @@ type Options struct {
 	// them through a directory cache refreshed every 60 s, so an approval
 	// takes up to a minute or more on a real server. Zero: at once.
 	CASMailboxCacheDelay time.Duration
+	// DeviceInformationRequiredFrom is the first protocol version whose
+	// initial Provision must carry DeviceInformation (else status 165).
+	// Zero means 16.1; eas.Version141 is Exchange 2013's code as read in
+	// exchange-admin.md 2.2.
+	DeviceInformationRequiredFrom eas.ProtocolVersion
 	// SMTPRelay, "host:port", also sends every notification mail there
 	// over SMTP (to watch them in a mail catcher such as Mailpit).
 	SMTPRelay string

@@ -1,0 +1,209 @@
+package clients_test
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/easlab/easlab/clients"
+	"github.com/easlab/easlab/clock"
+	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/simulator"
+)
+
+var start = time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
+
+type env struct {
+	srv *simulator.Server
+	clk *clock.Manual
+	url string
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	clk := clock.NewManual(start)
+	srv, err := simulator.New(simulator.Options{Clock: clk, ErrorResponseDelay: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	return &env{srv: srv, clk: clk, url: hs.URL + "/Microsoft-Server-ActiveSync"}
+}
+
+func (e *env) device(p clients.Profile, seed uint64) *clients.Device {
+	return clients.New(p, clients.Options{BaseURL: e.url, User: "alice@contoso.com", Password: simulator.DemoPassword, Seed: seed, Clock: e.clk})
+}
+
+func (e *env) mailbox(t *testing.T) *simulator.Mailbox {
+	_, mb, ok := e.srv.Directory().Resolve("alice")
+	if !ok {
+		t.Fatal("no alice")
+	}
+	return mb
+}
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+var idFormats = map[string]string{
+	clients.IPhone:       `^[A-Z0-9]{26}$`,
+	clients.IPad:         `^[A-Z0-9]{26}$`,
+	clients.AOSPEmail:    `^androidc[0-9]+$`,
+	clients.Gmail:        `^androidc[0-9]+$`,
+	clients.SamsungEmail: `^SEC[0-9A-F]{13}$`,
+	clients.Outlook:      `^[0-9a-f]{32}$`,
+	clients.WindowsMail:  `^[0-9A-F]{32}$`,
+	clients.TbSync:       `^(?i:mztb)[0-9a-f]{28}$`,
+	clients.TbSyncLegacy: `^mztb[0-9a-f]{28}$`,
+}
+
+func inboxSubjects(d *clients.Device) []string {
+	in, ok := d.FolderByType(eas.FolderTypeInbox)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, it := range d.Items(in.ServerId) {
+		out = append(out, it.Subject)
+	}
+	return out
+}
+
+func TestEveryProfileSetsUp(t *testing.T) {
+	for _, p := range clients.Profiles() {
+		t.Run(p.Name, func(t *testing.T) {
+			e := newEnv(t)
+			d := e.device(p, 1)
+			if err := d.Setup(ctx(t)); err != nil {
+				t.Fatalf("setup: %v\n%s", err, d.Transcript())
+			}
+			subs := inboxSubjects(d)
+			if len(subs) != 4 {
+				t.Fatalf("inbox has %d items %q, want alice's 4\n%s", len(subs), subs, d.Transcript())
+			}
+			if !regexp.MustCompile(idFormats[p.Name]).MatchString(d.DeviceID) {
+				t.Errorf("DeviceId %q does not match %s", d.DeviceID, idFormats[p.Name])
+			}
+			tr := d.Transcript().String()
+			for _, want := range []string{"User-Agent: " + p.UserAgent, "DeviceType=" + p.DeviceType, "DeviceId=" + d.DeviceID} {
+				if !strings.Contains(tr, want) {
+					t.Errorf("transcript lacks %q", want)
+				}
+			}
+			if p.Name == clients.IPhone {
+				first := d.Transcript().Entries()[0]
+				if !strings.Contains(first.URL, "Cmd=Provision") {
+					t.Fatalf("first request %s, want Provision", first.URL)
+				}
+				if !strings.Contains(tr, "<DeviceInformation") || !strings.Contains(tr, "<Model>iPhone15C2</Model>") {
+					t.Errorf("no DeviceInformation in Provision:\n%s", tr)
+				}
+				if strings.Contains(tr, "Cmd=Settings") {
+					t.Errorf("iPhone sent Settings")
+				}
+			}
+		})
+	}
+}
+
+func TestTbSyncLegacyStaysInDiscovery(t *testing.T) {
+	e := newEnv(t)
+	e.srv.Directory().SetOrganizationSettings(func(s *simulator.OrganizationSettings) {
+		s.DefaultAccessLevel = simulator.DeviceAccessLevelQuarantine
+	})
+	p, _ := clients.ProfileByName(clients.TbSyncLegacy)
+	d := e.device(p, 2)
+	if err := d.Setup(ctx(t)); err != nil {
+		t.Fatalf("setup: %v", err)
+	}
+	tr := d.Transcript().String()
+	if !strings.Contains(tr, "Cmd=Sync") {
+		t.Fatalf("the device never synced:\n%s", tr)
+	}
+	if strings.Contains(tr, "DeviceInformation") {
+		t.Errorf("legacy TbSync sent DeviceInformation:\n%s", tr)
+	}
+	var found bool
+	for _, dev := range e.mailbox(t).Devices() {
+		if dev.DeviceID == d.DeviceID {
+			found = true
+			if dev.DeviceAccessState != simulator.DeviceAccessStateDeviceDiscovery {
+				t.Errorf("state %v, want DeviceDiscovery", dev.DeviceAccessState)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("device %s not in alice's devices", d.DeviceID)
+	}
+	if n := d.ItemCount(); n != 0 {
+		t.Errorf("a device in discovery got %d items: %q", n, inboxSubjects(d))
+	}
+}
+
+func TestRemoteWipe(t *testing.T) {
+	e := newEnv(t)
+	p, _ := clients.ProfileByName(clients.IPhone)
+	d := e.device(p, 3)
+	c := ctx(t)
+	if err := d.Setup(c); err != nil {
+		t.Fatal(err)
+	}
+	if d.ItemCount() == 0 {
+		t.Fatal("nothing synced")
+	}
+	in, _ := d.FolderByType(eas.FolderTypeInbox)
+	if err := e.mailbox(t).ClearMobileDevice(d.DeviceID, false, false, "admin", e.clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	_, err := d.Sync(c, in.ServerId)
+	if !errors.Is(err, clients.ErrWiped) {
+		t.Fatalf("Sync after wipe: %v, want ErrWiped\n%s", err, d.Transcript())
+	}
+	if d.ItemCount() != 0 || len(d.Folders()) != 0 {
+		t.Errorf("local store not empty: %d items, %d folders", d.ItemCount(), len(d.Folders()))
+	}
+	if tr := d.Transcript().String(); !strings.Contains(tr, "<RemoteWipe>") {
+		t.Errorf("no wipe acknowledgment:\n%s", tr)
+	}
+}
+
+func TestVersion121Gets449AndProvisions(t *testing.T) {
+	e := newEnv(t)
+	p, _ := clients.ProfileByName(clients.AOSPEmail)
+	p.ProtocolVersion = eas.Version121
+	d := e.device(p, 4)
+	if err := d.FolderSync(ctx(t)); err != nil {
+		t.Fatalf("FolderSync: %v\n%s", err, d.Transcript())
+	}
+	ents := d.Transcript().Entries()
+	if len(ents) < 4 || ents[0].StatusCode != eas.HTTPRetryWith || !strings.Contains(ents[1].URL, "Cmd=Provision") {
+		t.Fatalf("want 449 then Provision:\n%s", d.Transcript())
+	}
+	if _, ok := d.PolicyKey(); !ok {
+		t.Error("no policy key")
+	}
+	if len(d.Folders()) == 0 {
+		t.Error("no folders")
+	}
+	// 12.1 AOSP sends DeviceInformation in Settings, never in Provision.
+	if strings.Contains(ents[1].String(), "DeviceInformation") {
+		t.Error("12.1 Provision carried DeviceInformation")
+	}
+}
+
+func TestProfileByName(t *testing.T) {
+	if _, ok := clients.ProfileByName("iPhone"); !ok {
+		t.Error("iPhone not found")
+	}
+	if len(clients.Profiles()) < 9 {
+		t.Error("missing profiles")
+	}
+}

@@ -1,0 +1,649 @@
+package clients
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/easlab/easlab/clock"
+	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/wbxml"
+)
+
+// Sentinel errors; test with errors.Is.
+var (
+	// ErrWiped: the server ordered a remote wipe; the device acknowledged it
+	// and forgot all its data.
+	ErrWiped = errors.New("clients: device was remotely wiped")
+	// ErrUnauthorized: HTTP 401.
+	ErrUnauthorized = errors.New("clients: unauthorized (401)")
+	// ErrBlocked: HTTP 403 or status 129 (device blocked for this user).
+	ErrBlocked = errors.New("clients: device blocked")
+)
+
+// ServerError is a refusal the device did not recover from: an HTTP status
+// other than 200, or a command or common Status in the body.
+type ServerError struct {
+	Command    eas.Command
+	HTTPStatus int
+	Status     int           // body Status; 0 when none
+	RetryAfter time.Duration // from Retry-After on 503
+}
+
+func (e *ServerError) Error() string {
+	s := fmt.Sprintf("clients: %v: HTTP %d", e.Command, e.HTTPStatus)
+	if e.Status != 0 {
+		s += fmt.Sprintf(", Status %d", e.Status)
+		if e.Status > 100 && eas.Status(e.Status).Valid() {
+			s += " (" + eas.Status(e.Status).String() + ")"
+		}
+	}
+	if e.RetryAfter > 0 {
+		s += fmt.Sprintf(", retry after %v", e.RetryAfter)
+	}
+	return s
+}
+
+// Is makes errors.Is(err, ErrBlocked) and ErrUnauthorized work.
+func (e *ServerError) Is(target error) bool {
+	switch target {
+	case ErrBlocked:
+		return e.HTTPStatus == http.StatusForbidden || e.Status == int(eas.StatusDeviceIsBlockedForThisUser)
+	case ErrUnauthorized:
+		return e.HTTPStatus == http.StatusUnauthorized
+	}
+	return false
+}
+
+// Options configure a Device.
+type Options struct {
+	// BaseURL is the ActiveSync endpoint, e.g.
+	// https://mail.contoso.com/Microsoft-Server-ActiveSync.
+	BaseURL, User, Password string
+	// HTTPClient defaults to http.DefaultClient.
+	HTTPClient *http.Client
+	// Rand mints the DeviceId; if nil, one seeded with Seed (random when 0).
+	Rand *rand.Rand
+	Seed uint64
+	// Clock stamps the transcript; default the real clock.
+	Clock clock.Clock
+	// DeviceID overrides the minted DeviceId.
+	DeviceID string
+}
+
+// Item is one synced item in the local store.
+type Item struct {
+	ServerID string
+	Subject  string      // for e-mail
+	Data     *wbxml.Node // raw ApplicationData
+}
+
+// Change is one server change a Sync applied.
+type Change struct {
+	Kind     eas.SyncCommandKind
+	FolderID string
+	ServerID string
+	Subject  string
+}
+
+// Device is one simulated client. Its methods are safe for use by one
+// goroutine at a time.
+type Device struct {
+	Profile  Profile
+	DeviceID string
+
+	opts       Options
+	client     *http.Client
+	clk        clock.Clock
+	transcript *Transcript
+
+	mu           sync.Mutex
+	policyKey    uint32
+	hasPolicyKey bool
+	hierarchyKey string
+	folders      map[string]eas.Folder
+	syncKeys     map[string]string
+	store        map[string]map[string]Item
+	clientIDs    int
+}
+
+// New returns a device of profile p that has never talked to the server.
+func New(p Profile, opts Options) *Device {
+	r := opts.Rand
+	if r == nil {
+		seed := opts.Seed
+		if seed == 0 {
+			seed = rand.Uint64()
+		}
+		r = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	}
+	d := &Device{Profile: p, opts: opts, client: opts.HTTPClient, clk: opts.Clock, transcript: &Transcript{}}
+	if d.client == nil {
+		d.client = http.DefaultClient
+	}
+	if d.clk == nil {
+		d.clk = clock.Real()
+	}
+	d.DeviceID = opts.DeviceID
+	if d.DeviceID == "" {
+		d.DeviceID = p.NewDeviceID(r)
+	}
+	d.forget()
+	return d
+}
+
+// forget drops everything the device knows of the mailbox.
+func (d *Device) forget() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.policyKey, d.hasPolicyKey = 0, false
+	d.hierarchyKey = "0"
+	d.folders = map[string]eas.Folder{}
+	d.syncKeys = map[string]string{}
+	d.store = map[string]map[string]Item{}
+}
+
+// Transcript returns the device's request/response log.
+func (d *Device) Transcript() *Transcript { return d.transcript }
+
+// PolicyKey returns the policy key and whether the device has one.
+func (d *Device) PolicyKey() (uint32, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.policyKey, d.hasPolicyKey
+}
+
+// HierarchySyncKey returns the FolderSync SyncKey ("0" before the first).
+func (d *Device) HierarchySyncKey() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.hierarchyKey
+}
+
+// Folders returns the folder hierarchy by ServerId.
+func (d *Device) Folders() map[string]eas.Folder {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make(map[string]eas.Folder, len(d.folders))
+	for k, v := range d.folders {
+		out[k] = v
+	}
+	return out
+}
+
+// FolderByType returns the first folder of type t.
+func (d *Device) FolderByType(t eas.FolderType) (eas.Folder, bool) {
+	for _, f := range d.Folders() {
+		if f.Type == t {
+			return f, true
+		}
+	}
+	return eas.Folder{}, false
+}
+
+// SyncKey returns a folder's SyncKey ("" when never synced).
+func (d *Device) SyncKey(folderID string) string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.syncKeys[folderID]
+}
+
+// Items returns the local store of a folder by ServerId.
+func (d *Device) Items(folderID string) map[string]Item {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := map[string]Item{}
+	for k, v := range d.store[folderID] {
+		out[k] = v
+	}
+	return out
+}
+
+// ItemCount returns the number of items in the whole local store.
+func (d *Device) ItemCount() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := 0
+	for _, m := range d.store {
+		n += len(m)
+	}
+	return n
+}
+
+// result is one HTTP round trip.
+type result struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// roundTrip sends one command and records it.
+func (d *Device) roundTrip(ctx context.Context, cmd eas.Command, body []byte, options eas.Options) (*result, error) {
+	d.mu.Lock()
+	req := &eas.Request{Form: d.Profile.QueryForm, Command: cmd, User: d.opts.User, DeviceID: d.DeviceID,
+		DeviceType: d.Profile.DeviceType, ProtocolVersion: d.Profile.ProtocolVersion,
+		PolicyKey: d.policyKey, HasPolicyKey: d.hasPolicyKey, UserAgent: d.Profile.UserAgent, Options: options}
+	d.mu.Unlock()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	hr, err := eas.NewHTTPRequest(ctx, d.opts.BaseURL, req, rd)
+	if err != nil {
+		return nil, err
+	}
+	hr.SetBasicAuth(d.opts.User, d.opts.Password)
+	ex := Exchange{Time: d.clk.Now(), Method: hr.Method, URL: hr.URL.String(), RequestHeader: hr.Header.Clone(), RequestBody: body}
+	resp, err := d.client.Do(hr)
+	if err != nil {
+		ex.Err = err
+		d.transcript.add(ex)
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	ex.StatusCode, ex.ResponseHeader, ex.ResponseBody, ex.Err = resp.StatusCode, resp.Header.Clone(), b, err
+	d.transcript.add(ex)
+	if err != nil {
+		return nil, err
+	}
+	return &result{status: resp.StatusCode, header: resp.Header, body: b}, nil
+}
+
+// topStatus returns the Status child of the response's root element.
+func topStatus(b []byte) int {
+	n, err := wbxml.Parse(b)
+	if err != nil || n == nil {
+		return 0
+	}
+	for _, c := range n.Children {
+		if c.Tag != nil && c.Tag.Name == "Status" {
+			s, _ := strconv.Atoi(c.Text())
+			return s
+		}
+	}
+	return 0
+}
+
+// call sends cmd with in (a WBXML message, or raw bytes for a MIME body)
+// and decodes a 200 response into out, reacting as a client does: 449 and
+// statuses 142-144 provision again and retry once; 140 acknowledges the
+// wipe and returns ErrWiped; 165 sends DeviceInformation and retries once.
+func (d *Device) call(ctx context.Context, cmd eas.Command, in any, out any, options eas.Options) error {
+	var body []byte
+	switch v := in.(type) {
+	case nil:
+	case []byte:
+		body = v
+	default:
+		var err error
+		if body, err = wbxml.Marshal(in); err != nil {
+			return err
+		}
+	}
+	retried := false
+	for {
+		r, err := d.roundTrip(ctx, cmd, body, options)
+		if err != nil {
+			return err
+		}
+		serr := &ServerError{Command: cmd, HTTPStatus: r.status}
+		switch r.status {
+		case http.StatusOK:
+		case eas.HTTPRetryWith:
+			if !retried && cmd != eas.CommandProvision {
+				retried = true
+				if err := d.Provision(ctx); err != nil {
+					return err
+				}
+				continue
+			}
+			return serr
+		case http.StatusServiceUnavailable:
+			if s, err := strconv.Atoi(r.header.Get("Retry-After")); err == nil {
+				serr.RetryAfter = time.Duration(s) * time.Second
+			}
+			return serr
+		default:
+			if len(r.body) > 0 && hasWBXML(r.header) {
+				serr.Status = topStatus(r.body)
+			}
+			return serr
+		}
+		if len(r.body) == 0 {
+			return nil
+		}
+		st := topStatus(r.body)
+		switch eas.Status(st) {
+		case eas.StatusRemoteWipeRequested:
+			if cmd != eas.CommandProvision {
+				if err := d.Provision(ctx); err != nil {
+					return err
+				}
+				return ErrWiped
+			}
+		case eas.StatusDeviceNotProvisioned, eas.StatusPolicyRefresh, eas.StatusInvalidPolicyKey:
+			if !retried && cmd != eas.CommandProvision {
+				retried = true
+				if err := d.Provision(ctx); err != nil {
+					return err
+				}
+				continue
+			}
+			serr.Status = st
+			return serr
+		case eas.StatusDeviceInformationRequired:
+			if !retried && cmd != eas.CommandSettings && cmd != eas.CommandProvision {
+				retried = true
+				if err := d.Settings(ctx); err != nil {
+					return err
+				}
+				continue
+			}
+		}
+		if st > 100 {
+			serr.Status = st
+			return serr
+		}
+		if out != nil {
+			if err := wbxml.Unmarshal(r.body, out); err != nil {
+				return fmt.Errorf("clients: %v response: %w", cmd, err)
+			}
+		}
+		return nil
+	}
+}
+
+func hasWBXML(h http.Header) bool {
+	return bytes.HasPrefix([]byte(h.Get("Content-Type")), []byte(eas.ContentTypeWBXML))
+}
+
+// Provision runs the two-phase Provision: the initial request (with
+// DeviceInformation where the profile sends it there), then the
+// acknowledgment with Status 1, keeping the final policy key. If the server
+// orders a wipe, the device acknowledges it (RemoteWipe Status 1), forgets
+// all local data and returns ErrWiped.
+func (d *Device) Provision(ctx context.Context) error {
+	req := &eas.ProvisionRequest{Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}
+	if d.Profile.infoInProvision() {
+		req.DeviceInformation = d.Profile.deviceInfo(d.DeviceID)
+	}
+	var r1 eas.ProvisionResponse
+	if err := d.call(ctx, eas.CommandProvision, req, &r1, 0); err != nil {
+		return err
+	}
+	if r1.RemoteWipe || r1.AccountOnlyRemoteWipe {
+		return d.ackWipe(ctx, r1.AccountOnlyRemoteWipe)
+	}
+	if r1.Status != 1 {
+		return &ServerError{Command: eas.CommandProvision, HTTPStatus: http.StatusOK, Status: r1.Status}
+	}
+	if r1.Policies == nil {
+		return fmt.Errorf("clients: Provision response has no Policies")
+	}
+	p := r1.Policies.Policy
+	if p.Status == 2 { // no policy: nothing to acknowledge
+		d.setPolicyKey(0)
+		return nil
+	}
+	if p.Status != 1 {
+		return &ServerError{Command: eas.CommandProvision, HTTPStatus: http.StatusOK, Status: p.Status}
+	}
+	ack := &eas.ProvisionRequest{Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{
+		PolicyType: eas.PolicyTypeWBXML, PolicyKey: p.PolicyKey, Status: 1}}}
+	var r2 eas.ProvisionResponse
+	if err := d.call(ctx, eas.CommandProvision, ack, &r2, 0); err != nil {
+		return err
+	}
+	if r2.RemoteWipe || r2.AccountOnlyRemoteWipe {
+		return d.ackWipe(ctx, r2.AccountOnlyRemoteWipe)
+	}
+	if r2.Status != 1 || r2.Policies == nil || r2.Policies.Policy.Status != 1 {
+		st := r2.Status
+		if st == 1 && r2.Policies != nil {
+			st = r2.Policies.Policy.Status
+		}
+		return &ServerError{Command: eas.CommandProvision, HTTPStatus: http.StatusOK, Status: st}
+	}
+	key, err := strconv.ParseUint(r2.Policies.Policy.PolicyKey, 10, 32)
+	if err != nil {
+		return fmt.Errorf("clients: bad final policy key %q", r2.Policies.Policy.PolicyKey)
+	}
+	d.setPolicyKey(uint32(key))
+	return nil
+}
+
+func (d *Device) setPolicyKey(k uint32) {
+	d.mu.Lock()
+	d.policyKey, d.hasPolicyKey = k, true
+	d.mu.Unlock()
+}
+
+// ackWipe acknowledges a wipe, forgets everything and returns ErrWiped.
+func (d *Device) ackWipe(ctx context.Context, accountOnly bool) error {
+	req := &eas.ProvisionRequest{}
+	if accountOnly {
+		req.AccountOnlyRemoteWipe = &eas.WipeAcknowledgment{Status: 1}
+	} else {
+		req.RemoteWipe = &eas.WipeAcknowledgment{Status: 1}
+	}
+	var r eas.ProvisionResponse
+	err := d.call(ctx, eas.CommandProvision, req, &r, 0)
+	d.forget()
+	if err != nil {
+		return errors.Join(ErrWiped, err)
+	}
+	return ErrWiped
+}
+
+// Settings sends the profile's DeviceInformation.
+func (d *Device) Settings(ctx context.Context) error {
+	var r eas.SettingsResponse
+	if err := d.call(ctx, eas.CommandSettings, &eas.SettingsRequest{DeviceInformation: d.Profile.deviceInfo(d.DeviceID)}, &r, 0); err != nil {
+		return err
+	}
+	if r.Status != 1 {
+		return &ServerError{Command: eas.CommandSettings, HTTPStatus: http.StatusOK, Status: r.Status}
+	}
+	return nil
+}
+
+// FolderSync brings the folder hierarchy up to date (from SyncKey 0 the
+// first time; again from 0 once if the server says the key is invalid).
+func (d *Device) FolderSync(ctx context.Context) error {
+	for attempt := 0; ; attempt++ {
+		var r eas.FolderSyncResponse
+		if err := d.call(ctx, eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: d.HierarchySyncKey()}, &r, 0); err != nil {
+			return err
+		}
+		if r.Status == 9 && attempt == 0 { // invalid sync key: start over
+			d.mu.Lock()
+			d.hierarchyKey, d.folders = "0", map[string]eas.Folder{}
+			d.mu.Unlock()
+			continue
+		}
+		if r.Status != 1 {
+			return &ServerError{Command: eas.CommandFolderSync, HTTPStatus: http.StatusOK, Status: r.Status}
+		}
+		d.mu.Lock()
+		d.hierarchyKey = r.SyncKey
+		if c := r.Changes; c != nil {
+			for _, f := range c.Update {
+				d.folders[f.ServerId] = f
+			}
+			for _, f := range c.Delete {
+				delete(d.folders, f.ServerId)
+				delete(d.syncKeys, f.ServerId)
+				delete(d.store, f.ServerId)
+			}
+			for _, f := range c.Add {
+				d.folders[f.ServerId] = f
+			}
+		}
+		d.mu.Unlock()
+		return nil
+	}
+}
+
+// Sync synchronizes one folder: from SyncKey 0 the first time, then pages
+// of WindowSize while MoreAvailable. On Status 3 (invalid sync key) it
+// resets the collection to 0 and syncs again, once. It returns the changes
+// applied to the local store.
+func (d *Device) Sync(ctx context.Context, folderID string) ([]Change, error) {
+	var changes []Change
+	reset := false
+	for pages := 0; pages < 10000; pages++ {
+		key := d.SyncKey(folderID)
+		col := eas.SyncCollection{SyncKey: key, CollectionId: folderID}
+		if key == "" {
+			col.SyncKey = "0"
+		} else {
+			col.GetChanges = eas.BoolTrue
+			col.WindowSize = d.Profile.WindowSize
+			col.Options = []eas.SyncOptions{{BodyPreference: []eas.BodyPreference{{Type: 1, TruncationSize: 32768}}}}
+		}
+		var r eas.SyncResponse
+		if err := d.call(ctx, eas.CommandSync, &eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{col}}}, &r, 0); err != nil {
+			return changes, err
+		}
+		if r.Status != 0 && r.Status != 1 {
+			return changes, &ServerError{Command: eas.CommandSync, HTTPStatus: http.StatusOK, Status: r.Status}
+		}
+		if r.Collections == nil || len(r.Collections.Collection) == 0 {
+			return changes, nil // nothing changed
+		}
+		c := r.Collections.Collection[0]
+		if c.Status == 3 && !reset {
+			reset = true
+			d.mu.Lock()
+			delete(d.syncKeys, folderID)
+			delete(d.store, folderID)
+			d.mu.Unlock()
+			continue
+		}
+		if c.Status != 1 {
+			return changes, &ServerError{Command: eas.CommandSync, HTTPStatus: http.StatusOK, Status: c.Status}
+		}
+		d.mu.Lock()
+		d.syncKeys[folderID] = c.SyncKey
+		st := d.store[folderID]
+		if st == nil {
+			st = map[string]Item{}
+			d.store[folderID] = st
+		}
+		for _, cmd := range c.Commands {
+			ch := Change{Kind: cmd.Kind, FolderID: folderID, ServerID: cmd.ServerId}
+			switch cmd.Kind {
+			case eas.SyncAdd, eas.SyncChange:
+				it := Item{ServerID: cmd.ServerId, Data: cmd.ApplicationData}
+				if old, ok := st[cmd.ServerId]; ok && cmd.Kind == eas.SyncChange {
+					it.Subject = old.Subject
+				}
+				if cmd.ApplicationData != nil {
+					var e eas.Email
+					if eas.DecodeItem(cmd.ApplicationData, &e) == nil && e.Subject != "" {
+						it.Subject = e.Subject
+					}
+				}
+				st[cmd.ServerId] = it
+				ch.Subject = it.Subject
+			case eas.SyncDelete, eas.SyncSoftDelete:
+				ch.Subject = st[cmd.ServerId].Subject
+				delete(st, cmd.ServerId)
+			}
+			changes = append(changes, ch)
+		}
+		d.mu.Unlock()
+		if key != "" && !c.MoreAvailable {
+			return changes, nil
+		}
+	}
+	return changes, fmt.Errorf("clients: Sync of %s did not finish", folderID)
+}
+
+// Ping waits for changes in folders (ServerIds; the class is taken from
+// the folder type) for the profile's heartbeat, and returns the folders
+// that changed (none when the heartbeat expired).
+func (d *Device) Ping(ctx context.Context, folders []string) ([]string, error) {
+	pf := &eas.PingFolders{}
+	all := d.Folders()
+	for _, id := range folders {
+		pf.Folder = append(pf.Folder, eas.PingFolder{Id: id, Class: classOf(all[id].Type)})
+	}
+	var r eas.PingResponse
+	if err := d.call(ctx, eas.CommandPing, &eas.PingRequest{HeartbeatInterval: d.Profile.Heartbeat, Folders: pf}, &r, 0); err != nil {
+		return nil, err
+	}
+	switch r.Status {
+	case 1:
+		return nil, nil
+	case 2:
+		if r.Folders == nil {
+			return nil, nil
+		}
+		return r.Folders.Folder, nil
+	}
+	return nil, &ServerError{Command: eas.CommandPing, HTTPStatus: http.StatusOK, Status: r.Status}
+}
+
+func classOf(t eas.FolderType) string {
+	switch t {
+	case eas.FolderTypeCalendar, eas.FolderTypeUserCalendar:
+		return "Calendar"
+	case eas.FolderTypeContacts, eas.FolderTypeUserContacts:
+		return "Contacts"
+	case eas.FolderTypeTasks, eas.FolderTypeUserTasks:
+		return "Tasks"
+	case eas.FolderTypeNotes, eas.FolderTypeUserNotes:
+		return "Notes"
+	}
+	return "Email"
+}
+
+// SendMail sends a whole RFC 5322 message, saving it in Sent Items:
+// ComposeMail SendMail from 14.0, the raw MIME body (SaveInSent in the
+// query) up to 12.1.
+func (d *Device) SendMail(ctx context.Context, rawMIME []byte) error {
+	if d.Profile.ProtocolVersion.AtLeast(eas.Version140) {
+		d.mu.Lock()
+		d.clientIDs++
+		id := fmt.Sprintf("%s-%d", d.DeviceID, d.clientIDs)
+		d.mu.Unlock()
+		if len(id) > 40 {
+			id = id[len(id)-40:]
+		}
+		return d.call(ctx, eas.CommandSendMail, &eas.SendMailRequest{ClientId: id, SaveInSentItems: true, Mime: rawMIME}, nil, 0)
+	}
+	return d.call(ctx, eas.CommandSendMail, rawMIME, nil, eas.OptionSaveInSent)
+}
+
+// Setup runs the profile's first-time flow: Provision, Settings (where the
+// profile sends DeviceInformation there), FolderSync and the Inbox Sync.
+func (d *Device) Setup(ctx context.Context) error {
+	if err := d.Provision(ctx); err != nil {
+		return fmt.Errorf("provision: %w", err)
+	}
+	if d.Profile.infoInSettings() {
+		if err := d.Settings(ctx); err != nil {
+			return fmt.Errorf("settings: %w", err)
+		}
+	}
+	if err := d.FolderSync(ctx); err != nil {
+		return fmt.Errorf("foldersync: %w", err)
+	}
+	inbox, ok := d.FolderByType(eas.FolderTypeInbox)
+	if !ok {
+		return errors.New("clients: the hierarchy has no Inbox")
+	}
+	if _, err := d.Sync(ctx, inbox.ServerId); err != nil {
+		return fmt.Errorf("inbox sync: %w", err)
+	}
+	return nil
+}
