@@ -20,6 +20,7 @@ var _ = Describe("OPTIONS", func() {
 		for _, p := range eas.Profiles() {
 			env := newTestEnv(simulator.Options{Profile: p})
 			req, _ := http.NewRequest(http.MethodOptions, env.url, nil)
+			req.SetBasicAuth("alice@contoso.com", simulator.DemoPassword)
 			resp, err := http.DefaultClient.Do(req)
 			Expect(err).NotTo(HaveOccurred())
 			resp.Body.Close()
@@ -28,6 +29,31 @@ var _ = Describe("OPTIONS", func() {
 			Expect(resp.Header.Get("MS-ASProtocolVersions")).To(Equal(strings.Join(p.ProtocolVersions, ",")))
 			Expect(resp.Header.Get("MS-ASProtocolCommands")).To(Equal(strings.Join(p.ProtocolCommands, ",")))
 		}
+	})
+
+	It("authenticates like any request and refuses a user disabled for ActiveSync", func() {
+		env := newTestEnv(simulator.Options{})
+		options := func(user, password string) *http.Response {
+			req, _ := http.NewRequest(http.MethodOptions, env.url, nil)
+			if user != "" {
+				req.SetBasicAuth(user, password)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			Expect(err).NotTo(HaveOccurred())
+			resp.Body.Close()
+			return resp
+		}
+		for _, creds := range [][2]string{{"", ""}, {"alice@contoso.com", "wrong"}, {"nobody@contoso.com", simulator.DemoPassword}} {
+			resp := options(creds[0], creds[1])
+			Expect(resp.StatusCode).To(Equal(http.StatusUnauthorized), "credentials %q", creds)
+			Expect(resp.Header.Get("WWW-Authenticate")).To(HavePrefix("Basic realm="))
+			Expect(resp.Header.Get("MS-ASProtocolVersions")).To(BeEmpty())
+		}
+		admin(env, "Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncEnabled": false})
+		resp := options("alice@contoso.com", simulator.DemoPassword)
+		Expect(resp.StatusCode).To(Equal(http.StatusForbidden))
+		Expect(resp.Header.Get("MS-ASProtocolVersions")).To(BeEmpty())
+		Expect(options("bob@contoso.com", simulator.DemoPassword).StatusCode).To(Equal(http.StatusOK))
 	})
 })
 

@@ -188,9 +188,29 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 }
 
 // serveOptions answers OPTIONS as the profile's Exchange does (MS-ASHTTP
-// 2.2.4).
+// 2.2.4). IIS authenticates OPTIONS like any request (401 with a
+// challenge), and Exchange refuses a user disabled for ActiveSync before
+// dispatch, so even OPTIONS gets a bare 403 (exchange-admin.md 1.3 steps
+// 1-2); the device access state is never evaluated for OPTIONS.
 func (s *Server) serveOptions(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
+	name, password, ok := r.BasicAuth()
+	var mb *Mailbox
+	if ok {
+		_, mb, ok = s.dir.Authenticate(name, password)
+	}
+	if !ok {
+		h.Set("WWW-Authenticate", `Basic realm="`+r.Host+`"`)
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	mb.mu.Lock()
+	enabled := mb.casAsOfLocked(s.clock.Now().Add(-s.opts.CASMailboxCacheDelay)).ActiveSyncEnabled
+	mb.mu.Unlock()
+	if !enabled {
+		w.WriteHeader(http.StatusForbidden)
+		return
+	}
 	h.Set("Allow", "OPTIONS,POST")
 	h.Set("MS-Server-ActiveSync", s.profile.ServerVersion)
 	h.Set("MS-ASProtocolVersions", s.profile.VersionsHeader())

@@ -17,16 +17,17 @@ import (
 // health check and OPTIONS, and shuts it down.
 func TestServe(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		cfg  serveConfig
-		want []string
+		name       string
+		cfg        serveConfig
+		user, pass string // an account for OPTIONS
+		want       []string
 	}{
 		{"demo", serveConfig{listen: "127.0.0.1:0", demoPassword: "Passw0rd!", demoUsers: 3, profile: "Exchange2016", logFormat: "json", logLevel: "info", adminToken: "s3cret"},
-			[]string{"alice@contoso.com", "Alice Wilber", `CONTOSO\alice`, "Passw0rd!", "user00003@contoso.com", "15.1", "Bearer s3cret"}},
+			"alice@contoso.com", "Passw0rd!", []string{"alice@contoso.com", "Alice Wilber", `CONTOSO\alice`, "Passw0rd!", "user00003@contoso.com", "15.1", "Bearer s3cret"}},
 		{"tls", serveConfig{listen: "127.0.0.1:0", tls: true, demoPassword: "Passw0rd!", profile: "Exchange2019", logFormat: "text", logLevel: "warn"},
-			[]string{"https://127.0.0.1:"}},
+			"alice", "Passw0rd!", []string{"https://127.0.0.1:"}},
 		{"org file", serveConfig{listen: "127.0.0.1:0", orgFile: writeOrg(t), profile: "Exchange2019", logFormat: "text", logLevel: "info"},
-			[]string{"katie@fabrikam.com", `FABRIKAM\katie`}},
+			`FABRIKAM\katie`, "S3cret!", []string{"katie@fabrikam.com", `FABRIKAM\katie`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
@@ -58,6 +59,7 @@ func TestServe(t *testing.T) {
 				t.Errorf("healthz: %d %q", resp.StatusCode, body)
 			}
 			req, _ := http.NewRequest(http.MethodOptions, base+"/Microsoft-Server-ActiveSync", nil)
+			req.SetBasicAuth(tc.user, tc.pass)
 			resp, err = client.Do(req)
 			if err != nil {
 				t.Fatal(err)
