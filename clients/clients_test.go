@@ -207,3 +207,76 @@ func TestProfileByName(t *testing.T) {
 		t.Error("missing profiles")
 	}
 }
+
+func TestWrongPasswordIsUnauthorized(t *testing.T) {
+	e := newEnv(t)
+	p, _ := clients.ProfileByName(clients.Outlook)
+	d := clients.New(p, clients.Options{BaseURL: e.url, User: "alice@contoso.com", Password: "wrong", Seed: 5, Clock: e.clk})
+	err := d.Setup(ctx(t))
+	if !errors.Is(err, clients.ErrUnauthorized) || errors.Is(err, clients.ErrBlocked) {
+		t.Fatalf("Setup with a wrong password: %v, want ErrUnauthorized", err)
+	}
+	if _, ok := d.PolicyKey(); ok {
+		t.Error("a policy key without authenticating")
+	}
+}
+
+func TestPersonalBlockListBlocks(t *testing.T) {
+	e := newEnv(t)
+	p, _ := clients.ProfileByName(clients.SamsungEmail)
+	d := e.device(p, 6)
+	c := ctx(t)
+	if err := d.Setup(c); err != nil {
+		t.Fatal(err)
+	}
+	e.mailbox(t).SetCASMailbox(func(cas *simulator.CASMailbox) {
+		cas.ActiveSyncBlockedDeviceIDs = append(cas.ActiveSyncBlockedDeviceIDs, d.DeviceID)
+	})
+	e.clk.Advance(2 * time.Minute) // past any directory cache delay
+	in, _ := d.FolderByType(eas.FolderTypeInbox)
+	_, err := d.Sync(c, in.ServerId)
+	if !errors.Is(err, clients.ErrBlocked) {
+		t.Fatalf("Sync of a blocked device: %v, want ErrBlocked\n%s", err, d.Transcript())
+	}
+	var se *clients.ServerError
+	if !errors.As(err, &se) || se.Command != eas.CommandSync {
+		t.Errorf("error %#v does not name the refused command", err)
+	}
+}
+
+func TestSendMailWakesPing(t *testing.T) {
+	e := newEnv(t)
+	p, _ := clients.ProfileByName(clients.IPhone)
+	d := e.device(p, 7)
+	c := ctx(t)
+	if err := d.Setup(c); err != nil {
+		t.Fatal(err)
+	}
+	in, _ := d.FolderByType(eas.FolderTypeInbox)
+	before := len(d.Items(in.ServerId))
+	msg := "From: alice@contoso.com\r\nTo: alice@contoso.com\r\nSubject: note to self\r\nMessage-ID: <self-1@contoso.com>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nremember the milk\r\n"
+	if err := d.SendMail(c, []byte(msg)); err != nil {
+		t.Fatalf("SendMail: %v\n%s", err, d.Transcript())
+	}
+	// The new mail arrived after the last Sync, so Ping answers at once.
+	changed, err := d.Ping(c, []string{in.ServerId})
+	if err != nil {
+		t.Fatalf("Ping: %v\n%s", err, d.Transcript())
+	}
+	if len(changed) != 1 || changed[0] != in.ServerId {
+		t.Fatalf("Ping changed %q, want the Inbox %q\n%s", changed, in.ServerId, d.Transcript())
+	}
+	if _, err := d.Sync(c, in.ServerId); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(d.Items(in.ServerId)); got != before+1 {
+		t.Errorf("Inbox has %d items after Sync, want %d", got, before+1)
+	}
+	found := false
+	for _, s := range inboxSubjects(d) {
+		found = found || s == "note to self"
+	}
+	if !found {
+		t.Errorf("the sent mail is not in the Inbox: %q", inboxSubjects(d))
+	}
+}
