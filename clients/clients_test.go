@@ -99,9 +99,9 @@ func TestEveryProfileSetsUp(t *testing.T) {
 				}
 			}
 			if p.Name == clients.IPhone {
-				first := d.Transcript().Entries()[0]
-				if !strings.Contains(first.URL, "Cmd=Provision") {
-					t.Fatalf("first request %s, want Provision", first.URL)
+				ents := d.Transcript().Entries()
+				if ents[0].Method != "OPTIONS" || !strings.Contains(ents[1].URL, "Cmd=Provision") {
+					t.Fatalf("first requests %s %s, %s, want OPTIONS then Provision", ents[0].Method, ents[0].URL, ents[1].URL)
 				}
 				if !strings.Contains(tr, "<DeviceInformation") || !strings.Contains(tr, "<Model>iPhone15C2</Model>") {
 					t.Errorf("no DeviceInformation in Provision:\n%s", tr)
@@ -278,5 +278,39 @@ func TestSendMailWakesPing(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("the sent mail is not in the Inbox: %q", inboxSubjects(d))
+	}
+}
+
+func TestOptionsNegotiatesDown(t *testing.T) {
+	clk := clock.NewManual(start)
+	ex2010, _ := eas.Profile(eas.ProfileExchange2010SP3)
+	srv, err := simulator.New(simulator.Options{Clock: clk, ErrorResponseDelay: -1, Profile: ex2010})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	p, _ := clients.ProfileByName(clients.IPhone) // speaks 16.1
+	d := clients.New(p, clients.Options{BaseURL: hs.URL + "/Microsoft-Server-ActiveSync", User: "alice@contoso.com", Password: simulator.DemoPassword, Seed: 8, Clock: clk})
+	if err := d.Setup(ctx(t)); err != nil {
+		t.Fatalf("Setup against Exchange 2010: %v\n%s", err, d.Transcript())
+	}
+	if d.Profile.ProtocolVersion != eas.Version141 {
+		t.Errorf("negotiated %s, want 14.1", d.Profile.ProtocolVersion)
+	}
+	for _, e := range d.Transcript().Entries()[1:] {
+		if got := e.RequestHeader.Get("MS-ASProtocolVersion"); got != "14.1" {
+			t.Fatalf("%s sent MS-ASProtocolVersion %q, want 14.1", e.URL, got)
+		}
+	}
+	if d.ItemCount() == 0 {
+		t.Error("nothing synced")
+	}
+
+	bad := clients.New(p, clients.Options{BaseURL: hs.URL + "/Microsoft-Server-ActiveSync", User: "alice@contoso.com", Password: "wrong", Seed: 9, Clock: clk})
+	_, err = bad.Options(ctx(t))
+	var se *clients.ServerError
+	if !errors.Is(err, clients.ErrUnauthorized) || !errors.As(err, &se) || se.Command != 0 || !strings.Contains(err.Error(), "OPTIONS: HTTP 401") {
+		t.Errorf("OPTIONS with a wrong password: %v", err)
 	}
 }

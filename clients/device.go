@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,14 +32,18 @@ var (
 // ServerError is a refusal the device did not recover from: an HTTP status
 // other than 200, or a command or common Status in the body.
 type ServerError struct {
-	Command    eas.Command
+	Command    eas.Command // 0 for OPTIONS
 	HTTPStatus int
 	Status     int           // body Status; 0 when none
 	RetryAfter time.Duration // from Retry-After on 503
 }
 
 func (e *ServerError) Error() string {
-	s := fmt.Sprintf("clients: %v: HTTP %d", e.Command, e.HTTPStatus)
+	cmd := "OPTIONS"
+	if e.Command != 0 {
+		cmd = e.Command.String()
+	}
+	s := fmt.Sprintf("clients: %s: HTTP %d", cmd, e.HTTPStatus)
 	if e.Status != 0 {
 		s += fmt.Sprintf(", Status %d", e.Status)
 		if e.Status > 100 && eas.Status(e.Status).Valid() {
@@ -255,6 +260,76 @@ func (d *Device) roundTrip(ctx context.Context, cmd eas.Command, body []byte, op
 		return nil, err
 	}
 	return &result{status: resp.StatusCode, header: resp.Header, body: b}, nil
+}
+
+// ServerInfo is what the server told a device in answer to OPTIONS.
+type ServerInfo struct {
+	Server   string                // MS-Server-ActiveSync, e.g. 15.1 or 15.20
+	Versions []eas.ProtocolVersion // MS-ASProtocolVersions, the ones easlab knows
+	Commands []eas.Command         // MS-ASProtocolCommands, the ones easlab knows
+}
+
+// Options asks the server which protocol versions and commands it offers
+// (OPTIONS, MS-ASHTTP 2.2.4), as clients do before their first command. When
+// the profile's version is not offered, the device goes down to the highest
+// offered version below it, as iOS and Outlook do against an older
+// Exchange (an iPhone speaks 14.1 to Exchange 2010); with none it fails.
+// A refusal is a *ServerError with Command 0.
+func (d *Device) Options(ctx context.Context) (ServerInfo, error) {
+	var info ServerInfo
+	hr, err := http.NewRequestWithContext(ctx, http.MethodOptions, d.opts.BaseURL, nil)
+	if err != nil {
+		return info, fmt.Errorf("clients: OPTIONS: %w", err)
+	}
+	hr.SetBasicAuth(d.opts.User, d.opts.Password)
+	hr.Header.Set("User-Agent", d.Profile.UserAgent)
+	ex := Exchange{Time: d.clk.Now(), Method: hr.Method, URL: hr.URL.String(), RequestHeader: hr.Header.Clone()}
+	resp, err := d.client.Do(hr)
+	if err != nil {
+		ex.Err = err
+		d.transcript.add(ex)
+		return info, err
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	ex.StatusCode, ex.ResponseHeader, ex.ResponseBody, ex.Err = resp.StatusCode, resp.Header.Clone(), b, err
+	d.transcript.add(ex)
+	if err != nil {
+		return info, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return info, &ServerError{HTTPStatus: resp.StatusCode}
+	}
+	info.Server = resp.Header.Get("MS-Server-ActiveSync")
+	for _, f := range strings.Split(resp.Header.Get("MS-ASProtocolVersions"), ",") {
+		if v, err := eas.ParseProtocolVersion(strings.TrimSpace(f)); err == nil {
+			info.Versions = append(info.Versions, v)
+		}
+	}
+	for _, f := range strings.Split(resp.Header.Get("MS-ASProtocolCommands"), ",") {
+		if c, ok := eas.ParseCommand(strings.TrimSpace(f)); ok {
+			info.Commands = append(info.Commands, c)
+		}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var best eas.ProtocolVersion
+	for _, v := range info.Versions {
+		if v == d.Profile.ProtocolVersion {
+			return info, nil
+		}
+		if v < d.Profile.ProtocolVersion && v > best {
+			best = v
+		}
+	}
+	if best == 0 {
+		return info, fmt.Errorf("clients: the server offers no protocol version up to %s (%q)", d.Profile.ProtocolVersion, resp.Header.Get("MS-ASProtocolVersions"))
+	}
+	d.Profile.ProtocolVersion = best
+	if !best.Base64Allowed() {
+		d.Profile.QueryForm = eas.PlainQuery // MS-ASHTTP 2.2.1.1.1.1: base64 from 12.1 only
+	}
+	return info, nil
 }
 
 // topStatus returns the Status child of the response's root element.
@@ -624,9 +699,13 @@ func (d *Device) SendMail(ctx context.Context, rawMIME []byte) error {
 	return d.call(ctx, eas.CommandSendMail, rawMIME, nil, eas.OptionSaveInSent)
 }
 
-// Setup runs the profile's first-time flow: Provision, Settings (where the
-// profile sends DeviceInformation there), FolderSync and the Inbox Sync.
+// Setup runs the profile's first-time flow: OPTIONS (and version
+// negotiation), Provision, Settings (where the profile sends
+// DeviceInformation there), FolderSync and the Inbox Sync.
 func (d *Device) Setup(ctx context.Context) error {
+	if _, err := d.Options(ctx); err != nil {
+		return fmt.Errorf("options: %w", err)
+	}
 	if err := d.Provision(ctx); err != nil {
 		return fmt.Errorf("provision: %w", err)
 	}

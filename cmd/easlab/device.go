@@ -150,23 +150,10 @@ func runDeviceSetup(ctx context.Context, cfg deviceConfig) (*setupReport, error)
 		return err == nil
 	}
 
-	// OPTIONS: which versions and commands the server offers.
-	req, _ := http.NewRequestWithContext(ctx, http.MethodOptions, strings.TrimSuffix(cfg.url, "/")+"/Microsoft-Server-ActiveSync", nil)
-	req.SetBasicAuth(cfg.user, cfg.password)
-	resp, err := httpClient.Do(req)
-	if err == nil {
-		resp.Body.Close()
-		versions := resp.Header.Get("MS-ASProtocolVersions")
-		switch {
-		case resp.StatusCode != http.StatusOK:
-			err = fmt.Errorf("OPTIONS answered HTTP %d", resp.StatusCode)
-		case !strings.Contains(","+versions+",", ","+p.ProtocolVersion.String()+","):
-			err = fmt.Errorf("the server offers %q, not the profile's %s", versions, p.ProtocolVersion)
-		}
-		if !step("OPTIONS", err, fmt.Sprintf("server %s offers versions %s", resp.Header.Get("MS-Server-ActiveSync"), versions)) {
-			return r, nil
-		}
-	} else if !step("OPTIONS", err, "") {
+	// OPTIONS: which versions and commands the server offers; the device
+	// goes down to the highest it shares with the server.
+	info, err := d.Options(ctx)
+	if !step("OPTIONS", err, fmt.Sprintf("server %s offers %d versions up to %s; the device speaks %s", info.Server, len(info.Versions), highest(info.Versions), d.Profile.ProtocolVersion)) {
 		return r, nil
 	}
 	if p.DeviceInfoIn == clients.InfoInSettings {
@@ -196,4 +183,16 @@ func runDeviceSetup(ctx context.Context, cfg deviceConfig) (*setupReport, error)
 		r.Steps[len(r.Steps)-1].Detail = "the Inbox is empty (a quarantined or discovering device sees this too)"
 	}
 	return r, nil
+}
+
+// highest returns the highest of vs, or "none".
+func highest(vs []eas.ProtocolVersion) string {
+	var h eas.ProtocolVersion
+	for _, v := range vs {
+		h = max(h, v)
+	}
+	if h == 0 {
+		return "none"
+	}
+	return h.String()
 }

@@ -24,7 +24,7 @@ func TestDeviceSetupAgainstServe(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v\n%s", profile, err, out)
 		}
-		for _, want := range []string{"[PASS] OPTIONS", "[PASS] Provision", "[PASS] FolderSync", "Sync Inbox", "All steps passed."} {
+		for _, want := range []string{"[PASS] OPTIONS: server 15.2 offers 7 versions up to 16.1", "[PASS] Provision", "[PASS] FolderSync", "Sync Inbox", "All steps passed."} {
 			if !bytes.Contains(out, []byte(want)) {
 				t.Errorf("%s: no %q in\n%s", profile, want, out)
 			}
