@@ -314,3 +314,35 @@ func TestOptionsNegotiatesDown(t *testing.T) {
 		t.Errorf("OPTIONS with a wrong password: %v", err)
 	}
 }
+
+func TestAutoblockIs503WithRetryAfter(t *testing.T) {
+	e := newEnv(t)
+	e.srv.Directory().SetAutoblockThreshold(simulator.AutoblockThreshold{BehaviorType: simulator.DeviceAccessStateReasonUserAgentsChanges,
+		BehaviorTypeIncidenceLimit: 2, BehaviorTypeIncidenceDuration: time.Hour, DeviceBlockDuration: 10 * time.Minute})
+	p, _ := clients.ProfileByName(clients.IPhone)
+	d := e.device(p, 10)
+	c := ctx(t)
+	if err := d.Setup(c); err != nil {
+		t.Fatal(err)
+	}
+	// An iOS update changes the User-Agent; a flapping one trips autoblock.
+	in, _ := d.FolderByType(eas.FolderTypeInbox)
+	var err error
+	for _, ua := range []string{"Apple-iPhone15C2/2201.2", "Apple-iPhone15C2/2201.3"} {
+		d.Profile.UserAgent = ua
+		if _, err = d.Sync(c, in.ServerId); err != nil {
+			break
+		}
+	}
+	var se *clients.ServerError
+	if !errors.As(err, &se) || se.HTTPStatus != 503 || se.RetryAfter != 10*time.Minute {
+		t.Fatalf("Sync with a flapping User-Agent: %v, want HTTP 503 retry after 10m\n%s", err, d.Transcript())
+	}
+	if errors.Is(err, clients.ErrBlocked) {
+		t.Error("an autoblock is not a 403 block")
+	}
+	e.clk.Advance(11 * time.Minute)
+	if _, err := d.Sync(c, in.ServerId); err != nil {
+		t.Errorf("Sync after the block expired: %v", err)
+	}
+}
