@@ -105,6 +105,7 @@ type Device struct {
 	DeviceID string
 
 	opts       Options
+	rand       *rand.Rand // mints DeviceIds (New, FactoryReset)
 	client     *http.Client
 	clk        clock.Clock
 	transcript *Transcript
@@ -129,7 +130,7 @@ func New(p Profile, opts Options) *Device {
 		}
 		r = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	}
-	d := &Device{Profile: p, opts: opts, client: opts.HTTPClient, clk: opts.Clock, transcript: &Transcript{}}
+	d := &Device{Profile: p, opts: opts, rand: r, client: opts.HTTPClient, clk: opts.Clock, transcript: &Transcript{}}
 	if d.client == nil {
 		d.client = http.DefaultClient
 	}
