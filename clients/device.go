@@ -81,6 +81,12 @@ type Options struct {
 	Clock clock.Clock
 	// DeviceID overrides the minted DeviceId.
 	DeviceID string
+	// TranscriptLimit keeps only the last n exchanges in the transcript
+	// (0: all; negative: none, as fleets of thousands of devices want).
+	TranscriptLimit int
+	// Observe, if set, is called with every exchange as it completes (a
+	// fleet counts requests and latencies with it).
+	Observe func(Exchange)
 }
 
 // Item is one synced item in the local store.
@@ -246,21 +252,42 @@ func (d *Device) roundTrip(ctx context.Context, cmd eas.Command, body []byte, op
 		return nil, err
 	}
 	hr.SetBasicAuth(d.opts.User, d.opts.Password)
+	return d.send(hr, body)
+}
+
+// maxResponse bounds what a device reads of one response.
+const maxResponse = 64 << 20
+
+// send performs one HTTP request and records it in the transcript and
+// with the observer.
+func (d *Device) send(hr *http.Request, body []byte) (*result, error) {
 	ex := Exchange{Time: d.clk.Now(), Method: hr.Method, URL: hr.URL.String(), RequestHeader: hr.Header.Clone(), RequestBody: body}
+	start := time.Now()
 	resp, err := d.client.Do(hr)
 	if err != nil {
-		ex.Err = err
-		d.transcript.add(ex)
+		ex.Err, ex.Duration = err, time.Since(start)
+		d.record(ex)
 		return nil, err
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	ex.StatusCode, ex.ResponseHeader, ex.ResponseBody, ex.Err = resp.StatusCode, resp.Header.Clone(), b, err
-	d.transcript.add(ex)
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	resp.Body.Close()
+	ex.StatusCode, ex.ResponseHeader, ex.ResponseBody, ex.Err, ex.Duration = resp.StatusCode, resp.Header.Clone(), b, err, time.Since(start)
+	d.record(ex)
 	if err != nil {
 		return nil, err
 	}
 	return &result{status: resp.StatusCode, header: resp.Header, body: b}, nil
+}
+
+// record keeps ex as Options.TranscriptLimit says and hands it to
+// Options.Observe.
+func (d *Device) record(ex Exchange) {
+	if d.opts.Observe != nil {
+		d.opts.Observe(ex)
+	}
+	if d.opts.TranscriptLimit >= 0 {
+		d.transcript.add(ex, d.opts.TranscriptLimit)
+	}
 }
 
 // ServerInfo is what the server told a device in answer to OPTIONS.
@@ -284,30 +311,20 @@ func (d *Device) Options(ctx context.Context) (ServerInfo, error) {
 	}
 	hr.SetBasicAuth(d.opts.User, d.opts.Password)
 	hr.Header.Set("User-Agent", d.Profile.UserAgent)
-	ex := Exchange{Time: d.clk.Now(), Method: hr.Method, URL: hr.URL.String(), RequestHeader: hr.Header.Clone()}
-	resp, err := d.client.Do(hr)
-	if err != nil {
-		ex.Err = err
-		d.transcript.add(ex)
-		return info, err
-	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	resp.Body.Close()
-	ex.StatusCode, ex.ResponseHeader, ex.ResponseBody, ex.Err = resp.StatusCode, resp.Header.Clone(), b, err
-	d.transcript.add(ex)
+	r, err := d.send(hr, nil)
 	if err != nil {
 		return info, err
 	}
-	if resp.StatusCode != http.StatusOK {
-		return info, &ServerError{HTTPStatus: resp.StatusCode}
+	if r.status != http.StatusOK {
+		return info, &ServerError{HTTPStatus: r.status}
 	}
-	info.Server = resp.Header.Get("MS-Server-ActiveSync")
-	for _, f := range strings.Split(resp.Header.Get("MS-ASProtocolVersions"), ",") {
+	info.Server = r.header.Get("MS-Server-ActiveSync")
+	for _, f := range strings.Split(r.header.Get("MS-ASProtocolVersions"), ",") {
 		if v, err := eas.ParseProtocolVersion(strings.TrimSpace(f)); err == nil {
 			info.Versions = append(info.Versions, v)
 		}
 	}
-	for _, f := range strings.Split(resp.Header.Get("MS-ASProtocolCommands"), ",") {
+	for _, f := range strings.Split(r.header.Get("MS-ASProtocolCommands"), ",") {
 		if c, ok := eas.ParseCommand(strings.TrimSpace(f)); ok {
 			info.Commands = append(info.Commands, c)
 		}
@@ -324,7 +341,7 @@ func (d *Device) Options(ctx context.Context) (ServerInfo, error) {
 		}
 	}
 	if best == 0 {
-		return info, fmt.Errorf("clients: the server offers no protocol version up to %s (%q)", d.Profile.ProtocolVersion, resp.Header.Get("MS-ASProtocolVersions"))
+		return info, fmt.Errorf("clients: the server offers no protocol version up to %s (%q)", d.Profile.ProtocolVersion, r.header.Get("MS-ASProtocolVersions"))
 	}
 	d.Profile.ProtocolVersion = best
 	if !best.Base64Allowed() {

@@ -24,6 +24,7 @@ type Exchange struct {
 	ResponseHeader http.Header
 	ResponseBody   []byte
 	Err            error
+	Duration       time.Duration // wall time from sending to the whole response
 }
 
 // Transcript is a device's request/response log, in order. It is safe for
@@ -33,9 +34,13 @@ type Transcript struct {
 	entries []Exchange
 }
 
-func (t *Transcript) add(e Exchange) {
+// add appends e, keeping at most the last limit entries (0: all).
+func (t *Transcript) add(e Exchange, limit int) {
 	t.mu.Lock()
 	t.entries = append(t.entries, e)
+	if limit > 0 && len(t.entries) > limit {
+		t.entries = append(t.entries[:0], t.entries[len(t.entries)-limit:]...)
+	}
 	t.mu.Unlock()
 }
 
