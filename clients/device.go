@@ -252,7 +252,7 @@ func (d *Device) roundTrip(ctx context.Context, cmd eas.Command, body []byte, op
 		return nil, err
 	}
 	hr.SetBasicAuth(d.opts.User, d.opts.Password)
-	return d.send(hr, body)
+	return d.send(hr, cmd, body)
 }
 
 // maxResponse bounds what a device reads of one response.
@@ -260,8 +260,8 @@ const maxResponse = 64 << 20
 
 // send performs one HTTP request and records it in the transcript and
 // with the observer.
-func (d *Device) send(hr *http.Request, body []byte) (*result, error) {
-	ex := Exchange{Time: d.clk.Now(), Method: hr.Method, URL: hr.URL.String(), RequestHeader: hr.Header.Clone(), RequestBody: body}
+func (d *Device) send(hr *http.Request, cmd eas.Command, body []byte) (*result, error) {
+	ex := Exchange{Time: d.clk.Now(), Method: hr.Method, URL: hr.URL.String(), Command: cmd, RequestHeader: hr.Header.Clone(), RequestBody: body}
 	start := time.Now()
 	resp, err := d.client.Do(hr)
 	if err != nil {
@@ -311,7 +311,7 @@ func (d *Device) Options(ctx context.Context) (ServerInfo, error) {
 	}
 	hr.SetBasicAuth(d.opts.User, d.opts.Password)
 	hr.Header.Set("User-Agent", d.Profile.UserAgent)
-	r, err := d.send(hr, nil)
+	r, err := d.send(hr, 0, nil)
 	if err != nil {
 		return info, err
 	}

@@ -18,6 +18,7 @@ import (
 type Exchange struct {
 	Time           time.Time
 	Method, URL    string
+	Command        eas.Command // 0 for OPTIONS
 	RequestHeader  http.Header
 	RequestBody    []byte
 	StatusCode     int // 0 when no response came

@@ -1,0 +1,81 @@
+package clients_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/easlab/easlab/clients"
+	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/simulator"
+)
+
+// TestFleetSetsUpAndWakesOnMail runs a small fleet against the simulator on
+// the real clock: every device sets up with its profile's mix, then holds
+// a Ping; new mail for alice wakes her devices, which Sync.
+func TestFleetSetsUpAndWakesOnMail(t *testing.T) {
+	srv, err := simulator.New(simulator.Options{ErrorResponseDelay: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	iphone, _ := clients.ProfileByName(clients.IPhone)
+	gmail, _ := clients.ProfileByName(clients.Gmail)
+	users := []string{"alice@contoso.com", "bob@contoso.com"}
+	f := clients.NewFleet(clients.FleetOptions{
+		BaseURL: hs.URL + "/Microsoft-Server-ActiveSync", Devices: 6, Seed: 1,
+		Mix:     []clients.Share{{Profile: iphone, Weight: 2}, {Profile: gmail, Weight: 1}},
+		Account: func(i int) (string, string) { return users[i%len(users)], simulator.DemoPassword },
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan clients.FleetReport, 1)
+	go func() { r, _ := f.Run(ctx); done <- r }()
+
+	waitFor := func(what string, cond func(clients.FleetReport) bool) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for !cond(f.Report()) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %v", what, f.Report())
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	// Set up, and every device's Ping is on the wire (its OPTIONS ...
+	// Sync requests are counted; the Ping completes only later).
+	waitFor("setup", func(r clients.FleetReport) bool { return r.SetUp == 6 })
+	syncs := f.Report().ByCommand["Sync"]
+	_, mb, _ := srv.Directory().Resolve("alice")
+	inbox, _ := mb.FolderByType(eas.FolderTypeInbox)
+	raw, _ := simulator.BuildMail(&simulator.MailAddress{Address: "bob@contoso.com"}, []*simulator.MailAddress{{Address: "alice@contoso.com"}}, "wake up", "ping me", "", time.Now())
+	m, _ := simulator.ParseMail(raw)
+	mb.AddItem(inbox.ServerID, simulator.EmailItem(m, time.Now(), false))
+	// Alice holds devices 0, 2 and 4: each Ping answers and each Syncs.
+	waitFor("syncs after the mail", func(r clients.FleetReport) bool { return r.ByCommand["Sync"] >= syncs+3 })
+	cancel()
+	r := <-done
+
+	if r.Devices != 6 || r.SetUp != 6 || r.Failed != 0 {
+		t.Errorf("devices %d, set up %d, failed %d", r.Devices, r.SetUp, r.Failed)
+	}
+	if len(r.Errors) != 0 {
+		t.Errorf("errors: %v", r.Errors)
+	}
+	if r.ByCommand["OPTIONS"] != 6 || r.ByCommand["Provision"] != 12 || r.ByCommand["FolderSync"] != 6 || r.ByCommand["Ping"] < 3 {
+		t.Errorf("requests by command: %v", r.ByCommand)
+	}
+	if r.Requests == 0 || r.P50 <= 0 || r.P99 < r.P50 || r.Max < r.P99 {
+		t.Errorf("latencies: %v", r)
+	}
+	t.Log("\n" + r.String())
+}
+
+func TestFleetRejectsAnEmptyMix(t *testing.T) {
+	f := clients.NewFleet(clients.FleetOptions{Devices: 1, Account: func(int) (string, string) { return "", "" }})
+	if _, err := f.Run(context.Background()); err == nil {
+		t.Error("a fleet without profiles ran")
+	}
+}
