@@ -13,6 +13,6 @@ device flows.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newWBXMLCmd(), newServeCmd(), newAdminCmd(), newDeviceCmd())
+	root.AddCommand(newWBXMLCmd(), newServeCmd(), newAdminCmd(), newDeviceCmd(), newFleetCmd())
 	return root
 }
