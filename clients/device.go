@@ -32,14 +32,15 @@ var (
 // ServerError is a refusal the device did not recover from: an HTTP status
 // other than 200, or a command or common Status in the body.
 type ServerError struct {
-	Command    eas.Command // 0 for OPTIONS
+	Command    eas.Command // 0 for OPTIONS and Autodiscover
+	Request    string      // "OPTIONS" or "Autodiscover" when Command is 0
 	HTTPStatus int
 	Status     int           // body Status; 0 when none
 	RetryAfter time.Duration // from Retry-After on 503
 }
 
 func (e *ServerError) Error() string {
-	cmd := "OPTIONS"
+	cmd := e.Request
 	if e.Command != 0 {
 		cmd = e.Command.String()
 	}
@@ -316,7 +317,7 @@ func (d *Device) Options(ctx context.Context) (ServerInfo, error) {
 		return info, err
 	}
 	if r.status != http.StatusOK {
-		return info, &ServerError{HTTPStatus: r.status}
+		return info, &ServerError{HTTPStatus: r.status, Request: "OPTIONS"}
 	}
 	info.Server = r.header.Get("MS-Server-ActiveSync")
 	for _, f := range strings.Split(r.header.Get("MS-ASProtocolVersions"), ",") {
