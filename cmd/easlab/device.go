@@ -27,6 +27,9 @@ type deviceConfig struct {
 	insecure bool
 	verbose  bool
 	asJSON   bool
+	// autodiscover runs mobilesync Autodiscover for this address first and
+	// uses the endpoint it names.
+	autodiscover string
 }
 
 func newDeviceCmd() *cobra.Command {
@@ -37,6 +40,9 @@ func newDeviceCmd() *cobra.Command {
 		Long: `Run a simulated device (a real client profile: its DeviceType, DeviceId format,
 User-Agent, protocol version and first-time flow) against any Exchange
 ActiveSync server: easlab serve, a real Exchange, Z-Push, or an MFA gateway.
+
+With --autodiscover, the first step is mobilesync Autodiscover (following
+redirects), and the device then uses the endpoint it names.
 
 "setup" reports each step as Microsoft's Remote Connectivity Analyzer does
 (pass, warn or fail), with the decoded request and response of a failed
@@ -78,6 +84,7 @@ step passed.`,
 	f.StringVar(&cfg.password, "password", "Passw0rd!", "password")
 	f.StringVar(&cfg.deviceID, "device-id", "", "DeviceId to use (default: a new one in the profile's format)")
 	f.BoolVar(&cfg.insecure, "insecure", false, "accept any TLS certificate (for easlab serve --tls)")
+	f.StringVar(&cfg.autodiscover, "autodiscover", "", "first run Autodiscover for this e-mail address at <url>/autodiscover/autodiscover.xml")
 	f.BoolVar(&cfg.verbose, "verbose", false, "print every step's request and response")
 	f.BoolVar(&cfg.asJSON, "json", false, "print the report as JSON")
 	return cmd
@@ -152,6 +159,13 @@ func runDeviceSetup(ctx context.Context, cfg deviceConfig) (*setupReport, error)
 
 	// OPTIONS: which versions and commands the server offers; the device
 	// goes down to the highest it shares with the server.
+	if cfg.autodiscover != "" {
+		endpoint := strings.TrimSuffix(cfg.url, "/") + "/autodiscover/autodiscover.xml"
+		found, err := d.Autodiscover(ctx, endpoint, cfg.autodiscover)
+		if !step("Autodiscover", err, "the ActiveSync URL is "+found) {
+			return r, nil
+		}
+	}
 	info, err := d.Options(ctx)
 	if !step("OPTIONS", err, fmt.Sprintf("server %s offers %d versions up to %s; the device speaks %s", info.Server, len(info.Versions), highest(info.Versions), d.Profile.ProtocolVersion)) {
 		return r, nil

@@ -31,7 +31,16 @@ func TestDeviceSetupAgainstServe(t *testing.T) {
 		}
 	}
 
-	out, err := run(t, nil, "device", "setup", "--profile", "gmail", "--url", base, "--user", "alice@contoso.com", "--password", "wrong", "--json")
+	out, err := run(t, nil, "device", "setup", "--profile", "windowsmail", "--url", base, "--user", "alice@contoso.com", "--password", "Passw0rd!", "--autodiscover", "alice@contoso.com")
+	if err != nil || !bytes.Contains(out, []byte("[PASS] Autodiscover: the ActiveSync URL is "+base+"/Microsoft-Server-ActiveSync")) || !bytes.Contains(out, []byte("All steps passed.")) {
+		t.Fatalf("--autodiscover: %v\n%s", err, out)
+	}
+	out, err = run(t, nil, "device", "setup", "--url", base, "--autodiscover", "nobody@contoso.com")
+	if !errors.Is(err, errSetupFailed) || !bytes.Contains(out, []byte("[FAIL] Autodiscover")) {
+		t.Fatalf("--autodiscover of an unknown address: %v\n%s", err, out)
+	}
+
+	out, err = run(t, nil, "device", "setup", "--profile", "gmail", "--url", base, "--user", "alice@contoso.com", "--password", "wrong", "--json")
 	if !errors.Is(err, errSetupFailed) {
 		t.Fatalf("wrong password: err %v\n%s", err, out)
 	}
