@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/easlab/easlab/clock"
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/wbxml"
 )
 
 var start = time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
@@ -344,5 +346,51 @@ func TestAutoblockIs503WithRetryAfter(t *testing.T) {
 	e.clk.Advance(11 * time.Minute)
 	if _, err := d.Sync(c, in.ServerId); err != nil {
 		t.Errorf("Sync after the block expired: %v", err)
+	}
+}
+
+func TestSmartReplyAndForward(t *testing.T) {
+	for _, v := range []eas.ProtocolVersion{eas.Version161, eas.Version121} {
+		t.Run(v.String(), func(t *testing.T) {
+			e := newEnv(t)
+			p, _ := clients.ProfileByName(clients.AOSPEmail)
+			p.ProtocolVersion = v
+			d := e.device(p, 30)
+			c := ctx(t)
+			if err := d.Setup(c); err != nil {
+				t.Fatal(err)
+			}
+			in, _ := d.FolderByType(eas.FolderTypeInbox)
+			var orig clients.Item
+			for _, it := range d.Items(in.ServerId) {
+				orig = it
+				break
+			}
+			reply := "From: alice@contoso.com\r\nTo: bob@contoso.com\r\nSubject: RE: " + orig.Subject + "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nsee below\r\n"
+			if err := d.SmartReply(c, in.ServerId, orig.ServerID, []byte(reply)); err != nil {
+				t.Fatalf("SmartReply: %v\n%s", err, d.Transcript())
+			}
+			fwd := "From: alice@contoso.com\r\nTo: bob@contoso.com\r\nSubject: FW: " + orig.Subject + "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nFYI\r\n"
+			if err := d.SmartForward(c, in.ServerId, orig.ServerID, []byte(fwd)); err != nil {
+				t.Fatalf("SmartForward: %v\n%s", err, d.Transcript())
+			}
+			ents := d.Transcript().Entries()
+			last := ents[len(ents)-1]
+			if v == eas.Version121 && !strings.Contains(last.URL, "ItemId="+url.QueryEscape(orig.ServerID)) {
+				t.Errorf("12.1 SmartForward without ItemId in the query: %s", last.URL)
+			}
+			if v == eas.Version161 && !strings.Contains(last.String(), "<ItemId>"+orig.ServerID+"</ItemId>") {
+				t.Errorf("16.1 SmartForward without a Source:\n%s", last)
+			}
+			_, bob, _ := e.srv.Directory().Resolve("bob")
+			bin, _ := bob.FolderByType(eas.FolderTypeInbox)
+			got := map[string]bool{}
+			for _, it := range bob.Items(bin.ServerID) {
+				got[it.Prop(wbxml.LookupQualified("Email:Subject"))] = true
+			}
+			if !got["RE: "+orig.Subject] || !got["FW: "+orig.Subject] {
+				t.Errorf("bob's Inbox lacks the reply or the forward: %v", got)
+			}
+		})
 	}
 }

@@ -237,12 +237,20 @@ type result struct {
 	body   []byte
 }
 
+// query is what a command carries in the URL besides the device's
+// identity.
+type query struct {
+	options              eas.Options
+	collectionID, itemID string // SmartReply and SmartForward up to 12.1
+}
+
 // roundTrip sends one command and records it.
-func (d *Device) roundTrip(ctx context.Context, cmd eas.Command, body []byte, options eas.Options) (*result, error) {
+func (d *Device) roundTrip(ctx context.Context, cmd eas.Command, body []byte, q query) (*result, error) {
 	d.mu.Lock()
 	req := &eas.Request{Form: d.Profile.QueryForm, Command: cmd, User: d.opts.User, DeviceID: d.DeviceID,
 		DeviceType: d.Profile.DeviceType, ProtocolVersion: d.Profile.ProtocolVersion,
-		PolicyKey: d.policyKey, HasPolicyKey: d.hasPolicyKey, UserAgent: d.Profile.UserAgent, Options: options}
+		PolicyKey: d.policyKey, HasPolicyKey: d.hasPolicyKey, UserAgent: d.Profile.UserAgent,
+		Options: q.options, CollectionID: q.collectionID, ItemID: q.itemID}
 	d.mu.Unlock()
 	var rd io.Reader
 	if body != nil {
@@ -370,7 +378,7 @@ func topStatus(b []byte) int {
 // and decodes a 200 response into out, reacting as a client does: 449 and
 // statuses 142-144 provision again and retry once; 140 acknowledges the
 // wipe and returns ErrWiped; 165 sends DeviceInformation and retries once.
-func (d *Device) call(ctx context.Context, cmd eas.Command, in any, out any, options eas.Options) error {
+func (d *Device) call(ctx context.Context, cmd eas.Command, in any, out any, q query) error {
 	var body []byte
 	switch v := in.(type) {
 	case nil:
@@ -384,7 +392,7 @@ func (d *Device) call(ctx context.Context, cmd eas.Command, in any, out any, opt
 	}
 	retried := false
 	for {
-		r, err := d.roundTrip(ctx, cmd, body, options)
+		r, err := d.roundTrip(ctx, cmd, body, q)
 		if err != nil {
 			return err
 		}
@@ -470,7 +478,7 @@ func (d *Device) Provision(ctx context.Context) error {
 		req.DeviceInformation = d.Profile.deviceInfo(d.DeviceID)
 	}
 	var r1 eas.ProvisionResponse
-	if err := d.call(ctx, eas.CommandProvision, req, &r1, 0); err != nil {
+	if err := d.call(ctx, eas.CommandProvision, req, &r1, query{}); err != nil {
 		return err
 	}
 	if r1.RemoteWipe || r1.AccountOnlyRemoteWipe {
@@ -493,7 +501,7 @@ func (d *Device) Provision(ctx context.Context) error {
 	ack := &eas.ProvisionRequest{Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{
 		PolicyType: eas.PolicyTypeWBXML, PolicyKey: p.PolicyKey, Status: 1}}}
 	var r2 eas.ProvisionResponse
-	if err := d.call(ctx, eas.CommandProvision, ack, &r2, 0); err != nil {
+	if err := d.call(ctx, eas.CommandProvision, ack, &r2, query{}); err != nil {
 		return err
 	}
 	if r2.RemoteWipe || r2.AccountOnlyRemoteWipe {
@@ -529,7 +537,7 @@ func (d *Device) ackWipe(ctx context.Context, accountOnly bool) error {
 		req.RemoteWipe = &eas.WipeAcknowledgment{Status: 1}
 	}
 	var r eas.ProvisionResponse
-	err := d.call(ctx, eas.CommandProvision, req, &r, 0)
+	err := d.call(ctx, eas.CommandProvision, req, &r, query{})
 	d.forget()
 	if err != nil {
 		return errors.Join(ErrWiped, err)
@@ -540,7 +548,7 @@ func (d *Device) ackWipe(ctx context.Context, accountOnly bool) error {
 // Settings sends the profile's DeviceInformation.
 func (d *Device) Settings(ctx context.Context) error {
 	var r eas.SettingsResponse
-	if err := d.call(ctx, eas.CommandSettings, &eas.SettingsRequest{DeviceInformation: d.Profile.deviceInfo(d.DeviceID)}, &r, 0); err != nil {
+	if err := d.call(ctx, eas.CommandSettings, &eas.SettingsRequest{DeviceInformation: d.Profile.deviceInfo(d.DeviceID)}, &r, query{}); err != nil {
 		return err
 	}
 	if r.Status != 1 {
@@ -554,7 +562,7 @@ func (d *Device) Settings(ctx context.Context) error {
 func (d *Device) FolderSync(ctx context.Context) error {
 	for attempt := 0; ; attempt++ {
 		var r eas.FolderSyncResponse
-		if err := d.call(ctx, eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: d.HierarchySyncKey()}, &r, 0); err != nil {
+		if err := d.call(ctx, eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: d.HierarchySyncKey()}, &r, query{}); err != nil {
 			return err
 		}
 		if r.Status == 9 && attempt == 0 { // invalid sync key: start over
@@ -604,7 +612,7 @@ func (d *Device) Sync(ctx context.Context, folderID string) ([]Change, error) {
 			col.Options = []eas.SyncOptions{{BodyPreference: []eas.BodyPreference{{Type: 1, TruncationSize: 32768}}}}
 		}
 		var r eas.SyncResponse
-		if err := d.call(ctx, eas.CommandSync, &eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{col}}}, &r, 0); err != nil {
+		if err := d.call(ctx, eas.CommandSync, &eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{col}}}, &r, query{}); err != nil {
 			return changes, err
 		}
 		if r.Status != 0 && r.Status != 1 {
@@ -672,7 +680,7 @@ func (d *Device) Ping(ctx context.Context, folders []string) ([]string, error) {
 		pf.Folder = append(pf.Folder, eas.PingFolder{Id: id, Class: classOf(all[id].Type)})
 	}
 	var r eas.PingResponse
-	if err := d.call(ctx, eas.CommandPing, &eas.PingRequest{HeartbeatInterval: d.Profile.Heartbeat, Folders: pf}, &r, 0); err != nil {
+	if err := d.call(ctx, eas.CommandPing, &eas.PingRequest{HeartbeatInterval: d.Profile.Heartbeat, Folders: pf}, &r, query{}); err != nil {
 		return nil, err
 	}
 	switch r.Status {
@@ -706,16 +714,50 @@ func classOf(t eas.FolderType) string {
 // query) up to 12.1.
 func (d *Device) SendMail(ctx context.Context, rawMIME []byte) error {
 	if d.Profile.ProtocolVersion.AtLeast(eas.Version140) {
-		d.mu.Lock()
-		d.clientIDs++
-		id := fmt.Sprintf("%s-%d", d.DeviceID, d.clientIDs)
-		d.mu.Unlock()
-		if len(id) > 40 {
-			id = id[len(id)-40:]
-		}
-		return d.call(ctx, eas.CommandSendMail, &eas.SendMailRequest{ClientId: id, SaveInSentItems: true, Mime: rawMIME}, nil, 0)
+		return d.call(ctx, eas.CommandSendMail, &eas.SendMailRequest{ClientId: d.newClientID(), SaveInSentItems: true, Mime: rawMIME}, nil, query{})
 	}
-	return d.call(ctx, eas.CommandSendMail, rawMIME, nil, eas.OptionSaveInSent)
+	return d.call(ctx, eas.CommandSendMail, rawMIME, nil, query{options: eas.OptionSaveInSent})
+}
+
+// SmartReply replies to the item serverID of folderID with rawMIME, the
+// reply's own text; the server appends the original (MS-ASCMD 2.2.1.19).
+// From 14.0 it is ComposeMail SmartReply with a Source; up to 12.1 the raw
+// MIME body with CollectionId and ItemId in the query. Sent Items keeps a
+// copy.
+func (d *Device) SmartReply(ctx context.Context, folderID, serverID string, rawMIME []byte) error {
+	return d.smart(ctx, eas.CommandSmartReply, folderID, serverID, rawMIME)
+}
+
+// SmartForward forwards the item serverID of folderID with rawMIME, the
+// forward's own text and recipients; the server attaches or appends the
+// original (MS-ASCMD 2.2.1.18). The wire forms are SmartReply's.
+func (d *Device) SmartForward(ctx context.Context, folderID, serverID string, rawMIME []byte) error {
+	return d.smart(ctx, eas.CommandSmartForward, folderID, serverID, rawMIME)
+}
+
+func (d *Device) smart(ctx context.Context, cmd eas.Command, folderID, serverID string, rawMIME []byte) error {
+	if !d.Profile.ProtocolVersion.AtLeast(eas.Version140) {
+		return d.call(ctx, cmd, rawMIME, nil, query{options: eas.OptionSaveInSent, collectionID: folderID, itemID: serverID})
+	}
+	src := &eas.Source{FolderId: folderID, ItemId: serverID}
+	var in any = &eas.SmartReplyRequest{ClientId: d.newClientID(), Source: src, SaveInSentItems: true, Mime: rawMIME}
+	if cmd == eas.CommandSmartForward {
+		in = &eas.SmartForwardRequest{ClientId: d.newClientID(), Source: src, SaveInSentItems: true, Mime: rawMIME}
+	}
+	return d.call(ctx, cmd, in, nil, query{})
+}
+
+// newClientID returns a ClientId unique to this device (at most 40
+// characters, MS-ASCMD 2.2.3.27).
+func (d *Device) newClientID() string {
+	d.mu.Lock()
+	d.clientIDs++
+	id := fmt.Sprintf("%s-%d", d.DeviceID, d.clientIDs)
+	d.mu.Unlock()
+	if len(id) > 40 {
+		id = id[len(id)-40:]
+	}
+	return id
 }
 
 // Setup runs the profile's first-time flow: OPTIONS (and version
