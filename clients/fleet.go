@@ -53,7 +53,7 @@ type Fleet struct {
 	opts  FleetOptions
 	start time.Time
 
-	setUp, failed, running atomic.Int64
+	setUp, failed, running, holding atomic.Int64
 
 	mu        sync.Mutex
 	requests  int64
@@ -83,6 +83,7 @@ type FleetReport struct {
 	Devices           int              // started
 	SetUp             int              // finished setup
 	Failed            int              // stopped on an error they do not retry
+	Holding           int              // Pings on the wire now (long-polls held)
 	Requests          int64            // HTTP requests completed
 	RequestsPerSecond float64          // Requests / Elapsed
 	ByCommand         map[string]int64 // requests per command (OPTIONS too)
@@ -95,7 +96,7 @@ type FleetReport struct {
 func (f *Fleet) Report() FleetReport {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	r := FleetReport{Devices: int(f.running.Load()), SetUp: int(f.setUp.Load()), Failed: int(f.failed.Load()),
+	r := FleetReport{Devices: int(f.running.Load()), SetUp: int(f.setUp.Load()), Failed: int(f.failed.Load()), Holding: int(f.holding.Load()),
 		Requests: f.requests, ByCommand: map[string]int64{}, Errors: map[string]int64{}}
 	if !f.start.IsZero() {
 		r.Elapsed = f.opts.Clock.Since(f.start)
@@ -235,7 +236,9 @@ func (f *Fleet) live(ctx context.Context, d *Device) {
 	f.setUp.Add(1)
 	inbox, _ := d.FolderByType(eas.FolderTypeInbox)
 	for ctx.Err() == nil {
+		f.holding.Add(1)
 		changed, err := d.Ping(ctx, []string{inbox.ServerId})
+		f.holding.Add(-1)
 		if err == nil && len(changed) > 0 {
 			_, err = d.Sync(ctx, inbox.ServerId)
 		}
@@ -247,8 +250,8 @@ func (f *Fleet) live(ctx context.Context, d *Device) {
 
 // String prints the report as a table.
 func (r FleetReport) String() string {
-	s := fmt.Sprintf("devices %d (set up %d, failed %d)  elapsed %v\nrequests %d (%.1f/s)  latency p50 %v p90 %v p99 %v max %v\n",
-		r.Devices, r.SetUp, r.Failed, r.Elapsed.Round(time.Millisecond), r.Requests, r.RequestsPerSecond,
+	s := fmt.Sprintf("devices %d (set up %d, failed %d, holding a Ping %d)  elapsed %v\nrequests %d (%.1f/s)  latency p50 %v p90 %v p99 %v max %v\n",
+		r.Devices, r.SetUp, r.Failed, r.Holding, r.Elapsed.Round(time.Millisecond), r.Requests, r.RequestsPerSecond,
 		r.P50.Round(time.Microsecond), r.P90.Round(time.Microsecond), r.P99.Round(time.Microsecond), r.Max.Round(time.Microsecond))
 	for _, t := range []struct {
 		label string

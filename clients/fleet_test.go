@@ -46,7 +46,7 @@ func TestFleetSetsUpAndWakesOnMail(t *testing.T) {
 	}
 	// Set up, and every device's Ping is on the wire (its OPTIONS ...
 	// Sync requests are counted; the Ping completes only later).
-	waitFor("setup", func(r clients.FleetReport) bool { return r.SetUp == 6 })
+	waitFor("setup", func(r clients.FleetReport) bool { return r.SetUp == 6 && r.Holding == 6 })
 	syncs := f.Report().ByCommand["Sync"]
 	_, mb, _ := srv.Directory().Resolve("alice")
 	inbox, _ := mb.FolderByType(eas.FolderTypeInbox)

@@ -123,8 +123,8 @@ func runFleet(ctx context.Context, cfg fleetConfig, stdout, stderr io.Writer) er
 		select {
 		case <-tick.C:
 			r := fl.Report()
-			fmt.Fprintf(stderr, "\r%6.0fs  devices %d  set up %d  failed %d  requests %d (%.0f/s)  p99 %v  errors %d   ",
-				r.Elapsed.Seconds(), r.Devices, r.SetUp, r.Failed, r.Requests, r.RequestsPerSecond, r.P99.Round(time.Millisecond), sum(r.Errors))
+			fmt.Fprintf(stderr, "\r%6.0fs  devices %d  set up %d  failed %d  holding %d  requests %d (%.0f/s)  p99 %v  errors %d   ",
+				r.Elapsed.Seconds(), r.Devices, r.SetUp, r.Failed, r.Holding, r.Requests, r.RequestsPerSecond, r.P99.Round(time.Millisecond), sum(r.Errors))
 		case report = <-done:
 			running = false
 		}
