@@ -3,6 +3,7 @@ package clients_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
@@ -392,5 +393,30 @@ func TestSmartReplyAndForward(t *testing.T) {
 				t.Errorf("bob's Inbox lacks the reply or the forward: %v", got)
 			}
 		})
+	}
+}
+
+// TestRedirect451MovesTheDevice: an old front answers 451 with
+// X-MS-Location; the device retries there and stays there.
+func TestRedirect451MovesTheDevice(t *testing.T) {
+	e := newEnv(t)
+	hits := 0
+	old := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits++
+		w.Header().Set(eas.HeaderLocation, e.url)
+		w.WriteHeader(eas.HTTPRedirect)
+	}))
+	defer old.Close()
+	p, _ := clients.ProfileByName(clients.Gmail)
+	d := clients.New(p, clients.Options{BaseURL: old.URL + "/Microsoft-Server-ActiveSync", User: "alice@contoso.com", Password: simulator.DemoPassword, Seed: 40, Clock: e.clk})
+	c := ctx(t)
+	if err := d.Provision(c); err != nil {
+		t.Fatalf("Provision through a 451: %v\n%s", err, d.Transcript())
+	}
+	if err := d.FolderSync(c); err != nil {
+		t.Fatal(err)
+	}
+	if hits != 1 || d.BaseURL() != e.url {
+		t.Errorf("old front hit %d times, device at %q, want 1 and %q", hits, d.BaseURL(), e.url)
 	}
 }

@@ -163,6 +163,14 @@ func (d *Device) forget() {
 	d.store = map[string]map[string]Item{}
 }
 
+// BaseURL returns the ActiveSync URL the device uses now (Autodiscover and
+// 451 redirects change it).
+func (d *Device) BaseURL() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.opts.BaseURL
+}
+
 // Transcript returns the device's request/response log.
 func (d *Device) Transcript() *Transcript { return d.transcript }
 
@@ -236,6 +244,9 @@ type result struct {
 	header http.Header
 	body   []byte
 }
+
+// maxRedirects bounds the 451 redirects one command follows.
+const maxRedirects = 5
 
 // query is what a command carries in the URL besides the device's
 // identity.
@@ -377,7 +388,8 @@ func topStatus(b []byte) int {
 // call sends cmd with in (a WBXML message, or raw bytes for a MIME body)
 // and decodes a 200 response into out, reacting as a client does: 449 and
 // statuses 142-144 provision again and retry once; 140 acknowledges the
-// wipe and returns ErrWiped; 165 sends DeviceInformation and retries once.
+// wipe and returns ErrWiped; 165 sends DeviceInformation and retries once;
+// 451 with X-MS-Location moves the device to that URL and retries.
 func (d *Device) call(ctx context.Context, cmd eas.Command, in any, out any, q query) error {
 	var body []byte
 	switch v := in.(type) {
@@ -390,7 +402,7 @@ func (d *Device) call(ctx context.Context, cmd eas.Command, in any, out any, q q
 			return err
 		}
 	}
-	retried := false
+	retried, redirects := false, 0
 	for {
 		r, err := d.roundTrip(ctx, cmd, body, q)
 		if err != nil {
@@ -405,6 +417,20 @@ func (d *Device) call(ctx context.Context, cmd eas.Command, in any, out any, q q
 				if err := d.Provision(ctx); err != nil {
 					return err
 				}
+				continue
+			}
+			return serr
+		case eas.HTTPRedirect:
+			// 451: the mailbox is served elsewhere; X-MS-Location is the URL
+			// for this and every later request (MS-ASHTTP 3.2.5.2). Without
+			// it the client must run Autodiscover again, which is the
+			// caller's to do.
+			loc := r.header.Get(eas.HeaderLocation)
+			if loc != "" && redirects < maxRedirects {
+				redirects++
+				d.mu.Lock()
+				d.opts.BaseURL = loc
+				d.mu.Unlock()
 				continue
 			}
 			return serr
