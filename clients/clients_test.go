@@ -420,3 +420,36 @@ func TestRedirect451MovesTheDevice(t *testing.T) {
 		t.Errorf("old front hit %d times, device at %q, want 1 and %q", hits, d.BaseURL(), e.url)
 	}
 }
+
+func TestUserDisabledForSyncAndMaxDevices(t *testing.T) {
+	e := newEnv(t)
+	e.srv.Directory().SetOrganizationSettings(func(s *simulator.OrganizationSettings) { s.EasMaxDevices = 1 })
+	p, _ := clients.ProfileByName(clients.IPhone)
+	c := ctx(t)
+	first := e.device(p, 50)
+	if err := first.Setup(c); err != nil {
+		t.Fatal(err)
+	}
+	// 177: one partnership too many (exchange-admin.md, EasMaxDevices).
+	second := e.device(p, 51)
+	err := second.Setup(c)
+	var se *clients.ServerError
+	if !errors.As(err, &se) || se.Status != int(eas.StatusMaximumDevicesReached) {
+		t.Fatalf("second device with EasMaxDevices 1: %v, want Status 177\n%s", err, second.Transcript())
+	}
+
+	// 126: the user is disabled for ActiveSync; even OPTIONS is refused.
+	e.mailbox(t).SetCASMailbox(func(cas *simulator.CASMailbox) { cas.ActiveSyncEnabled = false })
+	e.clk.Advance(2 * time.Minute)
+	in, _ := first.FolderByType(eas.FolderTypeInbox)
+	_, err = first.Sync(c, in.ServerId)
+	// From 14.0 the status is in the body with HTTP 200; older versions
+	// get a bare 403 (exchange-admin.md 2.2 and 6: "S126 (>=14.0) or
+	// sc-status 403").
+	if !errors.As(err, &se) || se.HTTPStatus != 200 || se.Status != int(eas.StatusUserDisabledForSync) || errors.Is(err, clients.ErrBlocked) {
+		t.Errorf("Sync of a disabled user: %v, want HTTP 200 with Status 126", err)
+	}
+	if _, err := first.Options(c); !errors.As(err, &se) || se.HTTPStatus != 403 || se.Request != "OPTIONS" {
+		t.Errorf("OPTIONS of a disabled user: %v, want HTTP 403", err)
+	}
+}
