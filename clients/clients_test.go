@@ -453,3 +453,30 @@ func TestUserDisabledForSyncAndMaxDevices(t *testing.T) {
 		t.Errorf("OPTIONS of a disabled user: %v, want HTTP 403", err)
 	}
 }
+
+func TestFetchOpensAMessage(t *testing.T) {
+	e := newEnv(t)
+	p, _ := clients.ProfileByName(clients.Outlook)
+	d := e.device(p, 60)
+	c := ctx(t)
+	if err := d.Setup(c); err != nil {
+		t.Fatal(err)
+	}
+	in, _ := d.FolderByType(eas.FolderTypeInbox)
+	for _, it := range d.Items(in.ServerId) {
+		props, err := d.Fetch(c, in.ServerId, it.ServerID)
+		if err != nil {
+			t.Fatalf("Fetch %s: %v\n%s", it.ServerID, err, d.Transcript())
+		}
+		subject := props.Find(wbxml.LookupQualified("Email:Subject"))
+		data := props.Path(wbxml.LookupQualified("AirSyncBase:Body"), wbxml.LookupQualified("AirSyncBase:Data"))
+		if subject == nil || subject.Text() != it.Subject || data == nil || data.Text() == "" {
+			t.Errorf("Fetch %s: subject %v, body data %v", it.ServerID, subject, data)
+		}
+	}
+	_, err := d.Fetch(c, in.ServerId, in.ServerId+":999")
+	var se *clients.ServerError
+	if !errors.As(err, &se) || se.Command != eas.CommandItemOperations || se.Status == 1 {
+		t.Errorf("Fetch of a missing item: %v", err)
+	}
+}

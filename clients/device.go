@@ -813,3 +813,25 @@ func (d *Device) Setup(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Fetch gets one item in full with ItemOperations Fetch (12.0+, MS-ASCMD
+// 2.2.1.10), its body as plain text, and returns its Properties, as a
+// client does when the user opens a message whose body Sync truncated.
+func (d *Device) Fetch(ctx context.Context, folderID, serverID string) (*wbxml.Node, error) {
+	req := &eas.ItemOperationsRequest{Operations: []eas.ItemOperation{{Fetch: &eas.Fetch{
+		Store: "Mailbox", CollectionId: folderID, ServerId: serverID,
+		Options: &eas.FetchOptions{BodyPreference: []eas.BodyPreference{{Type: 1}}},
+	}}}}
+	var r eas.ItemOperationsResponse
+	if err := d.call(ctx, eas.CommandItemOperations, req, &r, query{}); err != nil {
+		return nil, err
+	}
+	if r.Status != 1 || r.Response == nil || len(r.Response.Results) != 1 || r.Response.Results[0].Fetch == nil {
+		return nil, &ServerError{Command: eas.CommandItemOperations, HTTPStatus: http.StatusOK, Status: r.Status}
+	}
+	f := r.Response.Results[0].Fetch
+	if f.Status != 1 {
+		return nil, &ServerError{Command: eas.CommandItemOperations, HTTPStatus: http.StatusOK, Status: f.Status}
+	}
+	return f.Properties, nil
+}
