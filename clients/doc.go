@@ -5,5 +5,15 @@
 // the simulator, so the same devices work against any EAS server: the
 // in-process fake Exchange, a real Exchange, Z-Push or an MFA gateway.
 //
-// Every request and response is kept in the device's [Transcript].
+// A Device discovers its endpoint ([Device.Autodiscover]), negotiates a
+// protocol version ([Device.Options]), provisions, syncs, pings and sends
+// mail, and reacts to the server as the real client does (449 and 142-144
+// provision again, 140 wipes it, 451 moves it, 503 carries Retry-After).
+// Lifecycle events a support engineer reproduces are methods:
+// [Device.UpdateOS], [Device.FactoryReset], [Device.RemoveAccount],
+// [Device.ChangePassword], [Device.AddAccount].
+//
+// Every request and response is kept in the device's [Transcript]. A
+// [Fleet] runs many devices at once and reports request rates, latencies
+// and errors.
 package clients
