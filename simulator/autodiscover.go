@@ -17,15 +17,8 @@ const maxAutodiscoverBytes = 8192
 // (MS-ASCMD 2.2.1.1, protocol.md 5) with the EAS endpoint on the host the
 // request came to.
 func (s *Server) serveAutodiscover(w http.ResponseWriter, r *http.Request) {
-	name, password, ok := r.BasicAuth()
-	if !ok {
-		w.Header().Set("WWW-Authenticate", `Basic realm="`+r.Host+`"`)
-		w.WriteHeader(http.StatusUnauthorized)
-		return
-	}
-	if _, _, ok := s.dir.Authenticate(name, password); !ok {
-		w.Header().Set("WWW-Authenticate", `Basic realm="`+r.Host+`"`)
-		w.WriteHeader(http.StatusUnauthorized)
+	if _, _, ok := s.authenticate(r); !ok {
+		challenge(w, r)
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxAutodiscoverBytes+1))

@@ -194,14 +194,9 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 // 1-2); the device access state is never evaluated for OPTIONS.
 func (s *Server) serveOptions(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	name, password, ok := r.BasicAuth()
-	var mb *Mailbox
-	if ok {
-		_, mb, ok = s.dir.Authenticate(name, password)
-	}
+	_, mb, ok := s.authenticate(r)
 	if !ok {
-		h.Set("WWW-Authenticate", `Basic realm="`+r.Host+`"`)
-		w.WriteHeader(http.StatusUnauthorized)
+		challenge(w, r)
 		return
 	}
 	mb.mu.Lock()
@@ -218,6 +213,25 @@ func (s *Server) serveOptions(w http.ResponseWriter, r *http.Request) {
 	h.Set("Public", "OPTIONS,POST")
 	h.Set("Cache-Control", "private")
 	w.WriteHeader(http.StatusOK)
+}
+
+// authenticate checks the request's Basic credentials, as IIS does before
+// Exchange sees the request.
+func (s *Server) authenticate(r *http.Request) (User, *Mailbox, bool) {
+	name, password, ok := r.BasicAuth()
+	if !ok {
+		return User{}, nil, false
+	}
+	return s.dir.Authenticate(name, password)
+}
+
+// basicChallenge is IIS's WWW-Authenticate for Basic authentication.
+func basicChallenge(r *http.Request) string { return `Basic realm="` + r.Host + `"` }
+
+// challenge answers a bare 401 with the Basic challenge.
+func challenge(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("WWW-Authenticate", basicChallenge(r))
+	w.WriteHeader(http.StatusUnauthorized)
 }
 
 // call is one EAS request being served.
@@ -267,11 +281,7 @@ func (s *Server) serveCall(c *call) error {
 	if err != nil {
 		return err
 	}
-	name, password, ok := c.r.BasicAuth()
-	if !ok {
-		return errUnauthorized
-	}
-	user, mb, ok := s.dir.Authenticate(name, password)
+	user, mb, ok := s.authenticate(c.r)
 	if !ok {
 		return errUnauthorized
 	}
@@ -369,7 +379,7 @@ func (s *Server) writeError(c *call, err error) {
 	}
 	httpStatus, bodyStatus := se.Outcome(v, cmd)
 	if se.HTTPStatus == http.StatusUnauthorized {
-		c.w.Header().Set("WWW-Authenticate", `Basic realm="`+c.r.Host+`"`)
+		c.w.Header().Set("WWW-Authenticate", basicChallenge(c.r))
 	}
 	if bodyStatus == 0 {
 		c.status = se.Status
