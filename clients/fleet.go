@@ -208,7 +208,8 @@ func (f *Fleet) Run(ctx context.Context) (FleetReport, error) {
 
 // live is one device's life in the fleet: setup, then Ping and Sync.
 // Refusals a phone retries (503, 5xx, transport) back off and retry;
-// 401, blocks and wipes stop the device.
+// 401, blocks, wipes, 126 (user disabled) and 177 (too many devices) stop
+// the device.
 func (f *Fleet) live(ctx context.Context, d *Device) {
 	backoff := func(err error) bool {
 		var se *ServerError
@@ -216,7 +217,9 @@ func (f *Fleet) live(ctx context.Context, d *Device) {
 		switch {
 		case ctx.Err() != nil:
 			return false
-		case errors.Is(err, ErrUnauthorized), errors.Is(err, ErrBlocked), errors.Is(err, ErrWiped):
+		case errors.Is(err, ErrUnauthorized), errors.Is(err, ErrBlocked), errors.Is(err, ErrWiped),
+			errors.As(err, &se) && (se.Status == int(eas.StatusUserDisabledForSync) || se.Status == int(eas.StatusMaximumDevicesReached)):
+			// What a phone shows the user and does not retry by itself.
 			f.failed.Add(1)
 			return false
 		case errors.As(err, &se) && se.RetryAfter > 0:

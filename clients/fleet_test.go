@@ -79,3 +79,33 @@ func TestFleetRejectsAnEmptyMix(t *testing.T) {
 		t.Error("a fleet without profiles ran")
 	}
 }
+
+// TestFleetStopsDevicesOverTheLimit: with EasMaxDevices 2 on one mailbox,
+// two devices set up and the third stops on 177 instead of retrying.
+func TestFleetStopsDevicesOverTheLimit(t *testing.T) {
+	srv, err := simulator.New(simulator.Options{ErrorResponseDelay: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Directory().SetOrganizationSettings(func(s *simulator.OrganizationSettings) { s.EasMaxDevices = 2 })
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	gmail, _ := clients.ProfileByName(clients.Gmail)
+	f := clients.NewFleet(clients.FleetOptions{
+		BaseURL: hs.URL + "/Microsoft-Server-ActiveSync", Devices: 3, Seed: 2,
+		Mix:     []clients.Share{{Profile: gmail, Weight: 1}},
+		Account: func(int) (string, string) { return "alice@contoso.com", simulator.DemoPassword },
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	go func() {
+		for r := f.Report(); r.Holding+r.Failed < 3; r = f.Report() {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	r, _ := f.Run(ctx)
+	if r.SetUp != 2 || r.Failed != 1 || r.Errors["Status 177"] != 1 {
+		t.Errorf("set up %d, failed %d, errors %v; want 2, 1 and one Status 177", r.SetUp, r.Failed, r.Errors)
+	}
+}
