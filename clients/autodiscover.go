@@ -43,7 +43,7 @@ func (d *Device) Autodiscover(ctx context.Context, endpoint, email string) (stri
 			return "", err
 		}
 		if r.status != http.StatusOK {
-			return "", &ServerError{HTTPStatus: r.status, Request: "Autodiscover"}
+			return "", &ServerError{HTTPStatus: r.status, Request: "Autodiscover", RetryAfter: retryAfter(r.header)}
 		}
 		resp, err := eas.ParseAutodiscoverResponse(bytes.NewReader(r.body))
 		if err != nil {

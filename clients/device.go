@@ -245,6 +245,14 @@ type result struct {
 	body   []byte
 }
 
+// retryAfter reads Retry-After in seconds (Exchange sends it with 503).
+func retryAfter(h http.Header) time.Duration {
+	if s, err := strconv.Atoi(h.Get("Retry-After")); err == nil && s > 0 {
+		return time.Duration(s) * time.Second
+	}
+	return 0
+}
+
 // maxRedirects bounds the 451 redirects one command follows.
 const maxRedirects = 5
 
@@ -336,7 +344,7 @@ func (d *Device) Options(ctx context.Context) (ServerInfo, error) {
 		return info, err
 	}
 	if r.status != http.StatusOK {
-		return info, &ServerError{HTTPStatus: r.status, Request: "OPTIONS"}
+		return info, &ServerError{HTTPStatus: r.status, Request: "OPTIONS", RetryAfter: retryAfter(r.header)}
 	}
 	info.Server = r.header.Get("MS-Server-ActiveSync")
 	for _, f := range strings.Split(r.header.Get("MS-ASProtocolVersions"), ",") {
@@ -435,9 +443,7 @@ func (d *Device) call(ctx context.Context, cmd eas.Command, in any, out any, q q
 			}
 			return serr
 		case http.StatusServiceUnavailable:
-			if s, err := strconv.Atoi(r.header.Get("Retry-After")); err == nil {
-				serr.RetryAfter = time.Duration(s) * time.Second
-			}
+			serr.RetryAfter = retryAfter(r.header)
 			return serr
 		default:
 			if len(r.body) > 0 && hasWBXML(r.header) {

@@ -2,11 +2,14 @@ package clients_test
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/easlab/easlab/clients"
+	"github.com/easlab/easlab/clock"
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator"
 )
@@ -107,5 +110,57 @@ func TestFleetStopsDevicesOverTheLimit(t *testing.T) {
 	r, _ := f.Run(ctx)
 	if r.SetUp != 2 || r.Failed != 1 || r.Errors["Status 177"] != 1 {
 		t.Errorf("set up %d, failed %d, errors %v; want 2, 1 and one Status 177", r.SetUp, r.Failed, r.Errors)
+	}
+}
+
+// TestFleetBacksOffOn503: a front answers the first request 503 with
+// Retry-After 120; the device waits those 120 s on the fleet's clock, then
+// sets up.
+func TestFleetBacksOffOn503(t *testing.T) {
+	clk := clock.NewManual(start)
+	srv, err := simulator.New(simulator.Options{ErrorResponseDelay: -1, Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refused atomic.Int32
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if refused.Add(1) == 1 {
+			w.Header().Set("Retry-After", "120")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		srv.ServeHTTP(w, r)
+	}))
+	defer hs.Close()
+	gmail, _ := clients.ProfileByName(clients.Gmail)
+	f := clients.NewFleet(clients.FleetOptions{
+		BaseURL: hs.URL + "/Microsoft-Server-ActiveSync", Devices: 1, Seed: 3, Clock: clk,
+		Mix:     []clients.Share{{Profile: gmail, Weight: 1}},
+		Account: func(int) (string, string) { return "alice@contoso.com", simulator.DemoPassword },
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	done := make(chan clients.FleetReport, 1)
+	go func() { r, _ := f.Run(ctx); done <- r }()
+	if err := clk.BlockUntil(ctx, 1); err != nil { // the device sleeps on Retry-After
+		t.Fatal(err)
+	}
+	if r := f.Report(); r.SetUp != 0 || r.Errors["HTTP 503"] != 1 {
+		t.Fatalf("before the back-off ends: %v", r)
+	}
+	next, _ := clk.NextDeadline()
+	if wait := next.Sub(clk.Now()); wait != 120*time.Second {
+		t.Errorf("the device waits %v, want Retry-After's 120s", wait)
+	}
+	clk.Advance(120 * time.Second)
+	for r := f.Report(); r.Holding < 1; r = f.Report() {
+		if ctx.Err() != nil {
+			t.Fatalf("no setup after the back-off: %v", r)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if r := <-done; r.SetUp != 1 || r.Failed != 0 {
+		t.Errorf("set up %d, failed %d", r.SetUp, r.Failed)
 	}
 }
