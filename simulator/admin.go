@@ -325,7 +325,7 @@ type cmdletDef struct {
 // `ps:"mandatory"` must be given.
 type paramField struct {
 	name      string
-	index     int
+	index     []int // for reflect.Value.FieldByIndex: fields of embedded structs count
 	mandatory bool
 }
 
@@ -343,12 +343,16 @@ func cmdlet[P any](name string, aliases []string, run func(*Server, *P) (cmdletO
 		d.names[strings.ToLower(n)] = n
 	}
 	pv := reflect.TypeFor[paramValue]()
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
+	// An embedded struct lends its fields, so that cmdlets sharing
+	// parameters (New- and Set-MobileDeviceMailboxPolicy) declare them once.
+	for _, f := range reflect.VisibleFields(t) {
+		if f.Anonymous && f.Type.Kind() == reflect.Struct {
+			continue
+		}
 		if !f.IsExported() || !reflect.PointerTo(f.Type).Implements(pv) {
 			panic(fmt.Sprintf("simulator: parameter %s of %s is not a parameter type", f.Name, name))
 		}
-		d.fields = append(d.fields, paramField{name: f.Name, index: i, mandatory: f.Tag.Get("ps") == "mandatory"})
+		d.fields = append(d.fields, paramField{name: f.Name, index: f.Index, mandatory: f.Tag.Get("ps") == "mandatory"})
 	}
 	d.run = func(s *Server, p any) (cmdletOutput, error) { return run(s, p.(*P)) }
 	return d
@@ -393,7 +397,7 @@ func (d *cmdletDef) bind(raw json.RawMessage) (any, error) {
 			if field == nil {
 				continue // a common parameter
 			}
-			ptr := pv.Elem().Field(field.index).Addr().Interface()
+			ptr := pv.Elem().FieldByIndex(field.index).Addr().Interface()
 			if err := ptr.(paramValue).bind(name, value); err != nil {
 				return nil, err
 			}

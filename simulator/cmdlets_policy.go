@@ -458,9 +458,8 @@ func (p *pCalendarAge) bind(name string, raw json.RawMessage) (err error) {
 
 // ---- Parameters ----
 
-// policySettings are the policy parameters New- and Set- share; their
-// parameter structs repeat these fields (the binder reads a flat struct),
-// and policySettingsOf copies them here by name.
+// policySettings are the policy parameters New- and Set- share; both
+// parameter structs embed them.
 type policySettings struct {
 	IsDefault                         pBool
 	PasswordEnabled                   pBool
@@ -505,103 +504,13 @@ type policySettings struct {
 }
 
 type newPolicyParams struct {
-	Name                              pString `ps:"mandatory"`
-	IsDefault                         pBool
-	PasswordEnabled                   pBool
-	AlphanumericPasswordRequired      pBool
-	PasswordRecoveryEnabled           pBool
-	RequireDeviceEncryption           pBool
-	RequireStorageCardEncryption      pBool
-	AttachmentsEnabled                pBool
-	AllowSimplePassword               pBool
-	MinPasswordLength                 pNullableInt
-	MaxPasswordFailedAttempts         pUnlimitedInt
-	MaxInactivityTimeLock             pTimeSpan
-	PasswordExpiration                pTimeSpan
-	PasswordHistory                   pInt
-	MinPasswordComplexCharacters      pInt
-	AllowCamera                       pBool
-	AllowBluetooth                    pBluetooth
-	AllowNonProvisionableDevices      pBool
-	DevicePolicyRefreshInterval       pTimeSpan
-	MaxEmailAgeFilter                 pEmailAge
-	MaxCalendarAgeFilter              pCalendarAge
-	AllowStorageCard                  pBool
-	AllowUnsignedApplications         pBool
-	AllowUnsignedInstallationPackages pBool
-	AllowWiFi                         pBool
-	AllowTextMessaging                pBool
-	AllowPOPIMAPEmail                 pBool
-	AllowIrDA                         pBool
-	RequireManualSyncWhenRoaming      pBool
-	AllowDesktopSync                  pBool
-	AllowHTMLEmail                    pBool
-	RequireSignedSMIMEMessages        pBool
-	RequireEncryptedSMIMEMessages     pBool
-	AllowSMIMESoftCerts               pBool
-	AllowBrowser                      pBool
-	AllowConsumerEmail                pBool
-	AllowRemoteDesktop                pBool
-	AllowInternetSharing              pBool
-	MaxAttachmentSize                 pUnlimitedInt
-	MaxEmailBodyTruncationSize        pUnlimitedInt
-	MaxEmailHTMLBodyTruncationSize    pUnlimitedInt
+	Name pString `ps:"mandatory"`
+	policySettings
 }
 
 type setPolicyParams struct {
-	Identity                          pString `ps:"mandatory"`
-	IsDefault                         pBool
-	PasswordEnabled                   pBool
-	AlphanumericPasswordRequired      pBool
-	PasswordRecoveryEnabled           pBool
-	RequireDeviceEncryption           pBool
-	RequireStorageCardEncryption      pBool
-	AttachmentsEnabled                pBool
-	AllowSimplePassword               pBool
-	MinPasswordLength                 pNullableInt
-	MaxPasswordFailedAttempts         pUnlimitedInt
-	MaxInactivityTimeLock             pTimeSpan
-	PasswordExpiration                pTimeSpan
-	PasswordHistory                   pInt
-	MinPasswordComplexCharacters      pInt
-	AllowCamera                       pBool
-	AllowBluetooth                    pBluetooth
-	AllowNonProvisionableDevices      pBool
-	DevicePolicyRefreshInterval       pTimeSpan
-	MaxEmailAgeFilter                 pEmailAge
-	MaxCalendarAgeFilter              pCalendarAge
-	AllowStorageCard                  pBool
-	AllowUnsignedApplications         pBool
-	AllowUnsignedInstallationPackages pBool
-	AllowWiFi                         pBool
-	AllowTextMessaging                pBool
-	AllowPOPIMAPEmail                 pBool
-	AllowIrDA                         pBool
-	RequireManualSyncWhenRoaming      pBool
-	AllowDesktopSync                  pBool
-	AllowHTMLEmail                    pBool
-	RequireSignedSMIMEMessages        pBool
-	RequireEncryptedSMIMEMessages     pBool
-	AllowSMIMESoftCerts               pBool
-	AllowBrowser                      pBool
-	AllowConsumerEmail                pBool
-	AllowRemoteDesktop                pBool
-	AllowInternetSharing              pBool
-	MaxAttachmentSize                 pUnlimitedInt
-	MaxEmailBodyTruncationSize        pUnlimitedInt
-	MaxEmailHTMLBodyTruncationSize    pUnlimitedInt
-}
-
-// policySettingsOf copies the policy parameters of a New- or Set-
-// parameter struct.
-func policySettingsOf(params any) policySettings {
-	var out policySettings
-	dst := reflect.ValueOf(&out).Elem()
-	src := reflect.ValueOf(params).Elem()
-	for i := 0; i < dst.NumField(); i++ {
-		dst.Field(i).Set(src.FieldByName(dst.Type().Field(i).Name))
-	}
-	return out
+	Identity pString `ps:"mandatory"`
+	policySettings
 }
 
 // errRange is PowerShell's ValidateRange error.
@@ -819,7 +728,7 @@ func errNotDefaultable(name string) *cmdletError {
 }
 
 func (s *Server) newMobileDeviceMailboxPolicy(p *newPolicyParams) (cmdletOutput, error) {
-	ps := policySettingsOf(p)
+	ps := p.policySettings
 	if err := ps.validate(); err != nil {
 		return cmdletOutput{}, err
 	}
@@ -879,7 +788,7 @@ func (s *Server) getMobileDeviceMailboxPolicy(p *getPolicyParams) (cmdletOutput,
 // it the only default; -IsDefault $false on the default is refused, as
 // the organization must keep one.
 func (s *Server) setMobileDeviceMailboxPolicy(p *setPolicyParams) (cmdletOutput, error) {
-	ps := policySettingsOf(p)
+	ps := p.policySettings
 	if err := ps.validate(); err != nil {
 		return cmdletOutput{}, err
 	}
