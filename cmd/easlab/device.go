@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -30,13 +29,17 @@ type deviceConfig struct {
 	// autodiscover runs mobilesync Autodiscover for this address first and
 	// uses the endpoint it names.
 	autodiscover string
+
+	stateFile, folder, to, subject, body string
+	duration                            time.Duration
+	heartbeat                           int
 }
 
 func newDeviceCmd() *cobra.Command {
 	var cfg deviceConfig
 	cmd := &cobra.Command{
-		Use:   "device setup",
-		Short: "Set up a simulated phone against any ActiveSync server and report each step",
+		Use:   "device setup|sync|ping|send|wipe-ack|run",
+		Short: "Run a simulated phone against any ActiveSync server",
 		Long: `Run a simulated device (a real client profile: its DeviceType, DeviceId format,
 User-Agent, protocol version and first-time flow) against any Exchange
 ActiveSync server: easlab serve, a real Exchange, Z-Push, or an MFA gateway.
@@ -47,30 +50,34 @@ redirects), and the device then uses the endpoint it names.
 "setup" reports each step as Microsoft's Remote Connectivity Analyzer does
 (pass, warn or fail), with the decoded request and response of a failed
 step (of every step with --verbose). The exit status is 0 only when every
-step passed.`,
+step passed.
+
+With --state FILE the device remembers what a phone remembers (its
+DeviceId, protocol version, policy key, folders, sync keys and the items
+it holds) between runs, so that each action below is one invocation:
+
+  setup     the first-time flow, step by step (saves the state)
+  sync      FolderSync, then an incremental Sync of --folder; prints what came
+  ping      one Ping on --folder for the heartbeat; prints what changed
+  send      SendMail of a plain-text message --to --subject --body
+  wipe-ack  a Provision: acknowledges a pending remote wipe (the device then
+            forgets everything); exit 1 when no wipe was pending
+  run       setup when there is no state yet, then Ping and Sync as the
+            phone does, printing each new mail, for --duration
+
+Every action but setup needs the state of an earlier setup or run. The
+exit status is 1 when the server refused the device (blocked, wiped,
+wrong password...).`,
 		Example: `  easlab device setup --profile iphone --url http://127.0.0.1:8080 --user alice@contoso.com --password 'Passw0rd!'
+  easlab device setup --profile gmail --state gmail.json
+  easlab device send --state gmail.json --to bob@contoso.com --subject hello
+  easlab device sync --state gmail.json
+  easlab device run --profile samsung --state samsung.json --duration 2m
   easlab device setup --profile tbsync-legacy --url https://mail.contoso.com --user 'CONTOSO\alice' --password ... --json`,
 		Args:      cobra.ExactArgs(1),
-		ValidArgs: []string{"setup"},
+		ValidArgs: deviceActions,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if args[0] != "setup" {
-				return fmt.Errorf("unknown action %q (setup)", args[0])
-			}
-			report, err := runDeviceSetup(cmd.Context(), cfg)
-			if err != nil {
-				return err
-			}
-			if cfg.asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				enc.Encode(report)
-			} else {
-				report.print(cmd.OutOrStdout(), cfg.verbose)
-			}
-			if !report.Passed {
-				return errSetupFailed
-			}
-			return nil
+			return runDeviceAction(cmd.Context(), cmd.OutOrStdout(), cfg, args[0])
 		},
 	}
 	f := cmd.Flags()
@@ -87,6 +94,13 @@ step passed.`,
 	f.StringVar(&cfg.autodiscover, "autodiscover", "", "first run Autodiscover for this e-mail address at <url>/autodiscover/autodiscover.xml")
 	f.BoolVar(&cfg.verbose, "verbose", false, "print every step's request and response")
 	f.BoolVar(&cfg.asJSON, "json", false, "print the report as JSON")
+	f.StringVar(&cfg.stateFile, "state", "", "keep the device's state (DeviceId, policy key, folders, sync keys) in this JSON file between runs")
+	f.StringVar(&cfg.folder, "folder", "Inbox", "sync and ping: the folder's display name")
+	f.StringVar(&cfg.to, "to", "", "send: the recipient (default: the user)")
+	f.StringVar(&cfg.subject, "subject", "easlab test message", "send: the subject")
+	f.StringVar(&cfg.body, "body", "Sent by a simulated device from easlab.", "send: the text")
+	f.DurationVar(&cfg.duration, "duration", 0, "run: how long to keep the Ping+Sync loop going (0: until interrupted)")
+	f.IntVar(&cfg.heartbeat, "heartbeat", 0, "ping and run: the Ping HeartbeatInterval in seconds (default: the profile's)")
 	return cmd
 }
 
@@ -126,20 +140,30 @@ func (r *setupReport) print(w io.Writer, verbose bool) {
 	}
 }
 
-// runDeviceSetup runs the first-time flow step by step.
-func runDeviceSetup(ctx context.Context, cfg deviceConfig) (*setupReport, error) {
+// httpClientFor is the HTTP client of a device command.
+func httpClientFor(cfg deviceConfig) *http.Client {
+	c := &http.Client{Timeout: 5 * time.Minute}
+	if cfg.insecure {
+		c.Transport = &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}
+	}
+	return c
+}
+
+// newDevice returns a device that has never talked to the server.
+func newDevice(cfg deviceConfig) (*clients.Device, error) {
 	p, ok := clients.ProfileByName(cfg.profile)
 	if !ok {
 		return nil, fmt.Errorf("--profile %q: unknown profile", cfg.profile)
 	}
+	return clients.New(p, clients.Options{BaseURL: strings.TrimSuffix(cfg.url, "/") + "/Microsoft-Server-ActiveSync", User: cfg.user, Password: cfg.password, HTTPClient: httpClientFor(cfg), DeviceID: cfg.deviceID}), nil
+}
+
+// runDeviceSetup runs the first-time flow of d step by step.
+func runDeviceSetup(ctx context.Context, cfg deviceConfig, d *clients.Device) *setupReport {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	httpClient := &http.Client{Timeout: 5 * time.Minute}
-	if cfg.insecure {
-		httpClient.Transport = &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}
-	}
-	d := clients.New(p, clients.Options{BaseURL: strings.TrimSuffix(cfg.url, "/") + "/Microsoft-Server-ActiveSync", User: cfg.user, Password: cfg.password, HTTPClient: httpClient, DeviceID: cfg.deviceID})
+	p := d.Profile
 	r := &setupReport{Profile: p.Name, DeviceID: d.DeviceID, URL: cfg.url, Passed: true}
 	seen := 0
 	step := func(name string, err error, detail string) bool {
@@ -163,31 +187,31 @@ func runDeviceSetup(ctx context.Context, cfg deviceConfig) (*setupReport, error)
 		endpoint := strings.TrimSuffix(cfg.url, "/") + "/autodiscover/autodiscover.xml"
 		found, err := d.Autodiscover(ctx, endpoint, cfg.autodiscover)
 		if !step("Autodiscover", err, "the ActiveSync URL is "+found) {
-			return r, nil
+			return r
 		}
 	}
 	info, err := d.Options(ctx)
 	if !step("OPTIONS", err, fmt.Sprintf("server %s offers %d versions up to %s; the device speaks %s", info.Server, len(info.Versions), highest(info.Versions), d.Profile.ProtocolVersion)) {
-		return r, nil
+		return r
 	}
 	if p.DeviceInfoIn == clients.InfoInSettings {
 		if !step("Settings DeviceInformation", d.Settings(ctx), "the device told who it is") {
-			return r, nil
+			return r
 		}
 	}
 	if !step("Provision", d.Provision(ctx), "policy acknowledged") {
-		return r, nil
+		return r
 	}
 	key, _ := d.PolicyKey()
 	r.Steps[len(r.Steps)-1].Detail = fmt.Sprintf("policy acknowledged, policy key %d", key)
 	if !step("FolderSync", d.FolderSync(ctx), "") {
-		return r, nil
+		return r
 	}
 	r.Steps[len(r.Steps)-1].Detail = fmt.Sprintf("%d folders", len(d.Folders()))
 	inbox, ok := d.FolderByType(eas.FolderTypeInbox)
 	if !ok {
 		step("Sync Inbox", errors.New("the hierarchy has no Inbox"), "")
-		return r, nil
+		return r
 	}
 	changes, err := d.Sync(ctx, inbox.ServerId)
 	if step("Sync Inbox", err, fmt.Sprintf("%d items", len(changes))) && len(changes) == 0 {
@@ -196,7 +220,7 @@ func runDeviceSetup(ctx context.Context, cfg deviceConfig) (*setupReport, error)
 		r.Steps[len(r.Steps)-1].Result = "warn"
 		r.Steps[len(r.Steps)-1].Detail = "the Inbox is empty (a quarantined or discovering device sees this too)"
 	}
-	return r, nil
+	return r
 }
 
 // highest returns the highest of vs, or "none".

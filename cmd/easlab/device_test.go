@@ -6,7 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/easlab/easlab/clients"
 )
 
 // TestDeviceSetupAgainstServe runs `easlab device setup` against a running
@@ -54,5 +59,65 @@ func TestDeviceSetupAgainstServe(t *testing.T) {
 
 	if _, err := run(t, nil, "device", "setup", "--profile", "nokia", "--url", base); err == nil {
 		t.Error("unknown profile accepted")
+	}
+}
+
+// TestDeviceActionsWithState runs setup, send, ping, sync and wipe-ack as
+// separate invocations sharing one --state file, against easlab serve and
+// its admin API, as a support engineer would script them.
+func TestDeviceActionsWithState(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan string, 1)
+	go runServe(ctx, serveConfig{listen: "127.0.0.1:0", demoPassword: "Passw0rd!", adminToken: "tok", profile: "Exchange2019", logFormat: "text", logLevel: "error"}, io.Discard, io.Discard, ready)
+	base := <-ready
+	state := filepath.Join(t.TempDir(), "gmail.json")
+	common := []string{"--url", base, "--user", "alice@contoso.com", "--password", "Passw0rd!", "--state", state}
+	dev := func(args ...string) ([]byte, error) {
+		return run(t, nil, append(append([]string{"device"}, args...), common...)...)
+	}
+
+	if out, err := dev("sync"); err == nil || !strings.Contains(err.Error(), "setup") {
+		t.Fatalf("sync before setup: %v\n%s", err, out)
+	}
+	if out, err := dev("setup", "--profile", "gmail"); err != nil {
+		t.Fatalf("setup: %v\n%s", err, out)
+	}
+	var st clients.State
+	b, err := os.ReadFile(state)
+	if err != nil || json.Unmarshal(b, &st) != nil || st.Profile != "gmail" || st.PolicyKey == nil || len(st.Folders) == 0 {
+		t.Fatalf("state after setup: %v\n%s", err, b)
+	}
+	if out, err := dev("send", "--subject", "from the command line"); err != nil || !bytes.Contains(out, []byte("sent")) {
+		t.Fatalf("send: %v\n%s", err, out)
+	}
+	if out, err := dev("ping", "--heartbeat", "60"); err != nil || !bytes.Contains(out, []byte("Inbox changed")) {
+		t.Fatalf("ping: %v\n%s", err, out)
+	}
+	out, err := dev("sync", "--json")
+	var r actionReport
+	if err != nil || json.Unmarshal(out, &r) != nil || len(r.Added) != 1 || r.Added[0] != "from the command line" || r.DeviceID != st.DeviceID {
+		t.Fatalf("sync: %v %+v\n%s", err, r, out)
+	}
+	if out, err := dev("sync"); err != nil || !bytes.Contains(out, []byte("Inbox: 0 new, 0 changed, 0 deleted")) {
+		t.Fatalf("a second sync: %v\n%s", err, out)
+	}
+
+	if out, err := dev("wipe-ack"); !errors.Is(err, errNoWipe) {
+		t.Fatalf("wipe-ack with no wipe pending: %v\n%s", err, out)
+	}
+	t.Setenv("EASLAB_ADMIN_URL", base)
+	t.Setenv("EASLAB_ADMIN_TOKEN", "tok")
+	if out, err := run(t, nil, "admin", "Clear-MobileDevice", "-Identity", st.DeviceID); err != nil {
+		t.Fatalf("Clear-MobileDevice: %v\n%s", err, out)
+	}
+	out, err = dev("wipe-ack")
+	if err != nil || !bytes.Contains(out, []byte("remote wipe acknowledged")) {
+		t.Fatalf("wipe-ack: %v\n%s", err, out)
+	}
+	b, _ = os.ReadFile(state)
+	st = clients.State{}
+	if json.Unmarshal(b, &st) != nil || st.PolicyKey != nil || len(st.Folders) != 0 {
+		t.Fatalf("the wiped device still remembers its account:\n%s", b)
 	}
 }
