@@ -31,8 +31,8 @@ type deviceConfig struct {
 	autodiscover string
 
 	stateFile, folder, to, subject, body string
-	duration                            time.Duration
-	heartbeat                           int
+	duration                             time.Duration
+	heartbeat                            int
 }
 
 func newDeviceCmd() *cobra.Command {
