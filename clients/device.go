@@ -171,6 +171,13 @@ func (d *Device) BaseURL() string {
 	return d.opts.BaseURL
 }
 
+// User returns the user name the device signs in with.
+func (d *Device) User() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.opts.User
+}
+
 // Transcript returns the device's request/response log.
 func (d *Device) Transcript() *Transcript { return d.transcript }
 

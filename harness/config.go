@@ -1,0 +1,109 @@
+package harness
+
+import (
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Config is what `easlab test` (or a suite's TestMain) tells the harness:
+// which product is under test and how to judge it. Scenarios read it
+// through Current.
+type Config struct {
+	// Agent is the command of an agent under test (argv). The harness
+	// starts it per spec with EASLAB_ADMIN_URL, EASLAB_ADMIN_TOKEN,
+	// EASLAB_MFA_URL and EASLAB_SUT_DIR in its environment.
+	Agent []string
+	// Gateway is the command of a gateway under test, started per spec
+	// with EASLAB_UPSTREAM_URL, EASLAB_LISTEN_ADDR, EASLAB_MFA_URL,
+	// EASLAB_ADMIN_URL, EASLAB_ADMIN_TOKEN and EASLAB_SUT_DIR.
+	Gateway []string
+	// GatewayURL is an already running gateway's base URL (devices
+	// connect to GatewayURL/Microsoft-Server-ActiveSync). Its upstream
+	// must be SimulatorURL.
+	GatewayURL string
+	// SimulatorURL is an external simulator (easlab serve) to use instead
+	// of a fresh in-process one per spec; SimulatorToken is its admin
+	// token. Its clock cannot be warped, so specs that warp are skipped.
+	SimulatorURL, SimulatorToken string
+	// ApprovalSLA runs from the push's approval to the first Sync that
+	// brings the user's mail. Zero: 15 s (the seed's promise).
+	ApprovalSLA time.Duration
+	// OrgDefault overrides the organization's DefaultAccessLevel the
+	// harness sets before the product starts ("Allow", "Block",
+	// "Quarantine"); "" is Quarantine for an agent (after allow-listing
+	// every existing device, as the install guides say) and Exchange's
+	// Allow for a gateway.
+	OrgDefault string
+	// SUTPreparesOrg leaves that preparation to the product.
+	SUTPreparesOrg bool
+	// StopGrace is how long a stopped product has between SIGTERM and
+	// SIGKILL. Zero: 5 s.
+	StopGrace time.Duration
+}
+
+// Kind is the kind of product under test: "agent", "gateway" or "none".
+func (c Config) Kind() string {
+	switch {
+	case len(c.Agent) > 0:
+		return "agent"
+	case len(c.Gateway) > 0 || c.GatewayURL != "":
+		return "gateway"
+	}
+	return "none"
+}
+
+// Validate reports a configuration that cannot run.
+func (c Config) Validate() error {
+	n := 0
+	for _, set := range []bool{len(c.Agent) > 0, len(c.Gateway) > 0, c.GatewayURL != ""} {
+		if set {
+			n++
+		}
+	}
+	if n > 1 {
+		return fmt.Errorf("harness: give one of an agent, a gateway command or a gateway URL")
+	}
+	switch c.OrgDefault {
+	case "", "Allow", "Block", "Quarantine":
+	default:
+		return fmt.Errorf("harness: org default %q is not Allow, Block or Quarantine", c.OrgDefault)
+	}
+	if c.GatewayURL != "" && c.SimulatorURL == "" {
+		return fmt.Errorf("harness: a running gateway needs the simulator it forwards to (--simulator-url)")
+	}
+	return nil
+}
+
+func (c Config) sla() time.Duration {
+	if c.ApprovalSLA > 0 {
+		return c.ApprovalSLA
+	}
+	return 15 * time.Second
+}
+
+func (c Config) grace() time.Duration {
+	if c.StopGrace > 0 {
+		return c.StopGrace
+	}
+	return 5 * time.Second
+}
+
+var (
+	configMu sync.Mutex
+	config   Config
+)
+
+// Configure sets the configuration the scenarios run with.
+func Configure(c Config) {
+	configMu.Lock()
+	defer configMu.Unlock()
+	config = c
+}
+
+// Current returns the configuration set by Configure.
+func Current() Config {
+	configMu.Lock()
+	defer configMu.Unlock()
+	return config
+}

@@ -1,0 +1,512 @@
+package harness
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/easlab/easlab/clients"
+	"github.com/easlab/easlab/clock"
+	"github.com/easlab/easlab/simulator"
+)
+
+// Password is the password of every user of the harness organization.
+const Password = simulator.DemoPassword
+
+// The users of the harness organization: the demo organization (alice and
+// bob, with mail; admin) plus people who make identity mistakes visible.
+const (
+	Alice = "alice@contoso.com"
+	Bob   = "bob@contoso.com"
+	// Chris's UPN is not his e-mail address (chris@corp.contoso.com vs
+	// chris.taylor@contoso.com), as in many organizations.
+	Chris     = "chris@corp.contoso.com"
+	ChrisSMTP = "chris.taylor@contoso.com"
+	// Two people are called "Megan Bowen".
+	Megan  = "megan@contoso.com"
+	Megan2 = "megan.bowen@contoso.com"
+)
+
+// Event is one entry of the simulator's event stream (/api/events).
+type Event struct {
+	ID         uint64    `json:"id"`
+	Time       time.Time `json:"time"`
+	Kind       string    `json:"kind"`
+	Mailbox    string    `json:"mailbox"`
+	DeviceID   string    `json:"deviceId,omitempty"`
+	DeviceType string    `json:"deviceType,omitempty"`
+	From       string    `json:"from,omitempty"`
+	To         string    `json:"to,omitempty"`
+	Reason     string    `json:"reason,omitempty"`
+	Rule       string    `json:"rule,omitempty"`
+	Subject    string    `json:"subject,omitempty"`
+	Status     string    `json:"status,omitempty"`
+}
+
+func (e Event) String() string {
+	s := fmt.Sprintf("#%d %s %s %s", e.ID, e.Time.Format("15:04:05.000"), e.Kind, e.Mailbox)
+	for _, kv := range [][2]string{{"device", e.DeviceID}, {"from", e.From}, {"to", e.To}, {"reason", e.Reason}, {"rule", e.Rule}, {"subject", e.Subject}, {"status", e.Status}} {
+		if kv[1] != "" {
+			s += " " + kv[0] + "=" + kv[1]
+		}
+	}
+	return s
+}
+
+// Env is one spec's world: a fresh simulator on a warpable clock, the mock
+// MFA provider, the product under test and the devices. Make one per spec
+// with NewEnv; it tears itself down when the spec ends.
+type Env struct {
+	Config Config
+	// Clock is the simulator's clock (nil with an external simulator):
+	// real time that Warp can jump forward.
+	Clock *clock.Warped
+	// Admin runs cmdlets against the simulator.
+	Admin *AdminClient
+	// MFA is the mock push provider.
+	MFA *MFAProvider
+	// SUT is the product's process (nil for a gateway given by URL).
+	SUT *Process
+
+	sim       *simulator.Server
+	simSrv    *httptest.Server
+	simURL    string
+	deviceURL string
+	sutDir    string
+	iis       *lockedBuffer
+	adminHits atomic.Int64
+
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu      sync.Mutex
+	events  []Event
+	evWake  chan struct{}
+	devices []*clients.Device
+	phones  []*Phone
+	seed    uint64
+}
+
+// Option changes how NewEnv builds the world.
+type Option func(*envOptions)
+
+type envOptions struct {
+	beforeSUT []func(*Env)
+	sim       simulator.Options
+}
+
+// BeforeProduct runs f after the organization exists and before the
+// organization is prepared and the product starts: devices set up in f
+// are the "existing devices" of a rollout.
+func BeforeProduct(f func(*Env)) Option {
+	return func(o *envOptions) { o.beforeSUT = append(o.beforeSUT, f) }
+}
+
+// CASCacheDelay makes the simulator see mailbox changes (allow lists)
+// only after d, as Exchange's directory cache does (see
+// simulator.Options.CASMailboxCacheDelay).
+func CASCacheDelay(d time.Duration) Option {
+	return func(o *envOptions) { o.sim.CASMailboxCacheDelay = d }
+}
+
+// newEnv builds an Env; NewEnv (ginkgo.go) ties it to a spec.
+func newEnv(cfg Config, seed uint64, opts ...Option) (*Env, error) {
+	var o envOptions
+	for _, f := range opts {
+		f(&o)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	e := &Env{Config: cfg, ctx: ctx, cancel: cancel, evWake: make(chan struct{}), seed: seed, iis: &lockedBuffer{}}
+	ok := false
+	defer func() {
+		if !ok {
+			e.Close()
+		}
+	}()
+	if cfg.SimulatorURL != "" {
+		e.simURL = strings.TrimSuffix(cfg.SimulatorURL, "/")
+		e.Admin = &AdminClient{URL: e.simURL, Token: cfg.SimulatorToken}
+	} else if err := e.startSimulator(o.sim); err != nil {
+		return nil, err
+	}
+	e.deviceURL = e.simURL
+	go e.followEvents()
+	e.MFA = NewMFAProvider(e.people())
+	for _, f := range o.beforeSUT {
+		f(e)
+	}
+	if err := e.prepareOrg(); err != nil {
+		return nil, err
+	}
+	if err := e.startSUT(); err != nil {
+		return nil, err
+	}
+	ok = true
+	return e, nil
+}
+
+func (e *Env) startSimulator(so simulator.Options) error {
+	e.Clock = clock.NewWarped(clock.Real())
+	dir, err := simulator.NewDemoDirectory(Password, 0, e.Clock.Now())
+	if err != nil {
+		return err
+	}
+	extra := []simulator.User{
+		{DisplayName: "Chris Taylor", Alias: "chris", UserPrincipalName: Chris, PrimarySmtpAddress: ChrisSMTP, Password: Password},
+		{DisplayName: "Megan Bowen", Alias: "megan", UserPrincipalName: Megan, PrimarySmtpAddress: Megan, Password: Password},
+		{DisplayName: "Megan Bowen", Alias: "megan.bowen", UserPrincipalName: Megan2, PrimarySmtpAddress: Megan2, Password: Password},
+	}
+	for _, u := range extra {
+		mb := simulator.NewMailbox()
+		if err := dir.AddUser(u, mb); err != nil {
+			return err
+		}
+		if err := simulator.AddMail(mb, simulator.MailSpec{From: "Contoso IT <it@contoso.com>", Subject: "Welcome, " + u.DisplayName, Body: "Your mailbox is ready.", Age: time.Hour}, e.Clock.Now()); err != nil {
+			return err
+		}
+	}
+	so.Directory = dir
+	so.Clock = e.Clock
+	so.Logger = slog.New(slog.NewTextHandler(discard{}, nil))
+	so.IISLog = simulator.NewIISLog(e.iis)
+	so.AdminToken = "easlab-harness-token"
+	// Refusals are answered at once rather than after Exchange's 20 s
+	// tarpit, which would only slow every spec down by real seconds.
+	so.ErrorResponseDelay = -1
+	sim, err := simulator.New(so)
+	if err != nil {
+		return err
+	}
+	e.sim = sim
+	e.simSrv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			e.adminHits.Add(1)
+		}
+		sim.ServeHTTP(w, r)
+	}))
+	e.simURL = e.simSrv.URL
+	e.Admin = &AdminClient{URL: e.simURL, Token: sim.AdminToken()}
+	return nil
+}
+
+type discard struct{}
+
+func (discard) Write(b []byte) (int, error) { return len(b), nil }
+
+// people are the MFA provider's users: everyone in the directory.
+func (e *Env) people() []Person {
+	if e.sim == nil {
+		return nil
+	}
+	var out []Person
+	for _, u := range e.sim.Directory().Users() {
+		out = append(out, Person{UPN: u.UserPrincipalName, SMTP: u.PrimarySmtpAddress, DisplayName: u.DisplayName})
+	}
+	return out
+}
+
+// prepareOrg does what an install guide asks before an agent starts:
+// every existing device on its owner's allow list, then quarantine by
+// default. A gateway gets Exchange's defaults.
+func (e *Env) prepareOrg() error {
+	cfg := e.Config
+	level := cfg.OrgDefault
+	if cfg.SUTPreparesOrg {
+		return nil
+	}
+	if level == "" && cfg.Kind() == "agent" {
+		level = "Quarantine"
+	}
+	if level == "" {
+		return nil
+	}
+	if level == "Quarantine" {
+		devs, err := e.Admin.Devices(e.ctx, "")
+		if err != nil {
+			return fmt.Errorf("harness: prepare the organization: %w", err)
+		}
+		for _, d := range devs {
+			if err := e.Admin.Run(e.ctx, "Set-CASMailbox", map[string]any{"Identity": d.UserPrincipalName, "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": d.DeviceId}}, nil); err != nil {
+				return fmt.Errorf("harness: prepare the organization: %w", err)
+			}
+		}
+	}
+	return e.Admin.Run(e.ctx, "Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": level}, nil)
+}
+
+// startSUT starts the product and waits until it is ready: a gateway
+// listens; an agent has called the admin API once (or 5 s passed).
+func (e *Env) startSUT() error {
+	cfg := e.Config
+	if cfg.GatewayURL != "" {
+		e.deviceURL = strings.TrimSuffix(cfg.GatewayURL, "/")
+		return nil
+	}
+	if len(cfg.Agent) == 0 && len(cfg.Gateway) == 0 {
+		return nil
+	}
+	dir, err := os.MkdirTemp("", "easlab-sut-")
+	if err != nil {
+		return err
+	}
+	e.sutDir = dir
+	env := []string{"EASLAB_ADMIN_URL=" + e.simURL, "EASLAB_ADMIN_TOKEN=" + e.Admin.Token, "EASLAB_MFA_URL=" + e.MFA.URL(), "EASLAB_SUT_DIR=" + dir}
+	if len(cfg.Agent) > 0 {
+		before := e.adminHits.Load()
+		if e.SUT, err = StartProcess(cfg.Agent, env, dir); err != nil {
+			return err
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for e.sim != nil && e.adminHits.Load() == before && time.Now().Before(deadline) {
+			if exited, err := e.SUT.Exited(); exited {
+				return fmt.Errorf("harness: the agent exited at start (%v):\n%s", exitText(err), e.SUT.Output())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		return nil
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	env = append(env, "EASLAB_UPSTREAM_URL="+e.simURL, "EASLAB_LISTEN_ADDR="+addr)
+	if e.SUT, err = StartProcess(cfg.Gateway, env, dir); err != nil {
+		return err
+	}
+	if err := waitListening(addr, 10*time.Second, e.SUT); err != nil {
+		return fmt.Errorf("%w\n%s", err, e.SUT.Output())
+	}
+	e.deviceURL = "http://" + addr
+	return nil
+}
+
+// RestartProduct stops the product (SIGTERM, then SIGKILL after the
+// grace period) and starts it again, keeping EASLAB_SUT_DIR.
+func (e *Env) RestartProduct() error {
+	if e.SUT == nil {
+		return fmt.Errorf("harness: no product process to restart")
+	}
+	return e.SUT.Restart(e.Config.grace())
+}
+
+// StopProduct stops the product.
+func (e *Env) StopProduct() {
+	if e.SUT != nil {
+		e.SUT.Stop(e.Config.grace())
+	}
+}
+
+// Close stops the devices, the product, the MFA provider and the
+// simulator.
+func (e *Env) Close() {
+	e.cancel()
+	e.mu.Lock()
+	phones := e.phones
+	e.mu.Unlock()
+	for _, p := range phones {
+		p.Stop()
+	}
+	if e.SUT != nil {
+		e.SUT.Stop(e.Config.grace())
+	}
+	if e.MFA != nil {
+		e.MFA.Close()
+	}
+	if e.simSrv != nil {
+		e.simSrv.CloseClientConnections()
+		e.simSrv.Close()
+	}
+	if e.sutDir != "" {
+		os.RemoveAll(e.sutDir)
+	}
+}
+
+// SimulatorURL is the simulator's base URL.
+func (e *Env) SimulatorURL() string { return e.simURL }
+
+// DeviceURL is the base URL devices connect to: the gateway's when a
+// gateway is under test, else the simulator's.
+func (e *Env) DeviceURL() string { return e.deviceURL }
+
+// InProcess reports whether the simulator runs in this process (its
+// clock can be warped and its mailboxes filled).
+func (e *Env) InProcess() bool { return e.sim != nil }
+
+// Warp moves the simulator's clock forward by d at once: every Exchange
+// timer due in that span fires (device discovery, heartbeats, autoblock).
+func (e *Env) Warp(d time.Duration) error {
+	if e.Clock == nil {
+		return fmt.Errorf("harness: an external simulator's clock cannot be warped")
+	}
+	e.Clock.Warp(d)
+	return nil
+}
+
+// DeliverMail puts a new message into user's Inbox, as if it had just
+// arrived (in-process simulator only).
+func (e *Env) DeliverMail(user, from, subject string) error {
+	if e.sim == nil {
+		return fmt.Errorf("harness: cannot deliver mail into an external simulator")
+	}
+	_, mb, ok := e.sim.Directory().Resolve(user)
+	if !ok {
+		return fmt.Errorf("harness: no user %s", user)
+	}
+	return simulator.AddMail(mb, simulator.MailSpec{From: from, Subject: subject, Body: "Delivered by the easlab harness."}, e.Clock.Now())
+}
+
+// NewDevice returns a new device of a clients profile for user, talking to
+// DeviceURL. Its DeviceId is drawn from the spec's random seed.
+func (e *Env) NewDevice(profile, user string) *clients.Device {
+	p, ok := clients.ProfileByName(profile)
+	if !ok {
+		panic(fmt.Sprintf("harness: no device profile %q", profile))
+	}
+	return e.NewDeviceOf(p, user)
+}
+
+// NewDeviceOf returns a new device of profile p for user.
+func (e *Env) NewDeviceOf(p clients.Profile, user string) *clients.Device {
+	e.mu.Lock()
+	e.seed++
+	seed := e.seed
+	e.mu.Unlock()
+	d := clients.New(p, clients.Options{
+		BaseURL: e.deviceURL + "/Microsoft-Server-ActiveSync", User: user, Password: Password, Seed: seed,
+		HTTPClient: &http.Client{Timeout: 2 * time.Minute},
+	})
+	e.Track(d)
+	return d
+}
+
+// Track adds a device to the spec's report (NewDevice does it; devices
+// from AddAccount need it).
+func (e *Env) Track(d *clients.Device) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.devices = append(e.devices, d)
+}
+
+// Context is the spec's context: done when the Env closes.
+func (e *Env) Context() context.Context { return e.ctx }
+
+// followEvents records the event stream.
+func (e *Env) followEvents() {
+	var last uint64
+	for e.ctx.Err() == nil {
+		req, _ := http.NewRequestWithContext(e.ctx, http.MethodGet, e.simURL+"/api/events", nil)
+		req.Header.Set("Authorization", "Bearer "+e.Admin.Token)
+		if last > 0 {
+			req.Header.Set("Last-Event-ID", fmt.Sprint(last))
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			line := sc.Bytes()
+			if !bytes.HasPrefix(line, []byte("data: ")) {
+				continue
+			}
+			var ev Event
+			if json.Unmarshal(line[len("data: "):], &ev) != nil {
+				continue
+			}
+			last = ev.ID
+			e.mu.Lock()
+			e.events = append(e.events, ev)
+			close(e.evWake)
+			e.evWake = make(chan struct{})
+			e.mu.Unlock()
+		}
+		resp.Body.Close()
+	}
+}
+
+// Events returns the events seen so far.
+func (e *Env) Events() []Event {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]Event(nil), e.events...)
+}
+
+// WaitForEvent waits until an event matching match has been seen, up to
+// timeout, and returns it.
+func (e *Env) WaitForEvent(timeout time.Duration, match func(Event) bool) (Event, error) {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for i := 0; ; {
+		e.mu.Lock()
+		evs, wake := e.events[i:], e.evWake
+		i = len(e.events)
+		e.mu.Unlock()
+		for _, ev := range evs {
+			if match(ev) {
+				return ev, nil
+			}
+		}
+		select {
+		case <-wake:
+		case <-deadline.C:
+			return Event{}, fmt.Errorf("harness: no such event within %v", timeout)
+		case <-e.ctx.Done():
+			return Event{}, e.ctx.Err()
+		}
+	}
+}
+
+// Partnership returns the device's partnership as Get-MobileDevice shows
+// it in its user's mailbox; for Gomega's Eventually it is a function.
+func (e *Env) Partnership(d *clients.Device) func() (MobileDevice, error) {
+	return func() (MobileDevice, error) {
+		devs, err := e.Admin.Devices(e.ctx, d.User())
+		if err != nil {
+			return MobileDevice{}, err
+		}
+		for _, m := range devs {
+			if strings.EqualFold(m.DeviceId, d.DeviceID) {
+				return m, nil
+			}
+		}
+		return MobileDevice{}, fmt.Errorf("no partnership of %s in %s's mailbox", d.DeviceID, d.User())
+	}
+}
+
+// report is the evidence attached to a failed spec.
+func (e *Env) report() map[string]string {
+	out := map[string]string{}
+	var b strings.Builder
+	e.mu.Lock()
+	devices := append([]*clients.Device(nil), e.devices...)
+	for _, ev := range e.events {
+		b.WriteString(ev.String() + "\n")
+	}
+	e.mu.Unlock()
+	out["events"] = b.String()
+	b.Reset()
+	for _, p := range e.MFA.Pushes() {
+		fmt.Fprintf(&b, "%s %s user=%q person=%s device=%s (%s) status=%s polls=%d\n", p.Created.Format("15:04:05.000"), p.ID, p.User, p.Person, p.Device.ID, p.Device.Type, p.Status, p.Polls)
+	}
+	out["mfa pushes"] = b.String()
+	for _, d := range devices {
+		out["transcript "+d.Profile.Name+" "+d.DeviceID] = d.Transcript().String()
+	}
+	if e.SUT != nil {
+		out["product output"] = e.SUT.Output()
+	}
+	out["iis log"] = e.iis.String()
+	return out
+}

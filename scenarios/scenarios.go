@@ -1,0 +1,50 @@
+// Package scenarios holds easlab's Ginkgo suite of realistic device flows,
+// run against an MFA agent or gateway (see harness for the contract).
+// Specs register themselves; Run runs them, as `easlab test` does.
+//
+// Labels: every spec carries "agent", "gateway" or both (the kinds of
+// product it judges), and topics: seed, profiles, deny, noanswer, dedupe,
+// identity, multidevice, lifecycle, rollout, allowlist, org, revoke,
+// wipe, discovery, mfa-down, restart, leak, base64, passthrough, ping,
+// differential, auth.
+//
+// A scenario judges only what Exchange's admin view, the devices and the
+// MFA provider show, never a product's internals; its failure message
+// says which promise was broken.
+package scenarios
+
+import (
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
+	. "github.com/onsi/gomega"
+
+	"github.com/easlab/easlab/harness"
+)
+
+// Run runs the scenarios with cfg as Ginkgo's RunSpecs does, with the
+// label filter narrowed to the kind of product under test. t is anything
+// with Fail(); suite and reporter are Ginkgo's configuration.
+func Run(t GinkgoTestingT, cfg harness.Config, suite types.SuiteConfig, reporter types.ReporterConfig) bool {
+	harness.Configure(cfg)
+	RegisterFailHandler(Fail)
+	SetDefaultEventuallyTimeout(10 * time.Second)
+	SetDefaultEventuallyPollingInterval(50 * time.Millisecond)
+	SetDefaultConsistentlyDuration(2 * time.Second)
+	SetDefaultConsistentlyPollingInterval(100 * time.Millisecond)
+	kind := cfg.Kind()
+	if suite.LabelFilter == "" {
+		suite.LabelFilter = kind
+	} else {
+		suite.LabelFilter = kind + " && (" + suite.LabelFilter + ")"
+	}
+	return RunSpecs(t, "easlab scenarios ("+kind+")", suite, reporter)
+}
+
+// Labels of the kinds of product.
+var (
+	Agent   = Label("agent")
+	Gateway = Label("gateway")
+	Both    = Label("agent", "gateway")
+)
