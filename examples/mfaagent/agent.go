@@ -35,16 +35,16 @@ type Flaw int
 
 // The flaws, each seen in the field (shared/reference/field-notes.md D.4).
 const (
-	NoFlaw               Flaw = iota
-	ApproveWithoutWait        // allows the device as soon as the push is sent
-	DenyMeansApprove          // reads "denied" as a yes
-	ReplaceAllowList          // sets the allow list to this one device
-	ApproveAllUserDevices     // on approval allows every device of the user
-	PushEveryPoll             // no memory of what it pushed
-	FlipDefaultToAllow        // "fixes" quarantine by allowing everyone
-	FailOpen                  // allows the device when the MFA provider is down
-	DisplayNameOnly           // names the user by display name alone
-	ForgetOnRestart           // keeps its pushes in memory only
+	NoFlaw                Flaw = iota
+	ApproveWithoutWait         // allows the device as soon as the push is sent
+	DenyMeansApprove           // reads "denied" as a yes
+	ReplaceAllowList           // sets the allow list to this one device
+	ApproveAllUserDevices      // on approval allows every device of the user
+	PushEveryPoll              // no memory of what it pushed
+	FlipDefaultToAllow         // "fixes" quarantine by allowing everyone
+	FailOpen                   // allows the device when the MFA provider is down
+	DisplayNameOnly            // names the user by display name alone
+	ForgetOnRestart            // keeps its pushes in memory only
 )
 
 // Config configures an Agent.
