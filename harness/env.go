@@ -17,6 +17,7 @@ import (
 
 	"github.com/easlab/easlab/clients"
 	"github.com/easlab/easlab/clock"
+	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator"
 )
 
@@ -509,4 +510,43 @@ func (e *Env) report() map[string]string {
 	}
 	out["iis log"] = e.iis.String()
 	return out
+}
+
+// WithBase64Query returns p sending the base64-encoded query form
+// (MS-ASHTTP 2.2.1.1.1.1) that Windows Phone and some Android builds use:
+// a gateway must see the user and DeviceId in it too.
+func WithBase64Query(p clients.Profile) clients.Profile {
+	p.QueryForm = eas.Base64Query
+	p.Name += "-base64"
+	return p
+}
+
+// WithProtocolVersion returns p speaking version v ("12.1", "14.1",
+// "16.1"), e.g. an older build whose policy changes come as HTTP 449.
+func WithProtocolVersion(p clients.Profile, v string) clients.Profile {
+	pv, err := eas.ParseProtocolVersion(v)
+	if err != nil {
+		panic("harness: " + err.Error())
+	}
+	p.ProtocolVersion = pv
+	p.Name += "-" + v
+	return p
+}
+
+// InboxType is the Inbox's folder type, for FolderByType.
+const InboxType = eas.FolderTypeInbox
+
+// NewDeviceDirect returns a new device that talks to the simulator
+// itself, not through the gateway under test: the reference side of a
+// differential comparison.
+func (e *Env) NewDeviceDirect(profile, user string) *clients.Device {
+	d := e.NewDevice(profile, user)
+	d2 := clients.New(d.Profile, clients.Options{
+		BaseURL: e.simURL + "/Microsoft-Server-ActiveSync", User: user, Password: Password, DeviceID: d.DeviceID,
+		HTTPClient: &http.Client{Timeout: 2 * time.Minute},
+	})
+	e.mu.Lock()
+	e.devices[len(e.devices)-1] = d2
+	e.mu.Unlock()
+	return d2
 }

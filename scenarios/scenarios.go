@@ -31,7 +31,7 @@ func Run(t GinkgoTestingT, cfg harness.Config, suite types.SuiteConfig, reporter
 	RegisterFailHandler(Fail)
 	SetDefaultEventuallyTimeout(10 * time.Second)
 	SetDefaultEventuallyPollingInterval(50 * time.Millisecond)
-	SetDefaultConsistentlyDuration(2 * time.Second)
+	SetDefaultConsistentlyDuration(1500 * time.Millisecond)
 	SetDefaultConsistentlyPollingInterval(100 * time.Millisecond)
 	kind := cfg.Kind()
 	if suite.LabelFilter == "" {

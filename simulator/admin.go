@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 )
@@ -130,6 +131,10 @@ func (s *Server) adminRoutes(r *mux.Router) {
 	isCmdlet := func(r *http.Request, _ *mux.RouteMatch) bool { return r.URL.Path == "/api/cmdlet" }
 	api.NewRoute().MatcherFunc(isCmdlet).Methods(http.MethodPost).HandlerFunc(s.serveCmdlet)
 	api.NewRoute().MatcherFunc(func(r *http.Request, _ *mux.RouteMatch) bool { return r.URL.Path == "/api/events" }).Methods(http.MethodGet).HandlerFunc(s.serveEvents)
+	isFaults := func(r *http.Request, _ *mux.RouteMatch) bool {
+		return r.URL.Path == "/api/faults" || strings.HasPrefix(r.URL.Path, "/api/faults/")
+	}
+	api.NewRoute().MatcherFunc(isFaults).HandlerFunc(s.serveFaults)
 	api.NewRoute().MatcherFunc(isCmdlet).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", http.MethodPost)
 		writeAdminError(w, &cmdletError{Status: http.StatusMethodNotAllowed, Category: "InvalidOperation", Message: "The method " + r.Method + " is not allowed; use POST."})
@@ -257,6 +262,10 @@ func (s *Server) serveCmdlet(w http.ResponseWriter, r *http.Request) {
 	start := s.clock.Now()
 	name, out, err := s.runCmdlet(w, r)
 	attrs := []any{"remote", r.RemoteAddr, "cmdlet", name, "duration", s.clock.Since(start).String()}
+	if errors.Is(err, errDropped) {
+		s.log.Info("admin", append(attrs, "fault", "connection dropped")...)
+		return
+	}
 	if err != nil {
 		var ce *cmdletError
 		if !errors.As(err, &ce) {
@@ -301,6 +310,24 @@ func (s *Server) runCmdlet(w http.ResponseWriter, r *http.Request) (string, cmdl
 			Message: fmt.Sprintf("The term '%s' is not recognized as the name of a cmdlet, function, script file, or operable program. Check the spelling of the name, or if a path was included, verify that the path is correct and try again.", name)}
 	}
 	name = def.names[strings.ToLower(name)]
+	if f := s.cmdletFault(name); f != nil {
+		if f.Action.Latency > 0 {
+			if err := s.clock.Sleep(r.Context(), time.Duration(f.Action.Latency)); err != nil {
+				return name, cmdletOutput{}, err
+			}
+		}
+		switch {
+		case f.Action.Drop:
+			dropConnection(w)
+			return name, cmdletOutput{}, errDropped
+		case f.Action.HTTPStatus != 0:
+			if f.Action.RetryAfter > 0 {
+				w.Header().Set("Retry-After", strconv.Itoa(f.Action.RetryAfter))
+			}
+			return name, cmdletOutput{}, &cmdletError{Status: f.Action.HTTPStatus, Category: "ResourceUnavailable",
+				Message: "The server is busy and cannot run " + name + " now (injected fault " + f.ID + "). Try again later."}
+		}
+	}
 	params, err := def.bind(req.Parameters)
 	if err != nil {
 		return name, cmdletOutput{}, err

@@ -95,6 +95,7 @@ type Server struct {
 	profile eas.ServerProfile
 	router  *mux.Router
 	handler http.Handler
+	faults  faultSet
 }
 
 // New returns a server ready to serve.
@@ -286,6 +287,11 @@ func (s *Server) serveCall(c *call) error {
 		return errUnauthorized
 	}
 	c.user, c.mb = user, mb
+	if f := s.easFault(req, mb); f != nil {
+		if err := s.applyEASFault(c, f); err != nil {
+			return err
+		}
+	}
 	if !s.profile.Supports(req.Command, req.ProtocolVersion) {
 		if !s.profile.Supports(req.Command, s.profile.Versions()[len(s.profile.Versions())-1]) {
 			return eas.NewHTTPError(http.StatusNotImplemented, fmt.Sprintf("command %s is not supported", req.Command))
@@ -533,6 +539,10 @@ type statusWriter struct {
 	http.ResponseWriter
 	code int
 }
+
+// Unwrap lets http.ResponseController reach the connection (a dropped
+// connection fault hijacks it).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (w *statusWriter) WriteHeader(code int) {
 	w.code = code

@@ -1,0 +1,176 @@
+package scenarios
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/easlab/easlab/clients"
+	"github.com/easlab/easlab/harness"
+)
+
+var _ = Describe("An unapproved device", func() {
+	var env *harness.Env
+	BeforeEach(func() { env = harness.NewEnv() })
+
+	It("gets nothing from the mailbox: no message, search, address book or send", Both, Label("leak"), func() {
+		// An approved device of the same user knows the folder and item
+		// ids an unapproved one could ask for.
+		approved := setUpApproved(env, clients.IPhone, harness.Alice)
+		in, ok := approved.Device.FolderByType(inboxType)
+		Expect(ok).To(BeTrue())
+		var item string
+		for id := range approved.Device.Items(in.ServerId) {
+			item = id
+		}
+		type probe struct {
+			name string
+			run  func(context.Context, *clients.Device) error
+		}
+		probes := []probe{
+			{"a message (ItemOperations Fetch)", func(c context.Context, d *clients.Device) error { _, err := d.Fetch(c, in.ServerId, item); return err }},
+			{"a mailbox search", func(c context.Context, d *clients.Device) error {
+				r, err := d.SearchMailbox(c, in.ServerId, "Rotterdam")
+				if err == nil && len(r) == 0 {
+					return errors.New("no results")
+				}
+				return err
+			}},
+			{"an address book (GAL) search", func(c context.Context, d *clients.Device) error {
+				r, err := d.SearchGAL(c, "Kelly")
+				if err == nil && len(r) == 0 {
+					return errors.New("no results")
+				}
+				return err
+			}},
+			{"sending mail", func(c context.Context, d *clients.Device) error {
+				return d.SendMail(c, []byte("From: alice@contoso.com\r\nTo: alice@contoso.com\r\nSubject: sent from an unapproved phone\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nshould not go\r\n"))
+			}},
+		}
+		// Each probe from its own new device, all at once (a device is one
+		// client; a gateway may hold each request a while).
+		errs := make([]error, len(probes))
+		var wg sync.WaitGroup
+		for i, p := range probes {
+			d := env.NewDevice(clients.Gmail, harness.Alice)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer GinkgoRecover()
+				errs[i] = p.run(shortCtx(env, 2*time.Second), d)
+			}()
+		}
+		wg.Wait()
+		for i, p := range probes {
+			Expect(errs[i]).To(HaveOccurred(), "an unapproved device got %s", p.name)
+		}
+		approved.Refresh()
+		Consistently(func() bool { return hasSubject(approved.Device, "sent from an unapproved phone") }).Should(BeFalse(),
+			"mail sent from an unapproved device was delivered")
+	})
+
+	It("in the base64 query form is recognised and held too", Both, Label("base64"), func() {
+		p, _ := clients.ProfileByName(clients.WindowsMail)
+		d := env.NewDeviceOf(harness.WithBase64Query(p), harness.Alice)
+		ph := env.Start(d)
+		push := onePushFor(env, d)
+		getsNoMail(ph, "while unapproved, when it used the base64-encoded query form")
+		syncsWithinSLA(env, ph, approve(env, push))
+	})
+})
+
+var _ = Describe("An approved device", func() {
+	var env *harness.Env
+	BeforeEach(func() { env = harness.NewEnv() })
+
+	It("gets new mail at once through its long Ping", Both, Label("ping"), func() {
+		ph := setUpApproved(env, clients.Outlook, harness.Alice)
+		// Let the phone settle in its Ping, then mail arrives.
+		time.Sleep(300 * time.Millisecond)
+		Expect(env.DeliverMail(harness.Alice, "bob@contoso.com", "while in Ping")).To(Succeed())
+		Eventually(func() bool { return hasSubject(ph.Device, "while in Ping") }).WithTimeout(3*time.Second).Should(BeTrue(),
+			"new mail did not reach an approved device waiting in Ping within 3 s: the long poll did not pass through")
+	})
+
+	It("sees Exchange's 503 and Retry-After unchanged", Both, Label("passthrough"), func() {
+		ph := setUpApproved(env, clients.IPhone, harness.Bob)
+		_, err := env.Admin.InjectFault(env.Context(), harness.Fault{Command: "Sync", DeviceID: ph.Device.DeviceID, HTTPStatus: 503, RetryAfter: 1, Count: 1})
+		Expect(err).NotTo(HaveOccurred())
+		ph.Refresh()
+		Eventually(func() bool { return hasServerError(ph, 503, time.Second) }).Should(BeTrue(),
+			"the device did not see Exchange's 503 with Retry-After: 1 unchanged")
+	})
+
+	It("follows Exchange's 451 redirect", Both, Label("passthrough"), func() {
+		ph := setUpApproved(env, clients.Gmail, harness.Alice)
+		ph.Stop()
+		d := ph.Device
+		url := d.BaseURL()
+		_, err := env.Admin.InjectFault(env.Context(), harness.Fault{Command: "Sync", DeviceID: d.DeviceID, Redirect: url, Count: 1})
+		Expect(err).NotTo(HaveOccurred())
+		in, _ := d.FolderByType(inboxType)
+		_, err = d.Sync(shortCtx(env, 5*time.Second), in.ServerId)
+		Expect(err).NotTo(HaveOccurred(), "a Sync answered 451 with X-MS-Location did not reach the device as a redirect it could follow")
+		Expect(d.Transcript().String()).To(ContainSubstring("451"), "the device never saw the 451")
+	})
+
+	It("provisions again when the policy changes (449 for 12.1, 142 for 14.x and 16.x)", Both, Label("passthrough"), func() {
+		p, _ := clients.ProfileByName(clients.AOSPEmail)
+		old := harness.WithProtocolVersion(p, "12.1")
+		d := env.NewDeviceOf(old, harness.Bob)
+		ph := env.Start(d)
+		syncsWithinSLA(env, ph, approve(env, onePushFor(env, d)))
+		Expect(env.Admin.Run(env.Context(), "Set-MobileDeviceMailboxPolicy", map[string]any{"Identity": "Default", "AllowCamera": false}, nil)).To(Succeed())
+		Expect(env.DeliverMail(harness.Bob, "alice@contoso.com", "after the policy change")).To(Succeed())
+		ph.Refresh()
+		Eventually(func() bool { return hasSubject(d, "after the policy change") }).Should(BeTrue(),
+			"the device did not sync after Exchange asked it to provision again (HTTP 449)")
+		Expect(d.Transcript().String()).To(ContainSubstring("< 449"), "the device never saw Exchange's 449")
+	})
+
+	It("gets the same answers through the product as straight from Exchange (differential)", Gateway, Label("differential"), func() {
+		ph := setUpApproved(env, clients.IPhone, harness.Alice)
+		ph.Stop()
+		through := ph.Device
+		direct := env.NewDeviceDirect(clients.IPhone, harness.Bob)
+		Expect(direct.Setup(shortCtx(env, 10*time.Second))).To(Succeed())
+		si1, err1 := through.Options(shortCtx(env, 5*time.Second))
+		si2, err2 := direct.Options(shortCtx(env, 5*time.Second))
+		Expect(err1).NotTo(HaveOccurred())
+		Expect(err2).NotTo(HaveOccurred())
+		Expect(si1).To(Equal(si2), "OPTIONS through the gateway differs from Exchange's (versions, commands, server header)")
+		Expect(folderNames(through)).To(Equal(folderNames(direct)), "the folder hierarchy through the gateway differs from Exchange's")
+	})
+})
+
+var inboxType = harness.InboxType
+
+func shortCtx(env *harness.Env, d time.Duration) context.Context {
+	c, cancel := context.WithTimeout(env.Context(), d)
+	DeferCleanup(cancel)
+	return c
+}
+
+// hasServerError reports whether the phone met that HTTP status with that
+// Retry-After.
+func hasServerError(ph *harness.Phone, status int, retryAfter time.Duration) bool {
+	for _, err := range ph.Errors() {
+		var se *clients.ServerError
+		if errors.As(err, &se) && se.HTTPStatus == status && se.RetryAfter == retryAfter {
+			return true
+		}
+	}
+	return false
+}
+
+func folderNames(d *clients.Device) map[string]int {
+	out := map[string]int{}
+	for _, f := range d.Folders() {
+		out[f.DisplayName] = int(f.Type)
+	}
+	return out
+}
