@@ -22,7 +22,7 @@ type testConfig struct {
 	sla, grace                 time.Duration
 	orgDefault                 string
 	sutPreparesOrg, verbose    bool
-	noColor                    bool
+	noColor, failFast          bool
 	seed                       int64
 }
 
@@ -75,6 +75,7 @@ overrides the level). A gateway gets Exchange's default, Allow.`,
 	f.BoolVar(&cfg.sutPreparesOrg, "sut-prepares-org", false, "leave the organization's preparation to the product")
 	f.BoolVarP(&cfg.verbose, "verbose", "v", false, "print every spec as it runs")
 	f.BoolVar(&cfg.noColor, "no-color", false, "no colours in the output")
+	f.BoolVar(&cfg.failFast, "fail-fast", false, "stop at the first failed spec")
 	f.Int64Var(&cfg.seed, "seed", 0, "random seed (DeviceIds, spec order); 0: from the time")
 	return cmd
 }
@@ -115,6 +116,7 @@ func runTests(out io.Writer, cfg testConfig) error {
 		suite.RandomSeed = cfg.seed
 	}
 	suite.Timeout = 30 * time.Minute
+	suite.FailFast = cfg.failFast
 	reporter := types.NewDefaultReporterConfig()
 	reporter.JUnitReport, reporter.JSONReport = cfg.junit, cfg.jsonReport
 	reporter.Verbose, reporter.NoColor = cfg.verbose, cfg.noColor

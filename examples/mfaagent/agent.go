@@ -176,12 +176,15 @@ func (a *Agent) poll(ctx context.Context) {
 
 // push asks the device's owner.
 func (a *Agent) push(ctx context.Context, d Device) {
+	// Get-MobileDevice's UserDisplayName is the owner's canonical name,
+	// "contoso.com/Users/Alice Wilber"; the display name is its last part.
+	name := d.UserDisplayName[strings.LastIndex(d.UserDisplayName, "/")+1:]
 	user := d.UserPrincipalName
 	if a.cfg.Flaw == DisplayNameOnly {
-		user = d.UserDisplayName
+		user = name
 	}
 	dev := mfaclient.Device{ID: d.DeviceId, Type: d.DeviceType, Model: d.DeviceModel, OS: d.DeviceOS, UserAgent: d.DeviceUserAgent, FriendlyName: d.FriendlyName}
-	id, err := a.cfg.MFA.Push(ctx, user, d.UserDisplayName, dev)
+	id, err := a.cfg.MFA.Push(ctx, user, name, dev)
 	r := &record{User: d.UserPrincipalName, DeviceID: d.DeviceId, PushID: id, Status: mfaclient.Pending}
 	if err != nil {
 		if a.cfg.Flaw == FailOpen {

@@ -111,7 +111,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.proxy.ServeHTTP(w, r)
 		return
 	}
-	if g.cfg.Flaw == IgnoreBase64 && r.URL.RawQuery != "" && !strings.Contains(r.URL.RawQuery, "=") {
+	if g.cfg.Flaw == IgnoreBase64 && !strings.Contains(strings.ToLower(r.URL.RawQuery), "cmd=") {
 		g.proxy.ServeHTTP(w, r) // "not a query we know": through it goes
 		return
 	}

@@ -1,0 +1,8 @@
+// Command gateway-fail-open is a deliberately broken MFA gateway: the reference
+// gateway (package mfagateway), except that it forwards a new device's requests when the MFA provider cannot be reached.
+// The scenarios must fail it.
+package main
+
+import "github.com/easlab/easlab/examples/mfagateway"
+
+func main() { mfagateway.Main(mfagateway.FailOpen) }
