@@ -40,6 +40,24 @@ type Config struct {
 	// StopGrace is how long a stopped product has between SIGTERM and
 	// SIGKILL. Zero: 5 s.
 	StopGrace time.Duration
+	// Shard makes this process run only its share of the specs (`easlab
+	// test --procs`); the zero Shard runs them all.
+	Shard Shard
+}
+
+// Shard is one worker's share of the specs: every Total-th spec from
+// Index, in the suite's order, which the seed makes the same in every
+// worker.
+type Shard struct {
+	Index, Total int
+}
+
+// ShardSkipMessage is the Skip message of a spec another worker runs.
+const ShardSkipMessage = "another easlab worker process runs this spec"
+
+// Runs reports whether the n-th spec to run (from 0) is the shard's.
+func (s Shard) Runs(n int) bool {
+	return s.Total <= 1 || n%s.Total == s.Index
 }
 
 // Kind is the kind of product under test: "agent", "gateway" or "none".

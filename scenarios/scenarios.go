@@ -14,6 +14,7 @@
 package scenarios
 
 import (
+	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -41,6 +42,16 @@ func Run(t GinkgoTestingT, cfg harness.Config, suite types.SuiteConfig, reporter
 	}
 	return RunSpecs(t, "easlab scenarios ("+kind+")", suite, reporter)
 }
+
+// specIndex counts the specs this process reached, in the suite's order.
+var specIndex atomic.Int64
+
+// A worker of `easlab test --procs` runs its share of the specs only.
+var _ = BeforeEach(func() {
+	if !harness.Current().Shard.Runs(int(specIndex.Add(1) - 1)) {
+		Skip(harness.ShardSkipMessage)
+	}
+})
 
 // Labels of the kinds of product.
 var (
