@@ -1,0 +1,132 @@
+package scenarios_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+)
+
+// The self-test: the scenarios judge real products, run as `easlab test`
+// runs them (a built easlab binary, each product a child process). The
+// reference agent and gateway must pass every spec of their kind; each
+// broken variant in examples/broken must fail at least one.
+//
+// With EASLAB_SELFTEST_REPORT set, the wall times and the spec that caught
+// each broken variant are appended to that file (CI prints it).
+
+var brokenAgents = []string{
+	"approve-without-wait", "deny-means-approve", "replace-allow-list", "approve-all-user-devices",
+	"push-every-poll", "flip-default-to-allow", "agent-fail-open", "display-name-only", "forget-on-restart",
+}
+
+var brokenGateways = []string{"leak-before-approval", "ignore-base64", "gateway-fail-open", "rewrite-errors"}
+
+func TestSelfTest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the self-test builds and runs every example product")
+	}
+	bin := t.TempDir()
+	build := func(name, pkg string) string {
+		out := filepath.Join(bin, name)
+		cmd := exec.Command("go", "build", "-o", out, pkg)
+		cmd.Dir = ".."
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go build %s: %v\n%s", pkg, err, b)
+		}
+		return out
+	}
+	easlab := build("easlab", "./cmd/easlab")
+	products := map[string]string{"agent": build("agent", "./examples/agent"), "gateway": build("gateway", "./examples/gateway")}
+	for _, b := range append(append([]string{}, brokenAgents...), brokenGateways...) {
+		products[b] = build(b, "./examples/broken/"+b)
+	}
+	var reportMu sync.Mutex
+	var report strings.Builder
+	logf := func(format string, args ...any) {
+		reportMu.Lock()
+		defer reportMu.Unlock()
+		fmt.Fprintf(&report, format+"\n", args...)
+		t.Logf(format, args...)
+	}
+	defer func() {
+		if f := os.Getenv("EASLAB_SELFTEST_REPORT"); f != "" {
+			os.WriteFile(f, []byte(report.String()), 0o644)
+		}
+	}()
+
+	// run runs easlab test and returns its exit error and merged report.
+	run := func(kind, product string, extra ...string) (error, []types.SpecReport, string, time.Duration) {
+		dir := t.TempDir()
+		args := append([]string{"test", "--" + kind, product, "--no-color", "--seed", "7", "--json-report", filepath.Join(dir, "r.json")}, extra...)
+		cmd := exec.Command(easlab, args...)
+		start := time.Now()
+		out, err := cmd.CombinedOutput()
+		took := time.Since(start)
+		b, rerr := os.ReadFile(filepath.Join(dir, "r.json"))
+		var rs []types.Report
+		if rerr != nil || json.Unmarshal(b, &rs) != nil || len(rs) != 1 {
+			t.Fatalf("easlab %s: no report (%v)\n%s", strings.Join(args, " "), rerr, out)
+		}
+		return err, rs[0].SpecReports, string(out), took
+	}
+	count := func(specs []types.SpecReport) (passed int, failed []string) {
+		for _, s := range specs {
+			switch {
+			case s.LeafNodeType != types.NodeTypeIt:
+			case s.State == types.SpecStatePassed:
+				passed++
+			case s.State.Is(types.SpecStateFailureStates):
+				failed = append(failed, s.FullText())
+			}
+		}
+		return
+	}
+
+	t.Run("reference", func(t *testing.T) {
+		for _, kind := range []string{"agent", "gateway"} {
+			err, specs, out, took := run(kind, products[kind])
+			passed, failed := count(specs)
+			logf("reference %s: %d specs passed, %d failed, wall time %v (easlab test --%s examples/%s --procs 4)", kind, passed, len(failed), took.Round(100*time.Millisecond), kind, kind)
+			if err != nil || len(failed) > 0 || passed < 25 {
+				t.Errorf("the reference %s did not pass every spec (%d passed): %v\n%v\n%s", kind, passed, err, failed, out)
+			}
+		}
+	})
+
+	t.Run("broken", func(t *testing.T) {
+		type job struct{ kind, name string }
+		var jobs []job
+		for _, b := range brokenAgents {
+			jobs = append(jobs, job{"agent", b})
+		}
+		for _, b := range brokenGateways {
+			jobs = append(jobs, job{"gateway", b})
+		}
+		sem := make(chan struct{}, 2)
+		var wg sync.WaitGroup
+		for _, j := range jobs {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				err, specs, out, took := run(j.kind, products[j.name], "--fail-fast", "--procs", "2")
+				_, failed := count(specs)
+				if err == nil || len(failed) == 0 {
+					t.Errorf("the broken %s %q passed every spec: the scenarios have no teeth for it\n%s", j.kind, j.name, out)
+					return
+				}
+				logf("broken %s %s: caught in %v by %q", j.kind, j.name, took.Round(100*time.Millisecond), failed[0])
+			}()
+		}
+		wg.Wait()
+	})
+}
