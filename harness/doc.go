@@ -1,0 +1,32 @@
+// Package harness is the Ginkgo glue that runs an ActiveSync MFA product
+// (an agent beside Exchange, or a gateway in front of it) through
+// realistic device flows.
+//
+// A spec calls NewEnv and gets its own world: a fresh in-process simulator
+// on a warped clock (Warp jumps over Exchange's long waits), the mock MFA
+// push provider (MFAProvider), the product under test started as a child
+// process (Config, Process), devices from the clients profiles (NewDevice)
+// put in their owners' hands (Start returns a Phone that syncs, waits in
+// Ping and pulls to refresh), the admin view (Admin, Partnership), the
+// event stream (Events, WaitForEvent) and fault injection (Fault). Matchers
+// read like the domain: BeQuarantined, BeAllowedBy(Individual),
+// HaveReceivedQuarantineNotice, HaveSyncedInbox. When a spec fails, the
+// devices' transcripts, the event timeline, the MFA pushes, the product's
+// output and the IIS log are attached to its report.
+//
+// # The contract with a product (stable)
+//
+// An agent is started with EASLAB_ADMIN_URL (cmdlets at /api/cmdlet,
+// events at /api/events), EASLAB_ADMIN_TOKEN, EASLAB_MFA_URL and
+// EASLAB_SUT_DIR (kept across a restart within a spec). A gateway is
+// started with EASLAB_UPSTREAM_URL, EASLAB_LISTEN_ADDR, EASLAB_MFA_URL,
+// EASLAB_ADMIN_URL, EASLAB_ADMIN_TOKEN and EASLAB_SUT_DIR, and must
+// listen on EASLAB_LISTEN_ADDR. Both are stopped with SIGTERM, then
+// SIGKILL after Config.StopGrace. The MFA provider's contract is in
+// mfa.go (MFAProvider).
+//
+// Before an agent starts, the organization is prepared as install guides
+// say (existing devices on their owners' allow lists, then
+// DefaultAccessLevel Quarantine) unless Config.SUTPreparesOrg; a gateway
+// gets Exchange's default, Allow.
+package harness
