@@ -142,7 +142,11 @@ func newEnv(cfg Config, seed uint64, opts ...Option) (*Env, error) {
 	}
 	e.deviceURL = e.simURL
 	go e.followEvents()
-	e.MFA = NewMFAProvider(e.people())
+	people, err := e.people()
+	if err != nil {
+		return nil, err
+	}
+	e.MFA = NewMFAProvider(people)
 	for _, f := range o.beforeSUT {
 		f(e)
 	}
@@ -204,16 +208,35 @@ type discard struct{}
 
 func (discard) Write(b []byte) (int, error) { return len(b), nil }
 
-// people are the MFA provider's users: everyone in the directory.
-func (e *Env) people() []Person {
-	if e.sim == nil {
-		return nil
-	}
+// people are the MFA provider's users: everyone in the directory (of an
+// external simulator, as Get-Mailbox lists them).
+func (e *Env) people() ([]Person, error) {
 	var out []Person
-	for _, u := range e.sim.Directory().Users() {
-		out = append(out, Person{UPN: u.UserPrincipalName, SMTP: u.PrimarySmtpAddress, DisplayName: u.DisplayName})
+	if e.sim != nil {
+		for _, u := range e.sim.Directory().Users() {
+			out = append(out, Person{UPN: u.UserPrincipalName, SMTP: u.PrimarySmtpAddress, DisplayName: u.DisplayName})
+		}
+		return out, nil
 	}
-	return out
+	var mbx []struct{ UserPrincipalName, PrimarySmtpAddress, DisplayName string }
+	if err := e.Admin.Run(e.ctx, "Get-Mailbox", map[string]any{"ResultSize": "Unlimited"}, &mbx); err != nil {
+		return nil, fmt.Errorf("harness: list the external simulator's users: %w", err)
+	}
+	for _, m := range mbx {
+		out = append(out, Person{UPN: m.UserPrincipalName, SMTP: m.PrimarySmtpAddress, DisplayName: m.DisplayName})
+	}
+	return out, nil
+}
+
+// HasUser reports whether the organization has a user with that UPN (an
+// external simulator may lack the harness's own users).
+func (e *Env) HasUser(upn string) bool {
+	for _, p := range e.MFA.people {
+		if strings.EqualFold(p.UPN, upn) {
+			return true
+		}
+	}
+	return false
 }
 
 // prepareOrg does what an install guide asks before an agent starts:

@@ -91,7 +91,7 @@ var _ = Describe("An approved device", func() {
 		ph := setUpApproved(env, clients.Outlook, harness.Alice)
 		// Let the phone settle in its Ping, then mail arrives.
 		time.Sleep(300 * time.Millisecond)
-		Expect(env.DeliverMail(harness.Alice, "bob@contoso.com", "while in Ping")).To(Succeed())
+		deliver(env, harness.Alice, "bob@contoso.com", "while in Ping")
 		Eventually(func() bool { return hasSubject(ph.Device, "while in Ping") }).WithTimeout(3*time.Second).Should(BeTrue(),
 			"new mail did not reach an approved device waiting in Ping within 3 s: the long poll did not pass through")
 	})
@@ -125,7 +125,7 @@ var _ = Describe("An approved device", func() {
 		ph := env.Start(d)
 		syncsWithinSLA(env, ph, approve(env, onePushFor(env, d)))
 		Expect(env.Admin.Run(env.Context(), "Set-MobileDeviceMailboxPolicy", map[string]any{"Identity": "Default", "AllowCamera": false}, nil)).To(Succeed())
-		Expect(env.DeliverMail(harness.Bob, "alice@contoso.com", "after the policy change")).To(Succeed())
+		deliver(env, harness.Bob, "alice@contoso.com", "after the policy change")
 		ph.Refresh()
 		Eventually(func() bool { return hasSubject(d, "after the policy change") }).Should(BeTrue(),
 			"the device did not sync after Exchange asked it to provision again (HTTP 449)")

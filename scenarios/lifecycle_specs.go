@@ -70,7 +70,7 @@ var _ = Describe("A user's devices", func() {
 		ph.Stop()
 		d := ph.Device
 		d.UpdateOS("Apple-iPhone15C2/2301.340", "iOS 18.4 22E240")
-		Expect(env.DeliverMail(harness.Alice, "bob@contoso.com", "after the update")).To(Succeed())
+		deliver(env, harness.Alice, "bob@contoso.com", "after the update")
 		ph2 := env.Start(d)
 		Eventually(func() bool { return hasSubject(d, "after the update") }).Should(BeTrue(),
 			"an approved device stopped syncing after an OS update changed its User-Agent")
@@ -92,7 +92,7 @@ var _ = Describe("A user's devices", func() {
 		ph := setUpApproved(env, clients.Gmail, harness.Bob)
 		// A phone that moves from Wi-Fi to 4G opens new connections; the
 		// server sees the same device.
-		Expect(env.DeliverMail(harness.Bob, "alice@contoso.com", "on 4G")).To(Succeed())
+		deliver(env, harness.Bob, "alice@contoso.com", "on 4G")
 		ph.Refresh()
 		Eventually(func() bool { return hasSubject(ph.Device, "on 4G") }).Should(BeTrue())
 		Expect(env.MFA.PushesFor(ph.Device.DeviceID)).To(HaveLen(1))
@@ -126,7 +126,7 @@ var _ = Describe("The organization", func() {
 			"the organization's default must be Quarantine once the product is installed")
 		for _, ph := range existing {
 			Expect(env.Partnership(ph.Device)()).To(harness.BeAllowed(), "the rollout quarantined an existing device %s", describe(ph.Device))
-			Expect(env.DeliverMail(ph.Device.User(), "it@contoso.com", "still syncing")).To(Succeed())
+			deliver(env, ph.Device.User(), "it@contoso.com", "still syncing")
 			ph.Refresh()
 			Eventually(func() bool { return hasSubject(ph.Device, "still syncing") }).Should(BeTrue(),
 				"an existing device stopped syncing when quarantine was switched on")
@@ -169,7 +169,7 @@ var _ = Describe("The organization", func() {
 		ph := setUpApproved(env, clients.SamsungEmail, harness.Bob)
 		d := ph.Device
 		Expect(env.Admin.Run(env.Context(), "Set-CASMailbox", map[string]any{"Identity": harness.Bob, "ActiveSyncAllowedDeviceIDs": map[string]any{"Remove": d.DeviceID}}, nil)).To(Succeed())
-		Expect(env.DeliverMail(harness.Bob, "alice@contoso.com", "after the revoke")).To(Succeed())
+		deliver(env, harness.Bob, "alice@contoso.com", "after the revoke")
 		ph.Refresh()
 		// Exchange decides again at the device's next request.
 		Eventually(env.Partnership(d)).Should(harness.BeQuarantined(), "a device removed from the allow list must fall back to quarantine")

@@ -82,6 +82,7 @@ var _ = Describe("A new device", func() {
 	})
 
 	It("of a user signing in with an e-mail address unlike the UPN reaches that user", Both, Label("identity"), func() {
+		requireUsers(env, harness.Chris)
 		d := env.NewDevice(clients.Gmail, harness.ChrisSMTP)
 		ph := env.Start(d)
 		p := onePushFor(env, d)
@@ -90,6 +91,7 @@ var _ = Describe("A new device", func() {
 	})
 
 	It("of one of two people with the same display name reaches the right one", Both, Label("identity"), func() {
+		requireUsers(env, harness.Megan, harness.Megan2)
 		d := env.NewDevice(clients.IPhone, harness.Megan2)
 		ph := env.Start(d)
 		p := onePushFor(env, d)

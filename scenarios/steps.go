@@ -74,3 +74,24 @@ func setUpApproved(env *harness.Env, profile, user string) *harness.Phone {
 func describe(d *clients.Device) string {
 	return fmt.Sprintf("%s %s of %s", d.Profile.Name, d.DeviceID, d.User())
 }
+
+// deliver puts new mail into user's Inbox; with an external simulator the
+// spec is skipped (the harness cannot deliver there).
+func deliver(env *harness.Env, user, from, subject string) {
+	GinkgoHelper()
+	if !env.InProcess() {
+		Skip("needs the in-process simulator to deliver mail")
+	}
+	Expect(env.DeliverMail(user, from, subject)).To(Succeed())
+}
+
+// requireUsers skips the spec when the organization lacks one of the
+// harness's users (an external simulator with its own organization).
+func requireUsers(env *harness.Env, upns ...string) {
+	GinkgoHelper()
+	for _, u := range upns {
+		if !env.HasUser(u) {
+			Skip("the organization has no user " + u)
+		}
+	}
+}
