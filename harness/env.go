@@ -297,6 +297,18 @@ func (e *Env) startSUT() error {
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
+		if cfg.SUTPreparesOrg {
+			// The agent prepares the organization itself: devices come
+			// once it has switched quarantine on (or after 10 s, and the
+			// specs will say what is missing).
+			deadline := time.Now().Add(10 * time.Second)
+			for time.Now().Before(deadline) {
+				if st, err := e.Admin.OrgSettings(e.ctx); err == nil && st.DefaultAccessLevel == "Quarantine" {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
 		return nil
 	}
 	addr, err := freeAddr()

@@ -87,6 +87,17 @@ func TestEnvQuarantineDefault(t *testing.T) {
 	if ok, _ := BeQuarantined().Match(m); !ok {
 		t.Errorf("partnership %+v", m)
 	}
+	// The admin releases it: the event stream says so at once, before the
+	// device's next request.
+	ph.Stop()
+	if err := e.Admin.Run(e.ctx, "Set-CASMailbox", map[string]any{"Identity": Bob, "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": d.DeviceID}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if ev, err := e.WaitForEvent(5*time.Second, func(ev Event) bool {
+		return ev.Kind == "AccessStateChanged" && ev.DeviceID == d.DeviceID && ev.To == "Allowed"
+	}); err != nil || ev.From != "Quarantined" || ev.Reason != "Individual" {
+		t.Errorf("no release event: %v %+v", err, ev)
+	}
 	r := e.report()
 	for _, k := range []string{"events", "iis log", "transcript gmail " + d.DeviceID} {
 		if r[k] == "" {

@@ -122,8 +122,12 @@ var _ = Describe("The organization", func() {
 				existing = append(existing, ph)
 			}
 		}))
-		Expect(env.Admin.OrgSettings(env.Context())).To(HaveField("DefaultAccessLevel", "Quarantine"),
-			"the organization's default must be Quarantine once the product is installed")
+		// The harness prepared the organization, or the product does it
+		// as it starts (--sut-prepares-org).
+		Eventually(func() (string, error) {
+			st, err := env.Admin.OrgSettings(env.Context())
+			return st.DefaultAccessLevel, err
+		}).Should(Equal("Quarantine"), "the organization's default must be Quarantine once the product is installed")
 		for _, ph := range existing {
 			Expect(env.Partnership(ph.Device)()).To(harness.BeAllowed(), "the rollout quarantined an existing device %s", describe(ph.Device))
 			deliver(env, ph.Device.User(), "it@contoso.com", "still syncing")

@@ -25,6 +25,10 @@ var _ = Describe("A new device", func() {
 		syncsWithinSLA(env, ph, approve(env, p))
 		if env.Kind() == "agent" {
 			Expect(env.Partnership(d)()).To(harness.BeAllowedBy(harness.Individual), "an approved device must be on its owner's allow list")
+			_, err := env.WaitForEvent(time.Second, func(ev harness.Event) bool {
+				return ev.Kind == "AccessStateChanged" && ev.DeviceID == d.DeviceID && ev.To == "Allowed"
+			})
+			Expect(err).NotTo(HaveOccurred(), "Exchange's event stream shows no release of the device")
 		}
 	})
 

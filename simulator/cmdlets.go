@@ -992,6 +992,7 @@ func (m *Mailbox) changeCASMailbox(change func(*CASMailbox) error, rewrite bool)
 	m.cas = c
 	if rewrite {
 		for _, d := range m.devices {
+			old, oldReason := d.DeviceAccessState, d.DeviceAccessStateReason
 			switch {
 			case indexFoldIn(c.ActiveSyncBlockedDeviceIDs, d.DeviceID) >= 0:
 				d.DeviceAccessState, d.DeviceAccessStateReason = DeviceAccessStateBlocked, DeviceAccessStateReasonIndividual
@@ -1000,6 +1001,12 @@ func (m *Mailbox) changeCASMailbox(change func(*CASMailbox) error, rewrite bool)
 			case d.DeviceAccessStateReason == DeviceAccessStateReasonIndividual &&
 				(d.DeviceAccessState == DeviceAccessStateAllowed || d.DeviceAccessState == DeviceAccessStateBlocked):
 				d.DeviceAccessState, d.DeviceAccessStateReason = DeviceAccessStateUnknown, DeviceAccessStateReasonUnknown
+			}
+			// The AD object changed now: say so on the event stream (the
+			// device's next request finds nothing new to report).
+			if d.DeviceAccessState != old || d.DeviceAccessStateReason != oldReason {
+				m.emit(Event{Kind: EventAccessStateChanged, DeviceID: d.DeviceID, DeviceType: d.DeviceType,
+					From: old.String(), To: d.DeviceAccessState.String(), Reason: d.DeviceAccessStateReason.String()})
 			}
 		}
 	}

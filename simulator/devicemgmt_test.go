@@ -115,6 +115,16 @@ var _ = Describe("Device access", func() {
 			Expect(subjects(col)).To(ContainElements("Quarterly report draft", "Lunch on Thursday?"))
 			Expect(col.Commands).To(HaveLen(5), "four Adds and the notice again as a Change")
 			Expect(env.mailbox("alice").Devices()).To(ContainElement(And(HaveField("DeviceID", "QUAR1"), HaveField("DeviceAccessState", simulator.DeviceAccessStateAllowed), HaveField("DeviceAccessStateReason", simulator.DeviceAccessStateReasonIndividual))))
+			// The release is on the event stream once, when the allow list
+			// changed (not again at the device's next request).
+			events, _ = env.srv.Events().Since(0)
+			var releases []simulator.Event
+			for _, e := range events {
+				if e.DeviceID == "QUAR1" && e.Kind == simulator.EventAccessStateChanged && e.To == "Allowed" {
+					releases = append(releases, e)
+				}
+			}
+			Expect(releases).To(ConsistOf(And(HaveField("From", "Quarantined"), HaveField("Reason", "Individual"))))
 		})
 
 		It("keeps a device in discovery without a mail until DeviceInformation or 14 minutes", func() {
