@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,6 +45,35 @@ type FleetOptions struct {
 	Seed uint64
 	// Clock paces ramps and back-offs; default the real clock.
 	Clock clock.Clock
+	// Steady is what a device does once set up: SteadyPing (the default,
+	// a phone in its owner's pocket), SteadySync (an incremental Inbox
+	// Sync back to back: the busiest a device gets) or SteadyOptions
+	// (OPTIONS back to back: the cost of an authenticated request that
+	// does no EAS work, the baseline the Sync rate is compared with).
+	Steady Steady
+}
+
+// Steady is a fleet device's behaviour after setup.
+type Steady int
+
+// The steady behaviours.
+const (
+	SteadyPing Steady = iota
+	SteadySync
+	SteadyOptions
+)
+
+// ParseSteady reads "ping", "sync" or "options".
+func ParseSteady(s string) (Steady, error) {
+	switch strings.ToLower(s) {
+	case "ping", "":
+		return SteadyPing, nil
+	case "sync":
+		return SteadySync, nil
+	case "options":
+		return SteadyOptions, nil
+	}
+	return 0, fmt.Errorf("clients: steady behaviour %q is not ping, sync or options", s)
 }
 
 // Fleet runs many devices at once: each sets up, then holds a Ping on its
@@ -239,11 +269,20 @@ func (f *Fleet) live(ctx context.Context, d *Device) {
 	f.setUp.Add(1)
 	inbox, _ := d.FolderByType(eas.FolderTypeInbox)
 	for ctx.Err() == nil {
-		f.holding.Add(1)
-		changed, err := d.Ping(ctx, []string{inbox.ServerId})
-		f.holding.Add(-1)
-		if err == nil && len(changed) > 0 {
+		var err error
+		switch f.opts.Steady {
+		case SteadySync:
 			_, err = d.Sync(ctx, inbox.ServerId)
+		case SteadyOptions:
+			_, err = d.Options(ctx)
+		default:
+			f.holding.Add(1)
+			var changed []string
+			changed, err = d.Ping(ctx, []string{inbox.ServerId})
+			f.holding.Add(-1)
+			if err == nil && len(changed) > 0 {
+				_, err = d.Sync(ctx, inbox.ServerId)
+			}
 		}
 		if err != nil && !backoff(err) {
 			return

@@ -164,3 +164,45 @@ func TestFleetBacksOffOn503(t *testing.T) {
 		t.Errorf("set up %d, failed %d", r.SetUp, r.Failed)
 	}
 }
+
+// In the active steady states devices Sync, or ask OPTIONS, back to back.
+func TestFleetSteadySyncAndOptions(t *testing.T) {
+	for _, c := range []struct {
+		steady string
+		cmd    string
+	}{{"sync", "Sync"}, {"options", "OPTIONS"}, {"ping", ""}} {
+		steady, err := clients.ParseSteady(c.steady)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv, err := simulator.New(simulator.Options{ErrorResponseDelay: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs := httptest.NewServer(srv)
+		iphone, _ := clients.ProfileByName(clients.IPhone)
+		f := clients.NewFleet(clients.FleetOptions{
+			BaseURL: hs.URL + "/Microsoft-Server-ActiveSync", Devices: 3, Seed: 2, Steady: steady,
+			Mix:     []clients.Share{{Profile: iphone, Weight: 1}},
+			Account: func(i int) (string, string) { return "alice@contoso.com", simulator.DemoPassword },
+		})
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		r, _ := f.Run(ctx)
+		cancel()
+		hs.CloseClientConnections()
+		hs.Close()
+		// Setup sends one OPTIONS and two Syncs per device; the active
+		// states send many more, a Ping holder none.
+		switch {
+		case r.SetUp != 3:
+			t.Errorf("--steady %s: %d devices set up", c.steady, r.SetUp)
+		case c.cmd != "" && r.ByCommand[c.cmd] <= 6:
+			t.Errorf("--steady %s: only %d %s: %v", c.steady, r.ByCommand[c.cmd], c.cmd, r.ByCommand)
+		case c.cmd == "" && (r.ByCommand["Sync"] != 6 || r.ByCommand["OPTIONS"] != 3):
+			t.Errorf("--steady ping: idle devices sent %v", r.ByCommand)
+		}
+	}
+	if _, err := clients.ParseSteady("nap"); err == nil {
+		t.Error("ParseSteady(nap) did not fail")
+	}
+}

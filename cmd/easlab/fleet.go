@@ -29,6 +29,7 @@ type fleetConfig struct {
 	seed      uint64
 	insecure  bool
 	asJSON    bool
+	steady    string
 }
 
 func newFleetCmd() *cobra.Command {
@@ -59,6 +60,7 @@ percentiles and errors by status (--json for machines).`,
 	f.StringVar(&cfg.users, "users", "user%05d@contoso.com", "user name pattern, with one %d for 1..--user-count")
 	f.IntVar(&cfg.userCount, "user-count", 100, "number of mailboxes (easlab serve --demo-users N)")
 	f.StringVar(&cfg.password, "password", "Passw0rd!", "password of every user")
+	f.StringVar(&cfg.steady, "steady", "ping", "after setup: ping (hold a Ping, Sync on change), sync (Inbox Syncs back to back) or options (OPTIONS back to back, the per-request baseline)")
 	f.Uint64Var(&cfg.seed, "seed", 1, "seed of the DeviceIds")
 	f.BoolVar(&cfg.insecure, "insecure", false, "accept any TLS certificate (for easlab serve --tls)")
 	f.BoolVar(&cfg.asJSON, "json", false, "print the final report as JSON")
@@ -104,9 +106,13 @@ func runFleet(ctx context.Context, cfg fleetConfig, stdout, stderr io.Writer) er
 	if cfg.insecure {
 		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
 	}
+	steady, err := clients.ParseSteady(cfg.steady)
+	if err != nil {
+		return fmt.Errorf("--steady: %w", err)
+	}
 	fl := clients.NewFleet(clients.FleetOptions{
 		BaseURL: strings.TrimSuffix(cfg.url, "/") + "/Microsoft-Server-ActiveSync",
-		Devices: cfg.devices, Mix: mix, Ramp: cfg.ramp, Seed: cfg.seed,
+		Devices: cfg.devices, Mix: mix, Ramp: cfg.ramp, Seed: cfg.seed, Steady: steady,
 		HTTPClient: &http.Client{Transport: tr},
 		Account: func(i int) (string, string) {
 			return fmt.Sprintf(cfg.users, i%cfg.userCount+1), cfg.password
