@@ -182,6 +182,23 @@ var _ = Describe("The organization", func() {
 		Expect(env.Partnership(d)()).NotTo(harness.BeAllowed(), "the product allowed a revoked device again without its owner")
 	})
 
+	It("lets a device whose partnership the admin removed come back on its approval, without a new push", Both, Label("removal"), func() {
+		env := harness.NewEnv()
+		ph := setUpApproved(env, clients.IPhone, harness.Bob)
+		d := ph.Device
+		Expect(env.Admin.Run(env.Context(), "Remove-MobileDevice", map[string]any{"Identity": d.DeviceID}, nil)).To(Succeed())
+		_, err := env.WaitForEvent(5*time.Second, func(ev harness.Event) bool { return ev.Kind == "PartnershipRemoved" && ev.DeviceID == d.DeviceID })
+		Expect(err).NotTo(HaveOccurred(), "Exchange's event stream shows no removal")
+		// Remove-MobileDevice leaves the allow list as it is: the device's
+		// next request makes a new partnership, allowed as before.
+		deliver(env, harness.Bob, "alice@contoso.com", "after the removal")
+		ph.Refresh()
+		Eventually(func() bool { return hasSubject(d, "after the removal") }).Should(BeTrue(),
+			"a device still on its owner's allow list did not sync again after its partnership was removed")
+		Eventually(env.Partnership(d)).Should(harness.BeAllowed())
+		Expect(env.MFA.PushesFor(d.DeviceID)).To(HaveLen(1), "the product pushed again for a device its owner had approved")
+	})
+
 	It("lets a quarantined device be wiped", Agent, Label("wipe"), func() {
 		env := harness.NewEnv()
 		d := env.NewDevice(clients.IPhone, harness.Alice)
