@@ -91,12 +91,16 @@ func TestSelfTest(t *testing.T) {
 	}
 
 	t.Run("reference", func(t *testing.T) {
-		for _, kind := range []string{"agent", "gateway"} {
-			err, specs, out, took := run(kind, products[kind])
+		for _, ref := range []struct{ kind, command, name string }{
+			{"agent", products["agent"], "examples/agent"},
+			{"agent", products["agent"] + " -follow-events", "examples/agent -follow-events"},
+			{"gateway", products["gateway"], "examples/gateway"},
+		} {
+			err, specs, out, took := run(ref.kind, ref.command)
 			passed, failed := count(specs)
-			logf("reference %s: %d specs passed, %d failed, wall time %v (easlab test --%s examples/%s --procs 4)", kind, passed, len(failed), took.Round(100*time.Millisecond), kind, kind)
+			logf("reference %s: %d specs passed, %d failed, wall time %v (easlab test --%s '%s' --procs 4)", ref.name, passed, len(failed), took.Round(100*time.Millisecond), ref.kind, ref.name)
 			if err != nil || len(failed) > 0 || passed < 25 {
-				t.Errorf("the reference %s did not pass every spec (%d passed): %v\n%v\n%s", kind, passed, err, failed, out)
+				t.Errorf("the reference %s did not pass every spec (%d passed): %v\n%v\n%s", ref.name, passed, err, failed, out)
 			}
 		}
 	})

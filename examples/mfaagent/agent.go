@@ -4,7 +4,8 @@
 // owner's answer. It is small on purpose: read it as the shape a
 // production agent takes.
 //
-// The agent polls Get-MobileDevice for quarantined devices, sends one
+// The agent polls Get-MobileDevice for quarantined devices (and, with
+// FollowEvents, also at once on every event of easlab's stream), sends one
 // push per device (UPN and DeviceId identify it), and on approval adds
 // the DeviceId to the mailbox's ActiveSyncAllowedDeviceIDs with
 // @{Add=...} (never replacing the list); on denial it adds it to
@@ -58,8 +59,11 @@ type Config struct {
 	// PrepareOrg allow-lists every device Exchange allows by default and
 	// then sets DefaultAccessLevel Quarantine, before the first poll.
 	PrepareOrg bool
-	Logger     *slog.Logger
-	Flaw       Flaw
+	// FollowEvents polls at once on every device event of easlab's event
+	// stream, besides every PollInterval.
+	FollowEvents bool
+	Logger       *slog.Logger
+	Flaw         Flaw
 }
 
 // record is what the agent remembers of one device.
@@ -109,6 +113,15 @@ func (a *Agent) Run(ctx context.Context) error {
 			return err
 		}
 	}
+	kick := make(chan struct{}, 1)
+	if a.cfg.FollowEvents {
+		go a.cfg.Exchange.FollowEvents(ctx, func(string) {
+			select {
+			case kick <- struct{}{}:
+			default:
+			}
+		})
+	}
 	t := time.NewTicker(a.cfg.PollInterval)
 	defer t.Stop()
 	for {
@@ -117,6 +130,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
+		case <-kick:
 		}
 	}
 }

@@ -22,6 +22,7 @@ func Main(flaw Flaw) {
 	poll := flag.Duration("poll", 500*time.Millisecond, "how often to poll Get-MobileDevice")
 	prepare := flag.Bool("prepare-org", false, "allow-list the devices syncing today, then set DefaultAccessLevel Quarantine")
 	state := flag.String("state", "", "state file (default $EASLAB_SUT_DIR/agent-state.json)")
+	follow := flag.Bool("follow-events", false, "also poll at once on every event of $EASLAB_ADMIN_URL/api/events")
 	flag.Parse()
 	need := func(name string) string {
 		v := os.Getenv(name)
@@ -41,6 +42,7 @@ func Main(flaw Flaw) {
 		StateFile:    *state,
 		PollInterval: *poll,
 		PrepareOrg:   *prepare,
+		FollowEvents: *follow,
 		Logger:       log,
 		Flaw:         flaw,
 	})
