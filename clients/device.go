@@ -2,6 +2,7 @@ package clients
 
 import (
 	"bytes"
+	"encoding/base64"
 	"context"
 	"errors"
 	"fmt"
@@ -95,6 +96,8 @@ type Item struct {
 	ServerID string
 	Subject  string      // for e-mail
 	Data     *wbxml.Node // raw ApplicationData
+	// FileReferences name the e-mail's attachments, for FetchAttachment.
+	FileReferences []string
 }
 
 // Change is one server change a Sync applied.
@@ -689,8 +692,15 @@ func (d *Device) Sync(ctx context.Context, folderID string) ([]Change, error) {
 				}
 				if cmd.ApplicationData != nil {
 					var e eas.Email
-					if eas.DecodeItem(cmd.ApplicationData, &e) == nil && e.Subject != "" {
-						it.Subject = e.Subject
+					if eas.DecodeItem(cmd.ApplicationData, &e) == nil {
+						if e.Subject != "" {
+							it.Subject = e.Subject
+						}
+						if e.Attachments != nil {
+							for _, a := range e.Attachments.Attachment {
+								it.FileReferences = append(it.FileReferences, a.FileReference)
+							}
+						}
 					}
 				}
 				st[cmd.ServerId] = it
@@ -825,6 +835,32 @@ func (d *Device) Setup(ctx context.Context) error {
 		return fmt.Errorf("inbox sync: %w", err)
 	}
 	return nil
+}
+
+// FetchAttachment gets an attachment's bytes by its FileReference with
+// ItemOperations Fetch (12.0+), as a client does when its user opens it.
+func (d *Device) FetchAttachment(ctx context.Context, fileReference string) ([]byte, error) {
+	req := &eas.ItemOperationsRequest{Operations: []eas.ItemOperation{{Fetch: &eas.Fetch{Store: "Mailbox", FileReference: fileReference}}}}
+	var r eas.ItemOperationsResponse
+	if err := d.call(ctx, eas.CommandItemOperations, req, &r, query{}); err != nil {
+		return nil, err
+	}
+	if r.Status != 1 || r.Response == nil || len(r.Response.Results) != 1 || r.Response.Results[0].Fetch == nil {
+		return nil, &ServerError{Command: eas.CommandItemOperations, HTTPStatus: http.StatusOK, Status: r.Status}
+	}
+	f := r.Response.Results[0].Fetch
+	if f.Status != 1 || f.Properties == nil {
+		return nil, &ServerError{Command: eas.CommandItemOperations, HTTPStatus: http.StatusOK, Status: f.Status}
+	}
+	var p eas.FetchProperties
+	if err := eas.DecodeItem(f.Properties, &p); err != nil {
+		return nil, fmt.Errorf("clients: attachment properties: %w", err)
+	}
+	b, err := base64.StdEncoding.DecodeString(p.Data)
+	if err != nil {
+		return nil, fmt.Errorf("clients: attachment data: %w", err)
+	}
+	return b, nil
 }
 
 // Fetch gets one item in full with ItemOperations Fetch (12.0+, MS-ASCMD

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/emersion/go-message/mail"
 
 	"github.com/easlab/easlab/clients"
 	"github.com/easlab/easlab/clock"
@@ -584,4 +587,54 @@ func (e *Env) NewDeviceDirect(profile, user string) *clients.Device {
 	e.devices[len(e.devices)-1] = d2
 	e.mu.Unlock()
 	return d2
+}
+
+// DeliverMailWithAttachment puts a new message with one attached file
+// into user's Inbox (in-process simulator only).
+func (e *Env) DeliverMailWithAttachment(user, from, subject, filename string, data []byte) error {
+	if e.sim == nil {
+		return fmt.Errorf("harness: cannot deliver mail into an external simulator")
+	}
+	u, mb, ok := e.sim.Directory().Resolve(user)
+	if !ok {
+		return fmt.Errorf("harness: no user %s", user)
+	}
+	now := e.Clock.Now()
+	var h mail.Header
+	h.SetDate(now)
+	h.SetAddressList("From", []*mail.Address{{Address: from}})
+	h.SetAddressList("To", []*mail.Address{{Name: u.DisplayName, Address: u.PrimarySmtpAddress}})
+	h.SetSubject(subject)
+	var buf bytes.Buffer
+	w, err := mail.CreateWriter(&buf, h)
+	if err != nil {
+		return err
+	}
+	var th mail.InlineHeader
+	th.SetContentType("text/plain", map[string]string{"charset": "utf-8"})
+	tw, err := w.CreateSingleInline(th)
+	if err != nil {
+		return err
+	}
+	io.WriteString(tw, "See the attachment.\r\n")
+	tw.Close()
+	var ah mail.AttachmentHeader
+	ah.SetContentType("application/octet-stream", nil)
+	ah.SetFilename(filename)
+	aw, err := w.CreateAttachment(ah)
+	if err != nil {
+		return err
+	}
+	aw.Write(data)
+	aw.Close()
+	if err := w.Close(); err != nil {
+		return err
+	}
+	parsed, err := simulator.ParseMail(buf.Bytes())
+	if err != nil {
+		return err
+	}
+	inbox, _ := mb.FolderByType(eas.FolderTypeInbox)
+	_, err = mb.AddItem(inbox.ServerID, simulator.EmailItem(parsed, now, false))
+	return err
 }

@@ -17,22 +17,38 @@ var _ = Describe("An unapproved device", func() {
 	var env *harness.Env
 	BeforeEach(func() { env = harness.NewEnv() })
 
-	It("gets nothing from the mailbox: no message, search, address book or send", Both, Label("leak"), func() {
-		// An approved device of the same user knows the folder and item
-		// ids an unapproved one could ask for.
+	It("gets nothing from the mailbox: no message, attachment, search, address book or send", Both, Label("leak"), func() {
+		// An approved device of the same user knows the folder, item and
+		// attachment ids an unapproved one could ask for.
+		if !env.InProcess() {
+			Skip("needs the in-process simulator to deliver an attachment")
+		}
+		Expect(env.DeliverMailWithAttachment(harness.Alice, "hr@contoso.com", "Payslip", "payslip.pdf", []byte("%PDF-1.4 salary 4711"))).To(Succeed())
 		approved := setUpApproved(env, clients.IPhone, harness.Alice)
+		approved.Stop() // its device runs the positive probes below
 		in, ok := approved.Device.FolderByType(inboxType)
 		Expect(ok).To(BeTrue())
-		var item string
-		for id := range approved.Device.Items(in.ServerId) {
+		var item, fileRef string
+		for id, it := range approved.Device.Items(in.ServerId) {
 			item = id
+			if it.Subject == "Payslip" && len(it.FileReferences) > 0 {
+				fileRef = it.FileReferences[0]
+			}
 		}
+		Expect(fileRef).NotTo(BeEmpty(), "the approved device did not get the attachment's FileReference")
 		type probe struct {
 			name string
 			run  func(context.Context, *clients.Device) error
 		}
 		probes := []probe{
 			{"a message (ItemOperations Fetch)", func(c context.Context, d *clients.Device) error { _, err := d.Fetch(c, in.ServerId, item); return err }},
+			{"an attachment (ItemOperations Fetch of a FileReference)", func(c context.Context, d *clients.Device) error {
+				b, err := d.FetchAttachment(c, fileRef)
+				if err == nil && string(b) != "%PDF-1.4 salary 4711" {
+					return errors.New("wrong bytes")
+				}
+				return err
+			}},
 			{"a mailbox search", func(c context.Context, d *clients.Device) error {
 				r, err := d.SearchMailbox(c, in.ServerId, "Rotterdam")
 				if err == nil && len(r) == 0 {
@@ -51,6 +67,11 @@ var _ = Describe("An unapproved device", func() {
 				return d.SendMail(c, []byte("From: alice@contoso.com\r\nTo: alice@contoso.com\r\nSubject: sent from an unapproved phone\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nshould not go\r\n"))
 			}},
 		}
+		// Each probe but sending works for the approved device: they ask
+		// for something that is there.
+		for _, p := range probes[:len(probes)-1] {
+			Expect(p.run(shortCtx(env, 5*time.Second), approved.Device)).To(Succeed(), "the approved device could not get %s", p.name)
+		}
 		// Each probe from its own new device, all at once (a device is one
 		// client; a gateway may hold each request a while).
 		errs := make([]error, len(probes))
@@ -68,7 +89,8 @@ var _ = Describe("An unapproved device", func() {
 		for i, p := range probes {
 			Expect(errs[i]).To(HaveOccurred(), "an unapproved device got %s", p.name)
 		}
-		approved.Refresh()
+		watch := env.Start(approved.Device)
+		watch.Refresh()
 		Consistently(func() bool { return hasSubject(approved.Device, "sent from an unapproved phone") }).Should(BeFalse(),
 			"mail sent from an unapproved device was delivered")
 	})
