@@ -1,80 +1,21 @@
 package harness
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"strings"
+
+	"github.com/easlab/easlab/adminapi"
 )
 
 // AdminClient calls the simulator's admin API (cmdlets as JSON over
 // HTTP), as an Exchange administrator would run them in the management
 // shell. The scenarios judge a product only by what it shows.
 type AdminClient struct {
-	URL, Token string
-	HTTP       *http.Client
+	adminapi.Client
 }
 
 // CmdletError is a cmdlet's error, with PowerShell's category.
-type CmdletError struct {
-	Cmdlet, Category, Message string
-	HTTPStatus                int
-}
-
-func (e *CmdletError) Error() string {
-	return fmt.Sprintf("%s: %s (%s, HTTP %d)", e.Cmdlet, e.Message, e.Category, e.HTTPStatus)
-}
-
-// Run runs cmdlet with params and decodes its output objects into out (a
-// pointer to a slice), when out is not nil.
-func (a *AdminClient) Run(ctx context.Context, cmdlet string, params map[string]any, out any) error {
-	if params == nil {
-		params = map[string]any{}
-	}
-	body, _ := json.Marshal(map[string]any{"cmdlet": cmdlet, "parameters": params})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(a.URL, "/")+"/api/cmdlet", bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+a.Token)
-	req.Header.Set("Content-Type", "application/json")
-	c := a.HTTP
-	if c == nil {
-		c = http.DefaultClient
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return fmt.Errorf("%s: %w", cmdlet, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return fmt.Errorf("%s: %w", cmdlet, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		var e struct {
-			Error struct{ Category, Message string } `json:"error"`
-		}
-		json.Unmarshal(raw, &e)
-		return &CmdletError{Cmdlet: cmdlet, Category: e.Error.Category, Message: e.Error.Message, HTTPStatus: resp.StatusCode}
-	}
-	if out == nil {
-		return nil
-	}
-	var r struct {
-		Output json.RawMessage `json:"output"`
-	}
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return fmt.Errorf("%s: %w", cmdlet, err)
-	}
-	if len(r.Output) == 0 || string(r.Output) == "null" {
-		return nil
-	}
-	return json.Unmarshal(r.Output, out)
-}
+type CmdletError = adminapi.Error
 
 // MobileDevice is a device partnership as Get-MobileDevice shows it (the
 // properties the scenarios judge by).

@@ -18,6 +18,7 @@ import (
 
 	"github.com/emersion/go-message/mail"
 
+	"github.com/easlab/easlab/adminapi"
 	"github.com/easlab/easlab/clients"
 	"github.com/easlab/easlab/clock"
 	"github.com/easlab/easlab/eas"
@@ -139,7 +140,7 @@ func newEnv(cfg Config, seed uint64, opts ...Option) (*Env, error) {
 	}()
 	if cfg.SimulatorURL != "" {
 		e.simURL = strings.TrimSuffix(cfg.SimulatorURL, "/")
-		e.Admin = &AdminClient{URL: e.simURL, Token: cfg.SimulatorToken}
+		e.Admin = &AdminClient{adminapi.Client{URL: e.simURL, Token: cfg.SimulatorToken}}
 	} else if err := e.startSimulator(o.sim); err != nil {
 		return nil, err
 	}
@@ -203,7 +204,7 @@ func (e *Env) startSimulator(so simulator.Options) error {
 		sim.ServeHTTP(w, r)
 	}))
 	e.simURL = e.simSrv.URL
-	e.Admin = &AdminClient{URL: e.simURL, Token: sim.AdminToken()}
+	e.Admin = &AdminClient{adminapi.Client{URL: e.simURL, Token: sim.AdminToken()}}
 	return nil
 }
 

@@ -2,16 +2,18 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/easlab/easlab/adminapi"
 )
 
 func newAdminCmd() *cobra.Command {
@@ -70,49 +72,18 @@ without a value is a switch.`,
 	return cmd
 }
 
-// runCmdlet posts a cmdlet and returns the reply's output array.
+// runCmdlet posts a cmdlet, prints its warnings and returns its output
+// array.
 func runCmdlet(base, token, name string, params map[string]any) (json.RawMessage, error) {
-	body, err := json.Marshal(map[string]any{"cmdlet": name, "parameters": params})
+	c := adminapi.Client{URL: base, Token: token}
+	r, err := c.Call(context.Background(), name, params)
 	if err != nil {
 		return nil, err
 	}
-	req, err := http.NewRequest(http.MethodPost, strings.TrimSuffix(base, "/")+"/api/cmdlet", bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return nil, err
-	}
-	var reply struct {
-		Output   json.RawMessage `json:"output"`
-		Warnings []string        `json:"warnings"`
-		Error    *struct {
-			Category, Message string
-		} `json:"error"`
-	}
-	if err := json.Unmarshal(b, &reply); err != nil {
-		return nil, fmt.Errorf("%s: HTTP %d: %s", name, resp.StatusCode, strings.TrimSpace(string(b)))
-	}
-	if reply.Error != nil {
-		return nil, fmt.Errorf("%s: %s (%s)", name, reply.Error.Message, reply.Error.Category)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s: HTTP %d", name, resp.StatusCode)
-	}
-	for _, w := range reply.Warnings {
+	for _, w := range r.Warnings {
 		fmt.Fprintln(os.Stderr, "WARNING:", w)
 	}
-	return reply.Output, nil
+	return r.Output, nil
 }
 
 // parseCmdletArgs reads PowerShell-style parameters: -Name value pairs and

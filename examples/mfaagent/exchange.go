@@ -2,63 +2,23 @@ package mfaagent
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/easlab/easlab/adminapi"
 )
 
 // Exchange runs management cmdlets through easlab's admin API, where a
 // production agent would run them in a remote PowerShell session.
 type Exchange struct {
-	URL, Token string
-	HTTP       *http.Client
+	adminapi.Client
 }
 
 // NewExchange returns a cmdlet client of the admin API at baseURL.
 func NewExchange(baseURL, token string) *Exchange {
-	return &Exchange{URL: strings.TrimSuffix(baseURL, "/"), Token: token, HTTP: &http.Client{Timeout: 60 * time.Second}}
-}
-
-// Run runs cmdlet and decodes its output into out (a pointer to a slice)
-// when out is not nil.
-func (x *Exchange) Run(ctx context.Context, cmdlet string, params map[string]any, out any) error {
-	body, _ := json.Marshal(map[string]any{"cmdlet": cmdlet, "parameters": params})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, x.URL+"/api/cmdlet", bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+x.Token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := x.HTTP.Do(req)
-	if err != nil {
-		return fmt.Errorf("%s: %w", cmdlet, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return fmt.Errorf("%s: %w", cmdlet, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s: HTTP %d: %s", cmdlet, resp.StatusCode, bytes.TrimSpace(raw))
-	}
-	if out == nil {
-		return nil
-	}
-	var r struct {
-		Output json.RawMessage `json:"output"`
-	}
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return fmt.Errorf("%s: %w", cmdlet, err)
-	}
-	if len(r.Output) == 0 || string(r.Output) == "null" {
-		return nil
-	}
-	return json.Unmarshal(r.Output, out)
+	return &Exchange{adminapi.Client{URL: strings.TrimSuffix(baseURL, "/"), Token: token, HTTP: &http.Client{Timeout: 60 * time.Second}}}
 }
 
 // Device is a partnership as Get-MobileDevice shows it.
