@@ -37,6 +37,10 @@ type Config struct {
 	OrgDefault string
 	// SUTPreparesOrg leaves that preparation to the product.
 	SUTPreparesOrg bool
+	// MFAListen is the address the mock MFA provider listens on ("" a
+	// free port per spec). A gateway that runs before the specs
+	// (GatewayURL) is configured with http://MFAListen once.
+	MFAListen string
 	// StopGrace is how long a stopped product has between SIGTERM and
 	// SIGKILL. Zero: 5 s.
 	StopGrace time.Duration
@@ -89,6 +93,9 @@ func (c Config) Validate() error {
 	}
 	if c.GatewayURL != "" && c.SimulatorURL == "" {
 		return fmt.Errorf("harness: a running gateway needs the simulator it forwards to (--simulator-url)")
+	}
+	if c.GatewayURL != "" && c.MFAListen == "" {
+		return fmt.Errorf("harness: a running gateway needs the MFA provider at a fixed address it was configured with (--mfa-listen)")
 	}
 	return nil
 }

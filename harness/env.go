@@ -150,7 +150,9 @@ func newEnv(cfg Config, seed uint64, opts ...Option) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.MFA = NewMFAProvider(people)
+	if e.MFA, err = NewMFAProviderAt(cfg.MFAListen, people); err != nil {
+		return nil, err
+	}
 	for _, f := range o.beforeSUT {
 		f(e)
 	}

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"fmt"
+	"hash/fnv"
 	"sort"
 	"strings"
 	"time"
@@ -21,7 +22,12 @@ import (
 // output and the IIS log). Call it in a BeforeEach or an It.
 func NewEnv(opts ...Option) *Env {
 	GinkgoHelper()
-	e, err := newEnv(Current(), uint64(GinkgoRandomSeed())<<8+uint64(CurrentSpecReport().LeafNodeLocation.LineNumber), opts...)
+	// DeviceIds come from the suite's seed and the spec's text: the same
+	// in every run with that seed, and distinct between specs (which
+	// matters when the simulator or the gateway outlive a spec).
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d\x00%s", GinkgoRandomSeed(), CurrentSpecReport().FullText())
+	e, err := newEnv(Current(), h.Sum64()&^0xffff, opts...)
 	if err != nil {
 		Fail("the test environment did not start: " + err.Error())
 	}

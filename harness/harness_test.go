@@ -176,13 +176,14 @@ func TestConfigValidate(t *testing.T) {
 		{Agent: []string{"a"}, Gateway: []string{"g"}},
 		{Agent: []string{"a"}, OrgDefault: "Maybe"},
 		{GatewayURL: "http://127.0.0.1:1"},
+		{GatewayURL: "http://127.0.0.1:1", SimulatorURL: "http://127.0.0.1:2"},
 	} {
 		if c.Validate() == nil {
 			t.Errorf("%+v validated", c)
 		}
 	}
-	if k := (Config{GatewayURL: "http://x", SimulatorURL: "http://y"}).Kind(); k != "gateway" {
-		t.Errorf("kind %q", k)
+	if c := (Config{GatewayURL: "http://x", SimulatorURL: "http://y", MFAListen: "127.0.0.1:0"}); c.Validate() != nil || c.Kind() != "gateway" {
+		t.Errorf("a running gateway's config: %v %q", c.Validate(), c.Kind())
 	}
 	s := Shard{Index: 1, Total: 3}
 	if s.Runs(0) || !s.Runs(1) || !s.Runs(4) || !(Shard{}).Runs(7) {

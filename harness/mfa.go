@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -94,14 +95,34 @@ type MFAProvider struct {
 	refused int // pushes refused (unknown, ambiguous, down)
 }
 
-// NewMFAProvider starts a provider that knows people.
+// NewMFAProvider starts a provider that knows people, on a free loopback
+// port.
 func NewMFAProvider(people []Person) *MFAProvider {
+	m, _ := NewMFAProviderAt("", people)
+	return m
+}
+
+// NewMFAProviderAt starts a provider listening on addr ("host:port"; ""
+// for a free loopback port): a product that runs before the specs (a
+// gateway appliance, --gateway-url) is configured once with that address.
+func NewMFAProviderAt(addr string, people []Person) (*MFAProvider, error) {
 	m := &MFAProvider{people: people, byID: map[string]*Push{}, changed: make(chan struct{})}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/push", m.servePush)
 	mux.HandleFunc("GET /v1/push/{id}", m.serveStatus)
-	m.srv = httptest.NewServer(mux)
-	return m
+	if addr == "" {
+		m.srv = httptest.NewServer(mux)
+		return m, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("harness: the MFA provider cannot listen on %s: %w", addr, err)
+	}
+	m.srv = httptest.NewUnstartedServer(mux)
+	m.srv.Listener.Close()
+	m.srv.Listener = ln
+	m.srv.Start()
+	return m, nil
 }
 
 // URL is the provider's base URL (EASLAB_MFA_URL).

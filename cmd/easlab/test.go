@@ -29,7 +29,7 @@ type testConfig struct {
 	LabelFilter, Focus           string
 	JUnit, JSONReport            string
 	SLA, Grace                   time.Duration
-	OrgDefault                   string
+	OrgDefault, MFAListen        string
 	SUTPreparesOrg, Verbose      bool
 	NoColor, FailFast            bool
 	Seed                         int64
@@ -81,7 +81,9 @@ meet); the reports are merged.`,
 				}
 				return runTests(cmd.OutOrStdout(), w)
 			}
-			if cfg.Procs > 1 && cfg.SimulatorURL == "" && cfg.GatewayURL == "" {
+			// A shared simulator, a running gateway or a fixed MFA address
+			// serve one spec at a time.
+			if cfg.Procs > 1 && cfg.SimulatorURL == "" && cfg.GatewayURL == "" && cfg.MFAListen == "" {
 				return runParallel(cmd.OutOrStdout(), cfg)
 			}
 			return runTests(cmd.OutOrStdout(), cfg)
@@ -101,6 +103,7 @@ meet); the reports are merged.`,
 	f.DurationVar(&cfg.Grace, "stop-grace", 5*time.Second, "time between SIGTERM and SIGKILL")
 	f.StringVar(&cfg.OrgDefault, "org-default", "", "DefaultAccessLevel to set before the product starts: Allow, Block or Quarantine")
 	f.BoolVar(&cfg.SUTPreparesOrg, "sut-prepares-org", false, "leave the organization's preparation to the product")
+	f.StringVar(&cfg.MFAListen, "mfa-listen", "", "run the mock MFA provider on this host:port (for a --gateway-url product configured beforehand)")
 	f.BoolVarP(&cfg.Verbose, "verbose", "v", false, "print every spec as it runs")
 	f.BoolVar(&cfg.NoColor, "no-color", false, "no colours in the output")
 	f.BoolVar(&cfg.FailFast, "fail-fast", false, "stop at the first failed spec")
@@ -114,7 +117,8 @@ func (cfg testConfig) harnessConfig() (harness.Config, error) {
 	hc := harness.Config{
 		GatewayURL: cfg.GatewayURL, SimulatorURL: cfg.SimulatorURL, SimulatorToken: cfg.SimulatorToken,
 		ApprovalSLA: cfg.SLA, OrgDefault: cfg.OrgDefault, SUTPreparesOrg: cfg.SUTPreparesOrg, StopGrace: cfg.Grace,
-		Shard: cfg.Shard,
+		MFAListen: cfg.MFAListen,
+		Shard:     cfg.Shard,
 	}
 	var err error
 	if cfg.Agent != "" {
