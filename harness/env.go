@@ -419,12 +419,17 @@ func (e *Env) NewDevice(profile, user string) *clients.Device {
 
 // NewDeviceOf returns a new device of profile p for user.
 func (e *Env) NewDeviceOf(p clients.Profile, user string) *clients.Device {
+	return e.newDevice(p, user, e.deviceURL)
+}
+
+// newDevice returns a tracked device talking to base.
+func (e *Env) newDevice(p clients.Profile, user, base string) *clients.Device {
 	e.mu.Lock()
 	e.seed++
 	seed := e.seed
 	e.mu.Unlock()
 	d := clients.New(p, clients.Options{
-		BaseURL: e.deviceURL + "/Microsoft-Server-ActiveSync", User: user, Password: Password, Seed: seed,
+		BaseURL: base + "/Microsoft-Server-ActiveSync", User: user, Password: Password, Seed: seed,
 		HTTPClient: &http.Client{Timeout: 2 * time.Minute},
 	})
 	e.Track(d)
@@ -581,15 +586,11 @@ const InboxType = eas.FolderTypeInbox
 // itself, not through the gateway under test: the reference side of a
 // differential comparison.
 func (e *Env) NewDeviceDirect(profile, user string) *clients.Device {
-	d := e.NewDevice(profile, user)
-	d2 := clients.New(d.Profile, clients.Options{
-		BaseURL: e.simURL + "/Microsoft-Server-ActiveSync", User: user, Password: Password, DeviceID: d.DeviceID,
-		HTTPClient: &http.Client{Timeout: 2 * time.Minute},
-	})
-	e.mu.Lock()
-	e.devices[len(e.devices)-1] = d2
-	e.mu.Unlock()
-	return d2
+	p, ok := clients.ProfileByName(profile)
+	if !ok {
+		panic(fmt.Sprintf("harness: no device profile %q", profile))
+	}
+	return e.newDevice(p, user, e.simURL)
 }
 
 // DeliverMailWithAttachment puts a new message with one attached file
