@@ -31,6 +31,7 @@ type Phone struct {
 	lastErr error
 	wiped   bool
 	syncs   int
+	pinging bool
 	refresh chan struct{}
 }
 
@@ -89,6 +90,13 @@ func (p *Phone) LastError() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.lastErr
+}
+
+// Pinging reports whether the phone is waiting in a Ping now.
+func (p *Phone) Pinging() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.pinging
 }
 
 // Syncs is how many Inbox Syncs succeeded.
@@ -171,7 +179,13 @@ func (p *Phone) run(ctx context.Context) {
 			case <-pctx.Done():
 			}
 		}()
+		p.mu.Lock()
+		p.pinging = true
+		p.mu.Unlock()
 		_, err := d.Ping(pctx, []string{inbox.ServerId})
+		p.mu.Lock()
+		p.pinging = false
+		p.mu.Unlock()
 		refreshed := pctx.Err() != nil && ctx.Err() == nil
 		cancel()
 		if ctx.Err() != nil {

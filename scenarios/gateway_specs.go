@@ -111,8 +111,11 @@ var _ = Describe("An approved device", func() {
 
 	It("gets new mail at once through its long Ping", Both, Label("ping"), func() {
 		ph := setUpApproved(env, clients.Outlook, harness.Alice)
-		// Let the phone settle in its Ping, then mail arrives.
-		time.Sleep(300 * time.Millisecond)
+		// The phone waits in its Ping (through the product), then mail
+		// arrives.
+		Eventually(ph.Pinging).Should(BeTrue())
+		Consistently(ph.Pinging).WithTimeout(300*time.Millisecond).Should(BeTrue(),
+			"the device's Ping came back at once instead of waiting for changes")
 		deliver(env, harness.Alice, "bob@contoso.com", "while in Ping")
 		Eventually(func() bool { return hasSubject(ph.Device, "while in Ping") }).WithTimeout(3*time.Second).Should(BeTrue(),
 			"new mail did not reach an approved device waiting in Ping within 3 s: the long poll did not pass through")
