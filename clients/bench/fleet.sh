@@ -3,6 +3,8 @@
 # resident memory of both processes sampled while every device holds a Ping.
 # Not part of the test suite. Usage (from the repository root):
 #   DEVICES=2000 USERS=500 DURATION=40s RAMP=10s clients/bench/fleet.sh
+# HTTP2=1 serves TLS with HTTP/2 and makes the devices share connections
+# (easlab fleet --http2): the per-device cost without a connection each.
 set -euo pipefail
 DEVICES=${DEVICES:-2000}
 USERS=${USERS:-500}
@@ -14,11 +16,13 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 bin=$(mktemp -d)/easlab
 trap 'kill "${serve:-}" "${fleet:-}" 2>/dev/null || true' EXIT
 go build -o "$bin" ./cmd/easlab
-"$bin" serve --listen 127.0.0.1:$PORT --demo-users "$USERS" --log-level error >/dev/null 2>&1 &
+scheme=http serve_tls="" fleet_tls=""
+if [ -n "${HTTP2:-}" ]; then scheme=https serve_tls=--tls fleet_tls="--http2 --insecure"; fi
+"$bin" serve --listen 127.0.0.1:$PORT $serve_tls --demo-users "$USERS" --log-level error >/dev/null 2>&1 &
 serve=$!
-for _ in $(seq 50); do curl -fs http://127.0.0.1:$PORT/healthz >/dev/null 2>&1 && break; sleep 0.1; done
+for _ in $(seq 50); do curl -kfs $scheme://127.0.0.1:$PORT/healthz >/dev/null 2>&1 && break; sleep 0.1; done
 out=$(mktemp)
-"$bin" fleet --url http://127.0.0.1:$PORT --devices "$DEVICES" --duration "$DURATION" --ramp "$RAMP" \
+"$bin" fleet --url $scheme://127.0.0.1:$PORT $fleet_tls --devices "$DEVICES" --duration "$DURATION" --ramp "$RAMP" \
   --profiles "$PROFILES" --user-count "$USERS" >"$out" 2>/dev/null &
 fleet=$!
 rss() { awk '/VmRSS/ {print int($2/1024)}' "/proc/$1/status" 2>/dev/null || echo 0; }

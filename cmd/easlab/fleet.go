@@ -30,6 +30,7 @@ type fleetConfig struct {
 	insecure  bool
 	asJSON    bool
 	steady    string
+	http2     bool
 }
 
 func newFleetCmd() *cobra.Command {
@@ -60,6 +61,7 @@ percentiles and errors by status (--json for machines).`,
 	f.StringVar(&cfg.users, "users", "user%05d@contoso.com", "user name pattern, with one %d for 1..--user-count")
 	f.IntVar(&cfg.userCount, "user-count", 100, "number of mailboxes (easlab serve --demo-users N)")
 	f.StringVar(&cfg.password, "password", "Passw0rd!", "password of every user")
+	f.BoolVar(&cfg.http2, "http2", false, "speak HTTP/2 (over TLS: easlab serve --tls, with --insecure), many devices' requests sharing a connection")
 	f.StringVar(&cfg.steady, "steady", "ping", "after setup: ping (hold a Ping, Sync on change), sync (Inbox Syncs back to back) or options (OPTIONS back to back, the per-request baseline)")
 	f.Uint64Var(&cfg.seed, "seed", 1, "seed of the DeviceIds")
 	f.BoolVar(&cfg.insecure, "insecure", false, "accept any TLS certificate (for easlab serve --tls)")
@@ -102,9 +104,12 @@ func runFleet(ctx context.Context, cfg fleetConfig, stdout, stderr io.Writer) er
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	tr := &http.Transport{MaxIdleConns: cfg.devices + 16, MaxIdleConnsPerHost: cfg.devices + 16}
+	tr := &http.Transport{MaxIdleConns: cfg.devices + 16, MaxIdleConnsPerHost: cfg.devices + 16, ForceAttemptHTTP2: cfg.http2}
 	if cfg.insecure {
 		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
+	}
+	if !cfg.http2 {
+		tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{} // HTTP/1.1 only, as phones speak
 	}
 	steady, err := clients.ParseSteady(cfg.steady)
 	if err != nil {

@@ -165,6 +165,8 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 	}
 	if tlsConfig != nil {
 		scheme = "https"
+		// HTTP/2 by ALPN, as IIS 10 offers it over TLS, and HTTP/1.1.
+		tlsConfig.NextProtos = []string{"h2", "http/1.1"}
 		ln = tls.NewListener(ln, tlsConfig)
 	}
 	base := scheme + "://" + ln.Addr().String()
@@ -190,7 +192,7 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 	if dir == nil && cfg.demoUsers > 0 {
 		fmt.Fprintf(stdout, "  and user00001 ... user%05d@%s\n", cfg.demoUsers, simulator.DemoOrganization.Domain)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 30 * time.Second}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 30 * time.Second, TLSConfig: tlsConfig}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	if ready != nil {
