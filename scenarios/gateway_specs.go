@@ -3,6 +3,7 @@ package scenarios
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -169,6 +170,10 @@ var _ = Describe("An approved device", func() {
 		Expect(err2).NotTo(HaveOccurred())
 		Expect(si1).To(Equal(si2), "OPTIONS through the gateway differs from Exchange's (versions, commands, server header)")
 		Expect(folderNames(through)).To(Equal(folderNames(direct)), "the folder hierarchy through the gateway differs from Exchange's")
+		// Alice's own mail, straight from Exchange, is what came through.
+		alice := env.NewDeviceDirect(clients.IPhone, harness.Alice)
+		Expect(alice.Setup(shortCtx(env, 10*time.Second))).To(Succeed())
+		Expect(inboxSubjects(through)).To(Equal(inboxSubjects(alice)), "the Inbox through the gateway differs from Exchange's")
 	})
 })
 
@@ -197,5 +202,19 @@ func folderNames(d *clients.Device) map[string]int {
 	for _, f := range d.Folders() {
 		out[f.DisplayName] = int(f.Type)
 	}
+	return out
+}
+
+// inboxSubjects are the subjects in a device's Inbox, sorted.
+func inboxSubjects(d *clients.Device) []string {
+	in, ok := d.FolderByType(inboxType)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, it := range d.Items(in.ServerId) {
+		out = append(out, it.Subject)
+	}
+	slices.Sort(out)
 	return out
 }

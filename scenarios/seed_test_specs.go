@@ -43,6 +43,19 @@ var _ = Describe("A new device", func() {
 		Entry("Thunderbird TbSync", clients.TbSync),
 	)
 
+	It("is released when its owner approves only after a while", Both, Label("seed"), func() {
+		// The owner is in a meeting: the push is approved after 3 s.
+		env.MFA.OnPush(func(harness.Push) harness.Decision {
+			return harness.Decision{Action: harness.PushApproved, Delay: 3 * time.Second}
+		})
+		d := env.NewDevice(clients.Gmail, harness.Bob)
+		ph := env.Start(d)
+		onePushFor(env, d)
+		getsNoMail(ph, "before its owner approved the push")
+		Eventually(func() string { return env.MFA.PushesFor(d.DeviceID)[0].Status }).Should(Equal(harness.PushApproved))
+		syncsWithinSLA(env, ph, env.MFA.PushesFor(d.DeviceID)[0].Decided)
+	})
+
 	It("never syncs when its owner denies the push", Both, Label("deny"), func() {
 		d := env.NewDevice(clients.Gmail, harness.Alice)
 		ph := env.Start(d)
