@@ -31,7 +31,7 @@ type testConfig struct {
 	SLA, Grace                   time.Duration
 	OrgDefault, MFAListen        string
 	SUTPreparesOrg, Verbose      bool
-	NoColor, FailFast            bool
+	NoColor, FailFast, DryRun    bool
 	Seed                         int64
 	Procs                        int
 	Shard                        harness.Shard
@@ -71,7 +71,8 @@ With --procs N (default 4) the specs are shared among N worker processes
 meet); the reports are merged.`,
 		Example: `  easlab test --agent "./my-agent --config agent.yaml"
   easlab test --gateway "./my-gateway" --label-filter 'seed || deny' --junit-report junit.xml
-  easlab test --agent ./my-agent --approval-sla 30s --json-report report.json`,
+  easlab test --agent ./my-agent --approval-sla 30s --json-report report.json
+  easlab test --dry-run --label-filter gateway     # list the specs`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if v := os.Getenv(workerEnv); v != "" {
@@ -83,7 +84,7 @@ meet); the reports are merged.`,
 			}
 			// A shared simulator, a running gateway or a fixed MFA address
 			// serve one spec at a time.
-			if cfg.Procs > 1 && cfg.SimulatorURL == "" && cfg.GatewayURL == "" && cfg.MFAListen == "" {
+			if cfg.Procs > 1 && cfg.SimulatorURL == "" && cfg.GatewayURL == "" && cfg.MFAListen == "" && !cfg.DryRun {
 				return runParallel(cmd.OutOrStdout(), cfg)
 			}
 			return runTests(cmd.OutOrStdout(), cfg)
@@ -107,6 +108,7 @@ meet); the reports are merged.`,
 	f.BoolVarP(&cfg.Verbose, "verbose", "v", false, "print every spec as it runs")
 	f.BoolVar(&cfg.NoColor, "no-color", false, "no colours in the output")
 	f.BoolVar(&cfg.FailFast, "fail-fast", false, "stop at the first failed spec")
+	f.BoolVar(&cfg.DryRun, "dry-run", false, "list the specs (with their labels) that would run, without running them")
 	f.Int64Var(&cfg.Seed, "seed", 0, "random seed (DeviceIds, spec order); 0: from the time")
 	f.IntVar(&cfg.Procs, "procs", 4, "worker processes running specs at once (1: all in this process)")
 	return cmd
@@ -131,7 +133,7 @@ func (cfg testConfig) harnessConfig() (harness.Config, error) {
 			return hc, fmt.Errorf("--gateway: %w", err)
 		}
 	}
-	if hc.Kind() == "none" {
+	if hc.Kind() == "none" && !cfg.DryRun {
 		return hc, errors.New("give the product under test: --agent, --gateway or --gateway-url")
 	}
 	return hc, hc.Validate()
@@ -158,6 +160,9 @@ func runTests(out io.Writer, cfg testConfig) error {
 	}
 	suite.Timeout = 30 * time.Minute
 	suite.FailFast = cfg.FailFast
+	if cfg.DryRun {
+		suite.DryRun, cfg.Verbose = true, true
+	}
 	reporter := types.NewDefaultReporterConfig()
 	reporter.JUnitReport, reporter.JSONReport = cfg.JUnit, cfg.JSONReport
 	reporter.Verbose, reporter.NoColor = cfg.Verbose, cfg.NoColor

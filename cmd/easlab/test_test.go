@@ -26,3 +26,12 @@ func TestTestCommandValidation(t *testing.T) {
 		}
 	}
 }
+
+// A dry run needs no product: it lists the specs (on Ginkgo's output) and
+// passes.
+func TestTestDryRun(t *testing.T) {
+	out, err := run(t, nil, "test", "--dry-run", "--no-color", "--label-filter", "seed")
+	if err != nil || !strings.Contains(string(out), "easlab test: passed") {
+		t.Fatalf("dry run: %v\n%s", err, out)
+	}
+}
