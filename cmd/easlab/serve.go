@@ -35,6 +35,7 @@ type serveConfig struct {
 	keyFile      string
 	demoPassword string
 	demoUsers    int
+	mailRate     float64
 	orgFile      string
 	adminToken   string
 	iisLog       string
@@ -73,6 +74,7 @@ Users may sign in as alice@contoso.com, CONTOSO\alice or alice.`,
 	f.StringVar(&cfg.demoPassword, "demo-password", simulator.DemoPassword, "password of the demo users")
 	f.StringVar(&cfg.orgFile, "org", "", "load users, mailboxes and content from this YAML file instead of the demo organization")
 	f.IntVar(&cfg.demoUsers, "demo-users", 0, "add this many users user00001@contoso.com ... for fleets")
+	f.Float64Var(&cfg.mailRate, "mail-rate", 0, "deliver this many new mails a second, to the mailboxes in turn (load: devices in Ping wake and Sync)")
 	f.StringVar(&cfg.profile, "profile", eas.ProfileExchange2019, "Exchange version to play: Exchange2010SP3, Exchange2013, Exchange2016, Exchange2019")
 	f.StringVar(&cfg.adminToken, "admin-token", os.Getenv("EASLAB_ADMIN_TOKEN"), "bearer token of the admin API (default $EASLAB_ADMIN_TOKEN, else a random one, printed)")
 	f.StringVar(&cfg.iisLog, "iis-log", "", "append an IIS-style W3C line per EAS request, with Exchange's Log= items, to this file")
@@ -195,6 +197,9 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 30 * time.Second, TLSConfig: tlsConfig}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	if cfg.mailRate > 0 {
+		go deliverMail(ctx, srv, cfg.mailRate)
+	}
 	if ready != nil {
 		ready <- base
 	}
@@ -233,4 +238,32 @@ func selfSigned(addr string) (tls.Certificate, error) {
 		return tls.Certificate{}, err
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
+}
+
+// deliverMail puts rate new mails a second into the mailboxes, one after
+// the other, until ctx ends: incoming mail for a fleet's devices to Sync.
+func deliverMail(ctx context.Context, srv *simulator.Server, rate float64) {
+	users := srv.Directory().Users()
+	if len(users) == 0 {
+		return
+	}
+	clk := srv.Clock()
+	interval := time.Duration(float64(time.Second) / rate)
+	start := clk.Now()
+	for n := 0; ; n++ {
+		// Keep to the rate on average: sleep until the n-th mail is due.
+		if wait := start.Add(time.Duration(n) * interval).Sub(clk.Now()); wait > 0 {
+			if clk.Sleep(ctx, wait) != nil {
+				return
+			}
+		} else if ctx.Err() != nil {
+			return
+		}
+		u := users[n%len(users)]
+		_, mb, ok := srv.Directory().Resolve(u.UserPrincipalName)
+		if !ok {
+			continue
+		}
+		simulator.AddMail(mb, simulator.MailSpec{From: "Load Generator <load@contoso.com>", Subject: fmt.Sprintf("Load mail %d", n+1), Body: "Delivered by easlab serve --mail-rate."}, clk.Now())
+	}
 }

@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/easlab/easlab/clients"
+	"github.com/easlab/easlab/eas"
 )
 
 // TestServe starts `easlab serve` on a free port, checks the banner, the
@@ -100,3 +103,33 @@ func writeOrg(t *testing.T) string {
 }
 
 func insecureTLS() *tls.Config { return &tls.Config{InsecureSkipVerify: true} }
+
+// --mail-rate delivers new mail to the mailboxes in turn: a device that
+// sets up a moment later finds some in its Inbox.
+func TestServeMailRate(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan string, 1)
+	go runServe(ctx, serveConfig{listen: "127.0.0.1:0", demoPassword: "Passw0rd!", profile: "Exchange2019", logFormat: "text", logLevel: "error", mailRate: 300}, io.Discard, io.Discard, ready)
+	base := <-ready
+	start := time.Now()
+	time.Sleep(300 * time.Millisecond)
+	p, _ := clients.ProfileByName(clients.IPhone)
+	d := clients.New(p, clients.Options{BaseURL: base + "/Microsoft-Server-ActiveSync", User: "alice@contoso.com", Password: "Passw0rd!"})
+	if err := d.Setup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	in, _ := d.FolderByType(eas.FolderTypeInbox)
+	n := 0
+	for _, it := range d.Items(in.ServerId) {
+		if strings.HasPrefix(it.Subject, "Load mail ") {
+			n++
+		}
+	}
+	// 300 a second over the three demo mailboxes: about 100 a second
+	// each, never more.
+	most := int(100*time.Since(start).Seconds()) + 2
+	if n < 5 || n > most {
+		t.Errorf("alice got %d load mails, want 5 to %d", n, most)
+	}
+}
