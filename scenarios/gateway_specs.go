@@ -122,6 +122,25 @@ var _ = Describe("An approved device", func() {
 			"new mail did not reach an approved device waiting in Ping within 3 s: the long poll did not pass through")
 	})
 
+	It("keeps a long Ping open as long as Exchange does", Gateway, Label("ping"), func() {
+		ph := setUpApproved(env, clients.IPhone, harness.Bob)
+		Eventually(ph.Pinging).Should(BeTrue())
+		before := len(ph.Errors())
+		// Eight real seconds into a 28-minute heartbeat (proxies' default
+		// timeouts are shorter than Exchange's heartbeats)...
+		Consistently(ph.Pinging).WithTimeout(8*time.Second).WithPolling(100*time.Millisecond).Should(BeTrue(),
+			"the product cut a long Ping after a few seconds (last error: %v)", ph.LastError())
+		// ...then the heartbeat runs out on Exchange's clock and the Ping
+		// answers, as Exchange's does.
+		if env.InProcess() {
+			answered := completedPings(ph.Device)
+			Expect(env.Warp(30 * time.Minute)).To(Succeed())
+			Eventually(func() int { return completedPings(ph.Device) }).Should(BeNumerically(">", answered),
+				"the Ping's heartbeat answer did not reach the device")
+		}
+		Expect(ph.Errors()).To(HaveLen(before), "the device met errors while it waited in Ping")
+	})
+
 	It("sees Exchange's 503 and Retry-After unchanged", Both, Label("passthrough"), func() {
 		ph := setUpApproved(env, clients.IPhone, harness.Bob)
 		_, err := env.Admin.InjectFault(env.Context(), harness.Fault{Command: "Sync", DeviceID: ph.Device.DeviceID, HTTPStatus: 503, RetryAfter: 1, Count: 1})
@@ -217,4 +236,15 @@ func inboxSubjects(d *clients.Device) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// completedPings counts the device's Pings that got an HTTP 200.
+func completedPings(d *clients.Device) int {
+	n := 0
+	for _, e := range d.Transcript().Entries() {
+		if e.Command.String() == "Ping" && e.StatusCode == 200 {
+			n++
+		}
+	}
+	return n
 }

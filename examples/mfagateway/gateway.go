@@ -39,6 +39,7 @@ const (
 	IgnoreBase64            // sees only plain queries; base64 ones pass unchecked
 	FailOpen                // forwards when the MFA provider is down
 	RewriteErrors           // answers 502 for any upstream error but 401
+	ShortUpstreamTimeout    // gives up on an upstream answer after 5 s, as a proxy with a default timeout does
 )
 
 // Config configures a Gateway.
@@ -94,6 +95,11 @@ func New(cfg Config) *Gateway {
 		// Stream at once: a Ping or a hanging Sync answers whenever the
 		// mailbox changes.
 		FlushInterval: -1,
+	}
+	if cfg.Flaw == ShortUpstreamTimeout {
+		// A long Ping waits up to its heartbeat (8 to 59 minutes) for an
+		// answer: a proxy timeout cuts it.
+		g.proxy.Transport = &http.Transport{ResponseHeaderTimeout: 5 * time.Second}
 	}
 	if cfg.Flaw == RewriteErrors {
 		g.proxy.ModifyResponse = func(r *http.Response) error {
