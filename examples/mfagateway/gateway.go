@@ -34,12 +34,12 @@ type Flaw int
 
 // The flaws.
 const (
-	NoFlaw             Flaw = iota
-	LeakBeforeApproval      // forwards while the push is pending
-	IgnoreBase64            // sees only plain queries; base64 ones pass unchecked
-	FailOpen                // forwards when the MFA provider is down
-	RewriteErrors           // answers 502 for any upstream error but 401
-	ShortUpstreamTimeout    // gives up on an upstream answer after 5 s, as a proxy with a default timeout does
+	NoFlaw               Flaw = iota
+	LeakBeforeApproval        // forwards while the push is pending
+	IgnoreBase64              // sees only plain queries; base64 ones pass unchecked
+	FailOpen                  // forwards when the MFA provider is down
+	RewriteErrors             // answers 502 for any upstream error but 401
+	ShortUpstreamTimeout      // gives up on an upstream answer after 5 s, as a proxy with a default timeout does
 )
 
 // Config configures a Gateway.
