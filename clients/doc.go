@@ -6,14 +6,18 @@
 // in-process fake Exchange, a real Exchange, Z-Push or an MFA gateway.
 //
 // A Device discovers its endpoint ([Device.Autodiscover]), negotiates a
-// protocol version ([Device.Options]), provisions, syncs, pings and sends
-// mail, and reacts to the server as the real client does (449 and 142-144
-// provision again, 140 wipes it, 451 moves it, 503 carries Retry-After).
+// protocol version ([Device.Options]), provisions, syncs, pings, sends mail,
+// opens messages and attachments ([Device.Fetch], [Device.FetchAttachment])
+// and searches ([Device.SearchMailbox], [Device.SearchGAL]), and reacts to
+// the server as the real client does (449 and 142-144 provision again, 140
+// wipes it, 451 moves it, 503 carries Retry-After). What it remembers
+// between runs is a [State] ([Device.State], [Restore]).
 // Lifecycle events a support engineer reproduces are methods:
 // [Device.UpdateOS], [Device.FactoryReset], [Device.RemoveAccount],
 // [Device.ChangePassword], [Device.AddAccount].
 //
 // Every request and response is kept in the device's [Transcript]. A
-// [Fleet] runs many devices at once and reports request rates, latencies
+// [Fleet] runs many devices at once (holding Pings, or Syncing or asking
+// OPTIONS back to back, see [Steady]) and reports request rates, latencies
 // and errors.
 package clients
