@@ -840,20 +840,12 @@ func (d *Device) Setup(ctx context.Context) error {
 // FetchAttachment gets an attachment's bytes by its FileReference with
 // ItemOperations Fetch (12.0+), as a client does when its user opens it.
 func (d *Device) FetchAttachment(ctx context.Context, fileReference string) ([]byte, error) {
-	req := &eas.ItemOperationsRequest{Operations: []eas.ItemOperation{{Fetch: &eas.Fetch{Store: "Mailbox", FileReference: fileReference}}}}
-	var r eas.ItemOperationsResponse
-	if err := d.call(ctx, eas.CommandItemOperations, req, &r, query{}); err != nil {
+	props, err := d.fetch(ctx, &eas.Fetch{Store: "Mailbox", FileReference: fileReference})
+	if err != nil {
 		return nil, err
 	}
-	if r.Status != 1 || r.Response == nil || len(r.Response.Results) != 1 || r.Response.Results[0].Fetch == nil {
-		return nil, &ServerError{Command: eas.CommandItemOperations, HTTPStatus: http.StatusOK, Status: r.Status}
-	}
-	f := r.Response.Results[0].Fetch
-	if f.Status != 1 || f.Properties == nil {
-		return nil, &ServerError{Command: eas.CommandItemOperations, HTTPStatus: http.StatusOK, Status: f.Status}
-	}
 	var p eas.FetchProperties
-	if err := eas.DecodeItem(f.Properties, &p); err != nil {
+	if err := eas.DecodeItem(props, &p); err != nil {
 		return nil, fmt.Errorf("clients: attachment properties: %w", err)
 	}
 	b, err := base64.StdEncoding.DecodeString(p.Data)
@@ -867,10 +859,16 @@ func (d *Device) FetchAttachment(ctx context.Context, fileReference string) ([]b
 // 2.2.1.10), its body as plain text, and returns its Properties, as a
 // client does when the user opens a message whose body Sync truncated.
 func (d *Device) Fetch(ctx context.Context, folderID, serverID string) (*wbxml.Node, error) {
-	req := &eas.ItemOperationsRequest{Operations: []eas.ItemOperation{{Fetch: &eas.Fetch{
+	return d.fetch(ctx, &eas.Fetch{
 		Store: "Mailbox", CollectionId: folderID, ServerId: serverID,
 		Options: &eas.FetchOptions{BodyPreference: []eas.BodyPreference{{Type: 1}}},
-	}}}}
+	})
+}
+
+// fetch runs one ItemOperations Fetch and returns the Properties of its
+// result, checking both Status levels.
+func (d *Device) fetch(ctx context.Context, f *eas.Fetch) (*wbxml.Node, error) {
+	req := &eas.ItemOperationsRequest{Operations: []eas.ItemOperation{{Fetch: f}}}
 	var r eas.ItemOperationsResponse
 	if err := d.call(ctx, eas.CommandItemOperations, req, &r, query{}); err != nil {
 		return nil, err
@@ -878,9 +876,9 @@ func (d *Device) Fetch(ctx context.Context, folderID, serverID string) (*wbxml.N
 	if r.Status != 1 || r.Response == nil || len(r.Response.Results) != 1 || r.Response.Results[0].Fetch == nil {
 		return nil, &ServerError{Command: eas.CommandItemOperations, HTTPStatus: http.StatusOK, Status: r.Status}
 	}
-	f := r.Response.Results[0].Fetch
-	if f.Status != 1 {
-		return nil, &ServerError{Command: eas.CommandItemOperations, HTTPStatus: http.StatusOK, Status: f.Status}
+	res := r.Response.Results[0].Fetch
+	if res.Status != 1 || res.Properties == nil {
+		return nil, &ServerError{Command: eas.CommandItemOperations, HTTPStatus: http.StatusOK, Status: res.Status}
 	}
-	return f.Properties, nil
+	return res.Properties, nil
 }

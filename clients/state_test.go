@@ -97,3 +97,43 @@ func TestSearchGALAndMailbox(t *testing.T) {
 		t.Errorf("a search without hits: %d results, %v", len(none), err)
 	}
 }
+
+// A synced message's attachment opens by its FileReference.
+func TestFetchAttachment(t *testing.T) {
+	e := newEnv(t)
+	raw := "From: hr@contoso.com\r\nTo: alice@contoso.com\r\nSubject: Payslip\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n" +
+		"--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=payslip.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQgc2FsYXJ5\r\n--b--\r\n"
+	parsed, err := simulator.ParseMail([]byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb := e.mailbox(t)
+	in, _ := mb.FolderByType(eas.FolderTypeInbox)
+	if _, err := mb.AddItem(in.ServerID, simulator.EmailItem(parsed, e.clk.Now(), false)); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := clients.ProfileByName(clients.Gmail)
+	d := e.device(p, 51)
+	c := ctx(t)
+	if err := d.Setup(c); err != nil {
+		t.Fatal(err)
+	}
+	din, _ := d.FolderByType(eas.FolderTypeInbox)
+	var ref string
+	for _, it := range d.Items(din.ServerId) {
+		if it.Subject == "Payslip" && len(it.FileReferences) == 1 {
+			ref = it.FileReferences[0]
+		}
+	}
+	if ref == "" {
+		t.Fatalf("no FileReference for the attachment\n%s", d.Transcript())
+	}
+	b, err := d.FetchAttachment(c, ref)
+	if err != nil || string(b) != "%PDF-1.4 salary" {
+		t.Fatalf("FetchAttachment: %q, %v\n%s", b, err, d.Transcript())
+	}
+	if _, err := d.FetchAttachment(c, ref+"9"); err == nil {
+		t.Error("a FileReference that names nothing opened")
+	}
+}
