@@ -2,7 +2,7 @@ package clients_test
 
 import (
 	"bytes"
-	"encoding/json"
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -10,12 +10,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/easlab/easlab/adminapi"
 	"github.com/easlab/easlab/clients"
 	"github.com/easlab/easlab/eas"
 )
 
-// fault posts a fault to the simulator's /api/faults.
-func (e *env) fault(t *testing.T, spec string) {
+// postFault posts a fault to the simulator's /api/faults and returns the
+// HTTP status and body.
+func (e *env) postFault(t *testing.T, spec string) (int, string) {
 	t.Helper()
 	base := strings.TrimSuffix(e.url, "/Microsoft-Server-ActiveSync")
 	req, _ := http.NewRequest(http.MethodPost, base+"/api/faults", strings.NewReader(spec))
@@ -26,8 +28,14 @@ func (e *env) fault(t *testing.T, spec string) {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("POST /api/faults %s: %d %s", spec, resp.StatusCode, b)
+	return resp.StatusCode, string(b)
+}
+
+// fault posts a fault that must be accepted.
+func (e *env) fault(t *testing.T, spec string) {
+	t.Helper()
+	if code, body := e.postFault(t, spec); code != http.StatusCreated {
+		t.Fatalf("POST /api/faults %s: %d %s", spec, code, body)
 	}
 }
 
@@ -104,23 +112,14 @@ func TestInjectedCmdletFaults(t *testing.T) {
 	e := newEnv(t)
 	base := strings.TrimSuffix(e.url, "/Microsoft-Server-ActiveSync")
 	e.fault(t, `{"match": {"cmdlet": "Get-MobileDevice"}, "action": {"httpStatus": 503, "retryAfter": 5}, "count": 1}`)
-	run := func() (int, string) {
-		req, _ := http.NewRequest(http.MethodPost, base+"/api/cmdlet", strings.NewReader(`{"cmdlet": "Get-ActiveSyncDevice", "parameters": {}}`))
-		req.Header.Set("Authorization", "Bearer "+e.srv.AdminToken())
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
+	admin := adminapi.Client{URL: base, Token: e.srv.AdminToken()}
 	// The 2010 alias matches the fault on the 2013 name.
-	if code, body := run(); code != 503 || !strings.Contains(body, "ResourceUnavailable") {
-		t.Fatalf("cmdlet under a fault: %d %s", code, body)
+	var ae *adminapi.Error
+	if err := admin.Run(context.Background(), "Get-ActiveSyncDevice", nil, nil); !errors.As(err, &ae) || ae.HTTPStatus != 503 || ae.Category != "ResourceUnavailable" {
+		t.Fatalf("cmdlet under a fault: %v", err)
 	}
-	if code, body := run(); code != 200 {
-		t.Fatalf("cmdlet after the fault: %d %s", code, body)
+	if err := admin.Run(context.Background(), "Get-ActiveSyncDevice", nil, nil); err != nil {
+		t.Fatalf("cmdlet after the fault: %v", err)
 	}
 	for _, bad := range []string{
 		`{"match": {}, "action": {}}`,
@@ -133,17 +132,8 @@ func TestInjectedCmdletFaults(t *testing.T) {
 		`{"match": {}, "action": {"latency": "soon"}}`,
 		`{"unknown": 1}`,
 	} {
-		req, _ := http.NewRequest(http.MethodPost, base+"/api/faults", strings.NewReader(bad))
-		req.Header.Set("Authorization", "Bearer "+e.srv.AdminToken())
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out map[string]any
-		json.NewDecoder(resp.Body).Decode(&out)
-		resp.Body.Close()
-		if resp.StatusCode != 400 && resp.StatusCode != 404 {
-			t.Errorf("fault %s accepted: %d %v", bad, resp.StatusCode, out)
+		if code, body := e.postFault(t, bad); code != 400 && code != 404 {
+			t.Errorf("fault %s accepted: %d %s", bad, code, body)
 		}
 	}
 }

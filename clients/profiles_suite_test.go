@@ -13,6 +13,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/easlab/easlab/adminapi"
 	"github.com/easlab/easlab/clients"
 	"github.com/easlab/easlab/clock"
 	"github.com/easlab/easlab/eas"
@@ -271,12 +272,8 @@ var _ = Describe("A device reacts as the real client does", func() {
 		d := env.device(p, 22)
 		c := gctx()
 		Expect(d.Setup(c)).To(Succeed())
-		base := strings.TrimSuffix(env.url, "/Microsoft-Server-ActiveSync")
-		req, _ := http.NewRequest(http.MethodPost, base+"/api/cmdlet", strings.NewReader(`{"cmdlet": "Clear-MobileDevice", "parameters": {"Identity": "`+d.DeviceID+`"}}`))
-		req.Header.Set("Authorization", "Bearer "+env.srv.AdminToken())
-		resp, err := http.DefaultClient.Do(req)
-		Expect(err).NotTo(HaveOccurred())
-		resp.Body.Close()
+		admin := adminapi.Client{URL: strings.TrimSuffix(env.url, "/Microsoft-Server-ActiveSync"), Token: env.srv.AdminToken()}
+		Expect(admin.Run(c, "Clear-MobileDevice", map[string]any{"Identity": d.DeviceID}, nil)).To(Succeed())
 		Expect(d.FolderSync(c)).To(MatchError(clients.ErrWiped))
 		Expect(d.Folders()).To(BeEmpty())
 		Expect(d.Transcript().String()).To(ContainSubstring("<RemoteWipe>"))

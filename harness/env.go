@@ -42,23 +42,12 @@ const (
 	Megan2 = "megan.bowen@contoso.com"
 )
 
-// Event is one entry of the simulator's event stream (/api/events).
-type Event struct {
-	ID         uint64    `json:"id"`
-	Time       time.Time `json:"time"`
-	Kind       string    `json:"kind"`
-	Mailbox    string    `json:"mailbox"`
-	DeviceID   string    `json:"deviceId,omitempty"`
-	DeviceType string    `json:"deviceType,omitempty"`
-	From       string    `json:"from,omitempty"`
-	To         string    `json:"to,omitempty"`
-	Reason     string    `json:"reason,omitempty"`
-	Rule       string    `json:"rule,omitempty"`
-	Subject    string    `json:"subject,omitempty"`
-	Status     string    `json:"status,omitempty"`
-}
+// Event is one entry of the simulator's event stream (/api/events), as
+// the harness reads it back from the stream.
+type Event = simulator.Event
 
-func (e Event) String() string {
+// formatEvent is one line of the failure report's event timeline.
+func formatEvent(e Event) string {
 	s := fmt.Sprintf("#%d %s %s %s", e.ID, e.Time.Format("15:04:05.000"), e.Kind, e.Mailbox)
 	for _, kv := range [][2]string{{"device", e.DeviceID}, {"from", e.From}, {"to", e.To}, {"reason", e.Reason}, {"rule", e.Rule}, {"subject", e.Subject}, {"status", e.Status}} {
 		if kv[1] != "" {
@@ -539,7 +528,7 @@ func (e *Env) report() map[string]string {
 	e.mu.Lock()
 	devices := append([]*clients.Device(nil), e.devices...)
 	for _, ev := range e.events {
-		b.WriteString(ev.String() + "\n")
+		b.WriteString(formatEvent(ev) + "\n")
 	}
 	e.mu.Unlock()
 	out["events"] = b.String()
