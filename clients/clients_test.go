@@ -480,3 +480,33 @@ func TestFetchOpensAMessage(t *testing.T) {
 		t.Errorf("Fetch of a missing item: %v", err)
 	}
 }
+
+// A client that never provisions sends no X-MS-PolicyKey and is served
+// under the default policy (AllowNonProvisionableDevices); one that
+// provisions sends key 0 until it has a key (exchange-admin.md 2.2).
+func TestNonProvisionableClient(t *testing.T) {
+	e := newEnv(t)
+	p, _ := clients.ProfileByName(clients.Outlook)
+	p.NoPolicyKey = true
+	d := e.device(p, 5)
+	if err := d.Setup(ctx(t)); err != nil {
+		t.Fatalf("Setup: %v\n%s", err, d.Transcript())
+	}
+	for _, ent := range d.Transcript().Entries() {
+		if strings.Contains(ent.URL, "Cmd=Provision") || ent.RequestHeader.Get("X-MS-PolicyKey") != "" {
+			t.Fatalf("a non-provisionable client provisioned or sent a policy key:\n%s", d.Transcript())
+		}
+	}
+	if _, ok := d.PolicyKey(); ok {
+		t.Error("a non-provisionable client holds a policy key")
+	}
+	ip, _ := clients.ProfileByName(clients.IPhone)
+	q := e.device(ip, 6)
+	if err := q.FolderSync(ctx(t)); err != nil {
+		t.Fatalf("FolderSync: %v\n%s", err, q.Transcript())
+	}
+	ents := q.Transcript().Entries()
+	if len(ents) < 2 || ents[0].RequestHeader.Get("X-MS-PolicyKey") != "0" || !strings.Contains(ents[1].URL, "Cmd=Provision") {
+		t.Fatalf("want FolderSync with X-MS-PolicyKey: 0, answered 142, then Provision:\n%s", q.Transcript())
+	}
+}

@@ -278,7 +278,7 @@ func (d *Device) roundTrip(ctx context.Context, cmd eas.Command, body []byte, q 
 	d.mu.Lock()
 	req := &eas.Request{Form: d.Profile.QueryForm, Command: cmd, User: d.opts.User, DeviceID: d.DeviceID,
 		DeviceType: d.Profile.DeviceType, ProtocolVersion: d.Profile.ProtocolVersion,
-		PolicyKey: d.policyKey, HasPolicyKey: d.hasPolicyKey, UserAgent: d.Profile.UserAgent,
+		PolicyKey: d.policyKey, HasPolicyKey: !d.Profile.NoPolicyKey, UserAgent: d.Profile.UserAgent,
 		Options: q.options, CollectionID: q.collectionID, ItemID: q.itemID}
 	d.mu.Unlock()
 	var rd io.Reader
@@ -810,14 +810,17 @@ func (d *Device) newClientID() string {
 }
 
 // Setup runs the profile's first-time flow: OPTIONS (and version
-// negotiation), Provision, Settings (where the profile sends
-// DeviceInformation there), FolderSync and the Inbox Sync.
+// negotiation), Provision (unless the profile never provisions, NoPolicyKey),
+// Settings (where the profile sends DeviceInformation there), FolderSync
+// and the Inbox Sync.
 func (d *Device) Setup(ctx context.Context) error {
 	if _, err := d.Options(ctx); err != nil {
 		return fmt.Errorf("options: %w", err)
 	}
-	if err := d.Provision(ctx); err != nil {
-		return fmt.Errorf("provision: %w", err)
+	if !d.Profile.NoPolicyKey {
+		if err := d.Provision(ctx); err != nil {
+			return fmt.Errorf("provision: %w", err)
+		}
 	}
 	if d.Profile.infoInSettings() {
 		if err := d.Settings(ctx); err != nil {

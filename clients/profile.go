@@ -56,6 +56,12 @@ type Profile struct {
 	Heartbeat int
 	// WindowSize is the Sync WindowSize the client asks for.
 	WindowSize int
+	// NoPolicyKey makes a client that never provisions: it sends no
+	// X-MS-PolicyKey header at all, and Exchange serves it while the
+	// mailbox policy allows non-provisionable devices (Outlook's desktop
+	// ActiveSync connector; Microsoft's MS-ASCMD test suite). A client
+	// that provisions sends key 0 until it has one, as phones do.
+	NoPolicyKey bool
 }
 
 // deviceInfo returns the DeviceInformation Set the profile sends for id.

@@ -95,17 +95,46 @@ var _ = Describe("Provisioning", func() {
 	var env *testEnv
 	BeforeEach(func() { env = newTestEnv(simulator.Options{}) })
 
-	It("asks an unprovisioned 14.x device to provision with status 142, a 12.1 device with HTTP 449", func() {
-		d := env.device("alice", "PROV1", eas.Version141)
-		var r eas.FolderSyncResponse
-		resp := d.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &r)
-		Expect(resp.StatusCode).To(Equal(http.StatusOK))
-		Expect(r.Status).To(Equal(int(eas.StatusDeviceNotProvisioned)))
-
-		old := env.device("alice", "PROV2", eas.Version121)
-		resp = old.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, nil)
-		Expect(resp.StatusCode).To(Equal(eas.HTTPRetryWith))
-	})
+	// Three cases, per protocol version (exchange-admin.md 1.3 step 4 and
+	// 2.2; MS-ASPROV 3.2.5.1): no X-MS-PolicyKey header at all is a
+	// non-provisionable device, served while the policy allows such
+	// devices (AllowNonProvisionableDevices, $true by default, which is how
+	// Microsoft's MS-ASCMD test suite runs against Exchange) and refused
+	// with 403/141 when it does not; a key of 0 must provision: 142 in the
+	// body from 14.0, a bare 449 up to 12.1.
+	for _, v := range []eas.ProtocolVersion{eas.Version121, eas.Version141, eas.Version161} {
+		body := v.AtLeast(eas.Version140)
+		It(fmt.Sprintf("serves a %v device that sends no policy key under the default policy, without provisioning", v), func() {
+			d := env.device("alice", fmt.Sprintf("NOKEY%d", v), v)
+			folders := d.folderSync()
+			Expect(folders).To(HaveKey("Inbox"))
+			Expect(d.syncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: folders["Inbox"].ServerId})).NotTo(BeNil())
+		})
+		It(fmt.Sprintf("asks a %v device that sends policy key 0 to provision (142 from 14.0, HTTP 449 up to 12.1)", v), func() {
+			d := env.device("alice", fmt.Sprintf("KEY0%d", v), v)
+			d.hasKey = true
+			var r eas.FolderSyncResponse
+			resp := d.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &r)
+			if body {
+				Expect(resp.StatusCode).To(Equal(http.StatusOK))
+				Expect(r.Status).To(Equal(int(eas.StatusDeviceNotProvisioned)))
+			} else {
+				Expect(resp.StatusCode).To(Equal(eas.HTTPRetryWith))
+			}
+		})
+		It(fmt.Sprintf("refuses a %v device that sends no policy key when the policy requires provisionable devices (141)", v), func() {
+			admin(env, "Set-MobileDeviceMailboxPolicy", map[string]any{"Identity": "Default", "AllowNonProvisionableDevices": false})
+			d := env.device("alice", fmt.Sprintf("STRICT%d", v), v)
+			var r eas.FolderSyncResponse
+			resp := d.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &r)
+			if body {
+				Expect(resp.StatusCode).To(Equal(http.StatusOK))
+				Expect(r.Status).To(Equal(int(eas.StatusLegacyDeviceOnStrictPolicy)))
+			} else {
+				Expect(resp.StatusCode).To(Equal(http.StatusForbidden))
+			}
+		})
+	}
 
 	It("hands out a temporary key with the policy, then a final key; a wrong key gets 144", func() {
 		d := env.device("alice", "PROV3", eas.Version141)
@@ -581,6 +610,7 @@ var _ = Describe("Policy exemptions", func() {
 		var r eas.PingResponse
 		d.call(eas.CommandPing, &eas.PingRequest{HeartbeatInterval: 10, Folders: &eas.PingFolders{Folder: []eas.PingFolder{{Id: "1", Class: "Email"}}}}, &r)
 		Expect(r.Status).To(Equal(int(eas.PingStatusHeartbeatOutOfBounds)))
+		d.hasKey = true // policy key 0: it knows it must provision
 		var s eas.SyncResponse
 		d.call(eas.CommandSync, &eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: "0", CollectionId: "1"}}}}, &s)
 		Expect(s.Status).To(Equal(int(eas.StatusDeviceNotProvisioned)))

@@ -33,7 +33,9 @@ var policyExempt = map[eas.Command]bool{eas.CommandProvision: true, eas.CommandP
 
 // checkPolicy refuses a command from a device that has not provisioned,
 // or that sends a key other than the one it was given: HTTP 449 up to
-// 12.1, status 142 or 144 from 14.0 (exchange-admin.md 2.2).
+// 12.1, status 142 or 144 from 14.0 (exchange-admin.md 2.2). A device that
+// sends no key at all is served when the policy allows non-provisionable
+// devices, and refused with 403/141 when it does not.
 func (s *Server) checkPolicy(c *call) error {
 	if policyExempt[c.req.Command] {
 		return nil
@@ -52,7 +54,17 @@ func (s *Server) checkPolicy(c *call) error {
 		// A device that sends no key at all, under a policy that does not
 		// allow non-provisionable devices (exchange-admin.md 2.2).
 		return &eas.StatusError{Status: int(eas.StatusLegacyDeviceOnStrictPolicy), HTTPStatus: http.StatusForbidden, Message: "no policy key, and the policy requires provisionable devices"}
-	case !c.req.HasPolicyKey || c.req.PolicyKey == 0 || c.dev.PolicyKey == 0:
+	case !c.req.HasPolicyKey:
+		// No X-MS-PolicyKey header at all: a non-provisionable device,
+		// which Exchange serves without provisioning while the policy
+		// allows such devices (AllowNonProvisionableDevices, $true by
+		// default; Exchange's IsPolicyCompliant, exchange-admin.md 1.3
+		// step 4). Microsoft's MS-ASCMD test suite runs this way against
+		// Exchange, never provisioning.
+		return nil
+	case c.req.PolicyKey == 0 || c.dev.PolicyKey == 0:
+		// A key of 0 (the device knows it must provision), or a key from a
+		// device that never finished provisioning.
 		return &eas.StatusError{Status: int(eas.StatusDeviceNotProvisioned), HTTPStatus: eas.HTTPRetryWith, Message: "the device has not provisioned"}
 	case c.req.PolicyKey != c.dev.PolicyKey || c.dev.policyVersion != policy.version:
 		return &eas.StatusError{Status: int(eas.StatusInvalidPolicyKey), HTTPStatus: eas.HTTPRetryWith, Message: "the policy key is not the current one"}
