@@ -271,6 +271,7 @@ const maxRedirects = 5
 type query struct {
 	options              eas.Options
 	collectionID, itemID string // SmartReply and SmartForward up to 12.1
+	attachmentName       string // GetAttachment up to 12.1
 }
 
 // roundTrip sends one command and records it.
@@ -279,7 +280,7 @@ func (d *Device) roundTrip(ctx context.Context, cmd eas.Command, body []byte, q 
 	req := &eas.Request{Form: d.Profile.QueryForm, Command: cmd, User: d.opts.User, DeviceID: d.DeviceID,
 		DeviceType: d.Profile.DeviceType, ProtocolVersion: d.Profile.ProtocolVersion,
 		PolicyKey: d.policyKey, HasPolicyKey: !d.Profile.NoPolicyKey, UserAgent: d.Profile.UserAgent,
-		Options: q.options, CollectionID: q.collectionID, ItemID: q.itemID}
+		Options: q.options, CollectionID: q.collectionID, ItemID: q.itemID, AttachmentName: q.attachmentName}
 	d.mu.Unlock()
 	var rd io.Reader
 	if body != nil {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,6 +24,7 @@ import (
 	"github.com/easlab/easlab/clock"
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/wbxml"
 )
 
 // Password is the password of every user of the harness organization.
@@ -630,4 +632,56 @@ func (e *Env) DeliverMailWithAttachment(user, from, subject, filename string, da
 	inbox, _ := mb.FolderByType(eas.FolderTypeInbox)
 	_, err = mb.AddItem(inbox.ServerID, simulator.EmailItem(parsed, now, false))
 	return err
+}
+
+// WithoutProvisioning returns p never provisioning: it sends no
+// X-MS-PolicyKey, and Exchange serves it under a policy that allows
+// non-provisionable devices (the default), as it serves Outlook's desktop
+// ActiveSync connector and Microsoft's own MS-ASCMD test suite.
+func WithoutProvisioning(p clients.Profile) clients.Profile {
+	p.NoPolicyKey = true
+	p.Name += "-noprovision"
+	return p
+}
+
+// NewRoamingDevice returns a device of profile p for user that was set up
+// straight against Exchange (on the office network: it holds a policy key,
+// unless p never provisions, its folders and its Inbox) and now reaches
+// Exchange through DeviceURL, the product under test, as a phone does
+// once its owner leaves the building. Against an agent both URLs are the
+// same.
+func (e *Env) NewRoamingDevice(ctx context.Context, p clients.Profile, user string) (*clients.Device, error) {
+	d := e.newDevice(p, user, e.simURL)
+	if err := d.Setup(ctx); err != nil {
+		return d, fmt.Errorf("harness: %s %s could not be set up straight against Exchange: %w", p.Name, d.DeviceID, err)
+	}
+	d.Roam(e.deviceURL + "/Microsoft-Server-ActiveSync")
+	return d, nil
+}
+
+// MailboxSnapshot returns what user's mailbox holds, folder by folder (the
+// ServerIds of its items, sorted), leaving out Exchange's access notices:
+// two snapshots differ when something was sent, moved or deleted. In
+// process only.
+func (e *Env) MailboxSnapshot(user string) (map[string][]string, error) {
+	if e.sim == nil {
+		return nil, fmt.Errorf("harness: cannot read the mailbox of an external simulator")
+	}
+	_, mb, ok := e.sim.Directory().Resolve(user)
+	if !ok {
+		return nil, fmt.Errorf("harness: no user %s", user)
+	}
+	subject := wbxml.Lookup("Email", "Subject")
+	out := map[string][]string{}
+	for _, f := range mb.Folders() {
+		ids := []string{}
+		for _, it := range mb.Items(f.ServerID) {
+			if !isNotice(it.Prop(subject)) {
+				ids = append(ids, it.ServerID)
+			}
+		}
+		slices.Sort(ids)
+		out[f.DisplayName] = ids
+	}
+	return out, nil
 }

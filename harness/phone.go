@@ -123,7 +123,9 @@ func (p *Phone) note(err error) {
 func (p *Phone) run(ctx context.Context) {
 	defer close(p.done)
 	d := p.Device
-	setUp := false
+	// A device that already holds its folders (a phone that roamed, or
+	// whose app restarted) carries on with Sync and Ping, as phones do.
+	setUp := d.HierarchySyncKey() != "0"
 	for ctx.Err() == nil {
 		if !setUp {
 			if err := d.Setup(ctx); err != nil {

@@ -88,14 +88,23 @@ var _ = Describe("A user's devices", func() {
 		Expect(env.MFA.PushesFor(d.DeviceID)).To(HaveLen(1), "re-adding the account on an approved device brought a new push")
 	})
 
-	It("moving to another network changes nothing on the wire", Both, Label("lifecycle"), func() {
-		ph := setUpApproved(env, clients.Gmail, harness.Bob)
-		// A phone that moves from Wi-Fi to 4G opens new connections; the
-		// server sees the same device.
-		deliver(env, harness.Bob, "alice@contoso.com", "on 4G")
-		ph.Refresh()
-		Eventually(func() bool { return hasSubject(ph.Device, "on 4G") }).Should(BeTrue())
-		Expect(env.MFA.PushesFor(ph.Device.DeviceID)).To(HaveLen(1))
+	It("roams from the office network to the product: held until approved, then syncs within the SLA", Both, Label("lifecycle"), func() {
+		// Set up straight against Exchange (it holds a policy key, its
+		// folders and its Inbox; behind a gateway Exchange's default
+		// allows it), then out of the building: its first requests through
+		// the product are a Ping and a Sync.
+		p, _ := clients.ProfileByName(clients.SamsungEmail)
+		d, err := env.NewRoamingDevice(shortCtx(env, 10*time.Second), p, harness.Bob)
+		Expect(err).NotTo(HaveOccurred())
+		deliver(env, harness.Bob, "alice@contoso.com", "while roaming")
+		ph := env.Start(d)
+		push := onePushFor(env, d)
+		Consistently(func() bool { return hasSubject(d, "while roaming") }).Should(BeFalse(),
+			"the roaming %s got its owner's new mail before its owner approved it", describe(d))
+		at := approve(env, push)
+		Eventually(func() bool { return hasSubject(d, "while roaming") }).WithTimeout(time.Until(at.Add(env.SLA()))+100*time.Millisecond).Should(BeTrue(),
+			"the roaming %s did not get its owner's new mail within the %v SLA after the push was approved (last error: %v)", describe(d), env.SLA(), ph.LastError())
+		Expect(env.MFA.PushesFor(d.DeviceID)).To(HaveLen(1), "the roaming device brought more than one push")
 	})
 })
 

@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,13 +35,25 @@ type Flaw int
 
 // The flaws.
 const (
-	NoFlaw               Flaw = iota
-	LeakBeforeApproval        // forwards while the push is pending
-	IgnoreBase64              // sees only plain queries; base64 ones pass unchecked
-	FailOpen                  // forwards when the MFA provider is down
-	RewriteErrors             // answers 502 for any upstream error but 401
-	ShortUpstreamTimeout      // gives up on an upstream answer after 5 s, as a proxy with a default timeout does
+	NoFlaw                 Flaw = iota
+	LeakBeforeApproval          // forwards while the push is pending
+	IgnoreBase64                // sees only plain queries; base64 ones pass unchecked
+	FailOpen                    // forwards when the MFA provider is down
+	RewriteErrors               // answers 502 for any upstream error but 401
+	ShortUpstreamTimeout        // gives up on an upstream answer after 5 s, as a proxy with a default timeout does
+	HoldsSyncPathOnly           // holds only the commands that sync mail (Sync, FolderSync, Ping, ItemOperations); the rest pass
+	HoldsDangerousListOnly      // holds only a list of "dangerous" commands (Sync, ItemOperations, Search, the sends); the rest pass
+	Base64SomeCommandsOnly      // in the base64 query form, judges only Sync, FolderSync and Ping; other base64 requests pass
 )
+
+// heldOnly are the commands the list-keeping flaws hold; every other
+// command of a device not yet approved goes through, which is how real
+// gateways that keep such lists go wrong.
+var heldOnly = map[Flaw][]eas.Command{
+	HoldsSyncPathOnly:      {eas.CommandSync, eas.CommandFolderSync, eas.CommandPing, eas.CommandItemOperations},
+	HoldsDangerousListOnly: {eas.CommandSync, eas.CommandItemOperations, eas.CommandSearch, eas.CommandSendMail, eas.CommandSmartReply, eas.CommandSmartForward},
+	Base64SomeCommandsOnly: {eas.CommandSync, eas.CommandFolderSync, eas.CommandPing},
+}
 
 // Config configures a Gateway.
 type Config struct {
@@ -126,6 +139,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Exchange will say what is wrong with the request; nothing from
 		// a mailbox answers a request without a device.
 		g.proxy.ServeHTTP(w, r)
+		return
+	}
+	if list := heldOnly[g.cfg.Flaw]; list != nil && !slices.Contains(list, req.Command) &&
+		(g.cfg.Flaw != Base64SomeCommandsOnly || req.Form == eas.Base64Query) {
+		g.proxy.ServeHTTP(w, r) // "not a command that matters"
 		return
 	}
 	user, _, ok := r.BasicAuth()
