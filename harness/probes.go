@@ -31,8 +31,12 @@ type ProbeTargets struct {
 	Attachment             []byte
 	// Meeting is a calendar item the probes answer (MeetingResponse).
 	Meeting string
-	// MoveMe is a message an approved device may move (MoveItems).
-	MoveMe string
+	// MoveMe is a message an approved device may move (MoveItems), and
+	// Conversation the ConversationId of another ("Move this thread") it
+	// may move with ItemOperations Move (14.0+). MessageConversation is
+	// Message's.
+	MoveMe                            string
+	Conversation, MessageConversation []byte
 	// SearchText finds Message in a mailbox search; GALText finds a
 	// colleague in the address book.
 	SearchText, GALText string
@@ -67,8 +71,8 @@ func (p Probe) Applies(v eas.ProtocolVersion) bool {
 // LearnProbeTargets reads the ids the probes need with an approved device
 // of the mailbox's owner: it syncs the Inbox and the Calendar (not the
 // Contacts, which the approved device's own probe syncs first).
-// Deliver the message with an attachment (subject "Payslip") and a message
-// "Move me" first.
+// Deliver the message with an attachment (subject "Payslip"), a message
+// "Move me" and a message "Move this thread" first.
 func LearnProbeTargets(ctx context.Context, d *clients.Device, owner, colleague string) (ProbeTargets, error) {
 	t := ProbeTargets{Owner: owner, SearchText: "Payslip", GALText: "Kelly", Colleague: colleague}
 	if err := d.FolderSync(ctx); err != nil {
@@ -97,15 +101,31 @@ func LearnProbeTargets(ctx context.Context, d *clients.Device, owner, colleague 
 			}
 		case "Move me":
 			t.MoveMe = id
+		case "Move this thread":
+			if d.Profile.ProtocolVersion.AtLeast(eas.Version140) {
+				c, err := conversationOf(ctx, d, t.Inbox, id)
+				if err != nil {
+					return t, fmt.Errorf("the conversation of %q: %w", it.Subject, err)
+				}
+				t.Conversation = c
+			}
 		}
+	}
+	if t.Message != "" && d.Profile.ProtocolVersion.AtLeast(eas.Version140) {
+		c, err := conversationOf(ctx, d, t.Inbox, t.Message)
+		if err != nil {
+			return t, fmt.Errorf("the conversation of the message: %w", err)
+		}
+		t.MessageConversation = c
 	}
 	for id := range d.Items(t.Calendar) {
 		t.Meeting = id
 		break
 	}
 	var missing []string
-	for name, v := range map[string]string{"a message with an attachment (Payslip)": t.FileReference, "a message to move (Move me)": t.MoveMe, "a calendar item": t.Meeting} {
-		if v == "" {
+	for name, ok := range map[string]bool{"a message with an attachment (Payslip)": t.FileReference != "", "a message to move (Move me)": t.MoveMe != "", "a calendar item": t.Meeting != "",
+		"a thread to move (Move this thread)": t.Conversation != nil || !d.Profile.ProtocolVersion.AtLeast(eas.Version140)} {
+		if !ok {
 			missing = append(missing, name)
 		}
 	}
@@ -191,6 +211,17 @@ func MailboxProbes() []Probe {
 			}
 			if r.Status == 1 && r.Response != nil && len(r.Response.Results) > 0 && r.Response.Results[0].EmptyFolderContents != nil && r.Response.Results[0].EmptyFolderContents.Status == 1 {
 				return "Deleted Items emptied", nil
+			}
+			return "", nil
+		}},
+		{Name: "ItemOperations Move of a conversation", Mutates: true, Min: eas.Version140, Run: func(ctx context.Context, d *clients.Device, t ProbeTargets, _ string) (string, error) {
+			var r eas.ItemOperationsResponse
+			mv := &eas.ConversationMove{ConversationId: t.Conversation, DstFldId: t.DeletedItems, Options: &eas.ConversationMoveOptions{MoveAlways: true}}
+			if err := d.Do(ctx, eas.CommandItemOperations, &eas.ItemOperationsRequest{Operations: []eas.ItemOperation{{Move: mv}}}, &r); err != nil {
+				return "", err
+			}
+			if r.Status == 1 && r.Response != nil && len(r.Response.Results) > 0 && r.Response.Results[0].Move != nil && r.Response.Results[0].Move.Status == 1 {
+				return "a conversation moved to Deleted Items", nil
 			}
 			return "", nil
 		}},
@@ -370,4 +401,17 @@ func probeResolve(availability bool) func(context.Context, *clients.Device, Prob
 		}
 		return "", nil
 	}
+}
+
+// conversationOf reads a message's ConversationId with ItemOperations Fetch.
+func conversationOf(ctx context.Context, d *clients.Device, folder, id string) ([]byte, error) {
+	p, err := d.Fetch(ctx, folder, id)
+	if err != nil {
+		return nil, err
+	}
+	c := p.Find(wbxml.Lookup("Email2", "ConversationId"))
+	if c == nil || len(c.Children) == 0 || len(c.Children[0].Data) == 0 {
+		return nil, errors.New("the message has no ConversationId")
+	}
+	return c.Children[0].Data, nil
 }

@@ -56,6 +56,7 @@ var _ = Describe("An unapproved device", func() {
 			v := base.ProtocolVersion
 			Expect(env.DeliverMailWithAttachment(harness.Alice, "hr@contoso.com", "Payslip", "payslip.pdf", []byte("%PDF-1.4 salary 4711"))).To(Succeed())
 			deliver(env, harness.Alice, "bob@contoso.com", "Move me")
+			deliver(env, harness.Alice, "bob@contoso.com", "Move this thread")
 
 			// An approved device of the same user learns the ids an
 			// unapproved one could ask for.
@@ -116,7 +117,7 @@ var _ = Describe("An unapproved device", func() {
 			// Now every probe from its unapproved device, all at once (a
 			// device is one client; a product may hold each request).
 			held := targets
-			held.MoveMe = targets.Message // an item still in the Inbox
+			held.MoveMe, held.Conversation = targets.Message, targets.MessageConversation // still in the Inbox
 			var wg sync.WaitGroup
 			gots := make([]string, len(devs))
 			errs := make([]error, len(devs))

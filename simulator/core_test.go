@@ -699,3 +699,38 @@ var _ = Describe("FilterType", func() {
 		Expect(n).To(Equal(2))
 	})
 })
+
+var _ = Describe("Conversations", func() {
+	// MS-ASEMAIL 2.2.2.14: Email2:ConversationId is sent from 14.0, so a
+	// device can name a conversation to ItemOperations Move.
+	It("names each message's conversation from 14.0 and moves it by that name", func() {
+		env := newTestEnv(simulator.Options{})
+		tag := wbxml.Lookup("Email2", "ConversationId")
+		convOf := func(v eas.ProtocolVersion) []byte {
+			d := env.device("alice", fmt.Sprintf("CONV%d", v), v)
+			d.provision()
+			inbox := d.folderSync()["Inbox"].ServerId
+			col := d.syncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
+			col = d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
+			Expect(col.Commands).NotTo(BeEmpty())
+			n := col.Commands[0].ApplicationData.Find(tag)
+			if n == nil {
+				return nil
+			}
+			return n.Children[0].Data
+		}
+		Expect(convOf(eas.Version121)).To(BeNil(), "12.1 knows no ConversationId")
+		id := convOf(eas.Version141)
+		Expect(id).To(HaveLen(16))
+		d := env.device("alice", "CONVMOVE", eas.Version141)
+		d.provision()
+		folders := d.folderSync()
+		var r eas.ItemOperationsResponse
+		d.call(eas.CommandItemOperations, &eas.ItemOperationsRequest{Operations: []eas.ItemOperation{{Move: &eas.ConversationMove{
+			ConversationId: id, DstFldId: folders["Deleted Items"].ServerId, Options: &eas.ConversationMoveOptions{MoveAlways: true}}}}}, &r)
+		Expect(r.Status).To(Equal(1))
+		Expect(r.Response.Results[0].Move.Status).To(Equal(1))
+		deleted, _ := env.mailbox("alice").FolderByName("Deleted Items")
+		Expect(env.mailbox("alice").Items(deleted.ServerID)).NotTo(BeEmpty(), "the conversation is not in Deleted Items")
+	})
+})

@@ -143,6 +143,12 @@ func buildItem(it *Item, o renderOptions) *wbxml.Node {
 			native = bodyHTML
 		}
 		app.Children = append(app.Children, wbxml.NewText(tNativeBodyType, strconv.Itoa(native)))
+		// From 14.0 Exchange names each message's conversation after
+		// NativeBodyType (MS-ASEMAIL 2.2.2.14), which is how a device can
+		// move a conversation (ItemOperations Move) or search one.
+		if v, err := eas.ParseProtocolVersion(o.version); err == nil && v.AtLeast(eas.Version140) && it.Prop(ioConversationIDTag) == "" {
+			app.Children = append(app.Children, wbxml.NewOpaque(ioConversationIDTag, itemConversationID(it)))
+		}
 	}
 	return app
 }
