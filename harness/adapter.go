@@ -397,6 +397,7 @@ type adapterBackend struct {
 	rule    func(Push) Decision  // OnPush, emulated by watch
 	handled map[string]bool      // pushes the rule has seen (nil: no rule)
 	stop    chan struct{}
+	closing sync.Once
 }
 
 // useAdapter starts the adapter argv with env and makes the specs see the
@@ -562,6 +563,8 @@ func (b *adapterBackend) watch() {
 }
 
 func (b *adapterBackend) close() {
-	close(b.stop)
-	b.a.Close()
+	b.closing.Do(func() {
+		close(b.stop)
+		b.a.Close()
+	})
 }
