@@ -41,6 +41,13 @@ type Config struct {
 	// free port per spec). A gateway that runs before the specs
 	// (GatewayURL) is configured with http://MFAListen once.
 	MFAListen string
+	// MFAAdapter is the command of a vendor's MFA adapter (argv): with it
+	// the specs read and answer the pushes the product sent to its
+	// vendor's cloud through the adapter (its contract is in adapter.go),
+	// not the mock's. It is started per spec with EASLAB_MFA_URL (the
+	// mock, which a reference adapter may front), EASLAB_ADMIN_URL and
+	// EASLAB_ADMIN_TOKEN.
+	MFAAdapter []string
 	// StopGrace is how long a stopped product has between SIGTERM and
 	// SIGKILL. Zero: 5 s.
 	StopGrace time.Duration

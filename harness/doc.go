@@ -25,6 +25,29 @@
 // SIGKILL after Config.StopGrace. The MFA provider's contract is in
 // mfa.go (MFAProvider).
 //
+// # Products that push through their own cloud
+//
+// With Config.MFAAdapter (`easlab test --mfa-adapter`), Env.MFA reads and
+// answers the pushes through a vendor's adapter process instead of the
+// mock, and scenarios run unchanged. The adapter is started per spec with
+// EASLAB_MFA_URL, EASLAB_ADMIN_URL and EASLAB_ADMIN_TOKEN and speaks JSON
+// lines on stdin and stdout, one request and one answer at a time, each
+// answer carrying its request's id:
+//
+//	{"id": 1, "op": "hello", "contract": 1}           → {"id": 1, "ok": true, "name": "..."}
+//	{"id": 2, "op": "pushes"}                          → {"id": 2, "ok": true, "pushes": [Push, ...]}
+//	{"id": 3, "op": "decide", "pushId": "p1", "status": "approved" | "denied" | "expired"}
+//	                                                   → {"id": 3, "ok": true} | {"id": 3, "ok": false, "error": "..."}
+//	{"id": 4, "op": "setDown", "down": true}           → {"id": 4, "ok": true} | {..., "ok": false, "unsupported": true}
+//
+// A Push is listed as Push marshals it (pushId, user, person,
+// displayName, device, created, status, decided). OnPush is emulated by
+// polling "pushes"; SetDown needs "setDown" (else the spec is skipped).
+// An adapter that does not answer within 10 s, answers a malformed line
+// or exits fails the spec with one line naming the cause, and its process
+// group is killed. The full contract is in adapter.go; the reference
+// adapter is examples/mfaadapter.
+//
 // Before an agent starts, the organization is prepared as install guides
 // say (existing devices on their owners' allow lists, then
 // DefaultAccessLevel Quarantine) unless Config.SUTPreparesOrg; a gateway

@@ -69,7 +69,8 @@ type Env struct {
 	Clock *clock.Warped
 	// Admin runs cmdlets against the simulator.
 	Admin *AdminClient
-	// MFA is the mock push provider.
+	// MFA is the push provider the specs see: the mock, or with
+	// Config.MFAAdapter the vendor's cloud through its adapter.
 	MFA *MFAProvider
 	// SUT is the product's process (nil for a gateway given by URL).
 	SUT *Process
@@ -143,6 +144,11 @@ func newEnv(cfg Config, seed uint64, opts ...Option) (*Env, error) {
 	}
 	if e.MFA, err = NewMFAProviderAt(cfg.MFAListen, people); err != nil {
 		return nil, err
+	}
+	if len(cfg.MFAAdapter) > 0 {
+		if err := e.MFA.useAdapter(cfg.MFAAdapter, []string{"EASLAB_MFA_URL=" + e.MFA.URL(), "EASLAB_ADMIN_URL=" + e.simURL, "EASLAB_ADMIN_TOKEN=" + e.Admin.Token}); err != nil {
+			return nil, err
+		}
 	}
 	for _, f := range o.beforeSUT {
 		f(e)
@@ -539,6 +545,7 @@ func (e *Env) report() map[string]string {
 		fmt.Fprintf(&b, "%s %s user=%q person=%s device=%s (%s) status=%s polls=%d\n", p.Created.Format("15:04:05.000"), p.ID, p.User, p.Person, p.Device.ID, p.Device.Type, p.Status, p.Polls)
 	}
 	out["mfa pushes"] = b.String()
+	out["mfa adapter"] = e.MFA.adapterReport()
 	for _, d := range devices {
 		out["transcript "+d.Profile.Name+" "+d.DeviceID] = d.Transcript().String()
 	}

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	. "github.com/onsi/ginkgo/v2"
 )
 
 // The mock MFA push provider. Its contract (stable; products under test
@@ -37,6 +39,24 @@ import (
 // case), else by display name when exactly one person has it. The spec
 // decides each push (Approve, Deny, Expire, or OnPush for a rule), and
 // reads every push back (Pushes), so it can assert one push per device.
+//
+// The test-control side (not part of the products' contract; what an MFA
+// adapter fronting this mock uses, as examples/mfaadapter does):
+//
+//	GET  /_internal/pushes
+//	  200 {"pushes": [Push, ...]}: every push, oldest first, as Push
+//	      marshals it (pushId, user, person, displayName, device,
+//	      created, status, decided, polls)
+//	POST /_internal/push/{pushId}/decision   {"status": "approved" | "denied" | "expired"}
+//	  200 {"status": "..."}; 404 an unknown pushId; 409 a push already
+//	      decided; 400 another status
+//	PUT  /_internal/down   {"down": true | false}
+//	  204: as SetDown
+//
+// With Config.MFAAdapter the provider the specs see is the vendor's cloud
+// behind its adapter (adapter.go): Pushes, Approve, Deny, Expire, OnPush
+// and SetDown go through the adapter, and this mock only serves
+// EASLAB_MFA_URL (which a reference adapter may front).
 
 // Push states.
 const (
@@ -93,6 +113,8 @@ type MFAProvider struct {
 	down    bool
 	changed chan struct{}
 	refused int // pushes refused (unknown, ambiguous, down)
+
+	adapter *adapterBackend // nil: the specs see this mock
 }
 
 // NewMFAProvider starts a provider that knows people, on a free loopback
@@ -110,6 +132,9 @@ func NewMFAProviderAt(addr string, people []Person) (*MFAProvider, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/push", m.servePush)
 	mux.HandleFunc("GET /v1/push/{id}", m.serveStatus)
+	mux.HandleFunc("GET /_internal/pushes", m.serveList)
+	mux.HandleFunc("POST /_internal/push/{id}/decision", m.serveDecision)
+	mux.HandleFunc("PUT /_internal/down", m.serveDown)
 	if addr == "" {
 		m.srv = httptest.NewServer(mux)
 		return m, nil
@@ -128,19 +153,40 @@ func NewMFAProviderAt(addr string, people []Person) (*MFAProvider, error) {
 // URL is the provider's base URL (EASLAB_MFA_URL).
 func (m *MFAProvider) URL() string { return m.srv.URL }
 
-// Close stops the provider.
-func (m *MFAProvider) Close() { m.srv.Close() }
+// Close stops the provider (and its adapter).
+func (m *MFAProvider) Close() {
+	if m.adapter != nil {
+		m.adapter.close()
+	}
+	m.srv.Close()
+}
 
 // SetDown makes the provider answer 503 to everything (true) or serve
-// again (false).
+// again (false). Through an adapter, the adapter's setDown; a spec whose
+// adapter cannot is skipped.
 func (m *MFAProvider) SetDown(down bool) {
+	if m.adapter != nil {
+		GinkgoHelper()
+		m.adapter.setDown(down)
+		return
+	}
+	m.setDown(down)
+}
+
+func (m *MFAProvider) setDown(down bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.down = down
 }
 
-// OnPush sets how the user answers every new push.
+// OnPush sets how the user answers every new push. Through an adapter,
+// the harness watches for new pushes (every 100 ms) and decides them.
 func (m *MFAProvider) OnPush(f func(Push) Decision) {
+	if m.adapter != nil {
+		GinkgoHelper()
+		m.adapter.onPush(f)
+		return
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.decide = f
@@ -156,6 +202,14 @@ func (m *MFAProvider) Deny(id string) error { return m.set(id, PushDenied) }
 func (m *MFAProvider) Expire(id string) error { return m.set(id, PushExpired) }
 
 func (m *MFAProvider) set(id, status string) error {
+	if m.adapter != nil {
+		GinkgoHelper()
+		return m.adapter.decide(id, status)
+	}
+	return m.setLocal(id, status)
+}
+
+func (m *MFAProvider) setLocal(id, status string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	p := m.byID[id]
@@ -171,8 +225,18 @@ func (m *MFAProvider) set(id, status string) error {
 	return nil
 }
 
-// Pushes returns every push received so far, oldest first.
+// Pushes returns every push received so far, oldest first. Through an
+// adapter, every push the vendor's cloud reports; an adapter that fails
+// fails the spec.
 func (m *MFAProvider) Pushes() []Push {
+	if m.adapter != nil {
+		GinkgoHelper()
+		return m.adapter.list()
+	}
+	return m.mockPushes()
+}
+
+func (m *MFAProvider) mockPushes() []Push {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := make([]Push, len(m.pushes))
@@ -184,6 +248,7 @@ func (m *MFAProvider) Pushes() []Push {
 
 // PushesFor returns the pushes about one device.
 func (m *MFAProvider) PushesFor(deviceID string) []Push {
+	GinkgoHelper()
 	var out []Push
 	for _, p := range m.Pushes() {
 		if strings.EqualFold(p.Device.ID, deviceID) {
@@ -194,7 +259,7 @@ func (m *MFAProvider) PushesFor(deviceID string) []Push {
 }
 
 // Refused is how many pushes the provider turned away (unknown or
-// ambiguous user, or down).
+// ambiguous user, or down); through an adapter, only the mock's count.
 func (m *MFAProvider) Refused() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -264,7 +329,7 @@ func (m *MFAProvider) servePush(w http.ResponseWriter, r *http.Request) {
 	if decide != nil {
 		if d := decide(*p); d.Action != "" {
 			id := p.ID
-			time.AfterFunc(d.Delay, func() { m.set(id, d.Action) })
+			time.AfterFunc(d.Delay, func() { m.setLocal(id, d.Action) })
 		}
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -317,6 +382,50 @@ func (m *MFAProvider) serveStatus(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+}
+
+// serveList is the test-control list of every push.
+func (m *MFAProvider) serveList(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string][]Push{"pushes": m.mockPushes()})
+}
+
+// serveDecision is the test-control answer to a push.
+func (m *MFAProvider) serveDecision(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Status string `json:"status"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&req); err != nil || (req.Status != PushApproved && req.Status != PushDenied && req.Status != PushExpired) {
+		writeJSONError(w, http.StatusBadRequest, `status must be "approved", "denied" or "expired"`)
+		return
+	}
+	id := r.PathValue("id")
+	m.mu.Lock()
+	p := m.byID[id]
+	m.mu.Unlock()
+	if p == nil {
+		writeJSONError(w, http.StatusNotFound, "unknown push")
+		return
+	}
+	if err := m.setLocal(id, req.Status); err != nil {
+		writeJSONError(w, http.StatusConflict, err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]string{"status": req.Status})
+}
+
+// serveDown is the test-control SetDown.
+func (m *MFAProvider) serveDown(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Down *bool `json:"down"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&req); err != nil || req.Down == nil {
+		writeJSONError(w, http.StatusBadRequest, `want {"down": true | false}`)
+		return
+	}
+	m.setDown(*req.Down)
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func writeJSONError(w http.ResponseWriter, code int, msg string) {

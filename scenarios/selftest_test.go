@@ -17,8 +17,9 @@ import (
 
 // The self-test: the scenarios judge real products, run as `easlab test`
 // runs them (a built easlab binary, each product a child process). The
-// reference agent and gateway must pass every spec of their kind; each
-// broken variant in examples/broken must fail at least one.
+// reference agent and gateway must pass every spec of their kind (the
+// agent also through the reference MFA adapter); each broken variant in
+// examples/broken must fail at least one.
 //
 // With EASLAB_SELFTEST_REPORT set, the wall times and the spec that caught
 // each broken variant are appended to that file (CI prints it).
@@ -116,6 +117,27 @@ func TestSelfTest(t *testing.T) {
 				t.Errorf("the reference %s did not pass every spec (%d passed): %v\n%v\n%s", ref.name, passed, err, failed, out)
 			}
 		}
+	})
+
+	// The reference agent pushing to "its vendor's cloud" (the mock behind
+	// the reference adapter): the harness sees the pushes only through the
+	// adapter. An adapter that reports every push twice must fail the
+	// one-push checks.
+	t.Run("adapter", func(t *testing.T) {
+		adapter, double := build("adapter", "./examples/adapter"), build("adapter-double-report", "./examples/broken/adapter-double-report")
+		err, specs, out, took := run("agent", products["agent"], "--mfa-adapter", adapter)
+		passed, failed := count(specs)
+		logf("reference examples/agent through examples/adapter: %d specs passed, %d failed, wall time %v (easlab test --agent examples/agent --mfa-adapter examples/adapter --procs 4)", passed, len(failed), took.Round(100*time.Millisecond))
+		if err != nil || len(failed) > 0 || passed < 25 {
+			t.Errorf("the reference agent did not pass every spec through the reference adapter (%d passed): %v\n%v\n%s", passed, err, failed, out)
+		}
+		err, specs, out, took = run("agent", products["agent"], "--mfa-adapter", double, "--fail-fast", "--procs", "2", "--label-filter", "dedupe")
+		_, failed = count(specs)
+		if err == nil || len(failed) == 0 {
+			t.Errorf("the adapter that reports every push twice passed: the one-push checks have no teeth through an adapter\n%s", out)
+			return
+		}
+		logf("broken adapter adapter-double-report: caught in %v by %q", took.Round(100*time.Millisecond), failed[0])
 	})
 
 	// A gateway that runs before the specs (an appliance), in front of a

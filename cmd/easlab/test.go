@@ -35,6 +35,7 @@ type testConfig struct {
 	Seed                         int64
 	Procs                        int
 	Shard                        harness.Shard
+	MFAAdapter                   string
 }
 
 // errScenariosFailed makes `easlab test` exit 1.
@@ -105,6 +106,7 @@ meet); the reports are merged.`,
 	f.StringVar(&cfg.OrgDefault, "org-default", "", "DefaultAccessLevel to set before the product starts: Allow, Block or Quarantine")
 	f.BoolVar(&cfg.SUTPreparesOrg, "sut-prepares-org", false, "leave the organization's preparation to the product")
 	f.StringVar(&cfg.MFAListen, "mfa-listen", "", "run the mock MFA provider on this host:port (for a --gateway-url product configured beforehand)")
+	f.StringVar(&cfg.MFAAdapter, "mfa-adapter", "", "command line of an MFA adapter: read and answer the pushes the product sends to its vendor's cloud through it (contract in the README)")
 	f.BoolVarP(&cfg.Verbose, "verbose", "v", false, "print every spec as it runs")
 	f.BoolVar(&cfg.NoColor, "no-color", false, "no colours in the output")
 	f.BoolVar(&cfg.FailFast, "fail-fast", false, "stop at the first failed spec")
@@ -131,6 +133,11 @@ func (cfg testConfig) harnessConfig() (harness.Config, error) {
 	if cfg.Gateway != "" {
 		if hc.Gateway, err = harness.SplitCommand(cfg.Gateway); err != nil {
 			return hc, fmt.Errorf("--gateway: %w", err)
+		}
+	}
+	if cfg.MFAAdapter != "" {
+		if hc.MFAAdapter, err = harness.SplitCommand(cfg.MFAAdapter); err != nil {
+			return hc, fmt.Errorf("--mfa-adapter: %w", err)
 		}
 	}
 	if hc.Kind() == "none" && !cfg.DryRun {
