@@ -8,7 +8,6 @@ package mfaadapter
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -19,6 +18,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/easlab/easlab/examples/mfaclient"
 )
 
 // Flaw is a deliberate bug of a broken variant.
@@ -32,14 +33,7 @@ const (
 )
 
 // Device is the device a push asks about.
-type Device struct {
-	ID           string `json:"id"`
-	Type         string `json:"type"`
-	Model        string `json:"model"`
-	OS           string `json:"os"`
-	UserAgent    string `json:"userAgent"`
-	FriendlyName string `json:"friendlyName"`
-}
+type Device = mfaclient.Device
 
 // Push is one push as the contract's "pushes" answer lists it.
 type Push struct {
@@ -76,8 +70,7 @@ type Answer struct {
 // Cloud is the vendor's side the adapter fronts: here the mock
 // provider's test-control API.
 type Cloud struct {
-	URL  string
-	HTTP *http.Client
+	mfaclient.Client
 }
 
 // Pushes lists every push the cloud received, oldest first.
@@ -85,7 +78,7 @@ func (c *Cloud) Pushes(ctx context.Context) ([]Push, error) {
 	var out struct {
 		Pushes []Push `json:"pushes"`
 	}
-	if err := c.do(ctx, http.MethodGet, "/_internal/pushes", nil, http.StatusOK, &out); err != nil {
+	if err := c.Do(ctx, http.MethodGet, "/_internal/pushes", nil, http.StatusOK, &out); err != nil {
 		return nil, err
 	}
 	if out.Pushes == nil {
@@ -97,43 +90,13 @@ func (c *Cloud) Pushes(ctx context.Context) ([]Push, error) {
 // Decide answers a pending push with status.
 func (c *Cloud) Decide(ctx context.Context, id, status string) error {
 	body, _ := json.Marshal(map[string]string{"status": status})
-	return c.do(ctx, http.MethodPost, "/_internal/push/"+url.PathEscape(id)+"/decision", body, http.StatusOK, nil)
+	return c.Do(ctx, http.MethodPost, "/_internal/push/"+url.PathEscape(id)+"/decision", body, http.StatusOK, nil)
 }
 
 // SetDown makes the cloud refuse the product's pushes (or serve again).
 func (c *Cloud) SetDown(ctx context.Context, down bool) error {
 	body, _ := json.Marshal(map[string]bool{"down": down})
-	return c.do(ctx, http.MethodPut, "/_internal/down", body, http.StatusNoContent, nil)
-}
-
-func (c *Cloud) do(ctx context.Context, method, path string, body []byte, want int, out any) error {
-	req, err := http.NewRequestWithContext(ctx, method, c.URL+path, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.HTTP.Do(req)
-	if err != nil {
-		return fmt.Errorf("cloud: %w", err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if resp.StatusCode != want {
-		var e struct {
-			Error string `json:"error"`
-		}
-		json.Unmarshal(raw, &e)
-		return fmt.Errorf("cloud: %s %s: HTTP %d: %s", method, path, resp.StatusCode, e.Error)
-	}
-	if out == nil {
-		return nil
-	}
-	if err := json.Unmarshal(raw, out); err != nil {
-		return fmt.Errorf("cloud: %s %s: %w", method, path, err)
-	}
-	return nil
+	return c.Do(ctx, http.MethodPut, "/_internal/down", body, http.StatusNoContent, nil)
 }
 
 // Adapter answers the harness's requests from a Cloud.
@@ -216,7 +179,7 @@ func Main(flaw Flaw) {
 		fmt.Fprintln(os.Stderr, "adapter: EASLAB_MFA_URL is not set")
 		os.Exit(2)
 	}
-	a := &Adapter{Cloud: &Cloud{URL: strings.TrimSuffix(base, "/"), HTTP: &http.Client{Timeout: 5 * time.Second}}, Flaw: flaw, Logger: log}
+	a := &Adapter{Cloud: &Cloud{Client: mfaclient.Client{URL: strings.TrimSuffix(base, "/"), HTTP: &http.Client{Timeout: 5 * time.Second}}}, Flaw: flaw, Logger: log}
 	log.Info("adapter started", "cloud", base, "flaw", flaw)
 	if err := a.Serve(context.Background(), os.Stdin, os.Stdout); err != nil {
 		log.Error("adapter stopped", "err", err)

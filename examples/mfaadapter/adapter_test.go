@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/easlab/easlab/examples/mfaclient"
 	"github.com/easlab/easlab/harness"
 )
 
@@ -27,7 +28,7 @@ func TestServe(t *testing.T) {
 	id := mfa.Pushes()[0].ID
 	serve := func(flaw Flaw, requests ...string) []Answer {
 		t.Helper()
-		a := &Adapter{Cloud: &Cloud{URL: mfa.URL(), HTTP: &http.Client{Timeout: 5 * time.Second}}, Flaw: flaw, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		a := &Adapter{Cloud: &Cloud{Client: mfaclient.Client{URL: mfa.URL(), HTTP: &http.Client{Timeout: 5 * time.Second}}}, Flaw: flaw, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 		var out bytes.Buffer
 		if err := a.Serve(context.Background(), strings.NewReader(strings.Join(requests, "\n")+"\n"), &out); err != nil {
 			t.Fatal(err)

@@ -59,7 +59,7 @@ func (c *Client) Push(ctx context.Context, user, displayName string, dev Device)
 	var out struct {
 		PushID string `json:"pushId"`
 	}
-	if err := c.do(ctx, http.MethodPost, "/v1/push", body, http.StatusCreated, &out); err != nil {
+	if err := c.Do(ctx, http.MethodPost, "/v1/push", body, http.StatusCreated, &out); err != nil {
 		return "", err
 	}
 	return out.PushID, nil
@@ -72,13 +72,16 @@ func (c *Client) Status(ctx context.Context, id string, wait time.Duration) (str
 		Status string `json:"status"`
 	}
 	path := "/v1/push/" + url.PathEscape(id) + fmt.Sprintf("?wait=%d", int(wait/time.Second))
-	if err := c.do(ctx, http.MethodGet, path, nil, http.StatusOK, &out); err != nil {
+	if err := c.Do(ctx, http.MethodGet, path, nil, http.StatusOK, &out); err != nil {
 		return "", err
 	}
 	return out.Status, nil
 }
 
-func (c *Client) do(ctx context.Context, method, path string, body []byte, want int, out any) error {
+// Do sends one JSON request to the provider (body nil: none) and decodes
+// the answer into out (nil: ignored); an answer other than want is an
+// *Error carrying the provider's message.
+func (c *Client) Do(ctx context.Context, method, path string, body []byte, want int, out any) error {
 	req, err := http.NewRequestWithContext(ctx, method, c.URL+path, bytes.NewReader(body))
 	if err != nil {
 		return err
@@ -98,6 +101,9 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, want 
 		}
 		json.Unmarshal(raw, &e)
 		return &Error{HTTPStatus: resp.StatusCode, Message: e.Error}
+	}
+	if out == nil {
+		return nil
 	}
 	return json.Unmarshal(raw, out)
 }
