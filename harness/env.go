@@ -381,7 +381,7 @@ func Preflight(cfg Config) error {
 // last line the product wrote of the output that follows it.
 func oneLine(err error) string {
 	first, rest, _ := strings.Cut(err.Error(), "\n")
-	return first + lastLine(rest)
+	return strings.TrimSuffix(first, ":") + lastLine(rest)
 }
 
 // lastOutput is lastLine of the product's output.
