@@ -49,7 +49,7 @@ func NewEnv(opts ...Option) *Env {
 			}
 			AbortSuite(cause + "\n" + err.Error())
 		}
-		Fail("the test environment did not start: " + err.Error())
+		Fail("the test environment did not start: " + oneLine(err) + "\n" + err.Error())
 	}
 	setupFailed(nil)
 	DeferCleanup(e.Close)

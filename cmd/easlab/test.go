@@ -404,8 +404,11 @@ func runParallel(out io.Writer, cfg testConfig) error {
 		return cfg.noSpecs(merged)
 	}
 	for i := range outputs {
-		if outputs[i].Len() > 0 {
-			fmt.Fprintf(out, "\n---- worker %d of %d ----\n%s", i+1, n, outputs[i].String())
+		if o := outputs[i].String(); o != "" {
+			if !strings.HasSuffix(o, "\n") {
+				o += "\n"
+			}
+			fmt.Fprintf(out, "\n---- worker %d of %d ----\n%s", i+1, n, o)
 		}
 	}
 	if err != nil {
@@ -529,8 +532,26 @@ func printSummary(out io.Writer, r types.Report, took time.Duration, abort strin
 		fmt.Fprintf(out, "easlab test: stopped early: %s\n", abort)
 	}
 	fmt.Fprintf(out, "==== ran %d specs in %v: %d passed, %d failed, %d skipped\n", ran, took.Round(time.Millisecond), passed, failed, skipped)
+	// Specs that failed for one reason (a product that broke) are listed
+	// under it once.
+	var reasons []string
+	specs := map[string][]types.SpecReport{}
 	for _, s := range failures {
-		fmt.Fprintf(out, "  [FAIL] %s\n         %s\n         %s\n", s.FullText(), failureSentence(s.Failure.Message), s.Failure.Location)
+		why := failureSentence(s.Failure.Message)
+		if specs[why] == nil {
+			reasons = append(reasons, why)
+		}
+		specs[why] = append(specs[why], s)
+	}
+	for _, why := range reasons {
+		if ss := specs[why]; len(ss) == 1 {
+			fmt.Fprintf(out, "  [FAIL] %s\n         %s\n         %s\n", ss[0].FullText(), why, ss[0].Failure.Location)
+			continue
+		}
+		fmt.Fprintf(out, "  [FAIL] %d specs: %s\n", len(specs[why]), why)
+		for _, s := range specs[why] {
+			fmt.Fprintf(out, "         - %s (%s)\n", s.FullText(), s.Failure.Location)
+		}
 	}
 	return len(failures) == 0
 }
