@@ -9,6 +9,9 @@ import (
 // Consistently's message ("Timed out after 10.000s.").
 var gomegaPreamble = regexp.MustCompile(`^(Timed out|Timed out while waiting on TryAgainAfter|Failed|Context was cancelled( \(cause: .*\))?|No future change is possible\.\s+Bailing out early|Told to stop trying.*) after [0-9.]+s\.$`)
 
+// gomegaType is the type and address Gomega puts before a value.
+var gomegaType = regexp.MustCompile(`^<[^>]*>:\s*`)
+
 // gomegaIntros are lines that only introduce what follows them.
 var gomegaIntros = []string{
 	"The function passed to Eventually returned the following error:",
@@ -40,7 +43,14 @@ func failureSentence(msg string) string {
 		// Gomega's own words: "Expected", the value, "to equal", the value.
 		s = strings.Join(lines[:min(len(lines), 4)], " ")
 	case len(lines) > 1 && isIntro(s):
-		s += " " + lines[1]
+		// Then Gomega's rendering of the error: "<*T | 0x...>: " and its
+		// text on that line or the next.
+		for _, l := range lines[1:] {
+			if l = gomegaType.ReplaceAllString(l, ""); l != "" {
+				s += " " + l
+				break
+			}
+		}
 	}
 	return clip(strings.Join(strings.Fields(s), " "))
 }
