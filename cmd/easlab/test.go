@@ -72,10 +72,16 @@ overrides the level). A gateway gets Exchange's default, Allow.
 
 With --procs N (default 4) the specs are shared among N worker processes
 (every spec has its own simulator and product process, so they do not
-meet); the reports are merged.`,
+meet); each finished spec is printed as it ends, the reports are merged,
+and the summary gives every failed spec's reason.
+
+Nothing run is not a pass: the product is started once before the specs,
+and a product that does not start, a filter that selects no spec, or a
+worker that writes no report fails the run with one line. After the same
+setup failure in 3 specs in a row, the run stops.`,
 		Example: `  easlab test --agent "./my-agent --config agent.yaml"
   easlab test --gateway "./my-gateway" --label-filter 'seed || deny' --junit-report junit.xml
-  easlab test --agent ./my-agent --approval-sla 30s --json-report report.json
+  easlab test --agent ./my-agent --approval-sla 30s --push-deadline 30s --json-report report.json
   easlab test --dry-run --label-filter gateway     # list the specs`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
