@@ -303,14 +303,14 @@ type progress struct {
 	Took                time.Duration
 }
 
-// writeProgress tells the parent about a spec this worker ran (not the
-// ones another worker runs or the filters leave out).
+// writeProgress tells the parent about a spec this worker ran (skipped
+// ones are only counted in the summary).
 func writeProgress(w io.Writer, r types.SpecReport) {
-	if r.LeafNodeType != types.NodeTypeIt || r.State == types.SpecStateSkipped && (r.Failure.Message == "" || r.Failure.Message == harness.ShardSkipMessage) {
+	if r.LeafNodeType != types.NodeTypeIt || r.State != types.SpecStatePassed && !r.State.Is(types.SpecStateFailureStates) {
 		return
 	}
 	p := progress{Spec: r.FullText(), State: r.State.String(), Took: r.RunTime}
-	if r.State.Is(types.SpecStateFailureStates) || r.State == types.SpecStateSkipped {
+	if r.State.Is(types.SpecStateFailureStates) {
 		p.Reason = failureSentence(r.Failure.Message)
 	}
 	b, _ := json.Marshal(p)
