@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -144,6 +145,18 @@ func (cfg testConfig) harnessConfig() (harness.Config, error) {
 		if hc.Gateway, err = harness.SplitCommand(cfg.Gateway); err != nil {
 			return hc, fmt.Errorf("--gateway: %w", err)
 		}
+	}
+	if cfg.LabelFilter != "" {
+		if _, err := types.ParseLabelFilter(cfg.LabelFilter); err != nil {
+			msg := err.Error()
+			if ge, ok := err.(types.GinkgoError); ok {
+				msg = ge.Heading + ": " + ge.Message
+			}
+			return hc, fmt.Errorf("--label-filter %q: %s", cfg.LabelFilter, strings.Join(strings.Fields(msg), " "))
+		}
+	}
+	if _, err := regexp.Compile(cfg.Focus); err != nil {
+		return hc, fmt.Errorf("--focus: %w", err)
 	}
 	if hc.Kind() == "none" && !cfg.DryRun {
 		return hc, errors.New("give the product under test: --agent, --gateway or --gateway-url")
