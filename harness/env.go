@@ -81,7 +81,8 @@ type Env struct {
 	sutDir    string
 	iis       *lockedBuffer
 	adminHits atomic.Int64
-	sutHits   int64 // adminHits when the product started
+	sutHits   int64     // adminHits when the product started
+	sutStart  time.Time // when it started
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -300,7 +301,7 @@ func (e *Env) startSUT() error {
 	env := []string{"EASLAB_ADMIN_URL=" + e.simURL, "EASLAB_ADMIN_TOKEN=" + e.Admin.Token, "EASLAB_MFA_URL=" + e.MFA.URL(), "EASLAB_SUT_DIR=" + dir}
 	if len(cfg.Agent) > 0 {
 		before := e.adminHits.Load()
-		e.sutHits = before
+		e.sutHits, e.sutStart = before, time.Now()
 		if e.SUT, err = startProcess(cfg.Agent, env, dir, cfg.ProductOutput); err != nil {
 			return err
 		}
@@ -371,7 +372,7 @@ func Preflight(cfg Config) error {
 		return nil
 	}
 	if cfg.Kind() == "agent" && e.sim != nil {
-		deadline := time.Now().Add(cfg.pushDeadline())
+		deadline := e.sutStart.Add(cfg.pushDeadline())
 		for e.adminHits.Load() == e.sutHits && time.Now().Before(deadline) {
 			if exited, _ := e.SUT.Exited(); exited {
 				break
