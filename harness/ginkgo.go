@@ -22,8 +22,10 @@ import (
 // NewEnv builds the spec's world with the current configuration
 // (Configure) and ties it to the running spec: it closes when the spec
 // ends, and a failed spec gets the evidence attached to its report (the
-// devices' transcripts, the event timeline, the MFA pushes, the product's
-// output and the IIS log). Call it in a BeforeEach or an It.
+// devices' transcripts, the event timeline, the MFA pushes and refusals,
+// the product's output and the IIS log). Call it in a BeforeEach or an It.
+// After the same setup failure in SetupFailuresToStop specs in a row, it
+// stops the suite.
 func NewEnv(opts ...Option) *Env {
 	GinkgoHelper()
 	cfg := Current()
