@@ -280,15 +280,19 @@ func (a *mfaAdapter) ended(what string) error {
 	return errors.New(what)
 }
 
-func lastLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
-		s = s[i+1:]
+// lastLine returns the last non-blank line of a process's output that is
+// not the harness's own marker, cut to 200 bytes, or "".
+func lastLine(output string) string {
+	lines := strings.Split(strings.TrimSpace(output), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if l := strings.TrimSpace(lines[i]); l != "" && !strings.HasPrefix(l, "---- easlab:") {
+			if len(l) > 200 {
+				l = l[:200] + "..."
+			}
+			return l
+		}
 	}
-	if len(s) > 200 {
-		s = s[:200] + "..."
-	}
-	return s
+	return ""
 }
 
 // kill kills the adapter's process group and waits for the adapter.

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"fmt"
+	"io"
 	"sync"
 	"time"
 )
@@ -29,6 +30,9 @@ type Config struct {
 	// ApprovalSLA runs from the push's approval to the first Sync that
 	// brings the user's mail. Zero: 15 s (the seed's promise).
 	ApprovalSLA time.Duration
+	// PushDeadline runs from a new device's first request to the push
+	// about it (any polling interval that meets it is fine). Zero: 10 s.
+	PushDeadline time.Duration
 	// OrgDefault overrides the organization's DefaultAccessLevel the
 	// harness sets before the product starts ("Allow", "Block",
 	// "Quarantine"); "" is Quarantine for an agent (after allow-listing
@@ -54,6 +58,13 @@ type Config struct {
 	// Shard makes this process run only its share of the specs (`easlab
 	// test --procs`); the zero Shard runs them all.
 	Shard Shard
+	// AbortFile is shared by the workers of one run: a worker that stops
+	// after repeated setup failures writes the cause there, and the others
+	// skip their remaining specs. "": this process only.
+	AbortFile string
+	// ProductOutput, if set, also receives the product's output as it
+	// comes, each line prefixed with the spec's text (`easlab test -v`).
+	ProductOutput io.Writer `json:"-"`
 }
 
 // Shard is one worker's share of the specs: every Total-th spec from
@@ -112,6 +123,13 @@ func (c Config) sla() time.Duration {
 		return c.ApprovalSLA
 	}
 	return 15 * time.Second
+}
+
+func (c Config) pushDeadline() time.Duration {
+	if c.PushDeadline > 0 {
+		return c.PushDeadline
+	}
+	return 10 * time.Second
 }
 
 func (c Config) grace() time.Duration {

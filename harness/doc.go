@@ -11,8 +11,8 @@
 // event stream (Events, WaitForEvent) and fault injection (Fault). Matchers
 // read like the domain: BeQuarantined, BeAllowedBy(Individual),
 // HaveReceivedQuarantineNotice, HaveSyncedInbox. When a spec fails, the
-// devices' transcripts, the event timeline, the MFA pushes, the product's
-// output and the IIS log are attached to its report.
+// devices' transcripts, the event timeline, the MFA pushes and refusals,
+// the product's output and the IIS log are attached to its report.
 //
 // # The contract with a product (stable)
 //

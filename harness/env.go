@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -82,6 +84,8 @@ type Env struct {
 	sutDir    string
 	iis       *lockedBuffer
 	adminHits atomic.Int64
+	sutHits   int64     // adminHits when the product started
+	sutStart  time.Time // when it started
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -197,14 +201,29 @@ func (e *Env) startSimulator(so simulator.Options) error {
 	}
 	e.sim = sim
 	e.simSrv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/api/") {
+		if strings.HasPrefix(r.URL.Path, "/api/") && r.Header.Get(harnessHeader) == "" {
 			e.adminHits.Add(1)
 		}
 		sim.ServeHTTP(w, r)
 	}))
 	e.simURL = e.simSrv.URL
-	e.Admin = &AdminClient{adminapi.Client{URL: e.simURL, Token: sim.AdminToken()}}
+	e.Admin = &AdminClient{adminapi.Client{URL: e.simURL, Token: sim.AdminToken(), HTTP: harnessClient}}
 	return nil
+}
+
+// harnessHeader marks the harness's own admin API calls, which do not
+// show that the product has started (adminHits).
+const harnessHeader = "X-Easlab-Harness"
+
+// harnessClient sends harnessHeader with every request.
+var harnessClient = &http.Client{Transport: harnessTransport{}}
+
+type harnessTransport struct{}
+
+func (harnessTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set(harnessHeader, "1")
+	return http.DefaultTransport.RoundTrip(r)
 }
 
 type discard struct{}
@@ -290,7 +309,8 @@ func (e *Env) startSUT() error {
 	env := []string{"EASLAB_ADMIN_URL=" + e.simURL, "EASLAB_ADMIN_TOKEN=" + e.Admin.Token, "EASLAB_MFA_URL=" + e.MFA.URL(), "EASLAB_SUT_DIR=" + dir}
 	if len(cfg.Agent) > 0 {
 		before := e.adminHits.Load()
-		if e.SUT, err = StartProcess(cfg.Agent, env, dir); err != nil {
+		e.sutHits, e.sutStart = before, time.Now()
+		if e.SUT, err = startProcess(cfg.Agent, env, dir, cfg.ProductOutput); err != nil {
 			return err
 		}
 		deadline := time.Now().Add(5 * time.Second)
@@ -319,7 +339,7 @@ func (e *Env) startSUT() error {
 		return err
 	}
 	env = append(env, "EASLAB_UPSTREAM_URL="+e.simURL, "EASLAB_LISTEN_ADDR="+addr)
-	if e.SUT, err = StartProcess(cfg.Gateway, env, dir); err != nil {
+	if e.SUT, err = startProcess(cfg.Gateway, env, dir, cfg.ProductOutput); err != nil {
 		return err
 	}
 	if err := waitListening(addr, 10*time.Second, e.SUT); err != nil {
@@ -327,6 +347,77 @@ func (e *Env) startSUT() error {
 	}
 	e.deviceURL = "http://" + addr
 	return nil
+}
+
+// Preflight starts the product once as a spec would, in a throwaway world,
+// and says in one line why it cannot be judged: its command does not
+// start or exits at once, a gateway never listens, an agent makes no admin
+// API call within the push deadline. `easlab test` runs it before the
+// specs, so such a product costs one line rather than a failure per spec.
+func Preflight(cfg Config) error {
+	e, err := newEnv(cfg, 0)
+	if err != nil {
+		return fmt.Errorf("the %s did not start: %s", cfg.Kind(), oneLine(err))
+	}
+	defer e.Close()
+	if cfg.GatewayURL != "" {
+		u, err := url.Parse(cfg.GatewayURL)
+		if err != nil {
+			return fmt.Errorf("the gateway's URL: %w", err)
+		}
+		host := u.Host
+		if u.Port() == "" && u.Scheme == "https" {
+			host = net.JoinHostPort(u.Hostname(), "443")
+		} else if u.Port() == "" {
+			host = net.JoinHostPort(u.Hostname(), "80")
+		}
+		if err := waitListening(host, 10*time.Second, nil); err != nil {
+			return fmt.Errorf("the gateway at %s is not reachable: %s", cfg.GatewayURL, oneLine(err))
+		}
+		return nil
+	}
+	if e.SUT == nil {
+		return nil
+	}
+	if cfg.Kind() == "agent" && e.sim != nil {
+		deadline := e.sutStart.Add(cfg.pushDeadline())
+		for e.adminHits.Load() == e.sutHits && time.Now().Before(deadline) {
+			if exited, _ := e.SUT.Exited(); exited {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if exited, err := e.SUT.Exited(); !exited && e.adminHits.Load() == e.sutHits {
+			return fmt.Errorf("the agent made no admin API call ($EASLAB_ADMIN_URL/api/...) within the %v push deadline of its start", cfg.pushDeadline())
+		} else if exited {
+			return fmt.Errorf("the agent exited at start (%s)%s", exitText(err), lastOutput(e.SUT))
+		}
+	}
+	// A product that fails on its first steps exits within moments.
+	time.Sleep(300 * time.Millisecond)
+	if exited, err := e.SUT.Exited(); exited {
+		return fmt.Errorf("the %s exited right after its start (%s)%s", cfg.Kind(), exitText(err), lastOutput(e.SUT))
+	}
+	return nil
+}
+
+// oneLine is an error of startSUT in one line: its first line, and the
+// last line the product wrote of the output that follows it.
+func oneLine(err error) string {
+	first, rest, _ := strings.Cut(err.Error(), "\n")
+	return strings.TrimPrefix(strings.TrimSuffix(first, ":"), "harness: ") + outputTail(rest)
+}
+
+// lastOutput is outputTail of the product's output.
+func lastOutput(p *Process) string { return outputTail(p.Output()) }
+
+// outputTail is `; its last output: "..."` with the last line of a
+// product's output that is not the harness's, or "".
+func outputTail(output string) string {
+	if l := lastLine(output); l != "" {
+		return fmt.Sprintf("; its last output: %q", l)
+	}
+	return ""
 }
 
 // RestartProduct stops the product (SIGTERM, then SIGKILL after the
@@ -450,6 +541,7 @@ func (e *Env) followEvents() {
 	for e.ctx.Err() == nil {
 		req, _ := http.NewRequestWithContext(e.ctx, http.MethodGet, e.simURL+"/api/events", nil)
 		req.Header.Set("Authorization", "Bearer "+e.Admin.Token)
+		req.Header.Set(harnessHeader, "1")
 		if last > 0 {
 			req.Header.Set("Last-Event-ID", fmt.Sprint(last))
 		}
@@ -545,6 +637,11 @@ func (e *Env) report() map[string]string {
 		fmt.Fprintf(&b, "%s %s user=%q person=%s device=%s (%s) status=%s polls=%d\n", p.Created.Format("15:04:05.000"), p.ID, p.User, p.Person, p.Device.ID, p.Device.Type, p.Status, p.Polls)
 	}
 	out["mfa pushes"] = b.String()
+	b.Reset()
+	for _, r := range e.MFA.Refusals() {
+		fmt.Fprintf(&b, "%s %d %s: the product sent %s\n", r.Time.Format("15:04:05.000"), r.Status, r.Error, strings.TrimSpace(r.Body))
+	}
+	out["mfa refusals"] = b.String()
 	out["mfa adapter"] = e.MFA.adapterReport()
 	for _, d := range devices {
 		out["transcript "+d.Profile.Name+" "+d.DeviceID] = d.Transcript().String()

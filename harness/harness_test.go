@@ -3,6 +3,7 @@ package harness
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -128,6 +129,22 @@ func TestMFAProviderContract(t *testing.T) {
 	}
 	if got := len(m.PushesFor("appldev1")); got != 4 {
 		t.Errorf("PushesFor (any case): %d, want 4", got)
+	}
+	// Every refusal is kept with the body the product sent: the evidence
+	// of a failed spec's report.
+	var got []string
+	for _, r := range m.Refusals() {
+		got = append(got, fmt.Sprintf("%d %s", r.Status, r.Body))
+	}
+	want := []string{
+		`409 {"user": "Megan Bowen", ` + dev + `}`,
+		`404 {"user": "nobody@contoso.com", ` + dev + `}`,
+		`400 {"user": "chris@corp.contoso.com"}`,
+		`400 not json`,
+		`503 {"user": "megan@contoso.com", ` + dev + `}`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("refusals:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 

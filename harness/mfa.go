@@ -105,16 +105,43 @@ type Decision struct {
 type MFAProvider struct {
 	srv *httptest.Server
 
-	mu      sync.Mutex
-	people  []Person
-	pushes  []*Push
-	byID    map[string]*Push
-	decide  func(Push) Decision
-	down    bool
-	changed chan struct{}
-	refused int // pushes refused (unknown, ambiguous, down)
+	mu       sync.Mutex
+	people   []Person
+	pushes   []*Push
+	byID     map[string]*Push
+	decide   func(Push) Decision
+	down     bool
+	changed  chan struct{}
+	refused  int // pushes refused (unknown, ambiguous, down)
+	refusals []Refusal
 
 	adapter *adapterBackend // nil: the specs see this mock
+}
+
+// Refusal is a push the provider turned away: the evidence a vendor needs
+// when its product names the user wrongly or sends a bad body.
+type Refusal struct {
+	Time   time.Time
+	Status int    // 400, 404, 409 or 503
+	Error  string // the provider's answer
+	Body   string // what the product sent (at most 1 KiB)
+}
+
+// Refusals returns every push the provider turned away, oldest first.
+func (m *MFAProvider) Refusals() []Refusal {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]Refusal(nil), m.refusals...)
+}
+
+// refuse records a refusal, releases m.mu (held by the caller) and answers.
+func (m *MFAProvider) refuse(w http.ResponseWriter, status int, msg string, body []byte) {
+	if len(body) > 1024 {
+		body = append(body[:1024:1024], "..."...)
+	}
+	m.refusals = append(m.refusals, Refusal{Time: time.Now(), Status: status, Error: msg, Body: string(body)})
+	m.mu.Unlock()
+	writeJSONError(w, status, msg)
 }
 
 // NewMFAProvider starts a provider that knows people, on a free loopback
@@ -301,23 +328,20 @@ func (m *MFAProvider) servePush(w http.ResponseWriter, r *http.Request) {
 	m.mu.Lock()
 	if m.down {
 		m.refused++
-		m.mu.Unlock()
-		writeJSONError(w, http.StatusServiceUnavailable, "the MFA service is unavailable")
+		m.refuse(w, http.StatusServiceUnavailable, "the MFA service is unavailable", body)
 		return
 	}
 	if err != nil {
-		m.mu.Unlock()
-		writeJSONError(w, http.StatusBadRequest, err.Error())
+		m.refuse(w, http.StatusBadRequest, err.Error(), body)
 		return
 	}
 	person, n := m.resolve(req.User)
 	if n != 1 {
 		m.refused++
-		m.mu.Unlock()
 		if n == 0 {
-			writeJSONError(w, http.StatusNotFound, "unknown user")
+			m.refuse(w, http.StatusNotFound, "unknown user", body)
 		} else {
-			writeJSONError(w, http.StatusConflict, "ambiguous user")
+			m.refuse(w, http.StatusConflict, "ambiguous user", body)
 		}
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -19,6 +20,7 @@ type Process struct {
 	argv []string
 	env  []string
 	dir  string
+	echo io.Writer // also gets the output, if set
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -31,10 +33,15 @@ type Process struct {
 // StartProcess starts argv with the extra environment env (KEY=VALUE) in
 // dir, which survives a Restart (EASLAB_SUT_DIR).
 func StartProcess(argv, env []string, dir string) (*Process, error) {
+	return startProcess(argv, env, dir, nil)
+}
+
+// startProcess is StartProcess with the output also written to echo.
+func startProcess(argv, env []string, dir string, echo io.Writer) (*Process, error) {
 	if len(argv) == 0 {
 		return nil, errors.New("harness: empty command")
 	}
-	p := &Process{argv: argv, env: env, dir: dir, out: &lockedBuffer{}}
+	p := &Process{argv: argv, env: env, dir: dir, echo: echo, out: &lockedBuffer{}}
 	return p, p.start()
 }
 
@@ -46,7 +53,11 @@ func (p *Process) start() error {
 	cmd.Dir = p.dir
 	p.runs++
 	fmt.Fprintf(p.out, "---- easlab: start #%d: %s\n", p.runs, strings.Join(p.argv, " "))
-	cmd.Stdout, cmd.Stderr = p.out, p.out
+	var w io.Writer = p.out
+	if p.echo != nil {
+		w = io.MultiWriter(p.out, p.echo)
+	}
+	cmd.Stdout, cmd.Stderr = w, w
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("harness: start %s: %w", p.argv[0], err)

@@ -146,8 +146,8 @@ var _ = Describe("An unapproved device", func() {
 			// No false alarm: once its owner approves, the roaming phone
 			// gets the new mail within the SLA.
 			d := devs[0].d
-			Eventually(func() []harness.Push { return env.MFA.PushesFor(d.DeviceID) }).WithTimeout(pushDeadline(env)).ShouldNot(BeEmpty(),
-				"the product sent no push for the roaming %s within the %v push deadline", describe(d), pushDeadline(env))
+			Eventually(func() []harness.Push { return env.MFA.PushesFor(d.DeviceID) }).WithTimeout(env.PushDeadline()).ShouldNot(BeEmpty(),
+				"the product sent no push for the roaming %s within the %v push deadline", describe(d), env.PushDeadline())
 			at := approve(env, env.MFA.PushesFor(d.DeviceID)[0])
 			ph := env.Start(d)
 			Eventually(func() bool { return hasSubject(d, "New mail") }).WithTimeout(time.Until(at.Add(env.SLA()))+100*time.Millisecond).Should(BeTrue(),
@@ -155,7 +155,3 @@ var _ = Describe("An unapproved device", func() {
 		})
 	}
 })
-
-// pushDeadline is how long a product has to send the push for a new
-// device.
-func pushDeadline(*harness.Env) time.Duration { return 10 * time.Second }

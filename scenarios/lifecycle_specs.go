@@ -39,8 +39,8 @@ var _ = Describe("A user's devices", func() {
 		bob := alice.AddAccount(harness.Bob, harness.Password)
 		env.Track(bob)
 		pa, pb := env.Start(alice), env.Start(bob)
-		Eventually(func() []harness.Push { return env.MFA.PushesFor(alice.DeviceID) }).Should(HaveLen(2),
-			"one device with two accounts must bring one push to each account's owner")
+		Eventually(func() []harness.Push { return env.MFA.PushesFor(alice.DeviceID) }).WithTimeout(env.PushDeadline()).Should(HaveLen(2),
+			"one device with two accounts must bring one push to each account's owner within the %v push deadline", env.PushDeadline())
 		var alicePush harness.Push
 		for _, p := range env.MFA.PushesFor(alice.DeviceID) {
 			if p.Person == harness.Alice {

@@ -15,12 +15,12 @@ import (
 // understands.
 
 // onePushFor waits for the push about d and returns it; a product that
-// sends none, or several, fails here.
+// sends none, or several, within the push deadline fails here.
 func onePushFor(env *harness.Env, d *clients.Device) harness.Push {
 	GinkgoHelper()
 	Eventually(func() []harness.Push { return env.MFA.PushesFor(d.DeviceID) }).
-		WithTimeout(10*time.Second).Should(HaveLen(1),
-		"the product did not send exactly one push for the new %s %s of %s within 10 s", d.Profile.Name, d.DeviceID, d.User())
+		WithTimeout(env.PushDeadline()).Should(HaveLen(1),
+		"the product did not send exactly one push for the new %s %s of %s within the %v push deadline (--push-deadline)", d.Profile.Name, d.DeviceID, d.User(), env.PushDeadline())
 	return env.MFA.PushesFor(d.DeviceID)[0]
 }
 
@@ -37,8 +37,8 @@ func syncsWithinSLA(env *harness.Env, ph *harness.Phone, approvedAt time.Time) {
 	GinkgoHelper()
 	sla := env.SLA()
 	Eventually(ph.HasMail).WithTimeout(time.Until(approvedAt.Add(sla))+100*time.Millisecond).Should(BeTrue(),
-		"the %s %s did not receive its owner's mail within the %v SLA after the push was approved (last error: %v)", ph.Device.Profile.Name, ph.Device.DeviceID, sla, ph.LastError())
-	Expect(ph.MailAt().Sub(approvedAt)).To(BeNumerically("<=", sla), "the first Sync with mail came %v after approval, beyond the %v SLA", ph.MailAt().Sub(approvedAt), sla)
+		"the %s %s did not receive its owner's mail within the %v approval SLA (--approval-sla) after the push was approved (last error: %v)", ph.Device.Profile.Name, ph.Device.DeviceID, sla, ph.LastError())
+	Expect(ph.MailAt().Sub(approvedAt)).To(BeNumerically("<=", sla), "the first Sync with mail came %v after approval, beyond the %v approval SLA (--approval-sla)", ph.MailAt().Sub(approvedAt), sla)
 }
 
 // getsNoMail expects the phone to hold none of its owner's mail for a

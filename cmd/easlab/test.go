@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -9,10 +10,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/reporters"
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/spf13/cobra"
@@ -28,7 +32,7 @@ type testConfig struct {
 	SimulatorURL, SimulatorToken string
 	LabelFilter, Focus           string
 	JUnit, JSONReport            string
-	SLA, Grace                   time.Duration
+	SLA, Grace, PushDeadline     time.Duration
 	OrgDefault, MFAListen        string
 	SUTPreparesOrg, Verbose      bool
 	NoColor, FailFast, DryRun    bool
@@ -36,6 +40,7 @@ type testConfig struct {
 	Procs                        int
 	Shard                        harness.Shard
 	MFAAdapter                   string
+	AbortFile                    string
 }
 
 // errScenariosFailed makes `easlab test` exit 1.
@@ -69,10 +74,16 @@ overrides the level). A gateway gets Exchange's default, Allow.
 
 With --procs N (default 4) the specs are shared among N worker processes
 (every spec has its own simulator and product process, so they do not
-meet); the reports are merged.`,
+meet); each finished spec is printed as it ends, the reports are merged,
+and the summary gives every failed spec's reason.
+
+Nothing run is not a pass: the product is started once before the specs,
+and a product that does not start, a filter that selects no spec, or a
+worker that writes no report fails the run with one line. After the same
+setup failure in 3 specs in a row, the run stops.`,
 		Example: `  easlab test --agent "./my-agent --config agent.yaml"
   easlab test --gateway "./my-gateway" --label-filter 'seed || deny' --junit-report junit.xml
-  easlab test --agent ./my-agent --approval-sla 30s --json-report report.json
+  easlab test --agent ./my-agent --approval-sla 30s --push-deadline 30s --json-report report.json
   easlab test --dry-run --label-filter gateway     # list the specs`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -102,6 +113,7 @@ meet); the reports are merged.`,
 	f.StringVar(&cfg.JUnit, "junit-report", "", "write a JUnit XML report to this file")
 	f.StringVar(&cfg.JSONReport, "json-report", "", "write Ginkgo's JSON report to this file")
 	f.DurationVar(&cfg.SLA, "approval-sla", 15*time.Second, "from the push's approval to the first Sync with mail")
+	f.DurationVar(&cfg.PushDeadline, "push-deadline", 10*time.Second, "from a new device's first request to the product's push about it")
 	f.DurationVar(&cfg.Grace, "stop-grace", 5*time.Second, "time between SIGTERM and SIGKILL")
 	f.StringVar(&cfg.OrgDefault, "org-default", "", "DefaultAccessLevel to set before the product starts: Allow, Block or Quarantine")
 	f.BoolVar(&cfg.SUTPreparesOrg, "sut-prepares-org", false, "leave the organization's preparation to the product")
@@ -121,8 +133,9 @@ func (cfg testConfig) harnessConfig() (harness.Config, error) {
 	hc := harness.Config{
 		GatewayURL: cfg.GatewayURL, SimulatorURL: cfg.SimulatorURL, SimulatorToken: cfg.SimulatorToken,
 		ApprovalSLA: cfg.SLA, OrgDefault: cfg.OrgDefault, SUTPreparesOrg: cfg.SUTPreparesOrg, StopGrace: cfg.Grace,
-		MFAListen: cfg.MFAListen,
-		Shard:     cfg.Shard,
+		MFAListen:    cfg.MFAListen,
+		Shard:        cfg.Shard,
+		PushDeadline: cfg.PushDeadline, AbortFile: cfg.AbortFile,
 	}
 	var err error
 	if cfg.Agent != "" {
@@ -140,6 +153,18 @@ func (cfg testConfig) harnessConfig() (harness.Config, error) {
 			return hc, fmt.Errorf("--mfa-adapter: %w", err)
 		}
 	}
+	if cfg.LabelFilter != "" {
+		if _, err := types.ParseLabelFilter(cfg.LabelFilter); err != nil {
+			msg := err.Error()
+			if ge, ok := err.(types.GinkgoError); ok {
+				msg = ge.Heading + ": " + ge.Message
+			}
+			return hc, fmt.Errorf("--label-filter %q: %s", cfg.LabelFilter, strings.Join(strings.Fields(msg), " "))
+		}
+	}
+	if _, err := regexp.Compile(cfg.Focus); err != nil {
+		return hc, fmt.Errorf("--focus: %w", err)
+	}
 	if hc.Kind() == "none" && !cfg.DryRun {
 		return hc, errors.New("give the product under test: --agent, --gateway or --gateway-url")
 	}
@@ -151,11 +176,21 @@ type failRecorder struct{ failed bool }
 
 func (f *failRecorder) Fail() { f.failed = true }
 
-// runTests runs the scenarios in this process.
+// runTests runs the scenarios in this process: the whole run, or a
+// worker's share of a parallel one (cfg.Shard).
 func runTests(out io.Writer, cfg testConfig) error {
 	hc, err := cfg.harnessConfig()
 	if err != nil {
 		return err
+	}
+	worker := cfg.Shard.Total > 1
+	if cfg.Verbose && !cfg.DryRun {
+		hc.ProductOutput = out
+	}
+	if !worker && !cfg.DryRun {
+		if err := harness.Preflight(hc); err != nil {
+			return err
+		}
 	}
 	suite := types.NewDefaultSuiteConfig()
 	suite.LabelFilter = cfg.LabelFilter
@@ -167,25 +202,108 @@ func runTests(out io.Writer, cfg testConfig) error {
 	}
 	suite.Timeout = 30 * time.Minute
 	suite.FailFast = cfg.FailFast
+	suite.FailOnEmpty = true
 	if cfg.DryRun {
 		suite.DryRun, cfg.Verbose = true, true
 	}
 	reporter := types.NewDefaultReporterConfig()
 	reporter.JUnitReport, reporter.JSONReport = cfg.JUnit, cfg.JSONReport
 	reporter.Verbose, reporter.NoColor = cfg.Verbose, cfg.NoColor
-	if cfg.Shard.Total > 1 {
+	if reporter.JSONReport == "" {
+		// The summary reads the run back from Ginkgo's report.
+		tmp, err := os.MkdirTemp("", "easlab-test-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		reporter.JSONReport = filepath.Join(tmp, "report.json")
+	}
+	if worker {
 		reporter.Succinct = !cfg.Verbose
+		ginkgo.ReportAfterEach(func(r types.SpecReport) { writeProgress(os.Stderr, r) })
 	}
 	start := time.Now()
 	var t failRecorder
 	ok := scenarios.Run(&t, hc, suite, reporter)
-	if cfg.Shard.Total <= 1 {
-		fmt.Fprintf(out, "easlab test: %s in %v\n", passedText(ok && !t.failed), time.Since(start).Round(time.Millisecond))
+	if worker {
+		if !ok || t.failed {
+			return errScenariosFailed
+		}
+		return nil
 	}
-	if !ok || t.failed {
+	r, err := readReport(reporter.JSONReport)
+	if err != nil {
+		return err
+	}
+	if r.PreRunStats.SpecsThatWillRun == 0 {
+		fmt.Fprintln(out)
+		return cfg.noSpecs(r)
+	}
+	ok = printSummary(out, r, time.Since(start), "") && ok && !t.failed
+	fmt.Fprintf(out, "easlab test: %s in %v\n", passedText(ok), time.Since(start).Round(time.Millisecond))
+	if !ok {
 		return errScenariosFailed
 	}
 	return nil
+}
+
+// noSpecs is the error of a run whose filters selected no spec.
+func (cfg testConfig) noSpecs(r types.Report) error {
+	var by []string
+	if cfg.LabelFilter != "" {
+		by = append(by, fmt.Sprintf("--label-filter %q", cfg.LabelFilter))
+	}
+	if cfg.Focus != "" {
+		by = append(by, fmt.Sprintf("--focus %q", cfg.Focus))
+	}
+	if len(by) == 0 {
+		by = []string{"the product's kind"}
+	}
+	kind := cfg.kind()
+	of := fmt.Sprintf("%d specs", kindSpecs(r, kind))
+	if kind != "" {
+		of = fmt.Sprintf("%d %s specs", kindSpecs(r, kind), kind)
+	}
+	return fmt.Errorf("no spec selected: %s matches none of the %s (list them with: easlab test --dry-run)", strings.Join(by, " and "), of)
+}
+
+// kind is the kind of product the flags name ("agent", "gateway"; "" for
+// a dry run without one).
+func (cfg testConfig) kind() string {
+	switch {
+	case cfg.Agent != "":
+		return "agent"
+	case cfg.Gateway != "" || cfg.GatewayURL != "":
+		return "gateway"
+	}
+	return ""
+}
+
+// kindSpecs counts the specs labelled kind ("": all).
+func kindSpecs(r types.Report, kind string) int {
+	n := 0
+	for _, s := range r.SpecReports {
+		if s.LeafNodeType == types.NodeTypeIt && (kind == "" || slices.Contains(s.Labels(), kind)) {
+			n++
+		}
+	}
+	return n
+}
+
+// readReport reads a Ginkgo JSON report of one suite.
+func readReport(file string) (types.Report, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return types.Report{}, err
+	}
+	var rs []types.Report
+	if err := json.Unmarshal(b, &rs); err != nil {
+		return types.Report{}, fmt.Errorf("%s: %w", file, err)
+	}
+	if len(rs) != 1 {
+		return types.Report{}, fmt.Errorf("%s: %d suites, want 1", file, len(rs))
+	}
+	return rs[0], nil
 }
 
 func passedText(ok bool) string {
@@ -195,11 +313,58 @@ func passedText(ok bool) string {
 	return "FAILED"
 }
 
+// progressPrefix marks a worker's line about a finished spec, on its
+// stderr, for the parent to print as it comes.
+const progressPrefix = "easlab-progress "
+
+// progress is a finished spec, as a worker tells its parent.
+type progress struct {
+	Spec, State, Reason string
+	Took                time.Duration
+}
+
+// writeProgress tells the parent about a spec this worker ran (skipped
+// ones are only counted in the summary).
+func writeProgress(w io.Writer, r types.SpecReport) {
+	if r.LeafNodeType != types.NodeTypeIt || r.State != types.SpecStatePassed && !r.State.Is(types.SpecStateFailureStates) {
+		return
+	}
+	p := progress{Spec: r.FullText(), State: r.State.String(), Took: r.RunTime}
+	if r.State.Is(types.SpecStateFailureStates) {
+		p.Reason = failureSentence(r.Failure.Message)
+	}
+	b, _ := json.Marshal(p)
+	fmt.Fprintf(w, "%s%s\n", progressPrefix, b)
+}
+
+// printProgress prints a worker's progress line for the vendor.
+func printProgress(out io.Writer, worker, n int, line string) {
+	var p progress
+	if json.Unmarshal([]byte(line), &p) != nil {
+		return
+	}
+	state := strings.ToUpper(p.State)
+	if state == "PASSED" {
+		state = "PASS"
+	} else if state == "FAILED" {
+		state = "FAIL"
+	}
+	fmt.Fprintf(out, "[%s] %s (worker %d of %d, %v)\n", state, p.Spec, worker, n, p.Took.Round(100*time.Millisecond))
+	if p.Reason != "" {
+		fmt.Fprintf(out, "       %s\n", p.Reason)
+	}
+}
+
 // runParallel shares the specs among cfg.Procs worker processes (this
-// binary, with $EASLAB_TEST_CONFIG), prints their output and a summary,
-// and writes the merged reports.
+// binary, with $EASLAB_TEST_CONFIG), prints a line per finished spec as
+// the workers report it, then their output, a summary, and writes the
+// merged reports.
 func runParallel(out io.Writer, cfg testConfig) error {
-	if _, err := cfg.harnessConfig(); err != nil {
+	hc, err := cfg.harnessConfig()
+	if err != nil {
+		return err
+	}
+	if err := harness.Preflight(hc); err != nil {
 		return err
 	}
 	self, err := os.Executable()
@@ -216,28 +381,61 @@ func runParallel(out io.Writer, cfg testConfig) error {
 	}
 	start := time.Now()
 	n := cfg.Procs
+	var outMu sync.Mutex // out gets whole lines from several workers
 	outputs := make([]bytes.Buffer, n)
 	errs := make([]error, n)
+	fmt.Fprintf(out, "easlab test: %d worker processes, seed %d\n", n, cfg.Seed)
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
 		w := cfg
 		w.Procs, w.Shard = 1, harness.Shard{Index: i, Total: n}
 		w.JUnit, w.JSONReport = "", filepath.Join(tmp, fmt.Sprintf("worker-%d.json", i))
+		w.AbortFile = filepath.Join(tmp, "abort")
 		b, _ := json.Marshal(w)
 		cmd := exec.Command(self, "test")
 		cmd.Env = append(os.Environ(), workerEnv+"="+string(b))
-		cmd.Stdout, cmd.Stderr = &outputs[i], &outputs[i]
+		// Ginkgo and the product write stdout; the progress lines and
+		// errors come on stderr.
+		outR, outW := io.Pipe()
+		progressR, progressW := io.Pipe()
+		cmd.Stdout, cmd.Stderr = outW, progressW
+		line := func(l string, progress bool) {
+			outMu.Lock()
+			defer outMu.Unlock()
+			switch {
+			case progress && strings.HasPrefix(l, progressPrefix):
+				printProgress(out, i+1, n, strings.TrimPrefix(l, progressPrefix))
+			case cfg.Verbose:
+				fmt.Fprintf(out, "[worker %d] %s", i+1, l)
+			default:
+				outputs[i].WriteString(l)
+			}
+		}
+		var readers sync.WaitGroup
+		readers.Add(2)
+		go func() { defer readers.Done(); readLines(outR, func(l string) { line(l, false) }) }()
+		go func() { defer readers.Done(); readLines(progressR, func(l string) { line(l, true) }) }()
 		wg.Add(1)
-		go func(i int) {
+		go func() {
 			defer wg.Done()
 			errs[i] = cmd.Run()
-		}(i)
+			outW.Close()
+			progressW.Close()
+			readers.Wait()
+		}()
 	}
-	fmt.Fprintf(out, "easlab test: %d worker processes, seed %d\n", n, cfg.Seed)
 	wg.Wait()
-	merged, err := mergeReports(tmp, n)
+	merged, err := mergeReports(tmp, n, errs)
+	if err == nil && merged.PreRunStats.SpecsThatWillRun == 0 {
+		return cfg.noSpecs(merged)
+	}
 	for i := range outputs {
-		fmt.Fprintf(out, "\n---- worker %d of %d ----\n%s", i+1, n, outputs[i].String())
+		if o := outputs[i].String(); o != "" {
+			if !strings.HasSuffix(o, "\n") {
+				o += "\n"
+			}
+			fmt.Fprintf(out, "\n---- worker %d of %d ----\n%s", i+1, n, o)
+		}
 	}
 	if err != nil {
 		return err
@@ -252,7 +450,8 @@ func runParallel(out io.Writer, cfg testConfig) error {
 			return err
 		}
 	}
-	ok := printSummary(out, merged, time.Since(start))
+	abort, _ := os.ReadFile(filepath.Join(tmp, "abort"))
+	ok := printSummary(out, merged, time.Since(start), string(abort))
 	for _, e := range errs {
 		ok = ok && e == nil
 	}
@@ -263,26 +462,42 @@ func runParallel(out io.Writer, cfg testConfig) error {
 	return nil
 }
 
+// readLines calls f with each line of r (with its newline).
+func readLines(r io.Reader, f func(string)) {
+	br := bufio.NewReader(r)
+	for {
+		l, err := br.ReadString('\n')
+		if l != "" {
+			f(l)
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
 // mergeReports joins the workers' reports: each spec as the worker that
 // ran it saw it.
-func mergeReports(dir string, n int) (types.Report, error) {
+// A worker that wrote no report fails the run: its specs are unaccounted
+// for. exits are the workers' exit errors.
+func mergeReports(dir string, n int, exits []error) (types.Report, error) {
 	var merged types.Report
 	seen := map[string]bool{} // specs every worker reports (filtered out)
 	for i := 0; i < n; i++ {
-		b, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("worker-%d.json", i)))
+		file := filepath.Join(dir, fmt.Sprintf("worker-%d.json", i))
+		if _, err := os.Stat(file); err != nil {
+			return merged, fmt.Errorf("worker %d of %d wrote no report (it ended with %s), so its share of the specs is unaccounted for", i+1, n, exitText(exits[i]))
+		}
+		r, err := readReport(file)
 		if err != nil {
-			return merged, fmt.Errorf("worker %d wrote no report: %w", i+1, err)
+			return merged, fmt.Errorf("worker %d of %d's report: %w", i+1, n, err)
 		}
-		var rs []types.Report
-		if err := json.Unmarshal(b, &rs); err != nil || len(rs) != 1 {
-			return merged, fmt.Errorf("worker %d's report: %v", i+1, err)
-		}
-		r := rs[0]
 		if i == 0 {
 			merged = r
 			merged.SpecReports = nil
 		}
 		merged.SuiteSucceeded = merged.SuiteSucceeded && r.SuiteSucceeded
+		merged.PreRunStats.SpecsThatWillRun = max(merged.PreRunStats.SpecsThatWillRun, r.PreRunStats.SpecsThatWillRun)
 		merged.RunTime = max(merged.RunTime, r.RunTime)
 		merged.EndTime = r.EndTime
 		for _, s := range r.SpecReports {
@@ -302,9 +517,18 @@ func mergeReports(dir string, n int) (types.Report, error) {
 	return merged, nil
 }
 
-// printSummary prints what Ginkgo prints at the end of a run, for the
-// merged report, and reports whether it passed.
-func printSummary(out io.Writer, r types.Report, took time.Duration) bool {
+// exitText says how a worker ended.
+func exitText(err error) string {
+	if err == nil {
+		return "status 0"
+	}
+	return err.Error()
+}
+
+// printSummary prints the counts of a run and every failed spec with the
+// sentence that says why, and reports whether it passed. abort is why the
+// run stopped early ("" if it did not).
+func printSummary(out io.Writer, r types.Report, took time.Duration, abort string) bool {
 	var passed, failed, skipped, ran int
 	var failures []types.SpecReport
 	for _, s := range r.SpecReports {
@@ -322,14 +546,38 @@ func printSummary(out io.Writer, r types.Report, took time.Duration) bool {
 			failed++
 			ran++
 			failures = append(failures, s)
+			if s.State == types.SpecStateAborted && abort == "" {
+				abort = failureSentence(s.Failure.Message)
+			}
 		default:
 			skipped++
 		}
 	}
-	fmt.Fprintf(out, "\n==== merged: ran %d specs in %v: %d passed, %d failed, %d skipped\n", ran, took.Round(time.Millisecond), passed, failed, skipped)
+	fmt.Fprintln(out)
+	if abort != "" {
+		fmt.Fprintf(out, "easlab test: stopped early: %s\n", abort)
+	}
+	fmt.Fprintf(out, "==== ran %d specs in %v: %d passed, %d failed, %d skipped\n", ran, took.Round(time.Millisecond), passed, failed, skipped)
+	// Specs that failed for one reason (a product that broke) are listed
+	// under it once.
+	var reasons []string
+	specs := map[string][]types.SpecReport{}
 	for _, s := range failures {
-		msg, _, _ := strings.Cut(strings.TrimSpace(s.Failure.Message), "\n")
-		fmt.Fprintf(out, "  [FAIL] %s\n         %s\n         %s\n", s.FullText(), msg, s.Failure.Location)
+		why := failureSentence(s.Failure.Message)
+		if specs[why] == nil {
+			reasons = append(reasons, why)
+		}
+		specs[why] = append(specs[why], s)
+	}
+	for _, why := range reasons {
+		if ss := specs[why]; len(ss) == 1 {
+			fmt.Fprintf(out, "  [FAIL] %s\n         %s\n         %s\n", ss[0].FullText(), why, ss[0].Failure.Location)
+			continue
+		}
+		fmt.Fprintf(out, "  [FAIL] %d specs: %s\n", len(specs[why]), why)
+		for _, s := range specs[why] {
+			fmt.Fprintf(out, "         - %s (%s)\n", s.FullText(), s.Failure.Location)
+		}
 	}
 	return len(failures) == 0
 }

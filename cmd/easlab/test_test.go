@@ -19,6 +19,8 @@ func TestTestCommandValidation(t *testing.T) {
 		{[]string{"test", "--gateway-url", "http://127.0.0.1:1"}, "--simulator-url"},
 		{[]string{"test", "--agent", "./a", "--org-default", "Sometimes"}, "org default"},
 		{[]string{"test", "extra"}, "unknown command"},
+		{[]string{"test", "--agent", "./a", "--label-filter", "seed ||"}, `--label-filter "seed ||": Syntax Error Parsing Label Filter`},
+		{[]string{"test", "--agent", "./a", "--focus", "seed("}, "--focus: error parsing regexp"},
 	} {
 		_, err := run(t, nil, c.args...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
