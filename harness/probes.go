@@ -52,7 +52,8 @@ type Probe struct {
 	// exchange-admin.md 2.1): only a gateway can hold it.
 	ServedInQuarantine bool
 	// Mutates marks a probe that changes or sends: an approved device
-	// runs it once, before the targets it would destroy are needed.
+	// runs it after every read, so that what it moves or deletes is not
+	// missed by a read.
 	Mutates bool
 	// Min and Max are the protocol versions the command exists in (zero:
 	// no bound).
@@ -142,7 +143,9 @@ func LearnProbeTargets(ctx context.Context, d *clients.Device, owner, colleague 
 }
 
 // MailboxProbes returns the probes, in the order an approved device runs
-// them (the reads first, then what changes the mailbox).
+// them: the reads (Ping and GetItemEstimate before the Sync that would
+// take their news), then, in the order their targets allow, what changes
+// the mailbox.
 func MailboxProbes() []Probe {
 	return []Probe{
 		{Name: "Ping of the Inbox (a change notification)", ServedInQuarantine: true, Run: probePing},
