@@ -992,21 +992,22 @@ func (m *Mailbox) changeCASMailbox(change func(*CASMailbox) error, rewrite bool)
 	m.cas = c
 	if rewrite {
 		for _, d := range m.devices {
-			old, oldReason := d.DeviceAccessState, d.DeviceAccessStateReason
+			var dec AccessDecision
 			switch {
 			case indexFoldIn(c.ActiveSyncBlockedDeviceIDs, d.DeviceID) >= 0:
-				d.DeviceAccessState, d.DeviceAccessStateReason = DeviceAccessStateBlocked, DeviceAccessStateReasonIndividual
+				dec = AccessDecision{State: DeviceAccessStateBlocked, Reason: DeviceAccessStateReasonIndividual}
 			case indexFoldIn(c.ActiveSyncAllowedDeviceIDs, d.DeviceID) >= 0:
-				d.DeviceAccessState, d.DeviceAccessStateReason = DeviceAccessStateAllowed, DeviceAccessStateReasonIndividual
+				dec = AccessDecision{State: DeviceAccessStateAllowed, Reason: DeviceAccessStateReasonIndividual}
 			case d.DeviceAccessStateReason == DeviceAccessStateReasonIndividual &&
 				(d.DeviceAccessState == DeviceAccessStateAllowed || d.DeviceAccessState == DeviceAccessStateBlocked):
-				d.DeviceAccessState, d.DeviceAccessStateReason = DeviceAccessStateUnknown, DeviceAccessStateReasonUnknown
+				dec = AccessDecision{State: DeviceAccessStateUnknown, Reason: DeviceAccessStateReasonUnknown}
+			default:
+				continue
 			}
-			// The AD object changed now: say so on the event stream (the
-			// device's next request finds nothing new to report).
-			if d.DeviceAccessState != old || d.DeviceAccessStateReason != oldReason {
-				m.emit(Event{Kind: EventAccessStateChanged, DeviceID: d.DeviceID, DeviceType: d.DeviceType,
-					From: old.String(), To: d.DeviceAccessState.String(), Reason: d.DeviceAccessStateReason.String()})
+			// The AD object changes now, and the event stream says so once
+			// (the device's next request finds nothing new to report).
+			if m.stampAccessLocked(d, dec) && m.now != nil {
+				d.adminStamped = m.now()
 			}
 		}
 	}

@@ -62,6 +62,10 @@ type Device struct {
 	wipe       wipeState         // Clear-MobileDevice
 	announced  bool              // the DeviceCreated event went out
 	stamped    DeviceAccessState // the state the EAS side stamped at the last request
+	// adminStamped is when a cmdlet (Set-CASMailbox) last stamped the
+	// partnership's access: a decision made from settings older than that
+	// (the directory cache) must not overwrite it.
+	adminStamped time.Time
 	behaviour  behaviour         // for autoblock
 	uaChanged  bool              // this request's User-Agent differs from the last
 

@@ -219,21 +219,9 @@ func (s *Server) checkAccess(c *call) error {
 	m := c.mb
 	m.mu.Lock()
 	dev := c.deviceLocked()
-	// The EAS side reads the mailbox's settings through Exchange's directory
-	// cache (ADCacheRefreshInterval, 60 s by default; exchange-admin.md 4.3).
-	cas := m.casAsOfLocked(now.Add(-s.opts.CASMailboxCacheDelay))
 	dev.behaviour.record(now, dev.uaChanged, c.req.Command == eas.CommandSync, thresholds)
 	dev.uaChanged = false
-	in := AccessInput{
-		Now: now, DefaultAccessLevel: org.DefaultAccessLevel, Rules: rules,
-		ActiveSyncEnabled: cas.ActiveSyncEnabled, ActiveSyncAllowedDeviceIDs: cas.ActiveSyncAllowedDeviceIDs, ActiveSyncBlockedDeviceIDs: cas.ActiveSyncBlockedDeviceIDs,
-		DeviceID: dev.DeviceID, DeviceType: dev.DeviceType, DeviceModel: dev.Info.Model, DeviceOS: dev.Info.OS, DeviceUserAgent: dev.DeviceUserAgent,
-		DeviceInformationReceived: dev.HasInfo, DeviceInformationPromoted: dev.InformationPromoted, FirstSyncTime: dev.FirstSyncTime,
-		Request: kind, UserAgent: c.req.UserAgent, DeviceDiscoveryPeriod: s.opts.DeviceDiscoveryPeriod,
-		RemoteWipePending: dev.wipe.pending(),
-		AutoblockReason:   dev.behaviour.reason, AutoblockUntil: dev.behaviour.until,
-	}
-	dec := DecideAccess(in)
+	dec := DecideAccess(s.accessInputLocked(c, dev, org, rules, now, kind))
 	if dec.UserDisabled {
 		m.mu.Unlock()
 		return eas.NewStatusError(eas.StatusUserDisabledForSync, "the user is not enabled for ActiveSync")
@@ -272,17 +260,10 @@ func (s *Server) checkAccess(c *call) error {
 		// The mail trigger compares with the state stamped at the device's
 		// previous request (its sync state), not with the AD object that
 		// Set-CASMailbox may have rewritten since (exchange-admin.md 3.1).
-		old, oldReason, oldRule := dev.DeviceAccessState, dev.DeviceAccessStateReason, dev.DeviceAccessControlRule
 		lastStamped := dev.stamped
 		dev.stamped = dec.State
-		dev.DeviceAccessState, dev.DeviceAccessStateReason = dec.State, dec.Reason
-		dev.DeviceAccessControlRule = ""
-		if dec.Rule != nil {
-			dev.DeviceAccessControlRule = dec.Rule.Name
-		}
-		if old != dec.State || oldReason != dec.Reason || oldRule != dev.DeviceAccessControlRule {
-			m.emit(Event{Kind: EventAccessStateChanged, DeviceID: dev.DeviceID, DeviceType: dev.DeviceType,
-				From: old.String(), To: dec.State.String(), Reason: dec.Reason.String(), Rule: dev.DeviceAccessControlRule})
+		if !s.staleViewLocked(dev, now) {
+			m.stampAccessLocked(dev, dec)
 		}
 		notices = NoticeFor(lastStamped, dec.State, dec.Reason, org.AdminMailRecipients)
 		notice = s.noticeOf(m, dev, org)
@@ -341,6 +322,112 @@ func (s *Server) checkAccess(c *call) error {
 		}
 	}
 	return nil
+}
+
+// accessInputLocked is the input of the access decision for the device of
+// c at now, with the mailbox's settings as the EAS side sees them: through
+// Exchange's directory cache (ADCacheRefreshInterval, 60 s by default;
+// exchange-admin.md 4.3), which Options.CASMailboxCacheDelay models.
+func (s *Server) accessInputLocked(c *call, dev *Device, org OrganizationSettings, rules []DeviceAccessRule, now time.Time, kind AccessRequestKind) AccessInput {
+	cas := c.mb.casAsOfLocked(now.Add(-s.opts.CASMailboxCacheDelay))
+	return AccessInput{
+		Now: now, DefaultAccessLevel: org.DefaultAccessLevel, Rules: rules,
+		ActiveSyncEnabled: cas.ActiveSyncEnabled, ActiveSyncAllowedDeviceIDs: cas.ActiveSyncAllowedDeviceIDs, ActiveSyncBlockedDeviceIDs: cas.ActiveSyncBlockedDeviceIDs,
+		DeviceID: dev.DeviceID, DeviceType: dev.DeviceType, DeviceModel: dev.Info.Model, DeviceOS: dev.Info.OS, DeviceUserAgent: dev.DeviceUserAgent,
+		DeviceInformationReceived: dev.HasInfo, DeviceInformationPromoted: dev.InformationPromoted, FirstSyncTime: dev.FirstSyncTime,
+		Request: kind, UserAgent: c.req.UserAgent, DeviceDiscoveryPeriod: s.opts.DeviceDiscoveryPeriod,
+		RemoteWipePending: dev.wipe.pending(),
+		AutoblockReason:   dev.behaviour.reason, AutoblockUntil: dev.behaviour.until,
+	}
+}
+
+// staleViewLocked reports whether the EAS side's cached view of the
+// mailbox's settings is older than the partnership's last stamp by a
+// cmdlet. Such a view still decides the request (the device waits for the
+// cache, as in Exchange), but it is not written over the newer stamp: an
+// approval made while the cache lags is one change on the event stream,
+// not Allowed, Quarantined, Allowed.
+func (s *Server) staleViewLocked(dev *Device, now time.Time) bool {
+	d := s.opts.CASMailboxCacheDelay
+	return d > 0 && !dev.adminStamped.IsZero() && dev.adminStamped.After(now.Add(-d))
+}
+
+// stampAccessLocked is the one writer of a partnership's access state: the
+// request path (checkAccess, and a hanging request that decides again when
+// woken) and the cmdlets (Set-CASMailbox) stamp through it. When the
+// state, reason or rule changes it puts one AccessStateChanged on the
+// event stream and reports true.
+func (m *Mailbox) stampAccessLocked(dev *Device, dec AccessDecision) bool {
+	rule := ""
+	if dec.Rule != nil {
+		rule = dec.Rule.Name
+	}
+	old, oldReason, oldRule := dev.DeviceAccessState, dev.DeviceAccessStateReason, dev.DeviceAccessControlRule
+	if old == dec.State && oldReason == dec.Reason && oldRule == rule {
+		return false
+	}
+	dev.DeviceAccessState, dev.DeviceAccessStateReason, dev.DeviceAccessControlRule = dec.State, dec.Reason, rule
+	m.emit(Event{Kind: EventAccessStateChanged, DeviceID: dev.DeviceID, DeviceType: dev.DeviceType,
+		From: old.String(), To: dec.State.String(), Reason: dec.Reason.String(), Rule: rule})
+	return true
+}
+
+// redecide decides the access of a quarantined or discovering device's
+// hanging request (Ping, or Sync with Wait or HeartbeatInterval) again,
+// when it wakes: an approval then reaches the waiting request at once
+// rather than at its heartbeat, and the request goes on as the new state
+// allows (released: the mailbox's changes count; blocked: it ends with
+// the refusal a new request would get, 129, or 126 for a user disabled
+// for ActiveSync). A new state is stamped through the one writer; the
+// notices of the transition go out at the device's next request, which
+// compares with the state stamped at its last one (exchange-admin.md 3.1).
+func (s *Server) redecide(c *call) error {
+	org := s.dir.OrganizationSettings()
+	rules := s.dir.DeviceAccessRules()
+	now := s.clock.Now()
+	m := c.mb
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	dev := c.deviceLocked()
+	dec := DecideAccess(s.accessInputLocked(c, dev, org, rules, now, AccessRequestHanging))
+	if dec.UserDisabled {
+		return eas.NewStatusError(eas.StatusUserDisabledForSync, "the user is not enabled for ActiveSync")
+	}
+	if dec.Record && !s.staleViewLocked(dev, now) {
+		m.stampAccessLocked(dev, dec)
+	}
+	switch dec.State {
+	case DeviceAccessStateBlocked:
+		return eas.NewStatusError(eas.StatusDeviceIsBlockedForThisUser, "the device was blocked while its request waited ("+dec.Reason.String()+")")
+	case DeviceAccessStateQuarantined, DeviceAccessStateDeviceDiscovery:
+	default:
+		c.quarantined = false
+	}
+	return nil
+}
+
+// cacheCatchUp returns a channel that fires when the EAS side's cached view
+// of the mailbox's settings catches up with their last change, for a
+// quarantined device's hanging request (nil when there is nothing to wait
+// for): an approval made while the cache lags reaches the request when
+// the cache refreshes. Stop the timer when done.
+func (c *call) cacheCatchUp() clockTimer {
+	d := c.s.opts.CASMailboxCacheDelay
+	if !c.quarantined || d <= 0 {
+		return clockTimer{}
+	}
+	m := c.mb
+	m.mu.Lock()
+	var last time.Time
+	if n := len(m.casHistory); n > 0 {
+		last = m.casHistory[n-1].until
+	}
+	m.mu.Unlock()
+	wait := last.Add(d).Sub(c.s.clock.Now())
+	if last.IsZero() || wait <= 0 {
+		return clockTimer{}
+	}
+	return newClockTimer(c.s, wait+time.Millisecond)
 }
 
 // tarpit holds a refusal for the ErrorResponseDelay on the server's clock.

@@ -3,6 +3,7 @@ package simulator_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -535,5 +536,106 @@ var _ = Describe("Mail importance", func() {
 			}
 		}
 		Expect(found).To(BeTrue())
+	})
+})
+
+var _ = Describe("The one writer of access state", func() {
+	// accessChanges lists the AccessStateChanged events of a device since
+	// event id after, as "From->To".
+	accessChanges := func(env *testEnv, id string, after uint64) []string {
+		events, _ := env.srv.Events().Since(after)
+		var out []string
+		for _, e := range events {
+			if e.Kind == simulator.EventAccessStateChanged && e.DeviceID == id {
+				out = append(out, e.From+"->"+e.To)
+			}
+		}
+		return out
+	}
+	lastID := func(env *testEnv) uint64 {
+		events, _ := env.srv.Events().Since(0)
+		if len(events) == 0 {
+			return 0
+		}
+		return events[len(events)-1].ID
+	}
+	for _, delay := range []time.Duration{0, time.Minute} {
+		It(fmt.Sprintf("puts one approval on the event stream once, with a directory cache delay of %v", delay), func() {
+			env := newTestEnv(simulator.Options{ErrorResponseDelay: -1, CASMailboxCacheDelay: delay})
+			admin(env, "Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine"})
+			d := env.device("alice", "ONCE1", eas.Version141)
+			d.provision()
+			inbox := d.folderSync()["Inbox"].ServerId
+			col := d.syncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
+			col = d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
+			env.clock.Advance(5 * time.Minute)
+			before := lastID(env)
+			admin(env, "Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"ONCE1"}}})
+			// The device keeps syncing while the cache lags, and after.
+			for i := 0; i < 4; i++ {
+				env.clock.Advance(20 * time.Second)
+				if c := d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox}); c != nil {
+					col = c
+				}
+			}
+			Expect(accessChanges(env, "ONCE1", before)).To(Equal([]string{"Quarantined->Allowed"}),
+				"an approval is one change on the event stream, not a re-quarantine that never happened")
+			Expect(stateOf(env, "ONCE1")).To(Equal("Allowed/Individual"))
+		})
+	}
+
+	It("answers a quarantined device's hanging Ping at once when it is approved, with the changes it may now see", func() {
+		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1})
+		admin(env, "Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine"})
+		d := env.device("alice", "PINGREL1", eas.Version141)
+		d.provision()
+		inbox := d.folderSync()["Inbox"].ServerId
+		col := d.syncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
+		d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox}) // the notice
+		done := make(chan eas.PingResponse, 1)
+		// However the spec ends, the Ping's heartbeat runs out before the
+		// server closes (it waits for open requests).
+		DeferCleanup(func() { env.clock.Advance(16 * time.Minute) })
+		go func() {
+			defer GinkgoRecover()
+			var r eas.PingResponse
+			d.call(eas.CommandPing, &eas.PingRequest{HeartbeatInterval: 900, Folders: &eas.PingFolders{Folder: []eas.PingFolder{{Id: inbox, Class: "Email"}}}}, &r)
+			done <- r
+		}()
+		Expect(env.clock.BlockUntil(ctx(), 1)).To(Succeed()) // the Ping waits on its heartbeat
+		Consistently(done, "100ms").ShouldNot(Receive(), "a quarantined device's Ping waits")
+		admin(env, "Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"PINGREL1"}}})
+		var r eas.PingResponse
+		Eventually(done, "1s").Should(Receive(&r), "the approved device's Ping still waits for its heartbeat (900 s)")
+		Expect(r.Status).To(Equal(int(eas.PingStatusChangesOccurred)))
+		Expect(r.Folders.Folder).To(ConsistOf(inbox))
+	})
+
+	It("answers a hanging Ping once the directory cache shows the approval", func() {
+		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1, CASMailboxCacheDelay: time.Minute})
+		admin(env, "Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine"})
+		d := env.device("alice", "PINGREL2", eas.Version141)
+		d.provision()
+		inbox := d.folderSync()["Inbox"].ServerId
+		col := d.syncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
+		d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
+		done := make(chan eas.PingResponse, 1)
+		// However the spec ends, the Ping's heartbeat runs out before the
+		// server closes (it waits for open requests).
+		DeferCleanup(func() { env.clock.Advance(16 * time.Minute) })
+		go func() {
+			defer GinkgoRecover()
+			var r eas.PingResponse
+			d.call(eas.CommandPing, &eas.PingRequest{HeartbeatInterval: 900, Folders: &eas.PingFolders{Folder: []eas.PingFolder{{Id: inbox, Class: "Email"}}}}, &r)
+			done <- r
+		}()
+		Expect(env.clock.BlockUntil(ctx(), 1)).To(Succeed())
+		admin(env, "Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"PINGREL2"}}})
+		Expect(env.clock.BlockUntil(ctx(), 2)).To(Succeed()) // the heartbeat and the cache's refresh
+		Consistently(done, "100ms").ShouldNot(Receive(), "before the cache refreshes the device is still quarantined")
+		env.clock.Advance(61 * time.Second)
+		var r eas.PingResponse
+		Eventually(done, "1s").Should(Receive(&r), "the Ping did not answer when the cache refreshed")
+		Expect(r.Status).To(Equal(int(eas.PingStatusChangesOccurred)))
 	})
 })

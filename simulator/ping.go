@@ -63,7 +63,14 @@ func handlePing(c *call) error {
 
 	timer := newClockTimer(c.s, ps.heartbeat)
 	defer timer.stop()
-	for {
+	for pass := 0; ; pass++ {
+		if c.quarantined && pass > 0 {
+			// Woken by a change (an approval?): decide again.
+			if err := c.s.redecide(c); err != nil {
+				return err
+			}
+		}
+		catchUp := c.cacheCatchUp()
 		m.mu.Lock()
 		changed, hierarchy := m.pingChangesLocked(dev, ps.folders, start)
 		if c.quarantined {
@@ -80,11 +87,14 @@ func handlePing(c *call) error {
 		}
 		select {
 		case <-wake:
+		case <-catchUp.c():
 		case <-timer.c():
 			return c.reply(&eas.PingResponse{Status: int(eas.PingStatusHeartbeatExpired)})
 		case <-c.r.Context().Done():
+			catchUp.stop()
 			return eas.NewHTTPError(http.StatusRequestTimeout, "client went away during Ping")
 		}
+		catchUp.stop()
 	}
 }
 

@@ -76,7 +76,13 @@ func handleSync(c *call) error {
 		deadline = newClockTimer(c.s, wait)
 		defer deadline.stop()
 	}
-	for {
+	for pass := 0; ; pass++ {
+		if c.quarantined && pass > 0 {
+			// Woken by a change (an approval?): decide again.
+			if err := c.s.redecide(c); err != nil {
+				return err
+			}
+		}
 		m.mu.Lock()
 		resp, nonEmpty := c.syncLocked(&req)
 		changed := m.changed
@@ -93,14 +99,19 @@ func handleSync(c *call) error {
 		for i := range req.Collections.Collection {
 			req.Collections.Collection[i].Commands = nil
 		}
+		catchUp := c.cacheCatchUp()
 		select {
 		case <-changed:
+		case <-catchUp.c():
 		case <-deadline.c():
+			catchUp.stop()
 			c.replyEmpty()
 			return nil
 		case <-c.r.Context().Done():
+			catchUp.stop()
 			return eas.NewHTTPError(http.StatusRequestTimeout, "client went away during a hanging Sync")
 		}
+		catchUp.stop()
 	}
 }
 
