@@ -66,8 +66,8 @@ type Device struct {
 	// partnership's access: a decision made from settings older than that
 	// (the directory cache) must not overwrite it.
 	adminStamped time.Time
-	behaviour  behaviour         // for autoblock
-	uaChanged  bool              // this request's User-Agent differs from the last
+	behaviour    behaviour // for autoblock
+	uaChanged    bool      // this request's User-Agent differs from the last
 
 	hierarchy   *syncState // FolderSync: the folders the device has
 	collections map[string]*syncState
