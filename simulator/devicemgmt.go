@@ -104,14 +104,13 @@ func (m *Mailbox) CASMailbox() CASMailbox {
 	return c
 }
 
-// SetCASMailbox changes the mailbox's ActiveSync settings. The next request
-// of each device is decided again against them, as in Exchange.
+// SetCASMailbox changes the mailbox's ActiveSync settings as
+// Set-CASMailbox does: the partnerships on the new allow and block lists
+// are stamped at once (through the one writer, so the event stream says
+// so), hanging requests wake, and each device's next request is decided
+// again against them.
 func (m *Mailbox) SetCASMailbox(change func(*CASMailbox)) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.rememberCASLocked()
-	change(&m.cas)
-	m.commitLocked() // wakes hanging requests, which then see the change
+	m.changeCASMailbox(func(c *CASMailbox) error { change(c); return nil }, true)
 }
 
 // casVersion is a CAS setting as it was until a change.

@@ -584,6 +584,19 @@ var _ = Describe("The one writer of access state", func() {
 		})
 	}
 
+	It("stamps the partnerships when the Go API changes the lists, as Set-CASMailbox does", func() {
+		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1})
+		admin(env, "Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine"})
+		d := env.device("alice", "GOAPI1", eas.Version141)
+		d.provision()
+		before := lastID(env)
+		env.mailbox("alice").SetCASMailbox(func(c *simulator.CASMailbox) {
+			c.ActiveSyncAllowedDeviceIDs = append(c.ActiveSyncAllowedDeviceIDs, "GOAPI1")
+		})
+		Expect(stateOf(env, "GOAPI1")).To(Equal("Allowed/Individual"))
+		Expect(accessChanges(env, "GOAPI1", before)).To(Equal([]string{"Quarantined->Allowed"}))
+	})
+
 	It("answers a quarantined device's hanging Ping at once when it is approved, with the changes it may now see", func() {
 		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1})
 		admin(env, "Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine"})
