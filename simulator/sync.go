@@ -444,7 +444,7 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 					it.Body = body
 				}
 			}
-			it.ModSeq = m.commitLocked()
+			m.stampLocked(it, true)
 			st.echo[it.ServerID] = it.ModSeq
 		case eas.SyncDelete:
 			it := m.items[cmd.ServerId]
@@ -458,7 +458,7 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 				}
 			} else {
 				it.Deleted = true
-				it.ModSeq = m.commitLocked()
+				m.stampLocked(it, true)
 			}
 			delete(st.held, cmd.ServerId)
 			st.echo[cmd.ServerId] = m.items[cmd.ServerId].ModSeq
