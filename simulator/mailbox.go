@@ -398,27 +398,42 @@ func (m *Mailbox) moveLocked(it *Item, dst string) (*Item, error) {
 // changesSinceLocked returns the items of folder changed after modseq (live
 // and tombstones), in change order.
 func (m *Mailbox) changesSinceLocked(folderID string, since uint64) []*Item {
-	return slices.Collect(m.changesLocked(folderID, since))
+	tail := m.logTailLocked(folderID, since)
+	if len(tail) == 0 {
+		return nil
+	}
+	out := make([]*Item, 0, len(tail))
+	for _, e := range tail {
+		if e.current() {
+			out = append(out, e.it)
+		}
+	}
+	return out
 }
 
-// changesLocked yields the items of folder changed after modseq (live and
-// tombstones), in change order: a binary search in the folder's log, then
-// a walk over the changes only. Range over it with the lock held, and
-// change nothing meanwhile.
+// changesLocked yields what changesSinceLocked returns, without building
+// the list. Range over it with the lock held, and change nothing meanwhile.
 func (m *Mailbox) changesLocked(folderID string, since uint64) iter.Seq[*Item] {
-	m.catchUpLocked()
-	l := m.logs[folderID]
+	tail := m.logTailLocked(folderID, since)
 	return func(yield func(*Item) bool) {
-		if l == nil {
-			return
-		}
-		i := sort.Search(len(l.entries), func(i int) bool { return l.entries[i].seq > since })
-		for _, e := range l.entries[i:] {
+		for _, e := range tail {
 			if e.current() && !yield(e.it) {
 				return
 			}
 		}
 	}
+}
+
+// logTailLocked returns the entries of folder's log after modseq since,
+// found by binary search: the changes only, and their superseded entries.
+func (m *Mailbox) logTailLocked(folderID string, since uint64) []logEntry {
+	m.catchUpLocked()
+	l := m.logs[folderID]
+	if l == nil {
+		return nil
+	}
+	i := sort.Search(len(l.entries), func(i int) bool { return l.entries[i].seq > since })
+	return l.entries[i:]
 }
 
 // changeLog is one folder's index by change counter: its items in the
