@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/easlab/easlab/eas"
-	"github.com/easlab/easlab/wbxml"
 )
 
 // Exchange's device management on the request path: the access decision
@@ -189,18 +188,11 @@ func isHanging(c *call) bool {
 	case eas.CommandPing:
 		return true
 	case eas.CommandSync:
-		return syncWaits(c.body)
+		// Decoded once: handleSync takes the same request.
+		req, err := c.syncRequest()
+		return err == nil && (req.Wait != 0 || req.HeartbeatInterval != 0)
 	}
 	return false
-}
-
-// syncWaits decodes a Sync request just enough to see whether it waits.
-func syncWaits(body []byte) bool {
-	var req eas.SyncRequest
-	if len(body) == 0 || wbxml.Unmarshal(body, &req) != nil {
-		return false
-	}
-	return req.Wait != 0 || req.HeartbeatInterval != 0
 }
 
 // checkAccess decides the device's access as Exchange does on every

@@ -2,6 +2,8 @@ package simulator
 
 import (
 	"fmt"
+	"iter"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -118,11 +120,13 @@ type Mailbox struct {
 	mu             sync.Mutex
 	owner          User
 	modseq         uint64
-	folders        []*Folder          // in creation order, tombstones included
-	items          map[string]*Item   // by ServerID, tombstones included
-	next           map[string]int     // next item number per folder
-	devices        map[string]*Device // partnerships, by lower-case DeviceId
-	changed        chan struct{}      // closed and replaced at every commit
+	folders        []*Folder             // in creation order, tombstones included
+	items          map[string]*Item      // by ServerID, tombstones included
+	logs           map[string]*changeLog // by folder ServerID: its items in change order
+	logged         uint64                // every item change up to this counter is in logs
+	next           map[string]int        // next item number per folder
+	devices        map[string]*Device    // partnerships, by lower-case DeviceId
+	changed        chan struct{}         // closed and replaced at every commit
 	nextFolder     int
 	oof            oofSettings
 	mail           mailSideState // its own lock
@@ -137,6 +141,7 @@ type Mailbox struct {
 func NewMailbox() *Mailbox {
 	m := &Mailbox{
 		items:      map[string]*Item{},
+		logs:       map[string]*changeLog{},
 		next:       map[string]int{},
 		devices:    map[string]*Device{},
 		changed:    make(chan struct{}),
@@ -199,7 +204,11 @@ func (m *Mailbox) Changed() (<-chan struct{}, uint64) {
 func (m *Mailbox) addFolderLocked(parent, name string, t eas.FolderType) *Folder {
 	f := &Folder{ServerID: strconv.Itoa(m.nextFolder), ParentID: parent, DisplayName: name, Type: t}
 	m.nextFolder++
+	upToDate := m.logged == m.modseq
 	f.ModSeq = m.commitLocked()
+	if upToDate {
+		m.logged = m.modseq // a folder's change leaves the item logs as they are
+	}
 	m.folders = append(m.folders, f)
 	return f
 }
@@ -282,8 +291,8 @@ func (m *Mailbox) addItemLocked(folderID string, it *Item) (*Item, error) {
 		it.Class = folderClass(f.Type)
 	}
 	it.Deleted = false
-	it.ModSeq = m.commitLocked()
 	m.items[it.ServerID] = it
+	m.stampLocked(it, false)
 	return it.clone(), nil
 }
 
@@ -303,8 +312,8 @@ func (m *Mailbox) Items(folderID string) []*Item {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []*Item
-	for _, it := range m.items {
-		if it.FolderID == folderID && !it.Deleted {
+	for it := range m.changesLocked(folderID, 0) {
+		if !it.Deleted {
 			out = append(out, it.clone())
 		}
 	}
@@ -332,7 +341,7 @@ func (m *Mailbox) ChangeItem(serverID string, props []*wbxml.Node, body *Body) e
 	if body != nil {
 		it.Body = *body
 	}
-	it.ModSeq = m.commitLocked()
+	m.stampLocked(it, true)
 	return nil
 }
 
@@ -354,7 +363,7 @@ func (m *Mailbox) DeleteItem(serverID string, toDeletedItems bool) error {
 		}
 	}
 	it.Deleted = true
-	it.ModSeq = m.commitLocked()
+	m.stampLocked(it, true)
 	return nil
 }
 
@@ -382,21 +391,143 @@ func (m *Mailbox) moveLocked(it *Item, dst string) (*Item, error) {
 		return nil, err
 	}
 	it.Deleted = true
-	it.ModSeq = m.commitLocked()
+	m.stampLocked(it, true)
 	return moved, nil
 }
 
 // changesSinceLocked returns the items of folder changed after modseq (live
 // and tombstones), in change order.
 func (m *Mailbox) changesSinceLocked(folderID string, since uint64) []*Item {
-	var out []*Item
-	for _, it := range m.items {
-		if it.FolderID == folderID && it.ModSeq > since {
-			out = append(out, it)
+	tail := m.logTailLocked(folderID, since)
+	if len(tail) == 0 {
+		return nil
+	}
+	out := make([]*Item, 0, len(tail))
+	for _, e := range tail {
+		if e.current() {
+			out = append(out, e.it)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ModSeq < out[j].ModSeq })
 	return out
+}
+
+// changesLocked yields what changesSinceLocked returns, without building
+// the list. Range over it with the lock held, and change nothing meanwhile.
+func (m *Mailbox) changesLocked(folderID string, since uint64) iter.Seq[*Item] {
+	tail := m.logTailLocked(folderID, since)
+	return func(yield func(*Item) bool) {
+		for _, e := range tail {
+			if e.current() && !yield(e.it) {
+				return
+			}
+		}
+	}
+}
+
+// logTailLocked returns the entries of folder's log after modseq since,
+// found by binary search: the changes only, and their superseded entries.
+func (m *Mailbox) logTailLocked(folderID string, since uint64) []logEntry {
+	m.catchUpLocked()
+	l := m.logs[folderID]
+	if l == nil {
+		return nil
+	}
+	i := sort.Search(len(l.entries), func(i int) bool { return l.entries[i].seq > since })
+	return l.entries[i:]
+}
+
+// changeLog is one folder's index by change counter: its items in the
+// order of their last change, tombstones included. Every change takes a
+// new, larger counter value, so an item that changes again is appended at
+// the end and its earlier entry, superseded, is skipped, until compaction
+// drops it. Items never change folder (a move adds a new item and leaves a
+// tombstone), so an item is in one log only.
+type changeLog struct {
+	entries    []logEntry // by seq, ascending
+	superseded int        // entries whose item changed since (at most)
+}
+
+type logEntry struct {
+	seq uint64
+	it  *Item
+}
+
+// current reports whether the entry is its item's last change.
+func (e logEntry) current() bool { return e.it.ModSeq == e.seq }
+
+// stampLocked commits a change of it (added, changed or deleted) and
+// moves it to the end of its folder's log. again says whether it was in
+// the log already.
+func (m *Mailbox) stampLocked(it *Item, again bool) {
+	m.catchUpLocked()
+	it.ModSeq = m.commitLocked()
+	l := m.appendLocked(it, again)
+	m.logged = m.modseq
+	l.compact()
+}
+
+func (m *Mailbox) appendLocked(it *Item, again bool) *changeLog {
+	l := m.logs[it.FolderID]
+	if l == nil {
+		l = &changeLog{}
+		if m.logs == nil {
+			m.logs = map[string]*changeLog{}
+		}
+		m.logs[it.FolderID] = l
+	}
+	l.entries = append(l.entries, logEntry{seq: it.ModSeq, it: it})
+	if again {
+		l.superseded++
+	}
+	return l
+}
+
+// catchUpLocked logs the item changes committed without stampLocked (code
+// that sets ModSeq from commitLocked itself, as FolderDelete,
+// EmptyFolderContents and MeetingResponse do): their counter values are
+// all above m.logged, so one scan finds them and appending them in order
+// keeps every log sorted. It costs nothing when every change went through
+// stampLocked, and one scan of the mailbox after one that did not.
+func (m *Mailbox) catchUpLocked() {
+	if m.logged == m.modseq {
+		return
+	}
+	var late []*Item
+	for _, it := range m.items {
+		if it.ModSeq > m.logged {
+			late = append(late, it)
+		}
+	}
+	sort.Slice(late, func(i, j int) bool { return late[i].ModSeq < late[j].ModSeq })
+	touched := map[*changeLog]bool{}
+	for _, it := range late {
+		touched[m.appendLocked(it, true)] = true
+	}
+	m.logged = m.modseq
+	for l := range touched {
+		l.compact()
+	}
+}
+
+// compact drops the superseded entries once they are as many as the
+// others, so a log stays within twice its folder's item count and
+// compaction costs O(1) per change, amortized.
+func (l *changeLog) compact() {
+	if l.superseded < 64 || 2*l.superseded < len(l.entries) {
+		return
+	}
+	kept := l.entries[:0]
+	for _, e := range l.entries {
+		if e.current() {
+			kept = append(kept, e)
+		}
+	}
+	clear(l.entries[len(kept):]) // let the dropped entries' items go
+	if cap(kept) > 4*len(kept)+64 {
+		kept = slices.Clip(slices.Clone(kept))
+	}
+	l.entries = kept
+	l.superseded = 0
 }
 
 var (

@@ -132,7 +132,7 @@ func (m *Mailbox) pingChangesLocked(dev *Device, folders []pingFolder, start uin
 		if st != nil {
 			since = st.seen
 		}
-		for _, it := range m.changesSinceLocked(f.id, since) {
+		for it := range m.changesLocked(f.id, since) {
 			if st != nil {
 				if v, ok := st.echo[it.ServerID]; ok && v == it.ModSeq {
 					continue

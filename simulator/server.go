@@ -257,6 +257,10 @@ type call struct {
 	out         []byte // the WBXML response, sent once the handler returns
 	enc         *wbxml.Encoder
 	empty       bool // the handler answered HTTP 200 with no body
+	// syncReq is a Sync request's body, decoded once for checkAccess and
+	// handleSync (see syncRequest); syncErr is the error decoding it.
+	syncReq *eas.SyncRequest
+	syncErr error
 }
 
 // handlerFunc serves one command. It writes its response with c.reply, or

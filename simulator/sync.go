@@ -23,12 +23,11 @@ const (
 
 func handleSync(c *call) error {
 	m := c.mb
-	var req eas.SyncRequest
-	if len(c.body) > 0 {
-		if err := c.decode(&req); err != nil {
-			return err
-		}
+	decoded, err := c.syncRequest()
+	if err != nil {
+		return err
 	}
+	req := *decoded
 	m.mu.Lock()
 	dev := c.deviceLocked()
 	cached := dev.lastSync
@@ -113,6 +112,23 @@ func handleSync(c *call) error {
 		}
 		catchUp.stop()
 	}
+}
+
+// syncRequest returns the request's Sync body, decoded at the first call
+// (checkAccess asks whether it waits, then handleSync serves it); an empty
+// body is an empty request.
+func (c *call) syncRequest() (*eas.SyncRequest, error) {
+	if c.syncReq == nil && c.syncErr == nil {
+		req := &eas.SyncRequest{}
+		if len(c.body) > 0 {
+			if err := c.decode(req); err != nil {
+				c.syncErr = err
+				return nil, err
+			}
+		}
+		c.syncReq = req
+	}
+	return c.syncReq, c.syncErr
 }
 
 // cacheable is what the server keeps of a Sync request for later empty
@@ -444,7 +460,7 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 					it.Body = body
 				}
 			}
-			it.ModSeq = m.commitLocked()
+			m.stampLocked(it, true)
 			st.echo[it.ServerID] = it.ModSeq
 		case eas.SyncDelete:
 			it := m.items[cmd.ServerId]
@@ -458,7 +474,7 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 				}
 			} else {
 				it.Deleted = true
-				it.ModSeq = m.commitLocked()
+				m.stampLocked(it, true)
 			}
 			delete(st.held, cmd.ServerId)
 			st.echo[cmd.ServerId] = m.items[cmd.ServerId].ModSeq
