@@ -204,7 +204,7 @@ func (m *Mailbox) deleteFolderLocked(f *Folder) {
 	for _, it := range m.items {
 		if it.FolderID == f.ServerID && !it.Deleted {
 			it.Deleted = true
-			it.ModSeq = m.commitLocked()
+			m.stampLocked(it, true)
 		}
 	}
 	f.Deleted = true

@@ -362,7 +362,7 @@ func (c *call) emptyFolderLocked(e *eas.EmptyFolderContents) eas.EmptyFolderCont
 	sort.Slice(doomed, func(i, j int) bool { return itemLess(doomed[i], doomed[j]) })
 	for _, it := range doomed {
 		it.Deleted = true
-		it.ModSeq = m.commitLocked()
+		m.stampLocked(it, true)
 	}
 	if e.Options != nil && e.Options.DeleteSubFolders {
 		var children []*Folder

@@ -482,9 +482,9 @@ func (m *Mailbox) appendLocked(it *Item, again bool) *changeLog {
 	return l
 }
 
-// catchUpLocked logs the item changes committed without stampLocked (code
-// that sets ModSeq from commitLocked itself, as FolderDelete,
-// EmptyFolderContents and MeetingResponse do): their counter values are
+// catchUpLocked logs the item changes committed without stampLocked (a
+// safety net: every item change in this package goes through stampLocked;
+// folder changes and wake-only commits leave nothing to find): their counter values are
 // all above m.logged, so one scan finds them and appending them in order
 // keeps every log sorted. It costs nothing when every change went through
 // stampLocked, and one scan of the mailbox after one that did not.

@@ -145,7 +145,7 @@ func (c *call) meetingResponseLocked(r eas.MeetingReply, now time.Time) (eas.Mee
 		// exceptions are not kept).
 		if cal != nil && r.InstanceId == "" {
 			cal.Deleted = true
-			cal.ModSeq = m.commitLocked()
+			m.stampLocked(cal, true)
 		}
 	} else {
 		busy := "2"
@@ -173,7 +173,7 @@ func (c *call) meetingResponseLocked(r eas.MeetingReply, now time.Time) (eas.Mee
 			cal.setProps([]*wbxml.Node{
 				wbxml.NewText(mrCalBusyStatusTag, busy),
 			})
-			cal.ModSeq = m.commitLocked()
+			m.stampLocked(cal, true)
 		}
 		res.CalendarId = cal.ServerID
 	}
