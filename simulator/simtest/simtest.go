@@ -1,0 +1,137 @@
+// Package simtest starts a simulator for a test, as net/http/httptest
+// starts a server: one call gives a demo server on a manual clock behind a
+// real HTTP listener, an admin API client and EAS test devices, and
+// registers its own cleanup.
+//
+// It works under the testing package and under Ginkgo alike: New takes a
+// TB, which *testing.T, *testing.B and GinkgoT() all are.
+//
+// simtest imports the simulator and the protocol packages (eas, wbxml,
+// clock, adminapi) only, never clients or harness, so that their tests may
+// use it as well as the simulator's own.
+package simtest
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"time"
+
+	"github.com/easlab/easlab/adminapi"
+	"github.com/easlab/easlab/clock"
+	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/simulator"
+)
+
+// TB is what simtest needs of a test. testing.TB has it, and so has
+// Ginkgo's GinkgoT(), whose Fatalf fails the spec and whose Cleanup is
+// DeferCleanup.
+type TB interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+}
+
+// Start is the simulated time every environment begins at.
+var Start = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+
+// AdminToken is the admin API's bearer token when Options leave it empty.
+const AdminToken = "simtest-admin-token"
+
+// Env is a started simulator.
+type Env struct {
+	// Server is the simulator; HTTP serves it.
+	Server *simulator.Server
+	HTTP   *httptest.Server
+	// Clock is the manual clock the server runs on, or nil when the
+	// Options gave another kind of clock.
+	Clock *clock.Manual
+	// URL is the base URL (as httptest.Server.URL); EASURL is its EAS
+	// endpoint.
+	URL    string
+	EASURL string
+	// Admin runs cmdlets with the server's token.
+	Admin *adminapi.Client
+
+	tb TB
+}
+
+// New starts a simulator with opts and closes it when the test ends.
+// Zero values of opts get test defaults: a manual clock at Start, a logger
+// that discards, and the admin token AdminToken. Other fields are passed
+// as they are.
+func New(tb TB, opts simulator.Options) *Env {
+	tb.Helper()
+	if opts.Clock == nil {
+		opts.Clock = clock.NewManual(Start)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if opts.AdminToken == "" {
+		opts.AdminToken = AdminToken
+	}
+	srv, err := simulator.New(opts)
+	if err != nil {
+		tb.Fatalf("simtest: simulator.New: %v", err)
+	}
+	hs := httptest.NewServer(srv)
+	tb.Cleanup(hs.Close)
+	e := &Env{
+		Server: srv,
+		HTTP:   hs,
+		URL:    hs.URL,
+		EASURL: hs.URL + "/Microsoft-Server-ActiveSync",
+		Admin:  &adminapi.Client{URL: hs.URL, Token: srv.AdminToken(), HTTP: hs.Client()},
+		tb:     tb,
+	}
+	e.Clock, _ = opts.Clock.(*clock.Manual)
+	return e
+}
+
+// Events is the server's event stream.
+func (e *Env) Events() *simulator.EventLog { return e.Server.Events() }
+
+// Mailbox returns a user's mailbox, and fails the test if there is no
+// such user.
+func (e *Env) Mailbox(alias string) *simulator.Mailbox {
+	e.tb.Helper()
+	_, mb, ok := e.Server.Directory().Resolve(alias)
+	if !ok {
+		e.tb.Fatalf("simtest: no user %s", alias)
+	}
+	return mb
+}
+
+// Deliver puts a new unread message from Katie Jordan into a user's Inbox,
+// as transport would.
+func (e *Env) Deliver(alias, subject string) {
+	e.tb.Helper()
+	mb := e.Mailbox(alias)
+	now := e.Server.Clock().Now()
+	raw, err := simulator.BuildMail(&simulator.MailAddress{Name: "Katie Jordan", Address: "katie@fabrikam.com"},
+		[]*simulator.MailAddress{{Name: alias, Address: alias + "@contoso.com"}}, subject, "Body of "+subject, "", now)
+	if err != nil {
+		e.tb.Fatalf("simtest: deliver %q to %s: %v", subject, alias, err)
+	}
+	m, err := simulator.ParseMail(raw)
+	if err != nil {
+		e.tb.Fatalf("simtest: deliver %q to %s: %v", subject, alias, err)
+	}
+	inbox, _ := mb.FolderByType(eas.FolderTypeInbox)
+	if _, err := mb.AddItem(inbox.ServerID, simulator.EmailItem(m, now, false)); err != nil {
+		e.tb.Fatalf("simtest: deliver %q to %s: %v", subject, alias, err)
+	}
+}
+
+// Cmdlet runs a cmdlet through the admin API and returns its output
+// objects; a refusal fails the test. Use Admin to expect one.
+func (e *Env) Cmdlet(cmdlet string, params map[string]any) []map[string]any {
+	e.tb.Helper()
+	var out []map[string]any
+	if err := e.Admin.Run(context.Background(), cmdlet, params, &out); err != nil {
+		e.tb.Fatalf("simtest: %v", err)
+	}
+	return out
+}
