@@ -13,7 +13,6 @@ package simtest
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http/httptest"
 	"time"
@@ -67,7 +66,7 @@ func New(tb TB, opts simulator.Options) *Env {
 		opts.Clock = clock.NewManual(Start)
 	}
 	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.AdminToken == "" {
 		opts.AdminToken = AdminToken
