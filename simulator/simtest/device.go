@@ -108,6 +108,16 @@ func (d *Device) Call(cmd eas.Command, in, out any) *http.Response {
 	return resp
 }
 
+// CallOK is Call for a command that must answer HTTP 200: any other
+// status fails the test.
+func (d *Device) CallOK(cmd eas.Command, in, out any) {
+	tb := d.Env.tb
+	tb.Helper()
+	if resp := d.Call(cmd, in, out); resp.StatusCode != http.StatusOK {
+		tb.Fatalf("simtest: %s: HTTP %d", cmd, resp.StatusCode)
+	}
+}
+
 // XML renders WBXML as XML for failure messages, leniently (a response
 // may use legacy tags).
 func XML(b []byte) string {
@@ -128,8 +138,8 @@ func DeviceInfo() *eas.DeviceInformation {
 
 // Provision runs the two-phase Provision (with DeviceInfo from 14.1 on)
 // and keeps the final policy key. Anything but a granted policy and a new
-// final key fails the test.
-func (d *Device) Provision() {
+// final key fails the test. It returns d.
+func (d *Device) Provision() *Device {
 	tb := d.Env.tb
 	tb.Helper()
 	req := &eas.ProvisionRequest{Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}
@@ -160,6 +170,7 @@ func (d *Device) Provision() {
 		tb.Fatalf("simtest: the final policy key is the temporary one, %s", temp)
 	}
 	d.PolicyKey, d.HasKey = uint32(key), true
+	return d
 }
 
 // FolderSync runs an initial FolderSync and returns the folders by

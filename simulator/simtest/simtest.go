@@ -13,6 +13,7 @@ package simtest
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"time"
@@ -133,4 +134,16 @@ func (e *Env) Cmdlet(cmdlet string, params map[string]any) []map[string]any {
 		e.tb.Fatalf("simtest: %v", err)
 	}
 	return out
+}
+
+// AccessState returns "DeviceAccessState/DeviceAccessStateReason" of one
+// partnership by Get-MobileDevice -Identity; anything but one object
+// fails the test.
+func (e *Env) AccessState(identity string) string {
+	e.tb.Helper()
+	out := e.Cmdlet("Get-MobileDevice", map[string]any{"Identity": identity})
+	if len(out) != 1 {
+		e.tb.Fatalf("simtest: Get-MobileDevice %s: %v", identity, out)
+	}
+	return fmt.Sprint(out[0]["DeviceAccessState"], "/", out[0]["DeviceAccessStateReason"])
 }
