@@ -5,9 +5,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/easlab/easlab/eas"
-	"github.com/easlab/easlab/wbxml"
 )
 
 func policyNamed(t *testing.T, d *Directory, name string) MobileDeviceMailboxPolicy {
@@ -197,51 +194,6 @@ func TestParseTimeSpan(t *testing.T) {
 	if got := formatByteSize(1572864); got != "1.5 MB (1,572,864 bytes)" {
 		t.Errorf("formatByteSize: %q", got)
 	}
-}
-
-// A device provisioned under the default policy gets 144 at its next
-// command once the policy changes, and provisions again.
-func TestPolicyCmdletsReprovision(t *testing.T) {
-	le := newLookupEnv(t, func(o *Options) { o.AdminToken = "t" })
-	e := &adminEnv{tb: t, srv: le.srv, clock: le.clock, url: strings.TrimSuffix(le.url, "/Microsoft-Server-ActiveSync")}
-	dev := le.device("alice", "POLICY1", eas.Version141).provision()
-	status := func() int {
-		t.Helper()
-		code, b := dev.post(eas.CommandFolderSync, mustMarshal(t, &eas.FolderSyncRequest{SyncKey: "0"}), nil)
-		if code != http.StatusOK {
-			t.Fatalf("FolderSync: HTTP %d", code)
-		}
-		var r eas.FolderSyncResponse
-		if err := wbxml.Unmarshal(b, &r); err != nil {
-			t.Fatal(err)
-		}
-		return r.Status
-	}
-	if s := status(); s != 1 {
-		t.Fatalf("before: status %d", s)
-	}
-	e.ok("Set-MobileDeviceMailboxPolicy", map[string]any{"Identity": "Default", "PasswordEnabled": true, "MinPasswordLength": 6})
-	if s := status(); s != 144 {
-		t.Fatalf("after Set: status %d, want 144", s)
-	}
-	dev.provision()
-	if s := status(); s != 1 {
-		t.Fatalf("after provisioning again: status %d", s)
-	}
-	// Another policy made the default: the device is under it now.
-	e.ok("New-MobileDeviceMailboxPolicy", map[string]any{"Name": "Corp", "IsDefault": true})
-	if s := status(); s != 144 {
-		t.Fatalf("after a new default: status %d, want 144", s)
-	}
-}
-
-func mustMarshal(t *testing.T, v any) []byte {
-	t.Helper()
-	b, err := wbxml.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 // Set-CASMailbox -ActiveSyncMailboxPolicy assigns a policy to a mailbox:

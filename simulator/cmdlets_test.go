@@ -10,8 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/easlab/easlab/eas"
 )
 
 // ids returns the DeviceId (or DeviceID) of each object.
@@ -569,71 +567,6 @@ func TestRemoveMobileDevice(t *testing.T) {
 	// The allow list keeps the ID.
 	if got := strs(e.ok("Get-CASMailbox", map[string]any{"Identity": "alice"})[0]["ActiveSyncAllowedDeviceIDs"]); !slices.Equal(got, []string{"IPH1"}) {
 		t.Errorf("allow list: %v", got)
-	}
-}
-
-// TestAdminOverEAS drives real devices: a device quarantined by the
-// organization's default shows as Quarantined/Global, an approval shows at
-// once and lets it sync, and after Remove-MobileDevice its next request
-// starts a partnership that the allow list still allows.
-func TestAdminOverEAS(t *testing.T) {
-	env := newLookupEnv(t, func(o *Options) { o.AdminToken = "t"; o.ErrorResponseDelay = -1 })
-	e := &adminEnv{tb: t, srv: env.srv, clock: env.clock, url: strings.TrimSuffix(env.url, "/Microsoft-Server-ActiveSync")}
-	e.ok("Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine", "AdminMailRecipients": "admin@contoso.com"})
-
-	d := env.device("alice", "QUAR1", eas.Version141).provision()
-	out := e.ok("Get-MobileDevice", map[string]any{"ResultSize": "Unlimited", "Filter": "DeviceAccessState -eq 'Quarantined'"})
-	if len(out) != 1 || out[0]["DeviceId"] != "QUAR1" || out[0]["DeviceAccessStateReason"] != "Global" || out[0]["DeviceModel"] != "iPhone15C2" || out[0]["DeviceOS"] != "iOS 18.1" {
-		t.Fatalf("quarantined: %v", out)
-	}
-	identity := out[0]["Identity"].(string)
-	if identity != `alice\ExchangeActiveSyncDevices\iPhone§QUAR1` {
-		t.Errorf("Identity %s", identity)
-	}
-	inbox := d.folderSync()["Inbox"].ServerId
-	sync := func(key string) *eas.SyncCollection {
-		t.Helper()
-		var resp eas.SyncResponse
-		d.call(eas.CommandSync, &eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: key, CollectionId: inbox}}}}, &resp)
-		if resp.Collections == nil || len(resp.Collections.Collection) == 0 {
-			return nil
-		}
-		return &resp.Collections.Collection[0]
-	}
-	col := sync("0")
-	col = sync(col.SyncKey)
-	if col == nil || len(col.Commands) != 1 {
-		t.Fatalf("quarantined Sync: %+v", col)
-	}
-
-	// Approval, the agent's way.
-	e.ok("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": "QUAR1"}})
-	if got := e.stateOf(identity); got != "Allowed/Individual" {
-		t.Errorf("approved: %s", got)
-	}
-	col = sync(col.SyncKey)
-	if col == nil || len(col.Commands) < 4 {
-		t.Fatalf("approved Sync: %+v", col)
-	}
-	if got := e.stateOf(identity); got != "Allowed/Individual" {
-		t.Errorf("after Sync: %s", got)
-	}
-	st := e.ok("Get-MobileDeviceStatistics", map[string]any{"Identity": identity})[0]
-	if st["LastSuccessSync"] == nil || st["IsRemoteWipeSupported"] != true || st["ClientVersion"] != "14.1" {
-		t.Errorf("statistics: %v", st)
-	}
-
-	// Removal: a new partnership, still allowed by the list.
-	e.ok("Remove-MobileDevice", map[string]any{"Identity": identity, "Confirm": false})
-	e.fail("Get-MobileDevice", map[string]any{"Identity": identity}, http.StatusNotFound, "ManagementObjectNotFound")
-	env.clock.Advance(time.Minute)
-	d2 := env.device("alice", "QUAR1", eas.Version141).provision()
-	d2.folderSync()
-	if got := e.stateOf(identity); got != "Allowed/Individual" {
-		t.Errorf("new partnership: %s", got)
-	}
-	if g := e.ok("Get-MobileDevice", map[string]any{"Identity": identity})[0]["FirstSyncTime"]; g != "2026-11-23T09:01:00Z" {
-		t.Errorf("new partnership's FirstSyncTime %v", g)
 	}
 }
 

@@ -380,13 +380,6 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-func stateOf(env *simtest.Env, id string) string {
-	GinkgoHelper()
-	out := env.Cmdlet("Get-MobileDevice", map[string]any{"Identity": id})
-	Expect(out).To(HaveLen(1))
-	return out[0]["DeviceAccessState"].(string) + "/" + out[0]["DeviceAccessStateReason"].(string)
-}
-
 var _ = Describe("Approvals through the admin API", func() {
 	var env *simtest.Env
 	BeforeEach(func() {
@@ -400,14 +393,14 @@ var _ = Describe("Approvals through the admin API", func() {
 		b.Provision()
 		env.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"PHONEA"}}})
 		env.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"PHONEB"}}})
-		Expect(stateOf(env, "PHONEA")).To(Equal("Allowed/Individual"))
-		Expect(stateOf(env, "PHONEB")).To(Equal("Allowed/Individual"))
+		Expect(env.AccessState("PHONEA")).To(Equal("Allowed/Individual"))
+		Expect(env.AccessState("PHONEB")).To(Equal("Allowed/Individual"))
 		// The bug class of field-notes D.4: a product writes the list with
 		// only the new device.
 		env.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": []string{"PHONEA"}})
-		Expect(stateOf(env, "PHONEB")).To(Equal("Unknown/Unknown"), "the cmdlet resets the dropped device at once")
+		Expect(env.AccessState("PHONEB")).To(Equal("Unknown/Unknown"), "the cmdlet resets the dropped device at once")
 		b.FolderSync()
-		Expect(stateOf(env, "PHONEB")).To(Equal("Quarantined/Global"), "its next request quarantines it again")
+		Expect(env.AccessState("PHONEB")).To(Equal("Quarantined/Global"), "its next request quarantines it again")
 	})
 
 	It("quarantines existing Global devices when the default becomes Quarantine, but not Individual ones", func() {
@@ -416,12 +409,12 @@ var _ = Describe("Approvals through the admin API", func() {
 		g.Provision()
 		i.Provision()
 		env.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "bob", "ActiveSyncAllowedDeviceIDs": []string{"INDIV1"}})
-		Expect(stateOf(env, "GLOBAL1")).To(Equal("Allowed/Global"))
+		Expect(env.AccessState("GLOBAL1")).To(Equal("Allowed/Global"))
 		env.Cmdlet("Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine"})
 		g.FolderSync()
 		i.FolderSync()
-		Expect(stateOf(env, "GLOBAL1")).To(Equal("Quarantined/Global"))
-		Expect(stateOf(env, "INDIV1")).To(Equal("Allowed/Individual"))
+		Expect(env.AccessState("GLOBAL1")).To(Equal("Quarantined/Global"))
+		Expect(env.AccessState("INDIV1")).To(Equal("Allowed/Individual"))
 		Expect(inboxSubjects(env, "bob")).To(ContainElement(simulator.QuarantineMailSubject), "the transition mails the owner")
 	})
 
@@ -431,7 +424,7 @@ var _ = Describe("Approvals through the admin API", func() {
 		env.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"REPAIR1"}}})
 		env.Cmdlet("Remove-MobileDevice", map[string]any{"Identity": "REPAIR1"})
 		d.Provision()
-		Expect(stateOf(env, "REPAIR1")).To(Equal("Allowed/Individual"))
+		Expect(env.AccessState("REPAIR1")).To(Equal("Allowed/Individual"))
 	})
 })
 
@@ -492,10 +485,10 @@ var _ = Describe("Autoblock", func() {
 		Expect(resp.StatusCode).To(Equal(http.StatusServiceUnavailable))
 		Expect(resp.Header.Get("Retry-After")).To(Equal("600"))
 		Expect(resp.Header.Get("X-MS-ASThrottle")).To(Equal("UserAgentsChanges"))
-		Expect(stateOf(env, "FLAKY1")).To(Equal("Blocked/UserAgentsChanges"))
+		Expect(env.AccessState("FLAKY1")).To(Equal("Blocked/UserAgentsChanges"))
 		env.Clock.Advance(11 * time.Minute)
 		Expect(d.FolderSync()).To(HaveKey("Inbox"))
-		Expect(stateOf(env, "FLAKY1")).To(Equal("Allowed/Global"))
+		Expect(env.AccessState("FLAKY1")).To(Equal("Allowed/Global"))
 	})
 })
 
@@ -562,7 +555,7 @@ var _ = Describe("The one writer of access state", func() {
 			}
 			Expect(accessChanges(env, "ONCE1", before)).To(Equal([]string{"Quarantined->Allowed"}),
 				"an approval is one change on the event stream, not a re-quarantine that never happened")
-			Expect(stateOf(env, "ONCE1")).To(Equal("Allowed/Individual"))
+			Expect(env.AccessState("ONCE1")).To(Equal("Allowed/Individual"))
 		})
 	}
 
@@ -575,7 +568,7 @@ var _ = Describe("The one writer of access state", func() {
 		env.Mailbox("alice").SetCASMailbox(func(c *simulator.CASMailbox) {
 			c.ActiveSyncAllowedDeviceIDs = append(c.ActiveSyncAllowedDeviceIDs, "GOAPI1")
 		})
-		Expect(stateOf(env, "GOAPI1")).To(Equal("Allowed/Individual"))
+		Expect(env.AccessState("GOAPI1")).To(Equal("Allowed/Individual"))
 		Expect(accessChanges(env, "GOAPI1", before)).To(Equal([]string{"Quarantined->Allowed"}))
 	})
 
