@@ -1,6 +1,11 @@
 package simulator
 
-import "github.com/easlab/easlab/eas"
+import (
+	"strings"
+	"time"
+
+	"github.com/easlab/easlab/eas"
+)
 
 // Internals that the external tests (package simulator_test, which may
 // use simtest) check against. Only _test.go files see them.
@@ -21,3 +26,37 @@ func (m *Mailbox) AddFolderForTest(parent, name string, t eas.FolderType) *Folde
 	defer m.mu.Unlock()
 	return m.addFolderLocked(parent, name, t)
 }
+
+// AddDeviceForTest inserts a partnership directly, as the EAS path
+// records one.
+func (m *Mailbox) AddDeviceForTest(d Device) {
+	if d.collections == nil {
+		d.collections = map[string]*syncState{}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.devices[strings.ToLower(d.DeviceID)] = &d
+}
+
+// SetSyncingForTest gives a partnership a hanging Ping's heartbeat and
+// synced collections, as Get-MobileDeviceStatistics reports them.
+func (d *Device) SetSyncingForTest(heartbeat time.Duration, collections ...string) {
+	d.ping = &pingState{heartbeat: heartbeat}
+	d.collections = map[string]*syncState{}
+	for _, c := range collections {
+		d.collections[c] = nil
+	}
+}
+
+// ParseGuid is parseGuid.
+var ParseGuid = parseGuid
+
+// MaxAdminRequestBytes is the admin API's limit on a request body.
+const MaxAdminRequestBytes = maxAdminRequestBytes
+
+// PolicyFor is the policy a mailbox with that ActiveSyncMailboxPolicy is
+// under.
+func (d *Directory) PolicyFor(name string) MobileDeviceMailboxPolicy { return d.policyFor(name) }
+
+// PolicyVersion is a policy's version, which every change bumps.
+func PolicyVersion(p MobileDeviceMailboxPolicy) int { return p.version }

@@ -13,6 +13,8 @@ package simtest
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
@@ -126,14 +128,41 @@ func (e *Env) Deliver(alias, subject string) {
 }
 
 // Cmdlet runs a cmdlet through the admin API and returns its output
-// objects; a refusal fails the test. Use Admin to expect one.
+// objects. A refusal, or a reply without an output array, fails the test;
+// CmdletFails expects a refusal.
 func (e *Env) Cmdlet(cmdlet string, params map[string]any) []map[string]any {
 	e.tb.Helper()
-	var out []map[string]any
-	if err := e.Admin.Run(context.Background(), cmdlet, params, &out); err != nil {
-		e.tb.Fatalf("simtest: %v", err)
-	}
+	out, _ := e.CmdletReply(cmdlet, params)
 	return out
+}
+
+// CmdletReply is Cmdlet that also returns the cmdlet's warnings.
+func (e *Env) CmdletReply(cmdlet string, params map[string]any) (out []map[string]any, warnings []string) {
+	e.tb.Helper()
+	r, err := e.Admin.Call(context.Background(), cmdlet, params)
+	if err != nil {
+		e.tb.Fatalf("simtest: %s %v: %v", cmdlet, params, err)
+	}
+	if len(r.Output) == 0 || string(r.Output) == "null" {
+		e.tb.Fatalf("simtest: %s %v: no output array", cmdlet, params)
+	}
+	if err := json.Unmarshal(r.Output, &out); err != nil {
+		e.tb.Fatalf("simtest: %s %v: output: %v", cmdlet, params, err)
+	}
+	return out, r.Warnings
+}
+
+// CmdletFails runs a cmdlet that must be refused with the HTTP status and
+// PowerShell error category, and returns the refusal; anything else fails
+// the test.
+func (e *Env) CmdletFails(cmdlet string, params map[string]any, status int, category string) *adminapi.Error {
+	e.tb.Helper()
+	_, err := e.Admin.Call(context.Background(), cmdlet, params)
+	var ae *adminapi.Error
+	if !errors.As(err, &ae) || ae.HTTPStatus != status || ae.Category != category {
+		e.tb.Fatalf("simtest: %s %v: want HTTP %d %s, got %v", cmdlet, params, status, category, err)
+	}
+	return ae
 }
 
 // AccessState returns "DeviceAccessState/DeviceAccessStateReason" of one
