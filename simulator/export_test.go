@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/wbxml"
 )
 
 // Internals that the external tests (package simulator_test, which may
@@ -60,3 +61,17 @@ func (d *Directory) PolicyFor(name string) MobileDeviceMailboxPolicy { return d.
 
 // PolicyVersion is a policy's version, which every change bumps.
 func PolicyVersion(p MobileDeviceMailboxPolicy) int { return p.version }
+
+// MultipartBody is multipartBody.
+var MultipartBody = multipartBody
+
+// ItemConversationID is itemConversationID.
+var ItemConversationID = itemConversationID
+
+// RenderItemForTest renders an item as a Sync or Fetch does, with no
+// options.
+func RenderItemForTest(it *Item) *wbxml.Node { return renderItem(it, renderOptions{}) }
+
+// SetPropsForTest changes an item's properties, as ChangeItem does to a
+// stored one.
+func (it *Item) SetPropsForTest(changes []*wbxml.Node) { it.setProps(changes) }

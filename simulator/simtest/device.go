@@ -61,9 +61,16 @@ func (d *Device) Post(cmd eas.Command, body []byte) (*http.Response, []byte) {
 }
 
 // PostRequest sends req (see Request; a test may edit it first) with a
-// verbatim body, with the device's Basic credentials, and returns the
-// response with its body read.
+// verbatim body and returns the response with its body read.
 func (d *Device) PostRequest(req *eas.Request, body []byte) (*http.Response, []byte) {
+	d.Env.tb.Helper()
+	return d.Do(d.HTTPRequest(req, body))
+}
+
+// HTTPRequest builds the HTTP request for req with a verbatim body (nil
+// for none) and the device's Basic credentials, for a test that changes
+// it further (a header, say) before Do.
+func (d *Device) HTTPRequest(req *eas.Request, body []byte) *http.Request {
 	tb := d.Env.tb
 	tb.Helper()
 	var rd io.Reader
@@ -75,14 +82,22 @@ func (d *Device) PostRequest(req *eas.Request, body []byte) (*http.Response, []b
 		tb.Fatalf("simtest: %s: %v", req.Command, err)
 	}
 	hr.SetBasicAuth(d.User, d.Password)
+	return hr
+}
+
+// Do sends an HTTP request to the server and returns the response with
+// its body read.
+func (d *Device) Do(hr *http.Request) (*http.Response, []byte) {
+	tb := d.Env.tb
+	tb.Helper()
 	resp, err := d.Env.HTTP.Client().Do(hr)
 	if err != nil {
-		tb.Fatalf("simtest: %s: %v", req.Command, err)
+		tb.Fatalf("simtest: %s %s: %v", hr.Method, hr.URL, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		tb.Fatalf("simtest: %s: reading the response: %v", req.Command, err)
+		tb.Fatalf("simtest: %s %s: reading the response: %v", hr.Method, hr.URL, err)
 	}
 	return resp, b
 }
