@@ -75,3 +75,6 @@ func RenderItemForTest(it *Item) *wbxml.Node { return renderItem(it, renderOptio
 // SetPropsForTest changes an item's properties, as ChangeItem does to a
 // stored one.
 func (it *Item) SetPropsForTest(changes []*wbxml.Node) { it.setProps(changes) }
+
+// MustTag is mustTag: the tag of a qualified name ("Email:Subject").
+var MustTag = mustTag
