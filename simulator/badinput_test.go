@@ -14,6 +14,7 @@ import (
 
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/simtest"
 	"github.com/easlab/easlab/wbxml"
 )
 
@@ -32,7 +33,7 @@ type rawRequest struct {
 // status and, for a 200, the Status in the command's root element.
 type badCase struct {
 	name       string
-	req        func(d *testDevice) rawRequest
+	req        func(d *simtest.Device) rawRequest
 	httpStatus int
 	easStatus  int // 0: no body expected
 }
@@ -57,42 +58,42 @@ func b64Query(version, cmd byte, devID, policyKey, devType []byte) string {
 
 var _ = Describe("Bad input", func() {
 	var (
-		env *testEnv
-		d   *testDevice
+		env *simtest.Env
+		d   *simtest.Device
 	)
 	BeforeEach(func() {
 		env = newTestEnv(simulator.Options{MaxRequestBytes: 16384})
-		d = env.device("alice", "BAD1", eas.Version141)
-		d.provision()
+		d = env.Device("alice", "BAD1", eas.Version141)
+		d.Provision()
 	})
 
-	plain := func(d *testDevice, cmd, version string, body []byte, extra ...string) rawRequest {
-		q := "Cmd=" + cmd + "&User=alice&DeviceId=" + d.id + "&DeviceType=iPhone"
+	plain := func(d *simtest.Device, cmd, version string, body []byte, extra ...string) rawRequest {
+		q := "Cmd=" + cmd + "&User=alice&DeviceId=" + d.ID + "&DeviceType=iPhone"
 		for _, e := range extra {
 			q += "&" + e
 		}
-		h := map[string]string{"MS-ASProtocolVersion": version, "X-MS-PolicyKey": strconv.FormatUint(uint64(d.policyKey), 10)}
+		h := map[string]string{"MS-ASProtocolVersion": version, "X-MS-PolicyKey": strconv.FormatUint(uint64(d.PolicyKey), 10)}
 		if body != nil {
 			h["Content-Type"] = eas.ContentTypeWBXML
 		}
 		return rawRequest{method: http.MethodPost, query: q, headers: h, body: body, user: "alice", pass: simulator.DemoPassword}
 	}
 	folderSync0 := func() []byte { return must(wbxml.Marshal(&eas.FolderSyncRequest{SyncKey: "0"})) }
-	withQuery := func(q string) func(*testDevice) rawRequest {
-		return func(d *testDevice) rawRequest {
+	withQuery := func(q string) func(*simtest.Device) rawRequest {
+		return func(d *simtest.Device) rawRequest {
 			r := plain(d, "FolderSync", "14.1", folderSync0())
 			r.query = q
 			return r
 		}
 	}
-	key := func(d *testDevice) []byte {
+	key := func(d *simtest.Device) []byte {
 		var k [4]byte
-		binary.LittleEndian.PutUint32(k[:], d.policyKey)
+		binary.LittleEndian.PutUint32(k[:], d.PolicyKey)
 		return k[:]
 	}
 
 	cases := []badCase{
-		{"an unknown command", func(d *testDevice) rawRequest { return plain(d, "Bogus", "14.1", folderSync0()) }, 501, 0},
+		{"an unknown command", func(d *simtest.Device) rawRequest { return plain(d, "Bogus", "14.1", folderSync0()) }, 501, 0},
 		{"no Cmd", withQuery("User=alice&DeviceId=BAD1&DeviceType=iPhone"), 501, 0},
 		{"no User", withQuery("Cmd=FolderSync&DeviceId=BAD1&DeviceType=iPhone"), 400, 0},
 		{"no DeviceId", withQuery("Cmd=FolderSync&User=alice&DeviceType=iPhone"), 200, int(eas.StatusDeviceIDMissingOrInvalid)},
@@ -100,22 +101,22 @@ var _ = Describe("Bad input", func() {
 		{"a DeviceId with a hyphen", withQuery("Cmd=FolderSync&User=alice&DeviceType=iPhone&DeviceId=AB-12"), 200, int(eas.StatusDeviceIDMissingOrInvalid)},
 		{"no DeviceType", withQuery("Cmd=FolderSync&User=alice&DeviceId=BAD1"), 200, int(eas.StatusDeviceTypeMissingOrInvalid)},
 		{"a DeviceType with a hyphen", withQuery("Cmd=FolderSync&User=alice&DeviceId=BAD1&DeviceType=i-Phone"), 200, int(eas.StatusDeviceTypeMissingOrInvalid)},
-		{"a base64 query cut after the version", func(d *testDevice) rawRequest {
+		{"a base64 query cut after the version", func(d *simtest.Device) rawRequest {
 			r := plain(d, "FolderSync", "14.1", folderSync0())
 			r.query = base64.StdEncoding.EncodeToString([]byte{141})
 			return r
 		}, 400, 0},
-		{"a base64 query cut inside the DeviceId", func(d *testDevice) rawRequest {
+		{"a base64 query cut inside the DeviceId", func(d *simtest.Device) rawRequest {
 			r := plain(d, "FolderSync", "14.1", folderSync0())
 			r.query = base64.StdEncoding.EncodeToString([]byte{141, 9, 9, 4, 4, 'B', 'A'})
 			return r
 		}, 400, 0},
-		{"a base64 query cut inside the policy key", func(d *testDevice) rawRequest {
+		{"a base64 query cut inside the policy key", func(d *simtest.Device) rawRequest {
 			r := plain(d, "FolderSync", "14.1", folderSync0())
 			r.query = base64.StdEncoding.EncodeToString([]byte{141, 9, 9, 4, 4, 'B', 'A', 'D', '1', 4, 1, 2})
 			return r
 		}, 400, 0},
-		{"a base64 query cut inside the DeviceType", func(d *testDevice) rawRequest {
+		{"a base64 query cut inside the DeviceType", func(d *simtest.Device) rawRequest {
 			r := plain(d, "FolderSync", "14.1", folderSync0())
 			r.query = b64Query(141, 9, []byte("BAD1"), key(d), []byte("iPhone"))
 			raw, _ := base64.StdEncoding.DecodeString(r.query)
@@ -123,84 +124,84 @@ var _ = Describe("Bad input", func() {
 			return r
 		}, 400, 0},
 		{"a base64 query that is not base64", withQuery("jAkJBARCQUQx"), 400, 0},
-		{"an unsupported protocol version", func(d *testDevice) rawRequest { return plain(d, "FolderSync", "13.0", folderSync0()) }, 400, 0},
-		{"no protocol version", func(d *testDevice) rawRequest {
+		{"an unsupported protocol version", func(d *simtest.Device) rawRequest { return plain(d, "FolderSync", "13.0", folderSync0()) }, 400, 0},
+		{"no protocol version", func(d *simtest.Device) rawRequest {
 			r := plain(d, "FolderSync", "14.1", folderSync0())
 			delete(r.headers, "MS-ASProtocolVersion")
 			return r
 		}, 400, 0},
-		{"a text/plain body", func(d *testDevice) rawRequest {
+		{"a text/plain body", func(d *simtest.Device) rawRequest {
 			r := plain(d, "Ping", "14.1", must(wbxml.Marshal(&eas.PingRequest{HeartbeatInterval: 480})))
 			r.headers["Content-Type"] = "text/plain"
 			return r
 		}, 200, int(eas.StatusInvalidContent)},
-		{"malformed WBXML", func(d *testDevice) rawRequest {
+		{"malformed WBXML", func(d *simtest.Device) rawRequest {
 			return plain(d, "FolderSync", "14.1", []byte{0x03, 0x01, 0x6A, 0x00, 0x00, 0x07, 0x56, 0x3F})
 		}, 200, int(eas.StatusInvalidWBXML)},
-		{"malformed WBXML from a 12.1 device", func(d *testDevice) rawRequest {
+		{"malformed WBXML from a 12.1 device", func(d *simtest.Device) rawRequest {
 			return plain(d, "FolderSync", "12.1", []byte{0x03, 0x01, 0x6A, 0x00, 0x00, 0x07, 0x56, 0x3F})
 		}, 400, 0},
-		{"WBXML with trailing bytes", func(d *testDevice) rawRequest {
+		{"WBXML with trailing bytes", func(d *simtest.Device) rawRequest {
 			return plain(d, "FolderSync", "14.1", append(folderSync0(), 0x01))
 		}, 200, int(eas.StatusInvalidWBXML)},
-		{"the body of another command", func(d *testDevice) rawRequest {
+		{"the body of another command", func(d *simtest.Device) rawRequest {
 			return plain(d, "Sync", "14.1", folderSync0())
 		}, 200, int(eas.StatusInvalidXML)},
-		{"an empty body where one is required", func(d *testDevice) rawRequest { return plain(d, "FolderSync", "14.1", nil) }, 200, int(eas.StatusInvalidContent)},
-		{"a body over the size limit", func(d *testDevice) rawRequest {
+		{"an empty body where one is required", func(d *simtest.Device) rawRequest { return plain(d, "FolderSync", "14.1", nil) }, 200, int(eas.StatusInvalidContent)},
+		{"a body over the size limit", func(d *simtest.Device) rawRequest {
 			return plain(d, "FolderSync", "14.1", append(folderSync0(), make([]byte, 20000)...))
 		}, 413, 0},
-		{"no credentials", func(d *testDevice) rawRequest {
+		{"no credentials", func(d *simtest.Device) rawRequest {
 			r := plain(d, "FolderSync", "14.1", folderSync0())
 			r.user = ""
 			return r
 		}, 401, 0},
-		{"a wrong password", func(d *testDevice) rawRequest {
+		{"a wrong password", func(d *simtest.Device) rawRequest {
 			r := plain(d, "FolderSync", "14.1", folderSync0())
 			r.pass = "Passw0rd"
 			return r
 		}, 401, 0},
-		{"an unknown user", func(d *testDevice) rawRequest {
+		{"an unknown user", func(d *simtest.Device) rawRequest {
 			r := plain(d, "FolderSync", "14.1", folderSync0())
 			r.user = "mallory@contoso.com"
 			return r
 		}, 401, 0},
-		{"a policy key that is not a number", func(d *testDevice) rawRequest {
+		{"a policy key that is not a number", func(d *simtest.Device) rawRequest {
 			r := plain(d, "FolderSync", "14.1", folderSync0())
 			r.headers["X-MS-PolicyKey"] = "abc"
 			return r
 		}, 200, 1}, // no key, as in Exchange: a non-provisionable device, served under the default policy
-		{"a stale policy key", func(d *testDevice) rawRequest {
+		{"a stale policy key", func(d *simtest.Device) rawRequest {
 			r := plain(d, "FolderSync", "14.1", folderSync0())
 			r.headers["X-MS-PolicyKey"] = "4242"
 			return r
 		}, 200, int(eas.StatusInvalidPolicyKey)},
-		{"a GET", func(d *testDevice) rawRequest {
+		{"a GET", func(d *simtest.Device) rawRequest {
 			r := plain(d, "FolderSync", "14.1", nil)
 			r.method = http.MethodGet
 			return r
 		}, 405, 0},
-		{"Sync with both Wait and HeartbeatInterval", func(d *testDevice) rawRequest {
+		{"Sync with both Wait and HeartbeatInterval", func(d *simtest.Device) rawRequest {
 			return plain(d, "Sync", "14.1", must(wbxml.Marshal(&eas.SyncRequest{Wait: 5, HeartbeatInterval: 300, Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: "0", CollectionId: "1"}}}})))
 		}, 200, int(eas.SyncStatusProtocolError)},
-		{"an empty Sync with nothing to repeat", func(d *testDevice) rawRequest { return plain(d, "Sync", "14.1", nil) }, 200, int(eas.SyncStatusIncompleteRequest)},
-		{"Ping of too many folders", func(d *testDevice) rawRequest {
+		{"an empty Sync with nothing to repeat", func(d *simtest.Device) rawRequest { return plain(d, "Sync", "14.1", nil) }, 200, int(eas.SyncStatusIncompleteRequest)},
+		{"Ping of too many folders", func(d *simtest.Device) rawRequest {
 			var folders []eas.PingFolder
 			for i := 0; i < 301; i++ {
 				folders = append(folders, eas.PingFolder{Id: "1", Class: "Email"})
 			}
 			return plain(d, "Ping", "14.1", must(wbxml.Marshal(&eas.PingRequest{HeartbeatInterval: 480, Folders: &eas.PingFolders{Folder: folders}})))
 		}, 200, int(eas.PingStatusTooManyFolders)},
-		{"Ping of an unknown folder", func(d *testDevice) rawRequest {
+		{"Ping of an unknown folder", func(d *simtest.Device) rawRequest {
 			return plain(d, "Ping", "14.1", must(wbxml.Marshal(&eas.PingRequest{HeartbeatInterval: 480, Folders: &eas.PingFolders{Folder: []eas.PingFolder{{Id: "77", Class: "Email"}}}})))
 		}, 200, int(eas.PingStatusFolderSyncRequired)},
-		{"a Provision of an unknown policy type", func(d *testDevice) rawRequest {
-			return plain(d, "Provision", "14.1", must(wbxml.Marshal(&eas.ProvisionRequest{DeviceInformation: deviceInfo(), Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: "MS-WAP-Provisioning-XML"}}})))
+		{"a Provision of an unknown policy type", func(d *simtest.Device) rawRequest {
+			return plain(d, "Provision", "14.1", must(wbxml.Marshal(&eas.ProvisionRequest{DeviceInformation: simtest.DeviceInfo(), Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: "MS-WAP-Provisioning-XML"}}})))
 		}, 200, int(eas.ProvisionStatusSuccess)},
-		{"a FolderCreate of a default folder type", func(d *testDevice) rawRequest {
+		{"a FolderCreate of a default folder type", func(d *simtest.Device) rawRequest {
 			return plain(d, "FolderCreate", "14.1", must(wbxml.Marshal(&eas.FolderCreateRequest{SyncKey: "0", ParentId: "0", DisplayName: "Inbox 2", Type: eas.FolderTypeInbox})))
 		}, 200, int(eas.FolderCreateStatusInvalidSyncKey)},
-		{"a command of a later protocol version", func(d *testDevice) rawRequest {
+		{"a command of a later protocol version", func(d *simtest.Device) rawRequest {
 			return plain(d, "Find", "14.1", must(wbxml.Marshal(&eas.FolderSyncRequest{SyncKey: "0"})))
 		}, 400, 0},
 	}
@@ -210,7 +211,7 @@ var _ = Describe("Bad input", func() {
 	for _, tc := range cases {
 		It("answers "+tc.name+" as Exchange does, and loses nothing", func() {
 			r := tc.req(d)
-			req, err := http.NewRequest(r.method, env.url+"?"+r.query, bytes.NewReader(r.body))
+			req, err := http.NewRequest(r.method, env.EASURL+"?"+r.query, bytes.NewReader(r.body))
 			Expect(err).NotTo(HaveOccurred())
 			for k, v := range r.headers {
 				req.Header.Set(k, v)
@@ -223,19 +224,19 @@ var _ = Describe("Bad input", func() {
 			Expect(err).NotTo(HaveOccurred())
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			Expect(resp.StatusCode).To(Equal(tc.httpStatus), "body:\n%s", xmlOf(body))
+			Expect(resp.StatusCode).To(Equal(tc.httpStatus), "body:\n%s", simtest.XML(body))
 			if tc.easStatus != 0 {
 				Expect(body).NotTo(BeEmpty())
 				tree, err := wbxml.Parse(body)
 				Expect(err).NotTo(HaveOccurred())
 				status := statusOf(tree)
-				Expect(status).To(Equal(strconv.Itoa(tc.easStatus)), xmlOf(body))
+				Expect(status).To(Equal(strconv.Itoa(tc.easStatus)), simtest.XML(body))
 			} else if resp.StatusCode != http.StatusOK {
 				Expect(body).To(BeEmpty())
 			}
 			Expect(snapshot(env)).To(Equal(before), "the request changed the mailbox")
 			// The device still works.
-			Expect(d.folderSync()).To(HaveKey("Inbox"))
+			Expect(d.FolderSync()).To(HaveKey("Inbox"))
 		})
 	}
 })
@@ -254,8 +255,8 @@ func statusOf(n *wbxml.Node) string {
 }
 
 // snapshot summarises alice's mailbox: folders and item ids per folder.
-func snapshot(env *testEnv) []string {
-	mb := env.mailbox("alice")
+func snapshot(env *simtest.Env) []string {
+	mb := env.Mailbox("alice")
 	var out []string
 	for _, f := range mb.Folders() {
 		out = append(out, f.ServerID+" "+f.DisplayName)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 	"github.com/easlab/easlab/clock"
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/simtest"
 	"github.com/easlab/easlab/wbxml"
 )
 
@@ -70,12 +70,9 @@ func (c *benchClient) provision() {
 
 // benchServer is a simulator whose alice has n e-mails in her Inbox.
 func benchServer(b testing.TB, n int) (*httptest.Server, *simulator.Server, *clock.Manual) {
-	clk := clock.NewManual(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
-	srv, err := simulator.New(simulator.Options{Clock: clk, Logger: slog.New(slog.DiscardHandler), Profile: benchProfile()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	_, mb, _ := srv.Directory().Resolve("alice")
+	env := simtest.New(b, simulator.Options{Profile: benchProfile()})
+	clk := env.Clock
+	mb := env.Mailbox("alice")
 	inbox, _ := mb.FolderByType(eas.FolderTypeInbox)
 	for _, it := range mb.Items(inbox.ServerID) {
 		mb.DeleteItem(it.ServerID, false)
@@ -86,9 +83,7 @@ func benchServer(b testing.TB, n int) (*httptest.Server, *simulator.Server, *clo
 		m, _ := simulator.ParseMail(raw)
 		mb.AddItem(inbox.ServerID, simulator.EmailItem(m, clk.Now(), false))
 	}
-	hs := httptest.NewServer(srv)
-	b.Cleanup(hs.Close)
-	return hs, srv, clk
+	return env.HTTP, env.Server, clk
 }
 
 // BenchmarkSyncRoundTrip measures a full Sync of 50 e-mails (request

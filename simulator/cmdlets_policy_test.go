@@ -1,4 +1,4 @@
-package simulator
+package simulator_test
 
 import (
 	"net/http"
@@ -6,11 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/easlab/easlab/eas"
-	"github.com/easlab/easlab/wbxml"
+	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/simtest"
 )
 
-func policyNamed(t *testing.T, d *Directory, name string) MobileDeviceMailboxPolicy {
+func policyNamed(t *testing.T, d *simulator.Directory, name string) simulator.MobileDeviceMailboxPolicy {
 	t.Helper()
 	for _, p := range d.Policies() {
 		if p.Name == name {
@@ -18,12 +18,12 @@ func policyNamed(t *testing.T, d *Directory, name string) MobileDeviceMailboxPol
 		}
 	}
 	t.Fatalf("no policy %q", name)
-	return MobileDeviceMailboxPolicy{}
+	return simulator.MobileDeviceMailboxPolicy{}
 }
 
 func TestPolicyCmdletsNewGet(t *testing.T) {
-	e := newAdminEnv(t)
-	out := e.ok("Get-MobileDeviceMailboxPolicy", nil)
+	e := simtest.New(t, simulator.Options{})
+	out := e.Cmdlet("Get-MobileDeviceMailboxPolicy", nil)
 	if len(out) != 1 || out[0]["Name"] != "Default" || out[0]["IsDefault"] != true ||
 		out[0]["MaxPasswordFailedAttempts"] != "Unlimited" || out[0]["MaxInactivityTimeLock"] != "Unlimited" ||
 		out[0]["PasswordExpiration"] != "Unlimited" || out[0]["MinPasswordLength"] != nil ||
@@ -32,7 +32,7 @@ func TestPolicyCmdletsNewGet(t *testing.T) {
 		t.Fatalf("default policy: %v", out)
 	}
 
-	out = e.ok("New-MobileDeviceMailboxPolicy", map[string]any{
+	out = e.Cmdlet("New-MobileDeviceMailboxPolicy", map[string]any{
 		"Name": "Strict", "PasswordEnabled": true, "AlphanumericPasswordRequired": "$true",
 		"MinPasswordLength": 8, "MaxPasswordFailedAttempts": "10", "MaxInactivityTimeLock": "00:15:00",
 		"PasswordExpiration": "30.00:00:00", "PasswordHistory": 5, "MinPasswordComplexCharacters": 3,
@@ -57,29 +57,29 @@ func TestPolicyCmdletsNewGet(t *testing.T) {
 	if dn, _ := o["DistinguishedName"].(string); !strings.HasPrefix(dn, "CN=Strict,CN=Mobile Mailbox Policies,") {
 		t.Errorf("DistinguishedName %q", dn)
 	}
-	p := policyNamed(t, e.srv.Directory(), "Strict")
+	p := policyNamed(t, e.Server.Directory(), "Strict")
 	if p.MaxInactivityTimeLock != 900 || p.PasswordExpiration != 30 || p.MaxCalendarAgeFilter != 7 || p.MaxEmailAgeFilter != 4 ||
 		p.AllowBluetooth != 1 || p.DevicePolicyRefreshInterval != 24*time.Hour || p.MinPasswordLength != 8 {
 		t.Errorf("stored policy %+v", p)
 	}
 
 	// Get by name and by Guid; the default first in the list.
-	if out := e.ok("Get-MobileDeviceMailboxPolicy", map[string]any{"Identity": "strict"}); len(out) != 1 || out[0]["Name"] != "Strict" {
+	if out := e.Cmdlet("Get-MobileDeviceMailboxPolicy", map[string]any{"Identity": "strict"}); len(out) != 1 || out[0]["Name"] != "Strict" {
 		t.Fatalf("by name: %v", out)
 	}
-	if out := e.ok("Get-MobileDeviceMailboxPolicy", map[string]any{"Identity": o["Guid"]}); len(out) != 1 || out[0]["Name"] != "Strict" {
+	if out := e.Cmdlet("Get-MobileDeviceMailboxPolicy", map[string]any{"Identity": o["Guid"]}); len(out) != 1 || out[0]["Name"] != "Strict" {
 		t.Fatalf("by guid: %v", out)
 	}
-	if out := e.ok("Get-MobileDeviceMailboxPolicy", nil); len(out) != 2 || out[0]["Name"] != "Default" {
+	if out := e.Cmdlet("Get-MobileDeviceMailboxPolicy", nil); len(out) != 2 || out[0]["Name"] != "Default" {
 		t.Fatalf("list: %v", out)
 	}
-	e.fail("Get-MobileDeviceMailboxPolicy", map[string]any{"Identity": "nope"}, http.StatusNotFound, "ManagementObjectNotFound")
-	e.fail("New-MobileDeviceMailboxPolicy", map[string]any{"Name": "STRICT"}, http.StatusConflict, "ADObjectAlreadyExists")
-	e.fail("New-MobileDeviceMailboxPolicy", nil, http.StatusBadRequest, "InvalidArgument")
+	e.CmdletFails("Get-MobileDeviceMailboxPolicy", map[string]any{"Identity": "nope"}, http.StatusNotFound, "ManagementObjectNotFound")
+	e.CmdletFails("New-MobileDeviceMailboxPolicy", map[string]any{"Name": "STRICT"}, http.StatusConflict, "ADObjectAlreadyExists")
+	e.CmdletFails("New-MobileDeviceMailboxPolicy", nil, http.StatusBadRequest, "InvalidArgument")
 
 	// A new default is the only one.
-	e.ok("New-MobileDeviceMailboxPolicy", map[string]any{"Name": "Corp", "IsDefault": true})
-	out = e.ok("Get-MobileDeviceMailboxPolicy", nil)
+	e.Cmdlet("New-MobileDeviceMailboxPolicy", map[string]any{"Name": "Corp", "IsDefault": true})
+	out = e.Cmdlet("Get-MobileDeviceMailboxPolicy", nil)
 	if out[0]["Name"] != "Corp" || out[0]["IsDefault"] != true {
 		t.Fatalf("new default: %v", out)
 	}
@@ -88,53 +88,53 @@ func TestPolicyCmdletsNewGet(t *testing.T) {
 			t.Fatalf("two defaults: %v", out)
 		}
 	}
-	if e.srv.Directory().policyFor("").Name != "Corp" {
+	if e.Server.Directory().PolicyFor("").Name != "Corp" {
 		t.Fatal("policyFor does not see the new default")
 	}
 }
 
 func TestPolicyCmdletsSetRemove(t *testing.T) {
-	e := newAdminEnv(t)
-	d := e.srv.Directory()
-	e.ok("New-ActiveSyncMailboxPolicy", map[string]any{"Name": "P1"})
-	v0 := policyNamed(t, d, "P1").version
-	e.ok("Set-ActiveSyncMailboxPolicy", map[string]any{"Identity": "P1", "PasswordEnabled": true, "MaxInactivityTimeLock": "01:00:00", "MinPasswordLength": nil})
+	e := simtest.New(t, simulator.Options{})
+	d := e.Server.Directory()
+	e.Cmdlet("New-ActiveSyncMailboxPolicy", map[string]any{"Name": "P1"})
+	v0 := simulator.PolicyVersion(policyNamed(t, d, "P1"))
+	e.Cmdlet("Set-ActiveSyncMailboxPolicy", map[string]any{"Identity": "P1", "PasswordEnabled": true, "MaxInactivityTimeLock": "01:00:00", "MinPasswordLength": nil})
 	p := policyNamed(t, d, "P1")
-	if !p.PasswordEnabled || p.MaxInactivityTimeLock != 3600 || p.MinPasswordLength != Unlimited || p.version == v0 {
-		t.Fatalf("after Set: %+v (version %d, was %d)", p, p.version, v0)
+	if !p.PasswordEnabled || p.MaxInactivityTimeLock != 3600 || p.MinPasswordLength != simulator.Unlimited || simulator.PolicyVersion(p) == v0 {
+		t.Fatalf("after Set: %+v (version %d, was %d)", p, simulator.PolicyVersion(p), v0)
 	}
-	dv := policyNamed(t, d, "Default").version
+	dv := simulator.PolicyVersion(policyNamed(t, d, "Default"))
 	// Nothing changed: a warning, and no new version.
-	r := e.run("Set-MobileDeviceMailboxPolicy", map[string]any{"Identity": "P1", "PasswordEnabled": true})
-	if r.Status != http.StatusOK || len(r.Warnings) != 1 || policyNamed(t, d, "P1").version != p.version {
-		t.Fatalf("no-op Set: %s", r.Raw)
+	_, warnings := e.CmdletReply("Set-MobileDeviceMailboxPolicy", map[string]any{"Identity": "P1", "PasswordEnabled": true})
+	if len(warnings) != 1 || simulator.PolicyVersion(policyNamed(t, d, "P1")) != simulator.PolicyVersion(p) {
+		t.Fatalf("no-op Set: warnings %q", warnings)
 	}
 	// Unlimited back.
-	e.ok("Set-MobileDeviceMailboxPolicy", map[string]any{"Identity": "P1", "MaxInactivityTimeLock": "Unlimited", "MaxPasswordFailedAttempts": "unlimited"})
-	if out := e.ok("Get-MobileDeviceMailboxPolicy", map[string]any{"Identity": "P1"}); out[0]["MaxInactivityTimeLock"] != "Unlimited" || out[0]["MaxPasswordFailedAttempts"] != "Unlimited" {
+	e.Cmdlet("Set-MobileDeviceMailboxPolicy", map[string]any{"Identity": "P1", "MaxInactivityTimeLock": "Unlimited", "MaxPasswordFailedAttempts": "unlimited"})
+	if out := e.Cmdlet("Get-MobileDeviceMailboxPolicy", map[string]any{"Identity": "P1"}); out[0]["MaxInactivityTimeLock"] != "Unlimited" || out[0]["MaxPasswordFailedAttempts"] != "Unlimited" {
 		t.Fatalf("Unlimited: %v", out)
 	}
 
 	// The default can't be removed nor made non-default directly.
-	e.fail("Remove-MobileDeviceMailboxPolicy", map[string]any{"Identity": "Default"}, http.StatusBadRequest, "InvalidOperation")
-	e.fail("Set-MobileDeviceMailboxPolicy", map[string]any{"Identity": "Default", "IsDefault": false}, http.StatusBadRequest, "InvalidOperation")
-	e.fail("Set-MobileDeviceMailboxPolicy", map[string]any{"Identity": "nope", "PasswordEnabled": true}, http.StatusNotFound, "ManagementObjectNotFound")
+	e.CmdletFails("Remove-MobileDeviceMailboxPolicy", map[string]any{"Identity": "Default"}, http.StatusBadRequest, "InvalidOperation")
+	e.CmdletFails("Set-MobileDeviceMailboxPolicy", map[string]any{"Identity": "Default", "IsDefault": false}, http.StatusBadRequest, "InvalidOperation")
+	e.CmdletFails("Set-MobileDeviceMailboxPolicy", map[string]any{"Identity": "nope", "PasswordEnabled": true}, http.StatusNotFound, "ManagementObjectNotFound")
 
 	// Making P1 the default: Default loses the flag and its version moves.
-	e.ok("Set-MobileDeviceMailboxPolicy", map[string]any{"Identity": "P1", "IsDefault": true})
-	if def := policyNamed(t, d, "Default"); def.IsDefault || def.version == dv || !policyNamed(t, d, "P1").IsDefault {
+	e.Cmdlet("Set-MobileDeviceMailboxPolicy", map[string]any{"Identity": "P1", "IsDefault": true})
+	if def := policyNamed(t, d, "Default"); def.IsDefault || simulator.PolicyVersion(def) == dv || !policyNamed(t, d, "P1").IsDefault {
 		t.Fatalf("IsDefault: %+v", d.Policies())
 	}
-	e.ok("Remove-ActiveSyncMailboxPolicy", map[string]any{"Identity": "Default"})
+	e.Cmdlet("Remove-ActiveSyncMailboxPolicy", map[string]any{"Identity": "Default"})
 	if ps := d.Policies(); len(ps) != 1 || ps[0].Name != "P1" {
 		t.Fatalf("after Remove: %+v", ps)
 	}
-	e.fail("Remove-MobileDeviceMailboxPolicy", map[string]any{"Identity": "Default"}, http.StatusNotFound, "ManagementObjectNotFound")
-	e.fail("Remove-MobileDeviceMailboxPolicy", map[string]any{"Identity": "P1"}, http.StatusBadRequest, "InvalidOperation")
+	e.CmdletFails("Remove-MobileDeviceMailboxPolicy", map[string]any{"Identity": "Default"}, http.StatusNotFound, "ManagementObjectNotFound")
+	e.CmdletFails("Remove-MobileDeviceMailboxPolicy", map[string]any{"Identity": "P1"}, http.StatusBadRequest, "InvalidOperation")
 }
 
 func TestPolicyCmdletsValidation(t *testing.T) {
-	e := newAdminEnv(t)
+	e := simtest.New(t, simulator.Options{})
 	cases := []struct {
 		param string
 		value any
@@ -157,109 +157,40 @@ func TestPolicyCmdletsValidation(t *testing.T) {
 		{"PasswordEnabled", "yes", "Boolean parameters accept only"},
 	}
 	for _, c := range cases {
-		err := e.fail("New-MobileDeviceMailboxPolicy", map[string]any{"Name": "X", c.param: c.value}, http.StatusBadRequest, "InvalidArgument")
+		err := e.CmdletFails("New-MobileDeviceMailboxPolicy", map[string]any{"Name": "X", c.param: c.value}, http.StatusBadRequest, "InvalidArgument")
 		if !strings.Contains(err.Message, c.msg) || !strings.Contains(err.Message, "'"+c.param+"'") {
 			t.Errorf("%s=%v: %q, want %q", c.param, c.value, err.Message, c.msg)
 		}
-		e.fail("Set-MobileDeviceMailboxPolicy", map[string]any{"Identity": "Default", c.param: c.value}, http.StatusBadRequest, "InvalidArgument")
+		e.CmdletFails("Set-MobileDeviceMailboxPolicy", map[string]any{"Identity": "Default", c.param: c.value}, http.StatusBadRequest, "InvalidArgument")
 	}
-	if len(e.srv.Directory().Policies()) != 1 {
-		t.Fatalf("a failed New- stored a policy: %+v", e.srv.Directory().Policies())
+	if len(e.Server.Directory().Policies()) != 1 {
+		t.Fatalf("a failed New- stored a policy: %+v", e.Server.Directory().Policies())
 	}
 	// The edges are accepted; a number means days, as TimeSpan.Parse does.
-	e.ok("New-MobileDeviceMailboxPolicy", map[string]any{"Name": "Edges", "MinPasswordLength": 16, "MaxPasswordFailedAttempts": 4,
+	e.Cmdlet("New-MobileDeviceMailboxPolicy", map[string]any{"Name": "Edges", "MinPasswordLength": 16, "MaxPasswordFailedAttempts": 4,
 		"MaxInactivityTimeLock": "00:01", "PasswordExpiration": 730, "PasswordHistory": 0, "MinPasswordComplexCharacters": 4, "MaxCalendarAgeFilter": 4})
-	p := policyNamed(t, e.srv.Directory(), "Edges")
+	p := policyNamed(t, e.Server.Directory(), "Edges")
 	if p.MaxInactivityTimeLock != 60 || p.PasswordExpiration != 730 || p.MaxCalendarAgeFilter != 4 {
 		t.Fatalf("edges: %+v", p)
 	}
 }
 
-func TestParseTimeSpan(t *testing.T) {
-	for in, want := range map[string]time.Duration{
-		"00:15:00": 15 * time.Minute, "30.00:00:00": 30 * 24 * time.Hour, "30": 30 * 24 * time.Hour,
-		"1:02": time.Hour + 2*time.Minute, "00:00:01.5": 1500 * time.Millisecond, "-1": -24 * time.Hour,
-	} {
-		if got, ok := parseTimeSpan(in); !ok || got != want {
-			t.Errorf("parseTimeSpan(%q) = %v, %v; want %v", in, got, ok, want)
-		}
-	}
-	for _, in := range []string{"", "x", "24:00", "00:60", "1:2:3:4", "00:00:00.", "1.5"} {
-		if _, ok := parseTimeSpan(in); ok {
-			t.Errorf("parseTimeSpan(%q) ok", in)
-		}
-	}
-	for d, want := range map[time.Duration]string{15 * time.Minute: "00:15:00", 30 * 24 * time.Hour: "30.00:00:00", 1500 * time.Millisecond: "00:00:01.5000000"} {
-		if got := formatTimeSpan(d); got != want {
-			t.Errorf("formatTimeSpan(%v) = %q, want %q", d, got, want)
-		}
-	}
-	if got := formatByteSize(1572864); got != "1.5 MB (1,572,864 bytes)" {
-		t.Errorf("formatByteSize: %q", got)
-	}
-}
-
-// A device provisioned under the default policy gets 144 at its next
-// command once the policy changes, and provisions again.
-func TestPolicyCmdletsReprovision(t *testing.T) {
-	le := newLookupEnv(t, func(o *Options) { o.AdminToken = "t" })
-	e := &adminEnv{tb: t, srv: le.srv, clock: le.clock, url: strings.TrimSuffix(le.url, "/Microsoft-Server-ActiveSync")}
-	dev := le.device("alice", "POLICY1", eas.Version141).provision()
-	status := func() int {
-		t.Helper()
-		code, b := dev.post(eas.CommandFolderSync, mustMarshal(t, &eas.FolderSyncRequest{SyncKey: "0"}), nil)
-		if code != http.StatusOK {
-			t.Fatalf("FolderSync: HTTP %d", code)
-		}
-		var r eas.FolderSyncResponse
-		if err := wbxml.Unmarshal(b, &r); err != nil {
-			t.Fatal(err)
-		}
-		return r.Status
-	}
-	if s := status(); s != 1 {
-		t.Fatalf("before: status %d", s)
-	}
-	e.ok("Set-MobileDeviceMailboxPolicy", map[string]any{"Identity": "Default", "PasswordEnabled": true, "MinPasswordLength": 6})
-	if s := status(); s != 144 {
-		t.Fatalf("after Set: status %d, want 144", s)
-	}
-	dev.provision()
-	if s := status(); s != 1 {
-		t.Fatalf("after provisioning again: status %d", s)
-	}
-	// Another policy made the default: the device is under it now.
-	e.ok("New-MobileDeviceMailboxPolicy", map[string]any{"Name": "Corp", "IsDefault": true})
-	if s := status(); s != 144 {
-		t.Fatalf("after a new default: status %d, want 144", s)
-	}
-}
-
-func mustMarshal(t *testing.T, v any) []byte {
-	t.Helper()
-	b, err := wbxml.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // Set-CASMailbox -ActiveSyncMailboxPolicy assigns a policy to a mailbox:
 // its devices re-provision (144) and get that policy's settings.
 func TestSetCASMailboxPolicy(t *testing.T) {
-	e := newAdminEnv(t)
-	e.ok("New-MobileDeviceMailboxPolicy", map[string]any{"Name": "Strict", "PasswordEnabled": true, "MinPasswordLength": 8})
-	e.fail("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncMailboxPolicy": "Nope"}, http.StatusNotFound, "ManagementObjectNotFound")
-	e.ok("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncMailboxPolicy": "strict"})
-	o := e.ok("Get-CASMailbox", map[string]any{"Identity": "alice"})[0]
+	e := simtest.New(t, simulator.Options{})
+	e.Cmdlet("New-MobileDeviceMailboxPolicy", map[string]any{"Name": "Strict", "PasswordEnabled": true, "MinPasswordLength": 8})
+	e.CmdletFails("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncMailboxPolicy": "Nope"}, http.StatusNotFound, "ManagementObjectNotFound")
+	e.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncMailboxPolicy": "strict"})
+	o := e.Cmdlet("Get-CASMailbox", map[string]any{"Identity": "alice"})[0]
 	if o["ActiveSyncMailboxPolicy"] != "Strict" || o["ActiveSyncMailboxPolicyIsDefaulted"] != false {
 		t.Fatalf("Get-CASMailbox: %v %v", o["ActiveSyncMailboxPolicy"], o["ActiveSyncMailboxPolicyIsDefaulted"])
 	}
-	if p := e.srv.dir.policyFor(e.mailbox("alice").CASMailbox().ActiveSyncMailboxPolicy); !p.PasswordEnabled || p.MinPasswordLength != 8 {
+	if p := e.Server.Directory().PolicyFor(e.Mailbox("alice").CASMailbox().ActiveSyncMailboxPolicy); !p.PasswordEnabled || p.MinPasswordLength != 8 {
 		t.Errorf("alice's policy: %+v", p)
 	}
-	e.ok("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncMailboxPolicy": nil})
-	if o := e.ok("Get-CASMailbox", map[string]any{"Identity": "alice"})[0]; o["ActiveSyncMailboxPolicy"] != "Default" || o["ActiveSyncMailboxPolicyIsDefaulted"] != true {
+	e.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncMailboxPolicy": nil})
+	if o := e.Cmdlet("Get-CASMailbox", map[string]any{"Identity": "alice"})[0]; o["ActiveSyncMailboxPolicy"] != "Default" || o["ActiveSyncMailboxPolicyIsDefaulted"] != true {
 		t.Errorf("back to the default: %v", o["ActiveSyncMailboxPolicy"])
 	}
 }
@@ -267,15 +198,15 @@ func TestSetCASMailboxPolicy(t *testing.T) {
 // The boolean and size parameters of section 4.7 reach the policy and the
 // EASProvisionDoc built from it.
 func TestPolicyMoreParameters(t *testing.T) {
-	e := newAdminEnv(t)
-	e.ok("New-MobileDeviceMailboxPolicy", map[string]any{"Name": "Locked", "AllowWiFi": false, "AllowBrowser": false, "RequireSignedSMIMEMessages": true, "MaxAttachmentSize": 1048576, "MaxEmailBodyTruncationSize": "Unlimited"})
-	var locked MobileDeviceMailboxPolicy
-	for _, p := range e.srv.dir.Policies() {
+	e := simtest.New(t, simulator.Options{})
+	e.Cmdlet("New-MobileDeviceMailboxPolicy", map[string]any{"Name": "Locked", "AllowWiFi": false, "AllowBrowser": false, "RequireSignedSMIMEMessages": true, "MaxAttachmentSize": 1048576, "MaxEmailBodyTruncationSize": "Unlimited"})
+	var locked simulator.MobileDeviceMailboxPolicy
+	for _, p := range e.Server.Directory().Policies() {
 		if p.Name == "Locked" {
 			locked = p
 		}
 	}
-	if locked.AllowWiFi || locked.AllowBrowser || !locked.RequireSignedSMIMEMessages || locked.MaxAttachmentSize != 1048576 || locked.MaxEmailBodyTruncationSize != Unlimited {
+	if locked.AllowWiFi || locked.AllowBrowser || !locked.RequireSignedSMIMEMessages || locked.MaxAttachmentSize != 1048576 || locked.MaxEmailBodyTruncationSize != simulator.Unlimited {
 		t.Fatalf("policy: %+v", locked)
 	}
 	doc := locked.ProvisionDoc(161)

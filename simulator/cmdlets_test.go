@@ -1,7 +1,8 @@
-package simulator
+package simulator_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,7 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/simtest"
 )
 
 // ids returns the DeviceId (or DeviceID) of each object.
@@ -36,35 +38,25 @@ func strs(v any) []string {
 	return out
 }
 
-// stateOf returns "State/Reason" of a device by Get-MobileDevice.
-func (e *adminEnv) stateOf(identity string) string {
-	e.tb.Helper()
-	out := e.ok("Get-MobileDevice", map[string]any{"Identity": identity})
-	if len(out) != 1 {
-		e.tb.Fatalf("Get-MobileDevice %s: %v", identity, out)
-	}
-	return fmt.Sprint(out[0]["DeviceAccessState"], "/", out[0]["DeviceAccessStateReason"])
-}
-
 func TestGetMobileDevice(t *testing.T) {
-	e := newAdminEnv(t)
-	alice, bob := e.mailbox("alice"), e.mailbox("bob")
-	addDevice(t, alice, quarantined("IPH1", "iPhone"))
-	addDevice(t, alice, withState(quarantined("AAA9", "iPad"), DeviceAccessStateAllowed, DeviceAccessStateReasonIndividual))
-	addDevice(t, bob, quarantined("BOB1", "iPhone"))
-	shared := withState(quarantined("SHARED", "Android"), DeviceAccessStateBlocked, DeviceAccessStateReasonDeviceRule)
+	e := simtest.New(t, simulator.Options{})
+	alice, bob := e.Mailbox("alice"), e.Mailbox("bob")
+	alice.AddDeviceForTest(quarantined("IPH1", "iPhone"))
+	alice.AddDeviceForTest(withState(quarantined("AAA9", "iPad"), simulator.DeviceAccessStateAllowed, simulator.DeviceAccessStateReasonIndividual))
+	bob.AddDeviceForTest(quarantined("BOB1", "iPhone"))
+	shared := withState(quarantined("SHARED", "Android"), simulator.DeviceAccessStateBlocked, simulator.DeviceAccessStateReasonDeviceRule)
 	shared.DeviceAccessControlRule = "Android (DeviceType)"
-	addDevice(t, alice, shared)
-	addDevice(t, bob, shared)
+	alice.AddDeviceForTest(shared)
+	bob.AddDeviceForTest(shared)
 
 	// Every partnership, by mailbox alias then DeviceId.
-	out := e.ok("Get-MobileDevice", nil)
+	out := e.Cmdlet("Get-MobileDevice", nil)
 	if got := ids(out); got != "AAA9 IPH1 SHARED BOB1 SHARED" {
 		t.Fatalf("all: %s", got)
 	}
 
 	// The object, with Exchange's names and spellings.
-	o := e.ok("Get-MobileDevice", map[string]any{"Identity": `alice\ExchangeActiveSyncDevices\iPhone§IPH1`})[0]
+	o := e.Cmdlet("Get-MobileDevice", map[string]any{"Identity": `alice\ExchangeActiveSyncDevices\iPhone§IPH1`})[0]
 	want := map[string]any{
 		"FriendlyName": "Work phone", "DeviceId": "IPH1", "DeviceImei": "356938035643809", "DeviceMobileOperator": "Contoso Mobile",
 		"DeviceOS": "iOS 18.1", "DeviceOSLanguage": "en-us", "DeviceTelephoneNumber": "********0123", "DeviceType": "iPhone",
@@ -81,10 +73,10 @@ func TestGetMobileDevice(t *testing.T) {
 		}
 	}
 	guid := o["Guid"].(string)
-	if parseGuid(guid) != guid {
+	if simulator.ParseGuid(guid) != guid {
 		t.Errorf("Guid %q", guid)
 	}
-	if o := e.ok("Get-MobileDevice", map[string]any{"Mailbox": "alice", "Filter": "DeviceId -eq 'SHARED'"})[0]; o["DeviceAccessControlRule"] != "Android (DeviceType)" || o["DeviceAccessState"] != "Blocked" {
+	if o := e.Cmdlet("Get-MobileDevice", map[string]any{"Mailbox": "alice", "Filter": "DeviceId -eq 'SHARED'"})[0]; o["DeviceAccessControlRule"] != "Android (DeviceType)" || o["DeviceAccessState"] != "Blocked" {
 		t.Errorf("rule: %v", o)
 	}
 
@@ -98,111 +90,110 @@ func TestGetMobileDevice(t *testing.T) {
 		guid, "{" + strings.ToUpper(guid) + "}",
 		"iPhone§IPH1", "IPH1", "iph1",
 	} {
-		if out := e.ok("Get-MobileDevice", map[string]any{"Identity": id}); ids(out) != "IPH1" || out[0]["Guid"] != guid {
+		if out := e.Cmdlet("Get-MobileDevice", map[string]any{"Identity": id}); ids(out) != "IPH1" || out[0]["Guid"] != guid {
 			t.Errorf("Identity %s: %v", id, ids(out))
 		}
 	}
 	// The Guid is stable.
-	if again := e.ok("Get-MobileDevice", map[string]any{"Identity": "IPH1"})[0]["Guid"]; again != guid {
+	if again := e.Cmdlet("Get-MobileDevice", map[string]any{"Identity": "IPH1"})[0]["Guid"]; again != guid {
 		t.Errorf("Guid changed: %v, %v", guid, again)
 	}
 	for _, id := range []string{"NOPE", `alice\ExchangeActiveSyncDevices\iPad§IPH1`, `nobody\ExchangeActiveSyncDevices\iPhone§IPH1`, `bob\ExchangeActiveSyncDevices\iPhone§IPH1`, `alice\ExchangeActiveSyncDevices\IPH1`} {
-		er := e.fail("Get-MobileDevice", map[string]any{"Identity": id}, http.StatusNotFound, "ManagementObjectNotFound")
+		er := e.CmdletFails("Get-MobileDevice", map[string]any{"Identity": id}, http.StatusNotFound, "ManagementObjectNotFound")
 		if want := "The operation couldn't be performed because object '" + id + "' couldn't be found on 'DC01.contoso.com'."; er.Message != want {
 			t.Errorf("%s: %q", id, er.Message)
 		}
 	}
-	er := e.fail("Get-MobileDevice", map[string]any{"Identity": "SHARED"}, http.StatusBadRequest, "ManagementObjectAmbiguous")
+	er := e.CmdletFails("Get-MobileDevice", map[string]any{"Identity": "SHARED"}, http.StatusBadRequest, "ManagementObjectAmbiguous")
 	if er.Message != "The operation couldn't be performed because 'SHARED' matches multiple entries." {
 		t.Errorf("ambiguous: %q", er.Message)
 	}
-	e.ok("Get-MobileDevice", map[string]any{"Identity": `bob\ExchangeActiveSyncDevices\Android§SHARED`})
+	e.Cmdlet("Get-MobileDevice", map[string]any{"Identity": `bob\ExchangeActiveSyncDevices\Android§SHARED`})
 
 	// -Mailbox, in any of its forms.
 	for _, mb := range []string{"bob", "bob@contoso.com", "Bob Kelly", "contoso.com/Users/Bob Kelly", "CONTOSO\\bob"} {
-		if got := ids(e.ok("Get-MobileDevice", map[string]any{"Mailbox": mb})); got != "BOB1 SHARED" {
+		if got := ids(e.Cmdlet("Get-MobileDevice", map[string]any{"Mailbox": mb})); got != "BOB1 SHARED" {
 			t.Errorf("Mailbox %s: %s", mb, got)
 		}
 	}
-	e.fail("Get-MobileDevice", map[string]any{"Mailbox": "nobody"}, http.StatusNotFound, "ManagementObjectNotFound")
-	e.fail("Get-MobileDevice", map[string]any{"Mailbox": "bob", "Identity": "BOB1"}, http.StatusBadRequest, "InvalidArgument")
+	e.CmdletFails("Get-MobileDevice", map[string]any{"Mailbox": "nobody"}, http.StatusNotFound, "ManagementObjectNotFound")
+	e.CmdletFails("Get-MobileDevice", map[string]any{"Mailbox": "bob", "Identity": "BOB1"}, http.StatusBadRequest, "InvalidArgument")
 
 	// -Filter, alone, with -Mailbox and with -Identity.
-	if got := ids(e.ok("Get-MobileDevice", map[string]any{"Filter": "DeviceAccessState -eq 'Quarantined'", "ResultSize": "Unlimited"})); got != "IPH1 BOB1" {
+	if got := ids(e.Cmdlet("Get-MobileDevice", map[string]any{"Filter": "DeviceAccessState -eq 'Quarantined'", "ResultSize": "Unlimited"})); got != "IPH1 BOB1" {
 		t.Errorf("Quarantined: %s", got)
 	}
-	if got := ids(e.ok("Get-MobileDevice", map[string]any{"Mailbox": "alice", "Filter": "DeviceType -like 'i*'"})); got != "AAA9 IPH1" {
+	if got := ids(e.Cmdlet("Get-MobileDevice", map[string]any{"Mailbox": "alice", "Filter": "DeviceType -like 'i*'"})); got != "AAA9 IPH1" {
 		t.Errorf("Mailbox and Filter: %s", got)
 	}
-	if got := ids(e.ok("Get-MobileDevice", map[string]any{"Identity": "IPH1", "Filter": "DeviceAccessState -eq 'Allowed'"})); got != "" {
+	if got := ids(e.Cmdlet("Get-MobileDevice", map[string]any{"Identity": "IPH1", "Filter": "DeviceAccessState -eq 'Allowed'"})); got != "" {
 		t.Errorf("Identity and Filter: %s", got)
 	}
-	if got := ids(e.ok("Get-MobileDevice", map[string]any{"Filter": nil})); got != "AAA9 IPH1 SHARED BOB1 SHARED" {
+	if got := ids(e.Cmdlet("Get-MobileDevice", map[string]any{"Filter": nil})); got != "AAA9 IPH1 SHARED BOB1 SHARED" {
 		t.Errorf("null Filter: %s", got)
 	}
-	er = e.fail("Get-MobileDevice", map[string]any{"Filter": "DeviceAccessState -eq"}, http.StatusBadRequest, "InvalidArgument")
-	if er.Position != 22 || !strings.Contains(er.Message, `Invalid filter syntax. For a description of the filter parameter syntax see the command help.`) || !strings.Contains(er.Message, `"DeviceAccessState -eq" at position 22.`) {
-		t.Errorf("bad filter: %+v", er)
+	fe := refusal(t, e, "Get-MobileDevice", map[string]any{"Filter": "DeviceAccessState -eq"}, http.StatusBadRequest, "InvalidArgument")
+	if fe.Position != 22 || !strings.Contains(fe.Message, `Invalid filter syntax. For a description of the filter parameter syntax see the command help.`) || !strings.Contains(fe.Message, `"DeviceAccessState -eq" at position 22.`) {
+		t.Errorf("bad filter: %+v", fe)
 	}
-	er = e.fail("Get-MobileDevice", map[string]any{"Filter": "Mailbox -eq 'alice'"}, http.StatusBadRequest, "InvalidArgument")
-	if er.Position != 1 || !strings.Contains(er.Message, `"Mailbox" is not a recognized filterable property.`) {
-		t.Errorf("unknown property: %+v", er)
+	fe = refusal(t, e, "Get-MobileDevice", map[string]any{"Filter": "Mailbox -eq 'alice'"}, http.StatusBadRequest, "InvalidArgument")
+	if fe.Position != 1 || !strings.Contains(fe.Message, `"Mailbox" is not a recognized filterable property.`) {
+		t.Errorf("unknown property: %+v", fe)
 	}
 
 	// -ResultSize.
-	if got := ids(e.ok("Get-MobileDevice", map[string]any{"ResultSize": 2})); got != "AAA9 IPH1" {
+	if got := ids(e.Cmdlet("Get-MobileDevice", map[string]any{"ResultSize": 2})); got != "AAA9 IPH1" {
 		t.Errorf("ResultSize 2: %s", got)
 	}
-	if r := e.run("Get-MobileDevice", map[string]any{"ResultSize": "3"}); ids(r.Output) != "AAA9 IPH1 SHARED" || r.Warnings != nil {
-		t.Errorf("ResultSize \"3\": %s", r.Raw)
+	if out, warnings := e.CmdletReply("Get-MobileDevice", map[string]any{"ResultSize": "3"}); ids(out) != "AAA9 IPH1 SHARED" || warnings != nil {
+		t.Errorf("ResultSize \"3\": %s, warnings %q", ids(out), warnings)
 	}
 
 	// Client-type switches: every partnership here is ActiveSync.
-	if out := e.ok("Get-MobileDevice", map[string]any{"OWAforDevices": true}); len(out) != 0 {
+	if out := e.Cmdlet("Get-MobileDevice", map[string]any{"OWAforDevices": true}); len(out) != 0 {
 		t.Errorf("OWAforDevices: %s", ids(out))
 	}
-	if out := e.ok("Get-MobileDevice", map[string]any{"ActiveSync": true, "RestApi": true}); len(out) != 5 {
+	if out := e.Cmdlet("Get-MobileDevice", map[string]any{"ActiveSync": true, "RestApi": true}); len(out) != 5 {
 		t.Errorf("ActiveSync: %s", ids(out))
 	}
 }
 
 func TestGetMobileDeviceResultSize(t *testing.T) {
-	e := newAdminEnv(t)
-	mb := e.mailbox("bob")
+	e := simtest.New(t, simulator.Options{})
+	mb := e.Mailbox("bob")
 	for i := range 1001 {
-		addDevice(t, mb, quarantined(fmt.Sprintf("D%04d", i), "iPhone"))
+		mb.AddDeviceForTest(quarantined(fmt.Sprintf("D%04d", i), "iPhone"))
 	}
-	r := e.run("Get-MobileDevice", nil)
-	if len(r.Output) != 1000 || len(r.Warnings) != 1 || !strings.HasPrefix(r.Warnings[0], "By default, only the first 1000 items are returned.") {
-		t.Fatalf("default: %d objects, warnings %q", len(r.Output), r.Warnings)
+	out, warnings := e.CmdletReply("Get-MobileDevice", nil)
+	if len(out) != 1000 || len(warnings) != 1 || !strings.HasPrefix(warnings[0], "By default, only the first 1000 items are returned.") {
+		t.Fatalf("default: %d objects, warnings %q", len(out), warnings)
 	}
-	if r.Output[999]["DeviceId"] != "D0999" {
-		t.Errorf("last %v", r.Output[999]["DeviceId"])
+	if out[999]["DeviceId"] != "D0999" {
+		t.Errorf("last %v", out[999]["DeviceId"])
 	}
-	if r := e.run("Get-MobileDevice", map[string]any{"ResultSize": "Unlimited"}); len(r.Output) != 1001 || r.Warnings != nil {
-		t.Errorf("Unlimited: %d objects, warnings %q", len(r.Output), r.Warnings)
+	if out, warnings := e.CmdletReply("Get-MobileDevice", map[string]any{"ResultSize": "Unlimited"}); len(out) != 1001 || warnings != nil {
+		t.Errorf("Unlimited: %d objects, warnings %q", len(out), warnings)
 	}
-	if r := e.run("Get-MobileDevice", map[string]any{"ResultSize": 1000}); len(r.Output) != 1000 || r.Warnings != nil {
-		t.Errorf("ResultSize 1000: %d objects, warnings %q", len(r.Output), r.Warnings)
+	if out, warnings := e.CmdletReply("Get-MobileDevice", map[string]any{"ResultSize": 1000}); len(out) != 1000 || warnings != nil {
+		t.Errorf("ResultSize 1000: %d objects, warnings %q", len(out), warnings)
 	}
-	if r := e.run("Get-MobileDevice", map[string]any{"ResultSize": "unlimited", "Filter": "DeviceId -like 'D1*'"}); len(r.Output) != 1 {
-		t.Errorf("filtered: %d objects", len(r.Output))
+	if out := e.Cmdlet("Get-MobileDevice", map[string]any{"ResultSize": "unlimited", "Filter": "DeviceId -like 'D1*'"}); len(out) != 1 {
+		t.Errorf("filtered: %d objects", len(out))
 	}
 }
 
 func TestGetMobileDeviceStatistics(t *testing.T) {
-	e := newAdminEnv(t)
+	e := simtest.New(t, simulator.Options{})
 	d := quarantined("IPH1", "iPhone")
 	d.RecoveryPassword = "1234-5678"
 	d.PolicyKey = 42
-	d.LastPolicyUpdate = adminStart.Add(2 * time.Minute)
-	d.LastSuccessSync = adminStart.Add(3 * time.Minute)
-	d.ping = &pingState{heartbeat: 480 * time.Second}
-	d.collections = map[string]*syncState{"1": nil, "5": nil}
-	addDevice(t, e.mailbox("alice"), d)
-	addDevice(t, e.mailbox("alice"), quarantined("AND1", "Android"))
+	d.LastPolicyUpdate = simtest.Start.Add(2 * time.Minute)
+	d.LastSuccessSync = simtest.Start.Add(3 * time.Minute)
+	d.SetSyncingForTest(480*time.Second, "1", "5")
+	e.Mailbox("alice").AddDeviceForTest(d)
+	e.Mailbox("alice").AddDeviceForTest(quarantined("AND1", "Android"))
 
-	out := e.ok("Get-MobileDeviceStatistics", map[string]any{"Mailbox": "alice"})
+	out := e.Cmdlet("Get-MobileDeviceStatistics", map[string]any{"Mailbox": "alice"})
 	if ids(out) != "AND1 IPH1" {
 		t.Fatalf("Mailbox: %s", ids(out))
 	}
@@ -225,50 +216,30 @@ func TestGetMobileDeviceStatistics(t *testing.T) {
 		t.Errorf("AND1: %v", out[0])
 	}
 	// The Guid is the device's, as Get-MobileDevice shows it.
-	if g := e.ok("Get-MobileDevice", map[string]any{"Identity": "IPH1"})[0]["Guid"]; o["Guid"] != g {
+	if g := e.Cmdlet("Get-MobileDevice", map[string]any{"Identity": "IPH1"})[0]["Guid"]; o["Guid"] != g {
 		t.Errorf("Guid %v, Get-MobileDevice %v", o["Guid"], g)
 	}
-	o = e.ok("Get-MobileDeviceStatistics", map[string]any{"Identity": `alice\ExchangeActiveSyncDevices\iPhone§IPH1`, "ShowRecoveryPassword": true})[0]
+	o = e.Cmdlet("Get-MobileDeviceStatistics", map[string]any{"Identity": `alice\ExchangeActiveSyncDevices\iPhone§IPH1`, "ShowRecoveryPassword": true})[0]
 	if o["RecoveryPassword"] != "1234-5678" {
 		t.Errorf("ShowRecoveryPassword: %v", o["RecoveryPassword"])
 	}
-	if out := e.ok("Get-MobileDeviceStatistics", map[string]any{"Mailbox": "bob"}); len(out) != 0 {
+	if out := e.Cmdlet("Get-MobileDeviceStatistics", map[string]any{"Mailbox": "bob"}); len(out) != 0 {
 		t.Errorf("bob: %v", out)
 	}
-	er := e.fail("Get-MobileDeviceStatistics", nil, http.StatusBadRequest, "InvalidArgument")
+	er := e.CmdletFails("Get-MobileDeviceStatistics", nil, http.StatusBadRequest, "InvalidArgument")
 	if !strings.Contains(er.Message, "missing mandatory parameters: Identity") {
 		t.Errorf("no identity: %s", er.Message)
 	}
-	e.fail("Get-MobileDeviceStatistics", map[string]any{"Identity": "IPH1", "Mailbox": "alice"}, http.StatusBadRequest, "InvalidArgument")
-	e.fail("Get-MobileDeviceStatistics", map[string]any{"Identity": "NOPE"}, http.StatusNotFound, "ManagementObjectNotFound")
-	e.fail("Get-MobileDeviceStatistics", map[string]any{"Identity": "IPH1", "GetMailboxLog": true}, http.StatusBadRequest, "InvalidArgument")
-}
-
-func TestWipeStatus(t *testing.T) {
-	at := adminStart
-	for _, tc := range []struct {
-		req, sent, ack time.Time
-		supported      bool
-		want           string
-	}{
-		{time.Time{}, time.Time{}, time.Time{}, true, "DeviceOk"},
-		{at, time.Time{}, time.Time{}, true, "DeviceWipePending"},
-		{at, at, time.Time{}, true, "DeviceWipePending"},
-		{at, at, time.Time{}, false, "DeviceBlocked"},
-		{at, at, at, true, "DeviceWipeSucceeded"},
-		{time.Time{}, time.Time{}, at, false, "DeviceWipeSucceeded"},
-	} {
-		if got := wipeStatus(tc.req, tc.sent, tc.ack, tc.supported); got != tc.want {
-			t.Errorf("%+v: %s", tc, got)
-		}
-	}
+	e.CmdletFails("Get-MobileDeviceStatistics", map[string]any{"Identity": "IPH1", "Mailbox": "alice"}, http.StatusBadRequest, "InvalidArgument")
+	e.CmdletFails("Get-MobileDeviceStatistics", map[string]any{"Identity": "NOPE"}, http.StatusNotFound, "ManagementObjectNotFound")
+	e.CmdletFails("Get-MobileDeviceStatistics", map[string]any{"Identity": "IPH1", "GetMailboxLog": true}, http.StatusBadRequest, "InvalidArgument")
 }
 
 func TestSetCASMailboxLists(t *testing.T) {
-	e := newAdminEnv(t)
+	e := simtest.New(t, simulator.Options{})
 	lists := func() (allowed, blocked []string) {
 		t.Helper()
-		o := e.ok("Get-CASMailbox", map[string]any{"Identity": "alice"})[0]
+		o := e.Cmdlet("Get-CASMailbox", map[string]any{"Identity": "alice"})[0]
 		return strs(o["ActiveSyncAllowedDeviceIDs"]), strs(o["ActiveSyncBlockedDeviceIDs"])
 	}
 	expect := func(step string, allowed, blocked []string) {
@@ -278,14 +249,11 @@ func TestSetCASMailboxLists(t *testing.T) {
 			t.Errorf("%s: allowed %q blocked %q, want %q %q", step, a, b, allowed, blocked)
 		}
 	}
-	set := func(params map[string]any) adminReply {
+	set := func(params map[string]any) (warnings []string) {
 		t.Helper()
 		params["Identity"] = "alice"
-		r := e.run("Set-CASMailbox", params)
-		if r.Status != http.StatusOK {
-			t.Fatalf("Set-CASMailbox %v: %s", params, r.Raw)
-		}
-		return r
+		_, warnings = e.CmdletReply("Set-CASMailbox", params)
+		return warnings
 	}
 
 	expect("initially", []string{}, []string{})
@@ -303,7 +271,7 @@ func TestSetCASMailboxLists(t *testing.T) {
 	expect("single value", []string{"S1"}, []string{})
 	set(map[string]any{"ActiveSyncAllowedDeviceIDs": nil})
 	expect("null", []string{}, []string{})
-	er := e.fail("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": []string{"D", "d"}}, http.StatusBadRequest, "InvalidArgument")
+	er := e.CmdletFails("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": []string{"D", "d"}}, http.StatusBadRequest, "InvalidArgument")
 	if !strings.Contains(er.Message, `The value "d" is already present in the collection.`) {
 		t.Errorf("duplicate: %s", er.Message)
 	}
@@ -316,81 +284,82 @@ func TestSetCASMailboxLists(t *testing.T) {
 	set(map[string]any{"ActiveSyncBlockedDeviceIDs": map[string]any{"Add": "A1"}})
 	expect("block an allowed ID", []string{"b1"}, []string{"B2", "A1"})
 	// ...but is an error when both lists are given, and nothing changes.
-	er = e.fail("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncEnabled": false,
+	// (The error object names the cmdlet: the server's word, not adminapi's.)
+	ce := refusal(t, e, "Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncEnabled": false,
 		"ActiveSyncAllowedDeviceIDs": map[string]any{"Add": "Z"}, "ActiveSyncBlockedDeviceIDs": map[string]any{"Add": "z"}}, http.StatusBadRequest, "InvalidData")
-	if er.Message != "The device ID 'Z' can't be in both the ActiveSyncAllowedDeviceIDs and the ActiveSyncBlockedDeviceIDs lists." || er.Cmdlet != "Set-CASMailbox" {
-		t.Errorf("both lists: %+v", er)
+	if ce.Message != "The device ID 'Z' can't be in both the ActiveSyncAllowedDeviceIDs and the ActiveSyncBlockedDeviceIDs lists." || ce.Cmdlet != "Set-CASMailbox" {
+		t.Errorf("both lists: %+v", ce)
 	}
-	e.fail("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": "B2"}, "ActiveSyncBlockedDeviceIDs": map[string]any{"Add": "Y"}}, http.StatusBadRequest, "InvalidData")
+	e.CmdletFails("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": "B2"}, "ActiveSyncBlockedDeviceIDs": map[string]any{"Add": "Y"}}, http.StatusBadRequest, "InvalidData")
 	expect("after the errors", []string{"b1"}, []string{"B2", "A1"})
-	if o := e.ok("Get-CASMailbox", map[string]any{"Identity": "alice"})[0]; o["ActiveSyncEnabled"] != true {
+	if o := e.Cmdlet("Get-CASMailbox", map[string]any{"Identity": "alice"})[0]; o["ActiveSyncEnabled"] != true {
 		t.Error("a failed Set-CASMailbox changed ActiveSyncEnabled")
 	}
 
 	// A Set- that changes nothing warns.
-	r := set(map[string]any{"ActiveSyncBlockedDeviceIDs": map[string]any{"Add": "b2"}})
-	if len(r.Warnings) != 1 || r.Warnings[0] != "The command completed successfully but no settings of 'alice' have been modified." {
-		t.Errorf("no change: %q", r.Warnings)
+	warnings := set(map[string]any{"ActiveSyncBlockedDeviceIDs": map[string]any{"Add": "b2"}})
+	if len(warnings) != 1 || warnings[0] != "The command completed successfully but no settings of 'alice' have been modified." {
+		t.Errorf("no change: %q", warnings)
 	}
-	e.fail("Set-CASMailbox", map[string]any{"Identity": "nobody", "ActiveSyncEnabled": false}, http.StatusNotFound, "ManagementObjectNotFound")
+	e.CmdletFails("Set-CASMailbox", map[string]any{"Identity": "nobody", "ActiveSyncEnabled": false}, http.StatusNotFound, "ManagementObjectNotFound")
 }
 
 func TestSetCASMailboxRewritesDevices(t *testing.T) {
-	e := newAdminEnv(t)
-	alice := e.mailbox("alice")
-	addDevice(t, alice, quarantined("QUAR1", "iPhone"))
-	addDevice(t, alice, quarantined("QUAR2", "iPhone"))
-	addDevice(t, alice, withState(quarantined("RULE1", "Android"), DeviceAccessStateBlocked, DeviceAccessStateReasonDeviceRule))
-	addDevice(t, e.mailbox("bob"), quarantined("QUAR1", "iPhone"))
+	e := simtest.New(t, simulator.Options{})
+	alice := e.Mailbox("alice")
+	alice.AddDeviceForTest(quarantined("QUAR1", "iPhone"))
+	alice.AddDeviceForTest(quarantined("QUAR2", "iPhone"))
+	alice.AddDeviceForTest(withState(quarantined("RULE1", "Android"), simulator.DeviceAccessStateBlocked, simulator.DeviceAccessStateReasonDeviceRule))
+	e.Mailbox("bob").AddDeviceForTest(quarantined("QUAR1", "iPhone"))
 
 	// Approval, as an MFA agent does it: visible at once, before the
 	// device's next request.
-	e.ok("Set-CASMailbox", map[string]any{"Identity": "alice@contoso.com", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"quar1"}}})
-	if got := e.stateOf(`alice\ExchangeActiveSyncDevices\iPhone§QUAR1`); got != "Allowed/Individual" {
+	e.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice@contoso.com", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"quar1"}}})
+	if got := e.AccessState(`alice\ExchangeActiveSyncDevices\iPhone§QUAR1`); got != "Allowed/Individual" {
 		t.Errorf("approved: %s", got)
 	}
-	if got := e.stateOf("QUAR2"); got != "Quarantined/Global" {
+	if got := e.AccessState("QUAR2"); got != "Quarantined/Global" {
 		t.Errorf("unlisted device: %s", got)
 	}
-	if got := e.stateOf(`bob\ExchangeActiveSyncDevices\iPhone§QUAR1`); got != "Quarantined/Global" {
+	if got := e.AccessState(`bob\ExchangeActiveSyncDevices\iPhone§QUAR1`); got != "Quarantined/Global" {
 		t.Errorf("another user's device with the same ID: %s", got)
 	}
-	if got := ids(e.ok("Get-MobileDevice", map[string]any{"Filter": "DeviceAccessState -eq 'Quarantined'"})); got != "QUAR2 QUAR1" {
+	if got := ids(e.Cmdlet("Get-MobileDevice", map[string]any{"Filter": "DeviceAccessState -eq 'Quarantined'"})); got != "QUAR2 QUAR1" {
 		t.Errorf("still quarantined: %s", got)
 	}
 
 	// Denial: blocking moves the ID out of the allow list.
-	e.ok("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncBlockedDeviceIDs": map[string]any{"Add": []string{"QUAR1", "RULE1"}}})
-	if got := e.stateOf(`alice\ExchangeActiveSyncDevices\iPhone§QUAR1`); got != "Blocked/Individual" {
+	e.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncBlockedDeviceIDs": map[string]any{"Add": []string{"QUAR1", "RULE1"}}})
+	if got := e.AccessState(`alice\ExchangeActiveSyncDevices\iPhone§QUAR1`); got != "Blocked/Individual" {
 		t.Errorf("blocked: %s", got)
 	}
-	if got := e.stateOf("RULE1"); got != "Blocked/Individual" {
+	if got := e.AccessState("RULE1"); got != "Blocked/Individual" {
 		t.Errorf("blocked over a rule: %s", got)
 	}
 
 	// Dropped from the lists: devices that were Individual become
 	// Unknown/Unknown; others keep their state.
-	e.ok("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncBlockedDeviceIDs": nil})
-	if got := e.stateOf(`alice\ExchangeActiveSyncDevices\iPhone§QUAR1`); got != "Unknown/Unknown" {
+	e.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncBlockedDeviceIDs": nil})
+	if got := e.AccessState(`alice\ExchangeActiveSyncDevices\iPhone§QUAR1`); got != "Unknown/Unknown" {
 		t.Errorf("unlisted: %s", got)
 	}
-	if got := e.stateOf("QUAR2"); got != "Quarantined/Global" {
+	if got := e.AccessState("QUAR2"); got != "Quarantined/Global" {
 		t.Errorf("QUAR2: %s", got)
 	}
 	// ActiveSyncEnabled alone does not touch the devices.
-	e.ok("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": "QUAR2"})
-	e.ok("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncEnabled": false})
-	if got := e.stateOf("QUAR2"); got != "Allowed/Individual" {
+	e.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": "QUAR2"})
+	e.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncEnabled": false})
+	if got := e.AccessState("QUAR2"); got != "Allowed/Individual" {
 		t.Errorf("QUAR2 after ActiveSyncEnabled: %s", got)
 	}
-	if o := e.ok("Get-CASMailbox", map[string]any{"Identity": "alice"})[0]; o["ActiveSyncEnabled"] != false || o["HasActiveSyncDevicePartnership"] != true {
+	if o := e.Cmdlet("Get-CASMailbox", map[string]any{"Identity": "alice"})[0]; o["ActiveSyncEnabled"] != false || o["HasActiveSyncDevicePartnership"] != true {
 		t.Errorf("Get-CASMailbox: %v", o)
 	}
 }
 
 func TestGetMailboxAndCASMailbox(t *testing.T) {
-	e := newAdminEnv(t)
-	o := e.ok("Get-Mailbox", map[string]any{"Identity": "alice"})[0]
+	e := simtest.New(t, simulator.Options{})
+	o := e.Cmdlet("Get-Mailbox", map[string]any{"Identity": "alice"})[0]
 	want := map[string]any{
 		"Identity": "alice", "Name": "Alice Wilber", "Alias": "alice", "DisplayName": "Alice Wilber",
 		"UserPrincipalName": "alice@contoso.com", "PrimarySmtpAddress": "alice@contoso.com", "RecipientTypeDetails": "UserMailbox",
@@ -405,235 +374,170 @@ func TestGetMailboxAndCASMailbox(t *testing.T) {
 		t.Errorf("EmailAddresses %v", o["EmailAddresses"])
 	}
 	guid, xguid := o["Guid"].(string), o["ExchangeGuid"].(string)
-	if parseGuid(guid) != guid || parseGuid(xguid) != xguid || guid == xguid {
+	if simulator.ParseGuid(guid) != guid || simulator.ParseGuid(xguid) != xguid || guid == xguid {
 		t.Errorf("Guid %q ExchangeGuid %q", guid, xguid)
 	}
-	if bob := e.ok("Get-Mailbox", map[string]any{"Identity": "bob"})[0]; bob["Guid"] == guid {
+	if bob := e.Cmdlet("Get-Mailbox", map[string]any{"Identity": "bob"})[0]; bob["Guid"] == guid {
 		t.Error("two mailboxes share a Guid")
 	}
 	// The Guid is stable per user, across servers of the same organization.
-	if again := newAdminEnv(t).ok("Get-Mailbox", map[string]any{"Identity": "alice"})[0]; again["Guid"] != guid || again["ExchangeGuid"] != xguid {
+	if again := simtest.New(t, simulator.Options{}).Cmdlet("Get-Mailbox", map[string]any{"Identity": "alice"})[0]; again["Guid"] != guid || again["ExchangeGuid"] != xguid {
 		t.Errorf("Guid not stable: %v", again)
 	}
 	for _, id := range []string{"alice@contoso.com", "ALICE", "CONTOSO\\alice", "Alice Wilber", "contoso.com/Users/Alice Wilber", guid, xguid, "{" + guid + "}"} {
-		if out := e.ok("Get-Mailbox", map[string]any{"Identity": id}); len(out) != 1 || out[0]["Alias"] != "alice" {
+		if out := e.Cmdlet("Get-Mailbox", map[string]any{"Identity": id}); len(out) != 1 || out[0]["Alias"] != "alice" {
 			t.Errorf("Identity %s: %v", id, out)
 		}
 	}
-	e.fail("Get-Mailbox", map[string]any{"Identity": "carol"}, http.StatusNotFound, "ManagementObjectNotFound")
+	e.CmdletFails("Get-Mailbox", map[string]any{"Identity": "carol"}, http.StatusNotFound, "ManagementObjectNotFound")
 
 	// Every mailbox, by alias; filters; result size.
-	if out := e.ok("Get-Mailbox", nil); len(out) != 3 || out[0]["Alias"] != "admin" {
+	if out := e.Cmdlet("Get-Mailbox", nil); len(out) != 3 || out[0]["Alias"] != "admin" {
 		t.Errorf("all: %v", out)
 	}
-	if out := e.ok("Get-Mailbox", map[string]any{"Filter": "DisplayName -like '*Kelly'"}); len(out) != 1 || out[0]["Alias"] != "bob" {
+	if out := e.Cmdlet("Get-Mailbox", map[string]any{"Filter": "DisplayName -like '*Kelly'"}); len(out) != 1 || out[0]["Alias"] != "bob" {
 		t.Errorf("Filter: %v", out)
 	}
-	if out := e.ok("Get-Mailbox", map[string]any{"Filter": "EmailAddresses -eq 'smtp:admin@contoso.com'"}); len(out) != 1 {
+	if out := e.Cmdlet("Get-Mailbox", map[string]any{"Filter": "EmailAddresses -eq 'smtp:admin@contoso.com'"}); len(out) != 1 {
 		t.Errorf("EmailAddresses filter: %v", out)
 	}
-	if out := e.ok("Get-Mailbox", map[string]any{"ResultSize": 1}); len(out) != 1 {
+	if out := e.Cmdlet("Get-Mailbox", map[string]any{"ResultSize": 1}); len(out) != 1 {
 		t.Errorf("ResultSize: %v", out)
 	}
-	e.fail("Get-Mailbox", map[string]any{"Filter": "ActiveSyncEnabled -eq $false"}, http.StatusBadRequest, "InvalidArgument")
+	e.CmdletFails("Get-Mailbox", map[string]any{"Filter": "ActiveSyncEnabled -eq $false"}, http.StatusBadRequest, "InvalidArgument")
 
-	o = e.ok("Get-CASMailbox", map[string]any{"Identity": "bob"})[0]
+	o = e.Cmdlet("Get-CASMailbox", map[string]any{"Identity": "bob"})[0]
 	if o["ActiveSyncEnabled"] != true || o["ActiveSyncMailboxPolicy"] != "Default" || o["HasActiveSyncDevicePartnership"] != false || o["Identity"] != "bob" {
 		t.Errorf("Get-CASMailbox: %v", o)
 	}
-	e.ok("Set-CASMailbox", map[string]any{"Identity": "bob", "ActiveSyncEnabled": false})
-	if out := e.ok("Get-CASMailbox", map[string]any{"Filter": "ActiveSyncEnabled -eq $false"}); len(out) != 1 || out[0]["Identity"] != "bob" {
+	e.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "bob", "ActiveSyncEnabled": false})
+	if out := e.Cmdlet("Get-CASMailbox", map[string]any{"Filter": "ActiveSyncEnabled -eq $false"}); len(out) != 1 || out[0]["Identity"] != "bob" {
 		t.Errorf("CAS filter: %v", out)
 	}
 }
 
 func TestOrganizationSettings(t *testing.T) {
-	e := newAdminEnv(t)
+	e := simtest.New(t, simulator.Options{})
 	get := func() map[string]any {
 		t.Helper()
-		return e.ok("Get-ActiveSyncOrganizationSettings", nil)[0]
+		return e.Cmdlet("Get-ActiveSyncOrganizationSettings", nil)[0]
 	}
 	o := get()
 	if o["Identity"] != "Mobile Mailbox Settings" || o["DefaultAccessLevel"] != "Allow" || len(strs(o["AdminMailRecipients"])) != 0 || o["UserMailInsert"] != nil {
 		t.Errorf("defaults: %v", o)
 	}
-	e.ok("Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "quarantine", "AdminMailRecipients": []string{"admin@contoso.com"},
+	e.Cmdlet("Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "quarantine", "AdminMailRecipients": []string{"admin@contoso.com"},
 		"UserMailInsert": "Approve at https://mfa.contoso.com", "OtaNotificationMailInsert": "Welcome"})
 	o = get()
 	if o["DefaultAccessLevel"] != "Quarantine" || !slices.Equal(strs(o["AdminMailRecipients"]), []string{"admin@contoso.com"}) ||
 		o["UserMailInsert"] != "Approve at https://mfa.contoso.com" || o["OtaNotificationMailInsert"] != "Welcome" {
 		t.Errorf("after Set: %v", o)
 	}
-	if got := e.srv.Directory().OrganizationSettings(); got.DefaultAccessLevel != DeviceAccessLevelQuarantine || got.UserMailInsert != "Approve at https://mfa.contoso.com" {
+	if got := e.Server.Directory().OrganizationSettings(); got.DefaultAccessLevel != simulator.DeviceAccessLevelQuarantine || got.UserMailInsert != "Approve at https://mfa.contoso.com" {
 		t.Errorf("directory: %+v", got)
 	}
-	e.ok("Set-ActiveSyncOrganizationSettings", map[string]any{"Identity": "Mobile Mailbox Settings", "AdminMailRecipients": map[string]any{"Add": "sec@contoso.com", "Remove": "ADMIN@contoso.com"}})
+	e.Cmdlet("Set-ActiveSyncOrganizationSettings", map[string]any{"Identity": "Mobile Mailbox Settings", "AdminMailRecipients": map[string]any{"Add": "sec@contoso.com", "Remove": "ADMIN@contoso.com"}})
 	if got := strs(get()["AdminMailRecipients"]); !slices.Equal(got, []string{"sec@contoso.com"}) {
 		t.Errorf("Add/Remove: %v", got)
 	}
-	e.ok("Set-ActiveSyncOrganizationSettings", map[string]any{"AdminMailRecipients": nil, "UserMailInsert": nil, "DefaultAccessLevel": 1})
+	e.Cmdlet("Set-ActiveSyncOrganizationSettings", map[string]any{"AdminMailRecipients": nil, "UserMailInsert": nil, "DefaultAccessLevel": 1})
 	if o := get(); len(strs(o["AdminMailRecipients"])) != 0 || o["UserMailInsert"] != nil || o["DefaultAccessLevel"] != "Block" {
 		t.Errorf("cleared: %v", o)
 	}
 	// UserMailInsert up to 256 characters.
-	e.ok("Set-ActiveSyncOrganizationSettings", map[string]any{"UserMailInsert": strings.Repeat("é", 256)})
-	er := e.fail("Set-ActiveSyncOrganizationSettings", map[string]any{"UserMailInsert": strings.Repeat("x", 257)}, http.StatusBadRequest, "InvalidArgument")
+	e.Cmdlet("Set-ActiveSyncOrganizationSettings", map[string]any{"UserMailInsert": strings.Repeat("é", 256)})
+	er := e.CmdletFails("Set-ActiveSyncOrganizationSettings", map[string]any{"UserMailInsert": strings.Repeat("x", 257)}, http.StatusBadRequest, "InvalidArgument")
 	if !strings.Contains(er.Message, "The maximum length is 256 and the length of the value provided is 257.") {
 		t.Errorf("long insert: %s", er.Message)
 	}
-	e.fail("Set-ActiveSyncOrganizationSettings", map[string]any{"OtaNotificationMailInsert": strings.Repeat("x", 300)}, http.StatusBadRequest, "InvalidArgument")
-	er = e.fail("Set-ActiveSyncOrganizationSettings", map[string]any{"AdminMailRecipients": map[string]any{"Add": "not an address"}}, http.StatusBadRequest, "InvalidArgument")
+	e.CmdletFails("Set-ActiveSyncOrganizationSettings", map[string]any{"OtaNotificationMailInsert": strings.Repeat("x", 300)}, http.StatusBadRequest, "InvalidArgument")
+	er = e.CmdletFails("Set-ActiveSyncOrganizationSettings", map[string]any{"AdminMailRecipients": map[string]any{"Add": "not an address"}}, http.StatusBadRequest, "InvalidArgument")
 	if !strings.Contains(er.Message, `The email address "not an address" isn't correct.`) {
 		t.Errorf("bad address: %s", er.Message)
 	}
-	r := e.run("Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Block"})
-	if len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0], "no settings of 'Mobile Mailbox Settings' have been modified") {
-		t.Errorf("no change: %s", r.Raw)
+	_, warnings := e.CmdletReply("Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Block"})
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "no settings of 'Mobile Mailbox Settings' have been modified") {
+		t.Errorf("no change: %q", warnings)
 	}
-	e.fail("Get-ActiveSyncOrganizationSettings", map[string]any{"Identity": "Other"}, http.StatusNotFound, "ManagementObjectNotFound")
-	e.fail("Set-ActiveSyncOrganizationSettings", map[string]any{"AllowRMSSupportForUnenlightenedApps": true}, http.StatusBadRequest, "InvalidArgument")
+	e.CmdletFails("Get-ActiveSyncOrganizationSettings", map[string]any{"Identity": "Other"}, http.StatusNotFound, "ManagementObjectNotFound")
+	e.CmdletFails("Set-ActiveSyncOrganizationSettings", map[string]any{"AllowRMSSupportForUnenlightenedApps": true}, http.StatusBadRequest, "InvalidArgument")
 }
 
 func TestDeviceAccessRules(t *testing.T) {
-	e := newAdminEnv(t)
-	out := e.ok("New-ActiveSyncDeviceAccessRule", map[string]any{"QueryString": "iPhone", "Characteristic": "devicetype", "AccessLevel": "Allow"})
+	e := simtest.New(t, simulator.Options{})
+	out := e.Cmdlet("New-ActiveSyncDeviceAccessRule", map[string]any{"QueryString": "iPhone", "Characteristic": "devicetype", "AccessLevel": "Allow"})
 	r := out[0]
 	if r["Name"] != "iPhone (DeviceType)" || r["Identity"] != "iPhone (DeviceType)" || r["QueryString"] != "iPhone" || r["Characteristic"] != "DeviceType" || r["AccessLevel"] != "Allow" {
 		t.Errorf("New: %v", r)
 	}
 	guid := r["Guid"].(string)
-	if parseGuid(guid) != guid {
+	if simulator.ParseGuid(guid) != guid {
 		t.Errorf("Guid %q", guid)
 	}
-	e.ok("New-ActiveSyncDeviceAccessRule", map[string]any{"QueryString": "iOS 6.1 10B145", "Characteristic": "DeviceOS", "AccessLevel": "Block"})
-	if rules := e.srv.Directory().DeviceAccessRules(); len(rules) != 2 || rules[0].Guid != guid {
+	e.Cmdlet("New-ActiveSyncDeviceAccessRule", map[string]any{"QueryString": "iOS 6.1 10B145", "Characteristic": "DeviceOS", "AccessLevel": "Block"})
+	if rules := e.Server.Directory().DeviceAccessRules(); len(rules) != 2 || rules[0].Guid != guid {
 		t.Errorf("directory: %+v", rules)
 	}
 
-	er := e.fail("New-ActiveSyncDeviceAccessRule", map[string]any{"QueryString": "IPHONE", "Characteristic": "DeviceType", "AccessLevel": "Block"}, http.StatusConflict, "ADObjectAlreadyExists")
+	er := e.CmdletFails("New-ActiveSyncDeviceAccessRule", map[string]any{"QueryString": "IPHONE", "Characteristic": "DeviceType", "AccessLevel": "Block"}, http.StatusConflict, "ADObjectAlreadyExists")
 	if !strings.Contains(er.Message, "already exists") || !strings.Contains(er.Message, "CN=IPHONE (DeviceType),CN=Mobile Mailbox Settings") {
 		t.Errorf("duplicate: %s", er.Message)
 	}
-	e.fail("New-ActiveSyncDeviceAccessRule", map[string]any{"QueryString": "x", "Characteristic": "Color", "AccessLevel": "Block"}, http.StatusBadRequest, "InvalidArgument")
+	e.CmdletFails("New-ActiveSyncDeviceAccessRule", map[string]any{"QueryString": "x", "Characteristic": "Color", "AccessLevel": "Block"}, http.StatusBadRequest, "InvalidArgument")
 
-	if out := e.ok("Get-ActiveSyncDeviceAccessRule", nil); len(out) != 2 {
+	if out := e.Cmdlet("Get-ActiveSyncDeviceAccessRule", nil); len(out) != 2 {
 		t.Errorf("Get: %v", out)
 	}
 	for _, id := range []string{"iphone (devicetype)", guid} {
-		if out := e.ok("Get-ActiveSyncDeviceAccessRule", map[string]any{"Identity": id}); len(out) != 1 || out[0]["Name"] != "iPhone (DeviceType)" {
+		if out := e.Cmdlet("Get-ActiveSyncDeviceAccessRule", map[string]any{"Identity": id}); len(out) != 1 || out[0]["Name"] != "iPhone (DeviceType)" {
 			t.Errorf("Get %s: %v", id, out)
 		}
 	}
-	e.fail("Get-ActiveSyncDeviceAccessRule", map[string]any{"Identity": "nope"}, http.StatusNotFound, "ManagementObjectNotFound")
+	e.CmdletFails("Get-ActiveSyncDeviceAccessRule", map[string]any{"Identity": "nope"}, http.StatusNotFound, "ManagementObjectNotFound")
 
-	e.ok("Set-ActiveSyncDeviceAccessRule", map[string]any{"Identity": "iPhone (DeviceType)", "AccessLevel": "Quarantine"})
-	if out := e.ok("Get-ActiveSyncDeviceAccessRule", map[string]any{"Identity": guid}); out[0]["AccessLevel"] != "Quarantine" {
+	e.Cmdlet("Set-ActiveSyncDeviceAccessRule", map[string]any{"Identity": "iPhone (DeviceType)", "AccessLevel": "Quarantine"})
+	if out := e.Cmdlet("Get-ActiveSyncDeviceAccessRule", map[string]any{"Identity": guid}); out[0]["AccessLevel"] != "Quarantine" {
 		t.Errorf("Set: %v", out)
 	}
-	if res := e.run("Set-ActiveSyncDeviceAccessRule", map[string]any{"Identity": guid, "AccessLevel": "Quarantine"}); len(res.Warnings) != 1 {
-		t.Errorf("Set without change: %s", res.Raw)
+	if _, warnings := e.CmdletReply("Set-ActiveSyncDeviceAccessRule", map[string]any{"Identity": guid, "AccessLevel": "Quarantine"}); len(warnings) != 1 {
+		t.Errorf("Set without change: warnings %q", warnings)
 	}
 	// Only AccessLevel can change.
-	e.fail("Set-ActiveSyncDeviceAccessRule", map[string]any{"Identity": guid, "QueryString": "iPad"}, http.StatusBadRequest, "InvalidArgument")
-	e.fail("Set-ActiveSyncDeviceAccessRule", map[string]any{"Identity": "nope", "AccessLevel": "Allow"}, http.StatusNotFound, "ManagementObjectNotFound")
+	e.CmdletFails("Set-ActiveSyncDeviceAccessRule", map[string]any{"Identity": guid, "QueryString": "iPad"}, http.StatusBadRequest, "InvalidArgument")
+	e.CmdletFails("Set-ActiveSyncDeviceAccessRule", map[string]any{"Identity": "nope", "AccessLevel": "Allow"}, http.StatusNotFound, "ManagementObjectNotFound")
 
-	e.ok("Remove-ActiveSyncDeviceAccessRule", map[string]any{"Identity": "iPhone (DeviceType)", "Confirm": false})
-	e.fail("Remove-ActiveSyncDeviceAccessRule", map[string]any{"Identity": "iPhone (DeviceType)"}, http.StatusNotFound, "ManagementObjectNotFound")
-	if out := e.ok("Get-ActiveSyncDeviceAccessRule", nil); len(out) != 1 || out[0]["Characteristic"] != "DeviceOS" {
+	e.Cmdlet("Remove-ActiveSyncDeviceAccessRule", map[string]any{"Identity": "iPhone (DeviceType)", "Confirm": false})
+	e.CmdletFails("Remove-ActiveSyncDeviceAccessRule", map[string]any{"Identity": "iPhone (DeviceType)"}, http.StatusNotFound, "ManagementObjectNotFound")
+	if out := e.Cmdlet("Get-ActiveSyncDeviceAccessRule", nil); len(out) != 1 || out[0]["Characteristic"] != "DeviceOS" {
 		t.Errorf("after Remove: %v", out)
 	}
 	// A rule stored without a Guid gets a stable one.
-	e.srv.Directory().AddDeviceAccessRule(NewDeviceAccessRule("Outlook", DeviceAccessCharacteristicDeviceModel, DeviceAccessLevelAllow))
-	g1 := e.ok("Get-ActiveSyncDeviceAccessRule", map[string]any{"Identity": "Outlook (DeviceModel)"})[0]["Guid"]
-	if g2 := e.ok("Get-ActiveSyncDeviceAccessRule", map[string]any{"Identity": g1})[0]["Guid"]; g1 != g2 {
+	e.Server.Directory().AddDeviceAccessRule(simulator.NewDeviceAccessRule("Outlook", simulator.DeviceAccessCharacteristicDeviceModel, simulator.DeviceAccessLevelAllow))
+	g1 := e.Cmdlet("Get-ActiveSyncDeviceAccessRule", map[string]any{"Identity": "Outlook (DeviceModel)"})[0]["Guid"]
+	if g2 := e.Cmdlet("Get-ActiveSyncDeviceAccessRule", map[string]any{"Identity": g1})[0]["Guid"]; g1 != g2 {
 		t.Errorf("derived Guid %v %v", g1, g2)
 	}
 }
 
 func TestRemoveMobileDevice(t *testing.T) {
-	e := newAdminEnv(t)
-	addDevice(t, e.mailbox("alice"), quarantined("IPH1", "iPhone"))
-	addDevice(t, e.mailbox("alice"), quarantined("IPH2", "iPhone"))
-	e.ok("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": "IPH1"}})
+	e := simtest.New(t, simulator.Options{})
+	e.Mailbox("alice").AddDeviceForTest(quarantined("IPH1", "iPhone"))
+	e.Mailbox("alice").AddDeviceForTest(quarantined("IPH2", "iPhone"))
+	e.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": "IPH1"}})
 	for _, name := range []string{"Remove-MobileDevice", "Remove-ActiveSyncDevice"} {
 		id := map[string]string{"Remove-MobileDevice": `alice\ExchangeActiveSyncDevices\iPhone§IPH1`, "Remove-ActiveSyncDevice": "IPH2"}[name]
-		if r := e.run(name, map[string]any{"Identity": id, "Confirm": false}); r.Status != http.StatusOK || len(r.Output) != 0 {
-			t.Fatalf("%s: %s", name, r.Raw)
+		if out := e.Cmdlet(name, map[string]any{"Identity": id, "Confirm": false}); len(out) != 0 {
+			t.Fatalf("%s: %v", name, out)
 		}
-		e.fail("Get-MobileDevice", map[string]any{"Identity": id}, http.StatusNotFound, "ManagementObjectNotFound")
-		e.fail(name, map[string]any{"Identity": id}, http.StatusNotFound, "ManagementObjectNotFound")
+		e.CmdletFails("Get-MobileDevice", map[string]any{"Identity": id}, http.StatusNotFound, "ManagementObjectNotFound")
+		e.CmdletFails(name, map[string]any{"Identity": id}, http.StatusNotFound, "ManagementObjectNotFound")
 	}
-	if out := e.ok("Get-MobileDevice", map[string]any{"Mailbox": "alice"}); len(out) != 0 {
+	if out := e.Cmdlet("Get-MobileDevice", map[string]any{"Mailbox": "alice"}); len(out) != 0 {
 		t.Errorf("left: %s", ids(out))
 	}
 	// The allow list keeps the ID.
-	if got := strs(e.ok("Get-CASMailbox", map[string]any{"Identity": "alice"})[0]["ActiveSyncAllowedDeviceIDs"]); !slices.Equal(got, []string{"IPH1"}) {
+	if got := strs(e.Cmdlet("Get-CASMailbox", map[string]any{"Identity": "alice"})[0]["ActiveSyncAllowedDeviceIDs"]); !slices.Equal(got, []string{"IPH1"}) {
 		t.Errorf("allow list: %v", got)
-	}
-}
-
-// TestAdminOverEAS drives real devices: a device quarantined by the
-// organization's default shows as Quarantined/Global, an approval shows at
-// once and lets it sync, and after Remove-MobileDevice its next request
-// starts a partnership that the allow list still allows.
-func TestAdminOverEAS(t *testing.T) {
-	env := newLookupEnv(t, func(o *Options) { o.AdminToken = "t"; o.ErrorResponseDelay = -1 })
-	e := &adminEnv{tb: t, srv: env.srv, clock: env.clock, url: strings.TrimSuffix(env.url, "/Microsoft-Server-ActiveSync")}
-	e.ok("Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine", "AdminMailRecipients": "admin@contoso.com"})
-
-	d := env.device("alice", "QUAR1", eas.Version141).provision()
-	out := e.ok("Get-MobileDevice", map[string]any{"ResultSize": "Unlimited", "Filter": "DeviceAccessState -eq 'Quarantined'"})
-	if len(out) != 1 || out[0]["DeviceId"] != "QUAR1" || out[0]["DeviceAccessStateReason"] != "Global" || out[0]["DeviceModel"] != "iPhone15C2" || out[0]["DeviceOS"] != "iOS 18.1" {
-		t.Fatalf("quarantined: %v", out)
-	}
-	identity := out[0]["Identity"].(string)
-	if identity != `alice\ExchangeActiveSyncDevices\iPhone§QUAR1` {
-		t.Errorf("Identity %s", identity)
-	}
-	inbox := d.folderSync()["Inbox"].ServerId
-	sync := func(key string) *eas.SyncCollection {
-		t.Helper()
-		var resp eas.SyncResponse
-		d.call(eas.CommandSync, &eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: key, CollectionId: inbox}}}}, &resp)
-		if resp.Collections == nil || len(resp.Collections.Collection) == 0 {
-			return nil
-		}
-		return &resp.Collections.Collection[0]
-	}
-	col := sync("0")
-	col = sync(col.SyncKey)
-	if col == nil || len(col.Commands) != 1 {
-		t.Fatalf("quarantined Sync: %+v", col)
-	}
-
-	// Approval, the agent's way.
-	e.ok("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": "QUAR1"}})
-	if got := e.stateOf(identity); got != "Allowed/Individual" {
-		t.Errorf("approved: %s", got)
-	}
-	col = sync(col.SyncKey)
-	if col == nil || len(col.Commands) < 4 {
-		t.Fatalf("approved Sync: %+v", col)
-	}
-	if got := e.stateOf(identity); got != "Allowed/Individual" {
-		t.Errorf("after Sync: %s", got)
-	}
-	st := e.ok("Get-MobileDeviceStatistics", map[string]any{"Identity": identity})[0]
-	if st["LastSuccessSync"] == nil || st["IsRemoteWipeSupported"] != true || st["ClientVersion"] != "14.1" {
-		t.Errorf("statistics: %v", st)
-	}
-
-	// Removal: a new partnership, still allowed by the list.
-	e.ok("Remove-MobileDevice", map[string]any{"Identity": identity, "Confirm": false})
-	e.fail("Get-MobileDevice", map[string]any{"Identity": identity}, http.StatusNotFound, "ManagementObjectNotFound")
-	env.clock.Advance(time.Minute)
-	d2 := env.device("alice", "QUAR1", eas.Version141).provision()
-	d2.folderSync()
-	if got := e.stateOf(identity); got != "Allowed/Individual" {
-		t.Errorf("new partnership: %s", got)
-	}
-	if g := e.ok("Get-MobileDevice", map[string]any{"Identity": identity})[0]["FirstSyncTime"]; g != "2026-11-23T09:01:00Z" {
-		t.Errorf("new partnership's FirstSyncTime %v", g)
 	}
 }
 
@@ -641,27 +545,27 @@ func TestAdminOverEAS(t *testing.T) {
 // organization: 100,000 partnerships in 1,000 mailboxes, 1 in 100
 // quarantined.
 func BenchmarkGetMobileDeviceFilter(b *testing.B) {
-	e := newAdminEnv(b, func(o *Options) { o.DemoUsers = 1000 })
+	e := simtest.New(b, simulator.Options{DemoUsers: 1000})
 	for u := 1; u <= 1000; u++ {
-		mb := e.mailbox(fmt.Sprintf("user%05d", u))
+		mb := e.Mailbox(fmt.Sprintf("user%05d", u))
 		for i := range 100 {
-			d := withState(quarantined(fmt.Sprintf("DEV%05d%03d", u, i), "iPhone"), DeviceAccessStateAllowed, DeviceAccessStateReasonIndividual)
+			d := withState(quarantined(fmt.Sprintf("DEV%05d%03d", u, i), "iPhone"), simulator.DeviceAccessStateAllowed, simulator.DeviceAccessStateReasonIndividual)
 			if i == u%100 {
-				d.DeviceAccessState, d.DeviceAccessStateReason = DeviceAccessStateQuarantined, DeviceAccessStateReasonGlobal
+				d.DeviceAccessState, d.DeviceAccessStateReason = simulator.DeviceAccessStateQuarantined, simulator.DeviceAccessStateReasonGlobal
 			}
-			addDevice(b, mb, d)
+			mb.AddDeviceForTest(d)
 		}
 	}
 	params := map[string]any{"ResultSize": "Unlimited", "Filter": "DeviceAccessState -eq 'Quarantined'"}
-	if out := e.ok("Get-MobileDevice", params); len(out) != 1000 {
+	if out := e.Cmdlet("Get-MobileDevice", params); len(out) != 1000 {
 		b.Fatalf("%d quarantined", len(out))
 	}
 	// The loop reads the reply without decoding it: the figure is the
 	// server's and the transport's, not the test client's.
 	body, _ := json.Marshal(map[string]any{"cmdlet": "Get-MobileDevice", "parameters": params})
 	for b.Loop() {
-		req, _ := http.NewRequest(http.MethodPost, e.url+"/api/cmdlet", bytes.NewReader(body))
-		req.Header.Set("Authorization", "Bearer t")
+		req, _ := http.NewRequest(http.MethodPost, e.URL+"/api/cmdlet", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+e.Admin.Token)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			b.Fatal(err)
@@ -677,36 +581,41 @@ func BenchmarkGetMobileDeviceFilter(b *testing.B) {
 // TestAdminConcurrent runs cmdlets alongside each other and alongside
 // partnerships being created, for the race detector.
 func TestAdminConcurrent(t *testing.T) {
-	e := newAdminEnv(t)
-	alice := e.mailbox("alice")
+	e := simtest.New(t, simulator.Options{})
+	alice := e.Mailbox("alice")
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		for i := range 50 {
-			addDevice(t, alice, quarantined(fmt.Sprintf("C%03d", i), "iPhone"))
+			alice.AddDeviceForTest(quarantined(fmt.Sprintf("C%03d", i), "iPhone"))
 		}
 	}()
 	errs := make(chan string, 4)
-	run := func(f func(i int) adminReply) {
+	// Goroutines must not fail the test: they report adminapi's errors.
+	run := func(f func(i int) error) {
 		go func() {
 			for i := range 25 {
-				if r := f(i); r.Status != http.StatusOK {
-					errs <- r.Raw
+				if err := f(i); err != nil {
+					errs <- err.Error()
 					return
 				}
 			}
 			errs <- ""
 		}()
 	}
-	run(func(i int) adminReply {
-		return e.run("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": fmt.Sprintf("C%03d", i)}})
+	call := func(cmdlet string, params map[string]any) error {
+		_, err := e.Admin.Call(context.Background(), cmdlet, params)
+		return err
+	}
+	run(func(i int) error {
+		return call("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": fmt.Sprintf("C%03d", i)}})
 	})
-	run(func(int) adminReply {
-		return e.run("Get-MobileDevice", map[string]any{"Filter": "DeviceAccessState -eq 'Quarantined'", "ResultSize": "Unlimited"})
+	run(func(int) error {
+		return call("Get-MobileDevice", map[string]any{"Filter": "DeviceAccessState -eq 'Quarantined'", "ResultSize": "Unlimited"})
 	})
-	run(func(int) adminReply { return e.run("Get-MobileDeviceStatistics", map[string]any{"Mailbox": "alice"}) })
-	run(func(i int) adminReply {
-		return e.run("Set-ActiveSyncOrganizationSettings", map[string]any{"AdminMailRecipients": map[string]any{"Add": fmt.Sprintf("a%d@contoso.com", i)}})
+	run(func(int) error { return call("Get-MobileDeviceStatistics", map[string]any{"Mailbox": "alice"}) })
+	run(func(i int) error {
+		return call("Set-ActiveSyncOrganizationSettings", map[string]any{"AdminMailRecipients": map[string]any{"Add": fmt.Sprintf("a%d@contoso.com", i)}})
 	})
 	for range 4 {
 		if msg := <-errs; msg != "" {
@@ -714,7 +623,7 @@ func TestAdminConcurrent(t *testing.T) {
 		}
 	}
 	<-done
-	if got := strs(e.ok("Get-ActiveSyncOrganizationSettings", nil)[0]["AdminMailRecipients"]); len(got) != 25 {
+	if got := strs(e.Cmdlet("Get-ActiveSyncOrganizationSettings", nil)[0]["AdminMailRecipients"]); len(got) != 25 {
 		t.Errorf("%d recipients", len(got))
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/simtest"
 )
 
 // syncReplica is what one device holds of a folder, checked as it goes:
@@ -49,12 +50,12 @@ var _ = Describe("Concurrency", Label("concurrency"), func() {
 	It("converges 100 devices on one mailbox while mail is delivered, moved and deleted", func() {
 		const devices, deliveries = 100, 150
 		env := newTestEnv(simulator.Options{})
-		mb := env.mailbox("alice")
+		mb := env.Mailbox("alice")
 		inbox, _ := mb.FolderByType(eas.FolderTypeInbox)
 		junk, _ := mb.FolderByType(eas.FolderTypeUserMail)
 
 		type dev struct {
-			d *testDevice
+			d *simtest.Device
 			r *syncReplica
 		}
 		devs := make([]dev, devices)
@@ -64,9 +65,9 @@ var _ = Describe("Concurrency", Label("concurrency"), func() {
 			go func(i int) {
 				defer wg.Done()
 				defer GinkgoRecover()
-				d := env.device("alice", fmt.Sprintf("CONC%03d", i), eas.Version141)
-				d.provision()
-				col := d.syncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox.ServerID})
+				d := env.Device("alice", fmt.Sprintf("CONC%03d", i), eas.Version141)
+				d.Provision()
+				col := d.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox.ServerID})
 				devs[i] = dev{d: d, r: &syncReplica{key: col.SyncKey, items: map[string]bool{}}}
 			}(i)
 		}
@@ -80,7 +81,7 @@ var _ = Describe("Concurrency", Label("concurrency"), func() {
 				defer wg.Done()
 				defer GinkgoRecover()
 				for !stop.Load() {
-					if col := x.d.syncOnce(eas.SyncCollection{SyncKey: x.r.key, CollectionId: inbox.ServerID, WindowSize: 25}); col != nil {
+					if col := x.d.SyncOnce(eas.SyncCollection{SyncKey: x.r.key, CollectionId: inbox.ServerID, WindowSize: 25}); col != nil {
 						Expect(col.Status).To(Equal(1))
 						x.r.apply(col)
 					}
@@ -95,7 +96,7 @@ var _ = Describe("Concurrency", Label("concurrency"), func() {
 		var delivered []string
 		for n := 0; n < deliveries; n++ {
 			before := syncs.Load()
-			env.deliver("alice", fmt.Sprintf("Message %d", n))
+			env.Deliver("alice", fmt.Sprintf("Message %d", n))
 			items := mb.Items(inbox.ServerID)
 			delivered = append(delivered, items[len(items)-1].ServerID)
 			if n >= 5 {
@@ -121,7 +122,7 @@ var _ = Describe("Concurrency", Label("concurrency"), func() {
 		for _, x := range devs {
 			// Drain: sync until the server has nothing more.
 			for {
-				col := x.d.syncOnce(eas.SyncCollection{SyncKey: x.r.key, CollectionId: inbox.ServerID, WindowSize: 100})
+				col := x.d.SyncOnce(eas.SyncCollection{SyncKey: x.r.key, CollectionId: inbox.ServerID, WindowSize: 100})
 				if col == nil {
 					break
 				}
@@ -130,8 +131,8 @@ var _ = Describe("Concurrency", Label("concurrency"), func() {
 					break
 				}
 			}
-			Expect(x.r.errs).To(BeEmpty(), "device %s", x.d.id)
-			Expect(keys(x.r.items)).To(Equal(keys(want)), "device %s did not converge", x.d.id)
+			Expect(x.r.errs).To(BeEmpty(), "device %s", x.d.ID)
+			Expect(keys(x.r.items)).To(Equal(keys(want)), "device %s did not converge", x.d.ID)
 		}
 		AddReportEntry("syncs during delivery", syncs.Load())
 	})

@@ -12,6 +12,7 @@ import (
 
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/simtest"
 	"github.com/easlab/easlab/wbxml"
 )
 
@@ -19,7 +20,7 @@ var _ = Describe("OPTIONS", func() {
 	It("advertises the configured Exchange's versions and commands", func() {
 		for _, p := range eas.Profiles() {
 			env := newTestEnv(simulator.Options{Profile: p})
-			req, _ := http.NewRequest(http.MethodOptions, env.url, nil)
+			req, _ := http.NewRequest(http.MethodOptions, env.EASURL, nil)
 			req.SetBasicAuth("alice@contoso.com", simulator.DemoPassword)
 			resp, err := http.DefaultClient.Do(req)
 			Expect(err).NotTo(HaveOccurred())
@@ -34,7 +35,7 @@ var _ = Describe("OPTIONS", func() {
 	It("authenticates like any request and refuses a user disabled for ActiveSync", func() {
 		env := newTestEnv(simulator.Options{})
 		options := func(user, password string) *http.Response {
-			req, _ := http.NewRequest(http.MethodOptions, env.url, nil)
+			req, _ := http.NewRequest(http.MethodOptions, env.EASURL, nil)
 			if user != "" {
 				req.SetBasicAuth(user, password)
 			}
@@ -49,7 +50,7 @@ var _ = Describe("OPTIONS", func() {
 			Expect(resp.Header.Get("WWW-Authenticate")).To(HavePrefix("Basic realm="))
 			Expect(resp.Header.Get("MS-ASProtocolVersions")).To(BeEmpty())
 		}
-		admin(env, "Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncEnabled": false})
+		env.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncEnabled": false})
 		resp := options("alice@contoso.com", simulator.DemoPassword)
 		Expect(resp.StatusCode).To(Equal(http.StatusForbidden))
 		Expect(resp.Header.Get("MS-ASProtocolVersions")).To(BeEmpty())
@@ -58,41 +59,41 @@ var _ = Describe("OPTIONS", func() {
 })
 
 var _ = Describe("Authentication", func() {
-	var env *testEnv
+	var env *simtest.Env
 	BeforeEach(func() { env = newTestEnv(simulator.Options{}) })
 
 	It("answers 401 with a Basic challenge to missing or wrong credentials", func() {
-		d := env.device("alice@contoso.com", "AUTH1", eas.Version141)
-		d.password = "wrong"
-		resp, _ := d.post(eas.CommandFolderSync, nil)
+		d := env.Device("alice@contoso.com", "AUTH1", eas.Version141)
+		d.Password = "wrong"
+		resp, _ := d.Post(eas.CommandFolderSync, nil)
 		Expect(resp.StatusCode).To(Equal(http.StatusUnauthorized))
 		Expect(resp.Header.Get("WWW-Authenticate")).To(HavePrefix("Basic realm="))
-		d.user, d.password = "nobody@contoso.com", simulator.DemoPassword
-		resp, _ = d.post(eas.CommandFolderSync, nil)
+		d.User, d.Password = "nobody@contoso.com", simulator.DemoPassword
+		resp, _ = d.Post(eas.CommandFolderSync, nil)
 		Expect(resp.StatusCode).To(Equal(http.StatusUnauthorized))
 	})
 
 	It("accepts a UPN, DOMAIN\\alias and a bare alias", func() {
 		for _, name := range []string{"alice@contoso.com", `CONTOSO\alice`, "alice", "ALICE@CONTOSO.COM"} {
-			d := env.device(name, "AUTH2", eas.Version141)
-			d.provision()
+			d := env.Device(name, "AUTH2", eas.Version141)
+			d.Provision()
 		}
 	})
 
 	It("always opens the authenticated user's own mailbox, whatever User names", func() {
-		d := env.device("alice@contoso.com", "AUTH3", eas.Version141)
-		d.provision()
+		d := env.Device("alice@contoso.com", "AUTH3", eas.Version141)
+		d.Provision()
 		// The User query value names bob; the credentials are alice's.
-		d.queryUser = "bob@contoso.com"
-		folders := d.folderSync()
+		d.QueryUser = "bob@contoso.com"
+		folders := d.FolderSync()
 		Expect(folders).To(HaveKey("Inbox"))
-		Expect(env.mailbox("alice").Devices()).To(ContainElement(HaveField("DeviceID", "AUTH3")))
-		Expect(env.mailbox("bob").Devices()).To(BeEmpty())
+		Expect(env.Mailbox("alice").Devices()).To(ContainElement(HaveField("DeviceID", "AUTH3")))
+		Expect(env.Mailbox("bob").Devices()).To(BeEmpty())
 	})
 })
 
 var _ = Describe("Provisioning", func() {
-	var env *testEnv
+	var env *simtest.Env
 	BeforeEach(func() { env = newTestEnv(simulator.Options{}) })
 
 	// Three cases, per protocol version (exchange-admin.md 1.3 step 4 and
@@ -105,16 +106,16 @@ var _ = Describe("Provisioning", func() {
 	for _, v := range []eas.ProtocolVersion{eas.Version121, eas.Version141, eas.Version161} {
 		body := v.AtLeast(eas.Version140)
 		It(fmt.Sprintf("serves a %v device that sends no policy key under the default policy, without provisioning", v), func() {
-			d := env.device("alice", fmt.Sprintf("NOKEY%d", v), v)
-			folders := d.folderSync()
+			d := env.Device("alice", fmt.Sprintf("NOKEY%d", v), v)
+			folders := d.FolderSync()
 			Expect(folders).To(HaveKey("Inbox"))
-			Expect(d.syncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: folders["Inbox"].ServerId})).NotTo(BeNil())
+			Expect(d.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: folders["Inbox"].ServerId})).NotTo(BeNil())
 		})
 		It(fmt.Sprintf("asks a %v device that sends policy key 0 to provision (142 from 14.0, HTTP 449 up to 12.1)", v), func() {
-			d := env.device("alice", fmt.Sprintf("KEY0%d", v), v)
-			d.hasKey = true
+			d := env.Device("alice", fmt.Sprintf("KEY0%d", v), v)
+			d.HasKey = true
 			var r eas.FolderSyncResponse
-			resp := d.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &r)
+			resp := d.Call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &r)
 			if body {
 				Expect(resp.StatusCode).To(Equal(http.StatusOK))
 				Expect(r.Status).To(Equal(int(eas.StatusDeviceNotProvisioned)))
@@ -123,10 +124,10 @@ var _ = Describe("Provisioning", func() {
 			}
 		})
 		It(fmt.Sprintf("refuses a %v device that sends no policy key when the policy requires provisionable devices (141)", v), func() {
-			admin(env, "Set-MobileDeviceMailboxPolicy", map[string]any{"Identity": "Default", "AllowNonProvisionableDevices": false})
-			d := env.device("alice", fmt.Sprintf("STRICT%d", v), v)
+			env.Cmdlet("Set-MobileDeviceMailboxPolicy", map[string]any{"Identity": "Default", "AllowNonProvisionableDevices": false})
+			d := env.Device("alice", fmt.Sprintf("STRICT%d", v), v)
 			var r eas.FolderSyncResponse
-			resp := d.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &r)
+			resp := d.Call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &r)
 			if body {
 				Expect(resp.StatusCode).To(Equal(http.StatusOK))
 				Expect(r.Status).To(Equal(int(eas.StatusLegacyDeviceOnStrictPolicy)))
@@ -137,36 +138,36 @@ var _ = Describe("Provisioning", func() {
 	}
 
 	It("hands out a temporary key with the policy, then a final key; a wrong key gets 144", func() {
-		d := env.device("alice", "PROV3", eas.Version141)
+		d := env.Device("alice", "PROV3", eas.Version141)
 		var r1 eas.ProvisionResponse
-		d.call(eas.CommandProvision, &eas.ProvisionRequest{DeviceInformation: deviceInfo(), Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}, &r1)
+		d.Call(eas.CommandProvision, &eas.ProvisionRequest{DeviceInformation: simtest.DeviceInfo(), Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}, &r1)
 		Expect(r1.DeviceInformation.Status).To(Equal(1))
 		Expect(r1.Policies.Policy.Status).To(Equal(1))
 		doc := r1.Policies.Policy.Data
 		Expect(doc).NotTo(BeNil())
-		d.provision()
+		d.Provision()
 		var fs eas.FolderSyncResponse
-		d.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &fs)
+		d.Call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &fs)
 		Expect(fs.Status).To(Equal(1))
-		d.policyKey++
-		d.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &fs)
+		d.PolicyKey++
+		d.Call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &fs)
 		Expect(fs.Status).To(Equal(int(eas.StatusInvalidPolicyKey)))
 	})
 
 	It("sends the EASProvisionDoc elements the device's version knows", func() {
 		elements := func(v eas.ProtocolVersion) []string {
-			d := env.device("alice", fmt.Sprintf("PROVDOC%d", v), v)
+			d := env.Device("alice", fmt.Sprintf("PROVDOC%d", v), v)
 			req := &eas.ProvisionRequest{Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}
 			if v.AtLeast(eas.Version141) {
-				req.DeviceInformation = deviceInfo()
+				req.DeviceInformation = simtest.DeviceInfo()
 			}
 			body, err := wbxml.Marshal(req)
 			Expect(err).NotTo(HaveOccurred())
-			_, b := d.post(eas.CommandProvision, body)
+			_, b := d.Post(eas.CommandProvision, body)
 			tree, err := wbxml.Parse(b)
 			Expect(err).NotTo(HaveOccurred())
 			doc := tree.Path(wbxml.LookupQualified("Provision:Policies"), wbxml.LookupQualified("Provision:Policy"), wbxml.LookupQualified("Provision:Data"), wbxml.LookupQualified("Provision:EASProvisionDoc"))
-			Expect(doc).NotTo(BeNil(), xmlOf(b))
+			Expect(doc).NotTo(BeNil(), simtest.XML(b))
 			var names []string
 			for _, e := range doc.Elements() {
 				names = append(names, e.Tag.Name)
@@ -181,22 +182,22 @@ var _ = Describe("Provisioning", func() {
 	It("refuses a 16.1 Provision without DeviceInformation with status 165, and 14.1 too when so configured", func() {
 		bare := &eas.ProvisionRequest{Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}
 		var r eas.ProvisionResponse
-		env.device("alice", "PROV4", eas.Version161).call(eas.CommandProvision, bare, &r)
+		env.Device("alice", "PROV4", eas.Version161).Call(eas.CommandProvision, bare, &r)
 		Expect(r.Status).To(Equal(int(eas.StatusDeviceInformationRequired)))
 		r = eas.ProvisionResponse{}
-		env.device("alice", "PROV5", eas.Version141).call(eas.CommandProvision, bare, &r)
+		env.Device("alice", "PROV5", eas.Version141).Call(eas.CommandProvision, bare, &r)
 		Expect(r.Status).To(Equal(1), "by default a 14.1 device may provision without it")
 		strict := newTestEnv(simulator.Options{DeviceInformationRequiredFrom: eas.Version141})
 		r = eas.ProvisionResponse{}
-		strict.device("alice", "PROV6", eas.Version141).call(eas.CommandProvision, bare, &r)
+		strict.Device("alice", "PROV6", eas.Version141).Call(eas.CommandProvision, bare, &r)
 		Expect(r.Status).To(Equal(int(eas.StatusDeviceInformationRequired)))
 	})
 
 	It("answers Policy status 5 to an acknowledgement of a key it did not issue", func() {
-		d := env.device("alice", "PROV5", eas.Version141)
+		d := env.Device("alice", "PROV5", eas.Version141)
 		var r eas.ProvisionResponse
-		d.call(eas.CommandProvision, &eas.ProvisionRequest{DeviceInformation: deviceInfo(), Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}, &r)
-		d.call(eas.CommandProvision, &eas.ProvisionRequest{Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML, PolicyKey: "12345", Status: 1}}}, &r)
+		d.Call(eas.CommandProvision, &eas.ProvisionRequest{DeviceInformation: simtest.DeviceInfo(), Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}, &r)
+		d.Call(eas.CommandProvision, &eas.ProvisionRequest{Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML, PolicyKey: "12345", Status: 1}}}, &r)
 		Expect(r.Policies.Policy.Status).To(Equal(int(eas.PolicyStatusWrongPolicyKey)))
 	})
 })
@@ -204,10 +205,10 @@ var _ = Describe("Provisioning", func() {
 var _ = Describe("FolderSync", func() {
 	It("returns the default folders, then nothing new, and 9 for an unknown key", func() {
 		env := newTestEnv(simulator.Options{})
-		d := env.device("alice", "FS1", eas.Version161)
-		d.provision()
+		d := env.Device("alice", "FS1", eas.Version161)
+		d.Provision()
 		var r eas.FolderSyncResponse
-		d.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &r)
+		d.Call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &r)
 		Expect(r.Status).To(Equal(1))
 		names := map[string]eas.FolderType{}
 		for _, f := range r.Changes.Add {
@@ -222,68 +223,68 @@ var _ = Describe("FolderSync", func() {
 		Expect(*r.Changes.Count).To(Equal(len(r.Changes.Add)))
 
 		var again eas.FolderSyncResponse
-		d.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: r.SyncKey}, &again)
+		d.Call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: r.SyncKey}, &again)
 		Expect(again.Status).To(Equal(1))
 		Expect(*again.Changes.Count).To(Equal(0))
 		Expect(again.SyncKey).NotTo(Equal(r.SyncKey))
 
 		var bad eas.FolderSyncResponse
-		d.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "{bogus}7"}, &bad)
+		d.Call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "{bogus}7"}, &bad)
 		Expect(bad.Status).To(Equal(int(eas.FolderSyncStatusInvalidSyncKey)))
 	})
 
 	It("creates, renames and deletes user folders, and tells other devices", func() {
 		env := newTestEnv(simulator.Options{})
-		a := env.device("alice", "FS2", eas.Version141)
-		b := env.device("alice", "FS3", eas.Version141)
-		a.provision()
-		b.provision()
+		a := env.Device("alice", "FS2", eas.Version141)
+		b := env.Device("alice", "FS3", eas.Version141)
+		a.Provision()
+		b.Provision()
 		var ra, rb eas.FolderSyncResponse
-		a.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &ra)
-		b.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &rb)
+		a.Call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &ra)
+		b.Call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &rb)
 		var cr eas.FolderCreateResponse
-		a.call(eas.CommandFolderCreate, &eas.FolderCreateRequest{SyncKey: ra.SyncKey, ParentId: "0", DisplayName: "Projects", Type: eas.FolderTypeUserMail}, &cr)
+		a.Call(eas.CommandFolderCreate, &eas.FolderCreateRequest{SyncKey: ra.SyncKey, ParentId: "0", DisplayName: "Projects", Type: eas.FolderTypeUserMail}, &cr)
 		Expect(cr.Status).To(Equal(1))
 		Expect(cr.ServerId).NotTo(BeEmpty())
 		var dup eas.FolderCreateResponse
-		a.call(eas.CommandFolderCreate, &eas.FolderCreateRequest{SyncKey: cr.SyncKey, ParentId: "0", DisplayName: "projects", Type: eas.FolderTypeUserMail}, &dup)
+		a.Call(eas.CommandFolderCreate, &eas.FolderCreateRequest{SyncKey: cr.SyncKey, ParentId: "0", DisplayName: "projects", Type: eas.FolderTypeUserMail}, &dup)
 		Expect(dup.Status).To(Equal(int(eas.FolderCreateStatusFolderExists)))
 		var ur eas.FolderUpdateResponse
-		a.call(eas.CommandFolderUpdate, &eas.FolderUpdateRequest{SyncKey: cr.SyncKey, ServerId: cr.ServerId, ParentId: "0", DisplayName: "Projects 2026"}, &ur)
+		a.Call(eas.CommandFolderUpdate, &eas.FolderUpdateRequest{SyncKey: cr.SyncKey, ServerId: cr.ServerId, ParentId: "0", DisplayName: "Projects 2026"}, &ur)
 		Expect(ur.Status).To(Equal(1))
 		var own eas.FolderSyncResponse
-		a.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: ur.SyncKey}, &own)
+		a.Call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: ur.SyncKey}, &own)
 		Expect(*own.Changes.Count).To(Equal(0), "a device is not told of its own changes")
 		var other eas.FolderSyncResponse
-		b.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: rb.SyncKey}, &other)
+		b.Call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: rb.SyncKey}, &other)
 		Expect(other.Changes.Add).To(ConsistOf(HaveField("DisplayName", "Projects 2026")))
 		var inboxDel eas.FolderDeleteResponse
-		a.call(eas.CommandFolderDelete, &eas.FolderDeleteRequest{SyncKey: own.SyncKey, ServerId: "1"}, &inboxDel)
+		a.Call(eas.CommandFolderDelete, &eas.FolderDeleteRequest{SyncKey: own.SyncKey, ServerId: "1"}, &inboxDel)
 		Expect(inboxDel.Status).To(Equal(int(eas.FolderDeleteStatusSpecialFolder)))
 		var del eas.FolderDeleteResponse
-		a.call(eas.CommandFolderDelete, &eas.FolderDeleteRequest{SyncKey: own.SyncKey, ServerId: cr.ServerId}, &del)
+		a.Call(eas.CommandFolderDelete, &eas.FolderDeleteRequest{SyncKey: own.SyncKey, ServerId: cr.ServerId}, &del)
 		Expect(del.Status).To(Equal(1))
-		b.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: other.SyncKey}, &other)
+		b.Call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: other.SyncKey}, &other)
 		Expect(other.Changes.Delete).To(ConsistOf(HaveField("ServerId", cr.ServerId)))
 	})
 })
 
 var _ = Describe("Sync", func() {
 	var (
-		env   *testEnv
-		d     *testDevice
+		env   *simtest.Env
+		d     *simtest.Device
 		inbox string
 	)
 	BeforeEach(func() {
 		env = newTestEnv(simulator.Options{})
-		d = env.device("alice", "SYNC1", eas.Version161)
-		d.provision()
-		inbox = d.folderSync()["Inbox"].ServerId
+		d = env.Device("alice", "SYNC1", eas.Version161)
+		d.Provision()
+		inbox = d.FolderSync()["Inbox"].ServerId
 	})
 
 	prime := func() string {
 		GinkgoHelper()
-		col := d.syncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
+		col := d.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
 		Expect(col.Status).To(Equal(1))
 		Expect(col.Commands).To(BeEmpty())
 		return col.SyncKey
@@ -292,7 +293,7 @@ var _ = Describe("Sync", func() {
 
 	It("starts with SyncKey 0 and no items, then brings the Inbox with bodies", func() {
 		key := prime()
-		col := d.syncOnce(eas.SyncCollection{SyncKey: key, CollectionId: inbox, Options: bodyPref})
+		col := d.SyncOnce(eas.SyncCollection{SyncKey: key, CollectionId: inbox, Options: bodyPref})
 		Expect(col.Status).To(Equal(1))
 		Expect(col.Commands).To(HaveLen(4))
 		var subjects []string
@@ -307,22 +308,22 @@ var _ = Describe("Sync", func() {
 		}
 		Expect(subjects).To(ContainElements("Quarterly report draft", "Lunch on Thursday?"))
 		// Nothing changed since: an empty response.
-		Expect(d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})).To(BeNil())
+		Expect(d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})).To(BeNil())
 	})
 
 	It("pages with WindowSize and MoreAvailable", func() {
 		key := prime()
-		col := d.syncOnce(eas.SyncCollection{SyncKey: key, CollectionId: inbox, WindowSize: 3})
+		col := d.SyncOnce(eas.SyncCollection{SyncKey: key, CollectionId: inbox, WindowSize: 3})
 		Expect(col.Commands).To(HaveLen(3))
 		Expect(col.MoreAvailable).To(BeTrue())
-		col = d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox, WindowSize: 3})
+		col = d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox, WindowSize: 3})
 		Expect(col.Commands).To(HaveLen(1))
 		Expect(col.MoreAvailable).To(BeFalse())
 	})
 
 	It("truncates bodies to the TruncationSize asked for", func() {
 		key := prime()
-		col := d.syncOnce(eas.SyncCollection{SyncKey: key, CollectionId: inbox, Options: []eas.SyncOptions{{BodyPreference: []eas.BodyPreference{{Type: 1, TruncationSize: 10}}}}})
+		col := d.SyncOnce(eas.SyncCollection{SyncKey: key, CollectionId: inbox, Options: []eas.SyncOptions{{BodyPreference: []eas.BodyPreference{{Type: 1, TruncationSize: 10}}}}})
 		for _, c := range col.Commands {
 			var m eas.Email
 			Expect(eas.DecodeItem(c.ApplicationData, &m)).To(Succeed())
@@ -335,21 +336,21 @@ var _ = Describe("Sync", func() {
 
 	It("answers status 3 to an unknown SyncKey and the same changes again to the previous one", func() {
 		key := prime()
-		first := d.syncOnce(eas.SyncCollection{SyncKey: key, CollectionId: inbox})
+		first := d.SyncOnce(eas.SyncCollection{SyncKey: key, CollectionId: inbox})
 		Expect(first.Commands).To(HaveLen(4))
 		// The response was lost: the device resends the previous key.
-		again := d.syncOnce(eas.SyncCollection{SyncKey: key, CollectionId: inbox})
+		again := d.SyncOnce(eas.SyncCollection{SyncKey: key, CollectionId: inbox})
 		Expect(again.Commands).To(HaveLen(4))
 		Expect(again.SyncKey).To(Equal(first.SyncKey))
-		bad := d.syncOnce(eas.SyncCollection{SyncKey: "{00000000-0000-0000-0000-000000000000}9", CollectionId: inbox})
+		bad := d.SyncOnce(eas.SyncCollection{SyncKey: "{00000000-0000-0000-0000-000000000000}9", CollectionId: inbox})
 		Expect(bad.Status).To(Equal(int(eas.SyncStatusInvalidSyncKey)))
 	})
 
 	It("sends mail delivered after the last sync, and not the device's own changes", func() {
 		key := prime()
-		col := d.syncOnce(eas.SyncCollection{SyncKey: key, CollectionId: inbox})
-		env.deliver("alice", "New order 4711")
-		col = d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
+		col := d.SyncOnce(eas.SyncCollection{SyncKey: key, CollectionId: inbox})
+		env.Deliver("alice", "New order 4711")
+		col = d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
 		Expect(col.Commands).To(HaveLen(1))
 		newID := col.Commands[0].ServerId
 		// Mark it read and delete another: the server applies both and does
@@ -357,60 +358,60 @@ var _ = Describe("Sync", func() {
 		yes := true
 		read, err := eas.EncodeItem(&eas.Email{Read: &yes})
 		Expect(err).NotTo(HaveOccurred())
-		col = d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox, Commands: eas.SyncCommands{
+		col = d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox, Commands: eas.SyncCommands{
 			{Kind: eas.SyncChange, ServerId: newID, ApplicationData: read},
 			{Kind: eas.SyncDelete, ServerId: inbox + ":1"},
 		}})
 		Expect(col.Status).To(Equal(1))
 		Expect(col.Commands).To(BeEmpty())
-		it, ok := env.mailbox("alice").Item(newID)
+		it, ok := env.Mailbox("alice").Item(newID)
 		Expect(ok).To(BeTrue())
 		Expect(it.Prop(wbxml.LookupQualified("Email:Read"))).To(Equal("1"))
-		deleted, _ := env.mailbox("alice").FolderByType(eas.FolderTypeDeletedItems)
-		Expect(env.mailbox("alice").Items(deleted.ServerID)).To(HaveLen(1), "DeletesAsMoves is the default")
+		deleted, _ := env.Mailbox("alice").FolderByType(eas.FolderTypeDeletedItems)
+		Expect(env.Mailbox("alice").Items(deleted.ServerID)).To(HaveLen(1), "DeletesAsMoves is the default")
 	})
 
 	It("lets the server win a conflicting change unless the device asks for Conflict 0", func() {
 		key := prime()
-		col := d.syncOnce(eas.SyncCollection{SyncKey: key, CollectionId: inbox})
+		col := d.SyncOnce(eas.SyncCollection{SyncKey: key, CollectionId: inbox})
 		id := col.Commands[0].ServerId
-		other := env.device("alice", "SYNC2", eas.Version161)
-		other.provision()
-		okey := other.syncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox}).SyncKey
-		okey = other.syncOnce(eas.SyncCollection{SyncKey: okey, CollectionId: inbox}).SyncKey
+		other := env.Device("alice", "SYNC2", eas.Version161)
+		other.Provision()
+		okey := other.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox}).SyncKey
+		okey = other.SyncOnce(eas.SyncCollection{SyncKey: okey, CollectionId: inbox}).SyncKey
 		yes, no := true, false
 		read, _ := eas.EncodeItem(&eas.Email{Read: &yes})
 		unread, _ := eas.EncodeItem(&eas.Email{Read: &no})
 		// The other device marks it read first.
-		oc := other.syncOnce(eas.SyncCollection{SyncKey: okey, CollectionId: inbox, Commands: eas.SyncCommands{{Kind: eas.SyncChange, ServerId: id, ApplicationData: read}}})
+		oc := other.SyncOnce(eas.SyncCollection{SyncKey: okey, CollectionId: inbox, Commands: eas.SyncCommands{{Kind: eas.SyncChange, ServerId: id, ApplicationData: read}}})
 		Expect(oc.Status).To(Equal(1))
 		// This device, not yet told, marks it unread: a conflict.
-		col = d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox, Commands: eas.SyncCommands{{Kind: eas.SyncChange, ServerId: id, ApplicationData: unread}}})
+		col = d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox, Commands: eas.SyncCommands{{Kind: eas.SyncChange, ServerId: id, ApplicationData: unread}}})
 		Expect(col.Responses).To(ConsistOf(And(HaveField("ServerId", id), HaveField("Status", int(eas.SyncStatusConflict)))))
 		Expect(col.Commands).To(ContainElement(And(HaveField("Kind", eas.SyncChange), HaveField("ServerId", id))), "the server's version follows")
-		it, _ := env.mailbox("alice").Item(id)
+		it, _ := env.Mailbox("alice").Item(id)
 		Expect(it.Prop(wbxml.LookupQualified("Email:Read"))).To(Equal("1"))
 		// With Conflict 0 the device's change wins.
-		oc = other.syncOnce(eas.SyncCollection{SyncKey: oc.SyncKey, CollectionId: inbox, Commands: eas.SyncCommands{{Kind: eas.SyncChange, ServerId: id, ApplicationData: read}}})
+		oc = other.SyncOnce(eas.SyncCollection{SyncKey: oc.SyncKey, CollectionId: inbox, Commands: eas.SyncCommands{{Kind: eas.SyncChange, ServerId: id, ApplicationData: read}}})
 		zero := 0
-		col = d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox, Options: []eas.SyncOptions{{Conflict: &zero}}, Commands: eas.SyncCommands{{Kind: eas.SyncChange, ServerId: id, ApplicationData: unread}}})
+		col = d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox, Options: []eas.SyncOptions{{Conflict: &zero}}, Commands: eas.SyncCommands{{Kind: eas.SyncChange, ServerId: id, ApplicationData: unread}}})
 		Expect(col.Responses).To(BeEmpty())
-		it, _ = env.mailbox("alice").Item(id)
+		it, _ = env.Mailbox("alice").Item(id)
 		Expect(it.Prop(wbxml.LookupQualified("Email:Read"))).To(Equal("0"))
 	})
 
 	It("answers a hanging Sync when mail arrives, and empty when the wait ends", func() {
 		key := prime()
-		col := d.syncOnce(eas.SyncCollection{SyncKey: key, CollectionId: inbox})
+		col := d.SyncOnce(eas.SyncCollection{SyncKey: key, CollectionId: inbox})
 		done := make(chan *eas.SyncResponse, 1)
 		go func() {
 			defer GinkgoRecover()
 			var r eas.SyncResponse
-			d.call(eas.CommandSync, &eas.SyncRequest{Wait: 5, Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: col.SyncKey, CollectionId: inbox}}}}, &r)
+			d.Call(eas.CommandSync, &eas.SyncRequest{Wait: 5, Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: col.SyncKey, CollectionId: inbox}}}}, &r)
 			done <- &r
 		}()
-		Expect(env.clock.BlockUntil(ctx(), 1)).To(Succeed())
-		env.deliver("alice", "Urgent")
+		Expect(env.Clock.BlockUntil(ctx(), 1)).To(Succeed())
+		env.Deliver("alice", "Urgent")
 		var r *eas.SyncResponse
 		Eventually(done).Should(Receive(&r))
 		Expect(r.Collections.Collection[0].Commands).To(HaveLen(1))
@@ -419,32 +420,32 @@ var _ = Describe("Sync", func() {
 		go func() {
 			defer GinkgoRecover()
 			var r eas.SyncResponse
-			d.call(eas.CommandSync, &eas.SyncRequest{Wait: 5, Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: next, CollectionId: inbox}}}}, &r)
+			d.Call(eas.CommandSync, &eas.SyncRequest{Wait: 5, Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: next, CollectionId: inbox}}}}, &r)
 			done <- &r
 		}()
-		Expect(env.clock.BlockUntil(ctx(), 1)).To(Succeed())
-		env.clock.Advance(5 * time.Minute)
+		Expect(env.Clock.BlockUntil(ctx(), 1)).To(Succeed())
+		env.Clock.Advance(5 * time.Minute)
 		Eventually(done).Should(Receive(&r))
 		Expect(r.Collections).To(BeNil(), "an expired wait is an empty response")
 	})
 
 	It("rejects an out-of-range Wait with status 14 and the limit", func() {
 		var r eas.SyncResponse
-		d.call(eas.CommandSync, &eas.SyncRequest{Wait: 90, Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: "0", CollectionId: inbox}}}}, &r)
+		d.Call(eas.CommandSync, &eas.SyncRequest{Wait: 90, Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: "0", CollectionId: inbox}}}}, &r)
 		Expect(r.Status).To(Equal(int(eas.SyncStatusInvalidWaitOrHeartbeat)))
 		Expect(r.Limit).To(Equal(59))
 	})
 
 	It("adds a device's new contact and answers with its ServerId", func() {
-		contacts := d.folderSync()["Contacts"].ServerId
-		col := d.syncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: contacts})
+		contacts := d.FolderSync()["Contacts"].ServerId
+		col := d.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: contacts})
 		app, err := eas.EncodeItem(&eas.Contact{FirstName: "Don", LastName: "Funk", FileAs: "Funk, Don"})
 		Expect(err).NotTo(HaveOccurred())
-		col = d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: contacts, GetChanges: eas.NewBool(false), Commands: eas.SyncCommands{{Kind: eas.SyncAdd, ClientId: "c1", ApplicationData: app}}})
+		col = d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: contacts, GetChanges: eas.NewBool(false), Commands: eas.SyncCommands{{Kind: eas.SyncAdd, ClientId: "c1", ApplicationData: app}}})
 		Expect(col.Responses).To(HaveLen(1))
 		Expect(col.Responses[0].Status).To(Equal(1))
 		Expect(col.Responses[0].ClientId).To(Equal("c1"))
-		_, ok := env.mailbox("alice").Item(col.Responses[0].ServerId)
+		_, ok := env.Mailbox("alice").Item(col.Responses[0].ServerId)
 		Expect(ok).To(BeTrue())
 	})
 })
@@ -452,11 +453,11 @@ var _ = Describe("Sync", func() {
 var _ = Describe("Ping", func() {
 	It("reports changed folders, expires on the heartbeat, and bounds it", func() {
 		env := newTestEnv(simulator.Options{})
-		d := env.device("alice", "PING1", eas.Version141)
-		d.provision()
-		inbox := d.folderSync()["Inbox"].ServerId
-		col := d.syncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
-		d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
+		d := env.Device("alice", "PING1", eas.Version141)
+		d.Provision()
+		inbox := d.FolderSync()["Inbox"].ServerId
+		col := d.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
+		d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
 
 		ping := &eas.PingRequest{HeartbeatInterval: 480, Folders: &eas.PingFolders{Folder: []eas.PingFolder{{Id: inbox, Class: "Email"}}}}
 		done := make(chan eas.PingResponse, 1)
@@ -465,42 +466,42 @@ var _ = Describe("Ping", func() {
 				defer GinkgoRecover()
 				var r eas.PingResponse
 				if req == nil {
-					d.call(eas.CommandPing, nil, &r)
+					d.Call(eas.CommandPing, nil, &r)
 				} else {
-					d.call(eas.CommandPing, req, &r)
+					d.Call(eas.CommandPing, req, &r)
 				}
 				done <- r
 			}()
 		}
 		send(ping)
-		Expect(env.clock.BlockUntil(ctx(), 1)).To(Succeed())
-		env.clock.Advance(480 * time.Second)
+		Expect(env.Clock.BlockUntil(ctx(), 1)).To(Succeed())
+		env.Clock.Advance(480 * time.Second)
 		var r eas.PingResponse
 		Eventually(done).Should(Receive(&r))
 		Expect(r.Status).To(Equal(int(eas.PingStatusHeartbeatExpired)))
 
 		send(nil) // an empty Ping reuses the last one
-		Expect(env.clock.BlockUntil(ctx(), 1)).To(Succeed())
-		env.deliver("alice", "Ping me")
+		Expect(env.Clock.BlockUntil(ctx(), 1)).To(Succeed())
+		env.Deliver("alice", "Ping me")
 		Eventually(done).Should(Receive(&r))
 		Expect(r.Status).To(Equal(int(eas.PingStatusChangesOccurred)))
 		Expect(r.Folders.Folder).To(ConsistOf(inbox))
 
 		r = eas.PingResponse{}
-		d.call(eas.CommandPing, &eas.PingRequest{HeartbeatInterval: 10, Folders: ping.Folders}, &r)
+		d.Call(eas.CommandPing, &eas.PingRequest{HeartbeatInterval: 10, Folders: ping.Folders}, &r)
 		Expect(r.Status).To(Equal(int(eas.PingStatusHeartbeatOutOfBounds)))
 		Expect(r.HeartbeatInterval).To(Equal(60))
 		r = eas.PingResponse{}
-		d.call(eas.CommandPing, &eas.PingRequest{HeartbeatInterval: 480, Folders: &eas.PingFolders{Folder: []eas.PingFolder{{Id: "999", Class: "Email"}}}}, &r)
+		d.Call(eas.CommandPing, &eas.PingRequest{HeartbeatInterval: 480, Folders: &eas.PingFolders{Folder: []eas.PingFolder{{Id: "999", Class: "Email"}}}}, &r)
 		Expect(r.Status).To(Equal(int(eas.PingStatusFolderSyncRequired)))
 	})
 
 	It("asks for the parameters when a first Ping is empty", func() {
 		env := newTestEnv(simulator.Options{})
-		d := env.device("bob", "PING2", eas.Version141)
-		d.provision()
+		d := env.Device("bob", "PING2", eas.Version141)
+		d.Provision()
 		var r eas.PingResponse
-		d.call(eas.CommandPing, nil, &r)
+		d.Call(eas.CommandPing, nil, &r)
 		Expect(r.Status).To(Equal(int(eas.PingStatusMissingParameters)))
 	})
 })
@@ -508,30 +509,30 @@ var _ = Describe("Ping", func() {
 var _ = Describe("GetItemEstimate and Settings", func() {
 	It("estimates what a Sync would bring", func() {
 		env := newTestEnv(simulator.Options{})
-		d := env.device("alice", "GIE1", eas.Version141)
-		d.provision()
-		inbox := d.folderSync()["Inbox"].ServerId
+		d := env.Device("alice", "GIE1", eas.Version141)
+		d.Provision()
+		inbox := d.FolderSync()["Inbox"].ServerId
 		var r eas.GetItemEstimateResponse
 		req := func(key string) *eas.GetItemEstimateRequest {
 			return &eas.GetItemEstimateRequest{Collections: &eas.GetItemEstimateCollections{Collection: []eas.GetItemEstimateCollection{{SyncKey: key, CollectionId: inbox}}}}
 		}
-		d.call(eas.CommandGetItemEstimate, req("0"), &r)
+		d.Call(eas.CommandGetItemEstimate, req("0"), &r)
 		Expect(r.Response[0].Status).To(Equal(int(eas.GetItemEstimateStatusNotPrimed)))
-		col := d.syncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
+		col := d.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
 		r = eas.GetItemEstimateResponse{}
-		d.call(eas.CommandGetItemEstimate, req(col.SyncKey), &r)
+		d.Call(eas.CommandGetItemEstimate, req(col.SyncKey), &r)
 		Expect(r.Response[0].Status).To(Equal(1))
 		Expect(*r.Response[0].Collection.Estimate).To(Equal(4))
 	})
 
 	It("records DeviceInformation and answers UserInformation and Oof", func() {
 		env := newTestEnv(simulator.Options{})
-		d := env.device("alice", "SET1", eas.Version141)
-		d.provision()
+		d := env.Device("alice", "SET1", eas.Version141)
+		d.Provision()
 		var r eas.SettingsResponse
 		state := 1
-		d.call(eas.CommandSettings, &eas.SettingsRequest{
-			DeviceInformation: deviceInfo(),
+		d.Call(eas.CommandSettings, &eas.SettingsRequest{
+			DeviceInformation: simtest.DeviceInfo(),
 			UserInformation:   &eas.UserInformation{Get: &eas.UserInformationGet{}},
 			Oof:               &eas.Oof{Set: &eas.OofSettings{OofState: &state, OofMessage: []eas.OofMessage{{AppliesToInternal: true, Enabled: true, ReplyMessage: "Back Monday"}}}},
 		}, &r)
@@ -540,18 +541,18 @@ var _ = Describe("GetItemEstimate and Settings", func() {
 		Expect(r.Oof.Status).To(Equal(1))
 		Expect(r.UserInformation.Get.Accounts.Account[0].EmailAddresses.PrimarySmtpAddress).To(Equal("alice@contoso.com"))
 		r = eas.SettingsResponse{}
-		d.call(eas.CommandSettings, &eas.SettingsRequest{Oof: &eas.Oof{Get: &eas.OofSettings{BodyType: "Text"}}}, &r)
+		d.Call(eas.CommandSettings, &eas.SettingsRequest{Oof: &eas.Oof{Get: &eas.OofSettings{BodyType: "Text"}}}, &r)
 		Expect(*r.Oof.Get.OofState).To(Equal(1))
 		Expect(r.Oof.Get.OofMessage[0].ReplyMessage).To(Equal("Back Monday"))
-		devs := env.mailbox("alice").Devices()
+		devs := env.Mailbox("alice").Devices()
 		Expect(devs).To(ContainElement(And(HaveField("DeviceID", "SET1"), HaveField("Info.Model", "iPhone15C2"), HaveField("Info.FriendlyName", "Alice's iPhone"))))
 	})
 })
 
 var _ = Describe("Autodiscover", func() {
-	post := func(env *testEnv, path, user, body string) (*http.Response, string) {
+	post := func(env *simtest.Env, path, user, body string) (*http.Response, string) {
 		GinkgoHelper()
-		req, _ := http.NewRequest(http.MethodPost, env.http.URL+path, strings.NewReader(body))
+		req, _ := http.NewRequest(http.MethodPost, env.URL+path, strings.NewReader(body))
 		req.Header.Set("Content-Type", "text/xml")
 		if user != "" {
 			req.SetBasicAuth(user, simulator.DemoPassword)
@@ -574,7 +575,7 @@ var _ = Describe("Autodiscover", func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(r.User.DisplayName).To(Equal("Alice Wilber"))
 		Expect(r.Action.Settings.Server[0].Type).To(Equal("MobileSync"))
-		Expect(r.Action.Settings.Server[0].Url).To(Equal(env.url))
+		Expect(r.Action.Settings.Server[0].Url).To(Equal(env.EASURL))
 	})
 	It("answers an error for an unknown address, 600 for a bad request and 601 for another schema, 401 without credentials", func() {
 		env := newTestEnv(simulator.Options{})
@@ -596,7 +597,7 @@ var _ = Describe("Autodiscover", func() {
 var _ = Describe("Health and robustness", func() {
 	It("answers /healthz", func() {
 		env := newTestEnv(simulator.Options{})
-		resp, err := http.Get(env.http.URL + "/healthz")
+		resp, err := http.Get(env.URL + "/healthz")
 		Expect(err).NotTo(HaveOccurred())
 		resp.Body.Close()
 		Expect(resp.StatusCode).To(Equal(http.StatusOK))
@@ -606,13 +607,13 @@ var _ = Describe("Health and robustness", func() {
 var _ = Describe("Policy exemptions", func() {
 	It("lets an unprovisioned device Ping, as Exchange does, but not Sync", func() {
 		env := newTestEnv(simulator.Options{})
-		d := env.device("alice", "EXEMPT1", eas.Version141)
+		d := env.Device("alice", "EXEMPT1", eas.Version141)
 		var r eas.PingResponse
-		d.call(eas.CommandPing, &eas.PingRequest{HeartbeatInterval: 10, Folders: &eas.PingFolders{Folder: []eas.PingFolder{{Id: "1", Class: "Email"}}}}, &r)
+		d.Call(eas.CommandPing, &eas.PingRequest{HeartbeatInterval: 10, Folders: &eas.PingFolders{Folder: []eas.PingFolder{{Id: "1", Class: "Email"}}}}, &r)
 		Expect(r.Status).To(Equal(int(eas.PingStatusHeartbeatOutOfBounds)))
-		d.hasKey = true // policy key 0: it knows it must provision
+		d.HasKey = true // policy key 0: it knows it must provision
 		var s eas.SyncResponse
-		d.call(eas.CommandSync, &eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: "0", CollectionId: "1"}}}}, &s)
+		d.Call(eas.CommandSync, &eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: "0", CollectionId: "1"}}}}, &s)
 		Expect(s.Status).To(Equal(int(eas.StatusDeviceNotProvisioned)))
 	})
 })
@@ -620,17 +621,17 @@ var _ = Describe("Policy exemptions", func() {
 var _ = Describe("Empty and Partial Sync", func() {
 	It("repeats the last request at the current keys, and merges a Partial one", func() {
 		env := newTestEnv(simulator.Options{})
-		d := env.device("alice", "PART1", eas.Version141)
-		d.provision()
-		folders := d.folderSync()
+		d := env.Device("alice", "PART1", eas.Version141)
+		d.Provision()
+		folders := d.FolderSync()
 		inbox, cal := folders["Inbox"].ServerId, folders["Calendar"].ServerId
 		var r eas.SyncResponse
-		d.call(eas.CommandSync, &eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: "0", CollectionId: inbox}, {SyncKey: "0", CollectionId: cal}}}}, &r)
+		d.Call(eas.CommandSync, &eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: "0", CollectionId: inbox}, {SyncKey: "0", CollectionId: cal}}}}, &r)
 		Expect(r.Collections.Collection).To(HaveLen(2))
 		// Empty requests, twice: each repeats the last one at the keys the
 		// server now holds, so the second still works.
 		r = eas.SyncResponse{}
-		d.call(eas.CommandSync, nil, &r)
+		d.Call(eas.CommandSync, nil, &r)
 		Expect(r.Collections.Collection).To(HaveLen(2))
 		counts := map[string]int{}
 		for _, col := range r.Collections.Collection {
@@ -638,14 +639,14 @@ var _ = Describe("Empty and Partial Sync", func() {
 			counts[col.CollectionId] = len(col.Commands)
 		}
 		Expect(counts).To(Equal(map[string]int{inbox: 4, cal: 3}))
-		env.deliver("alice", "After the empty Sync")
+		env.Deliver("alice", "After the empty Sync")
 		r = eas.SyncResponse{}
-		d.call(eas.CommandSync, nil, &r)
+		d.Call(eas.CommandSync, nil, &r)
 		Expect(r.Collections.Collection).To(ContainElement(And(HaveField("CollectionId", inbox), HaveField("Commands", HaveLen(1)))))
 		Expect(r.Collections.Collection).To(ContainElement(And(HaveField("CollectionId", cal), HaveField("Commands", BeEmpty()))))
 		// A Partial request naming only the Inbox, with a change: the
 		// Calendar stays in the set.
-		env.deliver("alice", "Partial")
+		env.Deliver("alice", "Partial")
 		var p eas.SyncResponse
 		var inboxKey string
 		for _, col := range r.Collections.Collection {
@@ -653,17 +654,17 @@ var _ = Describe("Empty and Partial Sync", func() {
 				inboxKey = col.SyncKey
 			}
 		}
-		d.call(eas.CommandSync, &eas.SyncRequest{Partial: true, Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: inboxKey, CollectionId: inbox}}}}, &p)
+		d.Call(eas.CommandSync, &eas.SyncRequest{Partial: true, Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: inboxKey, CollectionId: inbox}}}}, &p)
 		Expect(p.Collections.Collection).To(ContainElement(And(HaveField("CollectionId", inbox), HaveField("Commands", HaveLen(1)))))
 		Expect(p.Collections.Collection).To(ContainElement(HaveField("CollectionId", cal)), "the cached Calendar stays in the set")
 	})
 
 	It("answers 13 to an empty or Partial Sync with nothing cached", func() {
 		env := newTestEnv(simulator.Options{})
-		d := env.device("bob", "PART2", eas.Version141)
-		d.provision()
+		d := env.Device("bob", "PART2", eas.Version141)
+		d.Provision()
 		var r eas.SyncResponse
-		d.call(eas.CommandSync, &eas.SyncRequest{Partial: true, Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: "0", CollectionId: "1"}}}}, &r)
+		d.Call(eas.CommandSync, &eas.SyncRequest{Partial: true, Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: "0", CollectionId: "1"}}}}, &r)
 		Expect(r.Status).To(Equal(int(eas.SyncStatusIncompleteRequest)))
 	})
 })
@@ -671,14 +672,14 @@ var _ = Describe("Empty and Partial Sync", func() {
 var _ = Describe("FilterType", func() {
 	It("keeps what the filter window asks for, per class, and refuses values a class does not accept", func() {
 		env := newTestEnv(simulator.Options{})
-		Expect(simulator.AddEvent(env.mailbox("alice"), simulator.EventSpec{Subject: "Last month's offsite", In: -30 * 24 * time.Hour}, start)).To(Succeed())
-		d := env.device("alice", "FILTER1", eas.Version141)
-		d.provision()
-		folders := d.folderSync()
+		Expect(simulator.AddEvent(env.Mailbox("alice"), simulator.EventSpec{Subject: "Last month's offsite", In: -30 * 24 * time.Hour}, start)).To(Succeed())
+		d := env.Device("alice", "FILTER1", eas.Version141)
+		d.Provision()
+		folders := d.FolderSync()
 		count := func(id string, ft int) (int, int) {
 			GinkgoHelper()
-			col := d.syncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: id})
-			col = d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: id, Options: []eas.SyncOptions{{FilterType: &ft}}})
+			col := d.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: id})
+			col = d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: id, Options: []eas.SyncOptions{{FilterType: &ft}}})
 			if col == nil {
 				return 0, 1
 			}
@@ -707,11 +708,11 @@ var _ = Describe("Conversations", func() {
 		env := newTestEnv(simulator.Options{})
 		tag := wbxml.Lookup("Email2", "ConversationId")
 		convOf := func(v eas.ProtocolVersion) []byte {
-			d := env.device("alice", fmt.Sprintf("CONV%d", v), v)
-			d.provision()
-			inbox := d.folderSync()["Inbox"].ServerId
-			col := d.syncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
-			col = d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
+			d := env.Device("alice", fmt.Sprintf("CONV%d", v), v)
+			d.Provision()
+			inbox := d.FolderSync()["Inbox"].ServerId
+			col := d.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
+			col = d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
 			Expect(col.Commands).NotTo(BeEmpty())
 			n := col.Commands[0].ApplicationData.Find(tag)
 			if n == nil {
@@ -722,15 +723,15 @@ var _ = Describe("Conversations", func() {
 		Expect(convOf(eas.Version121)).To(BeNil(), "12.1 knows no ConversationId")
 		id := convOf(eas.Version141)
 		Expect(id).To(HaveLen(16))
-		d := env.device("alice", "CONVMOVE", eas.Version141)
-		d.provision()
-		folders := d.folderSync()
+		d := env.Device("alice", "CONVMOVE", eas.Version141)
+		d.Provision()
+		folders := d.FolderSync()
 		var r eas.ItemOperationsResponse
-		d.call(eas.CommandItemOperations, &eas.ItemOperationsRequest{Operations: []eas.ItemOperation{{Move: &eas.ConversationMove{
+		d.Call(eas.CommandItemOperations, &eas.ItemOperationsRequest{Operations: []eas.ItemOperation{{Move: &eas.ConversationMove{
 			ConversationId: id, DstFldId: folders["Deleted Items"].ServerId, Options: &eas.ConversationMoveOptions{MoveAlways: true}}}}}, &r)
 		Expect(r.Status).To(Equal(1))
 		Expect(r.Response.Results[0].Move.Status).To(Equal(1))
-		deleted, _ := env.mailbox("alice").FolderByName("Deleted Items")
-		Expect(env.mailbox("alice").Items(deleted.ServerID)).NotTo(BeEmpty(), "the conversation is not in Deleted Items")
+		deleted, _ := env.Mailbox("alice").FolderByName("Deleted Items")
+		Expect(env.Mailbox("alice").Items(deleted.ServerID)).NotTo(BeEmpty(), "the conversation is not in Deleted Items")
 	})
 })

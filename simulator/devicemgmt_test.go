@@ -2,7 +2,6 @@ package simulator_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/simtest"
 	"github.com/easlab/easlab/wbxml"
 )
 
@@ -32,9 +32,9 @@ func subjects(col *eas.SyncCollection) []string {
 	return out
 }
 
-func inboxSubjects(env *testEnv, alias string) []string {
+func inboxSubjects(env *simtest.Env, alias string) []string {
 	GinkgoHelper()
-	mb := env.mailbox(alias)
+	mb := env.Mailbox(alias)
 	inbox, _ := mb.FolderByType(eas.FolderTypeInbox)
 	var out []string
 	for _, it := range mb.Items(inbox.ServerID) {
@@ -44,14 +44,14 @@ func inboxSubjects(env *testEnv, alias string) []string {
 }
 
 var _ = Describe("Device access", func() {
-	var env *testEnv
+	var env *simtest.Env
 	BeforeEach(func() {
 		env = newTestEnv(simulator.Options{ErrorResponseDelay: -1})
 	})
 
 	Context("under a Quarantine default", func() {
 		BeforeEach(func() {
-			env.srv.Directory().SetOrganizationSettings(func(s *simulator.OrganizationSettings) {
+			env.Server.Directory().SetOrganizationSettings(func(s *simulator.OrganizationSettings) {
 				s.DefaultAccessLevel = simulator.DeviceAccessLevelQuarantine
 				s.AdminMailRecipients = []string{"admin@contoso.com"}
 				s.UserMailInsert = `<a href="https://mfa.contoso.com/approve">Approve your device</a>`
@@ -59,29 +59,29 @@ var _ = Describe("Device access", func() {
 		})
 
 		It("shows a new device the quarantine notice and nothing else, mails the admin once, and releases the backlog on approval", func() {
-			d := env.device("alice", "QUAR1", eas.Version141)
-			d.provision() // Provision runs in quarantine; it carries DeviceInformation
-			folders := d.folderSync()
+			d := env.Device("alice", "QUAR1", eas.Version141)
+			d.Provision() // Provision runs in quarantine; it carries DeviceInformation
+			folders := d.FolderSync()
 			Expect(folders).To(HaveKey("Calendar"), "FolderSync shows the whole hierarchy")
 			inbox, cal := folders["Inbox"].ServerId, folders["Calendar"].ServerId
 
-			col := d.syncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
-			col = d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox, Options: []eas.SyncOptions{{BodyPreference: []eas.BodyPreference{{Type: 2}}}}})
+			col := d.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
+			col = d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox, Options: []eas.SyncOptions{{BodyPreference: []eas.BodyPreference{{Type: 2}}}}})
 			Expect(subjects(col)).To(Equal([]string{simulator.QuarantineMailSubject}))
 			var notice eas.Email
 			Expect(eas.DecodeItem(col.Commands[0].ApplicationData, &notice)).To(Succeed())
 			Expect(notice.Body.Data).To(ContainSubstring(`https://mfa.contoso.com/approve`))
-			calCol := d.syncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: cal})
-			Expect(d.syncOnce(eas.SyncCollection{SyncKey: calCol.SyncKey, CollectionId: cal})).To(BeNil(), "nothing but the Inbox notice")
+			calCol := d.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: cal})
+			Expect(d.SyncOnce(eas.SyncCollection{SyncKey: calCol.SyncKey, CollectionId: cal})).To(BeNil(), "nothing but the Inbox notice")
 
 			// The admin got one mail; the device's repeated requests add none.
 			Expect(inboxSubjects(env, "admin")).To(ContainElement(simulator.QuarantineAdminMailSubject("Alice Wilber", "alice")))
 			admins := len(inboxSubjects(env, "admin"))
-			Expect(d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})).To(BeNil())
+			Expect(d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})).To(BeNil())
 			Expect(inboxSubjects(env, "admin")).To(HaveLen(admins))
 			Expect(inboxSubjects(env, "alice")).To(HaveLen(5), "four seeded mails and one notice")
 
-			events, _ := env.srv.Events().Since(0)
+			events, _ := env.Server.Events().Since(0)
 			var kinds []string
 			for _, e := range events {
 				if e.DeviceID == "QUAR1" {
@@ -92,33 +92,33 @@ var _ = Describe("Device access", func() {
 			// read: discovery, then quarantine, with one user and one admin
 			// notice.
 			Expect(kinds).To(Equal([]string{"DeviceCreated ", "AccessStateChanged DeviceDiscovery", "AccessStateChanged Quarantined", "MailPosted ", "MailPosted "}))
-			devs := env.mailbox("alice").Devices()
+			devs := env.Mailbox("alice").Devices()
 			Expect(devs).To(ContainElement(And(HaveField("DeviceID", "QUAR1"), HaveField("DeviceAccessState", simulator.DeviceAccessStateQuarantined), HaveField("DeviceAccessStateReason", simulator.DeviceAccessStateReasonGlobal))))
 
 			// Other commands get Exchange's refusals.
 			var io eas.ItemOperationsResponse
-			d.call(eas.CommandItemOperations, &eas.ItemOperationsRequest{}, &io)
+			d.Call(eas.CommandItemOperations, &eas.ItemOperationsRequest{}, &io)
 			Expect(io.Status).To(Equal(3))
 			var mv eas.MoveItemsResponse
-			d.call(eas.CommandMoveItems, &eas.MoveItemsRequest{Move: []eas.MoveItem{{SrcMsgId: inbox + ":1", SrcFldId: inbox, DstFldId: cal}}}, &mv)
+			d.Call(eas.CommandMoveItems, &eas.MoveItemsRequest{Move: []eas.MoveItem{{SrcMsgId: inbox + ":1", SrcFldId: inbox, DstFldId: cal}}}, &mv)
 			Expect(mv.Response).To(ConsistOf(And(HaveField("SrcMsgId", inbox+":1"), HaveField("Status", 5))))
 			var mr eas.MeetingResponseResponse
-			d.call(eas.CommandMeetingResponse, &eas.MeetingResponseRequest{Request: []eas.MeetingReply{{UserResponse: 1, CollectionId: inbox, RequestId: inbox + ":1"}}}, &mr)
+			d.Call(eas.CommandMeetingResponse, &eas.MeetingResponseRequest{Request: []eas.MeetingReply{{UserResponse: 1, CollectionId: inbox, RequestId: inbox + ":1"}}}, &mr)
 			Expect(mr.Result).To(ConsistOf(And(HaveField("RequestId", inbox+":1"), HaveField("Status", 4))))
 			Expect(inboxSubjects(env, "alice")).To(HaveLen(5), "nothing moved")
 
 			// Approval, as an MFA agent does it: the DeviceId joins the
 			// owner's allow list. The next Sync brings the backlog.
-			env.mailbox("alice").SetCASMailbox(func(c *simulator.CASMailbox) {
+			env.Mailbox("alice").SetCASMailbox(func(c *simulator.CASMailbox) {
 				c.ActiveSyncAllowedDeviceIDs = append(c.ActiveSyncAllowedDeviceIDs, "QUAR1")
 			})
-			col = d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
+			col = d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
 			Expect(subjects(col)).To(ContainElements("Quarterly report draft", "Lunch on Thursday?"))
 			Expect(col.Commands).To(HaveLen(5), "four Adds and the notice again as a Change")
-			Expect(env.mailbox("alice").Devices()).To(ContainElement(And(HaveField("DeviceID", "QUAR1"), HaveField("DeviceAccessState", simulator.DeviceAccessStateAllowed), HaveField("DeviceAccessStateReason", simulator.DeviceAccessStateReasonIndividual))))
+			Expect(env.Mailbox("alice").Devices()).To(ContainElement(And(HaveField("DeviceID", "QUAR1"), HaveField("DeviceAccessState", simulator.DeviceAccessStateAllowed), HaveField("DeviceAccessStateReason", simulator.DeviceAccessStateReasonIndividual))))
 			// The release is on the event stream once, when the allow list
 			// changed (not again at the device's next request).
-			events, _ = env.srv.Events().Since(0)
+			events, _ = env.Server.Events().Since(0)
 			var releases []simulator.Event
 			for _, e := range events {
 				if e.DeviceID == "QUAR1" && e.Kind == simulator.EventAccessStateChanged && e.To == "Allowed" {
@@ -129,50 +129,50 @@ var _ = Describe("Device access", func() {
 		})
 
 		It("keeps a device in discovery without a mail until DeviceInformation or 14 minutes", func() {
-			d := env.device("alice", "DISC1", eas.Version121) // 12.1 sends no DeviceInformation in Provision
-			d.provision()
-			inbox := d.folderSync()["Inbox"].ServerId
-			col := d.syncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
-			Expect(d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})).To(BeNil(), "discovery shows nothing, not even a notice")
-			Expect(env.mailbox("alice").Devices()).To(ContainElement(And(HaveField("DeviceID", "DISC1"), HaveField("DeviceAccessState", simulator.DeviceAccessStateDeviceDiscovery))))
+			d := env.Device("alice", "DISC1", eas.Version121) // 12.1 sends no DeviceInformation in Provision
+			d.Provision()
+			inbox := d.FolderSync()["Inbox"].ServerId
+			col := d.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
+			Expect(d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})).To(BeNil(), "discovery shows nothing, not even a notice")
+			Expect(env.Mailbox("alice").Devices()).To(ContainElement(And(HaveField("DeviceID", "DISC1"), HaveField("DeviceAccessState", simulator.DeviceAccessStateDeviceDiscovery))))
 			Expect(inboxSubjects(env, "alice")).NotTo(ContainElement(simulator.QuarantineMailSubject))
 
-			env.clock.Advance(15 * time.Minute)
-			col2 := d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
+			env.Clock.Advance(15 * time.Minute)
+			col2 := d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
 			Expect(subjects(col2)).To(Equal([]string{simulator.QuarantineMailSubject}))
 		})
 
 		It("leaves an individually allowed device allowed", func() {
-			env.mailbox("bob").SetCASMailbox(func(c *simulator.CASMailbox) { c.ActiveSyncAllowedDeviceIDs = []string{"BOBPHONE"} })
-			d := env.device("bob", "BOBPHONE", eas.Version161)
-			d.provision()
-			inbox := d.folderSync()["Inbox"].ServerId
-			col := d.syncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
-			col = d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
+			env.Mailbox("bob").SetCASMailbox(func(c *simulator.CASMailbox) { c.ActiveSyncAllowedDeviceIDs = []string{"BOBPHONE"} })
+			d := env.Device("bob", "BOBPHONE", eas.Version161)
+			d.Provision()
+			inbox := d.FolderSync()["Inbox"].ServerId
+			col := d.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
+			col = d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
 			Expect(col.Commands).To(HaveLen(4))
 		})
 	})
 
 	It("blocks a device a rule blocks: status 129 from 14.0, 403 for 12.1, after the tarpit", func() {
 		env = newTestEnv(simulator.Options{}) // the default 20 s tarpit, on the manual clock
-		Expect(env.srv.Directory().AddDeviceAccessRule(simulator.NewDeviceAccessRule("Android", simulator.DeviceAccessCharacteristicDeviceType, simulator.DeviceAccessLevelBlock))).To(Succeed())
-		d := env.device("alice", "DROID1", eas.Version141)
-		d.typ = "Android"
+		Expect(env.Server.Directory().AddDeviceAccessRule(simulator.NewDeviceAccessRule("Android", simulator.DeviceAccessCharacteristicDeviceType, simulator.DeviceAccessLevelBlock))).To(Succeed())
+		d := env.Device("alice", "DROID1", eas.Version141)
+		d.Type = "Android"
 		// With rules, a new device is in discovery until it tells what it
 		// is: its first Provision proceeds and carries DeviceInformation.
 		var r eas.ProvisionResponse
-		d.call(eas.CommandProvision, &eas.ProvisionRequest{DeviceInformation: deviceInfo(), Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}, &r)
+		d.Call(eas.CommandProvision, &eas.ProvisionRequest{DeviceInformation: simtest.DeviceInfo(), Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}, &r)
 		Expect(r.Status).To(Equal(1))
 		temp := r.Policies.Policy.PolicyKey
 		done := make(chan *http.Response, 1)
 		go func() {
 			defer GinkgoRecover()
 			r = eas.ProvisionResponse{}
-			done <- d.call(eas.CommandProvision, &eas.ProvisionRequest{Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML, PolicyKey: temp, Status: 1}}}, &r)
+			done <- d.Call(eas.CommandProvision, &eas.ProvisionRequest{Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML, PolicyKey: temp, Status: 1}}}, &r)
 		}()
-		Expect(env.clock.BlockUntil(ctx(), 1)).To(Succeed())
+		Expect(env.Clock.BlockUntil(ctx(), 1)).To(Succeed())
 		Consistently(done, "50ms").ShouldNot(Receive(), "the refusal waits for the tarpit")
-		env.clock.Advance(simulator.DefaultErrorResponseDelay)
+		env.Clock.Advance(simulator.DefaultErrorResponseDelay)
 		var resp *http.Response
 		Eventually(done).Should(Receive(&resp))
 		Expect(resp.StatusCode).To(Equal(http.StatusOK))
@@ -181,54 +181,54 @@ var _ = Describe("Device access", func() {
 
 		// A 12.1 device never sends DeviceInformation: it is judged on its
 		// DeviceType once discovery ends, and refused with a bare 403.
-		old := env.device("alice", "DROID2", eas.Version121)
-		old.typ = "Android"
-		Expect(old.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, nil).StatusCode).To(Equal(http.StatusOK), "in discovery; no policy key under the default policy is served")
-		env.clock.Advance(15 * time.Minute)
+		old := env.Device("alice", "DROID2", eas.Version121)
+		old.Type = "Android"
+		Expect(old.Call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, nil).StatusCode).To(Equal(http.StatusOK), "in discovery; no policy key under the default policy is served")
+		env.Clock.Advance(15 * time.Minute)
 		go func() {
 			defer GinkgoRecover()
-			done <- old.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, nil)
+			done <- old.Call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, nil)
 		}()
-		Expect(env.clock.BlockUntil(ctx(), 1)).To(Succeed())
-		env.clock.Advance(simulator.DefaultErrorResponseDelay)
+		Expect(env.Clock.BlockUntil(ctx(), 1)).To(Succeed())
+		env.Clock.Advance(simulator.DefaultErrorResponseDelay)
 		Eventually(done).Should(Receive(&resp))
 		Expect(resp.StatusCode).To(Equal(http.StatusForbidden))
-		Expect(env.mailbox("alice").Devices()).To(ContainElement(And(HaveField("DeviceID", "DROID2"), HaveField("DeviceAccessState", simulator.DeviceAccessStateBlocked), HaveField("DeviceAccessControlRule", "Android (DeviceType)"))))
+		Expect(env.Mailbox("alice").Devices()).To(ContainElement(And(HaveField("DeviceID", "DROID2"), HaveField("DeviceAccessState", simulator.DeviceAccessStateBlocked), HaveField("DeviceAccessControlRule", "Android (DeviceType)"))))
 	})
 
 	It("refuses a user not enabled for ActiveSync with 126", func() {
-		env.mailbox("bob").SetCASMailbox(func(c *simulator.CASMailbox) { c.ActiveSyncEnabled = false })
-		d := env.device("bob", "OFF1", eas.Version141)
+		env.Mailbox("bob").SetCASMailbox(func(c *simulator.CASMailbox) { c.ActiveSyncEnabled = false })
+		d := env.Device("bob", "OFF1", eas.Version141)
 		var r eas.ProvisionResponse
-		d.call(eas.CommandProvision, &eas.ProvisionRequest{DeviceInformation: deviceInfo(), Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}, &r)
+		d.Call(eas.CommandProvision, &eas.ProvisionRequest{DeviceInformation: simtest.DeviceInfo(), Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}, &r)
 		Expect(r.Status).To(Equal(int(eas.StatusUserDisabledForSync)))
-		old := env.device("bob", "OFF2", eas.Version121)
-		Expect(old.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, nil).StatusCode).To(Equal(http.StatusForbidden))
+		old := env.Device("bob", "OFF2", eas.Version121)
+		Expect(old.Call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, nil).StatusCode).To(Equal(http.StatusForbidden))
 	})
 })
 
 var _ = Describe("Remote wipe", func() {
 	It("reaches even a quarantined device through 140 and Provision, and the times move", func() {
 		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1})
-		env.srv.Directory().SetOrganizationSettings(func(s *simulator.OrganizationSettings) { s.DefaultAccessLevel = simulator.DeviceAccessLevelQuarantine })
-		d := env.device("alice", "WIPE1", eas.Version141)
-		d.provision()
-		mb := env.mailbox("alice")
-		Expect(mb.ClearMobileDevice("WIPE1", false, false, "admin", env.clock.Now())).To(Succeed())
+		env.Server.Directory().SetOrganizationSettings(func(s *simulator.OrganizationSettings) { s.DefaultAccessLevel = simulator.DeviceAccessLevelQuarantine })
+		d := env.Device("alice", "WIPE1", eas.Version141)
+		d.Provision()
+		mb := env.Mailbox("alice")
+		Expect(mb.ClearMobileDevice("WIPE1", false, false, "admin", env.Clock.Now())).To(Succeed())
 		Expect(devStatus(mb, "WIPE1")).To(Equal("DeviceWipePending"))
 
 		var fs eas.FolderSyncResponse
-		d.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &fs)
+		d.Call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &fs)
 		Expect(fs.Status).To(Equal(int(eas.StatusRemoteWipeRequested)))
 
-		env.clock.Advance(time.Minute)
+		env.Clock.Advance(time.Minute)
 		var r eas.ProvisionResponse
-		d.call(eas.CommandProvision, &eas.ProvisionRequest{DeviceInformation: deviceInfo(), Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}, &r)
+		d.Call(eas.CommandProvision, &eas.ProvisionRequest{DeviceInformation: simtest.DeviceInfo(), Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}, &r)
 		Expect(r.RemoteWipe).To(BeTrue())
 		Expect(r.AccountOnlyRemoteWipe).To(BeFalse())
-		env.clock.Advance(time.Minute)
+		env.Clock.Advance(time.Minute)
 		var ack eas.ProvisionResponse
-		d.call(eas.CommandProvision, &eas.ProvisionRequest{RemoteWipe: &eas.WipeAcknowledgment{Status: 1}}, &ack)
+		d.Call(eas.CommandProvision, &eas.ProvisionRequest{RemoteWipe: &eas.WipeAcknowledgment{Status: 1}}, &ack)
 		Expect(ack.Status).To(Equal(1))
 		Expect(ack.RemoteWipe).To(BeFalse())
 		Expect(devStatus(mb, "WIPE1")).To(Equal("DeviceWipeSucceeded"))
@@ -241,7 +241,7 @@ var _ = Describe("Remote wipe", func() {
 				Expect(acked).To(Equal(start.Add(2 * time.Minute)))
 			}
 		}
-		events, _ := env.srv.Events().Since(0)
+		events, _ := env.Server.Events().Since(0)
 		var kinds []string
 		for _, e := range events {
 			if e.DeviceID == "WIPE1" && strings.HasPrefix(e.Kind, "Wipe") {
@@ -255,25 +255,25 @@ var _ = Describe("Remote wipe", func() {
 
 	It("sends AccountOnlyRemoteWipe to a 16.1 device, 449 to a 12.1 one, and repeats the directive when the wipe failed", func() {
 		env := newTestEnv(simulator.Options{})
-		mb := env.mailbox("bob")
-		d := env.device("bob", "WIPE2", eas.Version161)
-		d.provision()
-		Expect(mb.ClearMobileDevice("WIPE2", true, false, "admin", env.clock.Now())).To(Succeed())
+		mb := env.Mailbox("bob")
+		d := env.Device("bob", "WIPE2", eas.Version161)
+		d.Provision()
+		Expect(mb.ClearMobileDevice("WIPE2", true, false, "admin", env.Clock.Now())).To(Succeed())
 		var r eas.ProvisionResponse
-		d.call(eas.CommandProvision, &eas.ProvisionRequest{DeviceInformation: deviceInfo(), Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}, &r)
+		d.Call(eas.CommandProvision, &eas.ProvisionRequest{DeviceInformation: simtest.DeviceInfo(), Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}, &r)
 		Expect(r.AccountOnlyRemoteWipe).To(BeTrue())
 		var ack eas.ProvisionResponse
-		d.call(eas.CommandProvision, &eas.ProvisionRequest{AccountOnlyRemoteWipe: &eas.WipeAcknowledgment{Status: 2}}, &ack)
+		d.Call(eas.CommandProvision, &eas.ProvisionRequest{AccountOnlyRemoteWipe: &eas.WipeAcknowledgment{Status: 2}}, &ack)
 		Expect(ack.Status).To(Equal(2))
 		Expect(ack.AccountOnlyRemoteWipe).To(BeTrue())
 		Expect(inboxSubjects(env, "bob")).NotTo(ContainElement(simulator.WipeConfirmationSubject), "no confirmation of a failed wipe")
 
-		old := env.device("bob", "WIPE3", eas.Version121)
-		old.provision()
-		Expect(mb.ClearMobileDevice("WIPE3", false, false, "admin", env.clock.Now())).To(Succeed())
-		Expect(old.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, nil).StatusCode).To(Equal(eas.HTTPRetryWith))
-		Expect(mb.ClearMobileDevice("WIPE3", false, true, "admin", env.clock.Now())).To(Succeed())
-		Expect(old.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, nil).StatusCode).To(Equal(http.StatusOK), "a cancelled wipe lets the device sync")
+		old := env.Device("bob", "WIPE3", eas.Version121)
+		old.Provision()
+		Expect(mb.ClearMobileDevice("WIPE3", false, false, "admin", env.Clock.Now())).To(Succeed())
+		Expect(old.Call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, nil).StatusCode).To(Equal(eas.HTTPRetryWith))
+		Expect(mb.ClearMobileDevice("WIPE3", false, true, "admin", env.Clock.Now())).To(Succeed())
+		Expect(old.Call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, nil).StatusCode).To(Equal(http.StatusOK), "a cancelled wipe lets the device sync")
 	})
 })
 
@@ -289,17 +289,17 @@ func devStatus(mb *simulator.Mailbox, id string) string {
 var _ = Describe("Partnership limit", func() {
 	It("refuses a device over EasMaxDevices with 177 (403 up to 14.0) and tells the owner once", func() {
 		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1})
-		env.srv.Directory().SetOrganizationSettings(func(s *simulator.OrganizationSettings) { s.EasMaxDevices = 2 })
+		env.Server.Directory().SetOrganizationSettings(func(s *simulator.OrganizationSettings) { s.EasMaxDevices = 2 })
 		for _, id := range []string{"MAX1", "MAX2"} {
-			env.device("alice", id, eas.Version141).provision()
+			env.Device("alice", id, eas.Version141).Provision()
 		}
-		third := env.device("alice", "MAX3", eas.Version141)
+		third := env.Device("alice", "MAX3", eas.Version141)
 		var r eas.ProvisionResponse
-		third.call(eas.CommandProvision, &eas.ProvisionRequest{DeviceInformation: deviceInfo(), Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}, &r)
+		third.Call(eas.CommandProvision, &eas.ProvisionRequest{DeviceInformation: simtest.DeviceInfo(), Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}, &r)
 		Expect(r.Status).To(Equal(int(eas.StatusMaximumDevicesReached)))
-		old := env.device("alice", "MAX4", eas.Version140)
-		Expect(old.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, nil).StatusCode).To(Equal(http.StatusForbidden))
-		Expect(env.mailbox("alice").Devices()).To(HaveLen(2))
+		old := env.Device("alice", "MAX4", eas.Version140)
+		Expect(old.Call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, nil).StatusCode).To(Equal(http.StatusForbidden))
+		Expect(env.Mailbox("alice").Devices()).To(HaveLen(2))
 		var limitMails int
 		for _, s := range inboxSubjects(env, "alice") {
 			if s == simulator.MaxDevicesMailSubject {
@@ -313,36 +313,36 @@ var _ = Describe("Partnership limit", func() {
 var _ = Describe("Mailbox policies", func() {
 	It("sends the mailbox's policy, asks devices to provision again when it changes (144), and when it is due (143)", func() {
 		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1})
-		d := env.device("alice", "POL1", eas.Version141)
-		d.provision()
+		d := env.Device("alice", "POL1", eas.Version141)
+		d.Provision()
 		var fs eas.FolderSyncResponse
-		d.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &fs)
+		d.Call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &fs)
 		Expect(fs.Status).To(Equal(1))
 
 		strict := simulator.DefaultPolicy()
 		strict.PasswordEnabled = true
 		strict.MinPasswordLength = 6
 		strict.DevicePolicyRefreshInterval = time.Hour
-		env.srv.Directory().SetPolicy(strict)
+		env.Server.Directory().SetPolicy(strict)
 		fs = eas.FolderSyncResponse{}
-		d.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &fs)
+		d.Call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &fs)
 		Expect(fs.Status).To(Equal(int(eas.StatusInvalidPolicyKey)))
 
 		var r eas.ProvisionResponse
-		d.call(eas.CommandProvision, &eas.ProvisionRequest{DeviceInformation: deviceInfo(), Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}, &r)
+		d.Call(eas.CommandProvision, &eas.ProvisionRequest{DeviceInformation: simtest.DeviceInfo(), Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}, &r)
 		doc := r.Policies.Policy.Data.EASProvisionDoc
 		Expect(doc).NotTo(BeNil())
 		Expect(*doc.DevicePasswordEnabled).To(BeTrue())
 		Expect(doc.MinDevicePasswordLength).NotTo(BeNil())
-		d.provision()
+		d.Provision()
 		fs = eas.FolderSyncResponse{}
-		d.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &fs)
+		d.Call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &fs)
 		Expect(fs.Status).To(Equal(1))
-		env.clock.Advance(time.Hour)
+		env.Clock.Advance(time.Hour)
 		fs = eas.FolderSyncResponse{}
-		d.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &fs)
+		d.Call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &fs)
 		Expect(fs.Status).To(Equal(int(eas.StatusPolicyRefresh)))
-		Expect(env.mailbox("alice").Devices()).To(ContainElement(And(HaveField("DeviceID", "POL1"), HaveField("PolicyApplied", "Default"))))
+		Expect(env.Mailbox("alice").Devices()).To(ContainElement(And(HaveField("DeviceID", "POL1"), HaveField("PolicyApplied", "Default"))))
 	})
 })
 
@@ -350,10 +350,10 @@ var _ = Describe("IIS log", func() {
 	It("writes a W3C line per request with Exchange's Log= items", func() {
 		var buf syncBuffer
 		env := newTestEnv(simulator.Options{IISLog: simulator.NewIISLog(&buf)})
-		env.srv.Directory().SetOrganizationSettings(func(s *simulator.OrganizationSettings) { s.DefaultAccessLevel = simulator.DeviceAccessLevelQuarantine })
-		d := env.device("alice", "IIS1", eas.Version141)
-		d.provision()
-		d.folderSync()
+		env.Server.Directory().SetOrganizationSettings(func(s *simulator.OrganizationSettings) { s.DefaultAccessLevel = simulator.DeviceAccessLevelQuarantine })
+		d := env.Device("alice", "IIS1", eas.Version141)
+		d.Provision()
+		d.FolderSync()
 		lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 		Expect(lines[3]).To(HavePrefix("#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query"))
 		Expect(lines[4]).To(ContainSubstring("Cmd=Provision&User=alice&DeviceId=IIS1&DeviceType=iPhone&Log=V141_As:DeviceDiscoveryG_"), "discovery under a Quarantine default has reason Global")
@@ -380,95 +380,70 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// admin runs a cmdlet through the admin API and returns its output.
-func admin(env *testEnv, cmdlet string, params map[string]any) []map[string]any {
-	GinkgoHelper()
-	body, _ := json.Marshal(map[string]any{"cmdlet": cmdlet, "parameters": params})
-	req, _ := http.NewRequest(http.MethodPost, env.http.URL+"/api/cmdlet", bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+env.srv.AdminToken())
-	resp, err := http.DefaultClient.Do(req)
-	Expect(err).NotTo(HaveOccurred())
-	defer resp.Body.Close()
-	var reply struct {
-		Output []map[string]any `json:"output"`
-		Error  any              `json:"error"`
-	}
-	Expect(json.NewDecoder(resp.Body).Decode(&reply)).To(Succeed())
-	Expect(reply.Error).To(BeNil())
-	return reply.Output
-}
-
-func stateOf(env *testEnv, id string) string {
-	GinkgoHelper()
-	out := admin(env, "Get-MobileDevice", map[string]any{"Identity": id})
-	Expect(out).To(HaveLen(1))
-	return out[0]["DeviceAccessState"].(string) + "/" + out[0]["DeviceAccessStateReason"].(string)
-}
-
 var _ = Describe("Approvals through the admin API", func() {
-	var env *testEnv
+	var env *simtest.Env
 	BeforeEach(func() {
 		env = newTestEnv(simulator.Options{ErrorResponseDelay: -1})
-		admin(env, "Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine"})
+		env.Cmdlet("Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine"})
 	})
 
 	It("re-quarantines the user's other devices when the allow list is replaced instead of added to", func() {
-		a, b := env.device("alice", "PHONEA", eas.Version141), env.device("alice", "PHONEB", eas.Version141)
-		a.provision()
-		b.provision()
-		admin(env, "Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"PHONEA"}}})
-		admin(env, "Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"PHONEB"}}})
-		Expect(stateOf(env, "PHONEA")).To(Equal("Allowed/Individual"))
-		Expect(stateOf(env, "PHONEB")).To(Equal("Allowed/Individual"))
+		a, b := env.Device("alice", "PHONEA", eas.Version141), env.Device("alice", "PHONEB", eas.Version141)
+		a.Provision()
+		b.Provision()
+		env.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"PHONEA"}}})
+		env.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"PHONEB"}}})
+		Expect(env.AccessState("PHONEA")).To(Equal("Allowed/Individual"))
+		Expect(env.AccessState("PHONEB")).To(Equal("Allowed/Individual"))
 		// The bug class of field-notes D.4: a product writes the list with
 		// only the new device.
-		admin(env, "Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": []string{"PHONEA"}})
-		Expect(stateOf(env, "PHONEB")).To(Equal("Unknown/Unknown"), "the cmdlet resets the dropped device at once")
-		b.folderSync()
-		Expect(stateOf(env, "PHONEB")).To(Equal("Quarantined/Global"), "its next request quarantines it again")
+		env.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": []string{"PHONEA"}})
+		Expect(env.AccessState("PHONEB")).To(Equal("Unknown/Unknown"), "the cmdlet resets the dropped device at once")
+		b.FolderSync()
+		Expect(env.AccessState("PHONEB")).To(Equal("Quarantined/Global"), "its next request quarantines it again")
 	})
 
 	It("quarantines existing Global devices when the default becomes Quarantine, but not Individual ones", func() {
-		admin(env, "Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Allow"})
-		g, i := env.device("bob", "GLOBAL1", eas.Version141), env.device("bob", "INDIV1", eas.Version141)
-		g.provision()
-		i.provision()
-		admin(env, "Set-CASMailbox", map[string]any{"Identity": "bob", "ActiveSyncAllowedDeviceIDs": []string{"INDIV1"}})
-		Expect(stateOf(env, "GLOBAL1")).To(Equal("Allowed/Global"))
-		admin(env, "Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine"})
-		g.folderSync()
-		i.folderSync()
-		Expect(stateOf(env, "GLOBAL1")).To(Equal("Quarantined/Global"))
-		Expect(stateOf(env, "INDIV1")).To(Equal("Allowed/Individual"))
+		env.Cmdlet("Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Allow"})
+		g, i := env.Device("bob", "GLOBAL1", eas.Version141), env.Device("bob", "INDIV1", eas.Version141)
+		g.Provision()
+		i.Provision()
+		env.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "bob", "ActiveSyncAllowedDeviceIDs": []string{"INDIV1"}})
+		Expect(env.AccessState("GLOBAL1")).To(Equal("Allowed/Global"))
+		env.Cmdlet("Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine"})
+		g.FolderSync()
+		i.FolderSync()
+		Expect(env.AccessState("GLOBAL1")).To(Equal("Quarantined/Global"))
+		Expect(env.AccessState("INDIV1")).To(Equal("Allowed/Individual"))
 		Expect(inboxSubjects(env, "bob")).To(ContainElement(simulator.QuarantineMailSubject), "the transition mails the owner")
 	})
 
 	It("keeps the allow entry when the partnership is removed, so the same device is allowed at once", func() {
-		d := env.device("alice", "REPAIR1", eas.Version141)
-		d.provision()
-		admin(env, "Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"REPAIR1"}}})
-		admin(env, "Remove-MobileDevice", map[string]any{"Identity": "REPAIR1"})
-		d.provision()
-		Expect(stateOf(env, "REPAIR1")).To(Equal("Allowed/Individual"))
+		d := env.Device("alice", "REPAIR1", eas.Version141)
+		d.Provision()
+		env.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"REPAIR1"}}})
+		env.Cmdlet("Remove-MobileDevice", map[string]any{"Identity": "REPAIR1"})
+		d.Provision()
+		Expect(env.AccessState("REPAIR1")).To(Equal("Allowed/Individual"))
 	})
 })
 
 var _ = Describe("The directory cache delay", func() {
 	It("honours an approval only once Exchange's cache has refreshed", func() {
 		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1, CASMailboxCacheDelay: time.Minute})
-		admin(env, "Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine"})
-		d := env.device("alice", "CACHE1", eas.Version141)
-		d.provision()
-		inbox := d.folderSync()["Inbox"].ServerId
-		col := d.syncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
-		col = d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
+		env.Cmdlet("Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine"})
+		d := env.Device("alice", "CACHE1", eas.Version141)
+		d.Provision()
+		inbox := d.FolderSync()["Inbox"].ServerId
+		col := d.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
+		col = d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
 		Expect(subjects(col)).To(Equal([]string{simulator.QuarantineMailSubject}))
-		env.clock.Advance(5 * time.Minute)
-		admin(env, "Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"CACHE1"}}})
-		env.clock.Advance(30 * time.Second)
-		Expect(d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})).To(BeNil(), "30 s later the EAS side still sees the old list")
-		env.clock.Advance(31 * time.Second)
-		col = d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
+		env.Clock.Advance(5 * time.Minute)
+		env.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"CACHE1"}}})
+		env.Clock.Advance(30 * time.Second)
+		Expect(d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})).To(BeNil(), "30 s later the EAS side still sees the old list")
+		env.Clock.Advance(31 * time.Second)
+		col = d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
 		Expect(subjects(col)).To(ContainElement("Quarterly report draft"))
 	})
 })
@@ -478,19 +453,19 @@ var _ = Describe("A strict policy", func() {
 		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1})
 		strict := simulator.DefaultPolicy()
 		strict.AllowNonProvisionableDevices = false
-		env.srv.Directory().SetPolicy(strict)
-		d := env.device("alice", "STRICT1", eas.Version141)
+		env.Server.Directory().SetPolicy(strict)
+		d := env.Device("alice", "STRICT1", eas.Version141)
 		var fs eas.FolderSyncResponse
-		d.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &fs)
+		d.Call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &fs)
 		Expect(fs.Status).To(Equal(int(eas.StatusLegacyDeviceOnStrictPolicy)))
-		old := env.device("alice", "STRICT2", eas.Version121)
-		Expect(old.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, nil).StatusCode).To(Equal(http.StatusForbidden))
+		old := env.Device("alice", "STRICT2", eas.Version121)
+		Expect(old.Call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, nil).StatusCode).To(Equal(http.StatusForbidden))
 
 		var r eas.ProvisionResponse
-		d.call(eas.CommandProvision, &eas.ProvisionRequest{DeviceInformation: deviceInfo(), Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}, &r)
+		d.Call(eas.CommandProvision, &eas.ProvisionRequest{DeviceInformation: simtest.DeviceInfo(), Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}, &r)
 		temp := r.Policies.Policy.PolicyKey
 		var ack eas.ProvisionResponse
-		d.call(eas.CommandProvision, &eas.ProvisionRequest{Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML, PolicyKey: temp, Status: 2}}}, &ack)
+		d.Call(eas.CommandProvision, &eas.ProvisionRequest{Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML, PolicyKey: temp, Status: 2}}}, &ack)
 		Expect(ack.Status).To(Equal(int(eas.StatusDeviceNotFullyProvisionable)))
 	})
 })
@@ -498,33 +473,33 @@ var _ = Describe("A strict policy", func() {
 var _ = Describe("Autoblock", func() {
 	It("blocks a device whose User-Agent keeps changing for DeviceBlockDuration, with 503 and Retry-After", func() {
 		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1})
-		admin(env, "Set-ActiveSyncDeviceAutoblockThreshold", map[string]any{"Identity": "UserAgentsChanges", "BehaviorTypeIncidenceLimit": 2, "BehaviorTypeIncidenceDuration": "01:00:00", "DeviceBlockDuration": "00:10:00"})
-		th := admin(env, "Get-ActiveSyncDeviceAutoblockThreshold", map[string]any{"Identity": "UserAgentsChanges"})
+		env.Cmdlet("Set-ActiveSyncDeviceAutoblockThreshold", map[string]any{"Identity": "UserAgentsChanges", "BehaviorTypeIncidenceLimit": 2, "BehaviorTypeIncidenceDuration": "01:00:00", "DeviceBlockDuration": "00:10:00"})
+		th := env.Cmdlet("Get-ActiveSyncDeviceAutoblockThreshold", map[string]any{"Identity": "UserAgentsChanges"})
 		Expect(th).To(ConsistOf(And(HaveKeyWithValue("BehaviorTypeIncidenceLimit", 2.0), HaveKeyWithValue("DeviceBlockDuration", "00:10:00"))))
-		d := env.device("alice", "FLAKY1", eas.Version141)
-		d.provision()
-		d.ua = "Apple-iPhone15C2/2201.2"
-		d.folderSync()
-		d.ua = "Apple-iPhone15C2/2201.3"
-		resp, _ := d.post(eas.CommandFolderSync, nil)
+		d := env.Device("alice", "FLAKY1", eas.Version141)
+		d.Provision()
+		d.UserAgent = "Apple-iPhone15C2/2201.2"
+		d.FolderSync()
+		d.UserAgent = "Apple-iPhone15C2/2201.3"
+		resp, _ := d.Post(eas.CommandFolderSync, nil)
 		Expect(resp.StatusCode).To(Equal(http.StatusServiceUnavailable))
 		Expect(resp.Header.Get("Retry-After")).To(Equal("600"))
 		Expect(resp.Header.Get("X-MS-ASThrottle")).To(Equal("UserAgentsChanges"))
-		Expect(stateOf(env, "FLAKY1")).To(Equal("Blocked/UserAgentsChanges"))
-		env.clock.Advance(11 * time.Minute)
-		Expect(d.folderSync()).To(HaveKey("Inbox"))
-		Expect(stateOf(env, "FLAKY1")).To(Equal("Allowed/Global"))
+		Expect(env.AccessState("FLAKY1")).To(Equal("Blocked/UserAgentsChanges"))
+		env.Clock.Advance(11 * time.Minute)
+		Expect(d.FolderSync()).To(HaveKey("Inbox"))
+		Expect(env.AccessState("FLAKY1")).To(Equal("Allowed/Global"))
 	})
 })
 
 var _ = Describe("Mail importance", func() {
 	It("carries a high-importance message's Importance 2 to the device", func() {
 		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1})
-		env.srv.Directory().SetOrganizationSettings(func(s *simulator.OrganizationSettings) { s.EasMaxDevices = 1 })
-		env.device("alice", "IMP1", eas.Version141).provision()
+		env.Server.Directory().SetOrganizationSettings(func(s *simulator.OrganizationSettings) { s.EasMaxDevices = 1 })
+		env.Device("alice", "IMP1", eas.Version141).Provision()
 		var r eas.ProvisionResponse
-		env.device("alice", "IMP2", eas.Version141).call(eas.CommandProvision, &eas.ProvisionRequest{DeviceInformation: deviceInfo(), Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}, &r)
-		mb := env.mailbox("alice")
+		env.Device("alice", "IMP2", eas.Version141).Call(eas.CommandProvision, &eas.ProvisionRequest{DeviceInformation: simtest.DeviceInfo(), Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}, &r)
+		mb := env.Mailbox("alice")
 		inbox, _ := mb.FolderByType(eas.FolderTypeInbox)
 		var found bool
 		for _, it := range mb.Items(inbox.ServerID) {
@@ -542,8 +517,8 @@ var _ = Describe("Mail importance", func() {
 var _ = Describe("The one writer of access state", func() {
 	// accessChanges lists the AccessStateChanged events of a device since
 	// event id after, as "From->To".
-	accessChanges := func(env *testEnv, id string, after uint64) []string {
-		events, _ := env.srv.Events().Since(after)
+	accessChanges := func(env *simtest.Env, id string, after uint64) []string {
+		events, _ := env.Server.Events().Since(after)
 		var out []string
 		for _, e := range events {
 			if e.Kind == simulator.EventAccessStateChanged && e.DeviceID == id {
@@ -552,8 +527,8 @@ var _ = Describe("The one writer of access state", func() {
 		}
 		return out
 	}
-	lastID := func(env *testEnv) uint64 {
-		events, _ := env.srv.Events().Since(0)
+	lastID := func(env *simtest.Env) uint64 {
+		events, _ := env.Server.Events().Since(0)
 		if len(events) == 0 {
 			return 0
 		}
@@ -562,62 +537,62 @@ var _ = Describe("The one writer of access state", func() {
 	for _, delay := range []time.Duration{0, time.Minute} {
 		It(fmt.Sprintf("puts one approval on the event stream once, with a directory cache delay of %v", delay), func() {
 			env := newTestEnv(simulator.Options{ErrorResponseDelay: -1, CASMailboxCacheDelay: delay})
-			admin(env, "Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine"})
-			d := env.device("alice", "ONCE1", eas.Version141)
-			d.provision()
-			inbox := d.folderSync()["Inbox"].ServerId
-			col := d.syncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
-			col = d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
-			env.clock.Advance(5 * time.Minute)
+			env.Cmdlet("Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine"})
+			d := env.Device("alice", "ONCE1", eas.Version141)
+			d.Provision()
+			inbox := d.FolderSync()["Inbox"].ServerId
+			col := d.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
+			col = d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
+			env.Clock.Advance(5 * time.Minute)
 			before := lastID(env)
-			admin(env, "Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"ONCE1"}}})
+			env.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"ONCE1"}}})
 			// The device keeps syncing while the cache lags, and after.
 			for i := 0; i < 4; i++ {
-				env.clock.Advance(20 * time.Second)
-				if c := d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox}); c != nil {
+				env.Clock.Advance(20 * time.Second)
+				if c := d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox}); c != nil {
 					col = c
 				}
 			}
 			Expect(accessChanges(env, "ONCE1", before)).To(Equal([]string{"Quarantined->Allowed"}),
 				"an approval is one change on the event stream, not a re-quarantine that never happened")
-			Expect(stateOf(env, "ONCE1")).To(Equal("Allowed/Individual"))
+			Expect(env.AccessState("ONCE1")).To(Equal("Allowed/Individual"))
 		})
 	}
 
 	It("stamps the partnerships when the Go API changes the lists, as Set-CASMailbox does", func() {
 		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1})
-		admin(env, "Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine"})
-		d := env.device("alice", "GOAPI1", eas.Version141)
-		d.provision()
+		env.Cmdlet("Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine"})
+		d := env.Device("alice", "GOAPI1", eas.Version141)
+		d.Provision()
 		before := lastID(env)
-		env.mailbox("alice").SetCASMailbox(func(c *simulator.CASMailbox) {
+		env.Mailbox("alice").SetCASMailbox(func(c *simulator.CASMailbox) {
 			c.ActiveSyncAllowedDeviceIDs = append(c.ActiveSyncAllowedDeviceIDs, "GOAPI1")
 		})
-		Expect(stateOf(env, "GOAPI1")).To(Equal("Allowed/Individual"))
+		Expect(env.AccessState("GOAPI1")).To(Equal("Allowed/Individual"))
 		Expect(accessChanges(env, "GOAPI1", before)).To(Equal([]string{"Quarantined->Allowed"}))
 	})
 
 	It("answers a quarantined device's hanging Ping at once when it is approved, with the changes it may now see", func() {
 		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1})
-		admin(env, "Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine"})
-		d := env.device("alice", "PINGREL1", eas.Version141)
-		d.provision()
-		inbox := d.folderSync()["Inbox"].ServerId
-		col := d.syncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
-		d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox}) // the notice
+		env.Cmdlet("Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine"})
+		d := env.Device("alice", "PINGREL1", eas.Version141)
+		d.Provision()
+		inbox := d.FolderSync()["Inbox"].ServerId
+		col := d.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
+		d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox}) // the notice
 		done := make(chan eas.PingResponse, 1)
 		// However the spec ends, the Ping's heartbeat runs out before the
 		// server closes (it waits for open requests).
-		DeferCleanup(func() { env.clock.Advance(16 * time.Minute) })
+		DeferCleanup(func() { env.Clock.Advance(16 * time.Minute) })
 		go func() {
 			defer GinkgoRecover()
 			var r eas.PingResponse
-			d.call(eas.CommandPing, &eas.PingRequest{HeartbeatInterval: 900, Folders: &eas.PingFolders{Folder: []eas.PingFolder{{Id: inbox, Class: "Email"}}}}, &r)
+			d.Call(eas.CommandPing, &eas.PingRequest{HeartbeatInterval: 900, Folders: &eas.PingFolders{Folder: []eas.PingFolder{{Id: inbox, Class: "Email"}}}}, &r)
 			done <- r
 		}()
-		Expect(env.clock.BlockUntil(ctx(), 1)).To(Succeed()) // the Ping waits on its heartbeat
+		Expect(env.Clock.BlockUntil(ctx(), 1)).To(Succeed()) // the Ping waits on its heartbeat
 		Consistently(done, "100ms").ShouldNot(Receive(), "a quarantined device's Ping waits")
-		admin(env, "Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"PINGREL1"}}})
+		env.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"PINGREL1"}}})
 		var r eas.PingResponse
 		Eventually(done, "1s").Should(Receive(&r), "the approved device's Ping still waits for its heartbeat (900 s)")
 		Expect(r.Status).To(Equal(int(eas.PingStatusChangesOccurred)))
@@ -651,27 +626,27 @@ var _ = Describe("The one writer of access state", func() {
 
 	It("answers a hanging Ping once the directory cache shows the approval", func() {
 		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1, CASMailboxCacheDelay: time.Minute})
-		admin(env, "Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine"})
-		d := env.device("alice", "PINGREL2", eas.Version141)
-		d.provision()
-		inbox := d.folderSync()["Inbox"].ServerId
-		col := d.syncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
-		d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
+		env.Cmdlet("Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine"})
+		d := env.Device("alice", "PINGREL2", eas.Version141)
+		d.Provision()
+		inbox := d.FolderSync()["Inbox"].ServerId
+		col := d.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
+		d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
 		done := make(chan eas.PingResponse, 1)
 		// However the spec ends, the Ping's heartbeat runs out before the
 		// server closes (it waits for open requests).
-		DeferCleanup(func() { env.clock.Advance(16 * time.Minute) })
+		DeferCleanup(func() { env.Clock.Advance(16 * time.Minute) })
 		go func() {
 			defer GinkgoRecover()
 			var r eas.PingResponse
-			d.call(eas.CommandPing, &eas.PingRequest{HeartbeatInterval: 900, Folders: &eas.PingFolders{Folder: []eas.PingFolder{{Id: inbox, Class: "Email"}}}}, &r)
+			d.Call(eas.CommandPing, &eas.PingRequest{HeartbeatInterval: 900, Folders: &eas.PingFolders{Folder: []eas.PingFolder{{Id: inbox, Class: "Email"}}}}, &r)
 			done <- r
 		}()
-		Expect(env.clock.BlockUntil(ctx(), 1)).To(Succeed())
-		admin(env, "Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"PINGREL2"}}})
-		Expect(env.clock.BlockUntil(ctx(), 2)).To(Succeed()) // the heartbeat and the cache's refresh
+		Expect(env.Clock.BlockUntil(ctx(), 1)).To(Succeed())
+		env.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"PINGREL2"}}})
+		Expect(env.Clock.BlockUntil(ctx(), 2)).To(Succeed()) // the heartbeat and the cache's refresh
 		Consistently(done, "100ms").ShouldNot(Receive(), "before the cache refreshes the device is still quarantined")
-		env.clock.Advance(61 * time.Second)
+		env.Clock.Advance(61 * time.Second)
 		var r eas.PingResponse
 		Eventually(done, "1s").Should(Receive(&r), "the Ping did not answer when the cache refreshed")
 		Expect(r.Status).To(Equal(int(eas.PingStatusChangesOccurred)))

@@ -1,17 +1,19 @@
-package simulator
+package simulator_test
 
 import (
 	"strings"
 	"testing"
 
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/simtest"
 	"github.com/easlab/easlab/wbxml"
 )
 
-func (d *lookupTestDevice) find(es *eas.FindExecuteSearch) *eas.FindResponse {
-	d.env.t.Helper()
+func find(t *testing.T, d *simtest.Device, es *eas.FindExecuteSearch) *eas.FindResponse {
+	t.Helper()
 	var r eas.FindResponse
-	d.call(eas.CommandFind, &eas.FindRequest{SearchId: "6E9B6AF6-8A35-4D2E-9B2A-3D4C1B2A0F01", ExecuteSearch: es}, &r)
+	d.CallOK(eas.CommandFind, &eas.FindRequest{SearchId: "6E9B6AF6-8A35-4D2E-9B2A-3D4C1B2A0F01", ExecuteSearch: es}, &r)
 	return &r
 }
 
@@ -33,12 +35,12 @@ func lkFindSubjects(t *testing.T, res []eas.FindResult) []string {
 }
 
 func TestFindMailbox(t *testing.T) {
-	env := newLookupEnv(t)
-	d := env.device("alice", "FIND1", eas.Version161).provision()
-	folders := d.folderSync()
+	env := simtest.New(t, simulator.Options{})
+	d := env.Device("alice", "FIND1", eas.Version161).Provision()
+	folders := d.FolderSync()
 	inbox := folders["Inbox"].ServerId
 
-	r := d.find(lkMailboxFind(&eas.FindQuery{Class: "Email", CollectionId: inbox, FreeText: "shipping"}, &eas.FindOptions{Range: "0-9"}))
+	r := find(t, d, lkMailboxFind(&eas.FindQuery{Class: "Email", CollectionId: inbox, FreeText: "shipping"}, &eas.FindOptions{Range: "0-9"}))
 	if r.Status != 1 || r.Response == nil || r.Response.Status != 1 || r.Response.Store != "Mailbox" {
 		t.Fatalf("Find: %+v", r)
 	}
@@ -61,7 +63,7 @@ func TestFindMailbox(t *testing.T) {
 		p.HasAttachments == nil || *p.HasAttachments || p.DisplayCc == nil || *p.DisplayCc != "" {
 		t.Errorf("flags: %+v", p)
 	}
-	if it, ok := env.mailbox("alice").Item(res.ServerId); !ok || it.Prop(tEmailSubject) != p.Subject {
+	if it, ok := env.Mailbox("alice").Item(res.ServerId); !ok || it.Prop(tEmailSubject) != p.Subject {
 		t.Errorf("ServerId %q does not name the item", res.ServerId)
 	}
 
@@ -73,31 +75,31 @@ func TestFindMailbox(t *testing.T) {
 		`authenticator AND subject:phone`: "",
 		`body:authenticator`:              "Your mobile device and multi-factor authentication",
 	} {
-		r := d.find(lkMailboxFind(&eas.FindQuery{Class: "Email", FreeText: q}, &eas.FindOptions{DeepTraversal: true}))
+		r := find(t, d, lkMailboxFind(&eas.FindQuery{Class: "Email", FreeText: q}, &eas.FindOptions{DeepTraversal: true}))
 		if got := strings.Join(lkFindSubjects(t, r.Response.Result), "|"); got != want {
 			t.Errorf("%s: got %q, want %q", q, got, want)
 		}
 	}
 	// Range beyond the first page.
-	r = d.find(lkMailboxFind(&eas.FindQuery{Class: "Email", FreeText: "contoso"}, &eas.FindOptions{Range: "0-1", DeepTraversal: true}))
+	r = find(t, d, lkMailboxFind(&eas.FindQuery{Class: "Email", FreeText: "contoso"}, &eas.FindOptions{Range: "0-1", DeepTraversal: true}))
 	if len(r.Response.Result) != 2 || r.Response.Range != "0-1" || *r.Response.Total != 4 {
 		t.Errorf("range 0-1: %d results, Range %q, Total %v", len(r.Response.Result), r.Response.Range, *r.Response.Total)
 	}
 	// Nothing found.
-	r = d.find(lkMailboxFind(&eas.FindQuery{Class: "Email", FreeText: "xylophone"}, nil))
+	r = find(t, d, lkMailboxFind(&eas.FindQuery{Class: "Email", FreeText: "xylophone"}, nil))
 	if r.Response.Status != 1 || len(r.Response.Result) != 0 || r.Response.Total == nil || *r.Response.Total != 0 {
 		t.Errorf("no match: %+v", r.Response)
 	}
 }
 
 func TestFindBadRequests(t *testing.T) {
-	env := newLookupEnv(t)
-	d := env.device("alice", "FIND2", eas.Version161).provision()
+	env := simtest.New(t, simulator.Options{})
+	d := env.Device("alice", "FIND2", eas.Version161).Provision()
 	q := &eas.FindQuery{Class: "Email", FreeText: "lunch"}
-	if r := d.find(lkMailboxFind(q, nil)); r.Status != 1 || r.Response.Status != int(eas.FindStatusFolderSyncRequired) {
+	if r := find(t, d, lkMailboxFind(q, nil)); r.Status != 1 || r.Response.Status != int(eas.FindStatusFolderSyncRequired) {
 		t.Errorf("before FolderSync: %+v", r.Response)
 	}
-	d.folderSync()
+	d.FolderSync()
 	cases := []struct {
 		name string
 		es   *eas.FindExecuteSearch
@@ -113,7 +115,7 @@ func TestFindBadRequests(t *testing.T) {
 		{"GAL empty", &eas.FindExecuteSearch{GalSearchCriterion: &eas.FindCriterion{Query: &eas.FindQuery{}}}, eas.FindStatusInvalidRequest},
 	}
 	for _, tc := range cases {
-		r := d.find(tc.es)
+		r := find(t, d, tc.es)
 		if r.Status != 1 || r.Response == nil {
 			t.Errorf("%s: %+v", tc.name, r)
 			continue
@@ -131,28 +133,28 @@ func TestFindBadRequests(t *testing.T) {
 		"unknown child": {MailBoxSearchCriterion: &eas.FindCriterion{Query: q},
 			Extra: []*wbxml.Node{wbxml.NewText(mustTag("Find:SearchId"), "x")}},
 	} {
-		r := d.find(es)
+		r := find(t, d, es)
 		if r.Status != int(eas.FindStatusInvalidRequest) || r.Response != nil {
 			t.Errorf("%s: %+v", name, r)
 		}
 	}
 	var r eas.FindResponse
-	d.call(eas.CommandFind, &eas.FindRequest{ExecuteSearch: lkMailboxFind(q, nil)}, &r)
+	d.CallOK(eas.CommandFind, &eas.FindRequest{ExecuteSearch: lkMailboxFind(q, nil)}, &r)
 	if r.Status != int(eas.FindStatusInvalidRequest) {
 		t.Errorf("no SearchId: %+v", r)
 	}
 }
 
 func TestFindGAL(t *testing.T) {
-	env := newLookupEnv(t, func(o *Options) { o.DemoUsers = 3 })
-	d := env.device("alice", "FIND3", eas.Version161).provision()
+	env := simtest.New(t, simulator.Options{DemoUsers: 3})
+	d := env.Device("alice", "FIND3", eas.Version161).Provision()
 	gal := func(text, rng string, pic bool) *eas.FindResponseBody {
 		t.Helper()
 		o := &eas.FindOptions{Range: rng}
 		if pic {
 			o.Picture = &eas.PictureOptions{MaxPictures: 2}
 		}
-		r := d.find(&eas.FindExecuteSearch{GalSearchCriterion: &eas.FindCriterion{Query: &eas.FindQuery{Text: text}, Options: o}})
+		r := find(t, d, &eas.FindExecuteSearch{GalSearchCriterion: &eas.FindCriterion{Query: &eas.FindQuery{Text: text}, Options: o}})
 		if r.Status != 1 || r.Response == nil {
 			t.Fatalf("Find GAL: %+v", r)
 		}

@@ -1,4 +1,4 @@
-package simulator
+package simulator_test
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/simtest"
 	"github.com/easlab/easlab/wbxml"
 )
 
@@ -45,8 +47,8 @@ func mailTestFetchProps(t *testing.T, r *eas.FetchResult) *eas.FetchProperties {
 }
 
 func TestItemOperationsFetchInline(t *testing.T) {
-	srv := mailTestServer(t)
-	d := mailTestDevice(t, srv, "alice", "IOINLINE", eas.Version141)
+	env := simtest.New(t, simulator.Options{})
+	d := mailTestDevice(t, env, "alice", "IOINLINE", eas.Version141)
 	att := bytes.Repeat([]byte("0123456789"), 10)
 	it := mailTestSeed(t, d.mb, "With attachment", "See the report.", att)
 	inbox := d.folder(eas.FolderTypeInbox)
@@ -127,8 +129,8 @@ func TestItemOperationsFetchInline(t *testing.T) {
 }
 
 func TestItemOperationsRange(t *testing.T) {
-	srv := mailTestServer(t)
-	d := mailTestDevice(t, srv, "alice", "IORANGE", eas.Version141)
+	env := simtest.New(t, simulator.Options{})
+	d := mailTestDevice(t, env, "alice", "IORANGE", eas.Version141)
 	att := make([]byte, 100)
 	for i := range att {
 		att[i] = byte(i)
@@ -167,8 +169,8 @@ func TestItemOperationsRange(t *testing.T) {
 }
 
 func TestItemOperationsMultipart(t *testing.T) {
-	srv := mailTestServer(t)
-	d := mailTestDevice(t, srv, "alice", "IOMULTI", eas.Version141)
+	env := simtest.New(t, simulator.Options{})
+	d := mailTestDevice(t, env, "alice", "IOMULTI", eas.Version141)
 	att := []byte("%PDF-1.4 attachment bytes")
 	it := mailTestSeed(t, d.mb, "Multipart", "The body text.", att)
 	inbox := d.folder(eas.FolderTypeInbox)
@@ -235,7 +237,7 @@ func TestItemOperationsMultipart(t *testing.T) {
 		}
 	}
 	// Exactly this layout for a known body.
-	got := multipartBody([][]byte{[]byte("AB"), []byte("C")})
+	got := simulator.MultipartBody([][]byte{[]byte("AB"), []byte("C")})
 	want := []byte{2, 0, 0, 0, 20, 0, 0, 0, 2, 0, 0, 0, 22, 0, 0, 0, 1, 0, 0, 0, 'A', 'B', 'C'}
 	if !bytes.Equal(got, want) {
 		t.Errorf("multipartBody: % X", got)
@@ -243,14 +245,12 @@ func TestItemOperationsMultipart(t *testing.T) {
 }
 
 func TestItemOperationsEmptyFolderContents(t *testing.T) {
-	srv := mailTestServer(t)
-	d := mailTestDevice(t, srv, "alice", "IOEMPTY", eas.Version141)
+	env := simtest.New(t, simulator.Options{})
+	d := mailTestDevice(t, env, "alice", "IOEMPTY", eas.Version141)
 	m := d.mb
 	inbox := d.folder(eas.FolderTypeInbox)
-	m.mu.Lock()
-	sub := m.addFolderLocked(inbox, "Projects", eas.FolderTypeUserMail)
-	m.mu.Unlock()
-	if _, err := m.AddItem(sub.ServerID, &Item{Class: "Email", Props: EmailItem(&Mail{Subject: "In the subfolder"}, mailTestStart, true).Props}); err != nil {
+	sub := m.AddFolderForTest(inbox, "Projects", eas.FolderTypeUserMail)
+	if _, err := m.AddItem(sub.ServerID, &simulator.Item{Class: "Email", Props: simulator.EmailItem(&simulator.Mail{Subject: "In the subfolder"}, mailTestStart, true).Props}); err != nil {
 		t.Fatal(err)
 	}
 	if len(m.Items(inbox)) == 0 {
@@ -287,20 +287,18 @@ func TestItemOperationsEmptyFolderContents(t *testing.T) {
 }
 
 func TestItemOperationsConversationMove(t *testing.T) {
-	srv := mailTestServer(t)
-	d := mailTestDevice(t, srv, "bob", "IOMOVE", eas.Version141)
+	env := simtest.New(t, simulator.Options{})
+	d := mailTestDevice(t, env, "bob", "IOMOVE", eas.Version141)
 	first := mailTestSeed(t, d.mb, "Project Falcon", "kick-off", nil)
 	second := mailTestSeed(t, d.mb, "RE: Project Falcon", "agreed", nil)
 	other := mailTestSeed(t, d.mb, "Something else", "x", nil)
-	conv := itemConversationID(first)
-	if !bytes.Equal(conv, itemConversationID(second)) || bytes.Equal(conv, itemConversationID(other)) {
+	conv := simulator.ItemConversationID(first)
+	if !bytes.Equal(conv, simulator.ItemConversationID(second)) || bytes.Equal(conv, simulator.ItemConversationID(other)) {
 		t.Fatal("conversation ids do not group by normalized subject")
 	}
 	m := d.mb
 	inbox := d.folder(eas.FolderTypeInbox)
-	m.mu.Lock()
-	dst := m.addFolderLocked(inbox, "Falcon", eas.FolderTypeUserMail)
-	m.mu.Unlock()
+	dst := m.AddFolderForTest(inbox, "Falcon", eas.FolderTypeUserMail)
 	resp := mailTestItemOps(t, d,
 		eas.ItemOperation{Move: &eas.ConversationMove{ConversationId: conv, DstFldId: dst.ServerID}},
 		eas.ItemOperation{Move: &eas.ConversationMove{ConversationId: conv, DstFldId: d.folder(eas.FolderTypeNotes), Options: &eas.ConversationMoveOptions{MoveAlways: true}}},
@@ -322,21 +320,21 @@ func TestItemOperationsConversationMove(t *testing.T) {
 		t.Error("an unrelated message moved")
 	}
 	// MoveAlways: later messages of the conversation land there too.
-	alice := mailTestDevice(t, srv, "alice", "IOMOVEA", eas.Version141)
+	alice := mailTestDevice(t, env, "alice", "IOMOVEA", eas.Version141)
 	alice.call(eas.CommandSendMail, &eas.SendMailRequest{ClientId: "falcon", Mime: mailTestMIME("alice@contoso.com", "bob@contoso.com", "", "", "RE: Project Falcon", "me too")}, nil)
 	if len(mailTestFind(m, dst.ServerID, "RE: Project Falcon")) != 2 || len(mailTestFind(m, inbox, "RE: Project Falcon")) != 0 {
 		t.Errorf("a new message of the conversation did not follow the rule")
 	}
 	// 12.1 has no conversation Move: a protocol error.
-	old := mailTestDevice(t, srv, "bob", "IOMOVE121", eas.Version121)
+	old := mailTestDevice(t, env, "bob", "IOMOVE121", eas.Version121)
 	if resp := mailTestItemOps(t, old, eas.ItemOperation{Move: &eas.ConversationMove{ConversationId: conv, DstFldId: dst.ServerID, Options: &eas.ConversationMoveOptions{MoveAlways: true}}}); resp.Status != 2 {
 		t.Errorf("12.1 Move: %+v", resp)
 	}
 }
 
 func TestGetAttachment(t *testing.T) {
-	srv := mailTestServer(t)
-	d := mailTestDevice(t, srv, "alice", "GETATT", eas.Version121)
+	env := simtest.New(t, simulator.Options{})
+	d := mailTestDevice(t, env, "alice", "GETATT", eas.Version121)
 	att := []byte("%PDF-1.4 legacy")
 	it := mailTestSeed(t, d.mb, "Legacy", "x", att)
 	rr := d.post(eas.CommandGetAttachment, nil, func(r *eas.Request) { r.AttachmentName = it.ServerID + ":0" })

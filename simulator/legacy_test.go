@@ -1,4 +1,4 @@
-package simulator
+package simulator_test
 
 import (
 	"net/http"
@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/simtest"
 	"github.com/easlab/easlab/wbxml"
 )
 
@@ -20,12 +22,12 @@ type legacyResponse struct {
 
 // collection posts a *Collection command with its query arguments and
 // returns the HTTP status and, for 200, the decoded Response.
-func (d *lookupTestDevice) collection(cmd eas.Command, id, parent, name string) (int, *legacyResponse) {
-	t := d.env.t
+func collection(t *testing.T, d *simtest.Device, cmd eas.Command, id, parent, name string) (int, *legacyResponse) {
 	t.Helper()
-	code, b := d.post(cmd, nil, func(r *eas.Request) {
-		r.CollectionID, r.ParentID, r.CollectionName = id, parent, name
-	})
+	req := d.Request(cmd)
+	req.CollectionID, req.ParentID, req.CollectionName = id, parent, name
+	resp, b := d.PostRequest(req, nil)
+	code := resp.StatusCode
 	if code != http.StatusOK {
 		return code, nil
 	}
@@ -33,29 +35,29 @@ func (d *lookupTestDevice) collection(cmd eas.Command, id, parent, name string) 
 	dec.Lenient = true // Response is a legacy tag
 	var r legacyResponse
 	if err := dec.Decode(&r); err != nil {
-		t.Fatalf("%s: %v\n%s", cmd, err, lookupXML(b))
+		t.Fatalf("%s: %v\n%s", cmd, err, simtest.XML(b))
 	}
 	return code, &r
 }
 
-func (d *lookupTestDevice) getHierarchy() []eas.HierarchyFolder {
-	t := d.env.t
+func getHierarchy(t *testing.T, d *simtest.Device) []eas.HierarchyFolder {
 	t.Helper()
-	code, b := d.post(eas.CommandGetHierarchy, nil, nil)
+	resp, b := d.Post(eas.CommandGetHierarchy, nil)
+	code := resp.StatusCode
 	if code != http.StatusOK {
 		t.Fatalf("GetHierarchy: HTTP %d", code)
 	}
 	var r eas.GetHierarchyResponse
 	if err := wbxml.Unmarshal(b, &r); err != nil {
-		t.Fatalf("GetHierarchy: %v\n%s", err, lookupXML(b))
+		t.Fatalf("GetHierarchy: %v\n%s", err, simtest.XML(b))
 	}
 	return r.Folder
 }
 
 func TestLegacyHierarchy(t *testing.T) {
-	env := newLookupEnv(t)
-	d := env.device("alice", "LEGACY1", eas.Version121).provision()
-	folders := d.getHierarchy()
+	env := simtest.New(t, simulator.Options{})
+	d := env.Device("alice", "LEGACY1", eas.Version121).Provision()
+	folders := getHierarchy(t, d)
 	byName := map[string]eas.HierarchyFolder{}
 	for _, f := range folders {
 		byName[f.DisplayName] = f
@@ -63,7 +65,7 @@ func TestLegacyHierarchy(t *testing.T) {
 			t.Errorf("%s: ParentId %q", f.DisplayName, f.ParentId)
 		}
 	}
-	if len(folders) != len(defaultFolders)-1 || byName["Inbox"].Type != eas.FolderTypeInbox || byName["Calendar"].Type != eas.FolderTypeCalendar {
+	if len(folders) != simulator.DefaultFolderCount-1 || byName["Inbox"].Type != eas.FolderTypeInbox || byName["Calendar"].Type != eas.FolderTypeCalendar {
 		t.Fatalf("hierarchy: %+v", folders)
 	}
 	if _, ok := byName["Recipient Cache"]; ok {
@@ -71,25 +73,25 @@ func TestLegacyHierarchy(t *testing.T) {
 	}
 	inbox := byName["Inbox"].ServerId
 
-	code, r := d.collection(eas.CommandCreateCollection, "", inbox, "Projects")
+	code, r := collection(t, d, eas.CommandCreateCollection, "", inbox, "Projects")
 	if code != http.StatusOK || r.Status != 1 || r.Folder == nil || r.Folder.ServerId == "" {
 		t.Fatalf("CreateCollection: HTTP %d %+v", code, r)
 	}
 	projects := r.Folder.ServerId
-	code, r = d.collection(eas.CommandCreateCollection, "", projects, "2026")
+	code, r = collection(t, d, eas.CommandCreateCollection, "", projects, "2026")
 	if code != http.StatusOK || r.Status != 1 {
 		t.Fatalf("CreateCollection 2026: HTTP %d %+v", code, r)
 	}
 	sub := r.Folder.ServerId
 	// Shallowest first.
-	folders = d.getHierarchy()
+	folders = getHierarchy(t, d)
 	last := folders[len(folders)-2:]
 	if last[0].DisplayName != "Projects" || last[0].ParentId != inbox || last[0].Type != eas.FolderTypeUserMail ||
 		last[1].DisplayName != "2026" || last[1].ParentId != projects {
 		t.Errorf("hierarchy after create: %+v", last)
 	}
 	// A FolderSync device sees the new folders.
-	if f, ok := env.device("alice", "LEGACY2", eas.Version141).provision().folderSync()["Projects"]; !ok || f.ParentId != inbox {
+	if f, ok := env.Device("alice", "LEGACY2", eas.Version141).Provision().FolderSync()["Projects"]; !ok || f.ParentId != inbox {
 		t.Errorf("FolderSync does not show Projects: %+v", f)
 	}
 
@@ -109,33 +111,33 @@ func TestLegacyHierarchy(t *testing.T) {
 		{"delete: unknown", eas.CommandDeleteCollection, "4711", "", "", 4},
 		{"delete: default folder", eas.CommandDeleteCollection, inbox, "", "", 6},
 	} {
-		code, r := d.collection(tc.cmd, tc.id, tc.parent, tc.coll)
+		code, r := collection(t, d, tc.cmd, tc.id, tc.parent, tc.coll)
 		if code != http.StatusOK || r.Status != tc.want || r.Folder != nil {
 			t.Errorf("%s: HTTP %d %+v, want status %d", tc.name, code, r, tc.want)
 		}
 	}
 
-	code, r = d.collection(eas.CommandMoveCollection, projects, "0", "Archive")
+	code, r = collection(t, d, eas.CommandMoveCollection, projects, "0", "Archive")
 	if code != http.StatusOK || r.Status != 1 {
 		t.Fatalf("MoveCollection: HTTP %d %+v", code, r)
 	}
-	if f, ok := env.mailbox("alice").Folder(projects); !ok || f.DisplayName != "Archive" || f.ParentID != "0" {
+	if f, ok := env.Mailbox("alice").Folder(projects); !ok || f.DisplayName != "Archive" || f.ParentID != "0" {
 		t.Errorf("after move: %+v", f)
 	}
-	code, r = d.collection(eas.CommandDeleteCollection, projects, "", "")
+	code, r = collection(t, d, eas.CommandDeleteCollection, projects, "", "")
 	if code != http.StatusOK || r.Status != 1 {
 		t.Fatalf("DeleteCollection: HTTP %d %+v", code, r)
 	}
 	for _, id := range []string{projects, sub} {
-		if _, ok := env.mailbox("alice").Folder(id); ok {
+		if _, ok := env.Mailbox("alice").Folder(id); ok {
 			t.Errorf("folder %s survives the delete", id)
 		}
 	}
 }
 
 func TestLegacyBadRequests(t *testing.T) {
-	env := newLookupEnv(t)
-	d := env.device("alice", "LEGACY3", eas.Version121).provision()
+	env := simtest.New(t, simulator.Options{})
+	d := env.Device("alice", "LEGACY3", eas.Version121).Provision()
 	long := strings.Repeat("x", 257)
 	for _, tc := range []struct {
 		name             string
@@ -148,13 +150,13 @@ func TestLegacyBadRequests(t *testing.T) {
 		{"delete without id", eas.CommandDeleteCollection, "", "", ""},
 		{"move without name", eas.CommandMoveCollection, "1", "0", ""},
 	} {
-		if code, _ := d.collection(tc.cmd, tc.id, tc.parent, tc.coll); code != http.StatusBadRequest {
+		if code, _ := collection(t, d, tc.cmd, tc.id, tc.parent, tc.coll); code != http.StatusBadRequest {
 			t.Errorf("%s: HTTP %d, want 400", tc.name, code)
 		}
 	}
 	// The legacy commands end at 12.1.
-	d14 := env.device("alice", "LEGACY4", eas.Version141).provision()
-	if code, _ := d14.post(eas.CommandGetHierarchy, nil, nil); code != http.StatusBadRequest {
-		t.Errorf("GetHierarchy at 14.1: HTTP %d", code)
+	d14 := env.Device("alice", "LEGACY4", eas.Version141).Provision()
+	if resp, _ := d14.Post(eas.CommandGetHierarchy, nil); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("GetHierarchy at 14.1: HTTP %d", resp.StatusCode)
 	}
 }

@@ -1,4 +1,4 @@
-package simulator
+package simulator_test
 
 import (
 	"encoding/base64"
@@ -8,19 +8,21 @@ import (
 	"time"
 
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/simtest"
 	"github.com/easlab/easlab/wbxml"
 )
 
 // mailTestMeetingRequest puts a meeting request from bob into a user's
 // Inbox, as transport would deliver one.
-func mailTestMeetingRequest(t *testing.T, mb *Mailbox, subject, uid string, recurring bool) *Item {
+func mailTestMeetingRequest(t *testing.T, mb *simulator.Mailbox, subject, uid string, recurring bool) *simulator.Item {
 	t.Helper()
 	raw := mailTestMIME(`"Bob Kelly" <bob@contoso.com>`, mb.Owner().PrimarySmtpAddress, "", "", subject, "Agenda: everything.")
-	m, err := ParseMail(raw)
+	m, err := simulator.ParseMail(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
-	it := EmailItem(m, mailTestStart, false)
+	it := simulator.EmailItem(m, mailTestStart, false)
 	start := mailTestStart.Add(48 * time.Hour)
 	// A GlobalObjId made from an iCalendar UID (MS-OXOCAL 2.2.1.27).
 	goid := append([]byte{0x04, 0x00, 0x00, 0x00, 0x82, 0x00, 0xE0, 0x00, 0x74, 0xC5, 0xB7, 0x10, 0x1A, 0x82, 0xE0, 0x08}, make([]byte, 20)...)
@@ -38,7 +40,7 @@ func mailTestMeetingRequest(t *testing.T, mb *Mailbox, subject, uid string, recu
 	if err != nil {
 		t.Fatal(err)
 	}
-	it.setProps([]*wbxml.Node{wbxml.NewText(tEmailMessageClass, "IPM.Schedule.Meeting.Request"), node})
+	it.SetPropsForTest([]*wbxml.Node{wbxml.NewText(tEmailMessageClass, "IPM.Schedule.Meeting.Request"), node})
 	inbox, _ := mb.FolderByType(eas.FolderTypeInbox)
 	added, err := mb.AddItem(inbox.ServerID, it)
 	if err != nil {
@@ -58,8 +60,8 @@ func mailTestMeetingResponse(t *testing.T, d *mailTestDev, reqs ...eas.MeetingRe
 }
 
 func TestMeetingResponseAcceptDecline(t *testing.T) {
-	srv := mailTestServer(t)
-	d := mailTestDevice(t, srv, "alice", "MEET141", eas.Version141)
+	env := simtest.New(t, simulator.Options{})
+	d := mailTestDevice(t, env, "alice", "MEET141", eas.Version141)
 	inbox := d.folder(eas.FolderTypeInbox)
 	calendar := d.folder(eas.FolderTypeCalendar)
 	deleted := d.folder(eas.FolderTypeDeletedItems)
@@ -74,7 +76,7 @@ func TestMeetingResponseAcceptDecline(t *testing.T) {
 		t.Fatalf("no calendar item %s", res[0].CalendarId)
 	}
 	var c eas.Calendar
-	if err := eas.DecodeItem(renderItem(cal, renderOptions{}), &c); err != nil {
+	if err := eas.DecodeItem(simulator.RenderItemForTest(cal), &c); err != nil {
 		t.Fatal(err)
 	}
 	start := eas.FormatCompactDate(mailTestStart.Add(48 * time.Hour))
@@ -140,15 +142,15 @@ func TestMeetingResponseAcceptDecline(t *testing.T) {
 	}
 	wc, _ := d.mb.Item(res[0].CalendarId)
 	c = eas.Calendar{}
-	eas.DecodeItem(renderItem(wc, renderOptions{}), &c)
+	eas.DecodeItem(simulator.RenderItemForTest(wc), &c)
 	if c.Recurrence == nil || c.Recurrence.Type != 1 || c.Recurrence.DayOfWeek != 4 {
 		t.Errorf("recurrence: %+v", c.Recurrence)
 	}
 }
 
 func TestMeetingResponseSendResponse(t *testing.T) {
-	srv := mailTestServer(t)
-	d := mailTestDevice(t, srv, "alice", "MEET161", eas.Version161)
+	env := simtest.New(t, simulator.Options{})
+	d := mailTestDevice(t, env, "alice", "MEET161", eas.Version161)
 	inbox := d.folder(eas.FolderTypeInbox)
 	req := mailTestMeetingRequest(t, d.mb, "Offsite", "uid-offsite", false)
 	res := mailTestMeetingResponse(t, d, eas.MeetingReply{UserResponse: eas.UserResponseAccept, CollectionId: inbox, RequestId: req.ServerID,
@@ -156,7 +158,7 @@ func TestMeetingResponseSendResponse(t *testing.T) {
 	if res[0].Status != 1 || res[0].CalendarId == "" {
 		t.Fatalf("accept: %+v", res[0])
 	}
-	_, bob, _ := srv.Directory().Resolve("bob")
+	_, bob, _ := env.Server.Directory().Resolve("bob")
 	bobInbox, _ := bob.FolderByType(eas.FolderTypeInbox)
 	got := mailTestFind(bob, bobInbox.ServerID, "Accepted: Offsite")
 	if len(got) != 1 || got[0].Prop(tEmailMessageClass) != "IPM.Schedule.Meeting.Resp.Pos" || !strings.Contains(got[0].Body.Plain, "Count me in.") {

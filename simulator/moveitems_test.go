@@ -1,15 +1,17 @@
-package simulator
+package simulator_test
 
 import (
 	"net/http"
 	"testing"
 
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/simtest"
 )
 
 func TestMoveItems(t *testing.T) {
-	srv := mailTestServer(t)
-	d := mailTestDevice(t, srv, "alice", "MOVE141", eas.Version141)
+	env := simtest.New(t, simulator.Options{})
+	d := mailTestDevice(t, env, "alice", "MOVE141", eas.Version141)
 	inbox := d.folder(eas.FolderTypeInbox)
 	deleted := d.folder(eas.FolderTypeDeletedItems)
 	contacts := d.folder(eas.FolderTypeContacts)
@@ -61,7 +63,7 @@ func TestMoveItems(t *testing.T) {
 	if _, ok := d.mb.Item(b.ServerID); !ok {
 		t.Error("a refused request moved an item")
 	}
-	old := mailTestDevice(t, srv, "alice", "MOVE121", eas.Version121)
+	old := mailTestDevice(t, env, "alice", "MOVE121", eas.Version121)
 	if rr := old.call(eas.CommandMoveItems, &eas.MoveItemsRequest{Move: many}, nil); rr.Code != http.StatusBadRequest {
 		t.Errorf("12.1, 1001 moves: HTTP %d", rr.Code)
 	}

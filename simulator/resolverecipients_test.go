@@ -1,4 +1,4 @@
-package simulator
+package simulator_test
 
 import (
 	"fmt"
@@ -6,21 +6,23 @@ import (
 	"testing"
 
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/simtest"
 	"github.com/easlab/easlab/wbxml"
 )
 
-func (d *lookupTestDevice) resolve(o *eas.ResolveRecipientsOptions, to ...string) *eas.ResolveRecipientsResponse {
-	d.env.t.Helper()
+func resolve(t *testing.T, d *simtest.Device, o *eas.ResolveRecipientsOptions, to ...string) *eas.ResolveRecipientsResponse {
+	t.Helper()
 	var r eas.ResolveRecipientsResponse
-	d.call(eas.CommandResolveRecipients, &eas.ResolveRecipientsRequest{To: to, Options: o}, &r)
+	d.CallOK(eas.CommandResolveRecipients, &eas.ResolveRecipientsRequest{To: to, Options: o}, &r)
 	return &r
 }
 
 func TestResolveRecipientsExact(t *testing.T) {
-	env := newLookupEnv(t)
-	d := env.device("alice", "RR1", eas.Version161).provision()
+	env := simtest.New(t, simulator.Options{})
+	d := env.Device("alice", "RR1", eas.Version161).Provision()
 	names := []string{"bob@contoso.com", `"Bob Kelly" <bob@contoso.com>`, `CONTOSO\bob`, "BOB", "Kelly", "bob kel"}
-	r := d.resolve(nil, names...)
+	r := resolve(t, d, nil, names...)
 	if r.Status != 1 || len(r.Response) != len(names) {
 		t.Fatalf("response: %+v", r)
 	}
@@ -30,12 +32,12 @@ func TestResolveRecipientsExact(t *testing.T) {
 			continue
 		}
 		rc := resp.Recipient[0]
-		if rc.Type != recipientTypeGAL || rc.DisplayName != "Bob Kelly" || rc.EmailAddress != "bob@contoso.com" ||
+		if rc.Type != simulator.RecipientTypeGAL || rc.DisplayName != "Bob Kelly" || rc.EmailAddress != "bob@contoso.com" ||
 			rc.Availability != nil || rc.Certificates != nil || rc.Picture != nil {
 			t.Errorf("%s: recipient %+v", names[i], rc)
 		}
 	}
-	r = d.resolve(nil, "katie@fabrikam.com", "Zebedee")
+	r = resolve(t, d, nil, "katie@fabrikam.com", "Zebedee")
 	for _, resp := range r.Response {
 		if resp.Status != int(eas.ResolveRecipientsStatusNotResolved) || resp.RecipientCount != nil || len(resp.Recipient) != 0 {
 			t.Errorf("%s: %+v", resp.To, resp)
@@ -44,11 +46,11 @@ func TestResolveRecipientsExact(t *testing.T) {
 }
 
 func TestResolveRecipientsAmbiguous(t *testing.T) {
-	env := newLookupEnv(t, func(o *Options) { o.DemoUsers = 3 })
-	d := env.device("alice", "RR2", eas.Version161).provision()
+	env := simtest.New(t, simulator.Options{DemoUsers: 3})
+	d := env.Device("alice", "RR2", eas.Version161).Provision()
 	opts := &eas.ResolveRecipientsOptions{CertificateRetrieval: 2, Picture: &eas.PictureOptions{},
 		Availability: &eas.AvailabilityWindow{StartTime: "2026-11-24T08:00:00.000Z", EndTime: "2026-11-24T10:00:00.000Z"}}
-	r := d.resolve(opts, "user")
+	r := resolve(t, d, opts, "user")
 	resp := r.Response[0]
 	if resp.Status != int(eas.ResolveRecipientsStatusAmbiguous) || *resp.RecipientCount != 3 || len(resp.Recipient) != 3 {
 		t.Fatalf("ambiguous: %+v", resp)
@@ -63,7 +65,7 @@ func TestResolveRecipientsAmbiguous(t *testing.T) {
 		}
 	}
 	two := 2
-	r = d.resolve(&eas.ResolveRecipientsOptions{MaxAmbiguousRecipients: &two}, "user")
+	r = resolve(t, d, &eas.ResolveRecipientsOptions{MaxAmbiguousRecipients: &two}, "user")
 	resp = r.Response[0]
 	if resp.Status != int(eas.ResolveRecipientsStatusAmbiguousPartial) || *resp.RecipientCount != 3 || len(resp.Recipient) != 2 {
 		t.Errorf("partial: %+v", resp)
@@ -71,11 +73,11 @@ func TestResolveRecipientsAmbiguous(t *testing.T) {
 }
 
 func TestResolveRecipientsCertificatesAndAvailability(t *testing.T) {
-	env := newLookupEnv(t)
-	d := env.device("alice", "RR3", eas.Version141).provision()
+	env := simtest.New(t, simulator.Options{})
+	d := env.Device("alice", "RR3", eas.Version141).Provision()
 	opts := &eas.ResolveRecipientsOptions{CertificateRetrieval: 3, Picture: &eas.PictureOptions{MaxSize: 4096},
 		Availability: &eas.AvailabilityWindow{StartTime: "2026-11-24T08:00:00.000Z", EndTime: "2026-11-24T10:00:00.000Z"}}
-	r := d.resolve(opts, "bob@contoso.com", "alice")
+	r := resolve(t, d, opts, "bob@contoso.com", "alice")
 	for _, resp := range r.Response {
 		if resp.Status != 1 || len(resp.Recipient) != 1 {
 			t.Fatalf("%s: %+v", resp.To, resp)
@@ -95,20 +97,20 @@ func TestResolveRecipientsCertificatesAndAvailability(t *testing.T) {
 	}
 
 	// A tentative appointment and a default week-long window.
-	mb := env.mailbox("bob")
+	mb := env.Mailbox("bob")
 	cal, _ := mb.FolderByType(eas.FolderTypeCalendar)
 	props := []struct{ q, v string }{
 		{"Calendar:StartTime", "20261123T100000Z"}, {"Calendar:Subject", "Maybe"},
 		{"Calendar:EndTime", "20261123T110000Z"}, {"Calendar:BusyStatus", "1"},
 	}
-	it := &Item{Class: "Calendar"}
+	it := &simulator.Item{Class: "Calendar"}
 	for _, p := range props {
 		it.Props = append(it.Props, lookupText(p.q, p.v))
 	}
 	if _, err := mb.AddItem(cal.ServerID, it); err != nil {
 		t.Fatal(err)
 	}
-	r = d.resolve(&eas.ResolveRecipientsOptions{Availability: &eas.AvailabilityWindow{StartTime: "2026-11-23T09:00:00.000Z"}}, "bob")
+	r = resolve(t, d, &eas.ResolveRecipientsOptions{Availability: &eas.AvailabilityWindow{StartTime: "2026-11-23T09:00:00.000Z"}}, "bob")
 	fb := r.Response[0].Recipient[0].Availability.MergedFreeBusy
 	if len(fb) != 7*48 {
 		t.Fatalf("week: %d digits", len(fb))
@@ -123,8 +125,8 @@ func TestResolveRecipientsCertificatesAndAvailability(t *testing.T) {
 }
 
 func TestResolveRecipientsBadRequests(t *testing.T) {
-	env := newLookupEnv(t)
-	d := env.device("alice", "RR4", eas.Version161).provision()
+	env := simtest.New(t, simulator.Options{})
+	d := env.Device("alice", "RR4", eas.Version161).Provision()
 	many := func(n int) []string {
 		out := make([]string, n)
 		for i := range out {
@@ -132,7 +134,7 @@ func TestResolveRecipientsBadRequests(t *testing.T) {
 		}
 		return out
 	}
-	if r := d.resolve(nil, many(99)...); r.Status != 1 || len(r.Response) != 99 {
+	if r := resolve(t, d, nil, many(99)...); r.Status != 1 || len(r.Response) != 99 {
 		t.Errorf("99 recipients: status %d, %d responses", r.Status, len(r.Response))
 	}
 	start := "2026-11-24T08:00:00.000Z"
@@ -152,7 +154,7 @@ func TestResolveRecipientsBadRequests(t *testing.T) {
 		{"window over 62 days", []string{"bob"}, &eas.ResolveRecipientsOptions{Availability: &eas.AvailabilityWindow{StartTime: start, EndTime: "2027-02-01T08:00:00.000Z"}}},
 	}
 	for _, tc := range cases {
-		r := d.resolve(tc.o, tc.to...)
+		r := resolve(t, d, tc.o, tc.to...)
 		if r.Status != int(eas.ResolveRecipientsStatusProtocolError) || len(r.Response) != 0 {
 			t.Errorf("%s: status %d, %d responses", tc.name, r.Status, len(r.Response))
 		}

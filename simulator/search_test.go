@@ -1,4 +1,4 @@
-package simulator
+package simulator_test
 
 import (
 	"strings"
@@ -6,16 +6,17 @@ import (
 	"time"
 
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/simtest"
 	"github.com/easlab/easlab/wbxml"
 )
 
 // searchStore posts a Search and returns its Store, checking the
 // top-level Status is 1.
-func (d *lookupTestDevice) searchStore(st *eas.SearchStore) *eas.SearchStoreResult {
-	t := d.env.t
+func searchStore(t *testing.T, d *simtest.Device, st *eas.SearchStore) *eas.SearchStoreResult {
 	t.Helper()
 	var r eas.SearchResponse
-	d.call(eas.CommandSearch, &eas.SearchRequest{Store: st}, &r)
+	d.CallOK(eas.CommandSearch, &eas.SearchRequest{Store: st}, &r)
 	if r.Status != 1 || r.Response == nil || r.Response.Store == nil {
 		t.Fatalf("Search: %+v", r)
 	}
@@ -58,11 +59,11 @@ func lookupEmptyResult(res *eas.SearchStoreResult) bool {
 }
 
 func TestSearchMailboxFreeText(t *testing.T) {
-	env := newLookupEnv(t)
-	d := env.device("alice", "SEARCH1", eas.Version161).provision()
-	inbox := d.folderSync()["Inbox"].ServerId
+	env := simtest.New(t, simulator.Options{})
+	d := env.Device("alice", "SEARCH1", eas.Version161).Provision()
+	inbox := d.FolderSync()["Inbox"].ServerId
 	pref := []eas.BodyPreference{{Type: 1, TruncationSize: 20}}
-	res := d.searchStore(lkMailboxStore(&eas.SearchQuery{
+	res := searchStore(t, d, lkMailboxStore(&eas.SearchQuery{
 		Class: []string{"Email"}, CollectionId: []string{inbox}, FreeText: []string{"QUARTERLY Report"},
 	}, &eas.SearchOptions{BodyPreference: pref}))
 	lookupExpectStatus(t, "store", res.Status, 1)
@@ -87,27 +88,27 @@ func TestSearchMailboxFreeText(t *testing.T) {
 		t.Errorf("body not rendered with the BodyPreference: %+v", e.Body)
 	}
 	// The LongId finds the item again.
-	if it, ok := env.mailbox("alice").Item(r.LongId); !ok || it.Prop(tEmailSubject) != e.Subject {
+	if it, ok := env.Mailbox("alice").Item(r.LongId); !ok || it.Prop(tEmailSubject) != e.Subject {
 		t.Errorf("LongId %q does not resolve", r.LongId)
 	}
 
 	// Body text and the sender's address are searched too.
-	res = d.searchStore(lkMailboxStore(&eas.SearchQuery{CollectionId: []string{inbox}, FreeText: []string{"rotterdam"}}, nil))
+	res = searchStore(t, d, lkMailboxStore(&eas.SearchQuery{CollectionId: []string{inbox}, FreeText: []string{"rotterdam"}}, nil))
 	if got := lookupSubjects(t, res.Result); len(got) != 1 || got[0] != "Re: Shipping schedule" {
 		t.Errorf("body search: %v", got)
 	}
-	res = d.searchStore(lkMailboxStore(&eas.SearchQuery{FreeText: []string{"fabrikam.com"}}, &eas.SearchOptions{DeepTraversal: true}))
+	res = searchStore(t, d, lkMailboxStore(&eas.SearchQuery{FreeText: []string{"fabrikam.com"}}, &eas.SearchOptions{DeepTraversal: true}))
 	if got := lookupSubjects(t, res.Result); len(got) != 1 || got[0] != "Re: Shipping schedule" {
 		t.Errorf("address search of the whole mailbox: %v", got)
 	}
 	// Without a CollectionId Exchange searches the root, which holds no
 	// items; only DeepTraversal reaches the folders.
-	res = d.searchStore(lkMailboxStore(&eas.SearchQuery{FreeText: []string{"fabrikam.com"}}, nil))
+	res = searchStore(t, d, lkMailboxStore(&eas.SearchQuery{FreeText: []string{"fabrikam.com"}}, nil))
 	if !lookupEmptyResult(res) {
 		t.Errorf("root without DeepTraversal: %+v", res)
 	}
 	// Nothing found: one empty Result.
-	res = d.searchStore(lkMailboxStore(&eas.SearchQuery{FreeText: []string{"no such words anywhere"}}, nil))
+	res = searchStore(t, d, lkMailboxStore(&eas.SearchQuery{FreeText: []string{"no such words anywhere"}}, nil))
 	lookupExpectStatus(t, "no match", res.Status, 1)
 	if !lookupEmptyResult(res) {
 		t.Errorf("no match: %+v", res)
@@ -115,75 +116,75 @@ func TestSearchMailboxFreeText(t *testing.T) {
 }
 
 func TestSearchMailboxRangeAndDates(t *testing.T) {
-	env := newLookupEnv(t)
-	d := env.device("alice", "SEARCH2", eas.Version141).provision()
-	inbox := d.folderSync()["Inbox"].ServerId
+	env := simtest.New(t, simulator.Options{})
+	d := env.Device("alice", "SEARCH2", eas.Version141).Provision()
+	inbox := d.FolderSync()["Inbox"].ServerId
 	all := &eas.SearchQuery{Class: []string{"Email"}, CollectionId: []string{inbox}, FreeText: []string{"alice@contoso.com"}}
 
-	res := d.searchStore(lkMailboxStore(all, nil))
+	res := searchStore(t, d, lkMailboxStore(all, nil))
 	want := []string{"Lunch on Thursday?", "Re: Shipping schedule", "Your mobile device and multi-factor authentication", "Quarterly report draft"}
 	if got := lookupSubjects(t, res.Result); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("newest first: got %q", got)
 	}
 
-	res = d.searchStore(lkMailboxStore(all, &eas.SearchOptions{Range: "1-2"}))
+	res = searchStore(t, d, lkMailboxStore(all, &eas.SearchOptions{Range: "1-2"}))
 	if got := lookupSubjects(t, res.Result); strings.Join(got, "|") != strings.Join(want[1:3], "|") {
 		t.Errorf("range 1-2: %q", got)
 	}
 	if res.Range != "1-2" || res.Total == nil || *res.Total != 4 {
 		t.Errorf("Range %q Total %v", res.Range, res.Total)
 	}
-	res = d.searchStore(lkMailboxStore(all, &eas.SearchOptions{Range: "2-50"}))
+	res = searchStore(t, d, lkMailboxStore(all, &eas.SearchOptions{Range: "2-50"}))
 	if res.Range != "2-3" || len(res.Result) != 2 {
 		t.Errorf("range 2-50: Range %q, %d results", res.Range, len(res.Result))
 	}
-	res = d.searchStore(lkMailboxStore(all, &eas.SearchOptions{Range: "10-19"}))
+	res = searchStore(t, d, lkMailboxStore(all, &eas.SearchOptions{Range: "10-19"}))
 	lookupExpectStatus(t, "range past the results", res.Status, 1)
 	if !lookupEmptyResult(res) {
 		t.Errorf("range past the results: %+v", res)
 	}
-	res = d.searchStore(lkMailboxStore(all, &eas.SearchOptions{Range: "100-109"}))
+	res = searchStore(t, d, lkMailboxStore(all, &eas.SearchOptions{Range: "100-109"}))
 	lookupExpectStatus(t, "range past the retrievable 100", res.Status, int(eas.SearchStatusEndOfRangeExceeded))
 
-	since := eas.FormatDate(lookupStart.Add(-6 * time.Hour))
+	since := eas.FormatDate(simtest.Start.Add(-6 * time.Hour))
 	recent := &eas.SearchQuery{Class: []string{"Email"}, CollectionId: []string{inbox}, FreeText: []string{"contoso"},
 		GreaterThan: &eas.SearchComparison{DateReceived: true, Value: since}}
-	if got := lookupSubjects(t, d.searchStore(lkMailboxStore(recent, nil)).Result); strings.Join(got, "|") != strings.Join(want[:2], "|") {
+	if got := lookupSubjects(t, searchStore(t, d, lkMailboxStore(recent, nil)).Result); strings.Join(got, "|") != strings.Join(want[:2], "|") {
 		t.Errorf("GreaterThan: %q", got)
 	}
 	older := &eas.SearchQuery{Class: []string{"Email"}, CollectionId: []string{inbox}, FreeText: []string{"contoso"},
 		LessThan: &eas.SearchComparison{DateReceived: true, Value: since}}
-	if got := lookupSubjects(t, d.searchStore(lkMailboxStore(older, nil)).Result); strings.Join(got, "|") != strings.Join(want[2:], "|") {
+	if got := lookupSubjects(t, searchStore(t, d, lkMailboxStore(older, nil)).Result); strings.Join(got, "|") != strings.Join(want[2:], "|") {
 		t.Errorf("LessThan: %q", got)
 	}
 	either := &eas.SearchQuery{Class: []string{"Email"}, CollectionId: []string{inbox},
 		Or: &eas.SearchQuery{FreeText: []string{"lunch", "quarterly"}}}
-	if got := lookupSubjects(t, d.searchStore(lkMailboxStore(either, nil)).Result); len(got) != 2 {
+	if got := lookupSubjects(t, searchStore(t, d, lkMailboxStore(either, nil)).Result); len(got) != 2 {
 		t.Errorf("Or: %q", got)
 	}
 }
 
 func TestSearchMailboxCap(t *testing.T) {
-	env := newLookupEnv(t)
-	mb := env.mailbox("bob")
+	env := simtest.New(t, simulator.Options{})
+	mb := env.Mailbox("bob")
 	inbox, _ := mb.FolderByType(eas.FolderTypeInbox)
 	for i := range 120 {
-		it := &Item{Class: "Email", Received: lookupStart.Add(-time.Duration(i) * time.Minute), Props: []*wbxml.Node{
+		it := &simulator.Item{Class: "Email", Received: simtest.Start.Add(-time.Duration(i) * time.Minute), Props: []*wbxml.Node{
 			wbxml.NewText(tEmailSubject, "bulk newsletter"),
 		}}
 		if _, err := mb.AddItem(inbox.ServerID, it); err != nil {
 			t.Fatal(err)
 		}
 	}
-	d := env.device("bob", "SEARCH3", eas.Version141).provision()
-	d.folderSync()
+	d := env.Device("bob", "SEARCH3", eas.Version141).Provision()
+	d.FolderSync()
 	q := &eas.SearchQuery{FreeText: []string{"newsletter"}}
-	res := d.searchStore(lkMailboxStore(q, &eas.SearchOptions{Range: "90-99", DeepTraversal: true}))
+	res := searchStore(t, d, lkMailboxStore(q, &eas.SearchOptions{Range: "90-99", DeepTraversal: true}))
 	lookupExpectStatus(t, "range ending on the cap", res.Status, int(eas.SearchStatusEndOfRangeExceeded))
 	if len(res.Result) != 10 || res.Total == nil || *res.Total != 100 {
 		t.Errorf("%d results, Total %v", len(res.Result), res.Total)
 	}
-	res = d.searchStore(lkMailboxStore(q, &eas.SearchOptions{Range: "0-9", DeepTraversal: true}))
+	res = searchStore(t, d, lkMailboxStore(q, &eas.SearchOptions{Range: "0-9", DeepTraversal: true}))
 	lookupExpectStatus(t, "first page", res.Status, 1)
 	if res.Total == nil || *res.Total != 100 {
 		t.Errorf("Total %v, want the cap 100", res.Total)
@@ -191,47 +192,45 @@ func TestSearchMailboxCap(t *testing.T) {
 }
 
 func TestSearchMailboxDeepTraversal(t *testing.T) {
-	env := newLookupEnv(t)
-	mb := env.mailbox("alice")
+	env := simtest.New(t, simulator.Options{})
+	mb := env.Mailbox("alice")
 	inbox, _ := mb.FolderByType(eas.FolderTypeInbox)
-	mb.mu.Lock()
-	sub := mb.addFolderLocked(inbox.ServerID, "Projects", eas.FolderTypeUserMail)
-	mb.mu.Unlock()
-	if _, err := mb.AddItem(sub.ServerID, &Item{Class: "Email", Received: lookupStart, Props: []*wbxml.Node{
+	sub := mb.AddFolderForTest(inbox.ServerID, "Projects", eas.FolderTypeUserMail)
+	if _, err := mb.AddItem(sub.ServerID, &simulator.Item{Class: "Email", Received: simtest.Start, Props: []*wbxml.Node{
 		wbxml.NewText(tEmailSubject, "Zeppelin project kickoff"),
 	}}); err != nil {
 		t.Fatal(err)
 	}
-	d := env.device("alice", "SEARCH4", eas.Version141).provision()
-	d.folderSync()
+	d := env.Device("alice", "SEARCH4", eas.Version141).Provision()
+	d.FolderSync()
 	q := &eas.SearchQuery{CollectionId: []string{inbox.ServerID}, FreeText: []string{"zeppelin"}}
-	if res := d.searchStore(lkMailboxStore(q, nil)); !lookupEmptyResult(res) {
+	if res := searchStore(t, d, lkMailboxStore(q, nil)); !lookupEmptyResult(res) {
 		t.Errorf("found in a subfolder without DeepTraversal: %+v", res)
 	}
-	res := d.searchStore(lkMailboxStore(q, &eas.SearchOptions{DeepTraversal: true}))
+	res := searchStore(t, d, lkMailboxStore(q, &eas.SearchOptions{DeepTraversal: true}))
 	if len(res.Result) != 1 || res.Result[0].CollectionId != sub.ServerID {
 		t.Errorf("DeepTraversal: %+v", res.Result)
 	}
 	q.CollectionId = []string{"0"}
-	if res := d.searchStore(lkMailboxStore(q, &eas.SearchOptions{DeepTraversal: true})); len(res.Result) != 1 {
+	if res := searchStore(t, d, lkMailboxStore(q, &eas.SearchOptions{DeepTraversal: true})); len(res.Result) != 1 {
 		t.Errorf("root with DeepTraversal: %+v", res.Result)
 	}
 	// Other classes are searched when no Class is named.
 	q = &eas.SearchQuery{FreeText: []string{"budget review"}}
-	res = d.searchStore(lkMailboxStore(q, &eas.SearchOptions{DeepTraversal: true}))
+	res = searchStore(t, d, lkMailboxStore(q, &eas.SearchOptions{DeepTraversal: true}))
 	if len(res.Result) != 1 || res.Result[0].Class != "Calendar" {
 		t.Errorf("calendar search: %+v", res.Result)
 	}
 }
 
 func TestSearchMailboxBadRequests(t *testing.T) {
-	env := newLookupEnv(t)
-	d := env.device("alice", "SEARCH5", eas.Version141).provision()
+	env := simtest.New(t, simulator.Options{})
+	d := env.Device("alice", "SEARCH5", eas.Version141).Provision()
 
 	// Before FolderSync the folder ids cannot be mapped.
 	ft := &eas.SearchQuery{FreeText: []string{"lunch"}}
-	lookupExpectStatus(t, "no FolderSync", d.searchStore(lkMailboxStore(ft, nil)).Status, int(eas.SearchStatusFolderSyncRequired))
-	inbox := d.folderSync()["Inbox"].ServerId
+	lookupExpectStatus(t, "no FolderSync", searchStore(t, d, lkMailboxStore(ft, nil)).Status, int(eas.SearchStatusFolderSyncRequired))
+	inbox := d.FolderSync()["Inbox"].ServerId
 
 	cases := []struct {
 		name string
@@ -255,7 +254,7 @@ func TestSearchMailboxBadRequests(t *testing.T) {
 		{"unknown store", &eas.SearchStore{Name: "Archive", Query: &eas.SearchQuery{Text: "x"}}, eas.SearchStatusInvalidRequest},
 	}
 	for _, tc := range cases {
-		res := d.searchStore(tc.st)
+		res := searchStore(t, d, tc.st)
 		lookupExpectStatus(t, tc.name, res.Status, int(tc.want))
 		if len(res.Result) != 0 {
 			t.Errorf("%s: results with an error status", tc.name)
@@ -263,27 +262,27 @@ func TestSearchMailboxBadRequests(t *testing.T) {
 	}
 	// An empty FreeText builds no filter in Exchange: no results, no error.
 	emptyFT := &eas.SearchQuery{Extra: []*wbxml.Node{wbxml.NewElement(mustTag("Search:FreeText"))}}
-	res := d.searchStore(lkMailboxStore(emptyFT, nil))
+	res := searchStore(t, d, lkMailboxStore(emptyFT, nil))
 	if res.Status != 1 || !lookupEmptyResult(res) {
 		t.Errorf("empty FreeText: %+v", res)
 	}
 	// The store name is case-insensitive.
-	res = d.searchStore(&eas.SearchStore{Name: "MAILBOX", Query: &eas.SearchQuery{And: ft}, Options: &eas.SearchOptions{DeepTraversal: true}})
+	res = searchStore(t, d, &eas.SearchStore{Name: "MAILBOX", Query: &eas.SearchQuery{And: ft}, Options: &eas.SearchOptions{DeepTraversal: true}})
 	if got := lookupSubjects(t, res.Result); len(got) != 1 {
 		t.Errorf("MAILBOX: %v", got)
 	}
 }
 
 func TestSearchMailbox121(t *testing.T) {
-	env := newLookupEnv(t)
-	d := env.device("alice", "SEARCH6", eas.Version121).provision()
+	env := simtest.New(t, simulator.Options{})
+	d := env.Device("alice", "SEARCH6", eas.Version121).Provision()
 	// No FolderSync: a 12.1 device may know the folders from GetHierarchy.
-	res := d.searchStore(lkMailboxStore(&eas.SearchQuery{Class: []string{"Email"}, FreeText: []string{"lunch"}}, &eas.SearchOptions{DeepTraversal: true}))
+	res := searchStore(t, d, lkMailboxStore(&eas.SearchQuery{Class: []string{"Email"}, FreeText: []string{"lunch"}}, &eas.SearchOptions{DeepTraversal: true}))
 	if got := lookupSubjects(t, res.Result); len(got) != 1 || got[0] != "Lunch on Thursday?" {
 		t.Errorf("12.1 search: %v (status %d)", got, res.Status)
 	}
 	// Notes is a 14.0 class.
-	res = d.searchStore(lkMailboxStore(&eas.SearchQuery{Class: []string{"Notes"}, FreeText: []string{"x"}}, nil))
+	res = searchStore(t, d, lkMailboxStore(&eas.SearchQuery{Class: []string{"Notes"}, FreeText: []string{"x"}}, nil))
 	lookupExpectStatus(t, "Notes in 12.1", res.Status, int(eas.SearchStatusInvalidRequest))
 }
 
@@ -305,11 +304,11 @@ func lookupGALEntries(t *testing.T, res []eas.SearchResult) []eas.GALProperties 
 }
 
 func TestSearchGAL(t *testing.T) {
-	env := newLookupEnv(t, func(o *Options) { o.DemoUsers = 5 })
-	d := env.device("bob", "GAL1", eas.Version161).provision()
+	env := simtest.New(t, simulator.Options{DemoUsers: 5})
+	d := env.Device("bob", "GAL1", eas.Version161).Provision()
 	gal := func(q string, o *eas.SearchOptions) *eas.SearchStoreResult {
 		t.Helper()
-		return d.searchStore(&eas.SearchStore{Name: "GAL", Query: &eas.SearchQuery{Text: q}, Options: o})
+		return searchStore(t, d, &eas.SearchStore{Name: "GAL", Query: &eas.SearchQuery{Text: q}, Options: o})
 	}
 	res := gal("Alice", nil)
 	g := lookupGALEntries(t, res.Result)
@@ -364,13 +363,13 @@ func TestSearchGAL(t *testing.T) {
 		"query element": {Name: "GAL", Query: &eas.SearchQuery{FreeText: []string{"alice"}}},
 		"range":         {Name: "GAL", Query: &eas.SearchQuery{Text: "alice"}, Options: &eas.SearchOptions{Range: "3-1"}},
 	} {
-		lookupExpectStatus(t, name, d.searchStore(st).Status, int(eas.SearchStatusInvalidRequest))
+		lookupExpectStatus(t, name, searchStore(t, d, st).Status, int(eas.SearchStatusInvalidRequest))
 	}
 }
 
 func TestSearchDocumentLibrary(t *testing.T) {
-	env := newLookupEnv(t)
-	d := env.device("alice", "DOCLIB1", eas.Version141).provision()
+	env := simtest.New(t, simulator.Options{})
+	d := env.Device("alice", "DOCLIB1", eas.Version141).Provision()
 	doc := func(link string, o *eas.SearchOptions) *eas.SearchStore {
 		return &eas.SearchStore{Name: "DocumentLibrary", Query: &eas.SearchQuery{EqualTo: &eas.SearchComparison{LinkId: true, Value: link}}, Options: o}
 	}
@@ -385,7 +384,7 @@ func TestSearchDocumentLibrary(t *testing.T) {
 		{"untrusted scheme", doc("ftp://files.contoso.com/x", nil), eas.SearchStatusAccessBlocked},
 		{"not a link", doc("plans.docx", nil), eas.SearchStatusBadLink},
 		{"UNC without host", doc(`\\`, nil), eas.SearchStatusBadLink},
-		{"own credentials", doc(`\\fileserver\share`, &eas.SearchOptions{UserName: `CONTOSO\alice`, Password: DemoPassword}), eas.SearchStatusAccessBlocked},
+		{"own credentials", doc(`\\fileserver\share`, &eas.SearchOptions{UserName: `CONTOSO\alice`, Password: simulator.DemoPassword}), eas.SearchStatusAccessBlocked},
 		{"wrong credentials", doc(`\\fileserver\share`, &eas.SearchOptions{UserName: `CONTOSO\alice`, Password: "nope"}), eas.SearchStatusAccessDenied},
 		{"user name alone", doc(`\\fileserver\share`, &eas.SearchOptions{UserName: "alice"}), eas.SearchStatusInvalidRequest},
 		{"mailbox option", doc(`\\fileserver\share`, &eas.SearchOptions{DeepTraversal: true}), eas.SearchStatusInvalidRequest},
@@ -393,7 +392,7 @@ func TestSearchDocumentLibrary(t *testing.T) {
 		{"no EqualTo", &eas.SearchStore{Name: "DocumentLibrary", Query: &eas.SearchQuery{Text: `\\fileserver\share`}}, eas.SearchStatusInvalidRequest},
 	}
 	for _, tc := range cases {
-		res := d.searchStore(tc.st)
+		res := searchStore(t, d, tc.st)
 		lookupExpectStatus(t, tc.name, res.Status, int(tc.want))
 		if len(res.Result) != 0 {
 			t.Errorf("%s: results", tc.name)

@@ -1,113 +1,66 @@
-package simulator
+package simulator_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/emersion/go-message/mail"
 
-	"github.com/easlab/easlab/clock"
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/simtest"
 	"github.com/easlab/easlab/wbxml"
 )
 
 // Helpers shared by the tests of sendmail.go, itemoperations.go,
-// moveitems.go and meetingresponse.go.
+// moveitems.go and meetingresponse.go, which run on simtest.
 
-var mailTestStart = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+var mailTestStart = simtest.Start
 
-// mailTestServer returns a demo server on a manual clock whose profile
-// advertises only the commands that have handlers.
-func mailTestServer(t *testing.T) *Server {
-	t.Helper()
-	clk := clock.NewManual(mailTestStart)
-	dir, err := NewDemoDirectory(DemoPassword, 0, clk.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := New(Options{Directory: dir, Clock: clk, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv
-}
-
-// mailTestDev is a provisioned device of one user.
+// mailTestDev is a provisioned simtest device of one user (a "TestPhone"),
+// with that user's mailbox.
 type mailTestDev struct {
-	t       *testing.T
-	srv     *Server
-	user    string
-	id      string
-	version eas.ProtocolVersion
-	key     uint32
-	mb      *Mailbox
+	*simtest.Device
+	t  *testing.T
+	mb *simulator.Mailbox
 }
 
-// mailTestDevice provisions a device of user (Provision with
-// DeviceInformation, then the acknowledgement) and returns it.
-func mailTestDevice(t *testing.T, srv *Server, user, id string, v eas.ProtocolVersion) *mailTestDev {
+// mailTestDevice provisions a device of user and returns it.
+func mailTestDevice(t *testing.T, env *simtest.Env, user, id string, v eas.ProtocolVersion) *mailTestDev {
 	t.Helper()
-	_, mb, ok := srv.Directory().Resolve(user)
-	if !ok {
-		t.Fatalf("no user %s", user)
-	}
-	d := &mailTestDev{t: t, srv: srv, user: user, id: id, version: v, mb: mb}
-	req := &eas.ProvisionRequest{
-		DeviceInformation: &eas.DeviceInformation{Set: &eas.DeviceInformationSet{Model: "TestPhone", OS: "TestOS 1", UserAgent: "easlab-test/1"}},
-		Policies:          &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}},
-	}
-	var r1 eas.ProvisionResponse
-	if rr := d.call(eas.CommandProvision, req, &r1); rr.Code != http.StatusOK || r1.Policies == nil || r1.Policies.Policy.PolicyKey == "" {
-		t.Fatalf("Provision phase 1: HTTP %d, %+v", rr.Code, r1)
-	}
-	ack := &eas.ProvisionRequest{Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML, PolicyKey: r1.Policies.Policy.PolicyKey, Status: 1}}}
-	var r2 eas.ProvisionResponse
-	if rr := d.call(eas.CommandProvision, ack, &r2); rr.Code != http.StatusOK || r2.Policies == nil {
-		t.Fatalf("Provision phase 2: HTTP %d, %+v", rr.Code, r2)
-	}
-	k, err := strconv.ParseUint(r2.Policies.Policy.PolicyKey, 10, 32)
-	if err != nil {
-		t.Fatalf("policy key %q: %v", r2.Policies.Policy.PolicyKey, err)
-	}
-	d.key = uint32(k)
-	return d
+	d := env.Device(user, id, v)
+	d.Type, d.UserAgent = "TestPhone", "easlab-test/1"
+	return &mailTestDev{Device: d.Provision(), t: t, mb: env.Mailbox(user)}
 }
+
+// mailReply is a response with its body read, in the shape of the
+// httptest.ResponseRecorder these tests were written against.
+type mailReply struct {
+	Code   int
+	Body   *bytes.Buffer
+	header http.Header
+}
+
+func (r *mailReply) Header() http.Header { return r.header }
 
 // post sends a command; edit may set query parameters and options.
-func (d *mailTestDev) post(cmd eas.Command, body []byte, edit func(*eas.Request)) *httptest.ResponseRecorder {
+func (d *mailTestDev) post(cmd eas.Command, body []byte, edit func(*eas.Request)) *mailReply {
 	d.t.Helper()
-	req := &eas.Request{Command: cmd, User: d.user, DeviceID: d.id, DeviceType: "TestPhone", ProtocolVersion: d.version, PolicyKey: d.key, HasPolicyKey: d.key != 0, UserAgent: "easlab-test/1"}
+	req := d.Request(cmd)
 	if edit != nil {
 		edit(req)
 	}
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	hr, err := eas.NewHTTPRequest(context.Background(), "http://mail.contoso.com/Microsoft-Server-ActiveSync", req, rd)
-	if err != nil {
-		d.t.Fatal(err)
-	}
-	if hr.Body == nil {
-		hr.Body = http.NoBody // as a server-side request always has one
-	}
-	hr.SetBasicAuth(d.user, DemoPassword)
-	rr := httptest.NewRecorder()
-	d.srv.ServeHTTP(rr, hr)
-	return rr
+	resp, b := d.PostRequest(req, body)
+	return &mailReply{Code: resp.StatusCode, Body: bytes.NewBuffer(b), header: resp.Header}
 }
 
 // call marshals in, posts it and unmarshals a WBXML answer into out.
-func (d *mailTestDev) call(cmd eas.Command, in, out any) *httptest.ResponseRecorder {
+func (d *mailTestDev) call(cmd eas.Command, in, out any) *mailReply {
 	d.t.Helper()
 	b, err := wbxml.Marshal(in)
 	if err != nil {
@@ -133,8 +86,8 @@ func (d *mailTestDev) folder(t eas.FolderType) string {
 }
 
 // mailTestFind returns the live items of a folder with that subject.
-func mailTestFind(mb *Mailbox, folder, subject string) []*Item {
-	var out []*Item
+func mailTestFind(mb *simulator.Mailbox, folder, subject string) []*simulator.Item {
+	var out []*simulator.Item
 	for _, it := range mb.Items(folder) {
 		if it.Prop(tEmailSubject) == subject {
 			out = append(out, it)
@@ -163,7 +116,7 @@ func mailTestMIME(from, to, cc, bcc, subject, body string) []byte {
 }
 
 // mailTestSeed adds an e-mail with an attachment to a user's Inbox.
-func mailTestSeed(t *testing.T, mb *Mailbox, subject, body string, att []byte) *Item {
+func mailTestSeed(t *testing.T, mb *simulator.Mailbox, subject, body string, att []byte) *simulator.Item {
 	t.Helper()
 	var h mail.Header
 	h.SetAddressList("From", []*mail.Address{{Name: "Katie Jordan", Address: "katie@fabrikam.com"}})
@@ -189,12 +142,12 @@ func mailTestSeed(t *testing.T, mb *Mailbox, subject, body string, att []byte) *
 		aw.Close()
 	}
 	w.Close()
-	m, err := ParseMail(buf.Bytes())
+	m, err := simulator.ParseMail(buf.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}
 	inbox, _ := mb.FolderByType(eas.FolderTypeInbox)
-	it, err := mb.AddItem(inbox.ServerID, EmailItem(m, mailTestStart, false))
+	it, err := mb.AddItem(inbox.ServerID, simulator.EmailItem(m, mailTestStart, false))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,14 +172,14 @@ func mailTestStatus(t *testing.T, b []byte) int {
 }
 
 func TestSendMail121MIME(t *testing.T) {
-	srv := mailTestServer(t)
-	alice := mailTestDevice(t, srv, "alice", "MAIL121", eas.Version121)
+	env := simtest.New(t, simulator.Options{})
+	alice := mailTestDevice(t, env, "alice", "MAIL121", eas.Version121)
 	raw := mailTestMIME(`"Alice Wilber" <alice@contoso.com>`, "bob@contoso.com, someone@fabrikam.com", "", "admin@contoso.com", "Budget 2027", "Numbers attached soon.")
 	rr := alice.post(eas.CommandSendMail, raw, func(r *eas.Request) { r.Options |= eas.OptionSaveInSent })
 	if rr.Code != http.StatusOK || rr.Body.Len() != 0 {
 		t.Fatalf("SendMail: HTTP %d, body % X", rr.Code, rr.Body.Bytes())
 	}
-	_, bob, _ := srv.Directory().Resolve("bob")
+	_, bob, _ := env.Server.Directory().Resolve("bob")
 	inbox, _ := bob.FolderByType(eas.FolderTypeInbox)
 	got := mailTestFind(bob, inbox.ServerID, "Budget 2027")
 	if len(got) != 1 {
@@ -242,7 +195,7 @@ func TestSendMail121MIME(t *testing.T) {
 		t.Errorf("bob's copy body %q", got[0].Body.Plain)
 	}
 	// The Bcc recipient gets it too, without the Bcc header.
-	_, admin, _ := srv.Directory().Resolve("admin")
+	_, admin, _ := env.Server.Directory().Resolve("admin")
 	adminInbox, _ := admin.FolderByType(eas.FolderTypeInbox)
 	if a := mailTestFind(admin, adminInbox.ServerID, "Budget 2027"); len(a) != 1 || bytes.Contains(a[0].Body.MIME, []byte("Bcc:")) {
 		t.Errorf("admin's copy: %d, %v", len(a), a)
@@ -267,8 +220,8 @@ func TestSendMail121MIME(t *testing.T) {
 }
 
 func TestSendMail121Errors(t *testing.T) {
-	srv := mailTestServer(t)
-	alice := mailTestDevice(t, srv, "alice", "MAILERR121", eas.Version121)
+	env := simtest.New(t, simulator.Options{})
+	alice := mailTestDevice(t, env, "alice", "MAILERR121", eas.Version121)
 	// 12.1 has no status in a body: bare HTTP codes.
 	if rr := alice.post(eas.CommandSendMail, []byte("this is not a message"), nil); rr.Code != http.StatusBadRequest || rr.Body.Len() != 0 {
 		t.Errorf("bad MIME: HTTP %d", rr.Code)
@@ -279,26 +232,22 @@ func TestSendMail121Errors(t *testing.T) {
 	// A WBXML ComposeMail body, labelled as such, is not what 12.1 sends:
 	// 101 InvalidContent, a bare 400.
 	wb, _ := wbxml.Marshal(&eas.SendMailRequest{ClientId: "1", Mime: mailTestMIME("", "bob@contoso.com", "", "", "s", "b")})
-	hr, _ := eas.NewHTTPRequest(context.Background(), "http://mail.contoso.com/Microsoft-Server-ActiveSync",
-		&eas.Request{Command: eas.CommandSendMail, User: "alice", DeviceID: "MAILERR121", DeviceType: "TestPhone", ProtocolVersion: eas.Version121, PolicyKey: alice.key, HasPolicyKey: true}, bytes.NewReader(wb))
+	hr := alice.HTTPRequest(alice.Request(eas.CommandSendMail), wb)
 	hr.Header.Set("Content-Type", eas.ContentTypeWBXML)
-	hr.SetBasicAuth("alice", DemoPassword)
-	rr := httptest.NewRecorder()
-	srv.ServeHTTP(rr, hr)
-	if rr.Code != http.StatusBadRequest {
-		t.Errorf("12.1 SendMail as WBXML: HTTP %d, want 400 (101 InvalidContent)", rr.Code)
+	if resp, _ := alice.Do(hr); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("12.1 SendMail as WBXML: HTTP %d, want 400 (101 InvalidContent)", resp.StatusCode)
 	}
 }
 
 func TestSendMail141ComposeMail(t *testing.T) {
-	srv := mailTestServer(t)
-	alice := mailTestDevice(t, srv, "alice", "MAIL141", eas.Version141)
-	send := func(d *mailTestDev, clientID string, raw []byte, save bool) *httptest.ResponseRecorder {
+	env := simtest.New(t, simulator.Options{})
+	alice := mailTestDevice(t, env, "alice", "MAIL141", eas.Version141)
+	send := func(d *mailTestDev, clientID string, raw []byte, save bool) *mailReply {
 		t.Helper()
 		return d.call(eas.CommandSendMail, &eas.SendMailRequest{ClientId: clientID, SaveInSentItems: save, Mime: raw}, nil)
 	}
 	// Bob is waiting in a Ping-like way on his mailbox: delivery wakes him.
-	_, bob, _ := srv.Directory().Resolve("bob")
+	_, bob, _ := env.Server.Directory().Resolve("bob")
 	changed, _ := bob.Changed()
 	rr := send(alice, "c-1", mailTestMIME("alice@contoso.com", `"Bob Kelly" <BOB@contoso.com>`, "", "", "Lunch", "12:30?"), true)
 	if rr.Code != http.StatusOK || rr.Body.Len() != 0 {
@@ -330,7 +279,7 @@ func TestSendMail141ComposeMail(t *testing.T) {
 		t.Errorf("the resend was delivered: %d copies", n)
 	}
 	// Another device of the same user has its own ClientIds.
-	other := mailTestDevice(t, srv, "alice", "MAIL141B", eas.Version141)
+	other := mailTestDevice(t, env, "alice", "MAIL141B", eas.Version141)
 	if rr := send(other, "c-1", mailTestMIME("alice@contoso.com", "bob@contoso.com", "", "", "Lunch 2", "x"), false); rr.Code != http.StatusOK || rr.Body.Len() != 0 {
 		t.Errorf("other device, same ClientId: HTTP %d % X", rr.Code, rr.Body.Bytes())
 	}
@@ -356,14 +305,14 @@ func TestSendMail141ComposeMail(t *testing.T) {
 }
 
 func TestSmartReplyAndForward(t *testing.T) {
-	srv := mailTestServer(t)
-	bob := mailTestDevice(t, srv, "bob", "SMART141", eas.Version141)
-	_, alice, _ := srv.Directory().Resolve("alice")
+	env := simtest.New(t, simulator.Options{})
+	bob := mailTestDevice(t, env, "bob", "SMART141", eas.Version141)
+	_, alice, _ := env.Server.Directory().Resolve("alice")
 	aliceInbox, _ := alice.FolderByType(eas.FolderTypeInbox)
 	orig := mailTestSeed(t, bob.mb, "Quarterly figures", "Revenue is up 12 percent.", []byte("%PDF-1.4 figures"))
 	inbox := bob.folder(eas.FolderTypeInbox)
 
-	reply := func(id string, replace bool, subject string) *httptest.ResponseRecorder {
+	reply := func(id string, replace bool, subject string) *mailReply {
 		t.Helper()
 		return bob.call(eas.CommandSmartReply, &eas.SmartReplyRequest{ClientId: "r-" + subject, Source: &eas.Source{FolderId: inbox, ItemId: id}, SaveInSentItems: true, ReplaceMime: replace,
 			Mime: mailTestMIME("bob@contoso.com", "alice@contoso.com", "", "", subject, "Great news!")}, nil)
@@ -406,7 +355,7 @@ func TestSmartReplyAndForward(t *testing.T) {
 		t.Errorf("reply by LongId: % X", rr.Body.Bytes())
 	}
 
-	forward := func(replace bool, subject string, fw *eas.Forwardees) *httptest.ResponseRecorder {
+	forward := func(replace bool, subject string, fw *eas.Forwardees) *mailReply {
 		t.Helper()
 		return bob.call(eas.CommandSmartForward, &eas.SmartForwardRequest{ClientId: "f-" + subject, Source: &eas.Source{FolderId: inbox, ItemId: orig.ServerID}, ReplaceMime: replace, Forwardees: fw,
 			Mime: mailTestMIME("bob@contoso.com", "alice@contoso.com", "", "", subject, "FYI")}, nil)
@@ -427,7 +376,7 @@ func TestSmartReplyAndForward(t *testing.T) {
 	}
 
 	// 12.1: the source in the query string.
-	old := mailTestDevice(t, srv, "bob", "SMART121", eas.Version121)
+	old := mailTestDevice(t, env, "bob", "SMART121", eas.Version121)
 	rr = old.post(eas.CommandSmartForward, mailTestMIME("bob@contoso.com", "alice@contoso.com", "", "", "FW: via query", "see below"), func(r *eas.Request) {
 		r.ItemID, r.CollectionID = orig.ServerID, inbox
 	})
@@ -439,8 +388,8 @@ func TestSmartReplyAndForward(t *testing.T) {
 	}
 
 	// 16.0: Forwardees are recipients too.
-	v16 := mailTestDevice(t, srv, "bob", "SMART160", eas.Version160)
-	_, admin, _ := srv.Directory().Resolve("admin")
+	v16 := mailTestDevice(t, env, "bob", "SMART160", eas.Version160)
+	_, admin, _ := env.Server.Directory().Resolve("admin")
 	adminInbox, _ := admin.FolderByType(eas.FolderTypeInbox)
 	rr = v16.call(eas.CommandSmartForward, &eas.SmartForwardRequest{ClientId: "f16", Source: &eas.Source{ItemId: orig.ServerID},
 		Forwardees: &eas.Forwardees{Forwardee: []eas.Forwardee{{Name: "Administrator", Email: "admin@contoso.com"}}},
@@ -451,9 +400,9 @@ func TestSmartReplyAndForward(t *testing.T) {
 }
 
 func TestSmartForwardAppointment(t *testing.T) {
-	srv := mailTestServer(t)
-	alice := mailTestDevice(t, srv, "alice", "SMARTCAL", eas.Version141)
-	var appt *Item
+	env := simtest.New(t, simulator.Options{})
+	alice := mailTestDevice(t, env, "alice", "SMARTCAL", eas.Version141)
+	var appt *simulator.Item
 	for _, it := range alice.mb.Items(alice.folder(eas.FolderTypeCalendar)) {
 		if it.Prop(mustTag("Calendar:Subject")) == "Budget review" {
 			appt = it
@@ -467,7 +416,7 @@ func TestSmartForwardAppointment(t *testing.T) {
 	if rr.Body.Len() != 0 {
 		t.Fatalf("SmartForward of an appointment: % X", rr.Body.Bytes())
 	}
-	_, bob, _ := srv.Directory().Resolve("bob")
+	_, bob, _ := env.Server.Directory().Resolve("bob")
 	inbox, _ := bob.FolderByType(eas.FolderTypeInbox)
 	got := mailTestFind(bob, inbox.ServerID, "FW: Budget review")
 	if len(got) != 1 || len(got[0].Attachments) != 1 || !strings.HasSuffix(got[0].Attachments[0].Name, ".eml") {

@@ -95,11 +95,11 @@ var _ = Describe("SMTP relay", func() {
 	It("sends the user and admin notices to the relay as well", func() {
 		sink := newSMTPSink()
 		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1, SMTPRelay: sink.ln.Addr().String()})
-		env.srv.Directory().SetOrganizationSettings(func(s *simulator.OrganizationSettings) {
+		env.Server.Directory().SetOrganizationSettings(func(s *simulator.OrganizationSettings) {
 			s.DefaultAccessLevel = simulator.DeviceAccessLevelQuarantine
 			s.AdminMailRecipients = []string{"admin@contoso.com", "secops@fabrikam.com"}
 		})
-		env.device("alice", "RELAY1", eas.Version141).provision()
+		env.Device("alice", "RELAY1", eas.Version141).Provision()
 		Eventually(sink.mails).Should(HaveLen(2))
 		var rcpts []string
 		for _, m := range sink.mails() {

@@ -1,4 +1,4 @@
-package simulator
+package simulator_test
 
 import (
 	"crypto/ecdsa"
@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/simtest"
 	"github.com/easlab/easlab/wbxml"
 )
 
@@ -38,10 +40,10 @@ func lkMakeCert(t *testing.T, tmpl *x509.Certificate, parent *lkCert) lkCert {
 	lkSerial++
 	tmpl.SerialNumber = big.NewInt(lkSerial)
 	if tmpl.NotBefore.IsZero() {
-		tmpl.NotBefore = lookupStart.Add(-24 * time.Hour)
+		tmpl.NotBefore = simtest.Start.Add(-24 * time.Hour)
 	}
 	if tmpl.NotAfter.IsZero() {
-		tmpl.NotAfter = lookupStart.Add(365 * 24 * time.Hour)
+		tmpl.NotAfter = simtest.Start.Add(365 * 24 * time.Hour)
 	}
 	signer, signerCert := key, tmpl
 	if parent != nil {
@@ -79,10 +81,10 @@ func lkNewPKI(t *testing.T) lkPKI {
 	return lkPKI{root, inter, leaf}
 }
 
-func (d *lookupTestDevice) validateCert(req *eas.ValidateCertRequest) *eas.ValidateCertResponse {
-	d.env.t.Helper()
+func validateCert(t *testing.T, d *simtest.Device, req *eas.ValidateCertRequest) *eas.ValidateCertResponse {
+	t.Helper()
 	var r eas.ValidateCertResponse
-	d.call(eas.CommandValidateCert, req, &r)
+	d.CallOK(eas.CommandValidateCert, req, &r)
 	return &r
 }
 
@@ -91,13 +93,13 @@ func lkCertList(certs ...string) *eas.ValidateCertCertificates {
 }
 
 func TestValidateCertStatuses(t *testing.T) {
-	env := newLookupEnv(t)
-	d := env.device("alice", "VC1", eas.Version141).provision()
+	env := simtest.New(t, simulator.Options{})
+	d := env.Device("alice", "VC1", eas.Version141).Provision()
 	pki := lkNewPKI(t)
 	expired := lkLeafTemplate("old@contoso.com")
-	expired.NotBefore, expired.NotAfter = lookupStart.Add(-400*24*time.Hour), lookupStart.Add(-time.Hour)
+	expired.NotBefore, expired.NotAfter = simtest.Start.Add(-400*24*time.Hour), simtest.Start.Add(-time.Hour)
 	future := lkLeafTemplate("new@contoso.com")
-	future.NotBefore = lookupStart.Add(time.Hour)
+	future.NotBefore = simtest.Start.Add(time.Hour)
 	encOnly := lkLeafTemplate("enc@contoso.com")
 	encOnly.KeyUsage = x509.KeyUsageKeyEncipherment
 	tls := lkLeafTemplate("web@contoso.com")
@@ -132,7 +134,7 @@ func TestValidateCertStatuses(t *testing.T) {
 		if tc.chain != nil {
 			req.CertificateChain = lkCertList(tc.chain...)
 		}
-		r := d.validateCert(req)
+		r := validateCert(t, d, req)
 		if r.Status != 1 || len(r.Certificate) != 1 {
 			t.Errorf("%s: %+v", tc.name, r)
 			continue
@@ -144,7 +146,7 @@ func TestValidateCertStatuses(t *testing.T) {
 	// nothing. Base64 with line breaks is accepted.
 	wrapped := pki.leaf.b64()[:40] + "\r\n" + pki.leaf.b64()[40:]
 	crl := true
-	r := d.validateCert(&eas.ValidateCertRequest{CertificateChain: lkCertList(pki.inter.b64(), pki.root.b64()),
+	r := validateCert(t, d, &eas.ValidateCertRequest{CertificateChain: lkCertList(pki.inter.b64(), pki.root.b64()),
 		Certificates: lkCertList(wrapped, pki.root.b64(), base64.StdEncoding.EncodeToString([]byte{1, 2, 3})), CheckCRL: &crl})
 	var got []int
 	for _, c := range r.Certificate {
@@ -157,8 +159,8 @@ func TestValidateCertStatuses(t *testing.T) {
 }
 
 func TestValidateCertBadRequests(t *testing.T) {
-	env := newLookupEnv(t)
-	d := env.device("alice", "VC2", eas.Version141).provision()
+	env := simtest.New(t, simulator.Options{})
+	d := env.Device("alice", "VC2", eas.Version141).Provision()
 	pki := lkNewPKI(t)
 	many := func(n int) []string {
 		out := make([]string, n)
@@ -167,7 +169,7 @@ func TestValidateCertBadRequests(t *testing.T) {
 		}
 		return out
 	}
-	if r := d.validateCert(&eas.ValidateCertRequest{Certificates: lkCertList(many(99)...)}); r.Status != 1 || len(r.Certificate) != 99 {
+	if r := validateCert(t, d, &eas.ValidateCertRequest{Certificates: lkCertList(many(99)...)}); r.Status != 1 || len(r.Certificate) != 99 {
 		t.Errorf("99 certificates: status %d, %d results", r.Status, len(r.Certificate))
 	}
 	for name, req := range map[string]*eas.ValidateCertRequest{
@@ -175,7 +177,7 @@ func TestValidateCertBadRequests(t *testing.T) {
 		"100 chain certs":  {CertificateChain: lkCertList(many(100)...), Certificates: lkCertList(pki.leaf.b64())},
 		"unknown element":  {Certificates: lkCertList(pki.leaf.b64()), Extra: []*wbxml.Node{wbxml.NewText(mustTag("ValidateCert:Status"), "1")}},
 	} {
-		if r := d.validateCert(req); r.Status != int(eas.ValidateCertStatusProtocolError) || len(r.Certificate) != 0 {
+		if r := validateCert(t, d, req); r.Status != int(eas.ValidateCertStatusProtocolError) || len(r.Certificate) != 0 {
 			t.Errorf("%s: %+v", name, r)
 		}
 	}
@@ -186,18 +188,19 @@ func TestValidateCertBadRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	code, b := d.post(eas.CommandValidateCert, body, nil)
+	resp, b := d.Post(eas.CommandValidateCert, body)
+	code := resp.StatusCode
 	var r eas.ValidateCertResponse
 	if code != http.StatusOK || wbxml.Unmarshal(b, &r) != nil || r.Status != int(eas.StatusServerError) || len(r.Certificate) != 0 {
 		t.Errorf("bad base64 at 14.1: HTTP %d, %+v", code, r)
 	}
-	old := env.device("alice", "VC3", eas.Version121).provision()
-	if code, _ := old.post(eas.CommandValidateCert, body, nil); code != http.StatusInternalServerError {
-		t.Errorf("bad base64 at 12.1: HTTP %d", code)
+	old := env.Device("alice", "VC3", eas.Version121).Provision()
+	if resp, _ := old.Post(eas.CommandValidateCert, body); resp.StatusCode != http.StatusInternalServerError {
+		t.Errorf("bad base64 at 12.1: HTTP %d", resp.StatusCode)
 	}
 	body, _ = wbxml.Marshal(&eas.ValidateCertRequest{CertificateChain: lkCertList("@@"), Certificates: lkCertList(pki.leaf.b64())})
-	if code, _ := old.post(eas.CommandValidateCert, body, nil); code != http.StatusInternalServerError {
-		t.Errorf("bad base64 chain at 12.1: HTTP %d", code)
+	if resp, _ := old.Post(eas.CommandValidateCert, body); resp.StatusCode != http.StatusInternalServerError {
+		t.Errorf("bad base64 chain at 12.1: HTTP %d", resp.StatusCode)
 	}
 }
 
@@ -205,9 +208,9 @@ func TestValidateCertBadRequests(t *testing.T) {
 // over HTTP as well.
 func TestValidateCertificateTrustedRoot(t *testing.T) {
 	pki := lkNewPKI(t)
-	env := newLookupEnv(t, func(o *Options) { o.TrustedRoots = []*x509.Certificate{pki.root.cert} })
-	d := env.device("alice", "CERTROOT1", eas.Version141).provision()
-	r := d.validateCert(&eas.ValidateCertRequest{
+	env := simtest.New(t, simulator.Options{TrustedRoots: []*x509.Certificate{pki.root.cert}})
+	d := env.Device("alice", "CERTROOT1", eas.Version141).Provision()
+	r := validateCert(t, d, &eas.ValidateCertRequest{
 		CertificateChain: &eas.ValidateCertCertificates{Certificate: []string{base64.StdEncoding.EncodeToString(pki.inter.der)}},
 		Certificates:     &eas.ValidateCertCertificates{Certificate: []string{base64.StdEncoding.EncodeToString(pki.leaf.der)}},
 	})
@@ -216,25 +219,25 @@ func TestValidateCertificateTrustedRoot(t *testing.T) {
 	}
 	roots := []*x509.Certificate{pki.root.cert}
 	pool := []*x509.Certificate{pki.inter.cert}
-	now := lookupStart
-	if s := validateCertificate(pki.leaf.der, pool, roots, now); s != eas.ValidateCertStatusSuccess {
+	now := simtest.Start
+	if s := simulator.ValidateCertificate(pki.leaf.der, pool, roots, now); s != eas.ValidateCertStatusSuccess {
 		t.Errorf("leaf: %v", s)
 	}
 	self := lkMakeCert(t, lkLeafTemplate("self@contoso.com"), nil)
-	if s := validateCertificate(self.der, nil, []*x509.Certificate{self.cert}, now); s != eas.ValidateCertStatusSuccess {
+	if s := simulator.ValidateCertificate(self.der, nil, []*x509.Certificate{self.cert}, now); s != eas.ValidateCertStatusSuccess {
 		t.Errorf("trusted self-signed: %v", s)
 	}
-	if s := validateCertificate(pki.leaf.der, nil, roots, now); s != eas.ValidateCertStatusInvalidChain {
+	if s := simulator.ValidateCertificate(pki.leaf.der, nil, roots, now); s != eas.ValidateCertStatusInvalidChain {
 		t.Errorf("missing intermediate: %v", s)
 	}
-	if s := validateCertificate(pki.leaf.der, pool, roots, pki.inter.cert.NotAfter.Add(time.Hour)); s != eas.ValidateCertStatusExpired {
+	if s := simulator.ValidateCertificate(pki.leaf.der, pool, roots, pki.inter.cert.NotAfter.Add(time.Hour)); s != eas.ValidateCertStatusExpired {
 		t.Errorf("later: %v", s)
 	}
 	oldInterTmpl := lkCATemplate("Contoso Issuing CA")
 	oldInterTmpl.NotBefore, oldInterTmpl.NotAfter = now.Add(-48*time.Hour), now.Add(-time.Hour)
 	oldInter := lkMakeCert(t, oldInterTmpl, &pki.root)
 	leaf := lkMakeCert(t, lkLeafTemplate("carol@contoso.com"), &oldInter)
-	if s := validateCertificate(leaf.der, []*x509.Certificate{oldInter.cert}, roots, now); s != eas.ValidateCertStatusExpired {
+	if s := simulator.ValidateCertificate(leaf.der, []*x509.Certificate{oldInter.cert}, roots, now); s != eas.ValidateCertStatusExpired {
 		t.Errorf("expired intermediate: %v", s)
 	}
 }

@@ -1,4 +1,4 @@
-package simulator
+package simulator_test
 
 import (
 	"bufio"
@@ -7,35 +7,38 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/simtest"
 )
 
 // Clear-MobileDevice through the admin API, seen in the statistics and in
 // the event stream.
 func TestClearMobileDeviceAndEvents(t *testing.T) {
-	e := newAdminEnv(t)
+	e := simtest.New(t, simulator.Options{})
 	d := quarantined("IPH1", "iPhone")
 	d.PolicyKey = 42
-	addDevice(t, e.mailbox("alice"), d)
-	e.ok("Clear-MobileDevice", map[string]any{"Identity": `alice\ExchangeActiveSyncDevices\iPhone§IPH1`, "AccountOnly": true})
-	st := e.ok("Get-MobileDeviceStatistics", map[string]any{"Identity": "IPH1"})[0]
+	e.Mailbox("alice").AddDeviceForTest(d)
+	e.Cmdlet("Clear-MobileDevice", map[string]any{"Identity": `alice\ExchangeActiveSyncDevices\iPhone§IPH1`, "AccountOnly": true})
+	st := e.Cmdlet("Get-MobileDeviceStatistics", map[string]any{"Identity": "IPH1"})[0]
 	if st["Status"] != "DeviceWipePending" || st["DeviceWipeRequestTime"] == nil || st["LastDeviceWipeRequestor"] != "Administrator" {
 		t.Fatalf("after Clear-MobileDevice: %v %v %v", st["Status"], st["DeviceWipeRequestTime"], st["LastDeviceWipeRequestor"])
 	}
-	e.ok("Clear-MobileDevice", map[string]any{"Identity": "IPH1", "Cancel": true})
-	if st := e.ok("Get-MobileDeviceStatistics", map[string]any{"Identity": "IPH1"})[0]; st["Status"] != "DeviceOk" {
+	e.Cmdlet("Clear-MobileDevice", map[string]any{"Identity": "IPH1", "Cancel": true})
+	if st := e.Cmdlet("Get-MobileDeviceStatistics", map[string]any{"Identity": "IPH1"})[0]; st["Status"] != "DeviceOk" {
 		t.Fatalf("after -Cancel: %v", st["Status"])
 	}
-	e.fail("Clear-MobileDevice", map[string]any{"Identity": "NOPE"}, http.StatusNotFound, "ManagementObjectNotFound")
-	e.ok("Remove-MobileDevice", map[string]any{"Identity": "IPH1"})
+	e.CmdletFails("Clear-MobileDevice", map[string]any{"Identity": "NOPE"}, http.StatusNotFound, "ManagementObjectNotFound")
+	e.Cmdlet("Remove-MobileDevice", map[string]any{"Identity": "IPH1"})
 
 	// The stream, from the start: requested, cancelled, removed.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, e.url+"/api/events", nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, e.URL+"/api/events", nil)
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("events without a token: %v %v", resp, err)
 	}
-	req.Header.Set("Authorization", "Bearer t")
+	req.Header.Set("Authorization", "Bearer "+e.Admin.Token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

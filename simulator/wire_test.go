@@ -1,4 +1,4 @@
-package simulator
+package simulator_test
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/internal/oracle"
+	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/simtest"
 	"github.com/easlab/easlab/wbxml"
 )
 
@@ -18,11 +20,17 @@ import (
 // and checks that the bytes on the wire, both ways, decode with libwbxml's
 // wbxml2xml to the same document as with our own decoder. Find is exempt:
 // libwbxml 0.11.8 has no code page 25 (oracle.Missing).
+// post sends a verbatim body and returns the HTTP status and body.
+func post(d *simtest.Device, cmd eas.Command, body []byte) (int, []byte) {
+	resp, b := d.Post(cmd, body)
+	return resp.StatusCode, b
+}
+
 func TestWireAgainstLibwbxml(t *testing.T) {
 	oracle.RequireLibwbxml(t)
-	env := newLookupEnv(t)
-	d := env.device("alice", "WIRE1", eas.Version161).provision()
-	d.folderSync()
+	env := simtest.New(t, simulator.Options{})
+	d := env.Device("alice", "WIRE1", eas.Version161).Provision()
+	d.FolderSync()
 	requests := []struct {
 		cmd  eas.Command
 		file string
@@ -63,17 +71,17 @@ func TestWireAgainstLibwbxml(t *testing.T) {
 			if rq.cmd == eas.CommandPing {
 				// A Ping waits for its heartbeat: end it on the manual clock.
 				done := make(chan struct{})
-				go func() { code, resp = d.post(rq.cmd, body.Bytes(), nil); close(done) }()
+				go func() { code, resp = post(d, rq.cmd, body.Bytes()); close(done) }()
 				for waiting := true; waiting; {
 					select {
 					case <-done:
 						waiting = false
 					case <-time.After(10 * time.Millisecond):
-						env.clock.Advance(time.Hour)
+						env.Clock.Advance(time.Hour)
 					}
 				}
 			} else {
-				code, resp = d.post(rq.cmd, body.Bytes(), nil)
+				code, resp = post(d, rq.cmd, body.Bytes())
 			}
 			if code != 200 {
 				t.Fatalf("HTTP %d", code)
@@ -92,16 +100,16 @@ func TestWireAgainstLibwbxml(t *testing.T) {
 	// A Sync response that carries e-mails with bodies, attachments and
 	// the Email2 page.
 	t.Run("Sync with items", func(t *testing.T) {
-		inbox := d.folderSync()["Inbox"].ServerId
+		inbox := d.FolderSync()["Inbox"].ServerId
 		var first eas.SyncResponse
-		d.call(eas.CommandSync, &eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: "0", CollectionId: inbox}}}}, &first)
+		d.CallOK(eas.CommandSync, &eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: "0", CollectionId: inbox}}}}, &first)
 		req, err := wbxml.Marshal(&eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{
 			SyncKey: first.Collections.Collection[0].SyncKey, CollectionId: inbox,
 			Options: []eas.SyncOptions{{BodyPreference: []eas.BodyPreference{{Type: 2, TruncationSize: 5000, Preview: 100}}}}}}}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		code, resp := d.post(eas.CommandSync, req, nil)
+		code, resp := post(d, eas.CommandSync, req)
 		if code != 200 || !bytes.Contains(resp, []byte("Quarterly report draft")) {
 			t.Fatalf("HTTP %d, %d bytes", code, len(resp))
 		}
