@@ -601,23 +601,23 @@ var _ = Describe("The one writer of access state", func() {
 
 	It("answers a quarantined device's hanging Sync at once when it is approved, with its owner's mail", func() {
 		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1})
-		admin(env, "Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine"})
-		d := env.device("alice", "SYNCREL1", eas.Version141)
-		d.provision()
-		inbox := d.folderSync()["Inbox"].ServerId
-		col := d.syncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
-		col = d.syncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox}) // the notice
+		env.Cmdlet("Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine"})
+		d := env.Device("alice", "SYNCREL1", eas.Version141)
+		d.Provision()
+		inbox := d.FolderSync()["Inbox"].ServerId
+		col := d.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
+		col = d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox}) // the notice
 		done := make(chan *eas.SyncResponse, 1)
-		DeferCleanup(func() { env.clock.Advance(time.Hour) })
+		DeferCleanup(func() { env.Clock.Advance(time.Hour) })
 		go func() {
 			defer GinkgoRecover()
 			var r eas.SyncResponse
-			d.call(eas.CommandSync, &eas.SyncRequest{Wait: 30, Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: col.SyncKey, CollectionId: inbox}}}}, &r)
+			d.Call(eas.CommandSync, &eas.SyncRequest{Wait: 30, Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: col.SyncKey, CollectionId: inbox}}}}, &r)
 			done <- &r
 		}()
-		Expect(env.clock.BlockUntil(ctx(), 1)).To(Succeed())
+		Expect(env.Clock.BlockUntil(ctx(), 1)).To(Succeed())
 		Consistently(done, "100ms").ShouldNot(Receive(), "a quarantined device's hanging Sync waits")
-		admin(env, "Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"SYNCREL1"}}})
+		env.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"SYNCREL1"}}})
 		var r *eas.SyncResponse
 		Eventually(done, "1s").Should(Receive(&r), "the approved device's hanging Sync still waits for its 30 minutes")
 		Expect(r.Collections).NotTo(BeNil())
