@@ -534,23 +534,55 @@ var _ = Describe("The one writer of access state", func() {
 		}
 		return events[len(events)-1].ID
 	}
+	// quarantinedDevice sets the organization to Quarantine and brings a
+	// new 14.1 device to where it waits: provisioned, folders synced, its
+	// Inbox synced twice (the second brings the notice). It returns the
+	// device, its Inbox and the Inbox's SyncKey.
+	quarantinedDevice := func(env *simtest.Env, id string) (*simtest.Device, string, string) {
+		env.Cmdlet("Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine"})
+		d := env.Device("alice", id, eas.Version141)
+		d.Provision()
+		inbox := d.FolderSync()["Inbox"].ServerId
+		col := d.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
+		col = d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
+		return d, inbox, col.SyncKey
+	}
+	// hang sends a hanging request in the background and returns where its
+	// answer comes. However the spec ends, the manual clock runs past the
+	// wait before the server closes (it waits for open requests), so a
+	// regression fails rather than hangs.
+	hang := func(env *simtest.Env, d *simtest.Device, cmd eas.Command, in any, newOut func() any) chan any {
+		done := make(chan any, 1)
+		DeferCleanup(func() { env.Clock.Advance(time.Hour) })
+		go func() {
+			defer GinkgoRecover()
+			out := newOut()
+			d.Call(cmd, in, out)
+			done <- out
+		}()
+		Expect(env.Clock.BlockUntil(ctx(), 1)).To(Succeed()) // it waits on the clock
+		return done
+	}
+	ping := func(env *simtest.Env, d *simtest.Device, inbox string) chan any {
+		return hang(env, d, eas.CommandPing, &eas.PingRequest{HeartbeatInterval: 900, Folders: &eas.PingFolders{Folder: []eas.PingFolder{{Id: inbox, Class: "Email"}}}},
+			func() any { return &eas.PingResponse{} })
+	}
+	allow := func(env *simtest.Env, id string) {
+		env.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{id}}})
+	}
+
 	for _, delay := range []time.Duration{0, time.Minute} {
 		It(fmt.Sprintf("puts one approval on the event stream once, with a directory cache delay of %v", delay), func() {
 			env := newTestEnv(simulator.Options{ErrorResponseDelay: -1, CASMailboxCacheDelay: delay})
-			env.Cmdlet("Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine"})
-			d := env.Device("alice", "ONCE1", eas.Version141)
-			d.Provision()
-			inbox := d.FolderSync()["Inbox"].ServerId
-			col := d.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
-			col = d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
+			d, inbox, key := quarantinedDevice(env, "ONCE1")
 			env.Clock.Advance(5 * time.Minute)
 			before := lastID(env)
-			env.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"ONCE1"}}})
+			allow(env, "ONCE1")
 			// The device keeps syncing while the cache lags, and after.
 			for i := 0; i < 4; i++ {
 				env.Clock.Advance(20 * time.Second)
-				if c := d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox}); c != nil {
-					col = c
+				if c := d.SyncOnce(eas.SyncCollection{SyncKey: key, CollectionId: inbox}); c != nil {
+					key = c.SyncKey
 				}
 			}
 			Expect(accessChanges(env, "ONCE1", before)).To(Equal([]string{"Quarantined->Allowed"}),
@@ -574,81 +606,41 @@ var _ = Describe("The one writer of access state", func() {
 
 	It("answers a quarantined device's hanging Ping at once when it is approved, with the changes it may now see", func() {
 		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1})
-		env.Cmdlet("Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine"})
-		d := env.Device("alice", "PINGREL1", eas.Version141)
-		d.Provision()
-		inbox := d.FolderSync()["Inbox"].ServerId
-		col := d.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
-		d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox}) // the notice
-		done := make(chan eas.PingResponse, 1)
-		// However the spec ends, the Ping's heartbeat runs out before the
-		// server closes (it waits for open requests).
-		DeferCleanup(func() { env.Clock.Advance(16 * time.Minute) })
-		go func() {
-			defer GinkgoRecover()
-			var r eas.PingResponse
-			d.Call(eas.CommandPing, &eas.PingRequest{HeartbeatInterval: 900, Folders: &eas.PingFolders{Folder: []eas.PingFolder{{Id: inbox, Class: "Email"}}}}, &r)
-			done <- r
-		}()
-		Expect(env.Clock.BlockUntil(ctx(), 1)).To(Succeed()) // the Ping waits on its heartbeat
+		d, inbox, _ := quarantinedDevice(env, "PINGREL1")
+		done := ping(env, d, inbox)
 		Consistently(done, "100ms").ShouldNot(Receive(), "a quarantined device's Ping waits")
-		env.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"PINGREL1"}}})
-		var r eas.PingResponse
-		Eventually(done, "1s").Should(Receive(&r), "the approved device's Ping still waits for its heartbeat (900 s)")
+		allow(env, "PINGREL1")
+		var out any
+		Eventually(done, "1s").Should(Receive(&out), "the approved device's Ping still waits for its heartbeat (900 s)")
+		r := out.(*eas.PingResponse)
 		Expect(r.Status).To(Equal(int(eas.PingStatusChangesOccurred)))
 		Expect(r.Folders.Folder).To(ConsistOf(inbox))
 	})
 
 	It("answers a quarantined device's hanging Sync at once when it is approved, with its owner's mail", func() {
 		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1})
-		env.Cmdlet("Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine"})
-		d := env.Device("alice", "SYNCREL1", eas.Version141)
-		d.Provision()
-		inbox := d.FolderSync()["Inbox"].ServerId
-		col := d.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
-		col = d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox}) // the notice
-		done := make(chan *eas.SyncResponse, 1)
-		DeferCleanup(func() { env.Clock.Advance(time.Hour) })
-		go func() {
-			defer GinkgoRecover()
-			var r eas.SyncResponse
-			d.Call(eas.CommandSync, &eas.SyncRequest{Wait: 30, Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: col.SyncKey, CollectionId: inbox}}}}, &r)
-			done <- &r
-		}()
-		Expect(env.Clock.BlockUntil(ctx(), 1)).To(Succeed())
+		d, inbox, key := quarantinedDevice(env, "SYNCREL1")
+		done := hang(env, d, eas.CommandSync, &eas.SyncRequest{Wait: 30, Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: key, CollectionId: inbox}}}},
+			func() any { return &eas.SyncResponse{} })
 		Consistently(done, "100ms").ShouldNot(Receive(), "a quarantined device's hanging Sync waits")
-		env.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"SYNCREL1"}}})
-		var r *eas.SyncResponse
-		Eventually(done, "1s").Should(Receive(&r), "the approved device's hanging Sync still waits for its 30 minutes")
+		allow(env, "SYNCREL1")
+		var out any
+		Eventually(done, "1s").Should(Receive(&out), "the approved device's hanging Sync still waits for its 30 minutes")
+		r := out.(*eas.SyncResponse)
 		Expect(r.Collections).NotTo(BeNil())
 		Expect(subjects(&r.Collections.Collection[0])).To(ContainElement("Quarterly report draft"))
 	})
 
 	It("answers a hanging Ping once the directory cache shows the approval", func() {
 		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1, CASMailboxCacheDelay: time.Minute})
-		env.Cmdlet("Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine"})
-		d := env.Device("alice", "PINGREL2", eas.Version141)
-		d.Provision()
-		inbox := d.FolderSync()["Inbox"].ServerId
-		col := d.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
-		d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
-		done := make(chan eas.PingResponse, 1)
-		// However the spec ends, the Ping's heartbeat runs out before the
-		// server closes (it waits for open requests).
-		DeferCleanup(func() { env.Clock.Advance(16 * time.Minute) })
-		go func() {
-			defer GinkgoRecover()
-			var r eas.PingResponse
-			d.Call(eas.CommandPing, &eas.PingRequest{HeartbeatInterval: 900, Folders: &eas.PingFolders{Folder: []eas.PingFolder{{Id: inbox, Class: "Email"}}}}, &r)
-			done <- r
-		}()
-		Expect(env.Clock.BlockUntil(ctx(), 1)).To(Succeed())
-		env.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"PINGREL2"}}})
+		d, inbox, _ := quarantinedDevice(env, "PINGREL2")
+		done := ping(env, d, inbox)
+		allow(env, "PINGREL2")
 		Expect(env.Clock.BlockUntil(ctx(), 2)).To(Succeed()) // the heartbeat and the cache's refresh
 		Consistently(done, "100ms").ShouldNot(Receive(), "before the cache refreshes the device is still quarantined")
 		env.Clock.Advance(61 * time.Second)
-		var r eas.PingResponse
-		Eventually(done, "1s").Should(Receive(&r), "the Ping did not answer when the cache refreshed")
-		Expect(r.Status).To(Equal(int(eas.PingStatusChangesOccurred)))
+		var out any
+		Eventually(done, "1s").Should(Receive(&out), "the Ping did not answer when the cache refreshed")
+		Expect(out.(*eas.PingResponse).Status).To(Equal(int(eas.PingStatusChangesOccurred)))
 	})
 })
