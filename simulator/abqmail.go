@@ -129,7 +129,7 @@ type DeviceNotice struct {
 	AccessState       access.State
 	AccessStateReason access.Reason
 	// AccessControlRule is the deciding rule's name, "<QueryString>
-	// (<Characteristic>)" (DeviceAccessRule.Name); "" if none. Admin mail.
+	// (<Characteristic>)" (access.Rule.Name); "" if none. Admin mail.
 	AccessControlRule string
 
 	// The organization (Get-ActiveSyncOrganizationSettings).

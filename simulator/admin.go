@@ -804,7 +804,7 @@ func multiValues(name string, v any) ([]string, error) {
 	return out, nil
 }
 
-// pAccessLevel is a DeviceAccessLevel parameter.
+// pAccessLevel is an access.Level parameter (Exchange's DeviceAccessLevel).
 type pAccessLevel struct {
 	Set bool
 	V   access.Level
@@ -818,7 +818,8 @@ func (p *pAccessLevel) bind(name string, raw json.RawMessage) error {
 	return err
 }
 
-// pCharacteristic is a DeviceAccessCharacteristic parameter.
+// pCharacteristic is an access.Characteristic parameter (Exchange's
+// DeviceAccessCharacteristic).
 type pCharacteristic struct {
 	Set bool
 	V   access.Characteristic
