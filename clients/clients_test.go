@@ -15,6 +15,7 @@ import (
 	"github.com/easlab/easlab/clock"
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/access"
 	"github.com/easlab/easlab/wbxml"
 )
 
@@ -120,7 +121,7 @@ func TestEveryProfileSetsUp(t *testing.T) {
 func TestTbSyncLegacyStaysInDiscovery(t *testing.T) {
 	e := newEnv(t)
 	e.srv.Directory().SetOrganizationSettings(func(s *simulator.OrganizationSettings) {
-		s.DefaultAccessLevel = simulator.DeviceAccessLevelQuarantine
+		s.DefaultAccessLevel = access.LevelQuarantine
 	})
 	p, _ := clients.ProfileByName(clients.TbSyncLegacy)
 	d := e.device(p, 2)
@@ -138,7 +139,7 @@ func TestTbSyncLegacyStaysInDiscovery(t *testing.T) {
 	for _, dev := range e.mailbox(t).Devices() {
 		if dev.DeviceID == d.DeviceID {
 			found = true
-			if dev.DeviceAccessState != simulator.DeviceAccessStateDeviceDiscovery {
+			if dev.DeviceAccessState != access.DeviceDiscovery {
 				t.Errorf("state %v, want DeviceDiscovery", dev.DeviceAccessState)
 			}
 		}
@@ -320,7 +321,7 @@ func TestOptionsNegotiatesDown(t *testing.T) {
 
 func TestAutoblockIs503WithRetryAfter(t *testing.T) {
 	e := newEnv(t)
-	e.srv.Directory().SetAutoblockThreshold(simulator.AutoblockThreshold{BehaviorType: simulator.DeviceAccessStateReasonUserAgentsChanges,
+	e.srv.Directory().SetAutoblockThreshold(simulator.AutoblockThreshold{BehaviorType: access.ReasonUserAgentsChanges,
 		BehaviorTypeIncidenceLimit: 2, BehaviorTypeIncidenceDuration: time.Hour, DeviceBlockDuration: 10 * time.Minute})
 	p, _ := clients.ProfileByName(clients.IPhone)
 	d := e.device(p, 10)

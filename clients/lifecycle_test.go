@@ -9,6 +9,7 @@ import (
 	"github.com/easlab/easlab/clients"
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/access"
 )
 
 // partnership returns user's partnership with deviceID, failing when absent.
@@ -30,7 +31,7 @@ func partnership(t *testing.T, e *env, user, deviceID string) simulator.Device {
 func TestFactoryResetIsANewDeviceToApprove(t *testing.T) {
 	e := newEnv(t)
 	e.srv.Directory().SetOrganizationSettings(func(s *simulator.OrganizationSettings) {
-		s.DefaultAccessLevel = simulator.DeviceAccessLevelQuarantine
+		s.DefaultAccessLevel = access.LevelQuarantine
 	})
 	p, _ := clients.ProfileByName(clients.IPhone)
 	d := e.device(p, 11)
@@ -39,7 +40,7 @@ func TestFactoryResetIsANewDeviceToApprove(t *testing.T) {
 		t.Fatal(err)
 	}
 	old := d.DeviceID
-	if st := partnership(t, e, "alice", old).DeviceAccessState; st != simulator.DeviceAccessStateQuarantined {
+	if st := partnership(t, e, "alice", old).DeviceAccessState; st != access.Quarantined {
 		t.Fatalf("new iPhone is %v, want Quarantined", st)
 	}
 	e.mailbox(t).SetCASMailbox(func(cas *simulator.CASMailbox) {
@@ -50,7 +51,7 @@ func TestFactoryResetIsANewDeviceToApprove(t *testing.T) {
 	if _, err := d.Sync(c, in.ServerId); err != nil {
 		t.Fatal(err)
 	}
-	if st := partnership(t, e, "alice", old).DeviceAccessState; st != simulator.DeviceAccessStateAllowed {
+	if st := partnership(t, e, "alice", old).DeviceAccessState; st != access.Allowed {
 		t.Fatalf("approved iPhone is %v, want Allowed", st)
 	}
 
@@ -67,7 +68,7 @@ func TestFactoryResetIsANewDeviceToApprove(t *testing.T) {
 	if err := d.Setup(c); err != nil {
 		t.Fatal(err)
 	}
-	if st := partnership(t, e, "alice", id).DeviceAccessState; st != simulator.DeviceAccessStateQuarantined {
+	if st := partnership(t, e, "alice", id).DeviceAccessState; st != access.Quarantined {
 		t.Errorf("the reset iPhone is %v, want Quarantined again", st)
 	}
 	if n := len(e.mailbox(t).Devices()); n != 2 {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/easlab/easlab/simulator/access"
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
 )
@@ -21,7 +22,7 @@ import (
 // 2.4), built as complete RFC 5322 messages by pure functions: the same
 // DeviceNotice gives the same bytes (Message-ID and MIME boundary are
 // derived from the content, the time comes from the notice). Whether a
-// transition sends anything is NoticeFor; storing the user mail in the
+// transition sends anything is access.Notices; storing the user mail in the
 // Inbox and handing the admin mail to transport is the caller's.
 //
 // Layout, as Exchange 2013 CU23 builds it (S1 ABQMailHelper): an HTML body
@@ -125,10 +126,10 @@ type DeviceNotice struct {
 
 	// The state and reason stamped by this request. The user mails print
 	// the state of their kind when AccessState is Unknown.
-	AccessState       DeviceAccessState
-	AccessStateReason DeviceAccessStateReason
+	AccessState       access.State
+	AccessStateReason access.Reason
 	// AccessControlRule is the deciding rule's name, "<QueryString>
-	// (<Characteristic>)" (DeviceAccessRule.Name); "" if none. Admin mail.
+	// (<Characteristic>)" (access.Rule.Name); "" if none. Admin mail.
 	AccessControlRule string
 
 	// The organization (Get-ActiveSyncOrganizationSettings).
@@ -177,58 +178,14 @@ func MaskPhoneNumber(s string) string {
 	return string(r)
 }
 
-// NoticeKind is one notification mail.
-type NoticeKind string
-
-// Notification mails a transition can produce.
-const (
-	NoticeQuarantineUser  NoticeKind = "QuarantineUser"  // QuarantineUserMail, to the owner's Inbox
-	NoticeBlockedUser     NoticeKind = "BlockedUser"     // BlockedUserMail, to the owner's Inbox
-	NoticeQuarantineAdmin NoticeKind = "QuarantineAdmin" // QuarantineAdminMail, through transport
-)
-
-// NoticeFor returns the mails Exchange sends when a request stamps newState
-// with reason on a device whose previous request stamped oldState
-// (exchange-admin.md 3.1; S1 Command.ShouldSendABQNotificationMail and
-// ABQMailHelper.SendABQNotificationMail), user mail first:
-//   - nothing unless the state changed and the new one is Quarantined or
-//     Blocked, so one mail per transition, none while it stays there, none
-//     for DeviceDiscovery (its template is never selected);
-//   - nothing for reason Policy, nor for any reason numbered from
-//     UserAgentsChanges (6) on: the autoblock reasons (their own mail,
-//     not built here) and, since Exchange compares numbers, the Exchange
-//     Online MDM reasons 51 to 53 too (they have the MDM mails). What is
-//     left: Unknown, Global, Individual, DeviceRule, Upgrade;
-//   - the admin mail only for Quarantined, and only when admins holds at
-//     least one valid SMTP address (Exchange then logs event 1110
-//     NoAdminMailRecipientsError instead).
-//
-// A device's first request has oldState Unknown.
-func NoticeFor(oldState, newState DeviceAccessState, reason DeviceAccessStateReason, admins []string) []NoticeKind {
-	if newState == oldState || reason == DeviceAccessStateReasonPolicy ||
-		reason < 0 || reason >= DeviceAccessStateReasonUserAgentsChanges {
-		return nil
-	}
-	switch newState {
-	case DeviceAccessStateBlocked:
-		return []NoticeKind{NoticeBlockedUser}
-	case DeviceAccessStateQuarantined:
-		if len(validAdminRecipients(admins)) > 0 {
-			return []NoticeKind{NoticeQuarantineUser, NoticeQuarantineAdmin}
-		}
-		return []NoticeKind{NoticeQuarantineUser}
-	}
-	return nil
-}
-
 // BuildNotice builds the mail of kind k; admins is used by the admin mail.
-func BuildNotice(k NoticeKind, n DeviceNotice, admins []string) ([]byte, error) {
+func BuildNotice(k access.NoticeKind, n DeviceNotice, admins []string) ([]byte, error) {
 	switch k {
-	case NoticeQuarantineUser:
+	case access.NoticeQuarantineUser:
 		return QuarantineUserMail(n)
-	case NoticeBlockedUser:
+	case access.NoticeBlockedUser:
 		return BlockedUserMail(n)
-	case NoticeQuarantineAdmin:
+	case access.NoticeQuarantineAdmin:
 		return QuarantineAdminMail(n, admins)
 	}
 	return nil, fmt.Errorf("abqmail: unknown notice kind %q", k)
@@ -249,21 +206,21 @@ var ErrNoAdminRecipients = errors.New("abqmail: no valid admin mail recipient")
 // or phishing links into every user's notice. Mail clients that run no
 // script limit the harm; the simulator reproduces it, it does not fix it.
 func QuarantineUserMail(n DeviceNotice) ([]byte, error) {
-	return userMail(n, DeviceAccessStateQuarantined, QuarantineMailSubject, quarantineBody, "quarantine")
+	return userMail(n, access.Quarantined, QuarantineMailSubject, quarantineBody, "quarantine")
 }
 
 // BlockedUserMail is the mail Exchange puts in the owner's Inbox when the
 // device becomes Blocked (by a rule, the personal block list or the
 // default access level). UserMailInsert is raw, as in QuarantineUserMail.
 func BlockedUserMail(n DeviceNotice) ([]byte, error) {
-	return userMail(n, DeviceAccessStateBlocked, BlockedMailSubject, blockedBody, "blocked")
+	return userMail(n, access.Blocked, BlockedMailSubject, blockedBody, "blocked")
 }
 
 // DiscoveryUserMail is Exchange's DeviceDiscovery template. Exchange never
-// sends it (NoticeFor never selects it); it is here for completeness. Its
+// sends it (access.Notices never selects it); it is here for completeness. Its
 // table leaves out model, OS and IMEI, which discovery has not learnt.
 func DiscoveryUserMail(n DeviceNotice) ([]byte, error) {
-	return userMail(n, DeviceAccessStateDeviceDiscovery, DiscoveryMailSubject, discoveryBody, "discovery")
+	return userMail(n, access.DeviceDiscovery, DiscoveryMailSubject, discoveryBody, "discovery")
 }
 
 // QuarantineAdminMail is the mail Exchange sends through transport to the
@@ -297,8 +254,8 @@ func QuarantineAdminMail(n DeviceNotice, admins []string) ([]byte, error) {
 		b.rawPara(htmlEncode(adminLinkBody)+`<a href="`+link+`">`+link+`</a>`, adminLinkBody+link)
 	}
 	state := n.AccessState
-	if state == DeviceAccessStateUnknown {
-		state = DeviceAccessStateQuarantined
+	if state == access.Unknown {
+		state = access.Quarantined
 	}
 	policyStatus := n.PolicyStatus
 	if policyStatus == "" {
@@ -347,13 +304,13 @@ func MaxDevicesUserMail(n DeviceNotice, count, limit int) ([]byte, error) {
 }
 
 // userMail builds one of the three user notices.
-func userMail(n DeviceNotice, kindState DeviceAccessState, subject, text, kind string) ([]byte, error) {
+func userMail(n DeviceNotice, kindState access.State, subject, text, kind string) ([]byte, error) {
 	h, err := n.header(kind, subject, []*mail.Address{n.owner()})
 	if err != nil {
 		return nil, err
 	}
 	state := n.AccessState
-	if state == DeviceAccessStateUnknown {
+	if state == access.Unknown {
 		state = kindState
 	}
 	var b body
@@ -362,7 +319,7 @@ func userMail(n DeviceNotice, kindState DeviceAccessState, subject, text, kind s
 		b.rawPara(n.UserMailInsert, htmlToText(n.UserMailInsert))
 	}
 	var rows []row
-	if kindState == DeviceAccessStateDeviceDiscovery {
+	if kindState == access.DeviceDiscovery {
 		rows = []row{
 			{LabelDeviceType, n.DeviceType},
 			{LabelDeviceID, n.DeviceID},
@@ -459,16 +416,11 @@ func (n *DeviceNotice) header(kind, subject string, to []*mail.Address) (mail.He
 	return h, nil
 }
 
-// validAdminRecipients returns the addresses of admins that are valid SMTP
-// addresses, as Exchange keeps only those (SmtpAddress.IsValidAddress).
+// validAdminRecipients returns the addresses of admins that Exchange keeps
+// (access.AdminRecipients), as mail addresses.
 func validAdminRecipients(admins []string) []*mail.Address {
 	var out []*mail.Address
-	for _, s := range admins {
-		s = strings.TrimSpace(s)
-		a, err := mail.ParseAddress(s)
-		if err != nil || a.Name != "" || a.Address != s || strings.Count(s, "@") != 1 {
-			continue
-		}
+	for _, s := range access.AdminRecipients(admins) {
 		out = append(out, &mail.Address{Address: s})
 	}
 	return out

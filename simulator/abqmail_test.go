@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/easlab/easlab/simulator/access"
 	"github.com/emersion/go-message/mail"
 )
 
@@ -32,8 +33,8 @@ func abqNotice() DeviceNotice {
 		EASVersion:         "16.1",
 		PolicyApplied:      "Default",
 		PolicyStatus:       "AppliedInFull",
-		AccessState:        DeviceAccessStateQuarantined,
-		AccessStateReason:  DeviceAccessStateReasonDeviceRule,
+		AccessState:        access.Quarantined,
+		AccessStateReason:  access.ReasonDeviceRule,
 		AccessControlRule:  "iPhone (DeviceType)",
 		UserMailInsert:     `Approve it at <a href="https://mfa.example/approve?d=1&u=2">the portal</a> & <b>wait</b>.`,
 		ECPURL:             "https://mail.contoso.com/ecp/",
@@ -238,7 +239,7 @@ func TestUserMailWithoutInsertOrDeviceInformation(t *testing.T) {
 		DeviceID:           "mztb3155420189c6520c9209fb197903",
 		UserAgent:          "Thunderbird ActiveSync Lightning/6.2",
 		EASVersion:         "14.0",
-		AccessStateReason:  DeviceAccessStateReasonGlobal,
+		AccessStateReason:  access.ReasonGlobal,
 		Time:               time.Date(2018, 9, 25, 22, 0, 0, 0, time.UTC),
 	}
 	raw, err := QuarantineUserMail(n)
@@ -270,8 +271,8 @@ func TestUserMailWithoutInsertOrDeviceInformation(t *testing.T) {
 
 func TestBlockedUserMail(t *testing.T) {
 	n := abqNotice()
-	n.AccessState = DeviceAccessStateBlocked
-	n.AccessStateReason = DeviceAccessStateReasonIndividual
+	n.AccessState = access.Blocked
+	n.AccessStateReason = access.ReasonIndividual
 	raw, err := BlockedUserMail(n)
 	if err != nil {
 		t.Fatal(err)
@@ -297,8 +298,8 @@ func TestBlockedUserMail(t *testing.T) {
 
 func TestDiscoveryUserMail(t *testing.T) {
 	n := abqNotice()
-	n.AccessState = DeviceAccessStateDeviceDiscovery
-	n.AccessStateReason = DeviceAccessStateReasonGlobal
+	n.AccessState = access.DeviceDiscovery
+	n.AccessStateReason = access.ReasonGlobal
 	raw, err := DiscoveryUserMail(n)
 	if err != nil {
 		t.Fatal(err)
@@ -504,89 +505,18 @@ func TestMaskPhoneNumberMail(t *testing.T) {
 	}
 }
 
-func TestNoticeFor(t *testing.T) {
-	const (
-		U  = DeviceAccessStateUnknown
-		A  = DeviceAccessStateAllowed
-		B  = DeviceAccessStateBlocked
-		Q  = DeviceAccessStateQuarantined
-		DD = DeviceAccessStateDeviceDiscovery
-	)
-	admins := []string{"admin@contoso.com"}
-	user := []NoticeKind{NoticeQuarantineUser}
-	both := []NoticeKind{NoticeQuarantineUser, NoticeQuarantineAdmin}
-	blocked := []NoticeKind{NoticeBlockedUser}
-	for _, c := range []struct {
-		name     string
-		old, new DeviceAccessState
-		reason   DeviceAccessStateReason
-		admins   []string
-		want     []NoticeKind
-	}{
-		{"first contact under Quarantine default", U, Q, DeviceAccessStateReasonGlobal, admins, both},
-		{"first contact, no admins", U, Q, DeviceAccessStateReasonGlobal, nil, user},
-		{"first contact, only invalid admins", U, Q, DeviceAccessStateReasonGlobal, []string{"nobody", ""}, user},
-		{"discovery ends in quarantine", DD, Q, DeviceAccessStateReasonGlobal, admins, both},
-		{"discovery ends by a quarantine rule", DD, Q, DeviceAccessStateReasonDeviceRule, admins, both},
-		{"allowed device re-quarantined by default change", A, Q, DeviceAccessStateReasonGlobal, admins, both},
-		{"blocked to quarantined", B, Q, DeviceAccessStateReasonDeviceRule, admins, both},
-		{"quarantined with reason Unknown", A, Q, DeviceAccessStateReasonUnknown, admins, both},
-		{"quarantined in upgrade", A, Q, DeviceAccessStateReasonUpgrade, admins, both},
-		{"stays quarantined", Q, Q, DeviceAccessStateReasonGlobal, admins, nil},
-		{"stays quarantined, reason changes", Q, Q, DeviceAccessStateReasonDeviceRule, admins, nil},
-		{"new rule blocks", A, B, DeviceAccessStateReasonDeviceRule, admins, blocked},
-		{"blocked first contact", U, B, DeviceAccessStateReasonGlobal, admins, blocked},
-		{"personal block list", A, B, DeviceAccessStateReasonIndividual, admins, blocked},
-		{"quarantined then blocked", Q, B, DeviceAccessStateReasonIndividual, admins, blocked},
-		{"discovery then blocked", DD, B, DeviceAccessStateReasonDeviceRule, nil, blocked},
-		{"stays blocked", B, B, DeviceAccessStateReasonDeviceRule, admins, nil},
-		{"policy block", A, B, DeviceAccessStateReasonPolicy, admins, nil},
-		{"policy quarantine (never stamped, still none)", A, Q, DeviceAccessStateReasonPolicy, admins, nil},
-		{"autoblock UserAgentsChanges", A, B, DeviceAccessStateReasonUserAgentsChanges, admins, nil},
-		{"autoblock CommandFrequency", A, B, DeviceAccessStateReasonCommandFrequency, admins, nil},
-		{"autoblock SyncCommands", Q, B, DeviceAccessStateReasonSyncCommands, admins, nil},
-		{"MDM not enrolled", U, Q, DeviceAccessStateReasonExternalEnrollment, admins, nil},
-		{"MDM not compliant", A, Q, DeviceAccessStateReasonExternalCompliance, admins, nil},
-		{"externally managed", A, B, DeviceAccessStateReasonExternallyManaged, admins, nil},
-		{"into discovery", U, DD, DeviceAccessStateReasonGlobal, admins, nil},
-		{"into discovery by rules", U, DD, DeviceAccessStateReasonDeviceRule, admins, nil},
-		{"released", Q, A, DeviceAccessStateReasonIndividual, admins, nil},
-		{"unblocked", B, A, DeviceAccessStateReasonDeviceRule, admins, nil},
-		{"allowed first contact", U, A, DeviceAccessStateReasonGlobal, admins, nil},
-		{"reset to Unknown", Q, U, DeviceAccessStateReasonUnknown, admins, nil},
-		{"invalid reason", A, Q, DeviceAccessStateReason(-1), admins, nil},
-	} {
-		if got := NoticeFor(c.old, c.new, c.reason, c.admins); !slices.Equal(got, c.want) {
-			t.Errorf("%s: NoticeFor(%v, %v, %v) = %v, want %v", c.name, c.old, c.new, c.reason, got, c.want)
-		}
-	}
-
-	// Every combination: mail only on a change into Quarantined or Blocked
-	// with a reason from Unknown to Upgrade; the admin mail only for
-	// Quarantined with admins; and every selected mail builds.
-	reasons := []DeviceAccessStateReason{51, 52, 53}
-	for r := DeviceAccessStateReasonUnknown; r <= DeviceAccessStateReasonCommandFrequency; r++ {
+// TestNoticesBuild: every mail access.Notices selects, for every
+// transition, reason and admin list, builds and shows the state and reason.
+func TestNoticesBuild(t *testing.T) {
+	reasons := []access.Reason{51, 52, 53}
+	for r := access.ReasonUnknown; r <= access.ReasonCommandFrequency; r++ {
 		reasons = append(reasons, r)
 	}
-	for old := U; old <= DD; old++ {
-		for nw := U; nw <= DD; nw++ {
+	for old := access.Unknown; old <= access.DeviceDiscovery; old++ {
+		for nw := access.Unknown; nw <= access.DeviceDiscovery; nw++ {
 			for _, r := range reasons {
-				for _, ad := range [][]string{nil, admins} {
-					got := NoticeFor(old, nw, r, ad)
-					mails := old != nw && (nw == Q || nw == B) && r <= DeviceAccessStateReasonUpgrade
-					var want []NoticeKind
-					switch {
-					case mails && nw == B:
-						want = blocked
-					case mails && ad != nil:
-						want = both
-					case mails:
-						want = user
-					}
-					if !slices.Equal(got, want) {
-						t.Errorf("NoticeFor(%v, %v, %v, %v) = %v, want %v", old, nw, r, ad, got, want)
-					}
-					for _, k := range got {
+				for _, ad := range [][]string{nil, {"admin@contoso.com"}} {
+					for _, k := range access.Notices(old, nw, r, ad) {
 						n := abqNotice()
 						n.AccessState, n.AccessStateReason = nw, r
 						raw, err := BuildNotice(k, n, ad)

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/easlab/easlab/simulator/access"
 	"github.com/gorilla/mux"
 )
 
@@ -803,30 +804,49 @@ func multiValues(name string, v any) ([]string, error) {
 	return out, nil
 }
 
-// pAccessLevel is a DeviceAccessLevel parameter.
+// pAccessLevel is an access.Level parameter (Exchange's DeviceAccessLevel).
 type pAccessLevel struct {
 	Set bool
-	V   DeviceAccessLevel
+	V   access.Level
 }
 
 func (p *pAccessLevel) bind(name string, raw json.RawMessage) error {
 	p.Set = true
-	n, err := bindEnum(name, raw, "Microsoft.Exchange.Data.Directory.SystemConfiguration.DeviceAccessLevel", deviceAccessLevelNames[:])
-	p.V = DeviceAccessLevel(n)
+	n, err := bindEnum(name, raw, "Microsoft.Exchange.Data.Directory.SystemConfiguration.DeviceAccessLevel",
+		enumNames(access.LevelAllow, access.LevelBlock, access.LevelQuarantine))
+	p.V = access.Level(n)
 	return err
 }
 
-// pCharacteristic is a DeviceAccessCharacteristic parameter.
+// pCharacteristic is an access.Characteristic parameter (Exchange's
+// DeviceAccessCharacteristic).
 type pCharacteristic struct {
 	Set bool
-	V   DeviceAccessCharacteristic
+	V   access.Characteristic
 }
 
 func (p *pCharacteristic) bind(name string, raw json.RawMessage) error {
 	p.Set = true
-	n, err := bindEnum(name, raw, "Microsoft.Exchange.Data.Directory.SystemConfiguration.DeviceAccessCharacteristic", deviceAccessCharacteristicNames[:])
-	p.V = DeviceAccessCharacteristic(n)
+	n, err := bindEnum(name, raw, "Microsoft.Exchange.Data.Directory.SystemConfiguration.DeviceAccessCharacteristic",
+		enumNames(access.CharacteristicDeviceType, access.CharacteristicDeviceModel, access.CharacteristicDeviceOS, access.CharacteristicUserAgent, access.CharacteristicXMSWLHeader))
+	p.V = access.Characteristic(n)
 	return err
+}
+
+// enumNames returns the names of an enumeration's values, which must be
+// 0, 1, 2, ... in order, as bindEnum takes them.
+func enumNames[T interface {
+	~int
+	String() string
+}](values ...T) []string {
+	names := make([]string, len(values))
+	for i, v := range values {
+		if int(v) != i {
+			panic("simulator: enumNames: values out of order")
+		}
+		names[i] = v.String()
+	}
+	return names
 }
 
 // bindEnum reads an enumeration value by name (ignoring case) or number,

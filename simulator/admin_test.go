@@ -14,6 +14,7 @@ import (
 
 	"github.com/easlab/easlab/adminapi"
 	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/access"
 	"github.com/easlab/easlab/simulator/simtest"
 )
 
@@ -100,11 +101,11 @@ func quarantined(id, typ string) simulator.Device {
 		DeviceID: id, DeviceType: typ, DeviceUserAgent: "Apple-iPhone15C2/2201.1", ProtocolVersion: "16.1",
 		Info:    simulator.DeviceInformation{Model: "iPhone15C2", OS: "iOS 18.1", FriendlyName: "Work phone", IMEI: "356938035643809", PhoneNumber: "+14255550123", OSLanguage: "en-us", MobileOperator: "Contoso Mobile"},
 		HasInfo: true, FirstSyncTime: simtest.Start, LastSyncAttemptTime: simtest.Start.Add(time.Minute),
-		DeviceAccessState: simulator.DeviceAccessStateQuarantined, DeviceAccessStateReason: simulator.DeviceAccessStateReasonGlobal,
+		DeviceAccessState: access.Quarantined, DeviceAccessStateReason: access.ReasonGlobal,
 	}
 }
 
-func withState(d simulator.Device, state simulator.DeviceAccessState, reason simulator.DeviceAccessStateReason) simulator.Device {
+func withState(d simulator.Device, state access.State, reason access.Reason) simulator.Device {
 	d.DeviceAccessState, d.DeviceAccessStateReason = state, reason
 	return d
 }

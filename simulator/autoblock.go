@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"github.com/easlab/easlab/simulator/access"
 	"strings"
 	"time"
 )
@@ -15,7 +16,7 @@ import (
 // AutoblockThreshold is one Get-ActiveSyncDeviceAutoblockThreshold entry.
 // A zero BehaviorTypeIncidenceLimit turns it off, as on a fresh Exchange.
 type AutoblockThreshold struct {
-	BehaviorType                  DeviceAccessStateReason
+	BehaviorType                  access.Reason
 	BehaviorTypeIncidenceLimit    int
 	BehaviorTypeIncidenceDuration time.Duration
 	DeviceBlockDuration           time.Duration
@@ -23,10 +24,10 @@ type AutoblockThreshold struct {
 }
 
 // autoblockTypes are the thresholds' identities, in Exchange's order.
-var autoblockTypes = []DeviceAccessStateReason{
-	DeviceAccessStateReasonUserAgentsChanges, DeviceAccessStateReasonRecentCommands, DeviceAccessStateReasonWatsons,
-	DeviceAccessStateReasonOutOfBudgets, DeviceAccessStateReasonSyncCommands, DeviceAccessStateReasonEnableNotificationEmail,
-	DeviceAccessStateReasonCommandFrequency,
+var autoblockTypes = []access.Reason{
+	access.ReasonUserAgentsChanges, access.ReasonRecentCommands, access.ReasonWatsons,
+	access.ReasonOutOfBudgets, access.ReasonSyncCommands, access.ReasonEnableNotificationEmail,
+	access.ReasonCommandFrequency,
 }
 
 // AutoblockThresholds returns the organization's thresholds.
@@ -47,7 +48,7 @@ func (d *Directory) SetAutoblockThreshold(th AutoblockThreshold) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.autoblock == nil {
-		d.autoblock = map[DeviceAccessStateReason]AutoblockThreshold{}
+		d.autoblock = map[access.Reason]AutoblockThreshold{}
 	}
 	d.autoblock[th.BehaviorType] = th
 }
@@ -57,7 +58,7 @@ type behaviour struct {
 	userAgentChanges []time.Time
 	syncs            []time.Time
 	commands         []time.Time
-	reason           DeviceAccessStateReason // autoblocked for, or Unknown
+	reason           access.Reason // autoblocked for, or Unknown
 	until            time.Time
 }
 
@@ -74,15 +75,15 @@ func (b *behaviour) record(now time.Time, uaChanged, isSync bool, ths []Autobloc
 	if !b.until.IsZero() && now.Before(b.until) {
 		return
 	}
-	b.reason, b.until = DeviceAccessStateReasonUnknown, time.Time{}
+	b.reason, b.until = access.ReasonUnknown, time.Time{}
 	for _, th := range ths {
 		var events *[]time.Time
 		switch th.BehaviorType {
-		case DeviceAccessStateReasonUserAgentsChanges:
+		case access.ReasonUserAgentsChanges:
 			events = &b.userAgentChanges
-		case DeviceAccessStateReasonSyncCommands:
+		case access.ReasonSyncCommands:
 			events = &b.syncs
-		case DeviceAccessStateReasonCommandFrequency:
+		case access.ReasonCommandFrequency:
 			events = &b.commands
 		default:
 			continue

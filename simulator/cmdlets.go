@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/sha1"
 	"fmt"
+	"github.com/easlab/easlab/simulator/access"
 	"net/http"
 	"net/mail"
 	"slices"
@@ -347,7 +348,7 @@ func deviceGuid(u *User, d *Device) string {
 func deviceOSOf(d *Device) string {
 	os := d.Info.OS
 	if os == "" || strings.EqualFold(os, "Android") {
-		if derived, ok := DeviceOSFromUserAgent(d.DeviceType, d.DeviceUserAgent); ok {
+		if derived, ok := access.DeviceOS(d.DeviceType, d.DeviceUserAgent); ok {
 			return derived
 		}
 	}
@@ -541,8 +542,8 @@ func enumParser(values []int64, name func(int64) string) func(string) (int64, bo
 	}
 }
 
-func accessStateName(n int64) string  { return DeviceAccessState(n).String() }
-func accessReasonName(n int64) string { return DeviceAccessStateReason(n).String() }
+func accessStateName(n int64) string  { return access.State(n).String() }
+func accessReasonName(n int64) string { return access.Reason(n).String() }
 
 // mobileDeviceFilter is the schema of Get-MobileDevice -Filter: the
 // properties of exchange-admin.md 4.1.
@@ -992,15 +993,15 @@ func (m *Mailbox) changeCASMailbox(change func(*CASMailbox) error, rewrite bool)
 	m.cas = c
 	if rewrite {
 		for _, d := range m.devices {
-			var dec AccessDecision
+			var dec access.Decision
 			switch {
 			case indexFoldIn(c.ActiveSyncBlockedDeviceIDs, d.DeviceID) >= 0:
-				dec = AccessDecision{State: DeviceAccessStateBlocked, Reason: DeviceAccessStateReasonIndividual}
+				dec = access.Decision{State: access.Blocked, Reason: access.ReasonIndividual}
 			case indexFoldIn(c.ActiveSyncAllowedDeviceIDs, d.DeviceID) >= 0:
-				dec = AccessDecision{State: DeviceAccessStateAllowed, Reason: DeviceAccessStateReasonIndividual}
-			case d.DeviceAccessStateReason == DeviceAccessStateReasonIndividual &&
-				(d.DeviceAccessState == DeviceAccessStateAllowed || d.DeviceAccessState == DeviceAccessStateBlocked):
-				dec = AccessDecision{State: DeviceAccessStateUnknown, Reason: DeviceAccessStateReasonUnknown}
+				dec = access.Decision{State: access.Allowed, Reason: access.ReasonIndividual}
+			case d.DeviceAccessStateReason == access.ReasonIndividual &&
+				(d.DeviceAccessState == access.Allowed || d.DeviceAccessState == access.Blocked):
+				dec = access.Decision{State: access.Unknown, Reason: access.ReasonUnknown}
 			default:
 				continue
 			}
@@ -1109,7 +1110,7 @@ func (s *Server) setOrganizationSettings(p *setOrganizationSettingsParams) (cmdl
 
 // ---- Device access rules ----
 
-func (s *Server) deviceAccessRuleObject(r *DeviceAccessRule) deviceAccessRuleObject {
+func (s *Server) deviceAccessRuleObject(r *access.Rule) deviceAccessRuleObject {
 	return deviceAccessRuleObject{
 		Identity:          r.Name,
 		Name:              r.Name,
@@ -1123,7 +1124,7 @@ func (s *Server) deviceAccessRuleObject(r *DeviceAccessRule) deviceAccessRuleObj
 
 // ruleGuid is a rule's Guid, derived from its name when whoever stored the
 // rule left it empty.
-func ruleGuid(r *DeviceAccessRule) string {
+func ruleGuid(r *access.Rule) string {
 	if r.Guid != "" {
 		return r.Guid
 	}
@@ -1131,7 +1132,7 @@ func ruleGuid(r *DeviceAccessRule) string {
 }
 
 // resolveRule finds a rule by Name or Guid.
-func (s *Server) resolveRule(identity string) (DeviceAccessRule, error) {
+func (s *Server) resolveRule(identity string) (access.Rule, error) {
 	id := strings.TrimSpace(identity)
 	guid := parseGuid(id)
 	for _, r := range s.dir.DeviceAccessRules() {
@@ -1139,7 +1140,7 @@ func (s *Server) resolveRule(identity string) (DeviceAccessRule, error) {
 			return r, nil
 		}
 	}
-	return DeviceAccessRule{}, s.errNotFound(identity)
+	return access.Rule{}, s.errNotFound(identity)
 }
 
 type newDeviceAccessRuleParams struct {
@@ -1149,7 +1150,7 @@ type newDeviceAccessRuleParams struct {
 }
 
 func (s *Server) newDeviceAccessRule(p *newDeviceAccessRuleParams) (cmdletOutput, error) {
-	r := NewDeviceAccessRule(p.QueryString.V, p.Characteristic.V, p.AccessLevel.V)
+	r := access.NewRule(p.QueryString.V, p.Characteristic.V, p.AccessLevel.V)
 	r.Guid = newGuid()
 	exists := func() error {
 		return &cmdletError{Status: http.StatusConflict, Category: "ADObjectAlreadyExists",
@@ -1207,7 +1208,7 @@ func (s *Server) setDeviceAccessRule(p *setDeviceAccessRuleParams) (cmdletOutput
 
 // setDeviceAccessRuleLevel changes the AccessLevel of the rule with the
 // given name.
-func (d *Directory) setDeviceAccessRuleLevel(name string, level DeviceAccessLevel) bool {
+func (d *Directory) setDeviceAccessRuleLevel(name string, level access.Level) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for i := range d.rules {

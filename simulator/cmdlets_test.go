@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/access"
 	"github.com/easlab/easlab/simulator/simtest"
 )
 
@@ -42,9 +43,9 @@ func TestGetMobileDevice(t *testing.T) {
 	e := simtest.New(t, simulator.Options{})
 	alice, bob := e.Mailbox("alice"), e.Mailbox("bob")
 	alice.AddDeviceForTest(quarantined("IPH1", "iPhone"))
-	alice.AddDeviceForTest(withState(quarantined("AAA9", "iPad"), simulator.DeviceAccessStateAllowed, simulator.DeviceAccessStateReasonIndividual))
+	alice.AddDeviceForTest(withState(quarantined("AAA9", "iPad"), access.Allowed, access.ReasonIndividual))
 	bob.AddDeviceForTest(quarantined("BOB1", "iPhone"))
-	shared := withState(quarantined("SHARED", "Android"), simulator.DeviceAccessStateBlocked, simulator.DeviceAccessStateReasonDeviceRule)
+	shared := withState(quarantined("SHARED", "Android"), access.Blocked, access.ReasonDeviceRule)
 	shared.DeviceAccessControlRule = "Android (DeviceType)"
 	alice.AddDeviceForTest(shared)
 	bob.AddDeviceForTest(shared)
@@ -309,7 +310,7 @@ func TestSetCASMailboxRewritesDevices(t *testing.T) {
 	alice := e.Mailbox("alice")
 	alice.AddDeviceForTest(quarantined("QUAR1", "iPhone"))
 	alice.AddDeviceForTest(quarantined("QUAR2", "iPhone"))
-	alice.AddDeviceForTest(withState(quarantined("RULE1", "Android"), simulator.DeviceAccessStateBlocked, simulator.DeviceAccessStateReasonDeviceRule))
+	alice.AddDeviceForTest(withState(quarantined("RULE1", "Android"), access.Blocked, access.ReasonDeviceRule))
 	e.Mailbox("bob").AddDeviceForTest(quarantined("QUAR1", "iPhone"))
 
 	// Approval, as an MFA agent does it: visible at once, before the
@@ -433,7 +434,7 @@ func TestOrganizationSettings(t *testing.T) {
 		o["UserMailInsert"] != "Approve at https://mfa.contoso.com" || o["OtaNotificationMailInsert"] != "Welcome" {
 		t.Errorf("after Set: %v", o)
 	}
-	if got := e.Server.Directory().OrganizationSettings(); got.DefaultAccessLevel != simulator.DeviceAccessLevelQuarantine || got.UserMailInsert != "Approve at https://mfa.contoso.com" {
+	if got := e.Server.Directory().OrganizationSettings(); got.DefaultAccessLevel != access.LevelQuarantine || got.UserMailInsert != "Approve at https://mfa.contoso.com" {
 		t.Errorf("directory: %+v", got)
 	}
 	e.Cmdlet("Set-ActiveSyncOrganizationSettings", map[string]any{"Identity": "Mobile Mailbox Settings", "AdminMailRecipients": map[string]any{"Add": "sec@contoso.com", "Remove": "ADMIN@contoso.com"}})
@@ -512,7 +513,7 @@ func TestDeviceAccessRules(t *testing.T) {
 		t.Errorf("after Remove: %v", out)
 	}
 	// A rule stored without a Guid gets a stable one.
-	e.Server.Directory().AddDeviceAccessRule(simulator.NewDeviceAccessRule("Outlook", simulator.DeviceAccessCharacteristicDeviceModel, simulator.DeviceAccessLevelAllow))
+	e.Server.Directory().AddDeviceAccessRule(access.NewRule("Outlook", access.CharacteristicDeviceModel, access.LevelAllow))
 	g1 := e.Cmdlet("Get-ActiveSyncDeviceAccessRule", map[string]any{"Identity": "Outlook (DeviceModel)"})[0]["Guid"]
 	if g2 := e.Cmdlet("Get-ActiveSyncDeviceAccessRule", map[string]any{"Identity": g1})[0]["Guid"]; g1 != g2 {
 		t.Errorf("derived Guid %v %v", g1, g2)
@@ -549,9 +550,9 @@ func BenchmarkGetMobileDeviceFilter(b *testing.B) {
 	for u := 1; u <= 1000; u++ {
 		mb := e.Mailbox(fmt.Sprintf("user%05d", u))
 		for i := range 100 {
-			d := withState(quarantined(fmt.Sprintf("DEV%05d%03d", u, i), "iPhone"), simulator.DeviceAccessStateAllowed, simulator.DeviceAccessStateReasonIndividual)
+			d := withState(quarantined(fmt.Sprintf("DEV%05d%03d", u, i), "iPhone"), access.Allowed, access.ReasonIndividual)
 			if i == u%100 {
-				d.DeviceAccessState, d.DeviceAccessStateReason = simulator.DeviceAccessStateQuarantined, simulator.DeviceAccessStateReasonGlobal
+				d.DeviceAccessState, d.DeviceAccessStateReason = access.Quarantined, access.ReasonGlobal
 			}
 			mb.AddDeviceForTest(d)
 		}

@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/simulator/access"
 	"strings"
 	"time"
 )
@@ -51,17 +52,17 @@ type Device struct {
 
 	// The access decision stamped at the device's last request, as
 	// Get-MobileDevice shows it.
-	DeviceAccessState       DeviceAccessState
-	DeviceAccessStateReason DeviceAccessStateReason
+	DeviceAccessState       access.State
+	DeviceAccessStateReason access.Reason
 	DeviceAccessControlRule string
 	// InformationPromoted: a hanging request ended device discovery, and
 	// DeviceType stands for the model.
 	InformationPromoted bool
 
-	noticeItem string            // ServerId of the quarantine notice in the Inbox
-	wipe       wipeState         // Clear-MobileDevice
-	announced  bool              // the DeviceCreated event went out
-	stamped    DeviceAccessState // the state the EAS side stamped at the last request
+	noticeItem string       // ServerId of the quarantine notice in the Inbox
+	wipe       wipeState    // Clear-MobileDevice
+	announced  bool         // the DeviceCreated event went out
+	stamped    access.State // the state the EAS side stamped at the last request
 	// adminStamped is when a cmdlet (Set-CASMailbox) last stamped the
 	// partnership's access: a decision made from settings older than that
 	// (the directory cache) must not overwrite it.

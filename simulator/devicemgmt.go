@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/simulator/access"
 )
 
 // Exchange's device management on the request path: the access decision
@@ -19,7 +20,7 @@ import (
 // OrganizationSettings are the ActiveSync organization settings
 // (Get-ActiveSyncOrganizationSettings).
 type OrganizationSettings struct {
-	DefaultAccessLevel        DeviceAccessLevel
+	DefaultAccessLevel        access.Level
 	AdminMailRecipients       []string
 	UserMailInsert            string
 	OtaNotificationMailInsert string
@@ -50,15 +51,15 @@ func (d *Directory) SetOrganizationSettings(change func(*OrganizationSettings)) 
 }
 
 // DeviceAccessRules returns a copy of the organization's device access rules.
-func (d *Directory) DeviceAccessRules() []DeviceAccessRule {
+func (d *Directory) DeviceAccessRules() []access.Rule {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	return append([]DeviceAccessRule(nil), d.rules...)
+	return append([]access.Rule(nil), d.rules...)
 }
 
 // AddDeviceAccessRule adds a rule; there can be one rule per QueryString
 // and Characteristic, as the rule's name is derived from both.
-func (d *Directory) AddDeviceAccessRule(r DeviceAccessRule) error {
+func (d *Directory) AddDeviceAccessRule(r access.Rule) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, x := range d.rules {
@@ -203,16 +204,16 @@ func (s *Server) checkAccess(c *call) error {
 	rules := s.dir.DeviceAccessRules()
 	thresholds := s.dir.AutoblockThresholds()
 	now := s.clock.Now()
-	kind := AccessRequestCommand
+	kind := access.RequestCommand
 	if isHanging(c) {
-		kind = AccessRequestHanging
+		kind = access.RequestHanging
 	}
 	m := c.mb
 	m.mu.Lock()
 	dev := c.deviceLocked()
 	dev.behaviour.record(now, dev.uaChanged, c.req.Command == eas.CommandSync, thresholds)
 	dev.uaChanged = false
-	dec := DecideAccess(s.accessInputLocked(c, dev, org, rules, now, kind))
+	dec := access.Decide(s.accessInputLocked(c, dev, org, rules, now, kind))
 	if dec.UserDisabled {
 		m.mu.Unlock()
 		return eas.NewStatusError(eas.StatusUserDisabledForSync, "the user is not enabled for ActiveSync")
@@ -220,7 +221,7 @@ func (s *Server) checkAccess(c *call) error {
 	if dec.Promoted {
 		dev.InformationPromoted = true
 	}
-	var notices []NoticeKind
+	var notices []access.NoticeKind
 	var notice DeviceNotice
 	if !dev.announced {
 		// A new partnership: refused when the mailbox has as many as the
@@ -256,10 +257,10 @@ func (s *Server) checkAccess(c *call) error {
 		if !s.staleViewLocked(dev, now) {
 			m.stampAccessLocked(dev, dec)
 		}
-		notices = NoticeFor(lastStamped, dec.State, dec.Reason, org.AdminMailRecipients)
+		notices = access.Notices(lastStamped, dec.State, dec.Reason, org.AdminMailRecipients)
 		notice = s.noticeOf(m, dev, org)
 		for _, k := range notices {
-			if k == NoticeQuarantineAdmin {
+			if k == access.NoticeQuarantineAdmin {
 				continue
 			}
 			raw, err := BuildNotice(k, notice, nil)
@@ -281,7 +282,7 @@ func (s *Server) checkAccess(c *call) error {
 		c.accessLog = "DeviceInformationPromoted"
 	}
 	for _, k := range notices {
-		if k == NoticeQuarantineUser || k == NoticeBlockedUser {
+		if k == access.NoticeQuarantineUser || k == access.NoticeBlockedUser {
 			c.mailSent = "ABQ"
 		}
 	}
@@ -289,7 +290,7 @@ func (s *Server) checkAccess(c *call) error {
 	c.dev.noticeItem = dev.noticeItem
 	m.mu.Unlock()
 	for _, k := range notices {
-		if k == NoticeQuarantineAdmin {
+		if k == access.NoticeQuarantineAdmin {
 			s.mailAdmins(notice, org.AdminMailRecipients, now)
 		}
 	}
@@ -297,7 +298,7 @@ func (s *Server) checkAccess(c *call) error {
 		return nil
 	}
 	switch dec.State {
-	case DeviceAccessStateBlocked:
+	case access.Blocked:
 		c.w.Header().Set("X-MS-ASThrottle", dec.Reason.String())
 		if dec.Reason.IsAutoblock() {
 			c.w.Header().Set("Retry-After", strconv.Itoa(int(dec.RetryAfter.Seconds())))
@@ -305,7 +306,7 @@ func (s *Server) checkAccess(c *call) error {
 		}
 		s.tarpit(c)
 		return eas.NewStatusError(eas.StatusDeviceIsBlockedForThisUser, "the device is blocked ("+dec.Reason.String()+")")
-	case DeviceAccessStateQuarantined, DeviceAccessStateDeviceDiscovery:
+	case access.Quarantined, access.DeviceDiscovery:
 		c.quarantined = true
 		if !quarantineAllowed[c.req.Command] {
 			s.tarpit(c)
@@ -319,9 +320,9 @@ func (s *Server) checkAccess(c *call) error {
 // c at now, with the mailbox's settings as the EAS side sees them: through
 // Exchange's directory cache (ADCacheRefreshInterval, 60 s by default;
 // exchange-admin.md 4.3), which Options.CASMailboxCacheDelay models.
-func (s *Server) accessInputLocked(c *call, dev *Device, org OrganizationSettings, rules []DeviceAccessRule, now time.Time, kind AccessRequestKind) AccessInput {
+func (s *Server) accessInputLocked(c *call, dev *Device, org OrganizationSettings, rules []access.Rule, now time.Time, kind access.RequestKind) access.Input {
 	cas := c.mb.casAsOfLocked(now.Add(-s.opts.CASMailboxCacheDelay))
-	return AccessInput{
+	return access.Input{
 		Now: now, DefaultAccessLevel: org.DefaultAccessLevel, Rules: rules,
 		ActiveSyncEnabled: cas.ActiveSyncEnabled, ActiveSyncAllowedDeviceIDs: cas.ActiveSyncAllowedDeviceIDs, ActiveSyncBlockedDeviceIDs: cas.ActiveSyncBlockedDeviceIDs,
 		DeviceID: dev.DeviceID, DeviceType: dev.DeviceType, DeviceModel: dev.Info.Model, DeviceOS: dev.Info.OS, DeviceUserAgent: dev.DeviceUserAgent,
@@ -348,7 +349,7 @@ func (s *Server) staleViewLocked(dev *Device, now time.Time) bool {
 // woken) and the cmdlets (Set-CASMailbox) stamp through it. When the
 // state, reason or rule changes it puts one AccessStateChanged on the
 // event stream and reports true.
-func (m *Mailbox) stampAccessLocked(dev *Device, dec AccessDecision) bool {
+func (m *Mailbox) stampAccessLocked(dev *Device, dec access.Decision) bool {
 	rule := ""
 	if dec.Rule != nil {
 		rule = dec.Rule.Name
@@ -380,7 +381,7 @@ func (s *Server) redecide(c *call) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	dev := c.deviceLocked()
-	dec := DecideAccess(s.accessInputLocked(c, dev, org, rules, now, AccessRequestHanging))
+	dec := access.Decide(s.accessInputLocked(c, dev, org, rules, now, access.RequestHanging))
 	if dec.UserDisabled {
 		return eas.NewStatusError(eas.StatusUserDisabledForSync, "the user is not enabled for ActiveSync")
 	}
@@ -388,9 +389,9 @@ func (s *Server) redecide(c *call) error {
 		m.stampAccessLocked(dev, dec)
 	}
 	switch dec.State {
-	case DeviceAccessStateBlocked:
+	case access.Blocked:
 		return eas.NewStatusError(eas.StatusDeviceIsBlockedForThisUser, "the device was blocked while its request waited ("+dec.Reason.String()+")")
-	case DeviceAccessStateQuarantined, DeviceAccessStateDeviceDiscovery:
+	case access.Quarantined, access.DeviceDiscovery:
 	default:
 		c.quarantined = false
 	}
@@ -473,7 +474,7 @@ func (s *Server) mailAdmins(n DeviceNotice, admins []string, now time.Time) {
 		}
 		return
 	}
-	s.relay(raw, relayTo(NoticeQuarantineAdmin, "", admins))
+	s.relay(raw, relayTo(access.NoticeQuarantineAdmin, "", admins))
 	msg, err := ParseMail(raw)
 	if err != nil {
 		s.log.Error("parsing the admin notice", "error", err)
@@ -486,7 +487,7 @@ func (s *Server) mailAdmins(n DeviceNotice, admins []string, now time.Time) {
 		}
 		inbox, _ := mb.FolderByType(eas.FolderTypeInbox)
 		if _, err := mb.AddItem(inbox.ServerID, EmailItem(msg, now, false)); err == nil {
-			mb.emit(Event{Kind: EventMailPosted, DeviceID: n.DeviceID, DeviceType: n.DeviceType, Subject: string(NoticeQuarantineAdmin)})
+			mb.emit(Event{Kind: EventMailPosted, DeviceID: n.DeviceID, DeviceType: n.DeviceType, Subject: string(access.NoticeQuarantineAdmin)})
 		}
 	}
 }

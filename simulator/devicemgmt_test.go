@@ -13,6 +13,7 @@ import (
 
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/access"
 	"github.com/easlab/easlab/simulator/simtest"
 	"github.com/easlab/easlab/wbxml"
 )
@@ -52,7 +53,7 @@ var _ = Describe("Device access", func() {
 	Context("under a Quarantine default", func() {
 		BeforeEach(func() {
 			env.Server.Directory().SetOrganizationSettings(func(s *simulator.OrganizationSettings) {
-				s.DefaultAccessLevel = simulator.DeviceAccessLevelQuarantine
+				s.DefaultAccessLevel = access.LevelQuarantine
 				s.AdminMailRecipients = []string{"admin@contoso.com"}
 				s.UserMailInsert = `<a href="https://mfa.contoso.com/approve">Approve your device</a>`
 			})
@@ -93,7 +94,7 @@ var _ = Describe("Device access", func() {
 			// notice.
 			Expect(kinds).To(Equal([]string{"DeviceCreated ", "AccessStateChanged DeviceDiscovery", "AccessStateChanged Quarantined", "MailPosted ", "MailPosted "}))
 			devs := env.Mailbox("alice").Devices()
-			Expect(devs).To(ContainElement(And(HaveField("DeviceID", "QUAR1"), HaveField("DeviceAccessState", simulator.DeviceAccessStateQuarantined), HaveField("DeviceAccessStateReason", simulator.DeviceAccessStateReasonGlobal))))
+			Expect(devs).To(ContainElement(And(HaveField("DeviceID", "QUAR1"), HaveField("DeviceAccessState", access.Quarantined), HaveField("DeviceAccessStateReason", access.ReasonGlobal))))
 
 			// Other commands get Exchange's refusals.
 			var io eas.ItemOperationsResponse
@@ -115,7 +116,7 @@ var _ = Describe("Device access", func() {
 			col = d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
 			Expect(subjects(col)).To(ContainElements("Quarterly report draft", "Lunch on Thursday?"))
 			Expect(col.Commands).To(HaveLen(5), "four Adds and the notice again as a Change")
-			Expect(env.Mailbox("alice").Devices()).To(ContainElement(And(HaveField("DeviceID", "QUAR1"), HaveField("DeviceAccessState", simulator.DeviceAccessStateAllowed), HaveField("DeviceAccessStateReason", simulator.DeviceAccessStateReasonIndividual))))
+			Expect(env.Mailbox("alice").Devices()).To(ContainElement(And(HaveField("DeviceID", "QUAR1"), HaveField("DeviceAccessState", access.Allowed), HaveField("DeviceAccessStateReason", access.ReasonIndividual))))
 			// The release is on the event stream once, when the allow list
 			// changed (not again at the device's next request).
 			events, _ = env.Server.Events().Since(0)
@@ -134,7 +135,7 @@ var _ = Describe("Device access", func() {
 			inbox := d.FolderSync()["Inbox"].ServerId
 			col := d.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
 			Expect(d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})).To(BeNil(), "discovery shows nothing, not even a notice")
-			Expect(env.Mailbox("alice").Devices()).To(ContainElement(And(HaveField("DeviceID", "DISC1"), HaveField("DeviceAccessState", simulator.DeviceAccessStateDeviceDiscovery))))
+			Expect(env.Mailbox("alice").Devices()).To(ContainElement(And(HaveField("DeviceID", "DISC1"), HaveField("DeviceAccessState", access.DeviceDiscovery))))
 			Expect(inboxSubjects(env, "alice")).NotTo(ContainElement(simulator.QuarantineMailSubject))
 
 			env.Clock.Advance(15 * time.Minute)
@@ -155,7 +156,7 @@ var _ = Describe("Device access", func() {
 
 	It("blocks a device a rule blocks: status 129 from 14.0, 403 for 12.1, after the tarpit", func() {
 		env = newTestEnv(simulator.Options{}) // the default 20 s tarpit, on the manual clock
-		Expect(env.Server.Directory().AddDeviceAccessRule(simulator.NewDeviceAccessRule("Android", simulator.DeviceAccessCharacteristicDeviceType, simulator.DeviceAccessLevelBlock))).To(Succeed())
+		Expect(env.Server.Directory().AddDeviceAccessRule(access.NewRule("Android", access.CharacteristicDeviceType, access.LevelBlock))).To(Succeed())
 		d := env.Device("alice", "DROID1", eas.Version141)
 		d.Type = "Android"
 		// With rules, a new device is in discovery until it tells what it
@@ -193,7 +194,7 @@ var _ = Describe("Device access", func() {
 		env.Clock.Advance(simulator.DefaultErrorResponseDelay)
 		Eventually(done).Should(Receive(&resp))
 		Expect(resp.StatusCode).To(Equal(http.StatusForbidden))
-		Expect(env.Mailbox("alice").Devices()).To(ContainElement(And(HaveField("DeviceID", "DROID2"), HaveField("DeviceAccessState", simulator.DeviceAccessStateBlocked), HaveField("DeviceAccessControlRule", "Android (DeviceType)"))))
+		Expect(env.Mailbox("alice").Devices()).To(ContainElement(And(HaveField("DeviceID", "DROID2"), HaveField("DeviceAccessState", access.Blocked), HaveField("DeviceAccessControlRule", "Android (DeviceType)"))))
 	})
 
 	It("refuses a user not enabled for ActiveSync with 126", func() {
@@ -210,7 +211,7 @@ var _ = Describe("Device access", func() {
 var _ = Describe("Remote wipe", func() {
 	It("reaches even a quarantined device through 140 and Provision, and the times move", func() {
 		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1})
-		env.Server.Directory().SetOrganizationSettings(func(s *simulator.OrganizationSettings) { s.DefaultAccessLevel = simulator.DeviceAccessLevelQuarantine })
+		env.Server.Directory().SetOrganizationSettings(func(s *simulator.OrganizationSettings) { s.DefaultAccessLevel = access.LevelQuarantine })
 		d := env.Device("alice", "WIPE1", eas.Version141)
 		d.Provision()
 		mb := env.Mailbox("alice")
@@ -350,7 +351,7 @@ var _ = Describe("IIS log", func() {
 	It("writes a W3C line per request with Exchange's Log= items", func() {
 		var buf syncBuffer
 		env := newTestEnv(simulator.Options{IISLog: simulator.NewIISLog(&buf)})
-		env.Server.Directory().SetOrganizationSettings(func(s *simulator.OrganizationSettings) { s.DefaultAccessLevel = simulator.DeviceAccessLevelQuarantine })
+		env.Server.Directory().SetOrganizationSettings(func(s *simulator.OrganizationSettings) { s.DefaultAccessLevel = access.LevelQuarantine })
 		d := env.Device("alice", "IIS1", eas.Version141)
 		d.Provision()
 		d.FolderSync()

@@ -3,6 +3,7 @@ package simulator
 import (
 	"crypto/subtle"
 	"fmt"
+	"github.com/easlab/easlab/simulator/access"
 	"sort"
 	"strings"
 	"sync"
@@ -35,10 +36,10 @@ type Directory struct {
 	users     map[string]*account // by lower-case alias
 	by        map[string]*account // by lower-case UPN, SMTP and alias
 	settings  OrganizationSettings
-	rules     []DeviceAccessRule
+	rules     []access.Rule
 	events    *EventLog
 	policies  []MobileDeviceMailboxPolicy // nil: only the Default policy
-	autoblock map[DeviceAccessStateReason]AutoblockThreshold
+	autoblock map[access.Reason]AutoblockThreshold
 }
 
 // account is a user and the mailbox they own.

@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"github.com/easlab/easlab/simulator/access"
 	"slices"
 	"strings"
 	"testing"
@@ -18,15 +19,15 @@ func filterRows() []deviceRow {
 	}{
 		{alice, Device{DeviceID: "IPH1", DeviceType: "iPhone", ProtocolVersion: "16.1", DeviceUserAgent: "Apple-iPhone15C2/2201.1",
 			Info: DeviceInformation{Model: "iPhone15C2", OS: "iOS 18.1", FriendlyName: "Alice's phone", OSLanguage: "en-us"}, FirstSyncTime: day,
-			DeviceAccessState: DeviceAccessStateQuarantined, DeviceAccessStateReason: DeviceAccessStateReasonGlobal}},
+			DeviceAccessState: access.Quarantined, DeviceAccessStateReason: access.ReasonGlobal}},
 		{bob, Device{DeviceID: "AND1", DeviceType: "Android", ProtocolVersion: "14.1", DeviceUserAgent: "Android/14-EAS-2.0",
-			FirstSyncTime: day.Add(-72 * time.Hour), DeviceAccessState: DeviceAccessStateAllowed, DeviceAccessStateReason: DeviceAccessStateReasonIndividual}},
+			FirstSyncTime: day.Add(-72 * time.Hour), DeviceAccessState: access.Allowed, DeviceAccessStateReason: access.ReasonIndividual}},
 		{alice, Device{DeviceID: "OUT1", DeviceType: "Outlook", ProtocolVersion: "16.1", DeviceUserAgent: "Outlook-iOS-Android/1.0",
 			Info: DeviceInformation{Model: "Outlook for iOS and Android", OS: "iOS 17.0"}, FirstSyncTime: day.Add(-21 * time.Hour),
-			DeviceAccessState: DeviceAccessStateBlocked, DeviceAccessStateReason: DeviceAccessStateReasonDeviceRule, DeviceAccessControlRule: "Outlook (DeviceType)"}},
+			DeviceAccessState: access.Blocked, DeviceAccessStateReason: access.ReasonDeviceRule, DeviceAccessControlRule: "Outlook (DeviceType)"}},
 		{bob, Device{DeviceID: "SAM1", DeviceType: "SAMSUNG", ProtocolVersion: "12.1", DeviceUserAgent: "SAMSUNG-SM-N9005/101.40402",
 			Info: DeviceInformation{PhoneNumber: "+14255550199"}, FirstSyncTime: day.Add(time.Hour),
-			DeviceAccessState: DeviceAccessStateDeviceDiscovery, DeviceAccessStateReason: DeviceAccessStateReasonDeviceRule}},
+			DeviceAccessState: access.DeviceDiscovery, DeviceAccessStateReason: access.ReasonDeviceRule}},
 	}
 	var rows []deviceRow
 	for i := range devs {

@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"fmt"
+	"github.com/easlab/easlab/simulator/access"
 	"io"
 	"net/url"
 	"strconv"
@@ -102,7 +103,7 @@ func (e *iisEntry) line() string {
 
 // accessLogValue is the As: value: the state's name and the reason's first
 // letter, or AB and its first letter for an autoblock reason.
-func accessLogValue(s DeviceAccessState, r DeviceAccessStateReason) string {
+func accessLogValue(s access.State, r access.Reason) string {
 	if r.IsAutoblock() {
 		return s.String() + "AB" + r.String()[:1]
 	}

@@ -1,6 +1,9 @@
 package simulator
 
-import "net/smtp"
+import (
+	"github.com/easlab/easlab/simulator/access"
+	"net/smtp"
+)
 
 // relay sends a copy of a notification over SMTP to Options.SMTPRelay (a
 // mail catcher such as Mailpit), so that a developer can read the notices
@@ -18,8 +21,8 @@ func (s *Server) relay(raw []byte, to []string) {
 }
 
 // relayTo lists the SMTP addresses a notice goes to.
-func relayTo(kind NoticeKind, owner string, admins []string) []string {
-	if kind == NoticeQuarantineAdmin {
+func relayTo(kind access.NoticeKind, owner string, admins []string) []string {
+	if kind == access.NoticeQuarantineAdmin {
 		var out []string
 		for _, a := range admins {
 			if addr, err := ParseAddress(a); err == nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/access"
 )
 
 // smtpSink is a minimal SMTP server on loopback that keeps what it is
@@ -96,7 +97,7 @@ var _ = Describe("SMTP relay", func() {
 		sink := newSMTPSink()
 		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1, SMTPRelay: sink.ln.Addr().String()})
 		env.Server.Directory().SetOrganizationSettings(func(s *simulator.OrganizationSettings) {
-			s.DefaultAccessLevel = simulator.DeviceAccessLevelQuarantine
+			s.DefaultAccessLevel = access.LevelQuarantine
 			s.AdminMailRecipients = []string{"admin@contoso.com", "secops@fabrikam.com"}
 		})
 		env.Device("alice", "RELAY1", eas.Version141).Provision()
