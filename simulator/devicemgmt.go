@@ -9,13 +9,15 @@ import (
 
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator/access"
+	"github.com/easlab/easlab/simulator/notice"
 )
 
 // Exchange's device management on the request path: the access decision
 // (access.go) taken on every request from a snapshot of the organization,
 // the mailbox and the device, stamped on the partnership, the notification
-// mails of a transition (abqmail.go), and what a blocked, quarantined or
-// discovering device sees on the wire (exchange-admin.md 1.3, 2.1, 2.2, 3.1).
+// mails of a transition (built by simulator/notice), and what a blocked,
+// quarantined or discovering device sees on the wire (exchange-admin.md
+// 1.3, 2.1, 2.2, 3.1).
 
 // OrganizationSettings are the ActiveSync organization settings
 // (Get-ActiveSyncOrganizationSettings).
@@ -222,7 +224,7 @@ func (s *Server) checkAccess(c *call) error {
 		dev.InformationPromoted = true
 	}
 	var notices []access.NoticeKind
-	var notice DeviceNotice
+	var dn notice.Device
 	if !dev.announced {
 		// A new partnership: refused when the mailbox has as many as the
 		// throttling policy allows (403/177), with the owner told at most
@@ -235,10 +237,10 @@ func (s *Server) checkAccess(c *call) error {
 			delete(m.devices, strings.ToLower(dev.DeviceID))
 			if m.maxDevicesMail.IsZero() || now.Sub(m.maxDevicesMail) >= 24*time.Hour {
 				n := s.noticeOf(m, dev, org)
-				if raw, err := MaxDevicesUserMail(n, len(m.devices), limit); err == nil {
+				if raw, err := notice.MaxDevicesUser(n, len(m.devices), limit); err == nil {
 					if _, err := m.postLocked(raw, now); err == nil {
 						m.maxDevicesMail = now
-						m.emit(Event{Kind: EventMailPosted, DeviceID: dev.DeviceID, DeviceType: dev.DeviceType, Subject: MaxDevicesMailSubject})
+						m.emit(Event{Kind: EventMailPosted, DeviceID: dev.DeviceID, DeviceType: dev.DeviceType, Subject: notice.MaxDevicesSubject})
 					}
 				}
 			}
@@ -258,12 +260,12 @@ func (s *Server) checkAccess(c *call) error {
 			m.stampAccessLocked(dev, dec)
 		}
 		notices = access.Notices(lastStamped, dec.State, dec.Reason, org.AdminMailRecipients)
-		notice = s.noticeOf(m, dev, org)
+		dn = s.noticeOf(m, dev, org)
 		for _, k := range notices {
 			if k == access.NoticeQuarantineAdmin {
 				continue
 			}
-			raw, err := BuildNotice(k, notice, nil)
+			raw, err := notice.Build(k, dn, nil)
 			if err != nil {
 				s.log.Error("building a device notice", "kind", k, "error", err)
 				continue
@@ -291,7 +293,7 @@ func (s *Server) checkAccess(c *call) error {
 	m.mu.Unlock()
 	for _, k := range notices {
 		if k == access.NoticeQuarantineAdmin {
-			s.mailAdmins(notice, org.AdminMailRecipients, now)
+			s.mailAdmins(dn, org.AdminMailRecipients, now)
 		}
 	}
 	if dec.RemoteWipe {
@@ -434,9 +436,9 @@ func (s *Server) tarpit(c *call) {
 }
 
 // noticeOf fills a notification from the mailbox and the device.
-func (s *Server) noticeOf(m *Mailbox, dev *Device, org OrganizationSettings) DeviceNotice {
+func (s *Server) noticeOf(m *Mailbox, dev *Device, org OrganizationSettings) notice.Device {
 	u := m.owner
-	return DeviceNotice{
+	return notice.Device{
 		DisplayName: u.DisplayName, Alias: u.Alias, PrimarySmtpAddress: u.PrimarySmtpAddress,
 		DeviceModel: dev.Info.Model, DeviceType: dev.DeviceType, DeviceID: dev.DeviceID, DeviceOS: dev.Info.OS,
 		UserAgent: dev.DeviceUserAgent, DeviceIMEI: dev.Info.IMEI, PhoneNumber: dev.Info.PhoneNumber, EASVersion: dev.ProtocolVersion,
@@ -466,10 +468,10 @@ func (m *Mailbox) postLocked(raw []byte, now time.Time) (string, error) {
 
 // mailAdmins delivers the admin notice to every AdminMailRecipients
 // address that is a mailbox here (others would leave through transport).
-func (s *Server) mailAdmins(n DeviceNotice, admins []string, now time.Time) {
-	raw, err := QuarantineAdminMail(n, admins)
+func (s *Server) mailAdmins(n notice.Device, admins []string, now time.Time) {
+	raw, err := notice.QuarantineAdmin(n, admins)
 	if err != nil {
-		if err != ErrNoAdminRecipients {
+		if err != notice.ErrNoAdminRecipients {
 			s.log.Error("building the admin notice", "error", err)
 		}
 		return

@@ -14,6 +14,7 @@ import (
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator"
 	"github.com/easlab/easlab/simulator/access"
+	"github.com/easlab/easlab/simulator/notice"
 	"github.com/easlab/easlab/simulator/simtest"
 	"github.com/easlab/easlab/wbxml"
 )
@@ -68,15 +69,15 @@ var _ = Describe("Device access", func() {
 
 			col := d.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
 			col = d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox, Options: []eas.SyncOptions{{BodyPreference: []eas.BodyPreference{{Type: 2}}}}})
-			Expect(subjects(col)).To(Equal([]string{simulator.QuarantineMailSubject}))
-			var notice eas.Email
-			Expect(eas.DecodeItem(col.Commands[0].ApplicationData, &notice)).To(Succeed())
-			Expect(notice.Body.Data).To(ContainSubstring(`https://mfa.contoso.com/approve`))
+			Expect(subjects(col)).To(Equal([]string{notice.QuarantineSubject}))
+			var mail eas.Email
+			Expect(eas.DecodeItem(col.Commands[0].ApplicationData, &mail)).To(Succeed())
+			Expect(mail.Body.Data).To(ContainSubstring(`https://mfa.contoso.com/approve`))
 			calCol := d.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: cal})
 			Expect(d.SyncOnce(eas.SyncCollection{SyncKey: calCol.SyncKey, CollectionId: cal})).To(BeNil(), "nothing but the Inbox notice")
 
 			// The admin got one mail; the device's repeated requests add none.
-			Expect(inboxSubjects(env, "admin")).To(ContainElement(simulator.QuarantineAdminMailSubject("Alice Wilber", "alice")))
+			Expect(inboxSubjects(env, "admin")).To(ContainElement(notice.QuarantineAdminSubject("Alice Wilber", "alice")))
 			admins := len(inboxSubjects(env, "admin"))
 			Expect(d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})).To(BeNil())
 			Expect(inboxSubjects(env, "admin")).To(HaveLen(admins))
@@ -136,11 +137,11 @@ var _ = Describe("Device access", func() {
 			col := d.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
 			Expect(d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})).To(BeNil(), "discovery shows nothing, not even a notice")
 			Expect(env.Mailbox("alice").Devices()).To(ContainElement(And(HaveField("DeviceID", "DISC1"), HaveField("DeviceAccessState", access.DeviceDiscovery))))
-			Expect(inboxSubjects(env, "alice")).NotTo(ContainElement(simulator.QuarantineMailSubject))
+			Expect(inboxSubjects(env, "alice")).NotTo(ContainElement(notice.QuarantineSubject))
 
 			env.Clock.Advance(15 * time.Minute)
 			col2 := d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
-			Expect(subjects(col2)).To(Equal([]string{simulator.QuarantineMailSubject}))
+			Expect(subjects(col2)).To(Equal([]string{notice.QuarantineSubject}))
 		})
 
 		It("leaves an individually allowed device allowed", func() {
@@ -303,7 +304,7 @@ var _ = Describe("Partnership limit", func() {
 		Expect(env.Mailbox("alice").Devices()).To(HaveLen(2))
 		var limitMails int
 		for _, s := range inboxSubjects(env, "alice") {
-			if s == simulator.MaxDevicesMailSubject {
+			if s == notice.MaxDevicesSubject {
 				limitMails++
 			}
 		}
@@ -416,7 +417,7 @@ var _ = Describe("Approvals through the admin API", func() {
 		i.FolderSync()
 		Expect(env.AccessState("GLOBAL1")).To(Equal("Quarantined/Global"))
 		Expect(env.AccessState("INDIV1")).To(Equal("Allowed/Individual"))
-		Expect(inboxSubjects(env, "bob")).To(ContainElement(simulator.QuarantineMailSubject), "the transition mails the owner")
+		Expect(inboxSubjects(env, "bob")).To(ContainElement(notice.QuarantineSubject), "the transition mails the owner")
 	})
 
 	It("keeps the allow entry when the partnership is removed, so the same device is allowed at once", func() {
@@ -438,7 +439,7 @@ var _ = Describe("The directory cache delay", func() {
 		inbox := d.FolderSync()["Inbox"].ServerId
 		col := d.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
 		col = d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
-		Expect(subjects(col)).To(Equal([]string{simulator.QuarantineMailSubject}))
+		Expect(subjects(col)).To(Equal([]string{notice.QuarantineSubject}))
 		env.Clock.Advance(5 * time.Minute)
 		env.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"CACHE1"}}})
 		env.Clock.Advance(30 * time.Second)
@@ -504,7 +505,7 @@ var _ = Describe("Mail importance", func() {
 		inbox, _ := mb.FolderByType(eas.FolderTypeInbox)
 		var found bool
 		for _, it := range mb.Items(inbox.ServerID) {
-			if it.Prop(wbxml.LookupQualified("Email:Subject")) == simulator.MaxDevicesMailSubject {
+			if it.Prop(wbxml.LookupQualified("Email:Subject")) == notice.MaxDevicesSubject {
 				found = true
 				Expect(it.Prop(wbxml.LookupQualified("Email:Importance"))).To(Equal("2"))
 			} else {

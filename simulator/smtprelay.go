@@ -1,8 +1,10 @@
 package simulator
 
 import (
-	"github.com/easlab/easlab/simulator/access"
 	"net/smtp"
+
+	"github.com/easlab/easlab/simulator/access"
+	"github.com/easlab/easlab/simulator/notice"
 )
 
 // relay sends a copy of a notification over SMTP to Options.SMTPRelay (a
@@ -12,7 +14,7 @@ func (s *Server) relay(raw []byte, to []string) {
 	if s.opts.SMTPRelay == "" || len(to) == 0 {
 		return
 	}
-	from := SystemSender(s.dir.Org.Domain).Address
+	from := notice.SystemSender(s.dir.Org.Domain).Address
 	go func() {
 		if err := smtp.SendMail(s.opts.SMTPRelay, nil, from, to, raw); err != nil {
 			s.log.Warn("relaying a notice over SMTP", "relay", s.opts.SMTPRelay, "error", err)

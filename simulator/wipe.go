@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/easlab/easlab/simulator/notice"
 )
 
 // Remote wipe (Clear-MobileDevice, MS-ASPROV 3.1.5.2, exchange-admin.md
@@ -41,7 +43,7 @@ func wipeConfirmation(org Organization, owner User, d *Device, to []string, at t
 	}
 	body := fmt.Sprintf("The remote wipe of your mobile device completed.\r\n\r\nDevice type: %s\r\nDevice ID: %s\r\nDevice model: %s\r\nWipe requested: %s\r\nWipe acknowledged: %s\r\n",
 		d.DeviceType, d.DeviceID, d.Info.Model, d.wipe.requested.UTC().Format(time.RFC1123), at.UTC().Format(time.RFC1123))
-	return BuildMail(SystemSender(org.Domain), rcpts, WipeConfirmationSubject, body, "", at)
+	return BuildMail(notice.SystemSender(org.Domain), rcpts, WipeConfirmationSubject, body, "", at)
 }
 
 // pending reports whether the device must still be told to wipe. A wipe

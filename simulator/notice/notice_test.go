@@ -1,4 +1,4 @@
-package simulator
+package notice
 
 import (
 	"bytes"
@@ -17,8 +17,8 @@ import (
 
 // abqNotice is a quarantined iPhone of a mailbox whose display name needs
 // encoding, with a model that must be escaped and an insert that must not.
-func abqNotice() DeviceNotice {
-	return DeviceNotice{
+func abqNotice() Device {
+	return Device{
 		DisplayName:        "Zoë O'Brien",
 		Alias:              "zobrien",
 		PrimarySmtpAddress: "zoe.obrien@contoso.com",
@@ -43,9 +43,21 @@ func abqNotice() DeviceNotice {
 	}
 }
 
-// parsedNotice is a generated message read back both ways.
+// readMail is what the tests read of a notice: the fields the simulator's
+// ParseMail reads when it posts a notice to an Inbox (simulator/mime.go).
+// That ParseMail reads the same bodies as go-message is checked in the
+// simulator (notice_test.go there).
+type readMail struct {
+	Subject     string
+	From, To    []*mail.Address
+	Date        time.Time
+	MessageID   string
+	Plain, HTML string
+}
+
+// parsedNotice is a generated message read back with go-message.
 type parsedNotice struct {
-	m        *Mail       // ParseMail
+	m        *readMail   // the header fields, the first plain and HTML parts
 	h        mail.Header // go-message, top level
 	partCT   []string    // go-message, parts' Content-Type
 	partBody []string
@@ -53,15 +65,17 @@ type parsedNotice struct {
 
 func parseNotice(t *testing.T, raw []byte) parsedNotice {
 	t.Helper()
-	m, err := ParseMail(raw)
-	if err != nil {
-		t.Fatalf("ParseMail: %v\n%s", err, raw)
-	}
 	r, err := mail.CreateReader(bytes.NewReader(raw))
 	if err != nil {
-		t.Fatalf("mail.CreateReader: %v", err)
+		t.Fatalf("mail.CreateReader: %v\n%s", err, raw)
 	}
 	defer r.Close()
+	m := &readMail{}
+	m.Subject, _ = r.Header.Subject()
+	m.From, _ = r.Header.AddressList("From")
+	m.To, _ = r.Header.AddressList("To")
+	m.Date, _ = r.Header.Date()
+	m.MessageID, _ = r.Header.MessageID()
 	p := parsedNotice{m: m, h: r.Header}
 	for {
 		part, err := r.NextPart()
@@ -82,6 +96,12 @@ func parseNotice(t *testing.T, raw []byte) parsedNotice {
 		body, _ := io.ReadAll(part.Body)
 		p.partCT = append(p.partCT, ct+"; charset="+params["charset"])
 		p.partBody = append(p.partBody, string(body))
+		switch {
+		case ct == "text/html" && m.HTML == "":
+			m.HTML = string(body)
+		case ct == "text/plain" && m.Plain == "":
+			m.Plain = string(body)
+		}
 	}
 	// Every line of the raw message is CRLF-terminated and at most 998
 	// characters (RFC 5322 2.1.1).
@@ -96,7 +116,7 @@ func parseNotice(t *testing.T, raw []byte) parsedNotice {
 var abqMessageID = regexp.MustCompile(`^[0-9a-f]{32}@[a-z0-9.-]+$`)
 
 // checkHeader checks what every notice has.
-func checkHeader(t *testing.T, p parsedNotice, n DeviceNotice, subject string, to []string) {
+func checkHeader(t *testing.T, p parsedNotice, n Device, subject string, to []string) {
 	t.Helper()
 	m := p.m
 	if m.Subject != subject {
@@ -131,9 +151,6 @@ func checkHeader(t *testing.T, p parsedNotice, n DeviceNotice, subject string, t
 	if want := []string{"text/plain; charset=utf-8", "text/html; charset=utf-8"}; !slices.Equal(p.partCT, want) {
 		t.Errorf("parts = %v, want %v", p.partCT, want)
 	}
-	if len(p.partBody) == 2 && (p.partBody[1] != m.HTML || p.partBody[0] != m.Plain) {
-		t.Error("go-message and ParseMail disagree on the bodies")
-	}
 	if !strings.HasPrefix(m.HTML, "<html><style>") || !strings.HasSuffix(m.HTML, "</body></html>") {
 		t.Errorf("HTML is not a document: %.80q", m.HTML)
 	}
@@ -166,9 +183,9 @@ func paragraphs(htmlBody string) []string {
 
 const escapedModel = "iPhone&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
 
-func TestQuarantineUserMail(t *testing.T) {
+func TestQuarantineUser(t *testing.T) {
 	n := abqNotice()
-	raw, err := QuarantineUserMail(n)
+	raw, err := QuarantineUser(n)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,12 +235,12 @@ func TestQuarantineUserMail(t *testing.T) {
 	}
 
 	// Pure: the same notice gives the same bytes; another time, another id.
-	again, _ := QuarantineUserMail(n)
+	again, _ := QuarantineUser(n)
 	if !bytes.Equal(raw, again) {
-		t.Error("QuarantineUserMail is not deterministic")
+		t.Error("QuarantineUser is not deterministic")
 	}
 	n.Time = n.Time.Add(time.Second)
-	later, _ := QuarantineUserMail(n)
+	later, _ := QuarantineUser(n)
 	if pl := parseNotice(t, later); pl.m.MessageID == p.m.MessageID {
 		t.Error("Message-ID does not change with the time")
 	}
@@ -233,7 +250,7 @@ func TestUserMailWithoutInsertOrDeviceInformation(t *testing.T) {
 	// A device that sent no DeviceInformation (TbSync against EXO, S12):
 	// model falls back to the type, empty cells stay empty; no insert, no
 	// insert paragraph. AccessState Unknown prints the mail's own state.
-	n := DeviceNotice{
+	n := Device{
 		PrimarySmtpAddress: "tb@contoso.com",
 		DeviceType:         "TbSync",
 		DeviceID:           "mztb3155420189c6520c9209fb197903",
@@ -242,7 +259,7 @@ func TestUserMailWithoutInsertOrDeviceInformation(t *testing.T) {
 		AccessStateReason:  access.ReasonGlobal,
 		Time:               time.Date(2018, 9, 25, 22, 0, 0, 0, time.UTC),
 	}
-	raw, err := QuarantineUserMail(n)
+	raw, err := QuarantineUser(n)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,11 +286,11 @@ func TestUserMailWithoutInsertOrDeviceInformation(t *testing.T) {
 	}
 }
 
-func TestBlockedUserMail(t *testing.T) {
+func TestBlockedUser(t *testing.T) {
 	n := abqNotice()
 	n.AccessState = access.Blocked
 	n.AccessStateReason = access.ReasonIndividual
-	raw, err := BlockedUserMail(n)
+	raw, err := BlockedUser(n)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,11 +313,11 @@ func TestBlockedUserMail(t *testing.T) {
 	}
 }
 
-func TestDiscoveryUserMail(t *testing.T) {
+func TestDiscoveryUser(t *testing.T) {
 	n := abqNotice()
 	n.AccessState = access.DeviceDiscovery
 	n.AccessStateReason = access.ReasonGlobal
-	raw, err := DiscoveryUserMail(n)
+	raw, err := DiscoveryUser(n)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,10 +338,10 @@ func TestDiscoveryUserMail(t *testing.T) {
 	}
 }
 
-func TestQuarantineAdminMail(t *testing.T) {
+func TestQuarantineAdmin(t *testing.T) {
 	n := abqNotice()
 	admins := []string{"admin@contoso.com", "not an address", " helpdesk@contoso.com "}
-	raw, err := QuarantineAdminMail(n, admins)
+	raw, err := QuarantineAdmin(n, admins)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -378,7 +395,7 @@ func TestQuarantineAdminMail(t *testing.T) {
 
 	// No ECP URL: no link, the fallback sentence.
 	n.ECPURL = ""
-	raw, err = QuarantineAdminMail(n, admins)
+	raw, err = QuarantineAdmin(n, admins)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -388,7 +405,7 @@ func TestQuarantineAdminMail(t *testing.T) {
 	}
 }
 
-func TestQuarantineAdminMailECPURL(t *testing.T) {
+func TestQuarantineAdminECPURL(t *testing.T) {
 	const tail = "/UsersGroups/EditMobileMailbox.aspx?id=7b861443-e692-470c-8896-04757173ee51&dtm=Isolation"
 	for base, want := range map[string]string{
 		"https://mail.contoso.com/ecp/":     "https://mail.contoso.com/ecp" + tail,
@@ -404,28 +421,28 @@ func TestQuarantineAdminMailECPURL(t *testing.T) {
 	n := abqNotice()
 	for _, bad := range []string{"mail.contoso.com/ecp", "javascript:alert(1)", "https://mail.contoso.com/ecp?x=1", "https://u:p@mail.contoso.com/ecp"} {
 		n.ECPURL = bad
-		if _, err := QuarantineAdminMail(n, []string{"admin@contoso.com"}); err == nil {
+		if _, err := QuarantineAdmin(n, []string{"admin@contoso.com"}); err == nil {
 			t.Errorf("ECP URL %q accepted", bad)
 		}
 	}
 	n = abqNotice()
 	n.MailboxGuid = ""
-	if _, err := QuarantineAdminMail(n, []string{"admin@contoso.com"}); err == nil {
+	if _, err := QuarantineAdmin(n, []string{"admin@contoso.com"}); err == nil {
 		t.Error("ECP link without MailboxGuid accepted")
 	}
 }
 
-func TestQuarantineAdminMailNoRecipients(t *testing.T) {
+func TestQuarantineAdminNoRecipients(t *testing.T) {
 	for _, admins := range [][]string{nil, {}, {"", "nobody", "Admin <admin@contoso.com>"}} {
-		if _, err := QuarantineAdminMail(abqNotice(), admins); !errors.Is(err, ErrNoAdminRecipients) {
+		if _, err := QuarantineAdmin(abqNotice(), admins); !errors.Is(err, ErrNoAdminRecipients) {
 			t.Errorf("admins %q: err = %v, want ErrNoAdminRecipients", admins, err)
 		}
 	}
 }
 
-func TestMaxDevicesUserMail(t *testing.T) {
+func TestMaxDevicesUser(t *testing.T) {
 	n := abqNotice()
-	raw, err := MaxDevicesUserMail(n, 100, 100)
+	raw, err := MaxDevicesUser(n, 100, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -450,42 +467,42 @@ func TestNoticeMailSender(t *testing.T) {
 	n := abqNotice()
 	n.OrgDomain = "fabrikam.com"
 	n.ServerFQDN = "EX01.fabrikam.local"
-	raw, _ := QuarantineUserMail(n)
-	m, _ := ParseMail(raw)
+	raw, _ := QuarantineUser(n)
+	m := parseNotice(t, raw).m
 	if got := m.From[0].Address; got != "MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@fabrikam.com" {
 		t.Errorf("From = %q", got)
 	}
 	if !strings.HasSuffix(m.MessageID, "@EX01.fabrikam.local") {
 		t.Errorf("Message-ID = %q", m.MessageID)
 	}
-	n.Sender = &MailAddress{Name: "Postmaster", Address: "postmaster@fabrikam.com"}
-	raw, _ = QuarantineUserMail(n)
-	m, _ = ParseMail(raw)
+	n.Sender = &mail.Address{Name: "Postmaster", Address: "postmaster@fabrikam.com"}
+	raw, _ = QuarantineUser(n)
+	m = parseNotice(t, raw).m
 	if m.From[0].Address != "postmaster@fabrikam.com" || m.From[0].Name != "Postmaster" {
 		t.Errorf("From = %v", m.From[0])
 	}
 }
 
 func TestNoticeMailErrors(t *testing.T) {
-	for name, mod := range map[string]func(*DeviceNotice){
-		"no address":  func(n *DeviceNotice) { n.PrimarySmtpAddress = "" },
-		"bad address": func(n *DeviceNotice) { n.PrimarySmtpAddress = "Zoe <zoe@contoso.com>" },
-		"no time":     func(n *DeviceNotice) { n.Time = time.Time{} },
+	for name, mod := range map[string]func(*Device){
+		"no address":  func(n *Device) { n.PrimarySmtpAddress = "" },
+		"bad address": func(n *Device) { n.PrimarySmtpAddress = "Zoe <zoe@contoso.com>" },
+		"no time":     func(n *Device) { n.Time = time.Time{} },
 	} {
 		n := abqNotice()
 		mod(&n)
-		if _, err := QuarantineUserMail(n); err == nil {
-			t.Errorf("%s: QuarantineUserMail accepted", name)
+		if _, err := QuarantineUser(n); err == nil {
+			t.Errorf("%s: QuarantineUser accepted", name)
 		}
-		if _, err := QuarantineAdminMail(n, []string{"admin@contoso.com"}); err == nil {
-			t.Errorf("%s: QuarantineAdminMail accepted", name)
+		if _, err := QuarantineAdmin(n, []string{"admin@contoso.com"}); err == nil {
+			t.Errorf("%s: QuarantineAdmin accepted", name)
 		}
-		if _, err := MaxDevicesUserMail(n, 1, 1); err == nil {
-			t.Errorf("%s: MaxDevicesUserMail accepted", name)
+		if _, err := MaxDevicesUser(n, 1, 1); err == nil {
+			t.Errorf("%s: MaxDevicesUser accepted", name)
 		}
 	}
-	if _, err := BuildNotice("Nope", abqNotice(), nil); err == nil {
-		t.Error("BuildNotice accepted an unknown kind")
+	if _, err := Build("Nope", abqNotice(), nil); err == nil {
+		t.Error("Build accepted an unknown kind")
 	}
 }
 
@@ -519,14 +536,11 @@ func TestNoticesBuild(t *testing.T) {
 					for _, k := range access.Notices(old, nw, r, ad) {
 						n := abqNotice()
 						n.AccessState, n.AccessStateReason = nw, r
-						raw, err := BuildNotice(k, n, ad)
+						raw, err := Build(k, n, ad)
 						if err != nil {
-							t.Fatalf("BuildNotice(%s): %v", k, err)
+							t.Fatalf("Build(%s): %v", k, err)
 						}
-						m, err := ParseMail(raw)
-						if err != nil {
-							t.Fatal(err)
-						}
+						m := parseNotice(t, raw).m
 						if !strings.Contains(m.HTML, fmt.Sprintf("<tr><td>Device access state:</td><td>%v</td></tr><tr><td>Device access state reason:</td><td>%v</td></tr>", nw, r)) {
 							t.Errorf("%s for %v/%v: state and reason rows missing", k, nw, r)
 						}

@@ -1,62 +1,37 @@
-package simulator
+package notice
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"html"
-	"io"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/easlab/easlab/simulator/access"
-	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
 )
 
-// Exchange's device access notification mails (exchange-admin.md 3.1, 3.2,
-// 2.4), built as complete RFC 5322 messages by pure functions: the same
-// DeviceNotice gives the same bytes (Message-ID and MIME boundary are
-// derived from the content, the time comes from the notice). Whether a
-// transition sends anything is access.Notices; storing the user mail in the
-// Inbox and handing the admin mail to transport is the caller's.
-//
-// Layout, as Exchange 2013 CU23 builds it (S1 ABQMailHelper): an HTML body
-// made of <p> paragraphs — the notice; the organization's UserMailInsert,
-// unescaped, in its own paragraph (user mails, when not empty); a heading
-// and a two-column table in a fixed row order; a "Sent at <local time> to
-// <addresses>" line. Every value is HTML-escaped except UserMailInsert.
-//
-// Only the subjects are verbatim Exchange strings (3.2). The body sentences
-// and the table labels are en-US reconstructions: the Quarantined notice
-// from a real Exchange Online body (TbSync issue #126) and the on-premises
-// wording of KB 3013802 ("mobile device"); the admin sentences and heading
-// translated from a real German admin mail (Microsoft Q&A 154985); the
-// labels from 3.2 with the trailing colon both real bodies show. The
-// Blocked, DeviceDiscovery and max-partnership sentences are paraphrases.
-
 // Notification subjects (en-US, exchange-admin.md 3.2), verbatim.
 const (
-	QuarantineMailSubject      = "Your mobile device is temporarily blocked from synchronizing using Exchange ActiveSync until your administrator grants it access."
-	BlockedMailSubject         = "Your mobile device has been denied access to the server via Exchange ActiveSync because of server policies."
-	DiscoveryMailSubject       = "Your device is temporarily blocked from synchronizing with the server until it is identified."
+	QuarantineSubject          = "Your mobile device is temporarily blocked from synchronizing using Exchange ActiveSync until your administrator grants it access."
+	BlockedSubject             = "Your mobile device has been denied access to the server via Exchange ActiveSync because of server policies."
+	DiscoverySubject           = "Your device is temporarily blocked from synchronizing with the server until it is identified."
 	quarantineAdminSubjectFmt  = "A device that belongs to %s (%s) has been quarantined. Exchange ActiveSync will be blocked until you take action."
-	MaxDevicesMailSubject      = "Problem with your new mobile device partnership"
+	MaxDevicesSubject          = "Problem with your new mobile device partnership"
 	exchangeRecipientLocalPart = "MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e"
 	exchangeRecipientName      = "Microsoft Outlook"
 )
 
-// QuarantineAdminMailSubject is the admin mail's subject for a mailbox:
+// QuarantineAdminSubject is the admin mail's subject for a mailbox:
 // {0} is its DisplayName, {1} its Alias.
-func QuarantineAdminMailSubject(displayName, alias string) string {
+func QuarantineAdminSubject(displayName, alias string) string {
 	return fmt.Sprintf(quarantineAdminSubjectFmt, displayName, alias)
 }
 
-// Body sentences (see the file comment for where each comes from).
+// Body sentences (see the package comment for where each comes from).
 const (
 	quarantineBody = "Your mobile device is temporarily blocked from accessing content via Exchange ActiveSync because the mobile device has been quarantined. You don't need to take any action. Content will automatically be downloaded as soon as access is granted by your administrator."
 	blockedBody    = "Your mobile device has been denied access to the server via Exchange ActiveSync because of an access policy set by your administrator. Contact your administrator if you need this device to synchronize."
@@ -88,18 +63,10 @@ const (
 	LabelAccessControlRule = "Device access control rule:"
 )
 
-// abqStyle is the style sheet at the top of every notice (Tahoma, x-small,
-// 600 px wide body, indented borderless table), as Exchange's notices have.
-const abqStyle = "<style>\r\n" +
-	"body { font-family: Tahoma; background-color: rgb(255,255,255); color: #000000; font-size: x-small; width: 600px; }\r\n" +
-	"p { margin-left: 0px; margin-bottom: 8px; }\r\n" +
-	"table { font-family: Tahoma; background-color: rgb(255,255,255); color: #000000; font-size: x-small; border: 0px; text-align: left; margin-left: 20px; }\r\n" +
-	"</style>"
-
-// DeviceNotice is what the notification mails show about a mailbox, its
+// Device is what the notification mails show about a mailbox, its
 // device and the organization. Empty strings print as empty cells, as
 // Exchange prints a device that sent no DeviceInformation.
-type DeviceNotice struct {
+type Device struct {
 	// The mailbox owner.
 	DisplayName        string
 	Alias              string
@@ -133,7 +100,7 @@ type DeviceNotice struct {
 	AccessControlRule string
 
 	// The organization (Get-ActiveSyncOrganizationSettings).
-	UserMailInsert string // raw HTML, see QuarantineUserMail
+	UserMailInsert string // raw HTML, see QuarantineUser
 	// ECPURL is the ECP external URL ("https://mail.contoso.com/ecp/");
 	// empty means none is known and the admin mail says so instead of
 	// linking.
@@ -142,7 +109,7 @@ type DeviceNotice struct {
 	// is in; empty means PrimarySmtpAddress's domain.
 	OrgDomain string
 	// Sender overrides the system sender (see SystemSender).
-	Sender *MailAddress
+	Sender *mail.Address
 	// ServerFQDN is the right-hand side of the Message-ID, as Exchange
 	// uses the FQDN of the server that creates the item; empty means
 	// OrgDomain.
@@ -161,7 +128,7 @@ type DeviceNotice struct {
 // Exchange 2007 to Exchange Online), whose address is that name at the
 // default accepted domain and whose display name is "Microsoft Outlook" —
 // as NDRs and the German ABQ admin mail ("Von: Microsoft Outlook") show.
-func SystemSender(domain string) *MailAddress {
+func SystemSender(domain string) *mail.Address {
 	return &mail.Address{Name: exchangeRecipientName, Address: exchangeRecipientLocalPart + "@" + domain}
 }
 
@@ -178,23 +145,23 @@ func MaskPhoneNumber(s string) string {
 	return string(r)
 }
 
-// BuildNotice builds the mail of kind k; admins is used by the admin mail.
-func BuildNotice(k access.NoticeKind, n DeviceNotice, admins []string) ([]byte, error) {
+// Build builds the mail of kind k; admins is used by the admin mail.
+func Build(k access.NoticeKind, n Device, admins []string) ([]byte, error) {
 	switch k {
 	case access.NoticeQuarantineUser:
-		return QuarantineUserMail(n)
+		return QuarantineUser(n)
 	case access.NoticeBlockedUser:
-		return BlockedUserMail(n)
+		return BlockedUser(n)
 	case access.NoticeQuarantineAdmin:
-		return QuarantineAdminMail(n, admins)
+		return QuarantineAdmin(n, admins)
 	}
-	return nil, fmt.Errorf("abqmail: unknown notice kind %q", k)
+	return nil, fmt.Errorf("notice: unknown notice kind %q", k)
 }
 
 // ErrNoAdminRecipients: the admin mail has no valid recipient.
-var ErrNoAdminRecipients = errors.New("abqmail: no valid admin mail recipient")
+var ErrNoAdminRecipients = errors.New("notice: no valid admin mail recipient")
 
-// QuarantineUserMail is the mail Exchange puts in the owner's Inbox when
+// QuarantineUser is the mail Exchange puts in the owner's Inbox when
 // the device becomes Quarantined; it is also the one item a quarantined
 // device can sync (2.1).
 //
@@ -205,25 +172,25 @@ var ErrNoAdminRecipients = errors.New("abqmail: no valid admin mail recipient")
 // anyone who can run Set-ActiveSyncOrganizationSettings can inject script
 // or phishing links into every user's notice. Mail clients that run no
 // script limit the harm; the simulator reproduces it, it does not fix it.
-func QuarantineUserMail(n DeviceNotice) ([]byte, error) {
-	return userMail(n, access.Quarantined, QuarantineMailSubject, quarantineBody, "quarantine")
+func QuarantineUser(n Device) ([]byte, error) {
+	return userMail(n, access.Quarantined, QuarantineSubject, quarantineBody, "quarantine")
 }
 
-// BlockedUserMail is the mail Exchange puts in the owner's Inbox when the
+// BlockedUser is the mail Exchange puts in the owner's Inbox when the
 // device becomes Blocked (by a rule, the personal block list or the
-// default access level). UserMailInsert is raw, as in QuarantineUserMail.
-func BlockedUserMail(n DeviceNotice) ([]byte, error) {
-	return userMail(n, access.Blocked, BlockedMailSubject, blockedBody, "blocked")
+// default access level). UserMailInsert is raw, as in QuarantineUser.
+func BlockedUser(n Device) ([]byte, error) {
+	return userMail(n, access.Blocked, BlockedSubject, blockedBody, "blocked")
 }
 
-// DiscoveryUserMail is Exchange's DeviceDiscovery template. Exchange never
+// DiscoveryUser is Exchange's DeviceDiscovery template. Exchange never
 // sends it (access.Notices never selects it); it is here for completeness. Its
 // table leaves out model, OS and IMEI, which discovery has not learnt.
-func DiscoveryUserMail(n DeviceNotice) ([]byte, error) {
-	return userMail(n, access.DeviceDiscovery, DiscoveryMailSubject, discoveryBody, "discovery")
+func DiscoveryUser(n Device) ([]byte, error) {
+	return userMail(n, access.DeviceDiscovery, DiscoverySubject, discoveryBody, "discovery")
 }
 
-// QuarantineAdminMail is the mail Exchange sends through transport to the
+// QuarantineAdmin is the mail Exchange sends through transport to the
 // organization's AdminMailRecipients when a device becomes Quarantined.
 // To holds the valid SMTP addresses among admins (invalid ones are skipped,
 // as Exchange skips them; none is ErrNoAdminRecipients); the "Sent at"
@@ -233,12 +200,12 @@ func DiscoveryUserMail(n DeviceNotice) ([]byte, error) {
 // ?id=<MailboxGuid>&dtm=Isolation — the href unescaped, raw "&" included,
 // as Exchange writes it — or, with no ECP URL, says where to look instead.
 // The phone number is masked (MaskPhoneNumber).
-func QuarantineAdminMail(n DeviceNotice, admins []string) ([]byte, error) {
+func QuarantineAdmin(n Device, admins []string) ([]byte, error) {
 	to := validAdminRecipients(admins)
 	if len(to) == 0 {
 		return nil, ErrNoAdminRecipients
 	}
-	h, err := n.header("admin", QuarantineAdminMailSubject(n.DisplayName, n.Alias), to)
+	h, err := n.header("admin", QuarantineAdminSubject(n.DisplayName, n.Alias), to)
 	if err != nil {
 		return nil, err
 	}
@@ -287,14 +254,14 @@ func QuarantineAdminMail(n DeviceNotice, admins []string) ([]byte, error) {
 	return writeNotice(h, b, false)
 }
 
-// MaxDevicesUserMail is the mail Exchange posts to the owner's Inbox, with
+// MaxDevicesUser is the mail Exchange posts to the owner's Inbox, with
 // high importance, when a new device is refused with status 177 because
 // the mailbox already has limit (EasMaxDevices) partnerships; count is how
 // many it has (exchange-admin.md 2.4; S1 ADDeviceManager). Exchange sends
 // it at most once per 24 hours per mailbox; that is the caller's to track.
 // The body is a single paragraph, without a device table.
-func MaxDevicesUserMail(n DeviceNotice, count, limit int) ([]byte, error) {
-	h, err := n.header("maxdevices", MaxDevicesMailSubject, []*mail.Address{n.owner()})
+func MaxDevicesUser(n Device, count, limit int) ([]byte, error) {
+	h, err := n.header("maxdevices", MaxDevicesSubject, []*mail.Address{n.owner()})
 	if err != nil {
 		return nil, err
 	}
@@ -304,7 +271,7 @@ func MaxDevicesUserMail(n DeviceNotice, count, limit int) ([]byte, error) {
 }
 
 // userMail builds one of the three user notices.
-func userMail(n DeviceNotice, kindState access.State, subject, text, kind string) ([]byte, error) {
+func userMail(n Device, kindState access.State, subject, text, kind string) ([]byte, error) {
 	h, err := n.header(kind, subject, []*mail.Address{n.owner()})
 	if err != nil {
 		return nil, err
@@ -346,20 +313,20 @@ func userMail(n DeviceNotice, kindState access.State, subject, text, kind string
 	return writeNotice(h, b, false)
 }
 
-func (n *DeviceNotice) model() string {
+func (n *Device) model() string {
 	if n.DeviceModel == "" {
 		return n.DeviceType
 	}
 	return n.DeviceModel
 }
 
-func (n *DeviceNotice) owner() *mail.Address {
+func (n *Device) owner() *mail.Address {
 	return &mail.Address{Name: n.DisplayName, Address: n.PrimarySmtpAddress}
 }
 
 // sentAt is the last line: the server's local time in en-US "G" format
 // (.NET DateTime.ToString(): "11/23/2026 9:05:09 AM").
-func (n *DeviceNotice) sentAt(to string) string {
+func (n *Device) sentAt(to string) string {
 	loc := n.TimeZone
 	if loc == nil {
 		loc = time.UTC
@@ -368,13 +335,13 @@ func (n *DeviceNotice) sentAt(to string) string {
 }
 
 // header builds the message header common to all notices.
-func (n *DeviceNotice) header(kind, subject string, to []*mail.Address) (mail.Header, error) {
+func (n *Device) header(kind, subject string, to []*mail.Address) (mail.Header, error) {
 	var h mail.Header
 	if _, err := mail.ParseAddress(n.PrimarySmtpAddress); err != nil || strings.ContainsAny(n.PrimarySmtpAddress, "<> ") {
-		return h, fmt.Errorf("abqmail: invalid PrimarySmtpAddress %q", n.PrimarySmtpAddress)
+		return h, fmt.Errorf("notice: invalid PrimarySmtpAddress %q", n.PrimarySmtpAddress)
 	}
 	if n.Time.IsZero() {
-		return h, errors.New("abqmail: no Time")
+		return h, errors.New("notice: no Time")
 	}
 	domain := n.OrgDomain
 	if domain == "" {
@@ -436,103 +403,13 @@ func ecpMobileDevicesURL(base, mailboxGuid string) (string, error) {
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
 		u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(u.Host, `"'<> `) {
-		return "", fmt.Errorf("abqmail: invalid ECP URL %q", base)
+		return "", fmt.Errorf("notice: invalid ECP URL %q", base)
 	}
 	guid := strings.ToLower(strings.Trim(strings.TrimSpace(mailboxGuid), "{}"))
 	if guid == "" {
-		return "", errors.New("abqmail: no MailboxGuid for the ECP link")
+		return "", errors.New("notice: no MailboxGuid for the ECP link")
 	}
 	path := strings.TrimRight(u.EscapedPath(), "/")
 	return u.Scheme + "://" + u.Host + path + "/UsersGroups/EditMobileMailbox.aspx?id=" +
 		url.QueryEscape(guid) + "&dtm=Isolation", nil
-}
-
-// row is one table row: label and unescaped value.
-type row struct{ label, value string }
-
-// body accumulates a notice's HTML body and its plain-text rendering.
-type body struct {
-	html, text strings.Builder
-}
-
-// para adds a paragraph of text, escaped.
-func (b *body) para(s string) { b.rawPara(htmlEncode(s), s) }
-
-// rawPara adds a paragraph of HTML, as it is, with its text rendering.
-func (b *body) rawPara(h, text string) {
-	b.html.WriteString("<p>" + h + "</p>")
-	b.text.WriteString(text + "\n\n")
-}
-
-// table adds the heading and the device table, in one paragraph as
-// Exchange writes it ("<p>heading<table>...</table></p>").
-func (b *body) table(heading string, rows []row) {
-	b.html.WriteString("<p>" + htmlEncode(heading) + "<table>")
-	b.text.WriteString(heading + "\n")
-	for _, r := range rows {
-		b.html.WriteString("<tr><td>" + htmlEncode(r.label) + "</td><td>" + htmlEncode(r.value) + "</td></tr>")
-		b.text.WriteString(r.label + "\t" + r.value + "\n")
-	}
-	b.html.WriteString("</table></p>")
-	b.text.WriteString("\n")
-}
-
-// htmlEncode escapes as .NET's HttpUtility.HtmlEncode does for the
-// characters that matter: & < > " '.
-func htmlEncode(s string) string {
-	return htmlEncoder.Replace(s)
-}
-
-var htmlEncoder = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#39;")
-
-// htmlToText is a rough text rendering of an HTML fragment (for the plain
-// part): tags dropped, entities decoded.
-func htmlToText(s string) string {
-	return html.UnescapeString(stripTags(s))
-}
-
-// writeNotice writes the message: multipart/alternative with a text/plain
-// rendering and the text/html body, both UTF-8 and quoted-printable. The
-// user notices are HTML-only items in the mailbox; Exchange's content
-// conversion gives an HTML item this shape whenever it becomes MIME (an
-// EAS MIME fetch, transport for the admin mail). The boundary is derived
-// from the Message-ID, in Exchange's "_000_..._" style, to keep the
-// function pure. important adds Importance: high and X-Priority: 1.
-func writeNotice(h mail.Header, b body, important bool) ([]byte, error) {
-	id, _ := h.MessageID()
-	boundary := "_000_" + strings.SplitN(id, "@", 2)[0] + "_"
-	if important {
-		h.Set("Importance", "high")
-		h.Set("X-Priority", "1")
-	}
-	h.SetContentType("multipart/alternative", map[string]string{"boundary": boundary})
-
-	htmlBody := "<html>" + abqStyle + "<body>" + b.html.String() + "</body></html>"
-	var buf bytes.Buffer
-	w, err := message.CreateWriter(&buf, h.Header)
-	if err != nil {
-		return nil, err
-	}
-	for _, part := range []struct{ ct, body string }{
-		{"text/plain", strings.TrimRight(b.text.String(), "\n") + "\n"},
-		{"text/html", htmlBody},
-	} {
-		var ph message.Header
-		ph.SetContentType(part.ct, map[string]string{"charset": "utf-8"})
-		ph.Set("Content-Transfer-Encoding", "quoted-printable")
-		pw, err := w.CreatePart(ph)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := io.WriteString(pw, part.body); err != nil {
-			return nil, err
-		}
-		if err := pw.Close(); err != nil {
-			return nil, err
-		}
-	}
-	if err := w.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
