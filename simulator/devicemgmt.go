@@ -13,7 +13,7 @@ import (
 )
 
 // Exchange's device management on the request path: the access decision
-// (access.go) taken on every request from a snapshot of the organization,
+// (simulator/access) taken on every request from a snapshot of the organization,
 // the mailbox and the device, stamped on the partnership, the notification
 // mails of a transition (built by simulator/notice), and what a blocked,
 // quarantined or discovering device sees on the wire (exchange-admin.md
