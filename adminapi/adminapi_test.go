@@ -6,13 +6,19 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/easlab/easlab/adminapi"
 	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/demo"
 )
 
 func TestClientAgainstTheSimulator(t *testing.T) {
-	srv, err := simulator.New(simulator.Options{AdminToken: "tok"})
+	dir, err := demo.NewDirectory(demo.Password, 0, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := simulator.New(simulator.Options{Directory: dir, AdminToken: "tok"})
 	if err != nil {
 		t.Fatal(err)
 	}

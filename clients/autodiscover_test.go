@@ -8,17 +8,19 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/easlab/easlab/clients"
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/demo"
 )
 
 // TestAutodiscoverFindsTheEndpoint discovers the ActiveSync URL, following a
 // redirect to another address (as a hybrid or migrated domain answers),
 // then sets up against it.
 func TestAutodiscoverFindsTheEndpoint(t *testing.T) {
-	srv, err := simulator.New(simulator.Options{ErrorResponseDelay: -1})
+	srv, err := simulator.New(simulator.Options{Directory: demoDirectory(t, time.Now()), ErrorResponseDelay: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +41,7 @@ func TestAutodiscoverFindsTheEndpoint(t *testing.T) {
 	}))
 	defer hs.Close()
 	p, _ := clients.ProfileByName(clients.IPhone)
-	d := clients.New(p, clients.Options{User: "alice@contoso.com", Password: simulator.DemoPassword, Seed: 20})
+	d := clients.New(p, clients.Options{User: "alice@contoso.com", Password: demo.Password, Seed: 20})
 	c := ctx(t)
 	url, err := d.Autodiscover(c, hs.URL+"/autodiscover/autodiscover.xml", "alice@contoso.net")
 	if err != nil {

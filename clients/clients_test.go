@@ -16,6 +16,7 @@ import (
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator"
 	"github.com/easlab/easlab/simulator/access"
+	"github.com/easlab/easlab/simulator/demo"
 	"github.com/easlab/easlab/wbxml"
 )
 
@@ -27,10 +28,24 @@ type env struct {
 	url string
 }
 
+// demoDirectory is the demo organization, its content dated at now (the
+// time of the server's clock).
+func demoDirectory(t interface {
+	Helper()
+	Fatal(...any)
+}, now time.Time) *simulator.Directory {
+	t.Helper()
+	dir, err := demo.NewDirectory(demo.Password, 0, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	clk := clock.NewManual(start)
-	srv, err := simulator.New(simulator.Options{Clock: clk, ErrorResponseDelay: -1})
+	srv, err := simulator.New(simulator.Options{Directory: demoDirectory(t, clk.Now()), Clock: clk, ErrorResponseDelay: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +55,7 @@ func newEnv(t *testing.T) *env {
 }
 
 func (e *env) device(p clients.Profile, seed uint64) *clients.Device {
-	return clients.New(p, clients.Options{BaseURL: e.url, User: "alice@contoso.com", Password: simulator.DemoPassword, Seed: seed, Clock: e.clk})
+	return clients.New(p, clients.Options{BaseURL: e.url, User: "alice@contoso.com", Password: demo.Password, Seed: seed, Clock: e.clk})
 }
 
 func (e *env) mailbox(t *testing.T) *simulator.Mailbox {
@@ -288,14 +303,14 @@ func TestSendMailWakesPing(t *testing.T) {
 func TestOptionsNegotiatesDown(t *testing.T) {
 	clk := clock.NewManual(start)
 	ex2010, _ := eas.Profile(eas.ProfileExchange2010SP3)
-	srv, err := simulator.New(simulator.Options{Clock: clk, ErrorResponseDelay: -1, Profile: ex2010})
+	srv, err := simulator.New(simulator.Options{Directory: demoDirectory(t, clk.Now()), Clock: clk, ErrorResponseDelay: -1, Profile: ex2010})
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	p, _ := clients.ProfileByName(clients.IPhone) // speaks 16.1
-	d := clients.New(p, clients.Options{BaseURL: hs.URL + "/Microsoft-Server-ActiveSync", User: "alice@contoso.com", Password: simulator.DemoPassword, Seed: 8, Clock: clk})
+	d := clients.New(p, clients.Options{BaseURL: hs.URL + "/Microsoft-Server-ActiveSync", User: "alice@contoso.com", Password: demo.Password, Seed: 8, Clock: clk})
 	if err := d.Setup(ctx(t)); err != nil {
 		t.Fatalf("Setup against Exchange 2010: %v\n%s", err, d.Transcript())
 	}
@@ -409,7 +424,7 @@ func TestRedirect451MovesTheDevice(t *testing.T) {
 	}))
 	defer old.Close()
 	p, _ := clients.ProfileByName(clients.Gmail)
-	d := clients.New(p, clients.Options{BaseURL: old.URL + "/Microsoft-Server-ActiveSync", User: "alice@contoso.com", Password: simulator.DemoPassword, Seed: 40, Clock: e.clk})
+	d := clients.New(p, clients.Options{BaseURL: old.URL + "/Microsoft-Server-ActiveSync", User: "alice@contoso.com", Password: demo.Password, Seed: 40, Clock: e.clk})
 	c := ctx(t)
 	if err := d.Provision(c); err != nil {
 		t.Fatalf("Provision through a 451: %v\n%s", err, d.Transcript())

@@ -9,19 +9,21 @@ import (
 	"github.com/easlab/easlab/clients"
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/demo"
 )
 
 // An iPhone sets up against the in-process fake Exchange; the same code
 // works against any ActiveSync URL.
 func ExampleDevice_Setup() {
-	srv, _ := simulator.New(simulator.Options{})
+	dir, _ := demo.NewDirectory(demo.Password, 0, time.Now())
+	srv, _ := simulator.New(simulator.Options{Directory: dir})
 	hs := httptest.NewServer(srv)
 	defer hs.Close()
 
 	p, _ := clients.ProfileByName(clients.IPhone)
 	d := clients.New(p, clients.Options{
 		BaseURL: hs.URL + "/Microsoft-Server-ActiveSync",
-		User:    "alice@contoso.com", Password: simulator.DemoPassword,
+		User:    "alice@contoso.com", Password: demo.Password,
 	})
 	if err := d.Setup(context.Background()); err != nil {
 		fmt.Println(err, d.Transcript())
@@ -35,7 +37,8 @@ func ExampleDevice_Setup() {
 // A fleet of iPhones and Gmail apps on two mailboxes sets up and holds its
 // Pings until the context ends.
 func ExampleFleet() {
-	srv, _ := simulator.New(simulator.Options{})
+	dir, _ := demo.NewDirectory(demo.Password, 0, time.Now())
+	srv, _ := simulator.New(simulator.Options{Directory: dir})
 	hs := httptest.NewServer(srv)
 	defer hs.Close()
 
@@ -46,7 +49,7 @@ func ExampleFleet() {
 		BaseURL: hs.URL + "/Microsoft-Server-ActiveSync",
 		Devices: 4,
 		Mix:     []clients.Share{{Profile: iphone, Weight: 3}, {Profile: gmail, Weight: 1}},
-		Account: func(i int) (string, string) { return users[i%2], simulator.DemoPassword },
+		Account: func(i int) (string, string) { return users[i%2], demo.Password },
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {

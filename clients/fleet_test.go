@@ -12,13 +12,14 @@ import (
 	"github.com/easlab/easlab/clock"
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/demo"
 )
 
 // TestFleetSetsUpAndWakesOnMail runs a small fleet against the simulator on
 // the real clock: every device sets up with its profile's mix, then holds
 // a Ping; new mail for alice wakes her devices, which Sync.
 func TestFleetSetsUpAndWakesOnMail(t *testing.T) {
-	srv, err := simulator.New(simulator.Options{ErrorResponseDelay: -1})
+	srv, err := simulator.New(simulator.Options{Directory: demoDirectory(t, time.Now()), ErrorResponseDelay: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +31,7 @@ func TestFleetSetsUpAndWakesOnMail(t *testing.T) {
 	f := clients.NewFleet(clients.FleetOptions{
 		BaseURL: hs.URL + "/Microsoft-Server-ActiveSync", Devices: 6, Seed: 1,
 		Mix:     []clients.Share{{Profile: iphone, Weight: 2}, {Profile: gmail, Weight: 1}},
-		Account: func(i int) (string, string) { return users[i%len(users)], simulator.DemoPassword },
+		Account: func(i int) (string, string) { return users[i%len(users)], demo.Password },
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -86,7 +87,7 @@ func TestFleetRejectsAnEmptyMix(t *testing.T) {
 // TestFleetStopsDevicesOverTheLimit: with EasMaxDevices 2 on one mailbox,
 // two devices set up and the third stops on 177 instead of retrying.
 func TestFleetStopsDevicesOverTheLimit(t *testing.T) {
-	srv, err := simulator.New(simulator.Options{ErrorResponseDelay: -1})
+	srv, err := simulator.New(simulator.Options{Directory: demoDirectory(t, time.Now()), ErrorResponseDelay: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +98,7 @@ func TestFleetStopsDevicesOverTheLimit(t *testing.T) {
 	f := clients.NewFleet(clients.FleetOptions{
 		BaseURL: hs.URL + "/Microsoft-Server-ActiveSync", Devices: 3, Seed: 2,
 		Mix:     []clients.Share{{Profile: gmail, Weight: 1}},
-		Account: func(int) (string, string) { return "alice@contoso.com", simulator.DemoPassword },
+		Account: func(int) (string, string) { return "alice@contoso.com", demo.Password },
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -118,7 +119,7 @@ func TestFleetStopsDevicesOverTheLimit(t *testing.T) {
 // sets up.
 func TestFleetBacksOffOn503(t *testing.T) {
 	clk := clock.NewManual(start)
-	srv, err := simulator.New(simulator.Options{ErrorResponseDelay: -1, Clock: clk})
+	srv, err := simulator.New(simulator.Options{Directory: demoDirectory(t, clk.Now()), ErrorResponseDelay: -1, Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +137,7 @@ func TestFleetBacksOffOn503(t *testing.T) {
 	f := clients.NewFleet(clients.FleetOptions{
 		BaseURL: hs.URL + "/Microsoft-Server-ActiveSync", Devices: 1, Seed: 3, Clock: clk,
 		Mix:     []clients.Share{{Profile: gmail, Weight: 1}},
-		Account: func(int) (string, string) { return "alice@contoso.com", simulator.DemoPassword },
+		Account: func(int) (string, string) { return "alice@contoso.com", demo.Password },
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -175,7 +176,7 @@ func TestFleetSteadySyncAndOptions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		srv, err := simulator.New(simulator.Options{ErrorResponseDelay: -1})
+		srv, err := simulator.New(simulator.Options{Directory: demoDirectory(t, time.Now()), ErrorResponseDelay: -1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -184,7 +185,7 @@ func TestFleetSteadySyncAndOptions(t *testing.T) {
 		f := clients.NewFleet(clients.FleetOptions{
 			BaseURL: hs.URL + "/Microsoft-Server-ActiveSync", Devices: 3, Seed: 2, Steady: steady,
 			Mix:     []clients.Share{{Profile: iphone, Weight: 1}},
-			Account: func(i int) (string, string) { return "alice@contoso.com", simulator.DemoPassword },
+			Account: func(i int) (string, string) { return "alice@contoso.com", demo.Password },
 		})
 		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 		r, _ := f.Run(ctx)

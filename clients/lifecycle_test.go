@@ -10,6 +10,7 @@ import (
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator"
 	"github.com/easlab/easlab/simulator/access"
+	"github.com/easlab/easlab/simulator/demo"
 )
 
 // partnership returns user's partnership with deviceID, failing when absent.
@@ -129,7 +130,7 @@ func TestChangedPasswordIsUnauthorizedUntilRetyped(t *testing.T) {
 	if _, err := d.Sync(c, in.ServerId); !errors.Is(err, clients.ErrUnauthorized) {
 		t.Fatalf("Sync with a stale password: %v", err)
 	}
-	d.ChangePassword(simulator.DemoPassword)
+	d.ChangePassword(demo.Password)
 	if _, err := d.Sync(c, in.ServerId); err != nil {
 		t.Fatalf("Sync after retyping: %v", err)
 	}
@@ -143,7 +144,7 @@ func TestSecondAccountSharesTheDeviceId(t *testing.T) {
 	if err := d.Setup(c); err != nil {
 		t.Fatal(err)
 	}
-	bob := d.AddAccount("bob@contoso.com", simulator.DemoPassword)
+	bob := d.AddAccount("bob@contoso.com", demo.Password)
 	if err := bob.Setup(c); err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/easlab/easlab/clock"
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/demo"
 	"github.com/easlab/easlab/wbxml"
 )
 
@@ -38,7 +39,7 @@ type gEnv struct {
 
 func newGEnv() *gEnv {
 	clk := clock.NewManual(start)
-	srv, err := simulator.New(simulator.Options{Clock: clk, ErrorResponseDelay: -1})
+	srv, err := simulator.New(simulator.Options{Directory: demoDirectory(GinkgoT(), clk.Now()), Clock: clk, ErrorResponseDelay: -1})
 	Expect(err).NotTo(HaveOccurred())
 	hs := httptest.NewServer(srv)
 	DeferCleanup(hs.Close)
@@ -46,7 +47,7 @@ func newGEnv() *gEnv {
 }
 
 func (e *gEnv) device(p clients.Profile, seed uint64) *clients.Device {
-	return clients.New(p, clients.Options{BaseURL: e.url, User: "alice@contoso.com", Password: simulator.DemoPassword, Seed: seed, Clock: e.clk})
+	return clients.New(p, clients.Options{BaseURL: e.url, User: "alice@contoso.com", Password: demo.Password, Seed: seed, Clock: e.clk})
 }
 
 func gctx() context.Context {
@@ -178,7 +179,7 @@ var _ = Describe("Every device profile", func() {
 				Expect(d.Setup(c)).To(Succeed())
 				d.ChangePassword("wrong")
 				Expect(d.FolderSync(c)).To(MatchError(clients.ErrUnauthorized))
-				d.ChangePassword(simulator.DemoPassword)
+				d.ChangePassword(demo.Password)
 				Expect(d.FolderSync(c)).To(Succeed())
 			})
 		})

@@ -8,6 +8,7 @@ import (
 	"github.com/easlab/easlab/clients"
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/demo"
 )
 
 // A device restored from its state file carries on where it stopped: no
@@ -30,7 +31,7 @@ func TestStateRestoreContinuesIncrementally(t *testing.T) {
 	if err := json.Unmarshal(raw, &st); err != nil {
 		t.Fatal(err)
 	}
-	r, err := clients.Restore(st, clients.Options{Password: simulator.DemoPassword, Clock: e.clk})
+	r, err := clients.Restore(st, clients.Options{Password: demo.Password, Clock: e.clk})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +45,7 @@ func TestStateRestoreContinuesIncrementally(t *testing.T) {
 	if r.SyncKey(in.ServerId) != d.SyncKey(in.ServerId) || len(r.Items(in.ServerId)) != len(d.Items(in.ServerId)) {
 		t.Fatalf("Inbox restored with key %q and %d items, want %q and %d", r.SyncKey(in.ServerId), len(r.Items(in.ServerId)), d.SyncKey(in.ServerId), len(d.Items(in.ServerId)))
 	}
-	if err := simulator.AddMail(e.mailbox(t), simulator.MailSpec{From: "bob@contoso.com", Subject: "after the restart"}, e.clk.Now()); err != nil {
+	if err := demo.AddMail(e.mailbox(t), demo.Mail{From: "bob@contoso.com", Subject: "after the restart"}, e.clk.Now()); err != nil {
 		t.Fatal(err)
 	}
 	before := len(r.Transcript().Entries())

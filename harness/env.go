@@ -26,11 +26,12 @@ import (
 	"github.com/easlab/easlab/clock"
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/demo"
 	"github.com/easlab/easlab/wbxml"
 )
 
 // Password is the password of every user of the harness organization.
-const Password = simulator.DemoPassword
+const Password = demo.Password
 
 // The users of the harness organization: the demo organization (alice and
 // bob, with mail; admin) plus people who make identity mistakes visible.
@@ -169,7 +170,7 @@ func newEnv(cfg Config, seed uint64, opts ...Option) (*Env, error) {
 
 func (e *Env) startSimulator(so simulator.Options) error {
 	e.Clock = clock.NewWarped(clock.Real())
-	dir, err := simulator.NewDemoDirectory(Password, 0, e.Clock.Now())
+	dir, err := demo.NewDirectory(Password, 0, e.Clock.Now())
 	if err != nil {
 		return err
 	}
@@ -183,7 +184,7 @@ func (e *Env) startSimulator(so simulator.Options) error {
 		if err := dir.AddUser(u, mb); err != nil {
 			return err
 		}
-		if err := simulator.AddMail(mb, simulator.MailSpec{From: "Contoso IT <it@contoso.com>", Subject: "Welcome, " + u.DisplayName, Body: "Your mailbox is ready.", Age: time.Hour}, e.Clock.Now()); err != nil {
+		if err := demo.AddMail(mb, demo.Mail{From: "Contoso IT <it@contoso.com>", Subject: "Welcome, " + u.DisplayName, Body: "Your mailbox is ready.", Age: time.Hour}, e.Clock.Now()); err != nil {
 			return err
 		}
 	}
@@ -492,7 +493,7 @@ func (e *Env) DeliverMail(user, from, subject string) error {
 	if !ok {
 		return fmt.Errorf("harness: no user %s", user)
 	}
-	return simulator.AddMail(mb, simulator.MailSpec{From: from, Subject: subject, Body: "Delivered by the easlab harness."}, e.Clock.Now())
+	return demo.AddMail(mb, demo.Mail{From: from, Subject: subject, Body: "Delivered by the easlab harness."}, e.Clock.Now())
 }
 
 // NewDevice returns a new device of a clients profile for user, talking to

@@ -169,11 +169,11 @@ func TestAdminToken(t *testing.T) {
 }
 
 func TestAdminRandomToken(t *testing.T) {
-	srv, err := simulator.New(simulator.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv, err := simulator.New(simulator.Options{Directory: simtest.DemoDirectory(t, 0), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv2, _ := simulator.New(simulator.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv2, _ := simulator.New(simulator.Options{Directory: simtest.DemoDirectory(t, 0), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	tok := srv.AdminToken()
 	if len(tok) < 32 || tok == srv2.AdminToken() {
 		t.Fatalf("tokens %q and %q", tok, srv2.AdminToken())
@@ -186,7 +186,7 @@ func TestAdminRandomToken(t *testing.T) {
 	if err := admin.Run(context.Background(), "Get-ActiveSyncOrganizationSettings", nil, nil); err != nil {
 		t.Fatalf("with the random token: %v", err)
 	}
-	if s, _ := simulator.New(simulator.Options{AdminToken: "given", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}); s.AdminToken() != "given" {
+	if s, _ := simulator.New(simulator.Options{Directory: simtest.DemoDirectory(t, 0), AdminToken: "given", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}); s.AdminToken() != "given" {
 		t.Fatalf("AdminToken() = %q", s.AdminToken())
 	}
 }

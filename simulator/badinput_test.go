@@ -14,6 +14,7 @@ import (
 
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/demo"
 	"github.com/easlab/easlab/simulator/simtest"
 	"github.com/easlab/easlab/wbxml"
 )
@@ -76,7 +77,7 @@ var _ = Describe("Bad input", func() {
 		if body != nil {
 			h["Content-Type"] = eas.ContentTypeWBXML
 		}
-		return rawRequest{method: http.MethodPost, query: q, headers: h, body: body, user: "alice", pass: simulator.DemoPassword}
+		return rawRequest{method: http.MethodPost, query: q, headers: h, body: body, user: "alice", pass: demo.Password}
 	}
 	folderSync0 := func() []byte { return must(wbxml.Marshal(&eas.FolderSyncRequest{SyncKey: "0"})) }
 	withQuery := func(q string) func(*simtest.Device) rawRequest {

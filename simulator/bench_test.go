@@ -14,6 +14,7 @@ import (
 	"github.com/easlab/easlab/clock"
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/demo"
 	"github.com/easlab/easlab/simulator/simtest"
 	"github.com/easlab/easlab/wbxml"
 )
@@ -41,7 +42,7 @@ func (c *benchClient) do(cmd eas.Command, in, out any) []byte {
 	if err != nil {
 		c.b.Fatal(err)
 	}
-	hr.SetBasicAuth("alice", simulator.DemoPassword)
+	hr.SetBasicAuth("alice", demo.Password)
 	resp, err := c.client.Do(hr)
 	if err != nil {
 		c.b.Fatal(err)

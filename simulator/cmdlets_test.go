@@ -546,7 +546,7 @@ func TestRemoveMobileDevice(t *testing.T) {
 // organization: 100,000 partnerships in 1,000 mailboxes, 1 in 100
 // quarantined.
 func BenchmarkGetMobileDeviceFilter(b *testing.B) {
-	e := simtest.New(b, simulator.Options{DemoUsers: 1000})
+	e := simtest.New(b, simulator.Options{Directory: simtest.DemoDirectory(b, 1000)})
 	for u := 1; u <= 1000; u++ {
 		mb := e.Mailbox(fmt.Sprintf("user%05d", u))
 		for i := range 100 {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/demo"
 	"github.com/easlab/easlab/simulator/simtest"
 	"github.com/easlab/easlab/wbxml"
 )
@@ -21,7 +22,7 @@ var _ = Describe("OPTIONS", func() {
 		for _, p := range eas.Profiles() {
 			env := newTestEnv(simulator.Options{Profile: p})
 			req, _ := http.NewRequest(http.MethodOptions, env.EASURL, nil)
-			req.SetBasicAuth("alice@contoso.com", simulator.DemoPassword)
+			req.SetBasicAuth("alice@contoso.com", demo.Password)
 			resp, err := http.DefaultClient.Do(req)
 			Expect(err).NotTo(HaveOccurred())
 			resp.Body.Close()
@@ -44,17 +45,17 @@ var _ = Describe("OPTIONS", func() {
 			resp.Body.Close()
 			return resp
 		}
-		for _, creds := range [][2]string{{"", ""}, {"alice@contoso.com", "wrong"}, {"nobody@contoso.com", simulator.DemoPassword}} {
+		for _, creds := range [][2]string{{"", ""}, {"alice@contoso.com", "wrong"}, {"nobody@contoso.com", demo.Password}} {
 			resp := options(creds[0], creds[1])
 			Expect(resp.StatusCode).To(Equal(http.StatusUnauthorized), "credentials %q", creds)
 			Expect(resp.Header.Get("WWW-Authenticate")).To(HavePrefix("Basic realm="))
 			Expect(resp.Header.Get("MS-ASProtocolVersions")).To(BeEmpty())
 		}
 		env.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncEnabled": false})
-		resp := options("alice@contoso.com", simulator.DemoPassword)
+		resp := options("alice@contoso.com", demo.Password)
 		Expect(resp.StatusCode).To(Equal(http.StatusForbidden))
 		Expect(resp.Header.Get("MS-ASProtocolVersions")).To(BeEmpty())
-		Expect(options("bob@contoso.com", simulator.DemoPassword).StatusCode).To(Equal(http.StatusOK))
+		Expect(options("bob@contoso.com", demo.Password).StatusCode).To(Equal(http.StatusOK))
 	})
 })
 
@@ -68,7 +69,7 @@ var _ = Describe("Authentication", func() {
 		resp, _ := d.Post(eas.CommandFolderSync, nil)
 		Expect(resp.StatusCode).To(Equal(http.StatusUnauthorized))
 		Expect(resp.Header.Get("WWW-Authenticate")).To(HavePrefix("Basic realm="))
-		d.User, d.Password = "nobody@contoso.com", simulator.DemoPassword
+		d.User, d.Password = "nobody@contoso.com", demo.Password
 		resp, _ = d.Post(eas.CommandFolderSync, nil)
 		Expect(resp.StatusCode).To(Equal(http.StatusUnauthorized))
 	})
@@ -555,7 +556,7 @@ var _ = Describe("Autodiscover", func() {
 		req, _ := http.NewRequest(http.MethodPost, env.URL+path, strings.NewReader(body))
 		req.Header.Set("Content-Type", "text/xml")
 		if user != "" {
-			req.SetBasicAuth(user, simulator.DemoPassword)
+			req.SetBasicAuth(user, demo.Password)
 		}
 		resp, err := http.DefaultClient.Do(req)
 		Expect(err).NotTo(HaveOccurred())
@@ -672,7 +673,7 @@ var _ = Describe("Empty and Partial Sync", func() {
 var _ = Describe("FilterType", func() {
 	It("keeps what the filter window asks for, per class, and refuses values a class does not accept", func() {
 		env := newTestEnv(simulator.Options{})
-		Expect(simulator.AddEvent(env.Mailbox("alice"), simulator.EventSpec{Subject: "Last month's offsite", In: -30 * 24 * time.Hour}, start)).To(Succeed())
+		Expect(demo.AddEvent(env.Mailbox("alice"), demo.Event{Subject: "Last month's offsite", In: -30 * 24 * time.Hour}, start)).To(Succeed())
 		d := env.Device("alice", "FILTER1", eas.Version141)
 		d.Provision()
 		folders := d.FolderSync()

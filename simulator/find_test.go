@@ -146,7 +146,7 @@ func TestFindBadRequests(t *testing.T) {
 }
 
 func TestFindGAL(t *testing.T) {
-	env := simtest.New(t, simulator.Options{DemoUsers: 3})
+	env := simtest.New(t, simulator.Options{Directory: simtest.DemoDirectory(t, 3)})
 	d := env.Device("alice", "FIND3", eas.Version161).Provision()
 	gal := func(text, rng string, pic bool) *eas.FindResponseBody {
 		t.Helper()

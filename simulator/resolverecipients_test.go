@@ -46,7 +46,7 @@ func TestResolveRecipientsExact(t *testing.T) {
 }
 
 func TestResolveRecipientsAmbiguous(t *testing.T) {
-	env := simtest.New(t, simulator.Options{DemoUsers: 3})
+	env := simtest.New(t, simulator.Options{Directory: simtest.DemoDirectory(t, 3)})
 	d := env.Device("alice", "RR2", eas.Version161).Provision()
 	opts := &eas.ResolveRecipientsOptions{CertificateRetrieval: 2, Picture: &eas.PictureOptions{},
 		Availability: &eas.AvailabilityWindow{StartTime: "2026-11-24T08:00:00.000Z", EndTime: "2026-11-24T10:00:00.000Z"}}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/demo"
 	"github.com/easlab/easlab/simulator/simtest"
 	"github.com/easlab/easlab/wbxml"
 )
@@ -304,7 +305,7 @@ func lookupGALEntries(t *testing.T, res []eas.SearchResult) []eas.GALProperties 
 }
 
 func TestSearchGAL(t *testing.T) {
-	env := simtest.New(t, simulator.Options{DemoUsers: 5})
+	env := simtest.New(t, simulator.Options{Directory: simtest.DemoDirectory(t, 5)})
 	d := env.Device("bob", "GAL1", eas.Version161).Provision()
 	gal := func(q string, o *eas.SearchOptions) *eas.SearchStoreResult {
 		t.Helper()
@@ -384,7 +385,7 @@ func TestSearchDocumentLibrary(t *testing.T) {
 		{"untrusted scheme", doc("ftp://files.contoso.com/x", nil), eas.SearchStatusAccessBlocked},
 		{"not a link", doc("plans.docx", nil), eas.SearchStatusBadLink},
 		{"UNC without host", doc(`\\`, nil), eas.SearchStatusBadLink},
-		{"own credentials", doc(`\\fileserver\share`, &eas.SearchOptions{UserName: `CONTOSO\alice`, Password: simulator.DemoPassword}), eas.SearchStatusAccessBlocked},
+		{"own credentials", doc(`\\fileserver\share`, &eas.SearchOptions{UserName: `CONTOSO\alice`, Password: demo.Password}), eas.SearchStatusAccessBlocked},
 		{"wrong credentials", doc(`\\fileserver\share`, &eas.SearchOptions{UserName: `CONTOSO\alice`, Password: "nope"}), eas.SearchStatusAccessDenied},
 		{"user name alone", doc(`\\fileserver\share`, &eas.SearchOptions{UserName: "alice"}), eas.SearchStatusInvalidRequest},
 		{"mailbox option", doc(`\\fileserver\share`, &eas.SearchOptions{DeepTraversal: true}), eas.SearchStatusInvalidRequest},

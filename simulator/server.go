@@ -3,7 +3,8 @@
 // a directory of users, their mailboxes, device partnerships and sync state,
 // and Autodiscover.
 //
-//	srv, _ := simulator.New(simulator.Options{})
+//	dir, _ := demo.NewDirectory(demo.Password, 0, time.Now())
+//	srv, _ := simulator.New(simulator.Options{Directory: dir})
 //	http.ListenAndServe("127.0.0.1:8080", srv)
 package simulator
 
@@ -28,17 +29,13 @@ import (
 	"github.com/easlab/easlab/wbxml"
 )
 
-// Options configure a Server. The zero value is a demo organization on the
-// real clock, speaking as Exchange 2019.
+// Options configure a Server. Directory is required; every other zero
+// field has a default: the real clock, Exchange 2019, ...
 type Options struct {
-	// Directory is the organization's users and mailboxes. If nil, the demo
-	// organization (contoso.com) is created.
+	// Directory is the organization's users and mailboxes. It is required:
+	// New fails without it. The package simulator/demo builds the demo
+	// organization (contoso.com) and reads organization files.
 	Directory *Directory
-	// DemoPassword is the demo users' password when Directory is nil; ""
-	// means DemoPassword.
-	DemoPassword string
-	// DemoUsers adds that many users user00001... to the demo organization.
-	DemoUsers int
 	// Clock is the time source of every timer. If nil, clock.Real().
 	Clock clock.Clock
 	// Logger receives one line per request. If nil, slog.Default().
@@ -114,11 +111,7 @@ func New(opts Options) (*Server, error) {
 		s.opts.MaxRequestBytes = DefaultMaxRequestBytes
 	}
 	if s.dir == nil {
-		d, err := NewDemoDirectory(opts.DemoPassword, opts.DemoUsers, s.clock.Now())
-		if err != nil {
-			return nil, err
-		}
-		s.dir = d
+		return nil, errors.New("simulator: Options.Directory is nil; simulator/demo builds the demo organization")
 	}
 	s.dir.events.now = s.clock.Now
 	// Every command the profile advertises must have a handler, so that a

@@ -25,6 +25,7 @@ import (
 	"github.com/easlab/easlab/clock"
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/demo"
 )
 
 // serveConfig is what `easlab serve` is told on the command line.
@@ -71,7 +72,7 @@ Users may sign in as alice@contoso.com, CONTOSO\alice or alice.`,
 	f.BoolVar(&cfg.tls, "tls", false, "serve HTTPS with a generated self-signed certificate")
 	f.StringVar(&cfg.certFile, "cert", "", "serve HTTPS with this certificate (PEM); needs --key")
 	f.StringVar(&cfg.keyFile, "key", "", "private key (PEM) for --cert")
-	f.StringVar(&cfg.demoPassword, "demo-password", simulator.DemoPassword, "password of the demo users")
+	f.StringVar(&cfg.demoPassword, "demo-password", demo.Password, "password of the demo users")
 	f.StringVar(&cfg.orgFile, "org", "", "load users, mailboxes and content from this YAML file instead of the demo organization")
 	f.IntVar(&cfg.demoUsers, "demo-users", 0, "add this many users user00001@contoso.com ... for fleets")
 	f.Float64Var(&cfg.mailRate, "mail-rate", 0, "deliver this many new mails a second, to the mailboxes in turn (load: devices in Ping wake and Sync)")
@@ -114,10 +115,16 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 		if err != nil {
 			return fmt.Errorf("--org: %w", err)
 		}
-		dir, err = simulator.LoadOrgFile(f, clock.Real().Now())
+		dir, err = demo.LoadOrgFile(f, clock.Real().Now())
 		f.Close()
 		if err != nil {
 			return fmt.Errorf("--org %s: %w", cfg.orgFile, err)
+		}
+	} else {
+		var err error
+		dir, err = demo.NewDirectory(cfg.demoPassword, cfg.demoUsers, clock.Real().Now())
+		if err != nil {
+			return err
 		}
 	}
 	var iis *simulator.IISLog
@@ -135,8 +142,6 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 		SMTPRelay:            cfg.smtpRelay,
 		IISLog:               iis,
 		Directory:            dir,
-		DemoPassword:         cfg.demoPassword,
-		DemoUsers:            cfg.demoUsers,
 		Logger:               slog.New(handler),
 		Profile:              profile,
 	})
@@ -179,20 +184,20 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 	fmt.Fprintf(stdout, "  Admin API:    POST %s/api/cmdlet, GET %s/api/events\n", base, base)
 	fmt.Fprintf(stdout, "                Authorization: Bearer %s\n", srv.AdminToken())
 	fmt.Fprintf(stdout, "                (easlab admin reads EASLAB_ADMIN_URL=%s and EASLAB_ADMIN_TOKEN)\n", base)
-	if dir != nil {
+	if cfg.orgFile != "" {
 		org := dir.Org
 		fmt.Fprintf(stdout, "Organization %s from %s:\n", org.Domain, cfg.orgFile)
 		for _, u := range dir.Users() {
 			fmt.Fprintf(stdout, "  %-22s %s (also %s\\%s)\n", u.UserPrincipalName, u.DisplayName, org.NetBIOS, u.Alias)
 		}
 	} else {
-		fmt.Fprintf(stdout, "Demo organization %s, password %q:\n", simulator.DemoOrganization.Domain, cfg.demoPassword)
-		for _, u := range simulator.DemoUsers {
-			fmt.Fprintf(stdout, "  %-22s %s (also %s\\%s)\n", u.Alias+"@"+simulator.DemoOrganization.Domain, u.DisplayName, simulator.DemoOrganization.NetBIOS, u.Alias)
+		fmt.Fprintf(stdout, "Demo organization %s, password %q:\n", demo.Organization.Domain, cfg.demoPassword)
+		for _, u := range demo.Users {
+			fmt.Fprintf(stdout, "  %-22s %s (also %s\\%s)\n", u.Alias+"@"+demo.Organization.Domain, u.DisplayName, demo.Organization.NetBIOS, u.Alias)
 		}
 	}
-	if dir == nil && cfg.demoUsers > 0 {
-		fmt.Fprintf(stdout, "  and user00001 ... user%05d@%s\n", cfg.demoUsers, simulator.DemoOrganization.Domain)
+	if cfg.orgFile == "" && cfg.demoUsers > 0 {
+		fmt.Fprintf(stdout, "  and user00001 ... user%05d@%s\n", cfg.demoUsers, demo.Organization.Domain)
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 30 * time.Second, TLSConfig: tlsConfig}
 	errc := make(chan error, 1)
@@ -264,6 +269,6 @@ func deliverMail(ctx context.Context, srv *simulator.Server, rate float64) {
 		if !ok {
 			continue
 		}
-		simulator.AddMail(mb, simulator.MailSpec{From: "Load Generator <load@contoso.com>", Subject: fmt.Sprintf("Load mail %d", n+1), Body: "Delivered by easlab serve --mail-rate."}, clk.Now())
+		demo.AddMail(mb, demo.Mail{From: "Load Generator <load@contoso.com>", Subject: fmt.Sprintf("Load mail %d", n+1), Body: "Delivered by easlab serve --mail-rate."}, clk.Now())
 	}
 }

@@ -9,7 +9,7 @@ import (
 	"strconv"
 
 	"github.com/easlab/easlab/eas"
-	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/demo"
 	"github.com/easlab/easlab/wbxml"
 )
 
@@ -36,7 +36,7 @@ type Device struct {
 // Device returns a device of user, with the demo password, of type
 // iPhone, speaking version v. It has sent nothing yet.
 func (e *Env) Device(user, id string, v eas.ProtocolVersion) *Device {
-	return &Device{Env: e, User: user, Password: simulator.DemoPassword, ID: id, Type: "iPhone", Version: v}
+	return &Device{Env: e, User: user, Password: demo.Password, ID: id, Type: "iPhone", Version: v}
 }
 
 // Request returns the EAS request the device sends for cmd.

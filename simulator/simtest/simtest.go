@@ -6,8 +6,8 @@
 // It works under the testing package and under Ginkgo alike: New takes a
 // TB, which *testing.T, *testing.B and GinkgoT() all are.
 //
-// simtest imports the simulator and the protocol packages (eas, wbxml,
-// clock, adminapi) only, never clients or harness, so that their tests may
+// simtest imports the simulator, simulator/demo and the protocol packages
+// (eas, wbxml, clock, adminapi) only, never clients or harness, so that their tests may
 // use it as well as the simulator's own.
 package simtest
 
@@ -24,6 +24,7 @@ import (
 	"github.com/easlab/easlab/clock"
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/demo"
 )
 
 // TB is what simtest needs of a test. testing.TB has it, and so has
@@ -60,13 +61,21 @@ type Env struct {
 }
 
 // New starts a simulator with opts and closes it when the test ends.
-// Zero values of opts get test defaults: a manual clock at Start, a logger
-// that discards, and the admin token AdminToken. Other fields are passed
-// as they are.
+// Zero values of opts get test defaults: a manual clock at Start, the demo
+// organization (demo.NewDirectory with demo.Password, dated at the clock's
+// now), a logger that discards, and the admin token AdminToken. Other
+// fields are passed as they are.
 func New(tb TB, opts simulator.Options) *Env {
 	tb.Helper()
 	if opts.Clock == nil {
 		opts.Clock = clock.NewManual(Start)
+	}
+	if opts.Directory == nil {
+		dir, err := demo.NewDirectory(demo.Password, 0, opts.Clock.Now())
+		if err != nil {
+			tb.Fatalf("simtest: demo.NewDirectory: %v", err)
+		}
+		opts.Directory = dir
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -90,6 +99,17 @@ func New(tb TB, opts simulator.Options) *Env {
 	}
 	e.Clock, _ = opts.Clock.(*clock.Manual)
 	return e
+}
+
+// DemoDirectory returns the demo organization with extra users
+// user00001..., dated at Start, for Options.Directory.
+func DemoDirectory(tb TB, extra int) *simulator.Directory {
+	tb.Helper()
+	dir, err := demo.NewDirectory(demo.Password, extra, Start)
+	if err != nil {
+		tb.Fatalf("simtest: demo.NewDirectory: %v", err)
+	}
+	return dir
 }
 
 // Events is the server's event stream.

@@ -1,4 +1,4 @@
-package simulator
+package demo
 
 import (
 	"strings"
@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/wbxml"
 )
 
 const fabrikam = `
@@ -48,8 +49,8 @@ func TestLoadOrgFile(t *testing.T) {
 	}
 	inbox, _ := mb.FolderByType(eas.FolderTypeInbox)
 	it := mb.Items(inbox.ServerID)[0]
-	if !it.Received.Equal(now.Add(-2*time.Hour)) || it.Prop(tEmailSubject) != "Hello Katie" || !strings.Contains(string(it.Body.MIME), "Subject: Hello Katie") {
-		t.Errorf("mail: %v %q", it.Received, it.Prop(tEmailSubject))
+	if !it.Received.Equal(now.Add(-2*time.Hour)) || it.Prop(wbxml.LookupQualified("Email:Subject")) != "Hello Katie" || !strings.Contains(string(it.Body.MIME), "Subject: Hello Katie") {
+		t.Errorf("mail: %v %q", it.Received, it.Prop(wbxml.LookupQualified("Email:Subject")))
 	}
 	for _, bad := range []string{
 		"organization: {name: X}\n",

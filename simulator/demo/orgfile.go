@@ -1,4 +1,4 @@
-package simulator
+package demo
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/easlab/easlab/simulator"
 )
 
 // OrgFile is the YAML form of an organization for `easlab serve --org`:
@@ -34,22 +36,22 @@ type OrgFile struct {
 
 // OrgUser is one user of an OrgFile with the content of their mailbox.
 type OrgUser struct {
-	Alias       string        `yaml:"alias"`
-	DisplayName string        `yaml:"displayName"`
-	UPN         string        `yaml:"userPrincipalName"`
-	SMTP        string        `yaml:"primarySmtpAddress"`
-	Password    string        `yaml:"password"`
-	Mail        []MailSpec    `yaml:"mail"`
-	Calendar    []EventSpec   `yaml:"calendar"`
-	Contacts    []ContactSpec `yaml:"contacts"`
-	Tasks       []TaskSpec    `yaml:"tasks"`
-	Notes       []NoteSpec    `yaml:"notes"`
+	Alias       string    `yaml:"alias"`
+	DisplayName string    `yaml:"displayName"`
+	UPN         string    `yaml:"userPrincipalName"`
+	SMTP        string    `yaml:"primarySmtpAddress"`
+	Password    string    `yaml:"password"`
+	Mail        []Mail    `yaml:"mail"`
+	Calendar    []Event   `yaml:"calendar"`
+	Contacts    []Contact `yaml:"contacts"`
+	Tasks       []Task    `yaml:"tasks"`
+	Notes       []Note    `yaml:"notes"`
 }
 
 // LoadOrgFile reads an organization from YAML and builds its directory,
 // dating content relative to now. Unknown keys are errors, so a typo does
 // not silently drop content.
-func LoadOrgFile(r io.Reader, now time.Time) (*Directory, error) {
+func LoadOrgFile(r io.Reader, now time.Time) (*simulator.Directory, error) {
 	dec := yaml.NewDecoder(r)
 	dec.KnownFields(true)
 	var f OrgFile
@@ -66,13 +68,13 @@ func LoadOrgFile(r io.Reader, now time.Time) (*Directory, error) {
 	if o.NetBIOS == "" {
 		o.NetBIOS = o.Name
 	}
-	d := NewDirectory(Organization{Name: o.Name, Domain: o.Domain, NetBIOS: o.NetBIOS})
+	d := simulator.NewDirectory(simulator.Organization{Name: o.Name, Domain: o.Domain, NetBIOS: o.NetBIOS})
 	for i, u := range f.Users {
 		if u.Password == "" {
 			return nil, fmt.Errorf("organization file: user %d (%s) has no password", i+1, u.Alias)
 		}
-		mb := NewMailbox()
-		if err := d.AddUser(User{Alias: u.Alias, DisplayName: u.DisplayName, UserPrincipalName: u.UPN, PrimarySmtpAddress: u.SMTP, Password: u.Password}, mb); err != nil {
+		mb := simulator.NewMailbox()
+		if err := d.AddUser(simulator.User{Alias: u.Alias, DisplayName: u.DisplayName, UserPrincipalName: u.UPN, PrimarySmtpAddress: u.SMTP, Password: u.Password}, mb); err != nil {
 			return nil, fmt.Errorf("organization file: %w", err)
 		}
 		if err := fillMailbox(mb, u, now); err != nil {
@@ -82,7 +84,7 @@ func LoadOrgFile(r io.Reader, now time.Time) (*Directory, error) {
 	return d, nil
 }
 
-func fillMailbox(mb *Mailbox, u OrgUser, now time.Time) error {
+func fillMailbox(mb *simulator.Mailbox, u OrgUser, now time.Time) error {
 	for _, m := range u.Mail {
 		if err := AddMail(mb, m, now); err != nil {
 			return err
