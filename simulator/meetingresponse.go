@@ -11,6 +11,7 @@ import (
 	"github.com/emersion/go-message/mail"
 
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/internal/htmltext"
 	"github.com/easlab/easlab/wbxml"
 )
 
@@ -337,7 +338,7 @@ func (c *call) sendMeetingReply(r mrReply, now time.Time) {
 	plain, html := "", ""
 	if r.body != nil {
 		if r.body.Type == eas.BodyTypeHTML {
-			html, plain = r.body.Data, stripTags(r.body.Data)
+			html, plain = r.body.Data, htmltext.StripTags(r.body.Data)
 		} else {
 			plain = r.body.Data
 		}

@@ -12,6 +12,7 @@ import (
 	_ "github.com/emersion/go-message/charset" // decode non-UTF-8 parts
 	"github.com/emersion/go-message/mail"
 
+	"github.com/easlab/easlab/internal/htmltext"
 	"github.com/easlab/easlab/wbxml"
 )
 
@@ -105,7 +106,7 @@ func ParseMail(raw []byte) (*Mail, error) {
 		}
 	}
 	if m.Plain == "" && m.HTML != "" {
-		m.Plain = stripTags(m.HTML)
+		m.Plain = htmltext.StripTags(m.HTML)
 	}
 	return m, nil
 }
@@ -126,23 +127,6 @@ func importanceOf(importance, priority string) int {
 		return 0
 	}
 	return 1
-}
-
-// stripTags is a rough text rendering of HTML for the plain body.
-func stripTags(s string) string {
-	var b strings.Builder
-	in := false
-	for _, r := range s {
-		switch {
-		case r == '<':
-			in = true
-		case r == '>':
-			in = false
-		case !in:
-			b.WriteRune(r)
-		}
-	}
-	return strings.TrimSpace(b.String())
 }
 
 // BuildMail writes an RFC 5322 message with a text and, when html is not

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/internal/htmltext"
 	"github.com/easlab/easlab/wbxml"
 )
 
@@ -508,7 +509,7 @@ func splitBody(app *wbxml.Node) ([]*wbxml.Node, Body) {
 				switch p.Find(tBodyType).Text() {
 				case "2":
 					body.HTML = d.Text()
-					body.Plain = stripTags(body.HTML)
+					body.Plain = htmltext.StripTags(body.HTML)
 				default:
 					body.Plain = d.Text()
 				}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
+
+	"github.com/easlab/easlab/internal/htmltext"
 )
 
 // abqStyle is the style sheet at the top of every notice (Tahoma, x-small,
@@ -59,26 +61,7 @@ var htmlEncoder = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"
 // htmlToText is a rough text rendering of an HTML fragment (for the plain
 // part): tags dropped, entities decoded.
 func htmlToText(s string) string {
-	return html.UnescapeString(stripTags(s))
-}
-
-// stripTags drops the tags of an HTML fragment. It is the simulator's
-// rendering of HTML as text (simulator/mime.go), copied so that the plain
-// part of a notice stays what it was when the builders lived there.
-func stripTags(s string) string {
-	var b strings.Builder
-	in := false
-	for _, r := range s {
-		switch {
-		case r == '<':
-			in = true
-		case r == '>':
-			in = false
-		case !in:
-			b.WriteRune(r)
-		}
-	}
-	return strings.TrimSpace(b.String())
+	return html.UnescapeString(htmltext.StripTags(s))
 }
 
 // writeNotice writes the message: multipart/alternative with a text/plain
