@@ -309,17 +309,14 @@ func (e *Env) startSUT() error {
 	e.sutDir = dir
 	env := []string{"EASLAB_ADMIN_URL=" + e.simURL, "EASLAB_ADMIN_TOKEN=" + e.Admin.Token, "EASLAB_MFA_URL=" + e.MFA.URL(), "EASLAB_SUT_DIR=" + dir}
 	if len(cfg.Agent) > 0 {
-		before := e.adminHits.Load()
-		e.sutHits, e.sutStart = before, time.Now()
+		e.sutHits, e.sutStart = e.adminHits.Load(), time.Now()
 		if e.SUT, err = startProcess(cfg.Agent, env, dir, cfg.ProductOutput); err != nil {
 			return err
 		}
-		deadline := time.Now().Add(5 * time.Second)
-		for e.sim != nil && e.adminHits.Load() == before && time.Now().Before(deadline) {
-			if exited, err := e.SUT.Exited(); exited {
+		if e.sim != nil {
+			if exited, err := e.waitFirstAdminCall(time.Now().Add(5 * time.Second)); exited {
 				return fmt.Errorf("harness: the agent exited at start (%v):\n%s", exitText(err), e.SUT.Output())
 			}
-			time.Sleep(10 * time.Millisecond)
 		}
 		if cfg.SUTPreparesOrg {
 			// The agent prepares the organization itself: devices come
@@ -381,17 +378,12 @@ func Preflight(cfg Config) error {
 		return nil
 	}
 	if cfg.Kind() == "agent" && e.sim != nil {
-		deadline := e.sutStart.Add(cfg.pushDeadline())
-		for e.adminHits.Load() == e.sutHits && time.Now().Before(deadline) {
-			if exited, _ := e.SUT.Exited(); exited {
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		if exited, err := e.SUT.Exited(); !exited && e.adminHits.Load() == e.sutHits {
-			return fmt.Errorf("the agent made no admin API call ($EASLAB_ADMIN_URL/api/...) within the %v push deadline of its start", cfg.pushDeadline())
-		} else if exited {
+		exited, err := e.waitFirstAdminCall(e.sutStart.Add(cfg.pushDeadline()))
+		switch {
+		case exited:
 			return fmt.Errorf("the agent exited at start (%s)%s", exitText(err), lastOutput(e.SUT))
+		case e.adminHits.Load() == e.sutHits:
+			return fmt.Errorf("the agent made no admin API call ($EASLAB_ADMIN_URL/api/...) within the %v push deadline of its start", cfg.pushDeadline())
 		}
 	}
 	// A product that fails on its first steps exits within moments.
@@ -400,6 +392,19 @@ func Preflight(cfg Config) error {
 		return fmt.Errorf("the %s exited right after its start (%s)%s", cfg.Kind(), exitText(err), lastOutput(e.SUT))
 	}
 	return nil
+}
+
+// waitFirstAdminCall waits until the agent has called the admin API since
+// it started, or it exited (then it reports so with its exit error), or
+// the deadline passed.
+func (e *Env) waitFirstAdminCall(deadline time.Time) (bool, error) {
+	for e.adminHits.Load() == e.sutHits && time.Now().Before(deadline) {
+		if exited, err := e.SUT.Exited(); exited {
+			return true, err
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return false, nil
 }
 
 // oneLine is an error of startSUT in one line: its first line, and the
