@@ -271,7 +271,7 @@ func quoteLine(l []byte) string {
 func (a *mfaAdapter) ended(what string) error {
 	select {
 	case <-a.done:
-		what = "it exited (" + exitText(a.waitErr) + ")"
+		what = "it exited (" + ExitText(a.waitErr) + ")"
 	case <-time.After(time.Second):
 	}
 	if l := lastLine(a.stderr.String()); l != "" {

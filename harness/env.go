@@ -315,7 +315,7 @@ func (e *Env) startSUT() error {
 		}
 		if e.sim != nil {
 			if exited, err := e.waitFirstAdminCall(time.Now().Add(5 * time.Second)); exited {
-				return fmt.Errorf("harness: the agent exited at start (%v):\n%s", exitText(err), e.SUT.Output())
+				return fmt.Errorf("harness: the agent exited at start (%v):\n%s", ExitText(err), e.SUT.Output())
 			}
 		}
 		if cfg.SUTPreparesOrg {
@@ -381,7 +381,7 @@ func Preflight(cfg Config) error {
 		exited, err := e.waitFirstAdminCall(e.sutStart.Add(cfg.pushDeadline()))
 		switch {
 		case exited:
-			return fmt.Errorf("the agent exited at start (%s)%s", exitText(err), lastOutput(e.SUT))
+			return fmt.Errorf("the agent exited at start (%s)%s", ExitText(err), lastOutput(e.SUT))
 		case e.adminHits.Load() == e.sutHits:
 			return fmt.Errorf("the agent made no admin API call ($EASLAB_ADMIN_URL/api/...) within the %v push deadline of its start", cfg.pushDeadline())
 		}
@@ -389,7 +389,7 @@ func Preflight(cfg Config) error {
 	// A product that fails on its first steps exits within moments.
 	time.Sleep(300 * time.Millisecond)
 	if exited, err := e.SUT.Exited(); exited {
-		return fmt.Errorf("the %s exited right after its start (%s)%s", cfg.Kind(), exitText(err), lastOutput(e.SUT))
+		return fmt.Errorf("the %s exited right after its start (%s)%s", cfg.Kind(), ExitText(err), lastOutput(e.SUT))
 	}
 	return nil
 }

@@ -68,13 +68,15 @@ func (p *Process) start() error {
 		p.mu.Lock()
 		p.err = err
 		p.mu.Unlock()
-		fmt.Fprintf(p.out, "---- easlab: exited: %v\n", exitText(err))
+		fmt.Fprintf(p.out, "---- easlab: exited: %v\n", ExitText(err))
 		close(done)
 	}(cmd, p.done)
 	return nil
 }
 
-func exitText(err error) string {
+// ExitText says how a process ended ("status 0" for a clean exit), for
+// one-line reports of products and workers.
+func ExitText(err error) string {
 	if err == nil {
 		return "status 0"
 	}
@@ -219,7 +221,7 @@ func waitListening(addr string, timeout time.Duration, p *Process) error {
 		}
 		if p != nil {
 			if exited, err := p.Exited(); exited {
-				return fmt.Errorf("harness: the gateway exited before listening on %s: %v", addr, exitText(err))
+				return fmt.Errorf("harness: the gateway exited before listening on %s: %v", addr, ExitText(err))
 			}
 		}
 		time.Sleep(20 * time.Millisecond)

@@ -486,7 +486,7 @@ func mergeReports(dir string, n int, exits []error) (types.Report, error) {
 	for i := 0; i < n; i++ {
 		file := filepath.Join(dir, fmt.Sprintf("worker-%d.json", i))
 		if _, err := os.Stat(file); err != nil {
-			return merged, fmt.Errorf("worker %d of %d wrote no report (it ended with %s), so its share of the specs is unaccounted for", i+1, n, exitText(exits[i]))
+			return merged, fmt.Errorf("worker %d of %d wrote no report (it ended with %s), so its share of the specs is unaccounted for", i+1, n, harness.ExitText(exits[i]))
 		}
 		r, err := readReport(file)
 		if err != nil {
@@ -515,14 +515,6 @@ func mergeReports(dir string, n int, exits []error) (types.Report, error) {
 		}
 	}
 	return merged, nil
-}
-
-// exitText says how a worker ended.
-func exitText(err error) string {
-	if err == nil {
-		return "status 0"
-	}
-	return err.Error()
 }
 
 // printSummary prints the counts of a run and every failed spec with the
