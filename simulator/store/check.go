@@ -36,7 +36,7 @@ func checkSeq(what string, n uint64) error {
 }
 
 func checkTime(what string, t time.Time) error {
-	if y := t.Year(); y < 0 || y > 9999 {
+	if y, u := t.Year(), t.UTC().Year(); y < 0 || y > 9999 || u < 0 || u > 9999 {
 		return fmt.Errorf("store: %s %v is outside years 0-9999", what, t)
 	}
 	return nil
