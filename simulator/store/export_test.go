@@ -9,3 +9,10 @@ var SchemaVersion = len(migrations)
 
 // ApplicationID is the database's application_id.
 const ApplicationID = applicationID
+
+// SetFileLimit sets ReadFile's size limit until the test ends.
+func SetFileLimit(t interface{ Cleanup(func()) }, n int) {
+	old := fileLimit
+	fileLimit = n
+	t.Cleanup(func() { fileLimit = old })
+}

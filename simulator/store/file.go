@@ -35,6 +35,9 @@ const (
 	MaxFileSize = 1 << 30
 )
 
+// fileLimit is MaxFileSize but for tests.
+var fileLimit = MaxFileSize
+
 type fileDoc struct {
 	Format     string          `json:"format"`
 	Version    int             `json:"version"`
@@ -217,12 +220,12 @@ func WriteFile(w io.Writer, st *State) error {
 // compare case-insensitively, as in a Store) and that events are in
 // increasing ID order.
 func ReadFile(r io.Reader) (*State, error) {
-	b, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
+	b, err := io.ReadAll(io.LimitReader(r, int64(fileLimit)+1))
 	if err != nil {
 		return nil, fmt.Errorf("store: reading state file: %w", err)
 	}
-	if len(b) > MaxFileSize {
-		return nil, fmt.Errorf("store: state file is larger than the limit of %d bytes (1 GiB)", MaxFileSize)
+	if len(b) > fileLimit {
+		return nil, fmt.Errorf("store: state file is larger than the limit of %d bytes", fileLimit)
 	}
 	var head struct {
 		Format  string `json:"format"`
