@@ -422,6 +422,12 @@ func (s *SQLite) Update(fn func(Tx) error) error {
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	tx := &sqlTx{s: s, ctx: ctx}
+	defer func() {
+		if !tx.done { // fn panicked: leave no transaction open
+			tx.done = true
+			s.stmts["rollback"].ExecContext(ctx)
+		}
+	}()
 	err := fn(tx)
 	tx.done = true
 	if err != nil {

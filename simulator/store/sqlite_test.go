@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/easlab/easlab/simulator/store"
@@ -246,5 +248,68 @@ func TestSQLiteTablesReadable(t *testing.T) {
 	}
 	if appID != store.ApplicationID || sub != `Hello <world> & "you"` || recv != "2026-03-01T04:41:12.123456789Z" || body != "hi <" || oofType != "text" || n != 1 {
 		t.Errorf("read %#x %q %q %q %q %d", appID, sub, recv, body, oofType, n)
+	}
+}
+
+func TestSQLiteUpdateAfterPanic(t *testing.T) {
+	s := openSQLite(t, t.TempDir())
+	func() {
+		defer func() { recover() }()
+		s.Update(func(tx store.Tx) error {
+			tx.PutMailbox(store.Mailbox{Address: "a@x.com"})
+			panic("boom")
+		})
+	}()
+	if err := s.Update(func(tx store.Tx) error { return tx.PutMailbox(store.Mailbox{Address: "b@x.com"}) }); err != nil {
+		t.Fatalf("Update after a panicking one: %v", err)
+	}
+	st, err := s.Load()
+	if err != nil || len(st.Mailboxes) != 1 || st.Mailboxes[0].Address != "b@x.com" {
+		t.Fatalf("Load: %v %+v", err, st)
+	}
+}
+
+// TestSQLiteSurvivesKill commits in a child process that then kills
+// itself with SIGKILL, and finds every commit in the directory.
+func TestSQLiteSurvivesKill(t *testing.T) {
+	const n = 50
+	if dir := os.Getenv("EASLAB_STORE_KILL_DIR"); dir != "" {
+		s, err := store.OpenSQLite(dir)
+		if err != nil {
+			fmt.Println(err)
+			os.Exit(2)
+		}
+		for i := range n {
+			err := s.Update(func(tx store.Tx) error {
+				if i == 0 {
+					if err := tx.PutMailbox(store.Mailbox{Address: "a@x.com"}); err != nil {
+						return err
+					}
+				}
+				return tx.PutItem(store.Item{Mailbox: "a@x.com", ServerID: fmt.Sprint(i), ModSeq: uint64(i)})
+			})
+			if err != nil {
+				fmt.Println(err)
+				os.Exit(2)
+			}
+		}
+		syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		select {}
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSQLiteSurvivesKill$")
+	cmd.Env = append(os.Environ(), "EASLAB_STORE_KILL_DIR="+dir)
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	s := openSQLite(t, dir) // the dead process's lock is gone with it
+	st, err := s.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Items) != n {
+		t.Fatalf("after kill -9: %d items, want %d", len(st.Items), n)
 	}
 }
