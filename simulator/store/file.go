@@ -374,7 +374,8 @@ func Export(s Store, w io.Writer) error {
 }
 
 // Import reads a state file into s in one Update. It refuses a store that
-// already holds a mailbox, so that nothing is merged silently.
+// already holds a mailbox, so that nothing is merged silently. (The check
+// is a Load before the Update: import into a store nothing else writes.)
 func Import(s Store, r io.Reader) error {
 	st, err := ReadFile(r)
 	if err != nil {

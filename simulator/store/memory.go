@@ -290,7 +290,8 @@ func (t *memTx) TrimEvents(id uint64) error {
 
 // Load returns a deep copy of everything the store holds, in the order
 // State documents. A folder's, item's, device's and sync state's Mailbox
-// is its mailbox's Address as that mailbox was last put.
+// is its mailbox's Address as that mailbox was last put; times are in
+// UTC (the same instants as put).
 func (m *Memory) Load() (*State, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()

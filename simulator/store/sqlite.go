@@ -281,7 +281,7 @@ func checkHeader(path string, version int) (bool, error) {
 		return false, fmt.Errorf("%w: %s is not a SQLite database", ErrCorrupt, path)
 	}
 	if id := binary.BigEndian.Uint32(h[68:]); id != 0 && id != applicationID {
-		return false, fmt.Errorf("%w: %s belongs to another application (application_id %#x)", ErrCorrupt, path, id)
+		return false, fmt.Errorf("%w: %s is not an easlab database (another application's, application_id %#x)", ErrCorrupt, path, id)
 	}
 	if v := int32(binary.BigEndian.Uint32(h[60:])); int(v) > version {
 		return false, newerErr(path, int(v), version)
@@ -322,7 +322,7 @@ func (s *SQLite) checkIdentity(path string, version int) error {
 		return dbErr(path, err)
 	}
 	if uint32(id) != applicationID && (id != 0 || tables > 0 || v != 0) {
-		return fmt.Errorf("%w: %s is another application's SQLite database (application_id %#x)", ErrCorrupt, path, uint32(id))
+		return fmt.Errorf("%w: %s is not an easlab database (another application's, application_id %#x)", ErrCorrupt, path, uint32(id))
 	}
 	if v > version {
 		return newerErr(path, v, version)

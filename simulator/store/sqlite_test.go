@@ -156,11 +156,11 @@ func makeDB(t *testing.T, stmts ...string) []byte {
 func TestSQLiteRefusesOtherApplications(t *testing.T) {
 	t.Run("other application_id", func(t *testing.T) {
 		b := makeDB(t, `CREATE TABLE t(x)`, `PRAGMA application_id = 1234`)
-		fileUntouched(t, b, store.ErrCorrupt, "another application")
+		fileUntouched(t, b, store.ErrCorrupt, "not an easlab database")
 	})
 	t.Run("no application_id but tables", func(t *testing.T) {
 		b := makeDB(t, `CREATE TABLE t(x)`)
-		fileUntouched(t, b, store.ErrCorrupt, "another application")
+		fileUntouched(t, b, store.ErrCorrupt, "not an easlab database")
 	})
 }
 
