@@ -27,6 +27,7 @@ import (
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator"
 	"github.com/easlab/easlab/simulator/demo"
+	"github.com/easlab/easlab/simulator/store"
 	"github.com/easlab/easlab/wbxml"
 )
 
@@ -105,6 +106,34 @@ type Option func(*envOptions)
 type envOptions struct {
 	beforeSUT []func(*Env)
 	sim       simulator.Options
+	state     *store.State // FromState
+	stateErr  error
+}
+
+// FromState starts the simulator from a state file (`easlab state export`,
+// read with store.ReadFile) rather than from the demo organization: a
+// customer's organization, mailboxes and devices, with their policy and
+// sync keys, become the start of a spec. The harness adds none of its own
+// users; a spec uses the file's.
+func FromState(st *store.State) Option {
+	return func(o *envOptions) { o.state = st }
+}
+
+// FromStateFile is FromState with the file read from path; a file that
+// cannot be read fails the spec's setup with the reason.
+func FromStateFile(path string) Option {
+	return func(o *envOptions) {
+		f, err := os.Open(path)
+		if err != nil {
+			o.stateErr = err
+			return
+		}
+		defer f.Close()
+		o.state, o.stateErr = store.ReadFile(f)
+		if o.stateErr != nil {
+			o.stateErr = fmt.Errorf("harness: state file %s: %w", path, o.stateErr)
+		}
+	}
 }
 
 // BeforeProduct runs f after the organization exists and before the
@@ -138,7 +167,9 @@ func newEnv(cfg Config, seed uint64, opts ...Option) (*Env, error) {
 	if cfg.SimulatorURL != "" {
 		e.simURL = strings.TrimSuffix(cfg.SimulatorURL, "/")
 		e.Admin = &AdminClient{adminapi.Client{URL: e.simURL, Token: cfg.SimulatorToken}}
-	} else if err := e.startSimulator(o.sim); err != nil {
+	} else if o.stateErr != nil {
+		return nil, o.stateErr
+	} else if err := e.startSimulator(o.sim, o.state); err != nil {
 		return nil, err
 	}
 	e.deviceURL = e.simURL
@@ -168,8 +199,15 @@ func newEnv(cfg Config, seed uint64, opts ...Option) (*Env, error) {
 	return e, nil
 }
 
-func (e *Env) startSimulator(so simulator.Options) error {
+func (e *Env) startSimulator(so simulator.Options, state *store.State) error {
 	e.Clock = clock.NewWarped(clock.Real())
+	if state != nil {
+		dir, err := simulator.RestoreDirectory(state)
+		if err != nil {
+			return fmt.Errorf("harness: starting from a state: %w", err)
+		}
+		return e.serveSimulator(so, dir)
+	}
 	dir, err := demo.NewDirectory(Password, 0, e.Clock.Now())
 	if err != nil {
 		return err
@@ -188,6 +226,11 @@ func (e *Env) startSimulator(so simulator.Options) error {
 			return err
 		}
 	}
+	return e.serveSimulator(so, dir)
+}
+
+// serveSimulator starts the simulator over dir.
+func (e *Env) serveSimulator(so simulator.Options, dir *simulator.Directory) error {
 	so.Directory = dir
 	so.Clock = e.Clock
 	so.Logger = slog.New(slog.NewTextHandler(discard{}, nil))

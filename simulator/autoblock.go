@@ -46,7 +46,7 @@ func (d *Directory) AutoblockThresholds() []AutoblockThreshold {
 // SetAutoblockThreshold changes one threshold.
 func (d *Directory) SetAutoblockThreshold(th AutoblockThreshold) {
 	d.mu.Lock()
-	defer d.mu.Unlock()
+	defer d.unlock()
 	if d.autoblock == nil {
 		d.autoblock = map[access.Reason]AutoblockThreshold{}
 	}

@@ -395,10 +395,10 @@ func (s *Server) resolveDevice(identity string) (deviceRef, error) {
 			return deviceRef{}, s.errNotFound(identity)
 		}
 		key := strings.ToLower(devID)
-		ref.mb.mu.Lock()
+		ref.mb.lock()
 		d := ref.mb.devices[key]
 		match := d != nil && strings.EqualFold(d.DeviceType, typ)
-		ref.mb.mu.Unlock()
+		ref.mb.unlock()
 		if !match {
 			return deviceRef{}, s.errNotFound(identity)
 		}
@@ -407,7 +407,7 @@ func (s *Server) resolveDevice(identity string) (deviceRef, error) {
 	guid := parseGuid(id)
 	var found []deviceRef
 	for _, ref := range s.dir.mailboxRefs() {
-		ref.mb.mu.Lock()
+		ref.mb.lock()
 		switch {
 		case guid != "":
 			for k, d := range ref.mb.devices {
@@ -425,7 +425,7 @@ func (s *Server) resolveDevice(identity string) (deviceRef, error) {
 				found = append(found, deviceRef{ref, lower})
 			}
 		}
-		ref.mb.mu.Unlock()
+		ref.mb.unlock()
 	}
 	switch len(found) {
 	case 0:
@@ -629,14 +629,14 @@ func (s *Server) getMobileDevice(p *getMobileDeviceParams) (cmdletOutput, error)
 			return cmdletOutput{}, err
 		}
 		var out []mobileDeviceObject
-		ref.mb.mu.Lock()
+		ref.mb.lock()
 		if d := ref.mb.devices[ref.key]; d != nil && types.includesEAS() {
 			row := deviceRow{&ref.user, s.canonicalName(&ref.user), d}
 			if filter == nil || filter(&row) {
 				out = append(out, s.mobileDeviceObject(&ref.user, d))
 			}
 		}
-		ref.mb.mu.Unlock()
+		ref.mb.unlock()
 		return outputOf(out), nil
 	}
 	refs, err := s.mailboxScope(&p.Mailbox)
@@ -650,14 +650,14 @@ func (s *Server) getMobileDevice(p *getMobileDeviceParams) (cmdletOutput, error)
 		ref := &refs[i]
 		row.user, row.userDisplayName = &ref.user, s.canonicalName(&ref.user)
 		start := len(out)
-		ref.mb.mu.Lock()
+		ref.mb.lock()
 		for _, d := range ref.mb.devices {
 			row.dev = d
 			if filter == nil || filter(&row) {
 				out = append(out, s.mobileDeviceObject(&ref.user, d))
 			}
 		}
-		ref.mb.mu.Unlock()
+		ref.mb.unlock()
 		slices.SortFunc(out[start:], func(a, b mobileDeviceObject) int {
 			return strings.Compare(strings.ToLower(a.DeviceId), strings.ToLower(b.DeviceId))
 		})
@@ -690,22 +690,22 @@ func (s *Server) getMobileDeviceStatistics(p *getMobileDeviceStatisticsParams) (
 		if err != nil {
 			return cmdletOutput{}, err
 		}
-		ref.mb.mu.Lock()
+		ref.mb.lock()
 		if d := ref.mb.devices[ref.key]; d != nil && types.includesEAS() {
 			out = append(out, s.mobileDeviceStatisticsObject(&ref.user, d, p.ShowRecoveryPassword.V))
 		}
-		ref.mb.mu.Unlock()
+		ref.mb.unlock()
 		return outputOf(out), nil
 	}
 	ref, err := s.resolveMailbox(p.Mailbox.V)
 	if err != nil || !types.includesEAS() {
 		return outputOf(out), err
 	}
-	ref.mb.mu.Lock()
+	ref.mb.lock()
 	for _, d := range ref.mb.devices {
 		out = append(out, s.mobileDeviceStatisticsObject(&ref.user, d, p.ShowRecoveryPassword.V))
 	}
-	ref.mb.mu.Unlock()
+	ref.mb.unlock()
 	slices.SortFunc(out, func(a, b mobileDeviceStatisticsObject) int {
 		return strings.Compare(strings.ToLower(a.DeviceID), strings.ToLower(b.DeviceID))
 	})
@@ -765,9 +765,9 @@ type mailboxRow struct {
 }
 
 func (s *Server) mailboxRow(ref *mailboxRef) mailboxRow {
-	ref.mb.mu.Lock()
+	ref.mb.lock()
 	partnered := len(ref.mb.devices) > 0
-	ref.mb.mu.Unlock()
+	ref.mb.unlock()
 	return mailboxRow{user: &ref.user, cas: ref.mb.CASMailbox(), partnered: partnered, smtpProxys: []string{"SMTP:" + ref.user.PrimarySmtpAddress}}
 }
 
@@ -978,8 +978,9 @@ func (s *Server) setCASMailbox(p *setCASMailboxParams) (cmdletOutput, error) {
 // the new allow and block lists (see setCASMailbox). It reports whether
 // the settings changed.
 func (m *Mailbox) changeCASMailbox(change func(*CASMailbox) error, rewrite bool) (bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.lock()
+	defer m.unlock()
+	m.sweep = true // the partnerships are stamped again
 	m.rememberCASLocked()
 	c := m.cas
 	c.ActiveSyncAllowedDeviceIDs = append([]string(nil), c.ActiveSyncAllowedDeviceIDs...)
@@ -1210,7 +1211,7 @@ func (s *Server) setDeviceAccessRule(p *setDeviceAccessRuleParams) (cmdletOutput
 // given name.
 func (d *Directory) setDeviceAccessRuleLevel(name string, level access.Level) bool {
 	d.mu.Lock()
-	defer d.mu.Unlock()
+	defer d.unlock()
 	for i := range d.rules {
 		if strings.EqualFold(d.rules[i].Name, name) {
 			d.rules[i].AccessLevel = level

@@ -671,7 +671,7 @@ func samePolicy(a, b MobileDeviceMailboxPolicy) bool {
 // on it). It reports whether anything changed.
 func (d *Directory) changePolicies(change func([]MobileDeviceMailboxPolicy) ([]MobileDeviceMailboxPolicy, error)) (bool, error) {
 	d.mu.Lock()
-	defer d.mu.Unlock()
+	defer d.unlock()
 	d.ensurePoliciesLocked()
 	old := d.policies
 	next, err := change(append([]MobileDeviceMailboxPolicy(nil), old...))

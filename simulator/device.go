@@ -89,13 +89,14 @@ func (m *Mailbox) deviceLocked(id, typ, ua string, now time.Time) *Device {
 		d.DeviceUserAgent = ua
 	}
 	d.LastSyncAttemptTime = now
+	m.touchLocked(key)
 	return d
 }
 
 // Devices returns copies of the mailbox's device partnerships.
 func (m *Mailbox) Devices() []Device {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.lock()
+	defer m.unlock()
 	out := make([]Device, 0, len(m.devices))
 	for _, d := range m.devices {
 		c := *d

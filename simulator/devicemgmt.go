@@ -48,7 +48,7 @@ func (d *Directory) OrganizationSettings() OrganizationSettings {
 // SetOrganizationSettings changes the organization settings.
 func (d *Directory) SetOrganizationSettings(change func(*OrganizationSettings)) {
 	d.mu.Lock()
-	defer d.mu.Unlock()
+	defer d.unlock()
 	change(&d.settings)
 }
 
@@ -63,7 +63,7 @@ func (d *Directory) DeviceAccessRules() []access.Rule {
 // and Characteristic, as the rule's name is derived from both.
 func (d *Directory) AddDeviceAccessRule(r access.Rule) error {
 	d.mu.Lock()
-	defer d.mu.Unlock()
+	defer d.unlock()
 	for _, x := range d.rules {
 		if x.Characteristic == r.Characteristic && strings.EqualFold(x.QueryString, r.QueryString) {
 			return fmt.Errorf("simulator: a device access rule %q already exists", x.Name)
@@ -76,7 +76,7 @@ func (d *Directory) AddDeviceAccessRule(r access.Rule) error {
 // RemoveDeviceAccessRule removes the rule with the given name.
 func (d *Directory) RemoveDeviceAccessRule(name string) bool {
 	d.mu.Lock()
-	defer d.mu.Unlock()
+	defer d.unlock()
 	for i, x := range d.rules {
 		if strings.EqualFold(x.Name, name) {
 			d.rules = append(d.rules[:i], d.rules[i+1:]...)
@@ -98,8 +98,8 @@ type CASMailbox struct {
 
 // CASMailbox returns a copy of the mailbox's ActiveSync settings.
 func (m *Mailbox) CASMailbox() CASMailbox {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.lock()
+	defer m.unlock()
 	c := m.cas
 	c.ActiveSyncAllowedDeviceIDs = append([]string(nil), c.ActiveSyncAllowedDeviceIDs...)
 	c.ActiveSyncBlockedDeviceIDs = append([]string(nil), c.ActiveSyncBlockedDeviceIDs...)
@@ -211,13 +211,13 @@ func (s *Server) checkAccess(c *call) error {
 		kind = access.RequestHanging
 	}
 	m := c.mb
-	m.mu.Lock()
+	m.lock()
 	dev := c.deviceLocked()
 	dev.behaviour.record(now, dev.uaChanged, c.req.Command == eas.CommandSync, thresholds)
 	dev.uaChanged = false
 	dec := access.Decide(s.accessInputLocked(c, dev, org, rules, now, kind))
 	if dec.UserDisabled {
-		m.mu.Unlock()
+		m.unlock()
 		return eas.NewStatusError(eas.StatusUserDisabledForSync, "the user is not enabled for ActiveSync")
 	}
 	if dec.Promoted {
@@ -244,7 +244,7 @@ func (s *Server) checkAccess(c *call) error {
 					}
 				}
 			}
-			m.mu.Unlock()
+			m.unlock()
 			return eas.NewStatusError(eas.StatusMaximumDevicesReached, fmt.Sprintf("the mailbox has %d device partnerships", limit))
 		}
 		dev.announced = true
@@ -290,7 +290,7 @@ func (s *Server) checkAccess(c *call) error {
 	}
 	c.dev.DeviceAccessState = dev.DeviceAccessState
 	c.dev.noticeItem = dev.noticeItem
-	m.mu.Unlock()
+	m.unlock()
 	for _, k := range notices {
 		if k == access.NoticeQuarantineAdmin {
 			s.mailAdmins(dn, org.AdminMailRecipients, now)
@@ -352,6 +352,7 @@ func (s *Server) staleViewLocked(dev *Device, now time.Time) bool {
 // state, reason or rule changes it puts one AccessStateChanged on the
 // event stream and reports true.
 func (m *Mailbox) stampAccessLocked(dev *Device, dec access.Decision) bool {
+	m.touchLocked(strings.ToLower(dev.DeviceID))
 	rule := ""
 	if dec.Rule != nil {
 		rule = dec.Rule.Name
@@ -380,8 +381,8 @@ func (s *Server) redecide(c *call) error {
 	rules := s.dir.DeviceAccessRules()
 	now := s.clock.Now()
 	m := c.mb
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.lock()
+	defer m.unlock()
 	dev := c.deviceLocked()
 	dec := access.Decide(s.accessInputLocked(c, dev, org, rules, now, access.RequestHanging))
 	if dec.UserDisabled {
@@ -411,12 +412,12 @@ func (c *call) cacheCatchUp() clockTimer {
 		return clockTimer{}
 	}
 	m := c.mb
-	m.mu.Lock()
+	m.lock()
 	var last time.Time
 	if n := len(m.casHistory); n > 0 {
 		last = m.casHistory[n-1].until
 	}
-	m.mu.Unlock()
+	m.unlock()
 	wait := last.Add(d).Sub(c.s.clock.Now())
 	if last.IsZero() || wait <= 0 {
 		return clockTimer{}

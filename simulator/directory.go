@@ -40,6 +40,8 @@ type Directory struct {
 	events    *EventLog
 	policies  []MobileDeviceMailboxPolicy // nil: only the Default policy
 	autoblock map[access.Reason]AutoblockThreshold
+	store     *writer // nil: the state lives in memory only
+	savedOrg  []byte  // the organization record last written
 }
 
 // account is a user and the mailbox they own.
@@ -82,6 +84,15 @@ func (d *Directory) AddUser(u User, mb *Mailbox) error {
 	d.users[keys[0]] = a
 	for _, k := range keys {
 		d.by[k] = a
+	}
+	if d.store != nil {
+		// A new mailbox of a directory kept in a store is written whole
+		// (its lock is free: nobody else has it yet).
+		mb.store = d.store
+		mb.mu.Lock()
+		err := mb.flushLocked()
+		mb.mu.Unlock()
+		return err
 	}
 	return nil
 }

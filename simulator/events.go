@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/easlab/easlab/clock"
+	"github.com/easlab/easlab/simulator/store"
 )
 
 // The event stream: every change of a device's state, in order, with an id
@@ -56,6 +57,7 @@ type EventLog struct {
 	next    uint64
 	events  []Event
 	changed chan struct{}
+	store   *writer // nil: events live in memory only
 }
 
 func newEventLog() *EventLog {
@@ -72,8 +74,24 @@ func (l *EventLog) Emit(e Event) uint64 {
 		e.Time = l.now()
 	}
 	l.events = append(l.events, e)
+	trim := uint64(0)
 	if len(l.events) > maxEvents {
 		l.events = append(l.events[:0:0], l.events[len(l.events)-maxEvents:]...)
+		trim = l.events[0].ID - 1
+	}
+	if l.store != nil {
+		err := l.store.st.Update(func(tx store.Tx) error {
+			if err := tx.AppendEvent(eventRecord(e)); err != nil {
+				return err
+			}
+			if trim > 0 {
+				return tx.TrimEvents(trim)
+			}
+			return nil
+		})
+		if err != nil {
+			l.store.log.Error("simulator: writing an event to the store", "id", e.ID, "err", err)
+		}
 	}
 	close(l.changed)
 	l.changed = make(chan struct{})
@@ -143,4 +161,52 @@ func waitEvent(ctx context.Context, wake <-chan struct{}) bool {
 	case <-ctx.Done():
 		return false
 	}
+}
+
+func eventRecord(e Event) store.Event {
+	b, _ := json.Marshal(e)
+	return store.Event{ID: e.ID, Time: e.Time, Type: e.Kind, Mailbox: e.Mailbox, DeviceID: e.DeviceID, Data: b}
+}
+
+// attach makes the log write every new event to w.
+func (l *EventLog) attach(w *writer) {
+	l.mu.Lock()
+	l.store = w
+	l.mu.Unlock()
+}
+
+// flushAll writes the events the log holds (to a store that held none).
+func (l *EventLog) flushAll() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.events) == 0 {
+		return nil
+	}
+	return l.store.st.Update(func(tx store.Tx) error {
+		for _, e := range l.events {
+			if err := tx.AppendEvent(eventRecord(e)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// restore takes the events a store held; ids go on from the last one.
+func (l *EventLog) restore(events []store.Event) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, rec := range events {
+		var e Event
+		if err := json.Unmarshal(rec.Data, &e); err != nil {
+			return fmt.Errorf("simulator: the store's event %d: %w", rec.ID, err)
+		}
+		e.ID = rec.ID
+		l.events = append(l.events, e)
+		l.next = rec.ID + 1
+	}
+	if len(l.events) > maxEvents {
+		l.events = l.events[len(l.events)-maxEvents:]
+	}
+	return nil
 }

@@ -77,8 +77,8 @@ func (c *call) findMailbox(cr *eas.FindCriterion) *eas.FindResponseBody {
 	deep := cr.Options != nil && cr.Options.DeepTraversal
 	match := parseKQL(q.FreeText)
 	m := c.mb
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.lock()
+	defer m.unlock()
 	if !c.searchHierarchyKnownLocked() {
 		return fail(eas.FindStatusFolderSyncRequired)
 	}

@@ -15,8 +15,8 @@ func handleFolderSync(c *call) error {
 		return err
 	}
 	m := c.mb
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.lock()
+	defer m.unlock()
 	dev := c.deviceLocked()
 	var st *syncState
 	if req.SyncKey == "0" {
@@ -91,8 +91,8 @@ func handleFolderCreate(c *call) error {
 		return err
 	}
 	m := c.mb
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.lock()
+	defer m.unlock()
 	reply := func(s eas.FolderCreateStatus) error { return c.reply(&eas.FolderCreateResponse{Status: int(s)}) }
 	dev, st := c.hierarchyStepLocked(req.SyncKey)
 	if st == nil {
@@ -119,8 +119,8 @@ func handleFolderUpdate(c *call) error {
 		return err
 	}
 	m := c.mb
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.lock()
+	defer m.unlock()
 	reply := func(s eas.FolderUpdateStatus) error { return c.reply(&eas.FolderUpdateResponse{Status: int(s)}) }
 	dev, st := c.hierarchyStepLocked(req.SyncKey)
 	if st == nil {
@@ -154,8 +154,8 @@ func handleFolderDelete(c *call) error {
 		return err
 	}
 	m := c.mb
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.lock()
+	defer m.unlock()
 	reply := func(s eas.FolderDeleteStatus) error { return c.reply(&eas.FolderDeleteResponse{Status: int(s)}) }
 	dev, st := c.hierarchyStepLocked(req.SyncKey)
 	if st == nil {

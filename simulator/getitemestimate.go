@@ -23,8 +23,8 @@ func handleGetItemEstimate(c *call) error {
 		return eas.NewStatusError(eas.StatusInvalidXML, "too many collections")
 	}
 	m := c.mb
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.lock()
+	defer m.unlock()
 	dev := c.deviceLocked()
 	resp := &eas.GetItemEstimateResponse{}
 	for _, col := range req.Collections.Collection {

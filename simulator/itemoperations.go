@@ -53,7 +53,7 @@ func handleItemOperations(c *call) error {
 	multipart := c.req.AcceptMultiPart()
 	m := c.mb
 	out := &itemOpsOutput{multipart: multipart}
-	m.mu.Lock()
+	m.lock()
 	for _, op := range req.Operations {
 		var res eas.ItemOperationResult
 		switch {
@@ -71,7 +71,7 @@ func handleItemOperations(c *call) error {
 	}
 	resp := &eas.ItemOperationsResponse{Status: int(eas.ItemOperationsStatusSuccess), Response: &eas.ItemOperationsResults{Results: out.results}}
 	b, err := wbxml.Marshal(resp)
-	m.mu.Unlock()
+	m.unlock()
 	if err != nil {
 		return fmt.Errorf("marshal ItemOperations response: %w", err)
 	}
@@ -472,9 +472,9 @@ func conversationTopic(s string) string {
 // HTTP 500 when it is gone (MS-ASCMD S06 TC02).
 func handleGetAttachment(c *call) error {
 	m := c.mb
-	m.mu.Lock()
+	m.lock()
 	a, ok := attachmentLocked(m, c.req.AttachmentName)
-	m.mu.Unlock()
+	m.unlock()
 	if !ok {
 		return eas.NewHTTPError(http.StatusInternalServerError, "no attachment "+c.req.AttachmentName)
 	}

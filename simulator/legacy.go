@@ -60,8 +60,8 @@ const (
 
 func handleGetHierarchy(c *call) error {
 	m := c.mb
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.lock()
+	defer m.unlock()
 	type entry struct {
 		f     *Folder
 		depth int
@@ -156,8 +156,8 @@ func (c *call) replyCollection(status int, serverID string) error {
 
 func handleCreateCollection(c *call) error {
 	m := c.mb
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.lock()
+	defer m.unlock()
 	if done, err := c.collectionCheckLocked("CollectionName", "ParentId"); done {
 		return err
 	}
@@ -174,8 +174,8 @@ func handleCreateCollection(c *call) error {
 
 func handleDeleteCollection(c *call) error {
 	m := c.mb
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.lock()
+	defer m.unlock()
 	if done, err := c.collectionCheckLocked("CollectionId"); done {
 		return err
 	}
@@ -189,8 +189,8 @@ func handleDeleteCollection(c *call) error {
 
 func handleMoveCollection(c *call) error {
 	m := c.mb
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.lock()
+	defer m.unlock()
 	if done, err := c.collectionCheckLocked("CollectionName", "ParentId", "CollectionId"); done {
 		return err
 	}

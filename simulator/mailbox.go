@@ -135,6 +135,10 @@ type Mailbox struct {
 	now            func() time.Time // the server's clock; set by Directory.AddUser
 	events         *EventLog        // the organization's; set by Directory.AddUser
 	maxDevicesMail time.Time        // when the owner was last told of the partnership limit
+	store          *writer          // nil: the mailbox lives in memory only
+	saved          saved            // what was last written to store
+	touched        map[string]bool  // devices this transaction changed, by lower-case DeviceId
+	sweep          bool             // this transaction may change any device
 }
 
 // NewMailbox returns a mailbox with Exchange's default folders.
@@ -196,8 +200,8 @@ func (m *Mailbox) commitLocked() uint64 {
 // Changed returns a channel closed at the next change of the mailbox, and
 // the change counter it was taken at.
 func (m *Mailbox) Changed() (<-chan struct{}, uint64) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.lock()
+	defer m.unlock()
 	return m.changed, m.modseq
 }
 
@@ -224,8 +228,8 @@ func (m *Mailbox) folderLocked(id string) *Folder {
 
 // Folder returns a copy of the live folder with the given ServerId.
 func (m *Mailbox) Folder(id string) (Folder, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.lock()
+	defer m.unlock()
 	f := m.folderLocked(id)
 	if f == nil {
 		return Folder{}, false
@@ -235,8 +239,8 @@ func (m *Mailbox) Folder(id string) (Folder, bool) {
 
 // FolderByType returns the default folder of type t.
 func (m *Mailbox) FolderByType(t eas.FolderType) (Folder, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.lock()
+	defer m.unlock()
 	for _, f := range m.folders {
 		if f.Type == t && !f.Deleted {
 			return *f, true
@@ -248,8 +252,8 @@ func (m *Mailbox) FolderByType(t eas.FolderType) (Folder, bool) {
 // FolderByName returns the live folder with the given display name
 // (case-insensitive).
 func (m *Mailbox) FolderByName(name string) (Folder, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.lock()
+	defer m.unlock()
 	for _, f := range m.folders {
 		if !f.Deleted && strings.EqualFold(f.DisplayName, name) {
 			return *f, true
@@ -260,8 +264,8 @@ func (m *Mailbox) FolderByName(name string) (Folder, bool) {
 
 // Folders returns copies of the live folders, in creation order.
 func (m *Mailbox) Folders() []Folder {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.lock()
+	defer m.unlock()
 	var out []Folder
 	for _, f := range m.folders {
 		if !f.Deleted {
@@ -273,8 +277,8 @@ func (m *Mailbox) Folders() []Folder {
 
 // AddItem stores a new item in folder and returns a copy with its ServerId.
 func (m *Mailbox) AddItem(folderID string, it *Item) (*Item, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.lock()
+	defer m.unlock()
 	return m.addItemLocked(folderID, it)
 }
 
@@ -298,8 +302,8 @@ func (m *Mailbox) addItemLocked(folderID string, it *Item) (*Item, error) {
 
 // Item returns a copy of the live item with the given ServerId.
 func (m *Mailbox) Item(serverID string) (*Item, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.lock()
+	defer m.unlock()
 	it := m.items[serverID]
 	if it == nil || it.Deleted {
 		return nil, false
@@ -309,8 +313,8 @@ func (m *Mailbox) Item(serverID string) (*Item, bool) {
 
 // Items returns copies of the live items of a folder, oldest first.
 func (m *Mailbox) Items(folderID string) []*Item {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.lock()
+	defer m.unlock()
 	var out []*Item
 	for it := range m.changesLocked(folderID, 0) {
 		if !it.Deleted {
@@ -331,8 +335,8 @@ func itemLess(a, b *Item) bool {
 // ChangeItem merges changed properties into an item (and replaces its body
 // when body is non-nil).
 func (m *Mailbox) ChangeItem(serverID string, props []*wbxml.Node, body *Body) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.lock()
+	defer m.unlock()
 	it := m.items[serverID]
 	if it == nil || it.Deleted {
 		return errNotFound
@@ -348,8 +352,8 @@ func (m *Mailbox) ChangeItem(serverID string, props []*wbxml.Node, body *Body) e
 // DeleteItem removes an item. With toDeletedItems (EAS DeletesAsMoves) it
 // moves the item to Deleted Items instead, unless it is there already.
 func (m *Mailbox) DeleteItem(serverID string, toDeletedItems bool) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.lock()
+	defer m.unlock()
 	it := m.items[serverID]
 	if it == nil || it.Deleted {
 		return errNotFound
@@ -369,8 +373,8 @@ func (m *Mailbox) DeleteItem(serverID string, toDeletedItems bool) error {
 
 // MoveItem moves an item to another folder, where it gets a new ServerId.
 func (m *Mailbox) MoveItem(serverID, dstFolder string) (string, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.lock()
+	defer m.unlock()
 	it := m.items[serverID]
 	if it == nil || it.Deleted {
 		return "", errNotFound

@@ -74,7 +74,7 @@ func handleMeetingResponse(c *call) error {
 	now := c.s.clock.Now()
 	m := c.mb
 	var replies []mrReply
-	m.mu.Lock()
+	m.lock()
 	resp := &eas.MeetingResponseResponse{}
 	for _, r := range req.Request {
 		res, reply := c.meetingResponseLocked(r, now)
@@ -84,7 +84,7 @@ func handleMeetingResponse(c *call) error {
 		}
 	}
 	err := c.reply(resp)
-	m.mu.Unlock()
+	m.unlock()
 	for _, r := range replies {
 		c.sendMeetingReply(r, now)
 	}

@@ -32,8 +32,8 @@ func handleMoveItems(c *call) error {
 		return eas.NewStatusError(eas.StatusInvalidXML, "more than 1000 Move elements")
 	}
 	m := c.mb
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.lock()
+	defer m.unlock()
 	resp := &eas.MoveItemsResponse{}
 	for _, mv := range req.Move {
 		r := eas.MoveItemsResult{SrcMsgId: mv.SrcMsgId}

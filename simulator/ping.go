@@ -23,7 +23,7 @@ func handlePing(c *call) error {
 		}
 	}
 	m := c.mb
-	m.mu.Lock()
+	m.lock()
 	dev := c.deviceLocked()
 	cached := dev.ping
 	ps := pingState{}
@@ -32,14 +32,14 @@ func handlePing(c *call) error {
 	}
 	if req.HeartbeatInterval != 0 {
 		if req.HeartbeatInterval < minHeartbeat || req.HeartbeatInterval > maxHeartbeat {
-			m.mu.Unlock()
+			m.unlock()
 			return c.reply(&eas.PingResponse{Status: int(eas.PingStatusHeartbeatOutOfBounds), HeartbeatInterval: clamp(req.HeartbeatInterval, minHeartbeat, maxHeartbeat)})
 		}
 		ps.heartbeat = time.Duration(req.HeartbeatInterval) * time.Second
 	}
 	if req.Folders != nil {
 		if len(req.Folders.Folder) > maxPingFolders {
-			m.mu.Unlock()
+			m.unlock()
 			return c.reply(&eas.PingResponse{Status: int(eas.PingStatusTooManyFolders), MaxFolders: maxPingFolders})
 		}
 		ps.folders = ps.folders[:0:0]
@@ -48,18 +48,18 @@ func handlePing(c *call) error {
 		}
 	}
 	if ps.heartbeat == 0 || len(ps.folders) == 0 {
-		m.mu.Unlock()
+		m.unlock()
 		return c.reply(&eas.PingResponse{Status: int(eas.PingStatusMissingParameters)})
 	}
 	for _, f := range ps.folders {
 		if m.folderLocked(f.id) == nil {
-			m.mu.Unlock()
+			m.unlock()
 			return c.reply(&eas.PingResponse{Status: int(eas.PingStatusFolderSyncRequired)})
 		}
 	}
 	dev.ping = &ps
 	start := m.modseq
-	m.mu.Unlock()
+	m.unlock()
 
 	timer := newClockTimer(c.s, ps.heartbeat)
 	defer timer.stop()
@@ -71,14 +71,14 @@ func handlePing(c *call) error {
 			}
 		}
 		catchUp := c.cacheCatchUp()
-		m.mu.Lock()
+		m.lock()
 		changed, hierarchy := m.pingChangesLocked(dev, ps.folders, start)
 		if c.quarantined {
 			// Only the quarantine notice counts (exchange-admin.md 2.1).
 			changed = m.pendingNoticeLocked(dev, ps.folders)
 		}
 		wake := m.changed
-		m.mu.Unlock()
+		m.unlock()
 		switch {
 		case hierarchy:
 			return c.reply(&eas.PingResponse{Status: int(eas.PingStatusFolderSyncRequired)})

@@ -81,8 +81,8 @@ func handleProvision(c *call) error {
 	}
 	v := c.req.ProtocolVersion
 	m := c.mb
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.lock()
+	defer m.unlock()
 	dev := c.deviceLocked()
 	resp := &eas.ProvisionResponse{Status: int(eas.ProvisionStatusSuccess)}
 	if req.DeviceInformation != nil {

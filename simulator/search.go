@@ -456,8 +456,8 @@ func (c *call) searchMailbox(st *eas.SearchStore) (*eas.SearchStoreResult, eas.S
 		return nil, eas.SearchStatusQueryTooComplex
 	}
 	m := c.mb
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.lock()
+	defer m.unlock()
 	if !c.searchHierarchyKnownLocked() {
 		return nil, eas.SearchStatusFolderSyncRequired
 	}

@@ -202,8 +202,8 @@ func (c *call) mailSource(sub *submission) (*Item, error) {
 		}
 	}
 	m := c.mb
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.lock()
+	defer m.unlock()
 	var it *Item
 	if sub.itemID != "" {
 		it = m.items[sub.itemID]

@@ -114,6 +114,9 @@ func New(opts Options) (*Server, error) {
 		return nil, errors.New("simulator: Options.Directory is nil; simulator/demo builds the demo organization")
 	}
 	s.dir.events.now = s.clock.Now
+	if s.dir.store != nil {
+		s.dir.store.log = s.log
+	}
 	// Every command the profile advertises must have a handler, so that a
 	// gap fails here rather than on a device.
 	for _, c := range s.profile.Commands() {
@@ -193,9 +196,9 @@ func (s *Server) serveOptions(w http.ResponseWriter, r *http.Request) {
 		challenge(w, r)
 		return
 	}
-	mb.mu.Lock()
+	mb.lock()
 	enabled := mb.casAsOfLocked(s.clock.Now().Add(-s.opts.CASMailboxCacheDelay)).ActiveSyncEnabled
-	mb.mu.Unlock()
+	mb.unlock()
 	if !enabled {
 		w.WriteHeader(http.StatusForbidden)
 		return
@@ -307,11 +310,11 @@ func (s *Server) serveCall(c *call) error {
 		return err
 	}
 	now := s.clock.Now()
-	mb.mu.Lock()
+	mb.lock()
 	dev := mb.deviceLocked(req.DeviceID, req.DeviceType, req.UserAgent, now)
 	dev.ProtocolVersion = req.ProtocolVersion.String()
 	snapshot := *dev
-	mb.mu.Unlock()
+	mb.unlock()
 	c.dev = &snapshot
 	// Access is decided before policy, as in Exchange (exchange-admin.md 1.3).
 	if err := s.checkAccess(c); err != nil {
@@ -336,11 +339,12 @@ func (s *Server) serveCall(c *call) error {
 		c.w.WriteHeader(http.StatusOK)
 		c.written = true
 	}
-	mb.mu.Lock()
+	mb.lock()
 	if d := mb.devices[strings.ToLower(req.DeviceID)]; d != nil {
 		d.LastSuccessSync = s.clock.Now()
+		mb.touchLocked(strings.ToLower(req.DeviceID))
 	}
-	mb.mu.Unlock()
+	mb.unlock()
 	return nil
 }
 

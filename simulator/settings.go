@@ -13,8 +13,8 @@ func handleSettings(c *call) error {
 		return err
 	}
 	m := c.mb
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.lock()
+	defer m.unlock()
 	dev := c.deviceLocked()
 	resp := &eas.SettingsResponse{Status: int(eas.SettingsStatusSuccess)}
 	if req.DeviceInformation != nil {

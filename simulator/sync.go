@@ -29,7 +29,7 @@ func handleSync(c *call) error {
 		return err
 	}
 	req := *decoded
-	m.mu.Lock()
+	m.lock()
 	dev := c.deviceLocked()
 	cached := dev.lastSync
 	if len(c.body) == 0 || req.Partial {
@@ -37,12 +37,12 @@ func handleSync(c *call) error {
 		// names only what changed and takes the rest from it (MS-ASCMD
 		// 2.2.3.124, 12.1+). Either needs a request to build on.
 		if cached == nil {
-			m.mu.Unlock()
+			m.unlock()
 			return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusIncompleteRequest)})
 		}
 		req = mergeSync(cached, &req, dev)
 	}
-	m.mu.Unlock()
+	m.unlock()
 	var wait time.Duration
 	switch {
 	case req.Wait != 0 && req.HeartbeatInterval != 0:
@@ -68,9 +68,9 @@ func handleSync(c *call) error {
 	if commands > maxSyncCommands {
 		return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusProtocolError)})
 	}
-	m.mu.Lock()
+	m.lock()
 	dev.lastSync = cacheable(&req)
-	m.mu.Unlock()
+	m.unlock()
 	var deadline clockTimer
 	if wait > 0 {
 		deadline = newClockTimer(c.s, wait)
@@ -83,10 +83,10 @@ func handleSync(c *call) error {
 				return err
 			}
 		}
-		m.mu.Lock()
+		m.lock()
 		resp, nonEmpty := c.syncLocked(&req)
 		changed := m.changed
-		m.mu.Unlock()
+		m.unlock()
 		if nonEmpty {
 			return c.reply(resp)
 		}

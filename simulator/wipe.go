@@ -83,12 +83,13 @@ func (d *Device) WipeTimes() (requested, sent, acked time.Time, accountOnly bool
 // withdraws it (Clear-MobileDevice [-AccountOnly] [-Cancel]).
 // A completed wipe is confirmed by mail to the owner and to notify.
 func (m *Mailbox) ClearMobileDevice(deviceID string, accountOnly, cancel bool, requestor string, now time.Time, notify ...string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.lock()
+	defer m.unlock()
 	d := m.devices[strings.ToLower(deviceID)]
 	if d == nil {
 		return fmt.Errorf("simulator: %s has no device %q", m.owner.PrimarySmtpAddress, deviceID)
 	}
+	m.touchLocked(strings.ToLower(deviceID))
 	if cancel {
 		d.wipe = wipeState{}
 		m.emit(Event{Kind: EventWipeCancelled, Time: now, DeviceID: d.DeviceID, DeviceType: d.DeviceType})
@@ -103,9 +104,10 @@ func (m *Mailbox) ClearMobileDevice(deviceID string, accountOnly, cancel bool, r
 // RemoveDevice deletes a partnership (Remove-MobileDevice). The owner's
 // allow and block lists keep their entries.
 func (m *Mailbox) RemoveDevice(deviceID string) bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.lock()
+	defer m.unlock()
 	key := strings.ToLower(deviceID)
+	m.touchLocked(key)
 	if m.devices[key] == nil {
 		return false
 	}

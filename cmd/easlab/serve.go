@@ -26,6 +26,7 @@ import (
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator"
 	"github.com/easlab/easlab/simulator/demo"
+	"github.com/easlab/easlab/simulator/store"
 )
 
 // serveConfig is what `easlab serve` is told on the command line.
@@ -45,6 +46,8 @@ type serveConfig struct {
 	profile      string
 	logFormat    string
 	logLevel     string
+	dataDir      string
+	stateFile    string
 }
 
 func newServeCmd() *cobra.Command {
@@ -83,6 +86,8 @@ Users may sign in as alice@contoso.com, CONTOSO\alice or alice.`,
 	f.DurationVar(&cfg.casDelay, "cas-cache-delay", 0, "how long the EAS side takes to see a changed allow/block list (Exchange's directory cache: 60s)")
 	f.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	f.StringVar(&cfg.dataDir, "data", "", "keep the organization, mailboxes, devices and events in this directory (SQLite), so they survive a restart; the first start seeds it from --org or the demo organization")
+	f.StringVar(&cfg.stateFile, "state", "", "start from this state file (easlab state export) instead of the demo organization")
 	return cmd
 }
 
@@ -109,23 +114,59 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 	if (cfg.certFile == "") != (cfg.keyFile == "") {
 		return errors.New("--cert and --key go together")
 	}
-	var dir *simulator.Directory
-	if cfg.orgFile != "" {
+	if cfg.stateFile != "" && cfg.orgFile != "" {
+		return errors.New("--state and --org both name an organization: give one")
+	}
+	seed := func() (*simulator.Directory, error) {
+		if cfg.stateFile != "" {
+			f, err := os.Open(cfg.stateFile)
+			if err != nil {
+				return nil, fmt.Errorf("--state: %w", err)
+			}
+			defer f.Close()
+			st, err := store.ReadFile(f)
+			if err != nil {
+				return nil, fmt.Errorf("--state %s: %w", cfg.stateFile, err)
+			}
+			dir, err := simulator.RestoreDirectory(st)
+			if err != nil {
+				return nil, fmt.Errorf("--state %s: %w", cfg.stateFile, err)
+			}
+			return dir, nil
+		}
+		if cfg.orgFile == "" {
+			return demo.NewDirectory(cfg.demoPassword, cfg.demoUsers, clock.Real().Now())
+		}
 		f, err := os.Open(cfg.orgFile)
 		if err != nil {
-			return fmt.Errorf("--org: %w", err)
+			return nil, fmt.Errorf("--org: %w", err)
 		}
-		dir, err = demo.LoadOrgFile(f, clock.Real().Now())
-		f.Close()
+		defer f.Close()
+		dir, err := demo.LoadOrgFile(f, clock.Real().Now())
 		if err != nil {
-			return fmt.Errorf("--org %s: %w", cfg.orgFile, err)
+			return nil, fmt.Errorf("--org %s: %w", cfg.orgFile, err)
 		}
-	} else {
-		var err error
-		dir, err = demo.NewDirectory(cfg.demoPassword, cfg.demoUsers, clock.Real().Now())
+		return dir, nil
+	}
+	var (
+		dir      *simulator.Directory
+		restored bool // the organization came from --data
+		err      error
+	)
+	if cfg.dataDir != "" {
+		st, err := store.OpenSQLite(cfg.dataDir)
 		if err != nil {
-			return err
+			return fmt.Errorf("--data: %w", err)
 		}
+		defer st.Close()
+		seeded := false
+		dir, err = simulator.OpenDirectory(st, func() (*simulator.Directory, error) { seeded = true; return seed() })
+		if err != nil {
+			return fmt.Errorf("--data %s: %w", cfg.dataDir, err)
+		}
+		restored = !seeded
+	} else if dir, err = seed(); err != nil {
+		return err
 	}
 	var iis *simulator.IISLog
 	if cfg.iisLog != "" {
@@ -184,7 +225,25 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 	fmt.Fprintf(stdout, "  Admin API:    POST %s/api/cmdlet, GET %s/api/events\n", base, base)
 	fmt.Fprintf(stdout, "                Authorization: Bearer %s\n", srv.AdminToken())
 	fmt.Fprintf(stdout, "                (easlab admin reads EASLAB_ADMIN_URL=%s and EASLAB_ADMIN_TOKEN)\n", base)
-	if cfg.orgFile != "" {
+	switch {
+	case cfg.dataDir != "" && restored:
+		fmt.Fprintf(stdout, "State kept in %s (restored: %d users; flags that seed an organization are ignored)\n", cfg.dataDir, len(dir.Users()))
+	case cfg.dataDir != "":
+		fmt.Fprintf(stdout, "State kept in %s (a new data directory, seeded now)\n", cfg.dataDir)
+	default:
+		fmt.Fprintf(stdout, "State kept in memory only (--data DIR keeps it across restarts)\n")
+	}
+	if restored || cfg.stateFile != "" {
+		org := dir.Org
+		fmt.Fprintf(stdout, "Organization %s:\n", org.Domain)
+		for i, u := range dir.Users() {
+			if i == 10 {
+				fmt.Fprintf(stdout, "  ... and %d more\n", len(dir.Users())-10)
+				break
+			}
+			fmt.Fprintf(stdout, "  %-22s %s (also %s\\%s)\n", u.UserPrincipalName, u.DisplayName, org.NetBIOS, u.Alias)
+		}
+	} else if cfg.orgFile != "" {
 		org := dir.Org
 		fmt.Fprintf(stdout, "Organization %s from %s:\n", org.Domain, cfg.orgFile)
 		for _, u := range dir.Users() {
@@ -196,7 +255,7 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 			fmt.Fprintf(stdout, "  %-22s %s (also %s\\%s)\n", u.Alias+"@"+demo.Organization.Domain, u.DisplayName, demo.Organization.NetBIOS, u.Alias)
 		}
 	}
-	if cfg.orgFile == "" && cfg.demoUsers > 0 {
+	if !restored && cfg.orgFile == "" && cfg.stateFile == "" && cfg.demoUsers > 0 {
 		fmt.Fprintf(stdout, "  and user00001 ... user%05d@%s\n", cfg.demoUsers, demo.Organization.Domain)
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 30 * time.Second, TLSConfig: tlsConfig}

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
+	"os"
 	"time"
 
 	"github.com/easlab/easlab/adminapi"
@@ -56,8 +57,12 @@ type Env struct {
 	EASURL string
 	// Admin runs cmdlets with the server's token.
 	Admin *adminapi.Client
+	// Store is where the state is kept (NewWithStore, or EASLAB_TEST_STORE),
+	// or nil.
+	Store *Durable
 
-	tb TB
+	tb   TB
+	opts simulator.Options
 }
 
 // New starts a simulator with opts and closes it when the test ends.
@@ -66,6 +71,21 @@ type Env struct {
 // now), a logger that discards, and the admin token AdminToken. Other
 // fields are passed as they are.
 func New(tb TB, opts simulator.Options) *Env {
+	tb.Helper()
+	if kind := os.Getenv(StoreEnv); kind != "" {
+		return NewWithStore(tb, opts, NewDurable(tb, kind))
+	}
+	return newEnv(tb, opts, nil)
+}
+
+// NewWithStore is New with the state kept in st, so that Restart can stop
+// the server and start another from what st kept.
+func NewWithStore(tb TB, opts simulator.Options, st *Durable) *Env {
+	tb.Helper()
+	return newEnv(tb, opts, st)
+}
+
+func newEnv(tb TB, opts simulator.Options, st *Durable) *Env {
 	tb.Helper()
 	if opts.Clock == nil {
 		opts.Clock = clock.NewManual(Start)
@@ -83,22 +103,46 @@ func New(tb TB, opts simulator.Options) *Env {
 	if opts.AdminToken == "" {
 		opts.AdminToken = AdminToken
 	}
+	e := &Env{Store: st, tb: tb, opts: opts}
+	e.Clock, _ = opts.Clock.(*clock.Manual)
+	e.start(opts.Directory)
+	return e
+}
+
+// start starts a server over dir, or over the directory the store keeps.
+func (e *Env) start(dir *simulator.Directory) {
+	tb := e.tb
+	tb.Helper()
+	opts := e.opts
+	if e.Store != nil {
+		var err error
+		if opts.Directory, err = e.Store.directory(dir); err != nil {
+			tb.Fatalf("simtest: %v", err)
+		}
+	}
 	srv, err := simulator.New(opts)
 	if err != nil {
 		tb.Fatalf("simtest: simulator.New: %v", err)
 	}
 	hs := httptest.NewServer(srv)
 	tb.Cleanup(hs.Close)
-	e := &Env{
-		Server: srv,
-		HTTP:   hs,
-		URL:    hs.URL,
-		EASURL: hs.URL + "/Microsoft-Server-ActiveSync",
-		Admin:  &adminapi.Client{URL: hs.URL, Token: srv.AdminToken(), HTTP: hs.Client()},
-		tb:     tb,
+	e.Server, e.HTTP = srv, hs
+	e.URL, e.EASURL = hs.URL, hs.URL+"/Microsoft-Server-ActiveSync"
+	e.Admin = &adminapi.Client{URL: hs.URL, Token: srv.AdminToken(), HTTP: hs.Client()}
+}
+
+// Restart stops the server, as a crash would (open requests are cut), and
+// starts a new one from what the store kept, on the same clock and
+// options. The Env's URLs change; Devices of the Env follow. It fails the
+// test when the Env has no store.
+func (e *Env) Restart() {
+	e.tb.Helper()
+	if e.Store == nil {
+		e.tb.Fatalf("simtest: Restart needs an Env with a store (NewWithStore)")
 	}
-	e.Clock, _ = opts.Clock.(*clock.Manual)
-	return e
+	e.HTTP.CloseClientConnections()
+	e.HTTP.Close()
+	e.start(nil)
 }
 
 // DemoDirectory returns the demo organization with extra users
