@@ -27,6 +27,7 @@ type benchClient struct {
 	client *http.Client
 	id     string
 	key    uint32
+	req    *eas.SyncRequest // the Sync a benchmark repeats
 }
 
 func (c *benchClient) do(cmd eas.Command, in, out any) []byte {
@@ -71,7 +72,18 @@ func (c *benchClient) provision() {
 
 // benchServer is a simulator whose alice has n e-mails in her Inbox.
 func benchServer(b testing.TB, n int) (*httptest.Server, *simulator.Server, *clock.Manual) {
-	env := simtest.New(b, simulator.Options{Profile: benchProfile()})
+	return benchServerOn(b, n, "")
+}
+
+// benchServerOn is benchServer with its state kept in a store of kind
+// ("memory", "sqlite"), or in its mailboxes only ("").
+func benchServerOn(b testing.TB, n int, kind string) (*httptest.Server, *simulator.Server, *clock.Manual) {
+	var env *simtest.Env
+	if kind == "" {
+		env = simtest.New(b, simulator.Options{Profile: benchProfile()})
+	} else {
+		env = simtest.NewWithStore(b, simulator.Options{Profile: benchProfile()}, simtest.NewDurable(b, kind))
+	}
 	clk := env.Clock
 	mb := env.Mailbox("alice")
 	inbox, _ := mb.FolderByType(eas.FolderTypeInbox)
@@ -89,24 +101,45 @@ func benchServer(b testing.TB, n int) (*httptest.Server, *simulator.Server, *clo
 
 // BenchmarkSyncRoundTrip measures a full Sync of 50 e-mails (request
 // parse, sync state, response encode) over real HTTP, against a bare
-// net/http handler that writes the same response bytes, in the same run.
-// It reports both request rates and their ratio.
+// net/http handler that writes the same response bytes, in the same run:
+// with the state in memory only (as `easlab serve` keeps it), written
+// through to store.Memory, and written through to SQLite (`easlab serve
+// --data`). Each Sync commits a new sync state, so each one writes. It
+// reports the request rates and their ratios.
 func BenchmarkSyncRoundTrip(b *testing.B) {
-	hs, _, _ := benchServer(b, 50)
-	c := &benchClient{b: b, url: hs.URL + "/Microsoft-Server-ActiveSync", client: hs.Client(), id: "BENCH1"}
-	c.provision()
-	var fs eas.FolderSyncResponse
-	c.do(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &fs)
-	var r eas.SyncResponse
-	c.do(eas.CommandSync, &eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: "0", CollectionId: "1"}}}}, &r)
-	primed := r.Collections.Collection[0].SyncKey
-	// Resending the primed key always brings the same 50 e-mails.
-	req := &eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: primed, CollectionId: "1", WindowSize: 100,
-		Options: []eas.SyncOptions{{BodyPreference: []eas.BodyPreference{{Type: 2, TruncationSize: 32768}}}}}}}}
-	fixed := c.do(eas.CommandSync, req, nil)
-	var check eas.SyncResponse
-	if err := wbxml.Unmarshal(fixed, &check); err != nil || len(check.Collections.Collection[0].Commands) != 50 {
-		b.Fatalf("warm-up Sync brought %v", err)
+	type target struct {
+		name string
+		c    *benchClient
+	}
+	var targets []target
+	var req *eas.SyncRequest
+	var fixed []byte
+	for _, kind := range []string{"", "memory", "sqlite"} {
+		hs, _, _ := benchServerOn(b, 50, kind)
+		c := &benchClient{b: b, url: hs.URL + "/Microsoft-Server-ActiveSync", client: hs.Client(), id: "BENCH1"}
+		c.provision()
+		var fs eas.FolderSyncResponse
+		c.do(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &fs)
+		var r eas.SyncResponse
+		c.do(eas.CommandSync, &eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: "0", CollectionId: "1"}}}}, &r)
+		primed := r.Collections.Collection[0].SyncKey
+		// Resending the primed key always brings the same 50 e-mails.
+		req = &eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: primed, CollectionId: "1", WindowSize: 100,
+			Options: []eas.SyncOptions{{BodyPreference: []eas.BodyPreference{{Type: 2, TruncationSize: 32768}}}}}}}}
+		fixed = c.do(eas.CommandSync, req, nil)
+		var check eas.SyncResponse
+		if err := wbxml.Unmarshal(fixed, &check); err != nil || len(check.Collections.Collection[0].Commands) != 50 {
+			b.Fatalf("warm-up Sync brought %v", err)
+		}
+		name := kind
+		if name == "" {
+			name = "inmemory"
+		} else {
+			name += "-store"
+		}
+		// Each client keeps its own request: their primed keys differ.
+		c.req = req
+		targets = append(targets, target{name, c})
 	}
 
 	bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -115,36 +148,40 @@ func BenchmarkSyncRoundTrip(b *testing.B) {
 		w.Write(fixed)
 	}))
 	defer bare.Close()
-	bc := &benchClient{b: b, url: bare.URL + "/Microsoft-Server-ActiveSync", client: bare.Client(), id: "BENCH1", key: c.key}
+	bc := &benchClient{b: b, url: bare.URL + "/Microsoft-Server-ActiveSync", client: bare.Client(), id: "BENCH1", key: targets[0].c.key, req: req}
 
 	b.Run("bare", func(b *testing.B) {
 		bc.b = b
 		for b.Loop() {
-			bc.do(eas.CommandSync, req, nil)
+			bc.do(eas.CommandSync, bc.req, nil)
 		}
 	})
-	b.Run("simulator", func(b *testing.B) {
-		c.b = b
-		for b.Loop() {
-			c.do(eas.CommandSync, req, nil)
-		}
-	})
-	// Both, interleaved, so that the ratio comes from the same moments of
-	// a noisy machine.
-	b.Run("ratio", func(b *testing.B) {
-		c.b, bc.b = b, b
-		var simT, bareT time.Duration
-		for b.Loop() {
-			t0 := time.Now()
-			bc.do(eas.CommandSync, req, nil)
-			t1 := time.Now()
-			c.do(eas.CommandSync, req, nil)
-			simT += time.Since(t1)
-			bareT += t1.Sub(t0)
-		}
-		b.ReportMetric(float64(bareT)/float64(simT), "sim/bare-rate")
-		b.ReportMetric(float64(len(fixed)), "resp-bytes")
-	})
+	for _, t := range targets {
+		b.Run(t.name, func(b *testing.B) {
+			t.c.b = b
+			for b.Loop() {
+				t.c.do(eas.CommandSync, t.c.req, nil)
+			}
+		})
+	}
+	// Each against the bare handler, interleaved, so that the ratio comes
+	// from the same moments of a noisy machine.
+	for _, t := range targets {
+		b.Run("ratio-"+t.name, func(b *testing.B) {
+			t.c.b, bc.b = b, b
+			var simT, bareT time.Duration
+			for b.Loop() {
+				t0 := time.Now()
+				bc.do(eas.CommandSync, bc.req, nil)
+				t1 := time.Now()
+				t.c.do(eas.CommandSync, t.c.req, nil)
+				simT += time.Since(t1)
+				bareT += t1.Sub(t0)
+			}
+			b.ReportMetric(float64(bareT)/float64(simT), "sim/bare-rate")
+			b.ReportMetric(float64(len(fixed)), "resp-bytes")
+		})
+	}
 }
 
 // BenchmarkPingWakeup measures the time from a delivery to the Ping

@@ -91,6 +91,10 @@ func renderItem(it *Item, o renderOptions) *wbxml.Node {
 		return c.node
 	}
 	n := buildItem(it, o)
+	// Encoded once: a Sync that sends the item again, to this device or
+	// another with the same options, copies the bytes. Callers never
+	// change a rendering (it is shared already).
+	n.Freeze()
 	it.rendered = &renderCache{modseq: it.ModSeq, key: key, node: n}
 	return n
 }

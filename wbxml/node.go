@@ -16,6 +16,34 @@ type Node struct {
 	IsOpaque bool    // content node: OPAQUE rather than STR_I
 	Data     []byte  // content node: the text or binary data
 	Children []*Node // element node: elements and content, in order
+
+	frozen *fragment // see Freeze
+}
+
+// fragment is an element's subtree encoded once: its bytes as written
+// after a switch to page first, leaving the encoder on page last.
+type fragment struct {
+	b           []byte
+	first, last byte
+}
+
+// Freeze encodes the element n once, so that every later Encode of n as a
+// child copies those bytes rather than walking the tree again: for a tree
+// that is written many times, such as an item a server sends to many
+// devices. Neither n nor its subtree may change afterwards; a change would
+// not be written. Freeze returns the encoding error, if any, and then
+// leaves n as it was.
+func (n *Node) Freeze() error {
+	if n.Tag == nil {
+		return nil
+	}
+	e := &Encoder{page: n.Tag.Page, began: true}
+	n.frozen = nil
+	if err := n.Encode(e); err != nil {
+		return err
+	}
+	n.frozen = &fragment{b: e.buf, first: n.Tag.Page, last: e.page}
+	return nil
 }
 
 // NewElement returns an element node with the given children.
@@ -170,6 +198,15 @@ func ParseWith(d *Decoder) (*Node, error) {
 // a parsed tree re-encodes to its original bytes. NewElement and NewText mark
 // the elements they make without content as Empty.
 func (n *Node) Encode(e *Encoder) error {
+	if f := n.frozen; f != nil && len(e.stack) > 0 && e.content("element") {
+		if e.page != f.first {
+			e.buf = append(e.buf, tokSwitchPage, f.first)
+		}
+		e.buf = append(e.buf, f.b...)
+		e.page = f.last
+		e.maybeWrite()
+		return e.Err()
+	}
 	if n.Tag == nil {
 		if n.IsOpaque {
 			e.Opaque(n.Data)
