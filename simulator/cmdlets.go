@@ -981,6 +981,7 @@ func (m *Mailbox) changeCASMailbox(change func(*CASMailbox) error, rewrite bool)
 	m.lock()
 	defer m.unlock()
 	m.sweep = true // the partnerships are stamped again
+	m.metaGen++
 	m.rememberCASLocked()
 	c := m.cas
 	c.ActiveSyncAllowedDeviceIDs = append([]string(nil), c.ActiveSyncAllowedDeviceIDs...)

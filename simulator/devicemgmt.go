@@ -240,6 +240,7 @@ func (s *Server) checkAccess(c *call) error {
 				if raw, err := notice.MaxDevicesUser(n, len(m.devices), limit); err == nil {
 					if _, err := m.postLocked(raw, now); err == nil {
 						m.maxDevicesMail = now
+						m.metaGen++
 						m.emit(Event{Kind: EventMailPosted, DeviceID: dev.DeviceID, DeviceType: dev.DeviceType, Subject: notice.MaxDevicesSubject})
 					}
 				}

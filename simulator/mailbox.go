@@ -139,6 +139,7 @@ type Mailbox struct {
 	saved          saved            // what was last written to store
 	touched        map[string]bool  // devices this transaction changed, by lower-case DeviceId
 	sweep          bool             // this transaction may change any device
+	metaGen        uint64           // bumped by changes of the mailbox record's fields the counter does not cover
 }
 
 // NewMailbox returns a mailbox with Exchange's default folders.

@@ -199,6 +199,8 @@ func (m *Mailbox) unlock() {
 type saved struct {
 	modseq  uint64 // every folder and item change up to here is written
 	meta    []byte
+	metaGen uint64 // Mailbox.metaGen when meta was encoded
+	mailGen uint64 // mailSideState.gen when meta was encoded
 	folders map[string]Folder
 	devices map[string]*savedDevice // by lower-case DeviceId
 }
@@ -298,16 +300,22 @@ func (m *Mailbox) diffLocked(prev *saved, all bool) (*mailboxDiff, func(), error
 	addr := m.owner.PrimarySmtpAddress
 	diff := &mailboxDiff{addr: addr}
 	var commits []func()
-	changed := all || len(m.touched) > 0 || m.modseq != prev.modseq
-	if changed {
+	// The mailbox record changes with the counter, or with the fields
+	// that bump a generation (Out of Office, CAS settings, the
+	// partnership-limit mail, SendMail's ClientIds).
+	m.mail.mu.Lock()
+	mailGen := m.mail.gen
+	m.mail.mu.Unlock()
+	if all || m.modseq != prev.modseq || m.metaGen != prev.metaGen || mailGen != prev.mailGen {
 		meta, err := m.metaRecordLocked()
 		if err != nil {
 			return nil, nil, err
 		}
+		metaGen := m.metaGen
 		if !bytes.Equal(meta, prev.meta) {
 			diff.meta = &store.Mailbox{Address: addr, Alias: m.owner.Alias, DisplayName: m.owner.DisplayName, ModSeq: m.modseq, Data: meta}
-			commits = append(commits, func() { prev.meta = meta })
 		}
+		commits = append(commits, func() { prev.meta, prev.metaGen, prev.mailGen = meta, metaGen, mailGen })
 	}
 	if all || m.modseq != prev.modseq {
 		for _, f := range m.folders {

@@ -531,6 +531,7 @@ type mailSideState struct {
 	clientIDs map[string]time.Time // device|ClientId -> when sent
 	order     []string             // clientIDs keys, oldest first
 	convRules map[string]string    // hex ConversationId -> folder ServerId
+	gen       uint64               // bumped by every change, for the store
 }
 
 // Limits on the remembered ClientIds. How long Exchange remembers them is
@@ -562,6 +563,7 @@ func (st *mailSideState) reserveClientID(device, clientID string, now time.Time)
 	}
 	st.clientIDs[key] = now
 	st.order = append(st.order, key)
+	st.gen++
 	return true
 }
 
@@ -569,6 +571,7 @@ func (st *mailSideState) setConversationRule(id []byte, folder string) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.convRules[hex.EncodeToString(id)] = folder
+	st.gen++
 }
 
 func (st *mailSideState) conversationRule(id []byte) (string, bool) {

@@ -72,6 +72,7 @@ func (m *Mailbox) oofLocked(req *eas.Oof) *eas.Oof {
 		return &eas.Oof{Status: int(eas.SettingsStatusSuccess), Get: out}
 	case req.Set != nil:
 		set := req.Set
+		m.metaGen++
 		if set.OofState != nil {
 			if *set.OofState < 0 || *set.OofState > 2 {
 				return &eas.Oof{Status: int(eas.SettingsStatusInvalidArguments)}
