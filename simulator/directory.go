@@ -40,8 +40,9 @@ type Directory struct {
 	events    *EventLog
 	policies  []MobileDeviceMailboxPolicy // nil: only the Default policy
 	autoblock map[access.Reason]AutoblockThreshold
-	store     *writer // nil: the state lives in memory only
-	savedOrg  []byte  // the organization record last written
+	store     *writer       // nil: the state lives in memory only
+	savedOrg  []byte        // the organization record last written
+	warmed    chan struct{} // closed once every restored mailbox is decoded (OpenDirectory)
 }
 
 // account is a user and the mailbox they own.

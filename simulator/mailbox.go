@@ -139,6 +139,8 @@ type Mailbox struct {
 	saved          saved            // what was last written to store
 	touched        map[string]bool  // devices this transaction changed, by lower-case DeviceId
 	sweep          bool             // this transaction may change any device
+	pending        *pendingRecords  // a restored mailbox's records, decoded at its first transaction
+	broken         error            // its records could not be read: it is not written
 	metaGen        uint64           // bumped by changes of the mailbox record's fields the counter does not cover
 }
 

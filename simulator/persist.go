@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -37,7 +38,10 @@ import (
 // builds one, which is written to st whole. Either way every later change
 // of the directory, its mailboxes and its events is written through to st.
 func OpenDirectory(st store.Store, seed func() (*Directory, error)) (*Directory, error) {
-	state, err := st.Load()
+	// The directory only: each mailbox reads its own records at its
+	// first transaction (or when warm gets to it), so that startup costs
+	// what the organization's users cost, not what their mail does.
+	state, err := st.LoadDirectory()
 	if err != nil {
 		return nil, fmt.Errorf("simulator: reading the store: %w", err)
 	}
@@ -45,6 +49,11 @@ func OpenDirectory(st store.Store, seed func() (*Directory, error)) (*Directory,
 	if state.Org != nil {
 		if d, err = RestoreDirectory(state); err != nil {
 			return nil, err
+		}
+		for _, a := range d.users {
+			m := a.mailbox
+			addr := m.owner.PrimarySmtpAddress
+			m.pending = &pendingRecords{load: func() (*store.State, error) { return st.LoadMailbox(addr) }}
 		}
 	} else {
 		if d, err = seed(); err != nil {
@@ -55,6 +64,8 @@ func OpenDirectory(st store.Store, seed func() (*Directory, error)) (*Directory,
 	if err := d.attach(w, state.Org == nil); err != nil {
 		return nil, err
 	}
+	d.warmed = make(chan struct{})
+	go d.warm()
 	return d, nil
 }
 
@@ -89,8 +100,9 @@ func (d *Directory) attach(w *writer, all bool) error {
 		if all {
 			m.sweep = true
 			err = m.flushLocked()
-		} else {
-			// Restored from the store: what it holds is the baseline.
+		} else if m.pending == nil {
+			// Restored from the store: what it holds is the baseline
+			// (materializeLocked takes it for a mailbox not decoded yet).
 			m.saved = saved{modseq: m.modseq}
 			var commit func()
 			if _, commit, err = m.diffLocked(&m.saved, true); err == nil {
@@ -166,8 +178,14 @@ func (d *Directory) orgRecordLocked() ([]byte, error) {
 	return json.Marshal(r)
 }
 
-// lock starts a mailbox transaction.
-func (m *Mailbox) lock() { m.mu.Lock() }
+// lock starts a mailbox transaction. A mailbox restored from a store
+// decodes its records at its first one.
+func (m *Mailbox) lock() {
+	m.mu.Lock()
+	if m.pending != nil {
+		m.materializeLocked()
+	}
+}
 
 // touchLocked notes that the transaction changes the partnership with
 // the lower-case DeviceId key, so that its commit writes it. Every path
@@ -217,6 +235,9 @@ type savedDevice struct {
 // flushLocked writes what changed since the last write, in one store
 // transaction. The lock is held.
 func (m *Mailbox) flushLocked() error {
+	if m.broken != nil {
+		return fmt.Errorf("simulator: mailbox %s is not written: its records could not be read: %w", m.owner.PrimarySmtpAddress, m.broken)
+	}
 	diff, commit, err := m.diffLocked(&m.saved, m.sweep)
 	if err != nil {
 		return err
@@ -435,7 +456,7 @@ func (d *Directory) Snapshot(st store.Store) error {
 	}
 	for _, a := range accounts {
 		m := a.mailbox
-		m.mu.Lock()
+		m.lock()
 		diff, _, err := m.diffLocked(&saved{}, true)
 		m.mu.Unlock()
 		if err != nil {
@@ -744,31 +765,105 @@ func RestoreDirectory(state *store.State) (*Directory, error) {
 		if m == nil {
 			return nil, fmt.Errorf("simulator: the store's %s names mailbox %q, which it does not hold", what, addr)
 		}
+		if m.pending == nil {
+			m.pending = &pendingRecords{}
+		}
 		return m, nil
 	}
+	// A mailbox's folders, items and devices are kept as the store's
+	// records and decoded at its first transaction (materializeLocked):
+	// startup reads and groups them only, so a large organization starts
+	// in the time its database takes to read.
 	for _, f := range state.Folders {
 		m, err := box(f.Mailbox, "folder "+f.ServerID)
 		if err != nil {
 			return nil, err
 		}
-		m.folders = append(m.folders, &Folder{ServerID: f.ServerID, ParentID: f.ParentID, DisplayName: f.DisplayName, Type: eas.FolderType(f.Type), ModSeq: f.ModSeq, Deleted: f.Deleted})
+		m.pending.folders = append(m.pending.folders, f)
 	}
-	for _, m := range boxes {
-		// Creation order: folder ServerIds are numbered as created.
-		sort.SliceStable(m.folders, func(i, j int) bool {
-			a, _ := strconv.Atoi(m.folders[i].ServerID)
-			b, _ := strconv.Atoi(m.folders[j].ServerID)
-			return a < b
-		})
-	}
-	for _, rec := range state.Items {
-		m, err := box(rec.Mailbox, "item "+rec.ServerID)
+	for _, it := range state.Items {
+		m, err := box(it.Mailbox, "item "+it.ServerID)
 		if err != nil {
 			return nil, err
 		}
+		m.pending.items = append(m.pending.items, it)
+	}
+	for _, dev := range state.Devices {
+		m, err := box(dev.Mailbox, "device "+dev.DeviceID)
+		if err != nil {
+			return nil, err
+		}
+		m.pending.devices = append(m.pending.devices, dev)
+	}
+	for _, st := range state.SyncStates {
+		m, err := box(st.Mailbox, "sync state of device "+st.DeviceID)
+		if err != nil {
+			return nil, err
+		}
+		m.pending.states = append(m.pending.states, st)
+	}
+	if err := d.events.restore(state.Events); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// pendingRecords are a restored mailbox's records not decoded yet.
+type pendingRecords struct {
+	load    func() (*store.State, error) // reads the records, if not given
+	folders []store.Folder
+	items   []store.Item
+	devices []store.Device
+	states  []store.SyncState
+}
+
+// materializeLocked decodes the records a restored mailbox kept for its
+// first transaction, and takes what the store holds as what was written.
+// A record that does not decode is an error; the mailbox then stays as it
+// was, without its folders and items, and says so at every transaction.
+func (m *Mailbox) materializeLocked() {
+	p := m.pending
+	if p == nil {
+		return
+	}
+	m.pending = nil
+	if err := m.decodeLocked(p); err != nil {
+		// The mailbox goes on empty and is never written again: its
+		// records stay in the store as they are, for a person to look at.
+		m.folders, m.items, m.logs, m.devices = nil, map[string]*Item{}, map[string]*changeLog{}, map[string]*Device{}
+		m.broken = err
+		slog.Error("simulator: a mailbox's records in the store cannot be read; it is served empty and not written", "mailbox", m.owner.PrimarySmtpAddress, "err", err)
+		return
+	}
+	if m.store != nil {
+		m.saved = saved{modseq: m.modseq}
+		if _, commit, err := m.diffLocked(&m.saved, true); err == nil {
+			commit()
+		}
+	}
+}
+
+func (m *Mailbox) decodeLocked(p *pendingRecords) error {
+	if p.load != nil {
+		st, err := p.load()
+		if err != nil {
+			return err
+		}
+		p = &pendingRecords{folders: st.Folders, items: st.Items, devices: st.Devices, states: st.SyncStates}
+	}
+	for _, f := range p.folders {
+		m.folders = append(m.folders, &Folder{ServerID: f.ServerID, ParentID: f.ParentID, DisplayName: f.DisplayName, Type: eas.FolderType(f.Type), ModSeq: f.ModSeq, Deleted: f.Deleted})
+	}
+	// Creation order: folder ServerIds are numbered as created.
+	sort.SliceStable(m.folders, func(i, j int) bool {
+		a, _ := strconv.Atoi(m.folders[i].ServerID)
+		b, _ := strconv.Atoi(m.folders[j].ServerID)
+		return a < b
+	})
+	for _, rec := range p.items {
 		var data itemData
 		if err := json.Unmarshal(rec.Data, &data); err != nil {
-			return nil, fmt.Errorf("simulator: the store's item %s of %s: %w", rec.ServerID, rec.Mailbox, err)
+			return fmt.Errorf("simulator: the store's item %s of %s: %w", rec.ServerID, rec.Mailbox, err)
 		}
 		it := &Item{ServerID: rec.ServerID, FolderID: rec.FolderID, Class: rec.Class, Received: rec.Received, ModSeq: rec.ModSeq, Deleted: rec.Deleted,
 			Body: Body{Plain: data.Plain, HTML: data.HTML, MIME: []byte(data.MIME)}, Attachments: data.Attachments}
@@ -781,44 +876,34 @@ func RestoreDirectory(state *store.State) (*Directory, error) {
 		for _, p := range data.Props {
 			n, err := p.node()
 			if err != nil {
-				return nil, fmt.Errorf("simulator: the store's item %s of %s: %w", rec.ServerID, rec.Mailbox, err)
+				return fmt.Errorf("simulator: the store's item %s of %s: %w", rec.ServerID, rec.Mailbox, err)
 			}
 			it.Props = append(it.Props, n)
 		}
 		m.items[it.ServerID] = it
 	}
-	for _, m := range boxes {
-		// The change logs, rebuilt in change order.
-		all := slices.Collect(maps.Values(m.items))
-		sort.Slice(all, func(i, j int) bool { return all[i].ModSeq < all[j].ModSeq })
-		for _, it := range all {
-			m.appendLocked(it, false)
-		}
-		m.logged = m.modseq
+	// The change logs, rebuilt in change order.
+	all := slices.Collect(maps.Values(m.items))
+	sort.Slice(all, func(i, j int) bool { return all[i].ModSeq < all[j].ModSeq })
+	for _, it := range all {
+		m.appendLocked(it, false)
 	}
-	for _, rec := range state.Devices {
-		m, err := box(rec.Mailbox, "device "+rec.DeviceID)
-		if err != nil {
-			return nil, err
-		}
+	m.logged = m.modseq
+	for _, rec := range p.devices {
 		var r deviceRecord
 		if err := json.Unmarshal(rec.Data, &r); err != nil {
-			return nil, fmt.Errorf("simulator: the store's device %s of %s: %w", rec.DeviceID, rec.Mailbox, err)
+			return fmt.Errorf("simulator: the store's device %s of %s: %w", rec.DeviceID, rec.Mailbox, err)
 		}
 		m.devices[strings.ToLower(rec.DeviceID)] = r.device()
 	}
-	for _, rec := range state.SyncStates {
-		m, err := box(rec.Mailbox, "sync state of device "+rec.DeviceID)
-		if err != nil {
-			return nil, err
-		}
+	for _, rec := range p.states {
 		dev := m.devices[strings.ToLower(rec.DeviceID)]
 		if dev == nil {
-			return nil, fmt.Errorf("simulator: the store's sync state %q names device %s of %s, which it does not hold", rec.Collection, rec.DeviceID, rec.Mailbox)
+			return fmt.Errorf("simulator: the store's sync state %q names device %s of %s, which it does not hold", rec.Collection, rec.DeviceID, rec.Mailbox)
 		}
 		var r syncStateRecord
 		if err := json.Unmarshal(rec.Data, &r); err != nil {
-			return nil, fmt.Errorf("simulator: the store's sync state %q of device %s: %w", rec.Collection, rec.DeviceID, err)
+			return fmt.Errorf("simulator: the store's sync state %q of device %s: %w", rec.Collection, rec.DeviceID, err)
 		}
 		if rec.Collection == "" {
 			dev.hierarchy = r.state()
@@ -826,8 +911,36 @@ func RestoreDirectory(state *store.State) (*Directory, error) {
 			dev.collections[rec.Collection] = r.state()
 		}
 	}
-	if err := d.events.restore(state.Events); err != nil {
-		return nil, err
+	return nil
+}
+
+// warm decodes the mailboxes of a restored directory in the background,
+// two at a time, so that the first cmdlet over every mailbox does not pay
+// for all of them. A mailbox a request reaches first is decoded by that
+// request.
+func (d *Directory) warm() {
+	d.mu.RLock()
+	accounts := slices.Collect(maps.Values(d.users))
+	d.mu.RUnlock()
+	work := make(chan *Mailbox)
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for m := range work {
+				m.mu.Lock()
+				if m.pending != nil {
+					m.materializeLocked()
+				}
+				m.mu.Unlock()
+			}
+		}()
 	}
-	return d, nil
+	for _, a := range accounts {
+		work <- a.mailbox
+	}
+	close(work)
+	wg.Wait()
+	close(d.warmed)
 }

@@ -292,7 +292,18 @@ func (t *memTx) TrimEvents(id uint64) error {
 // State documents. A folder's, item's, device's and sync state's Mailbox
 // is its mailbox's Address as that mailbox was last put; times are in
 // UTC (the same instants as put).
-func (m *Memory) Load() (*State, error) {
+func (m *Memory) Load() (*State, error) { return m.load(true, true, "") }
+
+// LoadDirectory returns the organization, the mailboxes and the events.
+func (m *Memory) LoadDirectory() (*State, error) { return m.load(true, false, "") }
+
+// LoadMailbox returns one mailbox's folders, items, devices and sync
+// states; nothing for a mailbox the store does not hold.
+func (m *Memory) LoadMailbox(address string) (*State, error) { return m.load(false, true, address) }
+
+// load copies the directory (org, mailboxes, events) and the children of
+// one mailbox, or of all ("").
+func (m *Memory) load(directory, children bool, only string) (*State, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	d := m.d
@@ -300,30 +311,32 @@ func (m *Memory) Load() (*State, error) {
 		return nil, ErrClosed
 	}
 	st := &State{}
-	if d.org != nil {
+	if directory && d.org != nil {
 		st.Org = &Org{Data: cloneBytes(d.org.Data)}
 	}
-	keys := make([]string, 0, len(d.mailboxes))
-	var nf, ni, nd, ns int
-	for k, x := range d.mailboxes {
-		keys = append(keys, k)
-		nf += len(x.folders)
-		ni += len(x.items)
-		nd += len(x.devices)
-		ns += len(x.syncs)
+	var keys []string
+	if only != "" {
+		if _, ok := d.mailboxes[fold(only)]; ok {
+			keys = []string{fold(only)}
+		}
+	} else {
+		keys = make([]string, 0, len(d.mailboxes))
+		for k := range d.mailboxes {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
 	}
-	slices.Sort(keys)
-	st.Mailboxes = make([]Mailbox, 0, len(keys))
-	st.Folders = make([]Folder, 0, nf)
-	st.Items = make([]Item, 0, ni)
-	st.Devices = make([]Device, 0, nd)
-	st.SyncStates = make([]SyncState, 0, ns)
 	for _, k := range keys {
 		x := d.mailboxes[k]
 		mb := x.rec
-		mb.Data = cloneBytes(mb.Data)
-		st.Mailboxes = append(st.Mailboxes, mb)
 		addr := mb.Address
+		if directory {
+			mb.Data = cloneBytes(mb.Data)
+			st.Mailboxes = append(st.Mailboxes, mb)
+		}
+		if !children {
+			continue
+		}
 
 		start := len(st.Folders)
 		for _, f := range x.folders {
@@ -370,10 +383,15 @@ func (m *Memory) Load() (*State, error) {
 			st.SyncStates = append(st.SyncStates, s)
 		}
 	}
-	st.Events = make([]Event, len(d.events))
-	for i, e := range d.events {
-		e.Data = cloneBytes(e.Data)
-		st.Events[i] = e
+	if directory {
+		st.Events = make([]Event, len(d.events))
+		for i, e := range d.events {
+			e.Data = cloneBytes(e.Data)
+			st.Events[i] = e
+		}
+	}
+	if st.Mailboxes == nil && directory {
+		st.Mailboxes = []Mailbox{}
 	}
 	return st, nil
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/binary"
@@ -12,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -619,7 +621,7 @@ func (s *SQLite) Load() (*State, error) {
 	if err == nil {
 		defer tx.Rollback()
 		var st *State
-		if st, err = load(ctx, tx); err == nil {
+		if st, err = load(ctx, tx, true, true, ""); err == nil {
 			return st, nil
 		}
 	}
@@ -629,15 +631,46 @@ func (s *SQLite) Load() (*State, error) {
 	return nil, fmt.Errorf("store: load: %w", err)
 }
 
-func count(ctx context.Context, tx *sql.Tx, table string) (int, error) {
+// LoadDirectory returns the organization, the mailboxes and the events.
+func (s *SQLite) LoadDirectory() (*State, error) { return s.loadScope(true, false, "") }
+
+// LoadMailbox returns one mailbox's folders, items, devices and sync
+// states.
+func (s *SQLite) LoadMailbox(address string) (*State, error) {
+	return s.loadScope(false, true, address)
+}
+
+func (s *SQLite) loadScope(directory, children bool, only string) (*State, error) {
+	if s.closed.Load() {
+		return nil, ErrClosed
+	}
+	ctx := context.Background()
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err == nil {
+		defer tx.Rollback()
+		var st *State
+		if st, err = load(ctx, tx, directory, children, only); err == nil {
+			return st, nil
+		}
+	}
+	if s.closed.Load() {
+		return nil, ErrClosed
+	}
+	if only != "" {
+		return nil, fmt.Errorf("store: load mailbox %s: %w", only, err)
+	}
+	return nil, fmt.Errorf("store: load: %w", err)
+}
+
+func count(ctx context.Context, tx *sql.Tx, table, where string, args ...any) (int, error) {
 	var n int
-	err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&n)
+	err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+table+where, args...).Scan(&n)
 	return n, err
 }
 
 // scanTable runs q and calls scan for each row.
-func scanTable(ctx context.Context, tx *sql.Tx, q string, scan func(*sql.Rows) error) error {
-	rows, err := tx.QueryContext(ctx, q)
+func scanTable(ctx context.Context, tx *sql.Tx, q string, scan func(*sql.Rows) error, args ...any) error {
+	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return err
 	}
@@ -657,24 +690,33 @@ func parseTime(s sql.NullString) (time.Time, error) {
 	return time.Parse(time.RFC3339Nano, s.String)
 }
 
-func load(ctx context.Context, tx *sql.Tx) (*State, error) {
+// load reads the directory (org, mailboxes, events) when directory is
+// set, and the children (folders, items, devices, sync states) of every
+// mailbox, or of only the one named, when children is set.
+func load(ctx context.Context, tx *sql.Tx, directory, children bool, only string) (*State, error) {
 	st := &State{}
-	var odata []byte
-	err := tx.QueryRowContext(ctx, `SELECT data FROM org WHERE id = 1`).Scan(&odata)
-	switch {
-	case err == nil:
-		st.Org = &Org{Data: odata}
-	case !errors.Is(err, sql.ErrNoRows):
-		return nil, err
+	if directory {
+		var odata []byte
+		err := tx.QueryRowContext(ctx, `SELECT data FROM org WHERE id = 1`).Scan(&odata)
+		switch {
+		case err == nil:
+			st.Org = &Org{Data: odata}
+		case !errors.Is(err, sql.ErrNoRows):
+			return nil, err
+		}
 	}
-
-	n, err := count(ctx, tx, "mailboxes")
+	mwhere, where := "", ""
+	var args []any
+	if only != "" {
+		mwhere, where, args = " WHERE address = ?", " WHERE mailbox = ?", []any{fold(only)}
+	}
+	n, err := count(ctx, tx, "mailboxes", mwhere, args...)
 	if err != nil {
 		return nil, err
 	}
-	st.Mailboxes = make([]Mailbox, 0, n)
+	mailboxes := make([]Mailbox, 0, n)
 	addr := make(map[string]string, n) // folded → as put
-	err = scanTable(ctx, tx, `SELECT address, alias, display_name, modseq, data FROM mailboxes ORDER BY address`, func(r *sql.Rows) error {
+	err = scanTable(ctx, tx, `SELECT address, alias, display_name, modseq, data FROM mailboxes`+mwhere+` ORDER BY address`, func(r *sql.Rows) error {
 		var m Mailbox
 		var seq int64
 		if err := r.Scan(&m.Address, &m.Alias, &m.DisplayName, &seq, &m.Data); err != nil {
@@ -682,119 +724,145 @@ func load(ctx context.Context, tx *sql.Tx) (*State, error) {
 		}
 		m.ModSeq = uint64(seq)
 		addr[fold(m.Address)] = m.Address
-		st.Mailboxes = append(st.Mailboxes, m)
+		mailboxes = append(mailboxes, m)
 		return nil
-	})
+	}, args...)
 	if err != nil {
 		return nil, err
 	}
-	// name maps a child's mailbox column to its mailbox's address,
-	// remembering the last one since rows come grouped by mailbox.
-	var lastK, lastA string
-	name := func(k string) string {
-		if k != lastK {
-			lastK, lastA = k, addr[k]
+	if directory {
+		st.Mailboxes = mailboxes
+	}
+	if children {
+		// name maps a child's mailbox column to its mailbox's address,
+		// remembering the last one since rows come grouped by mailbox.
+		var lastK, lastA string
+		name := func(k string) string {
+			if k != lastK {
+				lastK, lastA = k, addr[k]
+			}
+			return lastA
 		}
-		return lastA
+
+		if n, err = count(ctx, tx, "folders", where, args...); err != nil {
+			return nil, err
+		}
+		st.Folders = make([]Folder, 0, n)
+		err = scanTable(ctx, tx, `SELECT mailbox, server_id, parent_id, display_name, type, modseq, deleted FROM folders`+where+` ORDER BY mailbox, modseq, server_id`, func(r *sql.Rows) error {
+			var f Folder
+			var seq int64
+			if err := r.Scan(&f.Mailbox, &f.ServerID, &f.ParentID, &f.DisplayName, &f.Type, &seq, &f.Deleted); err != nil {
+				return err
+			}
+			f.Mailbox, f.ModSeq = name(f.Mailbox), uint64(seq)
+			st.Folders = append(st.Folders, f)
+			return nil
+		}, args...)
+		if err != nil {
+			return nil, err
+		}
+
+		if n, err = count(ctx, tx, "items", where, args...); err != nil {
+			return nil, err
+		}
+		st.Items = make([]Item, 0, n)
+		// In the table's own order (sequential reads), then sorted here: an
+		// ORDER BY through the index reads the table at random, three times
+		// slower for 100,000 items.
+		itemKeys := make([]string, 0, n)
+		err = scanTable(ctx, tx, `SELECT mailbox, server_id, folder_id, class, subject, received, modseq, deleted, data FROM items`+where, func(r *sql.Rows) error {
+			var it Item
+			var seq int64
+			var recv sql.NullString
+			if err := r.Scan(&it.Mailbox, &it.ServerID, &it.FolderID, &it.Class, &it.Subject, &recv, &seq, &it.Deleted, &it.Data); err != nil {
+				return err
+			}
+			var err error
+			if it.Received, err = parseTime(recv); err != nil {
+				return fmt.Errorf("item %s/%s: %w", it.Mailbox, it.ServerID, err)
+			}
+			itemKeys = append(itemKeys, it.Mailbox)
+			it.Mailbox, it.ModSeq = name(it.Mailbox), uint64(seq)
+			st.Items = append(st.Items, it)
+			return nil
+		}, args...)
+		if err != nil {
+			return nil, err
+		}
+		order := make([]int, len(st.Items))
+		for i := range order {
+			order[i] = i
+		}
+		slices.SortFunc(order, func(x, y int) int {
+			a, b := &st.Items[x], &st.Items[y]
+			return cmp.Or(strings.Compare(itemKeys[x], itemKeys[y]), cmp.Compare(a.ModSeq, b.ModSeq), strings.Compare(a.ServerID, b.ServerID))
+		})
+		sorted := make([]Item, len(st.Items))
+		for i, j := range order {
+			sorted[i] = st.Items[j]
+		}
+		st.Items = sorted
+
+		if n, err = count(ctx, tx, "devices", where, args...); err != nil {
+			return nil, err
+		}
+		st.Devices = make([]Device, 0, n)
+		err = scanTable(ctx, tx, `SELECT mailbox, device_id, device_type, user_agent, access_state, policy_key, data FROM devices`+where+` ORDER BY mailbox, device_id`, func(r *sql.Rows) error {
+			var d Device
+			var pk int64
+			if err := r.Scan(&d.Mailbox, &d.DeviceID, &d.DeviceType, &d.UserAgent, &d.AccessState, &pk, &d.Data); err != nil {
+				return err
+			}
+			d.Mailbox, d.PolicyKey = name(d.Mailbox), uint32(pk)
+			st.Devices = append(st.Devices, d)
+			return nil
+		}, args...)
+		if err != nil {
+			return nil, err
+		}
+
+		if n, err = count(ctx, tx, "sync_states", where, args...); err != nil {
+			return nil, err
+		}
+		st.SyncStates = make([]SyncState, 0, n)
+		err = scanTable(ctx, tx, `SELECT mailbox, device_id, collection, sync_key, data FROM sync_states`+where+` ORDER BY mailbox, device_id, collection`, func(r *sql.Rows) error {
+			var s SyncState
+			if err := r.Scan(&s.Mailbox, &s.DeviceID, &s.Collection, &s.Key, &s.Data); err != nil {
+				return err
+			}
+			s.Mailbox = name(s.Mailbox)
+			st.SyncStates = append(st.SyncStates, s)
+			return nil
+		}, args...)
+		if err != nil {
+			return nil, err
+		}
+
 	}
 
-	if n, err = count(ctx, tx, "folders"); err != nil {
-		return nil, err
-	}
-	st.Folders = make([]Folder, 0, n)
-	err = scanTable(ctx, tx, `SELECT mailbox, server_id, parent_id, display_name, type, modseq, deleted FROM folders ORDER BY mailbox, modseq, server_id`, func(r *sql.Rows) error {
-		var f Folder
-		var seq int64
-		if err := r.Scan(&f.Mailbox, &f.ServerID, &f.ParentID, &f.DisplayName, &f.Type, &seq, &f.Deleted); err != nil {
-			return err
+	if directory {
+		if n, err = count(ctx, tx, "events", ""); err != nil {
+			return nil, err
 		}
-		f.Mailbox, f.ModSeq = name(f.Mailbox), uint64(seq)
-		st.Folders = append(st.Folders, f)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-
-	if n, err = count(ctx, tx, "items"); err != nil {
-		return nil, err
-	}
-	st.Items = make([]Item, 0, n)
-	err = scanTable(ctx, tx, `SELECT mailbox, server_id, folder_id, class, subject, received, modseq, deleted, data FROM items ORDER BY mailbox, modseq, server_id`, func(r *sql.Rows) error {
-		var it Item
-		var seq int64
-		var recv sql.NullString
-		if err := r.Scan(&it.Mailbox, &it.ServerID, &it.FolderID, &it.Class, &it.Subject, &recv, &seq, &it.Deleted, &it.Data); err != nil {
-			return err
+		st.Events = make([]Event, 0, n)
+		err = scanTable(ctx, tx, `SELECT id, time, type, mailbox, device_id, data FROM events ORDER BY id`, func(r *sql.Rows) error {
+			var e Event
+			var id int64
+			var tm sql.NullString
+			if err := r.Scan(&id, &tm, &e.Type, &e.Mailbox, &e.DeviceID, &e.Data); err != nil {
+				return err
+			}
+			e.ID = uint64(id)
+			var err error
+			if e.Time, err = parseTime(tm); err != nil {
+				return fmt.Errorf("event %d: %w", e.ID, err)
+			}
+			st.Events = append(st.Events, e)
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
-		var err error
-		if it.Received, err = parseTime(recv); err != nil {
-			return fmt.Errorf("item %s/%s: %w", it.Mailbox, it.ServerID, err)
-		}
-		it.Mailbox, it.ModSeq = name(it.Mailbox), uint64(seq)
-		st.Items = append(st.Items, it)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-
-	if n, err = count(ctx, tx, "devices"); err != nil {
-		return nil, err
-	}
-	st.Devices = make([]Device, 0, n)
-	err = scanTable(ctx, tx, `SELECT mailbox, device_id, device_type, user_agent, access_state, policy_key, data FROM devices ORDER BY mailbox, device_id`, func(r *sql.Rows) error {
-		var d Device
-		var pk int64
-		if err := r.Scan(&d.Mailbox, &d.DeviceID, &d.DeviceType, &d.UserAgent, &d.AccessState, &pk, &d.Data); err != nil {
-			return err
-		}
-		d.Mailbox, d.PolicyKey = name(d.Mailbox), uint32(pk)
-		st.Devices = append(st.Devices, d)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-
-	if n, err = count(ctx, tx, "sync_states"); err != nil {
-		return nil, err
-	}
-	st.SyncStates = make([]SyncState, 0, n)
-	err = scanTable(ctx, tx, `SELECT mailbox, device_id, collection, sync_key, data FROM sync_states ORDER BY mailbox, device_id, collection`, func(r *sql.Rows) error {
-		var s SyncState
-		if err := r.Scan(&s.Mailbox, &s.DeviceID, &s.Collection, &s.Key, &s.Data); err != nil {
-			return err
-		}
-		s.Mailbox = name(s.Mailbox)
-		st.SyncStates = append(st.SyncStates, s)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-
-	if n, err = count(ctx, tx, "events"); err != nil {
-		return nil, err
-	}
-	st.Events = make([]Event, 0, n)
-	err = scanTable(ctx, tx, `SELECT id, time, type, mailbox, device_id, data FROM events ORDER BY id`, func(r *sql.Rows) error {
-		var e Event
-		var id int64
-		var tm sql.NullString
-		if err := r.Scan(&id, &tm, &e.Type, &e.Mailbox, &e.DeviceID, &e.Data); err != nil {
-			return err
-		}
-		e.ID = uint64(id)
-		var err error
-		if e.Time, err = parseTime(tm); err != nil {
-			return fmt.Errorf("event %d: %w", e.ID, err)
-		}
-		st.Events = append(st.Events, e)
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
 	return st, nil
 }

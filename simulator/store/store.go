@@ -140,6 +140,14 @@ type Tx interface {
 type Store interface {
 	// Load returns everything the store holds.
 	Load() (*State, error)
+	// LoadDirectory returns the organization, the mailboxes and the
+	// events: what a simulator needs to start. Load is LoadDirectory and
+	// LoadMailbox of every mailbox, read at one moment.
+	LoadDirectory() (*State, error)
+	// LoadMailbox returns one mailbox's folders, items, devices and sync
+	// states, in Load's order; an empty State for a mailbox the store does
+	// not hold.
+	LoadMailbox(address string) (*State, error)
 	// Update runs fn in one transaction and commits it when fn returns
 	// nil; when fn returns an error, nothing fn did is kept.
 	Update(fn func(Tx) error) error

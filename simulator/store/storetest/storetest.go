@@ -49,6 +49,7 @@ func Run(t *testing.T, s Suite) {
 		{"DeleteDevice removes its sync states", testDeleteDevice, false},
 		{"DeleteItem and DeleteSyncState remove one record", testDeleteOne, false},
 		{"Load returns records in the documented order", testOrder, false},
+		{"LoadDirectory and LoadMailbox of each mailbox are Load, in parts", testLoadParts, false},
 		{"concurrent Updates all land", testConcurrent, false},
 		{"after Close every method returns ErrClosed", testClosed, false},
 		{"committed data survives Close and a new open", testDurable, true},
@@ -800,6 +801,12 @@ func testClosed(t *testing.T, o func() (store.Store, error)) {
 	if _, err := s.Load(); !errors.Is(err, store.ErrClosed) {
 		t.Errorf("Load after Close: %v, want ErrClosed", err)
 	}
+	if _, err := s.LoadDirectory(); !errors.Is(err, store.ErrClosed) {
+		t.Errorf("LoadDirectory after Close: %v, want ErrClosed", err)
+	}
+	if _, err := s.LoadMailbox("alice@contoso.com"); !errors.Is(err, store.ErrClosed) {
+		t.Errorf("LoadMailbox after Close: %v, want ErrClosed", err)
+	}
 	called := false
 	if err := s.Update(func(store.Tx) error { called = true; return nil }); !errors.Is(err, store.ErrClosed) {
 		t.Errorf("Update after Close: %v, want ErrClosed", err)
@@ -848,4 +855,39 @@ func testDurableRollback(t *testing.T, o func() (store.Store, error)) {
 	}
 	s = open(t, o)
 	want(t, s, Sample())
+}
+
+func testLoadParts(t *testing.T, o func() (store.Store, error)) {
+	s := open(t, o)
+	putAll(t, s, Sample())
+	all := load(t, s)
+	dir, err := s.LoadDirectory()
+	if err != nil {
+		t.Fatalf("LoadDirectory: %v", err)
+	}
+	if len(dir.Folders)+len(dir.Items)+len(dir.Devices)+len(dir.SyncStates) != 0 {
+		t.Fatalf("LoadDirectory returned a mailbox's records: %+v", dir)
+	}
+	got := &store.State{Org: dir.Org, Mailboxes: dir.Mailboxes, Events: dir.Events}
+	for _, mb := range dir.Mailboxes {
+		// In another spelling: addresses compare case-insensitively.
+		part, err := s.LoadMailbox(strings.ToUpper(mb.Address))
+		if err != nil {
+			t.Fatalf("LoadMailbox(%s): %v", mb.Address, err)
+		}
+		if part.Org != nil || len(part.Mailboxes)+len(part.Events) != 0 {
+			t.Fatalf("LoadMailbox(%s) returned the directory's records: %+v", mb.Address, part)
+		}
+		got.Folders = append(got.Folders, part.Folders...)
+		got.Items = append(got.Items, part.Items...)
+		got.Devices = append(got.Devices, part.Devices...)
+		got.SyncStates = append(got.SyncStates, part.SyncStates...)
+	}
+	if d := Diff(all, got); d != "" {
+		t.Fatalf("LoadDirectory and LoadMailbox differ from Load: %s", d)
+	}
+	none, err := s.LoadMailbox("nobody@contoso.com")
+	if err != nil || len(none.Folders)+len(none.Items)+len(none.Devices)+len(none.SyncStates) != 0 {
+		t.Fatalf("LoadMailbox of an unknown mailbox: %+v, %v", none, err)
+	}
 }
