@@ -141,7 +141,7 @@ type watch struct {
 	inbox      string
 	held       map[string]bool
 	adds       int
-	syncs      int
+	syncs      int // Sync requests answered
 	dups       []string
 	provisions []string // after setup
 	badKeys    []string
@@ -165,6 +165,7 @@ func (w *watch) observe(e clients.Exchange) {
 			w.badKeys = append(w.badKeys, "FolderSync Status 9 at "+at)
 		}
 	case eas.CommandSync:
+		w.syncs++
 		var r eas.SyncResponse
 		if len(e.ResponseBody) == 0 || wbxml.Unmarshal(e.ResponseBody, &r) != nil || r.Collections == nil {
 			return
@@ -178,7 +179,6 @@ func (w *watch) observe(e clients.Exchange) {
 			if c.Status != 1 {
 				continue
 			}
-			w.syncs++
 			for _, cmd := range c.Commands {
 				switch cmd.Kind {
 				case eas.SyncAdd:
