@@ -132,6 +132,7 @@ func (s *Server) adminRoutes(r *mux.Router) {
 	isCmdlet := func(r *http.Request, _ *mux.RouteMatch) bool { return r.URL.Path == "/api/cmdlet" }
 	api.NewRoute().MatcherFunc(isCmdlet).Methods(http.MethodPost).HandlerFunc(s.serveCmdlet)
 	api.NewRoute().MatcherFunc(func(r *http.Request, _ *mux.RouteMatch) bool { return r.URL.Path == "/api/events" }).Methods(http.MethodGet).HandlerFunc(s.serveEvents)
+	api.NewRoute().MatcherFunc(func(r *http.Request, _ *mux.RouteMatch) bool { return r.URL.Path == "/api/state" }).Methods(http.MethodGet).HandlerFunc(s.serveState)
 
 	isFaults := func(r *http.Request, _ *mux.RouteMatch) bool {
 		return r.URL.Path == "/api/faults" || strings.HasPrefix(r.URL.Path, "/api/faults/")
