@@ -141,6 +141,7 @@ type Mailbox struct {
 	sweep          bool             // this transaction may change any device
 	pending        *pendingRecords  // a restored mailbox's records, decoded at its first transaction
 	broken         error            // its records could not be read: it is not written
+	writeErr       error            // the last write to the store failed
 	metaGen        uint64           // bumped by changes of the mailbox record's fields the counter does not cover
 }
 

@@ -206,11 +206,25 @@ func (m *Mailbox) touchLocked(key string) {
 // store, if the mailbox has one, before the lock is released.
 func (m *Mailbox) unlock() {
 	if m.store != nil {
-		if err := m.flushLocked(); err != nil {
-			m.store.log.Error("simulator: writing a mailbox to the store", "mailbox", m.owner.PrimarySmtpAddress, "err", err)
+		m.writeErr = m.flushLocked()
+		if m.writeErr != nil {
+			m.store.log.Error("simulator: writing a mailbox to the store", "mailbox", m.owner.PrimarySmtpAddress, "err", m.writeErr)
 		}
 	}
 	m.mu.Unlock()
+}
+
+// storeErr tries once more to write what the mailbox could not, and
+// returns the error if it still cannot: a request whose changes are not
+// kept must not be acknowledged.
+func (m *Mailbox) storeErr() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.store == nil || m.writeErr == nil {
+		return nil
+	}
+	m.writeErr = m.flushLocked()
+	return m.writeErr
 }
 
 // saved is what a mailbox last wrote to its store.

@@ -3,6 +3,7 @@ package simulator_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -159,4 +160,33 @@ func toString(v any) string {
 		return strings.Join(s, " ")
 	}
 	return ""
+}
+
+// TestStoreWriteFailureIsNotAcknowledged: while the store cannot be
+// written, a request that changes the mailbox is answered 503 rather than
+// acknowledged; once it can, the device's next request is served and what
+// was held in memory is written, so a restart still has it.
+func TestStoreWriteFailureIsNotAcknowledged(t *testing.T) {
+	st := simtest.NewDurable(t, "sqlite")
+	env := simtest.NewWithStore(t, simulator.Options{ErrorResponseDelay: -1}, st)
+	d := env.Device("alice", "DISK1", eas.Version141).Provision()
+	var fs eas.FolderSyncResponse
+	d.CallOK(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &fs)
+
+	st.FailWrites(errors.New("disk full"))
+	resp := d.Call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, nil)
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("FolderSync while the store cannot be written: HTTP %d, want 503", resp.StatusCode)
+	}
+	st.FailWrites(nil)
+	var again eas.FolderSyncResponse
+	d.CallOK(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &again)
+	if again.Status != 1 {
+		t.Fatalf("FolderSync once the store works again: status %d", again.Status)
+	}
+	env.Restart()
+	var after eas.FolderSyncResponse
+	if resp := d.Call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: again.SyncKey}, &after); resp.StatusCode != http.StatusOK || after.Status != 1 {
+		t.Fatalf("FolderSync with the key acknowledged after the failure, after a restart: HTTP %d, status %d", resp.StatusCode, after.Status)
+	}
 }

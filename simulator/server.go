@@ -330,6 +330,12 @@ func (s *Server) serveCall(c *call) error {
 	if err := h(c); err != nil {
 		return err
 	}
+	// What the command changed is in the store before it is acknowledged;
+	// when it cannot be written the device is told to come back, as
+	// Exchange answers when a mailbox database is unavailable.
+	if err := mb.storeErr(); err != nil && !c.written {
+		return eas.NewHTTPError(http.StatusServiceUnavailable, "the mailbox's changes could not be stored: "+err.Error())
+	}
 	switch {
 	case c.out != nil:
 		c.writeWBXML(c.out)

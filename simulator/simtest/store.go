@@ -3,6 +3,7 @@ package simtest
 import (
 	"fmt"
 	"os"
+	"sync/atomic"
 
 	"github.com/easlab/easlab/simulator"
 	"github.com/easlab/easlab/simulator/store"
@@ -22,6 +23,31 @@ type Durable struct {
 	dir  string        // sqlite
 	mem  *store.Memory // memory
 	cur  store.Store
+	fail atomic.Pointer[error] // FailWrites
+}
+
+// FailWrites makes every later Update of the store fail with err, as a
+// full disk would; nil makes them work again.
+func (d *Durable) FailWrites(err error) {
+	if err == nil {
+		d.fail.Store(nil)
+		return
+	}
+	d.fail.Store(&err)
+}
+
+// failing is the store as the simulator sees it: Update fails while
+// FailWrites says so.
+type failing struct {
+	store.Store
+	d *Durable
+}
+
+func (f failing) Update(fn func(store.Tx) error) error {
+	if err := f.d.fail.Load(); err != nil {
+		return *err
+	}
+	return f.Store.Update(fn)
 }
 
 // NewDurable returns a store of kind "memory" or "sqlite", removed when
@@ -57,14 +83,14 @@ func (d *Durable) open() (store.Store, error) {
 	d.close()
 	if d.mem != nil {
 		d.cur = d.mem
-		return d.mem, nil
+		return failing{d.mem, d}, nil
 	}
 	st, err := store.OpenSQLite(d.dir)
 	if err != nil {
 		return nil, err
 	}
 	d.cur = st
-	return st, nil
+	return failing{st, d}, nil
 }
 
 func (d *Durable) close() {
