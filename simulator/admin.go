@@ -264,6 +264,12 @@ func writeAdminError(w http.ResponseWriter, e *cmdletError) {
 func (s *Server) serveCmdlet(w http.ResponseWriter, r *http.Request) {
 	start := s.clock.Now()
 	name, out, err := s.runCmdlet(w, r)
+	if err == nil {
+		// What the cmdlet changed is in the store before it says so.
+		if serr := s.dir.storeErr(); serr != nil {
+			err = &cmdletError{Status: http.StatusServiceUnavailable, Category: "WriteError", Message: "The change could not be stored: " + serr.Error()}
+		}
+	}
 	attrs := []any{"remote", r.RemoteAddr, "cmdlet", name, "duration", s.clock.Since(start).String()}
 	if errors.Is(err, errDropped) {
 		s.log.Info("admin", append(attrs, "fault", "connection dropped")...)

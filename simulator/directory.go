@@ -42,6 +42,7 @@ type Directory struct {
 	autoblock map[access.Reason]AutoblockThreshold
 	store     *writer       // nil: the state lives in memory only
 	savedOrg  []byte        // the organization record last written
+	writeErr  error         // the last write of the organization failed
 	warmed    chan struct{} // closed once every restored mailbox is decoded (OpenDirectory)
 }
 

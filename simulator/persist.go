@@ -124,15 +124,49 @@ func (d *Directory) attach(w *writer, all bool) error {
 // record is written when it changed.
 func (d *Directory) unlock() {
 	if d.store != nil {
-		if rec, err := d.orgRecordLocked(); err == nil && !bytes.Equal(rec, d.savedOrg) {
-			if err := d.store.st.Update(func(tx store.Tx) error { return tx.PutOrg(store.Org{Data: rec}) }); err != nil {
-				d.store.log.Error("simulator: writing the organization to the store", "err", err)
-			} else {
-				d.savedOrg = rec
-			}
+		d.writeErr = d.writeOrgLocked()
+		if d.writeErr != nil {
+			d.store.log.Error("simulator: writing the organization to the store", "err", d.writeErr)
 		}
 	}
 	d.mu.Unlock()
+}
+
+func (d *Directory) writeOrgLocked() error {
+	rec, err := d.orgRecordLocked()
+	if err != nil || bytes.Equal(rec, d.savedOrg) {
+		return err
+	}
+	if err := d.store.st.Update(func(tx store.Tx) error { return tx.PutOrg(store.Org{Data: rec}) }); err != nil {
+		return err
+	}
+	d.savedOrg = rec
+	return nil
+}
+
+// storeErr tries once more to write what the organization and its
+// mailboxes could not, and returns the first error that remains: the
+// admin API does not acknowledge a change it could not keep.
+func (d *Directory) storeErr() error {
+	if d.store == nil {
+		return nil
+	}
+	d.mu.Lock()
+	if d.writeErr != nil {
+		d.writeErr = d.writeOrgLocked()
+	}
+	err := d.writeErr
+	accounts := slices.Collect(maps.Values(d.users))
+	d.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	for _, a := range accounts {
+		if err := a.mailbox.storeErr(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (d *Directory) flushOrg() error {

@@ -190,3 +190,23 @@ func TestStoreWriteFailureIsNotAcknowledged(t *testing.T) {
 		t.Fatalf("FolderSync with the key acknowledged after the failure, after a restart: HTTP %d, status %d", resp.StatusCode, after.Status)
 	}
 }
+
+// TestStoreWriteFailureFailsTheCmdlet: a cmdlet whose change cannot be
+// written is answered 503 (WriteError); once the store works, the change
+// is written and a restart has it.
+func TestStoreWriteFailureFailsTheCmdlet(t *testing.T) {
+	st := simtest.NewDurable(t, "sqlite")
+	env := simtest.NewWithStore(t, simulator.Options{}, st)
+	st.FailWrites(errors.New("disk full"))
+	env.CmdletFails("Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Block"}, http.StatusServiceUnavailable, "WriteError")
+	env.CmdletFails("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": "LATER1"}}, http.StatusServiceUnavailable, "WriteError")
+	st.FailWrites(nil)
+	env.Cmdlet("Get-CASMailbox", map[string]any{"Identity": "alice"})
+	env.Restart()
+	if got := env.Cmdlet("Get-ActiveSyncOrganizationSettings", nil)[0]["DefaultAccessLevel"]; got != "Block" {
+		t.Errorf("after the store came back and a restart, DefaultAccessLevel is %v, want Block", got)
+	}
+	if got := toString(env.Cmdlet("Get-CASMailbox", map[string]any{"Identity": "alice"})[0]["ActiveSyncAllowedDeviceIDs"]); !strings.Contains(got, "LATER1") {
+		t.Errorf("after the store came back and a restart, alice's allow list is %q", got)
+	}
+}
