@@ -90,6 +90,12 @@ func (m *Mailbox) deviceLocked(id, typ, ua string, now time.Time) *Device {
 	}
 	d.LastSyncAttemptTime = now
 	m.touchLocked(key)
+	// A device's own request: what its sections change of its partnership
+	// is written once, at the request's end (commitDevices), before it
+	// answers; changes of shared state (items, folders, the mailbox's
+	// record) are written at the end of each section, where others see
+	// them.
+	m.deferDevices = m.store != nil
 	return d
 }
 

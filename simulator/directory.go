@@ -92,7 +92,7 @@ func (d *Directory) AddUser(u User, mb *Mailbox) error {
 		// (its lock is free: nobody else has it yet).
 		mb.store = d.store
 		mb.mu.Lock()
-		err := mb.flushLocked()
+		err := mb.flushLocked(true)
 		mb.mu.Unlock()
 		return err
 	}

@@ -139,6 +139,7 @@ type Mailbox struct {
 	saved          saved            // what was last written to store
 	touched        map[string]bool  // devices this transaction changed, by lower-case DeviceId
 	sweep          bool             // this transaction may change any device
+	deferDevices   bool             // this transaction is a device's request: its partnership is written at the request's end
 	pending        *pendingRecords  // a restored mailbox's records, decoded at its first transaction
 	broken         error            // its records could not be read: it is not written
 	writeErr       error            // the last write to the store failed

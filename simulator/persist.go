@@ -99,13 +99,13 @@ func (d *Directory) attach(w *writer, all bool) error {
 		var err error
 		if all {
 			m.sweep = true
-			err = m.flushLocked()
+			err = m.flushLocked(true)
 		} else if m.pending == nil {
 			// Restored from the store: what it holds is the baseline
 			// (materializeLocked takes it for a mailbox not decoded yet).
 			m.saved = saved{modseq: m.modseq}
 			var commit func()
-			if _, commit, err = m.diffLocked(&m.saved, true); err == nil {
+			if _, commit, err = m.diffLocked(&m.saved, true, true); err == nil {
 				commit()
 			}
 		}
@@ -240,7 +240,8 @@ func (m *Mailbox) touchLocked(key string) {
 // store, if the mailbox has one, before the lock is released.
 func (m *Mailbox) unlock() {
 	if m.store != nil {
-		m.writeErr = m.flushLocked()
+		m.writeErr = m.flushLocked(!m.deferDevices)
+		m.deferDevices = false
 		if m.writeErr != nil {
 			m.store.log.Error("simulator: writing a mailbox to the store", "mailbox", m.owner.PrimarySmtpAddress, "err", m.writeErr)
 		}
@@ -257,8 +258,22 @@ func (m *Mailbox) storeErr() error {
 	if m.store == nil || m.writeErr == nil {
 		return nil
 	}
-	m.writeErr = m.flushLocked()
+	m.writeErr = m.flushLocked(true)
 	return m.writeErr
+}
+
+// commitDevices writes the partnerships a request's sections changed and
+// left for the end (see unlock); a request calls it before it answers.
+func (m *Mailbox) commitDevices() {
+	m.mu.Lock()
+	if m.store != nil && (len(m.touched) > 0 || m.writeErr != nil) {
+		m.writeErr = m.flushLocked(true)
+		if m.writeErr != nil {
+			m.store.log.Error("simulator: writing a mailbox to the store", "mailbox", m.owner.PrimarySmtpAddress, "err", m.writeErr)
+		}
+	}
+	m.deferDevices = false
+	m.mu.Unlock()
 }
 
 // saved is what a mailbox last wrote to its store.
@@ -281,12 +296,13 @@ type savedDevice struct {
 }
 
 // flushLocked writes what changed since the last write, in one store
-// transaction. The lock is held.
-func (m *Mailbox) flushLocked() error {
+// transaction; the partnerships the transaction touched only when devices
+// is set. The lock is held.
+func (m *Mailbox) flushLocked(devices bool) error {
 	if m.broken != nil {
 		return fmt.Errorf("simulator: mailbox %s is not written: its records could not be read: %w", m.owner.PrimarySmtpAddress, m.broken)
 	}
-	diff, commit, err := m.diffLocked(&m.saved, m.sweep)
+	diff, commit, err := m.diffLocked(&m.saved, m.sweep, devices)
 	if err != nil {
 		return err
 	}
@@ -296,7 +312,9 @@ func (m *Mailbox) flushLocked() error {
 		}
 	}
 	commit()
-	clear(m.touched)
+	if devices || m.sweep {
+		clear(m.touched)
+	}
 	m.sweep = false
 	return nil
 }
@@ -365,7 +383,7 @@ func (d *mailboxDiff) write(tx store.Tx) error {
 //
 // A restored mailbox takes its baseline with prev.modseq at its own
 // counter, so that its items, already in the store, are not encoded again.
-func (m *Mailbox) diffLocked(prev *saved, all bool) (*mailboxDiff, func(), error) {
+func (m *Mailbox) diffLocked(prev *saved, all, devices bool) (*mailboxDiff, func(), error) {
 	addr := m.owner.PrimarySmtpAddress
 	diff := &mailboxDiff{addr: addr}
 	var commits []func()
@@ -414,6 +432,9 @@ func (m *Mailbox) diffLocked(prev *saved, all bool) (*mailboxDiff, func(), error
 		commits = append(commits, func() { prev.modseq = modseq })
 	}
 	keys := m.touched
+	if !devices {
+		keys = nil
+	}
 	if all {
 		keys = map[string]bool{}
 		for k := range m.devices {
@@ -505,7 +526,7 @@ func (d *Directory) Snapshot(st store.Store) error {
 	for _, a := range accounts {
 		m := a.mailbox
 		m.lock()
-		diff, _, err := m.diffLocked(&saved{}, true)
+		diff, _, err := m.diffLocked(&saved{}, true, true)
 		m.mu.Unlock()
 		if err != nil {
 			return err
@@ -885,7 +906,7 @@ func (m *Mailbox) materializeLocked() {
 	}
 	if m.store != nil {
 		m.saved = saved{modseq: m.modseq}
-		if _, commit, err := m.diffLocked(&m.saved, true); err == nil {
+		if _, commit, err := m.diffLocked(&m.saved, true, true); err == nil {
 			commit()
 		}
 	}

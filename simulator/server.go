@@ -287,6 +287,9 @@ func (s *Server) serveCall(c *call) error {
 		return errUnauthorized
 	}
 	c.user, c.mb = user, mb
+	// A request that ends in an error writes what its sections left for
+	// the end before the error is answered.
+	defer mb.commitDevices()
 	if f := s.easFault(req, mb); f != nil {
 		if err := s.applyEASFault(c, f); err != nil {
 			return err
@@ -330,9 +333,17 @@ func (s *Server) serveCall(c *call) error {
 	if err := h(c); err != nil {
 		return err
 	}
-	// What the command changed is in the store before it is acknowledged;
-	// when it cannot be written the device is told to come back, as
-	// Exchange answers when a mailbox database is unavailable.
+	// The request's commit: its partnership's record and sync states,
+	// which its lock sections left for the end (see Mailbox.unlock), go
+	// to the store with LastSuccessSync, before the answer leaves. When
+	// they cannot be written, the device is told to come back, as Exchange
+	// answers when a mailbox database is unavailable.
+	mb.lock()
+	if d := mb.devices[strings.ToLower(req.DeviceID)]; d != nil {
+		d.LastSuccessSync = s.clock.Now()
+		mb.touchLocked(strings.ToLower(req.DeviceID))
+	}
+	mb.unlock()
 	if err := mb.storeErr(); err != nil && !c.written {
 		return eas.NewHTTPError(http.StatusServiceUnavailable, "the mailbox's changes could not be stored: "+err.Error())
 	}
@@ -345,12 +356,6 @@ func (s *Server) serveCall(c *call) error {
 		c.w.WriteHeader(http.StatusOK)
 		c.written = true
 	}
-	mb.lock()
-	if d := mb.devices[strings.ToLower(req.DeviceID)]; d != nil {
-		d.LastSuccessSync = s.clock.Now()
-		mb.touchLocked(strings.ToLower(req.DeviceID))
-	}
-	mb.unlock()
 	return nil
 }
 
