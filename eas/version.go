@@ -2,6 +2,7 @@ package eas
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/easlab/easlab/wbxml"
@@ -33,8 +34,8 @@ func ProtocolVersions() []ProtocolVersion {
 // no spaces, no "14.10". The legacy versions 1.0, 2.0 and 2.1, which Exchange
 // still advertises, are reported as unsupported.
 func ParseProtocolVersion(s string) (ProtocolVersion, error) {
-	for _, v := range ProtocolVersions() {
-		if v.String() == s {
+	for v, name := range versionNames {
+		if name == s {
 			return v, nil
 		}
 	}
@@ -68,8 +69,21 @@ func (v ProtocolVersion) String() string {
 	if !v.Valid() {
 		return fmt.Sprintf("ProtocolVersion(%d)", uint8(v))
 	}
+	if s, ok := versionNames[v]; ok {
+		return s
+	}
 	return fmt.Sprintf("%d.%d", v/10, v%10)
 }
+
+// versionNames are the known versions' strings, so that String, which
+// every request calls, does not format.
+var versionNames = func() map[ProtocolVersion]string {
+	m := map[ProtocolVersion]string{}
+	for _, v := range ProtocolVersions() {
+		m[v] = fmt.Sprintf("%d.%d", v/10, v%10)
+	}
+	return m
+}()
 
 // Byte returns the version's byte in the base64 query form.
 func (v ProtocolVersion) Byte() byte { return byte(v) }
@@ -242,12 +256,6 @@ func (p ServerProfile) Supports(c Command, v ProtocolVersion) bool {
 	if !c.DefinedIn(v) {
 		return false
 	}
-	vok, cok := false, false
-	for _, w := range p.Versions() {
-		vok = vok || w == v
-	}
-	for _, d := range p.Commands() {
-		cok = cok || d == c
-	}
-	return vok && cok
+	// By name, as advertised: every request asks, so nothing is parsed.
+	return slices.Contains(p.ProtocolVersions, v.String()) && slices.Contains(p.ProtocolCommands, c.String())
 }

@@ -58,6 +58,15 @@ type renderOptions struct {
 	mime     int // MIMESupport: 0 never, 1 S/MIME only, 2 always
 	version  string
 	withBody bool
+	key      string // cacheKey, once computed (withKey)
+}
+
+// withKey returns o with its cache key computed, for options used for
+// many items (a Sync's collection).
+func (o renderOptions) withKey() renderOptions {
+	o.key = ""
+	o.key = o.cacheKey()
+	return o
 }
 
 // chooseBody picks the body type to send: the preferred types in the order
@@ -107,6 +116,9 @@ type renderCache struct {
 }
 
 func (o renderOptions) cacheKey() string {
+	if o.key != "" {
+		return o.key
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d|%s|%v|", o.mime, o.version, o.withBody)
 	for _, p := range o.prefs {

@@ -349,7 +349,7 @@ func (c *call) renderOptionsFor(col eas.SyncCollection, class string) renderOpti
 			ro.mime = *o.MIMESupport
 		}
 	}
-	return ro
+	return ro.withKey()
 }
 
 // filterDays is the window of each FilterType value in days.

@@ -148,22 +148,23 @@ func (e *Encoder) marshalValue(v reflect.Value, t *Tag, flags fieldFlags) error 
 	}
 	typ := v.Type()
 	kind := v.Kind()
-	if typ.Implements(marshalerType) {
+	im := implementsOf(typ)
+	if im.marshaler {
 		if (kind == reflect.Pointer || kind == reflect.Interface) && v.IsNil() {
 			return nil
 		}
 		return e.callMarshaler(v, t)
 	}
-	if kind != reflect.Pointer && v.CanAddr() && reflect.PointerTo(typ).Implements(marshalerType) {
+	if kind != reflect.Pointer && v.CanAddr() && im.ptrMarshaler {
 		return e.callMarshaler(v.Addr(), t)
 	}
-	if typ.Implements(textMarshalerType) {
+	if im.text {
 		if (kind == reflect.Pointer || kind == reflect.Interface) && v.IsNil() {
 			return nil
 		}
 		return e.marshalTextMarshaler(v, t, flags)
 	}
-	if kind != reflect.Pointer && v.CanAddr() && reflect.PointerTo(typ).Implements(textMarshalerType) {
+	if kind != reflect.Pointer && v.CanAddr() && im.ptrText {
 		return e.marshalTextMarshaler(v.Addr(), t, flags)
 	}
 
@@ -759,4 +760,21 @@ func (d *Decoder) unmarshalStruct(v reflect.Value, start Token) error {
 			}
 		}
 	}
+}
+
+// impls is which marshaling interfaces a type and its pointer implement.
+type impls struct{ marshaler, ptrMarshaler, text, ptrText bool }
+
+// implCache holds impls by reflect.Type: reflect's Implements is too slow
+// to ask for every value of every response.
+var implCache sync.Map
+
+func implementsOf(t reflect.Type) impls {
+	if v, ok := implCache.Load(t); ok {
+		return v.(impls)
+	}
+	pt := reflect.PointerTo(t)
+	im := impls{t.Implements(marshalerType), pt.Implements(marshalerType), t.Implements(textMarshalerType), pt.Implements(textMarshalerType)}
+	implCache.Store(t, im)
+	return im
 }
