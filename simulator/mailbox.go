@@ -139,6 +139,8 @@ type Mailbox struct {
 	saved          saved            // what was last written to store
 	touched        map[string]bool  // devices this transaction changed, by lower-case DeviceId
 	sweep          bool             // this transaction may change any device
+	watchers       map[string]map[*waiter]bool // hanging requests by the folder they watch
+	waiting        []*waiter                   // every hanging request
 	deferDevices   bool             // this transaction is a device's request: its partnership is written at the request's end
 	pending        *pendingRecords  // a restored mailbox's records, decoded at its first transaction
 	broken         error            // its records could not be read: it is not written
@@ -194,12 +196,80 @@ func (m *Mailbox) emit(e Event) {
 	m.events.Emit(e)
 }
 
-// commitLocked advances the change counter and wakes waiters.
+// commitLocked advances the change counter and wakes every hanging
+// request: a change of the hierarchy, or of the mailbox's partnerships
+// (an approval, a wipe), concerns them all.
 func (m *Mailbox) commitLocked() uint64 {
+	seq := m.advanceLocked()
+	m.wakeLocked("")
+	return seq
+}
+
+// advanceLocked advances the change counter and closes the channel
+// Changed handed out, without waking hanging requests.
+func (m *Mailbox) advanceLocked() uint64 {
 	m.modseq++
 	close(m.changed)
 	m.changed = make(chan struct{})
 	return m.modseq
+}
+
+// A waiter is a hanging request (Ping, Sync with Wait) watching folders of
+// a mailbox, as go-imap's trackers watch a mailbox: a change of a
+// folder's items wakes the waiters of that folder only, so a delivery to
+// one user's Inbox wakes the requests that watch it and not every request
+// of the mailbox.
+type waiter struct {
+	c       chan struct{} // buffered: a wake is never lost, never blocks
+	folders []string
+}
+
+// watchLocked registers a waiter for folders.
+func (m *Mailbox) watchLocked(folders []string) *waiter {
+	w := &waiter{c: make(chan struct{}, 1), folders: folders}
+	if m.watchers == nil {
+		m.watchers = map[string]map[*waiter]bool{}
+	}
+	for _, f := range folders {
+		if m.watchers[f] == nil {
+			m.watchers[f] = map[*waiter]bool{}
+		}
+		m.watchers[f][w] = true
+	}
+	m.waiting = append(m.waiting, w)
+	return w
+}
+
+// unwatchLocked removes a waiter.
+func (m *Mailbox) unwatchLocked(w *waiter) {
+	for _, f := range w.folders {
+		delete(m.watchers[f], w)
+		if len(m.watchers[f]) == 0 {
+			delete(m.watchers, f)
+		}
+	}
+	if i := slices.Index(m.waiting, w); i >= 0 {
+		m.waiting = slices.Delete(m.waiting, i, i+1)
+	}
+}
+
+// wakeLocked wakes the waiters of folder, or every waiter for "".
+func (m *Mailbox) wakeLocked(folder string) {
+	wake := func(w *waiter) {
+		select {
+		case w.c <- struct{}{}:
+		default:
+		}
+	}
+	if folder == "" {
+		for _, w := range m.waiting {
+			wake(w)
+		}
+		return
+	}
+	for w := range m.watchers[folder] {
+		wake(w)
+	}
 }
 
 // Changed returns a channel closed at the next change of the mailbox, and
@@ -469,7 +539,8 @@ func (e logEntry) current() bool { return e.it.ModSeq == e.seq }
 // the log already.
 func (m *Mailbox) stampLocked(it *Item, again bool) {
 	m.catchUpLocked()
-	it.ModSeq = m.commitLocked()
+	it.ModSeq = m.advanceLocked()
+	m.wakeLocked(it.FolderID)
 	l := m.appendLocked(it, again)
 	m.logged = m.modseq
 	l.compact()

@@ -63,6 +63,18 @@ func handlePing(c *call) error {
 
 	timer := newClockTimer(c.s, ps.heartbeat)
 	defer timer.stop()
+	ids := make([]string, len(ps.folders))
+	for i, f := range ps.folders {
+		ids[i] = f.id
+	}
+	var w *waiter
+	defer func() {
+		if w != nil {
+			m.lock()
+			m.unwatchLocked(w)
+			m.unlock()
+		}
+	}()
 	for pass := 0; ; pass++ {
 		if c.quarantined && pass > 0 {
 			// Woken by a change (an approval?): decide again.
@@ -72,12 +84,14 @@ func handlePing(c *call) error {
 		}
 		catchUp := c.cacheCatchUp()
 		m.lock()
+		if w == nil {
+			w = m.watchLocked(ids)
+		}
 		changed, hierarchy := m.pingChangesLocked(dev, ps.folders, start)
 		if c.quarantined {
 			// Only the quarantine notice counts (exchange-admin.md 2.1).
 			changed = m.pendingNoticeLocked(dev, ps.folders)
 		}
-		wake := m.changed
 		m.unlock()
 		switch {
 		case hierarchy:
@@ -86,7 +100,7 @@ func handlePing(c *call) error {
 			return c.reply(&eas.PingResponse{Status: int(eas.PingStatusChangesOccurred), Folders: &eas.PingChangedFolders{Folder: changed}})
 		}
 		select {
-		case <-wake:
+		case <-w.c:
 		case <-catchUp.c():
 		case <-timer.c():
 			return c.reply(&eas.PingResponse{Status: int(eas.PingStatusHeartbeatExpired)})

@@ -76,6 +76,14 @@ func handleSync(c *call) error {
 		deadline = newClockTimer(c.s, wait)
 		defer deadline.stop()
 	}
+	var w *waiter
+	defer func() {
+		if w != nil {
+			m.lock()
+			m.unwatchLocked(w)
+			m.unlock()
+		}
+	}()
 	for pass := 0; ; pass++ {
 		if c.quarantined && pass > 0 {
 			// Woken by a change (an approval?): decide again.
@@ -84,8 +92,14 @@ func handleSync(c *call) error {
 			}
 		}
 		m.lock()
+		if w == nil && wait > 0 {
+			ids := make([]string, len(req.Collections.Collection))
+			for i, col := range req.Collections.Collection {
+				ids[i] = col.CollectionId
+			}
+			w = m.watchLocked(ids)
+		}
 		resp, nonEmpty := c.syncLocked(&req)
-		changed := m.changed
 		m.unlock()
 		if nonEmpty {
 			return c.reply(resp)
@@ -101,7 +115,7 @@ func handleSync(c *call) error {
 		}
 		catchUp := c.cacheCatchUp()
 		select {
-		case <-changed:
+		case <-w.c:
 		case <-catchUp.c():
 		case <-deadline.c():
 			catchUp.stop()
