@@ -131,21 +131,21 @@ type Mailbox struct {
 	oof            oofSettings
 	mail           mailSideState // its own lock
 	cas            CASMailbox
-	casHistory     []casVersion     // earlier settings, for the directory cache delay
-	now            func() time.Time // the server's clock; set by Directory.AddUser
-	events         *EventLog        // the organization's; set by Directory.AddUser
-	maxDevicesMail time.Time        // when the owner was last told of the partnership limit
-	store          *writer          // nil: the mailbox lives in memory only
-	saved          saved            // what was last written to store
-	touched        map[string]bool  // devices this transaction changed, by lower-case DeviceId
-	sweep          bool             // this transaction may change any device
+	casHistory     []casVersion                // earlier settings, for the directory cache delay
+	now            func() time.Time            // the server's clock; set by Directory.AddUser
+	events         *EventLog                   // the organization's; set by Directory.AddUser
+	maxDevicesMail time.Time                   // when the owner was last told of the partnership limit
+	store          *writer                     // nil: the mailbox lives in memory only
+	saved          saved                       // what was last written to store
+	touched        map[string]bool             // devices this transaction changed, by lower-case DeviceId
+	sweep          bool                        // this transaction may change any device
 	watchers       map[string]map[*waiter]bool // hanging requests by the folder they watch
 	waiting        []*waiter                   // every hanging request
-	deferDevices   bool             // this transaction is a device's request: its partnership is written at the request's end
-	pending        *pendingRecords  // a restored mailbox's records, decoded at its first transaction
-	broken         error            // its records could not be read: it is not written
-	writeErr       error            // the last write to the store failed
-	metaGen        uint64           // bumped by changes of the mailbox record's fields the counter does not cover
+	deferDevices   bool                        // this transaction is a device's request: its partnership is written at the request's end
+	pending        *pendingRecords             // a restored mailbox's records, decoded at its first transaction
+	broken         error                       // its records could not be read: it is not written
+	writeErr       error                       // the last write to the store failed
+	metaGen        uint64                      // bumped by changes of the mailbox record's fields the counter does not cover
 }
 
 // NewMailbox returns a mailbox with Exchange's default folders.

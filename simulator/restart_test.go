@@ -210,3 +210,32 @@ func TestStoreWriteFailureFailsTheCmdlet(t *testing.T) {
 		t.Errorf("after the store came back and a restart, alice's allow list is %q", got)
 	}
 }
+
+// TestSyncIsOneStoreTransaction: a Sync that brings new mail, and one
+// that brings nothing, each commit at most two store transactions (the
+// issue's bound; the design gives one: the partnership and its new sync
+// state at the request's end).
+func TestSyncIsOneStoreTransaction(t *testing.T) {
+	st := simtest.NewDurable(t, "sqlite")
+	env := simtest.NewWithStore(t, simulator.Options{ErrorResponseDelay: -1}, st)
+	d := env.Device("alice", "COUNT1", eas.Version161).Provision()
+	var fs eas.FolderSyncResponse
+	d.CallOK(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"}, &fs)
+	inbox, _ := env.Mailbox("alice").FolderByType(eas.FolderTypeInbox)
+	key := d.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox.ServerID}).SyncKey
+	for _, deliver := range []bool{true, false} {
+		if deliver {
+			env.Deliver("alice", "Counted")
+		}
+		before := st.Updates()
+		col := d.SyncOnce(eas.SyncCollection{SyncKey: key, CollectionId: inbox.ServerID, WindowSize: 100})
+		n := st.Updates() - before
+		t.Logf("a Sync (new mail: %v): %d store transactions", deliver, n)
+		if n > 2 {
+			t.Errorf("a Sync (new mail: %v) committed %d store transactions, want at most 2", deliver, n)
+		}
+		if col != nil {
+			key = col.SyncKey
+		}
+	}
+}

@@ -19,12 +19,17 @@ const StoreEnv = "EASLAB_TEST_STORE"
 // Durable is a store an Env can close and open again, as a restarted
 // `easlab serve --data` does.
 type Durable struct {
-	kind string
-	dir  string        // sqlite
-	mem  *store.Memory // memory
-	cur  store.Store
-	fail atomic.Pointer[error] // FailWrites
+	kind    string
+	dir     string        // sqlite
+	mem     *store.Memory // memory
+	cur     store.Store
+	fail    atomic.Pointer[error] // FailWrites
+	updates atomic.Int64          // Updates
 }
+
+// Updates returns how many store transactions the simulator has committed
+// (or tried) so far.
+func (d *Durable) Updates() int64 { return d.updates.Load() }
 
 // FailWrites makes every later Update of the store fail with err, as a
 // full disk would; nil makes them work again.
@@ -44,6 +49,7 @@ type failing struct {
 }
 
 func (f failing) Update(fn func(store.Tx) error) error {
+	f.d.updates.Add(1)
 	if err := f.d.fail.Load(); err != nil {
 		return *err
 	}
