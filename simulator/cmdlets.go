@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"fmt"
 	"github.com/easlab/easlab/simulator/access"
+	"github.com/easlab/easlab/simulator/admin"
 	"net/http"
 	"net/mail"
 	"slices"
@@ -530,56 +531,44 @@ type deviceRow struct {
 	dev             *Device
 }
 
-// enumParser parses the names of the enumeration values given.
-func enumParser(values []int64, name func(int64) string) func(string) (int64, bool) {
-	return func(s string) (int64, bool) {
-		for _, v := range values {
-			if strings.EqualFold(name(v), s) {
-				return v, true
-			}
-		}
-		return 0, false
-	}
-}
-
 func accessStateName(n int64) string  { return access.State(n).String() }
 func accessReasonName(n int64) string { return access.Reason(n).String() }
 
 // mobileDeviceFilter is the schema of Get-MobileDevice -Filter: the
 // properties of exchange-admin.md 4.1.
-var mobileDeviceFilter = newFilterSchema(
-	filterProp[deviceRow]{name: "ClientType", kind: filterString, str: func(*deviceRow) string { return "EAS" }},
-	filterProp[deviceRow]{name: "DeviceAccessControlRule", kind: filterString, str: func(r *deviceRow) string { return r.dev.DeviceAccessControlRule }},
-	filterProp[deviceRow]{name: "DeviceAccessState", kind: filterEnum, typeName: "Microsoft.Exchange.Data.Directory.SystemConfiguration.DeviceAccessState",
-		num: func(r *deviceRow) int64 { return int64(r.dev.DeviceAccessState) }, enumName: accessStateName,
-		enumParse: enumParser([]int64{0, 1, 2, 3, 4}, accessStateName)},
-	filterProp[deviceRow]{name: "DeviceAccessStateReason", kind: filterEnum, typeName: "Microsoft.Exchange.Data.Directory.SystemConfiguration.DeviceAccessStateReason",
-		num: func(r *deviceRow) int64 { return int64(r.dev.DeviceAccessStateReason) }, enumName: accessReasonName,
-		enumParse: enumParser([]int64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 51, 52, 53}, accessReasonName)},
-	filterProp[deviceRow]{name: "DeviceActiveSyncVersion", kind: filterString, str: func(r *deviceRow) string { return r.dev.ProtocolVersion }},
-	filterProp[deviceRow]{name: "DeviceId", kind: filterString, str: func(r *deviceRow) string { return r.dev.DeviceID }},
-	filterProp[deviceRow]{name: "DeviceImei", kind: filterString, str: func(r *deviceRow) string { return r.dev.Info.IMEI }},
-	filterProp[deviceRow]{name: "DeviceMobileOperator", kind: filterString, str: func(r *deviceRow) string { return r.dev.Info.MobileOperator }},
-	filterProp[deviceRow]{name: "DeviceModel", kind: filterString, str: func(r *deviceRow) string { return deviceModelOf(r.dev) }},
-	filterProp[deviceRow]{name: "DeviceOS", kind: filterString, str: func(r *deviceRow) string { return deviceOSOf(r.dev) }},
-	filterProp[deviceRow]{name: "DeviceOSLanguage", kind: filterString, str: func(r *deviceRow) string { return r.dev.Info.OSLanguage }},
-	filterProp[deviceRow]{name: "DeviceTelephoneNumber", kind: filterString, str: func(r *deviceRow) string { return obfuscatePhoneNumber(r.dev.Info.PhoneNumber) }},
-	filterProp[deviceRow]{name: "DeviceType", kind: filterString, str: func(r *deviceRow) string { return r.dev.DeviceType }},
-	filterProp[deviceRow]{name: "DeviceUserAgent", kind: filterString, str: func(r *deviceRow) string { return deviceUserAgentOf(r.dev) }},
-	filterProp[deviceRow]{name: "FirstSyncTime", kind: filterTime, time: func(r *deviceRow) time.Time { return r.dev.FirstSyncTime }},
-	filterProp[deviceRow]{name: "FriendlyName", kind: filterString, str: func(r *deviceRow) string { return r.dev.Info.FriendlyName }},
-	filterProp[deviceRow]{name: "ProvisioningFlags", kind: filterInt, num: func(*deviceRow) int64 { return 0 }},
-	filterProp[deviceRow]{name: "UserDisplayName", kind: filterString, str: func(r *deviceRow) string { return r.userDisplayName }},
+var mobileDeviceFilter = admin.NewFilterSchema(
+	admin.StringProp("ClientType", func(*deviceRow) string { return "EAS" }),
+	admin.StringProp("DeviceAccessControlRule", func(r *deviceRow) string { return r.dev.DeviceAccessControlRule }),
+	admin.EnumProp("DeviceAccessState", "Microsoft.Exchange.Data.Directory.SystemConfiguration.DeviceAccessState",
+		func(r *deviceRow) int64 { return int64(r.dev.DeviceAccessState) }, accessStateName,
+		admin.EnumParser([]int64{0, 1, 2, 3, 4}, accessStateName)),
+	admin.EnumProp("DeviceAccessStateReason", "Microsoft.Exchange.Data.Directory.SystemConfiguration.DeviceAccessStateReason",
+		func(r *deviceRow) int64 { return int64(r.dev.DeviceAccessStateReason) }, accessReasonName,
+		admin.EnumParser([]int64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 51, 52, 53}, accessReasonName)),
+	admin.StringProp("DeviceActiveSyncVersion", func(r *deviceRow) string { return r.dev.ProtocolVersion }),
+	admin.StringProp("DeviceId", func(r *deviceRow) string { return r.dev.DeviceID }),
+	admin.StringProp("DeviceImei", func(r *deviceRow) string { return r.dev.Info.IMEI }),
+	admin.StringProp("DeviceMobileOperator", func(r *deviceRow) string { return r.dev.Info.MobileOperator }),
+	admin.StringProp("DeviceModel", func(r *deviceRow) string { return deviceModelOf(r.dev) }),
+	admin.StringProp("DeviceOS", func(r *deviceRow) string { return deviceOSOf(r.dev) }),
+	admin.StringProp("DeviceOSLanguage", func(r *deviceRow) string { return r.dev.Info.OSLanguage }),
+	admin.StringProp("DeviceTelephoneNumber", func(r *deviceRow) string { return obfuscatePhoneNumber(r.dev.Info.PhoneNumber) }),
+	admin.StringProp("DeviceType", func(r *deviceRow) string { return r.dev.DeviceType }),
+	admin.StringProp("DeviceUserAgent", func(r *deviceRow) string { return deviceUserAgentOf(r.dev) }),
+	admin.TimeProp("FirstSyncTime", func(r *deviceRow) time.Time { return r.dev.FirstSyncTime }),
+	admin.StringProp("FriendlyName", func(r *deviceRow) string { return r.dev.Info.FriendlyName }),
+	admin.IntProp("ProvisioningFlags", func(*deviceRow) int64 { return 0 }),
+	admin.StringProp("UserDisplayName", func(r *deviceRow) string { return r.userDisplayName }),
 )
 
 // compileFilter parses an optional -Filter; nil means none.
-func compileFilter[T any](schema *filterSchema[T], p *pString) (filterFunc[T], error) {
+func compileFilter[T any](schema *admin.FilterSchema[T], p *pString) (func(*T) bool, error) {
 	if !p.Set || p.Null {
 		return nil, nil
 	}
-	f, err := parseFilter(schema, p.V)
+	f, err := schema.Parse(p.V)
 	if err != nil {
-		fe := err.(*filterError)
+		fe := err.(*admin.FilterError)
 		return nil, &cmdletError{Status: http.StatusBadRequest, Category: "InvalidArgument", Message: fe.Error(), Position: fe.Pos}
 	}
 	return f, nil
@@ -773,33 +762,33 @@ func (s *Server) mailboxRow(ref *mailboxRef) mailboxRow {
 
 // mailboxFilterProps are the filterable properties Get-Mailbox and
 // Get-CASMailbox share.
-func mailboxFilterProps() []filterProp[mailboxRow] {
-	return []filterProp[mailboxRow]{
-		{name: "Alias", kind: filterString, str: func(r *mailboxRow) string { return r.user.Alias }},
-		{name: "DisplayName", kind: filterString, str: func(r *mailboxRow) string { return r.user.DisplayName }},
-		{name: "Name", kind: filterString, str: func(r *mailboxRow) string { return r.user.DisplayName }},
-		{name: "PrimarySmtpAddress", kind: filterString, str: func(r *mailboxRow) string { return r.user.PrimarySmtpAddress }},
-		{name: "SamAccountName", kind: filterString, str: func(r *mailboxRow) string { return r.user.Alias }},
+func mailboxFilterProps() []admin.Prop[mailboxRow] {
+	return []admin.Prop[mailboxRow]{
+		admin.StringProp("Alias", func(r *mailboxRow) string { return r.user.Alias }),
+		admin.StringProp("DisplayName", func(r *mailboxRow) string { return r.user.DisplayName }),
+		admin.StringProp("Name", func(r *mailboxRow) string { return r.user.DisplayName }),
+		admin.StringProp("PrimarySmtpAddress", func(r *mailboxRow) string { return r.user.PrimarySmtpAddress }),
+		admin.StringProp("SamAccountName", func(r *mailboxRow) string { return r.user.Alias }),
 	}
 }
 
-var mailboxFilter = newFilterSchema(append(mailboxFilterProps(),
-	filterProp[mailboxRow]{name: "UserPrincipalName", kind: filterString, str: func(r *mailboxRow) string { return r.user.UserPrincipalName }},
-	filterProp[mailboxRow]{name: "WindowsEmailAddress", kind: filterString, str: func(r *mailboxRow) string { return r.user.PrimarySmtpAddress }},
-	filterProp[mailboxRow]{name: "EmailAddresses", kind: filterStrings, strs: func(r *mailboxRow) []string { return r.smtpProxys }},
-	filterProp[mailboxRow]{name: "RecipientTypeDetails", kind: filterString, str: func(*mailboxRow) string { return "UserMailbox" }},
+var mailboxFilter = admin.NewFilterSchema(append(mailboxFilterProps(),
+	admin.StringProp("UserPrincipalName", func(r *mailboxRow) string { return r.user.UserPrincipalName }),
+	admin.StringProp("WindowsEmailAddress", func(r *mailboxRow) string { return r.user.PrimarySmtpAddress }),
+	admin.StringsProp("EmailAddresses", func(r *mailboxRow) []string { return r.smtpProxys }),
+	admin.StringProp("RecipientTypeDetails", func(*mailboxRow) string { return "UserMailbox" }),
 )...)
 
-var casMailboxFilter = newFilterSchema(append(mailboxFilterProps(),
-	filterProp[mailboxRow]{name: "ActiveSyncEnabled", kind: filterBool, boolean: func(r *mailboxRow) bool { return r.cas.ActiveSyncEnabled }},
-	filterProp[mailboxRow]{name: "ActiveSyncAllowedDeviceIDs", kind: filterStrings, strs: func(r *mailboxRow) []string { return r.cas.ActiveSyncAllowedDeviceIDs }},
-	filterProp[mailboxRow]{name: "ActiveSyncBlockedDeviceIDs", kind: filterStrings, strs: func(r *mailboxRow) []string { return r.cas.ActiveSyncBlockedDeviceIDs }},
-	filterProp[mailboxRow]{name: "HasActiveSyncDevicePartnership", kind: filterBool, boolean: func(r *mailboxRow) bool { return r.partnered }},
+var casMailboxFilter = admin.NewFilterSchema(append(mailboxFilterProps(),
+	admin.BoolProp("ActiveSyncEnabled", func(r *mailboxRow) bool { return r.cas.ActiveSyncEnabled }),
+	admin.StringsProp("ActiveSyncAllowedDeviceIDs", func(r *mailboxRow) []string { return r.cas.ActiveSyncAllowedDeviceIDs }),
+	admin.StringsProp("ActiveSyncBlockedDeviceIDs", func(r *mailboxRow) []string { return r.cas.ActiveSyncBlockedDeviceIDs }),
+	admin.BoolProp("HasActiveSyncDevicePartnership", func(r *mailboxRow) bool { return r.partnered }),
 )...)
 
 // listMailboxes renders the mailboxes an optional -Identity names that
 // pass the filter, up to the result size.
-func listMailboxes[O any](s *Server, identity, filterText *pString, rs *pResultSize, schema *filterSchema[mailboxRow], render func(*mailboxRow) O) (cmdletOutput, error) {
+func listMailboxes[O any](s *Server, identity, filterText *pString, rs *pResultSize, schema *admin.FilterSchema[mailboxRow], render func(*mailboxRow) O) (cmdletOutput, error) {
 	filter, err := compileFilter(schema, filterText)
 	if err != nil {
 		return cmdletOutput{}, err
