@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"github.com/easlab/easlab/simulator/access"
+	"github.com/easlab/easlab/simulator/admin"
 	"strings"
 	"time"
 )
@@ -116,7 +117,7 @@ func within(ts []time.Time, cutoff time.Time) []time.Time {
 // ---- Get/Set-ActiveSyncDeviceAutoblockThreshold ----
 
 type getAutoblockThresholdParams struct {
-	Identity pString
+	Identity admin.String
 }
 
 type autoblockThresholdObject struct {
@@ -138,7 +139,7 @@ func (s *Server) autoblockThreshold(identity string) (AutoblockThreshold, error)
 	return AutoblockThreshold{}, s.errNotFound(identity)
 }
 
-func (s *Server) getAutoblockThreshold(p *getAutoblockThresholdParams) (cmdletOutput, error) {
+func (s *Server) getAutoblockThreshold(p *getAutoblockThresholdParams) (admin.Output, error) {
 	var out []autoblockThresholdObject
 	for _, th := range s.dir.AutoblockThresholds() {
 		if p.Identity.Set && !strings.EqualFold(th.BehaviorType.String(), p.Identity.V) {
@@ -152,27 +153,27 @@ func (s *Server) getAutoblockThreshold(p *getAutoblockThresholdParams) (cmdletOu
 		})
 	}
 	if p.Identity.Set && len(out) == 0 {
-		return cmdletOutput{}, s.errNotFound(p.Identity.V)
+		return admin.Output{}, s.errNotFound(p.Identity.V)
 	}
-	return outputOf(out), nil
+	return admin.OutputOf(out), nil
 }
 
 type setAutoblockThresholdParams struct {
-	Identity                      pString `ps:"mandatory"`
+	Identity                      admin.String `ps:"mandatory"`
 	BehaviorTypeIncidenceLimit    pInt
 	BehaviorTypeIncidenceDuration pTimeSpan
 	DeviceBlockDuration           pTimeSpan
-	AdminEmailInsert              pString
+	AdminEmailInsert              admin.String
 }
 
-func (s *Server) setAutoblockThreshold(p *setAutoblockThresholdParams) (cmdletOutput, error) {
+func (s *Server) setAutoblockThreshold(p *setAutoblockThresholdParams) (admin.Output, error) {
 	th, err := s.autoblockThreshold(p.Identity.V)
 	if err != nil {
-		return cmdletOutput{}, err
+		return admin.Output{}, err
 	}
 	if p.BehaviorTypeIncidenceLimit.Set {
 		if p.BehaviorTypeIncidenceLimit.V < 0 {
-			return cmdletOutput{}, errInvalidArgument("Cannot validate argument on parameter 'BehaviorTypeIncidenceLimit'. The %d argument is less than the minimum allowed range of 0.", p.BehaviorTypeIncidenceLimit.V)
+			return admin.Output{}, admin.InvalidArgument("Cannot validate argument on parameter 'BehaviorTypeIncidenceLimit'. The %d argument is less than the minimum allowed range of 0.", p.BehaviorTypeIncidenceLimit.V)
 		}
 		th.BehaviorTypeIncidenceLimit = p.BehaviorTypeIncidenceLimit.V
 	}
@@ -186,5 +187,5 @@ func (s *Server) setAutoblockThreshold(p *setAutoblockThresholdParams) (cmdletOu
 		th.AdminEmailInsert = p.AdminEmailInsert.V
 	}
 	s.dir.SetAutoblockThreshold(th)
-	return noOutput(), nil
+	return admin.NoOutput(), nil
 }

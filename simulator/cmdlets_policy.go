@@ -3,6 +3,7 @@ package simulator
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/easlab/easlab/simulator/admin"
 	"net/http"
 	"reflect"
 	"slices"
@@ -242,14 +243,14 @@ func (s *Server) policyObject(p *MobileDeviceMailboxPolicy) mobileDeviceMailboxP
 // bindPolicyNumber reads an integer, also "Unlimited" (Unlimited) when
 // unlimited and null (Unlimited) when nullable.
 func bindPolicyNumber(name string, raw json.RawMessage, typeName string, unlimited, nullable bool) (int, error) {
-	v := decodeParam(raw)
+	v := admin.DecodeValue(raw)
 	text := ""
 	switch v := v.(type) {
 	case nil:
 		if nullable {
 			return Unlimited, nil
 		}
-		return 0, errInvalidArgument("Cannot bind argument to parameter '%s' because it is null.", name)
+		return 0, admin.InvalidArgument("Cannot bind argument to parameter '%s' because it is null.", name)
 	case string:
 		text = strings.TrimSpace(v)
 	case json.Number:
@@ -261,7 +262,7 @@ func bindPolicyNumber(name string, raw json.RawMessage, typeName string, unlimit
 	if n, err := strconv.ParseInt(text, 10, 32); err == nil {
 		return int(n), nil
 	}
-	return 0, errInvalidArgument("Cannot bind parameter '%s'. Cannot convert value \"%s\" to type \"%s\". Error: \"Input string was not in a correct format.\"", name, paramText(v), typeName)
+	return 0, admin.InvalidArgument("Cannot bind parameter '%s'. Cannot convert value \"%s\" to type \"%s\". Error: \"Input string was not in a correct format.\"", name, admin.ValueText(v), typeName)
 }
 
 // pInt is an Int32 parameter.
@@ -270,7 +271,7 @@ type pInt struct {
 	V   int
 }
 
-func (p *pInt) bind(name string, raw json.RawMessage) (err error) {
+func (p *pInt) Bind(name string, raw json.RawMessage) (err error) {
 	p.Set = true
 	p.V, err = bindPolicyNumber(name, raw, "System.Int32", false, false)
 	return err
@@ -283,7 +284,7 @@ type pUnlimitedInt struct {
 	V   int
 }
 
-func (p *pUnlimitedInt) bind(name string, raw json.RawMessage) (err error) {
+func (p *pUnlimitedInt) Bind(name string, raw json.RawMessage) (err error) {
 	p.Set = true
 	p.V, err = bindPolicyNumber(name, raw, "Microsoft.Exchange.Data.Unlimited`1[System.Int32]", true, false)
 	return err
@@ -296,7 +297,7 @@ type pNullableInt struct {
 	V   int
 }
 
-func (p *pNullableInt) bind(name string, raw json.RawMessage) (err error) {
+func (p *pNullableInt) Bind(name string, raw json.RawMessage) (err error) {
 	p.Set = true
 	p.V, err = bindPolicyNumber(name, raw, "System.Nullable`1[System.Int32]", true, true)
 	return err
@@ -310,13 +311,13 @@ type pTimeSpan struct {
 	V         time.Duration
 }
 
-func (p *pTimeSpan) bind(name string, raw json.RawMessage) error {
+func (p *pTimeSpan) Bind(name string, raw json.RawMessage) error {
 	p.Set = true
-	v := decodeParam(raw)
+	v := admin.DecodeValue(raw)
 	text := ""
 	switch v := v.(type) {
 	case nil:
-		return errInvalidArgument("Cannot bind argument to parameter '%s' because it is null.", name)
+		return admin.InvalidArgument("Cannot bind argument to parameter '%s' because it is null.", name)
 	case string:
 		text = strings.TrimSpace(v)
 	case json.Number:
@@ -328,7 +329,7 @@ func (p *pTimeSpan) bind(name string, raw json.RawMessage) error {
 	}
 	d, ok := parseTimeSpan(text)
 	if !ok {
-		return errInvalidArgument("Cannot bind parameter '%s'. Cannot convert value \"%s\" to type \"Microsoft.Exchange.Data.Unlimited`1[Microsoft.Exchange.Data.EnhancedTimeSpan]\". Error: \"String was not recognized as a valid TimeSpan.\"", name, paramText(v))
+		return admin.InvalidArgument("Cannot bind parameter '%s'. Cannot convert value \"%s\" to type \"Microsoft.Exchange.Data.Unlimited`1[Microsoft.Exchange.Data.EnhancedTimeSpan]\". Error: \"String was not recognized as a valid TimeSpan.\"", name, admin.ValueText(v))
 	}
 	p.V = d
 	return nil
@@ -402,7 +403,7 @@ func parseTimeSpan(s string) (time.Duration, bool) {
 // bindNamedEnum reads an enumeration whose names have the given values,
 // by name (ignoring case) or value.
 func bindNamedEnum(name string, raw json.RawMessage, typeName string, names []string, values []int) (int, error) {
-	v := decodeParam(raw)
+	v := admin.DecodeValue(raw)
 	switch v := v.(type) {
 	case string:
 		for i, n := range names {
@@ -415,7 +416,7 @@ func bindNamedEnum(name string, raw json.RawMessage, typeName string, names []st
 			return int(n), nil
 		}
 	}
-	return 0, errInvalidArgument("Cannot bind parameter '%s'. Cannot convert value \"%s\" to type \"%s\". Error: \"Unable to match the identifier name %s to a valid enumerator name. Specify one of the following enumerator names and try again:\n%s\"", name, paramText(v), typeName, paramText(v), strings.Join(names, ", "))
+	return 0, admin.InvalidArgument("Cannot bind parameter '%s'. Cannot convert value \"%s\" to type \"%s\". Error: \"Unable to match the identifier name %s to a valid enumerator name. Specify one of the following enumerator names and try again:\n%s\"", name, admin.ValueText(v), typeName, admin.ValueText(v), strings.Join(names, ", "))
 }
 
 const policyEnumNamespace = "Microsoft.Exchange.Data.Directory.SystemConfiguration."
@@ -426,7 +427,7 @@ type pBluetooth struct {
 	V   int
 }
 
-func (p *pBluetooth) bind(name string, raw json.RawMessage) (err error) {
+func (p *pBluetooth) Bind(name string, raw json.RawMessage) (err error) {
 	p.Set = true
 	p.V, err = bindNamedEnum(name, raw, policyEnumNamespace+"BluetoothType", bluetoothNames, bluetoothValues)
 	return err
@@ -438,7 +439,7 @@ type pEmailAge struct {
 	V   int
 }
 
-func (p *pEmailAge) bind(name string, raw json.RawMessage) (err error) {
+func (p *pEmailAge) Bind(name string, raw json.RawMessage) (err error) {
 	p.Set = true
 	p.V, err = bindNamedEnum(name, raw, policyEnumNamespace+"EmailAgeFilterType", emailAgeNames, emailAgeValues)
 	return err
@@ -450,7 +451,7 @@ type pCalendarAge struct {
 	V   int
 }
 
-func (p *pCalendarAge) bind(name string, raw json.RawMessage) (err error) {
+func (p *pCalendarAge) Bind(name string, raw json.RawMessage) (err error) {
 	p.Set = true
 	p.V, err = bindNamedEnum(name, raw, policyEnumNamespace+"CalendarAgeFilterType", calendarAgeNames, calendarAgeValues)
 	return err
@@ -461,64 +462,64 @@ func (p *pCalendarAge) bind(name string, raw json.RawMessage) (err error) {
 // policySettings are the policy parameters New- and Set- share; both
 // parameter structs embed them.
 type policySettings struct {
-	IsDefault                         pBool
-	PasswordEnabled                   pBool
-	AlphanumericPasswordRequired      pBool
-	PasswordRecoveryEnabled           pBool
-	RequireDeviceEncryption           pBool
-	RequireStorageCardEncryption      pBool
-	AttachmentsEnabled                pBool
-	AllowSimplePassword               pBool
+	IsDefault                         admin.Bool
+	PasswordEnabled                   admin.Bool
+	AlphanumericPasswordRequired      admin.Bool
+	PasswordRecoveryEnabled           admin.Bool
+	RequireDeviceEncryption           admin.Bool
+	RequireStorageCardEncryption      admin.Bool
+	AttachmentsEnabled                admin.Bool
+	AllowSimplePassword               admin.Bool
 	MinPasswordLength                 pNullableInt
 	MaxPasswordFailedAttempts         pUnlimitedInt
 	MaxInactivityTimeLock             pTimeSpan
 	PasswordExpiration                pTimeSpan
 	PasswordHistory                   pInt
 	MinPasswordComplexCharacters      pInt
-	AllowCamera                       pBool
+	AllowCamera                       admin.Bool
 	AllowBluetooth                    pBluetooth
-	AllowNonProvisionableDevices      pBool
+	AllowNonProvisionableDevices      admin.Bool
 	DevicePolicyRefreshInterval       pTimeSpan
 	MaxEmailAgeFilter                 pEmailAge
 	MaxCalendarAgeFilter              pCalendarAge
-	AllowStorageCard                  pBool
-	AllowUnsignedApplications         pBool
-	AllowUnsignedInstallationPackages pBool
-	AllowWiFi                         pBool
-	AllowTextMessaging                pBool
-	AllowPOPIMAPEmail                 pBool
-	AllowIrDA                         pBool
-	RequireManualSyncWhenRoaming      pBool
-	AllowDesktopSync                  pBool
-	AllowHTMLEmail                    pBool
-	RequireSignedSMIMEMessages        pBool
-	RequireEncryptedSMIMEMessages     pBool
-	AllowSMIMESoftCerts               pBool
-	AllowBrowser                      pBool
-	AllowConsumerEmail                pBool
-	AllowRemoteDesktop                pBool
-	AllowInternetSharing              pBool
+	AllowStorageCard                  admin.Bool
+	AllowUnsignedApplications         admin.Bool
+	AllowUnsignedInstallationPackages admin.Bool
+	AllowWiFi                         admin.Bool
+	AllowTextMessaging                admin.Bool
+	AllowPOPIMAPEmail                 admin.Bool
+	AllowIrDA                         admin.Bool
+	RequireManualSyncWhenRoaming      admin.Bool
+	AllowDesktopSync                  admin.Bool
+	AllowHTMLEmail                    admin.Bool
+	RequireSignedSMIMEMessages        admin.Bool
+	RequireEncryptedSMIMEMessages     admin.Bool
+	AllowSMIMESoftCerts               admin.Bool
+	AllowBrowser                      admin.Bool
+	AllowConsumerEmail                admin.Bool
+	AllowRemoteDesktop                admin.Bool
+	AllowInternetSharing              admin.Bool
 	MaxAttachmentSize                 pUnlimitedInt
 	MaxEmailBodyTruncationSize        pUnlimitedInt
 	MaxEmailHTMLBodyTruncationSize    pUnlimitedInt
 }
 
 type newPolicyParams struct {
-	Name pString `ps:"mandatory"`
+	Name admin.String `ps:"mandatory"`
 	policySettings
 }
 
 type setPolicyParams struct {
-	Identity pString `ps:"mandatory"`
+	Identity admin.String `ps:"mandatory"`
 	policySettings
 }
 
 // errRange is PowerShell's ValidateRange error.
-func errRange(name, value, min, max string, tooBig bool) *cmdletError {
+func errRange(name, value, min, max string, tooBig bool) *admin.Error {
 	if tooBig {
-		return errInvalidArgument("Cannot validate argument on parameter '%s'. The %s argument is greater than the maximum allowed range of %s. Supply an argument that is less than or equal to %s and then try the command again.", name, value, max, max)
+		return admin.InvalidArgument("Cannot validate argument on parameter '%s'. The %s argument is greater than the maximum allowed range of %s. Supply an argument that is less than or equal to %s and then try the command again.", name, value, max, max)
 	}
-	return errInvalidArgument("Cannot validate argument on parameter '%s'. The %s argument is less than the minimum allowed range of %s. Supply an argument that is greater than or equal to %s and then try the command again.", name, value, min, min)
+	return admin.InvalidArgument("Cannot validate argument on parameter '%s'. The %s argument is less than the minimum allowed range of %s. Supply an argument that is greater than or equal to %s and then try the command again.", name, value, min, min)
 }
 
 func checkIntRange(name string, n, min, max int) error {
@@ -572,7 +573,7 @@ func (ps *policySettings) validate() error {
 // apply sets the given parameters on p; validate first.
 func (ps *policySettings) apply(p *MobileDeviceMailboxPolicy) {
 	bools := []struct {
-		param *pBool
+		param *admin.Bool
 		field *bool
 	}{
 		{&ps.IsDefault, &p.IsDefault},
@@ -722,15 +723,15 @@ func makeOnlyDefault(list []MobileDeviceMailboxPolicy, name string) {
 	}
 }
 
-func errNotDefaultable(name string) *cmdletError {
-	return &cmdletError{Status: http.StatusBadRequest, Category: "InvalidOperation",
+func errNotDefaultable(name string) *admin.Error {
+	return &admin.Error{Status: http.StatusBadRequest, Category: "InvalidOperation",
 		Message: fmt.Sprintf("The policy '%s' is the default mobile device mailbox policy. To change the default, run Set-MobileDeviceMailboxPolicy -IsDefault $true on another policy.", name)}
 }
 
-func (s *Server) newMobileDeviceMailboxPolicy(p *newPolicyParams) (cmdletOutput, error) {
+func (s *Server) newMobileDeviceMailboxPolicy(p *newPolicyParams) (admin.Output, error) {
 	ps := p.policySettings
 	if err := ps.validate(); err != nil {
-		return cmdletOutput{}, err
+		return admin.Output{}, err
 	}
 	pol := DefaultPolicy()
 	pol.Name, pol.IsDefault = strings.TrimSpace(p.Name.V), false
@@ -739,7 +740,7 @@ func (s *Server) newMobileDeviceMailboxPolicy(p *newPolicyParams) (cmdletOutput,
 	_, err := s.dir.changePolicies(func(list []MobileDeviceMailboxPolicy) ([]MobileDeviceMailboxPolicy, error) {
 		for _, x := range list {
 			if strings.EqualFold(x.Name, pol.Name) {
-				return nil, &cmdletError{Status: http.StatusConflict, Category: "ADObjectAlreadyExists",
+				return nil, &admin.Error{Status: http.StatusConflict, Category: "ADObjectAlreadyExists",
 					Message: fmt.Sprintf("Active Directory operation failed on %s. The object '%s' already exists.", s.domainController(), obj.DistinguishedName)}
 			}
 		}
@@ -750,22 +751,22 @@ func (s *Server) newMobileDeviceMailboxPolicy(p *newPolicyParams) (cmdletOutput,
 		return list, nil
 	})
 	if err != nil {
-		return cmdletOutput{}, err
+		return admin.Output{}, err
 	}
-	return outputOf([]mobileDeviceMailboxPolicyObject{obj}), nil
+	return admin.OutputOf([]mobileDeviceMailboxPolicyObject{obj}), nil
 }
 
 type getPolicyParams struct {
-	Identity pString
+	Identity admin.String
 }
 
-func (s *Server) getMobileDeviceMailboxPolicy(p *getPolicyParams) (cmdletOutput, error) {
+func (s *Server) getMobileDeviceMailboxPolicy(p *getPolicyParams) (admin.Output, error) {
 	if p.Identity.Set && !p.Identity.Null {
 		pol, err := s.resolvePolicy(p.Identity.V)
 		if err != nil {
-			return cmdletOutput{}, err
+			return admin.Output{}, err
 		}
-		return outputOf([]mobileDeviceMailboxPolicyObject{s.policyObject(&pol)}), nil
+		return admin.OutputOf([]mobileDeviceMailboxPolicyObject{s.policyObject(&pol)}), nil
 	}
 	list := s.dir.Policies()
 	slices.SortStableFunc(list, func(a, b MobileDeviceMailboxPolicy) int {
@@ -781,20 +782,20 @@ func (s *Server) getMobileDeviceMailboxPolicy(p *getPolicyParams) (cmdletOutput,
 	for _, pol := range list {
 		out = append(out, s.policyObject(&pol))
 	}
-	return outputOf(out), nil
+	return admin.OutputOf(out), nil
 }
 
 // setMobileDeviceMailboxPolicy changes a policy. -IsDefault $true makes
 // it the only default; -IsDefault $false on the default is refused, as
 // the organization must keep one.
-func (s *Server) setMobileDeviceMailboxPolicy(p *setPolicyParams) (cmdletOutput, error) {
+func (s *Server) setMobileDeviceMailboxPolicy(p *setPolicyParams) (admin.Output, error) {
 	ps := p.policySettings
 	if err := ps.validate(); err != nil {
-		return cmdletOutput{}, err
+		return admin.Output{}, err
 	}
 	cur, err := s.resolvePolicy(p.Identity.V)
 	if err != nil {
-		return cmdletOutput{}, err
+		return admin.Output{}, err
 	}
 	changed, err := s.dir.changePolicies(func(list []MobileDeviceMailboxPolicy) ([]MobileDeviceMailboxPolicy, error) {
 		i := slices.IndexFunc(list, func(x MobileDeviceMailboxPolicy) bool { return strings.EqualFold(x.Name, cur.Name) })
@@ -811,24 +812,24 @@ func (s *Server) setMobileDeviceMailboxPolicy(p *setPolicyParams) (cmdletOutput,
 		return list, nil
 	})
 	if err != nil {
-		return cmdletOutput{}, err
+		return admin.Output{}, err
 	}
 	if !changed {
-		return noOutput(noChangeWarning(cur.Name)), nil
+		return admin.NoOutput(noChangeWarning(cur.Name)), nil
 	}
-	return noOutput(), nil
+	return admin.NoOutput(), nil
 }
 
 type removePolicyParams struct {
-	Identity pString `ps:"mandatory"`
+	Identity admin.String `ps:"mandatory"`
 }
 
 // removeMobileDeviceMailboxPolicy removes a policy other than the default;
 // the mailboxes that named it are under the default from then on.
-func (s *Server) removeMobileDeviceMailboxPolicy(p *removePolicyParams) (cmdletOutput, error) {
+func (s *Server) removeMobileDeviceMailboxPolicy(p *removePolicyParams) (admin.Output, error) {
 	cur, err := s.resolvePolicy(p.Identity.V)
 	if err != nil {
-		return cmdletOutput{}, err
+		return admin.Output{}, err
 	}
 	_, err = s.dir.changePolicies(func(list []MobileDeviceMailboxPolicy) ([]MobileDeviceMailboxPolicy, error) {
 		i := slices.IndexFunc(list, func(x MobileDeviceMailboxPolicy) bool { return strings.EqualFold(x.Name, cur.Name) })
@@ -836,13 +837,13 @@ func (s *Server) removeMobileDeviceMailboxPolicy(p *removePolicyParams) (cmdletO
 			return nil, s.errNotFound(p.Identity.V)
 		}
 		if list[i].IsDefault {
-			return nil, &cmdletError{Status: http.StatusBadRequest, Category: "InvalidOperation",
+			return nil, &admin.Error{Status: http.StatusBadRequest, Category: "InvalidOperation",
 				Message: fmt.Sprintf("The default mobile device mailbox policy '%s' can't be removed. Make another policy the default with Set-MobileDeviceMailboxPolicy -IsDefault $true, and then try again.", list[i].Name)}
 		}
 		return slices.Delete(list, i, i+1), nil
 	})
 	if err != nil {
-		return cmdletOutput{}, err
+		return admin.Output{}, err
 	}
-	return noOutput(), nil
+	return admin.NoOutput(), nil
 }

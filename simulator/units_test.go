@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -11,9 +12,9 @@ import (
 // Every cmdlet table entry is reachable by every name.
 func TestCmdletIndex(t *testing.T) {
 	for _, d := range cmdletTable {
-		for n := range d.names {
-			if cmdletIndex[n] != d {
-				t.Errorf("%s does not lead to %s", n, d.name)
+		for _, n := range append([]string{d.Name()}, d.Aliases()...) {
+			if cmdlets.Get(n) != d || cmdlets.Get(strings.ToUpper(n)) != d {
+				t.Errorf("%s does not lead to %s", n, d.Name())
 			}
 		}
 	}
