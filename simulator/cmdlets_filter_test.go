@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/easlab/easlab/simulator/access"
+	"github.com/easlab/easlab/simulator/admin"
 )
 
 // The parser itself is tested in simulator/admin; these tests check the
@@ -42,12 +43,29 @@ func filterRows() []deviceRow {
 	return rows
 }
 
+// checkFilter runs each filter of cases ({filter, want}) over rows and
+// compares the ids of the rows it keeps, space-separated, with want.
+func checkFilter[T any](t *testing.T, schema *admin.FilterSchema[T], rows []T, id func(T) string, cases [][2]string) {
+	t.Helper()
+	for _, c := range cases {
+		keep, err := schema.Parse(c[0])
+		if err != nil {
+			t.Errorf("%s: %v", c[0], err)
+			continue
+		}
+		var ids []string
+		for _, r := range slices.DeleteFunc(slices.Clone(rows), func(r T) bool { return !keep(&r) }) {
+			ids = append(ids, id(r))
+		}
+		if got := strings.Join(ids, " "); got != c[1] {
+			t.Errorf("%s: got %q, want %q", c[0], got, c[1])
+		}
+	}
+}
+
 func TestMobileDeviceFilter(t *testing.T) {
 	rows := filterRows()
-	for _, tc := range []struct {
-		filter string
-		want   string // matching DeviceIds, space-separated
-	}{
+	checkFilter(t, mobileDeviceFilter, rows, func(r deviceRow) string { return r.dev.DeviceID }, [][2]string{
 		// The agent's poll, by name and by number.
 		{"DeviceAccessState -eq 'Quarantined'", "IPH1"},
 		{"DeviceAccessState -eq 3", "IPH1"},
@@ -67,21 +85,7 @@ func TestMobileDeviceFilter(t *testing.T) {
 		{"UserDisplayName -like 'contoso.com/Users/Alice*'", "IPH1 OUT1"},
 		{"FirstSyncTime -gt '2026-11-23'", "IPH1 SAM1"},
 		{"FriendlyName -eq 'Alice''s phone'", "IPH1"},
-	} {
-		f, err := mobileDeviceFilter.Parse(tc.filter)
-		if err != nil {
-			t.Fatalf("%s: %v", tc.filter, err)
-		}
-		var got []string
-		for i := range rows {
-			if f(&rows[i]) {
-				got = append(got, rows[i].dev.DeviceID)
-			}
-		}
-		if strings.Join(got, " ") != tc.want {
-			t.Errorf("%s: got %q, want %q", tc.filter, strings.Join(got, " "), tc.want)
-		}
-	}
+	})
 }
 
 func TestCASMailboxFilter(t *testing.T) {
@@ -89,27 +93,13 @@ func TestCASMailboxFilter(t *testing.T) {
 		{user: &User{Alias: "alice", DisplayName: "Alice Wilber"}, cas: CASMailbox{ActiveSyncEnabled: true, ActiveSyncAllowedDeviceIDs: []string{"IPH1", "AND1"}}, partnered: true},
 		{user: &User{Alias: "bob", DisplayName: "Bob Kelly"}, cas: CASMailbox{ActiveSyncEnabled: false}},
 	}
-	for _, tc := range []struct{ filter, want string }{
+	checkFilter(t, casMailboxFilter, rows, func(r mailboxRow) string { return r.user.Alias }, [][2]string{
 		{"ActiveSyncEnabled -eq $false", "bob"},
 		{"ActiveSyncAllowedDeviceIDs -eq 'and1'", "alice"},
 		{"ActiveSyncBlockedDeviceIDs -eq $null", "alice bob"},
 		{"HasActiveSyncDevicePartnership -eq $true -and Alias -like 'a*'", "alice"},
 		{"DisplayName -like '* Kelly'", "bob"},
-	} {
-		f, err := casMailboxFilter.Parse(tc.filter)
-		if err != nil {
-			t.Fatalf("%s: %v", tc.filter, err)
-		}
-		var got []string
-		for i := range rows {
-			if f(&rows[i]) {
-				got = append(got, rows[i].user.Alias)
-			}
-		}
-		if strings.Join(got, " ") != tc.want {
-			t.Errorf("%s: got %q, want %q", tc.filter, got, tc.want)
-		}
-	}
+	})
 	if _, err := casMailboxFilter.Parse("DeviceAccessState -eq 'Quarantined'"); err == nil {
 		t.Error("a device property is not a CAS mailbox property")
 	}

@@ -62,6 +62,23 @@ func filterRows() []device {
 	}
 }
 
+// matching parses filter over schema and returns the keys of the rows it
+// matches, space-separated.
+func matching[T any](t *testing.T, schema *FilterSchema[T], filter string, rows []T, key func(*T) string) string {
+	t.Helper()
+	f, err := schema.Parse(filter)
+	if err != nil {
+		t.Fatalf("%s: %v", filter, err)
+	}
+	var got []string
+	for i := range rows {
+		if f(&rows[i]) {
+			got = append(got, key(&rows[i]))
+		}
+	}
+	return strings.Join(got, " ")
+}
+
 func TestFilterMatches(t *testing.T) {
 	rows := filterRows()
 	for _, tc := range []struct {
@@ -131,18 +148,8 @@ func TestFilterMatches(t *testing.T) {
 		{"  DeviceId\t-eq\n'IPH1'  ", "IPH1"},
 	} {
 		t.Run(tc.filter, func(t *testing.T) {
-			f, err := deviceFilter.Parse(tc.filter)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for i := range rows {
-				if f(&rows[i]) {
-					got = append(got, rows[i].id)
-				}
-			}
-			if strings.Join(got, " ") != tc.want {
-				t.Errorf("got %q, want %q", strings.Join(got, " "), tc.want)
+			if got := matching(t, deviceFilter, tc.filter, rows, func(d *device) string { return d.id }); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
 			}
 		})
 	}
@@ -234,17 +241,7 @@ func TestFilterOtherSchemas(t *testing.T) {
 		{"HasActiveSyncDevicePartnership -eq $true -and Alias -like 'a*'", "alice"},
 		{"DisplayName -like '* Kelly'", "bob"},
 	} {
-		f, err := mailboxFilter.Parse(tc.filter)
-		if err != nil {
-			t.Fatalf("%s: %v", tc.filter, err)
-		}
-		var got []string
-		for i := range rows {
-			if f(&rows[i]) {
-				got = append(got, rows[i].alias)
-			}
-		}
-		if strings.Join(got, " ") != tc.want {
+		if got := matching(t, mailboxFilter, tc.filter, rows, func(m *mailbox) string { return m.alias }); got != tc.want {
 			t.Errorf("%s: got %q, want %q", tc.filter, got, tc.want)
 		}
 	}
