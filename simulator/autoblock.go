@@ -1,10 +1,11 @@
 package simulator
 
 import (
-	"github.com/easlab/easlab/simulator/access"
-	"github.com/easlab/easlab/simulator/admin"
 	"strings"
 	"time"
+
+	"github.com/easlab/easlab/simulator/access"
+	"github.com/easlab/easlab/simulator/admin"
 )
 
 // Autoblock (exchange-admin.md 4.9): Exchange blocks a device for a while

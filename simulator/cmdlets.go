@@ -4,8 +4,6 @@ import (
 	"crypto/rand"
 	"crypto/sha1"
 	"fmt"
-	"github.com/easlab/easlab/simulator/access"
-	"github.com/easlab/easlab/simulator/admin"
 	"net/http"
 	"net/mail"
 	"slices"
@@ -13,6 +11,9 @@ import (
 	"strings"
 	"time"
 	"unicode/utf16"
+
+	"github.com/easlab/easlab/simulator/access"
+	"github.com/easlab/easlab/simulator/admin"
 )
 
 // The cmdlets of the admin API (admin.go): what Exchange's management

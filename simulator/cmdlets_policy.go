@@ -3,13 +3,14 @@ package simulator
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/easlab/easlab/simulator/admin"
 	"net/http"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/easlab/easlab/simulator/admin"
 )
 
 // The mobile device mailbox policy cmdlets of the admin API (admin.go):

@@ -1,8 +1,9 @@
 package simulator
 
 import (
-	"github.com/easlab/easlab/simulator/admin"
 	"net/http"
+
+	"github.com/easlab/easlab/simulator/admin"
 
 	"github.com/easlab/easlab/simulator/store"
 )
