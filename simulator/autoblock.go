@@ -149,8 +149,8 @@ func (s *Server) getAutoblockThreshold(p *getAutoblockThresholdParams) (admin.Ou
 		name := th.BehaviorType.String()
 		out = append(out, autoblockThresholdObject{
 			Identity: name, Name: name, BehaviorType: name, BehaviorTypeIncidenceLimit: th.BehaviorTypeIncidenceLimit,
-			BehaviorTypeIncidenceDuration: formatTimeSpan(th.BehaviorTypeIncidenceDuration),
-			DeviceBlockDuration:           formatTimeSpan(th.DeviceBlockDuration), AdminEmailInsert: th.AdminEmailInsert,
+			BehaviorTypeIncidenceDuration: admin.FormatTimeSpan(th.BehaviorTypeIncidenceDuration),
+			DeviceBlockDuration:           admin.FormatTimeSpan(th.DeviceBlockDuration), AdminEmailInsert: th.AdminEmailInsert,
 		})
 	}
 	if p.Identity.Set && len(out) == 0 {
@@ -161,9 +161,9 @@ func (s *Server) getAutoblockThreshold(p *getAutoblockThresholdParams) (admin.Ou
 
 type setAutoblockThresholdParams struct {
 	Identity                      admin.String `ps:"mandatory"`
-	BehaviorTypeIncidenceLimit    pInt
-	BehaviorTypeIncidenceDuration pTimeSpan
-	DeviceBlockDuration           pTimeSpan
+	BehaviorTypeIncidenceLimit    admin.Int
+	BehaviorTypeIncidenceDuration admin.TimeSpan
+	DeviceBlockDuration           admin.TimeSpan
 	AdminEmailInsert              admin.String
 }
 

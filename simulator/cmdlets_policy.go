@@ -119,26 +119,6 @@ func unlimitedOr(n int) any {
 	return n
 }
 
-// formatTimeSpan renders d as .NET's TimeSpan does: [-][d.]hh:mm:ss[.fffffff].
-func formatTimeSpan(d time.Duration) string {
-	sign := ""
-	if d < 0 {
-		sign, d = "-", -d
-	}
-	days := d / (24 * time.Hour)
-	d -= days * 24 * time.Hour
-	h, m, s := d/time.Hour, d%time.Hour/time.Minute, d%time.Minute/time.Second
-	out := sign
-	if days > 0 {
-		out += strconv.Itoa(int(days)) + "."
-	}
-	out += fmt.Sprintf("%02d:%02d:%02d", h, m, s)
-	if ticks := d % time.Second / 100; ticks > 0 {
-		out += fmt.Sprintf(".%07d", ticks)
-	}
-	return out
-}
-
 // formatByteSize renders a size as Exchange's ByteQuantifiedSize does:
 // "1.5 MB (1,572,864 bytes)".
 func formatByteSize(n int) string {
@@ -221,7 +201,7 @@ func (s *Server) policyObject(p *MobileDeviceMailboxPolicy) mobileDeviceMailboxP
 		Guid:                                     policyGuid(p),
 	}
 	if p.DevicePolicyRefreshInterval > 0 {
-		o.DevicePolicyRefreshInterval = formatTimeSpan(p.DevicePolicyRefreshInterval)
+		o.DevicePolicyRefreshInterval = admin.FormatTimeSpan(p.DevicePolicyRefreshInterval)
 	}
 	if p.MaxAttachmentSize != Unlimited {
 		o.MaxAttachmentSize = formatByteSize(p.MaxAttachmentSize)
@@ -231,194 +211,18 @@ func (s *Server) policyObject(p *MobileDeviceMailboxPolicy) mobileDeviceMailboxP
 		o.MinPasswordLength = &n
 	}
 	if p.MaxInactivityTimeLock != Unlimited {
-		o.MaxInactivityTimeLock = formatTimeSpan(time.Duration(p.MaxInactivityTimeLock) * time.Second)
+		o.MaxInactivityTimeLock = admin.FormatTimeSpan(time.Duration(p.MaxInactivityTimeLock) * time.Second)
 	}
 	if p.PasswordExpiration != Unlimited {
-		o.PasswordExpiration = formatTimeSpan(time.Duration(p.PasswordExpiration) * 24 * time.Hour)
+		o.PasswordExpiration = admin.FormatTimeSpan(time.Duration(p.PasswordExpiration) * 24 * time.Hour)
 	}
 	return o
 }
 
 // ---- Parameter types ----
 
-// bindPolicyNumber reads an integer, also "Unlimited" (Unlimited) when
-// unlimited and null (Unlimited) when nullable.
-func bindPolicyNumber(name string, raw json.RawMessage, typeName string, unlimited, nullable bool) (int, error) {
-	v := admin.DecodeValue(raw)
-	text := ""
-	switch v := v.(type) {
-	case nil:
-		if nullable {
-			return Unlimited, nil
-		}
-		return 0, admin.InvalidArgument("Cannot bind argument to parameter '%s' because it is null.", name)
-	case string:
-		text = strings.TrimSpace(v)
-	case json.Number:
-		text = v.String()
-	}
-	if unlimited && strings.EqualFold(text, "Unlimited") {
-		return Unlimited, nil
-	}
-	if n, err := strconv.ParseInt(text, 10, 32); err == nil {
-		return int(n), nil
-	}
-	return 0, admin.InvalidArgument("Cannot bind parameter '%s'. Cannot convert value \"%s\" to type \"%s\". Error: \"Input string was not in a correct format.\"", name, admin.ValueText(v), typeName)
-}
-
-// pInt is an Int32 parameter.
-type pInt struct {
-	Set bool
-	V   int
-}
-
-func (p *pInt) Bind(name string, raw json.RawMessage) (err error) {
-	p.Set = true
-	p.V, err = bindPolicyNumber(name, raw, "System.Int32", false, false)
-	return err
-}
-
-// pUnlimitedInt is an Unlimited<Int32> parameter: V is Unlimited for
-// "Unlimited".
-type pUnlimitedInt struct {
-	Set bool
-	V   int
-}
-
-func (p *pUnlimitedInt) Bind(name string, raw json.RawMessage) (err error) {
-	p.Set = true
-	p.V, err = bindPolicyNumber(name, raw, "Microsoft.Exchange.Data.Unlimited`1[System.Int32]", true, false)
-	return err
-}
-
-// pNullableInt is a Nullable<Int32> parameter: V is Unlimited for $null
-// (and "Unlimited").
-type pNullableInt struct {
-	Set bool
-	V   int
-}
-
-func (p *pNullableInt) Bind(name string, raw json.RawMessage) (err error) {
-	p.Set = true
-	p.V, err = bindPolicyNumber(name, raw, "System.Nullable`1[System.Int32]", true, true)
-	return err
-}
-
-// pTimeSpan is an Unlimited<EnhancedTimeSpan> parameter: "Unlimited" or
-// a .NET time span ("00:15:00", "30.00:00:00", "30" for 30 days).
-type pTimeSpan struct {
-	Set       bool
-	Unlimited bool
-	V         time.Duration
-}
-
-func (p *pTimeSpan) Bind(name string, raw json.RawMessage) error {
-	p.Set = true
-	v := admin.DecodeValue(raw)
-	text := ""
-	switch v := v.(type) {
-	case nil:
-		return admin.InvalidArgument("Cannot bind argument to parameter '%s' because it is null.", name)
-	case string:
-		text = strings.TrimSpace(v)
-	case json.Number:
-		text = v.String()
-	}
-	if strings.EqualFold(text, "Unlimited") {
-		p.Unlimited = true
-		return nil
-	}
-	d, ok := parseTimeSpan(text)
-	if !ok {
-		return admin.InvalidArgument("Cannot bind parameter '%s'. Cannot convert value \"%s\" to type \"Microsoft.Exchange.Data.Unlimited`1[Microsoft.Exchange.Data.EnhancedTimeSpan]\". Error: \"String was not recognized as a valid TimeSpan.\"", name, admin.ValueText(v))
-	}
-	p.V = d
-	return nil
-}
-
-// parseTimeSpan parses .NET's TimeSpan forms: [-]d, [-][d.]hh:mm[:ss[.f]].
-func parseTimeSpan(s string) (time.Duration, bool) {
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	atoi := func(x string, max int64) (time.Duration, bool) {
-		if x == "" || strings.ContainsAny(x, "+-") {
-			return 0, false
-		}
-		n, err := strconv.ParseInt(x, 10, 32)
-		return time.Duration(n), err == nil && n <= max
-	}
-	var d time.Duration
-	if !strings.Contains(s, ":") {
-		days, ok := atoi(s, 10675199)
-		if !ok {
-			return 0, false
-		}
-		d = days * 24 * time.Hour
-	} else {
-		var days time.Duration
-		if dot, colon := strings.Index(s, "."), strings.Index(s, ":"); dot >= 0 && dot < colon {
-			var ok bool
-			if days, ok = atoi(s[:dot], 10675199); !ok {
-				return 0, false
-			}
-			s = s[dot+1:]
-		}
-		parts := strings.Split(s, ":")
-		if len(parts) > 3 {
-			return 0, false
-		}
-		h, ok1 := atoi(parts[0], 23)
-		m, ok2 := atoi(parts[1], 59)
-		if !ok1 || !ok2 {
-			return 0, false
-		}
-		d = days*24*time.Hour + h*time.Hour + m*time.Minute
-		if len(parts) == 3 {
-			sec, frac, hasFrac := strings.Cut(parts[2], ".")
-			sv, ok := atoi(sec, 59)
-			if !ok {
-				return 0, false
-			}
-			d += sv * time.Second
-			if hasFrac {
-				if frac == "" || len(frac) > 7 {
-					return 0, false
-				}
-				f, ok := atoi(frac, 9999999)
-				if !ok {
-					return 0, false
-				}
-				for i := len(frac); i < 9; i++ {
-					f *= 10
-				}
-				d += f
-			}
-		}
-	}
-	if neg {
-		d = -d
-	}
-	return d, true
-}
-
-// bindNamedEnum reads an enumeration whose names have the given values,
-// by name (ignoring case) or value.
-func bindNamedEnum(name string, raw json.RawMessage, typeName string, names []string, values []int) (int, error) {
-	v := admin.DecodeValue(raw)
-	switch v := v.(type) {
-	case string:
-		for i, n := range names {
-			if strings.EqualFold(strings.TrimSpace(v), n) {
-				return values[i], nil
-			}
-		}
-	case json.Number:
-		if n, err := v.Int64(); err == nil && slices.Contains(values, int(n)) {
-			return int(n), nil
-		}
-	}
-	return 0, admin.InvalidArgument("Cannot bind parameter '%s'. Cannot convert value \"%s\" to type \"%s\". Error: \"Unable to match the identifier name %s to a valid enumerator name. Specify one of the following enumerator names and try again:\n%s\"", name, admin.ValueText(v), typeName, admin.ValueText(v), strings.Join(names, ", "))
-}
+// The numeric and time parameters are admin.Int, admin.UnlimitedInt,
+// admin.NullableInt and admin.TimeSpan.
 
 const policyEnumNamespace = "Microsoft.Exchange.Data.Directory.SystemConfiguration."
 
@@ -430,7 +234,7 @@ type pBluetooth struct {
 
 func (p *pBluetooth) Bind(name string, raw json.RawMessage) (err error) {
 	p.Set = true
-	p.V, err = bindNamedEnum(name, raw, policyEnumNamespace+"BluetoothType", bluetoothNames, bluetoothValues)
+	p.V, err = admin.BindEnum(name, raw, policyEnumNamespace+"BluetoothType", bluetoothNames, bluetoothValues)
 	return err
 }
 
@@ -442,7 +246,7 @@ type pEmailAge struct {
 
 func (p *pEmailAge) Bind(name string, raw json.RawMessage) (err error) {
 	p.Set = true
-	p.V, err = bindNamedEnum(name, raw, policyEnumNamespace+"EmailAgeFilterType", emailAgeNames, emailAgeValues)
+	p.V, err = admin.BindEnum(name, raw, policyEnumNamespace+"EmailAgeFilterType", emailAgeNames, emailAgeValues)
 	return err
 }
 
@@ -454,7 +258,7 @@ type pCalendarAge struct {
 
 func (p *pCalendarAge) Bind(name string, raw json.RawMessage) (err error) {
 	p.Set = true
-	p.V, err = bindNamedEnum(name, raw, policyEnumNamespace+"CalendarAgeFilterType", calendarAgeNames, calendarAgeValues)
+	p.V, err = admin.BindEnum(name, raw, policyEnumNamespace+"CalendarAgeFilterType", calendarAgeNames, calendarAgeValues)
 	return err
 }
 
@@ -471,16 +275,16 @@ type policySettings struct {
 	RequireStorageCardEncryption      admin.Bool
 	AttachmentsEnabled                admin.Bool
 	AllowSimplePassword               admin.Bool
-	MinPasswordLength                 pNullableInt
-	MaxPasswordFailedAttempts         pUnlimitedInt
-	MaxInactivityTimeLock             pTimeSpan
-	PasswordExpiration                pTimeSpan
-	PasswordHistory                   pInt
-	MinPasswordComplexCharacters      pInt
+	MinPasswordLength                 admin.NullableInt
+	MaxPasswordFailedAttempts         admin.UnlimitedInt
+	MaxInactivityTimeLock             admin.TimeSpan
+	PasswordExpiration                admin.TimeSpan
+	PasswordHistory                   admin.Int
+	MinPasswordComplexCharacters      admin.Int
 	AllowCamera                       admin.Bool
 	AllowBluetooth                    pBluetooth
 	AllowNonProvisionableDevices      admin.Bool
-	DevicePolicyRefreshInterval       pTimeSpan
+	DevicePolicyRefreshInterval       admin.TimeSpan
 	MaxEmailAgeFilter                 pEmailAge
 	MaxCalendarAgeFilter              pCalendarAge
 	AllowStorageCard                  admin.Bool
@@ -500,9 +304,9 @@ type policySettings struct {
 	AllowConsumerEmail                admin.Bool
 	AllowRemoteDesktop                admin.Bool
 	AllowInternetSharing              admin.Bool
-	MaxAttachmentSize                 pUnlimitedInt
-	MaxEmailBodyTruncationSize        pUnlimitedInt
-	MaxEmailHTMLBodyTruncationSize    pUnlimitedInt
+	MaxAttachmentSize                 admin.UnlimitedInt
+	MaxEmailBodyTruncationSize        admin.UnlimitedInt
+	MaxEmailHTMLBodyTruncationSize    admin.UnlimitedInt
 }
 
 type newPolicyParams struct {
@@ -530,11 +334,11 @@ func checkIntRange(name string, n, min, max int) error {
 	return errRange(name, strconv.Itoa(n), strconv.Itoa(min), strconv.Itoa(max), n > max)
 }
 
-func checkSpanRange(name string, p *pTimeSpan, min, max time.Duration) error {
+func checkSpanRange(name string, p *admin.TimeSpan, min, max time.Duration) error {
 	if !p.Set || p.Unlimited || p.V >= min && p.V <= max {
 		return nil
 	}
-	return errRange(name, formatTimeSpan(p.V), formatTimeSpan(min), formatTimeSpan(max), p.V > max)
+	return errRange(name, admin.FormatTimeSpan(p.V), admin.FormatTimeSpan(min), admin.FormatTimeSpan(max), p.V > max)
 }
 
 // maxTimeSpan is .NET's TimeSpan.MaxValue, whole seconds.

@@ -87,13 +87,7 @@ const resultSizeWarning = `By default, only the first 1000 items are returned. U
 func (p *ResultSize) Bind(name string, raw json.RawMessage) error {
 	p.Set = true
 	v := DecodeValue(raw)
-	text := ""
-	switch v := v.(type) {
-	case string:
-		text = strings.TrimSpace(v)
-	case json.Number:
-		text = v.String()
-	}
+	text := scalarText(v)
 	if strings.EqualFold(text, "Unlimited") {
 		p.Unlimited = true
 		return nil
@@ -299,7 +293,7 @@ type AccessLevel struct {
 func (p *AccessLevel) Bind(name string, raw json.RawMessage) error {
 	p.Set = true
 	n, err := BindEnum(name, raw, "Microsoft.Exchange.Data.Directory.SystemConfiguration.DeviceAccessLevel",
-		EnumNames(access.LevelAllow, access.LevelBlock, access.LevelQuarantine))
+		EnumNames(access.LevelAllow, access.LevelBlock, access.LevelQuarantine), nil)
 	p.V = access.Level(n)
 	return err
 }
@@ -316,7 +310,7 @@ type Characteristic struct {
 func (p *Characteristic) Bind(name string, raw json.RawMessage) error {
 	p.Set = true
 	n, err := BindEnum(name, raw, "Microsoft.Exchange.Data.Directory.SystemConfiguration.DeviceAccessCharacteristic",
-		EnumNames(access.CharacteristicDeviceType, access.CharacteristicDeviceModel, access.CharacteristicDeviceOS, access.CharacteristicUserAgent, access.CharacteristicXMSWLHeader))
+		EnumNames(access.CharacteristicDeviceType, access.CharacteristicDeviceModel, access.CharacteristicDeviceOS, access.CharacteristicUserAgent, access.CharacteristicXMSWLHeader), nil)
 	p.V = access.Characteristic(n)
 	return err
 }
@@ -338,22 +332,45 @@ func EnumNames[T interface {
 }
 
 // BindEnum reads an enumeration value by name (ignoring case) or number,
-// with PowerShell's error for anything else.
-func BindEnum(name string, raw json.RawMessage, typeName string, names []string) (int, error) {
+// with PowerShell's error for anything else. values are the values of
+// names, in order; nil means 0, 1, 2, ...
+func BindEnum(name string, raw json.RawMessage, typeName string, names []string, values []int) (int, error) {
+	valueOf := func(i int) int {
+		if values == nil {
+			return i
+		}
+		return values[i]
+	}
 	v := DecodeValue(raw)
 	switch v := v.(type) {
 	case string:
 		for i, n := range names {
 			if strings.EqualFold(strings.TrimSpace(v), n) {
-				return i, nil
+				return valueOf(i), nil
 			}
 		}
 	case json.Number:
-		if n, err := v.Int64(); err == nil && n >= 0 && n < int64(len(names)) {
-			return int(n), nil
+		if n, err := v.Int64(); err == nil {
+			for i := range names {
+				if int64(valueOf(i)) == n {
+					return valueOf(i), nil
+				}
+			}
 		}
 	}
 	return 0, InvalidArgument("Cannot bind parameter '%s'. Cannot convert value \"%s\" to type \"%s\". Error: \"Unable to match the identifier name %s to a valid enumerator name. Specify one of the following enumerator names and try again:\n%s\"", name, ValueText(v), typeName, ValueText(v), strings.Join(names, ", "))
+}
+
+// scalarText is the text of a string, without surrounding space, or of
+// a number; "" for any other value.
+func scalarText(v any) string {
+	switch v := v.(type) {
+	case string:
+		return strings.TrimSpace(v)
+	case json.Number:
+		return v.String()
+	}
+	return ""
 }
 
 // DecodeValue decodes a JSON value with numbers kept as json.Number.
