@@ -3,11 +3,12 @@
 // parameters and the objects it writes.
 //
 //   - The parameter binder: a cmdlet's parameters are the fields of a
-//     struct (Cmdlet), of parameter types (String, Bool, ResultSize, Multi
-//     with @{Add=...; Remove=...}, AccessLevel, Characteristic, or a
-//     cmdlet's own Param). Names ignore case and may be shortened to an
-//     unambiguous prefix; errors are worded and categorised as PowerShell's
-//     (Error).
+//     struct (Cmdlet), of parameter types: String, Bool, ResultSize, Multi
+//     (with @{Add=...; Remove=...}), AccessLevel, Characteristic, the .NET
+//     numbers and time spans Int, UnlimitedInt, NullableInt and TimeSpan,
+//     or a cmdlet's own Param (BindEnum reads any enumeration). Names
+//     ignore case and may be shortened to an unambiguous prefix; errors are
+//     worded and categorised as PowerShell's (Error).
 //   - The Registry: cmdlets by name and alias, and Run, which any
 //     transport calls with its context (the simulator's *Server), the
 //     cmdlet's name and its parameters as a JSON object.
