@@ -114,8 +114,8 @@ const maxAdminRequestBytes = 1 << 20
 //
 // # Filters
 //
-// -Filter takes the OPATH subset of simulator/admin (filter.go) over the properties
-// Exchange lets the cmdlet filter on: for Get-MobileDevice ClientType,
+// -Filter takes the OPATH subset of admin.FilterSchema over the
+// properties Exchange lets the cmdlet filter on: for Get-MobileDevice ClientType,
 // DeviceAccessControlRule, DeviceAccessState, DeviceAccessStateReason,
 // DeviceActiveSyncVersion, DeviceId, DeviceImei, DeviceMobileOperator,
 // DeviceModel, DeviceOS, DeviceOSLanguage, DeviceTelephoneNumber,
