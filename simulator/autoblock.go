@@ -1,9 +1,11 @@
 package simulator
 
 import (
-	"github.com/easlab/easlab/simulator/access"
 	"strings"
 	"time"
+
+	"github.com/easlab/easlab/simulator/access"
+	"github.com/easlab/easlab/simulator/admin"
 )
 
 // Autoblock (exchange-admin.md 4.9): Exchange blocks a device for a while
@@ -116,7 +118,7 @@ func within(ts []time.Time, cutoff time.Time) []time.Time {
 // ---- Get/Set-ActiveSyncDeviceAutoblockThreshold ----
 
 type getAutoblockThresholdParams struct {
-	Identity pString
+	Identity admin.String
 }
 
 type autoblockThresholdObject struct {
@@ -138,7 +140,7 @@ func (s *Server) autoblockThreshold(identity string) (AutoblockThreshold, error)
 	return AutoblockThreshold{}, s.errNotFound(identity)
 }
 
-func (s *Server) getAutoblockThreshold(p *getAutoblockThresholdParams) (cmdletOutput, error) {
+func (s *Server) getAutoblockThreshold(p *getAutoblockThresholdParams) (admin.Output, error) {
 	var out []autoblockThresholdObject
 	for _, th := range s.dir.AutoblockThresholds() {
 		if p.Identity.Set && !strings.EqualFold(th.BehaviorType.String(), p.Identity.V) {
@@ -147,32 +149,32 @@ func (s *Server) getAutoblockThreshold(p *getAutoblockThresholdParams) (cmdletOu
 		name := th.BehaviorType.String()
 		out = append(out, autoblockThresholdObject{
 			Identity: name, Name: name, BehaviorType: name, BehaviorTypeIncidenceLimit: th.BehaviorTypeIncidenceLimit,
-			BehaviorTypeIncidenceDuration: formatTimeSpan(th.BehaviorTypeIncidenceDuration),
-			DeviceBlockDuration:           formatTimeSpan(th.DeviceBlockDuration), AdminEmailInsert: th.AdminEmailInsert,
+			BehaviorTypeIncidenceDuration: admin.FormatTimeSpan(th.BehaviorTypeIncidenceDuration),
+			DeviceBlockDuration:           admin.FormatTimeSpan(th.DeviceBlockDuration), AdminEmailInsert: th.AdminEmailInsert,
 		})
 	}
 	if p.Identity.Set && len(out) == 0 {
-		return cmdletOutput{}, s.errNotFound(p.Identity.V)
+		return admin.Output{}, s.errNotFound(p.Identity.V)
 	}
-	return outputOf(out), nil
+	return admin.OutputOf(out), nil
 }
 
 type setAutoblockThresholdParams struct {
-	Identity                      pString `ps:"mandatory"`
-	BehaviorTypeIncidenceLimit    pInt
-	BehaviorTypeIncidenceDuration pTimeSpan
-	DeviceBlockDuration           pTimeSpan
-	AdminEmailInsert              pString
+	Identity                      admin.String `ps:"mandatory"`
+	BehaviorTypeIncidenceLimit    admin.Int
+	BehaviorTypeIncidenceDuration admin.TimeSpan
+	DeviceBlockDuration           admin.TimeSpan
+	AdminEmailInsert              admin.String
 }
 
-func (s *Server) setAutoblockThreshold(p *setAutoblockThresholdParams) (cmdletOutput, error) {
+func (s *Server) setAutoblockThreshold(p *setAutoblockThresholdParams) (admin.Output, error) {
 	th, err := s.autoblockThreshold(p.Identity.V)
 	if err != nil {
-		return cmdletOutput{}, err
+		return admin.Output{}, err
 	}
 	if p.BehaviorTypeIncidenceLimit.Set {
 		if p.BehaviorTypeIncidenceLimit.V < 0 {
-			return cmdletOutput{}, errInvalidArgument("Cannot validate argument on parameter 'BehaviorTypeIncidenceLimit'. The %d argument is less than the minimum allowed range of 0.", p.BehaviorTypeIncidenceLimit.V)
+			return admin.Output{}, admin.InvalidArgument("Cannot validate argument on parameter 'BehaviorTypeIncidenceLimit'. The %d argument is less than the minimum allowed range of 0.", p.BehaviorTypeIncidenceLimit.V)
 		}
 		th.BehaviorTypeIncidenceLimit = p.BehaviorTypeIncidenceLimit.V
 	}
@@ -186,5 +188,5 @@ func (s *Server) setAutoblockThreshold(p *setAutoblockThresholdParams) (cmdletOu
 		th.AdminEmailInsert = p.AdminEmailInsert.V
 	}
 	s.dir.SetAutoblockThreshold(th)
-	return noOutput(), nil
+	return admin.NoOutput(), nil
 }

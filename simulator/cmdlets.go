@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"crypto/sha1"
 	"fmt"
-	"github.com/easlab/easlab/simulator/access"
 	"net/http"
 	"net/mail"
 	"slices"
@@ -12,6 +11,9 @@ import (
 	"strings"
 	"time"
 	"unicode/utf16"
+
+	"github.com/easlab/easlab/simulator/access"
+	"github.com/easlab/easlab/simulator/admin"
 )
 
 // The cmdlets of the admin API (admin.go): what Exchange's management
@@ -312,12 +314,12 @@ func (s *Server) resolveMailbox(identity string) (mailboxRef, error) {
 	case 1:
 		return found[0], nil
 	}
-	return mailboxRef{}, errAmbiguous(identity)
+	return mailboxRef{}, admin.Ambiguous(identity)
 }
 
 // mailboxScope returns the mailbox an optional -Mailbox or -Identity
 // names, or every mailbox.
-func (s *Server) mailboxScope(p *pString) ([]mailboxRef, error) {
+func (s *Server) mailboxScope(p *admin.String) ([]mailboxRef, error) {
 	if !p.Set || p.Null {
 		return s.dir.mailboxRefs(), nil
 	}
@@ -433,7 +435,7 @@ func (s *Server) resolveDevice(identity string) (deviceRef, error) {
 	case 1:
 		return found[0], nil
 	}
-	return deviceRef{}, errAmbiguous(identity)
+	return deviceRef{}, admin.Ambiguous(identity)
 }
 
 // mobileDeviceObject renders a partnership; the mailbox's lock is held.
@@ -530,70 +532,58 @@ type deviceRow struct {
 	dev             *Device
 }
 
-// enumParser parses the names of the enumeration values given.
-func enumParser(values []int64, name func(int64) string) func(string) (int64, bool) {
-	return func(s string) (int64, bool) {
-		for _, v := range values {
-			if strings.EqualFold(name(v), s) {
-				return v, true
-			}
-		}
-		return 0, false
-	}
-}
-
 func accessStateName(n int64) string  { return access.State(n).String() }
 func accessReasonName(n int64) string { return access.Reason(n).String() }
 
 // mobileDeviceFilter is the schema of Get-MobileDevice -Filter: the
 // properties of exchange-admin.md 4.1.
-var mobileDeviceFilter = newFilterSchema(
-	filterProp[deviceRow]{name: "ClientType", kind: filterString, str: func(*deviceRow) string { return "EAS" }},
-	filterProp[deviceRow]{name: "DeviceAccessControlRule", kind: filterString, str: func(r *deviceRow) string { return r.dev.DeviceAccessControlRule }},
-	filterProp[deviceRow]{name: "DeviceAccessState", kind: filterEnum, typeName: "Microsoft.Exchange.Data.Directory.SystemConfiguration.DeviceAccessState",
-		num: func(r *deviceRow) int64 { return int64(r.dev.DeviceAccessState) }, enumName: accessStateName,
-		enumParse: enumParser([]int64{0, 1, 2, 3, 4}, accessStateName)},
-	filterProp[deviceRow]{name: "DeviceAccessStateReason", kind: filterEnum, typeName: "Microsoft.Exchange.Data.Directory.SystemConfiguration.DeviceAccessStateReason",
-		num: func(r *deviceRow) int64 { return int64(r.dev.DeviceAccessStateReason) }, enumName: accessReasonName,
-		enumParse: enumParser([]int64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 51, 52, 53}, accessReasonName)},
-	filterProp[deviceRow]{name: "DeviceActiveSyncVersion", kind: filterString, str: func(r *deviceRow) string { return r.dev.ProtocolVersion }},
-	filterProp[deviceRow]{name: "DeviceId", kind: filterString, str: func(r *deviceRow) string { return r.dev.DeviceID }},
-	filterProp[deviceRow]{name: "DeviceImei", kind: filterString, str: func(r *deviceRow) string { return r.dev.Info.IMEI }},
-	filterProp[deviceRow]{name: "DeviceMobileOperator", kind: filterString, str: func(r *deviceRow) string { return r.dev.Info.MobileOperator }},
-	filterProp[deviceRow]{name: "DeviceModel", kind: filterString, str: func(r *deviceRow) string { return deviceModelOf(r.dev) }},
-	filterProp[deviceRow]{name: "DeviceOS", kind: filterString, str: func(r *deviceRow) string { return deviceOSOf(r.dev) }},
-	filterProp[deviceRow]{name: "DeviceOSLanguage", kind: filterString, str: func(r *deviceRow) string { return r.dev.Info.OSLanguage }},
-	filterProp[deviceRow]{name: "DeviceTelephoneNumber", kind: filterString, str: func(r *deviceRow) string { return obfuscatePhoneNumber(r.dev.Info.PhoneNumber) }},
-	filterProp[deviceRow]{name: "DeviceType", kind: filterString, str: func(r *deviceRow) string { return r.dev.DeviceType }},
-	filterProp[deviceRow]{name: "DeviceUserAgent", kind: filterString, str: func(r *deviceRow) string { return deviceUserAgentOf(r.dev) }},
-	filterProp[deviceRow]{name: "FirstSyncTime", kind: filterTime, time: func(r *deviceRow) time.Time { return r.dev.FirstSyncTime }},
-	filterProp[deviceRow]{name: "FriendlyName", kind: filterString, str: func(r *deviceRow) string { return r.dev.Info.FriendlyName }},
-	filterProp[deviceRow]{name: "ProvisioningFlags", kind: filterInt, num: func(*deviceRow) int64 { return 0 }},
-	filterProp[deviceRow]{name: "UserDisplayName", kind: filterString, str: func(r *deviceRow) string { return r.userDisplayName }},
+var mobileDeviceFilter = admin.NewFilterSchema(
+	admin.StringProp("ClientType", func(*deviceRow) string { return "EAS" }),
+	admin.StringProp("DeviceAccessControlRule", func(r *deviceRow) string { return r.dev.DeviceAccessControlRule }),
+	admin.EnumProp("DeviceAccessState", "Microsoft.Exchange.Data.Directory.SystemConfiguration.DeviceAccessState",
+		func(r *deviceRow) int64 { return int64(r.dev.DeviceAccessState) }, accessStateName,
+		admin.EnumParser([]int64{0, 1, 2, 3, 4}, accessStateName)),
+	admin.EnumProp("DeviceAccessStateReason", "Microsoft.Exchange.Data.Directory.SystemConfiguration.DeviceAccessStateReason",
+		func(r *deviceRow) int64 { return int64(r.dev.DeviceAccessStateReason) }, accessReasonName,
+		admin.EnumParser([]int64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 51, 52, 53}, accessReasonName)),
+	admin.StringProp("DeviceActiveSyncVersion", func(r *deviceRow) string { return r.dev.ProtocolVersion }),
+	admin.StringProp("DeviceId", func(r *deviceRow) string { return r.dev.DeviceID }),
+	admin.StringProp("DeviceImei", func(r *deviceRow) string { return r.dev.Info.IMEI }),
+	admin.StringProp("DeviceMobileOperator", func(r *deviceRow) string { return r.dev.Info.MobileOperator }),
+	admin.StringProp("DeviceModel", func(r *deviceRow) string { return deviceModelOf(r.dev) }),
+	admin.StringProp("DeviceOS", func(r *deviceRow) string { return deviceOSOf(r.dev) }),
+	admin.StringProp("DeviceOSLanguage", func(r *deviceRow) string { return r.dev.Info.OSLanguage }),
+	admin.StringProp("DeviceTelephoneNumber", func(r *deviceRow) string { return obfuscatePhoneNumber(r.dev.Info.PhoneNumber) }),
+	admin.StringProp("DeviceType", func(r *deviceRow) string { return r.dev.DeviceType }),
+	admin.StringProp("DeviceUserAgent", func(r *deviceRow) string { return deviceUserAgentOf(r.dev) }),
+	admin.TimeProp("FirstSyncTime", func(r *deviceRow) time.Time { return r.dev.FirstSyncTime }),
+	admin.StringProp("FriendlyName", func(r *deviceRow) string { return r.dev.Info.FriendlyName }),
+	admin.IntProp("ProvisioningFlags", func(*deviceRow) int64 { return 0 }),
+	admin.StringProp("UserDisplayName", func(r *deviceRow) string { return r.userDisplayName }),
 )
 
 // compileFilter parses an optional -Filter; nil means none.
-func compileFilter[T any](schema *filterSchema[T], p *pString) (filterFunc[T], error) {
+func compileFilter[T any](schema *admin.FilterSchema[T], p *admin.String) (func(*T) bool, error) {
 	if !p.Set || p.Null {
 		return nil, nil
 	}
-	f, err := parseFilter(schema, p.V)
+	f, err := schema.Parse(p.V)
 	if err != nil {
-		fe := err.(*filterError)
-		return nil, &cmdletError{Status: http.StatusBadRequest, Category: "InvalidArgument", Message: fe.Error(), Position: fe.Pos}
+		fe := err.(*admin.FilterError)
+		return nil, &admin.Error{Status: http.StatusBadRequest, Category: "InvalidArgument", Message: fe.Error(), Position: fe.Pos}
 	}
 	return f, nil
 }
 
 // errParameterSet is PowerShell's error for parameters of different sets.
-func errParameterSet() *cmdletError {
-	return errInvalidArgument("Parameter set cannot be resolved using the specified named parameters.")
+func errParameterSet() *admin.Error {
+	return admin.InvalidArgument("Parameter set cannot be resolved using the specified named parameters.")
 }
 
 // clientTypeSwitches are Get-MobileDevice's switches that pick client
 // types; the simulator's partnerships are all ActiveSync (EAS).
 type clientTypeSwitches struct {
-	ActiveSync, OWAforDevices, RestApi, UniversalOutlook pBool
+	ActiveSync, OWAforDevices, RestApi, UniversalOutlook admin.Bool
 }
 
 // includesEAS reports whether the switches select ActiveSync devices:
@@ -606,27 +596,27 @@ func (c *clientTypeSwitches) includesEAS() bool {
 // ---- Get-MobileDevice, Get-MobileDeviceStatistics, Remove-MobileDevice ----
 
 type getMobileDeviceParams struct {
-	Identity                                             pString
-	Mailbox                                              pString
-	Filter                                               pString
-	ResultSize                                           pResultSize
-	ActiveSync, OWAforDevices, RestApi, UniversalOutlook pBool
+	Identity                                             admin.String
+	Mailbox                                              admin.String
+	Filter                                               admin.String
+	ResultSize                                           admin.ResultSize
+	ActiveSync, OWAforDevices, RestApi, UniversalOutlook admin.Bool
 }
 
 // getMobileDevice lists partnerships by mailbox alias, then DeviceId.
-func (s *Server) getMobileDevice(p *getMobileDeviceParams) (cmdletOutput, error) {
+func (s *Server) getMobileDevice(p *getMobileDeviceParams) (admin.Output, error) {
 	if p.Identity.Set && p.Mailbox.Set {
-		return cmdletOutput{}, errParameterSet()
+		return admin.Output{}, errParameterSet()
 	}
 	filter, err := compileFilter(mobileDeviceFilter, &p.Filter)
 	if err != nil {
-		return cmdletOutput{}, err
+		return admin.Output{}, err
 	}
 	types := clientTypeSwitches{p.ActiveSync, p.OWAforDevices, p.RestApi, p.UniversalOutlook}
 	if p.Identity.Set && !p.Identity.Null {
 		ref, err := s.resolveDevice(p.Identity.V)
 		if err != nil {
-			return cmdletOutput{}, err
+			return admin.Output{}, err
 		}
 		var out []mobileDeviceObject
 		ref.mb.lock()
@@ -637,13 +627,13 @@ func (s *Server) getMobileDevice(p *getMobileDeviceParams) (cmdletOutput, error)
 			}
 		}
 		ref.mb.unlock()
-		return outputOf(out), nil
+		return admin.OutputOf(out), nil
 	}
 	refs, err := s.mailboxScope(&p.Mailbox)
 	if err != nil || !types.includesEAS() {
-		return outputOf[mobileDeviceObject](nil), err
+		return admin.OutputOf[mobileDeviceObject](nil), err
 	}
-	limit := p.ResultSize.limit()
+	limit := p.ResultSize.Limit()
 	var out []mobileDeviceObject
 	var row deviceRow
 	for i := range refs {
@@ -665,41 +655,41 @@ func (s *Server) getMobileDevice(p *getMobileDeviceParams) (cmdletOutput, error)
 			break
 		}
 	}
-	out, warnings := cutResults(out, &p.ResultSize)
-	return outputOf(out, warnings...), nil
+	out, warnings := admin.Cut(out, &p.ResultSize)
+	return admin.OutputOf(out, warnings...), nil
 }
 
 type getMobileDeviceStatisticsParams struct {
-	Identity                                             pString
-	Mailbox                                              pString
-	ShowRecoveryPassword                                 pBool
-	ActiveSync, OWAforDevices, RestApi, UniversalOutlook pBool
+	Identity                                             admin.String
+	Mailbox                                              admin.String
+	ShowRecoveryPassword                                 admin.Bool
+	ActiveSync, OWAforDevices, RestApi, UniversalOutlook admin.Bool
 }
 
-func (s *Server) getMobileDeviceStatistics(p *getMobileDeviceStatisticsParams) (cmdletOutput, error) {
+func (s *Server) getMobileDeviceStatistics(p *getMobileDeviceStatisticsParams) (admin.Output, error) {
 	switch {
 	case p.Identity.Set && p.Mailbox.Set:
-		return cmdletOutput{}, errParameterSet()
+		return admin.Output{}, errParameterSet()
 	case !p.Identity.Set && !p.Mailbox.Set:
-		return cmdletOutput{}, errInvalidArgument("Cannot process command because of one or more missing mandatory parameters: Identity.")
+		return admin.Output{}, admin.InvalidArgument("Cannot process command because of one or more missing mandatory parameters: Identity.")
 	}
 	types := clientTypeSwitches{p.ActiveSync, p.OWAforDevices, p.RestApi, p.UniversalOutlook}
 	var out []mobileDeviceStatisticsObject
 	if p.Identity.Set {
 		ref, err := s.resolveDevice(p.Identity.V)
 		if err != nil {
-			return cmdletOutput{}, err
+			return admin.Output{}, err
 		}
 		ref.mb.lock()
 		if d := ref.mb.devices[ref.key]; d != nil && types.includesEAS() {
 			out = append(out, s.mobileDeviceStatisticsObject(&ref.user, d, p.ShowRecoveryPassword.V))
 		}
 		ref.mb.unlock()
-		return outputOf(out), nil
+		return admin.OutputOf(out), nil
 	}
 	ref, err := s.resolveMailbox(p.Mailbox.V)
 	if err != nil || !types.includesEAS() {
-		return outputOf(out), err
+		return admin.OutputOf(out), err
 	}
 	ref.mb.lock()
 	for _, d := range ref.mb.devices {
@@ -709,49 +699,49 @@ func (s *Server) getMobileDeviceStatistics(p *getMobileDeviceStatisticsParams) (
 	slices.SortFunc(out, func(a, b mobileDeviceStatisticsObject) int {
 		return strings.Compare(strings.ToLower(a.DeviceID), strings.ToLower(b.DeviceID))
 	})
-	return outputOf(out), nil
+	return admin.OutputOf(out), nil
 }
 
 type clearMobileDeviceParams struct {
-	Identity                   pString `ps:"mandatory"`
-	AccountOnly                pBool
-	Cancel                     pBool
-	NotificationEmailAddresses pMulti
+	Identity                   admin.String `ps:"mandatory"`
+	AccountOnly                admin.Bool
+	Cancel                     admin.Bool
+	NotificationEmailAddresses admin.Multi
 }
 
 // clearMobileDevice asks for a remote wipe of a device, account-only with
 // -AccountOnly, or withdraws it with -Cancel (exchange-admin.md 4.6).
-func (s *Server) clearMobileDevice(p *clearMobileDeviceParams) (cmdletOutput, error) {
+func (s *Server) clearMobileDevice(p *clearMobileDeviceParams) (admin.Output, error) {
 	ref, err := s.resolveDevice(p.Identity.V)
 	if err != nil {
-		return cmdletOutput{}, err
+		return admin.Output{}, err
 	}
 	var notify []string
 	if p.NotificationEmailAddresses.Set {
-		notify = p.NotificationEmailAddresses.apply(nil)
+		notify = p.NotificationEmailAddresses.Apply(nil)
 	}
 	if err := ref.mb.ClearMobileDevice(ref.key, p.AccountOnly.V, p.Cancel.V, "Administrator", s.clock.Now(), notify...); err != nil {
-		return cmdletOutput{}, s.errNotFound(p.Identity.V)
+		return admin.Output{}, s.errNotFound(p.Identity.V)
 	}
-	return noOutput(), nil
+	return admin.NoOutput(), nil
 }
 
 type removeMobileDeviceParams struct {
-	Identity pString `ps:"mandatory"`
+	Identity admin.String `ps:"mandatory"`
 }
 
 // removeMobileDevice deletes the partnership, its AD object and sync state
 // (exchange-admin.md 4.6). The device's next request starts a new one;
 // the mailbox's allow and block lists are left as they are.
-func (s *Server) removeMobileDevice(p *removeMobileDeviceParams) (cmdletOutput, error) {
+func (s *Server) removeMobileDevice(p *removeMobileDeviceParams) (admin.Output, error) {
 	ref, err := s.resolveDevice(p.Identity.V)
 	if err != nil {
-		return cmdletOutput{}, err
+		return admin.Output{}, err
 	}
 	if !ref.mb.RemoveDevice(ref.key) {
-		return cmdletOutput{}, s.errNotFound(p.Identity.V)
+		return admin.Output{}, s.errNotFound(p.Identity.V)
 	}
-	return noOutput(), nil
+	return admin.NoOutput(), nil
 }
 
 // ---- Get-CASMailbox, Set-CASMailbox, Get-Mailbox ----
@@ -773,42 +763,42 @@ func (s *Server) mailboxRow(ref *mailboxRef) mailboxRow {
 
 // mailboxFilterProps are the filterable properties Get-Mailbox and
 // Get-CASMailbox share.
-func mailboxFilterProps() []filterProp[mailboxRow] {
-	return []filterProp[mailboxRow]{
-		{name: "Alias", kind: filterString, str: func(r *mailboxRow) string { return r.user.Alias }},
-		{name: "DisplayName", kind: filterString, str: func(r *mailboxRow) string { return r.user.DisplayName }},
-		{name: "Name", kind: filterString, str: func(r *mailboxRow) string { return r.user.DisplayName }},
-		{name: "PrimarySmtpAddress", kind: filterString, str: func(r *mailboxRow) string { return r.user.PrimarySmtpAddress }},
-		{name: "SamAccountName", kind: filterString, str: func(r *mailboxRow) string { return r.user.Alias }},
+func mailboxFilterProps() []admin.Prop[mailboxRow] {
+	return []admin.Prop[mailboxRow]{
+		admin.StringProp("Alias", func(r *mailboxRow) string { return r.user.Alias }),
+		admin.StringProp("DisplayName", func(r *mailboxRow) string { return r.user.DisplayName }),
+		admin.StringProp("Name", func(r *mailboxRow) string { return r.user.DisplayName }),
+		admin.StringProp("PrimarySmtpAddress", func(r *mailboxRow) string { return r.user.PrimarySmtpAddress }),
+		admin.StringProp("SamAccountName", func(r *mailboxRow) string { return r.user.Alias }),
 	}
 }
 
-var mailboxFilter = newFilterSchema(append(mailboxFilterProps(),
-	filterProp[mailboxRow]{name: "UserPrincipalName", kind: filterString, str: func(r *mailboxRow) string { return r.user.UserPrincipalName }},
-	filterProp[mailboxRow]{name: "WindowsEmailAddress", kind: filterString, str: func(r *mailboxRow) string { return r.user.PrimarySmtpAddress }},
-	filterProp[mailboxRow]{name: "EmailAddresses", kind: filterStrings, strs: func(r *mailboxRow) []string { return r.smtpProxys }},
-	filterProp[mailboxRow]{name: "RecipientTypeDetails", kind: filterString, str: func(*mailboxRow) string { return "UserMailbox" }},
+var mailboxFilter = admin.NewFilterSchema(append(mailboxFilterProps(),
+	admin.StringProp("UserPrincipalName", func(r *mailboxRow) string { return r.user.UserPrincipalName }),
+	admin.StringProp("WindowsEmailAddress", func(r *mailboxRow) string { return r.user.PrimarySmtpAddress }),
+	admin.StringsProp("EmailAddresses", func(r *mailboxRow) []string { return r.smtpProxys }),
+	admin.StringProp("RecipientTypeDetails", func(*mailboxRow) string { return "UserMailbox" }),
 )...)
 
-var casMailboxFilter = newFilterSchema(append(mailboxFilterProps(),
-	filterProp[mailboxRow]{name: "ActiveSyncEnabled", kind: filterBool, boolean: func(r *mailboxRow) bool { return r.cas.ActiveSyncEnabled }},
-	filterProp[mailboxRow]{name: "ActiveSyncAllowedDeviceIDs", kind: filterStrings, strs: func(r *mailboxRow) []string { return r.cas.ActiveSyncAllowedDeviceIDs }},
-	filterProp[mailboxRow]{name: "ActiveSyncBlockedDeviceIDs", kind: filterStrings, strs: func(r *mailboxRow) []string { return r.cas.ActiveSyncBlockedDeviceIDs }},
-	filterProp[mailboxRow]{name: "HasActiveSyncDevicePartnership", kind: filterBool, boolean: func(r *mailboxRow) bool { return r.partnered }},
+var casMailboxFilter = admin.NewFilterSchema(append(mailboxFilterProps(),
+	admin.BoolProp("ActiveSyncEnabled", func(r *mailboxRow) bool { return r.cas.ActiveSyncEnabled }),
+	admin.StringsProp("ActiveSyncAllowedDeviceIDs", func(r *mailboxRow) []string { return r.cas.ActiveSyncAllowedDeviceIDs }),
+	admin.StringsProp("ActiveSyncBlockedDeviceIDs", func(r *mailboxRow) []string { return r.cas.ActiveSyncBlockedDeviceIDs }),
+	admin.BoolProp("HasActiveSyncDevicePartnership", func(r *mailboxRow) bool { return r.partnered }),
 )...)
 
 // listMailboxes renders the mailboxes an optional -Identity names that
 // pass the filter, up to the result size.
-func listMailboxes[O any](s *Server, identity, filterText *pString, rs *pResultSize, schema *filterSchema[mailboxRow], render func(*mailboxRow) O) (cmdletOutput, error) {
+func listMailboxes[O any](s *Server, identity, filterText *admin.String, rs *admin.ResultSize, schema *admin.FilterSchema[mailboxRow], render func(*mailboxRow) O) (admin.Output, error) {
 	filter, err := compileFilter(schema, filterText)
 	if err != nil {
-		return cmdletOutput{}, err
+		return admin.Output{}, err
 	}
 	refs, err := s.mailboxScope(identity)
 	if err != nil {
-		return cmdletOutput{}, err
+		return admin.Output{}, err
 	}
-	limit := rs.limit()
+	limit := rs.Limit()
 	var out []O
 	for i := range refs {
 		row := s.mailboxRow(&refs[i])
@@ -819,17 +809,17 @@ func listMailboxes[O any](s *Server, identity, filterText *pString, rs *pResultS
 			break
 		}
 	}
-	out, warnings := cutResults(out, rs)
-	return outputOf(out, warnings...), nil
+	out, warnings := admin.Cut(out, rs)
+	return admin.OutputOf(out, warnings...), nil
 }
 
 type getCASMailboxParams struct {
-	Identity   pString
-	Filter     pString
-	ResultSize pResultSize
+	Identity   admin.String
+	Filter     admin.String
+	ResultSize admin.ResultSize
 }
 
-func (s *Server) getCASMailbox(p *getCASMailboxParams) (cmdletOutput, error) {
+func (s *Server) getCASMailbox(p *getCASMailboxParams) (admin.Output, error) {
 	return listMailboxes(s, &p.Identity, &p.Filter, &p.ResultSize, casMailboxFilter, s.casMailboxObject)
 }
 
@@ -851,12 +841,12 @@ func (s *Server) casMailboxObject(r *mailboxRow) casMailboxObject {
 }
 
 type getMailboxParams struct {
-	Identity   pString
-	Filter     pString
-	ResultSize pResultSize
+	Identity   admin.String
+	Filter     admin.String
+	ResultSize admin.ResultSize
 }
 
-func (s *Server) getMailbox(p *getMailboxParams) (cmdletOutput, error) {
+func (s *Server) getMailbox(p *getMailboxParams) (admin.Output, error) {
 	return listMailboxes(s, &p.Identity, &p.Filter, &p.ResultSize, mailboxFilter, s.mailboxObject)
 }
 
@@ -881,16 +871,16 @@ func (s *Server) mailboxObject(r *mailboxRow) mailboxObject {
 }
 
 type setCASMailboxParams struct {
-	Identity                   pString `ps:"mandatory"`
-	ActiveSyncEnabled          pBool
-	ActiveSyncAllowedDeviceIDs pMulti
-	ActiveSyncBlockedDeviceIDs pMulti
-	ActiveSyncMailboxPolicy    pString // a policy's name; $null: back to the default
+	Identity                   admin.String `ps:"mandatory"`
+	ActiveSyncEnabled          admin.Bool
+	ActiveSyncAllowedDeviceIDs admin.Multi
+	ActiveSyncBlockedDeviceIDs admin.Multi
+	ActiveSyncMailboxPolicy    admin.String // a policy's name; $null: back to the default
 }
 
 // errDeviceIDInBothLists is Exchange's ErrorDeviceIdInBothLists.
-func errDeviceIDInBothLists(id string) *cmdletError {
-	return &cmdletError{Status: http.StatusBadRequest, Category: "InvalidData",
+func errDeviceIDInBothLists(id string) *admin.Error {
+	return &admin.Error{Status: http.StatusBadRequest, Category: "InvalidData",
 		Message: fmt.Sprintf("The device ID '%s' can't be in both the ActiveSyncAllowedDeviceIDs and the ActiveSyncBlockedDeviceIDs lists.", id)}
 }
 
@@ -908,10 +898,10 @@ func noChangeWarning(identity string) string {
 // allow list Allowed/Individual, else a device that was Allowed or Blocked
 // for an Individual reason becomes Unknown/Unknown, to be decided again at
 // its next request.
-func (s *Server) setCASMailbox(p *setCASMailboxParams) (cmdletOutput, error) {
+func (s *Server) setCASMailbox(p *setCASMailboxParams) (admin.Output, error) {
 	ref, err := s.resolveMailbox(p.Identity.V)
 	if err != nil {
-		return cmdletOutput{}, err
+		return admin.Output{}, err
 	}
 	policy := ""
 	if p.ActiveSyncMailboxPolicy.Set && !p.ActiveSyncMailboxPolicy.Null {
@@ -922,7 +912,7 @@ func (s *Server) setCASMailbox(p *setCASMailboxParams) (cmdletOutput, error) {
 			}
 		}
 		if !found {
-			return cmdletOutput{}, s.errNotFound(p.ActiveSyncMailboxPolicy.V)
+			return admin.Output{}, s.errNotFound(p.ActiveSyncMailboxPolicy.V)
 		}
 	}
 	allowed, blocked := &p.ActiveSyncAllowedDeviceIDs, &p.ActiveSyncBlockedDeviceIDs
@@ -935,10 +925,10 @@ func (s *Server) setCASMailbox(p *setCASMailboxParams) (cmdletOutput, error) {
 			c.ActiveSyncMailboxPolicy = policy
 		}
 		if allowed.Set {
-			c.ActiveSyncAllowedDeviceIDs = allowed.apply(c.ActiveSyncAllowedDeviceIDs)
+			c.ActiveSyncAllowedDeviceIDs = allowed.Apply(c.ActiveSyncAllowedDeviceIDs)
 		}
 		if blocked.Set {
-			c.ActiveSyncBlockedDeviceIDs = blocked.apply(c.ActiveSyncBlockedDeviceIDs)
+			c.ActiveSyncBlockedDeviceIDs = blocked.Apply(c.ActiveSyncBlockedDeviceIDs)
 		}
 		if !lists {
 			return nil
@@ -959,17 +949,17 @@ func (s *Server) setCASMailbox(p *setCASMailboxParams) (cmdletOutput, error) {
 				}
 			}
 		}
-		c.ActiveSyncAllowedDeviceIDs = (&pMulti{Delta: true, Remove: dropAllowed}).apply(c.ActiveSyncAllowedDeviceIDs)
-		c.ActiveSyncBlockedDeviceIDs = (&pMulti{Delta: true, Remove: dropBlocked}).apply(c.ActiveSyncBlockedDeviceIDs)
+		c.ActiveSyncAllowedDeviceIDs = (&admin.Multi{Delta: true, Remove: dropAllowed}).Apply(c.ActiveSyncAllowedDeviceIDs)
+		c.ActiveSyncBlockedDeviceIDs = (&admin.Multi{Delta: true, Remove: dropBlocked}).Apply(c.ActiveSyncBlockedDeviceIDs)
 		return nil
 	}, lists)
 	if err != nil {
-		return cmdletOutput{}, err
+		return admin.Output{}, err
 	}
 	if !changed {
-		return noOutput(noChangeWarning(mailboxIdentity(&ref.user))), nil
+		return admin.NoOutput(noChangeWarning(mailboxIdentity(&ref.user))), nil
 	}
-	return noOutput(), nil
+	return admin.NoOutput(), nil
 }
 
 // changeCASMailbox changes the mailbox's ActiveSync settings under its
@@ -997,9 +987,9 @@ func (m *Mailbox) changeCASMailbox(change func(*CASMailbox) error, rewrite bool)
 		for _, d := range m.devices {
 			var dec access.Decision
 			switch {
-			case indexFoldIn(c.ActiveSyncBlockedDeviceIDs, d.DeviceID) >= 0:
+			case admin.IndexFold(c.ActiveSyncBlockedDeviceIDs, d.DeviceID) >= 0:
 				dec = access.Decision{State: access.Blocked, Reason: access.ReasonIndividual}
-			case indexFoldIn(c.ActiveSyncAllowedDeviceIDs, d.DeviceID) >= 0:
+			case admin.IndexFold(c.ActiveSyncAllowedDeviceIDs, d.DeviceID) >= 0:
 				dec = access.Decision{State: access.Allowed, Reason: access.ReasonIndividual}
 			case d.DeviceAccessStateReason == access.ReasonIndividual &&
 				(d.DeviceAccessState == access.Allowed || d.DeviceAccessState == access.Blocked):
@@ -1021,10 +1011,10 @@ func (m *Mailbox) changeCASMailbox(change func(*CASMailbox) error, rewrite bool)
 // ---- ActiveSync organization settings ----
 
 type getOrganizationSettingsParams struct {
-	Identity pString
+	Identity admin.String
 }
 
-func (s *Server) checkOrganizationSettingsIdentity(p *pString) error {
+func (s *Server) checkOrganizationSettingsIdentity(p *admin.String) error {
 	if p.Set && !p.Null && !strings.EqualFold(strings.TrimSpace(p.V), organizationSettingsName) && parseGuid(p.V) != s.organizationSettingsGuid() {
 		return s.errNotFound(p.V)
 	}
@@ -1035,12 +1025,12 @@ func (s *Server) organizationSettingsGuid() string {
 	return nameGuid("organization-settings", strings.ToLower(s.dir.Org.Domain))
 }
 
-func (s *Server) getOrganizationSettings(p *getOrganizationSettingsParams) (cmdletOutput, error) {
+func (s *Server) getOrganizationSettings(p *getOrganizationSettingsParams) (admin.Output, error) {
 	if err := s.checkOrganizationSettingsIdentity(&p.Identity); err != nil {
-		return cmdletOutput{}, err
+		return admin.Output{}, err
 	}
 	o := s.dir.OrganizationSettings()
-	return outputOf([]organizationSettingsObject{{
+	return admin.OutputOf([]organizationSettingsObject{{
 		Identity:                  organizationSettingsName,
 		Name:                      organizationSettingsName,
 		DefaultAccessLevel:        o.DefaultAccessLevel.String(),
@@ -1053,38 +1043,38 @@ func (s *Server) getOrganizationSettings(p *getOrganizationSettingsParams) (cmdl
 }
 
 type setOrganizationSettingsParams struct {
-	Identity                  pString
-	DefaultAccessLevel        pAccessLevel
-	AdminMailRecipients       pMulti
-	UserMailInsert            pString
-	OtaNotificationMailInsert pString
+	Identity                  admin.String
+	DefaultAccessLevel        admin.AccessLevel
+	AdminMailRecipients       admin.Multi
+	UserMailInsert            admin.String
+	OtaNotificationMailInsert admin.String
 }
 
 // maxMailInsertLength is the longest UserMailInsert and
 // OtaNotificationMailInsert, in UTF-16 code units.
 const maxMailInsertLength = 256
 
-func checkMailInsert(name string, p *pString) error {
+func checkMailInsert(name string, p *admin.String) error {
 	if n := len(utf16.Encode([]rune(p.V))); p.Set && n > maxMailInsertLength {
-		return errInvalidArgument("Cannot bind parameter '%s' to the target. Exception setting \"%s\": \"The length of the property is too long. The maximum length is %d and the length of the value provided is %d.\"", name, name, maxMailInsertLength, n)
+		return admin.InvalidArgument("Cannot bind parameter '%s' to the target. Exception setting \"%s\": \"The length of the property is too long. The maximum length is %d and the length of the value provided is %d.\"", name, name, maxMailInsertLength, n)
 	}
 	return nil
 }
 
-func (s *Server) setOrganizationSettings(p *setOrganizationSettingsParams) (cmdletOutput, error) {
+func (s *Server) setOrganizationSettings(p *setOrganizationSettingsParams) (admin.Output, error) {
 	if err := s.checkOrganizationSettingsIdentity(&p.Identity); err != nil {
-		return cmdletOutput{}, err
+		return admin.Output{}, err
 	}
-	for _, a := range p.AdminMailRecipients.values() {
+	for _, a := range p.AdminMailRecipients.Values() {
 		if addr, err := mail.ParseAddress(a); err != nil || !strings.EqualFold(addr.Address, a) {
-			return cmdletOutput{}, errInvalidArgument("Cannot bind parameter 'AdminMailRecipients' to the target. Exception setting \"AdminMailRecipients\": \"The email address \"%s\" isn't correct. Please use this format: user name, the @ sign, followed by the domain name. For example, tonysmith@contoso.com or tony.smith@contoso.com.\"", a)
+			return admin.Output{}, admin.InvalidArgument("Cannot bind parameter 'AdminMailRecipients' to the target. Exception setting \"AdminMailRecipients\": \"The email address \"%s\" isn't correct. Please use this format: user name, the @ sign, followed by the domain name. For example, tonysmith@contoso.com or tony.smith@contoso.com.\"", a)
 		}
 	}
 	if err := checkMailInsert("UserMailInsert", &p.UserMailInsert); err != nil {
-		return cmdletOutput{}, err
+		return admin.Output{}, err
 	}
 	if err := checkMailInsert("OtaNotificationMailInsert", &p.OtaNotificationMailInsert); err != nil {
-		return cmdletOutput{}, err
+		return admin.Output{}, err
 	}
 	changed := false
 	s.dir.SetOrganizationSettings(func(o *OrganizationSettings) {
@@ -1093,7 +1083,7 @@ func (s *Server) setOrganizationSettings(p *setOrganizationSettingsParams) (cmdl
 			o.DefaultAccessLevel = p.DefaultAccessLevel.V
 		}
 		if p.AdminMailRecipients.Set {
-			o.AdminMailRecipients = p.AdminMailRecipients.apply(o.AdminMailRecipients)
+			o.AdminMailRecipients = p.AdminMailRecipients.Apply(o.AdminMailRecipients)
 		}
 		if p.UserMailInsert.Set {
 			o.UserMailInsert = p.UserMailInsert.V
@@ -1105,9 +1095,9 @@ func (s *Server) setOrganizationSettings(p *setOrganizationSettingsParams) (cmdl
 			old.UserMailInsert != o.UserMailInsert || old.OtaNotificationMailInsert != o.OtaNotificationMailInsert
 	})
 	if !changed {
-		return noOutput(noChangeWarning(organizationSettingsName)), nil
+		return admin.NoOutput(noChangeWarning(organizationSettingsName)), nil
 	}
-	return noOutput(), nil
+	return admin.NoOutput(), nil
 }
 
 // ---- Device access rules ----
@@ -1146,66 +1136,66 @@ func (s *Server) resolveRule(identity string) (access.Rule, error) {
 }
 
 type newDeviceAccessRuleParams struct {
-	QueryString    pString         `ps:"mandatory"`
-	Characteristic pCharacteristic `ps:"mandatory"`
-	AccessLevel    pAccessLevel    `ps:"mandatory"`
+	QueryString    admin.String         `ps:"mandatory"`
+	Characteristic admin.Characteristic `ps:"mandatory"`
+	AccessLevel    admin.AccessLevel    `ps:"mandatory"`
 }
 
-func (s *Server) newDeviceAccessRule(p *newDeviceAccessRuleParams) (cmdletOutput, error) {
+func (s *Server) newDeviceAccessRule(p *newDeviceAccessRuleParams) (admin.Output, error) {
 	r := access.NewRule(p.QueryString.V, p.Characteristic.V, p.AccessLevel.V)
 	r.Guid = newGuid()
 	exists := func() error {
-		return &cmdletError{Status: http.StatusConflict, Category: "ADObjectAlreadyExists",
+		return &admin.Error{Status: http.StatusConflict, Category: "ADObjectAlreadyExists",
 			Message: fmt.Sprintf("Active Directory operation failed on %s. The object '%s' already exists.", s.domainController(), s.deviceAccessRuleObject(&r).DistinguishedName)}
 	}
 	if _, err := s.resolveRule(r.Name); err == nil {
-		return cmdletOutput{}, exists()
+		return admin.Output{}, exists()
 	}
 	if err := s.dir.AddDeviceAccessRule(r); err != nil {
-		return cmdletOutput{}, exists()
+		return admin.Output{}, exists()
 	}
-	return outputOf([]deviceAccessRuleObject{s.deviceAccessRuleObject(&r)}), nil
+	return admin.OutputOf([]deviceAccessRuleObject{s.deviceAccessRuleObject(&r)}), nil
 }
 
 type getDeviceAccessRuleParams struct {
-	Identity pString
+	Identity admin.String
 }
 
-func (s *Server) getDeviceAccessRule(p *getDeviceAccessRuleParams) (cmdletOutput, error) {
+func (s *Server) getDeviceAccessRule(p *getDeviceAccessRuleParams) (admin.Output, error) {
 	var out []deviceAccessRuleObject
 	if p.Identity.Set && !p.Identity.Null {
 		r, err := s.resolveRule(p.Identity.V)
 		if err != nil {
-			return cmdletOutput{}, err
+			return admin.Output{}, err
 		}
-		return outputOf([]deviceAccessRuleObject{s.deviceAccessRuleObject(&r)}), nil
+		return admin.OutputOf([]deviceAccessRuleObject{s.deviceAccessRuleObject(&r)}), nil
 	}
 	for _, r := range s.dir.DeviceAccessRules() {
 		out = append(out, s.deviceAccessRuleObject(&r))
 	}
-	return outputOf(out), nil
+	return admin.OutputOf(out), nil
 }
 
 type setDeviceAccessRuleParams struct {
-	Identity    pString `ps:"mandatory"`
-	AccessLevel pAccessLevel
+	Identity    admin.String `ps:"mandatory"`
+	AccessLevel admin.AccessLevel
 }
 
 // setDeviceAccessRule changes a rule's AccessLevel, the only property
 // Set-ActiveSyncDeviceAccessRule changes. Devices are judged by it at
 // their next request.
-func (s *Server) setDeviceAccessRule(p *setDeviceAccessRuleParams) (cmdletOutput, error) {
+func (s *Server) setDeviceAccessRule(p *setDeviceAccessRuleParams) (admin.Output, error) {
 	r, err := s.resolveRule(p.Identity.V)
 	if err != nil {
-		return cmdletOutput{}, err
+		return admin.Output{}, err
 	}
 	if !p.AccessLevel.Set || r.AccessLevel == p.AccessLevel.V {
-		return noOutput(noChangeWarning(r.Name)), nil
+		return admin.NoOutput(noChangeWarning(r.Name)), nil
 	}
 	if !s.dir.setDeviceAccessRuleLevel(r.Name, p.AccessLevel.V) {
-		return cmdletOutput{}, s.errNotFound(p.Identity.V)
+		return admin.Output{}, s.errNotFound(p.Identity.V)
 	}
-	return noOutput(), nil
+	return admin.NoOutput(), nil
 }
 
 // setDeviceAccessRuleLevel changes the AccessLevel of the rule with the
@@ -1223,16 +1213,16 @@ func (d *Directory) setDeviceAccessRuleLevel(name string, level access.Level) bo
 }
 
 type removeDeviceAccessRuleParams struct {
-	Identity pString `ps:"mandatory"`
+	Identity admin.String `ps:"mandatory"`
 }
 
-func (s *Server) removeDeviceAccessRule(p *removeDeviceAccessRuleParams) (cmdletOutput, error) {
+func (s *Server) removeDeviceAccessRule(p *removeDeviceAccessRuleParams) (admin.Output, error) {
 	r, err := s.resolveRule(p.Identity.V)
 	if err != nil {
-		return cmdletOutput{}, err
+		return admin.Output{}, err
 	}
 	if !s.dir.RemoveDeviceAccessRule(r.Name) {
-		return cmdletOutput{}, s.errNotFound(p.Identity.V)
+		return admin.Output{}, s.errNotFound(p.Identity.V)
 	}
-	return noOutput(), nil
+	return admin.NoOutput(), nil
 }

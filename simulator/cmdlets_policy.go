@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/easlab/easlab/simulator/admin"
 )
 
 // The mobile device mailbox policy cmdlets of the admin API (admin.go):
@@ -117,26 +119,6 @@ func unlimitedOr(n int) any {
 	return n
 }
 
-// formatTimeSpan renders d as .NET's TimeSpan does: [-][d.]hh:mm:ss[.fffffff].
-func formatTimeSpan(d time.Duration) string {
-	sign := ""
-	if d < 0 {
-		sign, d = "-", -d
-	}
-	days := d / (24 * time.Hour)
-	d -= days * 24 * time.Hour
-	h, m, s := d/time.Hour, d%time.Hour/time.Minute, d%time.Minute/time.Second
-	out := sign
-	if days > 0 {
-		out += strconv.Itoa(int(days)) + "."
-	}
-	out += fmt.Sprintf("%02d:%02d:%02d", h, m, s)
-	if ticks := d % time.Second / 100; ticks > 0 {
-		out += fmt.Sprintf(".%07d", ticks)
-	}
-	return out
-}
-
 // formatByteSize renders a size as Exchange's ByteQuantifiedSize does:
 // "1.5 MB (1,572,864 bytes)".
 func formatByteSize(n int) string {
@@ -219,7 +201,7 @@ func (s *Server) policyObject(p *MobileDeviceMailboxPolicy) mobileDeviceMailboxP
 		Guid:                                     policyGuid(p),
 	}
 	if p.DevicePolicyRefreshInterval > 0 {
-		o.DevicePolicyRefreshInterval = formatTimeSpan(p.DevicePolicyRefreshInterval)
+		o.DevicePolicyRefreshInterval = admin.FormatTimeSpan(p.DevicePolicyRefreshInterval)
 	}
 	if p.MaxAttachmentSize != Unlimited {
 		o.MaxAttachmentSize = formatByteSize(p.MaxAttachmentSize)
@@ -229,194 +211,18 @@ func (s *Server) policyObject(p *MobileDeviceMailboxPolicy) mobileDeviceMailboxP
 		o.MinPasswordLength = &n
 	}
 	if p.MaxInactivityTimeLock != Unlimited {
-		o.MaxInactivityTimeLock = formatTimeSpan(time.Duration(p.MaxInactivityTimeLock) * time.Second)
+		o.MaxInactivityTimeLock = admin.FormatTimeSpan(time.Duration(p.MaxInactivityTimeLock) * time.Second)
 	}
 	if p.PasswordExpiration != Unlimited {
-		o.PasswordExpiration = formatTimeSpan(time.Duration(p.PasswordExpiration) * 24 * time.Hour)
+		o.PasswordExpiration = admin.FormatTimeSpan(time.Duration(p.PasswordExpiration) * 24 * time.Hour)
 	}
 	return o
 }
 
 // ---- Parameter types ----
 
-// bindPolicyNumber reads an integer, also "Unlimited" (Unlimited) when
-// unlimited and null (Unlimited) when nullable.
-func bindPolicyNumber(name string, raw json.RawMessage, typeName string, unlimited, nullable bool) (int, error) {
-	v := decodeParam(raw)
-	text := ""
-	switch v := v.(type) {
-	case nil:
-		if nullable {
-			return Unlimited, nil
-		}
-		return 0, errInvalidArgument("Cannot bind argument to parameter '%s' because it is null.", name)
-	case string:
-		text = strings.TrimSpace(v)
-	case json.Number:
-		text = v.String()
-	}
-	if unlimited && strings.EqualFold(text, "Unlimited") {
-		return Unlimited, nil
-	}
-	if n, err := strconv.ParseInt(text, 10, 32); err == nil {
-		return int(n), nil
-	}
-	return 0, errInvalidArgument("Cannot bind parameter '%s'. Cannot convert value \"%s\" to type \"%s\". Error: \"Input string was not in a correct format.\"", name, paramText(v), typeName)
-}
-
-// pInt is an Int32 parameter.
-type pInt struct {
-	Set bool
-	V   int
-}
-
-func (p *pInt) bind(name string, raw json.RawMessage) (err error) {
-	p.Set = true
-	p.V, err = bindPolicyNumber(name, raw, "System.Int32", false, false)
-	return err
-}
-
-// pUnlimitedInt is an Unlimited<Int32> parameter: V is Unlimited for
-// "Unlimited".
-type pUnlimitedInt struct {
-	Set bool
-	V   int
-}
-
-func (p *pUnlimitedInt) bind(name string, raw json.RawMessage) (err error) {
-	p.Set = true
-	p.V, err = bindPolicyNumber(name, raw, "Microsoft.Exchange.Data.Unlimited`1[System.Int32]", true, false)
-	return err
-}
-
-// pNullableInt is a Nullable<Int32> parameter: V is Unlimited for $null
-// (and "Unlimited").
-type pNullableInt struct {
-	Set bool
-	V   int
-}
-
-func (p *pNullableInt) bind(name string, raw json.RawMessage) (err error) {
-	p.Set = true
-	p.V, err = bindPolicyNumber(name, raw, "System.Nullable`1[System.Int32]", true, true)
-	return err
-}
-
-// pTimeSpan is an Unlimited<EnhancedTimeSpan> parameter: "Unlimited" or
-// a .NET time span ("00:15:00", "30.00:00:00", "30" for 30 days).
-type pTimeSpan struct {
-	Set       bool
-	Unlimited bool
-	V         time.Duration
-}
-
-func (p *pTimeSpan) bind(name string, raw json.RawMessage) error {
-	p.Set = true
-	v := decodeParam(raw)
-	text := ""
-	switch v := v.(type) {
-	case nil:
-		return errInvalidArgument("Cannot bind argument to parameter '%s' because it is null.", name)
-	case string:
-		text = strings.TrimSpace(v)
-	case json.Number:
-		text = v.String()
-	}
-	if strings.EqualFold(text, "Unlimited") {
-		p.Unlimited = true
-		return nil
-	}
-	d, ok := parseTimeSpan(text)
-	if !ok {
-		return errInvalidArgument("Cannot bind parameter '%s'. Cannot convert value \"%s\" to type \"Microsoft.Exchange.Data.Unlimited`1[Microsoft.Exchange.Data.EnhancedTimeSpan]\". Error: \"String was not recognized as a valid TimeSpan.\"", name, paramText(v))
-	}
-	p.V = d
-	return nil
-}
-
-// parseTimeSpan parses .NET's TimeSpan forms: [-]d, [-][d.]hh:mm[:ss[.f]].
-func parseTimeSpan(s string) (time.Duration, bool) {
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	atoi := func(x string, max int64) (time.Duration, bool) {
-		if x == "" || strings.ContainsAny(x, "+-") {
-			return 0, false
-		}
-		n, err := strconv.ParseInt(x, 10, 32)
-		return time.Duration(n), err == nil && n <= max
-	}
-	var d time.Duration
-	if !strings.Contains(s, ":") {
-		days, ok := atoi(s, 10675199)
-		if !ok {
-			return 0, false
-		}
-		d = days * 24 * time.Hour
-	} else {
-		var days time.Duration
-		if dot, colon := strings.Index(s, "."), strings.Index(s, ":"); dot >= 0 && dot < colon {
-			var ok bool
-			if days, ok = atoi(s[:dot], 10675199); !ok {
-				return 0, false
-			}
-			s = s[dot+1:]
-		}
-		parts := strings.Split(s, ":")
-		if len(parts) > 3 {
-			return 0, false
-		}
-		h, ok1 := atoi(parts[0], 23)
-		m, ok2 := atoi(parts[1], 59)
-		if !ok1 || !ok2 {
-			return 0, false
-		}
-		d = days*24*time.Hour + h*time.Hour + m*time.Minute
-		if len(parts) == 3 {
-			sec, frac, hasFrac := strings.Cut(parts[2], ".")
-			sv, ok := atoi(sec, 59)
-			if !ok {
-				return 0, false
-			}
-			d += sv * time.Second
-			if hasFrac {
-				if frac == "" || len(frac) > 7 {
-					return 0, false
-				}
-				f, ok := atoi(frac, 9999999)
-				if !ok {
-					return 0, false
-				}
-				for i := len(frac); i < 9; i++ {
-					f *= 10
-				}
-				d += f
-			}
-		}
-	}
-	if neg {
-		d = -d
-	}
-	return d, true
-}
-
-// bindNamedEnum reads an enumeration whose names have the given values,
-// by name (ignoring case) or value.
-func bindNamedEnum(name string, raw json.RawMessage, typeName string, names []string, values []int) (int, error) {
-	v := decodeParam(raw)
-	switch v := v.(type) {
-	case string:
-		for i, n := range names {
-			if strings.EqualFold(strings.TrimSpace(v), n) {
-				return values[i], nil
-			}
-		}
-	case json.Number:
-		if n, err := v.Int64(); err == nil && slices.Contains(values, int(n)) {
-			return int(n), nil
-		}
-	}
-	return 0, errInvalidArgument("Cannot bind parameter '%s'. Cannot convert value \"%s\" to type \"%s\". Error: \"Unable to match the identifier name %s to a valid enumerator name. Specify one of the following enumerator names and try again:\n%s\"", name, paramText(v), typeName, paramText(v), strings.Join(names, ", "))
-}
+// The numeric and time parameters are admin.Int, admin.UnlimitedInt,
+// admin.NullableInt and admin.TimeSpan.
 
 const policyEnumNamespace = "Microsoft.Exchange.Data.Directory.SystemConfiguration."
 
@@ -426,9 +232,9 @@ type pBluetooth struct {
 	V   int
 }
 
-func (p *pBluetooth) bind(name string, raw json.RawMessage) (err error) {
+func (p *pBluetooth) Bind(name string, raw json.RawMessage) (err error) {
 	p.Set = true
-	p.V, err = bindNamedEnum(name, raw, policyEnumNamespace+"BluetoothType", bluetoothNames, bluetoothValues)
+	p.V, err = admin.BindEnum(name, raw, policyEnumNamespace+"BluetoothType", bluetoothNames, bluetoothValues)
 	return err
 }
 
@@ -438,9 +244,9 @@ type pEmailAge struct {
 	V   int
 }
 
-func (p *pEmailAge) bind(name string, raw json.RawMessage) (err error) {
+func (p *pEmailAge) Bind(name string, raw json.RawMessage) (err error) {
 	p.Set = true
-	p.V, err = bindNamedEnum(name, raw, policyEnumNamespace+"EmailAgeFilterType", emailAgeNames, emailAgeValues)
+	p.V, err = admin.BindEnum(name, raw, policyEnumNamespace+"EmailAgeFilterType", emailAgeNames, emailAgeValues)
 	return err
 }
 
@@ -450,9 +256,9 @@ type pCalendarAge struct {
 	V   int
 }
 
-func (p *pCalendarAge) bind(name string, raw json.RawMessage) (err error) {
+func (p *pCalendarAge) Bind(name string, raw json.RawMessage) (err error) {
 	p.Set = true
-	p.V, err = bindNamedEnum(name, raw, policyEnumNamespace+"CalendarAgeFilterType", calendarAgeNames, calendarAgeValues)
+	p.V, err = admin.BindEnum(name, raw, policyEnumNamespace+"CalendarAgeFilterType", calendarAgeNames, calendarAgeValues)
 	return err
 }
 
@@ -461,64 +267,64 @@ func (p *pCalendarAge) bind(name string, raw json.RawMessage) (err error) {
 // policySettings are the policy parameters New- and Set- share; both
 // parameter structs embed them.
 type policySettings struct {
-	IsDefault                         pBool
-	PasswordEnabled                   pBool
-	AlphanumericPasswordRequired      pBool
-	PasswordRecoveryEnabled           pBool
-	RequireDeviceEncryption           pBool
-	RequireStorageCardEncryption      pBool
-	AttachmentsEnabled                pBool
-	AllowSimplePassword               pBool
-	MinPasswordLength                 pNullableInt
-	MaxPasswordFailedAttempts         pUnlimitedInt
-	MaxInactivityTimeLock             pTimeSpan
-	PasswordExpiration                pTimeSpan
-	PasswordHistory                   pInt
-	MinPasswordComplexCharacters      pInt
-	AllowCamera                       pBool
+	IsDefault                         admin.Bool
+	PasswordEnabled                   admin.Bool
+	AlphanumericPasswordRequired      admin.Bool
+	PasswordRecoveryEnabled           admin.Bool
+	RequireDeviceEncryption           admin.Bool
+	RequireStorageCardEncryption      admin.Bool
+	AttachmentsEnabled                admin.Bool
+	AllowSimplePassword               admin.Bool
+	MinPasswordLength                 admin.NullableInt
+	MaxPasswordFailedAttempts         admin.UnlimitedInt
+	MaxInactivityTimeLock             admin.TimeSpan
+	PasswordExpiration                admin.TimeSpan
+	PasswordHistory                   admin.Int
+	MinPasswordComplexCharacters      admin.Int
+	AllowCamera                       admin.Bool
 	AllowBluetooth                    pBluetooth
-	AllowNonProvisionableDevices      pBool
-	DevicePolicyRefreshInterval       pTimeSpan
+	AllowNonProvisionableDevices      admin.Bool
+	DevicePolicyRefreshInterval       admin.TimeSpan
 	MaxEmailAgeFilter                 pEmailAge
 	MaxCalendarAgeFilter              pCalendarAge
-	AllowStorageCard                  pBool
-	AllowUnsignedApplications         pBool
-	AllowUnsignedInstallationPackages pBool
-	AllowWiFi                         pBool
-	AllowTextMessaging                pBool
-	AllowPOPIMAPEmail                 pBool
-	AllowIrDA                         pBool
-	RequireManualSyncWhenRoaming      pBool
-	AllowDesktopSync                  pBool
-	AllowHTMLEmail                    pBool
-	RequireSignedSMIMEMessages        pBool
-	RequireEncryptedSMIMEMessages     pBool
-	AllowSMIMESoftCerts               pBool
-	AllowBrowser                      pBool
-	AllowConsumerEmail                pBool
-	AllowRemoteDesktop                pBool
-	AllowInternetSharing              pBool
-	MaxAttachmentSize                 pUnlimitedInt
-	MaxEmailBodyTruncationSize        pUnlimitedInt
-	MaxEmailHTMLBodyTruncationSize    pUnlimitedInt
+	AllowStorageCard                  admin.Bool
+	AllowUnsignedApplications         admin.Bool
+	AllowUnsignedInstallationPackages admin.Bool
+	AllowWiFi                         admin.Bool
+	AllowTextMessaging                admin.Bool
+	AllowPOPIMAPEmail                 admin.Bool
+	AllowIrDA                         admin.Bool
+	RequireManualSyncWhenRoaming      admin.Bool
+	AllowDesktopSync                  admin.Bool
+	AllowHTMLEmail                    admin.Bool
+	RequireSignedSMIMEMessages        admin.Bool
+	RequireEncryptedSMIMEMessages     admin.Bool
+	AllowSMIMESoftCerts               admin.Bool
+	AllowBrowser                      admin.Bool
+	AllowConsumerEmail                admin.Bool
+	AllowRemoteDesktop                admin.Bool
+	AllowInternetSharing              admin.Bool
+	MaxAttachmentSize                 admin.UnlimitedInt
+	MaxEmailBodyTruncationSize        admin.UnlimitedInt
+	MaxEmailHTMLBodyTruncationSize    admin.UnlimitedInt
 }
 
 type newPolicyParams struct {
-	Name pString `ps:"mandatory"`
+	Name admin.String `ps:"mandatory"`
 	policySettings
 }
 
 type setPolicyParams struct {
-	Identity pString `ps:"mandatory"`
+	Identity admin.String `ps:"mandatory"`
 	policySettings
 }
 
 // errRange is PowerShell's ValidateRange error.
-func errRange(name, value, min, max string, tooBig bool) *cmdletError {
+func errRange(name, value, min, max string, tooBig bool) *admin.Error {
 	if tooBig {
-		return errInvalidArgument("Cannot validate argument on parameter '%s'. The %s argument is greater than the maximum allowed range of %s. Supply an argument that is less than or equal to %s and then try the command again.", name, value, max, max)
+		return admin.InvalidArgument("Cannot validate argument on parameter '%s'. The %s argument is greater than the maximum allowed range of %s. Supply an argument that is less than or equal to %s and then try the command again.", name, value, max, max)
 	}
-	return errInvalidArgument("Cannot validate argument on parameter '%s'. The %s argument is less than the minimum allowed range of %s. Supply an argument that is greater than or equal to %s and then try the command again.", name, value, min, min)
+	return admin.InvalidArgument("Cannot validate argument on parameter '%s'. The %s argument is less than the minimum allowed range of %s. Supply an argument that is greater than or equal to %s and then try the command again.", name, value, min, min)
 }
 
 func checkIntRange(name string, n, min, max int) error {
@@ -528,11 +334,11 @@ func checkIntRange(name string, n, min, max int) error {
 	return errRange(name, strconv.Itoa(n), strconv.Itoa(min), strconv.Itoa(max), n > max)
 }
 
-func checkSpanRange(name string, p *pTimeSpan, min, max time.Duration) error {
+func checkSpanRange(name string, p *admin.TimeSpan, min, max time.Duration) error {
 	if !p.Set || p.Unlimited || p.V >= min && p.V <= max {
 		return nil
 	}
-	return errRange(name, formatTimeSpan(p.V), formatTimeSpan(min), formatTimeSpan(max), p.V > max)
+	return errRange(name, admin.FormatTimeSpan(p.V), admin.FormatTimeSpan(min), admin.FormatTimeSpan(max), p.V > max)
 }
 
 // maxTimeSpan is .NET's TimeSpan.MaxValue, whole seconds.
@@ -572,7 +378,7 @@ func (ps *policySettings) validate() error {
 // apply sets the given parameters on p; validate first.
 func (ps *policySettings) apply(p *MobileDeviceMailboxPolicy) {
 	bools := []struct {
-		param *pBool
+		param *admin.Bool
 		field *bool
 	}{
 		{&ps.IsDefault, &p.IsDefault},
@@ -722,15 +528,15 @@ func makeOnlyDefault(list []MobileDeviceMailboxPolicy, name string) {
 	}
 }
 
-func errNotDefaultable(name string) *cmdletError {
-	return &cmdletError{Status: http.StatusBadRequest, Category: "InvalidOperation",
+func errNotDefaultable(name string) *admin.Error {
+	return &admin.Error{Status: http.StatusBadRequest, Category: "InvalidOperation",
 		Message: fmt.Sprintf("The policy '%s' is the default mobile device mailbox policy. To change the default, run Set-MobileDeviceMailboxPolicy -IsDefault $true on another policy.", name)}
 }
 
-func (s *Server) newMobileDeviceMailboxPolicy(p *newPolicyParams) (cmdletOutput, error) {
+func (s *Server) newMobileDeviceMailboxPolicy(p *newPolicyParams) (admin.Output, error) {
 	ps := p.policySettings
 	if err := ps.validate(); err != nil {
-		return cmdletOutput{}, err
+		return admin.Output{}, err
 	}
 	pol := DefaultPolicy()
 	pol.Name, pol.IsDefault = strings.TrimSpace(p.Name.V), false
@@ -739,7 +545,7 @@ func (s *Server) newMobileDeviceMailboxPolicy(p *newPolicyParams) (cmdletOutput,
 	_, err := s.dir.changePolicies(func(list []MobileDeviceMailboxPolicy) ([]MobileDeviceMailboxPolicy, error) {
 		for _, x := range list {
 			if strings.EqualFold(x.Name, pol.Name) {
-				return nil, &cmdletError{Status: http.StatusConflict, Category: "ADObjectAlreadyExists",
+				return nil, &admin.Error{Status: http.StatusConflict, Category: "ADObjectAlreadyExists",
 					Message: fmt.Sprintf("Active Directory operation failed on %s. The object '%s' already exists.", s.domainController(), obj.DistinguishedName)}
 			}
 		}
@@ -750,22 +556,22 @@ func (s *Server) newMobileDeviceMailboxPolicy(p *newPolicyParams) (cmdletOutput,
 		return list, nil
 	})
 	if err != nil {
-		return cmdletOutput{}, err
+		return admin.Output{}, err
 	}
-	return outputOf([]mobileDeviceMailboxPolicyObject{obj}), nil
+	return admin.OutputOf([]mobileDeviceMailboxPolicyObject{obj}), nil
 }
 
 type getPolicyParams struct {
-	Identity pString
+	Identity admin.String
 }
 
-func (s *Server) getMobileDeviceMailboxPolicy(p *getPolicyParams) (cmdletOutput, error) {
+func (s *Server) getMobileDeviceMailboxPolicy(p *getPolicyParams) (admin.Output, error) {
 	if p.Identity.Set && !p.Identity.Null {
 		pol, err := s.resolvePolicy(p.Identity.V)
 		if err != nil {
-			return cmdletOutput{}, err
+			return admin.Output{}, err
 		}
-		return outputOf([]mobileDeviceMailboxPolicyObject{s.policyObject(&pol)}), nil
+		return admin.OutputOf([]mobileDeviceMailboxPolicyObject{s.policyObject(&pol)}), nil
 	}
 	list := s.dir.Policies()
 	slices.SortStableFunc(list, func(a, b MobileDeviceMailboxPolicy) int {
@@ -781,20 +587,20 @@ func (s *Server) getMobileDeviceMailboxPolicy(p *getPolicyParams) (cmdletOutput,
 	for _, pol := range list {
 		out = append(out, s.policyObject(&pol))
 	}
-	return outputOf(out), nil
+	return admin.OutputOf(out), nil
 }
 
 // setMobileDeviceMailboxPolicy changes a policy. -IsDefault $true makes
 // it the only default; -IsDefault $false on the default is refused, as
 // the organization must keep one.
-func (s *Server) setMobileDeviceMailboxPolicy(p *setPolicyParams) (cmdletOutput, error) {
+func (s *Server) setMobileDeviceMailboxPolicy(p *setPolicyParams) (admin.Output, error) {
 	ps := p.policySettings
 	if err := ps.validate(); err != nil {
-		return cmdletOutput{}, err
+		return admin.Output{}, err
 	}
 	cur, err := s.resolvePolicy(p.Identity.V)
 	if err != nil {
-		return cmdletOutput{}, err
+		return admin.Output{}, err
 	}
 	changed, err := s.dir.changePolicies(func(list []MobileDeviceMailboxPolicy) ([]MobileDeviceMailboxPolicy, error) {
 		i := slices.IndexFunc(list, func(x MobileDeviceMailboxPolicy) bool { return strings.EqualFold(x.Name, cur.Name) })
@@ -811,24 +617,24 @@ func (s *Server) setMobileDeviceMailboxPolicy(p *setPolicyParams) (cmdletOutput,
 		return list, nil
 	})
 	if err != nil {
-		return cmdletOutput{}, err
+		return admin.Output{}, err
 	}
 	if !changed {
-		return noOutput(noChangeWarning(cur.Name)), nil
+		return admin.NoOutput(noChangeWarning(cur.Name)), nil
 	}
-	return noOutput(), nil
+	return admin.NoOutput(), nil
 }
 
 type removePolicyParams struct {
-	Identity pString `ps:"mandatory"`
+	Identity admin.String `ps:"mandatory"`
 }
 
 // removeMobileDeviceMailboxPolicy removes a policy other than the default;
 // the mailboxes that named it are under the default from then on.
-func (s *Server) removeMobileDeviceMailboxPolicy(p *removePolicyParams) (cmdletOutput, error) {
+func (s *Server) removeMobileDeviceMailboxPolicy(p *removePolicyParams) (admin.Output, error) {
 	cur, err := s.resolvePolicy(p.Identity.V)
 	if err != nil {
-		return cmdletOutput{}, err
+		return admin.Output{}, err
 	}
 	_, err = s.dir.changePolicies(func(list []MobileDeviceMailboxPolicy) ([]MobileDeviceMailboxPolicy, error) {
 		i := slices.IndexFunc(list, func(x MobileDeviceMailboxPolicy) bool { return strings.EqualFold(x.Name, cur.Name) })
@@ -836,13 +642,13 @@ func (s *Server) removeMobileDeviceMailboxPolicy(p *removePolicyParams) (cmdletO
 			return nil, s.errNotFound(p.Identity.V)
 		}
 		if list[i].IsDefault {
-			return nil, &cmdletError{Status: http.StatusBadRequest, Category: "InvalidOperation",
+			return nil, &admin.Error{Status: http.StatusBadRequest, Category: "InvalidOperation",
 				Message: fmt.Sprintf("The default mobile device mailbox policy '%s' can't be removed. Make another policy the default with Set-MobileDeviceMailboxPolicy -IsDefault $true, and then try again.", list[i].Name)}
 		}
 		return slices.Delete(list, i, i+1), nil
 	})
 	if err != nil {
-		return cmdletOutput{}, err
+		return admin.Output{}, err
 	}
-	return noOutput(), nil
+	return admin.NoOutput(), nil
 }

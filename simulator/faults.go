@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/simulator/admin"
 )
 
 // Fault injection: the admin API's /api/faults makes the simulator
@@ -182,7 +183,7 @@ func (s *Server) easFault(req *eas.Request, mb *Mailbox) *Fault {
 // cmdletFault returns the fault for a cmdlet call, if any.
 func (s *Server) cmdletFault(name string) *Fault {
 	return s.faults.take(s.clock.Now(), func(f *Fault) bool {
-		return f.Match.Cmdlet != "" && (strings.EqualFold(f.Match.Cmdlet, name) || cmdletIndex[strings.ToLower(f.Match.Cmdlet)] == cmdletIndex[strings.ToLower(name)])
+		return f.Match.Cmdlet != "" && (strings.EqualFold(f.Match.Cmdlet, name) || cmdlets.Get(f.Match.Cmdlet) == cmdlets.Get(name))
 	})
 }
 
@@ -243,11 +244,11 @@ func (s *Server) serveFaults(w http.ResponseWriter, r *http.Request) {
 		dec := json.NewDecoder(io.LimitReader(r.Body, maxAdminRequestBytes))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&f); err != nil {
-			writeAdminError(w, &cmdletError{Status: http.StatusBadRequest, Category: "ParserError", Message: "The fault couldn't be read: " + err.Error()})
+			writeAdminError(w, &admin.Error{Status: http.StatusBadRequest, Category: "ParserError", Message: "The fault couldn't be read: " + err.Error()})
 			return
 		}
 		if err := f.check(); err != nil {
-			writeAdminError(w, &cmdletError{Status: http.StatusBadRequest, Category: "InvalidArgument", Message: "Invalid fault: " + err.Error()})
+			writeAdminError(w, &admin.Error{Status: http.StatusBadRequest, Category: "InvalidArgument", Message: "Invalid fault: " + err.Error()})
 			return
 		}
 		if f.Match.User != "" {
@@ -284,9 +285,9 @@ func (s *Server) serveFaults(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		writeAdminError(w, &cmdletError{Status: http.StatusNotFound, Category: "ObjectNotFound", Message: "There is no fault " + id + "."})
+		writeAdminError(w, &admin.Error{Status: http.StatusNotFound, Category: "ObjectNotFound", Message: "There is no fault " + id + "."})
 	default:
 		w.Header().Set("Allow", "GET, POST, DELETE")
-		writeAdminError(w, &cmdletError{Status: http.StatusMethodNotAllowed, Category: "InvalidOperation", Message: "The method " + r.Method + " is not allowed here."})
+		writeAdminError(w, &admin.Error{Status: http.StatusMethodNotAllowed, Category: "InvalidOperation", Message: "The method " + r.Method + " is not allowed here."})
 	}
 }

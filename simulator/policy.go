@@ -6,11 +6,12 @@ import (
 	"time"
 
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/simulator/admin"
 	"github.com/easlab/easlab/wbxml"
 )
 
 // Unlimited is the value of an unlimited numeric policy parameter.
-const Unlimited = -1
+const Unlimited = admin.Unlimited
 
 // MobileDeviceMailboxPolicy is a mobile device mailbox policy, with the
 // parameters and defaults of New-MobileDeviceMailboxPolicy

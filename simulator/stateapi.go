@@ -3,6 +3,8 @@ package simulator
 import (
 	"net/http"
 
+	"github.com/easlab/easlab/simulator/admin"
+
 	"github.com/easlab/easlab/simulator/store"
 )
 
@@ -14,7 +16,7 @@ func (s *Server) serveState(w http.ResponseWriter, r *http.Request) {
 	defer mem.Close()
 	if err := s.dir.Snapshot(mem); err != nil {
 		s.log.Error("simulator: state export", "err", err)
-		writeAdminError(w, &cmdletError{Status: http.StatusInternalServerError, Category: "WriteError", Message: "The state could not be read: " + err.Error()})
+		writeAdminError(w, &admin.Error{Status: http.StatusInternalServerError, Category: "WriteError", Message: "The state could not be read: " + err.Error()})
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

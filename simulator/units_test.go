@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -11,9 +12,9 @@ import (
 // Every cmdlet table entry is reachable by every name.
 func TestCmdletIndex(t *testing.T) {
 	for _, d := range cmdletTable {
-		for n := range d.names {
-			if cmdletIndex[n] != d {
-				t.Errorf("%s does not lead to %s", n, d.name)
+		for _, n := range append([]string{d.Name()}, d.Aliases()...) {
+			if cmdlets.Get(n) != d || cmdlets.Get(strings.ToUpper(n)) != d {
+				t.Errorf("%s does not lead to %s", n, d.Name())
 			}
 		}
 	}
@@ -39,25 +40,7 @@ func TestWipeStatus(t *testing.T) {
 	}
 }
 
-func TestParseTimeSpan(t *testing.T) {
-	for in, want := range map[string]time.Duration{
-		"00:15:00": 15 * time.Minute, "30.00:00:00": 30 * 24 * time.Hour, "30": 30 * 24 * time.Hour,
-		"1:02": time.Hour + 2*time.Minute, "00:00:01.5": 1500 * time.Millisecond, "-1": -24 * time.Hour,
-	} {
-		if got, ok := parseTimeSpan(in); !ok || got != want {
-			t.Errorf("parseTimeSpan(%q) = %v, %v; want %v", in, got, ok, want)
-		}
-	}
-	for _, in := range []string{"", "x", "24:00", "00:60", "1:2:3:4", "00:00:00.", "1.5"} {
-		if _, ok := parseTimeSpan(in); ok {
-			t.Errorf("parseTimeSpan(%q) ok", in)
-		}
-	}
-	for d, want := range map[time.Duration]string{15 * time.Minute: "00:15:00", 30 * 24 * time.Hour: "30.00:00:00", 1500 * time.Millisecond: "00:00:01.5000000"} {
-		if got := formatTimeSpan(d); got != want {
-			t.Errorf("formatTimeSpan(%v) = %q, want %q", d, got, want)
-		}
-	}
+func TestFormatByteSize(t *testing.T) {
 	if got := formatByteSize(1572864); got != "1.5 MB (1,572,864 bytes)" {
 		t.Errorf("formatByteSize: %q", got)
 	}

@@ -1,40 +1,82 @@
-package simulator
+package admin
 
 import (
-	"github.com/easlab/easlab/simulator/access"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/easlab/easlab/simulator/access"
+)
+
+// device is a row of the test schema: a partnership as Get-MobileDevice
+// shows it, with every property already derived.
+type device struct {
+	id, typ, model, os, userAgent, friendly, rule, version, lang, phone, user string
+	state                                                                     access.State
+	reason                                                                    access.Reason
+	firstSync                                                                 time.Time
+}
+
+func stateName(n int64) string  { return access.State(n).String() }
+func reasonName(n int64) string { return access.Reason(n).String() }
+
+// deviceFilter has the filterable properties of Get-MobileDevice, so that
+// the error messages are those Exchange gives for it.
+var deviceFilter = NewFilterSchema(
+	StringProp("ClientType", func(*device) string { return "EAS" }),
+	StringProp("DeviceAccessControlRule", func(d *device) string { return d.rule }),
+	EnumProp("DeviceAccessState", "Microsoft.Exchange.Data.Directory.SystemConfiguration.DeviceAccessState",
+		func(d *device) int64 { return int64(d.state) }, stateName, EnumParser([]int64{0, 1, 2, 3, 4}, stateName)),
+	EnumProp("DeviceAccessStateReason", "Microsoft.Exchange.Data.Directory.SystemConfiguration.DeviceAccessStateReason",
+		func(d *device) int64 { return int64(d.reason) }, reasonName, EnumParser([]int64{0, 1, 2, 3, 4, 5}, reasonName)),
+	StringProp("DeviceActiveSyncVersion", func(d *device) string { return d.version }),
+	StringProp("DeviceId", func(d *device) string { return d.id }),
+	StringProp("DeviceImei", func(*device) string { return "" }),
+	StringProp("DeviceMobileOperator", func(*device) string { return "" }),
+	StringProp("DeviceModel", func(d *device) string { return d.model }),
+	StringProp("DeviceOS", func(d *device) string { return d.os }),
+	StringProp("DeviceOSLanguage", func(d *device) string { return d.lang }),
+	StringProp("DeviceTelephoneNumber", func(d *device) string { return d.phone }),
+	StringProp("DeviceType", func(d *device) string { return d.typ }),
+	StringProp("DeviceUserAgent", func(d *device) string { return d.userAgent }),
+	TimeProp("FirstSyncTime", func(d *device) time.Time { return d.firstSync }),
+	StringProp("FriendlyName", func(d *device) string { return d.friendly }),
+	IntProp("ProvisioningFlags", func(*device) int64 { return 0 }),
+	StringProp("UserDisplayName", func(d *device) string { return d.user }),
 )
 
 // filterRows are the partnerships the filter tests run over.
-func filterRows() []deviceRow {
-	alice := &User{Alias: "alice", DisplayName: "Alice Wilber"}
-	bob := &User{Alias: "bob", DisplayName: "Bob Kelly"}
+func filterRows() []device {
 	day := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	devs := []struct {
-		u *User
-		d Device
-	}{
-		{alice, Device{DeviceID: "IPH1", DeviceType: "iPhone", ProtocolVersion: "16.1", DeviceUserAgent: "Apple-iPhone15C2/2201.1",
-			Info: DeviceInformation{Model: "iPhone15C2", OS: "iOS 18.1", FriendlyName: "Alice's phone", OSLanguage: "en-us"}, FirstSyncTime: day,
-			DeviceAccessState: access.Quarantined, DeviceAccessStateReason: access.ReasonGlobal}},
-		{bob, Device{DeviceID: "AND1", DeviceType: "Android", ProtocolVersion: "14.1", DeviceUserAgent: "Android/14-EAS-2.0",
-			FirstSyncTime: day.Add(-72 * time.Hour), DeviceAccessState: access.Allowed, DeviceAccessStateReason: access.ReasonIndividual}},
-		{alice, Device{DeviceID: "OUT1", DeviceType: "Outlook", ProtocolVersion: "16.1", DeviceUserAgent: "Outlook-iOS-Android/1.0",
-			Info: DeviceInformation{Model: "Outlook for iOS and Android", OS: "iOS 17.0"}, FirstSyncTime: day.Add(-21 * time.Hour),
-			DeviceAccessState: access.Blocked, DeviceAccessStateReason: access.ReasonDeviceRule, DeviceAccessControlRule: "Outlook (DeviceType)"}},
-		{bob, Device{DeviceID: "SAM1", DeviceType: "SAMSUNG", ProtocolVersion: "12.1", DeviceUserAgent: "SAMSUNG-SM-N9005/101.40402",
-			Info: DeviceInformation{PhoneNumber: "+14255550199"}, FirstSyncTime: day.Add(time.Hour),
-			DeviceAccessState: access.DeviceDiscovery, DeviceAccessStateReason: access.ReasonDeviceRule}},
+	const alice, bob = "contoso.com/Users/Alice Wilber", "contoso.com/Users/Bob Kelly"
+	return []device{
+		{id: "IPH1", typ: "iPhone", version: "16.1", userAgent: "Apple-iPhone15C2/2201.1", model: "iPhone15C2", os: "iOS 18.1",
+			friendly: "Alice's phone", lang: "en-us", firstSync: day, state: access.Quarantined, reason: access.ReasonGlobal, user: alice},
+		{id: "AND1", typ: "Android", version: "14.1", userAgent: "Android/14-EAS-2.0", os: "Android 14",
+			firstSync: day.Add(-72 * time.Hour), state: access.Allowed, reason: access.ReasonIndividual, user: bob},
+		{id: "OUT1", typ: "Outlook", version: "16.1", userAgent: "Outlook-iOS-Android/1.0", model: "Outlook for iOS and Android", os: "iOS 17.0",
+			firstSync: day.Add(-21 * time.Hour), state: access.Blocked, reason: access.ReasonDeviceRule, rule: "Outlook (DeviceType)", user: alice},
+		{id: "SAM1", typ: "SAMSUNG", version: "12.1", userAgent: "SAMSUNG-SM-N9005/101.40402", os: "Android 4.4.2", phone: "********0199",
+			firstSync: day.Add(time.Hour), state: access.DeviceDiscovery, reason: access.ReasonDeviceRule, user: bob},
 	}
-	var rows []deviceRow
-	for i := range devs {
-		u := devs[i].u
-		rows = append(rows, deviceRow{user: u, userDisplayName: "contoso.com/Users/" + u.DisplayName, dev: &devs[i].d})
+}
+
+// matching parses filter over schema and returns the keys of the rows it
+// matches, space-separated.
+func matching[T any](t *testing.T, schema *FilterSchema[T], filter string, rows []T, key func(*T) string) string {
+	t.Helper()
+	f, err := schema.Parse(filter)
+	if err != nil {
+		t.Fatalf("%s: %v", filter, err)
 	}
-	return rows
+	var got []string
+	for i := range rows {
+		if f(&rows[i]) {
+			got = append(got, key(&rows[i]))
+		}
+	}
+	return strings.Join(got, " ")
 }
 
 func TestFilterMatches(t *testing.T) {
@@ -89,13 +131,7 @@ func TestFilterMatches(t *testing.T) {
 		{"DeviceAccessControlRule -ne $null", "OUT1"},
 		{"DeviceAccessControlRule -eq 'Outlook (DeviceType)'", "OUT1"},
 		{"FriendlyName -eq $NULL", "AND1 OUT1 SAM1"},
-		// Properties Exchange derives: DeviceOS from Android and SAMSUNG
-		// User-Agents, the masked phone number, ClientType.
-		{"DeviceOS -eq 'Android 14'", "AND1"},
-		{"DeviceOS -eq 'Android 4.4.2'", "SAM1"},
-		{"DeviceOS -like 'iOS*'", "IPH1 OUT1"},
-		{"DeviceTelephoneNumber -like '*0199'", "SAM1"},
-		{"DeviceTelephoneNumber -eq '+14255550199'", ""},
+		// Constant properties.
 		{"ClientType -eq 'EAS'", "IPH1 AND1 OUT1 SAM1"},
 		{"ProvisioningFlags -eq 0", "IPH1 AND1 OUT1 SAM1"},
 		{"DeviceActiveSyncVersion -eq '16.1'", "IPH1 OUT1"},
@@ -112,18 +148,8 @@ func TestFilterMatches(t *testing.T) {
 		{"  DeviceId\t-eq\n'IPH1'  ", "IPH1"},
 	} {
 		t.Run(tc.filter, func(t *testing.T) {
-			f, err := parseFilter(mobileDeviceFilter, tc.filter)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for i := range rows {
-				if f(&rows[i]) {
-					got = append(got, rows[i].dev.DeviceID)
-				}
-			}
-			if strings.Join(got, " ") != tc.want {
-				t.Errorf("got %q, want %q", strings.Join(got, " "), tc.want)
+			if got := matching(t, deviceFilter, tc.filter, rows, func(d *device) string { return d.id }); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
 			}
 		})
 	}
@@ -162,10 +188,10 @@ func TestFilterErrors(t *testing.T) {
 		{"DeviceId -eq 'é' -and Ünïcode -eq 'x'", 23, "\"Ünïcode\" is not a recognized"},
 	} {
 		t.Run(tc.filter, func(t *testing.T) {
-			_, err := parseFilter(mobileDeviceFilter, tc.filter)
-			fe, ok := err.(*filterError)
+			_, err := deviceFilter.Parse(tc.filter)
+			fe, ok := err.(*FilterError)
 			if !ok {
-				t.Fatalf("err %v, want a *filterError", err)
+				t.Fatalf("err %v, want a *FilterError", err)
 			}
 			if fe.Pos != tc.pos || !strings.Contains(fe.Msg, tc.want) {
 				t.Errorf("position %d %q, want position %d %q", fe.Pos, fe.Msg, tc.pos, tc.want)
@@ -180,12 +206,29 @@ func TestFilterErrors(t *testing.T) {
 	}
 }
 
+// mailbox is a row of a second schema, with Boolean and multi-valued
+// properties.
+type mailbox struct {
+	alias, name string
+	enabled     bool
+	allowed     []string
+	partnered   bool
+}
+
+var mailboxFilter = NewFilterSchema(
+	StringProp("Alias", func(m *mailbox) string { return m.alias }),
+	StringProp("DisplayName", func(m *mailbox) string { return m.name }),
+	BoolProp("ActiveSyncEnabled", func(m *mailbox) bool { return m.enabled }),
+	StringsProp("ActiveSyncAllowedDeviceIDs", func(m *mailbox) []string { return m.allowed }),
+	BoolProp("HasActiveSyncDevicePartnership", func(m *mailbox) bool { return m.partnered }),
+)
+
 func TestFilterOtherSchemas(t *testing.T) {
 	// The parser is generic: Get-CASMailbox filters on Boolean and
 	// multi-valued properties.
-	rows := []mailboxRow{
-		{user: &User{Alias: "alice", DisplayName: "Alice Wilber"}, cas: CASMailbox{ActiveSyncEnabled: true, ActiveSyncAllowedDeviceIDs: []string{"IPH1", "AND1"}}, partnered: true},
-		{user: &User{Alias: "bob", DisplayName: "Bob Kelly"}, cas: CASMailbox{ActiveSyncEnabled: false}},
+	rows := []mailbox{
+		{alias: "alice", name: "Alice Wilber", enabled: true, allowed: []string{"IPH1", "AND1"}, partnered: true},
+		{alias: "bob", name: "Bob Kelly"},
 	}
 	for _, tc := range []struct{ filter, want string }{
 		{"ActiveSyncEnabled -eq $true", "alice"},
@@ -198,25 +241,15 @@ func TestFilterOtherSchemas(t *testing.T) {
 		{"HasActiveSyncDevicePartnership -eq $true -and Alias -like 'a*'", "alice"},
 		{"DisplayName -like '* Kelly'", "bob"},
 	} {
-		f, err := parseFilter(casMailboxFilter, tc.filter)
-		if err != nil {
-			t.Fatalf("%s: %v", tc.filter, err)
-		}
-		var got []string
-		for i := range rows {
-			if f(&rows[i]) {
-				got = append(got, rows[i].user.Alias)
-			}
-		}
-		if strings.Join(got, " ") != tc.want {
+		if got := matching(t, mailboxFilter, tc.filter, rows, func(m *mailbox) string { return m.alias }); got != tc.want {
 			t.Errorf("%s: got %q, want %q", tc.filter, got, tc.want)
 		}
 	}
-	if _, err := parseFilter(casMailboxFilter, "ActiveSyncEnabled -eq 'maybe'"); err == nil || !strings.Contains(err.Error(), "System.Boolean") {
+	if _, err := mailboxFilter.Parse("ActiveSyncEnabled -eq 'maybe'"); err == nil || !strings.Contains(err.Error(), "System.Boolean") {
 		t.Errorf("bad Boolean: %v", err)
 	}
-	if _, err := parseFilter(casMailboxFilter, "DeviceAccessState -eq 'Quarantined'"); err == nil {
-		t.Error("a device property is not a CAS mailbox property")
+	if _, err := mailboxFilter.Parse("DeviceAccessState -eq 'Quarantined'"); err == nil {
+		t.Error("a device property is not a mailbox property")
 	}
 }
 
@@ -251,12 +284,15 @@ func TestLikeMatcher(t *testing.T) {
 }
 
 func TestFilterSchemaNames(t *testing.T) {
-	// The filterable properties of Get-MobileDevice are exactly those of
-	// exchange-admin.md 4.1.
-	want := []string{"ClientType", "DeviceAccessControlRule", "DeviceAccessState", "DeviceAccessStateReason",
-		"DeviceActiveSyncVersion", "DeviceId", "DeviceImei", "DeviceMobileOperator", "DeviceModel", "DeviceOS", "DeviceOSLanguage",
-		"DeviceTelephoneNumber", "DeviceType", "DeviceUserAgent", "FirstSyncTime", "FriendlyName", "ProvisioningFlags", "UserDisplayName"}
-	if !slices.Equal(mobileDeviceFilter.names, want) {
-		t.Errorf("names %v", mobileDeviceFilter.names)
+	// Names are sorted, as the error for an unknown property lists them,
+	// and a copy.
+	want := []string{"ActiveSyncAllowedDeviceIDs", "ActiveSyncEnabled", "Alias", "DisplayName", "HasActiveSyncDevicePartnership"}
+	names := mailboxFilter.Names()
+	if !slices.Equal(names, want) {
+		t.Errorf("names %v", names)
+	}
+	names[0] = "x"
+	if mailboxFilter.Names()[0] != want[0] {
+		t.Error("Names returned the schema's own slice")
 	}
 }

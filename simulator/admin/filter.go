@@ -1,4 +1,4 @@
-package simulator
+package admin
 
 import (
 	"fmt"
@@ -46,15 +46,16 @@ const (
 	filterTime
 )
 
-// filterProp is one filterable property of rows of type T. Exactly the
-// accessor that fits kind is set.
-type filterProp[T any] struct {
+// Prop is one filterable property of rows of type T. Make one with
+// StringProp, StringsProp, EnumProp, BoolProp, IntProp or TimeProp.
+type Prop[T any] struct {
 	name string
 	kind filterKind
 	// typeName is the .NET type named in conversion errors; empty means
 	// the kind's default.
 	typeName string
 
+	// Exactly the accessor that fits kind is set.
 	str     func(*T) string
 	strs    func(*T) []string
 	num     func(*T) int64 // filterEnum and filterInt
@@ -67,15 +68,64 @@ type filterProp[T any] struct {
 	enumParse func(string) (int64, bool)
 }
 
-// filterSchema is the set of filterable properties of a cmdlet.
-type filterSchema[T any] struct {
-	props map[string]*filterProp[T] // by lower-case name
-	names []string                  // sorted, as spelt
+// StringProp is a string property: -eq, -like and the ordering operators
+// compare it ignoring case, and -eq $null matches the empty string.
+func StringProp[T any](name string, get func(*T) string) Prop[T] {
+	return Prop[T]{name: name, kind: filterString, str: get}
 }
 
-// newFilterSchema returns the schema of props.
-func newFilterSchema[T any](props ...filterProp[T]) *filterSchema[T] {
-	s := &filterSchema[T]{props: make(map[string]*filterProp[T], len(props))}
+// StringsProp is a multi-valued string property: a comparison matches
+// when any value does, and -eq $null matches no values.
+func StringsProp[T any](name string, get func(*T) []string) Prop[T] {
+	return Prop[T]{name: name, kind: filterStrings, strs: get}
+}
+
+// EnumProp is an enumeration property of the .NET type typeName. A value
+// is given by name (as nameOf spells it and parse reads it, ignoring
+// case) or by number; -like matches the name.
+func EnumProp[T any](name, typeName string, get func(*T) int64, nameOf func(int64) string, parse func(string) (int64, bool)) Prop[T] {
+	return Prop[T]{name: name, kind: filterEnum, typeName: typeName, num: get, enumName: nameOf, enumParse: parse}
+}
+
+// BoolProp is a Boolean property: $true, $false, 'True' or 'False'.
+func BoolProp[T any](name string, get func(*T) bool) Prop[T] {
+	return Prop[T]{name: name, kind: filterBool, boolean: get}
+}
+
+// IntProp is an integer property (System.Int32 in errors).
+func IntProp[T any](name string, get func(*T) int64) Prop[T] {
+	return Prop[T]{name: name, kind: filterInt, num: get}
+}
+
+// TimeProp is a time property, compared at second precision; values are
+// read as UTC, and -eq $null matches the zero time.
+func TimeProp[T any](name string, get func(*T) time.Time) Prop[T] {
+	return Prop[T]{name: name, kind: filterTime, time: get}
+}
+
+// EnumParser returns a parse function for EnumProp that reads the names
+// (as name spells them, ignoring case) of the values given.
+func EnumParser(values []int64, name func(int64) string) func(string) (int64, bool) {
+	return func(s string) (int64, bool) {
+		for _, v := range values {
+			if strings.EqualFold(name(v), s) {
+				return v, true
+			}
+		}
+		return 0, false
+	}
+}
+
+// FilterSchema is the set of filterable properties of a cmdlet's rows,
+// of type T.
+type FilterSchema[T any] struct {
+	props map[string]*Prop[T] // by lower-case name
+	names []string            // sorted, as spelt
+}
+
+// NewFilterSchema returns the schema of props.
+func NewFilterSchema[T any](props ...Prop[T]) *FilterSchema[T] {
+	s := &FilterSchema[T]{props: make(map[string]*Prop[T], len(props))}
 	for i := range props {
 		p := &props[i]
 		s.props[strings.ToLower(p.name)] = p
@@ -85,19 +135,34 @@ func newFilterSchema[T any](props ...filterProp[T]) *filterSchema[T] {
 	return s
 }
 
+// Names returns the names of the schema's properties, sorted, as the
+// error for an unknown property lists them.
+func (s *FilterSchema[T]) Names() []string { return append([]string(nil), s.names...) }
+
+// Parse compiles an OPATH filter into a predicate over rows. Its error is
+// a *FilterError.
+func (s *FilterSchema[T]) Parse(filter string) (func(*T) bool, error) {
+	f, err := parseFilter(s, filter)
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
 // filterFunc is a compiled filter.
 type filterFunc[T any] func(*T) bool
 
-// filterError is an invalid -Filter. Pos is the 1-based character
+// FilterError is an invalid filter. Pos is the 1-based character
 // position of the offending token; Msg is Exchange's wording of the
 // problem, which Error wraps as the parameter binder does.
-type filterError struct {
+type FilterError struct {
 	Filter string
 	Pos    int
 	Msg    string
 }
 
-func (e *filterError) Error() string {
+// Error is the message of Exchange's binding error for -Filter.
+func (e *FilterError) Error() string {
 	return `Cannot bind parameter 'Filter' to the target. Exception setting "Filter": "` + e.Msg + `"`
 }
 
@@ -122,14 +187,14 @@ type filterToken struct {
 
 // filterParser is the state of one parse.
 type filterParser[T any] struct {
-	schema *filterSchema[T]
+	schema *FilterSchema[T]
 	src    string
 	toks   []filterToken
 	i      int
 }
 
 // parseFilter compiles an OPATH filter over schema.
-func parseFilter[T any](schema *filterSchema[T], src string) (filterFunc[T], error) {
+func parseFilter[T any](schema *FilterSchema[T], src string) (filterFunc[T], error) {
 	p := &filterParser[T]{schema: schema, src: src}
 	if err := p.lex(); err != nil {
 		return nil, err
@@ -153,14 +218,14 @@ func (p *filterParser[T]) pos(off int) int {
 }
 
 // syntaxError is Exchange's "Invalid filter syntax" at the token.
-func (p *filterParser[T]) syntaxError(t filterToken) *filterError {
+func (p *filterParser[T]) syntaxError(t filterToken) *FilterError {
 	pos := p.pos(t.off)
-	return &filterError{Filter: p.src, Pos: pos, Msg: fmt.Sprintf("Invalid filter syntax. For a description of the filter parameter syntax see the command help.\n\"%s\" at position %d.", p.src, pos)}
+	return &FilterError{Filter: p.src, Pos: pos, Msg: fmt.Sprintf("Invalid filter syntax. For a description of the filter parameter syntax see the command help.\n\"%s\" at position %d.", p.src, pos)}
 }
 
-func (p *filterParser[T]) errorAt(off int, format string, args ...any) *filterError {
+func (p *filterParser[T]) errorAt(off int, format string, args ...any) *FilterError {
 	pos := p.pos(off)
-	return &filterError{Filter: p.src, Pos: pos, Msg: fmt.Sprintf(format, args...) + fmt.Sprintf(" \"%s\" at position %d.", p.src, pos)}
+	return &FilterError{Filter: p.src, Pos: pos, Msg: fmt.Sprintf(format, args...) + fmt.Sprintf(" \"%s\" at position %d.", p.src, pos)}
 }
 
 func (p *filterParser[T]) peek() filterToken { return p.toks[p.i] }
@@ -341,7 +406,7 @@ func (p *filterParser[T]) parseComparison() (filterFunc[T], error) {
 
 // compile builds the predicate of one comparison, converting the value to
 // the property's type once.
-func (p *filterParser[T]) compile(prop *filterProp[T], op, val filterToken) (filterFunc[T], error) {
+func (p *filterParser[T]) compile(prop *Prop[T], op, val filterToken) (filterFunc[T], error) {
 	isNull := val.kind == tokVariable && val.text == "null"
 	text := val.text
 	if val.kind == tokVariable && !isNull {
@@ -407,7 +472,7 @@ func (p *filterParser[T]) compile(prop *filterProp[T], op, val filterToken) (fil
 }
 
 // compileEqual builds -eq.
-func (p *filterParser[T]) compileEqual(prop *filterProp[T], val filterToken, text string, isNull bool) (filterFunc[T], error) {
+func (p *filterParser[T]) compileEqual(prop *Prop[T], val filterToken, text string, isNull bool) (filterFunc[T], error) {
 	switch prop.kind {
 	case filterString:
 		get := prop.str
@@ -469,7 +534,7 @@ func (p *filterParser[T]) compileEqual(prop *filterProp[T], val filterToken, tex
 
 // compileCompare builds a three-way comparison of the property with the
 // value, for -lt, -le, -gt and -ge.
-func (p *filterParser[T]) compileCompare(prop *filterProp[T], val filterToken, text string) (func(*T) int, error) {
+func (p *filterParser[T]) compileCompare(prop *Prop[T], val filterToken, text string) (func(*T) int, error) {
 	switch prop.kind {
 	case filterString:
 		get := prop.str
@@ -502,7 +567,7 @@ func (p *filterParser[T]) compileCompare(prop *filterProp[T], val filterToken, t
 }
 
 // convertNumber converts a value for an enumeration or integer property.
-func (p *filterParser[T]) convertNumber(prop *filterProp[T], val filterToken, text string) (int64, error) {
+func (p *filterParser[T]) convertNumber(prop *Prop[T], val filterToken, text string) (int64, error) {
 	if n, err := strconv.ParseInt(strings.TrimSpace(text), 10, 64); err == nil {
 		return n, nil
 	}
@@ -514,7 +579,7 @@ func (p *filterParser[T]) convertNumber(prop *filterProp[T], val filterToken, te
 	return 0, p.conversionError(prop, val, text)
 }
 
-func (p *filterParser[T]) conversionError(prop *filterProp[T], val filterToken, text string) *filterError {
+func (p *filterParser[T]) conversionError(prop *Prop[T], val filterToken, text string) *FilterError {
 	typ := prop.typeName
 	if typ == "" {
 		typ = map[filterKind]string{filterBool: "System.Boolean", filterInt: "System.Int32", filterTime: "System.DateTime", filterEnum: prop.name}[prop.kind]
