@@ -668,6 +668,25 @@ func count(ctx context.Context, tx *sql.Tx, table, where string, args ...any) (i
 	return n, err
 }
 
+// loadRows counts table's rows (with where), then scans query's rows into
+// a slice of that capacity.
+func loadRows[T any](ctx context.Context, tx *sql.Tx, table, where string, args []any, query string, scan func(*sql.Rows) (T, error)) ([]T, error) {
+	n, err := count(ctx, tx, table, where, args...)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]T, 0, n)
+	err = scanTable(ctx, tx, query, func(r *sql.Rows) error {
+		v, err := scan(r)
+		if err != nil {
+			return err
+		}
+		out = append(out, v)
+		return nil
+	}, args...)
+	return out, err
+}
+
 // scanTable runs q and calls scan for each row.
 func scanTable(ctx context.Context, tx *sql.Tx, q string, scan func(*sql.Rows) error, args ...any) error {
 	rows, err := tx.QueryContext(ctx, q, args...)
@@ -744,48 +763,36 @@ func load(ctx context.Context, tx *sql.Tx, directory, children bool, only string
 			return lastA
 		}
 
-		if n, err = count(ctx, tx, "folders", where, args...); err != nil {
-			return nil, err
-		}
-		st.Folders = make([]Folder, 0, n)
-		err = scanTable(ctx, tx, `SELECT mailbox, server_id, parent_id, display_name, type, modseq, deleted FROM folders`+where+` ORDER BY mailbox, modseq, server_id`, func(r *sql.Rows) error {
+		st.Folders, err = loadRows(ctx, tx, "folders", where, args, `SELECT mailbox, server_id, parent_id, display_name, type, modseq, deleted FROM folders`+where+` ORDER BY mailbox, modseq, server_id`, func(r *sql.Rows) (Folder, error) {
 			var f Folder
 			var seq int64
-			if err := r.Scan(&f.Mailbox, &f.ServerID, &f.ParentID, &f.DisplayName, &f.Type, &seq, &f.Deleted); err != nil {
-				return err
-			}
+			err := r.Scan(&f.Mailbox, &f.ServerID, &f.ParentID, &f.DisplayName, &f.Type, &seq, &f.Deleted)
 			f.Mailbox, f.ModSeq = name(f.Mailbox), uint64(seq)
-			st.Folders = append(st.Folders, f)
-			return nil
-		}, args...)
+			return f, err
+		})
 		if err != nil {
 			return nil, err
 		}
 
-		if n, err = count(ctx, tx, "items", where, args...); err != nil {
-			return nil, err
-		}
-		st.Items = make([]Item, 0, n)
 		// In the table's own order (sequential reads), then sorted here: an
 		// ORDER BY through the index reads the table at random, three times
 		// slower for 100,000 items.
-		itemKeys := make([]string, 0, n)
-		err = scanTable(ctx, tx, `SELECT mailbox, server_id, folder_id, class, subject, received, modseq, deleted, data FROM items`+where, func(r *sql.Rows) error {
+		var itemKeys []string
+		st.Items, err = loadRows(ctx, tx, "items", where, args, `SELECT mailbox, server_id, folder_id, class, subject, received, modseq, deleted, data FROM items`+where, func(r *sql.Rows) (Item, error) {
 			var it Item
 			var seq int64
 			var recv sql.NullString
 			if err := r.Scan(&it.Mailbox, &it.ServerID, &it.FolderID, &it.Class, &it.Subject, &recv, &seq, &it.Deleted, &it.Data); err != nil {
-				return err
+				return it, err
 			}
 			var err error
 			if it.Received, err = parseTime(recv); err != nil {
-				return fmt.Errorf("item %s/%s: %w", it.Mailbox, it.ServerID, err)
+				return it, fmt.Errorf("item %s/%s: %w", it.Mailbox, it.ServerID, err)
 			}
 			itemKeys = append(itemKeys, it.Mailbox)
 			it.Mailbox, it.ModSeq = name(it.Mailbox), uint64(seq)
-			st.Items = append(st.Items, it)
-			return nil
-		}, args...)
+			return it, nil
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -803,62 +810,42 @@ func load(ctx context.Context, tx *sql.Tx, directory, children bool, only string
 		}
 		st.Items = sorted
 
-		if n, err = count(ctx, tx, "devices", where, args...); err != nil {
-			return nil, err
-		}
-		st.Devices = make([]Device, 0, n)
-		err = scanTable(ctx, tx, `SELECT mailbox, device_id, device_type, user_agent, access_state, policy_key, data FROM devices`+where+` ORDER BY mailbox, device_id`, func(r *sql.Rows) error {
+		st.Devices, err = loadRows(ctx, tx, "devices", where, args, `SELECT mailbox, device_id, device_type, user_agent, access_state, policy_key, data FROM devices`+where+` ORDER BY mailbox, device_id`, func(r *sql.Rows) (Device, error) {
 			var d Device
 			var pk int64
-			if err := r.Scan(&d.Mailbox, &d.DeviceID, &d.DeviceType, &d.UserAgent, &d.AccessState, &pk, &d.Data); err != nil {
-				return err
-			}
+			err := r.Scan(&d.Mailbox, &d.DeviceID, &d.DeviceType, &d.UserAgent, &d.AccessState, &pk, &d.Data)
 			d.Mailbox, d.PolicyKey = name(d.Mailbox), uint32(pk)
-			st.Devices = append(st.Devices, d)
-			return nil
-		}, args...)
+			return d, err
+		})
 		if err != nil {
 			return nil, err
 		}
 
-		if n, err = count(ctx, tx, "sync_states", where, args...); err != nil {
-			return nil, err
-		}
-		st.SyncStates = make([]SyncState, 0, n)
-		err = scanTable(ctx, tx, `SELECT mailbox, device_id, collection, sync_key, data FROM sync_states`+where+` ORDER BY mailbox, device_id, collection`, func(r *sql.Rows) error {
+		st.SyncStates, err = loadRows(ctx, tx, "sync_states", where, args, `SELECT mailbox, device_id, collection, sync_key, data FROM sync_states`+where+` ORDER BY mailbox, device_id, collection`, func(r *sql.Rows) (SyncState, error) {
 			var s SyncState
-			if err := r.Scan(&s.Mailbox, &s.DeviceID, &s.Collection, &s.Key, &s.Data); err != nil {
-				return err
-			}
+			err := r.Scan(&s.Mailbox, &s.DeviceID, &s.Collection, &s.Key, &s.Data)
 			s.Mailbox = name(s.Mailbox)
-			st.SyncStates = append(st.SyncStates, s)
-			return nil
-		}, args...)
+			return s, err
+		})
 		if err != nil {
 			return nil, err
 		}
-
 	}
 
 	if directory {
-		if n, err = count(ctx, tx, "events", ""); err != nil {
-			return nil, err
-		}
-		st.Events = make([]Event, 0, n)
-		err = scanTable(ctx, tx, `SELECT id, time, type, mailbox, device_id, data FROM events ORDER BY id`, func(r *sql.Rows) error {
+		st.Events, err = loadRows(ctx, tx, "events", "", nil, `SELECT id, time, type, mailbox, device_id, data FROM events ORDER BY id`, func(r *sql.Rows) (Event, error) {
 			var e Event
 			var id int64
 			var tm sql.NullString
 			if err := r.Scan(&id, &tm, &e.Type, &e.Mailbox, &e.DeviceID, &e.Data); err != nil {
-				return err
+				return e, err
 			}
 			e.ID = uint64(id)
 			var err error
 			if e.Time, err = parseTime(tm); err != nil {
-				return fmt.Errorf("event %d: %w", e.ID, err)
+				return e, fmt.Errorf("event %d: %w", e.ID, err)
 			}
-			st.Events = append(st.Events, e)
-			return nil
+			return e, nil
 		})
 		if err != nil {
 			return nil, err
