@@ -335,28 +335,8 @@ func (d *mailboxDiff) empty() bool {
 	return d.meta == nil && len(d.folders)+len(d.items)+len(d.devices)+len(d.gone)+len(d.states)+len(d.dropped) == 0
 }
 
-// write puts the diff in tx.
+// write puts the diff in tx: the removals, then the records.
 func (d *mailboxDiff) write(tx store.Tx) error {
-	if d.meta != nil {
-		if err := tx.PutMailbox(*d.meta); err != nil {
-			return err
-		}
-	}
-	for _, f := range d.folders {
-		if err := tx.PutFolder(f); err != nil {
-			return err
-		}
-	}
-	for _, it := range d.items {
-		if err := tx.PutItem(it); err != nil {
-			return err
-		}
-	}
-	for _, dev := range d.devices {
-		if err := tx.PutDevice(dev); err != nil {
-			return err
-		}
-	}
 	for _, key := range d.gone {
 		if err := tx.DeleteDevice(d.addr, key); err != nil {
 			return err
@@ -367,12 +347,11 @@ func (d *mailboxDiff) write(tx store.Tx) error {
 			return err
 		}
 	}
-	for _, s := range d.states {
-		if err := tx.PutSyncState(s); err != nil {
-			return err
-		}
+	st := &store.State{Folders: d.folders, Items: d.items, Devices: d.devices, SyncStates: d.states}
+	if d.meta != nil {
+		st.Mailboxes = []store.Mailbox{*d.meta}
 	}
-	return nil
+	return store.PutState(tx, st)
 }
 
 // diffLocked returns what changed since prev was written, and a commit

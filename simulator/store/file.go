@@ -388,44 +388,7 @@ func Import(s Store, r io.Reader) error {
 	if n := len(have.Mailboxes); n > 0 {
 		return fmt.Errorf("store: import: the store already holds %d mailboxes (%s...); import only into an empty store", n, have.Mailboxes[0].Address)
 	}
-	err = s.Update(func(tx Tx) error {
-		if st.Org != nil {
-			if err := tx.PutOrg(*st.Org); err != nil {
-				return err
-			}
-		}
-		for _, m := range st.Mailboxes {
-			if err := tx.PutMailbox(m); err != nil {
-				return err
-			}
-		}
-		for _, f := range st.Folders {
-			if err := tx.PutFolder(f); err != nil {
-				return err
-			}
-		}
-		for _, it := range st.Items {
-			if err := tx.PutItem(it); err != nil {
-				return err
-			}
-		}
-		for _, d := range st.Devices {
-			if err := tx.PutDevice(d); err != nil {
-				return err
-			}
-		}
-		for _, ss := range st.SyncStates {
-			if err := tx.PutSyncState(ss); err != nil {
-				return err
-			}
-		}
-		for _, e := range st.Events {
-			if err := tx.AppendEvent(e); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err = s.Update(func(tx Tx) error { return PutState(tx, st) })
 	if err != nil {
 		return fmt.Errorf("store: import: %w", err)
 	}

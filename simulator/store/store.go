@@ -156,6 +156,48 @@ type Store interface {
 	Close() error
 }
 
+// PutState puts every record of st through tx, in the order org,
+// mailboxes, folders, items, devices, sync states, events: what Import
+// does, and what a caller that has its changes as a State does.
+func PutState(tx Tx, st *State) error {
+	if st.Org != nil {
+		if err := tx.PutOrg(*st.Org); err != nil {
+			return err
+		}
+	}
+	for _, m := range st.Mailboxes {
+		if err := tx.PutMailbox(m); err != nil {
+			return err
+		}
+	}
+	for _, f := range st.Folders {
+		if err := tx.PutFolder(f); err != nil {
+			return err
+		}
+	}
+	for _, it := range st.Items {
+		if err := tx.PutItem(it); err != nil {
+			return err
+		}
+	}
+	for _, d := range st.Devices {
+		if err := tx.PutDevice(d); err != nil {
+			return err
+		}
+	}
+	for _, s := range st.SyncStates {
+		if err := tx.PutSyncState(s); err != nil {
+			return err
+		}
+	}
+	for _, e := range st.Events {
+		if err := tx.AppendEvent(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Errors a store returns.
 var (
 	// ErrNoMailbox: a folder, item, device or sync state names a mailbox

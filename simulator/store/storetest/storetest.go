@@ -180,46 +180,8 @@ func putAll(t *testing.T, s store.Store, st *store.State) {
 	update(t, s, func(tx store.Tx) error { return Put(tx, st) })
 }
 
-// Put puts every record of st through tx, in the order org, mailboxes,
-// folders, items, devices, sync states, events.
-func Put(tx store.Tx, st *store.State) error {
-	if st.Org != nil {
-		if err := tx.PutOrg(*st.Org); err != nil {
-			return err
-		}
-	}
-	for _, m := range st.Mailboxes {
-		if err := tx.PutMailbox(m); err != nil {
-			return err
-		}
-	}
-	for _, f := range st.Folders {
-		if err := tx.PutFolder(f); err != nil {
-			return err
-		}
-	}
-	for _, it := range st.Items {
-		if err := tx.PutItem(it); err != nil {
-			return err
-		}
-	}
-	for _, d := range st.Devices {
-		if err := tx.PutDevice(d); err != nil {
-			return err
-		}
-	}
-	for _, s := range st.SyncStates {
-		if err := tx.PutSyncState(s); err != nil {
-			return err
-		}
-	}
-	for _, e := range st.Events {
-		if err := tx.AppendEvent(e); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+// Put puts every record of st through tx (store.PutState).
+func Put(tx store.Tx, st *store.State) error { return store.PutState(tx, st) }
 
 // Sample is a small state using every record type and field, with zero
 // values, tombstones, non-UTF-8 Data and times in other zones; it is in
