@@ -253,6 +253,17 @@ func (m *Mailbox) unwatchLocked(w *waiter) {
 	}
 }
 
+// unwatch removes the waiter *w, if one was registered: a hanging
+// request defers it when it starts.
+func (m *Mailbox) unwatch(w **waiter) {
+	if *w == nil {
+		return
+	}
+	m.lock()
+	m.unwatchLocked(*w)
+	m.unlock()
+}
+
 // wakeLocked wakes the waiters of folder, or every waiter for "".
 func (m *Mailbox) wakeLocked(folder string) {
 	wake := func(w *waiter) {

@@ -67,14 +67,8 @@ func handlePing(c *call) error {
 	for i, f := range ps.folders {
 		ids[i] = f.id
 	}
-	var w *waiter
-	defer func() {
-		if w != nil {
-			m.lock()
-			m.unwatchLocked(w)
-			m.unlock()
-		}
-	}()
+	var w *waiter // registered on the first pass
+	defer m.unwatch(&w)
 	for pass := 0; ; pass++ {
 		if c.quarantined && pass > 0 {
 			// Woken by a change (an approval?): decide again.

@@ -76,14 +76,8 @@ func handleSync(c *call) error {
 		deadline = newClockTimer(c.s, wait)
 		defer deadline.stop()
 	}
-	var w *waiter
-	defer func() {
-		if w != nil {
-			m.lock()
-			m.unwatchLocked(w)
-			m.unlock()
-		}
-	}()
+	var w *waiter // registered on the first pass
+	defer m.unwatch(&w)
 	for pass := 0; ; pass++ {
 		if c.quarantined && pass > 0 {
 			// Woken by a change (an approval?): decide again.
