@@ -1,10 +1,13 @@
 package simulator
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
+	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -99,17 +102,31 @@ func (l *EventLog) Emit(e Event) uint64 {
 }
 
 // Since returns the events after id, and a channel closed at the next one.
-func (l *EventLog) Since(id uint64) ([]Event, <-chan struct{}) {
+func (l *EventLog) Since(id uint64) ([]Event, <-chan struct{}) { return l.since(id, -1) }
+
+// since returns at most max events after id (all for a negative max), and
+// a channel closed at the next one. The log is in id order, so the first
+// is found by binary search.
+func (l *EventLog) since(id uint64, max int) ([]Event, <-chan struct{}) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	var out []Event
-	for _, e := range l.events {
-		if e.ID > id {
-			out = append(out, e)
-		}
+	i := sort.Search(len(l.events), func(i int) bool { return l.events[i].ID > id })
+	rest := l.events[i:]
+	if max >= 0 && len(rest) > max {
+		rest = rest[:max]
 	}
-	return out, l.changed
+	return slices.Clone(rest), l.changed
 }
+
+// Bounds of a Server-Sent Events subscriber: it holds at most
+// eventBatch events at a time, and one that does not take a batch within
+// the write timeout (Options.EventWriteTimeout) is dropped; it resumes
+// with Last-Event-ID. Exchange has no event stream; these keep a slow or
+// hostile subscriber from costing the server more than one batch.
+const (
+	eventBatch               = 100
+	DefaultEventWriteTimeout = 30 * time.Second
+)
 
 // Events returns the server's event log.
 func (s *Server) Events() *EventLog { return s.dir.events }
@@ -140,14 +157,36 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	fl.Flush()
 	ctx := r.Context()
+	rc := http.NewResponseController(w)
+	timeout := s.opts.EventWriteTimeout
+	if timeout <= 0 {
+		timeout = DefaultEventWriteTimeout
+	}
+	var buf bytes.Buffer
 	for {
-		events, wake := s.dir.events.Since(last)
-		for _, e := range events {
-			b, _ := json.Marshal(e)
-			fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", e.ID, e.Kind, b)
-			last = e.ID
+		events, wake := s.dir.events.since(last, eventBatch)
+		if len(events) > 0 {
+			buf.Reset()
+			for _, e := range events {
+				b, _ := json.Marshal(e)
+				fmt.Fprintf(&buf, "id: %d\nevent: %s\ndata: %s\n\n", e.ID, e.Kind, b)
+				last = e.ID
+			}
+			// A subscriber that does not take the batch in time is
+			// dropped: it holds no more than this batch meanwhile.
+			rc.SetWriteDeadline(time.Now().Add(timeout))
+			if _, err := w.Write(buf.Bytes()); err != nil {
+				s.log.Info("admin events: a subscriber that did not read was dropped", "remote", r.RemoteAddr, "last", last, "err", err)
+				return
+			}
+			if err := rc.Flush(); err != nil {
+				s.log.Info("admin events: a subscriber that did not read was dropped", "remote", r.RemoteAddr, "last", last, "err", err)
+				return
+			}
+			if len(events) == eventBatch {
+				continue // more to send at once
+			}
 		}
-		fl.Flush()
 		if !waitEvent(ctx, wake) {
 			return
 		}

@@ -76,6 +76,10 @@ type Options struct {
 	// AdminToken is the bearer token of /api/*; empty: a random one, see
 	// Server.AdminToken().
 	AdminToken string
+	// EventWriteTimeout is how long a subscriber of /api/events may take
+	// to accept a batch of events before it is dropped (it resumes with
+	// Last-Event-ID). Zero means DefaultEventWriteTimeout.
+	EventWriteTimeout time.Duration
 }
 
 // DefaultMaxRequestBytes is IIS's default maxAllowedContentLength for the

@@ -1,0 +1,88 @@
+package simulator_test
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/simtest"
+)
+
+// Hostile clients of the admin plane (issue 12): each test runs an attack
+// at a scale that hurt before and asserts the bound.
+
+// rssBytes is this process's resident size.
+func rssBytes(t *testing.T) int64 {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Skipf("no /proc/self/status: %v", err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	t.Skip("no VmRSS")
+	return 0
+}
+
+// TestHostileEventSubscribersThatNeverRead: 300 subscribers of
+// /api/events that never read, while 10,000 events of 1 KB are emitted,
+// cost at most one batch each, and are dropped after the write timeout
+// (before: each held a copy of every event it had not taken, over 4 GB
+// for 2,000 of them).
+func TestHostileEventSubscribersThatNeverRead(t *testing.T) {
+	if testing.Short() {
+		t.Skip("hostile-client test")
+	}
+	env := simtest.New(t, simulator.Options{EventWriteTimeout: time.Second})
+	u, _ := url.Parse(env.URL)
+	const subscribers, events = 300, 10000
+	baseline := runtime.NumGoroutine()
+	conns := make([]net.Conn, 0, subscribers)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for i := 0; i < subscribers; i++ {
+		c, err := net.Dial("tcp", u.Host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A small receive window, as a stalled client has.
+		c.(*net.TCPConn).SetReadBuffer(4096)
+		fmt.Fprintf(c, "GET /api/events?since=0 HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n\r\n", u.Host, simtest.AdminToken)
+		conns = append(conns, c)
+	}
+	before := rssBytes(t)
+	subject := strings.Repeat("x", 1000)
+	for i := 0; i < events; i++ {
+		env.Events().Emit(simulator.Event{Kind: simulator.EventMailPosted, Mailbox: "alice@contoso.com", Subject: subject})
+	}
+	time.Sleep(500 * time.Millisecond)
+	grown := rssBytes(t) - before
+	t.Logf("%d subscribers that never read, %d events of 1 KB: RSS grew %d MB", subscribers, events, grown>>20)
+	if grown > 200<<20 {
+		t.Errorf("%d subscribers that never read cost %d MB of RSS; a subscriber must hold at most one batch", subscribers, grown>>20)
+	}
+	// After the write timeout the server has dropped them: their
+	// handlers and connections are gone (their goroutines with them).
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > baseline+20 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine() - baseline; n > 20 {
+		t.Errorf("10 s after the 1 s write timeout, %d goroutines more than before the %d subscribers that never read connected: they were not dropped", n, subscribers)
+	}
+}
+
