@@ -66,20 +66,26 @@ type Duration time.Duration
 // MarshalJSON writes the duration as Go writes it.
 func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
 
-// UnmarshalJSON reads "2s", "1m30s" or a number of seconds.
+// MaxFaultDuration bounds a fault's latency and window: a day is longer
+// than any test waits, and larger numbers would overflow (1e300 seconds
+// used to be stored as a negative duration that did nothing).
+const MaxFaultDuration = 24 * time.Hour
+
+// UnmarshalJSON reads "2s", "1m30s" or a number of seconds, from 0 up to
+// MaxFaultDuration.
 func (d *Duration) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err == nil {
 		v, err := time.ParseDuration(s)
-		if err != nil || v < 0 {
-			return fmt.Errorf("duration %q: want e.g. \"2s\"", s)
+		if err != nil || v < 0 || v > MaxFaultDuration {
+			return fmt.Errorf("duration %q: want e.g. \"2s\", at most %s", s, MaxFaultDuration)
 		}
 		*d = Duration(v)
 		return nil
 	}
 	var n float64
-	if err := json.Unmarshal(b, &n); err != nil || n < 0 {
-		return fmt.Errorf("duration %s: want e.g. \"2s\" or seconds", b)
+	if err := json.Unmarshal(b, &n); err != nil || !(n >= 0 && n <= MaxFaultDuration.Seconds()) {
+		return fmt.Errorf("duration %s: want e.g. \"2s\" or seconds, at most %s", b, MaxFaultDuration)
 	}
 	*d = Duration(n * float64(time.Second))
 	return nil
@@ -128,6 +134,10 @@ func (f *Fault) check() error {
 		return fmt.Errorf("status %d is not an EAS status", a.Status)
 	case a.RetryAfter < 0 || f.Count < 0:
 		return errors.New("retryAfter and count cannot be negative")
+	case a.RetryAfter > int(MaxFaultDuration.Seconds()):
+		return fmt.Errorf("retryAfter %d is over a day", a.RetryAfter)
+	case a.RetryAfter != 0 && a.HTTPStatus == 0:
+		return errors.New("retryAfter goes with an httpStatus")
 	case f.Probability < 0 || f.Probability > 1:
 		return errors.New("probability is between 0 and 1")
 	case f.Probability > 0 && f.Probability < 1 && f.Seed == 0:
@@ -144,10 +154,15 @@ func (f *Fault) check() error {
 	return nil
 }
 
-// take returns the first live fault matching, counting the hit.
+// take returns what the live faults matching a request do, counting each
+// hit: the first fault that answers (httpStatus, status, redirect, drop),
+// after the latency of every latency-only fault before it. So a
+// latency-only fault delays a request without hiding the faults added
+// after it.
 func (fs *faultSet) take(now time.Time, match func(*Fault) bool) *Fault {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
+	var out *Fault
 	for i := 0; i < len(fs.faults); i++ {
 		f := fs.faults[i]
 		if f.For > 0 && now.Sub(f.Created) >= time.Duration(f.For) {
@@ -160,13 +175,24 @@ func (fs *faultSet) take(now time.Time, match func(*Fault) bool) *Fault {
 			continue
 		}
 		f.Hits++
+		cp := *f
 		if f.Count > 0 && f.Hits >= f.Count {
 			fs.faults = append(fs.faults[:i], fs.faults[i+1:]...)
+			i--
 		}
-		cp := *f
-		return &cp
+		if out == nil {
+			out = &cp
+		} else {
+			latency := out.Action.Latency + cp.Action.Latency
+			id := out.ID
+			out = &cp
+			out.Action.Latency, out.ID = latency, id+"+"+cp.ID
+		}
+		if a := cp.Action; a.HTTPStatus != 0 || a.Status != 0 || a.Redirect != "" || a.Drop {
+			break
+		}
 	}
-	return nil
+	return out
 }
 
 // easFault returns the fault for an authenticated EAS request, if any.

@@ -2,7 +2,9 @@ package simulator_test
 
 import (
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"runtime"
@@ -11,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/easlab/easlab/clock"
+	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator"
 	"github.com/easlab/easlab/simulator/simtest"
 )
@@ -86,3 +90,48 @@ func TestHostileEventSubscribersThatNeverRead(t *testing.T) {
 	}
 }
 
+// TestHostileFaults: the faults API refuses what it cannot carry out,
+// with the reason (a latency of 1e300 seconds used to be stored as
+// -2562047h, a fault that did nothing and hid the faults after it), and a
+// latency-only fault no longer hides a later fault that answers.
+func TestHostileFaults(t *testing.T) {
+	// The real clock: an injected latency sleeps on the simulator's clock.
+	env := simtest.New(t, simulator.Options{ErrorResponseDelay: -1, Clock: clock.Real()})
+	post := func(body string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, env.URL+"/api/faults", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+simtest.AdminToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	for _, c := range []struct{ body, why string }{
+		{`{"match": {"command": "Sync"}, "action": {"latency": 1e300}}`, "at most"},
+		{`{"match": {"command": "Sync"}, "action": {"latency": "1000000h"}}`, "at most"},
+		{`{"match": {"command": "Sync"}, "action": {"latency": -1}}`, "want"},
+		{`{"match": {"command": "Sync"}, "action": {"httpStatus": 503}, "for": 1e30}`, "at most"},
+		{`{"match": {"command": "Sync"}, "action": {"drop": true, "retryAfter": 5}}`, "retryAfter"},
+		{`{"match": {"command": "Sync"}, "action": {"httpStatus": 503, "retryAfter": 100000000}}`, "over a day"},
+	} {
+		if code, body := post(c.body); code != http.StatusBadRequest || !strings.Contains(body, c.why) {
+			t.Errorf("fault %s: HTTP %d %s, want 400 saying %q", c.body, code, body, c.why)
+		}
+	}
+	// A latency-only fault, then one that answers: both apply.
+	if code, body := post(`{"match": {"command": "FolderSync"}, "action": {"latency": "1ms"}}`); code/100 != 2 {
+		t.Fatalf("latency fault: HTTP %d %s", code, body)
+	}
+	if code, body := post(`{"match": {"command": "FolderSync"}, "action": {"httpStatus": 503, "retryAfter": 7}, "count": 1}`); code/100 != 2 {
+		t.Fatalf("503 fault: HTTP %d %s", code, body)
+	}
+	d := env.Device("alice", "FAULT1", eas.Version141)
+	d.Provision()
+	resp, _ := d.Post(eas.CommandFolderSync, mustMarshal(t, &eas.FolderSyncRequest{SyncKey: "0"}))
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") != "7" {
+		t.Fatalf("FolderSync under a latency fault and a 503 fault: HTTP %d Retry-After %q, want 503 and 7: the latency fault hid the other", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+}
