@@ -50,6 +50,9 @@ var _ = Describe("Concurrency", Label("concurrency"), func() {
 	It("converges 100 devices on one mailbox while mail is delivered, moved and deleted", func() {
 		const devices, deliveries = 100, 150
 		env := newTestEnv(simulator.Options{})
+		// 100 devices of one user at once: past Exchange's default of 10
+		// concurrent requests, which hostile_test checks on its own.
+		env.Server.Directory().SetOrganizationSettings(func(o *simulator.OrganizationSettings) { o.EasMaxConcurrency = -1 })
 		mb := env.Mailbox("alice")
 		inbox, _ := mb.FolderByType(eas.FolderTypeInbox)
 		junk, _ := mb.FolderByType(eas.FolderTypeUserMail)

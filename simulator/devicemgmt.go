@@ -30,6 +30,10 @@ type OrganizationSettings struct {
 	// mailbox (Get-ThrottlingPolicy; not an ActiveSync organization
 	// setting). Zero means Exchange's default, 100.
 	EasMaxDevices int
+	// EasMaxConcurrency is the throttling policy's limit of requests one
+	// user may have in progress at once (a held Ping counts). Zero means
+	// Exchange's default, 10; a negative value, Unlimited.
+	EasMaxConcurrency int
 }
 
 // DefaultEasMaxDevices is the on-premises default of EasMaxDevices

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/easlab/easlab/eas"
@@ -145,6 +146,7 @@ type Mailbox struct {
 	pending        *pendingRecords             // a restored mailbox's records, decoded at its first transaction
 	broken         error                       // its records could not be read: it is not written
 	writeErr       error                       // the last write to the store failed
+	inflight       atomic.Int64                // the owner's requests in progress (EasMaxConcurrency)
 	metaGen        uint64                      // bumped by changes of the mailbox record's fields the counter does not cover
 }
 

@@ -294,6 +294,12 @@ func (s *Server) serveCall(c *call) error {
 	// A request that ends in an error writes what its sections left for
 	// the end before the error is answered.
 	defer mb.commitDevices()
+	release, ok := s.enter(mb)
+	if !ok {
+		c.w.Header().Set("Retry-After", concurrencyRetryAfter)
+		return errTooManyConcurrent
+	}
+	defer release()
 	if f := s.easFault(req, mb); f != nil {
 		if err := s.applyEASFault(c, f); err != nil {
 			return err

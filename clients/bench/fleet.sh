@@ -18,7 +18,7 @@ trap 'kill "${serve:-}" "${fleet:-}" 2>/dev/null || true' EXIT
 go build -o "$bin" ./cmd/easlab
 scheme=http serve_tls="" fleet_tls=""
 if [ -n "${HTTP2:-}" ]; then scheme=https serve_tls=--tls fleet_tls="--http2 --insecure"; fi
-"$bin" serve --listen 127.0.0.1:$PORT $serve_tls --demo-users "$USERS" --log-level error >/dev/null 2>&1 &
+"$bin" serve --listen 127.0.0.1:$PORT --eas-max-concurrency -1 $serve_tls --demo-users "$USERS" --log-level error >/dev/null 2>&1 &
 serve=$!
 for _ in $(seq 50); do curl -kfs $scheme://127.0.0.1:$PORT/healthz >/dev/null 2>&1 && break; sleep 0.1; done
 out=$(mktemp)

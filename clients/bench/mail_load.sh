@@ -16,7 +16,7 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 bin=$(mktemp -d)/easlab
 trap 'kill "${serve:-}" 2>/dev/null || true' EXIT
 go build -o "$bin" ./cmd/easlab
-"$bin" serve --listen 127.0.0.1:$PORT --demo-users "$USERS" --mail-rate "$RATE" --log-level error >/dev/null 2>&1 &
+"$bin" serve --listen 127.0.0.1:$PORT --eas-max-concurrency -1 --demo-users "$USERS" --mail-rate "$RATE" --log-level error >/dev/null 2>&1 &
 serve=$!
 for _ in $(seq 50); do curl -fs http://127.0.0.1:$PORT/healthz >/dev/null 2>&1 && break; sleep 0.1; done
 out=$(mktemp)

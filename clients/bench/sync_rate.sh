@@ -17,7 +17,7 @@ bin=$(mktemp -d)/easlab
 trap 'kill "${serve:-}" 2>/dev/null || true' EXIT
 go build -o "$bin" ./cmd/easlab
 run() { # steady mode -> JSON report
-  "$bin" serve --listen 127.0.0.1:$PORT --demo-users "$USERS" --log-level error >/dev/null 2>&1 &
+  "$bin" serve --listen 127.0.0.1:$PORT --eas-max-concurrency -1 --demo-users "$USERS" --log-level error >/dev/null 2>&1 &
   serve=$!
   for _ in $(seq 50); do curl -fs http://127.0.0.1:$PORT/healthz >/dev/null 2>&1 && break; sleep 0.1; done
   "$bin" fleet --url http://127.0.0.1:$PORT --devices "$DEVICES" --duration "$DURATION" --ramp "$RAMP" \

@@ -48,6 +48,7 @@ type serveConfig struct {
 	logLevel     string
 	dataDir      string
 	stateFile    string
+	maxConc      int
 }
 
 func newServeCmd() *cobra.Command {
@@ -88,6 +89,7 @@ Users may sign in as alice@contoso.com, CONTOSO\alice or alice.`,
 	f.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	f.StringVar(&cfg.dataDir, "data", "", "keep the organization, mailboxes, devices and events in this directory (SQLite), so they survive a restart; the first start seeds it from --org or the demo organization")
 	f.StringVar(&cfg.stateFile, "state", "", "start from this state file (easlab state export) instead of the demo organization")
+	f.IntVar(&cfg.maxConc, "eas-max-concurrency", 0, "requests one user may have in progress at once (the throttling policy's EasMaxConcurrency; 0 keeps the organization's, Exchange's default 10; -1 is Unlimited, for fleets of many devices per user)")
 	return cmd
 }
 
@@ -167,6 +169,9 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 		restored = !seeded
 	} else if dir, err = seed(); err != nil {
 		return err
+	}
+	if cfg.maxConc != 0 {
+		dir.SetOrganizationSettings(func(o *simulator.OrganizationSettings) { o.EasMaxConcurrency = cfg.maxConc })
 	}
 	var iis *simulator.IISLog
 	if cfg.iisLog != "" {
