@@ -1,6 +1,8 @@
 package simulator_test
 
 import (
+	"bufio"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net"
@@ -8,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,6 +19,7 @@ import (
 	"github.com/easlab/easlab/clock"
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/demo"
 	"github.com/easlab/easlab/simulator/simtest"
 )
 
@@ -133,5 +137,70 @@ func TestHostileFaults(t *testing.T) {
 	resp, _ := d.Post(eas.CommandFolderSync, mustMarshal(t, &eas.FolderSyncRequest{SyncKey: "0"}))
 	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") != "7" {
 		t.Fatalf("FolderSync under a latency fault and a 503 fault: HTTP %d Retry-After %q, want 503 and 7: the latency fault hid the other", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+}
+
+// TestHostileConcurrencyOfOneUser: one user opening 40 requests whose 28 MB
+// bodies stall gets 10 in progress (Exchange's EasMaxConcurrency) and 503
+// with Retry-After for the rest at once, and another user's Sync stays
+// within twice its idle latency (before: all 40 were read, 1.7-2.8 GB).
+func TestHostileConcurrencyOfOneUser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("hostile-client test")
+	}
+	env := simtest.New(t, simulator.Options{ErrorResponseDelay: -1})
+	u, _ := url.Parse(env.URL)
+	bob := env.Device("bob", "BOBIDLE", eas.Version141).Provision()
+	bob.FolderSync()
+	inbox, _ := env.Mailbox("bob").FolderByType(eas.FolderTypeInbox)
+	key := bob.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox.ServerID}).SyncKey
+	p50 := func() time.Duration {
+		var ds []time.Duration
+		for i := 0; i < 21; i++ {
+			t0 := time.Now()
+			bob.SyncOnce(eas.SyncCollection{SyncKey: key, CollectionId: inbox.ServerID})
+			ds = append(ds, time.Since(t0))
+		}
+		slices.Sort(ds)
+		return ds[len(ds)/2]
+	}
+	idle := p50()
+
+	const stalled = 40
+	auth := base64.StdEncoding.EncodeToString([]byte("alice:" + demo.Password))
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	chunk := make([]byte, 1<<20)
+	for i := 0; i < stalled; i++ {
+		c, err := net.Dial("tcp", u.Host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		fmt.Fprintf(c, "POST /Microsoft-Server-ActiveSync?Cmd=Sync&User=alice&DeviceId=STALL%02d&DeviceType=iPhone HTTP/1.1\r\nHost: %s\r\nAuthorization: Basic %s\r\nMS-ASProtocolVersion: 14.1\r\nX-MS-PolicyKey: 0\r\nContent-Type: application/vnd.ms-sync.wbxml\r\nContent-Length: 28000000\r\n\r\n", i, u.Host, auth)
+		c.Write(chunk) // 1 MB of 28, then nothing
+	}
+	refused := 0
+	for _, c := range conns {
+		c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err == nil {
+			if resp.StatusCode == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") != "" {
+				refused++
+			}
+			resp.Body.Close()
+		}
+	}
+	during := p50()
+	t.Logf("%d stalled requests of one user: %d refused with 503; another user's Sync p50 %v idle, %v during", stalled, refused, idle, during)
+	if refused < stalled-simulator.DefaultEasMaxConcurrency {
+		t.Errorf("one user held %d requests with stalled bodies: only %d were refused with 503 and Retry-After, want at least %d (EasMaxConcurrency %d)", stalled, refused, stalled-simulator.DefaultEasMaxConcurrency, simulator.DefaultEasMaxConcurrency)
+	}
+	if during > 2*idle+2*time.Millisecond {
+		t.Errorf("another user's Sync p50 was %v during the attack against %v idle: over twice", during, idle)
 	}
 }
