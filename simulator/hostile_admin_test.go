@@ -204,3 +204,40 @@ func TestHostileConcurrencyOfOneUser(t *testing.T) {
 		t.Errorf("another user's Sync p50 was %v during the attack against %v idle: over twice", during, idle)
 	}
 }
+
+// TestHostilePasswordGuessing: with an AD lockout policy (threshold 5,
+// the default 30-minute window and duration), 2,000 wrong passwords lock
+// the account: then even the right one gets 401, until the lockout ends.
+// Without a policy (the default, as in AD) nothing locks.
+func TestHostilePasswordGuessing(t *testing.T) {
+	try := func(env *simtest.Env, password string) int {
+		req, _ := http.NewRequest(http.MethodOptions, env.EASURL, nil)
+		req.SetBasicAuth("alice", password)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	locked := simtest.New(t, simulator.Options{Lockout: simulator.Lockout{Threshold: 5}})
+	for i := 0; i < 2000; i++ {
+		if code := try(locked, "guess"+strconv.Itoa(i)); code != http.StatusUnauthorized {
+			t.Fatalf("wrong password %d: HTTP %d", i, code)
+		}
+	}
+	if code := try(locked, demo.Password); code != http.StatusUnauthorized {
+		t.Errorf("after 2,000 wrong passwords with a lockout threshold of 5, the right password got HTTP %d, want 401: the account was not locked", code)
+	}
+	locked.Clock.Advance(simulator.DefaultLockoutPeriod)
+	if code := try(locked, demo.Password); code != http.StatusOK {
+		t.Errorf("after the lockout duration, the right password got HTTP %d, want 200", code)
+	}
+	open := simtest.New(t, simulator.Options{})
+	for i := 0; i < 50; i++ {
+		try(open, "guess")
+	}
+	if code := try(open, demo.Password); code != http.StatusOK {
+		t.Errorf("without a lockout policy the right password after 50 wrong ones got HTTP %d, want 200 (AD's default: no lockout)", code)
+	}
+}

@@ -76,6 +76,9 @@ type Options struct {
 	// AdminToken is the bearer token of /api/*; empty: a random one, see
 	// Server.AdminToken().
 	AdminToken string
+	// Lockout is the directory's account lockout policy; off by default,
+	// as in Active Directory.
+	Lockout Lockout
 	// EventWriteTimeout is how long a subscriber of /api/events may take
 	// to accept a batch of events before it is dropped (it resumes with
 	// Last-Event-ID). Zero means DefaultEventWriteTimeout.
@@ -89,14 +92,15 @@ const DefaultMaxRequestBytes = 30000000
 
 // Server is the fake Exchange. It is an http.Handler.
 type Server struct {
-	opts    Options
-	dir     *Directory
-	clock   clock.Clock
-	log     *slog.Logger
-	profile eas.ServerProfile
-	router  *mux.Router
-	handler http.Handler
-	faults  faultSet
+	opts     Options
+	dir      *Directory
+	clock    clock.Clock
+	log      *slog.Logger
+	profile  eas.ServerProfile
+	lockouts *lockouts
+	router   *mux.Router
+	handler  http.Handler
+	faults   faultSet
 }
 
 // New returns a server ready to serve.
@@ -117,6 +121,7 @@ func New(opts Options) (*Server, error) {
 	if s.dir == nil {
 		return nil, errors.New("simulator: Options.Directory is nil; simulator/demo builds the demo organization")
 	}
+	s.lockouts = newLockouts(opts.Lockout)
 	s.dir.events.now = s.clock.Now
 	if s.dir.store != nil {
 		s.dir.store.log = s.log
@@ -223,7 +228,19 @@ func (s *Server) authenticate(r *http.Request) (User, *Mailbox, bool) {
 	if !ok {
 		return User{}, nil, false
 	}
-	return s.dir.Authenticate(name, password)
+	now := s.clock.Now()
+	known, _, exists := s.dir.Resolve(name)
+	if exists && s.lockouts.locked(known.Alias, now) {
+		// Locked out: even the right password is refused, as AD refuses
+		// the logon (IIS answers 401 like any failed logon).
+		s.log.Warn("sign-in refused: the account is locked out", "user", known.Alias, "remote", r.RemoteAddr)
+		return User{}, nil, false
+	}
+	u, mb, ok := s.dir.Authenticate(name, password)
+	if exists && s.lockouts.record(known.Alias, ok, now) {
+		s.log.Warn("account locked out after failed sign-ins", "user", known.Alias, "remote", r.RemoteAddr, "threshold", s.lockouts.policy.Threshold)
+	}
+	return u, mb, ok
 }
 
 // basicChallenge is IIS's WWW-Authenticate for Basic authentication.

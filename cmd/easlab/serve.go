@@ -49,6 +49,7 @@ type serveConfig struct {
 	dataDir      string
 	stateFile    string
 	maxConc      int
+	lockout      simulator.Lockout
 }
 
 func newServeCmd() *cobra.Command {
@@ -89,6 +90,9 @@ Users may sign in as alice@contoso.com, CONTOSO\alice or alice.`,
 	f.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	f.StringVar(&cfg.dataDir, "data", "", "keep the organization, mailboxes, devices and events in this directory (SQLite), so they survive a restart; the first start seeds it from --org or the demo organization")
 	f.StringVar(&cfg.stateFile, "state", "", "start from this state file (easlab state export) instead of the demo organization")
+	f.IntVar(&cfg.lockout.Threshold, "lockout-threshold", 0, "lock an account after this many failed sign-ins (Active Directory's LockoutBadCount; 0, the default, never locks)")
+	f.DurationVar(&cfg.lockout.Window, "lockout-window", 0, "how long failed sign-ins count towards the threshold (ResetLockoutCount; default 30m)")
+	f.DurationVar(&cfg.lockout.Duration, "lockout-duration", 0, "how long a locked account stays locked (LockoutDuration; default 30m)")
 	f.IntVar(&cfg.maxConc, "eas-max-concurrency", 0, "requests one user may have in progress at once (the throttling policy's EasMaxConcurrency; 0 keeps the organization's, Exchange's default 10; -1 is Unlimited, for fleets of many devices per user)")
 	return cmd
 }
@@ -184,6 +188,7 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 	}
 	srv, err := simulator.New(simulator.Options{
 		AdminToken:           cfg.adminToken,
+		Lockout:              cfg.lockout,
 		CASMailboxCacheDelay: cfg.casDelay,
 		SMTPRelay:            cfg.smtpRelay,
 		IISLog:               iis,
