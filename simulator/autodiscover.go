@@ -18,7 +18,7 @@ const maxAutodiscoverBytes = 8192
 // request came to.
 func (s *Server) serveAutodiscover(w http.ResponseWriter, r *http.Request) {
 	if _, _, ok := s.authenticate(r); !ok {
-		challenge(w, r)
+		s.challenge(w, r)
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxAutodiscoverBytes+1))
@@ -42,11 +42,8 @@ func (s *Server) serveAutodiscover(w http.ResponseWriter, r *http.Request) {
 		resp.User = &eas.AutodiscoverUser{EMailAddress: req.EMailAddress}
 		resp.Action = &eas.AutodiscoverAction{Error: &eas.AutodiscoverActionError{Status: 1, Message: "The email address can't be found.", DebugData: "MailUser", ErrorCode: 500}}
 	} else {
-		scheme := "http"
-		if r.TLS != nil {
-			scheme = "https"
-		}
-		endpoint := scheme + "://" + r.Host + "/Microsoft-Server-ActiveSync"
+		scheme, host := s.publicBase(r)
+		endpoint := scheme + "://" + host + "/Microsoft-Server-ActiveSync"
 		resp.User = &eas.AutodiscoverUser{DisplayName: user.DisplayName, EMailAddress: user.PrimarySmtpAddress}
 		resp.Action = &eas.AutodiscoverAction{Settings: &eas.AutodiscoverSettings{Server: []eas.AutodiscoverServer{{Type: eas.AutodiscoverServerMobileSync, Url: endpoint, Name: endpoint}}}}
 	}

@@ -241,3 +241,37 @@ func TestHostilePasswordGuessing(t *testing.T) {
 		t.Errorf("without a lockout policy the right password after 50 wrong ones got HTTP %d, want 200 (AD's default: no lockout)", code)
 	}
 }
+
+// TestHostileHostHeader: with an ExternalURL, as Exchange's virtual
+// directories have, a forged Host header reaches neither Autodiscover's
+// MobileSync URL nor the Basic realm.
+func TestHostileHostHeader(t *testing.T) {
+	env := simtest.New(t, simulator.Options{ExternalURL: "https://mail.contoso.com"})
+	body := `<?xml version="1.0" encoding="utf-8"?><Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/mobilesync/requestschema/2006"><Request><EMailAddress>alice@contoso.com</EMailAddress><AcceptableResponseSchema>http://schemas.microsoft.com/exchange/autodiscover/mobilesync/responseschema/2006</AcceptableResponseSchema></Request></Autodiscover>`
+	req, _ := http.NewRequest(http.MethodPost, env.URL+"/autodiscover/autodiscover.xml", strings.NewReader(body))
+	req.Host = "evil.example.net"
+	req.SetBasicAuth("alice", demo.Password)
+	req.Header.Set("Content-Type", "text/xml")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || strings.Contains(string(b), "evil") || !strings.Contains(string(b), "https://mail.contoso.com/Microsoft-Server-ActiveSync") {
+		t.Errorf("Autodiscover with a forged Host: HTTP %d\n%s\nwant the ExternalURL's MobileSync URL and no trace of the Host", resp.StatusCode, b)
+	}
+	req, _ = http.NewRequest(http.MethodOptions, env.EASURL, nil)
+	req.Host = "evil.example.net"
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.Header.Get("WWW-Authenticate"); got != `Basic realm="mail.contoso.com"` {
+		t.Errorf("the Basic challenge to a forged Host is %q, want the ExternalURL's host", got)
+	}
+	if _, err := simulator.New(simulator.Options{Directory: simtest.DemoDirectory(t, 0), ExternalURL: "mail.contoso.com/x?y"}); err == nil {
+		t.Error("an ExternalURL that is not an absolute URL with a host only was accepted")
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -76,6 +77,11 @@ type Options struct {
 	// AdminToken is the bearer token of /api/*; empty: a random one, see
 	// Server.AdminToken().
 	AdminToken string
+	// ExternalURL is the base URL the server gives out (Autodiscover's
+	// MobileSync URL, the Basic realm), as Exchange's virtual directories'
+	// ExternalUrl, e.g. "https://mail.contoso.com". Empty: the request's
+	// Host, for a lab reached by any name.
+	ExternalURL string
 	// Lockout is the directory's account lockout policy; off by default,
 	// as in Active Directory.
 	Lockout Lockout
@@ -98,6 +104,7 @@ type Server struct {
 	log      *slog.Logger
 	profile  eas.ServerProfile
 	lockouts *lockouts
+	external *url.URL // Options.ExternalURL, parsed
 	router   *mux.Router
 	handler  http.Handler
 	faults   faultSet
@@ -122,6 +129,11 @@ func New(opts Options) (*Server, error) {
 		return nil, errors.New("simulator: Options.Directory is nil; simulator/demo builds the demo organization")
 	}
 	s.lockouts = newLockouts(opts.Lockout)
+	ext, err := parseExternalURL(opts.ExternalURL)
+	if err != nil {
+		return nil, fmt.Errorf("simulator: %w", err)
+	}
+	s.external = ext
 	s.dir.events.now = s.clock.Now
 	if s.dir.store != nil {
 		s.dir.store.log = s.log
@@ -202,7 +214,7 @@ func (s *Server) serveOptions(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	_, mb, ok := s.authenticate(r)
 	if !ok {
-		challenge(w, r)
+		s.challenge(w, r)
 		return
 	}
 	mb.lock()
@@ -244,11 +256,16 @@ func (s *Server) authenticate(r *http.Request) (User, *Mailbox, bool) {
 }
 
 // basicChallenge is IIS's WWW-Authenticate for Basic authentication.
-func basicChallenge(r *http.Request) string { return `Basic realm="` + r.Host + `"` }
+// The realm is the host the server is known by: ExternalURL's, else the
+// request's, as IIS names it.
+func (s *Server) basicChallenge(r *http.Request) string {
+	_, host := s.publicBase(r)
+	return `Basic realm="` + host + `"`
+}
 
 // challenge answers a bare 401 with the Basic challenge.
-func challenge(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("WWW-Authenticate", basicChallenge(r))
+func (s *Server) challenge(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("WWW-Authenticate", s.basicChallenge(r))
 	w.WriteHeader(http.StatusUnauthorized)
 }
 
@@ -424,7 +441,7 @@ func (s *Server) writeError(c *call, err error) {
 	}
 	httpStatus, bodyStatus := se.Outcome(v, cmd)
 	if se.HTTPStatus == http.StatusUnauthorized {
-		c.w.Header().Set("WWW-Authenticate", basicChallenge(c.r))
+		c.w.Header().Set("WWW-Authenticate", s.basicChallenge(c.r))
 	}
 	if bodyStatus == 0 {
 		c.status = se.Status

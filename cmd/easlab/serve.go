@@ -50,6 +50,7 @@ type serveConfig struct {
 	stateFile    string
 	maxConc      int
 	lockout      simulator.Lockout
+	externalURL  string
 }
 
 func newServeCmd() *cobra.Command {
@@ -90,6 +91,7 @@ Users may sign in as alice@contoso.com, CONTOSO\alice or alice.`,
 	f.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	f.StringVar(&cfg.dataDir, "data", "", "keep the organization, mailboxes, devices and events in this directory (SQLite), so they survive a restart; the first start seeds it from --org or the demo organization")
 	f.StringVar(&cfg.stateFile, "state", "", "start from this state file (easlab state export) instead of the demo organization")
+	f.StringVar(&cfg.externalURL, "external-url", "", "the URL devices reach this server by, given out by Autodiscover and in the Basic realm, as Exchange's ExternalUrl (e.g. https://mail.contoso.com); default: the request's Host")
 	f.IntVar(&cfg.lockout.Threshold, "lockout-threshold", 0, "lock an account after this many failed sign-ins (Active Directory's LockoutBadCount; 0, the default, never locks)")
 	f.DurationVar(&cfg.lockout.Window, "lockout-window", 0, "how long failed sign-ins count towards the threshold (ResetLockoutCount; default 30m)")
 	f.DurationVar(&cfg.lockout.Duration, "lockout-duration", 0, "how long a locked account stays locked (LockoutDuration; default 30m)")
@@ -189,6 +191,7 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 	srv, err := simulator.New(simulator.Options{
 		AdminToken:           cfg.adminToken,
 		Lockout:              cfg.lockout,
+		ExternalURL:          cfg.externalURL,
 		CASMailboxCacheDelay: cfg.casDelay,
 		SMTPRelay:            cfg.smtpRelay,
 		IISLog:               iis,
