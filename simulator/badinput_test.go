@@ -217,6 +217,10 @@ var _ = Describe("Bad input", func() {
 				Options: &eas.SearchOptions{UserName: `CONTOSO\bob`, Password: "guess"}}
 			return plain(d, "Search", "14.1", must(wbxml.Marshal(&eas.SearchRequest{Store: st})))
 		}, 200, int(eas.SearchStatusAccessBlocked)},
+		{"a SendMail with another user's From (sent from alice)", func(d *simtest.Device) rawRequest {
+			raw := mailTestMIME("bob@contoso.com", "admin@contoso.com", "", "", "spoofed", "hi")
+			return plain(d, "SendMail", "14.1", must(wbxml.Marshal(&eas.SendMailRequest{ClientId: "bad-spoof", Mime: raw})))
+		}, 200, 0},
 	}
 
 	It("has at least 30 classes", func() { Expect(len(cases)).To(BeNumerically(">=", 30)) })

@@ -114,3 +114,28 @@ func TestHostileDocumentLibraryPasswordOracle(t *testing.T) {
 		t.Fatalf("the attempts are not logged by user name, or the password is logged:\n%s", logs.String())
 	}
 }
+
+// Row 11: SendMail with another user's From is sent from the
+// authenticated user, as Exchange clears the client's From.
+func TestHostileSendMailSpoofedFrom(t *testing.T) {
+	env := simtest.New(t, simulator.Options{})
+	d := env.Device("alice", "SPOOF1", eas.Version141).Provision()
+	raw := mailTestMIME(`"Bob" <bob@contoso.com>`, "admin@contoso.com", "", "", "wire the money", "now please")
+	raw = append([]byte("Sender: bob@contoso.com\r\n"), raw...)
+	resp, body := d.Post(eas.CommandSendMail, mustMarshal(t, &eas.SendMailRequest{ClientId: "spoof-1", Mime: raw}))
+	if resp.StatusCode != 200 || len(body) != 0 {
+		t.Fatalf("SendMail: HTTP %d, body:\n%s", resp.StatusCode, simtest.XML(body))
+	}
+	inbox, _ := env.Mailbox("admin").FolderByType(eas.FolderTypeInbox)
+	got := mailTestFind(env.Mailbox("admin"), inbox.ServerID, "wire the money")
+	if len(got) != 1 {
+		t.Fatalf("%d messages delivered to admin", len(got))
+	}
+	from := got[0].Prop(tEmailFrom)
+	if strings.Contains(strings.ToLower(from), "bob") || !strings.Contains(from, "alice@contoso.com") {
+		t.Fatalf("delivered as from %q, want alice (Exchange sends from the mailbox owner)", from)
+	}
+	if mime := string(got[0].Body.MIME); strings.Contains(mime, "Sender: bob") {
+		t.Fatalf("the Sender header survived:\n%s", mime)
+	}
+}

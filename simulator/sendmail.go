@@ -277,8 +277,16 @@ func (s *Server) deliverMail(msg *Mail, recipients []*mail.Address, now time.Tim
 	return external
 }
 
-// completeHeader adds what a submitting client may leave out, as
-// Exchange's transport does: From (the sender), Date and Message-ID.
+// completeHeader sets the sender and adds what a submitting client may
+// leave out, as Exchange does: Date and Message-ID.
+//
+// The From is always the authenticated user. Exchange's SendMail clears
+// the From the client wrote (SendMailBase.ParseMimeToMessage sets
+// message.From to null after converting the MIME; Exchange 2013
+// AirSync), so the store submits the message from the mailbox's owner: a
+// device cannot send as another user, whatever its From says, and the
+// message is not refused either. A Sender header goes too, as the store
+// sets the sender properties itself.
 func completeHeader(raw []byte, u User, now time.Time) ([]byte, error) {
 	h, body, err := splitMessage(raw)
 	if err != nil {
@@ -286,8 +294,10 @@ func completeHeader(raw []byte, u User, now time.Time) ([]byte, error) {
 	}
 	mh := mail.Header{Header: message.Header{Header: h}}
 	changed := false
-	if !mh.Has("From") {
-		mh.SetAddressList("From", []*mail.Address{{Name: u.DisplayName, Address: u.PrimarySmtpAddress}})
+	owner := []*mail.Address{{Name: u.DisplayName, Address: u.PrimarySmtpAddress}}
+	if from, err := mh.AddressList("From"); err != nil || len(from) != 1 || !strings.EqualFold(from[0].Address, u.PrimarySmtpAddress) || from[0].Name != u.DisplayName || mh.Has("Sender") {
+		mh.SetAddressList("From", owner)
+		mh.Del("Sender")
 		changed = true
 	}
 	if !mh.Has("Date") {
