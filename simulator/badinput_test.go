@@ -44,6 +44,7 @@ type badCase struct {
 // first Status of the response.
 var statusElement = map[string]string{
 	"a document library search with a wrong password (no oracle)": "Store",
+	"a ValidateCert of a certificate with a 20,000-bit RSA key":   "Certificate",
 }
 
 func must(b []byte, err error) []byte {
@@ -221,6 +222,10 @@ var _ = Describe("Bad input", func() {
 			raw := mailTestMIME("bob@contoso.com", "admin@contoso.com", "", "", "spoofed", "hi")
 			return plain(d, "SendMail", "14.1", must(wbxml.Marshal(&eas.SendMailRequest{ClientId: "bad-spoof", Mime: raw})))
 		}, 200, 0},
+		{"a ValidateCert of a certificate with a 20,000-bit RSA key", func(d *simtest.Device) rawRequest {
+			b64 := base64.StdEncoding.EncodeToString(hugeRSACert(GinkgoT(), 20000))
+			return plain(d, "ValidateCert", "14.1", must(wbxml.Marshal(&eas.ValidateCertRequest{Certificates: &eas.ValidateCertCertificates{Certificate: []string{b64}}})))
+		}, 200, int(eas.ValidateCertStatusInvalidSignature)},
 	}
 
 	It("has at least 30 classes", func() { Expect(len(cases)).To(BeNumerically(">=", 30)) })

@@ -6,6 +6,13 @@ package simulator_test
 
 import (
 	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/asn1"
+	"encoding/base64"
+	"math/big"
 	"log/slog"
 	"os"
 	"strconv"
@@ -19,6 +26,7 @@ import (
 	"github.com/easlab/easlab/simulator"
 	"github.com/easlab/easlab/simulator/demo"
 	"github.com/easlab/easlab/simulator/simtest"
+	"github.com/easlab/easlab/wbxml"
 )
 
 // cpuTime is the process's user and system CPU time so far (the server
@@ -137,5 +145,122 @@ func TestHostileSendMailSpoofedFrom(t *testing.T) {
 	}
 	if mime := string(got[0].Body.MIME); strings.Contains(mime, "Sender: bob") {
 		t.Fatalf("the Sender header survived:\n%s", mime)
+	}
+}
+
+// hugeRSACert is a self-signed CA certificate whose RSA key has bits bits
+// (a random odd modulus) and whose sha256WithRSA signature is as long as
+// the modulus, so that checking it costs a full RSA verification with
+// that key, as a hostile client would send.
+func hugeRSACert(t interface {
+	Helper()
+	Fatal(...any)
+}, bits int) []byte {
+	t.Helper()
+	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), uint(bits)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.SetBit(n, bits-1, 1)
+	n.SetBit(n, 0, 1)
+	signer, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := lkCATemplate("Mallory CA")
+	tmpl.KeyUsage |= x509.KeyUsageDigitalSignature
+	tmpl.SerialNumber = big.NewInt(4242)
+	tmpl.NotBefore, tmpl.NotAfter = simtest.Start.Add(-time.Hour), simtest.Start.Add(time.Hour)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &rsa.PublicKey{N: n, E: 65537}, signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cert struct {
+		TBS, Alg asn1.RawValue
+		Sig      asn1.BitString
+	}
+	if _, err := asn1.Unmarshal(der, &cert); err != nil {
+		t.Fatal(err)
+	}
+	sig := make([]byte, bits/8)
+	rand.Read(sig)
+	sig[0] = 1 // below the modulus
+	cert.Sig = asn1.BitString{Bytes: sig, BitLength: len(sig) * 8}
+	out, err := asn1.Marshal(cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// Row 8: ValidateCert of a certificate with a 262,144-bit RSA key answers
+// at once, with the status of an invalid certificate, at a bounded CPU
+// cost; and work stops when the client hangs up.
+func TestHostileValidateCertHugeKey(t *testing.T) {
+	env := simtest.New(t, simulator.Options{})
+	d := env.Device("alice", "CERT1", eas.Version141).Provision()
+	der := hugeRSACert(t, 262144)
+	b64 := base64.StdEncoding.EncodeToString(der)
+	body := mustMarshal(t, &eas.ValidateCertRequest{CertificateChain: lkCertList(b64), Certificates: lkCertList(b64)})
+	t.Logf("request of %d bytes", len(body))
+	cpu0, wall0 := cpuTime(t), time.Now()
+	resp, out := d.Post(eas.CommandValidateCert, body)
+	cpu, wall := cpuTime(t)-cpu0, time.Since(wall0)
+	t.Logf("answered in %v, %v CPU", wall, cpu)
+	if resp.StatusCode != 200 {
+		t.Fatalf("HTTP %d", resp.StatusCode)
+	}
+	var r eas.ValidateCertResponse
+	if err := wbxml.Unmarshal(out, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != 1 || len(r.Certificate) != 1 || r.Certificate[0].Status != int(eas.ValidateCertStatusInvalidSignature) {
+		t.Fatalf("answer %+v, want Status 1 and the certificate's Status %d", r, eas.ValidateCertStatusInvalidSignature)
+	}
+	if cpu > 500*time.Millisecond {
+		t.Fatalf("one request cost %v of CPU", cpu)
+	}
+
+	// 99 chain certificates of 16,384-bit keys (the largest accepted) that
+	// all name the leaf's issuer, and 99 leaves: the signature checks are
+	// bounded per request.
+	mk := func(bits int) []string {
+		var out []string
+		c := base64.StdEncoding.EncodeToString(hugeRSACert(t, bits))
+		for i := 0; i < 99; i++ {
+			out = append(out, c)
+		}
+		return out
+	}
+	chain := mk(16384)
+	body = mustMarshal(t, &eas.ValidateCertRequest{CertificateChain: lkCertList(chain...), Certificates: lkCertList(chain...)})
+	cpu0 = cpuTime(t)
+	resp, _ = d.Post(eas.CommandValidateCert, body)
+	cpu = cpuTime(t) - cpu0
+	t.Logf("99 x 99 certificates of 16,384 bits: HTTP %d, %v CPU", resp.StatusCode, cpu)
+	if cpu > 3*time.Second {
+		t.Fatalf("one request cost %v of CPU", cpu)
+	}
+}
+
+// Row 8: the checks stop when the request is cancelled.
+func TestHostileValidateCertCancelled(t *testing.T) {
+	der := hugeRSACert(t, 16384)
+	pool := make([]*x509.Certificate, 0, 20)
+	for i := 0; i < 20; i++ {
+		c, err := x509.ParseCertificate(hugeRSACert(t, 16384))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pool = append(pool, c)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	cpu0 := cpuTime(t)
+	if _, err := simulator.ValidateCertificateContext(ctx, der, pool, nil, simtest.Start); err == nil {
+		t.Fatal("a cancelled request's certificate was checked to the end")
+	}
+	if cpu := cpuTime(t) - cpu0; cpu > 50*time.Millisecond {
+		t.Fatalf("a cancelled check cost %v of CPU", cpu)
 	}
 }
