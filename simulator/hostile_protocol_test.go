@@ -12,8 +12,9 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/base64"
-	"math/big"
+	"io"
 	"log/slog"
+	"math/big"
 	"os"
 	"strconv"
 	"strings"
@@ -262,5 +263,123 @@ func TestHostileValidateCertCancelled(t *testing.T) {
 	}
 	if cpu := cpuTime(t) - cpu0; cpu > 50*time.Millisecond {
 		t.Fatalf("a cancelled check cost %v of CPU", cpu)
+	}
+}
+
+// Row 9: 3,000 concurrent Pings of one device: each new one ends the
+// earlier, so at most one is held; a delivery then costs little, and
+// another user's requests keep their latency.
+func TestHostilePingFloodOneDevice(t *testing.T) {
+	env := simtest.New(t, simulator.Options{})
+	d := env.Device("alice", "FLOOD1", eas.Version141).Provision()
+	inbox := d.FolderSync()["Inbox"].ServerId
+	other := env.Device("bob", "IDLE1", eas.Version141).Provision()
+	syncLatencyP50(t, other, 20) // warm up
+	idle := syncLatencyP50(t, other, 60)
+
+	body := mustMarshal(t, &eas.PingRequest{HeartbeatInterval: 480, Folders: &eas.PingFolders{Folder: []eas.PingFolder{{Id: inbox, Class: "Email"}}}})
+	const n = 3000
+	statuses := make(chan int, n)
+	client := env.HTTP.Client()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel() // whatever is still held when the test ends
+	for i := 0; i < n; i++ {
+		hr := d.HTTPRequest(d.Request(eas.CommandPing), body).WithContext(ctx)
+		go func() {
+			resp, err := client.Do(hr)
+			if err != nil {
+				statuses <- -1
+				return
+			}
+			defer resp.Body.Close()
+			var r eas.PingResponse
+			b, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != 200 || wbxml.Unmarshal(b, &r) != nil {
+				statuses <- -resp.StatusCode
+				return
+			}
+			statuses <- r.Status
+		}()
+	}
+	deadline := time.After(15 * time.Second)
+	for answered := 0; answered < n-1; answered++ {
+		select {
+		case st := <-statuses:
+			if st != int(eas.PingStatusHeartbeatExpired) {
+				t.Fatalf("an earlier Ping answered %d, want 1 (Exchange's answer to a Ping a newer one replaced)", st)
+			}
+		case <-deadline:
+			t.Fatalf("%d of %d Pings of one device still held after 15 s", n-answered, n)
+		}
+	}
+	// One Ping is held: another user's requests are as fast as when idle,
+	// and a delivery wakes one request, not thousands.
+	if during := syncLatencyP50(t, other, 60); during > 2*idle+time.Millisecond {
+		t.Errorf("another user's FolderSync p50 %v with the flood, %v idle", during, idle)
+	} else {
+		t.Logf("another user's FolderSync p50: %v idle, %v after the flood", idle, during)
+	}
+	cpu0 := cpuTime(t)
+	env.Deliver("alice", "wake up")
+	select {
+	case st := <-statuses:
+		if st != int(eas.PingStatusChangesOccurred) {
+			t.Fatalf("the held Ping answered %d, want 2", st)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the held Ping did not answer the delivery")
+	}
+	if cpu := cpuTime(t) - cpu0; cpu > 100*time.Millisecond {
+		t.Fatalf("a delivery cost %v of CPU", cpu)
+	} else {
+		t.Logf("a delivery and the held Ping's answer cost %v of CPU", cpu)
+	}
+}
+
+// Row 9: a hanging Sync replaced by a newer Ping of the same device
+// answers Status 16 (retry).
+func TestHostileHangingSyncReplaced(t *testing.T) {
+	env := simtest.New(t, simulator.Options{})
+	d := env.Device("alice", "HANG1", eas.Version141).Provision()
+	inbox := d.FolderSync()["Inbox"].ServerId
+	key := "0"
+	for i := 0; i < 50; i++ { // until the device has everything
+		col := d.SyncOnce(eas.SyncCollection{SyncKey: key, CollectionId: inbox})
+		if col == nil {
+			break
+		}
+		key = col.SyncKey
+	}
+	syncBody := mustMarshal(t, &eas.SyncRequest{Wait: 5, Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: key, CollectionId: inbox}}}})
+	done := make(chan []byte, 1)
+	hr := d.HTTPRequest(d.Request(eas.CommandSync), syncBody)
+	go func() {
+		resp, err := env.HTTP.Client().Do(hr)
+		if err != nil {
+			done <- nil
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		done <- b
+	}()
+	time.Sleep(200 * time.Millisecond) // the Sync hangs
+	pingBody := mustMarshal(t, &eas.PingRequest{HeartbeatInterval: 480, Folders: &eas.PingFolders{Folder: []eas.PingFolder{{Id: inbox, Class: "Email"}}}})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel() // the Ping hangs until the test ends
+	ping := d.HTTPRequest(d.Request(eas.CommandPing), pingBody).WithContext(ctx)
+	go func() {
+		if resp, err := env.HTTP.Client().Do(ping); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	select {
+	case b := <-done:
+		var r eas.SyncResponse
+		if err := wbxml.Unmarshal(b, &r); err != nil || r.Status != int(eas.SyncStatusRetry) {
+			t.Fatalf("the replaced Sync answered %s, want Status 16", simtest.XML(b))
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the hanging Sync was not ended by the device's newer Ping")
 	}
 }

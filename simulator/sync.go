@@ -76,8 +76,9 @@ func handleSync(c *call) error {
 		deadline = newClockTimer(c.s, wait)
 		defer deadline.stop()
 	}
-	var w *waiter // registered on the first pass
-	defer m.unwatch(&w)
+	var w *waiter      // registered on the first pass
+	var tok *hangToken // this device's hanging request, from the first pass
+	defer m.unhang(c.req.DeviceID, &w, &tok)
 	for pass := 0; ; pass++ {
 		if c.quarantined && pass > 0 {
 			// Woken by a change (an approval?): decide again.
@@ -92,6 +93,7 @@ func handleSync(c *call) error {
 				ids[i] = col.CollectionId
 			}
 			w = m.watchLocked(ids)
+			tok = m.hangLocked(c.req.DeviceID)
 		}
 		resp, nonEmpty := c.syncLocked(&req)
 		m.unlock()
@@ -115,6 +117,12 @@ func handleSync(c *call) error {
 			catchUp.stop()
 			c.replyEmpty()
 			return nil
+		case <-tok.stolen:
+			// A newer Ping or hanging Sync of this device took over:
+			// Exchange answers this one Status 16, retry (see hangLocked).
+			catchUp.stop()
+			c.s.log.Info("hanging request ended by a newer one of the device", "cmd", "Sync", "device", c.req.DeviceID, "error", "NMStolen")
+			return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusRetry)})
 		case <-c.r.Context().Done():
 			catchUp.stop()
 			return eas.NewHTTPError(http.StatusRequestTimeout, "client went away during a hanging Sync")
