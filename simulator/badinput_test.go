@@ -71,7 +71,7 @@ var _ = Describe("Bad input", func() {
 		d   *simtest.Device
 	)
 	BeforeEach(func() {
-		env = newTestEnv(simulator.Options{MaxRequestBytes: 16384})
+		env = newTestEnv(simulator.Options{MaxRequestBytes: 16384, MaxSendSize: 8192})
 		d = env.Device("alice", "BAD1", eas.Version141)
 		d.Provision()
 	})
@@ -226,6 +226,21 @@ var _ = Describe("Bad input", func() {
 			b64 := base64.StdEncoding.EncodeToString(hugeRSACert(GinkgoT(), 20000))
 			return plain(d, "ValidateCert", "14.1", must(wbxml.Marshal(&eas.ValidateCertRequest{Certificates: &eas.ValidateCertCertificates{Certificate: []string{b64}}})))
 		}, 200, int(eas.ValidateCertStatusInvalidSignature)},
+		{"a SendMail over MaxSendSize", func(d *simtest.Device) rawRequest {
+			raw := mailTestMIME("", "bob@contoso.com", "", "", "big", strings.Repeat("x", 10000))
+			return plain(d, "SendMail", "14.1", must(wbxml.Marshal(&eas.SendMailRequest{ClientId: "bad-big", SaveInSentItems: true, Mime: raw})))
+		}, 200, int(eas.StatusMailSubmissionFailed)},
+		{"a SendMail over MaxSendSize from a 12.1 device", func(d *simtest.Device) rawRequest {
+			r := plain(d, "SendMail", "12.1", mailTestMIME("", "bob@contoso.com", "", "", "big", strings.Repeat("x", 10000)), "SaveInSent=T")
+			r.headers["Content-Type"] = eas.ContentTypeMIME
+			return r
+		}, 500, 0},
+		{"a Sync WindowSize of -1", func(d *simtest.Device) rawRequest {
+			return plain(d, "Sync", "14.1", must(wbxml.Marshal(&eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: "0", CollectionId: "5", WindowSize: -1}}}})))
+		}, 200, int(eas.SyncStatusProtocolError)},
+		{"a DeviceInformation Model of 10,000 characters (kept to 1,024)", func(d *simtest.Device) rawRequest {
+			return plain(d, "Settings", "14.1", must(wbxml.Marshal(&eas.SettingsRequest{DeviceInformation: &eas.DeviceInformation{Set: &eas.DeviceInformationSet{Model: strings.Repeat("M", 10000)}}})))
+		}, 200, 1},
 	}
 
 	It("has at least 30 classes", func() { Expect(len(cases)).To(BeNumerically(">=", 30)) })

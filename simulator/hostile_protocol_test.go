@@ -12,10 +12,13 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/big"
 	"os"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -381,5 +384,134 @@ func TestHostileHangingSyncReplaced(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the hanging Sync was not ended by the device's newer Ping")
+	}
+}
+
+// Row 10: SendMail over MaxSendSize (Exchange's 10 MB) is refused with
+// 120 before it is parsed, and keeps no memory.
+func TestHostileSendMailSize(t *testing.T) {
+	env := simtest.New(t, simulator.Options{})
+	d := env.Device("alice", "BIGMAIL1", eas.Version141).Provision()
+	const big = 21 << 20
+	raw := append(mailTestMIME("", "bob@contoso.com", "", "", "huge", ""), bytes.Repeat([]byte("0123456789abcdef\r\n"), big/18)...)
+	body := mustMarshal(t, &eas.SendMailRequest{ClientId: "big-0", SaveInSentItems: true, Mime: raw})
+	raw = nil
+	before := snapshotAll(env)
+	runtime.GC()
+	debug.FreeOSMemory()
+	rss0 := rssKB(t)
+	for i := 0; i < 10; i++ {
+		resp, out := d.Post(eas.CommandSendMail, body)
+		var r eas.SendMailResponse
+		if resp.StatusCode != 200 || wbxml.Unmarshal(out, &r) != nil || r.Status != int(eas.StatusMailSubmissionFailed) {
+			t.Fatalf("a 21 MB SendMail: HTTP %d\n%s\nwant Status 120", resp.StatusCode, simtest.XML(out))
+		}
+	}
+	body = nil
+	runtime.GC()
+	debug.FreeOSMemory()
+	growth := rssKB(t) - rss0
+	t.Logf("10 SendMails of 21 MB: RSS grew %d kB", growth)
+	if growth > 64<<10 {
+		t.Fatalf("10 refused 21 MB SendMails left %d MB more resident", growth>>10)
+	}
+	if after := snapshotAll(env); !slicesEqual(before, after) {
+		t.Fatalf("a refused SendMail changed the mailboxes")
+	}
+	// A message under the limit is still sent.
+	d.CallOK(eas.CommandSendMail, &eas.SendMailRequest{ClientId: "small-0", Mime: mailTestMIME("", "bob@contoso.com", "", "", "fine", "hello")}, nil)
+	inbox, _ := env.Mailbox("bob").FolderByType(eas.FolderTypeInbox)
+	if len(mailTestFind(env.Mailbox("bob"), inbox.ServerID, "fine")) != 1 {
+		t.Fatal("a small message was not delivered")
+	}
+}
+
+// snapshotAll lists every user's folders and items.
+func snapshotAll(env *simtest.Env) []string {
+	var out []string
+	for _, u := range []string{"alice", "bob", "admin"} {
+		mb := env.Mailbox(u)
+		for _, f := range mb.Folders() {
+			out = append(out, u+" "+f.ServerID)
+			for _, it := range mb.Items(f.ServerID) {
+				out = append(out, it.ServerID)
+			}
+		}
+	}
+	return out
+}
+
+func slicesEqual(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Row 10: a 20 MB DeviceInformation Model is answered Status 1 and kept
+// to its first 1,024 characters.
+func TestHostileDeviceInformationSize(t *testing.T) {
+	env := simtest.New(t, simulator.Options{})
+	d := env.Device("alice", "BIGINFO1", eas.Version141).Provision()
+	huge := strings.Repeat("M", 20<<20)
+	var r eas.SettingsResponse
+	d.CallOK(eas.CommandSettings, &eas.SettingsRequest{DeviceInformation: &eas.DeviceInformation{Set: &eas.DeviceInformationSet{Model: huge, FriendlyName: huge[:5<<20]}}}, &r)
+	if r.Status != 1 || r.DeviceInformation == nil || r.DeviceInformation.Status != 1 {
+		t.Fatalf("Settings answered %+v", r)
+	}
+	out := env.Cmdlet("Get-MobileDevice", map[string]any{"Mailbox": "alice"})
+	for _, dev := range out {
+		if m, _ := dev["DeviceModel"].(string); len(m) > 1024 {
+			t.Fatalf("DeviceModel of %d characters kept", len(m))
+		}
+		if m, _ := dev["FriendlyName"].(string); len(m) > 1024 {
+			t.Fatalf("FriendlyName of %d characters kept", len(m))
+		}
+	}
+}
+
+// Row 10: a 100,000-character allow-list entry is refused, and nothing
+// is saved.
+func TestHostileAllowListEntry(t *testing.T) {
+	env := simtest.New(t, simulator.Options{})
+	long := strings.Repeat("A", 100000)
+	for _, list := range []string{"ActiveSyncAllowedDeviceIDs", "ActiveSyncBlockedDeviceIDs"} {
+		ae := env.CmdletFails("Set-CASMailbox", map[string]any{"Identity": "alice", list: []string{"GOOD1", long}}, 400, "InvalidData")
+		if !strings.Contains(ae.Message, "maximum length is 1024") {
+			t.Fatalf("%s: %q", list, ae.Message)
+		}
+		env.CmdletFails("Set-CASMailbox", map[string]any{"Identity": "alice", list: map[string]any{"Add": long}}, 400, "InvalidData")
+	}
+	cas := env.Cmdlet("Get-CASMailbox", map[string]any{"Identity": "alice"})
+	if fmt.Sprint(cas[0]["ActiveSyncAllowedDeviceIDs"]) != "[]" || fmt.Sprint(cas[0]["ActiveSyncBlockedDeviceIDs"]) != "[]" {
+		t.Fatalf("the lists changed: %v %v", cas[0]["ActiveSyncAllowedDeviceIDs"], cas[0]["ActiveSyncBlockedDeviceIDs"])
+	}
+}
+
+// Row 10: Sync WindowSize -1 is a protocol error (4); 2^32 is read as 512.
+func TestHostileSyncWindowSize(t *testing.T) {
+	env := simtest.New(t, simulator.Options{})
+	d := env.Device("alice", "WINDOW1", eas.Version141).Provision()
+	inbox := d.FolderSync()["Inbox"].ServerId
+	first := d.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
+	for _, ws := range []int{-1, -1 << 31} {
+		var r eas.SyncResponse
+		d.CallOK(eas.CommandSync, &eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: first.SyncKey, CollectionId: inbox, WindowSize: ws}}}}, &r)
+		if r.Status != int(eas.SyncStatusProtocolError) {
+			t.Fatalf("WindowSize %d: Status %d, want 4", ws, r.Status)
+		}
+		d.CallOK(eas.CommandSync, &eas.SyncRequest{WindowSize: ws, Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: first.SyncKey, CollectionId: inbox}}}}, &r)
+		if r.Status != int(eas.SyncStatusProtocolError) {
+			t.Fatalf("global WindowSize %d: Status %d, want 4", ws, r.Status)
+		}
+	}
+	col := d.SyncOnce(eas.SyncCollection{SyncKey: first.SyncKey, CollectionId: inbox, WindowSize: 1 << 32})
+	if col == nil || col.Status != 1 {
+		t.Fatalf("WindowSize 2^32: %+v", col)
 	}
 }

@@ -119,6 +119,12 @@ func (c *call) submitMail(cmd eas.Command) error {
 	if err != nil {
 		return err
 	}
+	// A message over MaxSendSize is refused before it is parsed, so that
+	// nothing of it is kept (see DefaultMaxSendSize).
+	if err := c.checkSendSize(len(sub.mime)); err != nil {
+		return err
+	}
+	c.body, sub.mime = nil, append([]byte(nil), sub.mime...)
 	if sub.accountID != "" {
 		// The simulator's users have one account each: their own
 		// (Settings UserInformation lists no others).
@@ -149,6 +155,9 @@ func (c *call) submitMail(cmd eas.Command) error {
 		}
 		if msg, err = ParseMail(raw); err != nil {
 			return eas.NewStatusError(eas.StatusMessageReplyFailed, err.Error())
+		}
+		if err := c.checkSendSize(len(raw)); err != nil {
+			return err
 		}
 	}
 	recipients := msg.Recipients()
@@ -187,6 +196,14 @@ func (c *call) submitMail(cmd eas.Command) error {
 		}
 	}
 	c.replyEmpty()
+	return nil
+}
+
+// checkSendSize refuses a message of size bytes over MaxSendSize.
+func (c *call) checkSendSize(size int) error {
+	if max := c.s.opts.MaxSendSize; max > 0 && int64(size) > max {
+		return eas.NewStatusError(eas.StatusMailSubmissionFailed, fmt.Sprintf("the message's %d bytes exceed MaxSendSize (%d bytes)", size, max))
+	}
 	return nil
 }
 

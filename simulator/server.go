@@ -76,7 +76,19 @@ type Options struct {
 	// AdminToken is the bearer token of /api/*; empty: a random one, see
 	// Server.AdminToken().
 	AdminToken string
+	// MaxSendSize bounds the message SendMail, SmartReply and SmartForward
+	// submit, in bytes. Zero means DefaultMaxSendSize; negative, no limit.
+	MaxSendSize int64
 }
+
+// DefaultMaxSendSize is Exchange's organization-wide MaxSendSize
+// (Set-TransportConfig; "Message size limits in Exchange Server": 10 MB by
+// default since Exchange 2010). A larger message is not submitted:
+// common status 120 MailSubmissionFailed (HTTP 500 up to 12.1), the answer
+// Exchange's SendMail gives when the store refuses the submission
+// (SendMailBase.SendMessage maps a StoragePermanentException, such as the
+// store's MessageTooBigException, to MailSubmissionFailed).
+const DefaultMaxSendSize = 10 << 20
 
 // DefaultMaxRequestBytes is IIS's default maxAllowedContentLength for the
 // Microsoft-Server-ActiveSync virtual directory (30,000,000 bytes);
@@ -109,6 +121,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if s.opts.MaxRequestBytes == 0 {
 		s.opts.MaxRequestBytes = DefaultMaxRequestBytes
+	}
+	if s.opts.MaxSendSize == 0 {
+		s.opts.MaxSendSize = DefaultMaxSendSize
 	}
 	if s.dir == nil {
 		return nil, errors.New("simulator: Options.Directory is nil; simulator/demo builds the demo organization")

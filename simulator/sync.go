@@ -61,6 +61,19 @@ func handleSync(c *call) error {
 	if req.Collections == nil || len(req.Collections.Collection) == 0 {
 		return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusProtocolError)})
 	}
+	// WindowSize: MS-ASCMD 2.2.3.199 has the server read values above 512
+	// as 512 (see the budget below); a negative one breaks the schema's
+	// range (0 to 512) and is a protocol error. An explicit 0, which the
+	// same section reads as 512, is read as an omitted WindowSize (100):
+	// the codec cannot tell them apart.
+	if req.WindowSize < 0 {
+		return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusProtocolError)})
+	}
+	for _, col := range req.Collections.Collection {
+		if col.WindowSize < 0 {
+			return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusProtocolError)})
+		}
+	}
 	commands := 0
 	for _, col := range req.Collections.Collection {
 		commands += len(col.Commands)
