@@ -48,6 +48,7 @@ type serveConfig struct {
 	logLevel     string
 	dataDir      string
 	stateFile    string
+	maxSendSize  int64
 }
 
 func newServeCmd() *cobra.Command {
@@ -88,6 +89,7 @@ Users may sign in as alice@contoso.com, CONTOSO\alice or alice.`,
 	f.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	f.StringVar(&cfg.dataDir, "data", "", "keep the organization, mailboxes, devices and events in this directory (SQLite), so they survive a restart; the first start seeds it from --org or the demo organization")
 	f.StringVar(&cfg.stateFile, "state", "", "start from this state file (easlab state export) instead of the demo organization")
+	f.Int64Var(&cfg.maxSendSize, "max-send-size", simulator.DefaultMaxSendSize, "largest message SendMail, SmartReply and SmartForward submit, in bytes (Exchange's MaxSendSize, 10 MB); larger: status 120; -1: no limit")
 	return cmd
 }
 
@@ -185,6 +187,7 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 		Directory:            dir,
 		Logger:               slog.New(handler),
 		Profile:              profile,
+		MaxSendSize:          cfg.maxSendSize,
 	})
 	if err != nil {
 		return err
