@@ -515,3 +515,40 @@ func TestHostileSyncWindowSize(t *testing.T) {
 		t.Fatalf("WindowSize 2^32: %+v", col)
 	}
 }
+
+// Row 9: the Ping a newer one replaced is logged as Exchange logs it,
+// Error:NMStolen in the IIS log's Log= items.
+func TestHostilePingReplacedLogged(t *testing.T) {
+	var iis lockedBuffer
+	env := simtest.New(t, simulator.Options{IISLog: simulator.NewIISLog(&iis)})
+	d := env.Device("alice", "NMLOG1", eas.Version141).Provision()
+	inbox := d.FolderSync()["Inbox"].ServerId
+	body := mustMarshal(t, &eas.PingRequest{HeartbeatInterval: 480, Folders: &eas.PingFolders{Folder: []eas.PingFolder{{Id: inbox, Class: "Email"}}}})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	first := make(chan struct{})
+	go func() {
+		defer close(first)
+		if resp, err := env.HTTP.Client().Do(d.HTTPRequest(d.Request(eas.CommandPing), body).WithContext(ctx)); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	time.Sleep(100 * time.Millisecond)
+	go func() {
+		if resp, err := env.HTTP.Client().Do(d.HTTPRequest(d.Request(eas.CommandPing), body).WithContext(ctx)); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	select {
+	case <-first:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the first Ping was not ended")
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for !strings.Contains(iis.String(), "_Error:NMStolen_") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !strings.Contains(iis.String(), "_Error:NMStolen_") {
+		t.Fatalf("no Error:NMStolen in the IIS log:\n%s", iis.String())
+	}
+}

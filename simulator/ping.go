@@ -104,7 +104,7 @@ func handlePing(c *call) error {
 			// A newer Ping or hanging Sync of this device took over:
 			// Exchange answers this one "no changes" (see hangLocked).
 			catchUp.stop()
-			c.s.log.Info("hanging request ended by a newer one of the device", "cmd", "Ping", "device", c.req.DeviceID, "error", "NMStolen")
+			c.logError = "NMStolen"
 			return c.reply(&eas.PingResponse{Status: int(eas.PingStatusHeartbeatExpired)})
 		case <-c.r.Context().Done():
 			catchUp.stop()

@@ -265,6 +265,7 @@ type call struct {
 	sw          *statusWriter
 	accessLog   string // the IIS log's As: value
 	mailSent    string // the IIS log's Ms: value
+	logError    string // the IIS log's Error: value of an answer that is no error (NMStolen)
 	out         []byte // the WBXML response, sent once the handler returns
 	enc         *wbxml.Encoder
 	empty       bool // the handler answered HTTP 200 with no body
@@ -557,6 +558,8 @@ func (s *Server) iisEntryOf(c *call, err error) *iisEntry {
 	}
 	if se, ok := eas.AsStatusError(err); ok && se.Status > 100 {
 		e.errorToken = eas.Status(se.Status).String()
+	} else if c.logError != "" {
+		e.errorToken = c.logError
 	}
 	return e
 }

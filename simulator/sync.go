@@ -134,7 +134,7 @@ func handleSync(c *call) error {
 			// A newer Ping or hanging Sync of this device took over:
 			// Exchange answers this one Status 16, retry (see hangLocked).
 			catchUp.stop()
-			c.s.log.Info("hanging request ended by a newer one of the device", "cmd", "Sync", "device", c.req.DeviceID, "error", "NMStolen")
+			c.logError = "NMStolen"
 			return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusRetry)})
 		case <-c.r.Context().Done():
 			catchUp.stop()
