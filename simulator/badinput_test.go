@@ -39,6 +39,14 @@ type badCase struct {
 	easStatus  int // 0: no body expected
 }
 
+// statusElement names, for the cases that need it, the element whose
+// Status is the case's easStatus (Search's Store, say), rather than the
+// first Status of the response.
+var statusElement = map[string]string{
+	"a document library search with a wrong password (no oracle)": "Store",
+	"a ValidateCert of a certificate with a 20,000-bit RSA key":   "Certificate",
+}
+
 func must(b []byte, err error) []byte {
 	GinkgoHelper()
 	Expect(err).NotTo(HaveOccurred())
@@ -63,7 +71,7 @@ var _ = Describe("Bad input", func() {
 		d   *simtest.Device
 	)
 	BeforeEach(func() {
-		env = newTestEnv(simulator.Options{MaxRequestBytes: 16384})
+		env = newTestEnv(simulator.Options{MaxRequestBytes: 16384, MaxSendSize: 8192})
 		d = env.Device("alice", "BAD1", eas.Version141)
 		d.Provision()
 	})
@@ -205,6 +213,34 @@ var _ = Describe("Bad input", func() {
 		{"a command of a later protocol version", func(d *simtest.Device) rawRequest {
 			return plain(d, "Find", "14.1", must(wbxml.Marshal(&eas.FolderSyncRequest{SyncKey: "0"})))
 		}, 400, 0},
+		{"a document library search with a wrong password (no oracle)", func(d *simtest.Device) rawRequest {
+			st := &eas.SearchStore{Name: "DocumentLibrary", Query: &eas.SearchQuery{EqualTo: &eas.SearchComparison{LinkId: true, Value: `\\fileserver\share`}},
+				Options: &eas.SearchOptions{UserName: `CONTOSO\bob`, Password: "guess"}}
+			return plain(d, "Search", "14.1", must(wbxml.Marshal(&eas.SearchRequest{Store: st})))
+		}, 200, int(eas.SearchStatusAccessBlocked)},
+		{"a SendMail with another user's From (sent from alice)", func(d *simtest.Device) rawRequest {
+			raw := mailTestMIME("bob@contoso.com", "admin@contoso.com", "", "", "spoofed", "hi")
+			return plain(d, "SendMail", "14.1", must(wbxml.Marshal(&eas.SendMailRequest{ClientId: "bad-spoof", Mime: raw})))
+		}, 200, 0},
+		{"a ValidateCert of a certificate with a 20,000-bit RSA key", func(d *simtest.Device) rawRequest {
+			b64 := base64.StdEncoding.EncodeToString(hugeRSACert(GinkgoT(), 20000))
+			return plain(d, "ValidateCert", "14.1", must(wbxml.Marshal(&eas.ValidateCertRequest{Certificates: &eas.ValidateCertCertificates{Certificate: []string{b64}}})))
+		}, 200, int(eas.ValidateCertStatusInvalidSignature)},
+		{"a SendMail over MaxSendSize", func(d *simtest.Device) rawRequest {
+			raw := mailTestMIME("", "bob@contoso.com", "", "", "big", strings.Repeat("x", 10000))
+			return plain(d, "SendMail", "14.1", must(wbxml.Marshal(&eas.SendMailRequest{ClientId: "bad-big", SaveInSentItems: true, Mime: raw})))
+		}, 200, int(eas.StatusMailSubmissionFailed)},
+		{"a SendMail over MaxSendSize from a 12.1 device", func(d *simtest.Device) rawRequest {
+			r := plain(d, "SendMail", "12.1", mailTestMIME("", "bob@contoso.com", "", "", "big", strings.Repeat("x", 10000)), "SaveInSent=T")
+			r.headers["Content-Type"] = eas.ContentTypeMIME
+			return r
+		}, 500, 0},
+		{"a Sync WindowSize of -1", func(d *simtest.Device) rawRequest {
+			return plain(d, "Sync", "14.1", must(wbxml.Marshal(&eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: "0", CollectionId: "5", WindowSize: -1}}}})))
+		}, 200, int(eas.SyncStatusProtocolError)},
+		{"a DeviceInformation Model of 10,000 characters (kept to 1,024)", func(d *simtest.Device) rawRequest {
+			return plain(d, "Settings", "14.1", must(wbxml.Marshal(&eas.SettingsRequest{DeviceInformation: &eas.DeviceInformation{Set: &eas.DeviceInformationSet{Model: strings.Repeat("M", 10000)}}})))
+		}, 200, 1},
 	}
 
 	It("has at least 30 classes", func() { Expect(len(cases)).To(BeNumerically(">=", 30)) })
@@ -231,6 +267,9 @@ var _ = Describe("Bad input", func() {
 				tree, err := wbxml.Parse(body)
 				Expect(err).NotTo(HaveOccurred())
 				status := statusOf(tree)
+				if under := statusElement[tc.name]; under != "" {
+					status = statusUnder(tree, under)
+				}
 				Expect(status).To(Equal(strconv.Itoa(tc.easStatus)), simtest.XML(body))
 			} else if resp.StatusCode != http.StatusOK {
 				Expect(body).To(BeEmpty())
@@ -241,6 +280,20 @@ var _ = Describe("Bad input", func() {
 		})
 	}
 })
+
+// statusUnder finds the Status of the first element named name, at any
+// depth.
+func statusUnder(n *wbxml.Node, name string) string {
+	for _, c := range n.Elements() {
+		if c.Tag.Name == name {
+			return statusOf(c)
+		}
+		if s := statusUnder(c, name); s != "" {
+			return s
+		}
+	}
+	return ""
+}
 
 // statusOf finds the first Status element of a response, at any depth.
 func statusOf(n *wbxml.Node) string {

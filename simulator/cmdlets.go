@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/easlab/easlab/simulator/access"
 	"github.com/easlab/easlab/simulator/admin"
@@ -884,6 +885,29 @@ func errDeviceIDInBothLists(id string) *admin.Error {
 		Message: fmt.Sprintf("The device ID '%s' can't be in both the ActiveSyncAllowedDeviceIDs and the ActiveSyncBlockedDeviceIDs lists.", id)}
 }
 
+// maxDeviceIDEntry bounds an entry of ActiveSyncAllowedDeviceIDs and
+// ActiveSyncBlockedDeviceIDs (issue 12: a 100,000-character entry was
+// accepted). A DeviceId has at most 32 characters (MS-ASHTTP
+// 2.2.1.1.1.1.3), so no longer entry can match a device; the bound is the
+// length of a directory string value Exchange's other device properties
+// take (1,024; the exact rangeUpper of msExchMobileAllowedDeviceIDs is
+// UNCONFIRMED), and a longer value is refused with Exchange's
+// property-length error, before anything is saved.
+const maxDeviceIDEntry = 1024
+
+// checkDeviceIDEntries refuses a list value longer than maxDeviceIDEntry.
+func checkDeviceIDEntries(l *admin.Multi) error {
+	for _, vs := range [][]string{l.Replace, l.Add} {
+		for _, v := range vs {
+			if n := utf8.RuneCountInString(v); n > maxDeviceIDEntry {
+				return &admin.Error{Status: http.StatusBadRequest, Category: "InvalidData",
+					Message: fmt.Sprintf("The length of the property is too long. The maximum length is %d and the length of the value provided is %d.", maxDeviceIDEntry, n)}
+			}
+		}
+	}
+	return nil
+}
+
 // noChangeWarning is PowerShell's warning of a Set- cmdlet that changed
 // nothing.
 func noChangeWarning(identity string) string {
@@ -916,6 +940,11 @@ func (s *Server) setCASMailbox(p *setCASMailboxParams) (admin.Output, error) {
 		}
 	}
 	allowed, blocked := &p.ActiveSyncAllowedDeviceIDs, &p.ActiveSyncBlockedDeviceIDs
+	for _, l := range []*admin.Multi{allowed, blocked} {
+		if err := checkDeviceIDEntries(l); err != nil {
+			return admin.Output{}, err
+		}
+	}
 	lists := allowed.Set || blocked.Set
 	changed, err := ref.mb.changeCASMailbox(func(c *CASMailbox) error {
 		if p.ActiveSyncEnabled.Set {

@@ -1,6 +1,8 @@
 package simulator
 
 import (
+	"context"
+	"crypto/x509"
 	"strings"
 	"time"
 
@@ -17,8 +19,18 @@ var DefaultFolderCount = len(defaultFolders)
 // RecipientTypeGAL is ResolveRecipients' Type of a directory entry.
 const RecipientTypeGAL = recipientTypeGAL
 
-// ValidateCertificate is validateCertificate.
-var ValidateCertificate = validateCertificate
+// ValidateCertificate is validateCertificate with a fresh budget and no
+// cancellation.
+func ValidateCertificate(der []byte, pool, roots []*x509.Certificate, now time.Time) eas.ValidateCertStatus {
+	st, _ := validateCertificate(&certChecker{ctx: context.Background()}, der, pool, roots, now)
+	return st
+}
+
+// ValidateCertificateContext is validateCertificate with a fresh budget,
+// stopped when ctx is done.
+func ValidateCertificateContext(ctx context.Context, der []byte, pool, roots []*x509.Certificate, now time.Time) (eas.ValidateCertStatus, error) {
+	return validateCertificate(&certChecker{ctx: ctx}, der, pool, roots, now)
+}
 
 // AddFolderForTest adds a folder under parent, as a FolderCreate does
 // without a device.

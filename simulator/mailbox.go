@@ -142,6 +142,7 @@ type Mailbox struct {
 	sweep          bool                        // this transaction may change any device
 	watchers       map[string]map[*waiter]bool // hanging requests by the folder they watch
 	waiting        []*waiter                   // every hanging request
+	hanging        map[string]*hangToken       // each device's hanging request, by lower-case DeviceId
 	deferDevices   bool                        // this transaction is a device's request: its partnership is written at the request's end
 	pending        *pendingRecords             // a restored mailbox's records, decoded at its first transaction
 	broken         error                       // its records could not be read: it is not written
@@ -255,14 +256,45 @@ func (m *Mailbox) unwatchLocked(w *waiter) {
 	}
 }
 
-// unwatch removes the waiter *w, if one was registered: a hanging
-// request defers it when it starts.
-func (m *Mailbox) unwatch(w **waiter) {
-	if *w == nil {
+// hangToken is a device's current hanging request, a Ping or a hanging
+// Sync: stolen is closed when a newer one of the same device takes its
+// place.
+type hangToken struct{ stolen chan struct{} }
+
+// hangLocked makes the caller its device's hanging request and ends the
+// earlier one, as Exchange does: a device has one notification manager,
+// and a new Ping or hanging Sync of the same user and device steals it
+// from the request that held it, which then answers at once (Exchange's
+// PingCommand.ReleaseNotificationManager(wasStolen): Ping Status 1,
+// logged Error:NMStolen; SyncCommand.SyncCollisionDetected: Sync Status
+// 16, retry). So one device holds at most one waiting request, however
+// many it sends.
+func (m *Mailbox) hangLocked(device string) *hangToken {
+	key := strings.ToLower(device)
+	if old := m.hanging[key]; old != nil {
+		close(old.stolen)
+	}
+	if m.hanging == nil {
+		m.hanging = map[string]*hangToken{}
+	}
+	t := &hangToken{stolen: make(chan struct{})}
+	m.hanging[key] = t
+	return t
+}
+
+// unhang removes the waiter *w and the hanging token *t, those that were
+// registered: a hanging request defers it when it starts.
+func (m *Mailbox) unhang(device string, w **waiter, t **hangToken) {
+	if *w == nil && *t == nil {
 		return
 	}
 	m.lock()
-	m.unwatchLocked(*w)
+	if *w != nil {
+		m.unwatchLocked(*w)
+	}
+	if key := strings.ToLower(device); *t != nil && m.hanging[key] == *t {
+		delete(m.hanging, key)
+	}
 	m.unlock()
 }
 

@@ -67,8 +67,9 @@ func handlePing(c *call) error {
 	for i, f := range ps.folders {
 		ids[i] = f.id
 	}
-	var w *waiter // registered on the first pass
-	defer m.unwatch(&w)
+	var w *waiter      // registered on the first pass
+	var tok *hangToken // this device's hanging request, from the first pass
+	defer m.unhang(c.req.DeviceID, &w, &tok)
 	for pass := 0; ; pass++ {
 		if c.quarantined && pass > 0 {
 			// Woken by a change (an approval?): decide again.
@@ -80,6 +81,7 @@ func handlePing(c *call) error {
 		m.lock()
 		if w == nil {
 			w = m.watchLocked(ids)
+			tok = m.hangLocked(c.req.DeviceID)
 		}
 		changed, hierarchy := m.pingChangesLocked(dev, ps.folders, start)
 		if c.quarantined {
@@ -97,6 +99,12 @@ func handlePing(c *call) error {
 		case <-w.c:
 		case <-catchUp.c():
 		case <-timer.c():
+			return c.reply(&eas.PingResponse{Status: int(eas.PingStatusHeartbeatExpired)})
+		case <-tok.stolen:
+			// A newer Ping or hanging Sync of this device took over:
+			// Exchange answers this one "no changes" (see hangLocked).
+			catchUp.stop()
+			c.logError = "NMStolen"
 			return c.reply(&eas.PingResponse{Status: int(eas.PingStatusHeartbeatExpired)})
 		case <-c.r.Context().Done():
 			catchUp.stop()

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/wbxml"
@@ -191,15 +192,42 @@ func handleProvision(c *call) error {
 	return c.reply(resp)
 }
 
+// maxDeviceInformationField bounds each DeviceInformation value the
+// partnership keeps (issue 12: a 20 MB Model was stored, and
+// Get-MobileDevice returned 80 MB for four devices). Exchange keeps the
+// values (DeviceInformationSetting.ProcessSet stores them in the device's
+// GlobalInfo and answers Status 1, whatever their length; its IIS log
+// trims each to 50 characters, MaxParamLength) and writes them to the
+// msExchActiveSyncDevice object's msExchDevice* attributes, whose
+// rangeUpper is UNCONFIRMED. The simulator answers as Exchange does and
+// keeps the first 1,024 characters of each value.
+const maxDeviceInformationField = 1024
+
+// truncateField keeps the first maxDeviceInformationField characters of v.
+func truncateField(v string) string {
+	if len(v) <= maxDeviceInformationField {
+		return v
+	}
+	n := 0
+	for i := range v {
+		if n == maxDeviceInformationField {
+			return strings.Clone(v[:i])
+		}
+		n++
+	}
+	return v
+}
+
 // setDeviceInformation records what a device says of itself.
 func setDeviceInformation(dev *Device, di *eas.DeviceInformation) eas.SettingsStatus {
 	if di.Set == nil {
 		return eas.SettingsStatusProtocolError
 	}
 	s := di.Set
+	t := truncateField
 	dev.Info = DeviceInformation{
-		Model: s.Model, IMEI: s.IMEI, FriendlyName: s.FriendlyName, OS: s.OS, OSLanguage: s.OSLanguage,
-		PhoneNumber: s.PhoneNumber, UserAgent: s.UserAgent, MobileOperator: s.MobileOperator,
+		Model: t(s.Model), IMEI: t(s.IMEI), FriendlyName: t(s.FriendlyName), OS: t(s.OS), OSLanguage: t(s.OSLanguage),
+		PhoneNumber: t(s.PhoneNumber), UserAgent: t(s.UserAgent), MobileOperator: t(s.MobileOperator),
 		EnableOutboundSMS: s.EnableOutboundSMS != nil && *s.EnableOutboundSMS,
 	}
 	dev.HasInfo = true

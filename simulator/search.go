@@ -665,8 +665,10 @@ func (c *call) searchGAL(st *eas.SearchStore) (*eas.SearchStoreResult, eas.Searc
 // EqualTo, options other than Range and UserName+Password, or a Range with
 // its start past its end are a protocol error (2); a link that is no
 // absolute URI is a bad link (4); a scheme other than http, https or file
-// is refused (13); explicit credentials that do not log on get 5 (access
-// denied).
+// is refused (13). Explicit UserName and Password are never checked: any
+// credentials get 13, as the access policy refuses the link before they
+// would be used, so the search is no password oracle; the attempt is
+// logged.
 func (c *call) searchDocumentLibrary(st *eas.SearchStore) eas.SearchStatus {
 	if o := st.Options; o != nil {
 		if o.Range != "" {
@@ -704,9 +706,12 @@ func (c *call) searchDocumentLibrary(st *eas.SearchStore) eas.SearchStatus {
 		}
 	}
 	if o := st.Options; o != nil && o.UserName != "" {
-		if _, _, ok := c.s.dir.Authenticate(o.UserName, o.Password); !ok {
-			return eas.SearchStatusAccessDenied
-		}
+		// The credentials are never checked against the directory: with
+		// UNC and SharePoint access off, Exchange refuses before it would
+		// use them, so any credentials get the same 13, and a right
+		// password cannot be told from a wrong one. The attempt is logged
+		// (without the password), as a probe of the directory would be.
+		c.s.log.Warn("document library search with explicit credentials refused", "mailbox", c.user.PrimarySmtpAddress, "device", c.req.DeviceID, "username", o.UserName, "link", link)
 	}
 	return eas.SearchStatusAccessBlocked
 }

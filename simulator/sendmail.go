@@ -119,6 +119,12 @@ func (c *call) submitMail(cmd eas.Command) error {
 	if err != nil {
 		return err
 	}
+	// A message over MaxSendSize is refused before it is parsed, so that
+	// nothing of it is kept (see DefaultMaxSendSize).
+	if err := c.checkSendSize(len(sub.mime)); err != nil {
+		return err
+	}
+	c.body, sub.mime = nil, append([]byte(nil), sub.mime...)
 	if sub.accountID != "" {
 		// The simulator's users have one account each: their own
 		// (Settings UserInformation lists no others).
@@ -149,6 +155,9 @@ func (c *call) submitMail(cmd eas.Command) error {
 		}
 		if msg, err = ParseMail(raw); err != nil {
 			return eas.NewStatusError(eas.StatusMessageReplyFailed, err.Error())
+		}
+		if err := c.checkSendSize(len(raw)); err != nil {
+			return err
 		}
 	}
 	recipients := msg.Recipients()
@@ -187,6 +196,14 @@ func (c *call) submitMail(cmd eas.Command) error {
 		}
 	}
 	c.replyEmpty()
+	return nil
+}
+
+// checkSendSize refuses a message of size bytes over MaxSendSize.
+func (c *call) checkSendSize(size int) error {
+	if max := c.s.opts.MaxSendSize; max > 0 && int64(size) > max {
+		return eas.NewStatusError(eas.StatusMailSubmissionFailed, fmt.Sprintf("the message's %d bytes exceed MaxSendSize (%d bytes)", size, max))
+	}
 	return nil
 }
 
@@ -277,8 +294,16 @@ func (s *Server) deliverMail(msg *Mail, recipients []*mail.Address, now time.Tim
 	return external
 }
 
-// completeHeader adds what a submitting client may leave out, as
-// Exchange's transport does: From (the sender), Date and Message-ID.
+// completeHeader sets the sender and adds what a submitting client may
+// leave out, as Exchange does: Date and Message-ID.
+//
+// The From is always the authenticated user. Exchange's SendMail clears
+// the From the client wrote (SendMailBase.ParseMimeToMessage sets
+// message.From to null after converting the MIME; Exchange 2013
+// AirSync), so the store submits the message from the mailbox's owner: a
+// device cannot send as another user, whatever its From says, and the
+// message is not refused either. A Sender header goes too, as the store
+// sets the sender properties itself.
 func completeHeader(raw []byte, u User, now time.Time) ([]byte, error) {
 	h, body, err := splitMessage(raw)
 	if err != nil {
@@ -286,8 +311,10 @@ func completeHeader(raw []byte, u User, now time.Time) ([]byte, error) {
 	}
 	mh := mail.Header{Header: message.Header{Header: h}}
 	changed := false
-	if !mh.Has("From") {
-		mh.SetAddressList("From", []*mail.Address{{Name: u.DisplayName, Address: u.PrimarySmtpAddress}})
+	owner := []*mail.Address{{Name: u.DisplayName, Address: u.PrimarySmtpAddress}}
+	if from, err := mh.AddressList("From"); err != nil || len(from) != 1 || !strings.EqualFold(from[0].Address, u.PrimarySmtpAddress) || from[0].Name != u.DisplayName || mh.Has("Sender") {
+		mh.SetAddressList("From", owner)
+		mh.Del("Sender")
 		changed = true
 	}
 	if !mh.Has("Date") {

@@ -89,7 +89,19 @@ type Options struct {
 	// to accept a batch of events before it is dropped (it resumes with
 	// Last-Event-ID). Zero means DefaultEventWriteTimeout.
 	EventWriteTimeout time.Duration
+	// MaxSendSize bounds the message SendMail, SmartReply and SmartForward
+	// submit, in bytes. Zero means DefaultMaxSendSize; negative, no limit.
+	MaxSendSize int64
 }
+
+// DefaultMaxSendSize is Exchange's organization-wide MaxSendSize
+// (Set-TransportConfig; "Message size limits in Exchange Server": 10 MB by
+// default since Exchange 2010). A larger message is not submitted:
+// common status 120 MailSubmissionFailed (HTTP 500 up to 12.1), the answer
+// Exchange's SendMail gives when the store refuses the submission
+// (SendMailBase.SendMessage maps a StoragePermanentException, such as the
+// store's MessageTooBigException, to MailSubmissionFailed).
+const DefaultMaxSendSize = 10 << 20
 
 // DefaultMaxRequestBytes is IIS's default maxAllowedContentLength for the
 // Microsoft-Server-ActiveSync virtual directory (30,000,000 bytes);
@@ -124,6 +136,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if s.opts.MaxRequestBytes == 0 {
 		s.opts.MaxRequestBytes = DefaultMaxRequestBytes
+	}
+	if s.opts.MaxSendSize == 0 {
+		s.opts.MaxSendSize = DefaultMaxSendSize
 	}
 	if s.dir == nil {
 		return nil, errors.New("simulator: Options.Directory is nil; simulator/demo builds the demo organization")
@@ -288,6 +303,7 @@ type call struct {
 	sw          *statusWriter
 	accessLog   string // the IIS log's As: value
 	mailSent    string // the IIS log's Ms: value
+	logError    string // the IIS log's Error: value of an answer that is no error (NMStolen)
 	out         []byte // the WBXML response, sent once the handler returns
 	enc         *wbxml.Encoder
 	empty       bool // the handler answered HTTP 200 with no body
@@ -586,6 +602,8 @@ func (s *Server) iisEntryOf(c *call, err error) *iisEntry {
 	}
 	if se, ok := eas.AsStatusError(err); ok && se.Status > 100 {
 		e.errorToken = eas.Status(se.Status).String()
+	} else if c.logError != "" {
+		e.errorToken = c.logError
 	}
 	return e
 }

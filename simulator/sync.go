@@ -61,6 +61,19 @@ func handleSync(c *call) error {
 	if req.Collections == nil || len(req.Collections.Collection) == 0 {
 		return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusProtocolError)})
 	}
+	// WindowSize: MS-ASCMD 2.2.3.199 has the server read values above 512
+	// as 512 (see the budget below); a negative one breaks the schema's
+	// range (0 to 512) and is a protocol error. An explicit 0, which the
+	// same section reads as 512, is read as an omitted WindowSize (100):
+	// the codec cannot tell them apart.
+	if req.WindowSize < 0 {
+		return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusProtocolError)})
+	}
+	for _, col := range req.Collections.Collection {
+		if col.WindowSize < 0 {
+			return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusProtocolError)})
+		}
+	}
 	commands := 0
 	for _, col := range req.Collections.Collection {
 		commands += len(col.Commands)
@@ -76,8 +89,9 @@ func handleSync(c *call) error {
 		deadline = newClockTimer(c.s, wait)
 		defer deadline.stop()
 	}
-	var w *waiter // registered on the first pass
-	defer m.unwatch(&w)
+	var w *waiter      // registered on the first pass
+	var tok *hangToken // this device's hanging request, from the first pass
+	defer m.unhang(c.req.DeviceID, &w, &tok)
 	for pass := 0; ; pass++ {
 		if c.quarantined && pass > 0 {
 			// Woken by a change (an approval?): decide again.
@@ -92,6 +106,7 @@ func handleSync(c *call) error {
 				ids[i] = col.CollectionId
 			}
 			w = m.watchLocked(ids)
+			tok = m.hangLocked(c.req.DeviceID)
 		}
 		resp, nonEmpty := c.syncLocked(&req)
 		m.unlock()
@@ -115,6 +130,12 @@ func handleSync(c *call) error {
 			catchUp.stop()
 			c.replyEmpty()
 			return nil
+		case <-tok.stolen:
+			// A newer Ping or hanging Sync of this device took over:
+			// Exchange answers this one Status 16, retry (see hangLocked).
+			catchUp.stop()
+			c.logError = "NMStolen"
+			return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusRetry)})
 		case <-c.r.Context().Done():
 			catchUp.stop()
 			return eas.NewHTTPError(http.StatusRequestTimeout, "client went away during a hanging Sync")

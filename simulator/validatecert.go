@@ -2,9 +2,12 @@ package simulator
 
 import (
 	"bytes"
+	"context"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
+	"net/http"
 	"strings"
 	"time"
 
@@ -54,6 +57,59 @@ import (
 // maxValidateCertificates is the certificate count Exchange refuses.
 const maxValidateCertificates = 100
 
+// Bounds on the work one ValidateCert may cost (issue 12: one request with
+// a 262,144-bit RSA key cost seconds of CPU, a larger one half an hour).
+//
+// maxRSAKeyBits is the largest RSA key Windows verifies with: CNG's RSA
+// takes keys of 512 to 16,384 bits ("CNG Algorithm Identifiers",
+// BCRYPT_RSA_ALGORITHM; the Microsoft Enhanced and Strong Cryptographic
+// Providers stop at 16,384 bits too), so CryptoAPI cannot check a
+// signature made with a larger key, and the chain reports the certificate's
+// signature invalid: ValidateCert status 3. A larger key in the chain
+// certificates is not used as an issuer.
+//
+// maxCertSignatureChecks bounds the signature checks of one request, as
+// Go's crypto/x509 bounds chain building (maxChainSignatureChecks, 100);
+// a certificate whose chain needs more is answered 5 (chain invalid).
+// maxCertChainDepth bounds the issuers followed from one certificate.
+const (
+	maxRSAKeyBits          = 16384
+	maxCertSignatureChecks = 100
+	maxCertChainDepth      = 10
+)
+
+// errCertBudget: the request's signature checks are spent.
+var errCertBudget = errors.New("ValidateCert: signature check budget spent")
+
+// certChecker checks signatures for one request: within its budget, and
+// not after the client has gone.
+type certChecker struct {
+	ctx    context.Context
+	checks int
+}
+
+// check verifies that parent signed c (parent == c: a self-signature).
+func (k *certChecker) check(c, parent *x509.Certificate) error {
+	if err := k.ctx.Err(); err != nil {
+		return err
+	}
+	if k.checks >= maxCertSignatureChecks {
+		return errCertBudget
+	}
+	k.checks++
+	if parent == c {
+		return c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature)
+	}
+	return c.CheckSignatureFrom(parent)
+}
+
+// certKeyTooLarge reports whether c's key is one Windows cannot verify
+// with (see maxRSAKeyBits).
+func certKeyTooLarge(c *x509.Certificate) bool {
+	k, ok := c.PublicKey.(*rsa.PublicKey)
+	return ok && k.N.BitLen() > maxRSAKeyBits
+}
+
 // certRoots returns the certificates ValidateCert trusts as chain roots.
 func (s *Server) certRoots() []*x509.Certificate { return s.opts.TrustedRoots }
 
@@ -94,6 +150,11 @@ func handleValidateCert(c *call) error {
 		if err != nil {
 			break
 		}
+		// A certificate given twice is one issuer (a store holds it once),
+		// and one with a key Windows cannot use is none.
+		if certKeyTooLarge(cert) || certListContains(pool, cert) {
+			continue
+		}
 		pool = append(pool, cert)
 	}
 	// Decode everything before answering, so that a bad certificate fails
@@ -109,8 +170,14 @@ func handleValidateCert(c *call) error {
 	resp := &eas.ValidateCertResponse{Status: int(eas.ValidateCertStatusSuccess)}
 	now := c.s.clock.Now()
 	roots := c.s.certRoots()
+	k := &certChecker{ctx: c.r.Context()}
 	for _, der := range ders {
-		resp.Certificate = append(resp.Certificate, eas.ValidateCertResult{Status: int(validateCertificate(der, pool, roots, now))})
+		st, err := validateCertificate(k, der, pool, roots, now)
+		if err != nil {
+			// The client went away: stop.
+			return eas.NewHTTPError(http.StatusRequestTimeout, "client went away during ValidateCert: "+err.Error())
+		}
+		resp.Certificate = append(resp.Certificate, eas.ValidateCertResult{Status: int(st)})
 	}
 	return c.reply(resp)
 }
@@ -129,48 +196,66 @@ func decodeBase64Cert(s string) ([]byte, error) {
 }
 
 // validateCertificate returns the ValidateCert status of one DER
-// certificate, given the chain certificates and the trusted roots.
-func validateCertificate(der []byte, pool, roots []*x509.Certificate, now time.Time) eas.ValidateCertStatus {
+// certificate, given the chain certificates and the trusted roots; err is
+// the context's error when the request was cancelled.
+func validateCertificate(k *certChecker, der []byte, pool, roots []*x509.Certificate, now time.Time) (eas.ValidateCertStatus, error) {
 	if len(der) == 0 {
-		return eas.ValidateCertStatusMissingInformation
+		return eas.ValidateCertStatusMissingInformation, nil
 	}
 	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		return eas.ValidateCertStatusInvalidSignature
+	if err != nil || certKeyTooLarge(leaf) {
+		return eas.ValidateCertStatusInvalidSignature, nil
 	}
 	if !certValidAt(leaf, now) {
-		return eas.ValidateCertStatusExpired
+		return eas.ValidateCertStatusExpired, nil
 	}
 	if leaf.KeyUsage != 0 && leaf.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment) == 0 {
-		return eas.ValidateCertStatusNotForSigning
+		return eas.ValidateCertStatusNotForSigning, nil
 	}
 	if len(leaf.ExtKeyUsage) > 0 && !certHasExtKeyUsage(leaf, x509.ExtKeyUsageEmailProtection) {
-		return eas.ValidateCertStatusWrongPurpose
+		return eas.ValidateCertStatusWrongPurpose, nil
 	}
 	cur := leaf
-	for depth := 0; depth < 10; depth++ {
+	for depth := 0; depth < maxCertChainDepth; depth++ {
 		if certListContains(roots, cur) {
-			return eas.ValidateCertStatusSuccess
+			return eas.ValidateCertStatusSuccess, nil
 		}
-		if certSelfSigned(cur) {
-			return eas.ValidateCertStatusUntrustedSource
+		self, err := certSelfSigned(k, cur)
+		if err != nil {
+			return certBudgetStatus(err)
 		}
-		issuer, err := certFindIssuer(cur, roots, pool)
+		if self {
+			return eas.ValidateCertStatusUntrustedSource, nil
+		}
+		issuer, err := certFindIssuer(k, cur, roots, pool)
+		if errors.Is(err, errCertBudget) || k.ctx.Err() != nil {
+			return certBudgetStatus(err)
+		}
 		if issuer == nil {
-			return eas.ValidateCertStatusInvalidChain
+			return eas.ValidateCertStatusInvalidChain, nil
 		}
 		if err != nil {
 			if errors.As(err, new(x509.ConstraintViolationError)) {
-				return eas.ValidateCertStatusIncorrectUse
+				return eas.ValidateCertStatusIncorrectUse, nil
 			}
-			return eas.ValidateCertStatusInvalidSignature
+			return eas.ValidateCertStatusInvalidSignature, nil
 		}
 		if !certValidAt(issuer, now) {
-			return eas.ValidateCertStatusExpired
+			return eas.ValidateCertStatusExpired, nil
 		}
 		cur = issuer
 	}
-	return eas.ValidateCertStatusInvalidChain
+	return eas.ValidateCertStatusInvalidChain, nil
+}
+
+// certBudgetStatus answers a certificate whose checks stopped: 5 (no
+// chain could be built) when the budget is spent, the context's error when
+// the request was cancelled.
+func certBudgetStatus(err error) (eas.ValidateCertStatus, error) {
+	if errors.Is(err, errCertBudget) {
+		return eas.ValidateCertStatusInvalidChain, nil
+	}
+	return 0, err
 }
 
 func certValidAt(c *x509.Certificate, now time.Time) bool {
@@ -196,16 +281,23 @@ func certListContains(list []*x509.Certificate, c *x509.Certificate) bool {
 }
 
 // certSelfSigned reports whether c names itself as issuer and its signature
-// verifies with its own key.
-func certSelfSigned(c *x509.Certificate) bool {
-	return bytes.Equal(c.RawIssuer, c.RawSubject) &&
-		c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
+// verifies with its own key; err is the checker's when it stopped.
+func certSelfSigned(k *certChecker, c *x509.Certificate) (bool, error) {
+	if !bytes.Equal(c.RawIssuer, c.RawSubject) {
+		return false, nil
+	}
+	err := k.check(c, c)
+	if errors.Is(err, errCertBudget) || k.ctx.Err() != nil {
+		return false, err
+	}
+	return err == nil, nil
 }
 
 // certFindIssuer returns the certificate, among the trusted roots and then the
 // chain, whose subject is c's issuer, preferring one whose signature on c
-// verifies; err is the signature check's error for the one returned.
-func certFindIssuer(c *x509.Certificate, lists ...[]*x509.Certificate) (*x509.Certificate, error) {
+// verifies; err is the signature check's error for the one returned, or
+// the checker's when it stopped.
+func certFindIssuer(k *certChecker, c *x509.Certificate, lists ...[]*x509.Certificate) (*x509.Certificate, error) {
 	var first *x509.Certificate
 	var firstErr error
 	for _, list := range lists {
@@ -213,9 +305,12 @@ func certFindIssuer(c *x509.Certificate, lists ...[]*x509.Certificate) (*x509.Ce
 			if cand == c || !bytes.Equal(cand.RawSubject, c.RawIssuer) {
 				continue
 			}
-			err := c.CheckSignatureFrom(cand)
+			err := k.check(c, cand)
 			if err == nil {
 				return cand, nil
+			}
+			if errors.Is(err, errCertBudget) || k.ctx.Err() != nil {
+				return nil, err
 			}
 			if first == nil {
 				first, firstErr = cand, err

@@ -51,6 +51,7 @@ type serveConfig struct {
 	maxConc      int
 	lockout      simulator.Lockout
 	externalURL  string
+	maxSendSize  int64
 }
 
 func newServeCmd() *cobra.Command {
@@ -96,6 +97,7 @@ Users may sign in as alice@contoso.com, CONTOSO\alice or alice.`,
 	f.DurationVar(&cfg.lockout.Window, "lockout-window", 0, "how long failed sign-ins count towards the threshold (ResetLockoutCount; default 30m)")
 	f.DurationVar(&cfg.lockout.Duration, "lockout-duration", 0, "how long a locked account stays locked (LockoutDuration; default 30m)")
 	f.IntVar(&cfg.maxConc, "eas-max-concurrency", 0, "requests one user may have in progress at once (the throttling policy's EasMaxConcurrency; 0 keeps the organization's, Exchange's default 10; -1 is Unlimited, for fleets of many devices per user)")
+	f.Int64Var(&cfg.maxSendSize, "max-send-size", simulator.DefaultMaxSendSize, "largest message SendMail, SmartReply and SmartForward submit, in bytes (Exchange's MaxSendSize, 10 MB); larger: status 120; -1: no limit")
 	return cmd
 }
 
@@ -198,6 +200,7 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 		Directory:            dir,
 		Logger:               slog.New(handler),
 		Profile:              profile,
+		MaxSendSize:          cfg.maxSendSize,
 	})
 	if err != nil {
 		return err
