@@ -275,6 +275,14 @@ func (s *Server) serveEAS(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serveCall(c *call) error {
+	// IIS authenticates before Exchange sees the request: without valid
+	// credentials the answer is 401 whatever the query string or body say
+	// (and neither is parsed nor read).
+	user, mb, ok := s.authenticate(c.r)
+	if !ok {
+		return errUnauthorized
+	}
+	c.user, c.mb = user, mb
 	req, err := eas.ParseRequest(c.r)
 	if req != nil {
 		c.req = req
@@ -282,11 +290,6 @@ func (s *Server) serveCall(c *call) error {
 	if err != nil {
 		return err
 	}
-	user, mb, ok := s.authenticate(c.r)
-	if !ok {
-		return errUnauthorized
-	}
-	c.user, c.mb = user, mb
 	// A request that ends in an error writes what its sections left for
 	// the end before the error is answered.
 	defer mb.commitDevices()
