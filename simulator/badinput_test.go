@@ -156,9 +156,12 @@ var _ = Describe("Bad input", func() {
 			return plain(d, "Sync", "14.1", folderSync0())
 		}, 200, int(eas.StatusInvalidXML)},
 		{"an empty body where one is required", func(d *simtest.Device) rawRequest { return plain(d, "FolderSync", "14.1", nil) }, 200, int(eas.StatusInvalidContent)},
-		{"a body over the size limit", func(d *simtest.Device) rawRequest {
+		{"a body over the size limit (IIS request filtering: 404.13, before authentication)", func(d *simtest.Device) rawRequest {
 			return plain(d, "FolderSync", "14.1", append(folderSync0(), make([]byte, 20000)...))
-		}, 413, 0},
+		}, 404, 0},
+		{"a body over the size limit without credentials", anonymous(func(d *simtest.Device) rawRequest {
+			return plain(d, "FolderSync", "14.1", append(folderSync0(), make([]byte, 20000)...))
+		}), 404, 0},
 		{"no credentials", func(d *simtest.Device) rawRequest {
 			r := plain(d, "FolderSync", "14.1", folderSync0())
 			r.user = ""
@@ -259,6 +262,9 @@ var _ = Describe("Bad input", func() {
 				Expect(err).NotTo(HaveOccurred())
 				status := statusOf(tree)
 				Expect(status).To(Equal(strconv.Itoa(tc.easStatus)), simtest.XML(body))
+			} else if resp.StatusCode == http.StatusNotFound {
+				// IIS request filtering (404.13) answers with IIS's page.
+				Expect(string(body)).To(ContainSubstring("404 - File or directory not found."))
 			} else if resp.StatusCode != http.StatusOK {
 				Expect(body).To(BeEmpty())
 			}
