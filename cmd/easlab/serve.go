@@ -14,7 +14,6 @@ import (
 	"log/slog"
 	"math/big"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -48,6 +47,10 @@ type serveConfig struct {
 	logLevel     string
 	dataDir      string
 	stateFile    string
+	// http is what http.sys and IIS would limit (simulator.HTTPLimits).
+	http simulator.HTTPLimits
+	// maxContentLength is IIS's maxAllowedContentLength.
+	maxContentLength int64
 }
 
 func newServeCmd() *cobra.Command {
@@ -88,6 +91,13 @@ Users may sign in as alice@contoso.com, CONTOSO\alice or alice.`,
 	f.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	f.StringVar(&cfg.dataDir, "data", "", "keep the organization, mailboxes, devices and events in this directory (SQLite), so they survive a restart; the first start seeds it from --org or the demo organization")
 	f.StringVar(&cfg.stateFile, "state", "", "start from this state file (easlab state export) instead of the demo organization")
+	d := simulator.DefaultHTTPLimits()
+	f.IntVar(&cfg.http.MaxFieldLength, "max-field-length", d.MaxFieldLength, "longest request header line, as http.sys's MaxFieldLength (over it: 400 Header Field Too Long)")
+	f.IntVar(&cfg.http.MaxRequestBytes, "max-request-bytes", d.MaxRequestBytes, "longest request line and headers together, as http.sys's MaxRequestBytes (over it: 400 Request Too Long)")
+	f.DurationVar(&cfg.http.ConnectionTimeout, "connection-timeout", d.ConnectionTimeout, "idle keep-alive, header and body timeout, as IIS's connectionTimeout and http.sys's IdleConnection, HeaderWait and EntityBody")
+	f.IntVar(&cfg.http.MinBytesPerSecond, "min-bytes-per-second", d.MinBytesPerSecond, "slowest rate at which a client may send a body or take a response, as IIS's minBytesPerSecond")
+	f.IntVar(&cfg.http.MaxConcurrentStreams, "http2-max-streams", d.MaxConcurrentStreams, "concurrent streams of one HTTP/2 connection")
+	f.Int64Var(&cfg.maxContentLength, "max-allowed-content-length", simulator.DefaultMaxRequestBytes, "largest request body, as IIS's maxAllowedContentLength (over it: 404.13, before the body is read)")
 	return cmd
 }
 
@@ -185,6 +195,7 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 		Directory:            dir,
 		Logger:               slog.New(handler),
 		Profile:              profile,
+		MaxRequestBytes:      cfg.maxContentLength,
 	})
 	if err != nil {
 		return err
@@ -193,6 +204,7 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 	if err != nil {
 		return err
 	}
+	ln = simulator.Listener(ln)
 	scheme := "http"
 	var tlsConfig *tls.Config
 	switch {
@@ -258,7 +270,8 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 	if !restored && cfg.orgFile == "" && cfg.stateFile == "" && cfg.demoUsers > 0 {
 		fmt.Fprintf(stdout, "  and user00001 ... user%05d@%s\n", cfg.demoUsers, demo.Organization.Domain)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 30 * time.Second, TLSConfig: tlsConfig}
+	hs := simulator.NewHTTPServer(srv, cfg.http)
+	hs.TLSConfig = tlsConfig
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	if cfg.mailRate > 0 {
