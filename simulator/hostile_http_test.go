@@ -675,3 +675,34 @@ loop:
 		t.Errorf("the rapid reset cost %v of CPU (bound 1 s)", cpu)
 	}
 }
+
+// Row 16: a request dropped by a fault over HTTP/2 is logged.
+func TestHTTP2DroppedRequestIsLogged(t *testing.T) {
+	ts, srv, log := startTLS(t, simulator.HTTPLimits{})
+	client := ts.Client()
+	req, _ := http.NewRequest(http.MethodPost, ts.URL+"/api/faults", strings.NewReader(`{"match":{"command":"FolderSync"},"action":{"drop":true}}`))
+	req.Header.Set("Authorization", "Bearer "+srv.AdminToken())
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("POST /api/faults: HTTP %d", resp.StatusCode)
+	}
+	body, _ := wbxml.Marshal(&eas.FolderSyncRequest{SyncKey: "0"})
+	req, _ = http.NewRequest(http.MethodPost, ts.URL+"/Microsoft-Server-ActiveSync?Cmd=FolderSync&User=alice&DeviceId=DROP2&DeviceType=iPhone", bytes.NewReader(body))
+	req.Header.Set("MS-ASProtocolVersion", "14.1")
+	req.Header.Set("Content-Type", eas.ContentTypeWBXML)
+	req.SetBasicAuth("alice", demo.Password)
+	resp, err = client.Do(req)
+	if err == nil {
+		resp.Body.Close()
+		t.Fatalf("the dropped request was answered: HTTP %d (proto %s)", resp.StatusCode, resp.Proto)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if !strings.Contains(log.String(), "DROP2") || !strings.Contains(log.String(), "connection dropped") {
+		t.Errorf("the request dropped over HTTP/2 was not logged; log:\n%s", log.String())
+	}
+}

@@ -248,6 +248,9 @@ type call struct {
 	start   time.Time
 	status  int // EAS status answered, for the log
 	written bool
+	// abort: the handler must end by resetting the stream (a dropped
+	// connection over HTTP/2), once the request is logged.
+	abort bool
 	// quarantined: the device is quarantined or in discovery, and sees
 	// only what Exchange shows such a device.
 	quarantined bool
@@ -276,6 +279,11 @@ func (s *Server) serveEAS(w http.ResponseWriter, r *http.Request) {
 		s.writeError(c, err)
 	}
 	s.logCall(c, err)
+	if c.abort {
+		// A connection dropped by a fault over HTTP/2, which cannot be
+		// hijacked: the stream is reset, after the request was logged.
+		panic(http.ErrAbortHandler)
+	}
 }
 
 func (s *Server) serveCall(c *call) error {
