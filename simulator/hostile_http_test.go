@@ -88,6 +88,9 @@ func startHostile(t testing.TB, limits simulator.HTTPLimits, h http.Handler) *ho
 	if err != nil {
 		t.Fatal(err)
 	}
+	if limits.Logger == nil {
+		limits.Logger = slog.New(slog.NewTextHandler(s.log, nil))
+	}
 	s.hs = simulator.NewHTTPServer(h, limits)
 	s.addr = ln.Addr().String()
 	go s.hs.Serve(simulator.Listener(ln))
@@ -286,6 +289,11 @@ func TestHeaderLimitsAnswers(t *testing.T) {
 			t.Errorf("%s: not http.sys's 400: %.200s", tc.name, got)
 		}
 	}
+	for _, want := range []string{`msg=httperr`, `reason="400 Header Field Too Long"`, `reason="400 Request Too Long"`} {
+		if !strings.Contains(s.log.String(), want) {
+			t.Errorf("the refusals were not logged as http.sys's HTTPERR log has them: no %s in\n%s", want, s.log.String())
+		}
+	}
 }
 
 // Row 2: 3,000 idle connections (half after one request, half that never
@@ -476,8 +484,10 @@ func TestHostileDeclaredContentLength(t *testing.T) {
 		t.Errorf("chunked body over the limit: HTTP %d, want 404", resp.StatusCode)
 	}
 	t.Logf("chunked body: refused with %d after the client sent %d MB", resp.StatusCode, sent.Load()>>20)
-	if sent.Load() > 40<<20 {
-		t.Errorf("the server read %d MB of a chunked body over the 30 MB limit", sent.Load()>>20)
+	// What the client got out counts the socket buffers (up to ~10 MB on
+	// loopback) and its own 1 MB buffer besides what the server read.
+	if sent.Load() > 48<<20 {
+		t.Errorf("the client got %d MB of a chunked body over the 30 MB limit out before the answer", sent.Load()>>20)
 	}
 
 	// A body sent at 10 bytes/s is cut within the timeout plus slack.
@@ -579,6 +589,7 @@ func startTLS(t testing.TB, limits simulator.HTTPLimits) (*httptest.Server, *sim
 	log := &hostileLog{}
 	srv := newSimulator(t, log)
 	ts := httptest.NewUnstartedServer(nil)
+	limits.Logger = slog.New(slog.NewTextHandler(log, nil))
 	ts.Config = simulator.NewHTTPServer(srv, limits)
 	ts.EnableHTTP2 = true
 	ts.StartTLS()
@@ -665,6 +676,10 @@ loop:
 	time.Sleep(200 * time.Millisecond)
 	handled := strings.Count(log.String(), "msg=eas")
 	t.Logf("rapid reset: %d HEADERS+RST_STREAM pairs sent in %v, %d requests handled, %v CPU (client and server); the server: %s", sent, time.Since(t0).Round(time.Millisecond), handled, cpu.Round(time.Millisecond), how)
+	if strings.HasPrefix(how, "connection closed") && !strings.Contains(log.String(), "connection closed: over the cancelled requests a second") {
+		// (A GOAWAY ENHANCE_YOUR_CALM is net/http's own mitigation.)
+		t.Errorf("the connection closed for its resets was not logged")
+	}
 	if handled > 2000 {
 		t.Errorf("the server ran %d requests of %d reset streams on one connection (bound 2,000)", handled, sent)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
@@ -52,6 +53,10 @@ type HTTPLimits struct {
 	// cancelled by the client (HTTP/2 RST_STREAM, CVE-2023-44487 rapid
 	// reset) within a second before the connection is closed. Default 200.
 	MaxResetsPerSecond int
+	// Logger, if not nil, receives a line for each request refused here
+	// and each connection closed for resets, as http.sys's HTTPERR log
+	// records what never reaches IIS.
+	Logger *slog.Logger
 }
 
 // The http.sys and IIS defaults (see HTTPLimits).
@@ -240,12 +245,16 @@ type limitHandler struct {
 
 func (h *limitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	field, total := HeaderSizes(r)
+	kind := ""
 	switch {
 	case field > h.l.MaxFieldLength:
-		writeHTTPSysError(w, fieldTooLong)
-		return
+		kind = fieldTooLong
 	case total > h.l.MaxRequestBytes:
-		writeHTTPSysError(w, requestTooLong)
+		kind = requestTooLong
+	}
+	if kind != "" {
+		h.logf(r, "400 "+kind, "longest_field", field, "header_bytes", total)
+		writeHTTPSysError(w, kind)
 		return
 	}
 	rc := http.NewResponseController(w)
@@ -259,10 +268,18 @@ func (h *limitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// minimum rate.
 	rc.SetWriteDeadline(time.Now().Add(h.l.ConnectionTimeout))
 	if r.Context().Err() != nil {
-		if g, ok := r.Context().Value(connGuardKey{}).(*connGuard); ok {
-			g.reset(time.Now(), h.l.MaxResetsPerSecond)
+		if g, ok := r.Context().Value(connGuardKey{}).(*connGuard); ok && g.reset(time.Now(), h.l.MaxResetsPerSecond) {
+			h.logf(r, "connection closed: over the cancelled requests a second", "limit", h.l.MaxResetsPerSecond)
 		}
 	}
+}
+
+// logf writes an HTTPERR line, if there is a logger.
+func (h *limitHandler) logf(r *http.Request, reason string, attrs ...any) {
+	if h.l.Logger == nil {
+		return
+	}
+	h.l.Logger.Info("httperr", append([]any{"remote", r.RemoteAddr, "method", r.Method, "proto", r.Proto, "reason", reason}, attrs...)...)
 }
 
 // writeHTTPSysError answers as http.sys does to headers over its limits.

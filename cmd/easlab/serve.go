@@ -117,6 +117,7 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 	default:
 		return fmt.Errorf("--log-format %q: want text or json", cfg.logFormat)
 	}
+	logger := slog.New(handler)
 	profile, ok := eas.Profile(cfg.profile)
 	if !ok {
 		return fmt.Errorf("--profile %q: unknown Exchange version", cfg.profile)
@@ -193,7 +194,7 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 		SMTPRelay:            cfg.smtpRelay,
 		IISLog:               iis,
 		Directory:            dir,
-		Logger:               slog.New(handler),
+		Logger:               logger,
 		Profile:              profile,
 		MaxRequestBytes:      cfg.maxContentLength,
 	})
@@ -270,7 +271,9 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 	if !restored && cfg.orgFile == "" && cfg.stateFile == "" && cfg.demoUsers > 0 {
 		fmt.Fprintf(stdout, "  and user00001 ... user%05d@%s\n", cfg.demoUsers, demo.Organization.Domain)
 	}
-	hs := simulator.NewHTTPServer(srv, cfg.http)
+	limits := cfg.http
+	limits.Logger = logger
+	hs := simulator.NewHTTPServer(srv, limits)
 	hs.TLSConfig = tlsConfig
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
