@@ -339,6 +339,14 @@ func TestHostileIdleConnections(t *testing.T) {
 	t.Logf("%d connections open in %v; descriptors %d -> %d", conns, time.Since(opened), fds0, fdCount(t))
 	attack := folderSyncLatency(t, s.addr, 20)
 	withinTwice(t, idle, attack)
+	hc := &http.Client{Timeout: 2 * time.Second}
+	t0 := time.Now()
+	if resp, err := hc.Get("http://" + s.addr + "/healthz"); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("/healthz during %d idle connections: %v %v", conns, resp, err)
+	} else {
+		resp.Body.Close()
+		t.Logf("/healthz answered in %v during %d idle connections", time.Since(t0), conns)
+	}
 
 	// Every connection must be closed by the server within the timeout
 	// (plus slack).
