@@ -736,3 +736,59 @@ func TestHTTP2DroppedRequestIsLogged(t *testing.T) {
 		t.Errorf("the request dropped over HTTP/2 was not logged; log:\n%s", log.String())
 	}
 }
+
+// Row 6 on the simulator itself: 20 devices Fetch a 20 MB attachment with
+// ItemOperations and never read the answer (~27 MB of base64 each). Before,
+// every handler stayed blocked with its answer (+1.8 GB for 60 of them);
+// after, the minimum send rate cuts them, each request is logged and the
+// heap comes back.
+func TestHostileUnreadAttachmentFetch(t *testing.T) {
+	s := startHostile(t, simulator.HTTPLimits{ConnectionTimeout: time.Second, MinBytesPerSecond: 1 << 20}, nil)
+	_, mb, ok := s.srv.Directory().Resolve("alice")
+	if !ok {
+		t.Fatal("no alice")
+	}
+	it := mailTestSeed(t, mb, "Big attachment", "See the attachment.", bytes.Repeat([]byte("%PDF-1.7 "), 20<<20/9))
+	body, err := wbxml.Marshal(&eas.ItemOperationsRequest{Operations: []eas.ItemOperation{{Fetch: &eas.Fetch{Store: "Mailbox", FileReference: it.ServerID + ":0"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	heapInUse := func() int64 {
+		runtime.GC()
+		debug.FreeOSMemory()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return int64(ms.HeapInuse)
+	}
+	before := heapInUse()
+	stop := make(chan struct{})
+	peak := rssPeak(t, stop)
+	rss0 := rssKB(t)
+
+	const clients = 20
+	for i := 0; i < clients; i++ {
+		d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+			return rc.Control(func(fd uintptr) { syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+		}}
+		c, err := d.Dial("tcp", s.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		fmt.Fprintf(c, "POST /Microsoft-Server-ActiveSync?Cmd=ItemOperations&User=alice&DeviceId=FETCH%d&DeviceType=iPhone HTTP/1.1\r\nHost: x\r\n%sMS-ASProtocolVersion: 14.1\r\nContent-Type: application/vnd.ms-sync.wbxml\r\nContent-Length: %d\r\n\r\n%s", i, aliceAuth, len(body), body)
+	}
+	logged := func() int { return strings.Count(s.log.String(), "cmd=ItemOperations") }
+	deadline := time.Now().Add(20 * time.Second)
+	for logged() < clients && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	close(stop)
+	after := heapInUse()
+	t.Logf("%d of %d unread 20 MB Fetches ended and were logged; peak RSS growth %d MB; heap in use %d MB before, %d MB after", logged(), clients, (<-peak-rss0)/1024, before>>20, after>>20)
+	if logged() < clients {
+		t.Fatalf("%d of %d Fetches whose 20 MB answer is never read are still held after 20 s", clients-logged(), clients)
+	}
+	if growth := (after - before) >> 20; growth > 100 {
+		t.Errorf("the heap kept %d MB after the unread answers were cut", growth)
+	}
+}
