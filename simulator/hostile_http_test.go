@@ -803,3 +803,48 @@ func TestHostileUnreadAttachmentFetch(t *testing.T) {
 		t.Errorf("the heap kept %d MB after the unread answers were cut", growth)
 	}
 }
+
+// Row 6 over HTTP/2 (easlab serve --tls): 30 streams ask for a 20 MB
+// answer and the client never opens its flow-control window. The
+// handlers must end by the minimum send rate, not wait forever.
+func TestHostileUnreadResponseHTTP2(t *testing.T) {
+	var finished atomic.Int32
+	big := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer finished.Add(1)
+		b := bytes.Repeat([]byte{'f'}, 20<<20)
+		w.Write(b)
+	})
+	ts := httptest.NewUnstartedServer(nil)
+	ts.Config = simulator.NewHTTPServer(big, simulator.HTTPLimits{ConnectionTimeout: time.Second, MinBytesPerSecond: 1 << 20})
+	ts.EnableHTTP2 = true
+	ts.StartTLS()
+	defer ts.Close()
+	c, err := tls.Dial("tcp", ts.Listener.Addr().String(), &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"h2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	go io.Copy(io.Discard, c) // the frames, never a WINDOW_UPDATE
+	io.WriteString(c, http2.ClientPreface)
+	fr := http2.NewFramer(c, nil)
+	fr.WriteSettings()
+	var hb bytes.Buffer
+	enc := hpack.NewEncoder(&hb)
+	for _, f := range [][2]string{{":method", "GET"}, {":scheme", "https"}, {":authority", "x"}, {":path", "/fetch"}} {
+		enc.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]})
+	}
+	const streams = 30
+	for i := 0; i < streams; i++ {
+		if err := fr.WriteHeaders(http2.HeadersFrameParam{StreamID: uint32(2*i + 1), BlockFragment: hb.Bytes(), EndStream: true, EndHeaders: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for finished.Load() < streams && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("%d of %d HTTP/2 handlers of unread 20 MB answers ended", finished.Load(), streams)
+	if finished.Load() < streams {
+		t.Fatalf("%d of %d HTTP/2 handlers whose answer is never read are still running after 15 s", streams-finished.Load(), streams)
+	}
+}
