@@ -244,12 +244,17 @@ func (e *Env) serveSimulator(so simulator.Options, dir *simulator.Directory) err
 		return err
 	}
 	e.sim = sim
-	e.simSrv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/api/") && r.Header.Get(harnessHeader) == "" {
 			e.adminHits.Add(1)
 		}
 		sim.ServeHTTP(w, r)
-	}))
+	})
+	// Behind the same hardened http.Server as easlab serve.
+	e.simSrv = httptest.NewUnstartedServer(h)
+	e.simSrv.Config = simulator.NewHTTPServer(h, simulator.HTTPLimits{})
+	e.simSrv.Listener = simulator.Listener(e.simSrv.Listener)
+	e.simSrv.Start()
 	e.simURL = e.simSrv.URL
 	e.Admin = &AdminClient{adminapi.Client{URL: e.simURL, Token: sim.AdminToken(), HTTP: harnessClient}}
 	return nil

@@ -95,6 +95,13 @@ var _ = Describe("Bad input", func() {
 			return r
 		}
 	}
+	anonymous := func(f func(*simtest.Device) rawRequest) func(*simtest.Device) rawRequest {
+		return func(d *simtest.Device) rawRequest {
+			r := f(d)
+			r.user = ""
+			return r
+		}
+	}
 	key := func(d *simtest.Device) []byte {
 		var k [4]byte
 		binary.LittleEndian.PutUint32(k[:], d.PolicyKey)
@@ -157,9 +164,12 @@ var _ = Describe("Bad input", func() {
 			return plain(d, "Sync", "14.1", folderSync0())
 		}, 200, int(eas.StatusInvalidXML)},
 		{"an empty body where one is required", func(d *simtest.Device) rawRequest { return plain(d, "FolderSync", "14.1", nil) }, 200, int(eas.StatusInvalidContent)},
-		{"a body over the size limit", func(d *simtest.Device) rawRequest {
+		{"a body over the size limit (IIS request filtering: 404.13, before authentication)", func(d *simtest.Device) rawRequest {
 			return plain(d, "FolderSync", "14.1", append(folderSync0(), make([]byte, 20000)...))
-		}, 413, 0},
+		}, 404, 0},
+		{"a body over the size limit without credentials", anonymous(func(d *simtest.Device) rawRequest {
+			return plain(d, "FolderSync", "14.1", append(folderSync0(), make([]byte, 20000)...))
+		}), 404, 0},
 		{"no credentials", func(d *simtest.Device) rawRequest {
 			r := plain(d, "FolderSync", "14.1", folderSync0())
 			r.user = ""
@@ -173,6 +183,26 @@ var _ = Describe("Bad input", func() {
 		{"an unknown user", func(d *simtest.Device) rawRequest {
 			r := plain(d, "FolderSync", "14.1", folderSync0())
 			r.user = "mallory@contoso.com"
+			return r
+		}, 401, 0},
+		// IIS authenticates first: without credentials, whatever the
+		// request says, the answer is 401 (issue 12).
+		{"an unknown command without credentials", anonymous(func(d *simtest.Device) rawRequest { return plain(d, "Bogus", "14.1", folderSync0()) }), 401, 0},
+		{"no Cmd without credentials", anonymous(withQuery("User=alice&DeviceId=BAD1&DeviceType=iPhone")), 401, 0},
+		{"no User without credentials", anonymous(withQuery("Cmd=FolderSync&DeviceId=BAD1&DeviceType=iPhone")), 401, 0},
+		{"no DeviceId without credentials", anonymous(withQuery("Cmd=FolderSync&User=alice&DeviceType=iPhone")), 401, 0},
+		{"a cut base64 query without credentials", anonymous(func(d *simtest.Device) rawRequest {
+			r := plain(d, "FolderSync", "14.1", folderSync0())
+			r.query = base64.StdEncoding.EncodeToString([]byte{141})
+			return r
+		}), 401, 0},
+		{"malformed WBXML without credentials", anonymous(func(d *simtest.Device) rawRequest {
+			return plain(d, "FolderSync", "14.1", []byte{0x03, 0x01, 0x6A, 0x00, 0x00, 0x07, 0x56, 0x3F})
+		}), 401, 0},
+		{"a wrong Content-Type with a wrong password", func(d *simtest.Device) rawRequest {
+			r := plain(d, "FolderSync", "14.1", folderSync0())
+			r.headers["Content-Type"] = "text/plain"
+			r.pass = "wrong"
 			return r
 		}, 401, 0},
 		{"a policy key that is not a number", func(d *simtest.Device) rawRequest {
@@ -271,6 +301,9 @@ var _ = Describe("Bad input", func() {
 					status = statusUnder(tree, under)
 				}
 				Expect(status).To(Equal(strconv.Itoa(tc.easStatus)), simtest.XML(body))
+			} else if resp.StatusCode == http.StatusNotFound {
+				// IIS request filtering (404.13) answers with IIS's page.
+				Expect(string(body)).To(ContainSubstring("404 - File or directory not found."))
 			} else if resp.StatusCode != http.StatusOK {
 				Expect(body).To(BeEmpty())
 			}

@@ -227,7 +227,7 @@ func (s *Server) applyEASFault(c *call, f *Fault) error {
 	}
 	switch {
 	case a.Drop:
-		dropConnection(c.w)
+		c.abort = !closeConnection(c.w)
 		c.written = true
 		return errDropped
 	case a.Redirect != "":
@@ -246,11 +246,21 @@ func (s *Server) applyEASFault(c *call, f *Fault) error {
 
 // dropConnection closes the client's connection without an answer.
 func dropConnection(w http.ResponseWriter) {
-	conn, _, err := http.NewResponseController(w).Hijack()
-	if err != nil {
+	if !closeConnection(w) {
 		panic(http.ErrAbortHandler) // HTTP/2: abort the stream
 	}
+}
+
+// closeConnection closes the client's connection without an answer. It
+// reports false when the connection cannot be taken (HTTP/2): the caller
+// then aborts the stream with http.ErrAbortHandler, once it has logged.
+func closeConnection(w http.ResponseWriter) bool {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return false
+	}
 	conn.Close()
+	return true
 }
 
 // serveFaults is the /api/faults resource.

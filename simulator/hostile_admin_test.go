@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"runtime"
 	"slices"
 	"strconv"
@@ -25,23 +24,6 @@ import (
 
 // Hostile clients of the admin plane (issue 12): each test runs an attack
 // at a scale that hurt before and asserts the bound.
-
-// rssBytes is this process's resident size.
-func rssBytes(t *testing.T) int64 {
-	t.Helper()
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		t.Skipf("no /proc/self/status: %v", err)
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			return kb << 10
-		}
-	}
-	t.Skip("no VmRSS")
-	return 0
-}
 
 // TestHostileEventSubscribersThatNeverRead: 300 subscribers of
 // /api/events that never read, while 10,000 events of 1 KB are emitted,
@@ -72,13 +54,13 @@ func TestHostileEventSubscribersThatNeverRead(t *testing.T) {
 		fmt.Fprintf(c, "GET /api/events?since=0 HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n\r\n", u.Host, simtest.AdminToken)
 		conns = append(conns, c)
 	}
-	before := rssBytes(t)
+	before := int64(rssKB(t)) << 10
 	subject := strings.Repeat("x", 1000)
 	for i := 0; i < events; i++ {
 		env.Events().Emit(simulator.Event{Kind: simulator.EventMailPosted, Mailbox: "alice@contoso.com", Subject: subject})
 	}
 	time.Sleep(500 * time.Millisecond)
-	grown := rssBytes(t) - before
+	grown := int64(rssKB(t))<<10 - before
 	t.Logf("%d subscribers that never read, %d events of 1 KB: RSS grew %d MB", subscribers, events, grown>>20)
 	if grown > 200<<20 {
 		t.Errorf("%d subscribers that never read cost %d MB of RSS; a subscriber must hold at most one batch", subscribers, grown>>20)

@@ -17,13 +17,11 @@ import (
 	"log/slog"
 	"math/big"
 	"net/http"
-	"os"
 	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -33,34 +31,6 @@ import (
 	"github.com/easlab/easlab/simulator/simtest"
 	"github.com/easlab/easlab/wbxml"
 )
-
-// cpuTime is the process's user and system CPU time so far (the server
-// runs in the test process).
-func cpuTime(t *testing.T) time.Duration {
-	t.Helper()
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		t.Fatalf("getrusage: %v", err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// rssKB is the process's resident set (VmRSS), in kB.
-func rssKB(t *testing.T) int64 {
-	t.Helper()
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		t.Skipf("no /proc/self/status: %v", err)
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			return n
-		}
-	}
-	t.Skip("no VmRSS")
-	return 0
-}
 
 // syncLatencyP50 is the median time of n FolderSyncs of d (another
 // user's ordinary requests).
@@ -208,9 +178,9 @@ func TestHostileValidateCertHugeKey(t *testing.T) {
 	b64 := base64.StdEncoding.EncodeToString(der)
 	body := mustMarshal(t, &eas.ValidateCertRequest{CertificateChain: lkCertList(b64), Certificates: lkCertList(b64)})
 	t.Logf("request of %d bytes", len(body))
-	cpu0, wall0 := cpuTime(t), time.Now()
+	cpu0, wall0 := cpuTime(), time.Now()
 	resp, out := d.Post(eas.CommandValidateCert, body)
-	cpu, wall := cpuTime(t)-cpu0, time.Since(wall0)
+	cpu, wall := cpuTime()-cpu0, time.Since(wall0)
 	t.Logf("answered in %v, %v CPU", wall, cpu)
 	if resp.StatusCode != 200 {
 		t.Fatalf("HTTP %d", resp.StatusCode)
@@ -239,9 +209,9 @@ func TestHostileValidateCertHugeKey(t *testing.T) {
 	}
 	chain := mk(16384)
 	body = mustMarshal(t, &eas.ValidateCertRequest{CertificateChain: lkCertList(chain...), Certificates: lkCertList(chain...)})
-	cpu0 = cpuTime(t)
+	cpu0 = cpuTime()
 	resp, _ = d.Post(eas.CommandValidateCert, body)
-	cpu = cpuTime(t) - cpu0
+	cpu = cpuTime() - cpu0
 	t.Logf("99 x 99 certificates of 16,384 bits: HTTP %d, %v CPU", resp.StatusCode, cpu)
 	if cpu > 3*time.Second {
 		t.Fatalf("one request cost %v of CPU", cpu)
@@ -261,11 +231,11 @@ func TestHostileValidateCertCancelled(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	cpu0 := cpuTime(t)
+	cpu0 := cpuTime()
 	if _, err := simulator.ValidateCertificateContext(ctx, der, pool, nil, simtest.Start); err == nil {
 		t.Fatal("a cancelled request's certificate was checked to the end")
 	}
-	if cpu := cpuTime(t) - cpu0; cpu > 50*time.Millisecond {
+	if cpu := cpuTime() - cpu0; cpu > 50*time.Millisecond {
 		t.Fatalf("a cancelled check cost %v of CPU", cpu)
 	}
 }
@@ -325,7 +295,7 @@ func TestHostilePingFloodOneDevice(t *testing.T) {
 	} else {
 		t.Logf("another user's FolderSync p50: %v idle, %v after the flood", idle, during)
 	}
-	cpu0 := cpuTime(t)
+	cpu0 := cpuTime()
 	env.Deliver("alice", "wake up")
 	select {
 	case st := <-statuses:
@@ -335,7 +305,7 @@ func TestHostilePingFloodOneDevice(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the held Ping did not answer the delivery")
 	}
-	if cpu := cpuTime(t) - cpu0; cpu > 100*time.Millisecond {
+	if cpu := cpuTime() - cpu0; cpu > 100*time.Millisecond {
 		t.Fatalf("a delivery cost %v of CPU", cpu)
 	} else {
 		t.Logf("a delivery and the held Ping's answer cost %v of CPU", cpu)

@@ -30,6 +30,7 @@ type iisEntry struct {
 	clientIP   string
 	userAgent  string
 	status     int
+	substatus  int // sc-substatus: 13 for IIS request filtering's Content Length Too Large
 	timeTaken  time.Duration
 	version    int    // protocol version ×10, 0 if unknown
 	access     string // As: value, "" if none
@@ -96,9 +97,9 @@ func (e *iisEntry) line() string {
 		q += "Log=" + l
 	}
 	t := e.time.UTC()
-	return fmt.Sprintf("%s %s %s %s /Microsoft-Server-ActiveSync/default.eas %s %s %s %s %s - %d 0 0 %d",
+	return fmt.Sprintf("%s %s %s %s /Microsoft-Server-ActiveSync/default.eas %s %s %s %s %s - %d %d 0 %d",
 		t.Format("2006-01-02"), t.Format("15:04:05"), dash(e.serverIP), e.method, dash(q), dash(e.port),
-		dash(e.username), dash(e.clientIP), dash(e.userAgent), e.status, e.timeTaken.Milliseconds())
+		dash(e.username), dash(e.clientIP), dash(e.userAgent), e.status, e.substatus, e.timeTaken.Milliseconds())
 }
 
 // accessLogValue is the As: value: the state's name and the reason's first

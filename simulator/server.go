@@ -104,8 +104,12 @@ type Options struct {
 const DefaultMaxSendSize = 10 << 20
 
 // DefaultMaxRequestBytes is IIS's default maxAllowedContentLength for the
-// Microsoft-Server-ActiveSync virtual directory (30,000,000 bytes);
-// Exchange rejects larger bodies with 413.
+// Microsoft-Server-ActiveSync virtual directory (30,000,000 bytes). IIS
+// request filtering refuses a larger declared Content-Length before the
+// body is read, and before authentication, with 404 and substatus 13
+// ("Content Length Too Large", logged as 404.13; IIS's <requestLimits>
+// documentation); easlab answers a chunked body that grows past the limit
+// alike, at the limit.
 const DefaultMaxRequestBytes = 30000000
 
 // Server is the fake Exchange. It is an http.Handler.
@@ -297,6 +301,9 @@ type call struct {
 	start   time.Time
 	status  int // EAS status answered, for the log
 	written bool
+	// abort: the handler must end by resetting the stream (a dropped
+	// connection over HTTP/2), once the request is logged.
+	abort bool
 	// quarantined: the device is quarantined or in discovery, and sees
 	// only what Exchange shows such a device.
 	quarantined bool
@@ -326,9 +333,27 @@ func (s *Server) serveEAS(w http.ResponseWriter, r *http.Request) {
 		s.writeError(c, err)
 	}
 	s.logCall(c, err)
+	if c.abort {
+		// A connection dropped by a fault over HTTP/2, which cannot be
+		// hijacked: the stream is reset, after the request was logged.
+		panic(http.ErrAbortHandler)
+	}
 }
 
 func (s *Server) serveCall(c *call) error {
+	// IIS request filtering comes first: a declared body over
+	// maxAllowedContentLength is refused before anything is read.
+	if c.r.ContentLength > s.opts.MaxRequestBytes {
+		return errContentTooLarge(s.opts.MaxRequestBytes)
+	}
+	// IIS authenticates before Exchange sees the request: without valid
+	// credentials the answer is 401 whatever the query string or body say
+	// (and neither is parsed nor read).
+	user, mb, ok := s.authenticate(c.r)
+	if !ok {
+		return errUnauthorized
+	}
+	c.user, c.mb = user, mb
 	req, err := eas.ParseRequest(c.r)
 	if req != nil {
 		c.req = req
@@ -336,11 +361,6 @@ func (s *Server) serveCall(c *call) error {
 	if err != nil {
 		return err
 	}
-	user, mb, ok := s.authenticate(c.r)
-	if !ok {
-		return errUnauthorized
-	}
-	c.user, c.mb = user, mb
 	// A request that ends in an error writes what its sections left for
 	// the end before the error is answered.
 	defer mb.commitDevices()
@@ -366,7 +386,7 @@ func (s *Server) serveCall(c *call) error {
 		return eas.NewHTTPError(http.StatusBadRequest, "reading the request body: "+err.Error())
 	}
 	if int64(len(body)) > s.opts.MaxRequestBytes {
-		return eas.NewHTTPError(http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", s.opts.MaxRequestBytes))
+		return errContentTooLarge(s.opts.MaxRequestBytes)
 	}
 	c.body = body
 	if err := checkContentType(c.r, req); err != nil {
@@ -441,10 +461,56 @@ func checkContentType(r *http.Request, req *eas.Request) error {
 
 var errUnauthorized = eas.NewHTTPError(http.StatusUnauthorized, "no or wrong credentials")
 
+// contentTooLarge is IIS request filtering's refusal of a body over
+// maxAllowedContentLength: 404.13, answered by IIS, not Exchange.
+type contentTooLarge struct{ limit int64 }
+
+func (e contentTooLarge) Error() string {
+	return fmt.Sprintf("request body over maxAllowedContentLength (%d bytes): 404.13", e.limit)
+}
+
+func errContentTooLarge(limit int64) error { return contentTooLarge{limit} }
+
+// iis404 is the page IIS sends remote clients for a 404, whatever its
+// substatus (custom errors in their default, DetailedLocalOnly, mode).
+const iis404 = `<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">
+<html xmlns="http://www.w3.org/1999/xhtml">
+<head>
+<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1"/>
+<title>404 - File or directory not found.</title>
+</head>
+<body>
+<div id="header"><h1>Server Error</h1></div>
+<div id="content">
+ <div class="content-container"><fieldset>
+  <h2>404 - File or directory not found.</h2>
+  <h3>The resource you are looking for might have been removed, had its name changed, or is temporarily unavailable.</h3>
+ </fieldset></div>
+</div>
+</body>
+</html>
+`
+
+// writeContentTooLarge answers as IIS request filtering does, and closes
+// the connection rather than read the rest of the body.
+func (s *Server) writeContentTooLarge(c *call) {
+	h := c.w.Header()
+	h.Set("Content-Type", "text/html")
+	h.Set("Content-Length", fmt.Sprint(len(iis404)))
+	h.Set("Connection", "close")
+	c.w.WriteHeader(http.StatusNotFound)
+	io.WriteString(c.w, iis404)
+	c.written = true
+}
+
 // writeError renders an error as Exchange would (exchange-admin.md 2.2):
 // a Status in the command's root element with HTTP 200 where the version
 // defines it, the bare HTTP status otherwise.
 func (s *Server) writeError(c *call, err error) {
+	if errors.As(err, new(contentTooLarge)) {
+		s.writeContentTooLarge(c)
+		return
+	}
 	se, ok := eas.AsStatusError(err)
 	if !ok {
 		s.log.Error("serving EAS request", "error", err)
@@ -599,6 +665,9 @@ func (s *Server) iisEntryOf(c *call, err error) *iisEntry {
 		if c.req.HasPolicyKey {
 			e.policyKey = c.req.PolicyKey
 		}
+	}
+	if errors.As(err, new(contentTooLarge)) {
+		e.substatus = 13
 	}
 	if se, ok := eas.AsStatusError(err); ok && se.Status > 100 {
 		e.errorToken = eas.Status(se.Status).String()

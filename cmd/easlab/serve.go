@@ -14,7 +14,6 @@ import (
 	"log/slog"
 	"math/big"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -52,6 +51,10 @@ type serveConfig struct {
 	lockout      simulator.Lockout
 	externalURL  string
 	maxSendSize  int64
+	// http is what http.sys and IIS would limit (simulator.HTTPLimits).
+	http simulator.HTTPLimits
+	// maxContentLength is IIS's maxAllowedContentLength.
+	maxContentLength int64
 }
 
 func newServeCmd() *cobra.Command {
@@ -98,6 +101,13 @@ Users may sign in as alice@contoso.com, CONTOSO\alice or alice.`,
 	f.DurationVar(&cfg.lockout.Duration, "lockout-duration", 0, "how long a locked account stays locked (LockoutDuration; default 30m)")
 	f.IntVar(&cfg.maxConc, "eas-max-concurrency", 0, "requests one user may have in progress at once (the throttling policy's EasMaxConcurrency; 0 keeps the organization's, Exchange's default 10; -1 is Unlimited, for fleets of many devices per user)")
 	f.Int64Var(&cfg.maxSendSize, "max-send-size", simulator.DefaultMaxSendSize, "largest message SendMail, SmartReply and SmartForward submit, in bytes (Exchange's MaxSendSize, 10 MB); larger: status 120; -1: no limit")
+	d := simulator.DefaultHTTPLimits()
+	f.IntVar(&cfg.http.MaxFieldLength, "max-field-length", d.MaxFieldLength, "longest request header line, as http.sys's MaxFieldLength (over it: 400 Header Field Too Long)")
+	f.IntVar(&cfg.http.MaxRequestBytes, "max-request-bytes", d.MaxRequestBytes, "longest request line and headers together, as http.sys's MaxRequestBytes (over it: 400 Request Too Long)")
+	f.DurationVar(&cfg.http.ConnectionTimeout, "connection-timeout", d.ConnectionTimeout, "idle keep-alive, header and body timeout, as IIS's connectionTimeout and http.sys's IdleConnection, HeaderWait and EntityBody")
+	f.IntVar(&cfg.http.MinBytesPerSecond, "min-bytes-per-second", d.MinBytesPerSecond, "slowest rate at which a client may send a body or take a response, as IIS's minBytesPerSecond")
+	f.IntVar(&cfg.http.MaxConcurrentStreams, "http2-max-streams", d.MaxConcurrentStreams, "concurrent streams of one HTTP/2 connection")
+	f.Int64Var(&cfg.maxContentLength, "max-allowed-content-length", simulator.DefaultMaxRequestBytes, "largest request body, as IIS's maxAllowedContentLength (over it: 404.13, before the body is read)")
 	return cmd
 }
 
@@ -117,6 +127,7 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 	default:
 		return fmt.Errorf("--log-format %q: want text or json", cfg.logFormat)
 	}
+	logger := slog.New(handler)
 	profile, ok := eas.Profile(cfg.profile)
 	if !ok {
 		return fmt.Errorf("--profile %q: unknown Exchange version", cfg.profile)
@@ -198,9 +209,10 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 		SMTPRelay:            cfg.smtpRelay,
 		IISLog:               iis,
 		Directory:            dir,
-		Logger:               slog.New(handler),
+		Logger:               logger,
 		Profile:              profile,
 		MaxSendSize:          cfg.maxSendSize,
+		MaxRequestBytes:      cfg.maxContentLength,
 	})
 	if err != nil {
 		return err
@@ -209,6 +221,7 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 	if err != nil {
 		return err
 	}
+	ln = simulator.Listener(ln)
 	scheme := "http"
 	var tlsConfig *tls.Config
 	switch {
@@ -274,7 +287,10 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 	if !restored && cfg.orgFile == "" && cfg.stateFile == "" && cfg.demoUsers > 0 {
 		fmt.Fprintf(stdout, "  and user00001 ... user%05d@%s\n", cfg.demoUsers, demo.Organization.Domain)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 30 * time.Second, TLSConfig: tlsConfig}
+	limits := cfg.http
+	limits.Logger = logger
+	hs := simulator.NewHTTPServer(srv, limits)
+	hs.TLSConfig = tlsConfig
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	if cfg.mailRate > 0 {

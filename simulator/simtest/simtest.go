@@ -124,7 +124,12 @@ func (e *Env) start(dir *simulator.Directory) {
 	if err != nil {
 		tb.Fatalf("simtest: simulator.New: %v", err)
 	}
-	hs := httptest.NewServer(srv)
+	// Behind the same hardened http.Server as easlab serve (http.sys's and
+	// IIS's limits, simulator.NewHTTPServer).
+	hs := httptest.NewUnstartedServer(srv)
+	hs.Config = simulator.NewHTTPServer(srv, simulator.HTTPLimits{})
+	hs.Listener = simulator.Listener(hs.Listener)
+	hs.Start()
 	tb.Cleanup(hs.Close)
 	e.Server, e.HTTP = srv, hs
 	e.URL, e.EASURL = hs.URL, hs.URL+"/Microsoft-Server-ActiveSync"
