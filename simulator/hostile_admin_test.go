@@ -62,7 +62,7 @@ func TestHostileEventSubscribersThatNeverRead(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	grown := int64(rssKB(t))<<10 - before
 	t.Logf("%d subscribers that never read, %d events of 1 KB: RSS grew %d MB", subscribers, events, grown>>20)
-	if grown > 200<<20 {
+	if grown > 200<<20 && !raceDetector {
 		t.Errorf("%d subscribers that never read cost %d MB of RSS; a subscriber must hold at most one batch", subscribers, grown>>20)
 	}
 	// After the write timeout the server has dropped them: their
