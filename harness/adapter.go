@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/easlab/easlab/internal/lockedbuf"
 	. "github.com/onsi/ginkgo/v2"
 )
 
@@ -77,7 +78,7 @@ type mfaAdapter struct {
 	stdin   *os.File
 	lines   chan []byte // stdout lines; closed at EOF
 	readErr error       // why lines closed (nil: EOF)
-	stderr  *lockedBuffer
+	stderr  *lockedbuf.Buffer
 	done    chan struct{} // closed when the process has exited
 	waitErr error
 
@@ -112,7 +113,7 @@ func startAdapter(argv, env []string, timeout time.Duration) (*mfaAdapter, error
 	if len(argv) == 0 {
 		return nil, errors.New("the MFA adapter: empty command")
 	}
-	a := &mfaAdapter{name: filepath.Base(argv[0]), timeout: timeout, lines: make(chan []byte, 1), stderr: &lockedBuffer{}, done: make(chan struct{})}
+	a := &mfaAdapter{name: filepath.Base(argv[0]), timeout: timeout, lines: make(chan []byte, 1), stderr: &lockedbuf.Buffer{}, done: make(chan struct{})}
 	inR, inW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("the MFA adapter %s: %w", a.name, err)

@@ -25,6 +25,7 @@ import (
 	"github.com/easlab/easlab/clients"
 	"github.com/easlab/easlab/clock"
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/internal/lockedbuf"
 	"github.com/easlab/easlab/simulator"
 	"github.com/easlab/easlab/simulator/demo"
 	"github.com/easlab/easlab/simulator/store"
@@ -84,7 +85,7 @@ type Env struct {
 	simURL    string
 	deviceURL string
 	sutDir    string
-	iis       *lockedBuffer
+	iis       *lockedbuf.Buffer
 	adminHits atomic.Int64
 	sutHits   int64     // adminHits when the product started
 	sutStart  time.Time // when it started
@@ -157,7 +158,7 @@ func newEnv(cfg Config, seed uint64, opts ...Option) (*Env, error) {
 		f(&o)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	e := &Env{Config: cfg, ctx: ctx, cancel: cancel, evWake: make(chan struct{}), seed: seed, iis: &lockedBuffer{}}
+	e := &Env{Config: cfg, ctx: ctx, cancel: cancel, evWake: make(chan struct{}), seed: seed, iis: &lockedbuf.Buffer{}}
 	ok := false
 	defer func() {
 		if !ok {

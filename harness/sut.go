@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +11,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/easlab/easlab/internal/lockedbuf"
 )
 
 // Process is a system under test run as a child process: an agent or a
@@ -24,7 +25,7 @@ type Process struct {
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
-	out  *lockedBuffer
+	out  *lockedbuf.Buffer
 	done chan struct{}
 	err  error
 	runs int
@@ -41,7 +42,7 @@ func startProcess(argv, env []string, dir string, echo io.Writer) (*Process, err
 	if len(argv) == 0 {
 		return nil, errors.New("harness: empty command")
 	}
-	p := &Process{argv: argv, env: env, dir: dir, echo: echo, out: &lockedBuffer{}}
+	p := &Process{argv: argv, env: env, dir: dir, echo: echo, out: &lockedbuf.Buffer{}}
 	return p, p.start()
 }
 
@@ -130,24 +131,6 @@ func (p *Process) Restart(grace time.Duration) error {
 
 // Output is everything the process wrote to stdout and stderr.
 func (p *Process) Output() string { return p.out.String() }
-
-// lockedBuffer is a bytes.Buffer for two writers.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(b)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // SplitCommand splits a command line as a POSIX shell would split words:
 // spaces separate, single quotes keep everything, double quotes keep all

@@ -28,6 +28,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/easlab/easlab/internal/lockedbuf"
+
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 
@@ -42,24 +44,7 @@ type hostileServer struct {
 	srv  *simulator.Server
 	hs   *http.Server
 	addr string
-	log  *hostileLog
-}
-
-type hostileLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *hostileLog) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *hostileLog) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
+	log  *lockedbuf.Buffer
 }
 
 func newSimulator(t testing.TB, log io.Writer) *simulator.Server {
@@ -78,7 +63,7 @@ func newSimulator(t testing.TB, log io.Writer) *simulator.Server {
 // startHostile serves h (the simulator if nil) with limits on plain HTTP.
 func startHostile(t testing.TB, limits simulator.HTTPLimits, h http.Handler) *hostileServer {
 	t.Helper()
-	s := &hostileServer{log: &hostileLog{}}
+	s := &hostileServer{log: &lockedbuf.Buffer{}}
 	s.srv = newSimulator(t, s.log)
 	if h == nil {
 		h = s.srv
@@ -548,9 +533,9 @@ func TestHostileUnreadResponse(t *testing.T) {
 }
 
 // startTLS serves the simulator with limits over TLS with HTTP/2.
-func startTLS(t testing.TB, limits simulator.HTTPLimits) (*httptest.Server, *simulator.Server, *hostileLog) {
+func startTLS(t testing.TB, limits simulator.HTTPLimits) (*httptest.Server, *simulator.Server, *lockedbuf.Buffer) {
 	t.Helper()
-	log := &hostileLog{}
+	log := &lockedbuf.Buffer{}
 	srv := newSimulator(t, log)
 	ts := httptest.NewUnstartedServer(nil)
 	limits.Logger = slog.New(slog.NewTextHandler(log, nil))

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -22,29 +21,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/easlab/easlab/internal/lockedbuf"
+
 	"github.com/easlab/easlab/adminapi"
 	"github.com/easlab/easlab/clients"
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/wbxml"
 )
-
-// syncBuffer is a bytes.Buffer safe for a writer and a reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // startServe starts `easlab serve ARGS` and waits for its banner. It
 // returns the process, or the error and output of one that exited.
@@ -56,7 +39,7 @@ func startServe(t *testing.T, args ...string) (*serveProc, error) {
 	}
 	cmd := exec.Command(self, append([]string{"serve"}, args...)...)
 	cmd.Env = append(os.Environ(), "EASLAB_TEST_AS=easlab")
-	p := &serveProc{cmd: cmd, stderr: &syncBuffer{}, done: make(chan struct{})}
+	p := &serveProc{cmd: cmd, stderr: &lockedbuf.Buffer{}, done: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -96,8 +79,8 @@ func startServe(t *testing.T, args ...string) (*serveProc, error) {
 type serveProc struct {
 	cmd    *exec.Cmd
 	base   string
-	stdout syncBuffer
-	stderr *syncBuffer
+	stdout lockedbuf.Buffer
+	stderr *lockedbuf.Buffer
 	done   chan struct{}
 	err    error
 }
