@@ -28,12 +28,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/easlab/easlab/internal/lockedbuf"
-
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/internal/lockedbuf"
 	"github.com/easlab/easlab/simulator"
 	"github.com/easlab/easlab/simulator/demo"
 	"github.com/easlab/easlab/wbxml"

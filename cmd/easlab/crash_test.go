@@ -21,11 +21,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/easlab/easlab/internal/lockedbuf"
-
 	"github.com/easlab/easlab/adminapi"
 	"github.com/easlab/easlab/clients"
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/internal/lockedbuf"
 	"github.com/easlab/easlab/wbxml"
 )
 
