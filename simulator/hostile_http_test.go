@@ -35,6 +35,7 @@ import (
 	"github.com/easlab/easlab/internal/lockedbuf"
 	"github.com/easlab/easlab/simulator"
 	"github.com/easlab/easlab/simulator/demo"
+	"github.com/easlab/easlab/simulator/simtest"
 	"github.com/easlab/easlab/wbxml"
 )
 
@@ -779,5 +780,32 @@ func TestHostileUnreadResponseHTTP2(t *testing.T) {
 	t.Logf("%d of %d HTTP/2 handlers of unread 20 MB answers ended", finished.Load(), streams)
 	if finished.Load() < streams {
 		t.Fatalf("%d of %d HTTP/2 handlers whose answer is never read are still running after 15 s", streams-finished.Load(), streams)
+	}
+}
+
+// TestHeaderLimitsAnswersOverTLS: over TLS, where no listener can rewrite
+// Go's 431, headers past MaxRequestBytes still get http.sys's 400 (up to
+// the hard cap of four times it).
+func TestHeaderLimitsAnswersOverTLS(t *testing.T) {
+	env := simtest.New(t, simulator.Options{})
+	hs := httptest.NewUnstartedServer(env.Server)
+	hs.Config = simulator.NewHTTPServer(env.Server, simulator.HTTPLimits{})
+	hs.StartTLS()
+	defer hs.Close()
+	for _, n := range []int{20, 40} {
+		req, _ := http.NewRequest(http.MethodOptions, hs.URL+"/Microsoft-Server-ActiveSync", nil)
+		req.SetBasicAuth("alice", demo.Password)
+		for i := 0; i < n; i++ {
+			req.Header.Add(fmt.Sprintf("X-Mid-%d", i), strings.Repeat("m", 900))
+		}
+		resp, err := hs.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "Request Too Long") {
+			t.Errorf("%d KB of headers over TLS: HTTP %d %.100s, want http.sys's 400 Request Too Long", n*900/1000, resp.StatusCode, b)
+		}
 	}
 }

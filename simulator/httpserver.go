@@ -25,10 +25,11 @@ type HTTPLimits struct {
 	MaxFieldLength int
 	// MaxRequestBytes bounds the request line and headers together:
 	// http.sys's MaxRequestBytes, 16,384 bytes by default (KB 820129). Over
-	// it: 400 "Bad Request - Request Too Long". It is also the hard cap of
-	// what is read and kept of a request's headers (http.Server's
+	// it: 400 "Bad Request - Request Too Long". Four times it is the hard
+	// cap of what is read and kept of a request's headers (http.Server's
 	// MaxHeaderBytes, which Go answers with 431; the listener of
-	// NewHTTPServer's users rewrites that to http.sys's 400 on plain HTTP).
+	// NewHTTPServer's users rewrites that to http.sys's 400 on plain HTTP;
+	// under TLS, headers between the limit and the cap still get the 400).
 	MaxRequestBytes int
 	// ConnectionTimeout is how long a connection may stay idle between
 	// requests, how long the headers of a request may take to arrive, and
@@ -105,7 +106,7 @@ func NewHTTPServer(h http.Handler, l HTTPLimits) *http.Server {
 	l = l.withDefaults()
 	hs := &http.Server{
 		Handler:           &limitHandler{next: h, l: l},
-		MaxHeaderBytes:    l.MaxRequestBytes,
+		MaxHeaderBytes:    4 * l.MaxRequestBytes, // see HTTPLimits.MaxRequestBytes
 		ReadHeaderTimeout: l.ConnectionTimeout,
 		IdleTimeout:       l.ConnectionTimeout,
 		HTTP2: &http.HTTP2Config{
@@ -123,7 +124,8 @@ func NewHTTPServer(h http.Handler, l HTTPLimits) *http.Server {
 
 // Listener wraps a plain-HTTP listener so that Go's own answer to headers
 // over the hard cap (431) becomes http.sys's 400 "Request Too Long". Under
-// TLS the answer stays 431: the rewrite cannot see through the encryption.
+// TLS, headers over four times MaxRequestBytes still get 431: the rewrite
+// cannot see through the encryption.
 func Listener(ln net.Listener) net.Listener { return &rewriteListener{Listener: ln} }
 
 type rewriteListener struct{ net.Listener }
