@@ -186,7 +186,7 @@ func TestHostileHeaderFlood(t *testing.T) {
 	if other.Load() > 0 {
 		t.Errorf("%d connections were not answered with http.sys's 400 Request Too Long; first: %v", other.Load(), firstOther.Load())
 	}
-	if growth > 150 {
+	if growth > 150 && !raceDetector {
 		t.Errorf("RSS grew by %d MB under the header flood (bound 150 MB)", growth)
 	}
 	withinTwice(t, idle, attack)
