@@ -78,12 +78,6 @@ func NewDurable(tb TB, kind string) *Durable {
 	return d
 }
 
-// Kind is "memory" or "sqlite".
-func (d *Durable) Kind() string { return d.kind }
-
-// Dir is the SQLite store's data directory ("" for memory).
-func (d *Durable) Dir() string { return d.dir }
-
 // open opens the store, closing it first if it is open.
 func (d *Durable) open() (store.Store, error) {
 	d.close()
