@@ -40,7 +40,8 @@ type HTTPLimits struct {
 	ConnectionTimeout time.Duration
 	// MinBytesPerSecond is the slowest rate at which a client may send a
 	// request body (after ConnectionTimeout's grace) and take a response:
-	// IIS's minBytesPerSecond (<webLimits>, 240 bytes/s by default; http.sys's
+	// IIS's minBytesPerSecond (<webLimits>, 240 bytes/s by default,
+	// UNCONFIRMED: not from a source retrieved; http.sys's
 	// own MinSendRate default is 150). A response is written in chunks of
 	// writeChunk bytes, each of which must leave within writeChunk/rate
 	// seconds, so a client that reads nothing is cut once the socket buffers
@@ -48,7 +49,8 @@ type HTTPLimits struct {
 	MinBytesPerSecond int
 	// MaxConcurrentStreams bounds the streams of one HTTP/2 connection
 	// (SETTINGS_MAX_CONCURRENT_STREAMS): 100, the value RFC 9113 5.1.2
-	// recommends as a minimum and Kestrel's default.
+	// recommends as a minimum and Kestrel's default (http.sys's own value is
+	// UNCONFIRMED).
 	MaxConcurrentStreams int
 	// MaxResetsPerSecond is how many requests of one connection may end
 	// cancelled by the client (HTTP/2 RST_STREAM, CVE-2023-44487 rapid

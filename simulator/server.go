@@ -100,7 +100,9 @@ type Options struct {
 // common status 120 MailSubmissionFailed (HTTP 500 up to 12.1), the answer
 // Exchange's SendMail gives when the store refuses the submission
 // (SendMailBase.SendMessage maps a StoragePermanentException, such as the
-// store's MessageTooBigException, to MailSubmissionFailed).
+// store's MessageTooBigException, to MailSubmissionFailed). UNCONFIRMED:
+// the 10 MB default is cited from memory, and whether Exchange refuses at
+// submission rather than sending a non-delivery report later is inferred.
 const DefaultMaxSendSize = 10 << 20
 
 // DefaultMaxRequestBytes is IIS's default maxAllowedContentLength for the

@@ -62,7 +62,8 @@ const maxValidateCertificates = 100
 //
 // maxRSAKeyBits is the largest RSA key Windows verifies with: CNG's RSA
 // takes keys of 512 to 16,384 bits ("CNG Algorithm Identifiers",
-// BCRYPT_RSA_ALGORITHM; the Microsoft Enhanced and Strong Cryptographic
+// BCRYPT_RSA_ALGORITHM; UNCONFIRMED: cited from memory, the page was not
+// retrieved; the Microsoft Enhanced and Strong Cryptographic
 // Providers stop at 16,384 bits too), so CryptoAPI cannot check a
 // signature made with a larger key, and the chain reports the certificate's
 // signature invalid: ValidateCert status 3. A larger key in the chain
