@@ -24,7 +24,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -502,13 +501,7 @@ func TestHostileUnreadResponse(t *testing.T) {
 	const clients = 30
 	var cs []net.Conn
 	for i := 0; i < clients; i++ {
-		d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
-			return rc.Control(func(fd uintptr) { syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
-		}}
-		c, err := d.Dial("tcp", s.addr)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := dialStalled(t, s.addr)
 		defer c.Close()
 		cs = append(cs, c)
 		fmt.Fprintf(c, "GET /fetch HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -712,13 +705,7 @@ func TestHostileUnreadAttachmentFetch(t *testing.T) {
 
 	const clients = 20
 	for i := 0; i < clients; i++ {
-		d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
-			return rc.Control(func(fd uintptr) { syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
-		}}
-		c, err := d.Dial("tcp", s.addr)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := dialStalled(t, s.addr)
 		defer c.Close()
 		fmt.Fprintf(c, "POST /Microsoft-Server-ActiveSync?Cmd=ItemOperations&User=alice&DeviceId=FETCH%d&DeviceType=iPhone HTTP/1.1\r\nHost: x\r\n%sMS-ASProtocolVersion: 14.1\r\nContent-Type: application/vnd.ms-sync.wbxml\r\nContent-Length: %d\r\n\r\n%s", i, aliceAuth, len(body), body)
 	}

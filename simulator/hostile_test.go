@@ -1,6 +1,7 @@
 package simulator_test
 
 import (
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -63,4 +64,18 @@ func rssPeak(t testing.TB, stop <-chan struct{}) <-chan int {
 		}
 	}()
 	return out
+}
+
+// dialStalled connects to addr with a 4 KB receive buffer, as a client
+// that has stopped reading has: what the server writes soon blocks.
+func dialStalled(t testing.TB, addr string) net.Conn {
+	t.Helper()
+	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		return rc.Control(func(fd uintptr) { syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+	}}
+	c, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
