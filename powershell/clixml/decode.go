@@ -1,0 +1,636 @@
+package clixml
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// Unmarshal decodes one top-level CLIXML element (optionally preceded by a
+// UTF-8 byte-order mark, an XML declaration and comments) under
+// DefaultLimits. See Marshal for how elements map to Go types; <Ref> gives
+// back the same *Object as the <Obj> it names, so input with a cycle yields
+// a pointer cycle.
+func Unmarshal(data []byte) (any, error) {
+	return UnmarshalLimits(data, DefaultLimits)
+}
+
+// UnmarshalLimits is Unmarshal under the limits l (zero fields take
+// DefaultLimits' values). Errors for input beyond a limit wrap ErrLimit;
+// errors for malformed input wrap ErrInvalid.
+func UnmarshalLimits(data []byte, l Limits) (any, error) {
+	l = l.withDefaults()
+	if len(data) > l.MaxBytes {
+		return nil, fmt.Errorf("clixml: input of %d bytes: %w (MaxBytes %d)", len(data), ErrLimit, l.MaxBytes)
+	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	d := newDecoder(bytes.NewReader(data), l)
+	se, err := d.start()
+	if err != nil {
+		return nil, err
+	}
+	if se == nil {
+		return nil, fmt.Errorf("clixml: %w: no element", ErrInvalid)
+	}
+	v, err := d.value(*se, 0)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := d.next()
+	if err != io.EOF {
+		if err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("clixml: %w: %s after the top-level element", ErrInvalid, describe(tok))
+	}
+	return v, nil
+}
+
+// A Decoder reads a stream of top-level CLIXML elements, such as an
+// Encoder writes, or an Export-Clixml file (whose <Objs> wrapper it
+// steps into). RefIds are shared across the stream. The limits apply to
+// the stream as a whole: MaxBytes to all of its input, MaxObjects to all
+// values decoded.
+type Decoder struct {
+	d *decoder
+	// inObjs is set inside an <Objs> wrapper.
+	inObjs bool
+	done   bool
+}
+
+// NewDecoder returns a Decoder reading from r under the limits l.
+func NewDecoder(r io.Reader, l Limits) *Decoder {
+	l = l.withDefaults()
+	return &Decoder{d: newDecoder(&limitReader{r: r, n: int64(l.MaxBytes)}, l)}
+}
+
+// Decode returns the next top-level value, or io.EOF after the last one.
+func (dec *Decoder) Decode() (any, error) {
+	if dec.done {
+		return nil, io.EOF
+	}
+	for {
+		tok, err := dec.d.next()
+		if err == io.EOF && !dec.inObjs {
+			dec.done = true
+			return nil, io.EOF
+		}
+		if err != nil {
+			if err == io.EOF {
+				err = fmt.Errorf("clixml: %w: unexpected end of input in <Objs>", ErrInvalid)
+			}
+			return nil, err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if t.Name.Local == "Objs" && !dec.inObjs {
+				dec.inObjs = true
+				continue
+			}
+			return dec.d.value(t, 0)
+		case xml.EndElement:
+			if dec.inObjs {
+				dec.inObjs = false
+				continue
+			}
+		}
+		return nil, fmt.Errorf("clixml: %w: unexpected %s", ErrInvalid, describe(tok))
+	}
+}
+
+// limitReader fails with ErrLimit once more than n bytes are read.
+type limitReader struct {
+	r io.Reader
+	n int64
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.n < 0 {
+		return 0, fmt.Errorf("clixml: input: %w (MaxBytes)", ErrLimit)
+	}
+	if int64(len(p)) > l.n+1 {
+		p = p[:l.n+1]
+	}
+	n, err := l.r.Read(p)
+	l.n -= int64(n)
+	if l.n < 0 {
+		return n, fmt.Errorf("clixml: input: %w (MaxBytes)", ErrLimit)
+	}
+	return n, err
+}
+
+type decoder struct {
+	x     *xml.Decoder
+	l     Limits
+	objs  map[string]*Object
+	tns   map[string][]string
+	count int
+}
+
+func newDecoder(r io.Reader, l Limits) *decoder {
+	x := xml.NewDecoder(r)
+	x.Strict = true
+	x.CharsetReader = nil // anything but UTF-8 is refused
+	return &decoder{x: x, l: l, objs: make(map[string]*Object), tns: make(map[string][]string)}
+}
+
+func describe(tok xml.Token) string {
+	switch t := tok.(type) {
+	case xml.StartElement:
+		return "element <" + t.Name.Local + ">"
+	case xml.EndElement:
+		return "end tag </" + t.Name.Local + ">"
+	case xml.CharData:
+		return "text"
+	case xml.Directive:
+		return "directive"
+	}
+	return fmt.Sprintf("%T", tok)
+}
+
+// next returns the next token that matters: comments, processing
+// instructions and whitespace are skipped; directives (<!DOCTYPE ...>) are
+// refused.
+func (d *decoder) next() (xml.Token, error) {
+	for {
+		tok, err := d.x.Token()
+		if err != nil {
+			if err == io.EOF {
+				return nil, io.EOF
+			}
+			if errors.Is(err, ErrLimit) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("clixml: %w: %w", ErrInvalid, err)
+		}
+		switch t := tok.(type) {
+		case xml.Comment, xml.ProcInst:
+			continue
+		case xml.Directive:
+			return nil, fmt.Errorf("clixml: %w: directive <!%s> (DTDs and entities are refused)", ErrInvalid, truncate(string(t)))
+		case xml.CharData:
+			if len(bytes.TrimLeft(t, " \t\r\n")) == 0 {
+				continue
+			}
+		}
+		return tok, nil
+	}
+}
+
+// start returns the first element, or nil at the end of input.
+func (d *decoder) start() (*xml.StartElement, error) {
+	tok, err := d.next()
+	if err == io.EOF {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	se, ok := tok.(xml.StartElement)
+	if !ok {
+		return nil, fmt.Errorf("clixml: %w: %s before the top-level element", ErrInvalid, describe(tok))
+	}
+	return &se, nil
+}
+
+func (d *decoder) errf(tag string, depth int, sentinel error, format string, args ...any) error {
+	return fmt.Errorf("clixml: <%s> at depth %d: %w: %s", tag, depth, sentinel, fmt.Sprintf(format, args...))
+}
+
+func attr(se xml.StartElement, name string) (string, bool) {
+	for _, a := range se.Attr {
+		if a.Name.Local == name && a.Name.Space == "" {
+			return a.Value, true
+		}
+	}
+	return "", false
+}
+
+// text reads the character content of se up to its end tag.
+func (d *decoder) text(se xml.StartElement, depth int) (string, error) {
+	tag := se.Name.Local
+	var b []byte
+	for {
+		tok, err := d.x.Token()
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			if errors.Is(err, ErrLimit) {
+				return "", err
+			}
+			return "", fmt.Errorf("clixml: <%s> at depth %d: %w: %w", tag, depth, ErrInvalid, err)
+		}
+		switch t := tok.(type) {
+		case xml.CharData:
+			if len(b)+len(t) > d.l.MaxStringBytes {
+				return "", d.errf(tag, depth, ErrLimit, "text longer than MaxStringBytes %d", d.l.MaxStringBytes)
+			}
+			b = append(b, t...)
+		case xml.EndElement:
+			return string(b), nil
+		case xml.Comment, xml.ProcInst:
+		default:
+			return "", d.errf(tag, depth, ErrInvalid, "unexpected %s", describe(tok))
+		}
+	}
+}
+
+// empty reads up to se's end tag, which must come with nothing but
+// whitespace before it.
+func (d *decoder) empty(se xml.StartElement, depth int) error {
+	tok, err := d.next()
+	if err != nil {
+		if err == io.EOF {
+			return d.errf(se.Name.Local, depth, ErrInvalid, "unexpected end of input")
+		}
+		return err
+	}
+	if _, ok := tok.(xml.EndElement); !ok {
+		return d.errf(se.Name.Local, depth, ErrInvalid, "unexpected %s in an empty element", describe(tok))
+	}
+	return nil
+}
+
+// child returns the next child element of the element tag, or nil at its
+// end tag.
+func (d *decoder) child(tag string, depth int) (*xml.StartElement, error) {
+	tok, err := d.next()
+	if err != nil {
+		if err == io.EOF {
+			return nil, d.errf(tag, depth, ErrInvalid, "unexpected end of input")
+		}
+		return nil, err
+	}
+	switch t := tok.(type) {
+	case xml.StartElement:
+		return &t, nil
+	case xml.EndElement:
+		return nil, nil
+	}
+	return nil, d.errf(tag, depth, ErrInvalid, "unexpected %s", describe(tok))
+}
+
+func (d *decoder) countValue(tag string, depth int) error {
+	d.count++
+	if d.count > d.l.MaxObjects {
+		return d.errf(tag, depth, ErrLimit, "more than MaxObjects %d values", d.l.MaxObjects)
+	}
+	return nil
+}
+
+// value decodes the value element se, which sits inside depth objects.
+func (d *decoder) value(se xml.StartElement, depth int) (any, error) {
+	tag := se.Name.Local
+	if err := d.countValue(tag, depth); err != nil {
+		return nil, err
+	}
+	switch tag {
+	case "Nil":
+		return nil, d.empty(se, depth)
+	case "Obj":
+		return d.object(se, depth+1)
+	case "Ref":
+		id, ok := attr(se, "RefId")
+		if !ok {
+			return nil, d.errf(tag, depth, ErrInvalid, "no RefId")
+		}
+		o, ok := d.objs[id]
+		if !ok {
+			return nil, d.errf(tag, depth, ErrInvalid, "RefId %q names no earlier object", truncate(id))
+		}
+		return o, d.empty(se, depth)
+	}
+	parse, ok := primitives[tag]
+	if !ok {
+		return nil, d.errf(tag, depth, ErrInvalid, "unknown element")
+	}
+	s, err := d.text(se, depth)
+	if err != nil {
+		return nil, err
+	}
+	v, err := parse(s)
+	if err != nil {
+		return nil, d.errf(tag, depth, ErrInvalid, "%v", err)
+	}
+	return v, nil
+}
+
+const xmlSpace = " \t\r\n"
+
+func parseInt(bits int) func(string) (int64, error) {
+	return func(s string) (int64, error) {
+		return strconv.ParseInt(strings.Trim(s, xmlSpace), 10, bits)
+	}
+}
+
+func parseUint(bits int) func(string) (uint64, error) {
+	return func(s string) (uint64, error) {
+		return strconv.ParseUint(strings.Trim(s, xmlSpace), 10, bits)
+	}
+}
+
+func decodeBase64(s string) ([]byte, error) {
+	if strings.ContainsAny(s, xmlSpace) {
+		s = strings.Map(func(r rune) rune {
+			if strings.ContainsRune(xmlSpace, r) {
+				return -1
+			}
+			return r
+		}, s)
+	}
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return nil, errors.New("invalid base64")
+	}
+	return b, nil
+}
+
+// primitives parse the text of each primitive element.
+var primitives = map[string]func(string) (any, error){
+	"S":       func(s string) (any, error) { return decodeText(s), nil },
+	"URI":     func(s string) (any, error) { return URI(decodeText(s)), nil },
+	"Version": func(s string) (any, error) { return Version(decodeText(s)), nil },
+	"XD":      func(s string) (any, error) { return XMLDocument(decodeText(s)), nil },
+	"SBK":     func(s string) (any, error) { return ScriptBlock(decodeText(s)), nil },
+	"C": func(s string) (any, error) {
+		v, err := parseUint(16)(s)
+		return Char(v), err
+	},
+	"B": func(s string) (any, error) {
+		switch strings.Trim(s, xmlSpace) {
+		case "true", "1":
+			return true, nil
+		case "false", "0":
+			return false, nil
+		}
+		return nil, errors.New("invalid boolean")
+	},
+	"DT": func(s string) (any, error) { return parseDateTime(strings.Trim(s, xmlSpace)) },
+	"TS": func(s string) (any, error) { return parseDuration(strings.Trim(s, xmlSpace)) },
+	"By": func(s string) (any, error) {
+		v, err := parseUint(8)(s)
+		return uint8(v), err
+	},
+	"SB": func(s string) (any, error) {
+		v, err := parseInt(8)(s)
+		return int8(v), err
+	},
+	"U16": func(s string) (any, error) {
+		v, err := parseUint(16)(s)
+		return uint16(v), err
+	},
+	"I16": func(s string) (any, error) {
+		v, err := parseInt(16)(s)
+		return int16(v), err
+	},
+	"U32": func(s string) (any, error) {
+		v, err := parseUint(32)(s)
+		return uint32(v), err
+	},
+	"I32": func(s string) (any, error) {
+		v, err := parseInt(32)(s)
+		return int32(v), err
+	},
+	"U64": func(s string) (any, error) { return parseUint(64)(s) },
+	"I64": func(s string) (any, error) { return parseInt(64)(s) },
+	"Sg": func(s string) (any, error) {
+		v, err := strconv.ParseFloat(strings.Trim(s, xmlSpace), 32)
+		return float32(v), err
+	},
+	"Db": func(s string) (any, error) { return strconv.ParseFloat(strings.Trim(s, xmlSpace), 64) },
+	"D": func(s string) (any, error) {
+		s = strings.Trim(s, xmlSpace)
+		if !isDecimal(s) {
+			return nil, errors.New("invalid decimal")
+		}
+		return Decimal(s), nil
+	},
+	"BA": func(s string) (any, error) { return decodeBase64(s) },
+	"SS": func(s string) (any, error) {
+		b, err := decodeBase64(s)
+		return SecureString(b), err
+	},
+	"G": func(s string) (any, error) { return ParseGUID(strings.Trim(s, xmlSpace)) },
+}
+
+// object decodes <Obj> se at depth (1 for a top-level object).
+func (d *decoder) object(se xml.StartElement, depth int) (*Object, error) {
+	const tag = "Obj"
+	if depth > d.l.MaxDepth {
+		return nil, d.errf(tag, depth, ErrLimit, "deeper than MaxDepth %d", d.l.MaxDepth)
+	}
+	o := new(Object)
+	if id, ok := attr(se, "RefId"); ok {
+		if _, dup := d.objs[id]; dup {
+			return nil, d.errf(tag, depth, ErrInvalid, "RefId %q used twice", truncate(id))
+		}
+		d.objs[id] = o
+	}
+	var seen struct{ tn, toString, value, props, ms bool }
+	for {
+		c, err := d.child(tag, depth)
+		if err != nil {
+			return nil, err
+		}
+		if c == nil {
+			return o, nil
+		}
+		ctag := c.Name.Local
+		dup := func(b *bool) error {
+			if *b {
+				return d.errf(ctag, depth, ErrInvalid, "repeated in <Obj>")
+			}
+			*b = true
+			return nil
+		}
+		switch ctag {
+		case "TN", "TNRef":
+			if err := dup(&seen.tn); err != nil {
+				return nil, err
+			}
+			if o.TypeNames, err = d.typeNames(*c, depth); err != nil {
+				return nil, err
+			}
+		case "ToString":
+			if err := dup(&seen.toString); err != nil {
+				return nil, err
+			}
+			s, err := d.text(*c, depth)
+			if err != nil {
+				return nil, err
+			}
+			o.ToString, o.HasToString = decodeText(s), true
+		case "LST", "IE", "STK", "QUE":
+			if err := dup(&seen.value); err != nil {
+				return nil, err
+			}
+			o.ListKind = ctag
+			o.List = []any{}
+			for {
+				item, err := d.child(ctag, depth)
+				if err != nil {
+					return nil, err
+				}
+				if item == nil {
+					break
+				}
+				v, err := d.value(*item, depth)
+				if err != nil {
+					return nil, err
+				}
+				o.List = append(o.List, v)
+			}
+		case "DCT":
+			if err := dup(&seen.value); err != nil {
+				return nil, err
+			}
+			if o.Dict, err = d.dict(depth); err != nil {
+				return nil, err
+			}
+		case "Props", "MS":
+			b := &seen.props
+			if ctag == "MS" {
+				b = &seen.ms
+			}
+			if err := dup(b); err != nil {
+				return nil, err
+			}
+			ps, err := d.properties(ctag, depth)
+			if err != nil {
+				return nil, err
+			}
+			if ctag == "MS" {
+				o.Members = ps
+			} else {
+				o.Props = ps
+			}
+		default:
+			if _, ok := primitives[ctag]; !ok {
+				return nil, d.errf(ctag, depth, ErrInvalid, "unexpected in <Obj>")
+			}
+			if err := dup(&seen.value); err != nil {
+				return nil, err
+			}
+			if o.Value, err = d.value(*c, depth); err != nil {
+				return nil, err
+			}
+		}
+	}
+}
+
+// typeNames decodes <TN> or <TNRef> c.
+func (d *decoder) typeNames(c xml.StartElement, depth int) ([]string, error) {
+	id, hasID := attr(c, "RefId")
+	if c.Name.Local == "TNRef" {
+		if !hasID {
+			return nil, d.errf("TNRef", depth, ErrInvalid, "no RefId")
+		}
+		tn, ok := d.tns[id]
+		if !ok {
+			return nil, d.errf("TNRef", depth, ErrInvalid, "RefId %q names no earlier <TN>", truncate(id))
+		}
+		return tn, d.empty(c, depth)
+	}
+	names := []string{}
+	for {
+		t, err := d.child("TN", depth)
+		if err != nil {
+			return nil, err
+		}
+		if t == nil {
+			break
+		}
+		if t.Name.Local != "T" {
+			return nil, d.errf(t.Name.Local, depth, ErrInvalid, "unexpected in <TN>")
+		}
+		if err := d.countValue("T", depth); err != nil {
+			return nil, err
+		}
+		s, err := d.text(*t, depth)
+		if err != nil {
+			return nil, err
+		}
+		names = append(names, decodeText(s))
+	}
+	if hasID {
+		if _, dup := d.tns[id]; dup {
+			return nil, d.errf("TN", depth, ErrInvalid, "RefId %q used twice", truncate(id))
+		}
+		d.tns[id] = names
+	}
+	return names, nil
+}
+
+// properties decodes the children of <Props> or <MS>.
+func (d *decoder) properties(tag string, depth int) ([]Property, error) {
+	ps := []Property{}
+	for {
+		c, err := d.child(tag, depth)
+		if err != nil {
+			return nil, err
+		}
+		if c == nil {
+			return ps, nil
+		}
+		name, _ := attr(*c, "N")
+		if len(name) > d.l.MaxStringBytes {
+			return nil, d.errf(c.Name.Local, depth, ErrLimit, "name longer than MaxStringBytes %d", d.l.MaxStringBytes)
+		}
+		v, err := d.value(*c, depth)
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, Property{Name: decodeText(name), Value: v})
+	}
+}
+
+// dict decodes the <En> children of <DCT>.
+func (d *decoder) dict(depth int) ([]Entry, error) {
+	es := []Entry{}
+	for {
+		en, err := d.child("DCT", depth)
+		if err != nil {
+			return nil, err
+		}
+		if en == nil {
+			return es, nil
+		}
+		if en.Name.Local != "En" {
+			return nil, d.errf(en.Name.Local, depth, ErrInvalid, "unexpected in <DCT>")
+		}
+		var e Entry
+		var hasKey, hasValue bool
+		for {
+			c, err := d.child("En", depth)
+			if err != nil {
+				return nil, err
+			}
+			if c == nil {
+				break
+			}
+			n, _ := attr(*c, "N")
+			v, err := d.value(*c, depth)
+			if err != nil {
+				return nil, err
+			}
+			switch {
+			case n == "Key" && !hasKey:
+				e.Key, hasKey = v, true
+			case n == "Value" && !hasValue:
+				e.Value, hasValue = v, true
+			default:
+				return nil, d.errf(c.Name.Local, depth, ErrInvalid, "in <En>: want one N=\"Key\" and one N=\"Value\", got N=%q", truncate(n))
+			}
+		}
+		if !hasKey || !hasValue {
+			return nil, d.errf("En", depth, ErrInvalid, "missing Key or Value")
+		}
+		es = append(es, e)
+	}
+}
