@@ -136,7 +136,7 @@ func TestDecodeErrors(t *testing.T) {
 		``, `   `, `<S>a</S><S>b</S>`, `text`, `<I32>x</I32>`, `<I32>2147483648</I32>`, `<By>-1</By>`,
 		`<B>yes</B>`, `<DT>yesterday</DT>`, `<DT>0000-01-01T00:00:00Z</DT>`, `<TS>P</TS>`, `<TS>PT</TS>`,
 		`<TS>P1H</TS>`, `<TS>P99999999999999999999D</TS>`, `<TS>PT1.S</TS>`, `<D>1e5</D>`, `<G>nope</G>`,
-		`<BA>!!</BA>`, `<S><S/></S>`, `<Foo/>`, `<Obj><Foo/></Obj>`, `<Obj><Obj/></Obj>`,
+		`<BA>!!</BA>`, `<S><S/></S>`, `<Foo/>`, `<Obj><Foo/></Obj>`, `<Obj><Obj/><S/></Obj>`,
 		`<Obj><I32>1</I32><S>x</S></Obj>`, `<Obj><LST/><DCT/></Obj>`, `<Obj><TN/><TN/></Obj>`,
 		`<Obj><TNRef RefId="0"/></Obj>`, `<Ref RefId="0"/>`, `<Ref/>`, `<Obj RefId="0"><MS><Obj N="a" RefId="0"/></MS></Obj>`,
 		`<Obj><DCT><En><S N="Key">a</S></En></DCT></Obj>`, `<Obj><DCT><S/></DCT></Obj>`,
@@ -286,7 +286,7 @@ func TestMarshalErrors(t *testing.T) {
 	}
 	for _, v := range []any{
 		struct{}{}, Decimal("1,5"), time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC),
-		&Object{Value: &Object{}}, &Object{Value: int32(1), ListKind: "LST"}, &Object{ListKind: "XYZ"},
+		&Object{Value: []any{}}, &Object{Value: int32(1), ListKind: "LST"}, &Object{ListKind: "XYZ"},
 		&Object{Members: []Property{{"bad", make(chan int)}}}, deep,
 	} {
 		if b, err := Marshal(v); err == nil {

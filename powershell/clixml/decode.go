@@ -511,7 +511,10 @@ func (d *decoder) object(se xml.StartElement, depth int) (*Object, error) {
 				o.Props = ps
 			}
 		default:
-			if _, ok := primitives[ctag]; !ok {
+			// A primitive, or an <Obj> or <Ref>: PowerShell writes an
+			// object whose base object is itself a serialized object (the
+			// vectors have one, a WSManConfigLeafElement) this way.
+			if _, ok := primitives[ctag]; !ok && ctag != "Obj" && ctag != "Ref" {
 				return nil, d.errf(ctag, depth, ErrInvalid, "unexpected in <Obj>")
 			}
 			if err := dup(&seen.value); err != nil {

@@ -295,8 +295,8 @@ func (e *Encoder) object(o *Object, name string, named bool, depth, maxDepth int
 	kinds := 0
 	if o.Value != nil {
 		kinds++
-		if !isPrimitive(o.Value) {
-			return fmt.Errorf("clixml: <Obj> at depth %d: Value of type %T is not a primitive", depth, o.Value)
+		if _, isObj := o.Value.(*Object); !isObj && !isPrimitive(o.Value) {
+			return fmt.Errorf("clixml: <Obj> at depth %d: Value of type %T is neither a primitive nor an *Object", depth, o.Value)
 		}
 	}
 	if o.ListKind != "" || o.List != nil {

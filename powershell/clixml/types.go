@@ -18,8 +18,9 @@ type Object struct {
 	// ToString is the <ToString> text; HasToString says whether it was present.
 	ToString    string
 	HasToString bool
-	// Value is the object's own primitive value (an enum's <I32>, a wrapped
-	// <S>); nil if none.
+	// Value is the object's own value inside <Obj>: a primitive (an enum's
+	// <I32>, a wrapped <S>) or, where PowerShell wraps an object that was
+	// itself deserialized, an *Object; nil if none.
 	Value any
 	// ListKind is "LST", "IE", "STK" or "QUE" when the object is a
 	// collection, else "".
