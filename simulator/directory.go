@@ -25,6 +25,10 @@ type User struct {
 	UserPrincipalName  string // e.g. "alice@contoso.com"
 	PrimarySmtpAddress string // e.g. "alice@contoso.com"
 	Password           string
+	// RoleGroups are the Exchange role groups the user is a member of
+	// ("Organization Management"); a user with none cannot open Remote
+	// PowerShell (remotepowershell.go).
+	RoleGroups []string `json:",omitempty"`
 }
 
 // Directory holds the organization's users and their mailboxes. Lookups are

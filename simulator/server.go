@@ -23,6 +23,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/easlab/easlab/powershell/wsman"
+
 	"github.com/gorilla/mux"
 
 	"github.com/easlab/easlab/clock"
@@ -92,6 +94,14 @@ type Options struct {
 	// MaxSendSize bounds the message SendMail, SmartReply and SmartForward
 	// submit, in bytes. Zero means DefaultMaxSendSize; negative, no limit.
 	MaxSendSize int64
+	// PowerShellMaxConcurrency is how many Remote PowerShell sessions a
+	// user may have open at once (the throttling policy's
+	// PowerShellMaxConcurrency). Zero means DefaultPowerShellMaxConcurrency;
+	// negative, no limit.
+	PowerShellMaxConcurrency int
+	// PowerShellIdleTimeout closes a Remote PowerShell session nothing
+	// has used for this long. Zero means WinRM's default, 2 hours.
+	PowerShellIdleTimeout time.Duration
 }
 
 // DefaultMaxSendSize is Exchange's organization-wide MaxSendSize
@@ -126,6 +136,7 @@ type Server struct {
 	router   *mux.Router
 	handler  http.Handler
 	faults   faultSet
+	rps      *wsman.Server // /PowerShell
 }
 
 // New returns a server ready to serve.
@@ -166,6 +177,7 @@ func New(opts Options) (*Server, error) {
 			return nil, fmt.Errorf("simulator: profile %s advertises %s, which has no handler", s.profile.Name, c)
 		}
 	}
+	s.rps = s.newRemotePowerShell()
 	s.router = s.routes()
 	s.handler = s.recoverPanics(s.router)
 	return s, nil
@@ -199,6 +211,7 @@ func (s *Server) routes() *mux.Router {
 		io.WriteString(w, "ok\n")
 	})
 	s.adminRoutes(r)
+	r.MatcherFunc(pathFold("/PowerShell")).HandlerFunc(s.servePowerShell)
 	return r
 }
 

@@ -291,3 +291,27 @@ func (r *Registry[S]) Run(ctx S, name string, params json.RawMessage) (Output, e
 	}
 	return Output{}, err
 }
+
+// ParamInfo describes one parameter of a cmdlet, for a transport that
+// binds positional arguments and switches itself (Remote PowerShell) and
+// for Get-Command.
+type ParamInfo struct {
+	Name      string
+	Mandatory bool
+	Switch    bool // a Bool: given without a value, it is $true
+}
+
+// Params lists the cmdlet's own parameters (not the common ones), in the
+// order of its parameter struct.
+func (d *Def[S]) Params() []ParamInfo {
+	out := make([]ParamInfo, 0, len(d.fields))
+	boolType := reflect.TypeFor[Bool]()
+	for _, f := range d.fields {
+		out = append(out, ParamInfo{Name: f.name, Mandatory: f.mandatory, Switch: d.params.FieldByIndex(f.index).Type == boolType})
+	}
+	return out
+}
+
+// CommonParameters are the parameters every cmdlet accepts (PowerShell's
+// common parameters and Exchange's -DomainController).
+func CommonParameters() []string { return append([]string(nil), commonParameters...) }

@@ -13,13 +13,14 @@ const Password = "Passw0rd!"
 // User describes one user of the demo organization.
 type User struct {
 	Alias, DisplayName string
+	RoleGroups         []string
 }
 
 // Users are the demo organization's named users.
 var Users = []User{
-	{"alice", "Alice Wilber"},
-	{"bob", "Bob Kelly"},
-	{"admin", "Administrator"},
+	{"alice", "Alice Wilber", nil},
+	{"bob", "Bob Kelly", nil},
+	{"admin", "Administrator", []string{"Organization Management"}},
 }
 
 // Organization is contoso.com, as in Microsoft's own examples.
@@ -38,7 +39,7 @@ func NewDirectory(password string, extra int, now time.Time) (*simulator.Directo
 	var seeded []*simulator.Mailbox
 	for _, u := range Users {
 		mb := simulator.NewMailbox()
-		if err := d.AddUser(simulator.User{Alias: u.Alias, DisplayName: u.DisplayName, Password: password}, mb); err != nil {
+		if err := d.AddUser(simulator.User{Alias: u.Alias, DisplayName: u.DisplayName, Password: password, RoleGroups: u.RoleGroups}, mb); err != nil {
 			return nil, err
 		}
 		seeded = append(seeded, mb)

@@ -41,6 +41,7 @@ type OrgUser struct {
 	UPN         string    `yaml:"userPrincipalName"`
 	SMTP        string    `yaml:"primarySmtpAddress"`
 	Password    string    `yaml:"password"`
+	RoleGroups  []string  `yaml:"roleGroups"` // e.g. [Organization Management]: may use Remote PowerShell
 	Mail        []Mail    `yaml:"mail"`
 	Calendar    []Event   `yaml:"calendar"`
 	Contacts    []Contact `yaml:"contacts"`
@@ -74,7 +75,7 @@ func LoadOrgFile(r io.Reader, now time.Time) (*simulator.Directory, error) {
 			return nil, fmt.Errorf("organization file: user %d (%s) has no password", i+1, u.Alias)
 		}
 		mb := simulator.NewMailbox()
-		if err := d.AddUser(simulator.User{Alias: u.Alias, DisplayName: u.DisplayName, UserPrincipalName: u.UPN, PrimarySmtpAddress: u.SMTP, Password: u.Password}, mb); err != nil {
+		if err := d.AddUser(simulator.User{Alias: u.Alias, DisplayName: u.DisplayName, UserPrincipalName: u.UPN, PrimarySmtpAddress: u.SMTP, Password: u.Password, RoleGroups: u.RoleGroups}, mb); err != nil {
 			return nil, fmt.Errorf("organization file: %w", err)
 		}
 		if err := fillMailbox(mb, u, now); err != nil {

@@ -1,0 +1,440 @@
+// Package client is a Remote PowerShell client on the same packages as
+// the server (wsman, psrp, clixml): it opens a runspace pool at a
+// WS-Management endpoint, runs commands with typed parameters and returns
+// their output, errors and warnings. easlab's reference agent uses it to
+// reach /PowerShell as an agent reaches Exchange; tests use it too.
+//
+// It speaks Basic authentication (over HTTPS, or HTTP as a client with
+// AllowUnencrypted does).
+package client
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/easlab/easlab/powershell/clixml"
+	"github.com/easlab/easlab/powershell/psrp"
+	"github.com/easlab/easlab/powershell/wsman"
+	"github.com/google/uuid"
+)
+
+// ExchangeURI is the shell resource URI of Exchange's endpoint.
+const ExchangeURI = "http://schemas.microsoft.com/powershell/Microsoft.Exchange"
+
+// Config says where and as whom to connect.
+type Config struct {
+	URL      string // e.g. http://localhost:8080/PowerShell/
+	User     string
+	Password string
+	// ResourceURI is the session configuration; ExchangeURI when "".
+	ResourceURI string
+	// MaxEnvelopeSize is what the client accepts; 153600 (pypsrp's and
+	// PowerShell's default) when 0.
+	MaxEnvelopeSize int
+	// OperationTimeout bounds each Receive's wait; 20 s when 0.
+	OperationTimeout time.Duration
+	HTTP             *http.Client
+}
+
+// Session is an open runspace pool.
+type Session struct {
+	cfg     Config
+	shellID string
+	pool    uuid.UUID
+	nextObj uint64
+	asm     psrp.Assembler
+	mu      sync.Mutex
+	key     []byte
+	priv    *rsa.PrivateKey
+	// ServerVersion is the protocol version the server announced.
+	ServerVersion string
+}
+
+// Result is what a pipeline wrote.
+type Result struct {
+	Output   []any
+	Errors   []*psrp.ErrorRecord
+	Warnings []string
+	// Failed is the terminating error of a pipeline that failed.
+	Failed *psrp.ErrorRecord
+}
+
+// Open creates a shell and waits for its runspace pool to open.
+func Open(ctx context.Context, cfg Config) (*Session, error) {
+	if cfg.ResourceURI == "" {
+		cfg.ResourceURI = ExchangeURI
+	}
+	if cfg.MaxEnvelopeSize == 0 {
+		cfg.MaxEnvelopeSize = 153600
+	}
+	if cfg.OperationTimeout == 0 {
+		cfg.OperationTimeout = 20 * time.Second
+	}
+	if cfg.HTTP == nil {
+		cfg.HTTP = http.DefaultClient
+	}
+	s := &Session{cfg: cfg, pool: uuid.New(), nextObj: 1}
+	s.shellID = strings.ToUpper(s.pool.String())
+	capObj := &clixml.Object{Members: []clixml.Property{
+		{Name: "protocolversion", Value: clixml.Version("2.3")},
+		{Name: "PSVersion", Value: clixml.Version("2.0")},
+		{Name: "SerializationVersion", Value: clixml.Version("1.1.0.1")}}}
+	initObj := &clixml.Object{Members: []clixml.Property{
+		{Name: "MinRunspaces", Value: int32(1)}, {Name: "MaxRunspaces", Value: int32(1)},
+		{Name: "PSThreadOptions", Value: &clixml.Object{TypeNames: []string{"System.Management.Automation.Runspaces.PSThreadOptions", "System.Enum", "System.ValueType", "System.Object"}, ToString: "Default", HasToString: true, Value: int32(0)}},
+		{Name: "ApartmentState", Value: &clixml.Object{TypeNames: []string{"System.Management.Automation.Runspaces.ApartmentState", "System.Enum", "System.ValueType", "System.Object"}, ToString: "UNKNOWN", HasToString: true, Value: int32(2)}},
+		{Name: "HostInfo", Value: &clixml.Object{Members: []clixml.Property{{Name: "_isHostNull", Value: true}, {Name: "_isHostUINull", Value: true}, {Name: "_isHostRawUINull", Value: true}, {Name: "_useRunspaceHost", Value: true}}}},
+		{Name: "ApplicationArguments"}}}
+	var creation []byte
+	for _, m := range []struct {
+		t psrp.MessageType
+		o *clixml.Object
+	}{{psrp.SessionCapability, capObj}, {psrp.InitRunspacePool, initObj}} {
+		b, err := s.fragments(m.t, uuid.Nil, m.o)
+		if err != nil {
+			return nil, err
+		}
+		creation = append(creation, b...)
+	}
+	body := fmt.Sprintf(`<rsp:Shell ShellId="%s"><rsp:InputStreams>stdin pr</rsp:InputStreams><rsp:OutputStreams>stdout</rsp:OutputStreams><creationXml xmlns="%s">%s</creationXml></rsp:Shell>`,
+		s.shellID, wsman.NsPowerShell, base64.StdEncoding.EncodeToString(creation))
+	if _, err := s.call(ctx, wsman.ActionCreate, false, `<wsman:OptionSet s:mustUnderstand="true"><wsman:Option MustComply="true" Name="protocolversion">2.3</wsman:Option></wsman:OptionSet>`, body); err != nil {
+		return nil, err
+	}
+	for {
+		msgs, _, err := s.receive(ctx, "")
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range msgs {
+			switch m.Type {
+			case psrp.SessionCapability:
+				o, _ := unmarshalObj(m.Data)
+				if o != nil {
+					if v, ok := o.Get("protocolversion"); ok {
+						s.ServerVersion = fmt.Sprint(v)
+					}
+				}
+			case psrp.RunspacePoolState:
+				o, err := unmarshalObj(m.Data)
+				if err != nil {
+					return nil, err
+				}
+				st, _ := o.Get("RunspaceState")
+				if st == int32(2) {
+					return s, nil
+				}
+				return nil, fmt.Errorf("client: the runspace pool did not open (state %v)", st)
+			}
+		}
+	}
+}
+
+func unmarshalObj(b []byte) (*clixml.Object, error) {
+	v, err := clixml.Unmarshal(b)
+	if err != nil {
+		return nil, err
+	}
+	o, ok := v.(*clixml.Object)
+	if !ok {
+		return nil, errors.New("client: a message is not an object")
+	}
+	return o, nil
+}
+
+// fragments encodes one message to the server as fragments.
+func (s *Session) fragments(t psrp.MessageType, pipeline uuid.UUID, v any) ([]byte, error) {
+	data, err := clixml.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	m := &psrp.Message{Destination: psrp.ToServer, Type: t, RunspacePool: s.pool, Pipeline: pipeline, Data: data}
+	s.mu.Lock()
+	id := s.nextObj
+	s.nextObj++
+	s.mu.Unlock()
+	max := (s.cfg.MaxEnvelopeSize-wsman.EnvelopeOverhead)*3/4 - psrp.FragmentHeaderLen
+	var out []byte
+	for _, f := range psrp.Split(id, m.Bytes(), max) {
+		out = psrp.AppendFragment(out, f)
+	}
+	return out, nil
+}
+
+// Fault is a WS-Management fault the server answered.
+type Fault struct {
+	Status  int
+	Code    string // the WSManFault code
+	Subcode string
+	Message string
+}
+
+func (f *Fault) Error() string {
+	return fmt.Sprintf("wsman fault %s (%s, HTTP %d): %s", f.Code, f.Subcode, f.Status, f.Message)
+}
+
+// call sends one envelope and returns the response body.
+func (s *Session) call(ctx context.Context, action string, selector bool, extraHeader, body string) ([]byte, error) {
+	var b strings.Builder
+	fmt.Fprintf(&b, `<s:Envelope xmlns:s="%s" xmlns:wsa="%s" xmlns:wsman="%s" xmlns:wsmv="%s" xmlns:rsp="%s"><s:Header>`,
+		wsman.NsSOAP, wsman.NsAddressing, wsman.NsWSMan, wsman.NsWSMV, wsman.NsShell)
+	fmt.Fprintf(&b, `<wsa:Action s:mustUnderstand="true">%s</wsa:Action><wsman:MaxEnvelopeSize s:mustUnderstand="true">%d</wsman:MaxEnvelopeSize><wsa:MessageID>uuid:%s</wsa:MessageID><wsman:OperationTimeout>%s</wsman:OperationTimeout><wsa:ReplyTo><wsa:Address s:mustUnderstand="true">%s</wsa:Address></wsa:ReplyTo><wsman:ResourceURI s:mustUnderstand="true">%s</wsman:ResourceURI><wsa:To>%s</wsa:To>`,
+		action, s.cfg.MaxEnvelopeSize, strings.ToUpper(uuid.NewString()), wsman.FormatDuration(s.cfg.OperationTimeout), wsman.Anonymous,
+		wsman.Escape(s.cfg.ResourceURI), wsman.Escape(s.cfg.URL))
+	if selector {
+		fmt.Fprintf(&b, `<wsman:SelectorSet><wsman:Selector Name="ShellId">%s</wsman:Selector></wsman:SelectorSet>`, s.shellID)
+	}
+	b.WriteString(extraHeader)
+	b.WriteString(`</s:Header><s:Body>` + body + `</s:Body></s:Envelope>`)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.URL, strings.NewReader(b.String()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
+	req.SetBasicAuth(s.cfg.User, s.cfg.Password)
+	resp, err := s.cfg.HTTP.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("client: %s: %w", action, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, int64(s.cfg.MaxEnvelopeSize)*2))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		if f := parseFault(data); f != nil {
+			f.Status = resp.StatusCode
+			return nil, f
+		}
+		return nil, fmt.Errorf("client: %s: HTTP %d", action[strings.LastIndex(action, "/")+1:], resp.StatusCode)
+	}
+	return data, nil
+}
+
+func parseFault(data []byte) *Fault {
+	var env struct {
+		Body struct {
+			Fault *struct {
+				Subcode string `xml:"Code>Subcode>Value"`
+				Reason  string `xml:"Reason>Text"`
+				Detail  struct {
+					WSMan struct {
+						Code    string `xml:"Code,attr"`
+						Message string `xml:",innerxml"`
+					} `xml:"WSManFault"`
+				} `xml:"Detail"`
+			} `xml:"Fault"`
+		} `xml:"Body"`
+	}
+	if xml.Unmarshal(data, &env) != nil || env.Body.Fault == nil {
+		return nil
+	}
+	f := env.Body.Fault
+	return &Fault{Code: f.Detail.WSMan.Code, Subcode: f.Subcode, Message: strings.TrimSpace(f.Reason)}
+}
+
+// receive long-polls once for the shell's or a command's output.
+func (s *Session) receive(ctx context.Context, commandID string) ([]*psrp.Message, bool, error) {
+	attr := ""
+	if commandID != "" {
+		attr = ` CommandId="` + commandID + `"`
+	}
+	for {
+		data, err := s.call(ctx, wsman.ActionReceive, true,
+			`<wsman:OptionSet s:mustUnderstand="true"><wsman:Option Name="WSMAN_CMDSHELL_OPTION_KEEPALIVE">True</wsman:Option></wsman:OptionSet>`,
+			`<rsp:Receive><rsp:DesiredStream`+attr+`>stdout</rsp:DesiredStream></rsp:Receive>`)
+		var f *Fault
+		if errors.As(err, &f) && f.Subcode == "w:TimedOut" {
+			continue
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		var env struct {
+			Streams []string `xml:"Body>ReceiveResponse>Stream"`
+			State   struct {
+				State string `xml:"State,attr"`
+			} `xml:"Body>ReceiveResponse>CommandState"`
+		}
+		if err := xml.Unmarshal(data, &env); err != nil {
+			return nil, false, fmt.Errorf("client: ReceiveResponse: %w", err)
+		}
+		var msgs []*psrp.Message
+		for _, st := range env.Streams {
+			raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(st))
+			if err != nil {
+				return nil, false, fmt.Errorf("client: ReceiveResponse stream: %w", err)
+			}
+			s.mu.Lock()
+			m, err := s.asm.Feed(raw)
+			s.mu.Unlock()
+			if err != nil {
+				return nil, false, err
+			}
+			msgs = append(msgs, m...)
+		}
+		return msgs, env.State.State == wsman.CommandStateDone, nil
+	}
+}
+
+// Invoke runs one pipeline of commands and waits for its end.
+func (s *Session) Invoke(ctx context.Context, cmds ...psrp.Command) (*Result, error) {
+	return s.InvokeWithInput(ctx, nil, cmds...)
+}
+
+// InvokeWithInput runs a pipeline with input objects, as a piped proxy
+// command of Import-PSSession does.
+func (s *Session) InvokeWithInput(ctx context.Context, input []any, cmds ...psrp.Command) (*Result, error) {
+	pid := uuid.New()
+	cmdID := strings.ToUpper(pid.String())
+	req := &psrp.PipelineRequest{Statements: [][]psrp.Command{cmds}, NoInput: input == nil}
+	frag, err := s.fragments(psrp.CreatePipeline, pid, req.Object())
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.call(ctx, wsman.ActionCommand, true, "",
+		fmt.Sprintf(`<rsp:CommandLine CommandId="%s"><rsp:Command/><rsp:Arguments>%s</rsp:Arguments></rsp:CommandLine>`, cmdID, base64.StdEncoding.EncodeToString(frag))); err != nil {
+		return nil, err
+	}
+	if input != nil {
+		var data []byte
+		for _, in := range input {
+			b, err := s.fragments(psrp.PipelineInput, pid, in)
+			if err != nil {
+				return nil, err
+			}
+			data = append(data, b...)
+		}
+		end, err := s.fragments(psrp.EndOfPipelineInput, pid, nil)
+		if err != nil {
+			return nil, err
+		}
+		data = append(data, end...)
+		if _, err := s.call(ctx, wsman.ActionSend, true, "",
+			fmt.Sprintf(`<rsp:Send><rsp:Stream Name="stdin" CommandId="%s">%s</rsp:Stream></rsp:Send>`, cmdID, base64.StdEncoding.EncodeToString(data))); err != nil {
+			return nil, err
+		}
+	}
+	res := &Result{}
+	for done := false; !done; {
+		msgs, d, err := s.receive(ctx, cmdID)
+		if err != nil {
+			return nil, err
+		}
+		done = d
+		for _, m := range msgs {
+			switch m.Type {
+			case psrp.PipelineOutput:
+				v, err := clixml.Unmarshal(m.Data)
+				if err != nil {
+					return nil, err
+				}
+				res.Output = append(res.Output, v)
+			case psrp.ErrorRecordMsg:
+				o, err := unmarshalObj(m.Data)
+				if err != nil {
+					return nil, err
+				}
+				res.Errors = append(res.Errors, psrp.ErrorRecordFrom(o))
+			case psrp.WarningRecord:
+				o, err := unmarshalObj(m.Data)
+				if err != nil {
+					return nil, err
+				}
+				res.Warnings = append(res.Warnings, o.String("InformationalRecord_Message"))
+			case psrp.PipelineState:
+				o, err := unmarshalObj(m.Data)
+				if err != nil {
+					return nil, err
+				}
+				if st, _ := o.Get("PipelineState"); st == int32(5) || st == int32(3) {
+					if rec, ok := o.Get("ExceptionAsErrorRecord"); ok {
+						if ro, ok := rec.(*clixml.Object); ok {
+							res.Failed = psrp.ErrorRecordFrom(ro)
+						}
+					}
+				}
+			}
+		}
+	}
+	_, err = s.call(ctx, wsman.ActionSignal, true, "",
+		fmt.Sprintf(`<rsp:Signal CommandId="%s"><rsp:Code>%s</rsp:Code></rsp:Signal>`, cmdID, wsman.SignalTerminate))
+	return res, err
+}
+
+// ExchangeKey runs the session key exchange, after which SecureString
+// parameters can be sent.
+func (s *Session) ExchangeKey(ctx context.Context) error {
+	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return err
+	}
+	frag, err := s.fragments(psrp.PublicKey, uuid.Nil, &clixml.Object{Members: []clixml.Property{
+		{Name: "PublicKey", Value: base64.StdEncoding.EncodeToString(psrp.PublicKeyBlob(&priv.PublicKey))}}})
+	if err != nil {
+		return err
+	}
+	if _, err := s.call(ctx, wsman.ActionSend, true, "",
+		`<rsp:Send><rsp:Stream Name="stdin">`+base64.StdEncoding.EncodeToString(frag)+`</rsp:Stream></rsp:Send>`); err != nil {
+		return err
+	}
+	for {
+		msgs, _, err := s.receive(ctx, "")
+		if err != nil {
+			return err
+		}
+		for _, m := range msgs {
+			if m.Type != psrp.EncryptedSessionKey {
+				continue
+			}
+			o, err := unmarshalObj(m.Data)
+			if err != nil {
+				return err
+			}
+			blob, err := base64.StdEncoding.DecodeString(o.String("EncryptedSessionKey"))
+			if err != nil {
+				return err
+			}
+			key, err := psrp.OpenSessionKey(priv, blob)
+			if err != nil {
+				return err
+			}
+			s.mu.Lock()
+			s.key = key
+			s.mu.Unlock()
+			return nil
+		}
+	}
+}
+
+// SecureString encrypts a value for a SecureString parameter; the key
+// must have been exchanged.
+func (s *Session) SecureString(v string) (clixml.SecureString, error) {
+	s.mu.Lock()
+	key := s.key
+	s.mu.Unlock()
+	if key == nil {
+		return nil, errors.New("client: no session key; call ExchangeKey first")
+	}
+	b, err := psrp.EncryptSecureString(key, v)
+	return clixml.SecureString(b), err
+}
+
+// Close deletes the shell.
+func (s *Session) Close(ctx context.Context) error {
+	_, err := s.call(ctx, wsman.ActionDelete, true, "", "")
+	return err
+}
+
+var _ = bytes.MinRead

@@ -1,0 +1,202 @@
+package remoteps
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/easlab/easlab/powershell/clixml"
+	"github.com/google/uuid"
+)
+
+// toObjects converts a cmdlet's output (a slice of structs with
+// Exchange's property names) into PowerShell objects of typeNames: each
+// property in the type a remote session shows. Times become DateTime,
+// GUIDs Guid, lists string arrays, numbers Int32 or Int64; enumerations
+// stay their names, as Exchange serializes them for remoting.
+func toObjects(v any, typeNames []string) ([]*clixml.Object, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("remoteps: encoding output: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	if tok == nil {
+		return nil, nil
+	}
+	var out []*clixml.Object
+	for dec.More() {
+		var m json.RawMessage
+		if err := dec.Decode(&m); err != nil {
+			return nil, err
+		}
+		o, err := objectFrom(m, typeNames)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// objectFrom converts one JSON object, keeping its property order.
+func objectFrom(raw json.RawMessage, typeNames []string) (*clixml.Object, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, fmt.Errorf("remoteps: an output object is not a JSON object")
+	}
+	o := &clixml.Object{TypeNames: typeNames}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		name := t.(string)
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		o.Props = append(o.Props, clixml.Property{Name: name, Value: psValue(name, v)})
+	}
+	for _, key := range []string{"Identity", "Name"} {
+		if v, ok := o.Get(key); ok {
+			if s, ok := v.(string); ok {
+				o.ToString, o.HasToString = s, true
+				break
+			}
+		}
+	}
+	return o, nil
+}
+
+// psValue is a JSON value as the property's .NET type.
+func psValue(name string, v any) any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case bool:
+		return x
+	case json.Number:
+		if n, err := x.Int64(); err == nil {
+			if n >= -1<<31 && n < 1<<31 {
+				return int32(n)
+			}
+			return n
+		}
+		f, _ := x.Float64()
+		return f
+	case string:
+		if strings.HasSuffix(name, "Guid") {
+			if u, err := uuid.Parse(x); err == nil {
+				return clixml.GUID(u)
+			}
+		}
+		if looksLikeTime(name) {
+			if t, err := time.Parse(time.RFC3339Nano, x); err == nil {
+				return t
+			}
+		}
+		return x
+	case []any:
+		items := make([]any, 0, len(x))
+		for _, it := range x {
+			items = append(items, psValue("", it))
+		}
+		return &clixml.Object{TypeNames: []string{"System.Collections.ArrayList", "System.Object"}, ListKind: "LST", List: items}
+	case map[string]any:
+		var b strings.Builder
+		raw, _ := json.Marshal(x)
+		b.Write(raw)
+		return b.String()
+	}
+	return fmt.Sprint(v)
+}
+
+func looksLikeTime(name string) bool {
+	return strings.HasSuffix(name, "Time") || strings.HasPrefix(name, "WhenCreated") || strings.HasPrefix(name, "WhenChanged") ||
+		strings.HasSuffix(name, "Sync") || strings.HasSuffix(name, "Date")
+}
+
+// jsonValue converts a deserialized PowerShell value into the JSON the
+// cmdlet binder reads: hashtables become objects (so @{Add=...} works),
+// lists arrays, SecureStrings their decrypted text.
+func jsonValue(v any, decrypt func(clixml.SecureString) (string, error), depth int) (any, error) {
+	if depth > 16 {
+		return nil, fmt.Errorf("a parameter value nested too deeply")
+	}
+	switch x := v.(type) {
+	case nil, bool, string, int32, int64, float64, float32, uint8, int8, int16, uint16, uint32, uint64:
+		return x, nil
+	case clixml.Char:
+		return string(rune(x)), nil
+	case clixml.GUID:
+		return uuid.UUID(x).String(), nil
+	case time.Time:
+		return x.UTC().Format(time.RFC3339Nano), nil
+	case clixml.Duration:
+		return time.Duration(x).String(), nil
+	case clixml.Version:
+		return string(x), nil
+	case clixml.URI:
+		return string(x), nil
+	case clixml.Decimal:
+		return json.Number(x), nil
+	case clixml.SecureString:
+		if decrypt == nil {
+			return nil, fmt.Errorf("a SecureString cannot be read here")
+		}
+		return decrypt(x)
+	case *clixml.Object:
+		switch {
+		case x.Dict != nil:
+			m := map[string]any{}
+			for _, e := range x.Dict {
+				k, err := jsonValue(e.Key, decrypt, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				val, err := jsonValue(e.Value, decrypt, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				m[fmt.Sprint(k)] = val
+			}
+			return m, nil
+		case x.ListKind != "":
+			l := make([]any, 0, len(x.List))
+			for _, it := range x.List {
+				val, err := jsonValue(it, decrypt, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				l = append(l, val)
+			}
+			return l, nil
+		case x.Value != nil:
+			// An enumeration or a wrapped primitive: its name when it has one.
+			if x.HasToString {
+				return x.ToString, nil
+			}
+			return jsonValue(x.Value, decrypt, depth+1)
+		case x.HasToString:
+			// An object given as a parameter (a piped MobileDevice as
+			// -Identity): PowerShell binds its string form.
+			if id, ok := x.Get("Identity"); ok {
+				return jsonValue(id, decrypt, depth+1)
+			}
+			return x.ToString, nil
+		}
+		if id, ok := x.Get("Identity"); ok {
+			return jsonValue(id, decrypt, depth+1)
+		}
+		return nil, fmt.Errorf("an object without a value cannot be bound")
+	}
+	return fmt.Sprint(v), nil
+}
