@@ -94,8 +94,11 @@ type connState struct {
 	id              identity
 }
 
+// resetLocked forgets the handshake and session; st.mu is held and kept.
 func (st *connState) resetLocked() {
-	*st = connState{}
+	st.phase, st.spnego, st.mechTypes, st.ntlmFirst = phaseNone, false, nil, false
+	st.negotiate, st.challenge, st.serverChallenge = nil, nil, [8]byte{}
+	st.sess, st.id = nil, identity{}
 }
 
 // ConnContext is to be installed as http.Server.ConnContext; it gives each
