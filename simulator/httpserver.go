@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/easlab/easlab/powershell/negotiate"
 )
 
 // HTTPLimits are the limits http.sys and IIS put in front of Exchange, which
@@ -118,6 +120,9 @@ func NewHTTPServer(h http.Handler, l HTTPLimits) *http.Server {
 			WriteByteTimeout: l.ConnectionTimeout,
 		},
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			// negotiate keeps a connection's NTLM login (Remote PowerShell's
+			// Negotiate authentication authenticates a connection).
+			ctx = negotiate.ConnContext(ctx, c)
 			return context.WithValue(ctx, connGuardKey{}, &connGuard{conn: c})
 		},
 	}

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/easlab/easlab/powershell/negotiate"
+
 	"github.com/easlab/easlab/powershell/wsman"
 	"github.com/easlab/easlab/simulator/admin"
 	"github.com/easlab/easlab/simulator/remoteps"
@@ -47,9 +49,38 @@ func (s *Server) newRemotePowerShell() *wsman.Server {
 	}
 }
 
+// newPowerShellAuth puts IIS's authentication in front of /PowerShell:
+// Negotiate (NTLM, with WinRM's message encryption over HTTP) and Basic,
+// both against the directory's passwords. Kerberos is not offered.
+func (s *Server) newPowerShellAuth() *negotiate.Handler {
+	return &negotiate.Handler{
+		Next: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, user, _ := negotiate.User(r.Context())
+			u, _, ok := s.dir.Resolve(user)
+			if !ok {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			s.rps.Serve(w, r, u.Alias)
+		}),
+		Fallback: http.HandlerFunc(s.servePowerShellBasic),
+		Lookup: func(domain, user string) (string, bool) {
+			u, _, ok := s.dir.Resolve(user)
+			if !ok || s.lockouts.locked(u.Alias, s.clock.Now()) {
+				return "", false
+			}
+			return u.Password, true
+		},
+		NetBIOSDomain: s.dir.Org.NetBIOS,
+		DNSDomain:     s.dir.Org.Domain,
+		ComputerName:  serverName,
+		Logger:        s.log,
+	}
+}
+
 // servePowerShell answers /PowerShell (any case, with or without the
-// trailing slash): Basic authentication against the directory, as IIS
-// does before WinRM sees the request, then WS-Management.
+// trailing slash): IIS's authentication (Negotiate or Basic), then
+// WS-Management.
 func (s *Server) servePowerShell(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", "POST")
@@ -60,9 +91,18 @@ func (s *Server) servePowerShell(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotFound) // IIS request filtering, 404.13
 		return
 	}
+	s.rpsAuth.ServeHTTP(w, r)
+}
+
+// servePowerShellBasic serves a request without Negotiate authorization:
+// Basic against the directory, as IIS does before WinRM sees the request.
+func (s *Server) servePowerShellBasic(w http.ResponseWriter, r *http.Request) {
 	u, _, ok := s.authenticate(r)
 	if !ok {
-		s.challenge(w, r)
+		// IIS offers every enabled provider: Negotiate and NTLM, then Basic.
+		s.rpsAuth.AddChallenge(w.Header())
+		w.Header().Add("WWW-Authenticate", s.basicChallenge(r))
+		w.WriteHeader(http.StatusUnauthorized)
 		return
 	}
 	s.rps.Serve(w, r, u.Alias)
@@ -137,3 +177,7 @@ func (b rpsBackend) Run(ctx context.Context, name string, params json.RawMessage
 	s.log.Info("admin", attrs...)
 	return out, err
 }
+
+// PowerShellSessions says how many Remote PowerShell sessions are open,
+// in all or for one user ("" for all).
+func (s *Server) PowerShellSessions(user string) int { return s.rps.Shells(user) }

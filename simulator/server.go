@@ -23,6 +23,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/easlab/easlab/powershell/negotiate"
+
 	"github.com/easlab/easlab/powershell/wsman"
 
 	"github.com/gorilla/mux"
@@ -137,6 +139,7 @@ type Server struct {
 	handler  http.Handler
 	faults   faultSet
 	rps      *wsman.Server // /PowerShell
+	rpsAuth  *negotiate.Handler
 }
 
 // New returns a server ready to serve.
@@ -178,6 +181,7 @@ func New(opts Options) (*Server, error) {
 		}
 	}
 	s.rps = s.newRemotePowerShell()
+	s.rpsAuth = s.newPowerShellAuth()
 	s.router = s.routes()
 	s.handler = s.recoverPanics(s.router)
 	return s, nil
