@@ -3,6 +3,7 @@ package simulator_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -193,5 +194,51 @@ func TestRemotePowerShellSecureString(t *testing.T) {
 	res := invoke(t, ps, cmd("Get-Mailbox", arg("Identity", ss)))
 	if res.Failed != nil || len(res.Output) != 1 || res.Output[0].(*clixml.Object).String("Alias") != "alice" {
 		t.Fatalf("a SecureString identity: %+v %+v", res.Failed, res.Output)
+	}
+}
+
+// TestRemotePowerShellMaxConcurrency: a user may hold
+// PowerShellMaxConcurrency sessions; one more is refused with WinRM's
+// quota fault in Exchange's words, and a closed session frees its place.
+func TestRemotePowerShellMaxConcurrency(t *testing.T) {
+	env := simtest.New(t, simulator.Options{ErrorResponseDelay: -1, PowerShellMaxConcurrency: 3})
+	var open []*client.Session
+	for range 3 {
+		open = append(open, openPS(t, env, "admin"))
+	}
+	ctx := context.Background()
+	_, err := client.Open(ctx, client.Config{URL: env.URL + "/PowerShell/", User: "admin", Password: demo.Password})
+	var f *client.Fault
+	if !errors.As(err, &f) || f.Code != "2150859173" || !strings.Contains(f.Message, "This user is allowed a maximum number of 3 concurrent shells, which has been exceeded.") {
+		t.Fatalf("a fourth session: want the quota fault, got %v", err)
+	}
+	if err := open[0].Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	openPS(t, env, "admin")
+	if n := env.Server.PowerShellSessions("admin"); n != 3 {
+		t.Errorf("%d sessions open, want 3", n)
+	}
+}
+
+// TestRemotePowerShellFaults: a fault injected for a cmdlet through
+// /api/faults applies to this transport too.
+func TestRemotePowerShellFaults(t *testing.T) {
+	env := simtest.New(t, simulator.Options{ErrorResponseDelay: -1})
+	req, _ := http.NewRequest(http.MethodPost, env.URL+"/api/faults", strings.NewReader(`{"match":{"cmdlet":"Get-MobileDevice"},"action":{"httpStatus":503}}`))
+	req.Header.Set("Authorization", "Bearer "+simtest.AdminToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode/100 != 2 {
+		t.Fatalf("POST /api/faults: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	ps := openPS(t, env, "admin")
+	res := invoke(t, ps, cmd("Get-MobileDevice"))
+	if res.Failed == nil || !strings.Contains(res.Failed.Message, "injected fault") {
+		t.Fatalf("an injected fault: %+v %+v", res.Failed, res.Errors)
+	}
+	res = invoke(t, ps, cmd("Get-Mailbox", arg("Identity", "alice")))
+	if res.Failed != nil || len(res.Output) != 1 {
+		t.Fatalf("another cmdlet: %+v", res.Failed)
 	}
 }
