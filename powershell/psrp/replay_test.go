@@ -534,6 +534,30 @@ func bodyShape(env *node, ids map[string]string, drop ...string) string {
 	return b.String()
 }
 
+// streamShapes are a ReceiveResponse's Stream and CommandState elements
+// with their attributes (CommandIds as ours) and children.
+func streamShapes(env *node, ids map[string]string) map[string]bool {
+	out := map[string]bool{}
+	for _, local := range []string{"Stream", "CommandState"} {
+		for _, n := range env.findAll(local, nil) {
+			var b strings.Builder
+			b.WriteString(local)
+			for _, a := range n.attrs {
+				v := a.Value
+				if ours, ok := ids[v]; ok {
+					v = ours
+				}
+				fmt.Fprintf(&b, " %s=%q", a.Name.Local, strings.ToUpper(v))
+			}
+			for _, k := range n.kids {
+				fmt.Fprintf(&b, " <%s>%s", k.name.Local, strings.TrimSpace(k.text))
+			}
+			out[b.String()] = true
+		}
+	}
+	return out
+}
+
 // ---- PSRP streams ----
 
 // stream is one stream's messages, recorded and ours.
@@ -704,6 +728,14 @@ func replay(t *testing.T, name string, msgs []exchange) int {
 		}
 		if isReceive && ourAction == wsman.ActionReceive+"Response" {
 			cmd := strings.ToUpper(recReq.Receive.DesiredStream.CommandID)
+			// Streams and the command's state: the same attributes as
+			// recorded, whatever their grouping.
+			rsig, osig := streamShapes(recEnv, ids), streamShapes(ourEnv, nil)
+			for k := range osig {
+				if len(rsig) > 0 && !rsig[k] {
+					t.Errorf("#%d: our %s, recorded %v", i, k, rsig)
+				}
+			}
 			take := func(env *node) {
 				for _, m := range streamMessages(t, env, &ourAsm) {
 					st.ours = append(st.ours, describe(t, m))
