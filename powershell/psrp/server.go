@@ -559,6 +559,12 @@ func (w *Writer) Verbose(msg string) error {
 	return w.write(VerboseRecord, InformationalRecord("Verbose", msg))
 }
 
+// Debug writes to the debug stream (DEBUG_RECORD, as Windows sends for
+// Write-Debug: test_psrp_with_input.yml).
+func (w *Writer) Debug(msg string) error {
+	return w.write(DebugRecord, InformationalRecord("Debug", msg))
+}
+
 // Input returns the pipeline's input (PIPELINE_INPUT) once the client has
 // ended it, or ctx's error.
 func (w *Writer) Input(ctx context.Context) ([]any, error) {

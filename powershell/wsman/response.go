@@ -73,6 +73,14 @@ func CreateResponseBody(address string, s ShellInfo) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<x:ResourceCreated><a:Address>%s</a:Address><a:ReferenceParameters><w:ResourceURI>%s</w:ResourceURI><w:SelectorSet><w:Selector Name="ShellId">%s</w:Selector></w:SelectorSet></a:ReferenceParameters></x:ResourceCreated>`,
 		Escape(address), Escape(s.ResourceURI), Escape(s.ShellID))
+	b.WriteString(ShellInfoBody(s))
+	return b.String()
+}
+
+// ShellInfoBody is the rsp:Shell describing a shell, in a CreateResponse and
+// a GetResponse.
+func ShellInfoBody(s ShellInfo) string {
+	var b strings.Builder
 	fmt.Fprintf(&b, `<rsp:Shell xmlns:rsp="%s"><rsp:ShellId>%s</rsp:ShellId><rsp:ResourceUri>%s</rsp:ResourceUri><rsp:Owner>%s</rsp:Owner><rsp:ClientIP>%s</rsp:ClientIP><rsp:ProcessId>%d</rsp:ProcessId><rsp:IdleTimeOut>%s</rsp:IdleTimeOut><rsp:InputStreams>%s</rsp:InputStreams><rsp:OutputStreams>%s</rsp:OutputStreams><rsp:MaxIdleTimeOut>%s</rsp:MaxIdleTimeOut><rsp:Locale>%s</rsp:Locale><rsp:DataLocale>%s</rsp:DataLocale><rsp:CompressionMode>NoCompression</rsp:CompressionMode><rsp:ProfileLoaded>Yes</rsp:ProfileLoaded><rsp:Encoding>UTF8</rsp:Encoding><rsp:BufferMode>Block</rsp:BufferMode><rsp:State>Connected</rsp:State><rsp:ShellRunTime>%s</rsp:ShellRunTime><rsp:ShellInactivity>%s</rsp:ShellInactivity></rsp:Shell>`,
 		NsShell, Escape(s.ShellID), Escape(s.ResourceURI), Escape(s.Owner), Escape(s.ClientIP), s.ProcessID,
 		s.IdleTimeout, Escape(s.InputStreams), Escape(s.OutputStreams), s.MaxIdleTimeout,

@@ -93,6 +93,7 @@ type Server struct {
 type shellEntry struct {
 	id, user, resourceURI, clientIP string
 	shell                           Shell
+	info                            ShellInfo // as Create described it
 	created, lastUsed               time.Time
 	busy                            int // requests in progress (a waiting Receive keeps a shell alive)
 }
@@ -211,6 +212,9 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, user string) {
 		action = ActionSignal + "Response"
 		activity = "" // WinRM's SignalResponse carries no ActivityId (recorded)
 		out, ferr = s.signal(req, user)
+	case req.Action == ActionGet && req.ShellID() != "":
+		action = ActionGet + "Response"
+		out, ferr = s.get(req, user)
 	case req.Action == ActionDelete:
 		action = ActionDelete + "Response"
 		out, ferr = s.delete(req, user)
@@ -313,13 +317,42 @@ func (s *Server) create(r *http.Request, req *Request, user string) (string, err
 	e.lastUsed = s.now()
 	s.mu.Unlock()
 
-	return CreateResponseBody(requestAddress(r), ShellInfo{
+	info := ShellInfo{
 		ShellID: id, ResourceURI: req.ResourceURI, Owner: user, ClientIP: ip, ProcessID: 4242,
 		IdleTimeout: FormatDuration(s.idle()), MaxIdleTimeout: "PT2147483.647S",
 		InputStreams: req.Shell.InputStreams, OutputStreams: req.Shell.OutputStreams,
 		Locale: cmpStr(req.Locale, "en-US"), DataLocale: cmpStr(req.DataLocale, "en-US"),
 		RunTime: "P0DT0H0M0S", Inactivity: "P0DT0H0M0S",
-	}), nil
+	}
+	s.mu.Lock()
+	e.info = info
+	s.mu.Unlock()
+	return CreateResponseBody(requestAddress(r), info), nil
+}
+
+// get answers a Get of a shell: the rsp:Shell that Create described, which
+// pypsrp uses to ask whether a shell is alive. The request names the
+// shell with the generic shell resource URI (recorded:
+// test_psrp_is_alive_invalid_selectors.yml, whose second Get, of a shell
+// gone, is answered w:InvalidSelectors).
+func (s *Server) get(req *Request, user string) (string, error) {
+	if req.ResourceURI != "" && !strings.EqualFold(req.ResourceURI, NsShell) && !s.served(req.ResourceURI) {
+		return "", ErrActionNotSupported(req.Action)
+	}
+	r := *req
+	r.ResourceURI = ""
+	e, err := s.acquire(&r, user)
+	if err != nil {
+		return "", err
+	}
+	defer s.release(e)
+	s.mu.Lock()
+	info := e.info
+	s.mu.Unlock()
+	// A Get adds the shell process's memory and children to what Create
+	// said (recorded: "58MB", 0).
+	body := ShellInfoBody(info)
+	return strings.TrimSuffix(body, "</rsp:Shell>") + "<rsp:MemoryUsed>58MB</rsp:MemoryUsed><rsp:ChildProcesses>0</rsp:ChildProcesses></rsp:Shell>", nil
 }
 
 func cmpStr(v, def string) string {
