@@ -27,7 +27,8 @@
 // EASLAB_UPSTREAM_URL, EASLAB_LISTEN_ADDR, EASLAB_MFA_URL and the same
 // admin variables and EASLAB_SUT_DIR, and must listen on
 // EASLAB_LISTEN_ADDR. Both are stopped with SIGTERM, then
-// SIGKILL after Config.StopGrace. The MFA provider's contract is in
+// SIGKILL after Config.StopGrace (on Windows, which has no SIGTERM, with
+// taskkill /T, then taskkill /F /T). The MFA provider's contract is in
 // mfa.go (MFAProvider).
 //
 // # Products that push through their own cloud
