@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/easlab/easlab/internal/lockedbuf"
@@ -127,7 +126,7 @@ func startAdapter(argv, env []string, timeout time.Duration) (*mfaAdapter, error
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, a.stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	newProcessGroup(cmd)
 	cmd.WaitDelay = time.Second // a grandchild holding stderr does not hold Wait
 	err = cmd.Start()
 	inR.Close()
@@ -302,7 +301,7 @@ func (a *mfaAdapter) kill() {
 		return
 	}
 	a.killed = true
-	syscall.Kill(-a.cmd.Process.Pid, syscall.SIGKILL)
+	killGroup(a.cmd)
 	a.stdin.Close()
 	<-a.done
 }

@@ -13,16 +13,23 @@ import (
 type Config struct {
 	// Agent is the command of an agent under test (argv). The harness
 	// starts it per spec with EASLAB_ADMIN_URL, EASLAB_ADMIN_TOKEN,
+	// EASLAB_POWERSHELL_URL, EASLAB_ADMIN_USER, EASLAB_ADMIN_PASSWORD,
 	// EASLAB_MFA_URL and EASLAB_SUT_DIR in its environment.
 	Agent []string
 	// Gateway is the command of a gateway under test, started per spec
-	// with EASLAB_UPSTREAM_URL, EASLAB_LISTEN_ADDR, EASLAB_MFA_URL,
-	// EASLAB_ADMIN_URL, EASLAB_ADMIN_TOKEN and EASLAB_SUT_DIR.
+	// with EASLAB_UPSTREAM_URL, EASLAB_LISTEN_ADDR, EASLAB_MFA_URL, the
+	// admin variables of an agent and EASLAB_SUT_DIR.
 	Gateway []string
 	// GatewayURL is an already running gateway's base URL (devices
 	// connect to GatewayURL/Microsoft-Server-ActiveSync). Its upstream
 	// must be SimulatorURL.
 	GatewayURL string
+	// SimulatorListen is the host:port the per-spec simulator listens on
+	// ("" a free loopback port per spec), for an agent configured
+	// beforehand with its URL. Specs then run one at a time, each with
+	// its own simulator on that address, opened when the spec starts and
+	// closed when it ends.
+	SimulatorListen string
 	// SimulatorURL is an external simulator (easlab serve) to use instead
 	// of a fresh in-process one per spec; SimulatorToken is its admin
 	// token. Its clock cannot be warped, so specs that warp are skipped.
@@ -108,6 +115,9 @@ func (c Config) Validate() error {
 	case "", "Allow", "Block", "Quarantine":
 	default:
 		return fmt.Errorf("harness: org default %q is not Allow, Block or Quarantine", c.OrgDefault)
+	}
+	if c.SimulatorListen != "" && c.SimulatorURL != "" {
+		return fmt.Errorf("harness: give either a simulator address to listen on or an external simulator's URL, not both")
 	}
 	if c.GatewayURL != "" && c.SimulatorURL == "" {
 		return fmt.Errorf("harness: a running gateway needs the simulator it forwards to (--simulator-url)")

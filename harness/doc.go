@@ -18,11 +18,17 @@
 //
 // An agent is started with EASLAB_ADMIN_URL (cmdlets at /api/cmdlet,
 // events at /api/events), EASLAB_ADMIN_TOKEN, EASLAB_MFA_URL and
-// EASLAB_SUT_DIR (kept across a restart within a spec). A gateway is
-// started with EASLAB_UPSTREAM_URL, EASLAB_LISTEN_ADDR, EASLAB_MFA_URL,
-// EASLAB_ADMIN_URL, EASLAB_ADMIN_TOKEN and EASLAB_SUT_DIR, and must
-// listen on EASLAB_LISTEN_ADDR. Both are stopped with SIGTERM, then
-// SIGKILL after Config.StopGrace. The MFA provider's contract is in
+// EASLAB_SUT_DIR (kept across a restart within a spec), and with
+// EASLAB_POWERSHELL_URL (Exchange's Remote PowerShell endpoint, the
+// simulator's base URL + "/PowerShell/"), EASLAB_ADMIN_USER and
+// EASLAB_ADMIN_PASSWORD (an account in a role group that may open it:
+// "admin", or the organization's first user with a role group), so it may
+// run its cmdlets either way. A gateway is started with
+// EASLAB_UPSTREAM_URL, EASLAB_LISTEN_ADDR, EASLAB_MFA_URL and the same
+// admin variables and EASLAB_SUT_DIR, and must listen on
+// EASLAB_LISTEN_ADDR. Both are stopped with SIGTERM, then
+// SIGKILL after Config.StopGrace (on Windows, which has no SIGTERM, with
+// taskkill /T, then taskkill /F /T). The MFA provider's contract is in
 // mfa.go (MFAProvider).
 //
 // # Products that push through their own cloud

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -246,7 +247,7 @@ func (e *Env) serveSimulator(so simulator.Options, dir *simulator.Directory) err
 	}
 	e.sim = sim
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/api/") && r.Header.Get(harnessHeader) == "" {
+		if isAdminPath(r.URL.Path) && r.Header.Get(harnessHeader) == "" {
 			e.adminHits.Add(1)
 		}
 		sim.ServeHTTP(w, r)
@@ -254,11 +255,75 @@ func (e *Env) serveSimulator(so simulator.Options, dir *simulator.Directory) err
 	// Behind the same hardened http.Server as easlab serve.
 	e.simSrv = httptest.NewUnstartedServer(h)
 	e.simSrv.Config = simulator.NewHTTPServer(h, simulator.HTTPLimits{})
+	if addr := e.Config.SimulatorListen; addr != "" {
+		ln, err := listenRetry(addr, 3*time.Second)
+		if err != nil {
+			return fmt.Errorf("harness: the simulator cannot listen on %s: %w", addr, err)
+		}
+		e.simSrv.Listener.Close()
+		e.simSrv.Listener = ln
+	}
 	e.simSrv.Listener = simulator.Listener(e.simSrv.Listener)
 	e.simSrv.Start()
-	e.simURL = e.simSrv.URL
+	e.simURL = dialableURL(e.simSrv.Listener.Addr())
 	e.Admin = &AdminClient{adminapi.Client{URL: e.simURL, Token: sim.AdminToken(), HTTP: harnessClient}}
 	return nil
+}
+
+// listenRetry listens on addr, trying again for a while when the address
+// is still held (the previous spec's simulator on a fixed address).
+func listenRetry(addr string, patience time.Duration) (net.Listener, error) {
+	deadline := time.Now().Add(patience)
+	for {
+		ln, err := net.Listen("tcp", addr)
+		if err == nil || time.Now().After(deadline) {
+			return ln, err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// dialableURL is the http URL of a listening address, with an unspecified
+// host (0.0.0.0, ::) replaced by loopback so that the harness and a
+// product on this machine can connect to it on every OS.
+func dialableURL(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok {
+		return "http://" + a.String()
+	}
+	ip := tcp.IP
+	if ip == nil || ip.IsUnspecified() {
+		ip = net.IPv4(127, 0, 0, 1)
+	}
+	return "http://" + net.JoinHostPort(ip.String(), strconv.Itoa(tcp.Port))
+}
+
+// isAdminPath reports whether a request is to the admin plane: the admin
+// API (/api/) or Remote PowerShell (/PowerShell, any case, as IIS sees it).
+func isAdminPath(path string) bool {
+	lower := strings.ToLower(path)
+	return strings.HasPrefix(path, "/api/") || lower == "/powershell" || strings.HasPrefix(lower, "/powershell/")
+}
+
+// adminAccount is the account an agent may open Remote PowerShell with
+// (EASLAB_ADMIN_USER, EASLAB_ADMIN_PASSWORD): "admin" if the organization
+// has one with a role group, else its first user with a role group. An
+// external simulator's users are not known with their passwords: there it
+// is the demo organization's admin.
+func (e *Env) adminAccount() (user, password string) {
+	if e.sim != nil {
+		if u, ok := e.sim.Directory().AdminAccount(); ok {
+			return u.Alias, u.Password
+		}
+	}
+	return "admin", Password
+}
+
+// adminEnv is the admin plane's part of a product's environment.
+func (e *Env) adminEnv() []string {
+	user, password := e.adminAccount()
+	return []string{"EASLAB_ADMIN_URL=" + e.simURL, "EASLAB_ADMIN_TOKEN=" + e.Admin.Token,
+		"EASLAB_POWERSHELL_URL=" + e.simURL + "/PowerShell/", "EASLAB_ADMIN_USER=" + user, "EASLAB_ADMIN_PASSWORD=" + password}
 }
 
 // harnessHeader marks the harness's own admin API calls, which do not
@@ -356,7 +421,7 @@ func (e *Env) startSUT() error {
 		return err
 	}
 	e.sutDir = dir
-	env := []string{"EASLAB_ADMIN_URL=" + e.simURL, "EASLAB_ADMIN_TOKEN=" + e.Admin.Token, "EASLAB_MFA_URL=" + e.MFA.URL(), "EASLAB_SUT_DIR=" + dir}
+	env := append(e.adminEnv(), "EASLAB_MFA_URL="+e.MFA.URL(), "EASLAB_SUT_DIR="+dir)
 	if len(cfg.Agent) > 0 {
 		e.sutHits, e.sutStart = e.adminHits.Load(), time.Now()
 		if e.SUT, err = startProcess(cfg.Agent, env, dir, cfg.ProductOutput); err != nil {
@@ -432,7 +497,7 @@ func Preflight(cfg Config) error {
 		case exited:
 			return fmt.Errorf("the agent exited at start (%s)%s", ExitText(err), lastOutput(e.SUT))
 		case e.adminHits.Load() == e.sutHits:
-			return fmt.Errorf("the agent made no admin API call ($EASLAB_ADMIN_URL/api/...) within the %v push deadline of its start", cfg.pushDeadline())
+			return fmt.Errorf("the agent made no admin API call ($EASLAB_ADMIN_URL/api/... or $EASLAB_POWERSHELL_URL) within the %v push deadline of its start", cfg.pushDeadline())
 		}
 	}
 	// A product that fails on its first steps exits within moments.

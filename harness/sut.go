@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/easlab/easlab/internal/lockedbuf"
@@ -59,7 +58,7 @@ func (p *Process) start() error {
 		w = io.MultiWriter(p.out, p.echo)
 	}
 	cmd.Stdout, cmd.Stderr = w, w
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	newProcessGroup(cmd)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("harness: start %s: %w", p.argv[0], err)
 	}
@@ -112,12 +111,12 @@ func (p *Process) Stop(grace time.Duration) {
 		return
 	default:
 	}
-	syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+	terminateGroup(cmd)
 	select {
 	case <-done:
 	case <-time.After(grace):
 		fmt.Fprintf(p.out, "---- easlab: no exit %v after SIGTERM; SIGKILL\n", grace)
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		killGroup(cmd)
 		<-done
 	}
 }

@@ -142,6 +142,25 @@ func (d *Directory) Resolve(name string) (User, *Mailbox, bool) {
 	return a.user, a.mailbox, true
 }
 
+// AdminAccount is the user an agent opens Remote PowerShell as (what
+// `easlab serve` prints and `easlab test` passes as EASLAB_ADMIN_USER):
+// "admin" if that user is in a role group, else the first user (by alias)
+// who is. ok is false when nobody is in a role group.
+func (d *Directory) AdminAccount() (u User, ok bool) {
+	for _, c := range d.Users() {
+		if len(c.RoleGroups) == 0 {
+			continue
+		}
+		if strings.EqualFold(c.Alias, "admin") {
+			return c, true
+		}
+		if !ok {
+			u, ok = c, true
+		}
+	}
+	return u, ok
+}
+
 // Users returns every user, sorted by alias.
 func (d *Directory) Users() []User {
 	d.mu.RLock()

@@ -147,7 +147,7 @@ func TestTestProductNotStarted(t *testing.T) {
 		{"no such command", []string{"--agent", "/nonexistent/agent"}, "the agent did not start: start /nonexistent/agent: fork/exec /nonexistent/agent: no such file or directory"},
 		{"no such command, one process", []string{"--agent", "/nonexistent/agent", "--procs", "1"}, "the agent did not start: start /nonexistent/agent"},
 		{"agent exits at once", []string{"--agent", fake(t, "exit")}, `the agent exited at start (exit status 3); its last output: "fake agent: cannot read /etc/agent.yaml"`},
-		{"agent never calls", []string{"--agent", fake(t, "silent"), "--push-deadline", "1s", "--procs", "1"}, "the agent made no admin API call ($EASLAB_ADMIN_URL/api/...) within the 1s push deadline"},
+		{"agent never calls", []string{"--agent", fake(t, "silent"), "--push-deadline", "1s", "--procs", "1"}, "the agent made no admin API call ($EASLAB_ADMIN_URL/api/... or $EASLAB_POWERSHELL_URL) within the 1s push deadline"},
 		{"gateway never listens", []string{"--gateway", fake(t, "silent")}, "the gateway did not start: nothing listens on 127.0.0.1:"},
 		{"gateway exits at once", []string{"--gateway", fake(t, "exit")}, "the gateway did not start: the gateway exited before listening on"},
 	} {

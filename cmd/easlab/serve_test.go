@@ -26,7 +26,7 @@ func TestServe(t *testing.T) {
 		want       []string
 	}{
 		{"demo", serveConfig{listen: "127.0.0.1:0", demoPassword: "Passw0rd!", demoUsers: 3, profile: "Exchange2016", logFormat: "json", logLevel: "info", adminToken: "s3cret"},
-			"alice@contoso.com", "Passw0rd!", []string{"alice@contoso.com", "Alice Wilber", `CONTOSO\alice`, "Passw0rd!", "user00003@contoso.com", "15.1", "Bearer s3cret"}},
+			"alice@contoso.com", "Passw0rd!", []string{"alice@contoso.com", "Alice Wilber", `CONTOSO\alice`, "Passw0rd!", "user00003@contoso.com", "15.1", "Bearer s3cret", "/PowerShell/", `as CONTOSO\admin, password "Passw0rd!" (in Organization Management)`}},
 		{"tls", serveConfig{listen: "127.0.0.1:0", tls: true, demoPassword: "Passw0rd!", profile: "Exchange2019", logFormat: "text", logLevel: "warn"},
 			"alice", "Passw0rd!", []string{"https://127.0.0.1:"}},
 		{"org file", serveConfig{listen: "127.0.0.1:0", orgFile: writeOrg(t), profile: "Exchange2019", logFormat: "text", logLevel: "info"},

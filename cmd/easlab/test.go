@@ -34,6 +34,7 @@ type testConfig struct {
 	JUnit, JSONReport            string
 	SLA, Grace, PushDeadline     time.Duration
 	OrgDefault, MFAListen        string
+	SimulatorListen              string
 	SUTPreparesOrg, Verbose      bool
 	NoColor, FailFast, DryRun    bool
 	Seed                         int64
@@ -59,11 +60,13 @@ product, from this binary, and exit 1 if any fails.
 
 An agent is started for every spec with EASLAB_ADMIN_URL (cmdlets at
 $EASLAB_ADMIN_URL/api/cmdlet, events at /api/events), EASLAB_ADMIN_TOKEN,
-EASLAB_MFA_URL (the mock push provider) and EASLAB_SUT_DIR (a directory that
-survives a restart within the spec) in its environment. A gateway is
-started with EASLAB_UPSTREAM_URL (the simulator), EASLAB_LISTEN_ADDR (where
-it must listen), EASLAB_MFA_URL, EASLAB_ADMIN_URL, EASLAB_ADMIN_TOKEN and
-EASLAB_SUT_DIR. Each is stopped with SIGTERM, then SIGKILL after --stop-grace.
+EASLAB_POWERSHELL_URL (Exchange's Remote PowerShell, the simulator's
+/PowerShell/), EASLAB_ADMIN_USER and EASLAB_ADMIN_PASSWORD (an account that
+may open it), EASLAB_MFA_URL (the mock push provider) and EASLAB_SUT_DIR (a
+directory that survives a restart within the spec) in its environment. A
+gateway is started with EASLAB_UPSTREAM_URL (the simulator),
+EASLAB_LISTEN_ADDR (where it must listen), EASLAB_MFA_URL, the same admin
+variables and EASLAB_SUT_DIR. Each is stopped with SIGTERM, then SIGKILL after --stop-grace.
 The mock MFA provider's contract and the way scenarios judge a product are in
 the README and in the harness package's documentation.
 
@@ -77,6 +80,12 @@ With --procs N (default 4) the specs are shared among N worker processes
 meet); each finished spec is printed as it ends, the reports are merged,
 and the summary gives every failed spec's reason.
 
+--simulator-listen ADDR puts every spec's simulator on ADDR instead of a
+free loopback port, for an agent whose configuration names the simulator's
+URL beforehand. Each spec still gets a fresh simulator (opened at its start,
+closed at its end), so the specs run one at a time in this process and
+--procs is ignored.
+
 Nothing run is not a pass: the product is started once before the specs,
 and a product that does not start, a filter that selects no spec, or a
 worker that writes no report fails the run with one line. After the same
@@ -84,6 +93,7 @@ setup failure in 3 specs in a row, the run stops.`,
 		Example: `  easlab test --agent "./my-agent --config agent.yaml"
   easlab test --gateway "./my-gateway" --label-filter 'seed || deny' --junit-report junit.xml
   easlab test --agent ./my-agent --approval-sla 30s --push-deadline 30s --json-report report.json
+  easlab test --agent agent.exe --simulator-listen 127.0.0.1:8080   # an agent configured with http://127.0.0.1:8080
   easlab test --dry-run --label-filter gateway     # list the specs`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -94,9 +104,9 @@ setup failure in 3 specs in a row, the run stops.`,
 				}
 				return runTests(cmd.OutOrStdout(), w)
 			}
-			// A shared simulator, a running gateway or a fixed MFA address
-			// serve one spec at a time.
-			if cfg.Procs > 1 && cfg.SimulatorURL == "" && cfg.GatewayURL == "" && cfg.MFAListen == "" && !cfg.DryRun {
+			// A shared simulator, a running gateway or a fixed MFA or
+			// simulator address serve one spec at a time.
+			if cfg.Procs > 1 && cfg.SimulatorURL == "" && cfg.GatewayURL == "" && cfg.MFAListen == "" && cfg.SimulatorListen == "" && !cfg.DryRun {
 				return runParallel(cmd.OutOrStdout(), cfg)
 			}
 			return runTests(cmd.OutOrStdout(), cfg)
@@ -108,6 +118,7 @@ setup failure in 3 specs in a row, the run stops.`,
 	f.StringVar(&cfg.GatewayURL, "gateway-url", "", "base URL of a running gateway (needs --simulator-url)")
 	f.StringVar(&cfg.SimulatorURL, "simulator-url", "", "use a running easlab serve instead of a fresh simulator per spec (specs that warp its clock are skipped)")
 	f.StringVar(&cfg.SimulatorToken, "simulator-token", "", "admin token of --simulator-url")
+	f.StringVar(&cfg.SimulatorListen, "simulator-listen", "", "run each spec's simulator on this host:port rather than a free loopback port (for an agent configured beforehand with its URL); the specs then run one at a time (no --procs), each with a fresh simulator on this address")
 	f.StringVar(&cfg.LabelFilter, "label-filter", "", "Ginkgo label filter, e.g. 'seed || identity'")
 	f.StringVar(&cfg.Focus, "focus", "", "run only specs whose text matches this regular expression")
 	f.StringVar(&cfg.JUnit, "junit-report", "", "write a JUnit XML report to this file")
@@ -133,7 +144,7 @@ func (cfg testConfig) harnessConfig() (harness.Config, error) {
 	hc := harness.Config{
 		GatewayURL: cfg.GatewayURL, SimulatorURL: cfg.SimulatorURL, SimulatorToken: cfg.SimulatorToken,
 		ApprovalSLA: cfg.SLA, OrgDefault: cfg.OrgDefault, SUTPreparesOrg: cfg.SUTPreparesOrg, StopGrace: cfg.Grace,
-		MFAListen:    cfg.MFAListen,
+		MFAListen: cfg.MFAListen, SimulatorListen: cfg.SimulatorListen,
 		Shard:        cfg.Shard,
 		PushDeadline: cfg.PushDeadline, AbortFile: cfg.AbortFile,
 	}

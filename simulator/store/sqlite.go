@@ -18,7 +18,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -236,10 +235,10 @@ func lockDir(dir string) (*os.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: lock: %w", err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := lockFile(f); err != nil {
 		b, _ := io.ReadAll(io.LimitReader(f, 32))
 		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
+		if errors.Is(err, errLockHeld) {
 			owner := "another store"
 			if pid, perr := strconv.Atoi(strings.TrimSpace(string(b))); perr == nil {
 				owner = "process " + strconv.Itoa(pid)
@@ -385,7 +384,7 @@ func (s *SQLite) release() {
 		s.r.Close()
 	}
 	if s.lock != nil {
-		syscall.Flock(int(s.lock.Fd()), syscall.LOCK_UN)
+		unlockFile(s.lock)
 		s.lock.Close()
 	}
 }
@@ -404,7 +403,7 @@ func (s *SQLite) Close() error {
 		errs = append(errs, st.Close())
 	}
 	errs = append(errs, s.r.Close(), s.wc.Close(), s.w.Close())
-	errs = append(errs, syscall.Flock(int(s.lock.Fd()), syscall.LOCK_UN), s.lock.Close())
+	errs = append(errs, unlockFile(s.lock), s.lock.Close())
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("store: closing %s: %w", s.dir, err)
 	}
