@@ -89,6 +89,7 @@ type wsTransport struct {
 	wg       sync.WaitGroup
 	mu       sync.Mutex
 	timeOut  int // w:TimedOut faults seen (and polled again)
+	partial  int // fragments received that are not a whole message
 	sent     []string
 }
 
@@ -150,6 +151,18 @@ func (w *wsTransport) timeOuts() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.timeOut
+}
+
+func (w *wsTransport) count(op string) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := 0
+	for _, o := range w.sent {
+		if o == op {
+			n++
+		}
+	}
+	return n
 }
 
 func (w *wsTransport) note(op string) {
@@ -309,6 +322,11 @@ func (w *wsTransport) receiveLoop(commandID string) {
 				if err != nil {
 					w.t.Errorf("Receive: a stream that is not base64: %v", err)
 					return
+				}
+				if len(frag) > fragments.HeaderSize && frag[16]&3 != 3 {
+					w.mu.Lock()
+					w.partial++
+					w.mu.Unlock()
 				}
 				if len(frag) > 0 {
 					select {
@@ -558,6 +576,29 @@ func TestRemotePowerShellPsrpcore(t *testing.T) {
 	}
 	if exc, ok := prop(e, "Exception").(*serialization.PSObject); !ok || !strings.Contains(fmt.Sprint(prop(exc, "Message")), "couldn't be found") {
 		t.Errorf("exception %#v", prop(e, "Exception"))
+	}
+
+	// A pipeline larger than a fragment goes as Command plus Send; the
+	// error record naming the identity comes back in several fragments.
+	long := strings.Repeat("x", 50000)
+	before := tr.count("Send")
+	pl, _ = pool.CreatePipelineBuilder()
+	pl.AddCommand("Get-MobileDevice", false).AddParameter("Identity", long)
+	r = runPipeline(t, pl, false)
+	if tr.count("Send") == before {
+		t.Errorf("a 50 kB pipeline went without a Send")
+	}
+	tr.mu.Lock()
+	partial := tr.partial
+	tr.mu.Unlock()
+	if partial < 2 {
+		t.Errorf("%d partial fragments received, want the error record in several", partial)
+	}
+	if r.err != nil || len(r.errs) != 1 {
+		t.Fatalf("a long unknown identity: err %v, %d error records", r.err, len(r.errs))
+	}
+	if exc, ok := prop(r.errs[0], "Exception").(*serialization.PSObject); !ok || !strings.Contains(fmt.Sprint(prop(exc, "Message")), long) {
+		t.Errorf("the long identity is not in the error")
 	}
 
 	// A terminating error: the pipeline fails with its reason.
