@@ -88,8 +88,9 @@ type wsTransport struct {
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	mu       sync.Mutex
-	timeOut  int // w:TimedOut faults seen (and polled again)
-	partial  int // fragments received that are not a whole message
+	timeOut  int                    // w:TimedOut faults seen (and polled again)
+	partial  int                    // fragments received that are not a whole message
+	types    []messages.MessageType // the messages received, in order
 	sent     []string
 }
 
@@ -301,6 +302,7 @@ func (w *wsTransport) receiveLoop(commandID string) {
 	w.wg.Add(1)
 	go func() {
 		defer w.wg.Done()
+		asm := fragments.NewAssembler()
 		for w.ctx.Err() == nil {
 			r, err := w.receiveOnce(w.ctx, commandID, wsPollPeriod)
 			var f *wsmanFault
@@ -328,6 +330,7 @@ func (w *wsTransport) receiveLoop(commandID string) {
 					w.partial++
 					w.mu.Unlock()
 				}
+				w.checkMessages(asm, frag)
 				if len(frag) > 0 {
 					select {
 					case w.in <- frag:
@@ -344,6 +347,47 @@ func (w *wsTransport) receiveLoop(commandID string) {
 			}
 		}
 	}()
+}
+
+// checkMessages deserializes, with go-psrpcore, every message the server
+// sends, including those go-psrpcore's pool reads and drops (such as
+// APPLICATION_PRIVATE_DATA).
+func (w *wsTransport) checkMessages(asm *fragments.Assembler, data []byte) {
+	for len(data) >= fragments.HeaderSize {
+		n := fragments.HeaderSize + int(binary.BigEndian.Uint32(data[17:21]))
+		if n > len(data) {
+			w.t.Errorf("a truncated fragment")
+			return
+		}
+		f, err := fragments.Decode(data[:n])
+		data = data[n:]
+		if err != nil {
+			w.t.Errorf("go-psrpcore cannot decode a fragment: %v", err)
+			return
+		}
+		done, msg, err := asm.Add(f)
+		if err != nil {
+			w.t.Errorf("go-psrpcore cannot reassemble: %v", err)
+			return
+		}
+		if !done {
+			continue
+		}
+		m, err := messages.Decode(msg)
+		if err != nil {
+			w.t.Errorf("go-psrpcore cannot decode a message: %v", err)
+			continue
+		}
+		if m.Destination != messages.DestinationClient {
+			w.t.Errorf("%v addressed to %v", m.Type, m.Destination)
+		}
+		if _, err := serialization.NewDeserializer().Deserialize(m.Data); err != nil {
+			w.t.Errorf("go-psrpcore cannot deserialize %v: %v", m.Type, err)
+		}
+		w.mu.Lock()
+		w.types = append(w.types, m.Type)
+		w.mu.Unlock()
+	}
 }
 
 // endRead makes Read answer io.EOF, which go-psrpcore takes for a broken
@@ -645,6 +689,16 @@ func TestRemotePowerShellPsrpcore(t *testing.T) {
 	// The shell is gone.
 	if _, err := tr.receiveOnce(context.Background(), "", "PT0.2S"); err == nil {
 		t.Errorf("Receive on a deleted shell answered")
+	}
+	seen := map[messages.MessageType]bool{}
+	for _, ty := range tr.types {
+		seen[ty] = true
+	}
+	for _, ty := range []messages.MessageType{messages.MessageTypeSessionCapability, messages.MessageTypeApplicationPrivate, messages.MessageTypeRunspacePoolState,
+		messages.MessageTypePipelineOutput, messages.MessageTypeErrorRecord, messages.MessageTypePipelineState} {
+		if !seen[ty] {
+			t.Errorf("no %v received", ty)
+		}
 	}
 	t.Logf("WS-Management operations: %s; w:TimedOut polls: %d", strings.Join(tr.sent, " "), tr.timeOuts())
 }
