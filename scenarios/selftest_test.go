@@ -18,7 +18,8 @@ import (
 // The self-test: the scenarios judge real products, run as `easlab test`
 // runs them (a built easlab binary, each product a child process). The
 // reference agent and gateway must pass every spec of their kind (the
-// agent also through the reference MFA adapter); each broken variant in
+// agent also over Remote PowerShell and through the reference MFA
+// adapter); each broken variant in
 // examples/broken must fail at least one.
 //
 // With EASLAB_SELFTEST_REPORT set, the wall times and the spec that caught
@@ -108,6 +109,9 @@ func TestSelfTest(t *testing.T) {
 		for _, ref := range []struct{ kind, command, name string }{
 			{"agent", products["agent"], "examples/agent"},
 			{"agent", products["agent"] + " -follow-events", "examples/agent -follow-events"},
+			// Every cmdlet over Remote PowerShell (/PowerShell) instead of
+			// the admin API, as a production agent runs them.
+			{"agent", products["agent"] + " -admin-transport powershell", "examples/agent -admin-transport powershell"},
 			{"gateway", products["gateway"], "examples/gateway"},
 		} {
 			err, specs, out, took := run(ref.kind, ref.command)

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -35,13 +36,21 @@ func TestMain(m *testing.M) {
 //	good             calls the admin API, then runs until SIGTERM
 //	exit             says why and exits 3 at once
 //	silent           runs until SIGTERM without a word or a call
+//	fixed URL        calls the admin API at URL (not $EASLAB_ADMIN_URL),
+//	                 then runs until SIGTERM
 //	good-once MARK   good on its first start (MARK absent), then exits
 //	                 at once (a product that broke after the preflight)
 //	kill-worker MARK good on its first start, then kills its parent (the
 //	                 easlab worker that started it) and exits
 func fakeProduct(args []string) {
 	mode, first := args[0], true
-	if len(args) > 1 {
+	if mode == "fixed" {
+		// configured beforehand: the admin API at the URL it was given
+		if resp, err := http.Get(args[1] + "/api/cmdlet"); err == nil {
+			resp.Body.Close()
+		}
+		mode = "silent"
+	} else if len(args) > 1 {
 		if _, err := os.Stat(args[1]); err == nil {
 			first = false
 		}
@@ -189,5 +198,24 @@ func TestTestStopsAfterRepeatedSetupFailure(t *testing.T) {
 				t.Errorf("the product's last words are not in the output\n%s", out)
 			}
 		})
+	}
+}
+
+// --simulator-listen puts the simulator where an agent configured
+// beforehand looks for it: the preflight sees its call there, and without
+// the flag it does not.
+func TestTestSimulatorListen(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	agent := fake(t, "fixed", "http://"+addr)
+	out, err := easlab(t, "test", "--agent", agent, "--push-deadline", "1s", "--procs", "1")
+	wantFailedEarly(t, out, err, "the agent made no admin API call", 4000)
+	out, _ = easlab(t, "test", "--agent", agent, "--push-deadline", "1s", "--simulator-listen", addr, "--focus", "is held until its owner approves the push, then syncs", "--fail-fast")
+	if strings.Contains(out, "made no admin API call") || !strings.Contains(out, "ran 1 specs") {
+		t.Fatalf("the agent configured with http://%s did not reach the simulator on --simulator-listen %s:\n%s", addr, addr, out)
 	}
 }
