@@ -635,6 +635,36 @@ func (s *Server) getMobileDevice(p *getMobileDeviceParams) (admin.Output, error)
 		return admin.OutputOf[mobileDeviceObject](nil), err
 	}
 	limit := p.ResultSize.Limit()
+	if limit < 0 {
+		// Unlimited: made mailbox by mailbox as the transport reads it,
+		// so a large organization's partnerships are never held at once.
+		return admin.Output{Objects: admin.Stream{Each: func(fn func(any) error) error {
+			var row deviceRow
+			var batch []mobileDeviceObject
+			for i := range refs {
+				ref := &refs[i]
+				row.user, row.userDisplayName = &ref.user, s.canonicalName(&ref.user)
+				batch = batch[:0]
+				ref.mb.lock()
+				for _, d := range ref.mb.devices {
+					row.dev = d
+					if filter == nil || filter(&row) {
+						batch = append(batch, s.mobileDeviceObject(&ref.user, d))
+					}
+				}
+				ref.mb.unlock()
+				slices.SortFunc(batch, func(a, b mobileDeviceObject) int {
+					return strings.Compare(strings.ToLower(a.DeviceId), strings.ToLower(b.DeviceId))
+				})
+				for _, o := range batch {
+					if err := fn(o); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		}}}, nil
+	}
 	var out []mobileDeviceObject
 	var row deviceRow
 	for i := range refs {

@@ -296,6 +296,16 @@ func (s *Session) Invoke(ctx context.Context, cmds ...psrp.Command) (*Result, er
 // InvokeWithInput runs a pipeline with input objects, as a piped proxy
 // command of Import-PSSession does.
 func (s *Session) InvokeWithInput(ctx context.Context, input []any, cmds ...psrp.Command) (*Result, error) {
+	return s.invoke(ctx, input, nil, cmds)
+}
+
+// InvokeStream runs a pipeline and hands each output object to each as it
+// arrives, keeping none: Result.Output stays empty.
+func (s *Session) InvokeStream(ctx context.Context, each func(any), cmds ...psrp.Command) (*Result, error) {
+	return s.invoke(ctx, nil, each, cmds)
+}
+
+func (s *Session) invoke(ctx context.Context, input []any, each func(any), cmds []psrp.Command) (*Result, error) {
 	pid := uuid.New()
 	cmdID := strings.ToUpper(pid.String())
 	req := &psrp.PipelineRequest{Statements: [][]psrp.Command{cmds}, NoInput: input == nil}
@@ -340,7 +350,11 @@ func (s *Session) InvokeWithInput(ctx context.Context, input []any, cmds ...psrp
 				if err != nil {
 					return nil, err
 				}
-				res.Output = append(res.Output, v)
+				if each != nil {
+					each(v)
+				} else {
+					res.Output = append(res.Output, v)
+				}
 			case psrp.ErrorRecordMsg:
 				o, err := unmarshalObj(m.Data)
 				if err != nil {

@@ -26,6 +26,33 @@ func OutputOf[T any](items []T, warnings ...string) Output {
 	return Output{Objects: items, Warnings: warnings}
 }
 
+// Stream is output that a cmdlet makes as it is read, so that a large
+// result (Get-MobileDevice -ResultSize Unlimited over a big organization)
+// is never held whole: Each calls fn with each object in order and stops
+// at fn's first error. A transport that streams (Remote PowerShell) reads
+// it with Each; the JSON transport writes it as an array.
+type Stream struct {
+	Each func(fn func(any) error) error
+}
+
+// MarshalJSON writes the stream as a JSON array.
+func (s Stream) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('[')
+	n := 0
+	err := s.Each(func(v any) error {
+		if n > 0 {
+			b.WriteByte(',')
+		}
+		n++
+		raw, err := json.Marshal(v)
+		b.Write(raw)
+		return err
+	})
+	b.WriteByte(']')
+	return b.Bytes(), err
+}
+
 // NoOutput is the output of a cmdlet that writes no objects.
 func NoOutput(warnings ...string) Output { return OutputOf[struct{}](nil, warnings...) }
 

@@ -4,45 +4,47 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
 	"github.com/easlab/easlab/powershell/clixml"
+	"github.com/easlab/easlab/simulator/admin"
 	"github.com/google/uuid"
 )
 
-// toObjects converts a cmdlet's output (a slice of structs with
-// Exchange's property names) into PowerShell objects of typeNames: each
-// property in the type a remote session shows. Times become DateTime,
-// GUIDs Guid, lists string arrays, numbers Int32 or Int64; enumerations
-// stay their names, as Exchange serializes them for remoting.
-func toObjects(v any, typeNames []string) ([]*clixml.Object, error) {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return nil, fmt.Errorf("remoteps: encoding output: %w", err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	if tok == nil {
-		return nil, nil
-	}
-	var out []*clixml.Object
-	for dec.More() {
-		var m json.RawMessage
-		if err := dec.Decode(&m); err != nil {
-			return nil, err
-		}
-		o, err := objectFrom(m, typeNames)
+// eachObject converts a cmdlet's output (a slice of structs with
+// Exchange's property names) into PowerShell objects of typeNames, one at
+// a time, handing each to fn: each property in the type a remote session
+// shows. Times become DateTime, GUIDs Guid, lists string arrays, numbers
+// Int32 or Int64; enumerations stay their names, as Exchange serializes
+// them for remoting. One object at a time, so a large result is never
+// held twice.
+func eachObject(v any, typeNames []string, fn func(*clixml.Object) error) error {
+	convert := func(item any) error {
+		raw, err := json.Marshal(item)
 		if err != nil {
-			return nil, err
+			return fmt.Errorf("remoteps: encoding output: %w", err)
 		}
-		out = append(out, o)
+		o, err := objectFrom(raw, typeNames)
+		if err != nil {
+			return err
+		}
+		return fn(o)
 	}
-	return out, nil
+	if st, ok := v.(admin.Stream); ok {
+		return st.Each(convert)
+	}
+	rv := reflect.ValueOf(v)
+	if !rv.IsValid() || rv.Kind() != reflect.Slice {
+		return nil
+	}
+	for i := range rv.Len() {
+		if err := convert(rv.Index(i).Interface()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // objectFrom converts one JSON object, keeping its property order.

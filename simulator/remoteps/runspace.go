@@ -91,14 +91,18 @@ type prefs struct {
 func (r *runspace) statement(ctx context.Context, cmds []psrp.Command, input []any, w *psrp.Writer) error {
 	objs := input
 	for i, c := range cmds {
-		last := i == len(cmds)-1
-		out, err := r.command(ctx, c, objs, i > 0 || input != nil, w)
+		// The last command's objects go to the client as they are made.
+		var emit func(any) error
+		if i == len(cmds)-1 {
+			emit = w.Output
+		}
+		out, err := r.command(ctx, c, objs, i > 0 || input != nil, w, emit)
 		if err != nil {
 			return err
 		}
-		if last {
+		if emit != nil {
 			for _, o := range out {
-				if err := w.Output(o); err != nil {
+				if err := emit(o); err != nil {
 					return err
 				}
 			}
@@ -109,7 +113,8 @@ func (r *runspace) statement(ctx context.Context, cmds []psrp.Command, input []a
 }
 
 // command runs one command over its input objects.
-func (r *runspace) command(ctx context.Context, c psrp.Command, input []any, piped bool, w *psrp.Writer) ([]any, error) {
+// A cmdlet's objects go to emit when it is set (then none are returned).
+func (r *runspace) command(ctx context.Context, c psrp.Command, input []any, piped bool, w *psrp.Writer, emit func(any) error) ([]any, error) {
 	if name, ok := isPSCommand(c.Name); ok {
 		return r.psCommand(ctx, name, c, input, w)
 	}
@@ -122,7 +127,7 @@ func (r *runspace) command(ctx context.Context, c psrp.Command, input []any, pip
 		return nil, err
 	}
 	if !piped {
-		return r.run(ctx, def, params, p, w)
+		return r.run(ctx, def, params, p, w, emit)
 	}
 	// Pipeline input binds by property name to -Identity, as Exchange's
 	// cmdlets take it (ValueFromPipelineByPropertyName).
@@ -137,7 +142,7 @@ func (r *runspace) command(ctx context.Context, c psrp.Command, input []any, pip
 			ps[k] = v
 		}
 		ps["Identity"] = id
-		res, err := r.run(ctx, def, ps, p, w)
+		res, err := r.run(ctx, def, ps, p, w, emit)
 		if err != nil {
 			return nil, err
 		}
@@ -215,7 +220,7 @@ func isSwitch(def Cmdlet, name string) bool {
 
 // run runs one cmdlet and reports its warnings and errors as the
 // preferences say.
-func (r *runspace) run(ctx context.Context, def Cmdlet, params map[string]any, p prefs, w *psrp.Writer) ([]any, error) {
+func (r *runspace) run(ctx context.Context, def Cmdlet, params map[string]any, p prefs, w *psrp.Writer, emit func(any) error) ([]any, error) {
 	raw, err := json.Marshal(params)
 	if err != nil {
 		return nil, err
@@ -243,15 +248,15 @@ func (r *runspace) run(ctx context.Context, def Cmdlet, params map[string]any, p
 			ExceptionTypes:        []string{"System.Management.Automation.ActionPreferenceStopException", "System.Management.Automation.RuntimeException", "System.SystemException"},
 			FullyQualifiedErrorID: "ActionPreferenceStop", Category: psrp.OperationStopped}
 	}
-	objs, err := toObjects(out.Objects, def.OutputType)
-	if err != nil {
-		return nil, err
-	}
-	res := make([]any, len(objs))
-	for i, o := range objs {
-		res[i] = o
-	}
-	return res, nil
+	var res []any
+	err = eachObject(out.Objects, def.OutputType, func(o *clixml.Object) error {
+		if emit != nil {
+			return emit(o)
+		}
+		res = append(res, o)
+		return nil
+	})
+	return res, err
 }
 
 // bindingPrefixes begin the messages of PowerShell's parameter binder,
