@@ -584,7 +584,7 @@ func errParameterSet() *admin.Error {
 // clientTypeSwitches are Get-MobileDevice's switches that pick client
 // types; the simulator's partnerships are all ActiveSync (EAS).
 type clientTypeSwitches struct {
-	ActiveSync, OWAforDevices, RestApi, UniversalOutlook admin.Bool
+	ActiveSync, OWAforDevices, RestApi, UniversalOutlook admin.Bool `ps:"switch"`
 }
 
 // includesEAS reports whether the switches select ActiveSync devices:
@@ -601,7 +601,7 @@ type getMobileDeviceParams struct {
 	Mailbox                                              admin.String
 	Filter                                               admin.String
 	ResultSize                                           admin.ResultSize
-	ActiveSync, OWAforDevices, RestApi, UniversalOutlook admin.Bool
+	ActiveSync, OWAforDevices, RestApi, UniversalOutlook admin.Bool `ps:"switch"`
 }
 
 // getMobileDevice lists partnerships by mailbox alias, then DeviceId.
@@ -693,8 +693,8 @@ func (s *Server) getMobileDevice(p *getMobileDeviceParams) (admin.Output, error)
 type getMobileDeviceStatisticsParams struct {
 	Identity                                             admin.String
 	Mailbox                                              admin.String
-	ShowRecoveryPassword                                 admin.Bool
-	ActiveSync, OWAforDevices, RestApi, UniversalOutlook admin.Bool
+	ShowRecoveryPassword                                 admin.Bool `ps:"switch"`
+	ActiveSync, OWAforDevices, RestApi, UniversalOutlook admin.Bool `ps:"switch"`
 }
 
 func (s *Server) getMobileDeviceStatistics(p *getMobileDeviceStatisticsParams) (admin.Output, error) {
@@ -735,8 +735,8 @@ func (s *Server) getMobileDeviceStatistics(p *getMobileDeviceStatisticsParams) (
 
 type clearMobileDeviceParams struct {
 	Identity                   admin.String `ps:"mandatory"`
-	AccountOnly                admin.Bool
-	Cancel                     admin.Bool
+	AccountOnly                admin.Bool   `ps:"switch"`
+	Cancel                     admin.Bool   `ps:"switch"`
 	NotificationEmailAddresses admin.Multi
 }
 

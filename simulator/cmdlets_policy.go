@@ -232,6 +232,8 @@ type pBluetooth struct {
 	V   int
 }
 
+func (*pBluetooth) PSType() string { return policyEnumNamespace + "BluetoothType" }
+
 func (p *pBluetooth) Bind(name string, raw json.RawMessage) (err error) {
 	p.Set = true
 	p.V, err = admin.BindEnum(name, raw, policyEnumNamespace+"BluetoothType", bluetoothNames, bluetoothValues)
@@ -244,6 +246,8 @@ type pEmailAge struct {
 	V   int
 }
 
+func (*pEmailAge) PSType() string { return policyEnumNamespace + "EmailAgeFilterType" }
+
 func (p *pEmailAge) Bind(name string, raw json.RawMessage) (err error) {
 	p.Set = true
 	p.V, err = admin.BindEnum(name, raw, policyEnumNamespace+"EmailAgeFilterType", emailAgeNames, emailAgeValues)
@@ -255,6 +259,8 @@ type pCalendarAge struct {
 	Set bool
 	V   int
 }
+
+func (*pCalendarAge) PSType() string { return policyEnumNamespace + "CalendarAgeFilterType" }
 
 func (p *pCalendarAge) Bind(name string, raw json.RawMessage) (err error) {
 	p.Set = true

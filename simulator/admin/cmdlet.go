@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -101,11 +102,13 @@ type Def[S any] struct {
 
 // paramField is one parameter: a field of the parameter struct, named as
 // the parameter, whose pointer is a Param. A field tagged
-// `ps:"mandatory"` must be given.
+// `ps:"mandatory"` must be given; a Bool tagged `ps:"switch"` is a SwitchParameter
+// (the tags combine: `ps:"mandatory,switch"`).
 type paramField struct {
 	name      string
 	index     []int // for reflect.Value.FieldByIndex: fields of embedded structs count
 	mandatory bool
+	switch_   bool // a Bool tagged `ps:"switch"`: a SwitchParameter, not a Boolean
 }
 
 // Param is the type of a parameter: it binds the JSON value given for the
@@ -136,7 +139,12 @@ func Cmdlet[S, P any](name string, aliases []string, run func(S, *P) (Output, er
 		if !f.IsExported() || !reflect.PointerTo(f.Type).Implements(pv) {
 			panic(fmt.Sprintf("admin: parameter %s of %s is not a parameter type", f.Name, name))
 		}
-		d.fields = append(d.fields, paramField{name: f.Name, index: f.Index, mandatory: f.Tag.Get("ps") == "mandatory"})
+		tags := strings.Split(f.Tag.Get("ps"), ",")
+		sw := slices.Contains(tags, "switch")
+		if sw && f.Type != reflect.TypeFor[Bool]() {
+			panic(fmt.Sprintf("admin: parameter %s of %s is tagged switch but is not a Bool", f.Name, name))
+		}
+		d.fields = append(d.fields, paramField{name: f.Name, index: f.Index, mandatory: slices.Contains(tags, "mandatory"), switch_: sw})
 	}
 	d.run = func(ctx S, p any) (Output, error) { return run(ctx, p.(*P)) }
 	return d
@@ -325,16 +333,35 @@ func (r *Registry[S]) Run(ctx S, name string, params json.RawMessage) (Output, e
 type ParamInfo struct {
 	Name      string
 	Mandatory bool
-	Switch    bool // a Bool: given without a value, it is $true
+	// Switch is a SwitchParameter (a Bool tagged `ps:"switch"`): given
+	// without a value, it is $true. An untagged Bool is a System.Boolean,
+	// which needs a value.
+	Switch bool
+	// Type is the .NET type Exchange declares the parameter with, as
+	// Get-Command's ParameterMetadata.ParameterType shows it
+	// ("System.String", "Microsoft.Exchange.Data.Unlimited`1[System.UInt32]").
+	Type string
+}
+
+// PSTyped is a Param that names the .NET type of the parameter it stands
+// for. A Param that does not is shown as System.Object.
+type PSTyped interface {
+	PSType() string
 }
 
 // Params lists the cmdlet's own parameters (not the common ones), in the
 // order of its parameter struct.
 func (d *Def[S]) Params() []ParamInfo {
 	out := make([]ParamInfo, 0, len(d.fields))
-	boolType := reflect.TypeFor[Bool]()
 	for _, f := range d.fields {
-		out = append(out, ParamInfo{Name: f.name, Mandatory: f.mandatory, Switch: d.params.FieldByIndex(f.index).Type == boolType})
+		typ := "System.Object"
+		if t, ok := reflect.New(d.params.FieldByIndex(f.index).Type).Interface().(PSTyped); ok {
+			typ = t.PSType()
+		}
+		if f.switch_ {
+			typ = "System.Management.Automation.SwitchParameter"
+		}
+		out = append(out, ParamInfo{Name: f.name, Mandatory: f.mandatory, Switch: f.switch_, Type: typ})
 	}
 	return out
 }

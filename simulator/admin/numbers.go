@@ -188,3 +188,10 @@ func ParseTimeSpan(s string) (time.Duration, bool) {
 	}
 	return d, true
 }
+
+func (*Int) PSType() string          { return "System.Int32" }
+func (*UnlimitedInt) PSType() string { return "Microsoft.Exchange.Data.Unlimited`1[System.Int32]" }
+func (*NullableInt) PSType() string  { return "System.Nullable`1[System.Int32]" }
+func (*TimeSpan) PSType() string {
+	return "Microsoft.Exchange.Data.Unlimited`1[Microsoft.Exchange.Data.EnhancedTimeSpan]"
+}

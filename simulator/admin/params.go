@@ -415,3 +415,18 @@ func ValueText(v any) string {
 	}
 	return PSTypeOf(v)
 }
+
+// The .NET types of Exchange's parameters these Params stand for, as
+// Get-Command shows them (PSTyped). A Bool tagged `ps:"switch"` is a
+// SwitchParameter instead.
+
+func (*String) PSType() string     { return "System.String" }
+func (*Bool) PSType() string       { return "System.Boolean" }
+func (*ResultSize) PSType() string { return "Microsoft.Exchange.Data.Unlimited`1[System.UInt32]" }
+func (*Multi) PSType() string      { return "Microsoft.Exchange.Data.MultiValuedProperty`1[System.String]" }
+func (*AccessLevel) PSType() string {
+	return "Microsoft.Exchange.Data.Directory.SystemConfiguration.DeviceAccessLevel"
+}
+func (*Characteristic) PSType() string {
+	return "Microsoft.Exchange.Data.Directory.SystemConfiguration.DeviceAccessCharacteristic"
+}

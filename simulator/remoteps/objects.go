@@ -156,6 +156,13 @@ func jsonValue(v any, decrypt func(clixml.SecureString) (string, error), depth i
 		}
 		return decrypt(x)
 	case *clixml.Object:
+		if isSwitchParameter(x) {
+			// A proxy's -Confirm:$false: $PSBoundParameters holds a
+			// SwitchParameter, serialized with its IsPresent.
+			v, _ := x.Get("IsPresent")
+			b, _ := v.(bool)
+			return b, nil
+		}
 		switch {
 		case x.Dict != nil:
 			m := map[string]any{}
@@ -201,4 +208,8 @@ func jsonValue(v any, decrypt func(clixml.SecureString) (string, error), depth i
 		return nil, fmt.Errorf("an object without a value cannot be bound")
 	}
 	return fmt.Sprint(v), nil
+}
+
+func isSwitchParameter(o *clixml.Object) bool {
+	return len(o.TypeNames) > 0 && strings.TrimPrefix(o.TypeNames[0], "Deserialized.") == "System.Management.Automation.SwitchParameter"
 }

@@ -29,19 +29,37 @@ func (r *runspace) psCommand(ctx context.Context, name string, c psrp.Command, i
 			ToString:  "Microsoft.PowerShell.Commands.GenericMeasureInfo", HasToString: true,
 			Props: []clixml.Property{{Name: "Count", Value: int32(len(input))}, {Name: "Average"}, {Name: "Sum"}, {Name: "Maximum"}, {Name: "Minimum"}, {Name: "Property"}},
 		}}, nil
-	case "Out-Default", "Exit-PSSession", "Get-FormatData":
-		// Out-Default formats for a host the session does not have;
-		// Get-FormatData: Exchange's runspace has no formatting data to
-		// export for the types the simulator writes.
+	case "Out-Default", "Exit-PSSession":
+		// Out-Default formats for a host the session does not have.
+		return nil, nil
+	case "Get-FormatData":
+		// Implicit remoting sends Get-FormatData -TypeName * (its
+		// -FormatTypeName) with -PowerShellVersion (the client's) to a 5.1
+		// server, after counting it with Measure-Object, and imports the
+		// ExtendedTypeDefinitions. A real Exchange session answers with
+		// the views of the format files its runspace loads
+		// (Exchange.format.ps1xml and PowerShell's own); their contents are
+		// not recorded here, so none is invented: the answer is empty,
+		// which implicit remoting accepts unless -FormatTypeName was given
+		// explicitly (then it reports "no results from the remote end").
+		// The client then shows Exchange's objects with its default
+		// formatting.
 		return nil, nil
 	case "Get-Command":
+		// Implicit remoting sends -CommandType, -Name, -Module (null
+		// unless Import-PSSession -Module) and -ArgumentList (null), and
+		// the server adds -ListImported; every command here is a cmdlet.
 		var names []string
 		for _, v := range append(positional, args["name"]) {
 			names = append(names, stringsOf(v)...)
 		}
+		modules := stringsOf(args["module"])
+		if t, ok := args["commandtype"]; ok && t != nil && !commandTypesInclude(t, ctCmdlet) {
+			return nil, nil
+		}
 		var out []any
 		for _, cm := range r.visible() {
-			if matchesAny(cm.Name, names) {
+			if matchesAny(cm.Name, names) && matchesAny(cm.Module, modules) {
 				out = append(out, cmdletInfo(cm))
 			}
 		}
@@ -62,6 +80,30 @@ func (r *runspace) psCommand(ctx context.Context, name string, c psrp.Command, i
 	return nil, errCommandNotFound(name)
 }
 
+// commandTypesInclude says whether a CommandTypes argument (the enum, its
+// number or its names: "Alias, Function, Cmdlet") includes the type bit.
+func commandTypesInclude(v any, bit int32) bool {
+	if o, ok := v.(*clixml.Object); ok && o.Value != nil {
+		v = o.Value
+	}
+	switch x := v.(type) {
+	case int32:
+		return x&bit != 0
+	case int64:
+		return int32(x)&bit != 0
+	}
+	names := map[int32]string{ctAlias: "alias", ctCmdlet: "cmdlet"}
+	for _, s := range stringsOf(v) {
+		for _, part := range strings.Split(strings.ToLower(s), ",") {
+			part = strings.TrimSpace(part)
+			if part == "all" || part == names[bit] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func stringsOf(v any) []string {
 	switch x := v.(type) {
 	case nil:
@@ -79,20 +121,6 @@ func stringsOf(v any) []string {
 		return out
 	}
 	return []string{fmt.Sprint(v)}
-}
-
-// cmdletInfo is Get-Command's object for a command.
-func cmdletInfo(c Cmdlet) *clixml.Object {
-	return &clixml.Object{
-		TypeNames: []string{"System.Management.Automation.CmdletInfo", "System.Management.Automation.CommandInfo", "System.Object"},
-		ToString:  c.Name, HasToString: true,
-		Props: []clixml.Property{
-			{Name: "Name", Value: c.Name},
-			{Name: "CommandType", Value: &clixml.Object{TypeNames: []string{"System.Management.Automation.CommandTypes", "System.Enum", "System.ValueType", "System.Object"}, ToString: "Cmdlet", HasToString: true, Value: int32(8)}},
-			{Name: "ModuleName", Value: c.Module},
-			{Name: "Definition", Value: c.Name},
-		},
-	}
 }
 
 // selectObject is Select-Object's -Property, -ExpandProperty, -First,

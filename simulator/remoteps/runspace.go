@@ -160,7 +160,7 @@ func (r *runspace) bind(def Cmdlet, c psrp.Command, w *psrp.Writer) (map[string]
 	var p prefs
 	positional := 0
 	for _, a := range c.Args {
-		name := a.Name
+		name := paramName(a.Name)
 		if name == "" {
 			if positional > 0 || !hasParam(def, "Identity") {
 				return nil, p, errPositional(def.Name, a.Value)
@@ -201,12 +201,28 @@ func enumText(v any) any {
 }
 
 func hasParam(def Cmdlet, name string) bool {
+	_, ok := paramInfo(def, name)
+	return ok
+}
+
+func paramInfo(def Cmdlet, name string) (admin.ParamInfo, bool) {
 	for _, p := range def.Params {
 		if strings.EqualFold(p.Name, name) {
-			return true
+			return p, true
 		}
 	}
-	return false
+	return admin.ParamInfo{}, false
+}
+
+// paramName is a parameter's name as PowerShell's binder reads it: a
+// command built from a script block's splatting (implicit remoting's
+// proxies, Invoke-Command) names its parameters as their tokens were
+// written, "-Confirm:" (CommandParameter.ToCommandParameterInternal
+// strips the dash and the colon).
+func paramName(n string) string {
+	n = strings.TrimSpace(n)
+	n = strings.TrimSuffix(n, ":")
+	return strings.TrimPrefix(n, "-")
 }
 
 func isSwitch(def Cmdlet, name string) bool {
@@ -357,9 +373,19 @@ func (r *runspace) CommandMetadata(ctx context.Context, names []string) ([]*clix
 	return out, nil
 }
 
-// visible are the session's commands: the cmdlets and the PowerShell ones.
+// visible are the session's commands: the cmdlets (an old name such as
+// Get-ActiveSyncDevice is a cmdlet of its own in Exchange, not an alias)
+// and the PowerShell ones.
 func (r *runspace) visible() []Cmdlet {
-	list := r.backend.Cmdlets()
+	var list []Cmdlet
+	for _, c := range r.backend.Cmdlets() {
+		list = append(list, c)
+		for _, a := range c.Aliases {
+			old := c
+			old.Name, old.Aliases = a, nil
+			list = append(list, old)
+		}
+	}
 	for _, n := range psCommands {
 		list = append(list, Cmdlet{Name: n, Module: "Microsoft.PowerShell.Core"})
 	}
@@ -401,36 +427,4 @@ func wildcard(p, s string) bool {
 		p, s = p[1:], s[1:]
 	}
 	return s == ""
-}
-
-// commandMetadata is one command's answer to GET_COMMAND_METADATA, in the
-// shape Windows sends (recorded: test_psrp_get_command_metadata.yml).
-func commandMetadata(c Cmdlet) *clixml.Object {
-	params := &clixml.Object{TypeNames: []string{"System.Collections.Generic.Dictionary`2[[System.String, mscorlib, Version=4.0.0.0, Culture=neutral, PublicKeyToken=b77a5c561934e089],[System.Management.Automation.ParameterMetadata, System.Management.Automation, Version=3.0.0.0, Culture=neutral, PublicKeyToken=31bf3856ad364e35]]", "System.Object"}, Dict: []clixml.Entry{}}
-	for _, p := range c.Params {
-		typ := "System.String"
-		if p.Switch {
-			typ = "System.Management.Automation.SwitchParameter"
-		}
-		params.Dict = append(params.Dict, clixml.Entry{Key: p.Name, Value: &clixml.Object{
-			TypeNames: []string{"System.Management.Automation.ParameterMetadata", "System.Object"}, ToString: "System.Management.Automation.ParameterMetadata", HasToString: true,
-			Props: []clixml.Property{{Name: "Name", Value: p.Name}, {Name: "ParameterType", Value: typ}, {Name: "SwitchParameter", Value: p.Switch}, {Name: "IsDynamic", Value: false}},
-		}})
-	}
-	outType := &clixml.Object{TypeNames: []string{"System.Collections.ObjectModel.ReadOnlyCollection`1[[System.Management.Automation.PSTypeName, System.Management.Automation, Version=3.0.0.0, Culture=neutral, PublicKeyToken=31bf3856ad364e35]]", "System.Object"}, ListKind: "LST", List: []any{}}
-	if len(c.OutputType) > 0 {
-		outType.List = append(outType.List, c.OutputType[0])
-	}
-	return &clixml.Object{
-		TypeNames: []string{"Selected.System.Management.Automation.CmdletInfo", "System.Management.Automation.PSCustomObject", "System.Object"},
-		Members: []clixml.Property{
-			{Name: "Name", Value: c.Name},
-			{Name: "Namespace", Value: c.Module},
-			{Name: "HelpUri", Value: ""},
-			{Name: "CommandType", Value: &clixml.Object{TypeNames: []string{"System.Management.Automation.CommandTypes", "System.Enum", "System.ValueType", "System.Object"}, ToString: "Cmdlet", HasToString: true, Value: int32(8)}},
-			{Name: "ResolvedCommandName"},
-			{Name: "OutputType", Value: outType},
-			{Name: "Parameters", Value: params},
-		},
-	}
 }
