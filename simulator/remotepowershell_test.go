@@ -242,3 +242,38 @@ func TestRemotePowerShellFaults(t *testing.T) {
 		t.Fatalf("another cmdlet: %+v", res.Failed)
 	}
 }
+
+// TestRemotePowerShellCommandMetadata: GET_COMMAND_METADATA, what
+// Import-PSSession asks a 2.3 server, honours its name, command type and
+// module filters.
+func TestRemotePowerShellCommandMetadata(t *testing.T) {
+	env := simtest.New(t, simulator.Options{ErrorResponseDelay: -1})
+	ps := openPS(t, env, "admin")
+	ctx := context.Background()
+	names := func(q psrp.MetadataQuery) []string {
+		t.Helper()
+		res, err := ps.CommandMetadata(ctx, q)
+		if err != nil || res.Failed != nil || len(res.Output) == 0 {
+			t.Fatalf("GET_COMMAND_METADATA %+v: %v %+v", q, err, res)
+		}
+		count, _ := res.Output[0].(*clixml.Object).Get("Count")
+		var out []string
+		for _, o := range res.Output[1:] {
+			out = append(out, o.(*clixml.Object).String("Name"))
+		}
+		if count != int32(len(out)) {
+			t.Fatalf("%+v: Count %v for %d commands", q, count, len(out))
+		}
+		return out
+	}
+	got := names(psrp.MetadataQuery{Names: []string{"Get-MobileDevice*"}, CommandType: 8})
+	if strings.Join(got, ",") != "Get-MobileDevice,Get-MobileDeviceStatistics,Get-MobileDeviceMailboxPolicy" {
+		t.Errorf("Get-MobileDevice* as cmdlets: %v", got)
+	}
+	if got := names(psrp.MetadataQuery{Names: []string{"*"}, CommandType: 1}); len(got) != 0 {
+		t.Errorf("aliases: %v (Exchange's runspace has none)", got)
+	}
+	if got := names(psrp.MetadataQuery{Names: []string{"Set-CASMailbox"}, Modules: []string{"NoSuchModule"}}); len(got) != 0 {
+		t.Errorf("another module: %v", got)
+	}
+}

@@ -305,11 +305,40 @@ func (s *Session) InvokeStream(ctx context.Context, each func(any), cmds ...psrp
 	return s.invoke(ctx, nil, each, cmds)
 }
 
+// CommandMetadata asks GET_COMMAND_METADATA, as Import-PSSession does
+// against a 2.2 or later server; Output holds the count object, then one
+// object per command.
+func (s *Session) CommandMetadata(ctx context.Context, q psrp.MetadataQuery) (*Result, error) {
+	list := func(v []string) any {
+		if v == nil {
+			return nil
+		}
+		items := make([]any, len(v))
+		for i, x := range v {
+			items[i] = x
+		}
+		return &clixml.Object{TypeNames: []string{"System.String[]", "System.Array", "System.Object"}, ListKind: "LST", List: items}
+	}
+	obj := &clixml.Object{Members: []clixml.Property{
+		{Name: "Name", Value: list(q.Names)},
+		{Name: "CommandType", Value: &clixml.Object{TypeNames: []string{"System.Management.Automation.CommandTypes", "System.Enum", "System.ValueType", "System.Object"}, ToString: fmt.Sprint(q.CommandType), HasToString: true, Value: q.CommandType}},
+		{Name: "Namespace", Value: list(q.Modules)},
+		{Name: "ArgumentList"},
+	}}
+	return s.run(ctx, psrp.GetCommandMetadata, obj, nil, nil)
+}
+
 func (s *Session) invoke(ctx context.Context, input []any, each func(any), cmds []psrp.Command) (*Result, error) {
+	req := &psrp.PipelineRequest{Statements: [][]psrp.Command{cmds}, NoInput: input == nil}
+	return s.run(ctx, psrp.CreatePipeline, req.Object(), input, each)
+}
+
+// run sends a command's first message (CREATE_PIPELINE or
+// GET_COMMAND_METADATA) and its input, and reads its output to the end.
+func (s *Session) run(ctx context.Context, t psrp.MessageType, msg *clixml.Object, input []any, each func(any)) (*Result, error) {
 	pid := uuid.New()
 	cmdID := strings.ToUpper(pid.String())
-	req := &psrp.PipelineRequest{Statements: [][]psrp.Command{cmds}, NoInput: input == nil}
-	frag, err := s.fragments(psrp.CreatePipeline, pid, req.Object())
+	frag, err := s.fragments(t, pid, msg)
 	if err != nil {
 		return nil, err
 	}

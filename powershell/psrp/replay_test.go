@@ -299,7 +299,7 @@ func (r *scriptedRunspace) Invoke(ctx context.Context, p *psrp.PipelineRequest, 
 	return ctx.Err()
 }
 
-func (r *scriptedRunspace) CommandMetadata(ctx context.Context, names []string) ([]*clixml.Object, error) {
+func (r *scriptedRunspace) CommandMetadata(ctx context.Context, q psrp.MetadataQuery) ([]*clixml.Object, error) {
 	r.mu.Lock()
 	var s *script
 	if len(r.meta) > 0 {
@@ -307,7 +307,7 @@ func (r *scriptedRunspace) CommandMetadata(ctx context.Context, names []string) 
 	}
 	r.mu.Unlock()
 	if s == nil {
-		r.fail("no recorded GET_COMMAND_METADATA left for %v", names)
+		r.fail("no recorded GET_COMMAND_METADATA left for %v", q.Names)
 		return nil, errors.New("unscripted metadata")
 	}
 	select {

@@ -22,9 +22,17 @@ type Runspace interface {
 	// that failed (a terminating error), or ctx's error when stopped.
 	Invoke(ctx context.Context, p *PipelineRequest, out *Writer) error
 	// CommandMetadata answers GET_COMMAND_METADATA: one object per
-	// command matching names (wildcards allowed), in PowerShell's
-	// CommandMetadata shape (MS-PSRP 2.2.3.22).
-	CommandMetadata(ctx context.Context, names []string) ([]*clixml.Object, error)
+	// command the query matches, in PowerShell's CommandMetadata shape
+	// (MS-PSRP 2.2.3.22).
+	CommandMetadata(ctx context.Context, q MetadataQuery) ([]*clixml.Object, error)
+}
+
+// MetadataQuery is GET_COMMAND_METADATA's question (MS-PSRP 2.2.2.14).
+type MetadataQuery struct {
+	Names []string // wildcards allowed; none means every command
+	// CommandType is the CommandTypes mask asked for; 0 when absent.
+	CommandType int32
+	Modules     []string // none means any module
 }
 
 // PoolConfig configures a server's runspace pool.
@@ -385,17 +393,16 @@ func (p *Pool) startLocked(pp *pipe, m *Message) error {
 		if err != nil {
 			return err
 		}
-		var names []string
-		if v, ok := o.Get("Name"); ok {
-			if l, ok := v.(*clixml.Object); ok {
-				for _, n := range l.List {
-					if s, ok := n.(string); ok {
-						names = append(names, s)
-					}
-				}
+		q := MetadataQuery{Names: stringList(o, "Name"), Modules: stringList(o, "Namespace")}
+		if v, ok := o.Get("CommandType"); ok {
+			if e, ok := v.(*clixml.Object); ok {
+				v = e.Value
+			}
+			if n, ok := v.(int32); ok {
+				q.CommandType = n
 			}
 		}
-		go p.metadata(ctx, w, names)
+		go p.metadata(ctx, w, q)
 		return nil
 	}
 	req, err := ParsePipeline(m.Data)
@@ -409,8 +416,8 @@ func (p *Pool) startLocked(pp *pipe, m *Message) error {
 	return nil
 }
 
-func (p *Pool) metadata(ctx context.Context, w *Writer, names []string) {
-	objs, err := p.cfg.Runspace.CommandMetadata(ctx, names)
+func (p *Pool) metadata(ctx context.Context, w *Writer, q MetadataQuery) {
+	objs, err := p.cfg.Runspace.CommandMetadata(ctx, q)
 	if err != nil {
 		w.finish(err)
 		return
@@ -631,4 +638,22 @@ func versionOf(o *clixml.Object, name string) string {
 		return x
 	}
 	return ""
+}
+
+// stringList reads a member that is a list of strings (or one string).
+func stringList(o *clixml.Object, name string) []string {
+	v, _ := o.Get(name)
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case *clixml.Object:
+		var out []string
+		for _, it := range x.List {
+			if s, ok := it.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
 }

@@ -361,11 +361,15 @@ func errPositional(cmdlet string, v any) *psrp.ErrorRecord {
 	}
 }
 
-// CommandMetadata answers GET_COMMAND_METADATA for the session's commands.
-func (r *runspace) CommandMetadata(ctx context.Context, names []string) ([]*clixml.Object, error) {
+// CommandMetadata answers GET_COMMAND_METADATA for the session's commands,
+// all cmdlets: a CommandType mask without Cmdlet matches none.
+func (r *runspace) CommandMetadata(ctx context.Context, q psrp.MetadataQuery) ([]*clixml.Object, error) {
+	if q.CommandType != 0 && q.CommandType&ctCmdlet == 0 {
+		return nil, nil
+	}
 	var out []*clixml.Object
 	for _, c := range r.visible() {
-		if !matchesAny(c.Name, names) {
+		if !matchesAny(c.Name, q.Names) || !matchesAny(c.Module, q.Modules) {
 			continue
 		}
 		out = append(out, commandMetadata(c))
