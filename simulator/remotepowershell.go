@@ -38,16 +38,26 @@ func (s *Server) newRemotePowerShell() *wsman.Server {
 	case max < 0:
 		max = 1 << 30
 	}
+	queueDepth := s.opts.PowerShellMaxCmdletQueueDepth
+	if queueDepth < 0 {
+		queueDepth = 1 << 30
+	}
 	return &wsman.Server{
 		Plugin: &remoteps.Plugin{Backend: rpsBackend{s}, Server: serverName, Now: s.clock.Now, Logger: s.log, Budget: s.powerShellBudget()},
 		// Exchange's endpoint serves its own configuration; the default
 		// Microsoft.PowerShell one is not exposed at /PowerShell.
 		ResourceURIs:     []string{remoteps.ResourceURI},
 		MaxShellsPerUser: max,
-		IdleTimeout:      s.opts.PowerShellIdleTimeout,
-		Machine:          serverName + "." + s.dir.Org.Domain,
-		Now:              s.clock.Now,
-		Logger:           s.log,
+		// UNCONFIRMED: that Exchange hands PowerShellMaxCmdletQueueDepth to
+		// WinRM as the user's concurrent operations (WSMAN_AUTHZ_QUOTA's
+		// maxAllowedConcurrentOperations, beside maxAllowedConcurrentShells,
+		// which PowerShellMaxConcurrency fills). Set-ThrottlingPolicy says
+		// only "the number of operations allowed to be executed by the user".
+		MaxOperationsPerUser: queueDepth,
+		IdleTimeout:          s.opts.PowerShellIdleTimeout,
+		Machine:              serverName + "." + s.dir.Org.Domain,
+		Now:                  s.clock.Now,
+		Logger:               s.log,
 	}
 }
 

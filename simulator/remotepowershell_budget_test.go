@@ -172,3 +172,51 @@ func TestPowerShellBudgetsDefault(t *testing.T) {
 		ps.Close(context.Background())
 	}
 }
+
+// TestPowerShellMaxCmdletQueueDepth: one operation in progress per user.
+// While a slowed cmdlet's Receive waits, the user's next request gets
+// WinRM's operation quota fault; once it is answered, requests run again.
+func TestPowerShellMaxCmdletQueueDepth(t *testing.T) {
+	env := simtest.New(t, simulator.Options{ErrorResponseDelay: -1, PowerShellMaxCmdletQueueDepth: 1,
+		ExchangeMaxCmdlets: 1, PowerShellMaxCmdletsTimePeriod: time.Minute})
+	a := openPS(t, env, "admin")
+	b := openPS(t, env, "admin")
+	if res := invoke(t, a, cmd("Get-Mailbox")); res.Failed != nil {
+		t.Fatalf("Get-Mailbox: %+v", res.Failed)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := a.Invoke(ctx, cmd("Get-Mailbox")); err != nil {
+			t.Errorf("the slowed Get-Mailbox: %v", err)
+		}
+	}()
+	const want = "The WS-Management service cannot process the request. This user is allowed a maximum number of 1 concurrent operations, which has been exceeded. Close existing operations for this user, or raise the quota for this user."
+	var f *client.Fault
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, err := b.Invoke(ctx, cmd("Get-Command", arg("Name", "Get-Mailbox")))
+		cancel()
+		if errors.As(err, &f) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("while a Receive waits: want the operation quota fault, got %v", err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if f.Message != want || f.Subcode != "w:QuotaLimit" || f.Code != "2150859174" {
+		t.Errorf("fault %+v\nwant %q", f, want)
+	}
+	env.Clock.Advance(time.Minute)
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the slowed Get-Mailbox did not finish")
+	}
+	if res := invoke(t, b, cmd("Get-Command", arg("Name", "Get-Mailbox"))); res.Failed != nil {
+		t.Fatalf("after the Receive was answered: %+v", res.Failed)
+	}
+}

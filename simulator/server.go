@@ -125,6 +125,11 @@ type Options struct {
 	// PowerShellMaxRunspacesTimePeriod; over it, Create is refused.
 	PowerShellMaxRunspaces           int
 	PowerShellMaxRunspacesTimePeriod time.Duration
+	// PowerShellMaxCmdletQueueDepth is how many WS-Management operations
+	// of one user may be in progress at once (a waiting Receive is one),
+	// WinRM's per-user operation quota. Zero, Exchange's Unlimited, leaves
+	// WinRM's own MaxConcurrentOperationsPerUser, 1500; negative, no limit.
+	PowerShellMaxCmdletQueueDepth int
 }
 
 // DefaultMaxSendSize is Exchange's organization-wide MaxSendSize

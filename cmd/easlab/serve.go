@@ -112,6 +112,7 @@ Users may sign in as alice@contoso.com, CONTOSO\alice or alice.`,
 	f.DurationVar(&cfg.ps.PowerShellMaxDestructiveCmdletsTimePeriod, "powershell-max-destructive-cmdlets-time-period", 0, "the window of --powershell-max-destructive-cmdlets (PowerShellMaxDestructiveCmdletsTimePeriod; Exchange's default Unlimited)")
 	f.IntVar(&cfg.ps.PowerShellMaxRunspaces, "powershell-max-runspaces", 0, "Remote PowerShell sessions one user may open per --powershell-max-runspaces-time-period; over it Create is refused (PowerShellMaxRunspaces; 0, Exchange's default, is Unlimited)")
 	f.DurationVar(&cfg.ps.PowerShellMaxRunspacesTimePeriod, "powershell-max-runspaces-time-period", 0, "the window of --powershell-max-runspaces (PowerShellMaxRunspacesTimePeriod; Exchange's default Unlimited)")
+	f.IntVar(&cfg.ps.PowerShellMaxCmdletQueueDepth, "powershell-max-cmdlet-queue-depth", 0, "WS-Management operations one user may have in progress at once over Remote PowerShell (PowerShellMaxCmdletQueueDepth as WinRM's per-user operation quota; 0, Exchange's Unlimited, keeps WinRM's 1500; -1 is no limit)")
 	f.Int64Var(&cfg.maxSendSize, "max-send-size", simulator.DefaultMaxSendSize, "largest message SendMail, SmartReply and SmartForward submit, in bytes (Exchange's MaxSendSize, 10 MB); larger: status 120; -1: no limit")
 	d := simulator.DefaultHTTPLimits()
 	f.IntVar(&cfg.http.MaxFieldLength, "max-field-length", d.MaxFieldLength, "longest request header line, as http.sys's MaxFieldLength (over it: 400 Header Field Too Long)")
@@ -234,6 +235,7 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 		PowerShellMaxDestructiveCmdletsTimePeriod: cfg.ps.PowerShellMaxDestructiveCmdletsTimePeriod,
 		PowerShellMaxRunspaces:                    cfg.ps.PowerShellMaxRunspaces,
 		PowerShellMaxRunspacesTimePeriod:          cfg.ps.PowerShellMaxRunspacesTimePeriod,
+		PowerShellMaxCmdletQueueDepth:             cfg.ps.PowerShellMaxCmdletQueueDepth,
 	})
 	if err != nil {
 		return err
