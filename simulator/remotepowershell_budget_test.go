@@ -112,7 +112,8 @@ func TestPowerShellMaxDestructiveCmdlets(t *testing.T) {
 }
 
 // TestExchangeMaxCmdlets: past one cmdlet a minute, the next waits for the
-// end of the minute (on the server's clock) and then runs.
+// end of the minute (on the server's clock), runs, and counts in the next
+// minute, so the one after it waits again.
 func TestExchangeMaxCmdlets(t *testing.T) {
 	env := simtest.New(t, simulator.Options{ErrorResponseDelay: -1, ExchangeMaxCmdlets: 1, PowerShellMaxCmdletsTimePeriod: time.Minute})
 	ps := openPS(t, env, "admin")
@@ -120,41 +121,49 @@ func TestExchangeMaxCmdlets(t *testing.T) {
 	if res := invoke(t, ps, cmd("Get-Mailbox")); res.Failed != nil {
 		t.Fatalf("the first Get-Mailbox: %+v", res.Failed)
 	}
+	for i := 1; i <= 2; i++ {
+		slowed(t, env, ps, start.Add(time.Duration(i)*time.Minute))
+	}
+}
+
+// slowed runs Get-Mailbox, which must wait on the server's clock until
+// until, and lets the clock get there.
+func slowed(t *testing.T, env *simtest.Env, ps *client.Session, until time.Time) {
+	t.Helper()
 	done := make(chan *client.Result, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		res, err := ps.Invoke(ctx, cmd("Get-Mailbox"))
 		if err != nil {
-			t.Errorf("the second Get-Mailbox: %v", err)
+			t.Errorf("the slowed Get-Mailbox: %v", err)
 		}
 		done <- res
 	}()
-	// Wait until the cmdlet sleeps until the minute's end.
 	deadline := time.Now().Add(10 * time.Second)
 wait:
 	for {
 		select {
 		case <-done:
-			t.Fatal("the second Get-Mailbox within the minute was not slowed down")
+			t.Fatalf("Get-Mailbox was not slowed down until %v", until)
 		default:
 		}
-		if d, ok := env.Clock.NextDeadline(); ok && d.Equal(start.Add(time.Minute)) {
+		if d, ok := env.Clock.NextDeadline(); ok && d.Equal(until) {
 			break wait
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("the second Get-Mailbox never waited on the server's clock")
+			t.Fatalf("Get-Mailbox never waited on the server's clock until %v", until)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	env.Clock.Advance(time.Minute)
+	env.Clock.Set(until)
 	select {
 	case res := <-done:
 		if res == nil || res.Failed != nil || len(res.Output) == 0 {
 			t.Fatalf("the slowed Get-Mailbox: %+v", res)
 		}
 	case <-time.After(10 * time.Second):
-		t.Fatal("the slowed Get-Mailbox did not finish after the minute")
+		t.Fatalf("the slowed Get-Mailbox did not finish at %v", until)
 	}
 }
 

@@ -249,10 +249,18 @@ func (b *Budget) chargeCmdlet(user, cmdlet string, now time.Time) (delay time.Du
 		}
 	}
 	u.cmdlets, u.destructive = c, d
-	if ok, wait := u.exchange.take(now, b.ExchangeMaxCmdlets, b.CmdletsTimePeriod); !ok {
-		return wait, nil
-	}
-	return 0, nil
+	_, wait := u.exchange.take(now, b.ExchangeMaxCmdlets, b.CmdletsTimePeriod)
+	return wait, nil
+}
+
+// slowDown charges a cmdlet that waited to ExchangeMaxCmdlets again, in
+// the window open at now: it returns how much longer it waits, zero once
+// the cmdlet is counted.
+func (b *Budget) slowDown(user string, now time.Time) time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	_, wait := b.user(user).exchange.take(now, b.ExchangeMaxCmdlets, b.CmdletsTimePeriod)
+	return wait
 }
 
 func quotaError(cmdlet string, max int, period, wait time.Duration) *psrp.ErrorRecord {

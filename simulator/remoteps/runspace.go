@@ -157,10 +157,17 @@ func (r *runspace) command(ctx context.Context, c psrp.Command, input []any, pip
 // throttling error message"); over ExchangeMaxCmdlets, the cmdlet waits.
 func (r *runspace) charge(ctx context.Context, cmdlet string) error {
 	delay, err := r.budget.chargeCmdlet(r.user, cmdlet, r.now())
-	if err != nil || delay <= 0 || r.budget.Sleep == nil {
+	if err != nil || r.budget.Sleep == nil {
 		return err
 	}
-	return r.budget.Sleep(ctx, delay)
+	// A slowed cmdlet waits for the window's end and counts in the next.
+	for delay > 0 {
+		if err := r.budget.Sleep(ctx, delay); err != nil {
+			return err
+		}
+		delay = r.budget.slowDown(r.user, r.now())
+	}
+	return nil
 }
 
 // bind turns a command's arguments into the JSON parameters the binder
