@@ -6,9 +6,11 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/easlab/easlab/powershell/negotiate"
+	"github.com/google/uuid"
 
 	"github.com/easlab/easlab/powershell/wsman"
 	"github.com/easlab/easlab/simulator/admin"
@@ -36,17 +38,63 @@ func (s *Server) newRemotePowerShell() *wsman.Server {
 	case max < 0:
 		max = 1 << 30
 	}
+	queueDepth := s.opts.PowerShellMaxCmdletQueueDepth
+	if queueDepth < 0 {
+		queueDepth = 1 << 30
+	}
 	return &wsman.Server{
-		Plugin: &remoteps.Plugin{Backend: rpsBackend{s}, Server: serverName, Now: s.clock.Now, Logger: s.log},
+		Plugin: &remoteps.Plugin{Backend: rpsBackend{s}, Server: serverName, Now: s.clock.Now, Logger: s.log, Budget: s.powerShellBudget()},
 		// Exchange's endpoint serves its own configuration; the default
 		// Microsoft.PowerShell one is not exposed at /PowerShell.
 		ResourceURIs:     []string{remoteps.ResourceURI},
 		MaxShellsPerUser: max,
-		IdleTimeout:      s.opts.PowerShellIdleTimeout,
-		Machine:          serverName + "." + s.dir.Org.Domain,
-		Now:              s.clock.Now,
-		Logger:           s.log,
+		// UNCONFIRMED: that Exchange hands PowerShellMaxCmdletQueueDepth to
+		// WinRM as the user's concurrent operations (WSMAN_AUTHZ_QUOTA's
+		// maxAllowedConcurrentOperations, beside maxAllowedConcurrentShells,
+		// which PowerShellMaxConcurrency fills). Set-ThrottlingPolicy says
+		// only "the number of operations allowed to be executed by the user".
+		MaxOperationsPerUser: queueDepth,
+		IdleTimeout:          s.opts.PowerShellIdleTimeout,
+		Machine:              serverName + "." + s.dir.Org.Domain,
+		Now:                  s.clock.Now,
+		Logger:               s.log,
 	}
+}
+
+// powerShellBudget is the throttling policy's PowerShell budgets from the
+// options (all Unlimited by default, as Exchange's default policy).
+func (s *Server) powerShellBudget() *remoteps.Budget {
+	o := s.opts
+	maxConcurrency := o.PowerShellMaxConcurrency
+	if maxConcurrency == 0 {
+		maxConcurrency = DefaultPowerShellMaxConcurrency
+	}
+	return &remoteps.Budget{
+		MaxCmdlets:                   o.PowerShellMaxCmdlets,
+		ExchangeMaxCmdlets:           o.ExchangeMaxCmdlets,
+		CmdletsTimePeriod:            o.PowerShellMaxCmdletsTimePeriod,
+		MaxDestructiveCmdlets:        o.PowerShellMaxDestructiveCmdlets,
+		DestructiveCmdletsTimePeriod: o.PowerShellMaxDestructiveCmdletsTimePeriod,
+		MaxRunspaces:                 o.PowerShellMaxRunspaces,
+		RunspacesTimePeriod:          o.PowerShellMaxRunspacesTimePeriod,
+		MaxConcurrency:               maxConcurrency,
+		PolicyDN:                     throttlingPolicyDN(s.dir.Org.Domain),
+		Sleep:                        s.clock.Sleep,
+	}
+}
+
+// throttlingPolicyDN is the default throttling policy's distinguished
+// name, as Exchange 2013 and later name it (GlobalThrottlingPolicy_<guid>
+// under the organization's Global Settings; Get-ThrottlingPolicy, Microsoft
+// Q&A 125609). The guid is the organization's own; easlab derives one from
+// the domain, and the organization is "First Organization", setup's default.
+func throttlingPolicyDN(domain string) string {
+	dc := ""
+	for _, l := range strings.Split(domain, ".") {
+		dc += ",DC=" + l
+	}
+	id := uuid.NewSHA1(uuid.NameSpaceDNS, []byte("throttling."+domain))
+	return "CN=GlobalThrottlingPolicy_" + id.String() + ",CN=Global Settings,CN=First Organization,CN=Microsoft Exchange,CN=Services,CN=Configuration" + dc
 }
 
 // newPowerShellAuth puts IIS's authentication in front of /PowerShell:

@@ -104,6 +104,32 @@ type Options struct {
 	// PowerShellIdleTimeout closes a Remote PowerShell session nothing
 	// has used for this long. Zero means WinRM's default, 2 hours.
 	PowerShellIdleTimeout time.Duration
+	// The throttling policy's other PowerShell budgets, per user over time
+	// windows on the server's clock (remoteps.Budget documents them, their
+	// sources and Exchange's refusals). Exchange's on-premises default for
+	// each is Unlimited, so zero (or a negative count) is Unlimited.
+	//
+	// PowerShellMaxCmdlets is how many Exchange cmdlets a user may run per
+	// PowerShellMaxCmdletsTimePeriod; over it the pipeline stops.
+	PowerShellMaxCmdlets           int
+	PowerShellMaxCmdletsTimePeriod time.Duration
+	// ExchangeMaxCmdlets is how many run per PowerShellMaxCmdletsTimePeriod
+	// before the next ones are slowed down (each waits for the period's end).
+	ExchangeMaxCmdlets int
+	// PowerShellMaxDestructiveCmdlets is how many destructive cmdlets
+	// (remoteps.IsDestructive) run per PowerShellMaxDestructiveCmdletsTimePeriod;
+	// over it the pipeline stops.
+	PowerShellMaxDestructiveCmdlets           int
+	PowerShellMaxDestructiveCmdletsTimePeriod time.Duration
+	// PowerShellMaxRunspaces is how many sessions a user may open per
+	// PowerShellMaxRunspacesTimePeriod; over it, Create is refused.
+	PowerShellMaxRunspaces           int
+	PowerShellMaxRunspacesTimePeriod time.Duration
+	// PowerShellMaxCmdletQueueDepth is how many WS-Management operations
+	// of one user may be in progress at once (a waiting Receive is one),
+	// WinRM's per-user operation quota. Zero, Exchange's Unlimited, leaves
+	// WinRM's own MaxConcurrentOperationsPerUser, 1500; negative, no limit.
+	PowerShellMaxCmdletQueueDepth int
 }
 
 // DefaultMaxSendSize is Exchange's organization-wide MaxSendSize

@@ -52,6 +52,9 @@ type serveConfig struct {
 	lockout      simulator.Lockout
 	externalURL  string
 	maxSendSize  int64
+	// ps is the throttling policy's PowerShell limits (only those fields
+	// of simulator.Options are set).
+	ps simulator.Options
 	// http is what http.sys and IIS would limit (simulator.HTTPLimits).
 	http simulator.HTTPLimits
 	// maxContentLength is IIS's maxAllowedContentLength.
@@ -101,6 +104,15 @@ Users may sign in as alice@contoso.com, CONTOSO\alice or alice.`,
 	f.DurationVar(&cfg.lockout.Window, "lockout-window", 0, "how long failed sign-ins count towards the threshold (ResetLockoutCount; default 30m)")
 	f.DurationVar(&cfg.lockout.Duration, "lockout-duration", 0, "how long a locked account stays locked (LockoutDuration; default 30m)")
 	f.IntVar(&cfg.maxConc, "eas-max-concurrency", 0, "requests one user may have in progress at once (the throttling policy's EasMaxConcurrency; 0 keeps the organization's, Exchange's default 10; -1 is Unlimited, for fleets of many devices per user)")
+	f.IntVar(&cfg.ps.PowerShellMaxConcurrency, "powershell-max-concurrency", 0, "Remote PowerShell sessions one user may have open at once (the throttling policy's PowerShellMaxConcurrency; 0 is Exchange's default 18; -1 is Unlimited)")
+	f.IntVar(&cfg.ps.PowerShellMaxCmdlets, "powershell-max-cmdlets", 0, "Exchange cmdlets one user may run per --powershell-max-cmdlets-time-period over Remote PowerShell before the pipeline is stopped (PowerShellMaxCmdlets; 0, Exchange's default, is Unlimited)")
+	f.DurationVar(&cfg.ps.PowerShellMaxCmdletsTimePeriod, "powershell-max-cmdlets-time-period", 0, "the window of --powershell-max-cmdlets and --exchange-max-cmdlets (PowerShellMaxCmdletsTimePeriod; Exchange's default Unlimited)")
+	f.IntVar(&cfg.ps.ExchangeMaxCmdlets, "exchange-max-cmdlets", 0, "Exchange cmdlets one user may run per --powershell-max-cmdlets-time-period before the next ones wait for the window's end (ExchangeMaxCmdlets; 0, Exchange's default, is Unlimited)")
+	f.IntVar(&cfg.ps.PowerShellMaxDestructiveCmdlets, "powershell-max-destructive-cmdlets", 0, "destructive cmdlets (Remove-MobileDevice, Remove-ActiveSyncDevice, Set-Mailbox...) one user may run per --powershell-max-destructive-cmdlets-time-period (PowerShellMaxDestructiveCmdlets; 0, Exchange's default, is Unlimited)")
+	f.DurationVar(&cfg.ps.PowerShellMaxDestructiveCmdletsTimePeriod, "powershell-max-destructive-cmdlets-time-period", 0, "the window of --powershell-max-destructive-cmdlets (PowerShellMaxDestructiveCmdletsTimePeriod; Exchange's default Unlimited)")
+	f.IntVar(&cfg.ps.PowerShellMaxRunspaces, "powershell-max-runspaces", 0, "Remote PowerShell sessions one user may open per --powershell-max-runspaces-time-period; over it Create is refused (PowerShellMaxRunspaces; 0, Exchange's default, is Unlimited)")
+	f.DurationVar(&cfg.ps.PowerShellMaxRunspacesTimePeriod, "powershell-max-runspaces-time-period", 0, "the window of --powershell-max-runspaces (PowerShellMaxRunspacesTimePeriod; Exchange's default Unlimited)")
+	f.IntVar(&cfg.ps.PowerShellMaxCmdletQueueDepth, "powershell-max-cmdlet-queue-depth", 0, "WS-Management operations one user may have in progress at once over Remote PowerShell (PowerShellMaxCmdletQueueDepth as WinRM's per-user operation quota; 0, Exchange's Unlimited, keeps WinRM's 1500; -1 is no limit)")
 	f.Int64Var(&cfg.maxSendSize, "max-send-size", simulator.DefaultMaxSendSize, "largest message SendMail, SmartReply and SmartForward submit, in bytes (Exchange's MaxSendSize, 10 MB); larger: status 120; -1: no limit")
 	d := simulator.DefaultHTTPLimits()
 	f.IntVar(&cfg.http.MaxFieldLength, "max-field-length", d.MaxFieldLength, "longest request header line, as http.sys's MaxFieldLength (over it: 400 Header Field Too Long)")
@@ -214,6 +226,16 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 		Profile:              profile,
 		MaxSendSize:          cfg.maxSendSize,
 		MaxRequestBytes:      cfg.maxContentLength,
+
+		PowerShellMaxConcurrency:                  cfg.ps.PowerShellMaxConcurrency,
+		PowerShellMaxCmdlets:                      cfg.ps.PowerShellMaxCmdlets,
+		PowerShellMaxCmdletsTimePeriod:            cfg.ps.PowerShellMaxCmdletsTimePeriod,
+		ExchangeMaxCmdlets:                        cfg.ps.ExchangeMaxCmdlets,
+		PowerShellMaxDestructiveCmdlets:           cfg.ps.PowerShellMaxDestructiveCmdlets,
+		PowerShellMaxDestructiveCmdletsTimePeriod: cfg.ps.PowerShellMaxDestructiveCmdletsTimePeriod,
+		PowerShellMaxRunspaces:                    cfg.ps.PowerShellMaxRunspaces,
+		PowerShellMaxRunspacesTimePeriod:          cfg.ps.PowerShellMaxRunspacesTimePeriod,
+		PowerShellMaxCmdletQueueDepth:             cfg.ps.PowerShellMaxCmdletQueueDepth,
 	})
 	if err != nil {
 		return err

@@ -189,6 +189,7 @@ const (
 	codeInvalidXML         = 2150858819 // ERROR_WSMAN_INVALID_XML 0x80338043
 	codeEncodingLimit      = 2150858805 // ERROR_WSMAN_ENCODING_LIMIT 0x80338035
 	codeMaxShells          = 2150859173 // ERROR_WSMAN_QUOTA_MAX_SHELLS 0x803381A5
+	codeMaxOperations      = 2150859174 // ERROR_WSMAN_QUOTA_MAX_OPERATIONS 0x803381A6
 	codeAccessDenied       = 5          // ERROR_ACCESS_DENIED
 	codeResourceNotFound   = 2150858752 // ERROR_WSMAN_RESOURCE_NOT_FOUND 0x80338000
 	codeInternalError      = 2150858778 // ERROR_WSMAN_INTERNAL_ERROR 0x8033801A (UNCONFIRMED number)
@@ -249,6 +250,15 @@ func ErrEnvelopeTooLarge() *Fault {
 func ErrTooManyShells(max int) *Fault {
 	text := fmt.Sprintf("The WS-Management service cannot process the request. This user is allowed a maximum number of %d concurrent shells, which has been exceeded. Close existing shells or raise the quota for this user. ", max)
 	return &Fault{Code: "s:Receiver", Subcode: "w:QuotaLimit", Reason: text, WSMan: codeMaxShells}
+}
+
+// ErrTooManyOperations is the fault for a request of a user who has max
+// requests in progress, in the words WinRM gives for its
+// MaxConcurrentOperationsPerUser (WSManFault 2150859174; WinRb/winrm-fs
+// README, pywinrm's tests, Ansible's psrp notes).
+func ErrTooManyOperations(max int) *Fault {
+	text := fmt.Sprintf("The WS-Management service cannot process the request. This user is allowed a maximum number of %d concurrent operations, which has been exceeded. Close existing operations for this user, or raise the quota for this user. ", max)
+	return &Fault{Code: "s:Receiver", Subcode: "w:QuotaLimit", Reason: text, WSMan: codeMaxOperations}
 }
 
 // ErrResourceNotFound is the fault for a ResourceURI the endpoint does

@@ -73,6 +73,11 @@ type Server struct {
 	// later). Exchange's own limit, PowerShellMaxConcurrency, is its
 	// caller's to set.
 	MaxShellsPerUser int
+	// MaxOperationsPerUser is how many requests of one user may be in
+	// progress at once (a waiting Receive is one); 0 means WinRM's
+	// MaxConcurrentOperationsPerUser default, 1500 ("This user is allowed a
+	// maximum number of 1500 concurrent operations", WinRb/winrm-fs README).
+	MaxOperationsPerUser int
 	// IdleTimeout closes a shell nothing has touched for this long; 0
 	// means WinRM's winrs IdleTimeout default, 7,200,000 ms (the
 	// recorded CreateResponse's IdleTimeOut PT7200.000S).
@@ -88,6 +93,7 @@ type Server struct {
 
 	mu     sync.Mutex
 	shells map[string]*shellEntry // by upper-case ShellId
+	ops    map[string]int         // requests in progress, by lower-case user
 }
 
 type shellEntry struct {
@@ -118,6 +124,33 @@ func (s *Server) maxTimeout() time.Duration {
 		return s.MaxTimeout
 	}
 	return 60 * time.Second
+}
+
+func (s *Server) maxOps() int { return cmpOr(s.MaxOperationsPerUser, 1500) }
+
+// enterOp counts a request of user in progress, unless the user has
+// MaxOperationsPerUser of them already.
+func (s *Server) enterOp(user string) bool {
+	k := strings.ToLower(user)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ops[k] >= s.maxOps() {
+		return false
+	}
+	if s.ops == nil {
+		s.ops = map[string]int{}
+	}
+	s.ops[k]++
+	return true
+}
+
+func (s *Server) leaveOp(user string) {
+	k := strings.ToLower(user)
+	s.mu.Lock()
+	if s.ops[k]--; s.ops[k] <= 0 {
+		delete(s.ops, k)
+	}
+	s.mu.Unlock()
 }
 
 func cmpOr(v, def int) int {
@@ -187,6 +220,13 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, user string) {
 		s.log().Info("wsman: unreadable envelope", "user", user, "err", err)
 		s.fault(w, "", FaultInvalidXML())
 		return
+	}
+	if !req.Identify {
+		if !s.enterOp(user) {
+			s.fault(w, req.MessageID, ErrTooManyOperations(s.maxOps()))
+			return
+		}
+		defer s.leaveOp(user)
 	}
 	activity := strings.ToUpper(uuid.NewString())
 	var out string

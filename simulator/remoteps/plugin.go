@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/easlab/easlab/powershell/clixml"
@@ -26,6 +27,9 @@ type Plugin struct {
 	ExchangeVersion string
 	Now             func() time.Time
 	Logger          *slog.Logger
+	// Budget is the throttling policy's PowerShell budgets, kept per user
+	// across sessions; nil limits nothing.
+	Budget *Budget
 }
 
 // Open checks the user's roles and opens a runspace pool from the
@@ -45,21 +49,25 @@ func (p *Plugin) Open(ctx context.Context, req wsman.OpenRequest) (wsman.Shell, 
 	if now == nil {
 		now = time.Now
 	}
+	if err := p.Budget.openRunspace(req.User, now()); err != nil {
+		return nil, err
+	}
 	maxFrag := (req.MaxEnvelopeSize-wsman.EnvelopeOverhead)*3/4 - psrp.FragmentHeaderLen
 	if maxFrag < 256 {
 		maxFrag = 256
 	}
 	pool, err := psrp.OpenPool(req.CreationXML, psrp.PoolConfig{
-		Runspace:               newRunspace(p.Backend, acct, p.Server, now),
+		Runspace:               newRunspace(p.Backend, acct, p.Server, now, p.Budget, req.User),
 		ApplicationPrivateData: p.privateData(),
 		MaxFragment:            maxFrag,
 		MaxQueued:              4 * req.MaxEnvelopeSize,
 		Logger:                 p.Logger,
 	})
 	if err != nil {
+		p.Budget.closeRunspace(req.User)
 		return nil, wsman.ErrPlugin(err.Error())
 	}
-	return shell{pool}, nil
+	return shell{pool: pool, once: new(sync.Once), close: func() { p.Budget.closeRunspace(req.User) }}, nil
 }
 
 // privateData is APPLICATION_PRIVATE_DATA: the PSVersionTable a Windows
@@ -79,7 +87,11 @@ func (p *Plugin) privateData() *clixml.Object {
 }
 
 // shell adapts a pool to wsman.Shell, its errors to WinRM's faults.
-type shell struct{ pool *psrp.Pool }
+type shell struct {
+	pool  *psrp.Pool
+	close func() // once the pool is closed
+	once  *sync.Once
+}
 
 func fault(err error) error {
 	switch {
@@ -104,4 +116,7 @@ func (s shell) Receive(ctx context.Context, id string, max int) ([][]byte, bool,
 	return c, done, fault(err)
 }
 func (s shell) Signal(id, code string) error { return fault(s.pool.Signal(id, code)) }
-func (s shell) Close()                       { s.pool.Close() }
+func (s shell) Close() {
+	s.pool.Close()
+	s.once.Do(s.close)
+}

@@ -23,10 +23,12 @@ type runspace struct {
 	server  string // the server name in FullyQualifiedErrorIds
 	now     func() time.Time
 	cmdlets map[string]Cmdlet // lower-case name or alias
+	budget  *Budget           // nil: no throttling
+	user    string            // the budget's owner
 }
 
-func newRunspace(b Backend, acct Account, server string, now func() time.Time) *runspace {
-	r := &runspace{backend: b, account: acct, server: server, now: now, cmdlets: map[string]Cmdlet{}}
+func newRunspace(b Backend, acct Account, server string, now func() time.Time, budget *Budget, user string) *runspace {
+	r := &runspace{backend: b, account: acct, server: server, now: now, cmdlets: map[string]Cmdlet{}, budget: budget, user: user}
 	for _, c := range b.Cmdlets() {
 		r.cmdlets[strings.ToLower(c.Name)] = c
 		for _, a := range c.Aliases {
@@ -126,6 +128,9 @@ func (r *runspace) command(ctx context.Context, c psrp.Command, input []any, pip
 	if err != nil {
 		return nil, err
 	}
+	if err := r.charge(ctx, def.Name); err != nil {
+		return nil, err
+	}
 	if !piped {
 		return r.run(ctx, def, params, p, w, emit)
 	}
@@ -149,6 +154,25 @@ func (r *runspace) command(ctx context.Context, c psrp.Command, input []any, pip
 		out = append(out, res...)
 	}
 	return out, nil
+}
+
+// charge counts one execution of an Exchange cmdlet against the user's
+// budgets: over one that stops execution, the error stops the pipeline
+// (Set-ThrottlingPolicy: "the cmdlet pipeline execution is stopped with a
+// throttling error message"); over ExchangeMaxCmdlets, the cmdlet waits.
+func (r *runspace) charge(ctx context.Context, cmdlet string) error {
+	delay, err := r.budget.chargeCmdlet(r.user, cmdlet, r.now())
+	if err != nil || r.budget.Sleep == nil {
+		return err
+	}
+	// A slowed cmdlet waits for the window's end and counts in the next.
+	for delay > 0 {
+		if err := r.budget.Sleep(ctx, delay); err != nil {
+			return err
+		}
+		delay = r.budget.slowDown(r.user, r.now())
+	}
+	return nil
 }
 
 // bind turns a command's arguments into the JSON parameters the binder
