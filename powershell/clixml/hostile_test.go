@@ -45,7 +45,10 @@ func TestHostileSizes(t *testing.T) {
 	if n := testing.AllocsPerRun(10, func() { UnmarshalLimits(big, l) }); n > 10 {
 		t.Errorf("refusing an oversized input made %v allocations", n)
 	}
-	if a := allocated(func() { UnmarshalLimits(big, l) }); a > 4<<10 {
+	// 64 KiB, a 32nd of the input: the runtime's own goroutines allocate a
+	// few KiB now and then (4 KiB failed once under load), work
+	// proportional to the input would be megabytes.
+	if a := allocated(func() { UnmarshalLimits(big, l) }); a > 64<<10 {
 		t.Errorf("refusing an oversized input allocated %d bytes", a)
 	}
 	str := []byte("<S>" + strings.Repeat("a", 2<<10) + "</S>")
