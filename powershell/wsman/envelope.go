@@ -156,14 +156,14 @@ func ParseRequest(data []byte) (*Request, error) {
 	}
 	small, blobs := liftBase64(data)
 	var raw rawEnvelope
-	if err := xml.Unmarshal(small, &raw); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidXML, err)
+	if err := scanEnvelope(small, &raw); err != nil {
+		return nil, err
 	}
 	if len(blobs) > 0 && !raw.restore(blobs) {
 		// Long base64-like text outside a stream: decode it as it is.
 		raw = rawEnvelope{}
-		if err := xml.Unmarshal(data, &raw); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrInvalidXML, err)
+		if err := scanEnvelope(data, &raw); err != nil {
+			return nil, err
 		}
 	}
 	h := &raw.Header
