@@ -474,6 +474,9 @@ func (s *Session) SecureString(v string) (clixml.SecureString, error) {
 	return clixml.SecureString(b), err
 }
 
+// ShellID is the shell's id, as the Create chose it.
+func (s *Session) ShellID() string { return s.shellID }
+
 // Close deletes the shell.
 func (s *Session) Close(ctx context.Context) error {
 	_, err := s.call(ctx, wsman.ActionDelete, true, "", "")

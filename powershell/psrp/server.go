@@ -241,7 +241,15 @@ func (p *Pool) Command(commandID string, args []byte) error {
 	}
 	pp := &pipe{cmdID: commandID}
 	p.pipes[commandID] = pp
-	return p.feedLocked(commandID, args)
+	if err := p.feedLocked(commandID, args); err != nil {
+		// A command whose first message cannot be read is not kept.
+		if pp.cancel != nil {
+			pp.cancel()
+		}
+		delete(p.pipes, commandID)
+		return err
+	}
+	return nil
 }
 
 // Send reads input fragments for the pool (commandID "") or a pipeline.
