@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -275,5 +276,30 @@ func TestRemotePowerShellCommandMetadata(t *testing.T) {
 	}
 	if got := names(psrp.MetadataQuery{Names: []string{"Set-CASMailbox"}, Modules: []string{"NoSuchModule"}}); len(got) != 0 {
 		t.Errorf("another module: %v", got)
+	}
+}
+
+// TestRemotePowerShellBasicOverHTTPS: Basic over HTTPS, what a Windows
+// client allows without AllowUnencrypted (with -SessionOption for a
+// self-signed certificate).
+func TestRemotePowerShellBasicOverHTTPS(t *testing.T) {
+	dir := simtest.DemoDirectory(t, 0)
+	srv, err := simulator.New(simulator.Options{Directory: dir, ErrorResponseDelay: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewUnstartedServer(srv)
+	hs.Config = simulator.NewHTTPServer(srv, simulator.HTTPLimits{})
+	hs.StartTLS()
+	defer hs.Close()
+	ctx := context.Background()
+	ps, err := client.Open(ctx, client.Config{URL: hs.URL + "/PowerShell/", User: "admin", Password: demo.Password, HTTP: hs.Client()})
+	if err != nil {
+		t.Fatalf("opening a session over HTTPS: %v", err)
+	}
+	defer ps.Close(ctx)
+	res, err := ps.Invoke(ctx, cmd("Get-Mailbox", arg("Identity", "alice")))
+	if err != nil || res.Failed != nil || len(res.Output) != 1 {
+		t.Fatalf("Get-Mailbox over HTTPS: %v %+v", err, res)
 	}
 }

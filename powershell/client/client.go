@@ -23,6 +23,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/easlab/easlab/internal/xmlscan"
+
 	"github.com/easlab/easlab/powershell/clixml"
 	"github.com/easlab/easlab/powershell/psrp"
 	"github.com/easlab/easlab/powershell/wsman"
@@ -261,17 +263,12 @@ func (s *Session) receive(ctx context.Context, commandID string) ([]*psrp.Messag
 		if err != nil {
 			return nil, false, err
 		}
-		var env struct {
-			Streams []string `xml:"Body>ReceiveResponse>Stream"`
-			State   struct {
-				State string `xml:"State,attr"`
-			} `xml:"Body>ReceiveResponse>CommandState"`
-		}
-		if err := xml.Unmarshal(data, &env); err != nil {
+		streams, state, err := parseReceiveResponse(data)
+		if err != nil {
 			return nil, false, fmt.Errorf("client: ReceiveResponse: %w", err)
 		}
 		var msgs []*psrp.Message
-		for _, st := range env.Streams {
+		for _, st := range streams {
 			raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(st))
 			if err != nil {
 				return nil, false, fmt.Errorf("client: ReceiveResponse stream: %w", err)
@@ -284,7 +281,7 @@ func (s *Session) receive(ctx context.Context, commandID string) ([]*psrp.Messag
 			}
 			msgs = append(msgs, m...)
 		}
-		return msgs, env.State.State == wsman.CommandStateDone, nil
+		return msgs, state == wsman.CommandStateDone, nil
 	}
 }
 
@@ -484,3 +481,44 @@ func (s *Session) Close(ctx context.Context) error {
 }
 
 var _ = bytes.MinRead
+
+// parseReceiveResponse reads a ReceiveResponse's streams (base64) and its
+// CommandState, by local names within the shell namespace's elements.
+func parseReceiveResponse(data []byte) (streams []string, state string, err error) {
+	d := xmlscan.New(data)
+	var inStream bool
+	var text []byte
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return streams, state, nil
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			switch t.Name.Local {
+			case "Stream":
+				inStream, text = true, text[:0]
+			case "CommandState":
+				for _, a := range t.Attr {
+					if a.Name.Local == "State" && a.Name.Space == "" {
+						state = a.Value
+					}
+				}
+			}
+		case xml.CharData:
+			if inStream {
+				text = append(text, t...)
+			}
+		case xml.EndElement:
+			if t.Name.Local == "Stream" && inStream {
+				streams = append(streams, string(text))
+				inStream = false
+			}
+		case xml.Directive:
+			return nil, "", errors.New("a DTD in the answer")
+		}
+	}
+}

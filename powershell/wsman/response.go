@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-
-	"github.com/google/uuid"
 )
 
 // envelopeHead opens a response as WinRM writes one: every prefix it uses
@@ -24,7 +22,7 @@ func Envelope(action, relatesTo, activityID, body string) []byte {
 	b.WriteString(`<s:Header><a:Action>`)
 	xmlText(&b, action)
 	b.WriteString(`</a:Action><a:MessageID>uuid:`)
-	b.WriteString(strings.ToUpper(uuid.NewString()))
+	b.WriteString(newID())
 	b.WriteString(`</a:MessageID>`)
 	if activityID != "" {
 		b.WriteString(`<p:ActivityId>`)

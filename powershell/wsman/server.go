@@ -228,7 +228,7 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, user string) {
 		}
 		defer s.leaveOp(user)
 	}
-	activity := strings.ToUpper(uuid.NewString())
+	activity := newID()
 	var out string
 	var action string
 	var ferr error
@@ -313,7 +313,7 @@ func (s *Server) create(r *http.Request, req *Request, user string) (string, err
 	}
 	id := strings.ToUpper(strings.TrimSpace(req.Shell.ShellID))
 	if id == "" {
-		id = strings.ToUpper(uuid.NewString())
+		id = newID()
 	} else if _, err := uuid.Parse(id); err != nil {
 		return "", FaultInvalidXML()
 	}
@@ -447,7 +447,7 @@ func (s *Server) command(req *Request, user string) (string, error) {
 	}
 	id := strings.ToUpper(strings.TrimSpace(req.Command.CommandID))
 	if id == "" {
-		id = strings.ToUpper(uuid.NewString())
+		id = newID()
 	}
 	var args []byte
 	for _, a := range req.Command.Arguments {
