@@ -35,20 +35,34 @@ type Decoder struct {
 	pending *xml.EndElement // the end of a self-closing element
 	buf     []byte
 	attrs   []xml.Attr
-	names   map[string]string // interned names: a document repeats few
 }
 
-// intern returns b as a string, allocating each distinct name once.
+// known are the names of CLIXML and WS-Management documents: returned
+// without an allocation (most of a document's names are these).
+var known = func() map[string]string {
+	m := map[string]string{}
+	for _, n := range []string{
+		// CLIXML
+		"Obj", "MS", "Props", "TN", "TNRef", "T", "ToString", "Ref", "RefId", "N", "LST", "IE", "STK", "QUE", "DCT", "En", "Key", "Value",
+		"Nil", "S", "C", "B", "DT", "TS", "By", "SB", "U16", "I16", "U32", "I32", "U64", "I64", "Sg", "Db", "D", "BA", "G", "URI", "Version", "XD", "SBK", "SS", "PR", "Objs", "xmlns",
+		// SOAP and WS-Management
+		"s", "a", "w", "p", "x", "rsp", "wsa", "wsman", "wsmv", "env", "f", "xml", "lang", "Envelope", "Header", "Body", "Action", "MessageID", "To", "RelatesTo", "ReplyTo", "Address",
+		"ResourceURI", "MaxEnvelopeSize", "OperationTimeout", "Locale", "DataLocale", "SessionId", "SelectorSet", "Selector", "OptionSet", "Option", "Name", "MustComply", "mustUnderstand",
+		"Shell", "ShellId", "InputStreams", "OutputStreams", "creationXml", "CommandLine", "CommandId", "Command", "Arguments", "Send", "Stream", "End", "Receive", "DesiredStream",
+		"Signal", "Code", "ReceiveResponse", "CommandState", "State", "ExitCode", "CommandResponse", "SendResponse", "SignalResponse", "Fault", "Subcode", "Reason", "Text", "Detail",
+		"WSManFault", "Message", "Machine", "ProviderFault", "FaultDetail", "ActivityId", "ResourceCreated", "ReferenceParameters",
+	} {
+		m[n] = n
+	}
+	return m
+}()
+
+// intern returns b as a string, without allocating for a known name.
 func (d *Decoder) intern(b []byte) string {
-	if s, ok := d.names[string(b)]; ok {
+	if s, ok := known[string(b)]; ok {
 		return s
 	}
-	if d.names == nil {
-		d.names = make(map[string]string, 32)
-	}
-	s := string(b)
-	d.names[s] = s
-	return s
+	return string(b)
 }
 
 // New returns a Decoder over data, which must not change while it is read.

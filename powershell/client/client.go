@@ -210,7 +210,7 @@ func (s *Session) call(ctx context.Context, action string, selector bool, extraH
 		return nil, fmt.Errorf("client: %s: %w", action, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, int64(s.cfg.MaxEnvelopeSize)*2))
+	data, err := wsman.ReadBody(resp.Body, resp.ContentLength, s.cfg.MaxEnvelopeSize*2)
 	if err != nil {
 		return nil, err
 	}

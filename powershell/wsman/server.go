@@ -206,7 +206,7 @@ func (s *Server) log() *slog.Logger {
 
 // Serve answers one request of an authenticated user.
 func (s *Server) Serve(w http.ResponseWriter, r *http.Request, user string) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, int64(s.maxEnvelope())+1))
+	body, err := ReadBody(r.Body, r.ContentLength, s.maxEnvelope()+1)
 	if err != nil {
 		http.Error(w, "", http.StatusBadRequest)
 		return
@@ -548,4 +548,30 @@ func (s *Server) delete(req *Request, user string) (string, error) {
 	s.mu.Unlock()
 	e.shell.Close()
 	return "", nil
+}
+
+// ReadBody reads at most limit bytes of a body whose declared length is
+// n (-1 when unknown), into a buffer sized once when n is known and within
+// the limit.
+func ReadBody(r io.Reader, n int64, limit int) ([]byte, error) {
+	if n < 0 || n > int64(limit) {
+		return io.ReadAll(io.LimitReader(r, int64(limit)))
+	}
+	buf := make([]byte, 0, n+1) // +1: the read that finds the end
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		m, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+m]
+		if len(buf) >= limit {
+			return buf[:limit], nil
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
