@@ -189,6 +189,7 @@ func (f *Fault) Error() string {
 // call sends one envelope and returns the response body.
 func (s *Session) call(ctx context.Context, action string, selector bool, extraHeader, body string) ([]byte, error) {
 	var b strings.Builder
+	b.Grow(len(body) + len(extraHeader) + 1536)
 	fmt.Fprintf(&b, `<s:Envelope xmlns:s="%s" xmlns:wsa="%s" xmlns:wsman="%s" xmlns:wsmv="%s" xmlns:rsp="%s"><s:Header>`,
 		wsman.NsSOAP, wsman.NsAddressing, wsman.NsWSMan, wsman.NsWSMV, wsman.NsShell)
 	fmt.Fprintf(&b, `<wsa:Action s:mustUnderstand="true">%s</wsa:Action><wsman:MaxEnvelopeSize s:mustUnderstand="true">%d</wsman:MaxEnvelopeSize><wsa:MessageID>uuid:%s</wsa:MessageID><wsman:OperationTimeout>%s</wsman:OperationTimeout><wsa:ReplyTo><wsa:Address s:mustUnderstand="true">%s</wsa:Address></wsa:ReplyTo><wsman:ResourceURI s:mustUnderstand="true">%s</wsman:ResourceURI><wsa:To>%s</wsa:To>`,
@@ -198,7 +199,9 @@ func (s *Session) call(ctx context.Context, action string, selector bool, extraH
 		fmt.Fprintf(&b, `<wsman:SelectorSet><wsman:Selector Name="ShellId">%s</wsman:Selector></wsman:SelectorSet>`, s.shellID)
 	}
 	b.WriteString(extraHeader)
-	b.WriteString(`</s:Header><s:Body>` + body + `</s:Body></s:Envelope>`)
+	b.WriteString(`</s:Header><s:Body>`)
+	b.WriteString(body)
+	b.WriteString(`</s:Body></s:Envelope>`)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.URL, strings.NewReader(b.String()))
 	if err != nil {
 		return nil, err
@@ -340,7 +343,7 @@ func (s *Session) run(ctx context.Context, t psrp.MessageType, msg *clixml.Objec
 		return nil, err
 	}
 	if _, err := s.call(ctx, wsman.ActionCommand, true, "",
-		fmt.Sprintf(`<rsp:CommandLine CommandId="%s"><rsp:Command/><rsp:Arguments>%s</rsp:Arguments></rsp:CommandLine>`, cmdID, base64.StdEncoding.EncodeToString(frag))); err != nil {
+		`<rsp:CommandLine CommandId="`+cmdID+`"><rsp:Command/><rsp:Arguments>`+base64.StdEncoding.EncodeToString(frag)+`</rsp:Arguments></rsp:CommandLine>`); err != nil {
 		return nil, err
 	}
 	if input != nil {

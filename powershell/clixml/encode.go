@@ -34,12 +34,12 @@ import (
 // and as <Ref RefId="n"/> after that, so cycles terminate. An object whose
 // List is set but whose ListKind is empty is written as an <LST>.
 func Marshal(v any) ([]byte, error) {
-	var b bytes.Buffer
-	e := NewEncoder(&b)
+	e := NewEncoder(nil) // the element stays in e.buf, written nowhere
+	e.buf.Grow(512)
 	if err := e.Encode(v); err != nil {
 		return nil, err
 	}
-	return b.Bytes(), nil
+	return e.buf.Bytes(), nil
 }
 
 // An Encoder writes top-level CLIXML elements to a stream, one per Encode
@@ -91,6 +91,9 @@ func (e *Encoder) Encode(v any) error {
 		}
 		e.nextRef = nextRef
 		return err
+	}
+	if e.w == nil {
+		return nil
 	}
 	_, err := e.w.Write(e.buf.Bytes())
 	if err != nil {

@@ -102,6 +102,11 @@ type OutStream struct {
 // state.
 func ReceiveResponseBody(streams []OutStream, commandID string, done bool) string {
 	var b strings.Builder
+	n := 256
+	for _, s := range streams {
+		n += len(s.Data) + len(s.CommandID) + 64
+	}
+	b.Grow(n)
 	b.WriteString(`<rsp:ReceiveResponse>`)
 	for _, s := range streams {
 		b.WriteString(`<rsp:Stream Name="` + Escape(s.Name) + `"`)
