@@ -32,7 +32,7 @@ type Decoder struct {
 	data    []byte
 	pos     int
 	stack   []xml.Name
-	pending *xml.EndElement // the end of a self-closing element
+	pending bool // the next token ends the self-closing element on top
 	buf     []byte
 	attrs   []xml.Attr
 }
@@ -57,6 +57,28 @@ var known = func() map[string]string {
 	return m
 }()
 
+// ends holds an EndElement token, already boxed, for each known
+// unprefixed name: a token is an immutable value, so one boxed copy
+// serves every document (returning a fresh EndElement in the xml.Token
+// interface allocated once per element).
+var ends = func() map[string]xml.Token {
+	m := make(map[string]xml.Token, len(known))
+	for n := range known {
+		m[n] = xml.EndElement{Name: xml.Name{Local: n}}
+	}
+	return m
+}()
+
+// endToken is the EndElement for n, boxed once when n is known.
+func endToken(n xml.Name) xml.Token {
+	if n.Space == "" {
+		if t, ok := ends[n.Local]; ok {
+			return t
+		}
+	}
+	return xml.EndElement{Name: n}
+}
+
 // intern returns b as a string, without allocating for a known name.
 func (d *Decoder) intern(b []byte) string {
 	if s, ok := known[string(b)]; ok {
@@ -79,11 +101,11 @@ func (d *Decoder) errorf(format string, args ...any) error {
 // CharData may point into the input or into a buffer reused by the next
 // call: copy it to keep it.
 func (d *Decoder) Token() (xml.Token, error) {
-	if d.pending != nil {
-		e := *d.pending
-		d.pending = nil
+	if d.pending {
+		d.pending = false
+		n := d.stack[len(d.stack)-1]
 		d.stack = d.stack[:len(d.stack)-1]
-		return e, nil
+		return endToken(n), nil
 	}
 	if d.pos >= len(d.data) {
 		if len(d.stack) > 0 {
@@ -292,7 +314,7 @@ func (d *Decoder) startTag() (xml.Token, error) {
 			}
 			d.pos += 2
 			d.stack = append(d.stack, n)
-			d.pending = &xml.EndElement{Name: n}
+			d.pending = true
 			return xml.StartElement{Name: n, Attr: attrs}, nil
 		case '>':
 			d.pos++
@@ -369,7 +391,7 @@ func (d *Decoder) endTag() (xml.Token, error) {
 		return nil, d.errorf("element <%s> closed by </%s>", top.Local, n.Local)
 	}
 	d.stack = d.stack[:len(d.stack)-1]
-	return xml.EndElement{Name: n}, nil
+	return endToken(n), nil
 }
 
 func (d *Decoder) procInst() (xml.Token, error) {

@@ -22,6 +22,9 @@ import (
 // held twice.
 func eachObject(v any, typeNames []string, fn func(*clixml.Object) error) error {
 	convert := func(item any) error {
+		if o, ok := structObject(item, typeNames); ok {
+			return fn(o)
+		}
 		raw, err := json.Marshal(item)
 		if err != nil {
 			return fmt.Errorf("remoteps: encoding output: %w", err)
@@ -47,6 +50,84 @@ func eachObject(v any, typeNames []string, fn func(*clixml.Object) error) error 
 	return nil
 }
 
+// structObject converts a struct of plain fields (strings, booleans,
+// integers, pointers to them, string slices), named by their json tags,
+// as objectFrom would convert its JSON, without encoding it: the common
+// case, and the one a large result repeats. ok is false for any other
+// shape, which goes through JSON.
+func structObject(item any, typeNames []string) (*clixml.Object, bool) {
+	rv := reflect.ValueOf(item)
+	if rv.Kind() != reflect.Struct {
+		return nil, false
+	}
+	rt := rv.Type()
+	o := &clixml.Object{TypeNames: typeNames, Props: make([]clixml.Property, 0, rt.NumField())}
+	for i := range rt.NumField() {
+		f := rt.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if !f.IsExported() || name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		v, ok := plainValue(name, rv.Field(i))
+		if !ok {
+			return nil, false
+		}
+		o.Props = append(o.Props, clixml.Property{Name: name, Value: v})
+	}
+	setToString(o)
+	return o, true
+}
+
+// plainValue is a field's value as psValue makes it from its JSON.
+func plainValue(name string, v reflect.Value) (any, bool) {
+	switch v.Kind() {
+	case reflect.String:
+		return psValue(name, v.String()), true
+	case reflect.Bool:
+		return v.Bool(), true
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		n := v.Int()
+		if n >= -1<<31 && n < 1<<31 {
+			return int32(n), true
+		}
+		return n, true
+	case reflect.Pointer:
+		if v.IsNil() {
+			return nil, true
+		}
+		return plainValue(name, v.Elem())
+	case reflect.Slice:
+		if v.Type().Elem().Kind() != reflect.String {
+			return nil, false
+		}
+		if v.IsNil() {
+			return nil, true // json writes a nil slice as null
+		}
+		items := make([]any, v.Len())
+		for i := range items {
+			items[i] = v.Index(i).String()
+		}
+		return &clixml.Object{TypeNames: []string{"System.Collections.ArrayList", "System.Object"}, ListKind: "LST", List: items}, true
+	}
+	return nil, false
+}
+
+// setToString gives an object the string PowerShell shows for it: its
+// Identity, else its Name.
+func setToString(o *clixml.Object) {
+	for _, key := range []string{"Identity", "Name"} {
+		if v, ok := o.Get(key); ok {
+			if s, ok := v.(string); ok {
+				o.ToString, o.HasToString = s, true
+				return
+			}
+		}
+	}
+}
+
 // objectFrom converts one JSON object, keeping its property order.
 func objectFrom(raw json.RawMessage, typeNames []string) (*clixml.Object, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -67,14 +148,7 @@ func objectFrom(raw json.RawMessage, typeNames []string) (*clixml.Object, error)
 		}
 		o.Props = append(o.Props, clixml.Property{Name: name, Value: psValue(name, v)})
 	}
-	for _, key := range []string{"Identity", "Name"} {
-		if v, ok := o.Get(key); ok {
-			if s, ok := v.(string); ok {
-				o.ToString, o.HasToString = s, true
-				break
-			}
-		}
-	}
+	setToString(o)
 	return o, nil
 }
 
