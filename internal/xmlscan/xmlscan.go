@@ -51,6 +51,7 @@ var known = func() map[string]string {
 		"Shell", "ShellId", "InputStreams", "OutputStreams", "creationXml", "CommandLine", "CommandId", "Command", "Arguments", "Send", "Stream", "End", "Receive", "DesiredStream",
 		"Signal", "Code", "ReceiveResponse", "CommandState", "State", "ExitCode", "CommandResponse", "SendResponse", "SignalResponse", "Fault", "Subcode", "Reason", "Text", "Detail",
 		"WSManFault", "Message", "Machine", "ProviderFault", "FaultDetail", "ActivityId", "ResourceCreated", "ReferenceParameters",
+		"cmd", "ws", "wsmid", "cfg", "n", "e", "Value", "Identify", "IdentifyResponse", "Get", "GetResponse",
 	} {
 		m[n] = n
 	}
@@ -77,6 +78,11 @@ func endToken(n xml.Name) xml.Token {
 		}
 	}
 	return xml.EndElement{Name: n}
+}
+
+// startToken is the StartElement for n and attrs.
+func startToken(n xml.Name, attrs []xml.Attr) xml.Token {
+	return xml.StartElement{Name: n, Attr: attrs}
 }
 
 // intern returns b as a string, without allocating for a known name.
@@ -315,11 +321,11 @@ func (d *Decoder) startTag() (xml.Token, error) {
 			d.pos += 2
 			d.stack = append(d.stack, n)
 			d.pending = true
-			return xml.StartElement{Name: n, Attr: attrs}, nil
+			return startToken(n, attrs), nil
 		case '>':
 			d.pos++
 			d.stack = append(d.stack, n)
-			return xml.StartElement{Name: n, Attr: attrs}, nil
+			return startToken(n, attrs), nil
 		}
 		if d.pos == sp {
 			return nil, d.errorf("expected space before an attribute")
@@ -396,10 +402,16 @@ func (d *Decoder) endTag() (xml.Token, error) {
 
 func (d *Decoder) procInst() (xml.Token, error) {
 	d.pos += 2 // <?
-	n, ok := d.name()
-	if !ok {
+	// A target is a name with any number of colons (encoding/xml's
+	// name, not its namespaced nsname).
+	tstart := d.pos
+	for d.pos < len(d.data) && (d.data[d.pos] == ':' || isNameByte(d.data[d.pos], d.pos == tstart)) {
+		d.pos++
+	}
+	if d.pos == tstart || !utf8.Valid(d.data[tstart:d.pos]) {
 		return nil, d.errorf("expected target name after <?")
 	}
+	n := xml.Name{Local: string(d.data[tstart:d.pos])}
 	end := bytes.Index(d.data[d.pos:], []byte("?>"))
 	if end < 0 {
 		return nil, d.errorf("unexpected EOF in a processing instruction")
