@@ -198,8 +198,20 @@ func TestPowerShellMaxCmdletQueueDepth(t *testing.T) {
 		defer close(done)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if _, err := a.Invoke(ctx, cmd("Get-Mailbox")); err != nil {
-			t.Errorf("the slowed Get-Mailbox: %v", err)
+		// The probe below may hold the one operation when this Command
+		// arrives (under -race it often does): then it is refused with
+		// the same quota fault, and sent again.
+		for {
+			_, err := a.Invoke(ctx, cmd("Get-Mailbox"))
+			var qf *client.Fault
+			if errors.As(err, &qf) && qf.Code == "2150859174" {
+				time.Sleep(2 * time.Millisecond)
+				continue
+			}
+			if err != nil {
+				t.Errorf("the slowed Get-Mailbox: %v", err)
+			}
+			return
 		}
 	}()
 	const want = "The WS-Management service cannot process the request. This user is allowed a maximum number of 1 concurrent operations, which has been exceeded. Close existing operations for this user, or raise the quota for this user."
@@ -219,11 +231,20 @@ func TestPowerShellMaxCmdletQueueDepth(t *testing.T) {
 	if f.Message != want || f.Subcode != "w:QuotaLimit" || f.Code != "2150859174" {
 		t.Errorf("fault %+v\nwant %q", f, want)
 	}
-	env.Clock.Advance(time.Minute)
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the slowed Get-Mailbox did not finish")
+	// The fault may have come while a's Command, not its Receive, held
+	// the operation, before its cmdlet waits on the clock: move the clock
+	// on until the slowed cmdlet has run.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		env.Clock.Advance(time.Minute)
+		select {
+		case <-done:
+		case <-time.After(50 * time.Millisecond):
+			if time.Now().After(deadline) {
+				t.Fatal("the slowed Get-Mailbox did not finish")
+			}
+			continue
+		}
+		break
 	}
 	if res := invoke(t, b, cmd("Get-Command", arg("Name", "Get-Mailbox"))); res.Failed != nil {
 		t.Fatalf("after the Receive was answered: %+v", res.Failed)
