@@ -119,6 +119,13 @@ func (s *Server) newPowerShellAuth() *negotiate.Handler {
 			}
 			return u.Password, true
 		},
+		// NTLM failures count toward the account lockout as Basic ones do
+		// (AD counts failed logons whatever the protocol).
+		Result: func(domain, user string, ok bool) {
+			if u, _, exists := s.dir.Resolve(user); exists && s.lockouts.record(u.Alias, ok, s.clock.Now()) {
+				s.log.Warn("account locked out after failed sign-ins", "user", u.Alias, "protocol", "NTLM", "threshold", s.lockouts.policy.Threshold)
+			}
+		},
 		NetBIOSDomain: s.dir.Org.NetBIOS,
 		DNSDomain:     s.dir.Org.Domain,
 		ComputerName:  serverName,

@@ -45,7 +45,7 @@ func TestRemotePowerShellNegotiateWithPythonWinRM(t *testing.T) {
 	if err := yaml.Unmarshal(raw, &session); err != nil || len(session.Messages) < 3 {
 		t.Fatalf("reading the recorded session: %v", err)
 	}
-	env := simtest.New(t, simulator.Options{ErrorResponseDelay: -1})
+	env := simtest.New(t, simulator.Options{ErrorResponseDelay: -1, Lockout: simulator.Lockout{Threshold: 3}})
 	endpoint := env.URL + "/PowerShell/"
 	dir := t.TempDir()
 	// Create, the first Receive (our server answers every opening message
@@ -99,5 +99,12 @@ func TestRemotePowerShellNegotiateWithPythonWinRM(t *testing.T) {
 	}
 	if bad := run("wrong"); bad[0]["ok"] != false || !strings.Contains(bad[0]["error"].(string), "InvalidCredentials") {
 		t.Fatalf("a wrong password over NTLM: %v", bad[0])
+	}
+	// Failed NTLM logons count toward the lockout as Basic ones do: after
+	// the threshold (3) even the right password is refused.
+	run("wrong")
+	run("wrong")
+	if locked := run(demo.Password); locked[0]["ok"] != false || !strings.Contains(locked[0]["error"].(string), "InvalidCredentials") {
+		t.Fatalf("the right password of a locked-out account over NTLM: %v", locked[0])
 	}
 }

@@ -63,6 +63,11 @@ type Handler struct {
 	MaxEncryptedBody int64
 	// Logger receives handshake and decryption failures; nil discards.
 	Logger *slog.Logger
+	// Result, when set, learns the outcome of each AUTHENTICATE whose
+	// user Lookup knows (ok false: a wrong password or a refused
+	// response), so that the caller can keep an account lockout policy
+	// as Active Directory counts failed NTLM logons.
+	Result func(domain, user string, ok bool)
 }
 
 // connKey is the context key of the per-connection state.
@@ -353,6 +358,9 @@ func (h *Handler) handleAuthenticate(w http.ResponseWriter, r *http.Request, st 
 		password = base64.StdEncoding.EncodeToString(st.serverChallenge[:])
 	}
 	sess, err := verifyAuthenticate(a, msg, password, st.serverChallenge[:], st.negotiate, st.challenge)
+	if ok && h.Result != nil {
+		h.Result(a.Domain, a.User, err == nil)
+	}
 	if err != nil || !ok {
 		fail("bad credentials or NTLMv1", "domain", a.Domain, "user", a.User)
 		return
