@@ -1,0 +1,15 @@
+package psrp
+
+import (
+	"testing"
+
+	"github.com/easlab/easlab/internal/layering"
+)
+
+// TestImports keeps the layering of ARCHITECTURE.md: psrp imports clixml
+// (its tests also wsman, to replay recorded sessions), never Exchange.
+func TestImports(t *testing.T) {
+	layering.Check(t, "github.com/easlab/easlab/powershell/clixml", "github.com/google/uuid",
+		"github.com/easlab/easlab/internal/layering", "github.com/easlab/easlab/powershell/wsman",
+		"gopkg.in/yaml.v3", "github.com/easlab/easlab/internal/oracle")
+}
