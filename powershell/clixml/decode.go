@@ -227,7 +227,12 @@ func attr(se xml.StartElement, name string) (string, bool) {
 // text reads the character content of se up to its end tag.
 func (d *decoder) text(se xml.StartElement, depth int) (string, error) {
 	tag := se.Name.Local
+	// Most elements hold one run of text: it becomes the string at once
+	// (copied before the next token, which may reuse its bytes); more
+	// runs are gathered in b.
+	var first string
 	var b []byte
+	runs := 0
 	for {
 		tok, err := d.x.Token()
 		if err != nil {
@@ -241,12 +246,22 @@ func (d *decoder) text(se xml.StartElement, depth int) (string, error) {
 		}
 		switch t := tok.(type) {
 		case xml.CharData:
-			if len(b)+len(t) > d.l.MaxStringBytes {
+			if len(first)+len(b)+len(t) > d.l.MaxStringBytes {
 				return "", d.errf(tag, depth, ErrLimit, "text longer than MaxStringBytes %d", d.l.MaxStringBytes)
 			}
-			b = append(b, t...)
+			switch runs++; runs {
+			case 1:
+				first = string(t)
+			case 2:
+				b = append(append(b, first...), t...)
+			default:
+				b = append(b, t...)
+			}
 		case xml.EndElement:
-			return string(b), nil
+			if runs > 1 {
+				return string(b), nil
+			}
+			return first, nil
 		case xml.Comment, xml.ProcInst:
 		default:
 			return "", d.errf(tag, depth, ErrInvalid, "unexpected %s", describe(tok))
@@ -270,23 +285,23 @@ func (d *decoder) empty(se xml.StartElement, depth int) error {
 	return nil
 }
 
-// child returns the next child element of the element tag, or nil at its
-// end tag.
-func (d *decoder) child(tag string, depth int) (*xml.StartElement, error) {
+// child returns the next child element of the element tag; ok is false
+// at its end tag.
+func (d *decoder) child(tag string, depth int) (se xml.StartElement, ok bool, err error) {
 	tok, err := d.next()
 	if err != nil {
 		if err == io.EOF {
-			return nil, d.errf(tag, depth, ErrInvalid, "unexpected end of input")
+			return se, false, d.errf(tag, depth, ErrInvalid, "unexpected end of input")
 		}
-		return nil, err
+		return se, false, err
 	}
 	switch t := tok.(type) {
 	case xml.StartElement:
-		return &t, nil
+		return t, true, nil
 	case xml.EndElement:
-		return nil, nil
+		return se, false, nil
 	}
-	return nil, d.errf(tag, depth, ErrInvalid, "unexpected %s", describe(tok))
+	return se, false, d.errf(tag, depth, ErrInvalid, "unexpected %s", describe(tok))
 }
 
 func (d *decoder) countValue(tag string, depth int) error {
@@ -447,11 +462,11 @@ func (d *decoder) object(se xml.StartElement, depth int) (*Object, error) {
 	}
 	var seen struct{ tn, toString, value, props, ms bool }
 	for {
-		c, err := d.child(tag, depth)
+		c, ok, err := d.child(tag, depth)
 		if err != nil {
 			return nil, err
 		}
-		if c == nil {
+		if !ok {
 			return o, nil
 		}
 		ctag := c.Name.Local
@@ -467,14 +482,14 @@ func (d *decoder) object(se xml.StartElement, depth int) (*Object, error) {
 			if err := dup(&seen.tn); err != nil {
 				return nil, err
 			}
-			if o.TypeNames, err = d.typeNames(*c, depth); err != nil {
+			if o.TypeNames, err = d.typeNames(c, depth); err != nil {
 				return nil, err
 			}
 		case "ToString":
 			if err := dup(&seen.toString); err != nil {
 				return nil, err
 			}
-			s, err := d.text(*c, depth)
+			s, err := d.text(c, depth)
 			if err != nil {
 				return nil, err
 			}
@@ -486,14 +501,14 @@ func (d *decoder) object(se xml.StartElement, depth int) (*Object, error) {
 			o.ListKind = ctag
 			o.List = []any{}
 			for {
-				item, err := d.child(ctag, depth)
+				item, ok, err := d.child(ctag, depth)
 				if err != nil {
 					return nil, err
 				}
-				if item == nil {
+				if !ok {
 					break
 				}
-				v, err := d.value(*item, depth)
+				v, err := d.value(item, depth)
 				if err != nil {
 					return nil, err
 				}
@@ -533,7 +548,7 @@ func (d *decoder) object(se xml.StartElement, depth int) (*Object, error) {
 			if err := dup(&seen.value); err != nil {
 				return nil, err
 			}
-			if o.Value, err = d.value(*c, depth); err != nil {
+			if o.Value, err = d.value(c, depth); err != nil {
 				return nil, err
 			}
 		}
@@ -555,11 +570,11 @@ func (d *decoder) typeNames(c xml.StartElement, depth int) ([]string, error) {
 	}
 	names := []string{}
 	for {
-		t, err := d.child("TN", depth)
+		t, ok, err := d.child("TN", depth)
 		if err != nil {
 			return nil, err
 		}
-		if t == nil {
+		if !ok {
 			break
 		}
 		if t.Name.Local != "T" {
@@ -568,7 +583,7 @@ func (d *decoder) typeNames(c xml.StartElement, depth int) ([]string, error) {
 		if err := d.countValue("T", depth); err != nil {
 			return nil, err
 		}
-		s, err := d.text(*t, depth)
+		s, err := d.text(t, depth)
 		if err != nil {
 			return nil, err
 		}
@@ -587,18 +602,18 @@ func (d *decoder) typeNames(c xml.StartElement, depth int) ([]string, error) {
 func (d *decoder) properties(tag string, depth int) ([]Property, error) {
 	ps := []Property{}
 	for {
-		c, err := d.child(tag, depth)
+		c, ok, err := d.child(tag, depth)
 		if err != nil {
 			return nil, err
 		}
-		if c == nil {
+		if !ok {
 			return ps, nil
 		}
-		name, _ := attr(*c, "N")
+		name, _ := attr(c, "N")
 		if len(name) > d.l.MaxStringBytes {
 			return nil, d.errf(c.Name.Local, depth, ErrLimit, "name longer than MaxStringBytes %d", d.l.MaxStringBytes)
 		}
-		v, err := d.value(*c, depth)
+		v, err := d.value(c, depth)
 		if err != nil {
 			return nil, err
 		}
@@ -610,11 +625,11 @@ func (d *decoder) properties(tag string, depth int) ([]Property, error) {
 func (d *decoder) dict(depth int) ([]Entry, error) {
 	es := []Entry{}
 	for {
-		en, err := d.child("DCT", depth)
+		en, ok, err := d.child("DCT", depth)
 		if err != nil {
 			return nil, err
 		}
-		if en == nil {
+		if !ok {
 			return es, nil
 		}
 		if en.Name.Local != "En" {
@@ -623,15 +638,15 @@ func (d *decoder) dict(depth int) ([]Entry, error) {
 		var e Entry
 		var hasKey, hasValue bool
 		for {
-			c, err := d.child("En", depth)
+			c, ok, err := d.child("En", depth)
 			if err != nil {
 				return nil, err
 			}
-			if c == nil {
+			if !ok {
 				break
 			}
-			n, _ := attr(*c, "N")
-			v, err := d.value(*c, depth)
+			n, _ := attr(c, "N")
+			v, err := d.value(c, depth)
 			if err != nil {
 				return nil, err
 			}
