@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"runtime"
@@ -52,7 +51,6 @@ func envelope(action, shellID, body string) []byte {
 func TestHostilePowerShellEnvelopes(t *testing.T) {
 	env := simtest.New(t, simulator.Options{ErrorResponseDelay: -1})
 	ps := openPS(t, env, "admin")
-	_ = ps
 	for _, c := range []struct {
 		name  string
 		body  []byte
@@ -172,5 +170,4 @@ func TestHostilePowerShellCreateFlood(t *testing.T) {
 	if grew := int64(after.HeapAlloc) - int64(before.HeapAlloc); grew > 16<<20 {
 		t.Errorf("500 Creates left %d MiB on the heap", grew>>20)
 	}
-	_ = fmt.Sprint
 }

@@ -9,7 +9,6 @@
 package client
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -482,8 +481,6 @@ func (s *Session) Close(ctx context.Context) error {
 	_, err := s.call(ctx, wsman.ActionDelete, true, "", "")
 	return err
 }
-
-var _ = bytes.MinRead
 
 // parseReceiveResponse reads a ReceiveResponse's streams (base64) and its
 // CommandState, by local names within the shell namespace's elements.

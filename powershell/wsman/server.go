@@ -237,7 +237,7 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, user string) {
 		s.reply(w, "", "", "", IdentifyResponseBody("OS: 0.0.0 SP: 0.0 Stack: 3.0"))
 		return
 	case req.Action == ActionCreate && req.Shell != nil:
-		action, out, ferr = ActionCreate+"Response", "", nil
+		action = ActionCreate + "Response"
 		out, ferr = s.create(r, req, user)
 	case req.Action == ActionCommand:
 		action = ActionCommand + "Response"
