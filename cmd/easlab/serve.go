@@ -277,7 +277,7 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 	fmt.Fprintf(stdout, "  Admin API:    POST %s/api/cmdlet, GET %s/api/events\n", base, base)
 	fmt.Fprintf(stdout, "                Authorization: Bearer %s\n", srv.AdminToken())
 	fmt.Fprintf(stdout, "                (easlab admin reads EASLAB_ADMIN_URL=%s and EASLAB_ADMIN_TOKEN)\n", base)
-	fmt.Fprintf(stdout, "  PowerShell:   %s/PowerShell/ (Exchange's Remote PowerShell, Basic authentication)\n", base)
+	fmt.Fprintf(stdout, "  PowerShell:   %s/PowerShell/ (Exchange's Remote PowerShell; Basic, or Negotiate with NTLM)\n", base)
 	if u, ok := dir.AdminAccount(); ok {
 		fmt.Fprintf(stdout, "                as %s\\%s, password %q (in %s)\n", dir.Org.NetBIOS, u.Alias, u.Password, strings.Join(u.RoleGroups, ", "))
 	} else {
