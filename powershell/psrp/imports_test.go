@@ -10,6 +10,6 @@ import (
 // (its tests also wsman, to replay recorded sessions), never Exchange.
 func TestImports(t *testing.T) {
 	layering.Check(t, "github.com/easlab/easlab/powershell/clixml", "github.com/google/uuid",
-		"github.com/easlab/easlab/internal/layering", "github.com/easlab/easlab/powershell/wsman",
+		"github.com/easlab/easlab/internal/layering", "github.com/easlab/easlab/powershell/wsman", "github.com/easlab/easlab/powershell/psrpshell",
 		"gopkg.in/yaml.v3", "github.com/easlab/easlab/internal/oracle")
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/easlab/easlab/internal/oracle"
 	"github.com/easlab/easlab/powershell/clixml"
 	"github.com/easlab/easlab/powershell/psrp"
+	"github.com/easlab/easlab/powershell/psrpshell"
 	"github.com/easlab/easlab/powershell/wsman"
 	"gopkg.in/yaml.v3"
 )
@@ -338,50 +339,13 @@ func (r *scriptedRunspace) CommandMetadata(ctx context.Context, q psrp.MetadataQ
 	return out, nil
 }
 
-// ---- the plugin, as simulator/remoteps/plugin.go wraps a pool ----
+// ---- the plugin: a pool over the scripted runspace, as psrpshell runs one ----
 
 type testPlugin struct{ rs *scriptedRunspace }
 
 func (p testPlugin) Open(ctx context.Context, req wsman.OpenRequest) (wsman.Shell, error) {
-	maxFrag := (req.MaxEnvelopeSize-wsman.EnvelopeOverhead)*3/4 - psrp.FragmentHeaderLen
-	if maxFrag < 256 {
-		maxFrag = 256
-	}
-	pool, err := psrp.OpenPool(req.CreationXML, psrp.PoolConfig{
-		Runspace: p.rs, MaxFragment: maxFrag, MaxQueued: 4 * req.MaxEnvelopeSize,
-	})
-	if err != nil {
-		return nil, wsman.ErrPlugin(err.Error())
-	}
-	return shell{pool}, nil
+	return psrpshell.Open(req, psrp.PoolConfig{Runspace: p.rs}, nil)
 }
-
-type shell struct{ pool *psrp.Pool }
-
-func fault(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, psrp.ErrNoPipeline):
-		return wsman.ErrCommandNotFound()
-	case errors.Is(err, psrp.ErrClosed):
-		return wsman.ErrShellNotFound()
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		return err
-	}
-	return wsman.ErrPlugin(err.Error())
-}
-
-func (s shell) Command(id string, args []byte) error { return fault(s.pool.Command(id, args)) }
-func (s shell) Send(id, stream string, data []byte, end bool) error {
-	return fault(s.pool.Send(id, stream, data, end))
-}
-func (s shell) Receive(ctx context.Context, id string, max int) ([][]byte, bool, error) {
-	c, done, err := s.pool.Receive(ctx, id, max)
-	return c, done, fault(err)
-}
-func (s shell) Signal(id, code string) error { return fault(s.pool.Signal(id, code)) }
-func (s shell) Close()                       { s.pool.Close() }
 
 // ---- envelopes as trees ----
 

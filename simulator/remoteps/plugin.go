@@ -2,14 +2,13 @@ package remoteps
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/easlab/easlab/powershell/clixml"
 	"github.com/easlab/easlab/powershell/psrp"
+	"github.com/easlab/easlab/powershell/psrpshell"
 	"github.com/easlab/easlab/powershell/wsman"
 )
 
@@ -52,22 +51,16 @@ func (p *Plugin) Open(ctx context.Context, req wsman.OpenRequest) (wsman.Shell, 
 	if err := p.Budget.openRunspace(req.User, now()); err != nil {
 		return nil, err
 	}
-	maxFrag := (req.MaxEnvelopeSize-wsman.EnvelopeOverhead)*3/4 - psrp.FragmentHeaderLen
-	if maxFrag < 256 {
-		maxFrag = 256
-	}
-	pool, err := psrp.OpenPool(req.CreationXML, psrp.PoolConfig{
+	sh, err := psrpshell.Open(req, psrp.PoolConfig{
 		Runspace:               newRunspace(p.Backend, acct, p.Server, now, p.Budget, req.User),
 		ApplicationPrivateData: p.privateData(),
-		MaxFragment:            maxFrag,
-		MaxQueued:              4 * req.MaxEnvelopeSize,
 		Logger:                 p.Logger,
-	})
+	}, func() { p.Budget.closeRunspace(req.User) })
 	if err != nil {
 		p.Budget.closeRunspace(req.User)
-		return nil, wsman.ErrPlugin(err.Error())
+		return nil, err
 	}
-	return shell{pool: pool, once: new(sync.Once), close: func() { p.Budget.closeRunspace(req.User) }}, nil
+	return sh, nil
 }
 
 // privateData is APPLICATION_PRIVATE_DATA: the PSVersionTable a Windows
@@ -84,39 +77,4 @@ func (p *Plugin) privateData() *clixml.Object {
 		{Key: "SerializationVersion", Value: clixml.Version("1.1.0.1")},
 	}}
 	return &clixml.Object{TypeNames: dictTypes, Dict: []clixml.Entry{{Key: "PSVersionTable", Value: table}}}
-}
-
-// shell adapts a pool to wsman.Shell, its errors to WinRM's faults.
-type shell struct {
-	pool  *psrp.Pool
-	close func() // once the pool is closed
-	once  *sync.Once
-}
-
-func fault(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, psrp.ErrNoPipeline):
-		return wsman.ErrCommandNotFound()
-	case errors.Is(err, psrp.ErrClosed):
-		return wsman.ErrShellNotFound()
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		return err
-	}
-	return wsman.ErrPlugin(err.Error())
-}
-
-func (s shell) Command(id string, args []byte) error { return fault(s.pool.Command(id, args)) }
-func (s shell) Send(id, stream string, data []byte, end bool) error {
-	return fault(s.pool.Send(id, stream, data, end))
-}
-func (s shell) Receive(ctx context.Context, id string, max int) ([][]byte, bool, error) {
-	c, done, err := s.pool.Receive(ctx, id, max)
-	return c, done, fault(err)
-}
-func (s shell) Signal(id, code string) error { return fault(s.pool.Signal(id, code)) }
-func (s shell) Close() {
-	s.pool.Close()
-	s.once.Do(s.close)
 }
