@@ -34,6 +34,12 @@ type Config struct {
 	// of a fresh in-process one per spec; SimulatorToken is its admin
 	// token. Its clock cannot be warped, so specs that warp are skipped.
 	SimulatorURL, SimulatorToken string
+	// SimulatorAdminUser and SimulatorAdminPassword are the Remote
+	// PowerShell account of SimulatorURL's organization, handed to the
+	// product as EASLAB_ADMIN_USER and EASLAB_ADMIN_PASSWORD; empty means
+	// the demo organization's admin and password. (A fresh simulator's
+	// account is read from its directory.)
+	SimulatorAdminUser, SimulatorAdminPassword string
 	// ApprovalSLA runs from the push's approval to the first Sync that
 	// brings the user's mail. Zero: 15 s (the seed's promise).
 	ApprovalSLA time.Duration

@@ -309,14 +309,22 @@ func isAdminPath(path string) bool {
 // (EASLAB_ADMIN_USER, EASLAB_ADMIN_PASSWORD): "admin" if the organization
 // has one with a role group, else its first user with a role group. An
 // external simulator's users are not known with their passwords: there it
-// is the demo organization's admin.
+// is Config.SimulatorAdminUser and SimulatorAdminPassword, by default the
+// demo organization's admin.
 func (e *Env) adminAccount() (user, password string) {
 	if e.sim != nil {
 		if u, ok := e.sim.Directory().AdminAccount(); ok {
 			return u.Alias, u.Password
 		}
 	}
-	return "admin", Password
+	user, password = e.Config.SimulatorAdminUser, e.Config.SimulatorAdminPassword
+	if user == "" {
+		user = "admin"
+	}
+	if password == "" {
+		password = Password
+	}
+	return user, password
 }
 
 // adminEnv is the admin plane's part of a product's environment.

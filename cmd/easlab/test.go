@@ -30,6 +30,8 @@ import (
 type testConfig struct {
 	Agent, Gateway, GatewayURL   string
 	SimulatorURL, SimulatorToken string
+	SimulatorAdminUser           string
+	SimulatorAdminPassword       string
 	LabelFilter, Focus           string
 	JUnit, JSONReport            string
 	SLA, Grace, PushDeadline     time.Duration
@@ -118,6 +120,8 @@ setup failure in 3 specs in a row, the run stops.`,
 	f.StringVar(&cfg.GatewayURL, "gateway-url", "", "base URL of a running gateway (needs --simulator-url)")
 	f.StringVar(&cfg.SimulatorURL, "simulator-url", "", "use a running easlab serve instead of a fresh simulator per spec (specs that warp its clock are skipped)")
 	f.StringVar(&cfg.SimulatorToken, "simulator-token", "", "admin token of --simulator-url")
+	f.StringVar(&cfg.SimulatorAdminUser, "simulator-admin-user", "", "Remote PowerShell account of --simulator-url's organization, given to the product as EASLAB_ADMIN_USER (default admin)")
+	f.StringVar(&cfg.SimulatorAdminPassword, "simulator-admin-password", "", "its password, given as EASLAB_ADMIN_PASSWORD (default the demo password, as easlab serve without --demo-password)")
 	f.StringVar(&cfg.SimulatorListen, "simulator-listen", "", "run each spec's simulator on this host:port rather than a free loopback port (for an agent configured beforehand with its URL); the specs then run one at a time (no --procs), each with a fresh simulator on this address")
 	f.StringVar(&cfg.LabelFilter, "label-filter", "", "Ginkgo label filter, e.g. 'seed || identity'")
 	f.StringVar(&cfg.Focus, "focus", "", "run only specs whose text matches this regular expression")
@@ -143,6 +147,7 @@ setup failure in 3 specs in a row, the run stops.`,
 func (cfg testConfig) harnessConfig() (harness.Config, error) {
 	hc := harness.Config{
 		GatewayURL: cfg.GatewayURL, SimulatorURL: cfg.SimulatorURL, SimulatorToken: cfg.SimulatorToken,
+		SimulatorAdminUser: cfg.SimulatorAdminUser, SimulatorAdminPassword: cfg.SimulatorAdminPassword,
 		ApprovalSLA: cfg.SLA, OrgDefault: cfg.OrgDefault, SUTPreparesOrg: cfg.SUTPreparesOrg, StopGrace: cfg.Grace,
 		MFAListen: cfg.MFAListen, SimulatorListen: cfg.SimulatorListen,
 		Shard:        cfg.Shard,
