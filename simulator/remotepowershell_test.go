@@ -303,3 +303,26 @@ func TestRemotePowerShellBasicOverHTTPS(t *testing.T) {
 		t.Fatalf("Get-Mailbox over HTTPS: %v %+v", err, res)
 	}
 }
+
+// TestRemotePowerShellIdleTimeout: a session nothing has used for the
+// idle timeout is closed (WinRM's IdleTimeout; the shell then answers as
+// an unknown one) and no longer counts against the user's sessions.
+func TestRemotePowerShellIdleTimeout(t *testing.T) {
+	env := simtest.New(t, simulator.Options{ErrorResponseDelay: -1, PowerShellIdleTimeout: 10 * time.Minute, PowerShellMaxConcurrency: 1})
+	ps := openPS(t, env, "admin")
+	env.Clock.Advance(9 * time.Minute)
+	if res := invoke(t, ps, cmd("Get-Mailbox", arg("Identity", "alice"))); res.Failed != nil {
+		t.Fatalf("within the idle timeout: %+v", res.Failed)
+	}
+	env.Clock.Advance(11 * time.Minute)
+	ctx := context.Background()
+	_, err := ps.Invoke(ctx, cmd("Get-Mailbox", arg("Identity", "alice")))
+	var f *client.Fault
+	if !errors.As(err, &f) || f.Code != "2150858843" {
+		t.Fatalf("after the idle timeout: want the unknown-shell fault, got %v", err)
+	}
+	if n := env.Server.PowerShellSessions("admin"); n != 0 {
+		t.Fatalf("%d sessions still counted", n)
+	}
+	openPS(t, env, "admin") // the quota of one is free again
+}
