@@ -1,7 +1,10 @@
 package simulator_test
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"testing"
 	"time"
 
@@ -15,8 +18,8 @@ import (
 // BenchmarkCmdletRoundTrip measures one cmdlet (Get-CASMailbox -Identity
 // alice) over /PowerShell (Basic over HTTP: Command, Receive and Signal,
 // three WS-Management requests) against the same cmdlet over /api/cmdlet
-// (one JSON request), in the same run, and reports the ratio of their
-// rates. The issue asks for at least 0.3.
+// (one JSON request), in the same run; the second line's x-api-rate is
+// the ratio of the two rates.
 func BenchmarkCmdletRoundTrip(b *testing.B) {
 	env := simtest.New(b, simulator.Options{ErrorResponseDelay: -1})
 	ctx := context.Background()
@@ -45,9 +48,44 @@ func BenchmarkCmdletRoundTrip(b *testing.B) {
 			}
 		}
 		rates[1] = float64(b.N) / time.Since(start).Seconds()
+		// The ratio shows on this line: a parent benchmark's metrics are
+		// not printed once it has sub-benchmarks.
+		if rates[0] > 0 {
+			b.ReportMetric(rates[1]/rates[0], "x-api-rate")
+		}
 	})
-	if rates[0] > 0 && rates[1] > 0 {
-		b.ReportMetric(rates[1]/rates[0], "powershell/api")
-		b.Logf("/api/cmdlet %.0f/s, /PowerShell %.0f/s: ratio %.2f", rates[0], rates[1], rates[1]/rates[0])
+}
+
+// BenchmarkRequestFloor measures what one request costs before any
+// cmdlet: a bare GET /healthz (net/http and the IIS-like limits), and a
+// Remote PowerShell request that is authenticated, parsed and answered
+// with a fault (a Signal to an unknown shell). Three of the latter bound
+// what a cmdlet over /PowerShell can cost at least.
+func BenchmarkRequestFloor(b *testing.B) {
+	env := simtest.New(b, simulator.Options{ErrorResponseDelay: -1})
+	c := env.HTTP.Client()
+	do := func(b *testing.B, req func() *http.Request, want int) {
+		for b.Loop() {
+			resp, err := c.Do(req())
+			if err != nil {
+				b.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != want {
+				b.Fatalf("HTTP %d, want %d", resp.StatusCode, want)
+			}
+		}
 	}
+	b.Run("get-healthz", func(b *testing.B) {
+		do(b, func() *http.Request { r, _ := http.NewRequest(http.MethodGet, env.URL+"/healthz", nil); return r }, http.StatusOK)
+	})
+	body := envelope("http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Signal", "00000000-0000-0000-0000-000000000001", `<rsp:Signal CommandId="1"><rsp:Code>x</rsp:Code></rsp:Signal>`)
+	b.Run("powershell-fault", func(b *testing.B) {
+		do(b, func() *http.Request {
+			r, _ := http.NewRequest(http.MethodPost, env.URL+"/PowerShell/", bytes.NewReader(body))
+			r.SetBasicAuth("admin", demo.Password)
+			return r
+		}, http.StatusInternalServerError)
+	})
 }

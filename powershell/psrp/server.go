@@ -75,7 +75,6 @@ type Pool struct {
 	key    []byte // the session key, once exchanged
 	min    int32
 	max    int32
-	state  int32
 	closed bool
 	// ClientVersion is the protocol version the client announced.
 	ClientVersion string
@@ -97,12 +96,8 @@ type pipe struct {
 	started  bool
 }
 
-// Runspace pool states (MS-PSRP 2.2.3.4).
-const (
-	poolOpened = 2
-	poolClosed = 3
-	poolBroken = 5
-)
+// poolOpened is the runspace pool state Opened (MS-PSRP 2.2.3.4).
+const poolOpened = 2
 
 // Pipeline states (MS-PSRP 2.2.3.5).
 const (
@@ -180,7 +175,6 @@ func OpenPool(creation []byte, cfg PoolConfig) (*Pool, error) {
 		apd = &clixml.Object{TypeNames: []string{"System.Management.Automation.PSPrimitiveDictionary", "System.Collections.Hashtable", "System.Object"}, Dict: []clixml.Entry{}}
 	}
 	p.queueLocked(p.out, ApplicationPrivateData, p.id, uuid.Nil, &clixml.Object{Members: []clixml.Property{{Name: "ApplicationPrivateData", Value: apd}}})
-	p.state = poolOpened
 	p.queueLocked(p.out, RunspacePoolState, p.id, uuid.Nil, &clixml.Object{Members: []clixml.Property{{Name: "RunspaceState", Value: int32(poolOpened)}}})
 	return p, nil
 }
@@ -524,7 +518,6 @@ func (p *Pool) Close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.closed = true
-	p.state = poolClosed
 	for _, pp := range p.pipes {
 		if pp.cancel != nil {
 			pp.cancel()

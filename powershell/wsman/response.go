@@ -193,9 +193,7 @@ const (
 	codeEncodingLimit      = 2150858805 // ERROR_WSMAN_ENCODING_LIMIT 0x80338035
 	codeMaxShells          = 2150859173 // ERROR_WSMAN_QUOTA_MAX_SHELLS 0x803381A5
 	codeMaxOperations      = 2150859174 // ERROR_WSMAN_QUOTA_MAX_OPERATIONS 0x803381A6
-	codeAccessDenied       = 5          // ERROR_ACCESS_DENIED
 	codeResourceNotFound   = 2150858752 // ERROR_WSMAN_RESOURCE_NOT_FOUND 0x80338000
-	codeInternalError      = 2150858778 // ERROR_WSMAN_INTERNAL_ERROR 0x8033801A (UNCONFIRMED number)
 )
 
 const invalidSelectorsReason = "The WS-Management service cannot process the request because the request contained invalid selectors for the resource. "
