@@ -277,19 +277,26 @@ func isPrimitive(v any) bool {
 	return false
 }
 
+// refTag writes <tag N="name" RefId="id" and then end ("\" />" or "\">").
+func (e *Encoder) refTag(tag, name string, named bool, id int, end string) {
+	b := &e.buf
+	b.WriteByte('<')
+	b.WriteString(tag)
+	if named {
+		b.WriteString(` N="`)
+		writeText(b, name)
+		b.WriteByte('"')
+	}
+	b.WriteString(` RefId="`)
+	b.WriteString(strconv.Itoa(id))
+	b.WriteString(end)
+}
+
 // object writes o, which sits at depth (1 for a top-level object).
 func (e *Encoder) object(o *Object, name string, named bool, depth, maxDepth int) error {
 	b := &e.buf
 	if id, ok := e.refs[o]; ok {
-		b.WriteString("<Ref")
-		if named {
-			b.WriteString(` N="`)
-			writeText(b, name)
-			b.WriteByte('"')
-		}
-		b.WriteString(` RefId="`)
-		b.WriteString(strconv.Itoa(id))
-		b.WriteString(`" />`)
+		e.refTag("Ref", name, named, id, `" />`)
 		return nil
 	}
 	if depth > maxDepth {
@@ -320,15 +327,7 @@ func (e *Encoder) object(o *Object, name string, named bool, depth, maxDepth int
 	id := e.nextRef
 	e.nextRef++
 	e.refs[o] = id
-	b.WriteString("<Obj")
-	if named {
-		b.WriteString(` N="`)
-		writeText(b, name)
-		b.WriteByte('"')
-	}
-	b.WriteString(` RefId="`)
-	b.WriteString(strconv.Itoa(id))
-	b.WriteString(`">`)
+	e.refTag("Obj", name, named, id, `">`)
 
 	if o.TypeNames != nil {
 		k := tnKey(o.TypeNames)
