@@ -1,7 +1,6 @@
 package wsman
 
 import (
-	"bytes"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -151,20 +150,9 @@ var ErrInvalidXML = errors.New("wsman: invalid envelope")
 
 // ParseRequest reads a request envelope. The caller bounds its size.
 func ParseRequest(data []byte) (*Request, error) {
-	if err := checkShape(data); err != nil {
-		return nil, err
-	}
-	small, blobs := liftBase64(data)
 	var raw rawEnvelope
-	if err := scanEnvelope(small, &raw); err != nil {
+	if err := scanEnvelope(data, &raw); err != nil {
 		return nil, err
-	}
-	if len(blobs) > 0 && !raw.restore(blobs) {
-		// Long base64-like text outside a stream: decode it as it is.
-		raw = rawEnvelope{}
-		if err := scanEnvelope(data, &raw); err != nil {
-			return nil, err
-		}
 	}
 	h := &raw.Header
 	r := &Request{
@@ -209,110 +197,6 @@ func ParseRequest(data []byte) (*Request, error) {
 		r.Options[o.Name] = strings.TrimSpace(o.Value)
 	}
 	return r, nil
-}
-
-// checkShape refuses a DTD before the envelope is decoded (encoding/xml
-// expands no entities, but WinRM refuses a DTD and so does easlab).
-// Nesting is bounded by encoding/xml itself (10,000 levels) and the size
-// by the caller.
-func checkShape(data []byte) error {
-	if bytes.Contains(data, []byte("<!")) {
-		d := xml.NewDecoder(bytes.NewReader(data))
-		for {
-			tok, err := d.RawToken()
-			if err != nil {
-				return nil // the decoding proper reports it
-			}
-			if t, ok := tok.(xml.Directive); ok {
-				return fmt.Errorf("%w: a DTD or directive (%.20q) is not allowed", ErrInvalidXML, t)
-			}
-		}
-	}
-	return nil
-}
-
-// liftMin is the shortest text run liftBase64 takes out of an envelope.
-const liftMin = 256
-
-// liftBase64 takes the long base64 text runs (PSRP's fragments in
-// creationXml, Arguments and Stream) out of an envelope before it is
-// decoded, leaving a short marker "#N#" in their place: encoding/xml reads
-// character data a byte at a time, and these runs are most of an
-// envelope's bytes. A run qualifies only if it is all base64 characters,
-// so the envelope's structure is unchanged; restore puts the runs back.
-func liftBase64(data []byte) ([]byte, [][]byte) {
-	var out []byte
-	var blobs [][]byte
-	last := 0
-	for i := 0; i < len(data); i++ {
-		if data[i] != '>' {
-			continue
-		}
-		j := i + 1
-		for j < len(data) && isBase64(data[j]) {
-			j++
-		}
-		if j-(i+1) >= liftMin && j < len(data) && data[j] == '<' {
-			if out == nil {
-				out = make([]byte, 0, len(data)/4)
-			}
-			out = append(out, data[last:i+1]...)
-			out = fmt.Appendf(out, "#%d#", len(blobs))
-			blobs = append(blobs, data[i+1:j])
-			last = j
-		}
-		i = j - 1
-	}
-	if out == nil {
-		return data, nil
-	}
-	return append(out, data[last:]...), blobs
-}
-
-func isBase64(c byte) bool {
-	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '='
-}
-
-// restore puts the lifted runs back where their markers are, in order.
-// It reports false when a run was lifted from elsewhere (a header, say) or
-// a marker is not where it should be; the caller then decodes the
-// envelope unchanged.
-func (raw *rawEnvelope) restore(blobs [][]byte) bool {
-	used := 0
-	put := func(s *string) bool {
-		t := strings.TrimSpace(*s)
-		if len(t) < 3 || t[0] != '#' || t[len(t)-1] != '#' {
-			return true
-		}
-		n, err := strconv.Atoi(t[1 : len(t)-1])
-		if err != nil || n != used {
-			return false
-		}
-		*s = string(blobs[n])
-		used++
-		return true
-	}
-	b := &raw.Body
-	var fields []*string
-	if b.Shell != nil {
-		fields = append(fields, &b.Shell.CreationXML)
-	}
-	if b.Command != nil {
-		for i := range b.Command.Arguments {
-			fields = append(fields, &b.Command.Arguments[i])
-		}
-	}
-	if b.Send != nil {
-		for i := range b.Send.Streams {
-			fields = append(fields, &b.Send.Streams[i].Data)
-		}
-	}
-	for _, f := range fields {
-		if !put(f) {
-			return false
-		}
-	}
-	return used == len(blobs)
 }
 
 // ShellID is the request's ShellId selector.

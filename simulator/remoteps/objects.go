@@ -187,10 +187,8 @@ func psValue(name string, v any) any {
 		}
 		return &clixml.Object{TypeNames: []string{"System.Collections.ArrayList", "System.Object"}, ListKind: "LST", List: items}
 	case map[string]any:
-		var b strings.Builder
 		raw, _ := json.Marshal(x)
-		b.Write(raw)
-		return b.String()
+		return string(raw)
 	}
 	return fmt.Sprint(v)
 }
