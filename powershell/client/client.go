@@ -9,6 +9,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -18,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -52,12 +54,14 @@ type Config struct {
 type Session struct {
 	cfg     Config
 	shellID string
-	pool    uuid.UUID
-	nextObj uint64
-	asm     psrp.Assembler
-	mu      sync.Mutex
-	key     []byte
-	priv    *rsa.PrivateKey
+	// resourceURI and to are the configuration's, escaped for the envelope.
+	resourceURI, to string
+	pool            uuid.UUID
+	nextObj         uint64
+	asm             psrp.Assembler
+	mu              sync.Mutex
+	key             []byte
+	priv            *rsa.PrivateKey
 	// ServerVersion is the protocol version the server announced.
 	ServerVersion string
 }
@@ -86,7 +90,8 @@ func Open(ctx context.Context, cfg Config) (*Session, error) {
 		cfg.HTTP = http.DefaultClient
 	}
 	s := &Session{cfg: cfg, pool: uuid.New(), nextObj: 1}
-	s.shellID = strings.ToUpper(s.pool.String())
+	s.shellID = string(appendUpperUUID(nil, s.pool))
+	s.resourceURI, s.to = wsman.Escape(cfg.ResourceURI), wsman.Escape(cfg.URL)
 	capObj := &clixml.Object{Members: []clixml.Property{
 		{Name: "protocolversion", Value: clixml.Version("2.3")},
 		{Name: "PSVersion", Value: clixml.Version("2.0")},
@@ -187,21 +192,37 @@ func (f *Fault) Error() string {
 
 // call sends one envelope and returns the response body.
 func (s *Session) call(ctx context.Context, action string, selector bool, extraHeader, body string) ([]byte, error) {
-	var b strings.Builder
-	b.Grow(len(body) + len(extraHeader) + 1536)
-	fmt.Fprintf(&b, `<s:Envelope xmlns:s="%s" xmlns:wsa="%s" xmlns:wsman="%s" xmlns:wsmv="%s" xmlns:rsp="%s"><s:Header>`,
-		wsman.NsSOAP, wsman.NsAddressing, wsman.NsWSMan, wsman.NsWSMV, wsman.NsShell)
-	fmt.Fprintf(&b, `<wsa:Action s:mustUnderstand="true">%s</wsa:Action><wsman:MaxEnvelopeSize s:mustUnderstand="true">%d</wsman:MaxEnvelopeSize><wsa:MessageID>uuid:%s</wsa:MessageID><wsman:OperationTimeout>%s</wsman:OperationTimeout><wsa:ReplyTo><wsa:Address s:mustUnderstand="true">%s</wsa:Address></wsa:ReplyTo><wsman:ResourceURI s:mustUnderstand="true">%s</wsman:ResourceURI><wsa:To>%s</wsa:To>`,
-		action, s.cfg.MaxEnvelopeSize, strings.ToUpper(uuid.NewString()), wsman.FormatDuration(s.cfg.OperationTimeout), wsman.Anonymous,
-		wsman.Escape(s.cfg.ResourceURI), wsman.Escape(s.cfg.URL))
+	return s.callBody(ctx, action, selector, extraHeader, func(b []byte) []byte { return append(b, body...) })
+}
+
+// callBody is call with a body appended by body: a large one (base64 of
+// a message) is written once, into the envelope.
+func (s *Session) callBody(ctx context.Context, action string, selector bool, extraHeader string, body func([]byte) []byte) ([]byte, error) {
+	b := make([]byte, 0, len(extraHeader)+1536)
+	b = append(b, `<s:Envelope xmlns:s="`+wsman.NsSOAP+`" xmlns:wsa="`+wsman.NsAddressing+`" xmlns:wsman="`+wsman.NsWSMan+`" xmlns:wsmv="`+wsman.NsWSMV+`" xmlns:rsp="`+wsman.NsShell+`"><s:Header>`...)
+	b = append(b, `<wsa:Action s:mustUnderstand="true">`...)
+	b = append(b, action...)
+	b = append(b, `</wsa:Action><wsman:MaxEnvelopeSize s:mustUnderstand="true">`...)
+	b = strconv.AppendInt(b, int64(s.cfg.MaxEnvelopeSize), 10)
+	b = append(b, `</wsman:MaxEnvelopeSize><wsa:MessageID>uuid:`...)
+	b = appendUpperUUID(b, uuid.New())
+	b = append(b, `</wsa:MessageID><wsman:OperationTimeout>`...)
+	b = append(b, wsman.FormatDuration(s.cfg.OperationTimeout)...)
+	b = append(b, `</wsman:OperationTimeout><wsa:ReplyTo><wsa:Address s:mustUnderstand="true">`+wsman.Anonymous+`</wsa:Address></wsa:ReplyTo><wsman:ResourceURI s:mustUnderstand="true">`...)
+	b = append(b, s.resourceURI...)
+	b = append(b, `</wsman:ResourceURI><wsa:To>`...)
+	b = append(b, s.to...)
+	b = append(b, `</wsa:To>`...)
 	if selector {
-		fmt.Fprintf(&b, `<wsman:SelectorSet><wsman:Selector Name="ShellId">%s</wsman:Selector></wsman:SelectorSet>`, s.shellID)
+		b = append(b, `<wsman:SelectorSet><wsman:Selector Name="ShellId">`...)
+		b = append(b, s.shellID...)
+		b = append(b, `</wsman:Selector></wsman:SelectorSet>`...)
 	}
-	b.WriteString(extraHeader)
-	b.WriteString(`</s:Header><s:Body>`)
-	b.WriteString(body)
-	b.WriteString(`</s:Body></s:Envelope>`)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.URL, strings.NewReader(b.String()))
+	b = append(b, extraHeader...)
+	b = append(b, `</s:Header><s:Body>`...)
+	b = body(b)
+	b = append(b, `</s:Body></s:Envelope>`...)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.URL, bytes.NewReader(b))
 	if err != nil {
 		return nil, err
 	}
@@ -270,11 +291,7 @@ func (s *Session) receive(ctx context.Context, commandID string) ([]*psrp.Messag
 			return nil, false, fmt.Errorf("client: ReceiveResponse: %w", err)
 		}
 		var msgs []*psrp.Message
-		for _, st := range streams {
-			raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(st))
-			if err != nil {
-				return nil, false, fmt.Errorf("client: ReceiveResponse stream: %w", err)
-			}
+		for _, raw := range streams {
 			s.mu.Lock()
 			m, err := s.asm.Feed(raw)
 			s.mu.Unlock()
@@ -336,13 +353,18 @@ func (s *Session) invoke(ctx context.Context, input []any, each func(any), cmds 
 // GET_COMMAND_METADATA) and its input, and reads its output to the end.
 func (s *Session) run(ctx context.Context, t psrp.MessageType, msg *clixml.Object, input []any, each func(any)) (*Result, error) {
 	pid := uuid.New()
-	cmdID := strings.ToUpper(pid.String())
+	cmdID := string(appendUpperUUID(nil, pid))
 	frag, err := s.fragments(t, pid, msg)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.call(ctx, wsman.ActionCommand, true, "",
-		`<rsp:CommandLine CommandId="`+cmdID+`"><rsp:Command/><rsp:Arguments>`+base64.StdEncoding.EncodeToString(frag)+`</rsp:Arguments></rsp:CommandLine>`); err != nil {
+	if _, err := s.callBody(ctx, wsman.ActionCommand, true, "", func(b []byte) []byte {
+		b = append(b, `<rsp:CommandLine CommandId="`...)
+		b = append(b, cmdID...)
+		b = append(b, `"><rsp:Command/><rsp:Arguments>`...)
+		b = base64.StdEncoding.AppendEncode(b, frag)
+		return append(b, `</rsp:Arguments></rsp:CommandLine>`...)
+	}); err != nil {
 		return nil, err
 	}
 	if input != nil {
@@ -411,7 +433,7 @@ func (s *Session) run(ctx context.Context, t psrp.MessageType, msg *clixml.Objec
 		}
 	}
 	_, err = s.call(ctx, wsman.ActionSignal, true, "",
-		fmt.Sprintf(`<rsp:Signal CommandId="%s"><rsp:Code>%s</rsp:Code></rsp:Signal>`, cmdID, wsman.SignalTerminate))
+		`<rsp:Signal CommandId="`+cmdID+`"><rsp:Code>`+wsman.SignalTerminate+`</rsp:Code></rsp:Signal>`)
 	return res, err
 }
 
@@ -484,41 +506,56 @@ func (s *Session) Close(ctx context.Context) error {
 
 // parseReceiveResponse reads a ReceiveResponse's streams (base64) and its
 // CommandState, by local names within the shell namespace's elements.
-func parseReceiveResponse(data []byte) (streams []string, state string, err error) {
+func parseReceiveResponse(data []byte) (streams [][]byte, state string, err error) {
 	d := xmlscan.New(data)
 	var inStream bool
-	var text []byte
+	var text []byte // a stream's base64, reused
 	for {
-		tok, err := d.Token()
+		kind, err := d.Next()
 		if err == io.EOF {
 			return streams, state, nil
 		}
 		if err != nil {
 			return nil, "", err
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			switch t.Name.Local {
+		switch kind {
+		case xmlscan.StartElement:
+			switch d.Name().Local {
 			case "Stream":
 				inStream, text = true, text[:0]
 			case "CommandState":
-				for _, a := range t.Attr {
-					if a.Name.Local == "State" && a.Name.Space == "" {
-						state = a.Value
-					}
+				if v, ok := d.Attr("State"); ok {
+					state = v
 				}
 			}
-		case xml.CharData:
+		case xmlscan.CharData:
 			if inStream {
-				text = append(text, t...)
+				text = append(text, d.Text()...)
 			}
-		case xml.EndElement:
-			if t.Name.Local == "Stream" && inStream {
-				streams = append(streams, string(text))
+		case xmlscan.EndElement:
+			if d.Name().Local == "Stream" && inStream {
+				raw, err := base64.StdEncoding.AppendDecode(nil, bytes.TrimSpace(text))
+				if err != nil {
+					return nil, "", fmt.Errorf("stream: %w", err)
+				}
+				streams = append(streams, raw)
 				inStream = false
 			}
-		case xml.Directive:
+		case xmlscan.Directive:
 			return nil, "", errors.New("a DTD in the answer")
 		}
 	}
+}
+
+// appendUpperUUID appends u in its upper-case string form, as WinRM
+// writes ids.
+func appendUpperUUID(b []byte, u uuid.UUID) []byte {
+	const hex = "0123456789ABCDEF"
+	for i, c := range u {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			b = append(b, '-')
+		}
+		b = append(b, hex[c>>4], hex[c&15])
+	}
+	return b
 }

@@ -39,7 +39,7 @@ func scanEnvelope(data []byte, raw *rawEnvelope) error {
 		return len(stack) > i && stack[i].space == space && stack[i].local == local
 	}
 	for {
-		tok, err := d.Token()
+		kind, err := d.Next()
 		if err == io.EOF {
 			if raw.XMLName.Local == "" {
 				return fmt.Errorf("%w: no soap Envelope", ErrInvalidXML)
@@ -49,10 +49,11 @@ func scanEnvelope(data []byte, raw *rawEnvelope) error {
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrInvalidXML, err)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			f := frame{local: t.Name.Local}
-			for _, a := range t.Attr {
+		switch kind {
+		case xmlscan.StartElement:
+			name, attrs := d.Name(), d.Attrs()
+			f := frame{local: name.Local}
+			for _, a := range attrs {
 				switch {
 				case a.Name.Space == "xmlns":
 					if f.ns == nil {
@@ -68,9 +69,9 @@ func scanEnvelope(data []byte, raw *rawEnvelope) error {
 			}
 			stack = append(stack, f)
 			top := &stack[len(stack)-1]
-			top.space = lookup(t.Name.Space)
+			top.space = lookup(name.Space)
 			attr := func(space, local string) string {
-				for _, a := range t.Attr {
+				for _, a := range attrs {
 					if a.Name.Local != local || a.Name.Space == "xmlns" || (a.Name.Space == "" && a.Name.Local == "xmlns") {
 						continue
 					}
@@ -184,14 +185,15 @@ func scanEnvelope(data []byte, raw *rawEnvelope) error {
 				}
 			}
 			text.Reset()
-		case xml.EndElement:
+		case xmlscan.EndElement:
 			top := stack[len(stack)-1]
 			if top.field != nil {
 				*top.field = text.String()
 			}
 			text.Reset()
 			stack = stack[:len(stack)-1]
-		case xml.CharData:
+		case xmlscan.CharData:
+			t := d.Text()
 			if len(stack) == 0 {
 				if len(bytes.TrimSpace(t)) != 0 {
 					return fmt.Errorf("%w: text outside the envelope", ErrInvalidXML)
@@ -201,7 +203,7 @@ func scanEnvelope(data []byte, raw *rawEnvelope) error {
 			if stack[len(stack)-1].field != nil {
 				text.Write(t)
 			}
-		case xml.Directive:
+		case xmlscan.Directive:
 			return fmt.Errorf("%w: a DTD or directive is not allowed", ErrInvalidXML)
 		}
 	}

@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -230,6 +230,7 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, user string) {
 	}
 	activity := newID()
 	var out string
+	var outFunc func([]byte) []byte // a body written in place, instead of out
 	var action string
 	var ferr error
 	switch {
@@ -247,7 +248,7 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, user string) {
 		out, ferr = s.send(req, user)
 	case req.Action == ActionReceive:
 		action = ActionReceive + "Response"
-		out, ferr = s.receive(r.Context(), req, user)
+		outFunc, ferr = s.receive(r.Context(), req, user)
 	case req.Action == ActionSignal:
 		action = ActionSignal + "Response"
 		activity = "" // WinRM's SignalResponse carries no ActivityId (recorded)
@@ -270,6 +271,10 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, user string) {
 		s.fault(w, req.MessageID, f)
 		return
 	}
+	if outFunc != nil {
+		writeXML(w, http.StatusOK, AppendEnvelope(make([]byte, 0, 4096), action, req.MessageID, activity, outFunc))
+		return
+	}
 	s.reply(w, action, req.MessageID, activity, out)
 }
 
@@ -287,9 +292,14 @@ func (s *Server) fault(w http.ResponseWriter, relatesTo string, f *Fault) {
 	writeXML(w, f.HTTPStatus(), Envelope(ActionFault, relatesTo, "", f.Body(s.Machine)))
 }
 
+// soapType is every answer's Content-Type, shared: net/http never
+// changes a header's values.
+var soapType = []string{"application/soap+xml;charset=UTF-8"}
+
 func writeXML(w http.ResponseWriter, status int, b []byte) {
-	w.Header().Set("Content-Type", "application/soap+xml;charset=UTF-8")
-	w.Header().Set("Content-Length", fmt.Sprint(len(b)))
+	h := w.Header()
+	h["Content-Type"] = soapType
+	h["Content-Length"] = []string{strconv.Itoa(len(b))}
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
@@ -484,14 +494,14 @@ func (s *Server) send(req *Request, user string) (string, error) {
 	return `<rsp:SendResponse/>`, nil
 }
 
-func (s *Server) receive(ctx context.Context, req *Request, user string) (string, error) {
+func (s *Server) receive(ctx context.Context, req *Request, user string) (func([]byte) []byte, error) {
 	e, err := s.acquire(req, user)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	defer s.release(e)
 	if req.Receive == nil {
-		return "", FaultInvalidXML()
+		return nil, FaultInvalidXML()
 	}
 	wait := req.OperationTimeout
 	if wait <= 0 || wait > s.maxTimeout() {
@@ -510,15 +520,15 @@ func (s *Server) receive(ctx context.Context, req *Request, user string) (string
 	chunks, done, err := e.shell.Receive(ctx, cmd, room)
 	if err != nil && len(chunks) == 0 && !done {
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-			return "", ErrTimedOut()
+			return nil, ErrTimedOut()
 		}
-		return "", err
+		return nil, err
 	}
 	streams := make([]OutStream, 0, len(chunks))
 	for _, c := range chunks {
-		streams = append(streams, OutStream{Name: "stdout", CommandID: cmd, Data: base64.StdEncoding.EncodeToString(c)})
+		streams = append(streams, OutStream{Name: "stdout", CommandID: cmd, Data: c})
 	}
-	return ReceiveResponseBody(streams, cmd, done && cmd != ""), nil
+	return func(b []byte) []byte { return AppendReceiveResponse(b, streams, cmd, done && cmd != "") }, nil
 }
 
 func (s *Server) signal(req *Request, user string) (string, error) {
