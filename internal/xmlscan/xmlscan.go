@@ -13,6 +13,7 @@ package xmlscan
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -308,6 +309,16 @@ func (d *Decoder) chars() error {
 // checkChars refuses invalid UTF-8 and characters XML does not allow.
 func (d *Decoder) checkChars(b []byte, at int) error {
 	for i := 0; i < len(b); {
+		// Eight bytes at a time while none is below 0x20 or above 0x7F
+		// (base64 and most text): no byte of such a word needs a look.
+		if len(b)-i >= 8 {
+			const ones, highs = 0x0101010101010101, 0x8080808080808080
+			w := binary.LittleEndian.Uint64(b[i:])
+			if (w|(w-ones*0x20))&highs == 0 {
+				i += 8
+				continue
+			}
+		}
 		c := b[i]
 		if c < utf8.RuneSelf {
 			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {

@@ -43,12 +43,12 @@ func UnmarshalLimits(data []byte, l Limits) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	tok, err := d.next()
+	err = d.next()
 	if err != io.EOF {
 		if err != nil {
 			return nil, err
 		}
-		return nil, fmt.Errorf("clixml: %w: %s after the top-level element", ErrInvalid, describe(tok))
+		return nil, fmt.Errorf("clixml: %w: %s after the top-level element", ErrInvalid, describe(&d.tok))
 	}
 	return v, nil
 }
@@ -77,7 +77,8 @@ func (dec *Decoder) Decode() (any, error) {
 		return nil, io.EOF
 	}
 	for {
-		tok, err := dec.d.next()
+		err := dec.d.next()
+		tok := &dec.d.tok
 		if err == io.EOF && !dec.inObjs {
 			dec.done = true
 			return nil, io.EOF
@@ -128,6 +129,7 @@ func (l *limitReader) Read(p []byte) (int, error) {
 
 type decoder struct {
 	x     tokenSource
+	tok   token // the token next read
 	l     Limits
 	objs  map[string]*Object
 	tns   map[string][]string
@@ -138,7 +140,7 @@ type decoder struct {
 // (the same tokens, several times faster, and none boxed) for a document
 // in memory.
 type tokenSource interface {
-	next() (token, error)
+	next(*token) error
 }
 
 // token is one token of either source. Its Attr and text are valid until
@@ -152,35 +154,46 @@ type token struct {
 // scanSource reads a document in memory.
 type scanSource struct{ d *xmlscan.Decoder }
 
-func (s scanSource) next() (token, error) {
+func (s scanSource) next(t *token) error {
 	k, err := s.d.Next()
 	if err != nil {
-		return token{}, err
+		return err
 	}
-	return token{kind: k, se: xml.StartElement{Name: s.d.Name(), Attr: s.d.Attrs()}, text: s.d.Text()}, nil
+	t.kind = k
+	switch k {
+	case xmlscan.StartElement:
+		t.se.Name, t.se.Attr = s.d.Name(), s.d.Attrs()
+	case xmlscan.EndElement:
+		t.se.Name = s.d.Name()
+	default:
+		t.text = s.d.Text()
+	}
+	return nil
 }
 
 // streamSource reads a stream with encoding/xml.
 type streamSource struct{ d *xml.Decoder }
 
-func (s streamSource) next() (token, error) {
+func (s streamSource) next(t *token) error {
 	tok, err := s.d.Token()
 	if err != nil {
-		return token{}, err
+		return err
 	}
-	switch t := tok.(type) {
+	switch x := tok.(type) {
 	case xml.StartElement:
-		return token{kind: xmlscan.StartElement, se: t}, nil
+		*t = token{kind: xmlscan.StartElement, se: x}
 	case xml.EndElement:
-		return token{kind: xmlscan.EndElement, se: xml.StartElement{Name: t.Name}}, nil
+		*t = token{kind: xmlscan.EndElement, se: xml.StartElement{Name: x.Name}}
 	case xml.CharData:
-		return token{kind: xmlscan.CharData, text: t}, nil
+		*t = token{kind: xmlscan.CharData, text: x}
 	case xml.Comment:
-		return token{kind: xmlscan.Comment, text: t}, nil
+		*t = token{kind: xmlscan.Comment, text: x}
 	case xml.Directive:
-		return token{kind: xmlscan.Directive, text: t}, nil
+		*t = token{kind: xmlscan.Directive, text: x}
+	default:
+		*t = token{kind: xmlscan.ProcInst}
 	}
-	return token{kind: xmlscan.ProcInst}, nil
+	return nil
 }
 
 // newBytesDecoder decodes a document held in memory with xmlscan.
@@ -195,7 +208,7 @@ func newDecoder(r io.Reader, l Limits) *decoder {
 	return &decoder{x: streamSource{x}, l: l, objs: make(map[string]*Object), tns: make(map[string][]string)}
 }
 
-func describe(tok token) string {
+func describe(tok *token) string {
 	switch tok.kind {
 	case xmlscan.StartElement:
 		return "element <" + tok.se.Name.Local + ">"
@@ -214,45 +227,46 @@ func describe(tok token) string {
 // next returns the next token that matters: comments, processing
 // instructions and whitespace are skipped; directives (<!DOCTYPE ...>) are
 // refused.
-func (d *decoder) next() (token, error) {
+func (d *decoder) next() error {
+	tok := &d.tok
 	for {
-		tok, err := d.x.next()
-		if err != nil {
+		if err := d.x.next(tok); err != nil {
 			if err == io.EOF {
-				return tok, io.EOF
+				return io.EOF
 			}
 			if errors.Is(err, ErrLimit) {
-				return tok, err
+				return err
 			}
-			return tok, fmt.Errorf("clixml: %w: %w", ErrInvalid, err)
+			return fmt.Errorf("clixml: %w: %w", ErrInvalid, err)
 		}
 		switch tok.kind {
 		case xmlscan.Comment, xmlscan.ProcInst:
 			continue
 		case xmlscan.Directive:
-			return tok, fmt.Errorf("clixml: %w: directive <!%s> (DTDs and entities are refused)", ErrInvalid, truncate(string(tok.text)))
+			return fmt.Errorf("clixml: %w: directive <!%s> (DTDs and entities are refused)", ErrInvalid, truncate(string(tok.text)))
 		case xmlscan.CharData:
 			if len(bytes.TrimLeft(tok.text, " \t\r\n")) == 0 {
 				continue
 			}
 		}
-		return tok, nil
+		return nil
 	}
 }
 
 // start returns the first element, or nil at the end of input.
 func (d *decoder) start() (*xml.StartElement, error) {
-	tok, err := d.next()
+	err := d.next()
 	if err == io.EOF {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	if tok.kind != xmlscan.StartElement {
-		return nil, fmt.Errorf("clixml: %w: %s before the top-level element", ErrInvalid, describe(tok))
+	if d.tok.kind != xmlscan.StartElement {
+		return nil, fmt.Errorf("clixml: %w: %s before the top-level element", ErrInvalid, describe(&d.tok))
 	}
-	return &tok.se, nil
+	se := d.tok.se
+	return &se, nil
 }
 
 func (d *decoder) errf(tag string, depth int, sentinel error, format string, args ...any) error {
@@ -278,7 +292,8 @@ func (d *decoder) text(se xml.StartElement, depth int) (string, error) {
 	var b []byte
 	runs := 0
 	for {
-		tok, err := d.x.next()
+		tok := &d.tok
+		err := d.x.next(tok)
 		if err != nil {
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
@@ -316,15 +331,15 @@ func (d *decoder) text(se xml.StartElement, depth int) (string, error) {
 // empty reads up to se's end tag, which must come with nothing but
 // whitespace before it.
 func (d *decoder) empty(se xml.StartElement, depth int) error {
-	tok, err := d.next()
+	err := d.next()
 	if err != nil {
 		if err == io.EOF {
 			return d.errf(se.Name.Local, depth, ErrInvalid, "unexpected end of input")
 		}
 		return err
 	}
-	if tok.kind != xmlscan.EndElement {
-		return d.errf(se.Name.Local, depth, ErrInvalid, "unexpected %s in an empty element", describe(tok))
+	if d.tok.kind != xmlscan.EndElement {
+		return d.errf(se.Name.Local, depth, ErrInvalid, "unexpected %s in an empty element", describe(&d.tok))
 	}
 	return nil
 }
@@ -332,20 +347,20 @@ func (d *decoder) empty(se xml.StartElement, depth int) error {
 // child returns the next child element of the element tag; ok is false
 // at its end tag.
 func (d *decoder) child(tag string, depth int) (se xml.StartElement, ok bool, err error) {
-	tok, err := d.next()
+	err = d.next()
 	if err != nil {
 		if err == io.EOF {
 			return se, false, d.errf(tag, depth, ErrInvalid, "unexpected end of input")
 		}
 		return se, false, err
 	}
-	switch tok.kind {
+	switch d.tok.kind {
 	case xmlscan.StartElement:
-		return tok.se, true, nil
+		return d.tok.se, true, nil
 	case xmlscan.EndElement:
 		return se, false, nil
 	}
-	return se, false, d.errf(tag, depth, ErrInvalid, "unexpected %s", describe(tok))
+	return se, false, d.errf(tag, depth, ErrInvalid, "unexpected %s", describe(&d.tok))
 }
 
 func (d *decoder) countValue(tag string, depth int) error {
@@ -612,7 +627,7 @@ func (d *decoder) typeNames(c xml.StartElement, depth int) ([]string, error) {
 		}
 		return tn, d.empty(c, depth)
 	}
-	names := []string{}
+	names := make([]string, 0, 4)
 	for {
 		t, ok, err := d.child("TN", depth)
 		if err != nil {
@@ -644,7 +659,7 @@ func (d *decoder) typeNames(c xml.StartElement, depth int) ([]string, error) {
 
 // properties decodes the children of <Props> or <MS>.
 func (d *decoder) properties(tag string, depth int) ([]Property, error) {
-	ps := []Property{}
+	ps := make([]Property, 0, 8)
 	for {
 		c, ok, err := d.child(tag, depth)
 		if err != nil {

@@ -58,6 +58,7 @@ type Encoder struct {
 	refs    map[*Object]int
 	tnRefs  map[string]int
 	nextRef int
+	key     []byte // appendTNKey's, reused
 }
 
 // NewEncoder returns an Encoder writing to w.
@@ -256,15 +257,15 @@ func (e *Encoder) nilElem(name string, named bool) {
 	e.buf.WriteString(" />")
 }
 
-// tnKey identifies a type-name list unambiguously.
-func tnKey(names []string) string {
-	var b []byte
+// appendTNKey appends a key that identifies a type-name list
+// unambiguously.
+func appendTNKey(b []byte, names []string) []byte {
 	for _, n := range names {
 		b = strconv.AppendInt(b, int64(len(n)), 10)
 		b = append(b, ':')
 		b = append(b, n...)
 	}
-	return string(b)
+	return b
 }
 
 func isPrimitive(v any) bool {
@@ -330,14 +331,14 @@ func (e *Encoder) object(o *Object, name string, named bool, depth, maxDepth int
 	e.refTag("Obj", name, named, id, `">`)
 
 	if o.TypeNames != nil {
-		k := tnKey(o.TypeNames)
-		if tid, ok := e.tnRefs[k]; ok {
+		e.key = appendTNKey(e.key[:0], o.TypeNames)
+		if tid, ok := e.tnRefs[string(e.key)]; ok {
 			b.WriteString(`<TNRef RefId="`)
 			b.WriteString(strconv.Itoa(tid))
 			b.WriteString(`" />`)
 		} else {
 			tid = len(e.tnRefs)
-			e.tnRefs[k] = tid
+			e.tnRefs[string(e.key)] = tid
 			b.WriteString(`<TN RefId="`)
 			b.WriteString(strconv.Itoa(tid))
 			b.WriteString(`">`)

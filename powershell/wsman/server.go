@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -206,7 +207,8 @@ func (s *Server) log() *slog.Logger {
 
 // Serve answers one request of an authenticated user.
 func (s *Server) Serve(w http.ResponseWriter, r *http.Request, user string) {
-	body, err := ReadBody(r.Body, r.ContentLength, s.maxEnvelope()+1)
+	bp := bodies.Get().(*[]byte)
+	body, err := appendBody(*bp, r.Body, r.ContentLength, s.maxEnvelope()+1)
 	if err != nil {
 		http.Error(w, "", http.StatusBadRequest)
 		return
@@ -216,6 +218,10 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, user string) {
 		return
 	}
 	req, err := ParseRequest(body)
+	if cap(body) <= maxPooledBody {
+		*bp = body[:0]
+		bodies.Put(bp)
+	}
 	if err != nil {
 		s.log().Info("wsman: unreadable envelope", "user", user, "err", err)
 		s.fault(w, "", FaultInvalidXML())
@@ -564,10 +570,15 @@ func (s *Server) delete(req *Request, user string) (string, error) {
 // n (-1 when unknown), into a buffer sized once when n is known and within
 // the limit.
 func ReadBody(r io.Reader, n int64, limit int) ([]byte, error) {
+	return appendBody(nil, r, n, limit)
+}
+
+// appendBody is ReadBody reading into buf's spare capacity.
+func appendBody(buf []byte, r io.Reader, n int64, limit int) ([]byte, error) {
 	if n < 0 || n > int64(limit) {
 		return io.ReadAll(io.LimitReader(r, int64(limit)))
 	}
-	buf := make([]byte, 0, n+1) // +1: the read that finds the end
+	buf = slices.Grow(buf[:0], int(n)+1) // +1: the read that finds the end
 	for {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
@@ -585,3 +596,10 @@ func ReadBody(r io.Reader, n int64, limit int) ([]byte, error) {
 		}
 	}
 }
+
+// bodies recycles request bodies: a parsed Request holds none of its
+// body's bytes.
+var bodies = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledBody is the largest body buffer kept for reuse.
+const maxPooledBody = 64 << 10
