@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -233,7 +234,7 @@ func (s *Session) callBody(ctx context.Context, action string, selector bool, ex
 		return nil, fmt.Errorf("client: %s: %w", action, err)
 	}
 	defer resp.Body.Close()
-	data, err := wsman.ReadBody(resp.Body, resp.ContentLength, s.cfg.MaxEnvelopeSize*2)
+	data, err := readBody(resp.Body, resp.ContentLength, s.cfg.MaxEnvelopeSize*2)
 	if err != nil {
 		return nil, err
 	}
@@ -287,6 +288,7 @@ func (s *Session) receive(ctx context.Context, commandID string) ([]*psrp.Messag
 			return nil, false, err
 		}
 		streams, state, err := parseReceiveResponse(data)
+		putBody(data) // the streams are decoded copies
 		if err != nil {
 			return nil, false, fmt.Errorf("client: ReceiveResponse: %w", err)
 		}
@@ -358,7 +360,7 @@ func (s *Session) run(ctx context.Context, t psrp.MessageType, msg *clixml.Objec
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.callBody(ctx, wsman.ActionCommand, true, "", func(b []byte) []byte {
+	if data, err := s.callBody(ctx, wsman.ActionCommand, true, "", func(b []byte) []byte {
 		b = append(b, `<rsp:CommandLine CommandId="`...)
 		b = append(b, cmdID...)
 		b = append(b, `"><rsp:Command/><rsp:Arguments>`...)
@@ -366,6 +368,8 @@ func (s *Session) run(ctx context.Context, t psrp.MessageType, msg *clixml.Objec
 		return append(b, `</rsp:Arguments></rsp:CommandLine>`...)
 	}); err != nil {
 		return nil, err
+	} else {
+		putBody(data)
 	}
 	if input != nil {
 		var data []byte
@@ -432,8 +436,9 @@ func (s *Session) run(ctx context.Context, t psrp.MessageType, msg *clixml.Objec
 			}
 		}
 	}
-	_, err = s.call(ctx, wsman.ActionSignal, true, "",
+	data, err := s.call(ctx, wsman.ActionSignal, true, "",
 		`<rsp:Signal CommandId="`+cmdID+`"><rsp:Code>`+wsman.SignalTerminate+`</rsp:Code></rsp:Signal>`)
+	putBody(data)
 	return res, err
 }
 
@@ -558,4 +563,35 @@ func appendUpperUUID(b []byte, u uuid.UUID) []byte {
 		b = append(b, hex[c>>4], hex[c&15])
 	}
 	return b
+}
+
+// bodies recycles the buffers answers are read into, once what they said
+// is decoded (putBody).
+var bodies = sync.Pool{New: func() any { return new([]byte) }}
+
+// readBody reads an answer of declared length n (-1 when unknown), at
+// most limit bytes, into a recycled buffer when its length is known.
+func readBody(r io.Reader, n int64, limit int) ([]byte, error) {
+	if n < 0 || n > int64(limit) {
+		return wsman.ReadBody(r, n, limit)
+	}
+	bp := bodies.Get().(*[]byte)
+	buf := slices.Grow((*bp)[:0], int(n))[:n]
+	*bp = nil
+	bodies.Put(bp)
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return nil, err
+	}
+	return buf, nil
+}
+
+// putBody gives a buffer readBody returned back for reuse; nothing may
+// use it after.
+func putBody(b []byte) {
+	if b == nil || cap(b) > 256<<10 {
+		return
+	}
+	bp := bodies.Get().(*[]byte)
+	*bp = b[:0]
+	bodies.Put(bp)
 }

@@ -34,10 +34,18 @@ import (
 // and as <Ref RefId="n"/> after that, so cycles terminate. An object whose
 // List is set but whose ListKind is empty is written as an <LST>.
 func Marshal(v any) ([]byte, error) {
+	return AppendMarshal(make([]byte, 0, 512), v)
+}
+
+// AppendMarshal appends the CLIXML of v (see Marshal) to dst: a caller
+// that frames it (a PSRP message and its fragment) writes it once, after
+// room left for its headers.
+func AppendMarshal(dst []byte, v any) ([]byte, error) {
 	e := NewEncoder(nil) // the element stays in e.buf, written nowhere
-	e.buf.Grow(512)
+	e.buf = *bytes.NewBuffer(dst)
+	e.base = len(dst)
 	if err := e.Encode(v); err != nil {
-		return nil, err
+		return dst, err
 	}
 	return e.buf.Bytes(), nil
 }
@@ -59,6 +67,7 @@ type Encoder struct {
 	tnRefs  map[string]int
 	nextRef int
 	key     []byte // appendTNKey's, reused
+	base    int    // bytes in buf before the element (AppendMarshal's dst)
 }
 
 // NewEncoder returns an Encoder writing to w.
@@ -69,7 +78,7 @@ func NewEncoder(w io.Writer) *Encoder {
 // Encode writes v as one top-level element; see Marshal for the types
 // accepted. Nothing is written when it returns an error.
 func (e *Encoder) Encode(v any) error {
-	e.buf.Reset()
+	e.buf.Truncate(e.base)
 	maxDepth := e.MaxDepth
 	if maxDepth == 0 {
 		maxDepth = DefaultLimits.MaxDepth
@@ -96,7 +105,7 @@ func (e *Encoder) Encode(v any) error {
 	if e.w == nil {
 		return nil
 	}
-	_, err := e.w.Write(e.buf.Bytes())
+	_, err := e.w.Write(e.buf.Bytes()[e.base:])
 	if err != nil {
 		return fmt.Errorf("clixml: write: %w", err)
 	}

@@ -27,17 +27,24 @@ type Fragment struct {
 // AppendFragment appends f in its wire form to b.
 func AppendFragment(b []byte, f Fragment) []byte {
 	var h [FragmentHeaderLen]byte
+	putFragmentHeader(h[:], f, len(f.Blob))
+	b = append(b, h[:]...)
+	return append(b, f.Blob...)
+}
+
+// putFragmentHeader writes the header of f, whose blob is n bytes long,
+// into h.
+func putFragmentHeader(h []byte, f Fragment, n int) {
 	binary.BigEndian.PutUint64(h[0:8], f.ObjectID)
 	binary.BigEndian.PutUint64(h[8:16], f.FragmentID)
+	h[16] = 0
 	if f.Start {
 		h[16] |= FlagStart
 	}
 	if f.End {
 		h[16] |= FlagEnd
 	}
-	binary.BigEndian.PutUint32(h[17:21], uint32(len(f.Blob)))
-	b = append(b, h[:]...)
-	return append(b, f.Blob...)
+	binary.BigEndian.PutUint32(h[17:21], uint32(n))
 }
 
 // Split cuts a message's bytes into fragments of at most maxBlob bytes of

@@ -23,7 +23,11 @@ func scanEnvelope(data []byte, raw *rawEnvelope) error {
 		field        *string           // the field its text fills, or nil
 	}
 	var stack []frame
-	var text strings.Builder
+	// The open element's text: one run (the common case) becomes its
+	// string at once; more are gathered in more.
+	var text string
+	var more []byte
+	runs := 0
 	lookup := func(prefix string) string {
 		for i := len(stack) - 1; i >= 0; i-- {
 			if v, ok := stack[i].ns[prefix]; ok {
@@ -184,13 +188,16 @@ func scanEnvelope(data []byte, raw *rawEnvelope) error {
 					top.field = &b.Signal.Code
 				}
 			}
-			text.Reset()
+			text, more, runs = "", more[:0], 0
 		case xmlscan.EndElement:
 			top := stack[len(stack)-1]
 			if top.field != nil {
-				*top.field = text.String()
+				if runs > 1 {
+					text = string(more)
+				}
+				*top.field = text
 			}
-			text.Reset()
+			text, more, runs = "", more[:0], 0
 			stack = stack[:len(stack)-1]
 		case xmlscan.CharData:
 			t := d.Text()
@@ -201,7 +208,14 @@ func scanEnvelope(data []byte, raw *rawEnvelope) error {
 				continue
 			}
 			if stack[len(stack)-1].field != nil {
-				text.Write(t)
+				switch runs++; runs {
+				case 1:
+					text = xmlscan.Intern(t)
+				case 2:
+					more = append(append(more, text...), t...)
+				default:
+					more = append(more, t...)
+				}
 			}
 		case xmlscan.Directive:
 			return fmt.Errorf("%w: a DTD or directive is not allowed", ErrInvalidXML)

@@ -277,11 +277,10 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, user string) {
 		s.fault(w, req.MessageID, f)
 		return
 	}
-	if outFunc != nil {
-		writeXML(w, http.StatusOK, AppendEnvelope(make([]byte, 0, 4096), action, req.MessageID, activity, outFunc))
-		return
+	if outFunc == nil {
+		outFunc = func(b []byte) []byte { return append(b, out...) }
 	}
-	s.reply(w, action, req.MessageID, activity, out)
+	writeEnvelope(w, http.StatusOK, action, req.MessageID, activity, outFunc)
 }
 
 func (s *Server) reply(w http.ResponseWriter, action, relatesTo, activity, body string) {
@@ -291,11 +290,28 @@ func (s *Server) reply(w http.ResponseWriter, action, relatesTo, activity, body 
 		writeXML(w, http.StatusOK, b)
 		return
 	}
-	writeXML(w, http.StatusOK, Envelope(action, relatesTo, activity, body))
+	writeEnvelope(w, http.StatusOK, action, relatesTo, activity, func(b []byte) []byte { return append(b, body...) })
 }
 
 func (s *Server) fault(w http.ResponseWriter, relatesTo string, f *Fault) {
-	writeXML(w, f.HTTPStatus(), Envelope(ActionFault, relatesTo, "", f.Body(s.Machine)))
+	body := f.Body(s.Machine)
+	writeEnvelope(w, f.HTTPStatus(), ActionFault, relatesTo, "", func(b []byte) []byte { return append(b, body...) })
+}
+
+// answers recycles the buffers answers are written in: a ResponseWriter
+// keeps none of what it is given (io.Writer's contract).
+var answers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// writeEnvelope writes a response envelope (AppendEnvelope) whose body
+// is written by body.
+func writeEnvelope(w http.ResponseWriter, status int, action, relatesTo, activity string, body func([]byte) []byte) {
+	bp := answers.Get().(*[]byte)
+	b := AppendEnvelope((*bp)[:0], action, relatesTo, activity, body)
+	writeXML(w, status, b)
+	if cap(b) <= maxPooledBody {
+		*bp = b[:0]
+		answers.Put(bp)
+	}
 }
 
 // soapType is every answer's Content-Type, shared: net/http never
