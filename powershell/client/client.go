@@ -162,19 +162,21 @@ func unmarshalObj(b []byte) (*clixml.Object, error) {
 
 // fragments encodes one message to the server as fragments.
 func (s *Session) fragments(t psrp.MessageType, pipeline uuid.UUID, v any) ([]byte, error) {
-	data, err := clixml.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	m := &psrp.Message{Destination: psrp.ToServer, Type: t, RunspacePool: s.pool, Pipeline: pipeline, Data: data}
 	s.mu.Lock()
 	id := s.nextObj
 	s.nextObj++
 	s.mu.Unlock()
 	max := (s.cfg.MaxEnvelopeSize-wsman.EnvelopeOverhead)*3/4 - psrp.FragmentHeaderLen
+	frags, err := psrp.MarshalFragments(id, &psrp.Message{Destination: psrp.ToServer, Type: t, RunspacePool: s.pool, Pipeline: pipeline}, v, max)
+	if err != nil {
+		return nil, err
+	}
+	if len(frags) == 1 {
+		return frags[0], nil
+	}
 	var out []byte
-	for _, f := range psrp.Split(id, m.Bytes(), max) {
-		out = psrp.AppendFragment(out, f)
+	for _, f := range frags {
+		out = append(out, f...)
 	}
 	return out, nil
 }

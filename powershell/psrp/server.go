@@ -204,28 +204,17 @@ func (p *Pool) ID() uuid.UUID { return p.id }
 
 // queueLocked encodes a message and appends its fragments to q.
 func (p *Pool) queueLocked(q *queue, t MessageType, rp, pl uuid.UUID, v any) {
-	// The message is written once, after room for the header of the
-	// fragment that carries it whole (the common case).
-	m := &Message{Destination: ToClient, Type: t, RunspacePool: rp, Pipeline: pl}
-	buf := m.appendHeader(make([]byte, FragmentHeaderLen, 1024))
-	buf, err := clixml.AppendMarshal(buf, v)
+	id := p.next
+	p.next++
+	frags, err := MarshalFragments(id, &Message{Destination: ToClient, Type: t, RunspacePool: rp, Pipeline: pl}, v, p.cfg.MaxFragment)
 	if err != nil {
 		// Our own objects always marshal; a failure is a bug worth a log.
 		p.log.Error("psrp: cannot serialize a message", "type", t, "err", err)
 		return
 	}
-	id := p.next
-	p.next++
-	if msg := buf[FragmentHeaderLen:]; len(msg) <= max(p.cfg.MaxFragment, 1) {
-		putFragmentHeader(buf, Fragment{ObjectID: id, Start: true, End: true}, len(msg))
-		q.frags = append(q.frags, buf)
-		q.bytes += len(buf)
-	} else {
-		for _, f := range Split(id, msg, p.cfg.MaxFragment) {
-			b := AppendFragment(nil, f)
-			q.frags = append(q.frags, b)
-			q.bytes += len(b)
-		}
+	for _, b := range frags {
+		q.frags = append(q.frags, b)
+		q.bytes += len(b)
 	}
 	p.cond.Broadcast()
 }
