@@ -129,7 +129,7 @@ var values = func() map[string]string {
 	} {
 		m[v] = v
 	}
-	for i := range 1000 {
+	for i := range 512 {
 		v := strconv.Itoa(i)
 		m[v] = v
 	}
@@ -139,11 +139,74 @@ var values = func() map[string]string {
 // Intern returns b as a string, without an allocation for a value
 // these documents repeat (see values).
 func Intern(b []byte) string {
-	if s, ok := values[string(b)]; ok {
+	if s, ok := valueTable.lookup(b); ok {
 		return s
 	}
 	return string(b)
 }
+
+// internTable finds a known string from its bytes with a cheap hash and
+// one comparison: on every name and attribute of a document, a map's
+// lookup was a tenth of a Remote PowerShell request's time. A string
+// whose slots others took first is not interned (TestInternTables: none
+// of the known ones).
+type internTable [1 << 12]string
+
+// internProbes is how many slots a string may take after its own.
+const internProbes = 8
+
+func newInternTable(m map[string]string) *internTable {
+	t := new(internTable)
+	for s := range m {
+		h := internHash(s)
+		for k := range uint32(internProbes) {
+			if i := (h + k) % uint32(len(t)); t[i] == "" {
+				t[i] = s
+				break
+			}
+		}
+	}
+	return t
+}
+
+// internHash hashes a string with FNV-1a over its length and its first
+// and last eight bytes (all of a short one).
+func internHash[S string | []byte](s S) uint32 {
+	h := uint32(2166136261) ^ uint32(len(s))
+	mix := func(c byte) { h = (h ^ uint32(c)) * 16777619 }
+	if len(s) <= 16 {
+		for i := 0; i < len(s); i++ {
+			mix(s[i])
+		}
+	} else {
+		for i := 0; i < 8; i++ {
+			mix(s[i])
+		}
+		for i := len(s) - 8; i < len(s); i++ {
+			mix(s[i])
+		}
+	}
+	return (h ^ h>>16) % (1 << 12)
+}
+
+func (t *internTable) lookup(b []byte) (string, bool) {
+	h := internHash(b)
+	for k := range uint32(internProbes) {
+		s := t[(h+k)%uint32(len(t))]
+		if s == "" {
+			return "", false
+		}
+		if s == string(b) {
+			return s, true
+		}
+	}
+	return "", false
+}
+
+var (
+	nameTable  = newInternTable(known)
+	valueTable = newInternTable(values)
+)
 
 // ends holds an EndElement token, already boxed, for each known
 // unprefixed name: a token is an immutable value, so one boxed copy
@@ -169,7 +232,7 @@ func endToken(n xml.Name) xml.Token {
 
 // intern returns b as a string, without allocating for a known name.
 func (d *Decoder) intern(b []byte) string {
-	if s, ok := known[string(b)]; ok {
+	if s, ok := nameTable.lookup(b); ok {
 		return s
 	}
 	return string(b)
