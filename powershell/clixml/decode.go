@@ -131,8 +131,8 @@ type decoder struct {
 	x     tokenSource
 	tok   token // the token next read
 	l     Limits
-	objs  map[string]*Object
-	tns   map[string][]string
+	objs  refTable[*Object]
+	tns   refTable[[]string]
 	count int
 }
 
@@ -198,14 +198,14 @@ func (s streamSource) next(t *token) error {
 
 // newBytesDecoder decodes a document held in memory with xmlscan.
 func newBytesDecoder(data []byte, l Limits) *decoder {
-	return &decoder{x: scanSource{xmlscan.New(data)}, l: l, objs: make(map[string]*Object), tns: make(map[string][]string)}
+	return &decoder{x: scanSource{xmlscan.New(data)}, l: l}
 }
 
 func newDecoder(r io.Reader, l Limits) *decoder {
 	x := xml.NewDecoder(r)
 	x.Strict = true
 	x.CharsetReader = nil // anything but UTF-8 is refused
-	return &decoder{x: streamSource{x}, l: l, objs: make(map[string]*Object), tns: make(map[string][]string)}
+	return &decoder{x: streamSource{x}, l: l}
 }
 
 func describe(tok *token) string {
@@ -310,7 +310,7 @@ func (d *decoder) text(se xml.StartElement, depth int) (string, error) {
 			}
 			switch runs++; runs {
 			case 1:
-				first = string(t)
+				first = xmlscan.Intern(t)
 			case 2:
 				b = append(append(b, first...), t...)
 			default:
@@ -387,7 +387,7 @@ func (d *decoder) value(se xml.StartElement, depth int) (any, error) {
 		if !ok {
 			return nil, d.errf(tag, depth, ErrInvalid, "no RefId")
 		}
-		o, ok := d.objs[id]
+		o, ok := d.objs.get(id)
 		if !ok {
 			return nil, d.errf(tag, depth, ErrInvalid, "RefId %q names no earlier object", truncate(id))
 		}
@@ -514,10 +514,10 @@ func (d *decoder) object(se xml.StartElement, depth int) (*Object, error) {
 	}
 	o := new(Object)
 	if id, ok := attr(se, "RefId"); ok {
-		if _, dup := d.objs[id]; dup {
+		if _, dup := d.objs.get(id); dup {
 			return nil, d.errf(tag, depth, ErrInvalid, "RefId %q used twice", truncate(id))
 		}
-		d.objs[id] = o
+		d.objs.set(id, o)
 	}
 	var seen struct{ tn, toString, value, props, ms bool }
 	for {
@@ -621,7 +621,7 @@ func (d *decoder) typeNames(c xml.StartElement, depth int) ([]string, error) {
 		if !hasID {
 			return nil, d.errf("TNRef", depth, ErrInvalid, "no RefId")
 		}
-		tn, ok := d.tns[id]
+		tn, ok := d.tns.get(id)
 		if !ok {
 			return nil, d.errf("TNRef", depth, ErrInvalid, "RefId %q names no earlier <TN>", truncate(id))
 		}
@@ -649,10 +649,10 @@ func (d *decoder) typeNames(c xml.StartElement, depth int) ([]string, error) {
 		names = append(names, decodeText(s))
 	}
 	if hasID {
-		if _, dup := d.tns[id]; dup {
+		if _, dup := d.tns.get(id); dup {
 			return nil, d.errf("TN", depth, ErrInvalid, "RefId %q used twice", truncate(id))
 		}
-		d.tns[id] = names
+		d.tns.set(id, names)
 	}
 	return names, nil
 }
@@ -723,4 +723,60 @@ func (d *decoder) dict(depth int) ([]Entry, error) {
 		}
 		es = append(es, e)
 	}
+}
+
+// refTable maps RefIds to what they name. PowerShell numbers them 0, 1,
+// 2...: those sit in a slice, which grows with the document; any other id
+// goes in a map.
+type refTable[T any] struct {
+	vals  []T
+	has   []bool
+	other map[string]T
+}
+
+// refIndex is id as a slice index: a canonical decimal number no further
+// than 64 past the slice's end, or -1.
+func (t *refTable[T]) refIndex(id string) int {
+	if id == "" || len(id) > 7 || id[0] == '0' && len(id) > 1 {
+		return -1
+	}
+	n := 0
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if c < '0' || c > '9' {
+			return -1
+		}
+		n = n*10 + int(c-'0')
+	}
+	if n > len(t.vals)+64 {
+		return -1
+	}
+	return n
+}
+
+func (t *refTable[T]) get(id string) (T, bool) {
+	if i := t.refIndex(id); i >= 0 {
+		if i < len(t.vals) && t.has[i] {
+			return t.vals[i], true
+		}
+	}
+	v, ok := t.other[id]
+	return v, ok
+}
+
+func (t *refTable[T]) set(id string, v T) {
+	if i := t.refIndex(id); i >= 0 {
+		if _, ok := t.other[id]; !ok {
+			for len(t.vals) <= i {
+				var zero T
+				t.vals, t.has = append(t.vals, zero), append(t.has, false)
+			}
+			t.vals[i], t.has[i] = v, true
+			return
+		}
+	}
+	if t.other == nil {
+		t.other = make(map[string]T)
+	}
+	t.other[id] = v
 }
