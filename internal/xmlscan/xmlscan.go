@@ -42,6 +42,10 @@ type Decoder struct {
 	attrs  []xml.Attr // StartElement; reused by the next start tag
 	text   []byte     // CharData, Comment, Directive, ProcInst's Inst
 	target string     // ProcInst
+
+	// The first elements of stack and attrs, allocated with the Decoder.
+	stackBuf [16]xml.Name
+	attrBuf  [8]xml.Attr
 }
 
 // Kind is the kind of token Next found.
@@ -239,7 +243,11 @@ func (d *Decoder) intern(b []byte) string {
 }
 
 // New returns a Decoder over data, which must not change while it is read.
-func New(data []byte) *Decoder { return &Decoder{data: data} }
+func New(data []byte) *Decoder {
+	d := &Decoder{data: data}
+	d.stack, d.attrs = d.stackBuf[:0], d.attrBuf[:0]
+	return d
+}
 
 // Depth is how many elements are open.
 func (d *Decoder) Depth() int { return len(d.stack) }

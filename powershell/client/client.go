@@ -57,6 +57,7 @@ type Session struct {
 	shellID string
 	// resourceURI and to are the configuration's, escaped for the envelope.
 	resourceURI, to string
+	auth            []string // the Authorization header, shared by every request
 	pool            uuid.UUID
 	nextObj         uint64
 	asm             psrp.Assembler
@@ -93,6 +94,7 @@ func Open(ctx context.Context, cfg Config) (*Session, error) {
 	s := &Session{cfg: cfg, pool: uuid.New(), nextObj: 1}
 	s.shellID = string(appendUpperUUID(nil, s.pool))
 	s.resourceURI, s.to = wsman.Escape(cfg.ResourceURI), wsman.Escape(cfg.URL)
+	s.auth = []string{"Basic " + base64.StdEncoding.EncodeToString([]byte(cfg.User+":"+cfg.Password))}
 	capObj := &clixml.Object{Members: []clixml.Property{
 		{Name: "protocolversion", Value: clixml.Version("2.3")},
 		{Name: "PSVersion", Value: clixml.Version("2.0")},
@@ -195,13 +197,13 @@ func (f *Fault) Error() string {
 
 // call sends one envelope and returns the response body.
 func (s *Session) call(ctx context.Context, action string, selector bool, extraHeader, body string) ([]byte, error) {
-	return s.callBody(ctx, action, selector, extraHeader, func(b []byte) []byte { return append(b, body...) })
+	return s.callBody(ctx, action, selector, extraHeader, len(body), func(b []byte) []byte { return append(b, body...) })
 }
 
-// callBody is call with a body appended by body: a large one (base64 of
-// a message) is written once, into the envelope.
-func (s *Session) callBody(ctx context.Context, action string, selector bool, extraHeader string, body func([]byte) []byte) ([]byte, error) {
-	b := make([]byte, 0, len(extraHeader)+1536)
+// callBody is call with a body of about size bytes appended by body: a
+// large one (base64 of a message) is written once, into the envelope.
+func (s *Session) callBody(ctx context.Context, action string, selector bool, extraHeader string, size int, body func([]byte) []byte) ([]byte, error) {
+	b := make([]byte, 0, len(extraHeader)+size+1536)
 	b = append(b, `<s:Envelope xmlns:s="`+wsman.NsSOAP+`" xmlns:wsa="`+wsman.NsAddressing+`" xmlns:wsman="`+wsman.NsWSMan+`" xmlns:wsmv="`+wsman.NsWSMV+`" xmlns:rsp="`+wsman.NsShell+`"><s:Header>`...)
 	b = append(b, `<wsa:Action s:mustUnderstand="true">`...)
 	b = append(b, action...)
@@ -229,8 +231,8 @@ func (s *Session) callBody(ctx context.Context, action string, selector bool, ex
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
-	req.SetBasicAuth(s.cfg.User, s.cfg.Password)
+	req.Header["Content-Type"] = soapType
+	req.Header["Authorization"] = s.auth
 	resp, err := s.cfg.HTTP.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("client: %s: %w", action, err)
@@ -362,7 +364,7 @@ func (s *Session) run(ctx context.Context, t psrp.MessageType, msg *clixml.Objec
 	if err != nil {
 		return nil, err
 	}
-	if data, err := s.callBody(ctx, wsman.ActionCommand, true, "", func(b []byte) []byte {
+	if data, err := s.callBody(ctx, wsman.ActionCommand, true, "", base64.StdEncoding.EncodedLen(len(frag))+128, func(b []byte) []byte {
 		b = append(b, `<rsp:CommandLine CommandId="`...)
 		b = append(b, cmdID...)
 		b = append(b, `"><rsp:Command/><rsp:Arguments>`...)
@@ -566,6 +568,10 @@ func appendUpperUUID(b []byte, u uuid.UUID) []byte {
 	}
 	return b
 }
+
+// soapType is every request's Content-Type, shared: the transport never
+// changes a header's values.
+var soapType = []string{"application/soap+xml;charset=UTF-8"}
 
 // bodies recycles the buffers answers are read into, once what they said
 // is decoded (putBody).
