@@ -487,7 +487,11 @@ func (s *Server) command(req *Request, user string) (string, error) {
 		if err != nil {
 			return "", FaultInvalidXML()
 		}
-		args = append(args, b...)
+		if args == nil {
+			args = b // one Arguments element (the common case): no copy
+		} else {
+			args = append(args, b...)
+		}
 	}
 	if err := e.shell.Command(id, args); err != nil {
 		return "", err
