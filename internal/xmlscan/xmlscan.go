@@ -485,16 +485,21 @@ func isNameByte(c byte, first bool) bool {
 // splits it: at its one colon when both sides are non-empty, else whole.
 func (d *Decoder) readName() (xml.Name, bool) {
 	start := d.pos
-	colons := 0
+	colons, colon := 0, -1
+	ascii := true
 	for d.pos < len(d.data) {
 		c := d.data[d.pos]
 		if c == ':' {
 			colons++
+			colon = d.pos - start
 			d.pos++
 			continue
 		}
 		if !isNameByte(c, d.pos == start) {
 			break
+		}
+		if c >= utf8.RuneSelf {
+			ascii = false
 		}
 		d.pos++
 	}
@@ -502,11 +507,11 @@ func (d *Decoder) readName() (xml.Name, bool) {
 		return xml.Name{}, false
 	}
 	s := d.data[start:d.pos]
-	if !utf8.Valid(s) {
+	if !ascii && !utf8.Valid(s) {
 		return xml.Name{}, false
 	}
-	if i := bytes.IndexByte(s, ':'); i > 0 && i < len(s)-1 {
-		return xml.Name{Space: d.intern(s[:i]), Local: d.intern(s[i+1:])}, true
+	if colon > 0 && colon < len(s)-1 {
+		return xml.Name{Space: d.intern(s[:colon]), Local: d.intern(s[colon+1:])}, true
 	}
 	return xml.Name{Local: d.intern(s)}, true
 }
@@ -594,7 +599,14 @@ func (d *Decoder) startTag() error {
 // unescapeAttr decodes an attribute value as encoding/xml does (entities,
 // character references, line ends; no further whitespace normalization).
 func (d *Decoder) unescapeAttr(raw []byte) (string, error) {
-	if bytes.IndexByte(raw, '&') < 0 && bytes.IndexAny(raw, "\t\n\r") < 0 {
+	plain := true
+	for _, c := range raw {
+		if c == '&' || c == '\t' || c == '\n' || c == '\r' {
+			plain = false
+			break
+		}
+	}
+	if plain {
 		return Intern(raw), nil
 	}
 	out, err := d.unescape(raw, nil)
