@@ -176,18 +176,18 @@ func newInternTable(m map[string]string) *internTable {
 // internHash hashes a string with FNV-1a over its length and its first
 // and last eight bytes (all of a short one).
 func internHash[S string | []byte](s S) uint32 {
+	const prime = 16777619
 	h := uint32(2166136261) ^ uint32(len(s))
-	mix := func(c byte) { h = (h ^ uint32(c)) * 16777619 }
 	if len(s) <= 16 {
 		for i := 0; i < len(s); i++ {
-			mix(s[i])
+			h = (h ^ uint32(s[i])) * prime
 		}
 	} else {
 		for i := 0; i < 8; i++ {
-			mix(s[i])
+			h = (h ^ uint32(s[i])) * prime
 		}
 		for i := len(s) - 8; i < len(s); i++ {
-			mix(s[i])
+			h = (h ^ uint32(s[i])) * prime
 		}
 	}
 	return (h ^ h>>16) % (1 << 12)

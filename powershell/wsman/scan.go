@@ -19,19 +19,27 @@ func scanEnvelope(data []byte, raw *rawEnvelope) error {
 	d := xmlscan.New(data)
 	type frame struct {
 		space, local string
-		ns           map[string]string // declarations on this element
-		field        *string           // the field its text fills, or nil
+		field        *string // the field its text fills, or nil
 	}
-	var stack []frame
+	// decl is a namespace declaration in scope: the element at depth
+	// (its index in stack) bound prefix to uri.
+	type decl struct {
+		prefix, uri string
+		depth       int
+	}
+	stack := make([]frame, 0, 16)
+	decls := make([]decl, 0, 16)
 	// The open element's text: one run (the common case) becomes its
 	// string at once; more are gathered in more.
 	var text string
 	var more []byte
 	runs := 0
 	lookup := func(prefix string) string {
-		for i := len(stack) - 1; i >= 0; i-- {
-			if v, ok := stack[i].ns[prefix]; ok {
-				return v
+		// The innermost declaration, and of two on one element the
+		// last, is the one in force.
+		for i := len(decls) - 1; i >= 0; i-- {
+			if decls[i].prefix == prefix {
+				return decls[i].uri
 			}
 		}
 		if prefix == "xml" {
@@ -60,15 +68,9 @@ func scanEnvelope(data []byte, raw *rawEnvelope) error {
 			for _, a := range attrs {
 				switch {
 				case a.Name.Space == "xmlns":
-					if f.ns == nil {
-						f.ns = map[string]string{}
-					}
-					f.ns[a.Name.Local] = a.Value
+					decls = append(decls, decl{a.Name.Local, a.Value, len(stack)})
 				case a.Name.Space == "" && a.Name.Local == "xmlns":
-					if f.ns == nil {
-						f.ns = map[string]string{}
-					}
-					f.ns[""] = a.Value
+					decls = append(decls, decl{"", a.Value, len(stack)})
 				}
 			}
 			stack = append(stack, f)
@@ -199,6 +201,9 @@ func scanEnvelope(data []byte, raw *rawEnvelope) error {
 			}
 			text, more, runs = "", more[:0], 0
 			stack = stack[:len(stack)-1]
+			for len(decls) > 0 && decls[len(decls)-1].depth == len(stack) {
+				decls = decls[:len(decls)-1]
+			}
 		case xmlscan.CharData:
 			t := d.Text()
 			if len(stack) == 0 {
