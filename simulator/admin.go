@@ -197,6 +197,10 @@ type adminErrorJSON struct {
 	Message  string `json:"message"`
 	Cmdlet   string `json:"cmdlet,omitempty"`
 	Position int    `json:"position,omitempty"`
+	// The ErrorRecord's exception and CategoryInfo, as Remote PowerShell
+	// reports the same error (admin.Error.Exception, CategoryInfo).
+	Exception    string `json:"exception,omitempty"`
+	CategoryInfo string `json:"categoryInfo,omitempty"`
 }
 
 func writeAdminJSON(w http.ResponseWriter, status int, v any) {
@@ -215,7 +219,16 @@ func writeAdminJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeAdminError(w http.ResponseWriter, e *admin.Error) {
-	writeAdminJSON(w, e.Status, adminErrorBody{Error: adminErrorJSON{Category: e.Category, Message: e.Message, Cmdlet: e.Cmdlet, Position: e.Position}})
+	body := adminErrorJSON{Category: e.Category, Message: e.Message, Cmdlet: e.Cmdlet, Position: e.Position}
+	switch e.Category {
+	case "ParserError", "LimitsExceeded", "AuthenticationError":
+		// the transport's own refusals, before any cmdlet
+	default:
+		if e.Cmdlet != "" {
+			body.Exception, body.CategoryInfo = e.Exception(), e.CategoryInfo(e.Cmdlet)
+		}
+	}
+	writeAdminJSON(w, e.Status, adminErrorBody{Error: body})
 }
 
 // serveCmdlet handles POST /api/cmdlet.
