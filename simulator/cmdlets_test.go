@@ -122,6 +122,8 @@ func TestGetMobileDevice(t *testing.T) {
 		`Alice Wilber\ExchangeActiveSyncDevices\iPad§IPH1`, `nobody\ExchangeActiveSyncDevices\iPhone§IPH1`,
 		`Bob Kelly\ExchangeActiveSyncDevices\iPhone§IPH1`, `Alice Wilber\ExchangeActiveSyncDevices\IPH1`,
 		"CN=iPhone§IPH1,CN=ExchangeActiveSyncDevices,CN=Bob Kelly,CN=Users,DC=contoso,DC=com",
+		// Malformed input is only not found.
+		`\`, `\\`, `\\\`, "=", "=,=", `CN=\`, "CN=,", "/", "//", "*", `a\b\*`, `*\*\*`,
 	} {
 		er := e.CmdletFails("Get-MobileDevice", map[string]any{"Identity": id}, http.StatusNotFound, "ManagementObjectNotFound")
 		if want := "The operation couldn't be performed because object '" + id + "' couldn't be found on 'DC01.contoso.com'."; er.Message != want {
