@@ -129,6 +129,21 @@ Users may sign in as alice@contoso.com, CONTOSO\alice or alice.`,
 	return cmd
 }
 
+// zoneAndStyle reads --time-zone and --identity-style.
+func zoneAndStyle(cfg serveConfig) (*time.Location, simulator.IdentityStyle, error) {
+	zone, err := time.LoadLocation(cfg.timeZone)
+	if err != nil {
+		return nil, 0, fmt.Errorf("--time-zone: %w", err)
+	}
+	switch strings.ToLower(cfg.identityStyle) {
+	case "on-premises", "onpremises", "":
+		return zone, simulator.IdentityOnPremises, nil
+	case "online", "exchange-online":
+		return zone, simulator.IdentityExchangeOnline, nil
+	}
+	return nil, 0, fmt.Errorf("--identity-style: %q is neither on-premises nor online", cfg.identityStyle)
+}
+
 // runServe runs the simulator until ctx is done. ready, if not nil,
 // receives the listening address.
 func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, ready chan<- string) error {
@@ -219,17 +234,9 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 		defer f.Close()
 		iis = simulator.NewIISLog(f)
 	}
-	zone, err := time.LoadLocation(cfg.timeZone)
+	zone, style, err := zoneAndStyle(cfg)
 	if err != nil {
-		return fmt.Errorf("--time-zone: %w", err)
-	}
-	var style simulator.IdentityStyle
-	switch strings.ToLower(cfg.identityStyle) {
-	case "on-premises", "onpremises", "":
-	case "online", "exchange-online":
-		style = simulator.IdentityExchangeOnline
-	default:
-		return fmt.Errorf("--identity-style: %q is neither on-premises nor online", cfg.identityStyle)
+		return err
 	}
 	srv, err := simulator.New(simulator.Options{
 		TimeZone:             zone,
