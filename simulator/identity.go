@@ -184,7 +184,12 @@ func wildcardMatch(pattern, name string) bool {
 // DOMAIN\user prefix match nothing, as on Exchange, whose error says the
 // object couldn't be found (Microsoft's Get-MobileDevice documentation
 // lists the identities: "<Mailbox Name>\ExchangeActiveSyncDevices\<Name>",
-// the distinguished name and the GUID).
+// the distinguished name and the GUID). The error is Exchange's
+// ManagementObjectNotFoundException; its wording is UNCONFIRMED: Exchange's
+// task words it with MobileDeviceIdParameter's not-found reason, the
+// resource WrongActiveSyncDeviceIdParameter, whose text the sources here
+// lack, so easlab writes the generic "The operation couldn't be performed
+// because object '...' couldn't be found on '<DC>'."
 func (s *Server) resolveDevices(identity string) ([]deviceRef, error) {
 	id := strings.TrimSpace(identity)
 	var match func(u *User, d *Device) bool
