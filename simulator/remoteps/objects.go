@@ -199,6 +199,12 @@ func psValue(name string, v any) any {
 		}
 		if looksLikeTime(name) {
 			if t, err := time.Parse(time.RFC3339Nano, x); err == nil {
+				if !strings.HasSuffix(x, "Z") {
+					// A DateTime of kind Local (WhenCreated): its offset is
+					// written even when it is +00:00.
+					_, off := t.Zone()
+					t = t.In(time.FixedZone("", off))
+				}
 				return t
 			}
 		}
