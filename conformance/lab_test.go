@@ -1,7 +1,10 @@
 package conformance
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"fmt"
 	"strings"
 
@@ -11,6 +14,7 @@ import (
 	"github.com/easlab/easlab/simulator"
 	"github.com/easlab/easlab/simulator/demo"
 	"github.com/easlab/easlab/simulator/simtest"
+	"github.com/easlab/easlab/wbxml"
 )
 
 // A lab is the deployment a ported test runs against: a simulator of its
@@ -76,4 +80,64 @@ func (l *lab) device(user string) *clients.Device {
 		HTTPClient: l.env.HTTP.Client(),
 		DeviceID:   "TestSuite",
 	})
+}
+
+// request is the query of a command the suites' client sends as user:
+// DeviceId TestSuite, DeviceType SP, the site's version, the base64 form
+// from 12.1 (the common configuration's HeaderEncodingType) and no policy
+// key. Change its fields to send what a test sends.
+func (l *lab) request(user string, cmd eas.Command) *eas.Request {
+	v := l.s.version
+	r := &eas.Request{Command: cmd, User: user, DeviceID: "TestSuite", DeviceType: "SP", ProtocolVersion: v}
+	if v.Base64Allowed() {
+		r.Form = eas.Base64Query
+	}
+	return r
+}
+
+// answer is a response as the wire carried it.
+type answer struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// send sends req with body (an eas message, raw bytes, or nil) and the
+// password, and returns the answer without reacting to it: no provisioning
+// on 449, no redirect, as the suites' ActiveSyncClient does.
+func (l *lab) send(req *eas.Request, password string, body any) *answer {
+	l.s.t.Helper()
+	var raw []byte
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		raw = b
+	default:
+		var err error
+		raw, err = wbxml.Marshal(b)
+		l.s.must(err, "encoding the request")
+	}
+	var rd io.Reader
+	if raw != nil {
+		rd = bytes.NewReader(raw)
+	}
+	hr, err := eas.NewHTTPRequest(l.ctx, l.env.EASURL, req, rd)
+	l.s.must(err, "building the request")
+	hr.SetBasicAuth(req.User, password)
+	resp, err := l.env.HTTP.Client().Do(hr)
+	l.s.must(err, req.Command.String())
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	l.s.must(err, "reading the answer")
+	return &answer{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+// decode reads the answer's WBXML into out (an eas message), stopping the
+// test when it cannot.
+func (a *answer) decode(s *site, out any) {
+	s.t.Helper()
+	if len(a.Body) == 0 {
+		s.t.Fatalf("the answer (HTTP %d) has no body to read", a.Status)
+	}
+	s.must(wbxml.Unmarshal(a.Body, out), "decoding the answer")
 }
