@@ -651,7 +651,7 @@ func TestMSASHTTP_S01_TC01_VerifyContentTypeResponseHeader(t *testing.T) {
 // gzip, only when the client accepts it.
 func TestMSASHTTP_S01_TC02_VerifyContentEncodingResponseHeader(t *testing.T) {
 	atVersions(t, specHTTP, from(eas.Version121), func(t *testing.T, s *site) {
-		s.gap("issue 15: easlab never compresses an answer, whatever the Accept-Encoding (simulator/httpserver.go)", 197, 214)
+		s.gap("issue 15: easlab never compresses an answer, whatever the Accept-Encoding (simulator/server.go writes every answer as it is, writeWBXML)", 197, 214)
 		c := httpNewClient(s, httpLab(s))
 		r, _ := c.folderSync()
 		ce := r.header.Values("Content-Encoding")

@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"testing"
@@ -48,7 +49,116 @@ func (c *provClient) provision(body any) *eas.ProvisionResponse {
 	}
 	var resp eas.ProvisionResponse
 	a.decode(c.s, &resp)
+	provVerifyResponse(c.s, a.Body, &resp)
 	return &resp
+}
+
+// provSchema checks a Provision answer's structure as the adapter's
+// schema validation does: Provision holds DeviceInformation, Status,
+// Policies, RemoteWipe and AccountOnlyRemoteWipe in that order, the wipe
+// directives are empty, Policies holds Policy elements, and Policy holds
+// PolicyType, Status, PolicyKey and Data in that order. It says what is
+// wrong, or "".
+func provSchema(root *wbxml.Node) string {
+	if root == nil || root.Tag.Name != "Provision" {
+		return "the answer is not a Provision element"
+	}
+	order := func(n *wbxml.Node, names ...string) string {
+		i := 0
+		for _, c := range n.Elements() {
+			for i < len(names) && names[i] != c.Tag.Name {
+				i++
+			}
+			if i == len(names) {
+				return fmt.Sprintf("%s holds %s out of place", n.Tag.Name, c.Tag.Name)
+			}
+		}
+		return ""
+	}
+	if why := order(root, "DeviceInformation", "Status", "Policies", "RemoteWipe", "AccountOnlyRemoteWipe"); why != "" {
+		return why
+	}
+	for _, c := range root.Elements() {
+		switch c.Tag.Name {
+		case "RemoteWipe", "AccountOnlyRemoteWipe":
+			if len(c.Elements()) > 0 {
+				return c.Tag.Name + " has child elements"
+			}
+		case "Policies":
+			for _, p := range c.Elements() {
+				if p.Tag.Name != "Policy" {
+					return "Policies holds " + p.Tag.Name
+				}
+				if why := order(p, "PolicyType", "Status", "PolicyKey", "Data"); why != "" {
+					return why
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// provVerifyResponse is the adapter's capture code for a Provision answer
+// (VerifyProvisionCommandRequirements), but for the children of
+// EASProvisionDoc and the MS-ASDTYPE and MS-ASWBXML requirements.
+func provVerifyResponse(s *site, body []byte, r *eas.ProvisionResponse) {
+	s.t.Helper()
+	root, err := wbxml.Parse(body)
+	s.must(err, "reading the Provision answer")
+	why := provSchema(root)
+	schema := func(ids ...int) {
+		s.t.Helper()
+		for _, id := range ids {
+			s.capture(id, why == "", "the Provision answer breaks the schema: %s", why)
+		}
+	}
+	schema(60010)
+	if r.AccountOnlyRemoteWipe {
+		schema(6901, 6903, 66605)
+	}
+	s.capture(319, root.Tag.Name == "Provision", "the answer's root is %s", root.Tag.Name)
+	schema(320, 759)
+	if r.DeviceInformation != nil {
+		schema(366)
+	}
+	s.capture(390, root.Find(wbxml.LookupQualified("Provision:Status")) != nil, "the Provision answer has no Status")
+	if r.Status < 100 {
+		s.capture(393, r.Status >= 1 && r.Status <= 3, "the Provision Status is %d", r.Status)
+	}
+	schema(391)
+	if r.Policies != nil {
+		schema(303, 304)
+		p := r.Policies.Policy
+		s.capture(307, root.Find(wbxml.LookupQualified("Provision:Policies")).Find(wbxml.LookupQualified("Provision:Policy")) != nil, "Policies holds no Policy")
+		schema(306, 308)
+		if p.PolicyType != "" {
+			schema(317)
+			if p.Status != 3 {
+				s.capture(318, p.PolicyType == eas.PolicyTypeWBXML || p.PolicyType == eas.PolicyTypeXML, "the PolicyType is %q", p.PolicyType)
+			}
+		}
+		if p.PolicyKey != "" {
+			schema(313)
+			_, err := strconv.ParseUint(p.PolicyKey, 10, 32)
+			s.capture(711, err == nil, "the PolicyKey %q is not a 32-bit unsigned integer", p.PolicyKey)
+		}
+		schema(374, 370, 375)
+		s.capture(377, p.Status >= 1 && p.Status <= 5, "the Policy's Status is %d", p.Status)
+		if p.Data != nil {
+			schema(208)
+			s.equal(966, "the PolicyType of a policy with Data", eas.PolicyTypeWBXML, p.PolicyType)
+			s.equal(971, "the PolicyType of a policy with Data", eas.PolicyTypeWBXML, p.PolicyType)
+			schema(210)
+			s.capture(232, p.Data.EASProvisionDoc != nil, "the Data holds no EASProvisionDoc")
+			schema(233, 234, 235)
+			s.capture(535, !r.RemoteWipe, "the answer carrying a policy also carries RemoteWipe")
+		} else {
+			s.capture(661, !r.RemoteWipe, "the answer to an acknowledgment carries RemoteWipe")
+		}
+	}
+	if r.RemoteWipe {
+		schema(321, 322, 760, 758, 666)
+	}
 }
 
 // call is TestSuiteBase.CallProvisionCommand: with a policy key, an
@@ -327,7 +437,14 @@ func TestMSASPROV_S03_TC03_VerifyProvisionStatus2(t *testing.T) {
 		}
 		root.Children = append(root.Children, wbxml.NewElement(tag("Provision:Policy"),
 			wbxml.NewText(tag("Provision:PolicyType"), wbxmlPolicy)))
-		r := c.provision(root)
+		// SendProvisionStringRequest: the adapter's checks of a Provision
+		// answer do not run.
+		a := c.send(eas.CommandProvision, root)
+		if a.Status != http.StatusOK {
+			s.t.Fatalf("Provision answered HTTP %d, want 200", a.Status)
+		}
+		r := &eas.ProvisionResponse{}
+		a.decode(s, r)
 		for _, id := range []int{395, 679, 450, 497} {
 			s.equal(id, "the Provision Status of a request with Policy outside Policies", 2, r.Status)
 		}
