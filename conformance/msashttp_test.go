@@ -94,7 +94,7 @@ type httpParam struct {
 
 var httpParamTags = map[string]byte{
 	"AttachmentName": 0, "CollectionId": 1, "CollectionName": 2, "ItemId": 3,
-	"LongId": 4, "ParentId": 5, "Occurrence": 6, "Options": 7, "User": 8, "SaveInSent": 7,
+	"LongId": 4, "ParentId": 5, "Occurrence": 6, "Options": 7, "User": 8,
 }
 
 // httpResp is an answer as the wire carried it.
@@ -135,7 +135,11 @@ func (c *httpClient) url(cmd string, params []httpParam) string {
 	b = append(b, byte(len(c.deviceType)))
 	b = append(b, c.deviceType...)
 	for _, p := range params {
-		b = append(b, httpParamTags[p.name])
+		tag, ok := httpParamTags[p.name]
+		if !ok {
+			c.s.t.Fatalf("the base64 query has no tag for %s", p.name)
+		}
+		b = append(b, tag)
 		if p.name == "Options" {
 			n, err := strconv.Atoi(p.value)
 			c.s.must(err, "reading Options")
