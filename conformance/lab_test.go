@@ -3,9 +3,9 @@ package conformance
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
-	"fmt"
 	"strings"
 
 	"github.com/easlab/easlab/clients"

@@ -1,6 +1,9 @@
 package conformance
 
 import (
+	"fmt"
+	"net/http"
+	"strconv"
 	"testing"
 
 	"github.com/easlab/easlab/clients"
@@ -110,6 +113,19 @@ func TestMSASPROV_S01_TC01_AcknowledgeSecurityPolicySettings(t *testing.T) {
 		final := ack.Policies.Policy
 		s.capture(605, final.PolicyKey != "" && final.PolicyType != "" && final.Status != 0, "the acknowledged Policy has PolicyType %q, PolicyKey %q, Status %d", final.PolicyType, final.PolicyKey, final.Status)
 		s.capture(419, final.PolicyKey != "" && final.PolicyType != "" && final.Status != 0, "the acknowledged Policy has PolicyType %q, PolicyKey %q, Status %d", final.PolicyType, final.PolicyKey, final.Status)
+		for _, id := range []int{688, 466, 703, 495} {
+			s.equal(id, "the acknowledged Policy's Status", 1, final.Status)
+		}
+		s.capture(601, final.Data == nil, "the acknowledgment's answer carries the policy's Data again")
+
+		// The final key lets the device on: a FolderSync with it is served.
+		req := l.request(provUser2, eas.CommandFolderSync)
+		key, err := strconv.ParseUint(final.PolicyKey, 10, 32)
+		s.must(err, "reading the final policy key")
+		req.PolicyKey, req.HasPolicyKey = uint32(key), true
+		a := l.send(req, password, &eas.FolderSyncRequest{SyncKey: "0"})
+		s.must(httpOK(a), "FolderSync with the final policy key")
+		s.capture(662, final.PolicyKey != "", "the acknowledgment's answer has no final PolicyKey")
 	})
 }
 
@@ -121,4 +137,12 @@ func fmtBool(b *bool) string {
 		return "1"
 	}
 	return "0"
+}
+
+// httpOK is an error unless the answer is HTTP 200.
+func httpOK(a *answer) error {
+	if a.Status != http.StatusOK {
+		return fmt.Errorf("HTTP %d", a.Status)
+	}
+	return nil
 }
