@@ -280,7 +280,7 @@ func cmdSyncRequest(key, collectionID string) *eas.SyncRequest {
 	col := eas.SyncCollection{SyncKey: key, CollectionId: collectionID}
 	if key != "0" {
 		col.GetChanges = eas.NewBool(true)
-		col.WindowSize = 512
+		col.Options = []eas.SyncOptions{{BodyPreference: []eas.BodyPreference{{Type: 1}}}}
 	}
 	return &eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{col}}}
 }
@@ -291,6 +291,13 @@ func (c *cmdSuite) syncChanges(collectionID string) *eas.SyncResponse {
 	c.s.t.Helper()
 	c.sync(cmdSyncRequest("0", collectionID))
 	return c.sync(cmdSyncRequest(c.syncKey, collectionID))
+}
+
+// syncFrom is TestSuiteBase's SyncChanges with a key: the changes of a
+// folder since key.
+func (c *cmdSuite) syncFrom(key, collectionID string) *eas.SyncResponse {
+	c.s.t.Helper()
+	return c.sync(cmdSyncRequest(key, collectionID))
 }
 
 // getMailItem is TestSuiteBase's GetMailItem: sync the folder until an
@@ -375,4 +382,27 @@ func (c *cmdSuite) mailTo(to, subject string) string {
 // makes them.
 func cmdClientID() string {
 	return fmt.Sprintf("00000000-0000-4000-8000-%012x", cmdNames.Add(1))
+}
+
+// sendMailAndFolderSync is TestSuiteBase's SendMailAndFolderSync: User2
+// mails User1, and the client is User1's again; it returns the subject.
+func (c *cmdSuite) sendMailAndFolderSync() string {
+	c.s.t.Helper()
+	c.switchUser(cmdUser2)
+	subject := c.name("subject")
+	c.sendMail(cmdUser1, subject, "The content of the body.")
+	c.switchUser(cmdUser1)
+	return subject
+}
+
+// cmdHasDelete reports whether a Sync answer deletes serverID.
+func cmdHasDelete(r *eas.SyncResponse, serverID string) bool {
+	if col := cmdCollection(r); col != nil {
+		for _, d := range col.Commands {
+			if (d.Kind == eas.SyncDelete || d.Kind == eas.SyncSoftDelete) && d.ServerId == serverID {
+				return true
+			}
+		}
+	}
+	return false
 }
