@@ -322,8 +322,22 @@ func cmdServerID(r *eas.SyncResponse, subject string) string {
 		return ""
 	}
 	for _, a := range col.Commands {
-		if a.Kind == eas.SyncAdd && cmdField(a.ApplicationData, "Email:Subject") == subject {
+		if a.Kind == eas.SyncAdd && cmdSubject(a.ApplicationData) == subject {
 			return a.ServerId
+		}
+	}
+	return ""
+}
+
+// cmdSubject is the Subject of an item of any class (Email, Calendar,
+// Tasks...), or "".
+func cmdSubject(data *wbxml.Node) string {
+	if data == nil {
+		return ""
+	}
+	for _, e := range data.Elements() {
+		if e.Tag.Name == "Subject" {
+			return e.Text()
 		}
 	}
 	return ""
