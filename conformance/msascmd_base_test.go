@@ -364,6 +364,13 @@ func (c *cmdSuite) sendMail(to, subject, body string) {
 	c.s.t.Helper()
 	mime := fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: %s\r\nContent-Type: text/plain; charset=\"us-ascii\"\r\nMIME-Version: 1.0\r\n\r\n%s\r\n",
 		cmdAddress(c.user), cmdAddress(to), subject, body)
+	c.sendMIME(subject, mime)
+}
+
+// sendMIME sends mime as the current user with SendMail, which must
+// answer no body.
+func (c *cmdSuite) sendMIME(subject, mime string) {
+	c.s.t.Helper()
 	var a *answer
 	if c.s.version.AtLeast(eas.Version140) {
 		a = c.send(eas.CommandSendMail, &eas.SendMailRequest{ClientId: cmdClientID(), SaveInSentItems: true, Mime: []byte(mime)})
