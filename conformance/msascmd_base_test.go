@@ -134,7 +134,9 @@ func (c *cmdSuite) sendRaw(req *eas.Request, body any) *answer {
 // call sends cmd and decodes its answer into out.
 func (c *cmdSuite) call(cmd eas.Command, body, out any) {
 	c.s.t.Helper()
-	c.send(cmd, body).decode(c.s, out)
+	a := c.send(cmd, body)
+	c.verifyShape(cmd, a.Body)
+	a.decode(c.s, out)
 }
 
 // folderSync is the FolderSync command with key.

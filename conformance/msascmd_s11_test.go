@@ -65,6 +65,7 @@ func (c *cmdSuite) ping(body any) (*eas.PingResponse, time.Duration) {
 			if r.status != http.StatusOK {
 				c.s.t.Fatalf("Ping answered HTTP %d", r.status)
 			}
+			c.verifyShape(eas.CommandPing, r.body)
 			var out eas.PingResponse
 			(&answer{Status: r.status, Body: r.body}).decode(c.s, &out)
 			return &out, clk.Now().Sub(began)
