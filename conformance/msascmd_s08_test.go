@@ -72,12 +72,19 @@ func (c *cmdSuite) itemOps(body any, multipart bool) (*eas.ItemOperationsRespons
 	ct := a.Header.Get("Content-Type")
 	if strings.Contains(ct, "multipart") {
 		p := cmdReadParts(a.Body, ct)
+		// The adapter's checks of a multipart answer: a MultiPartResponse
+		// whose PartMetaData array leads to its parts.
+		for _, id := range []int{5506, 5511, 5513} {
+			c.s.capture(id, p.broken == "", "the multipart answer cannot be read: %s", p.broken)
+		}
 		if p.broken != "" {
 			c.s.t.Fatalf("the multipart ItemOperations answer cannot be read: %s", p.broken)
 		}
+		c.verifyShape(eas.CommandItemOperations, p.wbxml)
 		c.s.must(wbxml.Unmarshal(p.wbxml, &r), "decoding the answer's first part")
 		return &r, p
 	}
+	c.verifyShape(eas.CommandItemOperations, a.Body)
 	a.decode(c.s, &r)
 	return &r, nil
 }
