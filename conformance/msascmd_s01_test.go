@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/wbxml"
 )
 
 // MS-ASCMD S01: Autodiscover (the plain XML request to
@@ -43,6 +44,7 @@ func (c *cmdSuite) autodiscover(body, contentType string) *cmdXML {
 	if resp.StatusCode != http.StatusOK {
 		c.s.t.Fatalf("Autodiscover answered HTTP %d", resp.StatusCode)
 	}
+	c.verifyAutodiscover(b)
 	x := &cmdXML{ns: map[string]string{}, text: map[string]string{}, inError: map[string]string{}}
 	d := xml.NewDecoder(bytes.NewReader(b))
 	var path []string
@@ -134,4 +136,91 @@ func TestMSASCMD_S01_TC04_ErrorCode_601(t *testing.T) {
 		s.equal(2285, "the ErrorCode for an unknown response schema", "601", x.text["ErrorCode"])
 		s.equal(2288, "the ErrorCode for an unknown response schema", "601", x.text["ErrorCode"])
 	})
+}
+
+// cmdXMLTree reads an XML answer into element nodes (local names, text
+// content) so that the schema rules can be checked on it; attributes are
+// left out.
+func cmdXMLTree(b []byte) (*wbxml.Node, error) {
+	d := xml.NewDecoder(bytes.NewReader(b))
+	var stack []*wbxml.Node
+	var root *wbxml.Node
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return root, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			n := &wbxml.Node{Tag: &wbxml.Tag{Namespace: t.Name.Space, Name: t.Name.Local}}
+			if len(stack) > 0 {
+				p := stack[len(stack)-1]
+				p.Children = append(p.Children, n)
+			} else {
+				root = n
+			}
+			stack = append(stack, n)
+		case xml.CharData:
+			if len(stack) > 0 && strings.TrimSpace(string(t)) != "" {
+				p := stack[len(stack)-1]
+				p.Children = append(p.Children, &wbxml.Node{Data: []byte(strings.TrimSpace(string(t)))})
+			}
+		case xml.EndElement:
+			stack = stack[:len(stack)-1]
+		}
+	}
+}
+
+// The adapter's checks of an Autodiscover answer: those of the
+// mobilesync Response, or of the generic error Response. The Time and Id
+// attributes of the generic Error (R5698, R5545) are not checked.
+var (
+	cmdAutodiscoverShape = []cmdRule{
+		{path: "Autodiscover", min: 1, max: 1, ids: []int{806, 1083, 1084, 1085, 1086}},
+		{path: "Autodiscover/Response", min: 1, max: 1, ids: []int{3815, 2479, 2480, 2481, 2482}},
+		{path: "Autodiscover/Response/Culture", leaf: true, max: 1, ids: []int{1458, 1459, 1460, 1461}},
+		{path: "Autodiscover/Response/User", min: 1, max: 1, ids: []int{4693, 2887, 2888, 2889, 2890}},
+		{path: "Autodiscover/Response/User/DisplayName", leaf: true, max: 1, ids: []int{1518, 1519, 1520, 1521}},
+		{path: "Autodiscover/Response/User/EMailAddress", leaf: true, min: 1, max: 1, ids: []int{2225, 1583, 1584, 1585, 1586}},
+		{path: "Autodiscover/Response/Action", max: 1, ids: []int{1027, 1028, 1029, 1030}},
+		{path: "Autodiscover/Response/Action/Settings", max: 1, ids: []int{2623, 2624, 2625, 2626}},
+		{path: "Autodiscover/Response/Action/Settings/Server", min: 1, ids: []int{3890, 2561, 2562, 2563, 2564}},
+		{path: "Autodiscover/Response/Action/Settings/Server/Type", leaf: true, max: 1, ids: []int{2859, 2860, 2861, 2862}},
+		{path: "Autodiscover/Response/Action/Settings/Server/Type", values: []string{"MobileSync", "CertEnroll"}, ids: []int{4648}},
+		{path: "Autodiscover/Response/Action/Settings/Server/Url", leaf: true, max: 1, ids: []int{2883, 2884, 2885, 2886}},
+		{path: "Autodiscover/Response/Action/Settings/Server/Name", leaf: true, max: 1, ids: []int{1979, 1980, 1981, 1982}},
+		{path: "Autodiscover/Response/Action/Error", max: 1, ids: []int{1631, 1632, 1633, 1634}},
+		{path: "Autodiscover/Response/Action/Error/Status", leaf: true, max: 1, ids: []int{2691, 2692, 2693, 2694}},
+		{path: "Autodiscover/Response/Action/Error/Status", values: []string{"1", "2"}, ids: []int{3998}},
+	}
+	cmdAutodiscoverErrorShape = []cmdRule{
+		{path: "Autodiscover/Response/Error", max: 1, ids: []int{1635, 1636, 1637, 1638}},
+	}
+)
+
+// verifyAutodiscover checks an Autodiscover answer as the adapter does.
+func (c *cmdSuite) verifyAutodiscover(b []byte) {
+	c.s.t.Helper()
+	root, err := cmdXMLTree(b)
+	if err != nil || root == nil {
+		return
+	}
+	rules := cmdAutodiscoverErrorShape
+	for _, e := range root.Elements() {
+		if e.Tag.Name == "Response" && e.Tag.Namespace == eas.AutodiscoverResponseSchema {
+			rules = cmdAutodiscoverShape
+		}
+	}
+	for _, r := range rules {
+		ok, what, present := cmdCheckRule(root, r)
+		if !present {
+			continue
+		}
+		for _, id := range r.ids {
+			c.s.capture(id, ok, "%s: %s", r.path, what)
+		}
+	}
 }
