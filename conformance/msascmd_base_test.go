@@ -17,7 +17,7 @@ import (
 // does for scenarios S01 to S11: the users, the switch between them, and
 // the helpers the scenarios share.
 
-const specCMD = "MS-ASCMD"
+const cmdSpec = "MS-ASCMD"
 
 // The suite's users (MS-ASCMD_TestSuite.deployment.ptfconfig and
 // ExchangeSUTConfiguration.ps1): User04 has ActiveSync disabled, User07 is

@@ -86,7 +86,7 @@ func (c *cmdSuite) autodiscover(body, contentType string) *cmdXML {
 // MSASCMD_S01_TC01: the answer is in the schema asked for, names the
 // MobileSync URL, and says culture en:us.
 func TestMSASCMD_S01_TC01_Autodiscover_TypeIsMobileSync(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		x := c.autodiscover(cmdAutodiscoverRequest(cmdAddress(cmdUser1), eas.AutodiscoverResponseSchema, 1), "text/xml")
 		s.equal(703, "the Response element's namespace", eas.AutodiscoverResponseSchema, x.ns["Response"])
@@ -106,7 +106,7 @@ func TestMSASCMD_S01_TC01_Autodiscover_TypeIsMobileSync(t *testing.T) {
 // MSASCMD_S01_TC02: an address with no mailbox gets an Action Error
 // whose Status is not 1.
 func TestMSASCMD_S01_TC02_Autodiscover_Fail(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		s.gap("issue 15: easlab's Action Error for an address with no mailbox has Status 1 (with ErrorCode 500), where the suite expects a Status other than 1", 4001)
 		c := cmdLab(s)
 		x := c.autodiscover(cmdAutodiscoverRequest("InvallidEmailAddress@contoso.com", eas.AutodiscoverResponseSchema, 1), "text/xml")
@@ -118,7 +118,7 @@ func TestMSASCMD_S01_TC02_Autodiscover_Fail(t *testing.T) {
 
 // MSASCMD_S01_TC03: two Request elements are ErrorCode 600.
 func TestMSASCMD_S01_TC03_ErrorCode_600(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		x := c.autodiscover(cmdAutodiscoverRequest(cmdAddress(cmdUser1), eas.AutodiscoverResponseSchema, 2), "text/xml")
 		for _, id := range []int{3799, 2286, 2287} {
@@ -130,7 +130,7 @@ func TestMSASCMD_S01_TC03_ErrorCode_600(t *testing.T) {
 // MSASCMD_S01_TC04: a response schema no provider serves is ErrorCode
 // 601.
 func TestMSASCMD_S01_TC04_ErrorCode_601(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		x := c.autodiscover(cmdAutodiscoverRequest(cmdAddress(cmdUser1), eas.AutodiscoverResponseSchema+"XX", 1), "text/xml")
 		s.equal(2285, "the ErrorCode for an unknown response schema", "601", x.text["ErrorCode"])

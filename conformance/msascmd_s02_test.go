@@ -21,7 +21,7 @@ func (c *cmdSuite) mustCreate(key string, typ eas.FolderType, name, parent strin
 // MSASCMD_S02_TC01: a created folder has a ServerId and a new key, and
 // the next FolderSync adds it.
 func TestMSASCMD_S02_TC01_FolderCreate_Success(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		fc := c.mustCreate(c.folderSyncKey, eas.FolderTypeUserMail, c.name("FolderCreate"), "0")
 		fs := c.folderSync0()
@@ -39,7 +39,7 @@ func TestMSASCMD_S02_TC01_FolderCreate_Success(t *testing.T) {
 // MSASCMD_S02_TC02: a FolderCreate without a name fails with neither
 // ServerId nor SyncKey.
 func TestMSASCMD_S02_TC02_FolderCreate_Fail(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		fc := c.folderCreate(c.folderSyncKey, eas.FolderTypeUserMail, "", "0")
 		if fc.Status == 0 {
@@ -53,7 +53,7 @@ func TestMSASCMD_S02_TC02_FolderCreate_Fail(t *testing.T) {
 // MSASCMD_S02_TC03: a second folder of the same name under the same
 // parent is refused with Status 2.
 func TestMSASCMD_S02_TC03_FolderCreate_Status2(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		name := c.name("FolderCreate")
 		fc := c.mustCreate(c.folderSyncKey, eas.FolderTypeUserMail, name, "0")
@@ -64,7 +64,7 @@ func TestMSASCMD_S02_TC03_FolderCreate_Status2(t *testing.T) {
 
 // MSASCMD_S02_TC04: a parent that does not exist is Status 5.
 func TestMSASCMD_S02_TC04_FolderCreate_Status5(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		fc := c.folderCreate(c.folderSyncKey, eas.FolderTypeUserMail, c.name("FolderCreate"), "InvalidParentId")
 		s.equal(4019, "the Status of a FolderCreate under a missing parent", 5, fc.Status)
@@ -74,7 +74,7 @@ func TestMSASCMD_S02_TC04_FolderCreate_Status5(t *testing.T) {
 
 // MSASCMD_S02_TC05: a key the server did not issue is Status 9.
 func TestMSASCMD_S02_TC05_FolderCreate_Status9(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		fc := c.folderCreate("InvalidFolderSyncKey", eas.FolderTypeUserMail, c.name("FolderCreate"), "0")
 		s.equal(4032, "the Status of a FolderCreate with a wrong key", 9, fc.Status)
@@ -85,7 +85,7 @@ func TestMSASCMD_S02_TC05_FolderCreate_Status9(t *testing.T) {
 // MSASCMD_S02_TC06: a FolderCreate without SyncKey, and one of a default
 // folder's type, are Status 10.
 func TestMSASCMD_S02_TC06_FolderCreate_Status10(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		s.gap("issue 15: easlab answers a FolderCreate without SyncKey with Status 9 (invalid key), not 10 (malformed request)", 4035)
 		c := cmdLab(s)
 		var fc eas.FolderCreateResponse
@@ -105,7 +105,7 @@ func TestMSASCMD_S02_TC06_FolderCreate_Status10(t *testing.T) {
 // MSASCMD_S02_TC07: a folder cannot be created under the recipient
 // information cache (Status 3).
 func TestMSASCMD_S02_TC07_FolderCreate_Status3(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		fc := c.folderCreate(c.folderSyncKey, eas.FolderTypeUserMail, c.name("FolderCreate"), c.my().ric)
 		s.equal(4016, "the Status of a FolderCreate under the recipient information cache", 3, fc.Status)
@@ -116,7 +116,7 @@ func TestMSASCMD_S02_TC07_FolderCreate_Status3(t *testing.T) {
 // MSASCMD_S02_TC08: a recipient information cache cannot be created
 // (Status 3).
 func TestMSASCMD_S02_TC08_FolderCreate_RecipientInformationCache_Status3(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		s.gap("issue 15: easlab answers a FolderCreate of type 19 (recipient information cache) with Status 10 (malformed), not 3 (special folder)", 81)
 		c := cmdLab(s)
 		fc := c.folderCreate(c.folderSyncKey, eas.FolderTypeRecipientInfoCache, c.name("FolderCreate"), c.my().inbox)

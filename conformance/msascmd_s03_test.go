@@ -11,7 +11,7 @@ import (
 // MSASCMD_S03_TC01: a deleted folder is gone from the next FolderSync,
 // and the deletion returns a key.
 func TestMSASCMD_S03_TC01_FolderDelete_Success(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		fc := c.mustCreate(c.folderSyncKey, eas.FolderTypeUserMail, c.name("FolderDelete"), "0")
 		fd := c.folderDelete(fc.SyncKey, fc.ServerId)
@@ -36,7 +36,7 @@ func TestMSASCMD_S03_TC01_FolderDelete_Success(t *testing.T) {
 // MSASCMD_S03_TC02: a default folder, and the recipient information
 // cache, cannot be deleted (Status 3, no key).
 func TestMSASCMD_S03_TC02_FolderDelete_Status3(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		fd := c.folderDelete(c.folderSyncKey, c.my().calendar)
 		if fd.Status == 0 {
@@ -60,7 +60,7 @@ func TestMSASCMD_S03_TC02_FolderDelete_Status3(t *testing.T) {
 
 // MSASCMD_S03_TC03: a folder that does not exist is Status 4.
 func TestMSASCMD_S03_TC03_FolderDelete_Status4(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		fd := c.folderDelete(c.folderSyncKey, "InvalidServerId")
 		s.equal(4048, "the Status of a FolderDelete of a missing folder", 4, fd.Status)
@@ -70,7 +70,7 @@ func TestMSASCMD_S03_TC03_FolderDelete_Status4(t *testing.T) {
 
 // MSASCMD_S03_TC04: an empty SyncKey is Status 9; the right one deletes.
 func TestMSASCMD_S03_TC04_FolderDelete_Status9(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		fc := c.mustCreate(c.folderSyncKey, eas.FolderTypeUserMail, c.name("FolderDelete"), "0")
 		fd := c.folderDelete("", fc.ServerId)
@@ -84,7 +84,7 @@ func TestMSASCMD_S03_TC04_FolderDelete_Status9(t *testing.T) {
 // MSASCMD_S03_TC05: a FolderDelete without SyncKey is Status 10; with
 // the key it deletes.
 func TestMSASCMD_S03_TC05_FolderDelete_Status10(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		s.gap("issue 15: easlab answers a FolderDelete without SyncKey with Status 9 (invalid key), not 10 (malformed request)", 4063)
 		c := cmdLab(s)
 		fc := c.mustCreate(c.folderSyncKey, eas.FolderTypeUserMail, c.name("FolderDelete"), "0")

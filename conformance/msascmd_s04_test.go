@@ -11,7 +11,7 @@ import (
 // MSASCMD_S04_TC01: the initial FolderSync returns every folder, a key
 // and Status 1.
 func TestMSASCMD_S04_TC01_FolderSync_SyncKey0(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		fs := c.folderSync0()
 		if fs.Status != 1 || fs.SyncKey == "" {
@@ -42,7 +42,7 @@ func TestMSASCMD_S04_TC01_FolderSync_SyncKey0(t *testing.T) {
 // MSASCMD_S04_TC02: a FolderSync with the current key and nothing changed
 // has Count 0.
 func TestMSASCMD_S04_TC02_FolderSync_NoChanged(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		fs := c.folderSync(c.folderSyncKey)
 		s.equal(2120, "the unchanged FolderSync's Count", 0, cmdCount(fs))
@@ -52,7 +52,7 @@ func TestMSASCMD_S04_TC02_FolderSync_NoChanged(t *testing.T) {
 // MSASCMD_S04_TC03: a folder created from another device reaches this one
 // as the one change of its next FolderSync.
 func TestMSASCMD_S04_TC03_FolderSync_Changed(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		s.gap("issue 15: easlab's hierarchy sync keys carry a GUID per device, so another device's key is a mismatch (Status 9), where Exchange's keys are counters that coincide across devices", 5024)
 		c := cmdLab(s)
 		c.folderSync0()
@@ -72,7 +72,7 @@ func TestMSASCMD_S04_TC03_FolderSync_Changed(t *testing.T) {
 // MSASCMD_S04_TC04: a created folder keeps its ServerId when the client
 // synchronizes the hierarchy again.
 func TestMSASCMD_S04_TC04_FolderSync_Resynchronizes(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		name := c.name("FolderSync")
 		fc := c.folderCreate(c.folderSyncKey, eas.FolderTypeUserMail, name, "0")
@@ -86,7 +86,7 @@ func TestMSASCMD_S04_TC04_FolderSync_Resynchronizes(t *testing.T) {
 
 // MSASCMD_S04_TC05: an empty SyncKey is answered with Status 9.
 func TestMSASCMD_S04_TC05_FolderSync_Status9(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		fs := c.folderSync("")
 		for _, id := range []int{4068, 4070, 4083, 4581} {
@@ -98,7 +98,7 @@ func TestMSASCMD_S04_TC05_FolderSync_Status9(t *testing.T) {
 // MSASCMD_S04_TC06: a FolderSync without SyncKey is answered with Status
 // 10.
 func TestMSASCMD_S04_TC06_FolderSync_Status10(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		s.gap("issue 15: easlab answers a FolderSync without SyncKey with Status 9 (invalid key), not 10 (malformed request)", 4086)
 		c := cmdLab(s)
 		var fs eas.FolderSyncResponse
@@ -110,7 +110,7 @@ func TestMSASCMD_S04_TC06_FolderSync_Status10(t *testing.T) {
 // MSASCMD_S04_TC07: a created folder is among the next initial
 // FolderSync's additions.
 func TestMSASCMD_S04_TC07_FolderSync_AddFolder(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		fc := c.folderCreate(c.folderSyncKey, eas.FolderTypeUserMail, c.name("FolderSync"), "0")
 		if fc.Status != 1 {
@@ -128,7 +128,7 @@ func TestMSASCMD_S04_TC07_FolderSync_AddFolder(t *testing.T) {
 // MSASCMD_S04_TC08: a folder renamed from another device reaches this one
 // as an Update; the other device's FolderSync returns a new key.
 func TestMSASCMD_S04_TC08_FolderSync_UpdateFolder(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		name := c.name("FolderSync")
 		fc := c.folderCreate(c.folderSyncKey, eas.FolderTypeUserMail, name, "0")
@@ -161,7 +161,7 @@ func TestMSASCMD_S04_TC08_FolderSync_UpdateFolder(t *testing.T) {
 // MSASCMD_S04_TC09: a folder deleted from another device reaches this one
 // as a Delete.
 func TestMSASCMD_S04_TC09_FolderSync_DeleteFolder(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		name := c.name("FolderSync")
 		fc := c.folderCreate(c.folderSyncKey, eas.FolderTypeUserMail, name, "0")
@@ -189,7 +189,7 @@ func TestMSASCMD_S04_TC09_FolderSync_DeleteFolder(t *testing.T) {
 // MSASCMD_S04_TC10: a message delivered to the Inbox is not a folder
 // change.
 func TestMSASCMD_S04_TC10_FolderSync_NoSynchronizeItems(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		c.switchUser(cmdUser2)
 		subject := c.name("subject")

@@ -12,7 +12,7 @@ import (
 // MSASCMD_S05_TC01: a renamed folder keeps its ServerId under its new
 // name, and the rename returns a key.
 func TestMSASCMD_S05_TC01_FolderUpdate_Success(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		fc := c.mustCreate(c.folderSyncKey, eas.FolderTypeUserMail, c.name("FolderCreate"), "0")
 		name := c.name("FolderUpdate")
@@ -31,7 +31,7 @@ func TestMSASCMD_S05_TC01_FolderUpdate_Success(t *testing.T) {
 // MSASCMD_S05_TC02: a default folder cannot be renamed (Status 2, no
 // key).
 func TestMSASCMD_S05_TC02_FolderUpdate_Status2(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		fu := c.folderUpdate(c.folderSyncKey, c.my().calendar, "Notes", "0")
 		for _, id := range []int{4101, 4102, 4096} {
@@ -43,7 +43,7 @@ func TestMSASCMD_S05_TC02_FolderUpdate_Status2(t *testing.T) {
 
 // MSASCMD_S05_TC03: a folder that does not exist is Status 4.
 func TestMSASCMD_S05_TC03_FolderUpdate_Status4(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		fu := c.folderUpdate(c.folderSyncKey, "InvalidServerId", c.name("FolderUpdate"), "0")
 		s.equal(4105, "the Status of a FolderUpdate of a missing folder", 4, fu.Status)
@@ -53,7 +53,7 @@ func TestMSASCMD_S05_TC03_FolderUpdate_Status4(t *testing.T) {
 
 // MSASCMD_S05_TC04: a parent that does not exist is Status 5.
 func TestMSASCMD_S05_TC04_FolderUpdate_Status5(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		fc := c.folderCreate(c.folderSyncKey, eas.FolderTypeUserMail, c.name("FolderCreate"), "0")
 		fu := c.folderUpdate(fc.SyncKey, fc.ServerId, c.name("FolderUpdate"), "InvalidParentId")
@@ -64,7 +64,7 @@ func TestMSASCMD_S05_TC04_FolderUpdate_Status5(t *testing.T) {
 
 // MSASCMD_S05_TC05: a key the server did not issue is Status 9.
 func TestMSASCMD_S05_TC05_FolderUpdate_Status9(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		fc := c.mustCreate(c.folderSyncKey, eas.FolderTypeUserMail, c.name("FolderCreate"), "0")
 		fu := c.folderUpdate("InvalidSyncKey", fc.ServerId, c.name("FolderUpdate"), "0")
@@ -74,7 +74,7 @@ func TestMSASCMD_S05_TC05_FolderUpdate_Status9(t *testing.T) {
 
 // MSASCMD_S05_TC06: a FolderUpdate without SyncKey is Status 10.
 func TestMSASCMD_S05_TC06_FolderUpdate_Status10(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		s.gap("issue 15: easlab answers a FolderUpdate without SyncKey with Status 9 (invalid key), not 10 (malformed request)", 3102, 4123, 4568)
 		c := cmdLab(s)
 		fc := c.mustCreate(c.folderSyncKey, eas.FolderTypeUserMail, c.name("FolderCreate"), "0")
@@ -90,7 +90,7 @@ func TestMSASCMD_S05_TC06_FolderUpdate_Status10(t *testing.T) {
 // MSASCMD_S05_TC07: a folder moves under another parent; a second folder
 // of the same name cannot move there (Status 2).
 func TestMSASCMD_S05_TC07_FolderUpdate_Moves(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		name := c.name("FolderCreate")
 		// The original moves the folder under ServerId "5", the number of
@@ -115,7 +115,7 @@ func TestMSASCMD_S05_TC07_FolderUpdate_Moves(t *testing.T) {
 // MSASCMD_S05_TC08: the recipient information cache cannot be updated
 // (Status 3).
 func TestMSASCMD_S05_TC08_FolderUpdate_Status3(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		s.gap("issue 15: easlab's recipient information cache has ServerId 12, not Exchange's RI, so a FolderUpdate of RI names no folder (Status 4)", 143, 4103, 4104, 141)
 		c := cmdLab(s)
 		fu := c.folderUpdate(c.folderSyncKey, "RI", c.name("FolderUpdate"), c.my().ric)

@@ -50,7 +50,7 @@ func (c *cmdSuite) getAttachment(ref string) *answer {
 // MSASCMD_S06_TC01: an attachment is listed in the message and fetched by
 // its FileReference.
 func TestMSASCMD_S06_TC01_GetAttachment_Success(t *testing.T) {
-	atVersions(t, specCMD, []eas.ProtocolVersion{eas.Version121}, func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, []eas.ProtocolVersion{eas.Version121}, func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		subject, r := c.mailAttachment()
 		names, refs := cmdAttachments(r, cmdServerID(r, subject))
@@ -66,7 +66,7 @@ func TestMSASCMD_S06_TC01_GetAttachment_Success(t *testing.T) {
 
 // MSASCMD_S06_TC02: the attachment of a deleted message is HTTP 500.
 func TestMSASCMD_S06_TC02_GetAttachment_Status500(t *testing.T) {
-	atVersions(t, specCMD, []eas.ProtocolVersion{eas.Version121}, func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, []eas.ProtocolVersion{eas.Version121}, func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		subject, r := c.mailAttachment()
 		_, refs := cmdAttachments(r, cmdServerID(r, subject))

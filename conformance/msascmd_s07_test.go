@@ -91,7 +91,7 @@ func (c *cmdSuite) mailUser2() string {
 // MSASCMD_S07_TC01: the estimate of an Inbox with one message equals the
 // additions of the Sync that follows.
 func TestMSASCMD_S07_TC01_GetItemEstimate_Success(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		c.mailUser2()
 		c.sync(cmdSyncRequest("0", c.my().inbox))
@@ -120,7 +120,7 @@ func TestMSASCMD_S07_TC01_GetItemEstimate_Success(t *testing.T) {
 
 // MSASCMD_S07_TC02: without Options the estimate is that of class Email.
 func TestMSASCMD_S07_TC02_GetItemEstimate_WithoutOptions(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		c.sync(cmdSyncRequest("0", c.my().inbox))
 		with := c.gie(c.syncKey, c.my().inbox, nil, cmdClass("Email"))
@@ -131,7 +131,7 @@ func TestMSASCMD_S07_TC02_GetItemEstimate_WithoutOptions(t *testing.T) {
 
 // MSASCMD_S07_TC03: a FilterType on Contacts is no error.
 func TestMSASCMD_S07_TC03_GetItemEstimate_Contacts_FilterType(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		c.sync(cmdSyncRequest("0", c.my().contacts))
 		r := c.gieFilter(c.my().contacts, 0)
@@ -143,7 +143,7 @@ func TestMSASCMD_S07_TC03_GetItemEstimate_Contacts_FilterType(t *testing.T) {
 // MSASCMD_S07_TC04: the FilterTypes of email: 0 to 5 are estimated, and
 // a new message in the window counts; 6 to 8 are Status 110.
 func TestMSASCMD_S07_TC04_GetItemEstimate_Email_FilterType(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		c.mailUser2()
 		c.sync(cmdSyncRequest("0", c.my().inbox))
@@ -210,7 +210,7 @@ func (c *cmdSuite) inWindow(subject string) bool {
 func TestMSASCMD_S07_TC05_GetItemEstimate_Calendar_FilterType(t *testing.T) {
 	// The original skips 16.0 and 16.1, where a Sync cannot add a
 	// recurrence.
-	atVersions(t, specCMD, []eas.ProtocolVersion{eas.Version140, eas.Version141}, func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, []eas.ProtocolVersion{eas.Version140, eas.Version141}, func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		now := simtest.Start
 		subject := c.name("calendarSubject")
@@ -251,7 +251,7 @@ func TestMSASCMD_S07_TC05_GetItemEstimate_Calendar_FilterType(t *testing.T) {
 // MSASCMD_S07_TC06: the FilterTypes of tasks: 0 and 8 are estimated, 1
 // to 7 are Status 110.
 func TestMSASCMD_S07_TC06_GetItemEstimate_Tasks_FilterType(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		c.sync(cmdSyncRequest("0", c.my().tasks))
 		s.equal(3017, "the Status of a tasks estimate with FilterType 0", 1, cmdGIEStatus(c.gieFilter(c.my().tasks, 0)))
@@ -265,7 +265,7 @@ func TestMSASCMD_S07_TC06_GetItemEstimate_Tasks_FilterType(t *testing.T) {
 // MSASCMD_S07_TC07: FilterType 9 is Status 103 for contacts, email,
 // calendar and tasks.
 func TestMSASCMD_S07_TC07_GetItemEstimate_InvalidFilterType(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		s.gap("issue 15: easlab ignores FilterType 9 for Contacts (Status 1) and answers Status 2 (invalid collection) for email, calendar and tasks, where Exchange answers Status 103", 2984)
 		c := cmdLab(s)
 		ok := true
@@ -287,7 +287,7 @@ func TestMSASCMD_S07_TC07_GetItemEstimate_InvalidFilterType(t *testing.T) {
 
 // MSASCMD_S07_TC08: two MaxItems in Options are no protocol error.
 func TestMSASCMD_S07_TC08_GetItemEstimate_MoreThanOneMaxItems(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		c.sync(cmdSyncRequest("0", c.my().ric))
 		opt := eas.SyncOptions{MaxItems: 2, Extra: []*wbxml.Node{cmdText("AirSync:MaxItems", "3")}}
@@ -299,7 +299,7 @@ func TestMSASCMD_S07_TC08_GetItemEstimate_MoreThanOneMaxItems(t *testing.T) {
 // MSASCMD_S07_TC09: of two collections, the one that does not exist has
 // Status 2 and the other 1.
 func TestMSASCMD_S07_TC09_GetItemEstimate_Status2(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		c.sync(cmdSyncRequest("0", c.my().contacts))
 		var r eas.GetItemEstimateResponse
@@ -318,7 +318,7 @@ func TestMSASCMD_S07_TC09_GetItemEstimate_Status2(t *testing.T) {
 
 // MSASCMD_S07_TC10: a key 0 (no Sync primed) is Status 3.
 func TestMSASCMD_S07_TC10_GetItemEstimate_Status3(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		r := c.gie("0", c.my().inbox, nil, cmdClass("Email"))
 		if len(r.Response) == 0 {
@@ -331,7 +331,7 @@ func TestMSASCMD_S07_TC10_GetItemEstimate_Status3(t *testing.T) {
 
 // MSASCMD_S07_TC11: a key the server did not issue is Status 4.
 func TestMSASCMD_S07_TC11_GetItemEstimate_Status4_InvalidSyncKey(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		c.sync(cmdSyncRequest("0", c.my().inbox))
 		r := c.gie(c.name("InvalidSyncKey"), c.my().inbox, nil, cmdClass("Email"))
@@ -341,7 +341,7 @@ func TestMSASCMD_S07_TC11_GetItemEstimate_Status4_InvalidSyncKey(t *testing.T) {
 
 // MSASCMD_S07_TC12: another folder's key is Status 4.
 func TestMSASCMD_S07_TC12_GetItemEstimate_Status4_MismatchedSyncKey(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		c.sync(cmdSyncRequest("0", c.my().contacts))
 		other := c.syncKey
@@ -353,7 +353,7 @@ func TestMSASCMD_S07_TC12_GetItemEstimate_Status4_MismatchedSyncKey(t *testing.T
 
 // MSASCMD_S07_TC13: ConversationMode on Contacts is Status 103.
 func TestMSASCMD_S07_TC13_GetItemEstimate_ConversationMode_Status103(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		s.gap("issue 15: easlab does not refuse ConversationMode on a Contacts collection: it answers the Response Status 3 (not primed) of the missing key, where Exchange answers Status 103", 2100, 4129)
 		c := cmdLab(s)
 		on := true
@@ -365,7 +365,7 @@ func TestMSASCMD_S07_TC13_GetItemEstimate_ConversationMode_Status103(t *testing.
 
 // MSASCMD_S07_TC14: classes Email and SMS together are estimated.
 func TestMSASCMD_S07_TC14_GetItemEstimate_WithCombinationClasses(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		c.sync(cmdSyncRequest("0", c.my().inbox))
 		r := c.gie(c.syncKey, c.my().inbox, nil, cmdClass("Email"), cmdClass("SMS"))
@@ -378,7 +378,7 @@ func TestMSASCMD_S07_TC14_GetItemEstimate_WithCombinationClasses(t *testing.T) {
 
 // MSASCMD_S07_TC15: more than 1000 collections is Status 103.
 func TestMSASCMD_S07_TC15_GetItemEstimate_Collection_LimitValue(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		c.mailUser2()
 		cols := make([]eas.GetItemEstimateCollection, 1001)
@@ -393,7 +393,7 @@ func TestMSASCMD_S07_TC15_GetItemEstimate_Collection_LimitValue(t *testing.T) {
 
 // MSASCMD_S07_TC16: classes Tasks and Contacts together are Status 4.
 func TestMSASCMD_S07_TC16_GetItemEstimate_WithStatusValue4Returned(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		c.sync(cmdSyncRequest("0", c.my().inbox))
 		s.gap("issue 15: easlab ignores the Class of a GetItemEstimate's Options and estimates Tasks with Contacts (Status 1), where Exchange refuses the combination with Status 4", 908)

@@ -137,7 +137,7 @@ func cmdHasFolder(fs *eas.FolderSyncResponse, name, parent string) bool {
 // MSASCMD_S08_TC01: emptying the Inbox keeps its subfolders unless
 // DeleteSubFolders is sent.
 func TestMSASCMD_S08_TC01_ItemOperations_DeleteSubFolders(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		name := c.name("subfolder")
 		c.mustCreate(c.folderSyncKey, eas.FolderTypeUserMail, name, c.my().inbox)
@@ -158,7 +158,7 @@ func TestMSASCMD_S08_TC01_ItemOperations_DeleteSubFolders(t *testing.T) {
 
 // MSASCMD_S08_TC02: an empty Range in a mailbox Fetch is Status 2.
 func TestMSASCMD_S08_TC02_ItemOperations_Status2(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		r, _ := c.itemOps(cmdFetchTree(c.my().inbox, "Mailbox", "", cmdText("ItemOperations:Range", "")), false)
 		s.equal(3547, "the Status of a mailbox Fetch with an empty Range", 2, r.Status)
@@ -168,7 +168,7 @@ func TestMSASCMD_S08_TC02_ItemOperations_Status2(t *testing.T) {
 
 // MSASCMD_S08_TC03: an unknown Store is Status 9.
 func TestMSASCMD_S08_TC03_ItemOperations_Status9(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		s.gap("issue 15: easlab refuses a Fetch with an empty ServerId as a protocol error (global Status 2) before it looks at the Store, where Exchange answers the Fetch's Status 9 for the unknown store", 4161)
 		c := cmdLab(s)
 		r, _ := c.itemOps(cmdFetchTree(c.my().inbox, "InvalidStore", ""), false)
@@ -182,7 +182,7 @@ func TestMSASCMD_S08_TC03_ItemOperations_Status9(t *testing.T) {
 
 // MSASCMD_S08_TC04: a ServerId that names no item is Status 6.
 func TestMSASCMD_S08_TC04_ItemOperations_Status6(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		r, _ := c.itemOps(cmdFetchTree(c.my().inbox, "Mailbox", "InvalidServerID"), false)
 		s.equal(4158, "the Status of a Fetch of a missing item", 6, c.fetchOf(r).Status)
@@ -191,7 +191,7 @@ func TestMSASCMD_S08_TC04_ItemOperations_Status6(t *testing.T) {
 
 // MSASCMD_S08_TC05: a message is fetched with Status 1.
 func TestMSASCMD_S08_TC05_ItemOperations_Fetch(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		id, _, _ := c.mailInInbox()
 		r, _ := c.itemOps(cmdFetchTree(c.my().inbox, "Mailbox", id), false)
@@ -238,7 +238,7 @@ func cmdMoveConversation(id []byte, dst string) *eas.ItemOperationsRequest {
 
 // MSASCMD_S08_TC06: a conversation moves to Deleted Items.
 func TestMSASCMD_S08_TC06_ItemOperations_Move(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		subject, conv := c.conversation()
 		r, _ := c.itemOps(cmdMoveConversation(conv, c.my().deleted), false)
@@ -251,7 +251,7 @@ func TestMSASCMD_S08_TC06_ItemOperations_Move(t *testing.T) {
 // MSASCMD_S08_TC07: a multipart Fetch answers the multipart content type
 // and a consistent part table.
 func TestMSASCMD_S08_TC07_ItemOperations_MultiplePartResponse(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		id, _, _ := c.mailInInbox()
 		r, p := c.itemOps(cmdFetchTree(c.my().inbox, "Mailbox", id), true)
@@ -307,7 +307,7 @@ func (c *cmdSuite) bodyOf(r *eas.ItemOperationsResponse) cmdBody {
 // MSASCMD_S08_TC08: MIMESupport 2 fetches a plain message's MIME (Type
 // 4, its size, its data), inline by default and as a part when asked.
 func TestMSASCMD_S08_TC08_ItemOperations_Fetch_MIMESupport(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		id, _, _ := c.mailInInbox()
 		fetch := func(mime string) *wbxml.Node {
@@ -349,7 +349,7 @@ func TestMSASCMD_S08_TC08_ItemOperations_Fetch_MIMESupport(t *testing.T) {
 
 // MSASCMD_S08_TC09: the recipient information cache cannot be emptied.
 func TestMSASCMD_S08_TC09_ItemOperations_RecipientInformationCache(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		r, _ := c.itemOps(cmdEFC(c.my().ric, false), false)
 		if r.Status != 1 || r.Response == nil || len(r.Response.Results) != 1 || r.Response.Results[0].EmptyFolderContents == nil {
@@ -362,7 +362,7 @@ func TestMSASCMD_S08_TC09_ItemOperations_RecipientInformationCache(t *testing.T)
 
 // MSASCMD_S08_TC10: an emptied contacts folder has nothing left to sync.
 func TestMSASCMD_S08_TC10_ItemOperations_EmptyFolderContents(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		id := c.createFolder(eas.FolderTypeUserContacts, c.name("FolderCreate"), c.my().contacts)
 		c.folderSync0()
@@ -401,42 +401,42 @@ const cmdDocLib = "the document library (a UNC share or SharePoint library with 
 // MSASCMD_S08_TC11: a document is fetched inline and as parts, whole and
 // by range.
 func TestMSASCMD_S08_TC11_ItemOperations_Fetch_DocumentLibrary(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		s.notApplicable(cmdDocLib, 5886, 234, 2301, 5919, 2302, 236, 3716, 5422, 5423)
 	})
 }
 
 // MSASCMD_S08_TC12: a bad document URI is Status 4.
 func TestMSASCMD_S08_TC12_ItemOperations_Status4(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		s.notApplicable(cmdDocLib, 4156)
 	})
 }
 
 // MSASCMD_S08_TC13: a wrong document library password is Status 5.
 func TestMSASCMD_S08_TC13_ItemOperations_Status5(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		s.notApplicable(cmdDocLib, 4157)
 	})
 }
 
 // MSASCMD_S08_TC14: a byte range beyond the document is Status 8.
 func TestMSASCMD_S08_TC14_ItemOperations_Status8(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		s.notApplicable(cmdDocLib, 4160)
 	})
 }
 
 // MSASCMD_S08_TC15: an empty document is Status 10.
 func TestMSASCMD_S08_TC15_ItemOperations_Status10(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		s.notApplicable(cmdDocLib, 4162)
 	})
 }
 
 // MSASCMD_S08_TC16: a range too large is Status 11.
 func TestMSASCMD_S08_TC16_ItemOperations_Status11(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		s.notApplicable(cmdDocLib, 4163)
 	})
 }
@@ -444,7 +444,7 @@ func TestMSASCMD_S08_TC16_ItemOperations_Status11(t *testing.T) {
 // MSASCMD_S08_TC17: a FileReference that names no attachment is Status
 // 15.
 func TestMSASCMD_S08_TC17_ItemOperations_Status15(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		r, _ := c.itemOps(&eas.ItemOperationsRequest{Operations: []eas.ItemOperation{{Fetch: &eas.Fetch{Store: "Mailbox", FileReference: "InvalidAttachmentID"}}}}, false)
 		s.equal(4166, "the Status of a Fetch of a missing attachment", 15, c.fetchOf(r).Status)
@@ -481,7 +481,7 @@ func cmdFileReference(r *eas.SyncResponse, serverID string) string {
 
 // MSASCMD_S08_TC18: a Fetch with two FileReferences is Status 2.
 func TestMSASCMD_S08_TC18_ItemOperations_MoreThanOneFileReference_Status2(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		subject := c.name("NormalAttachment_Subject")
 		c.sendMIME(subject, cmdAttachmentMIME(cmdAddress(cmdUser1), cmdAddress(cmdUser2), subject, c.name("NormalAttachment_Body")))
@@ -501,7 +501,7 @@ func TestMSASCMD_S08_TC18_ItemOperations_MoreThanOneFileReference_Status2(t *tes
 // MSASCMD_S08_TC19: a conversation cannot move to the Notes folder
 // (Status 156).
 func TestMSASCMD_S08_TC19_ItemOperations_Status156(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		_, conv := c.conversation()
 		r, _ := c.itemOps(cmdMoveConversation(conv, c.my().notes), false)
@@ -514,7 +514,7 @@ func TestMSASCMD_S08_TC19_ItemOperations_Status156(t *testing.T) {
 
 // MSASCMD_S08_TC20: emptying RI is Status 16.
 func TestMSASCMD_S08_TC20_ItemOperations_Status16(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		r, _ := c.itemOps(cmdEFC("RI", false), false)
 		if r.Status != 1 || r.Response == nil || len(r.Response.Results) != 1 || r.Response.Results[0].EmptyFolderContents == nil {

@@ -174,7 +174,7 @@ func (c *cmdSuite) meetingResponse(userResponse int, collectionID, instanceID st
 
 // MSASCMD_S09_TC03: a UserResponse of 5 is Status 2.
 func TestMSASCMD_S09_TC03_MeetingResponse_InvalidMeeting(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		subject := c.name("subject")
 		c.invite(subject)
@@ -191,7 +191,7 @@ func TestMSASCMD_S09_TC03_MeetingResponse_InvalidMeeting(t *testing.T) {
 
 // MSASCMD_S09_TC05: a RequestId that names no item is Status 2.
 func TestMSASCMD_S09_TC05_MeetingResponse_ResponseNonMeeting(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		subject := c.name("subject")
 		c.invite(subject)
@@ -209,7 +209,7 @@ func TestMSASCMD_S09_TC05_MeetingResponse_ResponseNonMeeting(t *testing.T) {
 // R5670 and R5672 (no limit: Exchange 2007 SP1 and 2010) are disabled in
 // the suite's Exchange 2016 and 2019 settings.
 func TestMSASCMD_S09_TC07_MeetingResponse_Status103(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		subject := c.name("subject")
 		c.invite(subject)

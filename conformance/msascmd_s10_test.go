@@ -33,7 +33,7 @@ func (c *cmdSuite) mailInInbox() (serverID, subject, inboxKey string) {
 // MSASCMD_S10_TC01: a moved item gets a new ServerId, is deleted from
 // its folder and added to the other at the next Sync.
 func TestMSASCMD_S10_TC01_MoveItems_Success(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		id, subject, inboxKey := c.mailInInbox()
 		c.syncChanges(c.my().deleted)
@@ -57,7 +57,7 @@ func TestMSASCMD_S10_TC01_MoveItems_Success(t *testing.T) {
 
 // MSASCMD_S10_TC02: a source folder that does not exist is Status 1.
 func TestMSASCMD_S10_TC02_MoveItems_Status1_InvalidSrcFldId(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		id, _, _ := c.mailInInbox()
 		r := c.moveItems(1, eas.MoveItem{SrcMsgId: id, SrcFldId: "Invalid SrcFldId", DstFldId: c.my().deleted})
@@ -68,7 +68,7 @@ func TestMSASCMD_S10_TC02_MoveItems_Status1_InvalidSrcFldId(t *testing.T) {
 
 // MSASCMD_S10_TC03: an item already moved out of its folder is Status 1.
 func TestMSASCMD_S10_TC03_MoveItems_Status1_InvalidSrcMsgId(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		id, _, _ := c.mailInInbox()
 		move := eas.MoveItem{SrcMsgId: id, SrcFldId: c.my().inbox, DstFldId: c.my().deleted}
@@ -80,7 +80,7 @@ func TestMSASCMD_S10_TC03_MoveItems_Status1_InvalidSrcMsgId(t *testing.T) {
 
 // MSASCMD_S10_TC04: a destination folder that does not exist is Status 2.
 func TestMSASCMD_S10_TC04_MoveItems_Status2(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		id, _, _ := c.mailInInbox()
 		r := c.moveItems(1, eas.MoveItem{SrcMsgId: id, SrcFldId: c.my().inbox, DstFldId: "Invalid DstFldId"})
@@ -90,7 +90,7 @@ func TestMSASCMD_S10_TC04_MoveItems_Status2(t *testing.T) {
 
 // MSASCMD_S10_TC05: a destination that is the source is Status 4.
 func TestMSASCMD_S10_TC05_MoveItems_Status4(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		id, _, _ := c.mailInInbox()
 		r := c.moveItems(1, eas.MoveItem{SrcMsgId: id, SrcFldId: c.my().inbox, DstFldId: c.my().inbox})
@@ -102,7 +102,7 @@ func TestMSASCMD_S10_TC05_MoveItems_Status4(t *testing.T) {
 // move is Status 5, and if the other succeeded the item is in exactly one
 // of the two folders.
 func TestMSASCMD_S10_TC06_MoveItems_Status5(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		s.gap("issue 15: easlab runs each move of one item to two folders in turn (Status 3, then 1 for the item already gone), where Exchange answers Status 5 to the second destination", 4222)
 		c := cmdLab(s)
 		id, subject, inboxKey := c.mailInInbox()
@@ -134,7 +134,7 @@ func TestMSASCMD_S10_TC06_MoveItems_Status5(t *testing.T) {
 
 // MSASCMD_S10_TC07: a MoveItems of more than 1000 moves is Status 103.
 func TestMSASCMD_S10_TC07_MoveItems_Status103(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		id, _, _ := c.mailInInbox()
 		moves := make([]eas.MoveItem, 1001)

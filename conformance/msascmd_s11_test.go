@@ -92,7 +92,7 @@ func cmdPingRequest(class string, ids ...string) *eas.PingRequest {
 // MSASCMD_S11_TC01: a Ping with a heartbeat but no folders is Status 3;
 // once both were sent, folders alone are enough.
 func TestMSASCMD_S11_TC01_Ping_Status3(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		c.user, c.deviceID = cmdUser3, "NewDevice"
 		fs := c.folderSync0()
@@ -119,7 +119,7 @@ func TestMSASCMD_S11_TC01_Ping_Status3(t *testing.T) {
 
 // MSASCMD_S11_TC02: an empty Ping element is Status 4.
 func TestMSASCMD_S11_TC02_Ping_Status4(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		s.gap("issue 15: easlab takes an empty Ping element as a Ping with nothing cached and answers Status 3 (missing parameters), where Exchange answers Status 4 (malformed request)", 4244, 4228)
 		c := cmdLab(s)
 		r, _ := c.ping(cmdNode("Ping:Ping"))
@@ -131,7 +131,7 @@ func TestMSASCMD_S11_TC02_Ping_Status4(t *testing.T) {
 // MSASCMD_S11_TC03: a negative heartbeat is Status 5 with the allowed
 // interval.
 func TestMSASCMD_S11_TC03_Ping_Status5(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		req := cmdPingRequest("Email", c.my().inbox)
 		req.HeartbeatInterval = -100
@@ -144,7 +144,7 @@ func TestMSASCMD_S11_TC03_Ping_Status5(t *testing.T) {
 // MSASCMD_S11_TC04: a device that never synchronized the hierarchy is
 // told to (Status 7).
 func TestMSASCMD_S11_TC04_Ping_Status7_SyncRequired(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		s.gap("issue 15: easlab pings a folder whose id exists in the mailbox for a device that never ran FolderSync (and answers at the heartbeat, Status 1), where Exchange answers Status 7", 4258)
 		c := cmdLab(s)
 		inbox := c.my().inbox
@@ -159,7 +159,7 @@ func TestMSASCMD_S11_TC04_Ping_Status7_SyncRequired(t *testing.T) {
 // MSASCMD_S11_TC05: a folder created from another device makes the
 // first device's Ping Status 7.
 func TestMSASCMD_S11_TC05_Ping_Status7_Outdate(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		s.gap("issue 15: easlab's Ping reports a hierarchy change (Status 7) only when a pinged folder is gone, not a folder another device created since this device's FolderSync; it answers at the heartbeat with Status 1", 4257)
 		c := cmdLab(s)
 		inbox := c.my().inbox
@@ -178,7 +178,7 @@ func TestMSASCMD_S11_TC05_Ping_Status7_Outdate(t *testing.T) {
 // Sync makes the Ping answer Status 2 at once, and again with the cached
 // heartbeat.
 func TestMSASCMD_S11_TC06_Ping_ChangesOccurred(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		c.switchUser(cmdUser2)
 		var ids []string
@@ -212,7 +212,7 @@ func TestMSASCMD_S11_TC06_Ping_ChangesOccurred(t *testing.T) {
 // MSASCMD_S11_TC07: a heartbeat above the maximum is Status 5 with the
 // allowed interval.
 func TestMSASCMD_S11_TC07_Ping_HeartbeatIntervalSetTooLarge(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		req := cmdPingRequest("Email", c.my().inbox)
 		req.HeartbeatInterval = 6000000
@@ -225,7 +225,7 @@ func TestMSASCMD_S11_TC07_Ping_HeartbeatIntervalSetTooLarge(t *testing.T) {
 // MSASCMD_S11_TC08: once a Ping expired with nothing to report, a Ping
 // with no body uses the cached one and expires too (Status 1).
 func TestMSASCMD_S11_TC08_Ping_WithoutRequestBody(t *testing.T) {
-	atVersions(t, specCMD, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		req := cmdPingRequest("Email", c.my().inbox)
 		req.HeartbeatInterval = 60
