@@ -1,0 +1,431 @@
+package conformance
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+
+	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/wbxml"
+)
+
+// MS-ASCMD: the ActiveSync commands (Interop-TestSuites
+// ExchangeActiveSync/Source/MS-ASCMD). Its suite runs at every
+// ActiveSyncProtocolVersion from 12.1. This file is what its TestSuiteBase
+// does for scenarios S01 to S11: the users, the switch between them, and
+// the helpers the scenarios share.
+
+const cmdSpec = "MS-ASCMD"
+
+// The suite's users (MS-ASCMD_TestSuite.deployment.ptfconfig and
+// ExchangeSUTConfiguration.ps1): User04 has ActiveSync disabled, User07 is
+// User08's delegate.
+const (
+	cmdUser1 = "MSASCMD_User01"
+	cmdUser2 = "MSASCMD_User02"
+	cmdUser3 = "MSASCMD_User03"
+	cmdUser4 = "MSASCMD_User04"
+	cmdUser7 = "MSASCMD_User07"
+	cmdUser8 = "MSASCMD_User08"
+	cmdUser9 = "MSASCMD_User09"
+)
+
+// cmdDeviceID is the common configuration's DeviceID.
+const cmdDeviceID = "TestSuite"
+
+// cmdFolders are the default folders' ServerIds of one user, as
+// TestSuiteBase's SwitchUser keeps them.
+type cmdFolders struct {
+	inbox, drafts, deleted, sent, outbox, tasks, calendar, contacts, notes, ric string
+}
+
+// cmdSuite is a running MS-ASCMD test: its lab, the user its client acts
+// as and the device id it sends, and what TestSuiteBase remembers (the
+// last hierarchy sync key, each user's folders, the last Sync key).
+type cmdSuite struct {
+	s             *site
+	l             *lab
+	user          string
+	deviceID      string
+	folderSyncKey string
+	syncKey       string
+	folders       map[string]*cmdFolders
+}
+
+// cmdLab deploys the suite (its users; User04 without ActiveSync) and, as
+// TestInitialize does, switches to User01, whose initial FolderSync sets
+// the hierarchy sync key.
+func cmdLab(s *site) *cmdSuite {
+	s.t.Helper()
+	l := newLab(s, cmdUser1, cmdUser2, cmdUser3, cmdUser4, cmdUser7, cmdUser8, cmdUser9)
+	l.cmdlet("Set-CASMailbox", map[string]any{"Identity": cmdUser4, "ActiveSyncEnabled": false})
+	c := &cmdSuite{s: s, l: l, deviceID: cmdDeviceID, folders: map[string]*cmdFolders{}}
+	c.switchUser(cmdUser1)
+	return c
+}
+
+// switchUser makes user the client's user and, the first time, runs the
+// initial FolderSync to learn its default folders.
+func (c *cmdSuite) switchUser(user string) {
+	c.s.t.Helper()
+	c.user = user
+	if c.folders[user] != nil {
+		return
+	}
+	fs := c.folderSync("0")
+	if fs.Status != 1 {
+		c.s.t.Fatalf("the initial FolderSync of %s has Status %d, want 1", user, fs.Status)
+	}
+	c.folderSyncKey = fs.SyncKey
+	f := &cmdFolders{}
+	if fs.Changes != nil {
+		for _, a := range fs.Changes.Add {
+			switch a.Type {
+			case eas.FolderTypeInbox:
+				f.inbox = a.ServerId
+			case eas.FolderTypeDrafts:
+				f.drafts = a.ServerId
+			case eas.FolderTypeDeletedItems:
+				f.deleted = a.ServerId
+			case eas.FolderTypeSentItems:
+				f.sent = a.ServerId
+			case eas.FolderTypeOutbox:
+				f.outbox = a.ServerId
+			case eas.FolderTypeTasks:
+				f.tasks = a.ServerId
+			case eas.FolderTypeCalendar:
+				f.calendar = a.ServerId
+			case eas.FolderTypeContacts:
+				f.contacts = a.ServerId
+			case eas.FolderTypeNotes:
+				f.notes = a.ServerId
+			case eas.FolderTypeRecipientInfoCache:
+				f.ric = a.ServerId
+			}
+		}
+	}
+	c.folders[user] = f
+}
+
+// my is the current user's default folders.
+func (c *cmdSuite) my() *cmdFolders { return c.folders[c.user] }
+
+// send sends cmd with body as the suite's client does (the current user
+// and device id, no policy key, no reaction to the answer) and returns the
+// answer, failing the test on anything but HTTP 200.
+func (c *cmdSuite) send(cmd eas.Command, body any) *answer {
+	c.s.t.Helper()
+	a := c.sendRaw(c.l.request(c.user, cmd), body)
+	if a.Status != http.StatusOK {
+		c.s.t.Fatalf("%v answered HTTP %d, want 200 (%s)", cmd, a.Status, a.Body)
+	}
+	return a
+}
+
+// sendRaw sends req, with the suite's device id, as it is.
+func (c *cmdSuite) sendRaw(req *eas.Request, body any) *answer {
+	c.s.t.Helper()
+	req.DeviceID = c.deviceID
+	return c.l.send(req, password, body)
+}
+
+// call sends cmd and decodes its answer into out.
+func (c *cmdSuite) call(cmd eas.Command, body, out any) {
+	c.s.t.Helper()
+	a := c.send(cmd, body)
+	c.verifyShape(cmd, a.Body)
+	a.decode(c.s, out)
+}
+
+// folderSync is the FolderSync command with key.
+func (c *cmdSuite) folderSync(key string) *eas.FolderSyncResponse {
+	c.s.t.Helper()
+	var r eas.FolderSyncResponse
+	c.call(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: key}, &r)
+	return &r
+}
+
+// folderSync0 is TestSuiteBase's FolderSync: an initial one, whose key
+// becomes the last hierarchy sync key.
+func (c *cmdSuite) folderSync0() *eas.FolderSyncResponse {
+	c.s.t.Helper()
+	r := c.folderSync("0")
+	if r.Status == 1 {
+		c.folderSyncKey = r.SyncKey
+	}
+	return r
+}
+
+// folderCreate is the FolderCreate command.
+func (c *cmdSuite) folderCreate(key string, typ eas.FolderType, name, parent string) *eas.FolderCreateResponse {
+	c.s.t.Helper()
+	var r eas.FolderCreateResponse
+	c.call(eas.CommandFolderCreate, &eas.FolderCreateRequest{SyncKey: key, ParentId: parent, DisplayName: name, Type: typ}, &r)
+	return &r
+}
+
+// createFolder is TestSuiteBase's CreateFolder: a FolderSync, then a
+// FolderCreate that must succeed; it returns the new folder's ServerId.
+func (c *cmdSuite) createFolder(typ eas.FolderType, name, parent string) string {
+	c.s.t.Helper()
+	fs := c.folderSync0()
+	r := c.folderCreate(fs.SyncKey, typ, name, parent)
+	if r.Status != 1 {
+		c.s.t.Fatalf("FolderCreate of %q has Status %d, want 1", name, r.Status)
+	}
+	return r.ServerId
+}
+
+// folderUpdate is the FolderUpdate command.
+func (c *cmdSuite) folderUpdate(key, serverID, name, parent string) *eas.FolderUpdateResponse {
+	c.s.t.Helper()
+	var r eas.FolderUpdateResponse
+	c.call(eas.CommandFolderUpdate, &eas.FolderUpdateRequest{SyncKey: key, ServerId: serverID, DisplayName: name, ParentId: parent}, &r)
+	return &r
+}
+
+// folderDelete is the FolderDelete command.
+func (c *cmdSuite) folderDelete(key, serverID string) *eas.FolderDeleteResponse {
+	c.s.t.Helper()
+	var r eas.FolderDeleteResponse
+	c.call(eas.CommandFolderDelete, &eas.FolderDeleteRequest{SyncKey: key, ServerId: serverID}, &r)
+	return &r
+}
+
+// cmdFolderID is the ServerId of the folder named name among a
+// FolderSync's additions, or "".
+func cmdFolderID(fs *eas.FolderSyncResponse, name string) string {
+	if fs.Changes == nil {
+		return ""
+	}
+	for _, a := range fs.Changes.Add {
+		if a.DisplayName == name {
+			return a.ServerId
+		}
+	}
+	return ""
+}
+
+// cmdCount is a FolderSync's Count, or -1 when it has none.
+func cmdCount(fs *eas.FolderSyncResponse) int {
+	if fs.Changes == nil || fs.Changes.Count == nil {
+		return -1
+	}
+	return *fs.Changes.Count
+}
+
+// cmdName is a resource name, as Common.GenerateResourceName makes them
+// unique per test.
+func (c *cmdSuite) name(prefix string) string {
+	c.s.t.Helper()
+	return fmt.Sprintf("%s_%s_%d", testName(c.s.t), prefix, cmdNames.Add(1))
+}
+
+var cmdNames atomic.Int64
+
+// node is an element of a request built as a tree, for what eas has no
+// message for or cannot send (a missing or repeated element): qname is
+// "Namespace:Name", text or children its content.
+func cmdNode(qname string, children ...*wbxml.Node) *wbxml.Node {
+	t := wbxml.LookupQualified(qname)
+	if t == nil {
+		panic("conformance: no WBXML tag " + qname)
+	}
+	return wbxml.NewElement(t, children...)
+}
+
+// cmdText is an element holding text.
+func cmdText(qname, text string) *wbxml.Node {
+	t := wbxml.LookupQualified(qname)
+	if t == nil {
+		panic("conformance: no WBXML tag " + qname)
+	}
+	return wbxml.NewText(t, text)
+}
+
+// tree encodes a request tree.
+func (c *cmdSuite) tree(n *wbxml.Node) []byte {
+	c.s.t.Helper()
+	b, err := n.MarshalBinary()
+	c.s.must(err, "encoding the request tree")
+	return b
+}
+
+// sync sends a Sync request and returns its answer; an empty answer (the
+// server's "no changes") is a Sync with no collections.
+func (c *cmdSuite) sync(req any) *eas.SyncResponse {
+	c.s.t.Helper()
+	a := c.send(eas.CommandSync, req)
+	var r eas.SyncResponse
+	if len(a.Body) > 0 {
+		a.decode(c.s, &r)
+	}
+	if col := cmdCollection(&r); col != nil && col.SyncKey != "" {
+		c.syncKey = col.SyncKey
+	}
+	return &r
+}
+
+// cmdCollection is a Sync answer's first collection, or nil.
+func cmdCollection(r *eas.SyncResponse) *eas.SyncCollection {
+	if r.Collections == nil || len(r.Collections.Collection) == 0 {
+		return nil
+	}
+	return &r.Collections.Collection[0]
+}
+
+// syncRequest is a Sync of one collection with key, asking for changes
+// after the initial sync as TestSuiteBase's requests do.
+func cmdSyncRequest(key, collectionID string) *eas.SyncRequest {
+	col := eas.SyncCollection{SyncKey: key, CollectionId: collectionID}
+	if key != "0" {
+		col.GetChanges = eas.NewBool(true)
+		col.Options = []eas.SyncOptions{{BodyPreference: []eas.BodyPreference{{Type: 1}}}}
+	}
+	return &eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{col}}}
+}
+
+// syncChanges is TestSuiteBase's SyncChanges: the initial Sync of a
+// folder, then one with its key.
+func (c *cmdSuite) syncChanges(collectionID string) *eas.SyncResponse {
+	c.s.t.Helper()
+	c.sync(cmdSyncRequest("0", collectionID))
+	return c.sync(cmdSyncRequest(c.syncKey, collectionID))
+}
+
+// syncFrom is TestSuiteBase's SyncChanges with a key: the changes of a
+// folder since key.
+func (c *cmdSuite) syncFrom(key, collectionID string) *eas.SyncResponse {
+	c.s.t.Helper()
+	return c.sync(cmdSyncRequest(key, collectionID))
+}
+
+// getMailItem is TestSuiteBase's GetMailItem: sync the folder until an
+// item with subject is in it, and return that Sync's answer.
+func (c *cmdSuite) getMailItem(collectionID, subject string) *eas.SyncResponse {
+	c.s.t.Helper()
+	for range 3 {
+		r := c.syncChanges(collectionID)
+		if cmdServerID(r, subject) != "" {
+			return r
+		}
+	}
+	c.s.t.Fatalf("no item with subject %q reached folder %s", subject, collectionID)
+	return nil
+}
+
+// cmdServerID is the ServerId of the added item whose Subject is
+// subject, or "".
+func cmdServerID(r *eas.SyncResponse, subject string) string {
+	col := cmdCollection(r)
+	if col == nil {
+		return ""
+	}
+	for _, a := range col.Commands {
+		if a.Kind == eas.SyncAdd && cmdSubject(a.ApplicationData) == subject {
+			return a.ServerId
+		}
+	}
+	return ""
+}
+
+// cmdSubject is the Subject of an item of any class (Email, Calendar,
+// Tasks...), or "".
+func cmdSubject(data *wbxml.Node) string {
+	if data == nil {
+		return ""
+	}
+	for _, e := range data.Elements() {
+		if e.Tag.Name == "Subject" {
+			return e.Text()
+		}
+	}
+	return ""
+}
+
+// cmdField is the text of the child qname of an ApplicationData.
+func cmdField(data *wbxml.Node, qname string) string {
+	if data == nil {
+		return ""
+	}
+	if n := data.Find(wbxml.LookupQualified(qname)); n != nil {
+		return n.Text()
+	}
+	return ""
+}
+
+// cmdAddress is a suite user's e-mail address.
+func cmdAddress(user string) string { return user + "@contoso.com" }
+
+// sendMail sends a plain text message from the current user as
+// SendPlainTextEmail does: MIME in a WBXML SendMail from 14.0, the MIME
+// itself with SaveInSent in the query at 12.1.
+func (c *cmdSuite) sendMail(to, subject, body string) {
+	c.s.t.Helper()
+	mime := fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: %s\r\nContent-Type: text/plain; charset=\"us-ascii\"\r\nMIME-Version: 1.0\r\n\r\n%s\r\n",
+		cmdAddress(c.user), cmdAddress(to), subject, body)
+	c.sendMIME(subject, mime)
+}
+
+// sendMIME sends mime as the current user with SendMail, which must
+// answer no body.
+func (c *cmdSuite) sendMIME(subject, mime string) {
+	c.s.t.Helper()
+	var a *answer
+	if c.s.version.AtLeast(eas.Version140) {
+		a = c.send(eas.CommandSendMail, &eas.SendMailRequest{ClientId: cmdClientID(), SaveInSentItems: true, Mime: []byte(mime)})
+	} else {
+		req := c.l.request(c.user, eas.CommandSendMail)
+		req.Options |= eas.OptionSaveInSent
+		a = c.sendRaw(req, []byte(mime))
+		if a.Status != http.StatusOK {
+			c.s.t.Fatalf("SendMail answered HTTP %d", a.Status)
+		}
+	}
+	if len(a.Body) != 0 {
+		var xml strings.Builder
+		wbxml.WriteXML(&xml, wbxml.NewDecoder(bytes.NewReader(a.Body)))
+		c.s.t.Fatalf("SendMail of %q answered a body, want none: %s", subject, xml.String())
+	}
+}
+
+// mailTo sends a message from the current user to user to and finds it
+// in to's Inbox, as many tests begin; it returns the item's ServerId, and
+// the client is to's afterwards.
+func (c *cmdSuite) mailTo(to, subject string) string {
+	c.s.t.Helper()
+	c.sendMail(to, subject, "Default Email "+subject)
+	c.switchUser(to)
+	return cmdServerID(c.getMailItem(c.my().inbox, subject), subject)
+}
+
+// cmdClientID is a new ClientId, a GUID as the suite's ClientId property
+// makes them.
+func cmdClientID() string {
+	return fmt.Sprintf("00000000-0000-4000-8000-%012x", cmdNames.Add(1))
+}
+
+// sendMailAndFolderSync is TestSuiteBase's SendMailAndFolderSync: User2
+// mails User1, and the client is User1's again; it returns the subject.
+func (c *cmdSuite) sendMailAndFolderSync() string {
+	c.s.t.Helper()
+	c.switchUser(cmdUser2)
+	subject := c.name("subject")
+	c.sendMail(cmdUser1, subject, "The content of the body.")
+	c.switchUser(cmdUser1)
+	return subject
+}
+
+// cmdHasDelete reports whether a Sync answer deletes serverID.
+func cmdHasDelete(r *eas.SyncResponse, serverID string) bool {
+	if col := cmdCollection(r); col != nil {
+		for _, d := range col.Commands {
+			if (d.Kind == eas.SyncDelete || d.Kind == eas.SyncSoftDelete) && d.ServerId == serverID {
+				return true
+			}
+		}
+	}
+	return false
+}
