@@ -250,6 +250,9 @@ func (s *Server) checkAccess(c *call) error {
 				}
 			}
 			m.unlock()
+			// Thrown from the device manager, 177 takes Exchange's error
+			// path and its tarpit (exchange-admin.md 2.2, 2.4).
+			s.tarpit(c, 0)
 			return eas.NewStatusError(eas.StatusMaximumDevicesReached, fmt.Sprintf("the mailbox has %d device partnerships", limit))
 		}
 		dev.announced = true
@@ -295,6 +298,10 @@ func (s *Server) checkAccess(c *call) error {
 	}
 	c.dev.DeviceAccessState = dev.DeviceAccessState
 	c.dev.noticeItem = dev.noticeItem
+	var heartbeat time.Duration
+	if dec.State == access.Blocked && dec.Reason.IsAutoblock() {
+		heartbeat = hangingHeartbeatLocked(c, dev)
+	}
 	m.unlock()
 	for _, k := range notices {
 		if k == access.NoticeQuarantineAdmin {
@@ -309,15 +316,27 @@ func (s *Server) checkAccess(c *call) error {
 		c.w.Header().Set("X-MS-ASThrottle", dec.Reason.String())
 		if dec.Reason.IsAutoblock() {
 			c.w.Header().Set("Retry-After", strconv.Itoa(int(dec.RetryAfter.Seconds())))
+			// The 503 is an error response: tarpitted, and a hanging
+			// command is held up to its heartbeat when that is longer
+			// (exchange-admin.md 2.2; S1 Command.IsDeviceAccessAllowed).
+			s.tarpit(c, heartbeat)
 			return eas.NewHTTPError(http.StatusServiceUnavailable, "the device is autoblocked ("+dec.Reason.String()+")")
 		}
-		s.tarpit(c)
+		s.tarpit(c, 0)
 		return eas.NewStatusError(eas.StatusDeviceIsBlockedForThisUser, "the device is blocked ("+dec.Reason.String()+")")
 	case access.Quarantined, access.DeviceDiscovery:
 		c.quarantined = true
 		if !quarantineAllowed[c.req.Command] {
-			s.tarpit(c)
-			return quarantineRefusal(c.req.Command)
+			refusal := quarantineRefusal(c.req.Command)
+			if refusal.HTTPStatus != http.StatusOK {
+				// Only the refusals Exchange raises as errors
+				// (SetErrorResponse: SendMail's 500/120, GetAttachment's
+				// 500) are tarpitted; the others are normal replies
+				// carrying a status and come back at once
+				// (exchange-admin.md 2.1; S1 HandleQuarantinedState).
+				s.tarpit(c, 0)
+			}
+			return refusal
 		}
 	}
 	return nil
@@ -433,15 +452,54 @@ func (c *call) cacheCatchUp() clockTimer {
 	return newClockTimer(c.s, wait+time.Millisecond)
 }
 
-// tarpit holds a refusal for the ErrorResponseDelay on the server's clock.
-func (s *Server) tarpit(c *call) {
+// tarpit holds an error response until ErrorResponseDelay after the
+// request arrived, as Exchange does (AirSyncResponse.SetErrorResponse sets
+// the time to respond to the request time plus ErrorResponseDelay for
+// every error but 441 and 449; exchange-admin.md 2.2), or until heartbeat
+// after it when that is longer (the autoblock 503 of a hanging command).
+// A negative Options.ErrorResponseDelay turns both off.
+func (s *Server) tarpit(c *call, heartbeat time.Duration) {
 	d := s.opts.ErrorResponseDelay
+	if d < 0 {
+		return
+	}
 	if d == 0 {
 		d = DefaultErrorResponseDelay
 	}
-	if d > 0 {
-		s.clock.Sleep(c.r.Context(), d)
+	d = max(d, heartbeat)
+	if wait := c.start.Add(d).Sub(s.clock.Now()); wait > 0 {
+		s.clock.Sleep(c.r.Context(), wait)
 	}
+}
+
+// hangingHeartbeatLocked is how long a hanging request would wait: a
+// Ping's HeartbeatInterval (the request's, else the one cached from the
+// device's last Ping), a Sync's Wait or HeartbeatInterval; zero for any
+// other request or a body that does not parse. The mailbox lock is held.
+func hangingHeartbeatLocked(c *call, dev *Device) time.Duration {
+	switch c.req.Command {
+	case eas.CommandPing:
+		var req eas.PingRequest
+		if len(c.body) > 0 && c.decode(&req) != nil {
+			return 0
+		}
+		if req.HeartbeatInterval > 0 {
+			return time.Duration(req.HeartbeatInterval) * time.Second
+		}
+		if dev.ping != nil {
+			return dev.ping.heartbeat
+		}
+	case eas.CommandSync:
+		req, err := c.syncRequest()
+		if err != nil {
+			return 0
+		}
+		if req.Wait > 0 {
+			return time.Duration(req.Wait) * time.Minute
+		}
+		return time.Duration(req.HeartbeatInterval) * time.Second
+	}
+	return 0
 }
 
 // noticeOf fills a notification from the mailbox and the device.

@@ -55,9 +55,15 @@ type Options struct {
 	// TrustedRoots are the root certificates ValidateCert trusts (the
 	// organization's CA). None by default.
 	TrustedRoots []*x509.Certificate
-	// ErrorResponseDelay is how long refusals of blocked and quarantined
-	// devices are held (Exchange's tarpit). Zero means
-	// DefaultErrorResponseDelay; negative, none.
+	// ErrorResponseDelay is how long, from its arrival, a request Exchange
+	// answers through its error path is held (the tarpit, exchange-admin.md
+	// 2.2): 129 for a blocked device, 177 for a partnership over the limit,
+	// the autoblock 503 (a hanging Ping or Sync up to its heartbeat when
+	// that is longer), and the quarantine refusals Exchange raises as
+	// errors (SendMail's 500/120, GetAttachment's 500). The quarantine
+	// answers built as normal replies (ItemOperations 3, Search,
+	// ResolveRecipients 6, FolderCreate 6...) are not held. Zero means
+	// DefaultErrorResponseDelay; negative, no tarpit at all.
 	ErrorResponseDelay time.Duration
 	// DeviceDiscoveryPeriod is how long Exchange waits for a new device's
 	// DeviceInformation. Zero means 14 minutes; negative turns discovery off.
