@@ -3,6 +3,7 @@ package simulator
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -125,12 +126,14 @@ type casVersion struct {
 	cas   CASMailbox
 }
 
-// maxCASVersions bounds the history kept for the cache delay.
+// maxCASVersions bounds the history kept.
 const maxCASVersions = 64
 
-// rememberCASLocked keeps the settings about to change, for devices that
-// see them through Exchange's directory cache (Options.CASMailboxCacheDelay).
+// rememberCASLocked counts a change of the settings, which a directory
+// cache entry read before it lags behind (cacheLagLocked), and keeps the
+// settings about to change in their history (the mailbox's store record).
 func (m *Mailbox) rememberCASLocked() {
+	m.casChanges++
 	if m.now == nil {
 		return
 	}
@@ -143,15 +146,78 @@ func (m *Mailbox) rememberCASLocked() {
 	}
 }
 
-// casAsOfLocked returns the settings as they were at t: what the EAS side
-// sees when its directory cache is that old.
-func (m *Mailbox) casAsOfLocked(t time.Time) CASMailbox {
-	for _, v := range m.casHistory {
-		if v.until.After(t) {
-			return v.cas
-		}
+// DefaultCASCacheRefresh is Exchange's ADCacheRefreshInterval, the
+// default and the minimum of its web.config setting (S1
+// GlobalSettingsSchema): the value `easlab serve` and the harness run
+// with (Options.CASMailboxCacheDelay).
+const DefaultCASCacheRefresh = 60 * time.Second
+
+// casViewLocked returns the mailbox's settings as the EAS side sees them
+// at now, and when its directory cache read them. Exchange's ADUserCache
+// (S1 ADUserCache.cs) keeps a user's entry in three generations rotated
+// every refresh interval from the app pool's start: an entry read at a
+// request that misses the cache goes into the newest generation and
+// drops out at the third rotation after; a hit does not read it again.
+// The mailbox lock is held.
+func (s *Server) casViewLocked(m *Mailbox, now time.Time) (CASMailbox, time.Time) {
+	if s.opts.CASMailboxCacheDelay <= 0 {
+		return m.cas, now
 	}
-	return m.cas
+	e := &m.casCache
+	if e.read.IsZero() || e.read.After(now) || !now.Before(s.cacheExpiry(e.read)) {
+		e.cas = m.cas
+		e.cas.ActiveSyncAllowedDeviceIDs = slices.Clone(m.cas.ActiveSyncAllowedDeviceIDs)
+		e.cas.ActiveSyncBlockedDeviceIDs = slices.Clone(m.cas.ActiveSyncBlockedDeviceIDs)
+		e.read, e.changes = now, m.casChanges
+	}
+	return e.cas, e.read
+}
+
+// casCacheEntry is a mailbox's entry in the EAS side's directory cache:
+// the settings as read, when, and how many changes they had then.
+type casCacheEntry struct {
+	cas     CASMailbox
+	read    time.Time
+	changes uint64
+}
+
+// cacheExpiry is when an entry the directory cache read at loaded drops
+// out: the third rotation after loaded.
+func (s *Server) cacheExpiry(loaded time.Time) time.Time {
+	r := s.opts.CASMailboxCacheDelay
+	k := max(loaded.Sub(s.cacheEpoch)/r, 0)
+	return s.cacheEpoch.Add((k + 3) * r)
+}
+
+// CASCacheWait is how long the EAS side will still see a mailbox's
+// settings from before their last change: the longest time until such an
+// entry drops out of the directory cache, over all mailboxes (zero if
+// none lags). The harness warps its clock over it.
+func (s *Server) CASCacheWait() time.Duration {
+	if s.opts.CASMailboxCacheDelay <= 0 {
+		return 0
+	}
+	now := s.clock.Now()
+	var longest time.Duration
+	for _, ref := range s.dir.mailboxRefs() {
+		m := ref.mb
+		m.lock()
+		if wait, lags := s.cacheLagLocked(m, now); lags {
+			longest = max(longest, wait)
+		}
+		m.unlock()
+	}
+	return longest
+}
+
+// cacheLagLocked reports whether the cached entry of the mailbox's
+// settings predates their last change, and how long until it drops out.
+func (s *Server) cacheLagLocked(m *Mailbox, now time.Time) (time.Duration, bool) {
+	e := &m.casCache
+	if e.read.IsZero() || e.changes == m.casChanges {
+		return 0, false
+	}
+	return max(s.cacheExpiry(e.read).Sub(now), 0), true
 }
 
 // DefaultErrorResponseDelay is Exchange's ErrorResponseDelay: refusals are
@@ -219,7 +285,8 @@ func (s *Server) checkAccess(c *call) error {
 	dev := c.deviceLocked()
 	dev.behaviour.record(now, dev.uaChanged, c.req.Command == eas.CommandSync, thresholds)
 	dev.uaChanged = false
-	dec := access.Decide(s.accessInputLocked(c, dev, org, rules, now, kind))
+	in, viewAt := s.accessInputLocked(c, dev, org, rules, now, kind)
+	dec := access.Decide(in)
 	if dec.UserDisabled {
 		m.unlock()
 		return eas.NewStatusError(eas.StatusUserDisabledForSync, "the user is not enabled for ActiveSync")
@@ -264,7 +331,7 @@ func (s *Server) checkAccess(c *call) error {
 		// Set-CASMailbox may have rewritten since (exchange-admin.md 3.1).
 		lastStamped := dev.stamped
 		dev.stamped = dec.State
-		if !s.staleViewLocked(dev, now) {
+		if !s.staleViewLocked(m, dev, viewAt) {
 			m.stampAccessLocked(dev, dec)
 		}
 		notices = access.Notices(lastStamped, dec.State, dec.Reason, org.AdminMailRecipients)
@@ -345,9 +412,10 @@ func (s *Server) checkAccess(c *call) error {
 // accessInputLocked is the input of the access decision for the device of
 // c at now, with the mailbox's settings as the EAS side sees them: through
 // Exchange's directory cache (ADCacheRefreshInterval, 60 s by default;
-// exchange-admin.md 4.3), which Options.CASMailboxCacheDelay models.
-func (s *Server) accessInputLocked(c *call, dev *Device, org OrganizationSettings, rules []access.Rule, now time.Time, kind access.RequestKind) access.Input {
-	cas := c.mb.casAsOfLocked(now.Add(-s.opts.CASMailboxCacheDelay))
+// exchange-admin.md 4.3), which Options.CASMailboxCacheDelay models
+// (casViewLocked). It also returns when the cache read them.
+func (s *Server) accessInputLocked(c *call, dev *Device, org OrganizationSettings, rules []access.Rule, now time.Time, kind access.RequestKind) (access.Input, time.Time) {
+	cas, viewAt := s.casViewLocked(c.mb, now)
 	return access.Input{
 		Now: now, DefaultAccessLevel: org.DefaultAccessLevel, Rules: rules,
 		ActiveSyncEnabled: cas.ActiveSyncEnabled, ActiveSyncAllowedDeviceIDs: cas.ActiveSyncAllowedDeviceIDs, ActiveSyncBlockedDeviceIDs: cas.ActiveSyncBlockedDeviceIDs,
@@ -356,18 +424,21 @@ func (s *Server) accessInputLocked(c *call, dev *Device, org OrganizationSetting
 		Request: kind, UserAgent: c.req.UserAgent, DeviceDiscoveryPeriod: s.opts.DeviceDiscoveryPeriod,
 		RemoteWipePending: dev.wipe.pending(),
 		AutoblockReason:   dev.behaviour.reason, AutoblockUntil: dev.behaviour.until,
-	}
+	}, viewAt
 }
 
 // staleViewLocked reports whether the EAS side's cached view of the
-// mailbox's settings is older than the partnership's last stamp by a
-// cmdlet. Such a view still decides the request (the device waits for the
-// cache, as in Exchange), but it is not written over the newer stamp: an
-// approval made while the cache lags is one change on the event stream,
-// not Allowed, Quarantined, Allowed.
-func (s *Server) staleViewLocked(dev *Device, now time.Time) bool {
-	d := s.opts.CASMailboxCacheDelay
-	return d > 0 && !dev.adminStamped.IsZero() && dev.adminStamped.After(now.Add(-d))
+// mailbox's settings, read at viewAt and since changed, is older than the partnership's last stamp by
+// a cmdlet. Such a view still decides the request (the device waits for
+// the cache, as in Exchange), but it is not written over the newer stamp:
+// an approval made while the cache lags is one change on the event
+// stream, not Allowed, Quarantined, Allowed.
+// The mailbox lock is held.
+func (s *Server) staleViewLocked(m *Mailbox, dev *Device, viewAt time.Time) bool {
+	if _, lags := s.cacheLagLocked(m, viewAt); !lags {
+		return false
+	}
+	return !dev.adminStamped.IsZero() && !dev.adminStamped.Before(viewAt)
 }
 
 // stampAccessLocked is the one writer of a partnership's access state: the
@@ -411,11 +482,12 @@ func (s *Server) redecide(c *call) error {
 	m.lock()
 	defer m.unlock()
 	dev := c.deviceLocked()
-	dec := access.Decide(s.accessInputLocked(c, dev, org, rules, now, access.RequestHanging))
+	in, viewAt := s.accessInputLocked(c, dev, org, rules, now, access.RequestHanging)
+	dec := access.Decide(in)
 	if dec.UserDisabled {
 		return eas.NewStatusError(eas.StatusUserDisabledForSync, "the user is not enabled for ActiveSync")
 	}
-	if dec.Record && !s.staleViewLocked(dev, now) {
+	if dec.Record && !s.staleViewLocked(m, dev, viewAt) {
 		m.stampAccessLocked(dev, dec)
 	}
 	switch dec.State {
@@ -428,28 +500,25 @@ func (s *Server) redecide(c *call) error {
 	return nil
 }
 
-// cacheCatchUp returns a channel that fires when the EAS side's cached view
-// of the mailbox's settings catches up with their last change, for a
-// quarantined device's hanging request (nil when there is nothing to wait
-// for): an approval made while the cache lags reaches the request when
-// the cache refreshes. Stop the timer when done.
+// cacheCatchUp returns a timer that fires when the EAS side's cached entry
+// of the mailbox's settings, older than their last change, drops out of
+// the directory cache, for a quarantined device's hanging request (none
+// when there is nothing to wait for): an approval made while the cache
+// lags reaches the request when the cache reads it again. A lag already
+// over fires at once, so the request decides again. Stop the timer when
+// done.
 func (c *call) cacheCatchUp() clockTimer {
-	d := c.s.opts.CASMailboxCacheDelay
-	if !c.quarantined || d <= 0 {
+	if !c.quarantined || c.s.opts.CASMailboxCacheDelay <= 0 {
 		return clockTimer{}
 	}
 	m := c.mb
 	m.lock()
-	var last time.Time
-	if n := len(m.casHistory); n > 0 {
-		last = m.casHistory[n-1].until
-	}
+	wait, lags := c.s.cacheLagLocked(m, c.s.clock.Now())
 	m.unlock()
-	wait := last.Add(d).Sub(c.s.clock.Now())
-	if last.IsZero() || wait <= 0 {
+	if !lags {
 		return clockTimer{}
 	}
-	return newClockTimer(c.s, wait+time.Millisecond)
+	return newClockTimer(c.s, wait)
 }
 
 // tarpit holds an error response until ErrorResponseDelay after the

@@ -68,10 +68,15 @@ type Options struct {
 	// DeviceDiscoveryPeriod is how long Exchange waits for a new device's
 	// DeviceInformation. Zero means 14 minutes; negative turns discovery off.
 	DeviceDiscoveryPeriod time.Duration
-	// CASMailboxCacheDelay is how old the mailbox settings (allow and block
-	// lists, ActiveSyncEnabled) the EAS side sees may be: Exchange reads
-	// them through a directory cache refreshed every 60 s, so an approval
-	// takes up to a minute or more on a real server. Zero: at once.
+	// CASMailboxCacheDelay is the refresh interval of the directory cache
+	// through which the EAS side reads a mailbox's settings (allow and
+	// block lists, ActiveSyncEnabled): Exchange's ADUserCache, three
+	// generations rotated every ADCacheRefreshInterval (60 s by default,
+	// and at least 60 s; DefaultCASCacheRefresh). A user's entry is read
+	// at a request that misses the cache and lives until the third
+	// rotation after that, between two and three intervals, so a change
+	// is seen between at once (no entry) and three intervals later
+	// (exchange-admin.md 4.3; S1 ADUserCache). Zero: at once, no cache.
 	CASMailboxCacheDelay time.Duration
 	// DeviceInformationRequiredFrom is the first protocol version whose
 	// initial Provision must carry DeviceInformation (else status 165).
@@ -175,11 +180,14 @@ type Server struct {
 	profile  eas.ServerProfile
 	lockouts *lockouts
 	external *url.URL // Options.ExternalURL, parsed
-	router   *mux.Router
-	handler  http.Handler
-	faults   faultSet
-	rps      *wsman.Server // /PowerShell
-	rpsAuth  *negotiate.Handler
+	// cacheEpoch is when the directory cache's rotation timer started
+	// (the server's start, as ADUserCache.Start at the app pool's).
+	cacheEpoch time.Time
+	router     *mux.Router
+	handler    http.Handler
+	faults     faultSet
+	rps        *wsman.Server // /PowerShell
+	rpsAuth    *negotiate.Handler
 }
 
 // New returns a server ready to serve.
@@ -188,6 +196,7 @@ func New(opts Options) (*Server, error) {
 	if s.clock == nil {
 		s.clock = clock.Real()
 	}
+	s.cacheEpoch = s.clock.Now()
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -296,8 +305,9 @@ func (s *Server) serveOptions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	mb.lock()
-	enabled := mb.casAsOfLocked(s.clock.Now().Add(-s.opts.CASMailboxCacheDelay)).ActiveSyncEnabled
+	cas, _ := s.casViewLocked(mb, s.clock.Now())
 	mb.unlock()
+	enabled := cas.ActiveSyncEnabled
 	if !enabled {
 		w.WriteHeader(http.StatusForbidden)
 		return

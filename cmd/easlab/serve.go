@@ -97,7 +97,7 @@ Users may sign in as alice@contoso.com, CONTOSO\alice or alice.`,
 	f.StringVar(&cfg.adminToken, "admin-token", os.Getenv("EASLAB_ADMIN_TOKEN"), "bearer token of the admin API (default $EASLAB_ADMIN_TOKEN, else a random one, printed)")
 	f.StringVar(&cfg.iisLog, "iis-log", "", "append an IIS-style W3C line per EAS request, with Exchange's Log= items, to this file")
 	f.StringVar(&cfg.smtpRelay, "smtp-relay", "", "also send the quarantine and block notices to this SMTP server (host:port, e.g. Mailpit's 127.0.0.1:1025)")
-	f.DurationVar(&cfg.casDelay, "cas-cache-delay", 0, "how long the EAS side takes to see a changed allow/block list (Exchange's directory cache: 60s)")
+	f.DurationVar(&cfg.casDelay, "cas-cache-delay", simulator.DefaultCASCacheRefresh, "refresh interval of the directory cache through which the EAS side sees allow/block lists (Exchange's ADCacheRefreshInterval, 60s: a change shows within 0 to 3 intervals); 0 shows it at once")
 	f.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	f.StringVar(&cfg.dataDir, "data", "", "keep the organization, mailboxes, devices and events in this directory (SQLite), so they survive a restart; the first start seeds it from --org or the demo organization")
