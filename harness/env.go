@@ -108,7 +108,7 @@ type Option func(*envOptions)
 type envOptions struct {
 	beforeSUT []func(*Env)
 	sim       simulator.Options
-	casSet    bool // CASCacheDelay was given
+	casSet    bool         // CASCacheDelay was given
 	state     *store.State // FromState
 	stateErr  error
 }
