@@ -307,7 +307,7 @@ func (s *Server) checkAccess(c *call) error {
 		if len(m.devices)-1 >= limit {
 			delete(m.devices, strings.ToLower(dev.DeviceID))
 			if m.maxDevicesMail.IsZero() || now.Sub(m.maxDevicesMail) >= 24*time.Hour {
-				n := s.noticeOf(m, dev, org)
+				n := s.noticeOf(c, m, dev, org)
 				if raw, err := notice.MaxDevicesUser(n, len(m.devices), limit); err == nil {
 					if _, err := m.postLocked(raw, now); err == nil {
 						m.maxDevicesMail = now
@@ -335,7 +335,7 @@ func (s *Server) checkAccess(c *call) error {
 			m.stampAccessLocked(dev, dec)
 		}
 		notices = access.Notices(lastStamped, dec.State, dec.Reason, org.AdminMailRecipients)
-		dn = s.noticeOf(m, dev, org)
+		dn = s.noticeOf(c, m, dev, org)
 		for _, k := range notices {
 			if k == access.NoticeQuarantineAdmin {
 				continue
@@ -350,6 +350,11 @@ func (s *Server) checkAccess(c *call) error {
 				m.emit(Event{Kind: EventMailPosted, DeviceID: dev.DeviceID, DeviceType: dev.DeviceType, Subject: string(k)})
 			}
 			s.relay(raw, relayTo(k, m.owner.PrimarySmtpAddress, nil))
+		}
+		if dec.State == access.Blocked && dec.Reason.IsAutoblock() && lastStamped != access.Blocked {
+			if s.postAutoblockNoticeLocked(m, dev, dn, thresholds, now) {
+				c.mailSent = "B"
+			}
 		}
 	}
 	if dec.Record {
@@ -571,16 +576,71 @@ func hangingHeartbeatLocked(c *call, dev *Device) time.Duration {
 	return 0
 }
 
-// noticeOf fills a notification from the mailbox and the device.
-func (s *Server) noticeOf(m *Mailbox, dev *Device, org OrganizationSettings) notice.Device {
+// noticeOf fills a notification from the mailbox and the device, for the
+// request c: the admin mail links to the mailbox's mobile devices in the
+// simulator's own admin center (/ecp/, at the external URL or the
+// request's host), by its ExchangeGuid, as Exchange links to
+// <ECP URL>UsersGroups/EditMobileMailbox.aspx?id=<MailboxInfo.MailboxGuid>
+// &dtm=Isolation (S1 ABQMailHelper.GetUserActiveSyncOptionsPageUrl;
+// exchange-admin.md 3.2). The user mails are in the mailbox's first
+// language, the admin mail in the server's (Options.ServerLanguage).
+func (s *Server) noticeOf(c *call, m *Mailbox, dev *Device, org OrganizationSettings) notice.Device {
 	u := m.owner
+	scheme, host := s.publicBase(c.r)
+	var lang string
+	if len(u.Languages) > 0 {
+		lang = u.Languages[0]
+	}
 	return notice.Device{
 		DisplayName: u.DisplayName, Alias: u.Alias, PrimarySmtpAddress: u.PrimarySmtpAddress,
+		MailboxGuid: exchangeGuid(&u), ECPURL: scheme + "://" + host + "/ecp/",
+		Language: lang, ServerLanguage: s.opts.ServerLanguage,
 		DeviceModel: dev.Info.Model, DeviceType: dev.DeviceType, DeviceID: dev.DeviceID, DeviceOS: dev.Info.OS,
 		UserAgent: dev.DeviceUserAgent, DeviceIMEI: dev.Info.IMEI, PhoneNumber: dev.Info.PhoneNumber, EASVersion: dev.ProtocolVersion,
 		AccessState: dev.DeviceAccessState, AccessStateReason: dev.DeviceAccessStateReason, AccessControlRule: dev.DeviceAccessControlRule,
 		UserMailInsert: org.UserMailInsert, OrgDomain: s.dir.Org.Domain, Time: s.clock.Now(),
 	}
+}
+
+// AutoblockNoticeKind is the autoblock mail's kind on the event stream
+// (MailPosted's Subject, as the access notices have theirs).
+const AutoblockNoticeKind = "AutoblockUser"
+
+// postAutoblockNoticeLocked posts the autoblock mail to the owner's Inbox
+// when Exchange sends it (S1 Command.ShouldSendAutoBlockNotificationMail;
+// exchange-admin.md 3.1, 4.9): the device has just become autoblocked, the
+// EnableNotificationEmail threshold is on (its BehaviorTypeIncidenceLimit
+// is not 0), the behaviour's threshold blocks for a while
+// (DeviceBlockDuration) and some of it is left. The mail carries the
+// behaviour threshold's AdminEmailInsert. It reports whether it posted.
+// The mailbox lock is held.
+func (s *Server) postAutoblockNoticeLocked(m *Mailbox, dev *Device, n notice.Device, ths []AutoblockThreshold, now time.Time) bool {
+	var enabled bool
+	var th AutoblockThreshold
+	for _, t := range ths {
+		switch t.BehaviorType {
+		case access.ReasonEnableNotificationEmail:
+			enabled = t.BehaviorTypeIncidenceLimit != 0
+		case dev.behaviour.reason:
+			th = t
+		}
+	}
+	left := dev.behaviour.until.Sub(now)
+	if !enabled || th.DeviceBlockDuration <= 0 || left <= 0 {
+		return false
+	}
+	n.AccessState, n.AccessStateReason = access.Blocked, dev.behaviour.reason
+	raw, err := notice.AutoblockUser(n, left, th.AdminEmailInsert)
+	if err != nil {
+		s.log.Error("building the autoblock notice", "error", err)
+		return false
+	}
+	if _, err := m.postLocked(raw, now); err != nil {
+		return false
+	}
+	m.emit(Event{Kind: EventMailPosted, DeviceID: dev.DeviceID, DeviceType: dev.DeviceType, Subject: AutoblockNoticeKind})
+	s.relay(raw, []string{m.owner.PrimarySmtpAddress})
+	return true
 }
 
 // postLocked creates a message directly in the mailbox's Inbox, unread, as

@@ -83,6 +83,11 @@ type Options struct {
 	// Zero means 16.1; eas.Version141 is Exchange 2013's code as read in
 	// exchange-admin.md 2.2.
 	DeviceInformationRequiredFrom eas.ProtocolVersion
+	// ServerLanguage is the culture of the Exchange server (its
+	// installation), in which the admin notice is written; the user
+	// notices follow each mailbox's Languages. Empty: en-US. The notices
+	// exist in en-US and de-DE (simulator/notice).
+	ServerLanguage string
 	// SMTPRelay, "host:port", also sends every notification mail there
 	// over SMTP (to watch them in a mail catcher such as Mailpit).
 	SMTPRelay string
