@@ -158,4 +158,3 @@ func subjectsOf(m map[string]string) []string {
 	}
 	return out
 }
-
