@@ -472,7 +472,7 @@ func (m *Mailbox) stampAccessLocked(dev *Device, dec access.Decision) bool {
 
 // redecide decides the access of a quarantined or discovering device's
 // hanging request (Ping, or Sync with Wait or HeartbeatInterval) again,
-// when it wakes: an approval then reaches the waiting request at once
+// when it wakes, under Options.ReleaseHangingOnApproval: an approval then reaches the waiting request at once
 // rather than at its heartbeat, and the request goes on as the new state
 // allows (released: the mailbox's changes count; blocked: it ends with
 // the refusal a new request would get, 129, or 126 for a user disabled
@@ -513,7 +513,7 @@ func (s *Server) redecide(c *call) error {
 // over fires at once, so the request decides again. Stop the timer when
 // done.
 func (c *call) cacheCatchUp() clockTimer {
-	if !c.quarantined || c.s.opts.CASMailboxCacheDelay <= 0 {
+	if !c.quarantined || c.s.opts.CASMailboxCacheDelay <= 0 || !c.s.opts.ReleaseHangingOnApproval {
 		return clockTimer{}
 	}
 	m := c.mb

@@ -617,8 +617,28 @@ var _ = Describe("The one writer of access state", func() {
 		Expect(accessChanges(env, "GOAPI1", before)).To(Equal([]string{"Quarantined->Allowed"}))
 	})
 
-	It("answers a quarantined device's hanging Ping at once when it is approved, with the changes it may now see", func() {
+	It("holds a quarantined device's hanging Ping to its heartbeat through an approval, as Exchange does; the next Ping brings the changes", func() {
+		// exchange-admin.md 2.1, 4.3 (S1 HandleQuarantinedState): a
+		// quarantined Ping subscribes to the hierarchy only, so an approval
+		// reaches the device at its next request.
 		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1})
+		d, inbox, _ := quarantinedDevice(env, "PINGHOLD1")
+		done := ping(env, d, inbox)
+		allow(env, "PINGHOLD1")
+		Consistently(done, "100ms").ShouldNot(Receive(), "Exchange does not wake a quarantined Ping on approval")
+		env.Clock.Advance(899 * time.Second)
+		Consistently(done, "100ms").ShouldNot(Receive(), "answered before its heartbeat")
+		env.Clock.Advance(time.Second)
+		var out any
+		Eventually(done, "1s").Should(Receive(&out))
+		Expect(out.(*eas.PingResponse).Status).To(Equal(int(eas.PingStatusHeartbeatExpired)))
+		var r eas.PingResponse
+		d.Call(eas.CommandPing, &eas.PingRequest{HeartbeatInterval: 900, Folders: &eas.PingFolders{Folder: []eas.PingFolder{{Id: inbox, Class: "Email"}}}}, &r)
+		Expect(r.Status).To(Equal(int(eas.PingStatusChangesOccurred)), "the next Ping is decided again and sees the backlog")
+	})
+
+	It("answers a quarantined device's hanging Ping at once when it is approved, with the changes it may now see (ReleaseHangingOnApproval)", func() {
+		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1, ReleaseHangingOnApproval: true})
 		d, inbox, _ := quarantinedDevice(env, "PINGREL1")
 		done := ping(env, d, inbox)
 		Consistently(done, "100ms").ShouldNot(Receive(), "a quarantined device's Ping waits")
@@ -630,8 +650,8 @@ var _ = Describe("The one writer of access state", func() {
 		Expect(r.Folders.Folder).To(ConsistOf(inbox))
 	})
 
-	It("answers a quarantined device's hanging Sync at once when it is approved, with its owner's mail", func() {
-		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1})
+	It("answers a quarantined device's hanging Sync at once when it is approved, with its owner's mail (ReleaseHangingOnApproval)", func() {
+		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1, ReleaseHangingOnApproval: true})
 		d, inbox, key := quarantinedDevice(env, "SYNCREL1")
 		done := hang(env, d, eas.CommandSync, &eas.SyncRequest{Wait: 30, Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: key, CollectionId: inbox}}}},
 			func() any { return &eas.SyncResponse{} })
@@ -644,8 +664,8 @@ var _ = Describe("The one writer of access state", func() {
 		Expect(subjects(&r.Collections.Collection[0])).To(ContainElement("Quarterly report draft"))
 	})
 
-	It("answers a hanging Ping once the directory cache shows the approval", func() {
-		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1, CASMailboxCacheDelay: time.Minute})
+	It("answers a hanging Ping once the directory cache shows the approval (ReleaseHangingOnApproval)", func() {
+		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1, CASMailboxCacheDelay: time.Minute, ReleaseHangingOnApproval: true})
 		d, inbox, _ := quarantinedDevice(env, "PINGREL2")
 		env.Clock.Advance(10 * time.Second) // the approval comes after the device's first requests
 		done := ping(env, d, inbox)

@@ -78,6 +78,15 @@ type Options struct {
 	// is seen between at once (no entry) and three intervals later
 	// (exchange-admin.md 4.3; S1 ADUserCache). Zero: at once, no cache.
 	CASMailboxCacheDelay time.Duration
+	// ReleaseHangingOnApproval decides a quarantined device's hanging Ping
+	// or Sync again when a change (an approval) wakes it and when the
+	// directory cache catches up, so that an approval answers it at once.
+	// Exchange does not: a quarantined device's Ping subscribes to the
+	// folder hierarchy only and a hanging Sync to nothing, so the request
+	// holds to its heartbeat and the device sees its approval at its next
+	// request (exchange-admin.md 2.1, 4.3; S1 HandleQuarantinedState).
+	// False, the default, is Exchange's behaviour.
+	ReleaseHangingOnApproval bool
 	// DeviceInformationRequiredFrom is the first protocol version whose
 	// initial Provision must carry DeviceInformation (else status 165).
 	// Zero means 16.1; eas.Version141 is Exchange 2013's code as read in
