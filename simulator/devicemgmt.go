@@ -582,7 +582,9 @@ func hangingHeartbeatLocked(c *call, dev *Device) time.Duration {
 // request's host), by its ExchangeGuid, as Exchange links to
 // <ECP URL>UsersGroups/EditMobileMailbox.aspx?id=<MailboxInfo.MailboxGuid>
 // &dtm=Isolation (S1 ABQMailHelper.GetUserActiveSyncOptionsPageUrl;
-// exchange-admin.md 3.2). The user mails are in the mailbox's first
+// exchange-admin.md 3.2), the page ECP itself opens for a mailbox's
+// mobile devices (S1 ControlPanel EASMailboxFeatureInfo:
+// /ecp/UsersGroups/EditMobileMailbox.aspx?id=...&DataTransferMode=Isolation). The user mails are in the mailbox's first
 // language, the admin mail in the server's (Options.ServerLanguage).
 func (s *Server) noticeOf(c *call, m *Mailbox, dev *Device, org OrganizationSettings) notice.Device {
 	u := m.owner
