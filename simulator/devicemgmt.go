@@ -596,7 +596,7 @@ func (s *Server) noticeOf(c *call, m *Mailbox, dev *Device, org OrganizationSett
 	return notice.Device{
 		DisplayName: u.DisplayName, Alias: u.Alias, PrimarySmtpAddress: u.PrimarySmtpAddress,
 		MailboxGuid: exchangeGuid(&u), ECPURL: scheme + "://" + host + "/ecp/",
-		Language: lang, ServerLanguage: s.opts.ServerLanguage,
+		Language: lang, ServerLanguage: s.opts.ServerLanguage, TimeZone: s.opts.TimeZone,
 		DeviceModel: dev.Info.Model, DeviceType: dev.DeviceType, DeviceID: dev.DeviceID, DeviceOS: dev.Info.OS,
 		UserAgent: dev.DeviceUserAgent, DeviceIMEI: dev.Info.IMEI, PhoneNumber: dev.Info.PhoneNumber, EASVersion: dev.ProtocolVersion,
 		AccessState: dev.DeviceAccessState, AccessStateReason: dev.DeviceAccessStateReason, AccessControlRule: dev.DeviceAccessControlRule,

@@ -61,11 +61,17 @@ func TestNoticesInTheMailboxLanguage(t *testing.T) {
 	}
 
 	// A server installed in German writes the admin mail in German.
-	env2 := simtest.New(t, simulator.Options{ErrorResponseDelay: -1, ServerLanguage: "de-DE"})
+	// "Gesendet am" prints the server's local time (ExDateTime.Now).
+	cet := time.FixedZone("CET", 3600)
+	env2 := simtest.New(t, simulator.Options{ErrorResponseDelay: -1, ServerLanguage: "de-DE", TimeZone: cet})
 	env2.Cmdlet("Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine", "AdminMailRecipients": []string{"admin@contoso.com"}})
 	env2.Device("bob", "LANG2", eas.Version141).Provision()
-	if _, ok := inboxMail(env2, "admin")["Ein Gerät von Bob Kelly (bob) wurde unter Quarantäne gestellt. Exchange ActiveSync wird blockiert, bis Sie eine Aktion ausführen."]; !ok {
+	deAdmin, ok := inboxMail(env2, "admin")["Ein Gerät von Bob Kelly (bob) wurde unter Quarantäne gestellt. Exchange ActiveSync wird blockiert, bis Sie eine Aktion ausführen."]
+	if !ok {
 		t.Errorf("no German admin notice from a de-DE server: %v", subjectsOf(inboxMail(env2, "admin")))
+	}
+	if want := "Gesendet am " + env2.Clock.Now().In(cet).Format("02.01.2006 15:04:05") + " an admin@contoso.com,."; !strings.Contains(strings.ReplaceAll(deAdmin, "=\r\n", ""), want) {
+		t.Errorf("the admin mail lacks %q:\n%s", want, deAdmin)
 	}
 
 	// Clearing the languages: the notices are English again.
