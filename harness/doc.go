@@ -3,7 +3,9 @@
 // realistic device flows.
 //
 // A spec calls NewEnv and gets its own world: a fresh in-process simulator
-// on a warped clock (Warp jumps over Exchange's long waits), the mock MFA
+// on a warped clock (Warp jumps over Exchange's long waits; the directory
+// cache's 60 s refresh, which delays an approval as on Exchange, is warped
+// over after each admin request: see CASCacheDelay), the mock MFA
 // push provider (MFAProvider), the product under test started as a child
 // process (Config, Process), devices from the clients profiles (NewDevice)
 // put in their owners' hands (Start returns a Phone that syncs, waits in

@@ -108,6 +108,7 @@ type Option func(*envOptions)
 type envOptions struct {
 	beforeSUT []func(*Env)
 	sim       simulator.Options
+	casSet    bool         // CASCacheDelay was given
 	state     *store.State // FromState
 	stateErr  error
 }
@@ -145,11 +146,21 @@ func BeforeProduct(f func(*Env)) Option {
 	return func(o *envOptions) { o.beforeSUT = append(o.beforeSUT, f) }
 }
 
-// CASCacheDelay makes the simulator see mailbox changes (allow lists)
-// only after d, as Exchange's directory cache does (see
-// simulator.Options.CASMailboxCacheDelay).
+// CASCacheDelay sets the refresh interval of the directory cache through
+// which the in-process simulator's EAS side sees mailbox changes (allow
+// and block lists): by default Exchange's 60 s
+// (simulator.DefaultCASCacheRefresh; see
+// simulator.Options.CASMailboxCacheDelay); 0 shows a change at once.
+//
+// With a cache, the harness warps the simulator's clock over it: when a
+// request to the admin plane (the product's or a spec's) leaves a
+// mailbox's cached entry behind its settings, the clock jumps to the
+// moment the entry drops out. So the EAS side behaves as Exchange's does
+// (a quarantined device's hanging request waits for the cache, a revoked
+// device syncs until it refreshes) while the spec spends no wall time on
+// it, and the approval SLA measures the product, not Exchange's cache.
 func CASCacheDelay(d time.Duration) Option {
-	return func(o *envOptions) { o.sim.CASMailboxCacheDelay = d }
+	return func(o *envOptions) { o.sim.CASMailboxCacheDelay, o.casSet = d, true }
 }
 
 // newEnv builds an Env; NewEnv (ginkgo.go) ties it to a spec.
@@ -171,7 +182,7 @@ func newEnv(cfg Config, seed uint64, opts ...Option) (*Env, error) {
 		e.Admin = &AdminClient{adminapi.Client{URL: e.simURL, Token: cfg.SimulatorToken}}
 	} else if o.stateErr != nil {
 		return nil, o.stateErr
-	} else if err := e.startSimulator(o.sim, o.state); err != nil {
+	} else if err := e.startSimulator(o.sim, o.state, o.casSet); err != nil {
 		return nil, err
 	}
 	e.deviceURL = e.simURL
@@ -201,8 +212,11 @@ func newEnv(cfg Config, seed uint64, opts ...Option) (*Env, error) {
 	return e, nil
 }
 
-func (e *Env) startSimulator(so simulator.Options, state *store.State) error {
+func (e *Env) startSimulator(so simulator.Options, state *store.State, casSet bool) error {
 	e.Clock = clock.NewWarped(clock.Real())
+	if !casSet {
+		so.CASMailboxCacheDelay = simulator.DefaultCASCacheRefresh
+	}
 	if state != nil {
 		dir, err := simulator.RestoreDirectory(state)
 		if err != nil {
@@ -247,10 +261,14 @@ func (e *Env) serveSimulator(so simulator.Options, dir *simulator.Directory) err
 	}
 	e.sim = sim
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isAdminPath(r.URL.Path) && r.Header.Get(harnessHeader) == "" {
+		admin := isAdminPath(r.URL.Path)
+		if admin && r.Header.Get(harnessHeader) == "" {
 			e.adminHits.Add(1)
 		}
 		sim.ServeHTTP(w, r)
+		if admin {
+			e.warpCache()
+		}
 	})
 	// Behind the same hardened http.Server as easlab serve.
 	e.simSrv = httptest.NewUnstartedServer(h)
@@ -608,6 +626,14 @@ func (e *Env) Warp(d time.Duration) error {
 	}
 	e.Clock.Warp(d)
 	return nil
+}
+
+// warpCache jumps the simulator's clock to the moment the EAS side's
+// directory cache shows the mailboxes' latest settings (see CASCacheDelay).
+func (e *Env) warpCache() {
+	if d := e.sim.CASCacheWait(); d > 0 {
+		e.Clock.Warp(d)
+	}
 }
 
 // DeliverMail puts a new message into user's Inbox, as if it had just

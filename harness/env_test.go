@@ -105,3 +105,46 @@ func TestEnvQuarantineDefault(t *testing.T) {
 		}
 	}
 }
+
+// With Exchange's directory cache (exchange-admin.md 4.3; S1
+// ADUserCache.cs, 60 s ADCacheRefreshInterval, the harness's default), an
+// approval through the admin plane leaves the EAS side's cached entry of
+// the mailbox behind its settings; the harness warps the simulator's clock
+// over the rest of the entry's life before the admin request returns.
+func TestEnvWarpsOverDirectoryCache(t *testing.T) {
+	for _, tc := range []struct {
+		opts []Option
+		warp bool
+	}{{nil, true}, {[]Option{CASCacheDelay(0)}, false}} {
+		e, err := newEnv(Config{OrgDefault: "Quarantine"}, 3, tc.opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := e.NewDevice(clients.Gmail, Bob)
+		e.Start(d)
+		if _, err := e.WaitForEvent(10*time.Second, func(ev Event) bool {
+			return ev.Kind == "AccessStateChanged" && ev.DeviceID == d.DeviceID && ev.To == "Quarantined"
+		}); err != nil {
+			e.Close()
+			t.Fatal(err)
+		}
+		before := e.Clock.Now()
+		if err := e.Admin.Run(e.Context(), "Set-CASMailbox", map[string]any{"Identity": Bob, "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": d.DeviceID}}, nil); err != nil {
+			e.Close()
+			t.Fatal(err)
+		}
+		jump := e.Clock.Now().Sub(before)
+		// The entry was read at the device's first request, seconds after
+		// the start: it drops out at the third rotation, 180 s on.
+		if tc.warp && (jump < 150*time.Second || jump > 3*time.Minute) {
+			t.Errorf("the clock moved %v over the approval, want the rest of the cache entry's life (150 s to 3 min)", jump)
+		}
+		if !tc.warp && jump > 10*time.Second {
+			t.Errorf("without a cache the clock jumped %v", jump)
+		}
+		if w := e.sim.CASCacheWait(); w != 0 {
+			t.Errorf("after the warp the cache still lags %v", w)
+		}
+		e.Close()
+	}
+}

@@ -230,7 +230,14 @@ var noticeSubjects = []string{
 	"Your mobile device is temporarily blocked",
 	"Your mobile device has been denied access",
 	"Your device is temporarily blocked",
+	"Your device has been temporarily blocked",
 	"Problem with your new mobile device partnership",
+	// A mailbox whose language is German (simulator/notice).
+	"Ihr mobiles Gerät ist vorübergehend",
+	"Ihrem mobilen Gerät wurde der Zugriff",
+	"Ihr Gerät ist vorübergehend",
+	"Ihr Gerät wurde vorübergehend",
+	"Problem mit Ihrer neuen Partnerschaft",
 }
 
 // hasOwnersMail reports whether folder holds mail that is not an access

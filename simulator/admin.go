@@ -98,6 +98,7 @@ const maxAdminRequestBytes = 1 << 20
 //	Get-CASMailbox  [-Identity], -Filter, -ResultSize
 //	Set-CASMailbox  -Identity, -ActiveSyncEnabled, -ActiveSyncAllowedDeviceIDs, -ActiveSyncBlockedDeviceIDs
 //	Get-Mailbox  [-Identity], -Filter, -ResultSize
+//	Set-Mailbox  -Identity, -Languages (also -Language, by PowerShell's prefix binding)
 //	Get-ActiveSyncOrganizationSettings  [-Identity]
 //	Set-ActiveSyncOrganizationSettings  [-Identity], -DefaultAccessLevel, -AdminMailRecipients, -UserMailInsert, -OtaNotificationMailInsert
 //	New-ActiveSyncDeviceAccessRule  -QueryString, -Characteristic, -AccessLevel
@@ -334,6 +335,7 @@ var cmdletTable = []*admin.Def[*Server]{
 	admin.Cmdlet("Get-CASMailbox", nil, (*Server).getCASMailbox),
 	admin.Cmdlet("Set-CASMailbox", nil, (*Server).setCASMailbox),
 	admin.Cmdlet("Get-Mailbox", nil, (*Server).getMailbox),
+	admin.Cmdlet("Set-Mailbox", nil, (*Server).setMailbox),
 	admin.Cmdlet("Get-ActiveSyncOrganizationSettings", nil, (*Server).getOrganizationSettings),
 	admin.Cmdlet("Set-ActiveSyncOrganizationSettings", nil, (*Server).setOrganizationSettings),
 	admin.Cmdlet("New-ActiveSyncDeviceAccessRule", nil, (*Server).newDeviceAccessRule),

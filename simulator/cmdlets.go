@@ -134,6 +134,7 @@ type mailboxObject struct {
 	DistinguishedName    string   `json:"DistinguishedName"`
 	Guid                 string   `json:"Guid"`
 	ExchangeGuid         string   `json:"ExchangeGuid"`
+	Languages            []string `json:"Languages"`
 }
 
 // organizationSettingsObject is what Get-ActiveSyncOrganizationSettings
@@ -857,6 +858,7 @@ func (s *Server) mailboxObject(r *mailboxRow) mailboxObject {
 		DistinguishedName:    s.userDN(u),
 		Guid:                 mailboxGuid(u),
 		ExchangeGuid:         exchangeGuid(u),
+		Languages:            append([]string{}, u.Languages...),
 	}
 }
 

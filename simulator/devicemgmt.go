@@ -3,6 +3,7 @@ package simulator
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -125,12 +126,14 @@ type casVersion struct {
 	cas   CASMailbox
 }
 
-// maxCASVersions bounds the history kept for the cache delay.
+// maxCASVersions bounds the history kept.
 const maxCASVersions = 64
 
-// rememberCASLocked keeps the settings about to change, for devices that
-// see them through Exchange's directory cache (Options.CASMailboxCacheDelay).
+// rememberCASLocked counts a change of the settings, which a directory
+// cache entry read before it lags behind (cacheLagLocked), and keeps the
+// settings about to change in their history (the mailbox's store record).
 func (m *Mailbox) rememberCASLocked() {
+	m.casChanges++
 	if m.now == nil {
 		return
 	}
@@ -143,15 +146,78 @@ func (m *Mailbox) rememberCASLocked() {
 	}
 }
 
-// casAsOfLocked returns the settings as they were at t: what the EAS side
-// sees when its directory cache is that old.
-func (m *Mailbox) casAsOfLocked(t time.Time) CASMailbox {
-	for _, v := range m.casHistory {
-		if v.until.After(t) {
-			return v.cas
-		}
+// DefaultCASCacheRefresh is Exchange's ADCacheRefreshInterval, the
+// default and the minimum of its web.config setting (S1
+// GlobalSettingsSchema): the value `easlab serve` and the harness run
+// with (Options.CASMailboxCacheDelay).
+const DefaultCASCacheRefresh = 60 * time.Second
+
+// casViewLocked returns the mailbox's settings as the EAS side sees them
+// at now, and when its directory cache read them. Exchange's ADUserCache
+// (S1 ADUserCache.cs) keeps a user's entry in three generations rotated
+// every refresh interval from the app pool's start: an entry read at a
+// request that misses the cache goes into the newest generation and
+// drops out at the third rotation after; a hit does not read it again.
+// The mailbox lock is held.
+func (s *Server) casViewLocked(m *Mailbox, now time.Time) (CASMailbox, time.Time) {
+	if s.opts.CASMailboxCacheDelay <= 0 {
+		return m.cas, now
 	}
-	return m.cas
+	e := &m.casCache
+	if e.read.IsZero() || e.read.After(now) || !now.Before(s.cacheExpiry(e.read)) {
+		e.cas = m.cas
+		e.cas.ActiveSyncAllowedDeviceIDs = slices.Clone(m.cas.ActiveSyncAllowedDeviceIDs)
+		e.cas.ActiveSyncBlockedDeviceIDs = slices.Clone(m.cas.ActiveSyncBlockedDeviceIDs)
+		e.read, e.changes = now, m.casChanges
+	}
+	return e.cas, e.read
+}
+
+// casCacheEntry is a mailbox's entry in the EAS side's directory cache:
+// the settings as read, when, and how many changes they had then.
+type casCacheEntry struct {
+	cas     CASMailbox
+	read    time.Time
+	changes uint64
+}
+
+// cacheExpiry is when an entry the directory cache read at loaded drops
+// out: the third rotation after loaded.
+func (s *Server) cacheExpiry(loaded time.Time) time.Time {
+	r := s.opts.CASMailboxCacheDelay
+	k := max(loaded.Sub(s.cacheEpoch)/r, 0)
+	return s.cacheEpoch.Add((k + 3) * r)
+}
+
+// CASCacheWait is how long the EAS side will still see a mailbox's
+// settings from before their last change: the longest time until such an
+// entry drops out of the directory cache, over all mailboxes (zero if
+// none lags). The harness warps its clock over it.
+func (s *Server) CASCacheWait() time.Duration {
+	if s.opts.CASMailboxCacheDelay <= 0 {
+		return 0
+	}
+	now := s.clock.Now()
+	var longest time.Duration
+	for _, ref := range s.dir.mailboxRefs() {
+		m := ref.mb
+		m.lock()
+		if wait, lags := s.cacheLagLocked(m, now); lags {
+			longest = max(longest, wait)
+		}
+		m.unlock()
+	}
+	return longest
+}
+
+// cacheLagLocked reports whether the cached entry of the mailbox's
+// settings predates their last change, and how long until it drops out.
+func (s *Server) cacheLagLocked(m *Mailbox, now time.Time) (time.Duration, bool) {
+	e := &m.casCache
+	if e.read.IsZero() || e.changes == m.casChanges {
+		return 0, false
+	}
+	return max(s.cacheExpiry(e.read).Sub(now), 0), true
 }
 
 // DefaultErrorResponseDelay is Exchange's ErrorResponseDelay: refusals are
@@ -219,7 +285,8 @@ func (s *Server) checkAccess(c *call) error {
 	dev := c.deviceLocked()
 	dev.behaviour.record(now, dev.uaChanged, c.req.Command == eas.CommandSync, thresholds)
 	dev.uaChanged = false
-	dec := access.Decide(s.accessInputLocked(c, dev, org, rules, now, kind))
+	in, viewAt := s.accessInputLocked(c, dev, org, rules, now, kind)
+	dec := access.Decide(in)
 	if dec.UserDisabled {
 		m.unlock()
 		return eas.NewStatusError(eas.StatusUserDisabledForSync, "the user is not enabled for ActiveSync")
@@ -240,7 +307,7 @@ func (s *Server) checkAccess(c *call) error {
 		if len(m.devices)-1 >= limit {
 			delete(m.devices, strings.ToLower(dev.DeviceID))
 			if m.maxDevicesMail.IsZero() || now.Sub(m.maxDevicesMail) >= 24*time.Hour {
-				n := s.noticeOf(m, dev, org)
+				n := s.noticeOf(c, m, dev, org)
 				if raw, err := notice.MaxDevicesUser(n, len(m.devices), limit); err == nil {
 					if _, err := m.postLocked(raw, now); err == nil {
 						m.maxDevicesMail = now
@@ -250,6 +317,9 @@ func (s *Server) checkAccess(c *call) error {
 				}
 			}
 			m.unlock()
+			// Thrown from the device manager, 177 takes Exchange's error
+			// path and its tarpit (exchange-admin.md 2.2, 2.4).
+			s.tarpit(c, 0)
 			return eas.NewStatusError(eas.StatusMaximumDevicesReached, fmt.Sprintf("the mailbox has %d device partnerships", limit))
 		}
 		dev.announced = true
@@ -261,11 +331,11 @@ func (s *Server) checkAccess(c *call) error {
 		// Set-CASMailbox may have rewritten since (exchange-admin.md 3.1).
 		lastStamped := dev.stamped
 		dev.stamped = dec.State
-		if !s.staleViewLocked(dev, now) {
+		if !s.staleViewLocked(m, dev, viewAt) {
 			m.stampAccessLocked(dev, dec)
 		}
 		notices = access.Notices(lastStamped, dec.State, dec.Reason, org.AdminMailRecipients)
-		dn = s.noticeOf(m, dev, org)
+		dn = s.noticeOf(c, m, dev, org)
 		for _, k := range notices {
 			if k == access.NoticeQuarantineAdmin {
 				continue
@@ -281,6 +351,11 @@ func (s *Server) checkAccess(c *call) error {
 			}
 			s.relay(raw, relayTo(k, m.owner.PrimarySmtpAddress, nil))
 		}
+		if dec.State == access.Blocked && dec.Reason.IsAutoblock() && lastStamped != access.Blocked {
+			if s.postAutoblockNoticeLocked(m, dev, dn, thresholds, now) {
+				c.mailSent = "B"
+			}
+		}
 	}
 	if dec.Record {
 		c.accessLog = accessLogValue(dec.State, dec.Reason)
@@ -295,6 +370,10 @@ func (s *Server) checkAccess(c *call) error {
 	}
 	c.dev.DeviceAccessState = dev.DeviceAccessState
 	c.dev.noticeItem = dev.noticeItem
+	var heartbeat time.Duration
+	if dec.State == access.Blocked && dec.Reason.IsAutoblock() {
+		heartbeat = hangingHeartbeatLocked(c, dev)
+	}
 	m.unlock()
 	for _, k := range notices {
 		if k == access.NoticeQuarantineAdmin {
@@ -309,15 +388,27 @@ func (s *Server) checkAccess(c *call) error {
 		c.w.Header().Set("X-MS-ASThrottle", dec.Reason.String())
 		if dec.Reason.IsAutoblock() {
 			c.w.Header().Set("Retry-After", strconv.Itoa(int(dec.RetryAfter.Seconds())))
+			// The 503 is an error response: tarpitted, and a hanging
+			// command is held up to its heartbeat when that is longer
+			// (exchange-admin.md 2.2; S1 Command.IsDeviceAccessAllowed).
+			s.tarpit(c, heartbeat)
 			return eas.NewHTTPError(http.StatusServiceUnavailable, "the device is autoblocked ("+dec.Reason.String()+")")
 		}
-		s.tarpit(c)
+		s.tarpit(c, 0)
 		return eas.NewStatusError(eas.StatusDeviceIsBlockedForThisUser, "the device is blocked ("+dec.Reason.String()+")")
 	case access.Quarantined, access.DeviceDiscovery:
 		c.quarantined = true
 		if !quarantineAllowed[c.req.Command] {
-			s.tarpit(c)
-			return quarantineRefusal(c.req.Command)
+			refusal := quarantineRefusal(c.req.Command)
+			if refusal.HTTPStatus != http.StatusOK {
+				// Only the refusals Exchange raises as errors
+				// (SetErrorResponse: SendMail's 500/120, GetAttachment's
+				// 500) are tarpitted; the others are normal replies
+				// carrying a status and come back at once
+				// (exchange-admin.md 2.1; S1 HandleQuarantinedState).
+				s.tarpit(c, 0)
+			}
+			return refusal
 		}
 	}
 	return nil
@@ -326,9 +417,10 @@ func (s *Server) checkAccess(c *call) error {
 // accessInputLocked is the input of the access decision for the device of
 // c at now, with the mailbox's settings as the EAS side sees them: through
 // Exchange's directory cache (ADCacheRefreshInterval, 60 s by default;
-// exchange-admin.md 4.3), which Options.CASMailboxCacheDelay models.
-func (s *Server) accessInputLocked(c *call, dev *Device, org OrganizationSettings, rules []access.Rule, now time.Time, kind access.RequestKind) access.Input {
-	cas := c.mb.casAsOfLocked(now.Add(-s.opts.CASMailboxCacheDelay))
+// exchange-admin.md 4.3), which Options.CASMailboxCacheDelay models
+// (casViewLocked). It also returns when the cache read them.
+func (s *Server) accessInputLocked(c *call, dev *Device, org OrganizationSettings, rules []access.Rule, now time.Time, kind access.RequestKind) (access.Input, time.Time) {
+	cas, viewAt := s.casViewLocked(c.mb, now)
 	return access.Input{
 		Now: now, DefaultAccessLevel: org.DefaultAccessLevel, Rules: rules,
 		ActiveSyncEnabled: cas.ActiveSyncEnabled, ActiveSyncAllowedDeviceIDs: cas.ActiveSyncAllowedDeviceIDs, ActiveSyncBlockedDeviceIDs: cas.ActiveSyncBlockedDeviceIDs,
@@ -337,18 +429,21 @@ func (s *Server) accessInputLocked(c *call, dev *Device, org OrganizationSetting
 		Request: kind, UserAgent: c.req.UserAgent, DeviceDiscoveryPeriod: s.opts.DeviceDiscoveryPeriod,
 		RemoteWipePending: dev.wipe.pending(),
 		AutoblockReason:   dev.behaviour.reason, AutoblockUntil: dev.behaviour.until,
-	}
+	}, viewAt
 }
 
 // staleViewLocked reports whether the EAS side's cached view of the
-// mailbox's settings is older than the partnership's last stamp by a
-// cmdlet. Such a view still decides the request (the device waits for the
-// cache, as in Exchange), but it is not written over the newer stamp: an
-// approval made while the cache lags is one change on the event stream,
-// not Allowed, Quarantined, Allowed.
-func (s *Server) staleViewLocked(dev *Device, now time.Time) bool {
-	d := s.opts.CASMailboxCacheDelay
-	return d > 0 && !dev.adminStamped.IsZero() && dev.adminStamped.After(now.Add(-d))
+// mailbox's settings, read at viewAt and since changed, is older than the partnership's last stamp by
+// a cmdlet. Such a view still decides the request (the device waits for
+// the cache, as in Exchange), but it is not written over the newer stamp:
+// an approval made while the cache lags is one change on the event
+// stream, not Allowed, Quarantined, Allowed.
+// The mailbox lock is held.
+func (s *Server) staleViewLocked(m *Mailbox, dev *Device, viewAt time.Time) bool {
+	if _, lags := s.cacheLagLocked(m, viewAt); !lags {
+		return false
+	}
+	return !dev.adminStamped.IsZero() && !dev.adminStamped.Before(viewAt)
 }
 
 // stampAccessLocked is the one writer of a partnership's access state: the
@@ -377,7 +472,7 @@ func (m *Mailbox) stampAccessLocked(dev *Device, dec access.Decision) bool {
 
 // redecide decides the access of a quarantined or discovering device's
 // hanging request (Ping, or Sync with Wait or HeartbeatInterval) again,
-// when it wakes: an approval then reaches the waiting request at once
+// when it wakes, under Options.ReleaseHangingOnApproval: an approval then reaches the waiting request at once
 // rather than at its heartbeat, and the request goes on as the new state
 // allows (released: the mailbox's changes count; blocked: it ends with
 // the refusal a new request would get, 129, or 126 for a user disabled
@@ -392,11 +487,12 @@ func (s *Server) redecide(c *call) error {
 	m.lock()
 	defer m.unlock()
 	dev := c.deviceLocked()
-	dec := access.Decide(s.accessInputLocked(c, dev, org, rules, now, access.RequestHanging))
+	in, viewAt := s.accessInputLocked(c, dev, org, rules, now, access.RequestHanging)
+	dec := access.Decide(in)
 	if dec.UserDisabled {
 		return eas.NewStatusError(eas.StatusUserDisabledForSync, "the user is not enabled for ActiveSync")
 	}
-	if dec.Record && !s.staleViewLocked(dev, now) {
+	if dec.Record && !s.staleViewLocked(m, dev, viewAt) {
 		m.stampAccessLocked(dev, dec)
 	}
 	switch dec.State {
@@ -409,51 +505,144 @@ func (s *Server) redecide(c *call) error {
 	return nil
 }
 
-// cacheCatchUp returns a channel that fires when the EAS side's cached view
-// of the mailbox's settings catches up with their last change, for a
-// quarantined device's hanging request (nil when there is nothing to wait
-// for): an approval made while the cache lags reaches the request when
-// the cache refreshes. Stop the timer when done.
+// cacheCatchUp returns a timer that fires when the EAS side's cached entry
+// of the mailbox's settings, older than their last change, drops out of
+// the directory cache, for a quarantined device's hanging request (none
+// when there is nothing to wait for): an approval made while the cache
+// lags reaches the request when the cache reads it again. A lag already
+// over fires at once, so the request decides again. Stop the timer when
+// done.
 func (c *call) cacheCatchUp() clockTimer {
-	d := c.s.opts.CASMailboxCacheDelay
-	if !c.quarantined || d <= 0 {
+	if !c.quarantined || c.s.opts.CASMailboxCacheDelay <= 0 || !c.s.opts.ReleaseHangingOnApproval {
 		return clockTimer{}
 	}
 	m := c.mb
 	m.lock()
-	var last time.Time
-	if n := len(m.casHistory); n > 0 {
-		last = m.casHistory[n-1].until
-	}
+	wait, lags := c.s.cacheLagLocked(m, c.s.clock.Now())
 	m.unlock()
-	wait := last.Add(d).Sub(c.s.clock.Now())
-	if last.IsZero() || wait <= 0 {
+	if !lags {
 		return clockTimer{}
 	}
-	return newClockTimer(c.s, wait+time.Millisecond)
+	return newClockTimer(c.s, wait)
 }
 
-// tarpit holds a refusal for the ErrorResponseDelay on the server's clock.
-func (s *Server) tarpit(c *call) {
+// tarpit holds an error response until ErrorResponseDelay after the
+// request arrived, as Exchange does (AirSyncResponse.SetErrorResponse sets
+// the time to respond to the request time plus ErrorResponseDelay for
+// every error but 441 and 449; exchange-admin.md 2.2), or until heartbeat
+// after it when that is longer (the autoblock 503 of a hanging command).
+// A negative Options.ErrorResponseDelay turns both off.
+func (s *Server) tarpit(c *call, heartbeat time.Duration) {
 	d := s.opts.ErrorResponseDelay
+	if d < 0 {
+		return
+	}
 	if d == 0 {
 		d = DefaultErrorResponseDelay
 	}
-	if d > 0 {
-		s.clock.Sleep(c.r.Context(), d)
+	d = max(d, heartbeat)
+	if wait := c.start.Add(d).Sub(s.clock.Now()); wait > 0 {
+		s.clock.Sleep(c.r.Context(), wait)
 	}
 }
 
-// noticeOf fills a notification from the mailbox and the device.
-func (s *Server) noticeOf(m *Mailbox, dev *Device, org OrganizationSettings) notice.Device {
+// hangingHeartbeatLocked is how long a hanging request would wait: a
+// Ping's HeartbeatInterval (the request's, else the one cached from the
+// device's last Ping), a Sync's Wait or HeartbeatInterval; zero for any
+// other request or a body that does not parse. The mailbox lock is held.
+func hangingHeartbeatLocked(c *call, dev *Device) time.Duration {
+	switch c.req.Command {
+	case eas.CommandPing:
+		var req eas.PingRequest
+		if len(c.body) > 0 && c.decode(&req) != nil {
+			return 0
+		}
+		if req.HeartbeatInterval > 0 {
+			return time.Duration(req.HeartbeatInterval) * time.Second
+		}
+		if dev.ping != nil {
+			return dev.ping.heartbeat
+		}
+	case eas.CommandSync:
+		req, err := c.syncRequest()
+		if err != nil {
+			return 0
+		}
+		if req.Wait > 0 {
+			return time.Duration(req.Wait) * time.Minute
+		}
+		return time.Duration(req.HeartbeatInterval) * time.Second
+	}
+	return 0
+}
+
+// noticeOf fills a notification from the mailbox and the device, for the
+// request c: the admin mail links to the mailbox's mobile devices in the
+// simulator's own admin center (/ecp/, at the external URL or the
+// request's host), by its ExchangeGuid, as Exchange links to
+// <ECP URL>UsersGroups/EditMobileMailbox.aspx?id=<MailboxInfo.MailboxGuid>
+// &dtm=Isolation (S1 ABQMailHelper.GetUserActiveSyncOptionsPageUrl;
+// exchange-admin.md 3.2), the page ECP itself opens for a mailbox's
+// mobile devices (S1 ControlPanel EASMailboxFeatureInfo:
+// /ecp/UsersGroups/EditMobileMailbox.aspx?id=...&DataTransferMode=Isolation). The user mails are in the mailbox's first
+// language, the admin mail in the server's (Options.ServerLanguage).
+func (s *Server) noticeOf(c *call, m *Mailbox, dev *Device, org OrganizationSettings) notice.Device {
 	u := m.owner
+	scheme, host := s.publicBase(c.r)
+	var lang string
+	if len(u.Languages) > 0 {
+		lang = u.Languages[0]
+	}
 	return notice.Device{
 		DisplayName: u.DisplayName, Alias: u.Alias, PrimarySmtpAddress: u.PrimarySmtpAddress,
+		MailboxGuid: exchangeGuid(&u), ECPURL: scheme + "://" + host + "/ecp/",
+		Language: lang, ServerLanguage: s.opts.ServerLanguage, TimeZone: s.opts.TimeZone,
 		DeviceModel: dev.Info.Model, DeviceType: dev.DeviceType, DeviceID: dev.DeviceID, DeviceOS: dev.Info.OS,
 		UserAgent: dev.DeviceUserAgent, DeviceIMEI: dev.Info.IMEI, PhoneNumber: dev.Info.PhoneNumber, EASVersion: dev.ProtocolVersion,
 		AccessState: dev.DeviceAccessState, AccessStateReason: dev.DeviceAccessStateReason, AccessControlRule: dev.DeviceAccessControlRule,
 		UserMailInsert: org.UserMailInsert, OrgDomain: s.dir.Org.Domain, Time: s.clock.Now(),
 	}
+}
+
+// AutoblockNoticeKind is the autoblock mail's kind on the event stream
+// (MailPosted's Subject, as the access notices have theirs).
+const AutoblockNoticeKind = "AutoblockUser"
+
+// postAutoblockNoticeLocked posts the autoblock mail to the owner's Inbox
+// when Exchange sends it (S1 Command.ShouldSendAutoBlockNotificationMail;
+// exchange-admin.md 3.1, 4.9): the device has just become autoblocked, the
+// EnableNotificationEmail threshold is on (its BehaviorTypeIncidenceLimit
+// is not 0), the behaviour's threshold blocks for a while
+// (DeviceBlockDuration) and some of it is left. The mail carries the
+// behaviour threshold's AdminEmailInsert. It reports whether it posted.
+// The mailbox lock is held.
+func (s *Server) postAutoblockNoticeLocked(m *Mailbox, dev *Device, n notice.Device, ths []AutoblockThreshold, now time.Time) bool {
+	var enabled bool
+	var th AutoblockThreshold
+	for _, t := range ths {
+		switch t.BehaviorType {
+		case access.ReasonEnableNotificationEmail:
+			enabled = t.BehaviorTypeIncidenceLimit != 0
+		case dev.behaviour.reason:
+			th = t
+		}
+	}
+	left := dev.behaviour.until.Sub(now)
+	if !enabled || th.DeviceBlockDuration <= 0 || left <= 0 {
+		return false
+	}
+	n.AccessState, n.AccessStateReason = access.Blocked, dev.behaviour.reason
+	raw, err := notice.AutoblockUser(n, left, th.AdminEmailInsert)
+	if err != nil {
+		s.log.Error("building the autoblock notice", "error", err)
+		return false
+	}
+	if _, err := m.postLocked(raw, now); err != nil {
+		return false
+	}
+	m.emit(Event{Kind: EventMailPosted, DeviceID: dev.DeviceID, DeviceType: dev.DeviceType, Subject: AutoblockNoticeKind})
+	s.relay(raw, []string{m.owner.PrimarySmtpAddress})
+	return true
 }
 
 // postLocked creates a message directly in the mailbox's Inbox, unread, as

@@ -431,22 +431,33 @@ var _ = Describe("Approvals through the admin API", func() {
 })
 
 var _ = Describe("The directory cache delay", func() {
-	It("honours an approval only once Exchange's cache has refreshed", func() {
+	// Exchange's ADUserCache (exchange-admin.md 4.3; S1 ADUserCache.cs):
+	// three generations rotated every ADCacheRefreshInterval from the
+	// start; a user's entry, read at a request that misses, drops out at
+	// the third rotation after, and a hit does not read it again.
+	It("honours an approval when the user's cached entry drops out, two to three refreshes after it was read, and a change at once when no entry is cached", func() {
 		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1, CASMailboxCacheDelay: time.Minute})
 		env.Cmdlet("Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine"})
 		d := env.Device("alice", "CACHE1", eas.Version141)
-		d.Provision()
+		d.Provision() // at the start: the entry is read now and drops out at the third rotation, 180 s on
 		inbox := d.FolderSync()["Inbox"].ServerId
 		col := d.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: inbox})
 		col = d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
 		Expect(subjects(col)).To(Equal([]string{notice.QuarantineSubject}))
-		env.Clock.Advance(5 * time.Minute)
+		env.Clock.Advance(10 * time.Second)
 		env.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"CACHE1"}}})
-		env.Clock.Advance(30 * time.Second)
-		Expect(d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})).To(BeNil(), "30 s later the EAS side still sees the old list")
-		env.Clock.Advance(31 * time.Second)
+		env.Clock.Advance(169 * time.Second)
+		Expect(d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})).To(BeNil(), "179 s after the entry was read the EAS side still sees the old list")
+		env.Clock.Advance(time.Second)
 		col = d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
-		Expect(subjects(col)).To(ContainElement("Quarterly report draft"))
+		Expect(subjects(col)).To(ContainElement("Quarterly report draft"), "at the third rotation the entry is read again")
+
+		// That read drops out at 360 s. Past it, nothing is cached: a
+		// revocation is seen at the next request.
+		env.Clock.Advance(200 * time.Second)
+		env.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Remove": []string{"CACHE1"}}})
+		d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: inbox})
+		Expect(env.AccessState("CACHE1")).To(Equal("Quarantined/Global"), "a revocation with no entry cached is seen at the next request")
 	})
 })
 
@@ -606,8 +617,28 @@ var _ = Describe("The one writer of access state", func() {
 		Expect(accessChanges(env, "GOAPI1", before)).To(Equal([]string{"Quarantined->Allowed"}))
 	})
 
-	It("answers a quarantined device's hanging Ping at once when it is approved, with the changes it may now see", func() {
+	It("holds a quarantined device's hanging Ping to its heartbeat through an approval, as Exchange does; the next Ping brings the changes", func() {
+		// exchange-admin.md 2.1, 4.3 (S1 HandleQuarantinedState): a
+		// quarantined Ping subscribes to the hierarchy only, so an approval
+		// reaches the device at its next request.
 		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1})
+		d, inbox, _ := quarantinedDevice(env, "PINGHOLD1")
+		done := ping(env, d, inbox)
+		allow(env, "PINGHOLD1")
+		Consistently(done, "100ms").ShouldNot(Receive(), "Exchange does not wake a quarantined Ping on approval")
+		env.Clock.Advance(899 * time.Second)
+		Consistently(done, "100ms").ShouldNot(Receive(), "answered before its heartbeat")
+		env.Clock.Advance(time.Second)
+		var out any
+		Eventually(done, "1s").Should(Receive(&out))
+		Expect(out.(*eas.PingResponse).Status).To(Equal(int(eas.PingStatusHeartbeatExpired)))
+		var r eas.PingResponse
+		d.Call(eas.CommandPing, &eas.PingRequest{HeartbeatInterval: 900, Folders: &eas.PingFolders{Folder: []eas.PingFolder{{Id: inbox, Class: "Email"}}}}, &r)
+		Expect(r.Status).To(Equal(int(eas.PingStatusChangesOccurred)), "the next Ping is decided again and sees the backlog")
+	})
+
+	It("answers a quarantined device's hanging Ping at once when it is approved, with the changes it may now see (ReleaseHangingOnApproval)", func() {
+		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1, ReleaseHangingOnApproval: true})
 		d, inbox, _ := quarantinedDevice(env, "PINGREL1")
 		done := ping(env, d, inbox)
 		Consistently(done, "100ms").ShouldNot(Receive(), "a quarantined device's Ping waits")
@@ -619,8 +650,8 @@ var _ = Describe("The one writer of access state", func() {
 		Expect(r.Folders.Folder).To(ConsistOf(inbox))
 	})
 
-	It("answers a quarantined device's hanging Sync at once when it is approved, with its owner's mail", func() {
-		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1})
+	It("answers a quarantined device's hanging Sync at once when it is approved, with its owner's mail (ReleaseHangingOnApproval)", func() {
+		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1, ReleaseHangingOnApproval: true})
 		d, inbox, key := quarantinedDevice(env, "SYNCREL1")
 		done := hang(env, d, eas.CommandSync, &eas.SyncRequest{Wait: 30, Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: key, CollectionId: inbox}}}},
 			func() any { return &eas.SyncResponse{} })
@@ -633,14 +664,19 @@ var _ = Describe("The one writer of access state", func() {
 		Expect(subjects(&r.Collections.Collection[0])).To(ContainElement("Quarterly report draft"))
 	})
 
-	It("answers a hanging Ping once the directory cache shows the approval", func() {
-		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1, CASMailboxCacheDelay: time.Minute})
+	It("answers a hanging Ping once the directory cache shows the approval (ReleaseHangingOnApproval)", func() {
+		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1, CASMailboxCacheDelay: time.Minute, ReleaseHangingOnApproval: true})
 		d, inbox, _ := quarantinedDevice(env, "PINGREL2")
+		env.Clock.Advance(10 * time.Second) // the approval comes after the device's first requests
 		done := ping(env, d, inbox)
 		allow(env, "PINGREL2")
-		Expect(env.Clock.BlockUntil(ctx(), 2)).To(Succeed()) // the heartbeat and the cache's refresh
+		Expect(env.Clock.BlockUntil(ctx(), 2)).To(Succeed()) // the heartbeat and the entry's expiry
 		Consistently(done, "100ms").ShouldNot(Receive(), "before the cache refreshes the device is still quarantined")
-		env.Clock.Advance(61 * time.Second)
+		// The entry was read when the device set up, at the start: it
+		// drops out at the third rotation, 180 s on (exchange-admin.md 4.3).
+		env.Clock.Advance(169 * time.Second)
+		Consistently(done, "100ms").ShouldNot(Receive(), "the entry is still cached")
+		env.Clock.Advance(time.Second)
 		var out any
 		Eventually(done, "1s").Should(Receive(&out), "the Ping did not answer when the cache refreshed")
 		Expect(out.(*eas.PingResponse).Status).To(Equal(int(eas.PingStatusChangesOccurred)))

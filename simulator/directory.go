@@ -29,6 +29,11 @@ type User struct {
 	// ("Organization Management"); a user with none cannot open Remote
 	// PowerShell (remotepowershell.go).
 	RoleGroups []string `json:",omitempty"`
+	// Languages are the mailbox's preferred cultures, as Get-Mailbox and
+	// Set-Mailbox -Languages name them ("de-DE"): the first is the one
+	// Exchange writes the mailbox's notices in (notice.Device.Language).
+	// Empty: the server's language.
+	Languages []string `json:",omitempty"`
 }
 
 // Directory holds the organization's users and their mailboxes. Lookups are

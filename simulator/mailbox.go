@@ -132,7 +132,9 @@ type Mailbox struct {
 	oof            oofSettings
 	mail           mailSideState // its own lock
 	cas            CASMailbox
-	casHistory     []casVersion                // earlier settings, for the directory cache delay
+	casHistory     []casVersion                // earlier settings, kept in the store's record
+	casChanges     uint64                      // counts the changes of the settings (rememberCASLocked)
+	casCache       casCacheEntry               // the EAS side's directory cache entry (casViewLocked)
 	now            func() time.Time            // the server's clock; set by Directory.AddUser
 	events         *EventLog                   // the organization's; set by Directory.AddUser
 	maxDevicesMail time.Time                   // when the owner was last told of the partnership limit

@@ -71,7 +71,7 @@ func handlePing(c *call) error {
 	var tok *hangToken // this device's hanging request, from the first pass
 	defer m.unhang(c.req.DeviceID, &w, &tok)
 	for pass := 0; ; pass++ {
-		if c.quarantined && pass > 0 {
+		if c.quarantined && pass > 0 && c.s.opts.ReleaseHangingOnApproval {
 			// Woken by a change (an approval?): decide again.
 			if err := c.s.redecide(c); err != nil {
 				return err

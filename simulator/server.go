@@ -55,23 +55,48 @@ type Options struct {
 	// TrustedRoots are the root certificates ValidateCert trusts (the
 	// organization's CA). None by default.
 	TrustedRoots []*x509.Certificate
-	// ErrorResponseDelay is how long refusals of blocked and quarantined
-	// devices are held (Exchange's tarpit). Zero means
-	// DefaultErrorResponseDelay; negative, none.
+	// ErrorResponseDelay is how long, from its arrival, a request Exchange
+	// answers through its error path is held (the tarpit, exchange-admin.md
+	// 2.2): 129 for a blocked device, 177 for a partnership over the limit,
+	// the autoblock 503 (a hanging Ping or Sync up to its heartbeat when
+	// that is longer), and the quarantine refusals Exchange raises as
+	// errors (SendMail's 500/120, GetAttachment's 500). The quarantine
+	// answers built as normal replies (ItemOperations 3, Search,
+	// ResolveRecipients 6, FolderCreate 6...) are not held. Zero means
+	// DefaultErrorResponseDelay; negative, no tarpit at all.
 	ErrorResponseDelay time.Duration
 	// DeviceDiscoveryPeriod is how long Exchange waits for a new device's
 	// DeviceInformation. Zero means 14 minutes; negative turns discovery off.
 	DeviceDiscoveryPeriod time.Duration
-	// CASMailboxCacheDelay is how old the mailbox settings (allow and block
-	// lists, ActiveSyncEnabled) the EAS side sees may be: Exchange reads
-	// them through a directory cache refreshed every 60 s, so an approval
-	// takes up to a minute or more on a real server. Zero: at once.
+	// CASMailboxCacheDelay is the refresh interval of the directory cache
+	// through which the EAS side reads a mailbox's settings (allow and
+	// block lists, ActiveSyncEnabled): Exchange's ADUserCache, three
+	// generations rotated every ADCacheRefreshInterval (60 s by default,
+	// and at least 60 s; DefaultCASCacheRefresh). A user's entry is read
+	// at a request that misses the cache and lives until the third
+	// rotation after that, between two and three intervals, so a change
+	// is seen between at once (no entry) and three intervals later
+	// (exchange-admin.md 4.3; S1 ADUserCache). Zero: at once, no cache.
 	CASMailboxCacheDelay time.Duration
+	// ReleaseHangingOnApproval decides a quarantined device's hanging Ping
+	// or Sync again when a change (an approval) wakes it and when the
+	// directory cache catches up, so that an approval answers it at once.
+	// Exchange does not: a quarantined device's Ping subscribes to the
+	// folder hierarchy only and a hanging Sync to nothing, so the request
+	// holds to its heartbeat and the device sees its approval at its next
+	// request (exchange-admin.md 2.1, 4.3; S1 HandleQuarantinedState).
+	// False, the default, is Exchange's behaviour.
+	ReleaseHangingOnApproval bool
 	// DeviceInformationRequiredFrom is the first protocol version whose
 	// initial Provision must carry DeviceInformation (else status 165).
 	// Zero means 16.1; eas.Version141 is Exchange 2013's code as read in
 	// exchange-admin.md 2.2.
 	DeviceInformationRequiredFrom eas.ProtocolVersion
+	// ServerLanguage is the culture of the Exchange server (its
+	// installation), in which the admin notice is written; the user
+	// notices follow each mailbox's Languages. Empty: en-US. The notices
+	// exist in en-US and de-DE (simulator/notice).
+	ServerLanguage string
 	// SMTPRelay, "host:port", also sends every notification mail there
 	// over SMTP (to watch them in a mail catcher such as Mailpit).
 	SMTPRelay string
@@ -169,11 +194,14 @@ type Server struct {
 	profile  eas.ServerProfile
 	lockouts *lockouts
 	external *url.URL // Options.ExternalURL, parsed
-	router   *mux.Router
-	handler  http.Handler
-	faults   faultSet
-	rps      *wsman.Server // /PowerShell
-	rpsAuth  *negotiate.Handler
+	// cacheEpoch is when the directory cache's rotation timer started
+	// (the server's start, as ADUserCache.Start at the app pool's).
+	cacheEpoch time.Time
+	router     *mux.Router
+	handler    http.Handler
+	faults     faultSet
+	rps        *wsman.Server // /PowerShell
+	rpsAuth    *negotiate.Handler
 }
 
 // New returns a server ready to serve.
@@ -182,6 +210,7 @@ func New(opts Options) (*Server, error) {
 	if s.clock == nil {
 		s.clock = clock.Real()
 	}
+	s.cacheEpoch = s.clock.Now()
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -290,8 +319,9 @@ func (s *Server) serveOptions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	mb.lock()
-	enabled := mb.casAsOfLocked(s.clock.Now().Add(-s.opts.CASMailboxCacheDelay)).ActiveSyncEnabled
+	cas, _ := s.casViewLocked(mb, s.clock.Now())
 	mb.unlock()
+	enabled := cas.ActiveSyncEnabled
 	if !enabled {
 		w.WriteHeader(http.StatusForbidden)
 		return

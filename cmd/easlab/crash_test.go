@@ -203,7 +203,9 @@ func TestServeSurvivesKill9(t *testing.T) {
 	began := time.Now()
 	dir := filepath.Join(t.TempDir(), "data")
 	addr := freePort(t)
-	args := []string{"--data", dir, "--listen", addr, "--admin-token", token, "--log-level", "warn"}
+	// No directory cache (serve's default is Exchange's 60 s): the final
+	// check approves a fresh device and expects it to sync at once.
+	args := []string{"--data", dir, "--listen", addr, "--admin-token", token, "--log-level", "warn", "--cas-cache-delay", "0"}
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 
 	var mu sync.Mutex // guards cur

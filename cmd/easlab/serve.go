@@ -42,6 +42,8 @@ type serveConfig struct {
 	adminToken   string
 	iisLog       string
 	casDelay     time.Duration
+	releaseHang  bool
+	serverLang   string
 	smtpRelay    string
 	profile      string
 	logFormat    string
@@ -97,7 +99,9 @@ Users may sign in as alice@contoso.com, CONTOSO\alice or alice.`,
 	f.StringVar(&cfg.adminToken, "admin-token", os.Getenv("EASLAB_ADMIN_TOKEN"), "bearer token of the admin API (default $EASLAB_ADMIN_TOKEN, else a random one, printed)")
 	f.StringVar(&cfg.iisLog, "iis-log", "", "append an IIS-style W3C line per EAS request, with Exchange's Log= items, to this file")
 	f.StringVar(&cfg.smtpRelay, "smtp-relay", "", "also send the quarantine and block notices to this SMTP server (host:port, e.g. Mailpit's 127.0.0.1:1025)")
-	f.DurationVar(&cfg.casDelay, "cas-cache-delay", 0, "how long the EAS side takes to see a changed allow/block list (Exchange's directory cache: 60s)")
+	f.DurationVar(&cfg.casDelay, "cas-cache-delay", simulator.DefaultCASCacheRefresh, "refresh interval of the directory cache through which the EAS side sees allow/block lists (Exchange's ADCacheRefreshInterval, 60s: a change shows within 0 to 3 intervals); 0 shows it at once")
+	f.BoolVar(&cfg.releaseHang, "release-hanging-on-approval", false, "answer a quarantined device's waiting Ping or Sync as soon as it is approved (Exchange holds it to its heartbeat: the device sees the approval at its next request)")
+	f.StringVar(&cfg.serverLang, "server-language", "", "the Exchange server's language, in which the admin notice is written: en-US (default) or de-DE; user notices follow each mailbox's Languages")
 	f.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	f.StringVar(&cfg.dataDir, "data", "", "keep the organization, mailboxes, devices and events in this directory (SQLite), so they survive a restart; the first start seeds it from --org or the demo organization")
@@ -238,6 +242,13 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 	if err != nil {
 		return err
 	}
+	if cfg.serverLang != "" {
+		c, ok := simulator.CanonicalCulture(cfg.serverLang)
+		if !ok {
+			return fmt.Errorf("--server-language %q is not a culture name such as de-DE", cfg.serverLang)
+		}
+		cfg.serverLang = c
+	}
 	srv, err := simulator.New(simulator.Options{
 		TimeZone:             zone,
 		IdentityStyle:        style,
@@ -246,12 +257,15 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 		ExternalURL:          cfg.externalURL,
 		CASMailboxCacheDelay: cfg.casDelay,
 		SMTPRelay:            cfg.smtpRelay,
-		IISLog:               iis,
-		Directory:            dir,
-		Logger:               logger,
-		Profile:              profile,
-		MaxSendSize:          cfg.maxSendSize,
-		MaxRequestBytes:      cfg.maxContentLength,
+
+		ReleaseHangingOnApproval: cfg.releaseHang,
+		ServerLanguage:           cfg.serverLang,
+		IISLog:                   iis,
+		Directory:                dir,
+		Logger:                   logger,
+		Profile:                  profile,
+		MaxSendSize:              cfg.maxSendSize,
+		MaxRequestBytes:          cfg.maxContentLength,
 
 		PowerShellMaxConcurrency:                  cfg.ps.PowerShellMaxConcurrency,
 		PowerShellMaxCmdlets:                      cfg.ps.PowerShellMaxCmdlets,

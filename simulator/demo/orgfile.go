@@ -36,17 +36,20 @@ type OrgFile struct {
 
 // OrgUser is one user of an OrgFile with the content of their mailbox.
 type OrgUser struct {
-	Alias       string    `yaml:"alias"`
-	DisplayName string    `yaml:"displayName"`
-	UPN         string    `yaml:"userPrincipalName"`
-	SMTP        string    `yaml:"primarySmtpAddress"`
-	Password    string    `yaml:"password"`
-	RoleGroups  []string  `yaml:"roleGroups"` // e.g. [Organization Management]: may use Remote PowerShell
-	Mail        []Mail    `yaml:"mail"`
-	Calendar    []Event   `yaml:"calendar"`
-	Contacts    []Contact `yaml:"contacts"`
-	Tasks       []Task    `yaml:"tasks"`
-	Notes       []Note    `yaml:"notes"`
+	Alias       string   `yaml:"alias"`
+	DisplayName string   `yaml:"displayName"`
+	UPN         string   `yaml:"userPrincipalName"`
+	SMTP        string   `yaml:"primarySmtpAddress"`
+	Password    string   `yaml:"password"`
+	RoleGroups  []string `yaml:"roleGroups"` // e.g. [Organization Management]: may use Remote PowerShell
+	// Language is the mailbox's language (Get-Mailbox Languages), e.g.
+	// de-DE: Exchange writes the mailbox's notices in it.
+	Language string    `yaml:"language"`
+	Mail     []Mail    `yaml:"mail"`
+	Calendar []Event   `yaml:"calendar"`
+	Contacts []Contact `yaml:"contacts"`
+	Tasks    []Task    `yaml:"tasks"`
+	Notes    []Note    `yaml:"notes"`
 }
 
 // LoadOrgFile reads an organization from YAML and builds its directory,
@@ -74,8 +77,16 @@ func LoadOrgFile(r io.Reader, now time.Time) (*simulator.Directory, error) {
 		if u.Password == "" {
 			return nil, fmt.Errorf("organization file: user %d (%s) has no password", i+1, u.Alias)
 		}
+		var langs []string
+		if u.Language != "" {
+			c, ok := simulator.CanonicalCulture(u.Language)
+			if !ok {
+				return nil, fmt.Errorf("organization file: user %s: language %q is not a culture name such as de-DE", u.Alias, u.Language)
+			}
+			langs = []string{c}
+		}
 		mb := simulator.NewMailbox()
-		if err := d.AddUser(simulator.User{Alias: u.Alias, DisplayName: u.DisplayName, UserPrincipalName: u.UPN, PrimarySmtpAddress: u.SMTP, Password: u.Password, RoleGroups: u.RoleGroups}, mb); err != nil {
+		if err := d.AddUser(simulator.User{Alias: u.Alias, DisplayName: u.DisplayName, UserPrincipalName: u.UPN, PrimarySmtpAddress: u.SMTP, Password: u.Password, RoleGroups: u.RoleGroups, Languages: langs}, mb); err != nil {
 			return nil, fmt.Errorf("organization file: %w", err)
 		}
 		if err := fillMailbox(mb, u, now); err != nil {

@@ -26,6 +26,7 @@ users:
     notes: [{subject: Wi-Fi, body: ask reception}]
   - alias: dan
     password: x
+    language: de-de
 `
 
 func TestLoadOrgFile(t *testing.T) {
@@ -52,7 +53,16 @@ func TestLoadOrgFile(t *testing.T) {
 	if !it.Received.Equal(now.Add(-2*time.Hour)) || it.Prop(wbxml.LookupQualified("Email:Subject")) != "Hello Katie" || !strings.Contains(string(it.Body.MIME), "Subject: Hello Katie") {
 		t.Errorf("mail: %v %q", it.Received, it.Prop(wbxml.LookupQualified("Email:Subject")))
 	}
+	// A mailbox's language, as Get-Mailbox Languages writes it: its notices
+	// are written in it (exchange-admin.md 3.2).
+	if dan, _, _ := d.Resolve("dan"); len(dan.Languages) != 1 || dan.Languages[0] != "de-DE" {
+		t.Errorf("dan's Languages = %q, want [de-DE]", dan.Languages)
+	}
+	if len(u.Languages) != 0 {
+		t.Errorf("katie's Languages = %q, want none", u.Languages)
+	}
 	for _, bad := range []string{
+		"organization: {domain: x.com}\nusers: [{alias: a, password: p, language: 'not a culture'}]\n",
 		"organization: {name: X}\n",
 		"organization: {domain: x.com}\nusers: [{alias: a}]\n",
 		"organization: {domain: x.com}\nusers: [{alias: a, password: p, colour: red}]\n",

@@ -14,38 +14,27 @@ import (
 	"github.com/emersion/go-message/mail"
 )
 
-// Notification subjects (en-US, exchange-admin.md 3.2), verbatim.
+// Notification subjects (en-US, exchange-admin.md 3.2; S1
+// Strings.resources), verbatim. Mailboxes in another language get theirs
+// (texts.go).
 const (
 	QuarantineSubject          = "Your mobile device is temporarily blocked from synchronizing using Exchange ActiveSync until your administrator grants it access."
 	BlockedSubject             = "Your mobile device has been denied access to the server via Exchange ActiveSync because of server policies."
 	DiscoverySubject           = "Your device is temporarily blocked from synchronizing with the server until it is identified."
-	quarantineAdminSubjectFmt  = "A device that belongs to %s (%s) has been quarantined. Exchange ActiveSync will be blocked until you take action."
+	AutoblockSubject           = "Your device has been temporarily blocked from accessing your Exchange account."
+	quarantineAdminSubjectFmt  = "A device that belongs to {0} ({1}) has been quarantined. Exchange ActiveSync will be blocked until you take action."
 	MaxDevicesSubject          = "Problem with your new mobile device partnership"
 	exchangeRecipientLocalPart = "MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e"
 	exchangeRecipientName      = "Microsoft Outlook"
 )
 
-// QuarantineAdminSubject is the admin mail's subject for a mailbox:
+// QuarantineAdminSubject is the admin mail's en-US subject for a mailbox:
 // {0} is its DisplayName, {1} its Alias.
 func QuarantineAdminSubject(displayName, alias string) string {
-	return fmt.Sprintf(quarantineAdminSubjectFmt, displayName, alias)
+	return format(quarantineAdminSubjectFmt, displayName, alias)
 }
 
-// Body sentences (see the package comment for where each comes from).
-const (
-	quarantineBody = "Your mobile device is temporarily blocked from accessing content via Exchange ActiveSync because the mobile device has been quarantined. You don't need to take any action. Content will automatically be downloaded as soon as access is granted by your administrator."
-	blockedBody    = "Your mobile device has been denied access to the server via Exchange ActiveSync because of an access policy set by your administrator. Contact your administrator if you need this device to synchronize."
-	discoveryBody  = "Your device is temporarily blocked from synchronizing with the server until it is identified. You don't need to take any action. Content will automatically be downloaded as soon as the device has been identified."
-	adminBody      = "The Exchange ActiveSync service has quarantined the mobile device listed below. It can't synchronize Exchange content until you take action."
-	adminLinkBody  = "To take action on this mobile device, go to the following page in the Exchange admin center: "
-	adminNoECPBody = "To take action on this mobile device, use the list of quarantined devices on the Mobile device access tab in the Exchange admin center."
-	maxDevicesBody = "Your new mobile device can't synchronize with your mailbox because you have %d mobile device partnerships and the maximum allowed is %d. Remove a mobile device you no longer use (in Outlook on the web: Options, Mobile devices), then set up the new device again."
-
-	userTableHeading  = "Information about your mobile device:"
-	adminTableHeading = "Information about the device that triggered this notification:"
-)
-
-// Table labels, in the order the rows appear.
+// Table labels (en-US), in the order the rows appear.
 const (
 	LabelUser              = "User:"
 	LabelDeviceModel       = "Device model:"
@@ -119,6 +108,13 @@ type Device struct {
 	// the server's, in which "Sent at" prints the local time (nil: UTC).
 	Time     time.Time
 	TimeZone *time.Location
+
+	// Language is the mailbox's preferred culture (the first of
+	// Get-Mailbox's Languages, "de-DE"), in which the user mails are
+	// written; ServerLanguage the server's, in which the admin mail is.
+	// Empty, or a culture without texts, is en-US (see Languages).
+	Language       string
+	ServerLanguage string
 }
 
 // SystemSender returns the organization's Microsoft Exchange recipient,
@@ -173,21 +169,38 @@ var ErrNoAdminRecipients = errors.New("notice: no valid admin mail recipient")
 // or phishing links into every user's notice. Mail clients that run no
 // script limit the harm; the simulator reproduces it, it does not fix it.
 func QuarantineUser(n Device) ([]byte, error) {
-	return userMail(n, access.Quarantined, QuarantineSubject, quarantineBody, "quarantine")
+	t := textsFor(n.Language)
+	return userMail(n, t, access.Quarantined, t.quarantineSubject, t.quarantineBody, "quarantine", n.UserMailInsert)
 }
 
 // BlockedUser is the mail Exchange puts in the owner's Inbox when the
 // device becomes Blocked (by a rule, the personal block list or the
 // default access level). UserMailInsert is raw, as in QuarantineUser.
 func BlockedUser(n Device) ([]byte, error) {
-	return userMail(n, access.Blocked, BlockedSubject, blockedBody, "blocked")
+	t := textsFor(n.Language)
+	return userMail(n, t, access.Blocked, t.blockedSubject, t.blockedBody, "blocked", n.UserMailInsert)
 }
 
 // DiscoveryUser is Exchange's DeviceDiscovery template. Exchange never
 // sends it (access.Notices never selects it); it is here for completeness. Its
 // table leaves out model, OS and IMEI, which discovery has not learnt.
 func DiscoveryUser(n Device) ([]byte, error) {
-	return userMail(n, access.DeviceDiscovery, DiscoverySubject, discoveryBody, "discovery")
+	t := textsFor(n.Language)
+	return userMail(n, t, access.DeviceDiscovery, t.discoverySubject, t.discoveryBody, "discovery", n.UserMailInsert)
+}
+
+// AutoblockUser is the mail Exchange puts in the owner's Inbox when the
+// device is autoblocked (AccessStateReason one of the autoblock reasons)
+// and the EnableNotificationEmail threshold is on: the blocking sentence
+// with the hours left, (int)blockTime.TotalHours + 1; the threshold's
+// AdminEmailInsert, raw, in its own paragraph; the device table of the
+// user mails; "Sent at" (S1 ABQMailHelper.ConstructAutoBlockNotificationMail,
+// exchange-admin.md 3.1, 4.9). Whether a transition sends it is the
+// caller's (S1 Command.ShouldSendAutoBlockNotificationMail).
+func AutoblockUser(n Device, blockTime time.Duration, adminEmailInsert string) ([]byte, error) {
+	t := textsFor(n.Language)
+	hours := int(blockTime.Hours()) + 1
+	return userMail(n, t, access.Blocked, t.autoblockSubject, format(t.autoblockBody, strconv.Itoa(hours)), "autoblock", adminEmailInsert)
 }
 
 // QuarantineAdmin is the mail Exchange sends through transport to the
@@ -205,20 +218,22 @@ func QuarantineAdmin(n Device, admins []string) ([]byte, error) {
 	if len(to) == 0 {
 		return nil, ErrNoAdminRecipients
 	}
-	h, err := n.header("admin", QuarantineAdminSubject(n.DisplayName, n.Alias), to)
+	t := textsFor(n.ServerLanguage)
+	h, err := n.header(t, "admin", format(t.adminSubject, n.DisplayName, n.Alias), to)
 	if err != nil {
 		return nil, err
 	}
 	var b body
-	b.para(adminBody)
+	b.para(t.adminBody)
 	if n.ECPURL == "" {
-		b.para(adminNoECPBody)
+		b.para(t.adminNoECP)
 	} else {
 		link, err := ecpMobileDevicesURL(n.ECPURL, n.MailboxGuid)
 		if err != nil {
 			return nil, err
 		}
-		b.rawPara(htmlEncode(adminLinkBody)+`<a href="`+link+`">`+link+`</a>`, adminLinkBody+link)
+		// string.Format(HtmlEncode(AdminMailBody4), "<a href=...>")
+		b.rawPara(format(htmlEncode(t.adminLink), `<a href="`+link+`">`+link+`</a>`), format(t.adminLink, link))
 	}
 	state := n.AccessState
 	if state == access.Unknown {
@@ -228,21 +243,21 @@ func QuarantineAdmin(n Device, admins []string) ([]byte, error) {
 	if policyStatus == "" {
 		policyStatus = "Unknown"
 	}
-	b.table(adminTableHeading, []row{
-		{LabelUser, n.PrimarySmtpAddress},
-		{LabelDeviceModel, n.model()},
-		{LabelDeviceType, n.DeviceType},
-		{LabelDeviceID, n.DeviceID},
-		{LabelDeviceOS, n.DeviceOS},
-		{LabelDeviceUserAgent, n.UserAgent},
-		{LabelDevicePhoneNumber, MaskPhoneNumber(n.PhoneNumber)},
-		{LabelDeviceIMEI, n.DeviceIMEI},
-		{LabelEASVersion, n.EASVersion},
-		{LabelPolicyApplied, n.PolicyApplied},
-		{LabelPolicyStatus, policyStatus},
-		{LabelAccessState, state.String()},
-		{LabelAccessStateReason, n.AccessStateReason.String()},
-		{LabelAccessControlRule, n.AccessControlRule},
+	b.table(t.adminTableHeading, []row{
+		{t.user, n.PrimarySmtpAddress},
+		{t.deviceModel, n.model()},
+		{t.deviceType, n.DeviceType},
+		{t.deviceID, n.DeviceID},
+		{t.deviceOS, n.DeviceOS},
+		{t.deviceUserAgent, n.UserAgent},
+		{t.devicePhoneNumber, MaskPhoneNumber(n.PhoneNumber)},
+		{t.deviceIMEI, n.DeviceIMEI},
+		{t.easVersion, n.EASVersion},
+		{t.policyApplied, n.PolicyApplied},
+		{t.policyStatus, policyStatus},
+		{t.accessState, state.String()},
+		{t.accessStateReason, n.AccessStateReason.String()},
+		{t.accessControlRule, n.AccessControlRule},
 	})
 	var list strings.Builder
 	for _, a := range admins {
@@ -250,7 +265,7 @@ func QuarantineAdmin(n Device, admins []string) ([]byte, error) {
 			list.WriteString(a + ",")
 		}
 	}
-	b.para(n.sentAt(list.String()))
+	b.para(n.sentAt(t, list.String()))
 	return writeNotice(h, b, false)
 }
 
@@ -261,18 +276,20 @@ func QuarantineAdmin(n Device, admins []string) ([]byte, error) {
 // it at most once per 24 hours per mailbox; that is the caller's to track.
 // The body is a single paragraph, without a device table.
 func MaxDevicesUser(n Device, count, limit int) ([]byte, error) {
-	h, err := n.header("maxdevices", MaxDevicesSubject, []*mail.Address{n.owner()})
+	t := textsFor(n.Language)
+	h, err := n.header(t, "maxdevices", t.maxDevicesSubject, []*mail.Address{n.owner()})
 	if err != nil {
 		return nil, err
 	}
 	var b body
-	b.para(fmt.Sprintf(maxDevicesBody, count, limit))
+	b.para(format(t.maxDevicesBody, strconv.Itoa(count), strconv.Itoa(limit)))
 	return writeNotice(h, b, true)
 }
 
-// userMail builds one of the three user notices.
-func userMail(n Device, kindState access.State, subject, text, kind string) ([]byte, error) {
-	h, err := n.header(kind, subject, []*mail.Address{n.owner()})
+// userMail builds one of the user notices; insert is the organization's
+// (or the autoblock threshold's) raw HTML paragraph.
+func userMail(n Device, t *texts, kindState access.State, subject, text, kind, insert string) ([]byte, error) {
+	h, err := n.header(t, kind, subject, []*mail.Address{n.owner()})
 	if err != nil {
 		return nil, err
 	}
@@ -282,34 +299,34 @@ func userMail(n Device, kindState access.State, subject, text, kind string) ([]b
 	}
 	var b body
 	b.para(text)
-	if n.UserMailInsert != "" {
-		b.rawPara(n.UserMailInsert, htmlToText(n.UserMailInsert))
+	if insert != "" {
+		b.rawPara(insert, htmlToText(insert))
 	}
 	var rows []row
 	if kindState == access.DeviceDiscovery {
 		rows = []row{
-			{LabelDeviceType, n.DeviceType},
-			{LabelDeviceID, n.DeviceID},
-			{LabelDeviceUserAgent, n.UserAgent},
-			{LabelEASVersion, n.EASVersion},
-			{LabelAccessState, state.String()},
-			{LabelAccessStateReason, n.AccessStateReason.String()},
+			{t.deviceType, n.DeviceType},
+			{t.deviceID, n.DeviceID},
+			{t.deviceUserAgent, n.UserAgent},
+			{t.easVersion, n.EASVersion},
+			{t.accessState, state.String()},
+			{t.accessStateReason, n.AccessStateReason.String()},
 		}
 	} else {
 		rows = []row{
-			{LabelDeviceModel, n.model()},
-			{LabelDeviceType, n.DeviceType},
-			{LabelDeviceID, n.DeviceID},
-			{LabelDeviceOS, n.DeviceOS},
-			{LabelDeviceUserAgent, n.UserAgent},
-			{LabelDeviceIMEI, n.DeviceIMEI},
-			{LabelEASVersion, n.EASVersion},
-			{LabelAccessState, state.String()},
-			{LabelAccessStateReason, n.AccessStateReason.String()},
+			{t.deviceModel, n.model()},
+			{t.deviceType, n.DeviceType},
+			{t.deviceID, n.DeviceID},
+			{t.deviceOS, n.DeviceOS},
+			{t.deviceUserAgent, n.UserAgent},
+			{t.deviceIMEI, n.DeviceIMEI},
+			{t.easVersion, n.EASVersion},
+			{t.accessState, state.String()},
+			{t.accessStateReason, n.AccessStateReason.String()},
 		}
 	}
-	b.table(userTableHeading, rows)
-	b.para(n.sentAt(n.PrimarySmtpAddress))
+	b.table(t.userTableHeading, rows)
+	b.para(n.sentAt(t, n.PrimarySmtpAddress))
 	return writeNotice(h, b, false)
 }
 
@@ -324,18 +341,19 @@ func (n *Device) owner() *mail.Address {
 	return &mail.Address{Name: n.DisplayName, Address: n.PrimarySmtpAddress}
 }
 
-// sentAt is the last line: the server's local time in en-US "G" format
-// (.NET DateTime.ToString(): "11/23/2026 9:05:09 AM").
-func (n *Device) sentAt(to string) string {
+// sentAt is the last line, ABQMailBodySentAt ("Sent at {0} to {1}."): the
+// server's local time in the culture's "G" format (.NET
+// ExDateTime.Now.ToString(culture): "11/23/2026 9:05:09 AM" in en-US).
+func (n *Device) sentAt(t *texts, to string) string {
 	loc := n.TimeZone
 	if loc == nil {
 		loc = time.UTC
 	}
-	return "Sent at " + n.Time.In(loc).Format("1/2/2006 3:04:05 PM") + " to " + to
+	return format(t.sentAt, n.Time.In(loc).Format(t.dateLayout), to)
 }
 
 // header builds the message header common to all notices.
-func (n *Device) header(kind, subject string, to []*mail.Address) (mail.Header, error) {
+func (n *Device) header(t *texts, kind, subject string, to []*mail.Address) (mail.Header, error) {
 	var h mail.Header
 	if _, err := mail.ParseAddress(n.PrimarySmtpAddress); err != nil || strings.ContainsAny(n.PrimarySmtpAddress, "<> ") {
 		return h, fmt.Errorf("notice: invalid PrimarySmtpAddress %q", n.PrimarySmtpAddress)
@@ -379,7 +397,7 @@ func (n *Device) header(kind, subject string, to []*mail.Address) (mail.Header, 
 	h.SetSubject(subject)
 	h.SetDate(n.Time.In(loc))
 	h.SetMessageID(id + "@" + host)
-	h.Set("Content-Language", "en-US")
+	h.Set("Content-Language", t.culture)
 	return h, nil
 }
 
