@@ -243,3 +243,246 @@ func cmd2Limit(r *cmd2Sync) int {
 }
 
 var _ = strconv.Itoa
+
+// syncChangesWithOption is S19's SyncChangesWithOption: an initial Sync
+// of collection, then one with its key and option.
+func (c *cmd2Client) syncChangesWithOption(collection string, option eas.SyncOptions) *cmd2Sync {
+	c.s.t.Helper()
+	req := cmd2EmptySync(collection, -1)
+	c.sync(req)
+	req = cmd2EmptySync(collection, -1)
+	cmd2Collection(req).SyncKey = c.lastSyncKey
+	cmd2Collection(req).Options = []eas.SyncOptions{option}
+	return c.sync(req)
+}
+
+// cmd2Repeated is an Options element that carries element qname twice,
+// with values a and b.
+func cmd2Repeated(qname, a, b string) eas.SyncOptions {
+	return eas.SyncOptions{Extra: []*wbxmlNode{cmd2Text(qname, a), cmd2Text(qname, b)}}
+}
+
+// MSASCMD_S19_TC11: FilterType 0 to 5 on the Inbox is Status 1; 6 and 7
+// are not a Sync Status 1; 8 is Status 4.
+func TestMSASCMD_S19_TC11_Sync_Email_FilterType(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		s.gap("issue 15: easlab accepts FilterType 8 (incomplete tasks) on an email folder (collection Status 1) where Exchange answers Sync Status 4 (simulator/sync.go filterFor)", 3080)
+		c := cmd2Lab(s)
+		for f, id := range []int{3035, 3036, 3037, 3038, 3039, 3040} {
+			r := c.sync(cmd2EmptySync(c.inbox(), f))
+			s.equal(id, "the collection's Status for FilterType "+strconv.Itoa(f)+" on the Inbox", 1, r.collStatus())
+		}
+		for f, id := range map[int]int{6: 3041, 7: 3042, 8: 3043} {
+			r := c.sync(cmd2EmptySync(c.inbox(), f))
+			s.capture(id, r.status() != 1, "the Sync's Status for FilterType %d on the Inbox is 1", f)
+		}
+		r := c.sync(cmd2EmptySync(c.inbox(), 8))
+		s.equal(3080, "the Sync's Status for FilterType 8 on the Inbox", 4, r.status())
+	})
+}
+
+// MSASCMD_S19_TC13: FilterType 0 on Tasks is Status 1, 1 to 8 are not a
+// Sync Status 1.
+func TestMSASCMD_S19_TC13_Sync_Tasks_FilterType(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		r := c.sync(cmd2EmptySync(c.tasks(), 0))
+		s.equal(3053, "the collection's Status for FilterType 0 on Tasks", 1, r.collStatus())
+		for f := 1; f <= 8; f++ {
+			r := c.sync(cmd2EmptySync(c.tasks(), f))
+			s.capture(3053+f, r.status() != 1, "the Sync's Status for FilterType %d on Tasks is 1", f)
+		}
+	})
+}
+
+// MSASCMD_S19_TC14: two FilterTypes in one Options element are accepted.
+func TestMSASCMD_S19_TC14_Sync_MoreThanOneFilterTypes(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		subject := "MSASCMD_subject1"
+		c.sendPlainText(subject, cmd2User1, cmd2User2, "")
+		c.switchUser(cmd2User2)
+		c.checkEmail(c.inbox(), subject, nil)
+		r := c.syncChangesWithOption(c.inbox(), cmd2Repeated("AirSync:FilterType", "0", "1"))
+		s.must(cmd2ok(cmd2FindServerID(r, "Subject", subject) != "", "the message is not in the answer"), "finding the message")
+		s.equal(3075, "the collection's Status with two FilterTypes", 1, r.collStatus())
+	})
+}
+
+// MSASCMD_S19_TC15: a Contacts Sync with FilterType 0 answers as one
+// without.
+func TestMSASCMD_S19_TC15_Sync_IncludeFilterTypeOrNot(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		without := c.sync(cmd2EmptySync(c.contacts(), -1))
+		s.must(cmd2ok(without.collStatus() == 1, "Status %d", without.collStatus()), "the Sync without FilterType")
+		with := c.sync(cmd2EmptySync(c.contacts(), 0))
+		s.must(cmd2ok(with.collStatus() == 1, "Status %d", with.collStatus()), "the Sync with FilterType")
+		s.equal(3079, "the Sync Status with FilterType 0 (against without)", without.status(), with.status())
+	})
+}
+
+// MSASCMD_S19_TC16: a folder with one change answers without
+// MoreAvailable.
+func TestMSASCMD_S19_TC16_Sync_WindowSize_MoreAvailable_Omitted(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		fs := c.folderSync("0")
+		folderID := c.folderCreate(fs.SyncKey, eas.FolderTypeUserContacts, "MSASCMD_FolderCreate1", c.contacts())
+		c.initialSync(folderID)
+		r := c.sync(cmd2SyncAdd(c.lastSyncKey, folderID, c.cmd2ContactAdd("cmd2-c1", "MSASCMD_FileAS1", "")))
+		s.must(cmd2ok(len(r.responses()) > 0 && r.responses()[0].Status == 1, "the Add was not answered Status 1"), "adding a contact")
+		c.folderSync("0")
+		r = c.syncChanges(folderID)
+		s.must(cmd2ok(r.coll() != nil, "no collection"), "syncing the folder")
+		s.capture(3456, !r.coll().MoreAvailable, "a Sync of one change has MoreAvailable")
+	})
+}
+
+// MSASCMD_S19_TC17: 101 contacts answer 100 Adds and MoreAvailable under
+// the default WindowSize.
+func TestMSASCMD_S19_TC17_Sync_WindowSize_MoreAvailable(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		folderID := c.folderCreate(c.lastFolderSyncKey, eas.FolderTypeUserContacts, "MSASCMD_FolderCreate1", c.contacts())
+		c.initialSync(folderID)
+		c.sync(cmd2SyncAdd(c.lastSyncKey, folderID, c.cmd2ContactAdd("cmd2-c1", "MSASCMD_FileAS1", "")))
+		c.folderSync("0")
+		for i := 2; i <= 101; i++ {
+			c.sync(cmd2SyncAdd(c.lastSyncKey, folderID, c.cmd2ContactAdd("cmd2-c"+strconv.Itoa(i), "MSASCMD_FileAS"+strconv.Itoa(i), "")))
+		}
+		c.initialSync(folderID)
+		req := cmd2EmptySync(folderID, -1)
+		col := cmd2Collection(req)
+		col.SyncKey, col.GetChanges = c.lastSyncKey, eas.NewBool(true)
+		col.Options = []eas.SyncOptions{{BodyPreference: []eas.BodyPreference{{Type: 1}}}}
+		r := c.syncRaw(req)
+		s.must(cmd2ok(r.coll() != nil, "no collection"), "syncing the folder")
+		adds := 0
+		for _, cmd := range r.commands() {
+			if cmd.Kind == eas.SyncAdd {
+				adds++
+			}
+		}
+		ok := r.coll().MoreAvailable && adds == 100
+		s.capture(3459, ok, "the first Sync of 101 contacts has %d Adds and MoreAvailable %v", adds, r.coll().MoreAvailable)
+		s.capture(4767, ok, "the first Sync of 101 contacts has %d Adds and MoreAvailable %v", adds, r.coll().MoreAvailable)
+	})
+}
+
+// MSASCMD_S19_TC18: MIMESupport 1 with a MIME BodyPreference still
+// carries the Body of a message that is not S/MIME.
+func TestMSASCMD_S19_TC18_Sync_SMIME(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		subject := "MSASCMD_subject1"
+		c.sendPlainText(subject, cmd2User1, cmd2User2, "")
+		c.switchUser(cmd2User2)
+		req := cmd2EmptySync(c.inbox(), -1)
+		c.sync(req)
+		one := 1
+		col := cmd2Collection(req)
+		col.SyncKey, col.GetChanges = c.lastSyncKey, eas.NewBool(true)
+		col.Options = []eas.SyncOptions{{BodyPreference: []eas.BodyPreference{{Type: 4}}, MIMESupport: &one}}
+		r := c.sync(req)
+		s.must(cmd2ok(cmd2FindServerID(r, "Subject", subject) != "", "the message is not in the answer"), "finding the message")
+		data := cmd2AddData(r, "Subject", subject)
+		_, body := cmd2Field(data, "Body")
+		s.capture(3408, body, "the message has no Body under MIMESupport 1")
+	})
+}
+
+// MSASCMD_S19_TC19: a Sync that sent no commands gets no Responses.
+func TestMSASCMD_S19_TC19_Sync_NoResponsesElement(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		fs := c.folderSync("0")
+		folderID := c.folderCreate(fs.SyncKey, eas.FolderTypeUserMail, "MSASCMD_FolderCreate1", c.inbox())
+		req := cmd2EmptySync(folderID, -1)
+		c.sync(req)
+		cmd2Collection(req).SyncKey = c.lastSyncKey
+		r := c.sync(req)
+		s.capture(3835, r.responses() == nil, "a Sync without commands has Responses")
+	})
+}
+
+// MSASCMD_S19_TC20: two Class elements in one Options element are
+// accepted.
+func TestMSASCMD_S19_TC20_Sync_MoreThanOneClasses(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		subject := "MSASCMD_subject1"
+		c.sendPlainText(subject, cmd2User1, cmd2User2, "")
+		c.switchUser(cmd2User2)
+		c.checkEmail(c.inbox(), subject, nil)
+		r := c.syncChangesWithOption(c.inbox(), cmd2Repeated("AirSync:Class", "Email", "Email"))
+		s.must(cmd2ok(cmd2FindServerID(r, "Subject", subject) != "", "the message is not in the answer"), "finding the message")
+		s.equal(938, "the collection's Status with two Classes in one Options", 1, r.collStatus())
+	})
+}
+
+// MSASCMD_S19_TC21: two MaxItems in one Options element are accepted.
+func TestMSASCMD_S19_TC21_Sync_MoreThanOneMaxItems(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+		s.gap("issue 15: easlab answers a Sync of the recipient information cache with MaxItems and nothing new with an empty response where Exchange answers the collection with Status 1 (simulator/sync.go handleSync)", 3280)
+		c := cmd2Lab(s)
+		r := c.syncChangesWithOption(c.folder(eas.FolderTypeRecipientInfoCache), cmd2Repeated("AirSync:MaxItems", "2", "3"))
+		s.equal(3280, "the collection's Status with two MaxItems", 1, r.collStatus())
+	})
+}
+
+// MSASCMD_S19_TC22: two MIMESupport in one Options element are accepted.
+func TestMSASCMD_S19_TC22_Sync_MoreThanOneMIMESupport(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		subject := "MSASCMD_subject1"
+		c.sendPlainText(subject, cmd2User1, cmd2User2, "")
+		c.switchUser(cmd2User2)
+		c.checkEmail(c.inbox(), subject, nil)
+		r := c.syncChangesWithOption(c.inbox(), cmd2Repeated("AirSync:MIMESupport", "0", "1"))
+		s.must(cmd2ok(cmd2FindServerID(r, "Subject", subject) != "", "the message is not in the answer"), "finding the message")
+		s.equal(3404, "the collection's Status with two MIMESupport", 1, r.collStatus())
+	})
+}
+
+// MSASCMD_S19_TC23: two MIMETruncation in one Options element are
+// accepted.
+func TestMSASCMD_S19_TC23_Sync_MoreThanOneMIMETruncation(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		subject := "MSASCMD_subject1"
+		c.sendPlainText(subject, cmd2User1, cmd2User2, "")
+		c.switchUser(cmd2User2)
+		c.checkEmail(c.inbox(), subject, nil)
+		r := c.syncChangesWithOption(c.inbox(), cmd2Repeated("AirSync:MIMETruncation", "2", "3"))
+		s.must(cmd2ok(cmd2FindServerID(r, "Subject", subject) != "", "the message is not in the answer"), "finding the message")
+		s.equal(3432, "the collection's Status with two MIMETruncation", 1, r.collStatus())
+	})
+}
+
+// MSASCMD_S19_TC24: a calendar Add with an empty EndTime is Status 6.
+func TestMSASCMD_S19_TC24_Sync_Status6_EndTimeMissing(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		s.gap("issue 15: easlab stores a calendar Add whose EndTime is empty (Status 1) where Exchange answers Status 6 (simulator/sync.go applyClientCommandsLocked does not validate items)", 4440)
+		c := cmd2Lab(s)
+		c.initialSync(c.calendar())
+		add := c.cmd2CalendarAdd("cmd2-cal1", cmd2Mail(cmd2User2), "MSASCMD_canlendarSubject1", "MSASCMD_Room111")
+		r := c.sync(cmd2SyncAdd(c.lastSyncKey, c.calendar(), add))
+		s.must(cmd2ok(len(r.responses()) > 0, "no Responses (collection Status %d)", r.collStatus()), "adding the calendar item")
+		s.equal(4440, "the Add's Status for a calendar item with an empty EndTime", 6, r.responses()[0].Status)
+	})
+}
+
+// MSASCMD_S19_TC25: an email Add to the Inbox is Status 6.
+func TestMSASCMD_S19_TC25_Sync_Status6_AddEmail(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		s.gap("issue 15: easlab stores an email a client adds to the Inbox with Sync (Status 1) where Exchange answers Status 6 (simulator/sync.go applyClientCommandsLocked)", 755)
+		c := cmd2Lab(s)
+		c.initialSync(c.inbox())
+		add := eas.SyncCommand{Kind: eas.SyncAdd, Class: "Email", ClientId: "cmd2-e1",
+			ApplicationData: cmd2El("AirSync:ApplicationData", cmd2Text("Email:To", cmd2Mail(cmd2User1)))}
+		r := c.sync(cmd2SyncAdd(c.lastSyncKey, c.inbox(), add))
+		s.must(cmd2ok(len(r.responses()) > 0, "no Responses (collection Status %d)", r.collStatus()), "adding the email")
+		s.equal(755, "the Add's Status for an email", 6, r.responses()[0].Status)
+	})
+}
