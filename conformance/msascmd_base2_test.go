@@ -43,6 +43,8 @@ type cmd2Client struct {
 	lastSyncKey string
 	// lastFolderSyncKey is the key of the FolderSync SwitchUser sent.
 	lastFolderSyncKey string
+	// deviceID replaces the common DeviceID when set (ChangeDeviceID).
+	deviceID string
 }
 
 // cmd2Lab deploys the suite (its users) and switches to User01, as
@@ -107,7 +109,11 @@ func (c *cmd2Client) folderSync(key string) *eas.FolderSyncResponse {
 // send sends one command as the current user and returns the answer.
 func (c *cmd2Client) send(cmd eas.Command, body any) *answer {
 	c.s.t.Helper()
-	return c.l.send(c.l.request(c.user, cmd), password, body)
+	req := c.l.request(c.user, cmd)
+	if c.deviceID != "" {
+		req.DeviceID = c.deviceID
+	}
+	return c.l.send(req, password, body)
 }
 
 // cmd2Sync is a Sync answer: the HTTP answer and, when it has a body,

@@ -486,3 +486,213 @@ func TestMSASCMD_S19_TC25_Sync_Status6_AddEmail(t *testing.T) {
 		s.equal(755, "the Add's Status for an email", 6, r.responses()[0].Status)
 	})
 }
+
+// cmd2SyncChange is S19's CreateSyncChangeRequest: a Change of serverID
+// with data's children, GetChanges set.
+func cmd2SyncChange(key, collection, serverID string, data ...*wbxmlNode) *eas.SyncRequest {
+	return &eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{
+		SyncKey: key, CollectionId: collection, GetChanges: eas.NewBool(true),
+		Commands: eas.SyncCommands{{Kind: eas.SyncChange, ServerId: serverID, ApplicationData: cmd2El("AirSync:ApplicationData", data...)}},
+	}}}}
+}
+
+// MSASCMD_S19_TC26: GetChanges with SyncKey 0 is Status 4 (set or
+// empty), GetChanges 0 or none with SyncKey 0 is Status 1; with a key,
+// changes come unless GetChanges is 0.
+func TestMSASCMD_S19_TC26_Sync_GetChanges(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		s.gap("issue 15: easlab answers GetChanges 1 with SyncKey 0 with Status 4 in the collection where Exchange answers Status 4 at the Sync level (simulator/sync.go syncLocked)", 5838)
+		s.gap("issue 15: easlab answers GetChanges 0 with a SyncKey it already answered with the collection (Status 1 and its latest key) where Exchange answers an empty response (simulator/sync.go syncLocked)", 3125)
+		c := cmd2Lab(s)
+		contacts := c.contacts()
+		req := cmd2EmptySync(contacts, -1)
+		cmd2Collection(req).GetChanges = eas.NewBool(true)
+		r := c.sync(req)
+		s.equal(5838, "the Sync Status for GetChanges 1 with SyncKey 0", 4, r.status())
+		cmd2Collection(req).GetChanges = eas.BoolEmpty
+		r = c.syncRaw(req)
+		st := r.status()
+		if st == 0 {
+			st = r.collStatus()
+		}
+		s.equal(3128, "the first Status for an empty GetChanges with SyncKey 0", 4, st)
+
+		req = cmd2EmptySync(contacts, -1)
+		cmd2Collection(req).GetChanges = eas.NewBool(false)
+		r = c.sync(req)
+		s.equal(5839, "the collection's Status for GetChanges 0 with SyncKey 0", 1, r.collStatus())
+		r = c.sync(cmd2EmptySync(contacts, -1))
+		s.equal(3129, "the collection's Status with SyncKey 0 and no GetChanges", 1, r.collStatus())
+
+		c.initialSync(contacts)
+		r = c.syncRaw(cmd2SyncAdd(c.lastSyncKey, contacts, c.cmd2ContactAdd("cmd2-c1", "MSASCMD_FileAS1", "")))
+		s.must(cmd2ok(r.collStatus() == 1, "Status %d", r.collStatus()), "adding a contact")
+
+		c.folderSync("0")
+		req = cmd2EmptySync(contacts, -1)
+		zero := c.syncRaw(req)
+		s.must(cmd2ok(zero.resp != nil, "an empty answer"), "the Sync with SyncKey 0")
+		key := c.lastSyncKey
+		cmd2Collection(req).SyncKey = key
+		nonZero := c.syncRaw(req)
+		s.must(cmd2ok(nonZero.resp != nil, "an empty answer"), "the Sync with the new SyncKey")
+
+		r = c.syncRaw(req)
+		s.capture(3127, r.resp != nil && r.resp.Collections != nil, "a Sync with a key and no GetChanges answered no collections (%d bytes)", len(r.a.Body))
+
+		cmd2Collection(req).GetChanges = eas.NewBool(true)
+		r = c.syncRaw(req)
+		s.capture(3126, r.commands() != nil, "a Sync with a key and GetChanges 1 has no Commands")
+		s.capture(5556, nonZero.commands() != nil, "the Sync with a key has no Commands")
+
+		cmd2Collection(req).GetChanges = eas.NewBool(false)
+		r = c.syncRaw(req)
+		s.capture(3125, r.resp == nil || r.resp.Collections == nil, "a Sync with GetChanges 0 answered collections")
+		s.capture(5555, zero.commands() == nil, "the Sync with SyncKey 0 has Commands")
+	})
+}
+
+// MSASCMD_S19_TC27: a change made on another device reaches this one as
+// a Change of the changed properties only; changes to an email's flag,
+// read state and categories succeed while its subject stays; a contact's
+// body and picture survive a change of its FileAs.
+func TestMSASCMD_S19_TC27_Sync_Change(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		s.gap("issue 15: easlab's server Change carries every property of the item where Exchange sends only the changed ones (simulator/sync.go syncCommandFor)", 879, 881)
+		s.gap("issue 15: easlab applies a client's Change of a received email's Subject where Exchange keeps the subject (only flag, read state and categories change; simulator/sync.go applyClientCommandsLocked)", 873, 5825, 5826)
+		c := cmd2Lab(s)
+		contacts := c.contacts()
+		c.initialSync(contacts)
+		addReq := cmd2SyncAdd(c.lastSyncKey, contacts, c.cmd2ContactAdd("cmd2-c1", "MSASCMD_FileAS1", ""))
+		r := c.syncRaw(addReq)
+		s.must(cmd2ok(r.responses() != nil, "no Responses"), "adding a contact")
+		s.capture(5255, cmd2Has(r.responses(), eas.SyncAdd), "the answer to an Add has no Add in Responses")
+		s.must(cmd2ok(r.responses()[0].Status == 1, "Status %d", r.responses()[0].Status), "adding a contact")
+		c.folderSync("0")
+
+		key := c.lastSyncKey
+		c.deviceID = "Device2"
+		c.folderSync("0")
+		c.initialSync(contacts)
+		cmd2Collection(addReq).SyncKey = c.lastSyncKey
+		cmd2Collection(addReq).Commands = nil
+		r = c.sync(addReq)
+		serverID := cmd2FindServerID(r, "FileAs", "MSASCMD_FileAS1")
+		s.must(cmd2ok(serverID != "", "the contact is not on the second device"), "syncing the second device")
+		r = c.sync(cmd2SyncChange(c.lastSyncKey, contacts, serverID, cmd2Text("Contacts:FileAs", "MSASCMD_UpdatedFileAS1")))
+		s.must(cmd2ok(r.collStatus() == 1, "Status %d", r.collStatus()), "changing the contact on the second device")
+
+		c.deviceID = ""
+		req := cmd2EmptySync(contacts, -1)
+		cmd2Collection(req).SyncKey, cmd2Collection(req).GetChanges = key, eas.NewBool(true)
+		r = c.sync(req)
+		s.must(cmd2ok(r.collStatus() == 1, "Status %d", r.collStatus()), "syncing the first device")
+		var change *eas.SyncCommand
+		for i, cmd := range r.commands() {
+			if cmd.Kind == eas.SyncChange {
+				change = &r.commands()[i]
+				break
+			}
+		}
+		s.capture(3119, change != nil, "the first device's Sync has no Change (%d commands)", len(r.commands()))
+		s.capture(4602, r.coll() != nil, "the first device's Sync has no collection")
+		if change != nil {
+			unchanged := false
+			for _, e := range change.ApplicationData.Elements() {
+				switch e.Tag.Name {
+				case "FirstName", "MiddleName", "LastName":
+					unchanged = true
+				}
+			}
+			s.capture(879, !unchanged, "the Change carries properties that did not change")
+			s.capture(881, !unchanged, "the Change carries properties that did not change")
+		}
+
+		// An email's flag, read state and categories change; its subject
+		// does not.
+		for i, step := range []struct {
+			id     int
+			change *wbxmlNode
+		}{
+			{873, cmd2El("Email:Flag", cmd2Text("Tasks:StartDate", "2026-12-10T03:00:00.000Z"), cmd2Text("Tasks:DueDate", "2026-12-10T04:00:00.000Z"))},
+			{5825, cmd2Text("Email:Read", "1")},
+			{5826, cmd2El("Email:Categories", cmd2Text("Email:Category", "company"))},
+		} {
+			subject := "MSASCMD_subject" + strconv.Itoa(i+1)
+			c.sendPlainText(subject, cmd2User1, cmd2User2, "")
+			c.switchUser(cmd2User2)
+			serverID := cmd2FindServerID(c.checkEmail(c.inbox(), subject, nil), "Subject", subject)
+			r = c.sync(cmd2SyncChange(c.lastSyncKey, c.inbox(), serverID, step.change, cmd2Text("Email:Subject", "MSASCMD_updatedSubject1")))
+			if i == 0 {
+				s.equal(875, "the collection's Status for a Change of the flag and subject", 1, r.collStatus())
+			} else {
+				s.must(cmd2ok(r.collStatus() == 1, "Status %d", r.collStatus()), "changing the email with its subject")
+			}
+			r = c.sync(cmd2SyncChange(c.lastSyncKey, c.inbox(), serverID, step.change))
+			s.must(cmd2ok(r.collStatus() == 1, "Status %d", r.collStatus()), "changing the email")
+			r = c.syncChanges(c.inbox())
+			s.capture(step.id, cmd2FindServerID(r, "Subject", subject) != "", "the email's subject is no longer %q after the Change", subject)
+			c.switchUser(cmd2User1)
+		}
+
+		// A contact with a picture.
+		c.initialSync(contacts)
+		contact, err := eas.EncodeItem(&eas.Contact{FileAs: "MSASCMD_FileAS2", FirstName: "FirstName", MiddleName: "MiddleName", LastName: "LastName"})
+		s.must(err, "encoding a contact")
+		contact.Children = append(contact.Children, cmd2Text("Contacts:Picture", cmd2Picture))
+		add := eas.SyncCommand{Kind: eas.SyncAdd, ClientId: "cmd2-c2", ApplicationData: contact}
+		if s.version != eas.Version121 {
+			add.Class = "Contacts"
+		}
+		r = c.syncRaw(cmd2SyncAdd(c.lastSyncKey, contacts, add))
+		s.must(cmd2ok(len(r.responses()) > 0 && r.responses()[0].Status == 1, "the Add was not answered Status 1"), "adding a contact with a picture")
+		r = c.syncChanges(contacts)
+		serverID = cmd2FindServerID(r, "FileAs", "MSASCMD_FileAS2")
+		s.must(cmd2ok(serverID != "", "not found"), "finding the contact with a picture")
+		data := cmd2AddData(r, "FileAs", "MSASCMD_FileAS2")
+		body, _ := cmd2BodyOf(data)
+		picture, _ := cmd2Field(data, "Picture")
+		s.must(cmd2ok(body != "" && picture != "", "body %q, picture %d bytes", body, len(picture)), "reading the contact's body and picture")
+
+		r = c.sync(cmd2SyncChange(c.lastSyncKey, contacts, serverID, cmd2Text("Contacts:FileAs", "MSASCMD_updatedContactFileAs1")))
+		s.must(cmd2ok(r.collStatus() == 1, "Status %d", r.collStatus()), "changing the contact's FileAs")
+		r = c.syncChanges(contacts)
+		data = cmd2AddData(r, "FileAs", "MSASCMD_updatedContactFileAs1")
+		s.must(cmd2ok(data != nil, "not found"), "finding the changed contact")
+		body2, _ := cmd2BodyOf(data)
+		picture2, _ := cmd2Field(data, "Picture")
+		s.capture(878, body == body2 && picture == picture2, "after a FileAs Change the body is %s (was %s) and the picture is kept %v", body2, body, picture == picture2)
+	})
+}
+
+// cmd2Picture is a contact picture (base64).
+const cmd2Picture = "/9j/4AAQSkZJRgABAQEAYABgAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDL/wAALCAABAAEBAREA/8QAFAABAAAAAAAAAAAAAAAAAAAACf/EABQQAQAAAAAAAAAAAAAAAAAAAAD/2gAIAQEAAD8AKp//2Q=="
+
+// cmd2BodyOf is an item's Body as "Type/EstimatedDataSize".
+func cmd2BodyOf(data *wbxmlNode) (string, bool) {
+	if data == nil {
+		return "", false
+	}
+	for _, e := range data.Elements() {
+		if e.Tag.Name == "Body" && e.Tag.Namespace == "AirSyncBase" {
+			typ, _ := cmd2Field(e, "Type")
+			size, _ := cmd2Field(e, "EstimatedDataSize")
+			return typ + "/" + size, true
+		}
+	}
+	return "", false
+}
+
+// MSASCMD_S19_TC28: a Change of a ServerId that does not exist answers a
+// Change response with a Status other than 1.
+func TestMSASCMD_S19_TC28_Sync_Change_InvalidServerId(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		c.initialSync(c.contacts())
+		r := c.sync(cmd2SyncChange(c.lastSyncKey, c.contacts(), "{1b0a4f1e-5b44-4a57-9c53-2d8f0b6a7e21}", cmd2Text("Contacts:FileAs", "MSASCMD_UpdatedFileAS1")))
+		s.must(cmd2ok(r.responses() != nil, "no Responses (collection Status %d)", r.collStatus()), "changing an unknown item")
+		s.capture(5256, cmd2Has(r.responses(), eas.SyncChange), "the Responses have no Change")
+		s.capture(3834, r.responses() != nil, "the answer has no Responses")
+		s.capture(4419, len(r.responses()) > 0 && r.responses()[0].Status != 1, "the Change response's Status is 1")
+	})
+}
