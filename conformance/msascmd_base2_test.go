@@ -464,3 +464,8 @@ func (c *cmd2Client) cmd2CalendarAdd(clientID, to, subject, location string) eas
 	data := cmd2El("AirSync:ApplicationData", cmd2Text("Email:To", to), cmd2Text("Calendar:Subject", subject), loc, cmd2Text("Calendar:EndTime", ""))
 	return eas.SyncCommand{Kind: eas.SyncAdd, Class: "Calendar", ClientId: clientID, ApplicationData: data}
 }
+
+// wbxmlTagT is a WBXML tag.
+type wbxmlTagT = wbxml.Tag
+
+func wbxmlLookup(qname string) *wbxml.Tag { return wbxml.LookupQualified(qname) }

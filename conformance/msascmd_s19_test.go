@@ -834,3 +834,222 @@ func TestMSASCMD_S19_TC36_Sync_Fetch(t *testing.T) {
 		s.capture(5433, cmd2Has(r.responses(), eas.SyncFetch), "the Responses have no Fetch")
 	})
 }
+
+// MSASCMD_S19_TC37: 513 contacts answer MoreAvailable under the default
+// WindowSize and under 512, with fewer than 512 commands.
+func TestMSASCMD_S19_TC37_Sync_WindowSize_512(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		folderID := c.folderCreate(c.lastFolderSyncKey, eas.FolderTypeUserContacts, "MSASCMD_FolderCreate1", c.contacts())
+		c.initialSync(folderID)
+		c.syncRaw(cmd2SyncAdd(c.lastSyncKey, folderID, c.cmd2ContactAdd("cmd2-c1", "MSASCMD_FileAS1", "")))
+		c.folderSync("0")
+		for i := 2; i <= 513; i++ {
+			c.syncRaw(cmd2SyncAdd(c.lastSyncKey, folderID, c.cmd2ContactAdd("cmd2-c"+strconv.Itoa(i), "MSASCMD_FileAS"+strconv.Itoa(i), "")))
+		}
+		req := cmd2EmptySync(folderID, -1)
+		c.syncRaw(req)
+		key := c.lastSyncKey
+		cmd2Collection(req).SyncKey = key
+		r := c.syncRaw(req)
+		s.must(cmd2ok(r.coll() != nil, "no collection"), "the Sync without WindowSize")
+		without := r.coll().MoreAvailable
+		cmd2Collection(req).SyncKey = key
+		req.WindowSize = 512
+		r = c.syncRaw(req)
+		s.must(cmd2ok(r.coll() != nil && r.commands() != nil, "no commands"), "the Sync with WindowSize 512")
+		with := r.coll().MoreAvailable
+		s.capture(3460, with && without, "MoreAvailable without WindowSize %v, with WindowSize 512 %v, for 513 items", without, with)
+		s.capture(4764, len(r.commands()) < 512, "the Sync with WindowSize 512 answered %d commands", len(r.commands()))
+	})
+}
+
+// MSASCMD_S19_TC38: a contact deleted on another device is not returned
+// to this one.
+func TestMSASCMD_S19_TC38_Sync_Delete(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		contacts := c.contacts()
+		c.initialSync(contacts)
+		c.sync(cmd2SyncAdd(c.lastSyncKey, contacts, c.cmd2ContactAdd("cmd2-c1", "MSASCMD_FileAS1", "")))
+		c.folderSync("0")
+		req := cmd2EmptySync(contacts, -1)
+		c.sync(req)
+		cmd2Collection(req).SyncKey = c.lastSyncKey
+		r := c.sync(req)
+		s.must(cmd2ok(r.resp != nil, "an empty answer"), "syncing the contacts")
+		key := c.lastSyncKey
+
+		c.deviceID = "Device2"
+		c.folderSync("0")
+		c.initialSync(contacts)
+		cmd2Collection(req).SyncKey = c.lastSyncKey
+		r = c.sync(req)
+		serverID := cmd2FindServerID(r, "FileAs", "MSASCMD_FileAS1")
+		s.must(cmd2ok(serverID != "", "not found"), "finding the contact on the second device")
+		c.sync(cmd2SyncDelete(c.lastSyncKey, contacts, serverID, eas.NewBool(false), eas.NewBool(true)))
+
+		c.deviceID = ""
+		req = cmd2EmptySync(contacts, -1)
+		cmd2Collection(req).SyncKey, cmd2Collection(req).GetChanges = key, eas.NewBool(true)
+		r = c.sync(req)
+		s.must(cmd2ok(r.resp != nil, "an empty answer"), "syncing the first device")
+		s.must(cmd2ok(cmd2FindServerID(r, "FileAs", "MSASCMD_FileAS1") == "", "the deleted contact is added again"), "checking the first device")
+	})
+}
+
+// MSASCMD_S19_TC39: without Supported, properties a Change omits are
+// deleted; those Supported lists are kept out of ghosting, the others are
+// kept.
+func TestMSASCMD_S19_TC39_Sync_Supported(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		s.gap("issue 15: easlab merges every client Change into the item, as if every property were ghosted, and ignores Supported, where Exchange deletes the properties a Change omits unless they are ghosted (simulator/mailbox.go, the Change merge)", 5906, 5912, 5907, 5909)
+		c := cmd2Lab(s)
+		contacts := c.contacts()
+		names := func(data *wbxmlNode) (first, middle, last bool) {
+			for _, e := range data.Elements() {
+				switch e.Tag.Name {
+				case "FirstName":
+					first = true
+				case "MiddleName":
+					middle = true
+				case "LastName":
+					last = true
+				}
+			}
+			return
+		}
+		addContact := func(n int) {
+			c.initialSync(contacts)
+			r := c.syncRaw(cmd2SyncAdd(c.lastSyncKey, contacts, c.cmd2ContactAdd("cmd2-c"+strconv.Itoa(n), "MSASCMD_FileAS"+strconv.Itoa(n), "Vice President")))
+			s.must(cmd2ok(len(r.responses()) > 0 && r.responses()[0].Status == 1, "the Add was not answered Status 1"), "adding a contact")
+		}
+
+		// No Supported: a JobTitle Change drops the names.
+		addContact(1)
+		c.folderSync("0")
+		r := c.syncChanges(contacts)
+		serverID := cmd2FindServerID(r, "FileAs", "MSASCMD_FileAS1")
+		s.must(cmd2ok(serverID != "", "not found"), "finding the contact")
+		r = c.sync(cmd2SyncChange(c.lastSyncKey, contacts, serverID, cmd2Text("Contacts:JobTitle", "President")))
+		s.must(cmd2ok(r.collStatus() == 1, "Status %d", r.collStatus()), "changing the JobTitle")
+		r = c.syncChanges(contacts)
+		data := cmd2AddData(r, "FileAs", "MSASCMD_FileAS1")
+		s.must(cmd2ok(data != nil, "not found"), "finding the changed contact")
+		f, m, l := names(data)
+		s.capture(5906, !f && !m && !l, "after a Change without the names, FirstName %v, MiddleName %v, LastName %v remain", f, m, l)
+		s.capture(5912, !f && !m && !l, "after a Change without the names, FirstName %v, MiddleName %v, LastName %v remain", f, m, l)
+
+		// Supported JobTitle: a FileAs Change drops the JobTitle, keeps the names.
+		addContact(2)
+		supported := eas.TagList{wbxmlTag("Contacts:JobTitle")}
+		req := cmd2EmptySync(contacts, -1)
+		cmd2Collection(req).Supported = supported
+		c.sync(req)
+		cmd2Collection(req).SyncKey, cmd2Collection(req).GetChanges = c.lastSyncKey, eas.NewBool(true)
+		r = c.sync(req)
+		serverID = cmd2FindServerID(r, "FileAs", "MSASCMD_FileAS2")
+		s.must(cmd2ok(serverID != "", "not found"), "finding the contact")
+		r = c.sync(cmd2SyncChange(c.lastSyncKey, contacts, serverID, cmd2Text("Contacts:FileAs", "MSASCMD_UpdatedFileAs1")))
+		s.must(cmd2ok(r.collStatus() == 1, "Status %d", r.collStatus()), "changing the FileAs")
+		req = cmd2EmptySync(contacts, -1)
+		c.sync(req)
+		cmd2Collection(req).SyncKey, cmd2Collection(req).Supported = c.lastSyncKey, supported
+		r = c.sync(req)
+		data = cmd2AddData(r, "FileAs", "MSASCMD_UpdatedFileAs1")
+		s.must(cmd2ok(data != nil, "not found"), "finding the changed contact")
+		s.capture(5907, !cmd2FieldIs(data, "JobTitle", "Vice President"), "the JobTitle Supported lists survived a Change that omitted it")
+		f, m, l = names(data)
+		s.capture(5911, f && m && l, "after a Change that omitted the ghosted names, FirstName %v, MiddleName %v, LastName %v remain", f, m, l)
+
+		// No Supported again: a JobTitle Change drops the names.
+		addContact(3)
+		req = cmd2EmptySync(contacts, -1)
+		c.sync(req)
+		cmd2Collection(req).SyncKey, cmd2Collection(req).GetChanges = c.lastSyncKey, eas.NewBool(true)
+		r = c.sync(req)
+		serverID = cmd2FindServerID(r, "FileAs", "MSASCMD_FileAS3")
+		s.must(cmd2ok(serverID != "", "not found"), "finding the contact")
+		r = c.sync(cmd2SyncChange(c.lastSyncKey, contacts, serverID, cmd2Text("Contacts:JobTitle", "President")))
+		s.must(cmd2ok(r.collStatus() == 1, "Status %d", r.collStatus()), "changing the JobTitle")
+		r = c.syncChanges(contacts)
+		data = cmd2AddData(r, "FileAs", "MSASCMD_FileAS3")
+		s.must(cmd2ok(data != nil, "not found"), "finding the changed contact")
+		f, m, l = names(data)
+		s.capture(5909, !(f && m && l), "after a Change without the names, all of them remain")
+	})
+}
+
+// wbxmlTag is the tag of qname.
+func wbxmlTag(qname string) *wbxmlTagT {
+	t := wbxmlLookup(qname)
+	if t == nil {
+		panic("no WBXML tag " + qname)
+	}
+	return t
+}
+
+// MSASCMD_S19_TC40: a Change of an item changed elsewhere since the
+// client's key: the server's version wins unless Conflict is 0.
+func TestMSASCMD_S19_TC40_Sync_Conflict(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		contacts := c.contacts()
+		c.initialSync(contacts)
+		c.syncRaw(cmd2SyncAdd(c.lastSyncKey, contacts, c.cmd2ContactAdd("cmd2-c1", "MSASCMD_FileAS1", "")))
+		c.folderSync("0")
+		r := c.syncChanges(contacts)
+		serverID := cmd2FindServerID(r, "FileAs", "MSASCMD_FileAS1")
+		s.must(cmd2ok(serverID != "", "not found"), "finding the contact")
+		key := c.lastSyncKey
+
+		c.deviceID = "Device2"
+		c.folderSync("0")
+		r = c.syncChanges(contacts)
+		r = c.sync(cmd2SyncChange(c.lastSyncKey, contacts, cmd2FindServerID(r, "FileAs", "MSASCMD_FileAS1"), cmd2Text("Contacts:FileAs", "MSASCMD_UpdatedFileAS1")))
+		s.must(cmd2ok(r.collStatus() == 1, "Status %d", r.collStatus()), "changing the contact on the second device")
+
+		c.deviceID = ""
+		c.folderSync("0")
+		req := cmd2SyncChange(key, contacts, serverID, cmd2Text("Contacts:FileAs", "MSASCMD_ConflictUpdatedFileAS1"))
+		serverChange := func(r *cmd2Sync) bool {
+			for _, cmd := range r.commands() {
+				if cmd.Kind == eas.SyncChange && cmd2FieldIs(cmd.ApplicationData, "FileAs", "MSASCMD_UpdatedFileAS1") {
+					return true
+				}
+			}
+			return false
+		}
+		r = c.syncRaw(req)
+		s.must(cmd2ok(r.resp != nil, "an empty answer"), "the conflicting Change")
+		s.capture(2066, serverChange(r), "the conflicting Change without Conflict is not answered with the server's version")
+
+		one := 1
+		cmd2Collection(req).Options = []eas.SyncOptions{{Conflict: &one}}
+		r = c.syncRaw(req)
+		s.must(cmd2ok(r.resp != nil && r.responses() != nil, "no Responses"), "the conflicting Change with Conflict 1")
+		s.equal(2069, "the Change response's Status with Conflict 1", 7, r.responses()[0].Status)
+		won := serverChange(r)
+		s.capture(4444, won, "the conflicting Change with Conflict 1 is not answered with the server's version")
+		s.capture(2068, won, "the conflicting Change with Conflict 1 is not answered with the server's version")
+
+		zero := 0
+		cmd2Collection(req).Options = []eas.SyncOptions{{Conflict: &zero}}
+		r = c.sync(req)
+		s.must(cmd2ok(r.collStatus() == 1, "Status %d", r.collStatus()), "the conflicting Change with Conflict 0")
+		r = c.syncChanges(contacts)
+		s.capture(2067, cmd2FindServerID(r, "FileAs", "MSASCMD_ConflictUpdatedFileAS1") != "", "the client's version did not win with Conflict 0")
+	})
+}
+
+// MSASCMD_S19_TC41: two Conflict elements in one Options element are
+// accepted.
+func TestMSASCMD_S19_TC41_Sync_MoreThanOneConflicts(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		req := cmd2EmptySync(c.contacts(), -1)
+		cmd2Collection(req).Options = []eas.SyncOptions{cmd2Repeated("AirSync:Conflict", "1", "1")}
+		r := c.sync(req)
+		s.equal(2075, "the collection's Status with two Conflict elements", 1, r.collStatus())
+	})
+}
