@@ -469,3 +469,16 @@ func (c *cmd2Client) cmd2CalendarAdd(clientID, to, subject, location string) eas
 type wbxmlTagT = wbxml.Tag
 
 func wbxmlLookup(qname string) *wbxml.Tag { return wbxml.LookupQualified(qname) }
+
+// cmd2Child is the text of n's first child element named name exactly.
+func cmd2Child(n *wbxml.Node, name string) (string, bool) {
+	if n == nil {
+		return "", false
+	}
+	for _, e := range n.Elements() {
+		if e.Tag.Name == name {
+			return e.Text(), true
+		}
+	}
+	return "", false
+}
