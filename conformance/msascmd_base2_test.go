@@ -454,11 +454,12 @@ func (c *cmd2Client) folderCreate(key string, typ eas.FolderType, name, parent s
 }
 
 // cmd2CalendarAdd is S19's CreateAddCalendarCommand: an Add (Class
-// Calendar) of To, Subject, Location and an empty EndTime; from 16.0 the
-// location is an AirSyncBase Location with a LocationUri.
+// Calendar) of To, Subject, Location and an empty EndTime; at 16.0 (and
+// only there, as the original branches) the location is an AirSyncBase
+// Location with a LocationUri.
 func (c *cmd2Client) cmd2CalendarAdd(clientID, to, subject, location string) eas.SyncCommand {
 	loc := cmd2Text("Calendar:Location", location)
-	if c.s.version.AtLeast(eas.Version160) {
+	if c.s.version == eas.Version160 {
 		loc = cmd2El("AirSyncBase:Location", cmd2Text("AirSyncBase:LocationUri", location))
 	}
 	data := cmd2El("AirSync:ApplicationData", cmd2Text("Email:To", to), cmd2Text("Calendar:Subject", subject), loc, cmd2Text("Calendar:EndTime", ""))
