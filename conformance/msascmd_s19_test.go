@@ -245,7 +245,6 @@ func cmd2Limit(r *cmd2Sync) int {
 	return r.resp.Limit
 }
 
-
 // syncChangesWithOption is S19's SyncChangesWithOption: an initial Sync
 // of collection, then one with its key and option.
 func (c *cmd2Client) syncChangesWithOption(collection string, option eas.SyncOptions) *cmd2Sync {
