@@ -483,3 +483,6 @@ func cmd2Child(n *wbxml.Node, name string) (string, bool) {
 	}
 	return "", false
 }
+
+// wbxmlParse parses a WBXML document into a tree.
+func wbxmlParse(b []byte) (*wbxml.Node, error) { return wbxml.Parse(b) }
