@@ -87,7 +87,9 @@ func (c *cmd2Client) oofSetOK(resp *eas.SettingsResponse, ids ...int) bool {
 	return false
 }
 
-func cmd2TextOrHTML(b string) bool { return strings.EqualFold(b, "TEXT") || strings.EqualFold(b, "HTML") }
+func cmd2TextOrHTML(b string) bool {
+	return strings.EqualFold(b, "TEXT") || strings.EqualFold(b, "HTML")
+}
 
 // MSASCMD_S16_TC01: an Oof Set succeeds with Status 1 and Oof Status 1.
 func TestMSASCMD_S16_TC01_Settings_Oof_Success(t *testing.T) {
