@@ -1,0 +1,345 @@
+package conformance
+
+import (
+	"testing"
+
+	"github.com/easlab/easlab/eas"
+)
+
+// MS-ASCMD S14: the Search command. The requests are built as trees, in
+// the order the suite writes them (Name, Options, Query), so that the
+// tests that move an element out of And can say where it goes.
+
+// cmd2SearchStore is a Mailbox Store with options and query children.
+func cmd2SearchStore(options []*wbxmlNode, query ...*wbxmlNode) *wbxmlNode {
+	store := cmd2El("Search:Store", cmd2Text("Search:Name", "Mailbox"))
+	if options != nil {
+		store.Children = append(store.Children, cmd2El("Search:Options", options...))
+	}
+	store.Children = append(store.Children, cmd2El("Search:Query", query...))
+	return store
+}
+
+// cmd2Search is a Search request with stores.
+func cmd2Search(stores ...*wbxmlNode) *wbxmlNode { return cmd2El("Search:Search", stores...) }
+
+// cmd2DeepTraversal is the default Options: DeepTraversal.
+func cmd2DeepTraversal() []*wbxmlNode { return []*wbxmlNode{cmd2El("Search:DeepTraversal")} }
+
+// cmd2DefaultQuery is the suite's default And: Class Email, the Inbox and
+// FreeText "FreeText".
+func (c *cmd2Client) cmd2DefaultQuery(freeText string) []*wbxmlNode {
+	return []*wbxmlNode{cmd2Text("AirSync:Class", "Email"), cmd2Text("AirSync:CollectionId", c.inbox()), cmd2Text("Search:FreeText", freeText)}
+}
+
+// cmd2DefaultSearch is S14's CreateDefaultSearchRequest.
+func (c *cmd2Client) cmd2DefaultSearch() *wbxmlNode {
+	return cmd2Search(cmd2SearchStore(cmd2DeepTraversal(), cmd2El("Search:And", c.cmd2DefaultQuery("FreeText")...)))
+}
+
+// search sends a Search as the current user.
+func (c *cmd2Client) search(body *wbxmlNode) *eas.SearchResponse {
+	c.s.t.Helper()
+	var resp eas.SearchResponse
+	c.send(eas.CommandSearch, body).decode(c.s, &resp)
+	return &resp
+}
+
+// cmd2StoreStatus is the Store's Status (0 when there is none), as
+// Common.GetSearchStatusCode reads it.
+func cmd2StoreStatus(resp *eas.SearchResponse) int {
+	if resp.Response == nil || resp.Response.Store == nil {
+		return 0
+	}
+	return resp.Response.Store.Status
+}
+
+// cmd2Results are the Store's results.
+func cmd2Results(resp *eas.SearchResponse) []eas.SearchResult {
+	if resp.Response == nil || resp.Response.Store == nil {
+		return nil
+	}
+	return resp.Response.Store.Result
+}
+
+// MSASCMD_S14_TC01: the default search succeeds.
+func TestMSASCMD_S14_TC01_Search_Success(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		resp := c.search(c.cmd2DefaultSearch())
+		s.equal(4327, "the Store Status of the default search", 1, cmd2StoreStatus(resp))
+	})
+}
+
+// MSASCMD_S14_TC02: two And elements in a Query are Status 8.
+func TestMSASCMD_S14_TC02_Search_MultipleAndElements(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		s.gap("issue 15: easlab accepts a Query with two And elements (Store Status 1) where Exchange answers Status 8 (simulator/search.go)", 772)
+		c := cmd2Lab(s)
+		resp := c.search(cmd2Search(cmd2SearchStore(cmd2DeepTraversal(), cmd2El("Search:And", c.cmd2DefaultQuery("FreeText")...), cmd2El("Search:And"))))
+		s.equal(772, "the Store Status with two And elements", 8, cmd2StoreStatus(resp))
+	})
+}
+
+// cmd2TooComplex sends the default search with element moved out of And,
+// before it, and returns the Store Status.
+func (c *cmd2Client) cmd2Outside(element *wbxmlNode, rest []*wbxmlNode) int {
+	c.s.t.Helper()
+	resp := c.search(cmd2Search(cmd2SearchStore(cmd2DeepTraversal(), element, cmd2El("Search:And", rest...))))
+	return cmd2StoreStatus(resp)
+}
+
+// MSASCMD_S14_TC03: a Class outside And is Status 8.
+func TestMSASCMD_S14_TC03_Search_TooComplex_Status8_Class(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		q := c.cmd2DefaultQuery("FreeText")
+		s.equal(923, "the Store Status with Class outside And", 8, c.cmd2Outside(q[0], q[1:]))
+	})
+}
+
+// MSASCMD_S14_TC04: a CollectionId outside And is Status 8.
+func TestMSASCMD_S14_TC04_Search_TooComplex_Status8_CollectionId(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		q := c.cmd2DefaultQuery("FreeText")
+		s.equal(2032, "the Store Status with CollectionId outside And", 8, c.cmd2Outside(q[1], []*wbxmlNode{q[0], q[2]}))
+	})
+}
+
+// MSASCMD_S14_TC05: a FreeText outside And is Status 8.
+func TestMSASCMD_S14_TC05_Search_TooComplex_Status8_FreeText(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		q := c.cmd2DefaultQuery("FreeText")
+		s.equal(3105, "the Store Status with FreeText outside And", 8, c.cmd2Outside(q[2], q[:2]))
+	})
+}
+
+// cmd2WithOptions sends the default query with options and returns the
+// Store Status.
+func (c *cmd2Client) cmd2WithOptions(options ...*wbxmlNode) int {
+	c.s.t.Helper()
+	return cmd2StoreStatus(c.search(cmd2Search(cmd2SearchStore(options, cmd2El("Search:And", c.cmd2DefaultQuery("FreeText")...)))))
+}
+
+// MSASCMD_S14_TC06: two DeepTraversal elements are accepted.
+func TestMSASCMD_S14_TC06_Search_MultipleDeepTraversal(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		s.equal(2143, "the Store Status with two DeepTraversal", 1, c.cmd2WithOptions(cmd2El("Search:DeepTraversal"), cmd2El("Search:DeepTraversal")))
+	})
+}
+
+// MSASCMD_S14_TC07: two MIMESupport elements are accepted.
+func TestMSASCMD_S14_TC07_Search_MoreThanOneMIMESupport(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		s.equal(3374, "the Store Status with two MIMESupport", 1, c.cmd2WithOptions(cmd2El("Search:DeepTraversal"), cmd2Text("AirSync:MIMESupport", "2"), cmd2Text("AirSync:MIMESupport", "2")))
+	})
+}
+
+// MSASCMD_S14_TC08: two Range elements are accepted.
+func TestMSASCMD_S14_TC08_Search_MultipleRange(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		s.equal(3723, "the Store Status with two Range", 1, c.cmd2WithOptions(cmd2El("Search:DeepTraversal"), cmd2Text("Search:Range", "0-9"), cmd2Text("Search:Range", "0-9")))
+	})
+}
+
+// MSASCMD_S14_TC09: two RebuildResults elements are accepted.
+func TestMSASCMD_S14_TC09_Search_MoreThanOneRebuildResults(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		s.equal(3747, "the Store Status with two RebuildResults", 1, c.cmd2WithOptions(cmd2El("Search:RebuildResults"), cmd2El("Search:RebuildResults")))
+	})
+}
+
+// MSASCMD_S14_TC10: two Store elements are accepted.
+func TestMSASCMD_S14_TC10_Search_MoreThanOneStores(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		store := func() *wbxmlNode {
+			return cmd2SearchStore(cmd2DeepTraversal(), cmd2El("Search:And", c.cmd2DefaultQuery("FreeText")...))
+		}
+		resp := c.search(cmd2Search(store(), store()))
+		s.equal(4535, "the Store Status with two Stores", 1, cmd2StoreStatus(resp))
+	})
+}
+
+// MSASCMD_S14_TC11: an Email property in the query is Status 2.
+func TestMSASCMD_S14_TC11_Search_Invalid_Status2(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		q := append(c.cmd2DefaultQuery("FreeText"), cmd2Text("Email:To", cmd2Mail(cmd2User1)))
+		resp := c.search(cmd2Search(cmd2SearchStore(cmd2DeepTraversal(), cmd2El("Search:And", q...))))
+		s.equal(4329, "the Store Status with an Email:To in the query", 2, cmd2StoreStatus(resp))
+	})
+}
+
+// MSASCMD_S14_TC12: a search that matches nothing answers one empty
+// Result.
+func TestMSASCMD_S14_TC12_Search_Result_NoItemMatched(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		subject := "MSASCMD_3f2a91"
+		c.sendPlainText(subject, cmd2User1, cmd2User2, "")
+		c.switchUser(cmd2User2)
+		c.checkEmail(c.inbox(), subject, nil)
+		q := []*wbxmlNode{cmd2Text("AirSync:Class", "Email"), cmd2Text("AirSync:CollectionId", c.inbox()), cmd2Text("Search:FreeText", "MSASCMD_search1")}
+		a := c.send(eas.CommandSearch, cmd2Search(cmd2SearchStore(cmd2DeepTraversal(), cmd2El("Search:And", q...))))
+		var resp eas.SearchResponse
+		a.decode(s, &resp)
+		s.must(cmd2ok(cmd2StoreStatus(&resp) == 1, "Store Status %d", cmd2StoreStatus(&resp)), "the search")
+		root, err := wbxmlParse(a.Body)
+		s.must(err, "reading the answer")
+		var results []*wbxmlNode
+		if store := root.Path(wbxmlTag("Search:Response"), wbxmlTag("Search:Store")); store != nil {
+			results = store.FindAll(wbxmlTag("Search:Result"))
+		}
+		empty := resp.Status == 1 && len(results) == 1 && len(results[0].Children) == 0
+		s.capture(3847, empty, "the search that matches nothing answered Status %d and %d Results", resp.Status, len(results))
+		s.capture(3850, empty, "the search that matches nothing answered Status %d and %d Results", resp.Status, len(results))
+	})
+}
+
+// MSASCMD_S14_TC13: two matching messages answer two Results in the
+// Inbox with properties.
+func TestMSASCMD_S14_TC13_Search_Result_MultipleMatchedItems(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		keyword := "c7d1e"
+		c.sendPlainText(keyword+"MSASCMD_search1", cmd2User1, cmd2User2, "")
+		c.sendPlainText(keyword+"MSASCMD_search2", cmd2User1, cmd2User2, "")
+		c.switchUser(cmd2User2)
+		c.checkEmail(c.inbox(), keyword+"MSASCMD_search1", nil)
+		q := []*wbxmlNode{cmd2Text("AirSync:Class", "Email"), cmd2Text("AirSync:CollectionId", c.inbox()), cmd2Text("Search:FreeText", keyword)}
+		options := []*wbxmlNode{cmd2El("Search:DeepTraversal"), cmd2El("Search:RebuildResults"), cmd2Text("Search:Range", "0-2")}
+		resp := c.search(cmd2Search(cmd2SearchStore(options, cmd2El("Search:And", q...))))
+		st, results := cmd2StoreStatus(resp), cmd2Results(resp)
+		s.must(cmd2ok(st == 1 && len(results) == 2, "Store Status %d, %d results", st, len(results)), "the search for two messages")
+		s.capture(3846, st == 1 && len(results) == 2, "the search answered Store Status %d and %d results", st, len(results))
+		inInbox := results[0].CollectionId == c.inbox() && results[1].CollectionId == c.inbox()
+		s.capture(3849, inInbox, "the results are in folders %q and %q, not the Inbox %q", results[0].CollectionId, results[1].CollectionId, c.inbox())
+		props := results[0].Properties != nil && len(results[0].Properties.Elements()) > 0
+		s.capture(3862, props, "the first result has no properties")
+		s.capture(3851, results[0].CollectionId == c.inbox() && props, "the first result is in %q with properties %v", results[0].CollectionId, props)
+	})
+}
+
+// MSASCMD_S14_TC27: a ConversationId outside And is Status 8.
+func TestMSASCMD_S14_TC27_Search_TooComplex_Status8_ConversationId(t *testing.T) {
+	atVersions(t, specCMD2, []eas.ProtocolVersion{eas.Version140, eas.Version141}, func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		conv := &wbxmlNode{Tag: wbxmlTag("Search:ConversationId"), Children: []*wbxmlNode{{IsOpaque: true, Data: []byte(" BBA4726D4399D44C83297D4BD904ED2D")}}}
+		options := []*wbxmlNode{cmd2Text("Search:Range", "0-0"), cmd2El("Search:RebuildResults")}
+		resp := c.search(cmd2Search(cmd2SearchStore(options, conv, cmd2El("Search:And", cmd2Text("AirSync:CollectionId", c.inbox())))))
+		s.equal(2086, "the Store Status with ConversationId outside And", 8, cmd2StoreStatus(resp))
+	})
+}
+
+// MSASCMD_S14_TC28: a lower-case keyword finds upper-case subjects; Range
+// 0-0 answers one of them.
+func TestMSASCMD_S14_TC28_Search_CaseInsensitiveMatch(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		keyword := "KEYWORD7B3C"
+		subjects := []string{keyword + "MSASCMD_search1", keyword + "MSASCMD_search2"}
+		for _, subject := range subjects {
+			c.sendPlainText(subject, cmd2User1, cmd2User2, "")
+		}
+		c.switchUser(cmd2User2)
+		c.checkEmail(c.inbox(), subjects[1], nil)
+		options := []*wbxmlNode{cmd2Text("Search:Range", "0-0"), cmd2El("Search:RebuildResults")}
+		q := []*wbxmlNode{cmd2Text("AirSync:CollectionId", c.inbox()), cmd2Text("Search:FreeText", "keyword7b3c")}
+		resp := c.search(cmd2Search(cmd2SearchStore(options, cmd2El("Search:And", q...))))
+		results := cmd2Results(resp)
+		s.must(cmd2ok(cmd2StoreStatus(resp) == 1 && len(results) > 0 && results[0].Properties != nil, "Store Status %d, %d results", cmd2StoreStatus(resp), len(results)), "the search")
+		total := 0
+		if resp.Response.Store.Total != nil {
+			total = *resp.Response.Store.Total
+		}
+		s.capture(3729, len(results) == 1 && total >= 2, "Range 0-0 answered %d results of Total %d", len(results), total)
+		subject, _ := cmd2Child(results[0].Properties, "Subject")
+		s.capture(3699, subject == subjects[0] || subject == subjects[1], "the result's subject is %q", subject)
+	})
+}
+
+// MSASCMD_S14_TC29: two ConversationId elements are an error.
+func TestMSASCMD_S14_TC29_Search_MoreThanOneConversationId(t *testing.T) {
+	atVersions(t, specCMD2, []eas.ProtocolVersion{eas.Version140, eas.Version141}, func(t *testing.T, s *site) {
+		s.gap("issue 15: easlab accepts a Query with two ConversationId elements (Store Status 1) where Exchange answers an error status (simulator/search.go)", 5815)
+		c := cmd2Lab(s)
+		conv := func() *wbxmlNode {
+			return &wbxmlNode{Tag: wbxmlTag("Search:ConversationId"), Children: []*wbxmlNode{{IsOpaque: true, Data: []byte("5f0e8c2b9a7d4e61b3c2a1f0e9d8c7b6")}}}
+		}
+		resp := c.search(cmd2Search(cmd2SearchStore(nil, cmd2El("Search:And", conv(), conv(), cmd2Text("Search:FreeText", "KeyWord")))))
+		s.capture(5815, cmd2StoreStatus(resp) != 1, "the search with two ConversationIds answered Store Status 1")
+	})
+}
+
+// MSASCMD_S14_TC30: an Or query is sent (the original checks nothing of
+// the answer).
+func TestMSASCMD_S14_TC30_Search_TooComplex_Status8_Or(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		c.search(cmd2Search(cmd2SearchStore(nil, cmd2El("Search:Or", cmd2Text("AirSync:Class", "Email"), cmd2Text("Search:FreeText", "KeyWord")))))
+	})
+}
+
+// MSASCMD_S14_TC31: a GreaterThan outside And is Status 8.
+func TestMSASCMD_S14_TC31_Search_TooComplex_Status8_GreaterThan(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		gt := cmd2El("Search:GreaterThan", cmd2El("Email:DateReceived"), cmd2Text("Search:Value", "2012-03-28T07:31:09.314Z"))
+		s.equal(3143, "the Store Status with GreaterThan outside And", 8, c.cmd2Outside(gt, c.cmd2DefaultQuery("FreeText")))
+	})
+}
+
+// MSASCMD_S14_TC32: a LessThan outside And is Status 8.
+func TestMSASCMD_S14_TC32_Search_TooComplex_Status8_LessThan(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		lt := cmd2El("Search:LessThan", cmd2El("Email:DateReceived"), cmd2Text("Search:Value", "50"))
+		s.equal(3220, "the Store Status with LessThan outside And", 8, c.cmd2Outside(lt, c.cmd2DefaultQuery("FreeText")))
+	})
+}
+
+// MSASCMD_S14_TC33: MIMESupport 1 and 2 answer a Body; with 2 it is MIME
+// (Type 4) with EstimatedDataSize, Truncated and Data.
+func TestMSASCMD_S14_TC33_Search_MIMESupport(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		subject := "MSASCMD_subject1"
+		c.sendPlainText(subject, cmd2User2, cmd2User1, "The content of the body.")
+		c.switchUser(cmd2User1)
+		c.checkEmail(c.inbox(), subject, nil)
+		search := func(mime string) *eas.SearchResponse {
+			options := []*wbxmlNode{cmd2El("Search:RebuildResults"), cmd2El("Search:DeepTraversal"), cmd2Text("AirSync:MIMESupport", mime),
+				cmd2El("AirSyncBase:BodyPreference", cmd2Text("AirSyncBase:Type", "4"), cmd2Text("AirSyncBase:TruncationSize", "100"))}
+			resp := c.search(cmd2Search(cmd2SearchStore(options, cmd2El("Search:And", c.cmd2DefaultQuery(subject)...))))
+			results := cmd2Results(resp)
+			s.must(cmd2ok(cmd2StoreStatus(resp) == 1 && len(results) > 0 && results[0].Properties != nil, "Store Status %d, %d results", cmd2StoreStatus(resp), len(results)), "the search")
+			return resp
+		}
+		bodies := func(resp *eas.SearchResponse) bool {
+			for _, r := range cmd2Results(resp) {
+				if r.Properties == nil || r.Properties.Find(wbxmlTag("AirSyncBase:Body")) == nil {
+					return false
+				}
+			}
+			return true
+		}
+		resp := search("1")
+		s.capture(3383, cmd2StoreStatus(resp) == 1 && bodies(resp), "a result has no Body under MIMESupport 1")
+		resp = search("2")
+		s.capture(3384, resp.Status == 1 && bodies(resp), "the search answered Status %d, bodies %v", resp.Status, bodies(resp))
+		body := cmd2Results(resp)[0].Properties.Find(wbxmlTag("AirSyncBase:Body"))
+		typ, _ := cmd2Child(body, "Type")
+		s.equal(3388, "the Body's Type under MIMESupport 2", "4", typ)
+		_, size := cmd2Child(body, "EstimatedDataSize")
+		_, truncated := cmd2Child(body, "Truncated")
+		_, data := cmd2Child(body, "Data")
+		s.capture(3387, typ == "4" && size && truncated && data, "the Body has Type %s, EstimatedDataSize %v, Truncated %v, Data %v", typ, size, truncated, data)
+	})
+}
