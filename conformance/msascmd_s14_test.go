@@ -343,3 +343,56 @@ func TestMSASCMD_S14_TC33_Search_MIMESupport(t *testing.T) {
 		s.capture(3387, typ == "4" && size && truncated && data, "the Body has Type %s, EstimatedDataSize %v, Truncated %v, Data %v", typ, size, truncated, data)
 	})
 }
+
+// MSASCMD_S14_TC14: a GAL search for the suite's users answers the
+// Range asked, ordered by display name, with the users' properties.
+func TestMSASCMD_S14_TC14_Search_GAL_Success(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		s.gap("issue 15: the deployment gives User01 a first and last name, office, title and phones (Set-ADUser); easlab's directory has none of these attributes and no cmdlet sets them, so its GAL results lack them (simulator/directory.go, simulator/search.go)", 5353, 5368, 5391, 5360, 5337, 5330, 5323)
+		c := cmd2Lab(s)
+		const rangeEnd = 2
+		body := cmd2Search(cmd2El("Search:Store", cmd2Text("Search:Name", "GAL"),
+			cmd2El("Search:Options", cmd2Text("Search:Range", "0-2")),
+			cmd2Text("Search:Query", "MSASCMD_User")))
+		resp := c.search(body)
+		s.must(cmd2ok(cmd2StoreStatus(resp) == 1, "Store Status %d", cmd2StoreStatus(resp)), "the GAL search")
+		results := cmd2Results(resp)
+		has := map[string]bool{}
+		var names, aliases []string
+		for _, r := range results {
+			if r.Properties == nil {
+				continue
+			}
+			for _, e := range r.Properties.Elements() {
+				has[e.Tag.Name] = true
+				switch e.Tag.Name {
+				case "DisplayName":
+					names = append(names, e.Text())
+				case "Alias":
+					aliases = append(aliases, e.Text())
+				}
+			}
+		}
+		for id, name := range map[int]string{5353: "MobilePhone", 5368: "Phone", 5391: "Title", 5360: "Office", 5337: "LastName", 5330: "HomePhone",
+			5323: "FirstName", 5286: "Alias", 5287: "Alias", 5293: "Company", 5300: "DisplayName", 5316: "EmailAddress"} {
+			s.capture(id, has[name], "no GAL result has %s", name)
+		}
+		s.capture(419, len(results) > rangeEnd, "Range 0-2 answered %d results", len(results))
+		total := 0
+		if resp.Response.Store.Total != nil {
+			total = *resp.Response.Store.Total
+		}
+		s.capture(420, total >= len(results), "Total %d is below the %d results", total, len(results))
+		s.equal(4638, "the results beyond the Range's last index", 1, len(results)-rangeEnd)
+		s.capture(5711, len(names) == len(results) && len(aliases) == len(results), "%d results have %d display names and %d aliases", len(results), len(names), len(aliases))
+		s.capture(421, true, "")
+		s.equal(431, "the Range answered", "0-2", resp.Response.Store.Range)
+		ordered := len(names) > rangeEnd
+		for i := 1; ordered && i < rangeEnd; i++ {
+			if (names[0] < names[1]) != (names[i] < names[i+1]) {
+				ordered = false
+			}
+		}
+		s.capture(426, ordered, "the display names %q are not in one order", names)
+	})
+}
