@@ -24,6 +24,10 @@ const (
 	cmd2User2 = "MSASCMD_User02"
 	cmd2User3 = "MSASCMD_User03"
 	cmd2User4 = "MSASCMD_User04"
+	// The two users whose names AmbiguousSearchName (MSASCMD_SearchUser)
+	// matches.
+	cmd2SearchUser1 = "MSASCMD_SearchUser01"
+	cmd2SearchUser2 = "MSASCMD_SearchUser02"
 )
 
 // cmd2Domain is the users' mail domain.
@@ -50,7 +54,7 @@ type cmd2Client struct {
 // cmd2Lab deploys the suite (its users) and switches to User01, as
 // TestInitialize does.
 func cmd2Lab(s *site) *cmd2Client {
-	l := newLab(s, cmd2User1, cmd2User2, cmd2User3, cmd2User4)
+	l := newLab(s, cmd2User1, cmd2User2, cmd2User3, cmd2User4, cmd2SearchUser1, cmd2SearchUser2)
 	l.cmdlet("Set-CASMailbox", map[string]any{"Identity": cmd2User4, "ActiveSyncEnabled": false})
 	c := &cmd2Client{s: s, l: l, folders: map[string]map[eas.FolderType]string{}}
 	c.switchUser(cmd2User1)
@@ -486,3 +490,5 @@ func cmd2Child(n *wbxml.Node, name string) (string, bool) {
 
 // wbxmlParse parses a WBXML document into a tree.
 func wbxmlParse(b []byte) (*wbxml.Node, error) { return wbxml.Parse(b) }
+
+func itoa(i int) string { return fmt.Sprint(i) }
