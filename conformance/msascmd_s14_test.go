@@ -396,3 +396,113 @@ func TestMSASCMD_S14_TC14_Search_GAL_Success(t *testing.T) {
 		s.capture(426, ordered, "the display names %q are not in one order", names)
 	})
 }
+
+// The document library tests search the deployment's UNC share.
+const cmd2NoShare = "the test searches the UNC share MSASCMD_SharedFolder and its documents, which the deployment creates on the server; easlab has no file servers (it refuses every link with Store Status 13 by design)"
+
+func TestMSASCMD_S14_TC18_Search_DocumentLibraryFolder(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) { s.notApplicable(cmd2NoShare, 3853, 3855) })
+}
+
+func TestMSASCMD_S14_TC19_Search_DocumentLibraryItem(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) { s.notApplicable(cmd2NoShare, 3858) })
+}
+
+func TestMSASCMD_S14_TC24_Search_DocumentLibraryStatus5(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) { s.notApplicable(cmd2NoShare, 4339) })
+}
+
+func TestMSASCMD_S14_TC25_Search_DocumentLibraryStatus6(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) { s.notApplicable(cmd2NoShare, 4342) })
+}
+
+// The GAL picture tests read the photos the deployment uploads.
+const cmd2NoPhotos = "the test reads the photos the deployment uploads for User01 and User02 (Set-UserPhoto); easlab's users have no photos and no cmdlet sets one"
+
+func TestMSASCMD_S14_TC20_Search_GAL_Status174(t *testing.T) {
+	atVersions(t, specCMD2, from141(), func(t *testing.T, s *site) { s.notApplicable(cmd2NoPhotos, 4374, 4972) })
+}
+
+func TestMSASCMD_S14_TC21_Search_Status175(t *testing.T) {
+	atVersions(t, specCMD2, from141(), func(t *testing.T, s *site) { s.notApplicable(cmd2NoPhotos, 4375, 4974, 4371) })
+}
+
+func TestMSASCMD_S14_TC26_Search_GAL_Status173(t *testing.T) {
+	atVersions(t, specCMD2, from141(), func(t *testing.T, s *site) {
+		s.notApplicable(cmd2NoPhotos, 3667, 2135, 3674, 3311, 3310, 4372, 4373, 3691, 3692)
+	})
+}
+
+// moveItem moves item from src to dst; the move must succeed (Status 3).
+func (c *cmd2Client) moveItem(item, src, dst string) {
+	c.s.t.Helper()
+	var resp eas.MoveItemsResponse
+	c.send(eas.CommandMoveItems, &eas.MoveItemsRequest{Move: []eas.MoveItem{{SrcMsgId: item, SrcFldId: src, DstFldId: dst}}}).decode(c.s, &resp)
+	c.s.must(cmd2ok(len(resp.Response) == 1 && resp.Response[0].Status == 3, "the MoveItems answered %+v", resp.Response), "moving the message")
+}
+
+// cmd2DeepTraversalSetup sends two messages to User02 and moves the
+// first into a new subfolder of the Inbox; it returns their subjects and
+// the keyword they share.
+func cmd2DeepTraversalSetup(c *cmd2Client, syncFolder bool) (keyword, first, second string) {
+	keyword = "keyWordcmd2c4d1"
+	first, second = keyword+"MSASCMD_subject11", keyword+"MSASCMD_subject22"
+	c.sendPlainText(first, cmd2User1, cmd2User2, "")
+	c.sendPlainText(second, cmd2User1, cmd2User2, "")
+	c.switchUser(cmd2User2)
+	r := c.syncChanges(c.inbox())
+	id := cmd2FindServerID(r, "Subject", first)
+	c.s.must(cmd2ok(id != "" && cmd2FindServerID(r, "Subject", second) != "", "not found"), "finding the two messages")
+	fs := c.folderSync("0")
+	folder := c.folderCreate(fs.SyncKey, eas.FolderTypeUserMail, "MSASCMD_FolderCreate1", c.inbox())
+	if syncFolder {
+		c.syncChanges(folder)
+	}
+	c.moveItem(id, c.inbox(), folder)
+	c.s.must(cmd2ok(cmd2FindServerID(c.syncChanges(folder), "Subject", first) != "", "not found"), "finding the moved message")
+	return keyword, first, second
+}
+
+// cmd2Subjects are the Subjects of a search's results.
+func cmd2Subjects(resp *eas.SearchResponse) map[string]bool {
+	out := map[string]bool{}
+	for _, r := range cmd2Results(resp) {
+		if r.Properties != nil {
+			if v, ok := cmd2Child(r.Properties, "Subject"); ok {
+				out[v] = true
+			}
+		}
+	}
+	return out
+}
+
+// MSASCMD_S14_TC22: with DeepTraversal a search of the Inbox finds the
+// message in its subfolder too.
+func TestMSASCMD_S14_TC22_Search_WithDeepTraversal(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		keyword, first, second := cmd2DeepTraversalSetup(c, false)
+		q := []*wbxmlNode{cmd2Text("AirSync:CollectionId", c.inbox()), cmd2Text("Search:FreeText", keyword)}
+		resp := c.search(cmd2Search(cmd2SearchStore([]*wbxmlNode{cmd2El("Search:DeepTraversal"), cmd2El("Search:RebuildResults")}, cmd2El("Search:And", q...))))
+		s.must(cmd2ok(cmd2StoreStatus(resp) == 1, "Store Status %d", cmd2StoreStatus(resp)), "the search")
+		got := cmd2Subjects(resp)
+		both := got[first] && got[second]
+		s.capture(2031, both, "the search with DeepTraversal found %v", got)
+		s.capture(5856, both, "the search with DeepTraversal found %v", got)
+	})
+}
+
+// MSASCMD_S14_TC23: without DeepTraversal a search of the Inbox does not
+// find the message in its subfolder.
+func TestMSASCMD_S14_TC23_Search_WithoutDeepTraversal(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		keyword, first, second := cmd2DeepTraversalSetup(c, true)
+		q := []*wbxmlNode{cmd2Text("AirSync:CollectionId", c.inbox()), cmd2Text("Search:FreeText", keyword)}
+		resp := c.search(cmd2Search(cmd2SearchStore([]*wbxmlNode{cmd2El("Search:RebuildResults")}, cmd2El("Search:And", q...))))
+		results := cmd2Results(resp)
+		s.must(cmd2ok(cmd2StoreStatus(resp) == 1 && len(results) > 0 && results[0].Properties != nil, "Store Status %d, %d results", cmd2StoreStatus(resp), len(results)), "the search")
+		got := cmd2Subjects(resp)
+		s.capture(2146, !got[first] && got[second], "the search without DeepTraversal found %v", got)
+	})
+}
