@@ -157,3 +157,82 @@ func TestMSASCMD_S17_TC07_SmartForward_ReplaceMime(t *testing.T) {
 		s.capture(3775, !strings.Contains(got, original), "the forward with ReplaceMime holds the original body %q", original)
 	})
 }
+
+// MSASCMD_S17_TC04: forwarding a meeting with an InstanceId that names
+// no occurrence is Status 104.
+func TestMSASCMD_S17_TC04_SmartForwardWithInvalidInstanceId(t *testing.T) {
+	atVersions(t, specCMD2, []eas.ProtocolVersion{eas.Version141}, func(t *testing.T, s *site) {
+		s.gap(cmd2MeetingGap(s.version), 541)
+		c := cmd2Lab(s)
+		subject := "MSASCMD_subject1"
+		_, _, _, calendarID, ok := c.meetingAtAttendee(subject, 541)
+		if !ok {
+			return
+		}
+		fw := "FW:" + subject
+		a := c.compose(eas.CommandSmartForward, c.calendar(), calendarID, cmd2PlainMIME(cmd2Mail(cmd2User2), cmd2Mail(cmd2User3), "", fw, "MSASCMD_forward:Meeting Instance body1"),
+			func(src *eas.Source, _ *bool, _ *string) { src.InstanceId = "12/5/2026 3:17:00 AM" })
+		s.equal(541, "the SmartForward Status for a bad InstanceId", 104, cmd2ComposeStatus(s, a))
+	})
+}
+
+// MSASCMD_S17_TC05: forwarding one occurrence of an accepted recurring
+// meeting reaches the new attendee's Inbox and Calendar.
+func TestMSASCMD_S17_TC05_SmartForwardWithInstanceIdSuccess(t *testing.T) {
+	atVersions(t, specCMD2, []eas.ProtocolVersion{eas.Version121, eas.Version140, eas.Version141}, func(t *testing.T, s *site) {
+		s.gap(cmd2MeetingGap(s.version), 538)
+		c := cmd2Lab(s)
+		subject := "MSASCMD_subject1"
+		_, inboxID, _, _, ok := c.meetingAtAttendee(subject, 538)
+		if !ok {
+			return
+		}
+		var mr eas.MeetingResponseResponse
+		c.send(eas.CommandMeetingResponse, &eas.MeetingResponseRequest{Request: []eas.MeetingReply{{UserResponse: 1, CollectionId: c.inbox(), RequestId: inboxID}}}).decode(s, &mr)
+		s.must(cmd2ok(len(mr.Result) > 0 && mr.Result[0].CalendarId != "", "the MeetingResponse answered %+v", mr.Result), "accepting the meeting")
+		r := c.syncChanges(c.calendar())
+		data := cmd2AddData(r, "Subject", subject)
+		s.must(cmd2ok(data != nil && data.Find(wbxmlTag("Calendar:Recurrence")) != nil, "no recurring meeting"), "finding the accepted meeting")
+		calendarID := cmd2FindServerID(r, "Subject", subject)
+		start, _ := cmd2Child(data, "StartTime")
+		t0, err := eas.ParseDate(start)
+		s.must(err, "reading the meeting's StartTime")
+		fw := "FW:" + subject
+		a := c.compose(eas.CommandSmartForward, c.calendar(), calendarID, cmd2PlainMIME(cmd2Mail(cmd2User2), cmd2Mail(cmd2User3), "", fw, "MSASCMD_forward:Meeting Instance body1"),
+			func(src *eas.Source, _ *bool, _ *string) { src.InstanceId = eas.FormatDate(t0) })
+		s.must(cmd2ok(a.Status == 200 && len(a.Body) == 0, "HTTP %d with %d bytes", a.Status, len(a.Body)), "forwarding the occurrence")
+		c.switchUser(cmd2User3)
+		inInbox := cmd2FindServerID(c.syncChanges(c.inbox()), "Subject", fw) != ""
+		inCalendar := cmd2FindServerID(c.syncChanges(c.calendar()), "Subject", fw) != ""
+		s.capture(538, inInbox && inCalendar, "the forwarded occurrence is in User03's Inbox %v and Calendar %v", inInbox, inCalendar)
+	})
+}
+
+// MSASCMD_S17_TC06: forwarding a recurring meeting without InstanceId
+// forwards the whole series.
+func TestMSASCMD_S17_TC06_SmartForwardRecurringMeetingWithoutInstanceId(t *testing.T) {
+	atVersions(t, specCMD2, []eas.ProtocolVersion{eas.Version121, eas.Version140, eas.Version141}, func(t *testing.T, s *site) {
+		s.gap(cmd2MeetingGap(s.version), 5834)
+		c := cmd2Lab(s)
+		subject := "MSASCMD_subject1"
+		_, _, cal, calendarID, ok := c.meetingAtAttendee(subject, 5834)
+		if !ok {
+			return
+		}
+		data := cmd2AddData(cal, "Subject", subject)
+		s.must(cmd2ok(data.Find(wbxmlTag("Calendar:Recurrence")) != nil, "no Recurrence"), "finding the recurring meeting")
+		fw := "FW:" + subject
+		a := c.compose(eas.CommandSmartForward, c.calendar(), calendarID, cmd2PlainMIME(cmd2Mail(cmd2User2), cmd2Mail(cmd2User3), "", fw, "MSASCMD_forward:Meeting Instance body1"), nil)
+		s.must(cmd2ok(a.Status == 200 && len(a.Body) == 0, "HTTP %d with %d bytes", a.Status, len(a.Body)), "forwarding the meeting")
+		c.switchUser(cmd2User3)
+		r := c.syncChanges(c.inbox())
+		fwData := cmd2AddData(r, "Subject", fw)
+		recurrences := false
+		if fwData != nil {
+			if mr := fwData.Find(wbxmlTag("Email:MeetingRequest")); mr != nil {
+				recurrences = mr.Find(wbxmlTag("Email:Recurrences")) != nil
+			}
+		}
+		s.capture(5834, fwData != nil && recurrences, "the forward is in User03's Inbox %v with Recurrences %v", fwData != nil, recurrences)
+	})
+}
