@@ -506,3 +506,105 @@ func TestMSASCMD_S14_TC23_Search_WithoutDeepTraversal(t *testing.T) {
 		s.capture(2146, !got[first] && got[second], "the search without DeepTraversal found %v", got)
 	})
 }
+
+// createItemsWithKeyword is S14's CreateItemsWithKeyword: a meeting
+// request from User01 to User02 (in User02's Inbox and Calendar) and a
+// contact in a new subfolder of User02's Contacts, all named with
+// prefix. When the meeting does not reach User02 it records ids as not
+// met and returns false.
+func (c *cmd2Client) createItemsWithKeyword(prefix string, ids ...int) bool {
+	c.s.t.Helper()
+	subject := prefix + "MSASCMD_subject1"
+	m := c.createCalendar(subject, cmd2Mail(cmd2User2), nil, nil, nil)
+	c.sendMeetingRequest(m)
+	c.switchUser(cmd2User2)
+	inInbox := cmd2FindServerID(c.syncChanges(c.inbox()), "Subject", subject) != ""
+	inCalendar := cmd2FindServerID(c.syncChanges(c.calendar()), "Subject", subject) != ""
+	if !inInbox || !inCalendar {
+		for _, id := range ids {
+			c.s.capture(id, false, "the meeting request is in User02's Inbox %v, the meeting in User02's Calendar %v", inInbox, inCalendar)
+		}
+		return false
+	}
+	fs := c.folderSync("0")
+	folder := c.folderCreate(fs.SyncKey, eas.FolderTypeUserContacts, "MSASCMD_FolderCreate1", c.contacts())
+	c.initialSync(folder)
+	c.sync(cmd2SyncAdd(c.lastSyncKey, folder, c.cmd2ContactAdd("cmd2-c1", prefix+"MSASCMD_Contact1", "")))
+	c.syncChanges(folder)
+	return true
+}
+
+// cmd2AllFolders are the And children of S14 TC15 to TC17: User02's
+// Inbox, Calendar and Contacts, the classes given and FreeText prefix.
+func (c *cmd2Client) cmd2AllFolders(prefix string, classes ...string) []*wbxmlNode {
+	q := []*wbxmlNode{cmd2Text("AirSync:CollectionId", c.inbox()), cmd2Text("AirSync:CollectionId", c.calendar()), cmd2Text("AirSync:CollectionId", c.contacts())}
+	for _, cl := range classes {
+		q = append(q, cmd2Text("AirSync:Class", cl))
+	}
+	return append(q, cmd2Text("Search:FreeText", prefix))
+}
+
+func cmd2Supported(class string) bool {
+	switch class {
+	case "Email", "Tasks", "Calendar", "Contacts", "Notes", "SMS":
+		return true
+	}
+	return false
+}
+
+// MSASCMD_S14_TC15: a search of every class answers Status 1 with each
+// result's Class.
+func TestMSASCMD_S14_TC15_Search_WithAllClass(t *testing.T) {
+	atVersions(t, specCMD2, []eas.ProtocolVersion{eas.Version140, eas.Version141}, func(t *testing.T, s *site) {
+		s.gap(cmd2MeetingGap(s.version), 920, 1322)
+		c := cmd2Lab(s)
+		prefix := "keyWordcmd2a1"
+		if !c.createItemsWithKeyword(prefix, 920, 1322) {
+			return
+		}
+		resp := c.search(cmd2Search(cmd2SearchStore([]*wbxmlNode{cmd2El("Search:DeepTraversal"), cmd2El("Search:RebuildResults")},
+			cmd2El("Search:And", c.cmd2AllFolders(prefix, "Tasks", "Email", "Calendar", "Contacts", "Notes", "SMS")...))))
+		s.equal(920, "the Store Status of a search of every class", 1, cmd2StoreStatus(resp))
+		all := false
+		for _, r := range cmd2Results(resp) {
+			// As the original: the last result decides.
+			all = r.Class != "" && cmd2Supported(r.Class)
+		}
+		s.capture(1322, all, "a result has no supported Class")
+	})
+}
+
+// MSASCMD_S14_TC16: a search of the classes but Notes and SMS (the
+// original checks nothing of the answer).
+func TestMSASCMD_S14_TC16_Search_WithoutNoteAndSmsClass(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+		c := cmd2Lab(s)
+		prefix := "keyWordcmd2a2"
+		if !c.createItemsWithKeyword(prefix) {
+			return
+		}
+		c.search(cmd2Search(cmd2SearchStore([]*wbxmlNode{cmd2El("Search:DeepTraversal"), cmd2El("Search:RebuildResults")},
+			cmd2El("Search:And", c.cmd2AllFolders(prefix, "Tasks", "Email", "Calendar", "Contacts")...))))
+	})
+}
+
+// MSASCMD_S14_TC17: a search without Class answers each result's Class.
+func TestMSASCMD_S14_TC17_Search_WithoutClass(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+		s.gap(cmd2MeetingGap(s.version), 922)
+		c := cmd2Lab(s)
+		prefix := "keyWordcmd2a3"
+		if !c.createItemsWithKeyword(prefix, 922) {
+			return
+		}
+		resp := c.search(cmd2Search(cmd2SearchStore([]*wbxmlNode{cmd2El("Search:DeepTraversal"), cmd2El("Search:RebuildResults")},
+			cmd2El("Search:And", c.cmd2AllFolders(prefix)...))))
+		results := cmd2Results(resp)
+		s.must(cmd2ok(cmd2StoreStatus(resp) == 1 && len(results) > 0 && results[0].Properties != nil, "Store Status %d, %d results", cmd2StoreStatus(resp), len(results)), "the search")
+		ok := false
+		for _, r := range results {
+			ok = r.Class != "" && cmd2Supported(r.Class)
+		}
+		s.capture(922, ok, "a result has no supported Class")
+	})
+}
