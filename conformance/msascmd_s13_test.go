@@ -3,6 +3,7 @@ package conformance
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/easlab/easlab/eas"
 )
@@ -285,5 +286,49 @@ func TestMSASCMD_S13_TC20_ResolveRecipients_Status5(t *testing.T) {
 func TestMSASCMD_S13_TC21_ResolveRecipients_Status163(t *testing.T) {
 	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
 		s.notApplicable("the test sets User03's calendar folder permission to None (Set-MailboxFolderPermission through the SUT adapter); easlab models no folder permissions and has no such cmdlet", 4298)
+	})
+}
+
+// MSASCMD_S13_TC15: User02's free/busy over two hours tomorrow is free,
+// then tentative for the half hours a meeting request covers.
+func TestMSASCMD_S13_TC15_ResolveRecipients_MergedFreeBusyIntervalTime(t *testing.T) {
+	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+		s.gap(cmd2MeetingGap(s.version), 3330, 3332)
+		c := cmd2Lab(s)
+		day := cmd2Now.Truncate(24 * time.Hour).AddDate(0, 0, 1)
+		window := cmd2Availability(eas.FormatDate(day.Add(2*time.Hour)), eas.FormatDate(day.Add(4*time.Hour)))
+		c.switchUser(cmd2User2)
+		resp := c.resolve(window, cmd2User2)
+		s.must(cmd2ok(resp.Status == 1, "Status %d", resp.Status), "resolving User02")
+		merged := func(resp *eas.ResolveRecipientsResponse) string {
+			if r := cmd2FirstRecipient(resp); r != nil && r.Availability != nil {
+				return r.Availability.MergedFreeBusy
+			}
+			return ""
+		}
+		s.equal(3319, "User02's free/busy before the meeting", "0000", merged(resp))
+
+		subject := "MSASCMD_subject1"
+		start, end := day.Add(2*time.Hour+40*time.Minute), day.Add(3*time.Hour+10*time.Minute)
+		var m *cmd2Meeting
+		if s.version.AtLeast(eas.Version160) {
+			m = c.createCalendar(subject, cmd2Mail(cmd2User2), &start, &end, nil)
+		} else {
+			m = &cmd2Meeting{Subject: subject, UID: "cmd2-uid-" + subject, OrganizerEmail: cmd2Mail(cmd2User1), Attendee: cmd2Mail(cmd2User2),
+				StartTime: start, EndTime: end, BusyStatus: -1, RecurrenceType: -1, ResponseRequested: false}
+		}
+		c.sendMeetingRequest(m)
+		c.switchUser(cmd2User2)
+		inInbox := cmd2FindServerID(c.syncChanges(c.inbox()), "Subject", subject) != ""
+		inCalendar := cmd2FindServerID(c.syncChanges(c.calendar()), "Subject", subject) != ""
+		if !inInbox || !inCalendar {
+			for _, id := range []int{3330, 3332} {
+				s.capture(id, false, "the meeting request is in User02's Inbox %v, the meeting in User02's Calendar %v", inInbox, inCalendar)
+			}
+			return
+		}
+		got := merged(c.resolve(window, cmd2User2))
+		s.equal(3330, "User02's free/busy with the tentative meeting", "0110", got)
+		s.equal(3332, "User02's free/busy with the tentative meeting", "0110", got)
 	})
 }
