@@ -519,11 +519,11 @@ func cmd2TimeZone(name string, bias int32) string {
 // does, with the recurrence a test adds.
 type cmd2Meeting struct {
 	Subject, UID, OrganizerEmail, Attendee, Location string
-	DtStamp, StartTime, EndTime                    time.Time
-	ResponseRequested                              bool
-	BusyStatus                                     int
-	Reminder                                       string
-	RecurrenceType                                 int // -1: none
+	DtStamp, StartTime, EndTime                      time.Time
+	ResponseRequested                                bool
+	BusyStatus                                       int
+	Reminder                                         string
+	RecurrenceType                                   int // -1: none
 }
 
 // createCalendar is TestSuiteBase.CreateCalendar: User01 adds a meeting

@@ -295,7 +295,7 @@ func TestMSASCMD_S13_TC15_ResolveRecipients_MergedFreeBusyIntervalTime(t *testin
 	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
 		s.gap(cmd2MeetingGap(s.version), 3330, 3332)
 		c := cmd2Lab(s)
-		day := cmd2Now.Truncate(24 * time.Hour).AddDate(0, 0, 1)
+		day := cmd2Now.Truncate(24*time.Hour).AddDate(0, 0, 1)
 		window := cmd2Availability(eas.FormatDate(day.Add(2*time.Hour)), eas.FormatDate(day.Add(4*time.Hour)))
 		c.switchUser(cmd2User2)
 		resp := c.resolve(window, cmd2User2)
