@@ -408,8 +408,8 @@ func cmd2Text(qname, text string) *wbxml.Node {
 	return wbxml.NewText(t, text)
 }
 
-// wbxmlNode is a request tree's node.
-type wbxmlNode = wbxml.Node
+// cmd2Node is a request tree's node.
+type cmd2Node = wbxml.Node
 
 // cmd2ok is an error unless ok, for s.must on a step that is not a check.
 func cmd2ok(ok bool, format string, args ...any) error {
@@ -472,10 +472,10 @@ func (c *cmd2Client) cmd2CalendarAdd(clientID, to, subject, location string) eas
 	return eas.SyncCommand{Kind: eas.SyncAdd, Class: "Calendar", ClientId: clientID, ApplicationData: data}
 }
 
-// wbxmlTagT is a WBXML tag.
-type wbxmlTagT = wbxml.Tag
+// cmd2TagT is a WBXML tag.
+type cmd2TagT = wbxml.Tag
 
-func wbxmlLookup(qname string) *wbxml.Tag { return wbxml.LookupQualified(qname) }
+func cmd2Lookup(qname string) *wbxml.Tag { return wbxml.LookupQualified(qname) }
 
 // cmd2Child is the text of n's first child element named name exactly.
 func cmd2Child(n *wbxml.Node, name string) (string, bool) {
@@ -490,10 +490,10 @@ func cmd2Child(n *wbxml.Node, name string) (string, bool) {
 	return "", false
 }
 
-// wbxmlParse parses a WBXML document into a tree.
-func wbxmlParse(b []byte) (*wbxml.Node, error) { return wbxml.Parse(b) }
+// cmd2Parse parses a WBXML document into a tree.
+func cmd2Parse(b []byte) (*wbxml.Node, error) { return wbxml.Parse(b) }
 
-func itoa(i int) string { return fmt.Sprint(i) }
+func cmd2Itoa(i int) string { return fmt.Sprint(i) }
 
 // cmd2TimeZone is Common.GetTimeZone(name, bias): the bias, then the
 // standard and daylight names in UTF-16 with zeroed dates and biases,
@@ -537,7 +537,7 @@ func (c *cmd2Client) createCalendar(subject, attendee string, start, end, stamp 
 	if c.s.version.AtLeast(eas.Version160) {
 		uidTag = "Calendar:ClientUid"
 	}
-	data := []*wbxmlNode{
+	data := []*cmd2Node{
 		cmd2Text("Calendar:Subject", subject), cmd2Text("Calendar:MeetingStatus", "1"), cmd2Text(uidTag, uid),
 		cmd2Text("Calendar:Timezone", cmd2TimeZone("(UTC) Coordinated Universal Time", 0)),
 		cmd2El("Calendar:Attendees", cmd2El("Calendar:Attendee", cmd2Text("Calendar:Email", attendee), cmd2Text("Calendar:Name", attendee),

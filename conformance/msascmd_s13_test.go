@@ -130,7 +130,7 @@ func cmd2PictureStatus(resp *eas.ResolveRecipientsResponse) int {
 
 // MSASCMD_S13_TC07: a user without a photo is Picture Status 173.
 func TestMSASCMD_S13_TC07_ResolveRecipients_NoPictureExist(t *testing.T) {
-	atVersions(t, specCMD2, from141(), func(t *testing.T, s *site) {
+	atVersions(t, specCMD2, cmd2From141(), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		s.equal(3287, "the Picture Status of a user without a photo", 173, cmd2PictureStatus(c.resolve(&eas.ResolveRecipientsOptions{Picture: &eas.PictureOptions{MaxPictures: 3}}, cmd2User3)))
 	})
@@ -233,7 +233,7 @@ func TestMSASCMD_S13_TC14_ResolveRecipients_NoCertificates(t *testing.T) {
 // MSASCMD_S13_TC16: a Picture request for a user without a photo is
 // Status 173.
 func TestMSASCMD_S13_TC16_ResolveRecipients_Picture_Status173(t *testing.T) {
-	atVersions(t, specCMD2, from141(), func(t *testing.T, s *site) {
+	atVersions(t, specCMD2, cmd2From141(), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		s.equal(4311, "the Picture Status of a user without a photo", 173, cmd2PictureStatus(c.resolve(&eas.ResolveRecipientsOptions{Picture: &eas.PictureOptions{}}, cmd2User3)))
 	})
@@ -242,20 +242,20 @@ func TestMSASCMD_S13_TC16_ResolveRecipients_Picture_Status173(t *testing.T) {
 // MSASCMD_S13_TC17 and TC18 read the photos the deployment uploads for
 // User01 and User02.
 func TestMSASCMD_S13_TC17_ResolveRecipients_Picture_Success(t *testing.T) {
-	atVersions(t, specCMD2, from141(), func(t *testing.T, s *site) {
+	atVersions(t, specCMD2, cmd2From141(), func(t *testing.T, s *site) {
 		s.notApplicable("the test reads the photo the deployment uploads for User01 (Set-UserPhoto); easlab's users have no photos and no cmdlet sets one", 4310, 2133, 5350, 5351)
 	})
 }
 
 func TestMSASCMD_S13_TC18_ResolveRecipients_Picture_Status174(t *testing.T) {
-	atVersions(t, specCMD2, from141(), func(t *testing.T, s *site) {
+	atVersions(t, specCMD2, cmd2From141(), func(t *testing.T, s *site) {
 		s.notApplicable("the test needs the photo the deployment uploads for User02 (Set-UserPhoto) to be larger than MaxSize; easlab's users have no photos and no cmdlet sets one", 4312)
 	})
 }
 
 // MSASCMD_S13_TC19: MaxPictures 0 is Picture Status 175.
 func TestMSASCMD_S13_TC19_ResolveRecipients_Picture_Status175(t *testing.T) {
-	atVersions(t, specCMD2, from141(), func(t *testing.T, s *site) {
+	atVersions(t, specCMD2, cmd2From141(), func(t *testing.T, s *site) {
 		s.gap("issue 15: easlab answers a Picture request with MaxPictures 0 with Status 173 (no photo) where Exchange answers Status 175 (the picture limit was reached) (simulator/resolverecipients.go)", 4313)
 		c := cmd2Lab(s)
 		body := cmd2El("ResolveRecipients:ResolveRecipients",
@@ -273,7 +273,7 @@ func TestMSASCMD_S13_TC20_ResolveRecipients_Status5(t *testing.T) {
 		c := cmd2Lab(s)
 		to := make([]string, 101)
 		for i := range to {
-			to[i] = "User" + itoa(i)
+			to[i] = "User" + cmd2Itoa(i)
 		}
 		st := c.resolve(nil, to...).Status
 		s.capture(7501, st != 1, "101 To elements answered Status 1")

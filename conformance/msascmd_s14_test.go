@@ -11,7 +11,7 @@ import (
 // tests that move an element out of And can say where it goes.
 
 // cmd2SearchStore is a Mailbox Store with options and query children.
-func cmd2SearchStore(options []*wbxmlNode, query ...*wbxmlNode) *wbxmlNode {
+func cmd2SearchStore(options []*cmd2Node, query ...*cmd2Node) *cmd2Node {
 	store := cmd2El("Search:Store", cmd2Text("Search:Name", "Mailbox"))
 	if options != nil {
 		store.Children = append(store.Children, cmd2El("Search:Options", options...))
@@ -21,24 +21,24 @@ func cmd2SearchStore(options []*wbxmlNode, query ...*wbxmlNode) *wbxmlNode {
 }
 
 // cmd2Search is a Search request with stores.
-func cmd2Search(stores ...*wbxmlNode) *wbxmlNode { return cmd2El("Search:Search", stores...) }
+func cmd2Search(stores ...*cmd2Node) *cmd2Node { return cmd2El("Search:Search", stores...) }
 
 // cmd2DeepTraversal is the default Options: DeepTraversal.
-func cmd2DeepTraversal() []*wbxmlNode { return []*wbxmlNode{cmd2El("Search:DeepTraversal")} }
+func cmd2DeepTraversal() []*cmd2Node { return []*cmd2Node{cmd2El("Search:DeepTraversal")} }
 
 // cmd2DefaultQuery is the suite's default And: Class Email, the Inbox and
 // FreeText "FreeText".
-func (c *cmd2Client) cmd2DefaultQuery(freeText string) []*wbxmlNode {
-	return []*wbxmlNode{cmd2Text("AirSync:Class", "Email"), cmd2Text("AirSync:CollectionId", c.inbox()), cmd2Text("Search:FreeText", freeText)}
+func (c *cmd2Client) cmd2DefaultQuery(freeText string) []*cmd2Node {
+	return []*cmd2Node{cmd2Text("AirSync:Class", "Email"), cmd2Text("AirSync:CollectionId", c.inbox()), cmd2Text("Search:FreeText", freeText)}
 }
 
 // cmd2DefaultSearch is S14's CreateDefaultSearchRequest.
-func (c *cmd2Client) cmd2DefaultSearch() *wbxmlNode {
+func (c *cmd2Client) cmd2DefaultSearch() *cmd2Node {
 	return cmd2Search(cmd2SearchStore(cmd2DeepTraversal(), cmd2El("Search:And", c.cmd2DefaultQuery("FreeText")...)))
 }
 
 // search sends a Search as the current user.
-func (c *cmd2Client) search(body *wbxmlNode) *eas.SearchResponse {
+func (c *cmd2Client) search(body *cmd2Node) *eas.SearchResponse {
 	c.s.t.Helper()
 	var resp eas.SearchResponse
 	c.send(eas.CommandSearch, body).decode(c.s, &resp)
@@ -83,7 +83,7 @@ func TestMSASCMD_S14_TC02_Search_MultipleAndElements(t *testing.T) {
 
 // cmd2TooComplex sends the default search with element moved out of And,
 // before it, and returns the Store Status.
-func (c *cmd2Client) cmd2Outside(element *wbxmlNode, rest []*wbxmlNode) int {
+func (c *cmd2Client) cmd2Outside(element *cmd2Node, rest []*cmd2Node) int {
 	c.s.t.Helper()
 	resp := c.search(cmd2Search(cmd2SearchStore(cmd2DeepTraversal(), element, cmd2El("Search:And", rest...))))
 	return cmd2StoreStatus(resp)
@@ -103,7 +103,7 @@ func TestMSASCMD_S14_TC04_Search_TooComplex_Status8_CollectionId(t *testing.T) {
 	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		q := c.cmd2DefaultQuery("FreeText")
-		s.equal(2032, "the Store Status with CollectionId outside And", 8, c.cmd2Outside(q[1], []*wbxmlNode{q[0], q[2]}))
+		s.equal(2032, "the Store Status with CollectionId outside And", 8, c.cmd2Outside(q[1], []*cmd2Node{q[0], q[2]}))
 	})
 }
 
@@ -118,7 +118,7 @@ func TestMSASCMD_S14_TC05_Search_TooComplex_Status8_FreeText(t *testing.T) {
 
 // cmd2WithOptions sends the default query with options and returns the
 // Store Status.
-func (c *cmd2Client) cmd2WithOptions(options ...*wbxmlNode) int {
+func (c *cmd2Client) cmd2WithOptions(options ...*cmd2Node) int {
 	c.s.t.Helper()
 	return cmd2StoreStatus(c.search(cmd2Search(cmd2SearchStore(options, cmd2El("Search:And", c.cmd2DefaultQuery("FreeText")...)))))
 }
@@ -159,7 +159,7 @@ func TestMSASCMD_S14_TC09_Search_MoreThanOneRebuildResults(t *testing.T) {
 func TestMSASCMD_S14_TC10_Search_MoreThanOneStores(t *testing.T) {
 	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		store := func() *wbxmlNode {
+		store := func() *cmd2Node {
 			return cmd2SearchStore(cmd2DeepTraversal(), cmd2El("Search:And", c.cmd2DefaultQuery("FreeText")...))
 		}
 		resp := c.search(cmd2Search(store(), store()))
@@ -186,16 +186,16 @@ func TestMSASCMD_S14_TC12_Search_Result_NoItemMatched(t *testing.T) {
 		c.sendPlainText(subject, cmd2User1, cmd2User2, "")
 		c.switchUser(cmd2User2)
 		c.checkEmail(c.inbox(), subject, nil)
-		q := []*wbxmlNode{cmd2Text("AirSync:Class", "Email"), cmd2Text("AirSync:CollectionId", c.inbox()), cmd2Text("Search:FreeText", "MSASCMD_search1")}
+		q := []*cmd2Node{cmd2Text("AirSync:Class", "Email"), cmd2Text("AirSync:CollectionId", c.inbox()), cmd2Text("Search:FreeText", "MSASCMD_search1")}
 		a := c.send(eas.CommandSearch, cmd2Search(cmd2SearchStore(cmd2DeepTraversal(), cmd2El("Search:And", q...))))
 		var resp eas.SearchResponse
 		a.decode(s, &resp)
 		s.must(cmd2ok(cmd2StoreStatus(&resp) == 1, "Store Status %d", cmd2StoreStatus(&resp)), "the search")
-		root, err := wbxmlParse(a.Body)
+		root, err := cmd2Parse(a.Body)
 		s.must(err, "reading the answer")
-		var results []*wbxmlNode
-		if store := root.Path(wbxmlTag("Search:Response"), wbxmlTag("Search:Store")); store != nil {
-			results = store.FindAll(wbxmlTag("Search:Result"))
+		var results []*cmd2Node
+		if store := root.Path(cmd2Tag("Search:Response"), cmd2Tag("Search:Store")); store != nil {
+			results = store.FindAll(cmd2Tag("Search:Result"))
 		}
 		empty := resp.Status == 1 && len(results) == 1 && len(results[0].Children) == 0
 		s.capture(3847, empty, "the search that matches nothing answered Status %d and %d Results", resp.Status, len(results))
@@ -213,8 +213,8 @@ func TestMSASCMD_S14_TC13_Search_Result_MultipleMatchedItems(t *testing.T) {
 		c.sendPlainText(keyword+"MSASCMD_search2", cmd2User1, cmd2User2, "")
 		c.switchUser(cmd2User2)
 		c.checkEmail(c.inbox(), keyword+"MSASCMD_search1", nil)
-		q := []*wbxmlNode{cmd2Text("AirSync:Class", "Email"), cmd2Text("AirSync:CollectionId", c.inbox()), cmd2Text("Search:FreeText", keyword)}
-		options := []*wbxmlNode{cmd2El("Search:DeepTraversal"), cmd2El("Search:RebuildResults"), cmd2Text("Search:Range", "0-2")}
+		q := []*cmd2Node{cmd2Text("AirSync:Class", "Email"), cmd2Text("AirSync:CollectionId", c.inbox()), cmd2Text("Search:FreeText", keyword)}
+		options := []*cmd2Node{cmd2El("Search:DeepTraversal"), cmd2El("Search:RebuildResults"), cmd2Text("Search:Range", "0-2")}
 		resp := c.search(cmd2Search(cmd2SearchStore(options, cmd2El("Search:And", q...))))
 		st, results := cmd2StoreStatus(resp), cmd2Results(resp)
 		s.must(cmd2ok(st == 1 && len(results) == 2, "Store Status %d, %d results", st, len(results)), "the search for two messages")
@@ -231,8 +231,8 @@ func TestMSASCMD_S14_TC13_Search_Result_MultipleMatchedItems(t *testing.T) {
 func TestMSASCMD_S14_TC27_Search_TooComplex_Status8_ConversationId(t *testing.T) {
 	atVersions(t, specCMD2, []eas.ProtocolVersion{eas.Version140, eas.Version141}, func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		conv := &wbxmlNode{Tag: wbxmlTag("Search:ConversationId"), Children: []*wbxmlNode{{IsOpaque: true, Data: []byte(" BBA4726D4399D44C83297D4BD904ED2D")}}}
-		options := []*wbxmlNode{cmd2Text("Search:Range", "0-0"), cmd2El("Search:RebuildResults")}
+		conv := &cmd2Node{Tag: cmd2Tag("Search:ConversationId"), Children: []*cmd2Node{{IsOpaque: true, Data: []byte(" BBA4726D4399D44C83297D4BD904ED2D")}}}
+		options := []*cmd2Node{cmd2Text("Search:Range", "0-0"), cmd2El("Search:RebuildResults")}
 		resp := c.search(cmd2Search(cmd2SearchStore(options, conv, cmd2El("Search:And", cmd2Text("AirSync:CollectionId", c.inbox())))))
 		s.equal(2086, "the Store Status with ConversationId outside And", 8, cmd2StoreStatus(resp))
 	})
@@ -250,8 +250,8 @@ func TestMSASCMD_S14_TC28_Search_CaseInsensitiveMatch(t *testing.T) {
 		}
 		c.switchUser(cmd2User2)
 		c.checkEmail(c.inbox(), subjects[1], nil)
-		options := []*wbxmlNode{cmd2Text("Search:Range", "0-0"), cmd2El("Search:RebuildResults")}
-		q := []*wbxmlNode{cmd2Text("AirSync:CollectionId", c.inbox()), cmd2Text("Search:FreeText", "keyword7b3c")}
+		options := []*cmd2Node{cmd2Text("Search:Range", "0-0"), cmd2El("Search:RebuildResults")}
+		q := []*cmd2Node{cmd2Text("AirSync:CollectionId", c.inbox()), cmd2Text("Search:FreeText", "keyword7b3c")}
 		resp := c.search(cmd2Search(cmd2SearchStore(options, cmd2El("Search:And", q...))))
 		results := cmd2Results(resp)
 		s.must(cmd2ok(cmd2StoreStatus(resp) == 1 && len(results) > 0 && results[0].Properties != nil, "Store Status %d, %d results", cmd2StoreStatus(resp), len(results)), "the search")
@@ -270,8 +270,8 @@ func TestMSASCMD_S14_TC29_Search_MoreThanOneConversationId(t *testing.T) {
 	atVersions(t, specCMD2, []eas.ProtocolVersion{eas.Version140, eas.Version141}, func(t *testing.T, s *site) {
 		s.gap("issue 15: easlab accepts a Query with two ConversationId elements (Store Status 1) where Exchange answers an error status (simulator/search.go)", 5815)
 		c := cmd2Lab(s)
-		conv := func() *wbxmlNode {
-			return &wbxmlNode{Tag: wbxmlTag("Search:ConversationId"), Children: []*wbxmlNode{{IsOpaque: true, Data: []byte("5f0e8c2b9a7d4e61b3c2a1f0e9d8c7b6")}}}
+		conv := func() *cmd2Node {
+			return &cmd2Node{Tag: cmd2Tag("Search:ConversationId"), Children: []*cmd2Node{{IsOpaque: true, Data: []byte("5f0e8c2b9a7d4e61b3c2a1f0e9d8c7b6")}}}
 		}
 		resp := c.search(cmd2Search(cmd2SearchStore(nil, cmd2El("Search:And", conv(), conv(), cmd2Text("Search:FreeText", "KeyWord")))))
 		s.capture(5815, cmd2StoreStatus(resp) != 1, "the search with two ConversationIds answered Store Status 1")
@@ -315,7 +315,7 @@ func TestMSASCMD_S14_TC33_Search_MIMESupport(t *testing.T) {
 		c.switchUser(cmd2User1)
 		c.checkEmail(c.inbox(), subject, nil)
 		search := func(mime string) *eas.SearchResponse {
-			options := []*wbxmlNode{cmd2El("Search:RebuildResults"), cmd2El("Search:DeepTraversal"), cmd2Text("AirSync:MIMESupport", mime),
+			options := []*cmd2Node{cmd2El("Search:RebuildResults"), cmd2El("Search:DeepTraversal"), cmd2Text("AirSync:MIMESupport", mime),
 				cmd2El("AirSyncBase:BodyPreference", cmd2Text("AirSyncBase:Type", "4"), cmd2Text("AirSyncBase:TruncationSize", "100"))}
 			resp := c.search(cmd2Search(cmd2SearchStore(options, cmd2El("Search:And", c.cmd2DefaultQuery(subject)...))))
 			results := cmd2Results(resp)
@@ -324,7 +324,7 @@ func TestMSASCMD_S14_TC33_Search_MIMESupport(t *testing.T) {
 		}
 		bodies := func(resp *eas.SearchResponse) bool {
 			for _, r := range cmd2Results(resp) {
-				if r.Properties == nil || r.Properties.Find(wbxmlTag("AirSyncBase:Body")) == nil {
+				if r.Properties == nil || r.Properties.Find(cmd2Tag("AirSyncBase:Body")) == nil {
 					return false
 				}
 			}
@@ -334,7 +334,7 @@ func TestMSASCMD_S14_TC33_Search_MIMESupport(t *testing.T) {
 		s.capture(3383, cmd2StoreStatus(resp) == 1 && bodies(resp), "a result has no Body under MIMESupport 1")
 		resp = search("2")
 		s.capture(3384, resp.Status == 1 && bodies(resp), "the search answered Status %d, bodies %v", resp.Status, bodies(resp))
-		body := cmd2Results(resp)[0].Properties.Find(wbxmlTag("AirSyncBase:Body"))
+		body := cmd2Results(resp)[0].Properties.Find(cmd2Tag("AirSyncBase:Body"))
 		typ, _ := cmd2Child(body, "Type")
 		s.equal(3388, "the Body's Type under MIMESupport 2", "4", typ)
 		_, size := cmd2Child(body, "EstimatedDataSize")
@@ -420,15 +420,15 @@ func TestMSASCMD_S14_TC25_Search_DocumentLibraryStatus6(t *testing.T) {
 const cmd2NoPhotos = "the test reads the photos the deployment uploads for User01 and User02 (Set-UserPhoto); easlab's users have no photos and no cmdlet sets one"
 
 func TestMSASCMD_S14_TC20_Search_GAL_Status174(t *testing.T) {
-	atVersions(t, specCMD2, from141(), func(t *testing.T, s *site) { s.notApplicable(cmd2NoPhotos, 4374, 4972) })
+	atVersions(t, specCMD2, cmd2From141(), func(t *testing.T, s *site) { s.notApplicable(cmd2NoPhotos, 4374, 4972) })
 }
 
 func TestMSASCMD_S14_TC21_Search_Status175(t *testing.T) {
-	atVersions(t, specCMD2, from141(), func(t *testing.T, s *site) { s.notApplicable(cmd2NoPhotos, 4375, 4974, 4371) })
+	atVersions(t, specCMD2, cmd2From141(), func(t *testing.T, s *site) { s.notApplicable(cmd2NoPhotos, 4375, 4974, 4371) })
 }
 
 func TestMSASCMD_S14_TC26_Search_GAL_Status173(t *testing.T) {
-	atVersions(t, specCMD2, from141(), func(t *testing.T, s *site) {
+	atVersions(t, specCMD2, cmd2From141(), func(t *testing.T, s *site) {
 		s.notApplicable(cmd2NoPhotos, 3667, 2135, 3674, 3311, 3310, 4372, 4373, 3691, 3692)
 	})
 }
@@ -482,8 +482,8 @@ func TestMSASCMD_S14_TC22_Search_WithDeepTraversal(t *testing.T) {
 	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		keyword, first, second := cmd2DeepTraversalSetup(c, false)
-		q := []*wbxmlNode{cmd2Text("AirSync:CollectionId", c.inbox()), cmd2Text("Search:FreeText", keyword)}
-		resp := c.search(cmd2Search(cmd2SearchStore([]*wbxmlNode{cmd2El("Search:DeepTraversal"), cmd2El("Search:RebuildResults")}, cmd2El("Search:And", q...))))
+		q := []*cmd2Node{cmd2Text("AirSync:CollectionId", c.inbox()), cmd2Text("Search:FreeText", keyword)}
+		resp := c.search(cmd2Search(cmd2SearchStore([]*cmd2Node{cmd2El("Search:DeepTraversal"), cmd2El("Search:RebuildResults")}, cmd2El("Search:And", q...))))
 		s.must(cmd2ok(cmd2StoreStatus(resp) == 1, "Store Status %d", cmd2StoreStatus(resp)), "the search")
 		got := cmd2Subjects(resp)
 		both := got[first] && got[second]
@@ -498,8 +498,8 @@ func TestMSASCMD_S14_TC23_Search_WithoutDeepTraversal(t *testing.T) {
 	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		keyword, first, second := cmd2DeepTraversalSetup(c, true)
-		q := []*wbxmlNode{cmd2Text("AirSync:CollectionId", c.inbox()), cmd2Text("Search:FreeText", keyword)}
-		resp := c.search(cmd2Search(cmd2SearchStore([]*wbxmlNode{cmd2El("Search:RebuildResults")}, cmd2El("Search:And", q...))))
+		q := []*cmd2Node{cmd2Text("AirSync:CollectionId", c.inbox()), cmd2Text("Search:FreeText", keyword)}
+		resp := c.search(cmd2Search(cmd2SearchStore([]*cmd2Node{cmd2El("Search:RebuildResults")}, cmd2El("Search:And", q...))))
 		results := cmd2Results(resp)
 		s.must(cmd2ok(cmd2StoreStatus(resp) == 1 && len(results) > 0 && results[0].Properties != nil, "Store Status %d, %d results", cmd2StoreStatus(resp), len(results)), "the search")
 		got := cmd2Subjects(resp)
@@ -536,8 +536,8 @@ func (c *cmd2Client) createItemsWithKeyword(prefix string, ids ...int) bool {
 
 // cmd2AllFolders are the And children of S14 TC15 to TC17: User02's
 // Inbox, Calendar and Contacts, the classes given and FreeText prefix.
-func (c *cmd2Client) cmd2AllFolders(prefix string, classes ...string) []*wbxmlNode {
-	q := []*wbxmlNode{cmd2Text("AirSync:CollectionId", c.inbox()), cmd2Text("AirSync:CollectionId", c.calendar()), cmd2Text("AirSync:CollectionId", c.contacts())}
+func (c *cmd2Client) cmd2AllFolders(prefix string, classes ...string) []*cmd2Node {
+	q := []*cmd2Node{cmd2Text("AirSync:CollectionId", c.inbox()), cmd2Text("AirSync:CollectionId", c.calendar()), cmd2Text("AirSync:CollectionId", c.contacts())}
 	for _, cl := range classes {
 		q = append(q, cmd2Text("AirSync:Class", cl))
 	}
@@ -562,7 +562,7 @@ func TestMSASCMD_S14_TC15_Search_WithAllClass(t *testing.T) {
 		if !c.createItemsWithKeyword(prefix, 920, 1322) {
 			return
 		}
-		resp := c.search(cmd2Search(cmd2SearchStore([]*wbxmlNode{cmd2El("Search:DeepTraversal"), cmd2El("Search:RebuildResults")},
+		resp := c.search(cmd2Search(cmd2SearchStore([]*cmd2Node{cmd2El("Search:DeepTraversal"), cmd2El("Search:RebuildResults")},
 			cmd2El("Search:And", c.cmd2AllFolders(prefix, "Tasks", "Email", "Calendar", "Contacts", "Notes", "SMS")...))))
 		s.equal(920, "the Store Status of a search of every class", 1, cmd2StoreStatus(resp))
 		all := false
@@ -583,7 +583,7 @@ func TestMSASCMD_S14_TC16_Search_WithoutNoteAndSmsClass(t *testing.T) {
 		if !c.createItemsWithKeyword(prefix) {
 			return
 		}
-		c.search(cmd2Search(cmd2SearchStore([]*wbxmlNode{cmd2El("Search:DeepTraversal"), cmd2El("Search:RebuildResults")},
+		c.search(cmd2Search(cmd2SearchStore([]*cmd2Node{cmd2El("Search:DeepTraversal"), cmd2El("Search:RebuildResults")},
 			cmd2El("Search:And", c.cmd2AllFolders(prefix, "Tasks", "Email", "Calendar", "Contacts")...))))
 	})
 }
@@ -597,7 +597,7 @@ func TestMSASCMD_S14_TC17_Search_WithoutClass(t *testing.T) {
 		if !c.createItemsWithKeyword(prefix, 922) {
 			return
 		}
-		resp := c.search(cmd2Search(cmd2SearchStore([]*wbxmlNode{cmd2El("Search:DeepTraversal"), cmd2El("Search:RebuildResults")},
+		resp := c.search(cmd2Search(cmd2SearchStore([]*cmd2Node{cmd2El("Search:DeepTraversal"), cmd2El("Search:RebuildResults")},
 			cmd2El("Search:And", c.cmd2AllFolders(prefix)...))))
 		results := cmd2Results(resp)
 		s.must(cmd2ok(cmd2StoreStatus(resp) == 1 && len(results) > 0 && results[0].Properties != nil, "Store Status %d, %d results", cmd2StoreStatus(resp), len(results)), "the search")

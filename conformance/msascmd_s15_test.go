@@ -27,7 +27,7 @@ func TestMSASCMD_S15_TC01_SendMail_Success(t *testing.T) {
 // MSASCMD_S15_TC02: a SendMail with an AccountId that names no account
 // answers a Status, 166.
 func TestMSASCMD_S15_TC02_SendMail_AccountIdInvalid(t *testing.T) {
-	atVersions(t, specCMD2, from141(), func(t *testing.T, s *site) {
+	atVersions(t, specCMD2, cmd2From141(), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		subject := "MSASCMD_subject1"
 		mime := cmd2PlainMIME(cmd2Mail(cmd2User1), cmd2Mail(cmd2User2), "", subject, "Default Email")

@@ -349,7 +349,7 @@ func TestMSASCMD_S16_TC13_Settings_ResponseInOrder(t *testing.T) {
 		a.decode(s, &resp)
 		s.must(cmd2ok(resp.Oof != nil && resp.Oof.Status == 1, "Oof %+v", resp.Oof), "the Settings with Oof and UserInformation")
 		s.must(cmd2ok(resp.UserInformation != nil && resp.DeviceInformation == nil && resp.DevicePassword == nil && resp.RightsManagementInformation == nil, "the answer has other parts"), "reading the answer's parts")
-		root, err := wbxmlParse(a.Body)
+		root, err := cmd2Parse(a.Body)
 		s.must(err, "reading the answer")
 		oof, ui := -1, -1
 		for i, e := range root.Elements() {
@@ -371,7 +371,7 @@ func TestMSASCMD_S16_TC13_Settings_ResponseInOrder(t *testing.T) {
 
 // MSASCMD_S16_TC14: RightsManagementInformation Get answers the element.
 func TestMSASCMD_S16_TC14_Settings_GetRightManagementInformation(t *testing.T) {
-	atVersions(t, specCMD2, from141(), func(t *testing.T, s *site) {
+	atVersions(t, specCMD2, cmd2From141(), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		c.switchUser(cmd2User3)
 		resp := c.settings(cmd2El("Settings:Settings", cmd2El("Settings:RightsManagementInformation", cmd2El("Settings:Get"))))

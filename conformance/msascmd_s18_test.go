@@ -88,7 +88,7 @@ func TestMSASCMD_S18_TC01_SmartReply_ContainOriginalMessage(t *testing.T) {
 // MSASCMD_S18_TC03: a SmartReply with an InstanceId that names no
 // occurrence is Status 104.
 func TestMSASCMD_S18_TC03_SmartReply_Status104(t *testing.T) {
-	atVersions(t, specCMD2, from141(), func(t *testing.T, s *site) {
+	atVersions(t, specCMD2, cmd2From141(), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		subject := "MSASCMD_subject1"
 		ids := []int{5777, 578}

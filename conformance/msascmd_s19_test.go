@@ -147,7 +147,7 @@ func TestMSASCMD_S19_TC05_Sync_Status4(t *testing.T) {
 		s.must(err, "encoding a contact")
 		add := cmd2El("AirSync:Add", cmd2Text("AirSync:ClientId", "cmd2-c1"), contact)
 		if s.version != eas.Version121 {
-			add.Children = append([]*wbxmlNode{cmd2Text("AirSync:Class", "Contacts")}, add.Children...)
+			add.Children = append([]*cmd2Node{cmd2Text("AirSync:Class", "Contacts")}, add.Children...)
 		}
 		// The last Sync answered no collection, so the suite's request
 		// has no SyncKey.
@@ -260,7 +260,7 @@ func (c *cmd2Client) syncChangesWithOption(collection string, option eas.SyncOpt
 // cmd2Repeated is an Options element that carries element qname twice,
 // with values a and b.
 func cmd2Repeated(qname, a, b string) eas.SyncOptions {
-	return eas.SyncOptions{Extra: []*wbxmlNode{cmd2Text(qname, a), cmd2Text(qname, b)}}
+	return eas.SyncOptions{Extra: []*cmd2Node{cmd2Text(qname, a), cmd2Text(qname, b)}}
 }
 
 // MSASCMD_S19_TC11: FilterType 0 to 5 on the Inbox is Status 1; 6 and 7
@@ -490,7 +490,7 @@ func TestMSASCMD_S19_TC25_Sync_Status6_AddEmail(t *testing.T) {
 
 // cmd2SyncChange is S19's CreateSyncChangeRequest: a Change of serverID
 // with data's children, GetChanges set.
-func cmd2SyncChange(key, collection, serverID string, data ...*wbxmlNode) *eas.SyncRequest {
+func cmd2SyncChange(key, collection, serverID string, data ...*cmd2Node) *eas.SyncRequest {
 	return &eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{
 		SyncKey: key, CollectionId: collection, GetChanges: eas.NewBool(true),
 		Commands: eas.SyncCommands{{Kind: eas.SyncChange, ServerId: serverID, ApplicationData: cmd2El("AirSync:ApplicationData", data...)}},
@@ -613,7 +613,7 @@ func TestMSASCMD_S19_TC27_Sync_Change(t *testing.T) {
 		// Categories) does not.
 		for i, step := range []struct {
 			id     int
-			change *wbxmlNode
+			change *cmd2Node
 		}{
 			{873, cmd2El("Email:Flag", cmd2Text("Tasks:StartDate", "2026-12-10T03:00:00.000Z"), cmd2Text("Tasks:DueDate", "2026-12-10T04:00:00.000Z"))},
 			{5825, cmd2Text("Email:Read", "1")},
@@ -670,7 +670,7 @@ func TestMSASCMD_S19_TC27_Sync_Change(t *testing.T) {
 const cmd2Picture = "/9j/4AAQSkZJRgABAQEAYABgAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDL/wAALCAABAAEBAREA/8QAFAABAAAAAAAAAAAAAAAAAAAACf/EABQQAQAAAAAAAAAAAAAAAAAAAAD/2gAIAQEAAD8AKp//2Q=="
 
 // cmd2BodyOf is an item's Body as "Type/EstimatedDataSize".
-func cmd2BodyOf(data *wbxmlNode) (string, bool) {
+func cmd2BodyOf(data *cmd2Node) (string, bool) {
 	if data == nil {
 		return "", false
 	}
@@ -907,7 +907,7 @@ func TestMSASCMD_S19_TC39_Sync_Supported(t *testing.T) {
 		s.gap("issue 15: easlab merges every client Change into the item, as if every property were ghosted, and ignores Supported, where Exchange deletes the properties a Change omits unless they are ghosted (simulator/mailbox.go, the Change merge)", 5906, 5912, 5907, 5909)
 		c := cmd2Lab(s)
 		contacts := c.contacts()
-		names := func(data *wbxmlNode) (first, middle, last bool) {
+		names := func(data *cmd2Node) (first, middle, last bool) {
 			for _, e := range data.Elements() {
 				switch e.Tag.Name {
 				case "FirstName":
@@ -943,7 +943,7 @@ func TestMSASCMD_S19_TC39_Sync_Supported(t *testing.T) {
 
 		// Supported JobTitle: a FileAs Change drops the JobTitle, keeps the names.
 		addContact(2)
-		supported := eas.TagList{wbxmlTag("Contacts:JobTitle")}
+		supported := eas.TagList{cmd2Tag("Contacts:JobTitle")}
 		req := cmd2EmptySync(contacts, -1)
 		cmd2Collection(req).Supported = supported
 		c.sync(req)
@@ -981,9 +981,9 @@ func TestMSASCMD_S19_TC39_Sync_Supported(t *testing.T) {
 	})
 }
 
-// wbxmlTag is the tag of qname.
-func wbxmlTag(qname string) *wbxmlTagT {
-	t := wbxmlLookup(qname)
+// cmd2Tag is the tag of qname.
+func cmd2Tag(qname string) *cmd2TagT {
+	t := cmd2Lookup(qname)
 	if t == nil {
 		panic("no WBXML tag " + qname)
 	}
@@ -1056,7 +1056,7 @@ func TestMSASCMD_S19_TC41_Sync_MoreThanOneConflicts(t *testing.T) {
 }
 
 // cmd2MailBody is the Body element of the email with subject, or nil.
-func cmd2MailBody(r *cmd2Sync, subject string) *wbxmlNode {
+func cmd2MailBody(r *cmd2Sync, subject string) *cmd2Node {
 	data := cmd2AddData(r, "Subject", subject)
 	if data == nil {
 		return nil
@@ -1070,7 +1070,7 @@ func cmd2MailBody(r *cmd2Sync, subject string) *wbxmlNode {
 }
 
 // cmd2BodyData is a Body's Data and whether it has one.
-func cmd2BodyData(body *wbxmlNode) (string, bool) {
+func cmd2BodyData(body *cmd2Node) (string, bool) {
 	if body == nil {
 		return "", false
 	}
@@ -1246,13 +1246,13 @@ var cmd2Now = simtest.Start
 
 // cmd2Appointment is a calendar Add (Class Calendar) of the given
 // elements.
-func cmd2Appointment(clientID string, data ...*wbxmlNode) eas.SyncCommand {
+func cmd2Appointment(clientID string, data ...*cmd2Node) eas.SyncCommand {
 	return eas.SyncCommand{Kind: eas.SyncAdd, Class: "Calendar", ClientId: clientID, ApplicationData: cmd2El("AirSync:ApplicationData", data...)}
 }
 
 // cmd2Timed is a Subject, StartTime and EndTime.
-func cmd2Timed(subject string, start, end time.Time) []*wbxmlNode {
-	return []*wbxmlNode{cmd2Text("Calendar:Subject", subject), cmd2Text("Calendar:StartTime", eas.FormatCompactDate(start)), cmd2Text("Calendar:EndTime", eas.FormatCompactDate(end))}
+func cmd2Timed(subject string, start, end time.Time) []*cmd2Node {
+	return []*cmd2Node{cmd2Text("Calendar:Subject", subject), cmd2Text("Calendar:StartTime", eas.FormatCompactDate(start)), cmd2Text("Calendar:EndTime", eas.FormatCompactDate(end))}
 }
 
 // MSASCMD_S19_TC12: FilterType on a calendar: 0 and 4 to 7 are Status
@@ -1367,7 +1367,7 @@ func TestMSASCMD_S19_TC49_Sync_SoftDelete(t *testing.T) {
 		add := func(n int, start time.Time) {
 			subject := "MSASCMD_calendarSubject" + strconv.Itoa(n)
 			room := "MSASCMD_Room" + strconv.Itoa(n)
-			var data []*wbxmlNode
+			var data []*cmd2Node
 			if s.version.AtLeast(eas.Version160) {
 				data = append(data, cmd2Text("Calendar:Subject", subject), cmd2El("AirSyncBase:Location", cmd2Text("AirSyncBase:LocationUri", room)),
 					cmd2Text("Calendar:StartTime", eas.FormatCompactDate(start)), cmd2Text("Calendar:EndTime", eas.FormatCompactDate(start.Add(time.Hour))))
@@ -1439,11 +1439,11 @@ func TestMSASCMD_S19_TC51_Sync_Change_Exceptions(t *testing.T) {
 		day := cmd2Now.AddDate(0, 0, 1)
 		start := time.Date(day.Year(), day.Month(), day.Day(), 10, 0, 0, 0, time.UTC)
 		exceptionStart := eas.FormatCompactDate(start.AddDate(0, 0, 2))
-		recurrence := func() *wbxmlNode { return cmd2El("Calendar:Recurrence", cmd2Text("Calendar:Type", "0")) }
+		recurrence := func() *cmd2Node { return cmd2El("Calendar:Recurrence", cmd2Text("Calendar:Type", "0")) }
 		data := append(cmd2Timed("MSASCMD_calendarSubject1", start, start.Add(10*time.Hour)), recurrence(),
 			cmd2El("Calendar:Exceptions", cmd2El("Calendar:Exception", cmd2Text("Calendar:ExceptionStartTime", exceptionStart))),
 			cmd2Text("Calendar:UID", "cmd2-uid-1"))
-		data = append(data[:1], append([]*wbxmlNode{cmd2Text("Calendar:Location", "MSASCMD_Room1")}, data[1:]...)...)
+		data = append(data[:1], append([]*cmd2Node{cmd2Text("Calendar:Location", "MSASCMD_Room1")}, data[1:]...)...)
 		r := c.sync(cmd2SyncAdd(c.lastSyncKey, cal, cmd2Appointment("cmd2-a1", data...)))
 		s.must(cmd2ok(len(r.responses()) > 0 && r.responses()[0].Status == 1, "the Add was not answered Status 1 (collection Status %d)", r.collStatus()), "adding the recurring item")
 		r = c.syncChanges(cal)

@@ -26,14 +26,14 @@ func cmd2Provision() *eas.ProvisionRequest {
 	}
 }
 
-// from141 are the versions from 14.1 (the tests that assume neither 12.1
+// cmd2From141 are the versions from 14.1 (the tests that assume neither 12.1
 // nor 14.0).
-func from141() []eas.ProtocolVersion { return from(eas.Version141) }
+func cmd2From141() []eas.ProtocolVersion { return from(eas.Version141) }
 
 // MSASCMD_S21_TC01: SendMail with an AccountId that names no account is
 // Status 166.
 func TestMSASCMD_S21_TC01_CommonStatusCode_166(t *testing.T) {
-	atVersions(t, specCMD2, from141(), func(t *testing.T, s *site) {
+	atVersions(t, specCMD2, cmd2From141(), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		mime := cmd2PlainMIME(cmd2Mail(cmd2User1), cmd2Mail(cmd2User2), "", "MSASCMD_subject1", "Default Email")
 		a := c.send(eas.CommandSendMail, &eas.SendMailRequest{ClientId: "cmd2-m1", AccountId: "InvalidAccountID", Mime: mime})
@@ -50,7 +50,7 @@ func TestMSASCMD_S21_TC01_CommonStatusCode_166(t *testing.T) {
 // MSASCMD_S21_TC02: a recipient without a photo is answered Picture
 // Status 173.
 func TestMSASCMD_S21_TC02_CommonStatusCode_173(t *testing.T) {
-	atVersions(t, specCMD2, from141(), func(t *testing.T, s *site) {
+	atVersions(t, specCMD2, cmd2From141(), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		a := c.send(eas.CommandResolveRecipients, &eas.ResolveRecipientsRequest{
 			To: []string{cmd2User3}, Options: &eas.ResolveRecipientsOptions{Picture: &eas.PictureOptions{MaxPictures: 3}},
@@ -67,7 +67,7 @@ func TestMSASCMD_S21_TC02_CommonStatusCode_173(t *testing.T) {
 
 // MSASCMD_S21_TC03: Provision without DeviceInformation is Status 165.
 func TestMSASCMD_S21_TC03_CommonStatusCode_165(t *testing.T) {
-	atVersions(t, specCMD2, from141(), func(t *testing.T, s *site) {
+	atVersions(t, specCMD2, cmd2From141(), func(t *testing.T, s *site) {
 		if s.version != eas.Version161 {
 			s.gap("issue 15: easlab requires DeviceInformation in Provision only at 16.1 and answers Status 1 without it at 14.1 and 16.0, where Exchange answers Status 165 from 14.1 (simulator/provision.go)", 4954)
 		}
@@ -104,7 +104,7 @@ func TestMSASCMD_S21_TC04_CommonStatusCode_105(t *testing.T) {
 
 // MSASCMD_S21_TC05: a BodyPartPreference of Type 3 is Status 164.
 func TestMSASCMD_S21_TC05_CommonStatusCode_164(t *testing.T) {
-	atVersions(t, specCMD2, from141(), func(t *testing.T, s *site) {
+	atVersions(t, specCMD2, cmd2From141(), func(t *testing.T, s *site) {
 		s.gap("issue 15: easlab accepts a BodyPartPreference of Type 3 where Exchange answers Sync Status 164 (simulator/sync.go renderOptionsFor)", 5412)
 		c := cmd2Lab(s)
 		req := cmd2EmptySync(c.inbox(), -1)

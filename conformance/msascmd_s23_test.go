@@ -35,11 +35,11 @@ func cmd2FindStatus(resp *eas.FindResponse) int {
 	return resp.Response.Status
 }
 
-var only161 = []eas.ProtocolVersion{eas.Version161}
+var cmd2Only161 = []eas.ProtocolVersion{eas.Version161}
 
 // MSASCMD_S23_TC01: the default mailbox Find succeeds.
 func TestMSASCMD_S23_TC01_Find_Mail_Success(t *testing.T) {
-	atVersions(t, specCMD2, only161, func(t *testing.T, s *site) {
+	atVersions(t, specCMD2, cmd2Only161, func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		resp := c.find(cmd2FindMail("6b1c7a3e-9f2d-4c1b-8e0a-5d4f3c2b1a09", c.inbox(), cmd2User1, "0-5"))
 		s.must(cmd2ok(resp.Status == 1 && cmd2FindStatus(resp) == 1, "Status %d, Response Status %d", resp.Status, cmd2FindStatus(resp)), "the Find")
@@ -50,7 +50,7 @@ func TestMSASCMD_S23_TC01_Find_Mail_Success(t *testing.T) {
 
 // MSASCMD_S23_TC02: an empty SearchId is Status 2.
 func TestMSASCMD_S23_TC02_Find_Mail_InvalidRequest(t *testing.T) {
-	atVersions(t, specCMD2, only161, func(t *testing.T, s *site) {
+	atVersions(t, specCMD2, cmd2Only161, func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		resp := c.find(cmd2FindMail("", c.inbox(), "MSASCMD", "0-5"))
 		s.must(cmd2ok(resp.Status == 2, "Status %d", resp.Status), "the Find with an empty SearchId")
@@ -62,7 +62,7 @@ func TestMSASCMD_S23_TC02_Find_Mail_InvalidRequest(t *testing.T) {
 // the answer only where R72172518 is enabled, which the Exchange 2019
 // configuration disables).
 func TestMSASCMD_S23_TC03_Find_Mail_InvalidRange(t *testing.T) {
-	atVersions(t, specCMD2, only161, func(t *testing.T, s *site) {
+	atVersions(t, specCMD2, cmd2Only161, func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		c.find(cmd2FindMail("2d9e4f61-1a7b-4c3d-9e8f-0a1b2c3d4e5f", c.inbox(), cmd2User1, "2-5"))
 	})
@@ -71,7 +71,7 @@ func TestMSASCMD_S23_TC03_Find_Mail_InvalidRange(t *testing.T) {
 // MSASCMD_S23_TC04: a GAL Find for a prefix of the users' names answers
 // each entry's alias and display name, sorted, with the Total.
 func TestMSASCMD_S23_TC04_Find_GAL_Success(t *testing.T) {
-	atVersions(t, specCMD2, only161, func(t *testing.T, s *site) {
+	atVersions(t, specCMD2, cmd2Only161, func(t *testing.T, s *site) {
 		s.gap("issue 15: the deployment gives User01 a first name and phones (Set-ADUser); easlab's directory has no such attributes and no cmdlet sets them, so its GAL results lack them (simulator/directory.go, simulator/find.go)", 65590806, 69581706)
 		// The deployment's users: User01 to User19 and the two search users.
 		users := []string{cmd2SearchUser1, cmd2SearchUser2}
@@ -129,7 +129,7 @@ func TestMSASCMD_S23_TC04_Find_GAL_Success(t *testing.T) {
 
 // MSASCMD_S23_TC05: two matching messages are found.
 func TestMSASCMD_S23_TC05_Find_MatchedItems(t *testing.T) {
-	atVersions(t, specCMD2, only161, func(t *testing.T, s *site) {
+	atVersions(t, specCMD2, cmd2Only161, func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		keyword := "e4b2a"
 		for i := 1; i <= 2; i++ {
@@ -144,7 +144,7 @@ func TestMSASCMD_S23_TC05_Find_MatchedItems(t *testing.T) {
 
 // MSASCMD_S23_TC06: a Find that matches nothing has no Result.
 func TestMSASCMD_S23_TC06_Find_NoMatchedItem(t *testing.T) {
-	atVersions(t, specCMD2, only161, func(t *testing.T, s *site) {
+	atVersions(t, specCMD2, cmd2Only161, func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		for i := 1; i <= 2; i++ {
 			c.sendPlainText(fmt.Sprintf("a1b2cMSASCMD_find%d", i), cmd2User1, cmd2User2, "")
@@ -160,7 +160,7 @@ func TestMSASCMD_S23_TC06_Find_NoMatchedItem(t *testing.T) {
 // MSASCMD_S23_TC08: a CollectionId the hierarchy does not hold is Status
 // 3.
 func TestMSASCMD_S23_TC08_Find_Mail_FolderSyncRequired(t *testing.T) {
-	atVersions(t, specCMD2, only161, func(t *testing.T, s *site) {
+	atVersions(t, specCMD2, cmd2Only161, func(t *testing.T, s *site) {
 		s.gap("issue 15: easlab answers a Find in a CollectionId the hierarchy does not hold (-1) with Status 1 where Exchange answers Status 3 (simulator/find.go)", 72172515)
 		c := cmd2Lab(s)
 		resp := c.find(cmd2FindMail("7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d", "-1", "MSASCMD", "0-5"))
