@@ -69,8 +69,10 @@ type Options struct {
 	CASMailboxCacheDelay time.Duration
 	// DeviceInformationRequiredFrom is the first protocol version whose
 	// initial Provision must carry DeviceInformation (else status 165).
-	// Zero means 16.1; eas.Version141 is Exchange 2013's code as read in
-	// exchange-admin.md 2.2.
+	// Zero means 14.1, as Exchange 2013's code (exchange-admin.md 2.2)
+	// and Microsoft's Interop suite (MSASCMD_S21_TC03) have it;
+	// eas.Version161 is the lenient behaviour field reports describe
+	// (EAS-4-TbSync at 14.1 provisioning without it).
 	DeviceInformationRequiredFrom eas.ProtocolVersion
 	// SMTPRelay, "host:port", also sends every notification mail there
 	// over SMTP (to watch them in a mail catcher such as Mailpit).
@@ -714,10 +716,12 @@ func (s *Server) iisEntryOf(c *call, err error) *iisEntry {
 	if errors.As(err, new(contentTooLarge)) {
 		e.substatus = 13
 	}
-	if se, ok := eas.AsStatusError(err); ok && se.Status > 100 {
-		e.errorToken = eas.Status(se.Status).String()
-	} else if c.logError != "" {
+	if c.logError != "" {
+		// The handler named the error as Exchange logs it
+		// (DeviceInfoRequiredInProvision rather than the status's name).
 		e.errorToken = c.logError
+	} else if se, ok := eas.AsStatusError(err); ok && se.Status > 100 {
+		e.errorToken = eas.Status(se.Status).String()
 	}
 	return e
 }
