@@ -158,7 +158,61 @@ func (c *rewriteConn) Write(p []byte) (int, error) {
 		}
 		return len(p), nil
 	}
+	if line, ok := exchangeStatusLine(p); ok {
+		// Only the status line changes: the headers and the body, and so
+		// the response's framing (Content-Length, chunks), go as net/http
+		// wrote them.
+		if _, err := c.Conn.Write(append(line, p[bytes.IndexByte(p, '\n')+1:]...)); err != nil {
+			return 0, err
+		}
+		return len(p), nil
+	}
 	return c.Conn.Write(p)
+}
+
+// Reason phrases. net/http writes its own for a status code ("status code
+// 449" for one it does not know), and has no way to set another; it
+// writes a response's status line at the start of a write to the
+// connection (each response starts in an empty buffer: the previous one
+// was flushed when it ended), so rewriteConn replaces it there. This works
+// on plain HTTP/1.x (easlab serve without TLS, behind a proxy that ends
+// TLS, the tests and the harness); HTTP/2 has no reason phrase, and under
+// TLS the phrases stay Go's. The phrases:
+//   - 449: "Retry after sending a PROVISION command", which Exchange sets
+//     as the StatusDescription (Exchange 2013's AirSyncResponse.HttpStatusCode
+//     setter; Horde and Z-Push write the same, protocol.md 4.6);
+//   - 451: Exchange sets no StatusDescription, and ASP.NET's table of
+//     descriptions (HttpWorkerRequest.GetStatusDescription) ends at 424,
+//     so the phrase is empty ("HTTP/1.1 451 "), where net/http writes
+//     RFC 7725's "Unavailable For Legal Reasons". UNCONFIRMED by a capture:
+//     whether http.sys writes the space before an empty phrase.
+var reasonPhrases = []struct {
+	code   string
+	phrase string
+}{
+	{"449", reasonRetryWithProvision},
+	{"451", reasonRedirectUnspecified},
+}
+
+// exchangeStatusLine returns the status line Exchange writes for a
+// response starting with net/http's status line in p, when they differ.
+func exchangeStatusLine(p []byte) ([]byte, bool) {
+	if len(p) < 13 || !bytes.HasPrefix(p, []byte("HTTP/1.")) || p[8] != ' ' || p[12] != ' ' {
+		return nil, false
+	}
+	eol := bytes.IndexByte(p, '\n')
+	if eol < 0 {
+		return nil, false
+	}
+	for _, r := range reasonPhrases {
+		if string(p[9:12]) == r.code {
+			line := make([]byte, 0, 13+len(r.phrase)+2+len(p)-eol)
+			line = append(line, p[:13]...)
+			line = append(line, r.phrase...)
+			return append(line, '\r', '\n'), true
+		}
+	}
+	return nil, false
 }
 
 // The two header errors of http.sys, as its error page says them.

@@ -88,6 +88,11 @@ type Options struct {
 	// ExternalUrl, e.g. "https://mail.contoso.com". Empty: the request's
 	// Host, for a lab reached by any name.
 	ExternalURL string
+	// ServerName is the NetBIOS name of the Exchange server played, which
+	// the answers' X-FEServer, X-BEServer and X-CalculatedBETarget (with
+	// the organization's domain) name from Exchange 2013 on. Empty means
+	// DefaultServerName.
+	ServerName string
 	// Lockout is the directory's account lockout policy; off by default,
 	// as in Active Directory.
 	Lockout Lockout
@@ -231,13 +236,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 func (s *Server) routes() *mux.Router {
 	r := mux.NewRouter()
 	eas := r.PathPrefix("/").MatcherFunc(pathFold("/Microsoft-Server-ActiveSync")).Subrouter()
-	eas.Methods(http.MethodOptions).HandlerFunc(s.serveOptions)
-	eas.Methods(http.MethodPost).HandlerFunc(s.serveEAS)
-	eas.NewRoute().HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// Every answer of ActiveSync and Autodiscover wears IIS's and
+	// Exchange's headers (dressing.go).
+	eas.Methods(http.MethodOptions).HandlerFunc(s.dressed(s.serveOptions))
+	eas.Methods(http.MethodPost).HandlerFunc(s.dressed(s.serveEAS))
+	eas.NewRoute().HandlerFunc(s.dressed(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", "OPTIONS, POST")
 		w.WriteHeader(http.StatusMethodNotAllowed)
-	})
-	r.MatcherFunc(pathFold("/autodiscover/autodiscover.xml")).Methods(http.MethodPost).HandlerFunc(s.serveAutodiscover)
+	}))
+	r.MatcherFunc(pathFold("/autodiscover/autodiscover.xml")).Methods(http.MethodPost).HandlerFunc(s.dressed(s.serveAutodiscover))
 	r.Path("/healthz").Methods(http.MethodGet).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
@@ -291,9 +298,10 @@ func (s *Server) serveOptions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.Set("Allow", "OPTIONS,POST")
-	h.Set("MS-Server-ActiveSync", s.profile.ServerVersion)
-	h.Set("MS-ASProtocolVersions", s.profile.VersionsHeader())
-	h.Set("MS-ASProtocolCommands", s.profile.CommandsHeader())
+	// Exchange's headers keep their spelling on the wire (eas.SetHeader).
+	eas.SetHeader(h, eas.HeaderServerVersion, s.profile.ServerVersion)
+	eas.SetHeader(h, eas.HeaderProtocolVersions, s.profile.VersionsHeader())
+	eas.SetHeader(h, eas.HeaderProtocolCommands, s.profile.CommandsHeader())
 	h.Set("Public", "OPTIONS,POST")
 	h.Set("Cache-Control", "private")
 	w.WriteHeader(http.StatusOK)
@@ -331,7 +339,7 @@ func (s *Server) basicChallenge(r *http.Request) string {
 
 // challenge answers a bare 401 with the Basic challenge.
 func (s *Server) challenge(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("WWW-Authenticate", s.basicChallenge(r))
+	eas.SetHeader(w.Header(), headerWWWAuthenticate, s.basicChallenge(r))
 	w.WriteHeader(http.StatusUnauthorized)
 }
 
@@ -413,7 +421,7 @@ func (s *Server) serveCall(c *call) error {
 	defer mb.commitDevices()
 	release, ok := s.enter(mb)
 	if !ok {
-		c.w.Header().Set("Retry-After", concurrencyRetryAfter)
+		c.w.Header().Set(headerRetryAfter, concurrencyRetryAfter)
 		return errTooManyConcurrent
 	}
 	defer release()
@@ -570,7 +578,7 @@ func (s *Server) writeError(c *call, err error) {
 	}
 	httpStatus, bodyStatus := se.Outcome(v, cmd)
 	if se.HTTPStatus == http.StatusUnauthorized {
-		c.w.Header().Set("WWW-Authenticate", s.basicChallenge(c.r))
+		eas.SetHeader(c.w.Header(), headerWWWAuthenticate, s.basicChallenge(c.r))
 	}
 	if bodyStatus == 0 {
 		c.status = se.Status
@@ -599,7 +607,7 @@ func (s *Server) writeError(c *call, err error) {
 // setCommonHeaders sets the headers Exchange puts on every EAS response.
 func (s *Server) setCommonHeaders(c *call) {
 	h := c.w.Header()
-	h.Set("MS-Server-ActiveSync", s.profile.ServerVersion)
+	eas.SetHeader(h, eas.HeaderServerVersion, s.profile.ServerVersion)
 	h.Set("Cache-Control", "private")
 }
 
