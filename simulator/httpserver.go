@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -13,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/powershell/negotiate"
 )
 
@@ -187,26 +189,28 @@ func (c *rewriteConn) Write(p []byte) (int, error) {
 //     RFC 7725's "Unavailable For Legal Reasons". UNCONFIRMED by a capture:
 //     whether http.sys writes the space before an empty phrase.
 var reasonPhrases = []struct {
-	code   string
+	code   int
 	phrase string
 }{
-	{"449", reasonRetryWithProvision},
-	{"451", reasonRedirectUnspecified},
+	{eas.HTTPRetryWith, reasonRetryWithProvision},
+	{eas.HTTPRedirect, reasonRedirectUnspecified},
 }
 
 // exchangeStatusLine returns the status line Exchange writes for a
-// response starting with net/http's status line in p, when they differ.
+// response that starts in p with net/http's status line for one of
+// reasonPhrases' codes, exactly as net/http writes it (so a body that
+// happened to start so is left alone).
 func exchangeStatusLine(p []byte) ([]byte, bool) {
-	if len(p) < 13 || !bytes.HasPrefix(p, []byte("HTTP/1.")) || p[8] != ' ' || p[12] != ' ' {
-		return nil, false
-	}
-	eol := bytes.IndexByte(p, '\n')
-	if eol < 0 {
+	if len(p) < 13 || !bytes.HasPrefix(p, []byte("HTTP/1.")) || p[8] != ' ' {
 		return nil, false
 	}
 	for _, r := range reasonPhrases {
-		if string(p[9:12]) == r.code {
-			line := make([]byte, 0, 13+len(r.phrase)+2+len(p)-eol)
+		goLine := fmt.Sprintf("%03d %s\r\n", r.code, http.StatusText(r.code))
+		if http.StatusText(r.code) == "" {
+			goLine = fmt.Sprintf("%03d status code %d\r\n", r.code, r.code)
+		}
+		if bytes.HasPrefix(p[9:], []byte(goLine)) {
+			line := make([]byte, 0, 13+len(r.phrase)+2+len(p))
 			line = append(line, p[:13]...)
 			line = append(line, r.phrase...)
 			return append(line, '\r', '\n'), true
