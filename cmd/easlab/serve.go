@@ -146,9 +146,13 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 		return fmt.Errorf("--log-format %q: want text or json", cfg.logFormat)
 	}
 	logger := slog.New(handler)
-	deviceInfoFrom, perr := eas.ParseProtocolVersion(cfg.deviceInfoFrom)
-	if perr != nil {
-		return fmt.Errorf("--device-info-required-from: %w", perr)
+	var deviceInfoFrom eas.ProtocolVersion // zero: the simulator's default, 14.1
+	if cfg.deviceInfoFrom != "" {
+		v, err := eas.ParseProtocolVersion(cfg.deviceInfoFrom)
+		if err != nil {
+			return fmt.Errorf("--device-info-required-from: %w", err)
+		}
+		deviceInfoFrom = v
 	}
 	profile, ok := eas.Profile(cfg.profile)
 	if !ok {
