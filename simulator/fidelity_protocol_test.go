@@ -111,7 +111,11 @@ func TestHeadersAsExchangeSpellsThem(t *testing.T) {
 			fs := d.HTTPRequest(d.Request(eas.CommandFolderSync), mustMarshal(t, &eas.FolderSyncRequest{SyncKey: "0"}))
 			unauth := optionsRequest(t, env)
 			unauth.SetBasicAuth("alice", "wrong")
-			resps := rawExchange(t, env, optionsRequest(t, env), fs, unauth)
+			ad, err := http.NewRequest(http.MethodPost, env.URL+"/autodiscover/autodiscover.xml", strings.NewReader("<Autodiscover/>"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resps := rawExchange(t, env, optionsRequest(t, env), fs, unauth, ad)
 			for i, resp := range resps {
 				if !hasLine(resp, "Server", c.server) || !hasLine(resp, "X-AspNet-Version", c.aspnet) || !hasLine(resp, "X-Powered-By", "ASP.NET") {
 					t.Errorf("answer %d lacks IIS's and ASP.NET's headers:\n%s", i, resp)
@@ -128,6 +132,9 @@ func TestHeadersAsExchangeSpellsThem(t *testing.T) {
 				}
 			}
 			options, folderSync, challenge := resps[0], resps[1], resps[2]
+			if !strings.HasPrefix(string(resps[3]), "HTTP/1.1 401 ") || !hasLine(resps[3], "WWW-Authenticate", "") {
+				t.Errorf("Autodiscover without credentials: want 401 with WWW-Authenticate spelled so:\n%s", resps[3])
+			}
 			for _, name := range []string{"MS-Server-ActiveSync", "MS-ASProtocolVersions", "MS-ASProtocolCommands"} {
 				if !hasLine(options, name, "") {
 					t.Errorf("OPTIONS: no %s spelled so:\n%s", name, options)
