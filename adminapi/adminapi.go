@@ -31,6 +31,13 @@ type Error struct {
 	Category   string
 	Message    string
 	HTTPStatus int
+	// Exception is the .NET exception Exchange reports
+	// ("Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException")
+	// and CategoryInfo the ErrorRecord's CategoryInfo as PowerShell prints
+	// it ("NotSpecified: (:) [Get-MobileDevice], ManagementObjectNotFoundException"),
+	// when the cmdlet ran.
+	Exception    string
+	CategoryInfo string
 }
 
 func (e *Error) Error() string {
@@ -80,13 +87,14 @@ func (c *Client) Call(ctx context.Context, cmdlet string, params map[string]any)
 	}
 	var r struct {
 		Reply
-		Error *struct{ Category, Message string } `json:"error"`
+		Error *struct{ Category, Message, Exception, CategoryInfo string } `json:"error"`
 	}
 	if err := json.Unmarshal(raw, &r); err != nil {
 		return Reply{}, &Error{Cmdlet: cmdlet, HTTPStatus: resp.StatusCode, Message: strings.TrimSpace(string(raw))}
 	}
 	if r.Error != nil {
-		return Reply{}, &Error{Cmdlet: cmdlet, Category: r.Error.Category, Message: r.Error.Message, HTTPStatus: resp.StatusCode}
+		return Reply{}, &Error{Cmdlet: cmdlet, Category: r.Error.Category, Message: r.Error.Message, HTTPStatus: resp.StatusCode,
+			Exception: r.Error.Exception, CategoryInfo: r.Error.CategoryInfo}
 	}
 	if resp.StatusCode != http.StatusOK {
 		return Reply{}, &Error{Cmdlet: cmdlet, HTTPStatus: resp.StatusCode, Message: http.StatusText(resp.StatusCode)}

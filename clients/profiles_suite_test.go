@@ -279,7 +279,11 @@ var _ = Describe("A device reacts as the real client does", func() {
 		c := gctx()
 		Expect(d.Setup(c)).To(Succeed())
 		admin := adminapi.Client{URL: strings.TrimSuffix(env.url, "/Microsoft-Server-ActiveSync"), Token: env.srv.AdminToken()}
-		Expect(admin.Run(c, "Clear-MobileDevice", map[string]any{"Identity": d.DeviceID}, nil)).To(Succeed())
+		// The Identity Get-MobileDevice shows: Exchange takes no bare DeviceId.
+		var devs []struct{ Identity, DeviceId string }
+		Expect(admin.Run(c, "Get-MobileDevice", map[string]any{"Filter": "DeviceId -eq '" + d.DeviceID + "'"}, &devs)).To(Succeed())
+		Expect(devs).To(HaveLen(1))
+		Expect(admin.Run(c, "Clear-MobileDevice", map[string]any{"Identity": devs[0].Identity}, nil)).To(Succeed())
 		Expect(d.FolderSync(c)).To(MatchError(clients.ErrWiped))
 		Expect(d.Folders()).To(BeEmpty())
 		Expect(d.Transcript().String()).To(ContainSubstring("<RemoteWipe>"))

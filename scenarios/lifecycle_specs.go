@@ -195,8 +195,12 @@ var _ = Describe("The organization", func() {
 		env := harness.NewEnv()
 		ph := setUpApproved(env, clients.IPhone, harness.Bob)
 		d := ph.Device
-		Expect(env.Admin.Run(env.Context(), "Remove-MobileDevice", map[string]any{"Identity": d.DeviceID}, nil)).To(Succeed())
-		_, err := env.WaitForEvent(5*time.Second, func(ev harness.Event) bool { return ev.Kind == "PartnershipRemoved" && ev.DeviceID == d.DeviceID })
+		// The admin names the partnership by the Identity Get-MobileDevice
+		// shows: Exchange takes no bare DeviceId as an Identity.
+		m, err := env.Partnership(d)()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(env.Admin.Run(env.Context(), "Remove-MobileDevice", map[string]any{"Identity": m.Identity}, nil)).To(Succeed())
+		_, err = env.WaitForEvent(5*time.Second, func(ev harness.Event) bool { return ev.Kind == "PartnershipRemoved" && ev.DeviceID == d.DeviceID })
 		Expect(err).NotTo(HaveOccurred(), "Exchange's event stream shows no removal")
 		// Remove-MobileDevice leaves the allow list as it is: the device's
 		// next request makes a new partnership, allowed as before.
@@ -214,7 +218,9 @@ var _ = Describe("The organization", func() {
 		ph := env.Start(d)
 		onePushFor(env, d)
 		Eventually(env.Partnership(d)).Should(harness.BeQuarantined())
-		Expect(env.Admin.Run(env.Context(), "Clear-MobileDevice", map[string]any{"Identity": d.DeviceID}, nil)).To(Succeed())
+		m, err := env.Partnership(d)()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(env.Admin.Run(env.Context(), "Clear-MobileDevice", map[string]any{"Identity": m.Identity}, nil)).To(Succeed())
 		Eventually(ph.Wiped).Should(BeTrue(), "a quarantined device did not receive its remote wipe")
 		Expect(ph.HasMail()).To(BeFalse())
 	})

@@ -54,13 +54,21 @@ const maxAdminRequestBytes = 1 << 20
 //
 // 200 {"output": [...], "warnings": [...]}: the objects the cmdlet writes,
 // with Exchange's property names and value spellings: enumerations by name
-// ("Quarantined", "Global"), times in ISO 8601 UTC (null when unset), lists
-// as arrays. Set-, Remove- cmdlets write no objects. "warnings" holds
-// PowerShell's WARNING lines, when there are any (the default ResultSize
-// cut, a Set- that changed nothing).
+// ("Quarantined", "Global"), times in .NET's round-trip format with seven
+// fractional digits (null when unset): in UTC ("2026-11-23T09:00:00.0000000Z"),
+// except WhenCreated and WhenChanged, which are in the server's time zone
+// (Options.TimeZone) with its offset ("2026-11-23T10:00:00.0000000+01:00")
+// beside WhenCreatedUTC and WhenChangedUTC; lists as arrays. Set-, Remove-
+// cmdlets write no objects. "warnings" holds PowerShell's WARNING lines,
+// when there are any (a ResultSize, default or given, that cut the list;
+// a Set- that changed nothing).
 //
-// An error is {"error": {"category": ..., "message": ..., "cmdlet": ...}}
-// with PowerShell's wording, and "position" for an invalid -Filter:
+// An error is {"error": {"category": ..., "message": ..., "cmdlet": ...,
+// "exception": ..., "categoryInfo": ...}} with PowerShell's wording,
+// "position" for an invalid -Filter, and, for an error of a cmdlet, the
+// .NET exception and the CategoryInfo Remote PowerShell's ErrorRecord of
+// the same error carries ("NotSpecified: (:) [Get-MobileDevice],
+// ManagementObjectNotFoundException"):
 //   - 400 InvalidArgument: an unknown, ambiguous, repeated or missing
 //     parameter, a value of the wrong type, an invalid -Filter (with its
 //     1-based position), conflicting parameter sets;
@@ -106,11 +114,14 @@ const maxAdminRequestBytes = 1 << 20
 // A mailbox (-Identity of the mailbox cmdlets, -Mailbox): its alias,
 // UserPrincipalName, primary SMTP address, DOMAIN\alias, Name (the display
 // name), canonical name ("contoso.com/Users/Alice Wilber"), Guid or
-// ExchangeGuid. A device: "<mailbox>\ExchangeActiveSyncDevices\<DeviceType>§<DeviceId>"
-// (the Identity Get-MobileDevice shows, with the mailbox in any form above,
-// and / accepted for \), its Guid, its Name "<DeviceType>§<DeviceId>" or
-// its DeviceId alone, the last two when they are unique in the
-// organization. A device access rule: its Name or Guid.
+// ExchangeGuid. A device, as Exchange's MobileDeviceIdParameter takes it
+// (identity.go): the Identity Get-MobileDevice shows (the canonical name
+// "contoso.com/Users/Alice Wilber/ExchangeActiveSyncDevices/iPhone§<DeviceId>"),
+// its DistinguishedName, its Guid, or "<user>\<anything>\<DeviceType>§<DeviceId>"
+// where <user> is the Name of the user's object ("Alice Wilber"; the
+// last part may start or end with a "*" wildcard). A bare DeviceId or Name
+// is not an identity (404 ManagementObjectNotFound, as on Exchange). A
+// device access rule: its Name or Guid.
 //
 // # Filters
 //
@@ -197,6 +208,10 @@ type adminErrorJSON struct {
 	Message  string `json:"message"`
 	Cmdlet   string `json:"cmdlet,omitempty"`
 	Position int    `json:"position,omitempty"`
+	// The ErrorRecord's exception and CategoryInfo, as Remote PowerShell
+	// reports the same error (admin.Error.Exception, CategoryInfo).
+	Exception    string `json:"exception,omitempty"`
+	CategoryInfo string `json:"categoryInfo,omitempty"`
 }
 
 func writeAdminJSON(w http.ResponseWriter, status int, v any) {
@@ -215,7 +230,16 @@ func writeAdminJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeAdminError(w http.ResponseWriter, e *admin.Error) {
-	writeAdminJSON(w, e.Status, adminErrorBody{Error: adminErrorJSON{Category: e.Category, Message: e.Message, Cmdlet: e.Cmdlet, Position: e.Position}})
+	body := adminErrorJSON{Category: e.Category, Message: e.Message, Cmdlet: e.Cmdlet, Position: e.Position}
+	switch e.Category {
+	case "ParserError", "LimitsExceeded", "AuthenticationError":
+		// the transport's own refusals, before any cmdlet
+	default:
+		if e.Cmdlet != "" {
+			body.Exception, body.CategoryInfo = e.Exception(), e.CategoryInfo(e.Cmdlet)
+		}
+	}
+	writeAdminJSON(w, e.Status, adminErrorBody{Error: body})
 }
 
 // serveCmdlet handles POST /api/cmdlet.

@@ -53,7 +53,9 @@ type mobileDeviceObject struct {
 	Identity                string  `json:"Identity"`
 	DistinguishedName       string  `json:"DistinguishedName"`
 	Guid                    string  `json:"Guid"`
+	WhenChanged             *string `json:"WhenChanged"`
 	WhenCreated             *string `json:"WhenCreated"`
+	WhenChangedUTC          *string `json:"WhenChangedUTC"`
 	WhenCreatedUTC          *string `json:"WhenCreatedUTC"`
 }
 
@@ -167,13 +169,36 @@ const organizationSettingsName = "Mobile Mailbox Settings"
 
 // ---- Value spellings ----
 
-// isoTime renders a time as ISO 8601 UTC, nil when unset.
+// netTick is the resolution of .NET's DateTime, 100 ns.
+const netTick = 100 * time.Nanosecond
+
+// isoTime renders a time as .NET's round-trip format ("o") does a UTC
+// DateTime: ISO 8601 with seven fractional digits and "Z"
+// ("2026-11-23T09:00:00.0000000Z"), nil when unset.
 func isoTime(t time.Time) *string {
 	if t.IsZero() {
 		return nil
 	}
-	s := t.UTC().Format(time.RFC3339Nano)
+	s := t.UTC().Truncate(netTick).Format("2006-01-02T15:04:05.0000000Z")
 	return &s
+}
+
+// localTime renders a time as .NET's round-trip format does a DateTime
+// of kind Local, in the server's time zone (Options.TimeZone): seven
+// fractional digits and the offset, "+00:00" in UTC
+// ("2026-11-23T10:00:00.0000000+01:00"); nil when unset. Exchange's
+// WhenCreated and WhenChanged are such times, WhenCreatedUTC and
+// WhenChangedUTC the same instants in UTC.
+func (s *Server) localTime(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	loc := s.opts.TimeZone
+	if loc == nil {
+		loc = time.UTC
+	}
+	v := t.In(loc).Truncate(netTick).Format("2006-01-02T15:04:05.0000000-07:00")
+	return &v
 }
 
 func nullable(s string) *string {
@@ -277,16 +302,6 @@ func (d *Directory) mailboxRefs() []mailboxRef {
 // mailboxIdentity is the Identity the admin API shows for a mailbox.
 func mailboxIdentity(u *User) string { return u.Alias }
 
-// canonicalName is the user's AD canonical name, which Exchange shows as a
-// device's UserDisplayName ("contoso.com/Users/Alice Wilber").
-func (s *Server) canonicalName(u *User) string {
-	return s.dir.Org.Domain + "/Users/" + u.DisplayName
-}
-
-func (s *Server) userDN(u *User) string {
-	return "CN=" + u.DisplayName + ",CN=Users," + s.dcPart()
-}
-
 func mailboxGuid(u *User) string  { return nameGuid("mailbox", strings.ToLower(u.Alias)) }
 func exchangeGuid(u *User) string { return nameGuid("exchangeguid", strings.ToLower(u.Alias)) }
 
@@ -332,13 +347,6 @@ func (s *Server) mailboxScope(p *admin.String) ([]mailboxRef, error) {
 }
 
 // ---- Devices and their identities ----
-
-// deviceName is a device's Name: "<DeviceType>§<DeviceId>".
-func deviceName(d *Device) string { return d.DeviceType + "§" + d.DeviceID }
-
-func deviceIdentity(u *User, d *Device) string {
-	return mailboxIdentity(u) + `\ExchangeActiveSyncDevices\` + deviceName(d)
-}
 
 // deviceGuid is the Guid of a partnership: stable while it lives, new for
 // a partnership created again after Remove-MobileDevice.
@@ -386,68 +394,13 @@ type deviceRef struct {
 	key string // lower-case DeviceId
 }
 
-// resolveDevice finds one partnership by any of its identities (admin.go).
-func (s *Server) resolveDevice(identity string) (deviceRef, error) {
-	id := strings.TrimSpace(identity)
-	lower := strings.ToLower(id)
-	for _, sep := range []string{`\exchangeactivesyncdevices\`, `/exchangeactivesyncdevices/`} {
-		i := strings.Index(lower, sep)
-		if i < 0 {
-			continue
-		}
-		ref, err := s.resolveMailbox(id[:i])
-		if err != nil {
-			return deviceRef{}, s.errNotFound(identity)
-		}
-		typ, devID, ok := strings.Cut(id[i+len(sep):], "§")
-		if !ok {
-			return deviceRef{}, s.errNotFound(identity)
-		}
-		key := strings.ToLower(devID)
-		ref.mb.lock()
-		d := ref.mb.devices[key]
-		match := d != nil && strings.EqualFold(d.DeviceType, typ)
-		ref.mb.unlock()
-		if !match {
-			return deviceRef{}, s.errNotFound(identity)
-		}
-		return deviceRef{ref, key}, nil
-	}
-	guid := parseGuid(id)
-	var found []deviceRef
-	for _, ref := range s.dir.mailboxRefs() {
-		ref.mb.lock()
-		switch {
-		case guid != "":
-			for k, d := range ref.mb.devices {
-				if deviceGuid(&ref.user, d) == guid {
-					found = append(found, deviceRef{ref, k})
-				}
-			}
-		case strings.Contains(id, "§"):
-			typ, devID, _ := strings.Cut(id, "§")
-			if d := ref.mb.devices[strings.ToLower(devID)]; d != nil && strings.EqualFold(d.DeviceType, typ) {
-				found = append(found, deviceRef{ref, strings.ToLower(devID)})
-			}
-		default:
-			if d := ref.mb.devices[lower]; d != nil {
-				found = append(found, deviceRef{ref, lower})
-			}
-		}
-		ref.mb.unlock()
-	}
-	switch len(found) {
-	case 0:
-		return deviceRef{}, s.errNotFound(identity)
-	case 1:
-		return found[0], nil
-	}
-	return deviceRef{}, admin.Ambiguous(identity)
-}
-
 // mobileDeviceObject renders a partnership; the mailbox's lock is held.
 func (s *Server) mobileDeviceObject(u *User, d *Device) mobileDeviceObject {
 	created := isoTime(d.FirstSyncTime)
+	changed := d.WhenChanged
+	if changed.IsZero() {
+		changed = d.FirstSyncTime // not written since its first request
+	}
 	return mobileDeviceObject{
 		FriendlyName:            d.Info.FriendlyName,
 		DeviceId:                d.DeviceID,
@@ -468,10 +421,12 @@ func (s *Server) mobileDeviceObject(u *User, d *Device) mobileDeviceObject {
 		ClientVersion:           d.ProtocolVersion,
 		ClientType:              "EAS",
 		Name:                    deviceName(d),
-		Identity:                deviceIdentity(u, d),
-		DistinguishedName:       "CN=" + deviceName(d) + ",CN=ExchangeActiveSyncDevices," + s.userDN(u),
+		Identity:                s.deviceIdentity(u, d),
+		DistinguishedName:       s.deviceDN(u, d),
 		Guid:                    deviceGuid(u, d),
-		WhenCreated:             created,
+		WhenChanged:             s.localTime(changed),
+		WhenCreated:             s.localTime(d.FirstSyncTime),
+		WhenChangedUTC:          isoTime(changed),
 		WhenCreatedUTC:          created,
 	}
 }
@@ -496,7 +451,7 @@ func (s *Server) mobileDeviceStatisticsObject(u *User, d *Device, showRecoveryPa
 		DevicePhoneNumber:       obfuscatePhoneNumber(d.Info.PhoneNumber),
 		DeviceEnableOutboundSMS: d.Info.EnableOutboundSMS,
 		DeviceMobileOperator:    d.Info.MobileOperator,
-		Identity:                deviceIdentity(u, d),
+		Identity:                s.deviceIdentity(u, d),
 		Guid:                    deviceGuid(u, d),
 		IsRemoteWipeSupported:   provisioned,
 		Status:                  d.Status(),
@@ -621,19 +576,21 @@ func (s *Server) getMobileDevice(p *getMobileDeviceParams) (admin.Output, error)
 	}
 	types := clientTypeSwitches{p.ActiveSync, p.OWAforDevices, p.RestApi, p.UniversalOutlook}
 	if p.Identity.Set && !p.Identity.Null {
-		ref, err := s.resolveDevice(p.Identity.V)
+		found, err := s.resolveDevices(p.Identity.V)
 		if err != nil {
 			return admin.Output{}, err
 		}
 		var out []mobileDeviceObject
-		ref.mb.lock()
-		if d := ref.mb.devices[ref.key]; d != nil && types.includesEAS() {
-			row := deviceRow{&ref.user, s.canonicalName(&ref.user), d}
-			if filter == nil || filter(&row) {
-				out = append(out, s.mobileDeviceObject(&ref.user, d))
+		for _, ref := range found {
+			ref.mb.lock()
+			if d := ref.mb.devices[ref.key]; d != nil && types.includesEAS() {
+				row := deviceRow{&ref.user, s.canonicalName(&ref.user), d}
+				if filter == nil || filter(&row) {
+					out = append(out, s.mobileDeviceObject(&ref.user, d))
+				}
 			}
+			ref.mb.unlock()
 		}
-		ref.mb.unlock()
 		return admin.OutputOf(out), nil
 	}
 	refs, err := s.mailboxScope(&p.Mailbox)
@@ -713,15 +670,17 @@ func (s *Server) getMobileDeviceStatistics(p *getMobileDeviceStatisticsParams) (
 	types := clientTypeSwitches{p.ActiveSync, p.OWAforDevices, p.RestApi, p.UniversalOutlook}
 	var out []mobileDeviceStatisticsObject
 	if p.Identity.Set {
-		ref, err := s.resolveDevice(p.Identity.V)
+		found, err := s.resolveDevices(p.Identity.V)
 		if err != nil {
 			return admin.Output{}, err
 		}
-		ref.mb.lock()
-		if d := ref.mb.devices[ref.key]; d != nil && types.includesEAS() {
-			out = append(out, s.mobileDeviceStatisticsObject(&ref.user, d, p.ShowRecoveryPassword.V))
+		for _, ref := range found {
+			ref.mb.lock()
+			if d := ref.mb.devices[ref.key]; d != nil && types.includesEAS() {
+				out = append(out, s.mobileDeviceStatisticsObject(&ref.user, d, p.ShowRecoveryPassword.V))
+			}
+			ref.mb.unlock()
 		}
-		ref.mb.unlock()
 		return admin.OutputOf(out), nil
 	}
 	ref, err := s.resolveMailbox(p.Mailbox.V)

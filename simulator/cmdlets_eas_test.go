@@ -30,7 +30,8 @@ func TestAdminOverEAS(t *testing.T) {
 		t.Fatalf("quarantined: %v", out)
 	}
 	identity := out[0]["Identity"].(string)
-	if identity != `alice\ExchangeActiveSyncDevices\iPhone§QUAR1` {
+	// Exchange Server's Identity: the canonical name (ADObjectId.ToString).
+	if identity != `contoso.com/Users/Alice Wilber/ExchangeActiveSyncDevices/iPhone§QUAR1` {
 		t.Errorf("Identity %s", identity)
 	}
 	inbox := d.FolderSync()["Inbox"].ServerId
@@ -78,7 +79,7 @@ func TestAdminOverEAS(t *testing.T) {
 	if got := env.AccessState(identity); got != "Allowed/Individual" {
 		t.Errorf("new partnership: %s", got)
 	}
-	if g := env.Cmdlet("Get-MobileDevice", map[string]any{"Identity": identity})[0]["FirstSyncTime"]; g != "2026-11-23T09:01:00Z" {
+	if g := env.Cmdlet("Get-MobileDevice", map[string]any{"Identity": identity})[0]["FirstSyncTime"]; g != "2026-11-23T09:01:00.0000000Z" {
 		t.Errorf("new partnership's FirstSyncTime %v", g)
 	}
 }

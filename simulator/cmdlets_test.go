@@ -57,15 +57,21 @@ func TestGetMobileDevice(t *testing.T) {
 	}
 
 	// The object, with Exchange's names and spellings.
-	o := e.Cmdlet("Get-MobileDevice", map[string]any{"Identity": `alice\ExchangeActiveSyncDevices\iPhone§IPH1`})[0]
+	o := e.Cmdlet("Get-MobileDevice", map[string]any{"Identity": `contoso.com/Users/Alice Wilber/ExchangeActiveSyncDevices/iPhone§IPH1`})[0]
 	want := map[string]any{
 		"FriendlyName": "Work phone", "DeviceId": "IPH1", "DeviceImei": "356938035643809", "DeviceMobileOperator": "Contoso Mobile",
 		"DeviceOS": "iOS 18.1", "DeviceOSLanguage": "en-us", "DeviceTelephoneNumber": "********0123", "DeviceType": "iPhone",
-		"DeviceUserAgent": "Apple-iPhone15C2/2201.1", "DeviceModel": "iPhone15C2", "FirstSyncTime": "2026-11-23T09:00:00Z",
+		"DeviceUserAgent": "Apple-iPhone15C2/2201.1", "DeviceModel": "iPhone15C2", "FirstSyncTime": "2026-11-23T09:00:00.0000000Z",
 		"UserDisplayName": "contoso.com/Users/Alice Wilber", "UserPrincipalName": "alice@contoso.com",
 		"DeviceAccessState": "Quarantined", "DeviceAccessStateReason": "Global", "DeviceAccessControlRule": nil,
 		"ClientVersion": "16.1", "ClientType": "EAS", "IsManaged": false, "Name": "iPhone§IPH1",
-		"Identity": `alice\ExchangeActiveSyncDevices\iPhone§IPH1`, "WhenCreatedUTC": "2026-11-23T09:00:00Z",
+		// On premises the Identity is the canonical name (ADObjectId.ToString
+		// of an object outside a tenant, Exchange 2013 CU23), and times are
+		// .NET's round-trip form: seven fractional digits, WhenCreated in
+		// the server's local time (UTC here, so "+00:00").
+		"Identity":       `contoso.com/Users/Alice Wilber/ExchangeActiveSyncDevices/iPhone§IPH1`,
+		"WhenCreatedUTC": "2026-11-23T09:00:00.0000000Z", "WhenCreated": "2026-11-23T09:00:00.0000000+00:00",
+		"WhenChangedUTC": "2026-11-23T09:00:00.0000000Z", "WhenChanged": "2026-11-23T09:00:00.0000000+00:00",
 		"DistinguishedName": "CN=iPhone§IPH1,CN=ExchangeActiveSyncDevices,CN=Alice Wilber,CN=Users,DC=contoso,DC=com",
 	}
 	for k, v := range want {
@@ -81,35 +87,65 @@ func TestGetMobileDevice(t *testing.T) {
 		t.Errorf("rule: %v", o)
 	}
 
-	// Identity forms.
+	// Identity forms: MobileDeviceIdParameter matches the GUID, the
+	// distinguished name and the canonical name exactly, then
+	// "<user object's Name>\<anything>\<Name>" (Exchange 2013 CU23
+	// MobileDeviceIdParameter.GetObjects; exchange-admin.md 4.1).
 	for _, id := range []string{
-		`alice\ExchangeActiveSyncDevices\iPhone§IPH1`,
-		`ALICE\exchangeactivesyncdevices\IPHONE§iph1`,
-		`alice@contoso.com\ExchangeActiveSyncDevices\iPhone§IPH1`,
-		`CONTOSO\alice\ExchangeActiveSyncDevices\iPhone§IPH1`,
 		`contoso.com/Users/Alice Wilber/ExchangeActiveSyncDevices/iPhone§IPH1`,
+		`CONTOSO.COM/users/alice wilber/exchangeactivesyncdevices/IPHONE§iph1`,
+		`Alice Wilber\ExchangeActiveSyncDevices\iPhone§IPH1`,
+		`ALICE WILBER\exchangeactivesyncdevices\IPHONE§iph1`,
+		`Alice Wilber\anything\iPhone§IPH1`,
+		`Alice Wilber\ExchangeActiveSyncDevices\iPhone§IP*`,
+		"CN=iPhone§IPH1,CN=ExchangeActiveSyncDevices,CN=Alice Wilber,CN=Users,DC=contoso,DC=com",
+		"cn=iPhone§IPH1, cn=ExchangeActiveSyncDevices, cn=Alice Wilber, cn=Users, dc=contoso, dc=com",
 		guid, "{" + strings.ToUpper(guid) + "}",
-		"iPhone§IPH1", "IPH1", "iph1",
 	} {
 		if out := e.Cmdlet("Get-MobileDevice", map[string]any{"Identity": id}); ids(out) != "IPH1" || out[0]["Guid"] != guid {
 			t.Errorf("Identity %s: %v", id, ids(out))
 		}
 	}
 	// The Guid is stable.
-	if again := e.Cmdlet("Get-MobileDevice", map[string]any{"Identity": "IPH1"})[0]["Guid"]; again != guid {
+	if again := e.Cmdlet("Get-MobileDevice", map[string]any{"Identity": guid})[0]["Guid"]; again != guid {
 		t.Errorf("Guid changed: %v, %v", guid, again)
 	}
-	for _, id := range []string{"NOPE", `alice\ExchangeActiveSyncDevices\iPad§IPH1`, `nobody\ExchangeActiveSyncDevices\iPhone§IPH1`, `bob\ExchangeActiveSyncDevices\iPhone§IPH1`, `alice\ExchangeActiveSyncDevices\IPH1`} {
+	// A bare DeviceId or Name is no Identity, nor is the alias, an address
+	// or DOMAIN\user before the path: Exchange answers that the object
+	// couldn't be found, so an agent that passes them here fails as it
+	// would in production.
+	for _, id := range []string{"NOPE", "IPH1", "iph1", "iPhone§IPH1",
+		"alice" + `\ExchangeActiveSyncDevices\iPhone§IPH1`,
+		`alice@contoso.com\ExchangeActiveSyncDevices\iPhone§IPH1`,
+		`CONTOSO\alice\ExchangeActiveSyncDevices\iPhone§IPH1`,
+		`alice/ExchangeActiveSyncDevices/iPhone§IPH1`,
+		`Alice Wilber\ExchangeActiveSyncDevices\iPad§IPH1`, `nobody\ExchangeActiveSyncDevices\iPhone§IPH1`,
+		`Bob Kelly\ExchangeActiveSyncDevices\iPhone§IPH1`, `Alice Wilber\ExchangeActiveSyncDevices\IPH1`,
+		"CN=iPhone§IPH1,CN=ExchangeActiveSyncDevices,CN=Bob Kelly,CN=Users,DC=contoso,DC=com",
+		// Malformed input is only not found.
+		`\`, `\\`, `\\\`, "=", "=,=", `CN=\`, "CN=,", "/", "//", "*", `a\b\*`, `*\*\*`,
+	} {
 		er := e.CmdletFails("Get-MobileDevice", map[string]any{"Identity": id}, http.StatusNotFound, "ManagementObjectNotFound")
 		if want := "The operation couldn't be performed because object '" + id + "' couldn't be found on 'DC01.contoso.com'."; er.Message != want {
 			t.Errorf("%s: %q", id, er.Message)
 		}
+		// As Exchange reports it: ManagementObjectNotFoundException, in
+		// the category NotSpecified.
+		if er.Exception != "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException" ||
+			er.CategoryInfo != "NotSpecified: (:) [Get-MobileDevice], ManagementObjectNotFoundException" {
+			t.Errorf("%s: %q, %q", id, er.Exception, er.CategoryInfo)
+		}
 	}
-	er := e.CmdletFails("Get-MobileDevice", map[string]any{"Identity": "SHARED"}, http.StatusBadRequest, "ManagementObjectAmbiguous")
-	if er.Message != "The operation couldn't be performed because 'SHARED' matches multiple entries." {
+	// A Get- cmdlet writes every object a wildcard matches; the cmdlets
+	// that change one refuse an ambiguous identity.
+	if got := ids(e.Cmdlet("Get-MobileDevice", map[string]any{"Identity": `Alice Wilber\ExchangeActiveSyncDevices\*`})); got != "AAA9 IPH1 SHARED" {
+		t.Errorf("wildcard: %s", got)
+	}
+	er := e.CmdletFails("Remove-MobileDevice", map[string]any{"Identity": `Alice Wilber\ExchangeActiveSyncDevices\i*`}, http.StatusBadRequest, "ManagementObjectAmbiguous")
+	if er.Message != "The operation couldn't be performed because 'Alice Wilber\\ExchangeActiveSyncDevices\\i*' matches multiple entries." {
 		t.Errorf("ambiguous: %q", er.Message)
 	}
-	e.Cmdlet("Get-MobileDevice", map[string]any{"Identity": `bob\ExchangeActiveSyncDevices\Android§SHARED`})
+	e.Cmdlet("Get-MobileDevice", map[string]any{"Identity": `Bob Kelly\ExchangeActiveSyncDevices\Android§SHARED`})
 
 	// -Mailbox, in any of its forms.
 	for _, mb := range []string{"bob", "bob@contoso.com", "Bob Kelly", "contoso.com/Users/Bob Kelly", "CONTOSO\\bob"} {
@@ -118,7 +154,7 @@ func TestGetMobileDevice(t *testing.T) {
 		}
 	}
 	e.CmdletFails("Get-MobileDevice", map[string]any{"Mailbox": "nobody"}, http.StatusNotFound, "ManagementObjectNotFound")
-	e.CmdletFails("Get-MobileDevice", map[string]any{"Mailbox": "bob", "Identity": "BOB1"}, http.StatusBadRequest, "InvalidArgument")
+	e.CmdletFails("Get-MobileDevice", map[string]any{"Mailbox": "bob", "Identity": `Bob Kelly\ExchangeActiveSyncDevices\iPhone§BOB1`}, http.StatusBadRequest, "InvalidArgument")
 
 	// -Filter, alone, with -Mailbox and with -Identity.
 	if got := ids(e.Cmdlet("Get-MobileDevice", map[string]any{"Filter": "DeviceAccessState -eq 'Quarantined'", "ResultSize": "Unlimited"})); got != "IPH1 BOB1" {
@@ -127,7 +163,7 @@ func TestGetMobileDevice(t *testing.T) {
 	if got := ids(e.Cmdlet("Get-MobileDevice", map[string]any{"Mailbox": "alice", "Filter": "DeviceType -like 'i*'"})); got != "AAA9 IPH1" {
 		t.Errorf("Mailbox and Filter: %s", got)
 	}
-	if got := ids(e.Cmdlet("Get-MobileDevice", map[string]any{"Identity": "IPH1", "Filter": "DeviceAccessState -eq 'Allowed'"})); got != "" {
+	if got := ids(e.Cmdlet("Get-MobileDevice", map[string]any{"Identity": guid, "Filter": "DeviceAccessState -eq 'Allowed'"})); got != "" {
 		t.Errorf("Identity and Filter: %s", got)
 	}
 	if got := ids(e.Cmdlet("Get-MobileDevice", map[string]any{"Filter": nil})); got != "AAA9 IPH1 SHARED BOB1 SHARED" {
@@ -146,8 +182,16 @@ func TestGetMobileDevice(t *testing.T) {
 	if got := ids(e.Cmdlet("Get-MobileDevice", map[string]any{"ResultSize": 2})); got != "AAA9 IPH1" {
 		t.Errorf("ResultSize 2: %s", got)
 	}
-	if out, warnings := e.CmdletReply("Get-MobileDevice", map[string]any{"ResultSize": "3"}); ids(out) != "AAA9 IPH1 SHARED" || warnings != nil {
+	// An explicit -ResultSize that cuts the list warns, in other words
+	// than the default size's warning; one that cuts nothing is silent
+	// (Exchange 2013 CU23 GetTaskBase.WriteResult: WarningMoreResultsAvailable
+	// when one more object matches).
+	moreResults := []string{"There are more results available than are currently displayed. To view them, increase the value for the ResultSize parameter."}
+	if out, warnings := e.CmdletReply("Get-MobileDevice", map[string]any{"ResultSize": "3"}); ids(out) != "AAA9 IPH1 SHARED" || !slices.Equal(warnings, moreResults) {
 		t.Errorf("ResultSize \"3\": %s, warnings %q", ids(out), warnings)
+	}
+	if out, warnings := e.CmdletReply("Get-MobileDevice", map[string]any{"ResultSize": 5}); len(out) != 5 || warnings != nil {
+		t.Errorf("ResultSize 5: %s, warnings %q", ids(out), warnings)
 	}
 
 	// Client-type switches: every partnership here is ActiveSync.
@@ -175,8 +219,12 @@ func TestGetMobileDeviceResultSize(t *testing.T) {
 	if out, warnings := e.CmdletReply("Get-MobileDevice", map[string]any{"ResultSize": "Unlimited"}); len(out) != 1001 || warnings != nil {
 		t.Errorf("Unlimited: %d objects, warnings %q", len(out), warnings)
 	}
-	if out, warnings := e.CmdletReply("Get-MobileDevice", map[string]any{"ResultSize": 1000}); len(out) != 1000 || warnings != nil {
+	// An explicit size that cuts warns too (GetTaskBase: WarningMoreResultsAvailable).
+	if out, warnings := e.CmdletReply("Get-MobileDevice", map[string]any{"ResultSize": 1000}); len(out) != 1000 || len(warnings) != 1 || !strings.HasPrefix(warnings[0], "There are more results available") {
 		t.Errorf("ResultSize 1000: %d objects, warnings %q", len(out), warnings)
+	}
+	if out, warnings := e.CmdletReply("Get-MobileDevice", map[string]any{"ResultSize": 1001}); len(out) != 1001 || warnings != nil {
+		t.Errorf("ResultSize 1001: %d objects, warnings %q", len(out), warnings)
 	}
 	if out := e.Cmdlet("Get-MobileDevice", map[string]any{"ResultSize": "unlimited", "Filter": "DeviceId -like 'D1*'"}); len(out) != 1 {
 		t.Errorf("filtered: %d objects", len(out))
@@ -200,11 +248,11 @@ func TestGetMobileDeviceStatistics(t *testing.T) {
 	}
 	o := out[1]
 	want := map[string]any{
-		"DeviceID": "IPH1", "DeviceType": "iPhone", "FirstSyncTime": "2026-11-23T09:00:00Z", "LastPolicyUpdateTime": "2026-11-23T09:02:00Z",
-		"LastSyncAttemptTime": "2026-11-23T09:01:00Z", "LastSuccessSync": "2026-11-23T09:03:00Z", "DeviceWipeSentTime": nil,
+		"DeviceID": "IPH1", "DeviceType": "iPhone", "FirstSyncTime": "2026-11-23T09:00:00.0000000Z", "LastPolicyUpdateTime": "2026-11-23T09:02:00.0000000Z",
+		"LastSyncAttemptTime": "2026-11-23T09:01:00.0000000Z", "LastSuccessSync": "2026-11-23T09:03:00.0000000Z", "DeviceWipeSentTime": nil,
 		"DeviceWipeRequestTime": nil, "DeviceWipeAckTime": nil, "LastPingHeartbeat": 480.0, "RecoveryPassword": "********",
 		"DeviceModel": "iPhone15C2", "DeviceFriendlyName": "Work phone", "DevicePhoneNumber": "********0123",
-		"Identity": `alice\ExchangeActiveSyncDevices\iPhone§IPH1`, "IsRemoteWipeSupported": true, "Status": "DeviceOk", "StatusNote": "",
+		"Identity": `contoso.com/Users/Alice Wilber/ExchangeActiveSyncDevices/iPhone§IPH1`, "IsRemoteWipeSupported": true, "Status": "DeviceOk", "StatusNote": "",
 		"DeviceAccessState": "Quarantined", "DeviceAccessStateReason": "Global", "DevicePolicyApplied": "Default",
 		"DevicePolicyApplicationStatus": "AppliedInFull", "ClientVersion": "16.1", "NumberOfFoldersSynced": 2.0, "ClientType": "EAS",
 	}
@@ -217,10 +265,10 @@ func TestGetMobileDeviceStatistics(t *testing.T) {
 		t.Errorf("AND1: %v", out[0])
 	}
 	// The Guid is the device's, as Get-MobileDevice shows it.
-	if g := e.Cmdlet("Get-MobileDevice", map[string]any{"Identity": "IPH1"})[0]["Guid"]; o["Guid"] != g {
+	if g := e.Cmdlet("Get-MobileDevice", map[string]any{"Identity": `Alice Wilber\ExchangeActiveSyncDevices\iPhone§IPH1`})[0]["Guid"]; o["Guid"] != g {
 		t.Errorf("Guid %v, Get-MobileDevice %v", o["Guid"], g)
 	}
-	o = e.Cmdlet("Get-MobileDeviceStatistics", map[string]any{"Identity": `alice\ExchangeActiveSyncDevices\iPhone§IPH1`, "ShowRecoveryPassword": true})[0]
+	o = e.Cmdlet("Get-MobileDeviceStatistics", map[string]any{"Identity": `Alice Wilber\ExchangeActiveSyncDevices\iPhone§IPH1`, "ShowRecoveryPassword": true})[0]
 	if o["RecoveryPassword"] != "1234-5678" {
 		t.Errorf("ShowRecoveryPassword: %v", o["RecoveryPassword"])
 	}
@@ -231,9 +279,9 @@ func TestGetMobileDeviceStatistics(t *testing.T) {
 	if !strings.Contains(er.Message, "missing mandatory parameters: Identity") {
 		t.Errorf("no identity: %s", er.Message)
 	}
-	e.CmdletFails("Get-MobileDeviceStatistics", map[string]any{"Identity": "IPH1", "Mailbox": "alice"}, http.StatusBadRequest, "InvalidArgument")
+	e.CmdletFails("Get-MobileDeviceStatistics", map[string]any{"Identity": `Alice Wilber\ExchangeActiveSyncDevices\iPhone§IPH1`, "Mailbox": "alice"}, http.StatusBadRequest, "InvalidArgument")
 	e.CmdletFails("Get-MobileDeviceStatistics", map[string]any{"Identity": "NOPE"}, http.StatusNotFound, "ManagementObjectNotFound")
-	e.CmdletFails("Get-MobileDeviceStatistics", map[string]any{"Identity": "IPH1", "GetMailboxLog": true}, http.StatusBadRequest, "InvalidArgument")
+	e.CmdletFails("Get-MobileDeviceStatistics", map[string]any{"Identity": `Alice Wilber\ExchangeActiveSyncDevices\iPhone§IPH1`, "GetMailboxLog": true}, http.StatusBadRequest, "InvalidArgument")
 }
 
 func TestSetCASMailboxLists(t *testing.T) {
@@ -316,13 +364,13 @@ func TestSetCASMailboxRewritesDevices(t *testing.T) {
 	// Approval, as an MFA agent does it: visible at once, before the
 	// device's next request.
 	e.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice@contoso.com", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"quar1"}}})
-	if got := e.AccessState(`alice\ExchangeActiveSyncDevices\iPhone§QUAR1`); got != "Allowed/Individual" {
+	if got := e.AccessState(`Alice Wilber\ExchangeActiveSyncDevices\iPhone§QUAR1`); got != "Allowed/Individual" {
 		t.Errorf("approved: %s", got)
 	}
 	if got := e.AccessState("QUAR2"); got != "Quarantined/Global" {
 		t.Errorf("unlisted device: %s", got)
 	}
-	if got := e.AccessState(`bob\ExchangeActiveSyncDevices\iPhone§QUAR1`); got != "Quarantined/Global" {
+	if got := e.AccessState(`Bob Kelly\ExchangeActiveSyncDevices\iPhone§QUAR1`); got != "Quarantined/Global" {
 		t.Errorf("another user's device with the same ID: %s", got)
 	}
 	if got := ids(e.Cmdlet("Get-MobileDevice", map[string]any{"Filter": "DeviceAccessState -eq 'Quarantined'"})); got != "QUAR2 QUAR1" {
@@ -331,7 +379,7 @@ func TestSetCASMailboxRewritesDevices(t *testing.T) {
 
 	// Denial: blocking moves the ID out of the allow list.
 	e.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncBlockedDeviceIDs": map[string]any{"Add": []string{"QUAR1", "RULE1"}}})
-	if got := e.AccessState(`alice\ExchangeActiveSyncDevices\iPhone§QUAR1`); got != "Blocked/Individual" {
+	if got := e.AccessState(`Alice Wilber\ExchangeActiveSyncDevices\iPhone§QUAR1`); got != "Blocked/Individual" {
 		t.Errorf("blocked: %s", got)
 	}
 	if got := e.AccessState("RULE1"); got != "Blocked/Individual" {
@@ -341,7 +389,7 @@ func TestSetCASMailboxRewritesDevices(t *testing.T) {
 	// Dropped from the lists: devices that were Individual become
 	// Unknown/Unknown; others keep their state.
 	e.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncBlockedDeviceIDs": nil})
-	if got := e.AccessState(`alice\ExchangeActiveSyncDevices\iPhone§QUAR1`); got != "Unknown/Unknown" {
+	if got := e.AccessState(`Alice Wilber\ExchangeActiveSyncDevices\iPhone§QUAR1`); got != "Unknown/Unknown" {
 		t.Errorf("unlisted: %s", got)
 	}
 	if got := e.AccessState("QUAR2"); got != "Quarantined/Global" {
@@ -526,7 +574,7 @@ func TestRemoveMobileDevice(t *testing.T) {
 	e.Mailbox("alice").AddDeviceForTest(quarantined("IPH2", "iPhone"))
 	e.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": "IPH1"}})
 	for _, name := range []string{"Remove-MobileDevice", "Remove-ActiveSyncDevice"} {
-		id := map[string]string{"Remove-MobileDevice": `alice\ExchangeActiveSyncDevices\iPhone§IPH1`, "Remove-ActiveSyncDevice": "IPH2"}[name]
+		id := map[string]string{"Remove-MobileDevice": `Alice Wilber\ExchangeActiveSyncDevices\iPhone§IPH1`, "Remove-ActiveSyncDevice": "CN=iPhone§IPH2,CN=ExchangeActiveSyncDevices,CN=Alice Wilber,CN=Users,DC=contoso,DC=com"}[name]
 		if out := e.Cmdlet(name, map[string]any{"Identity": id, "Confirm": false}); len(out) != 0 {
 			t.Fatalf("%s: %v", name, out)
 		}

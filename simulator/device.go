@@ -36,6 +36,10 @@ type Device struct {
 	LastSyncAttemptTime time.Time
 	LastSuccessSync     time.Time
 	LastPolicyUpdate    time.Time
+	// WhenChanged is when the partnership's AD object was last written
+	// (Get-MobileDevice's WhenChanged): at its creation, when what it
+	// shows changes, and at least every ADDataSyncInterval (adobject.go).
+	WhenChanged time.Time `json:",omitzero"`
 
 	// Provisioning: the key the device holds once it has acknowledged the
 	// policy, and the temporary key handed out in the first phase.
@@ -67,6 +71,7 @@ type Device struct {
 	// partnership's access: a decision made from settings older than that
 	// (the directory cache) must not overwrite it.
 	adminStamped time.Time
+	adHash       uint64    // the hash of what the AD object shows, as last written (adobject.go)
 	behaviour    behaviour // for autoblock
 	uaChanged    bool      // this request's User-Agent differs from the last
 

@@ -367,6 +367,9 @@ func (m *Mailbox) stampAccessLocked(dev *Device, dec access.Decision) bool {
 		return false
 	}
 	dev.DeviceAccessState, dev.DeviceAccessStateReason, dev.DeviceAccessControlRule = dec.State, dec.Reason, rule
+	if m.now != nil {
+		m.noteADWriteLocked(strings.ToLower(dev.DeviceID), dev, m.now(), false)
+	}
 	m.emit(Event{Kind: EventAccessStateChanged, DeviceID: dev.DeviceID, DeviceType: dev.DeviceType,
 		From: old.String(), To: dec.State.String(), Reason: dec.Reason.String(), Rule: rule})
 	return true

@@ -424,7 +424,7 @@ var _ = Describe("Approvals through the admin API", func() {
 		d := env.Device("alice", "REPAIR1", eas.Version141)
 		d.Provision()
 		env.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []string{"REPAIR1"}}})
-		env.Cmdlet("Remove-MobileDevice", map[string]any{"Identity": "REPAIR1"})
+		env.Cmdlet("Remove-MobileDevice", map[string]any{"Identity": env.DeviceIdentity("REPAIR1")})
 		d.Provision()
 		Expect(env.AccessState("REPAIR1")).To(Equal("Allowed/Individual"))
 	})

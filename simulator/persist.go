@@ -263,9 +263,14 @@ func (m *Mailbox) storeErr() error {
 }
 
 // commitDevices writes the partnerships a request's sections changed and
-// left for the end (see unlock); a request calls it before it answers.
-func (m *Mailbox) commitDevices() {
+// left for the end (see unlock); a request calls it before it answers,
+// with the key of its device, whose AD object the request's end writes
+// if what it shows changed (adobject.go).
+func (m *Mailbox) commitDevices(key string) {
 	m.mu.Lock()
+	if d := m.devices[key]; d != nil && m.now != nil {
+		m.noteADWriteLocked(key, d, m.now(), true)
+	}
 	if m.store != nil && (len(m.touched) > 0 || m.writeErr != nil) {
 		m.writeErr = m.flushLocked(true)
 		if m.writeErr != nil {
@@ -655,6 +660,7 @@ type deviceRecord struct {
 	Announced     bool             `json:",omitempty"`
 	Stamped       access.State     `json:",omitempty"`
 	AdminStamped  time.Time        `json:",omitzero"`
+	ADHash        uint64           `json:",omitempty"`
 	Behaviour     *behaviourRecord `json:",omitempty"`
 	Ping          *pingRecord      `json:",omitempty"`
 }
@@ -678,7 +684,7 @@ type pingRecord struct {
 }
 
 func deviceRecordOf(d *Device) deviceRecord {
-	r := deviceRecord{Device: *d, PolicyVersion: d.policyVersion, NoticeItem: d.noticeItem, Announced: d.announced, Stamped: d.stamped, AdminStamped: d.adminStamped}
+	r := deviceRecord{Device: *d, PolicyVersion: d.policyVersion, NoticeItem: d.noticeItem, Announced: d.announced, Stamped: d.stamped, AdminStamped: d.adminStamped, ADHash: d.adHash}
 	r.Device.hierarchy, r.Device.collections, r.Device.ping, r.Device.lastSync = nil, nil, nil, nil
 	if w := d.wipe; !w.requested.IsZero() || !w.sent.IsZero() || !w.acked.IsZero() || w.accountOnly || w.failed || w.requestor != "" || len(w.notify) > 0 {
 		r.Wipe = &wipeRecord{Requested: w.requested, Sent: w.sent, Acked: w.acked, AccountOnly: w.accountOnly, Failed: w.failed, Requestor: w.requestor, Notify: w.notify}
@@ -697,7 +703,7 @@ func deviceRecordOf(d *Device) deviceRecord {
 
 func (r deviceRecord) device() *Device {
 	d := r.Device
-	d.policyVersion, d.noticeItem, d.announced, d.stamped, d.adminStamped = r.PolicyVersion, r.NoticeItem, r.Announced, r.Stamped, r.AdminStamped
+	d.policyVersion, d.noticeItem, d.announced, d.stamped, d.adminStamped, d.adHash = r.PolicyVersion, r.NoticeItem, r.Announced, r.Stamped, r.AdminStamped, r.ADHash
 	if w := r.Wipe; w != nil {
 		d.wipe = wipeState{requested: w.Requested, sent: w.Sent, acked: w.Acked, accountOnly: w.AccountOnly, failed: w.Failed, requestor: w.Requestor, notify: w.Notify}
 	}

@@ -73,7 +73,7 @@ func testRestart(t *testing.T, kind string) {
 	env.Deliver("alice", "Delivered before the restart")
 	env.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "bob", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": "WIPE1"}})
 	env.Device("bob", "WIPE1", eas.Version141).Provision()
-	wipeID := `bob\ExchangeActiveSyncDevices\iPhone§WIPE1`
+	wipeID := `Bob Kelly\ExchangeActiveSyncDevices\iPhone§WIPE1`
 	env.Cmdlet("Clear-MobileDevice", map[string]any{"Identity": wipeID, "Confirm": false})
 	wipeBefore := env.Cmdlet("Get-MobileDeviceStatistics", map[string]any{"Identity": wipeID})[0]
 	lastEvent, _ := env.Events().Since(0)
@@ -118,7 +118,7 @@ func testRestart(t *testing.T, kind string) {
 	}
 	// The organization's default still decides: a new device is quarantined.
 	env.Device("alice", "NEW1", eas.Version141).Provision()
-	if got := env.AccessState(`alice\ExchangeActiveSyncDevices\iPhone§NEW1`); got != "Quarantined/Global" {
+	if got := env.AccessState(`Alice Wilber\ExchangeActiveSyncDevices\iPhone§NEW1`); got != "Quarantined/Global" {
 		t.Errorf("a new device after the restart is %s, want Quarantined/Global", got)
 	}
 	// Events go on from the last id, and the old ones are there.

@@ -83,6 +83,14 @@ type Options struct {
 	// AdminToken is the bearer token of /api/*; empty: a random one, see
 	// Server.AdminToken().
 	AdminToken string
+	// IdentityStyle is how cmdlets write a partnership's Identity: the
+	// canonical name of Exchange Server (the default) or Exchange
+	// Online's tenant path (identity.go).
+	IdentityStyle IdentityStyle
+	// TimeZone is the server's local time zone, in which the admin plane
+	// shows WhenCreated and WhenChanged (beside WhenCreatedUTC and
+	// WhenChangedUTC), as a .NET DateTime of kind Local. If nil, UTC.
+	TimeZone *time.Location
 	// ExternalURL is the base URL the server gives out (Autodiscover's
 	// MobileSync URL, the Basic realm), as Exchange's virtual directories'
 	// ExternalUrl, e.g. "https://mail.contoso.com". Empty: the request's
@@ -418,7 +426,7 @@ func (s *Server) serveCall(c *call) error {
 	}
 	// A request that ends in an error writes what its sections left for
 	// the end before the error is answered.
-	defer mb.commitDevices()
+	defer mb.commitDevices(strings.ToLower(req.DeviceID))
 	release, ok := s.enter(mb)
 	if !ok {
 		c.w.Header().Set(headerRetryAfter, concurrencyRetryAfter)

@@ -19,17 +19,17 @@ func TestClearMobileDeviceAndEvents(t *testing.T) {
 	d := quarantined("IPH1", "iPhone")
 	d.PolicyKey = 42
 	e.Mailbox("alice").AddDeviceForTest(d)
-	e.Cmdlet("Clear-MobileDevice", map[string]any{"Identity": `alice\ExchangeActiveSyncDevices\iPhone§IPH1`, "AccountOnly": true})
-	st := e.Cmdlet("Get-MobileDeviceStatistics", map[string]any{"Identity": "IPH1"})[0]
+	e.Cmdlet("Clear-MobileDevice", map[string]any{"Identity": `Alice Wilber\ExchangeActiveSyncDevices\iPhone§IPH1`, "AccountOnly": true})
+	st := e.Cmdlet("Get-MobileDeviceStatistics", map[string]any{"Identity": e.DeviceIdentity("IPH1")})[0]
 	if st["Status"] != "DeviceWipePending" || st["DeviceWipeRequestTime"] == nil || st["LastDeviceWipeRequestor"] != "Administrator" {
 		t.Fatalf("after Clear-MobileDevice: %v %v %v", st["Status"], st["DeviceWipeRequestTime"], st["LastDeviceWipeRequestor"])
 	}
-	e.Cmdlet("Clear-MobileDevice", map[string]any{"Identity": "IPH1", "Cancel": true})
-	if st := e.Cmdlet("Get-MobileDeviceStatistics", map[string]any{"Identity": "IPH1"})[0]; st["Status"] != "DeviceOk" {
+	e.Cmdlet("Clear-MobileDevice", map[string]any{"Identity": e.DeviceIdentity("IPH1"), "Cancel": true})
+	if st := e.Cmdlet("Get-MobileDeviceStatistics", map[string]any{"Identity": e.DeviceIdentity("IPH1")})[0]; st["Status"] != "DeviceOk" {
 		t.Fatalf("after -Cancel: %v", st["Status"])
 	}
 	e.CmdletFails("Clear-MobileDevice", map[string]any{"Identity": "NOPE"}, http.StatusNotFound, "ManagementObjectNotFound")
-	e.Cmdlet("Remove-MobileDevice", map[string]any{"Identity": "IPH1"})
+	e.Cmdlet("Remove-MobileDevice", map[string]any{"Identity": e.DeviceIdentity("IPH1")})
 
 	// The stream, from the start: requested, cancelled, removed.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

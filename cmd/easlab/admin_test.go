@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/easlab/easlab/simulator"
 	"io"
 	"reflect"
 	"strings"
@@ -81,5 +82,27 @@ func TestAdminAgainstServe(t *testing.T) {
 	t.Setenv("EASLAB_ADMIN_TOKEN", "wrong")
 	if _, err := run(t, nil, "admin", "Get-Mailbox"); err == nil || !strings.Contains(err.Error(), "AuthenticationError") {
 		t.Errorf("wrong token: %v", err)
+	}
+}
+
+// TestServeZoneAndIdentityStyle: --time-zone takes an IANA name (UTC by
+// default) and --identity-style on-premises (the default) or online.
+func TestServeZoneAndIdentityStyle(t *testing.T) {
+	for _, c := range []struct {
+		zone, style string
+		wantZone    string
+		wantStyle   simulator.IdentityStyle
+		ok          bool
+	}{
+		{"", "", "UTC", simulator.IdentityOnPremises, true},
+		{"UTC", "on-premises", "UTC", simulator.IdentityOnPremises, true},
+		{"UTC", "Online", "UTC", simulator.IdentityExchangeOnline, true},
+		{"Nowhere/Atlantis", "", "", 0, false},
+		{"UTC", "tenant", "", 0, false},
+	} {
+		zone, style, err := zoneAndStyle(serveConfig{timeZone: c.zone, identityStyle: c.style})
+		if (err == nil) != c.ok || c.ok && (zone.String() != c.wantZone || style != c.wantStyle) {
+			t.Errorf("%q %q: %v %v %v", c.zone, c.style, zone, style, err)
+		}
 	}
 }

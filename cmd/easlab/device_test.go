@@ -114,7 +114,9 @@ func TestDeviceActionsWithState(t *testing.T) {
 	}
 	t.Setenv("EASLAB_ADMIN_URL", base)
 	t.Setenv("EASLAB_ADMIN_TOKEN", "tok")
-	if out, err := run(t, nil, "admin", "Clear-MobileDevice", "-Identity", st.DeviceID); err != nil {
+	// The Identity as Exchange takes it, "<user>\<container>\<Type>§<Id>"
+	// (a bare DeviceId is none; the Gmail profile's DeviceType is Android).
+	if out, err := run(t, nil, "admin", "Clear-MobileDevice", "-Identity", `Alice Wilber\ExchangeActiveSyncDevices\Android§`+st.DeviceID); err != nil {
 		t.Fatalf("Clear-MobileDevice: %v\n%s", err, out)
 	}
 	out, err = dev("wipe-ack")

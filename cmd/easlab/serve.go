@@ -59,6 +59,9 @@ type serveConfig struct {
 	http simulator.HTTPLimits
 	// maxContentLength is IIS's maxAllowedContentLength.
 	maxContentLength int64
+	// timeZone is the server's local time zone (an IANA name) and
+	// identityStyle the form of device Identities.
+	timeZone, identityStyle string
 
 	// deviceInfoFrom is the first protocol version whose Provision must
 	// carry DeviceInformation (simulator.Options.DeviceInformationRequiredFrom).
@@ -118,6 +121,8 @@ Users may sign in as alice@contoso.com, CONTOSO\alice or alice.`,
 	f.DurationVar(&cfg.ps.PowerShellMaxRunspacesTimePeriod, "powershell-max-runspaces-time-period", 0, "the window of --powershell-max-runspaces (PowerShellMaxRunspacesTimePeriod; Exchange's default Unlimited)")
 	f.IntVar(&cfg.ps.PowerShellMaxCmdletQueueDepth, "powershell-max-cmdlet-queue-depth", 0, "WS-Management operations one user may have in progress at once over Remote PowerShell (PowerShellMaxCmdletQueueDepth as WinRM's per-user operation quota; 0, Exchange's Unlimited, keeps WinRM's 1500; -1 is no limit)")
 	f.Int64Var(&cfg.maxSendSize, "max-send-size", simulator.DefaultMaxSendSize, "largest message SendMail, SmartReply and SmartForward submit, in bytes (Exchange's MaxSendSize, 10 MB); larger: status 120; -1: no limit")
+	f.StringVar(&cfg.timeZone, "time-zone", "UTC", "the server's local time zone (an IANA name such as Europe/Berlin), in which cmdlets show WhenCreated and WhenChanged")
+	f.StringVar(&cfg.identityStyle, "identity-style", "on-premises", "how cmdlets write a device's Identity: on-premises (the canonical name, contoso.com/Users/Alice Wilber/ExchangeActiveSyncDevices/iPhone§...) or online (Exchange Online's alice\\ExchangeActiveSyncDevices\\iPhone§...)")
 	d := simulator.DefaultHTTPLimits()
 	f.IntVar(&cfg.http.MaxFieldLength, "max-field-length", d.MaxFieldLength, "longest request header line, as http.sys's MaxFieldLength (over it: 400 Header Field Too Long)")
 	f.IntVar(&cfg.http.MaxRequestBytes, "max-request-bytes", d.MaxRequestBytes, "longest request line and headers together, as http.sys's MaxRequestBytes (over it: 400 Request Too Long)")
@@ -127,6 +132,21 @@ Users may sign in as alice@contoso.com, CONTOSO\alice or alice.`,
 	f.Int64Var(&cfg.maxContentLength, "max-allowed-content-length", simulator.DefaultMaxRequestBytes, "largest request body, as IIS's maxAllowedContentLength (over it: 404.13, before the body is read)")
 	f.StringVar(&cfg.deviceInfoFrom, "device-info-required-from", eas.Version141.String(), "first protocol version whose initial Provision must carry DeviceInformation, else status 165 (Exchange's code: 14.1; 16.1 is the lenient behaviour field reports describe)")
 	return cmd
+}
+
+// zoneAndStyle reads --time-zone and --identity-style.
+func zoneAndStyle(cfg serveConfig) (*time.Location, simulator.IdentityStyle, error) {
+	zone, err := time.LoadLocation(cfg.timeZone)
+	if err != nil {
+		return nil, 0, fmt.Errorf("--time-zone: %w", err)
+	}
+	switch strings.ToLower(cfg.identityStyle) {
+	case "on-premises", "onpremises", "":
+		return zone, simulator.IdentityOnPremises, nil
+	case "online", "exchange-online":
+		return zone, simulator.IdentityExchangeOnline, nil
+	}
+	return nil, 0, fmt.Errorf("--identity-style: %q is neither on-premises nor online", cfg.identityStyle)
 }
 
 // runServe runs the simulator until ctx is done. ready, if not nil,
@@ -227,7 +247,13 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 		defer f.Close()
 		iis = simulator.NewIISLog(f)
 	}
+	zone, style, err := zoneAndStyle(cfg)
+	if err != nil {
+		return err
+	}
 	srv, err := simulator.New(simulator.Options{
+		TimeZone:             zone,
+		IdentityStyle:        style,
 		AdminToken:           cfg.adminToken,
 		Lockout:              cfg.lockout,
 		ExternalURL:          cfg.externalURL,

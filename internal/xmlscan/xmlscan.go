@@ -13,6 +13,7 @@ package xmlscan
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -34,8 +35,32 @@ type Decoder struct {
 	stack   []xml.Name
 	pending bool // the next token ends the self-closing element on top
 	buf     []byte
-	attrs   []xml.Attr
+
+	// The token Next found.
+	kind   Kind
+	name   xml.Name   // StartElement, EndElement
+	attrs  []xml.Attr // StartElement; reused by the next start tag
+	text   []byte     // CharData, Comment, Directive, ProcInst's Inst
+	target string     // ProcInst
+
+	// The first elements of stack and attrs, allocated with the Decoder.
+	stackBuf [16]xml.Name
+	attrBuf  [8]xml.Attr
 }
+
+// Kind is the kind of token Next found.
+type Kind uint8
+
+// The kinds of token.
+const (
+	None Kind = iota
+	StartElement
+	EndElement
+	CharData
+	Comment
+	ProcInst
+	Directive
+)
 
 // known are the names of CLIXML and WS-Management documents: returned
 // without an allocation (most of a document's names are these).
@@ -57,6 +82,135 @@ var known = func() map[string]string {
 	}
 	return m
 }()
+
+// values are the attribute values and texts these documents repeat:
+// namespaces, WS-Management's actions and URIs, CLIXML's common type
+// names, booleans and small numbers (RefIds). Intern returns them without
+// an allocation.
+var values = func() map[string]string {
+	m := map[string]string{}
+	for n := range known {
+		m[n] = n
+	}
+	const shell = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell"
+	for _, v := range []string{
+		"http://www.w3.org/2003/05/soap-envelope",
+		"http://schemas.xmlsoap.org/ws/2004/08/addressing",
+		"http://schemas.xmlsoap.org/ws/2004/09/transfer",
+		"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd",
+		"http://schemas.microsoft.com/wbem/wsman/1/wsman.xsd",
+		"http://schemas.microsoft.com/wbem/wsman/1/config",
+		"http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd",
+		"http://schemas.microsoft.com/powershell",
+		"http://schemas.microsoft.com/powershell/Microsoft.Exchange",
+		"http://schemas.microsoft.com/powershell/Microsoft.PowerShell",
+		"http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous",
+		"http://www.w3.org/XML/1998/namespace",
+		"http://www.w3.org/2001/XMLSchema",
+		"http://www.w3.org/2001/XMLSchema-instance",
+		"http://schemas.microsoft.com/wbem/wsman/1/wsmanfault",
+		"http://schemas.microsoft.com/powershell/2004/04",
+		"http://schemas.xmlsoap.org/ws/2004/09/transfer/Create",
+		"http://schemas.xmlsoap.org/ws/2004/09/transfer/Delete",
+		"http://schemas.xmlsoap.org/ws/2004/09/transfer/Get",
+		shell, shell + "/Command", shell + "/Send", shell + "/Receive", shell + "/Signal",
+		shell + "/signal/Terminate", shell + "/signal/ctrl_c", "powershell/signal/crtl_c",
+		shell + "/CommandState/Done", shell + "/CommandState/Running",
+		"stdin", "stdout", "stdin pr", "stdout pr", "pr", "true", "false", "TRUE", "FALSE",
+		"en-US", "WINRS_CONSOLEMODE_STDIN", "WINRS_SKIP_CMD_SHELL", "WSMAN_CMDSHELL_OPTION_KEEPALIVE", "protocolversion",
+		// CLIXML type names every PSRP message carries.
+		"System.Object", "System.Enum", "System.ValueType", "System.String", "System.Int32", "System.Boolean",
+		"System.Collections.Hashtable", "System.Collections.ArrayList",
+		"System.Management.Automation.PSPrimitiveDictionary",
+		"System.Management.Automation.Runspaces.ApartmentState",
+		"System.Management.Automation.Runspaces.RemoteStreamOptions",
+		"System.Management.Automation.Runspaces.PipelineResultTypes",
+		"System.Management.Automation.Runspaces.PSThreadOptions",
+		"System.Management.Automation.PSInvocationState",
+		"System.Management.Automation.Runspaces.RunspacePoolState",
+		"System.Collections.Generic.List`1[[System.Management.Automation.PSObject, System.Management.Automation, Version=1.0.0.0, Culture=neutral, PublicKeyToken=31bf3856ad364e35]]",
+		"None", "UNKNOWN", "Default", "Running", "Completed", "Opened",
+	} {
+		m[v] = v
+	}
+	for i := range 512 {
+		v := strconv.Itoa(i)
+		m[v] = v
+	}
+	return m
+}()
+
+// Intern returns b as a string, without an allocation for a value
+// these documents repeat (see values).
+func Intern(b []byte) string {
+	if s, ok := valueTable.lookup(b); ok {
+		return s
+	}
+	return string(b)
+}
+
+// internTable finds a known string from its bytes with a cheap hash and
+// one comparison: on every name and attribute of a document, a map's
+// lookup was a tenth of a Remote PowerShell request's time. A string
+// whose slots others took first is not interned (TestInternTables: none
+// of the known ones).
+type internTable [1 << 12]string
+
+// internProbes is how many slots a string may take after its own.
+const internProbes = 8
+
+func newInternTable(m map[string]string) *internTable {
+	t := new(internTable)
+	for s := range m {
+		h := internHash(s)
+		for k := range uint32(internProbes) {
+			if i := (h + k) % uint32(len(t)); t[i] == "" {
+				t[i] = s
+				break
+			}
+		}
+	}
+	return t
+}
+
+// internHash hashes a string with FNV-1a over its length and its first
+// and last eight bytes (all of a short one).
+func internHash[S string | []byte](s S) uint32 {
+	const prime = 16777619
+	h := uint32(2166136261) ^ uint32(len(s))
+	if len(s) <= 16 {
+		for i := 0; i < len(s); i++ {
+			h = (h ^ uint32(s[i])) * prime
+		}
+	} else {
+		for i := 0; i < 8; i++ {
+			h = (h ^ uint32(s[i])) * prime
+		}
+		for i := len(s) - 8; i < len(s); i++ {
+			h = (h ^ uint32(s[i])) * prime
+		}
+	}
+	return (h ^ h>>16) % (1 << 12)
+}
+
+func (t *internTable) lookup(b []byte) (string, bool) {
+	h := internHash(b)
+	for k := range uint32(internProbes) {
+		s := t[(h+k)%uint32(len(t))]
+		if s == "" {
+			return "", false
+		}
+		if s == string(b) {
+			return s, true
+		}
+	}
+	return "", false
+}
+
+var (
+	nameTable  = newInternTable(known)
+	valueTable = newInternTable(values)
+)
 
 // ends holds an EndElement token, already boxed, for each known
 // unprefixed name: a token is an immutable value, so one boxed copy
@@ -80,21 +234,20 @@ func endToken(n xml.Name) xml.Token {
 	return xml.EndElement{Name: n}
 }
 
-// startToken is the StartElement for n and attrs.
-func startToken(n xml.Name, attrs []xml.Attr) xml.Token {
-	return xml.StartElement{Name: n, Attr: attrs}
-}
-
 // intern returns b as a string, without allocating for a known name.
 func (d *Decoder) intern(b []byte) string {
-	if s, ok := known[string(b)]; ok {
+	if s, ok := nameTable.lookup(b); ok {
 		return s
 	}
 	return string(b)
 }
 
 // New returns a Decoder over data, which must not change while it is read.
-func New(data []byte) *Decoder { return &Decoder{data: data} }
+func New(data []byte) *Decoder {
+	d := &Decoder{data: data}
+	d.stack, d.attrs = d.stackBuf[:0], d.attrBuf[:0]
+	return d
+}
 
 // Depth is how many elements are open.
 func (d *Decoder) Depth() int { return len(d.stack) }
@@ -105,39 +258,100 @@ func (d *Decoder) errorf(format string, args ...any) error {
 
 // Token returns the next token, io.EOF at the end of the document.
 // CharData may point into the input or into a buffer reused by the next
-// call: copy it to keep it.
+// call: copy it to keep it. A StartElement's Attr is its own.
 func (d *Decoder) Token() (xml.Token, error) {
+	k, err := d.Next()
+	if err != nil {
+		return nil, err
+	}
+	switch k {
+	case StartElement:
+		var attrs []xml.Attr
+		if len(d.attrs) > 0 {
+			attrs = append(attrs, d.attrs...)
+		}
+		return xml.StartElement{Name: d.name, Attr: attrs}, nil
+	case EndElement:
+		return endToken(d.name), nil
+	case CharData:
+		return xml.CharData(d.text), nil
+	case Comment:
+		return xml.Comment(d.text), nil
+	case Directive:
+		return xml.Directive(d.text), nil
+	}
+	return xml.ProcInst{Target: d.target, Inst: d.text}, nil
+}
+
+// Next reads the next token without boxing it in an xml.Token, io.EOF at
+// the end of the document: Name, Attrs, Text and Target describe it until
+// the next call, which may reuse their memory (attribute values and names
+// are strings of their own).
+func (d *Decoder) Next() (Kind, error) {
+	d.kind = None
 	if d.pending {
 		d.pending = false
-		n := d.stack[len(d.stack)-1]
+		d.name = d.stack[len(d.stack)-1]
 		d.stack = d.stack[:len(d.stack)-1]
-		return endToken(n), nil
+		return d.found(EndElement, nil)
 	}
 	if d.pos >= len(d.data) {
 		if len(d.stack) > 0 {
-			return nil, d.errorf("unexpected EOF: <%s> is not closed", d.stack[len(d.stack)-1].Local)
+			return None, d.errorf("unexpected EOF: <%s> is not closed", d.stack[len(d.stack)-1].Local)
 		}
-		return nil, io.EOF
+		return None, io.EOF
 	}
 	if d.data[d.pos] != '<' {
-		return d.text()
+		return d.found(CharData, d.chars())
 	}
 	if d.pos+1 >= len(d.data) {
-		return nil, d.errorf("unexpected EOF after <")
+		return None, d.errorf("unexpected EOF after <")
 	}
 	switch c := d.data[d.pos+1]; c {
 	case '/':
-		return d.endTag()
+		return d.found(EndElement, d.endTag())
 	case '?':
-		return d.procInst()
+		return d.found(ProcInst, d.procInst())
 	case '!':
 		return d.bang()
 	}
-	return d.startTag()
+	return d.found(StartElement, d.startTag())
 }
 
-// text reads character data up to the next '<'.
-func (d *Decoder) text() (xml.Token, error) {
+func (d *Decoder) found(k Kind, err error) (Kind, error) {
+	if err != nil {
+		return None, err
+	}
+	d.kind = k
+	return k, nil
+}
+
+// Name is the element name of a StartElement or EndElement.
+func (d *Decoder) Name() xml.Name { return d.name }
+
+// Attrs are a StartElement's attributes, valid until the next call to
+// Next or Token.
+func (d *Decoder) Attrs() []xml.Attr { return d.attrs }
+
+// Attr is the value of the unprefixed attribute name of a StartElement.
+func (d *Decoder) Attr(name string) (string, bool) {
+	for _, a := range d.attrs {
+		if a.Name.Local == name && a.Name.Space == "" {
+			return a.Value, true
+		}
+	}
+	return "", false
+}
+
+// Text is the content of CharData, a Comment or a Directive, or a
+// ProcInst's Inst, valid until the next call to Next or Token.
+func (d *Decoder) Text() []byte { return d.text }
+
+// Target is a ProcInst's target.
+func (d *Decoder) Target() string { return d.target }
+
+// chars reads character data up to the next '<'.
+func (d *Decoder) chars() error {
 	start := d.pos
 	end := bytes.IndexByte(d.data[start:], '<')
 	if end < 0 {
@@ -148,22 +362,34 @@ func (d *Decoder) text() (xml.Token, error) {
 	raw := d.data[start:end]
 	d.pos = end
 	if err := d.checkChars(raw, start); err != nil {
-		return nil, err
+		return err
 	}
 	if bytes.IndexByte(raw, '&') < 0 && bytes.IndexByte(raw, '\r') < 0 {
-		return xml.CharData(raw), nil
+		d.text = raw
+		return nil
 	}
 	out, err := d.unescape(raw, d.buf[:0])
 	if err != nil {
-		return nil, err
+		return err
 	}
 	d.buf = out
-	return xml.CharData(out), nil
+	d.text = out
+	return nil
 }
 
 // checkChars refuses invalid UTF-8 and characters XML does not allow.
 func (d *Decoder) checkChars(b []byte, at int) error {
 	for i := 0; i < len(b); {
+		// Eight bytes at a time while none is below 0x20 or above 0x7F
+		// (base64 and most text): no byte of such a word needs a look.
+		if len(b)-i >= 8 {
+			const ones, highs = 0x0101010101010101, 0x8080808080808080
+			w := binary.LittleEndian.Uint64(b[i:])
+			if (w|(w-ones*0x20))&highs == 0 {
+				i += 8
+				continue
+			}
+		}
 		c := b[i]
 		if c < utf8.RuneSelf {
 			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
@@ -255,20 +481,25 @@ func isNameByte(c byte, first bool) bool {
 	return c >= '0' && c <= '9' || c == '-' || c == '.'
 }
 
-// name reads a (possibly prefixed) name at d.pos, split as encoding/xml
+// readName reads a (possibly prefixed) name at d.pos, split as encoding/xml
 // splits it: at its one colon when both sides are non-empty, else whole.
-func (d *Decoder) name() (xml.Name, bool) {
+func (d *Decoder) readName() (xml.Name, bool) {
 	start := d.pos
-	colons := 0
+	colons, colon := 0, -1
+	ascii := true
 	for d.pos < len(d.data) {
 		c := d.data[d.pos]
 		if c == ':' {
 			colons++
+			colon = d.pos - start
 			d.pos++
 			continue
 		}
 		if !isNameByte(c, d.pos == start) {
 			break
+		}
+		if c >= utf8.RuneSelf {
+			ascii = false
 		}
 		d.pos++
 	}
@@ -276,11 +507,11 @@ func (d *Decoder) name() (xml.Name, bool) {
 		return xml.Name{}, false
 	}
 	s := d.data[start:d.pos]
-	if !utf8.Valid(s) {
+	if !ascii && !utf8.Valid(s) {
 		return xml.Name{}, false
 	}
-	if i := bytes.IndexByte(s, ':'); i > 0 && i < len(s)-1 {
-		return xml.Name{Space: d.intern(s[:i]), Local: d.intern(s[i+1:])}, true
+	if colon > 0 && colon < len(s)-1 {
+		return xml.Name{Space: d.intern(s[:colon]), Local: d.intern(s[colon+1:])}, true
 	}
 	return xml.Name{Local: d.intern(s)}, true
 }
@@ -296,80 +527,87 @@ func (d *Decoder) space() {
 	}
 }
 
-func (d *Decoder) startTag() (xml.Token, error) {
+func (d *Decoder) startTag() error {
 	d.pos++ // <
-	n, ok := d.name()
+	n, ok := d.readName()
 	if !ok {
-		return nil, d.errorf("expected element name after <")
+		return d.errorf("expected element name after <")
 	}
 	if len(d.stack) >= MaxDepth {
-		return nil, d.errorf("exceeded max depth")
+		return d.errorf("exceeded max depth")
 	}
+	d.name = n
 	d.attrs = d.attrs[:0]
-	var attrs []xml.Attr
 	for {
 		sp := d.pos
 		d.space()
 		if d.pos >= len(d.data) {
-			return nil, d.errorf("unexpected EOF in <%s>", n.Local)
+			return d.errorf("unexpected EOF in <%s>", n.Local)
 		}
 		switch d.data[d.pos] {
 		case '/':
 			if d.pos+1 >= len(d.data) || d.data[d.pos+1] != '>' {
-				return nil, d.errorf("expected /> in element")
+				return d.errorf("expected /> in element")
 			}
 			d.pos += 2
 			d.stack = append(d.stack, n)
 			d.pending = true
-			return startToken(n, attrs), nil
+			return nil
 		case '>':
 			d.pos++
 			d.stack = append(d.stack, n)
-			return startToken(n, attrs), nil
+			return nil
 		}
 		if d.pos == sp {
-			return nil, d.errorf("expected space before an attribute")
+			return d.errorf("expected space before an attribute")
 		}
-		an, ok := d.name()
+		an, ok := d.readName()
 		if !ok {
-			return nil, d.errorf("expected attribute name in element")
+			return d.errorf("expected attribute name in element")
 		}
 		d.space()
 		if d.pos >= len(d.data) || d.data[d.pos] != '=' {
-			return nil, d.errorf("attribute name without = in element")
+			return d.errorf("attribute name without = in element")
 		}
 		d.pos++
 		d.space()
 		if d.pos >= len(d.data) || d.data[d.pos] != '"' && d.data[d.pos] != '\'' {
-			return nil, d.errorf("unquoted or missing attribute value in element")
+			return d.errorf("unquoted or missing attribute value in element")
 		}
 		q := d.data[d.pos]
 		d.pos++
 		end := bytes.IndexByte(d.data[d.pos:], q)
 		if end < 0 {
-			return nil, d.errorf("unexpected EOF in an attribute value")
+			return d.errorf("unexpected EOF in an attribute value")
 		}
 		raw := d.data[d.pos : d.pos+end]
 		if bytes.IndexByte(raw, '<') >= 0 {
-			return nil, d.errorf("unescaped < inside quoted string")
+			return d.errorf("unescaped < inside quoted string")
 		}
 		if err := d.checkChars(raw, d.pos); err != nil {
-			return nil, err
+			return err
 		}
 		d.pos += end + 1
 		v, err := d.unescapeAttr(raw)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		attrs = append(attrs, xml.Attr{Name: an, Value: v})
+		d.attrs = append(d.attrs, xml.Attr{Name: an, Value: v})
 	}
 }
 
 // unescapeAttr decodes an attribute value as encoding/xml does (entities,
 // character references, line ends; no further whitespace normalization).
 func (d *Decoder) unescapeAttr(raw []byte) (string, error) {
-	if bytes.IndexByte(raw, '&') < 0 && bytes.IndexAny(raw, "\t\n\r") < 0 {
-		return string(raw), nil
+	plain := true
+	for _, c := range raw {
+		if c == '&' || c == '\t' || c == '\n' || c == '\r' {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return Intern(raw), nil
 	}
 	out, err := d.unescape(raw, nil)
 	if err != nil {
@@ -378,29 +616,30 @@ func (d *Decoder) unescapeAttr(raw []byte) (string, error) {
 	return string(out), nil
 }
 
-func (d *Decoder) endTag() (xml.Token, error) {
+func (d *Decoder) endTag() error {
 	d.pos += 2 // </
-	n, ok := d.name()
+	n, ok := d.readName()
 	if !ok {
-		return nil, d.errorf("expected element name after </")
+		return d.errorf("expected element name after </")
 	}
 	d.space()
 	if d.pos >= len(d.data) || d.data[d.pos] != '>' {
-		return nil, d.errorf("invalid characters between </%s and >", n.Local)
+		return d.errorf("invalid characters between </%s and >", n.Local)
 	}
 	d.pos++
 	if len(d.stack) == 0 {
-		return nil, d.errorf("unexpected end element </%s>", n.Local)
+		return d.errorf("unexpected end element </%s>", n.Local)
 	}
 	top := d.stack[len(d.stack)-1]
 	if top != n {
-		return nil, d.errorf("element <%s> closed by </%s>", top.Local, n.Local)
+		return d.errorf("element <%s> closed by </%s>", top.Local, n.Local)
 	}
 	d.stack = d.stack[:len(d.stack)-1]
-	return endToken(n), nil
+	d.name = n
+	return nil
 }
 
-func (d *Decoder) procInst() (xml.Token, error) {
+func (d *Decoder) procInst() error {
 	d.pos += 2 // <?
 	// A target is a name with any number of colons (encoding/xml's
 	// name, not its namespaced nsname).
@@ -409,12 +648,12 @@ func (d *Decoder) procInst() (xml.Token, error) {
 		d.pos++
 	}
 	if d.pos == tstart || !utf8.Valid(d.data[tstart:d.pos]) {
-		return nil, d.errorf("expected target name after <?")
+		return d.errorf("expected target name after <?")
 	}
 	n := xml.Name{Local: string(d.data[tstart:d.pos])}
 	end := bytes.Index(d.data[d.pos:], []byte("?>"))
 	if end < 0 {
-		return nil, d.errorf("unexpected EOF in a processing instruction")
+		return d.errorf("unexpected EOF in a processing instruction")
 	}
 	inst := d.data[d.pos : d.pos+end]
 	d.pos += end + 2
@@ -426,10 +665,11 @@ func (d *Decoder) procInst() (xml.Token, error) {
 	if target == "xml" {
 		// The declaration: only UTF-8 documents are read.
 		if enc := procInstParam("encoding", string(inst)); enc != "" && !equalFold(enc, "utf-8") {
-			return nil, d.errorf("xml: encoding %q declared but Decoder.CharsetReader is nil", enc)
+			return d.errorf("xml: encoding %q declared but Decoder.CharsetReader is nil", enc)
 		}
 	}
-	return xml.ProcInst{Target: target, Inst: inst}, nil
+	d.target, d.text = target, inst
+	return nil
 }
 
 func equalFold(a, b string) bool { return bytes.EqualFold([]byte(a), []byte(b)) }
@@ -457,36 +697,39 @@ func procInstParam(param, s string) string {
 	return ""
 }
 
-func (d *Decoder) bang() (xml.Token, error) {
+func (d *Decoder) bang() (Kind, error) {
 	rest := d.data[d.pos:]
 	switch {
 	case bytes.HasPrefix(rest, []byte("<!--")):
 		end := bytes.Index(rest[4:], []byte("--"))
 		if end < 0 {
-			return nil, d.errorf("unexpected EOF in a comment")
+			return None, d.errorf("unexpected EOF in a comment")
 		}
 		if 4+end+2 >= len(rest) || rest[4+end+2] != '>' {
-			return nil, d.errorf("invalid sequence \"--\" not allowed in comments")
+			return None, d.errorf("invalid sequence \"--\" not allowed in comments")
 		}
 		c := rest[4 : 4+end]
 		d.pos += 4 + end + 3
-		return xml.Comment(c), nil
+		d.text = c
+		return d.found(Comment, nil)
 	case bytes.HasPrefix(rest, []byte("<![CDATA[")):
 		end := bytes.Index(rest[9:], []byte("]]>"))
 		if end < 0 {
-			return nil, d.errorf("unexpected EOF in CDATA section")
+			return None, d.errorf("unexpected EOF in CDATA section")
 		}
 		c := rest[9 : 9+end]
 		if err := d.checkChars(c, d.pos+9); err != nil {
-			return nil, err
+			return None, err
 		}
 		d.pos += 9 + end + 3
 		if bytes.IndexByte(c, '\r') >= 0 {
 			out := bytes.ReplaceAll(c, []byte("\r\n"), []byte("\n"))
 			out = bytes.ReplaceAll(out, []byte("\r"), []byte("\n"))
-			return xml.CharData(out), nil
+			d.text = out
+			return d.found(CharData, nil)
 		}
-		return xml.CharData(c), nil
+		d.text = c
+		return d.found(CharData, nil)
 	}
 	// A declaration (DOCTYPE, ENTITY ...): returned whole for the caller
 	// to refuse; its end is the first '>' outside quotes.
@@ -504,8 +747,9 @@ func (d *Decoder) bang() (xml.Token, error) {
 		case c == '>':
 			dir := rest[2:i]
 			d.pos += i + 1
-			return xml.Directive(dir), nil
+			d.text = dir
+			return d.found(Directive, nil)
 		}
 	}
-	return nil, d.errorf("unexpected EOF in a declaration")
+	return None, d.errorf("unexpected EOF in a declaration")
 }

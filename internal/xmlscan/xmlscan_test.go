@@ -155,3 +155,21 @@ func FuzzTokensMatchEncodingXML(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) { check(t, data) })
 }
+
+// TestInternTables: every known name and value is found in its table,
+// so none is allocated anew on each document.
+func TestInternTables(t *testing.T) {
+	for _, c := range []struct {
+		m map[string]string
+		t *internTable
+	}{{known, nameTable}, {values, valueTable}} {
+		for s := range c.m {
+			if got, ok := c.t.lookup([]byte(s)); !ok || got != s {
+				t.Errorf("%q is not interned", s)
+			}
+		}
+	}
+	if _, ok := valueTable.lookup([]byte("NotAKnownValue")); ok {
+		t.Error("an unknown value was found")
+	}
+}

@@ -9,6 +9,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -18,6 +19,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -52,12 +55,15 @@ type Config struct {
 type Session struct {
 	cfg     Config
 	shellID string
-	pool    uuid.UUID
-	nextObj uint64
-	asm     psrp.Assembler
-	mu      sync.Mutex
-	key     []byte
-	priv    *rsa.PrivateKey
+	// resourceURI and to are the configuration's, escaped for the envelope.
+	resourceURI, to string
+	auth            []string // the Authorization header, shared by every request
+	pool            uuid.UUID
+	nextObj         uint64
+	asm             psrp.Assembler
+	mu              sync.Mutex
+	key             []byte
+	priv            *rsa.PrivateKey
 	// ServerVersion is the protocol version the server announced.
 	ServerVersion string
 }
@@ -86,7 +92,9 @@ func Open(ctx context.Context, cfg Config) (*Session, error) {
 		cfg.HTTP = http.DefaultClient
 	}
 	s := &Session{cfg: cfg, pool: uuid.New(), nextObj: 1}
-	s.shellID = strings.ToUpper(s.pool.String())
+	s.shellID = string(appendUpperUUID(nil, s.pool))
+	s.resourceURI, s.to = wsman.Escape(cfg.ResourceURI), wsman.Escape(cfg.URL)
+	s.auth = []string{"Basic " + base64.StdEncoding.EncodeToString([]byte(cfg.User+":"+cfg.Password))}
 	capObj := &clixml.Object{Members: []clixml.Property{
 		{Name: "protocolversion", Value: clixml.Version("2.3")},
 		{Name: "PSVersion", Value: clixml.Version("2.0")},
@@ -156,19 +164,21 @@ func unmarshalObj(b []byte) (*clixml.Object, error) {
 
 // fragments encodes one message to the server as fragments.
 func (s *Session) fragments(t psrp.MessageType, pipeline uuid.UUID, v any) ([]byte, error) {
-	data, err := clixml.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	m := &psrp.Message{Destination: psrp.ToServer, Type: t, RunspacePool: s.pool, Pipeline: pipeline, Data: data}
 	s.mu.Lock()
 	id := s.nextObj
 	s.nextObj++
 	s.mu.Unlock()
 	max := (s.cfg.MaxEnvelopeSize-wsman.EnvelopeOverhead)*3/4 - psrp.FragmentHeaderLen
+	frags, err := psrp.MarshalFragments(id, &psrp.Message{Destination: psrp.ToServer, Type: t, RunspacePool: s.pool, Pipeline: pipeline}, v, max)
+	if err != nil {
+		return nil, err
+	}
+	if len(frags) == 1 {
+		return frags[0], nil
+	}
 	var out []byte
-	for _, f := range psrp.Split(id, m.Bytes(), max) {
-		out = psrp.AppendFragment(out, f)
+	for _, f := range frags {
+		out = append(out, f...)
 	}
 	return out, nil
 }
@@ -187,32 +197,48 @@ func (f *Fault) Error() string {
 
 // call sends one envelope and returns the response body.
 func (s *Session) call(ctx context.Context, action string, selector bool, extraHeader, body string) ([]byte, error) {
-	var b strings.Builder
-	b.Grow(len(body) + len(extraHeader) + 1536)
-	fmt.Fprintf(&b, `<s:Envelope xmlns:s="%s" xmlns:wsa="%s" xmlns:wsman="%s" xmlns:wsmv="%s" xmlns:rsp="%s"><s:Header>`,
-		wsman.NsSOAP, wsman.NsAddressing, wsman.NsWSMan, wsman.NsWSMV, wsman.NsShell)
-	fmt.Fprintf(&b, `<wsa:Action s:mustUnderstand="true">%s</wsa:Action><wsman:MaxEnvelopeSize s:mustUnderstand="true">%d</wsman:MaxEnvelopeSize><wsa:MessageID>uuid:%s</wsa:MessageID><wsman:OperationTimeout>%s</wsman:OperationTimeout><wsa:ReplyTo><wsa:Address s:mustUnderstand="true">%s</wsa:Address></wsa:ReplyTo><wsman:ResourceURI s:mustUnderstand="true">%s</wsman:ResourceURI><wsa:To>%s</wsa:To>`,
-		action, s.cfg.MaxEnvelopeSize, strings.ToUpper(uuid.NewString()), wsman.FormatDuration(s.cfg.OperationTimeout), wsman.Anonymous,
-		wsman.Escape(s.cfg.ResourceURI), wsman.Escape(s.cfg.URL))
+	return s.callBody(ctx, action, selector, extraHeader, len(body), func(b []byte) []byte { return append(b, body...) })
+}
+
+// callBody is call with a body of about size bytes appended by body: a
+// large one (base64 of a message) is written once, into the envelope.
+func (s *Session) callBody(ctx context.Context, action string, selector bool, extraHeader string, size int, body func([]byte) []byte) ([]byte, error) {
+	b := make([]byte, 0, len(extraHeader)+size+1536)
+	b = append(b, `<s:Envelope xmlns:s="`+wsman.NsSOAP+`" xmlns:wsa="`+wsman.NsAddressing+`" xmlns:wsman="`+wsman.NsWSMan+`" xmlns:wsmv="`+wsman.NsWSMV+`" xmlns:rsp="`+wsman.NsShell+`"><s:Header>`...)
+	b = append(b, `<wsa:Action s:mustUnderstand="true">`...)
+	b = append(b, action...)
+	b = append(b, `</wsa:Action><wsman:MaxEnvelopeSize s:mustUnderstand="true">`...)
+	b = strconv.AppendInt(b, int64(s.cfg.MaxEnvelopeSize), 10)
+	b = append(b, `</wsman:MaxEnvelopeSize><wsa:MessageID>uuid:`...)
+	b = appendUpperUUID(b, uuid.New())
+	b = append(b, `</wsa:MessageID><wsman:OperationTimeout>`...)
+	b = append(b, wsman.FormatDuration(s.cfg.OperationTimeout)...)
+	b = append(b, `</wsman:OperationTimeout><wsa:ReplyTo><wsa:Address s:mustUnderstand="true">`+wsman.Anonymous+`</wsa:Address></wsa:ReplyTo><wsman:ResourceURI s:mustUnderstand="true">`...)
+	b = append(b, s.resourceURI...)
+	b = append(b, `</wsman:ResourceURI><wsa:To>`...)
+	b = append(b, s.to...)
+	b = append(b, `</wsa:To>`...)
 	if selector {
-		fmt.Fprintf(&b, `<wsman:SelectorSet><wsman:Selector Name="ShellId">%s</wsman:Selector></wsman:SelectorSet>`, s.shellID)
+		b = append(b, `<wsman:SelectorSet><wsman:Selector Name="ShellId">`...)
+		b = append(b, s.shellID...)
+		b = append(b, `</wsman:Selector></wsman:SelectorSet>`...)
 	}
-	b.WriteString(extraHeader)
-	b.WriteString(`</s:Header><s:Body>`)
-	b.WriteString(body)
-	b.WriteString(`</s:Body></s:Envelope>`)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.URL, strings.NewReader(b.String()))
+	b = append(b, extraHeader...)
+	b = append(b, `</s:Header><s:Body>`...)
+	b = body(b)
+	b = append(b, `</s:Body></s:Envelope>`...)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.URL, bytes.NewReader(b))
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
-	req.SetBasicAuth(s.cfg.User, s.cfg.Password)
+	req.Header["Content-Type"] = soapType
+	req.Header["Authorization"] = s.auth
 	resp, err := s.cfg.HTTP.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("client: %s: %w", action, err)
 	}
 	defer resp.Body.Close()
-	data, err := wsman.ReadBody(resp.Body, resp.ContentLength, s.cfg.MaxEnvelopeSize*2)
+	data, err := readBody(resp.Body, resp.ContentLength, s.cfg.MaxEnvelopeSize*2)
 	if err != nil {
 		return nil, err
 	}
@@ -266,15 +292,12 @@ func (s *Session) receive(ctx context.Context, commandID string) ([]*psrp.Messag
 			return nil, false, err
 		}
 		streams, state, err := parseReceiveResponse(data)
+		putBody(data) // the streams are decoded copies
 		if err != nil {
 			return nil, false, fmt.Errorf("client: ReceiveResponse: %w", err)
 		}
 		var msgs []*psrp.Message
-		for _, st := range streams {
-			raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(st))
-			if err != nil {
-				return nil, false, fmt.Errorf("client: ReceiveResponse stream: %w", err)
-			}
+		for _, raw := range streams {
 			s.mu.Lock()
 			m, err := s.asm.Feed(raw)
 			s.mu.Unlock()
@@ -336,14 +359,21 @@ func (s *Session) invoke(ctx context.Context, input []any, each func(any), cmds 
 // GET_COMMAND_METADATA) and its input, and reads its output to the end.
 func (s *Session) run(ctx context.Context, t psrp.MessageType, msg *clixml.Object, input []any, each func(any)) (*Result, error) {
 	pid := uuid.New()
-	cmdID := strings.ToUpper(pid.String())
+	cmdID := string(appendUpperUUID(nil, pid))
 	frag, err := s.fragments(t, pid, msg)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.call(ctx, wsman.ActionCommand, true, "",
-		`<rsp:CommandLine CommandId="`+cmdID+`"><rsp:Command/><rsp:Arguments>`+base64.StdEncoding.EncodeToString(frag)+`</rsp:Arguments></rsp:CommandLine>`); err != nil {
+	if data, err := s.callBody(ctx, wsman.ActionCommand, true, "", base64.StdEncoding.EncodedLen(len(frag))+128, func(b []byte) []byte {
+		b = append(b, `<rsp:CommandLine CommandId="`...)
+		b = append(b, cmdID...)
+		b = append(b, `"><rsp:Command/><rsp:Arguments>`...)
+		b = base64.StdEncoding.AppendEncode(b, frag)
+		return append(b, `</rsp:Arguments></rsp:CommandLine>`...)
+	}); err != nil {
 		return nil, err
+	} else {
+		putBody(data)
 	}
 	if input != nil {
 		var data []byte
@@ -410,8 +440,9 @@ func (s *Session) run(ctx context.Context, t psrp.MessageType, msg *clixml.Objec
 			}
 		}
 	}
-	_, err = s.call(ctx, wsman.ActionSignal, true, "",
-		fmt.Sprintf(`<rsp:Signal CommandId="%s"><rsp:Code>%s</rsp:Code></rsp:Signal>`, cmdID, wsman.SignalTerminate))
+	data, err := s.call(ctx, wsman.ActionSignal, true, "",
+		`<rsp:Signal CommandId="`+cmdID+`"><rsp:Code>`+wsman.SignalTerminate+`</rsp:Code></rsp:Signal>`)
+	putBody(data)
 	return res, err
 }
 
@@ -484,41 +515,91 @@ func (s *Session) Close(ctx context.Context) error {
 
 // parseReceiveResponse reads a ReceiveResponse's streams (base64) and its
 // CommandState, by local names within the shell namespace's elements.
-func parseReceiveResponse(data []byte) (streams []string, state string, err error) {
+func parseReceiveResponse(data []byte) (streams [][]byte, state string, err error) {
 	d := xmlscan.New(data)
 	var inStream bool
-	var text []byte
+	var text []byte // a stream's base64, reused
 	for {
-		tok, err := d.Token()
+		kind, err := d.Next()
 		if err == io.EOF {
 			return streams, state, nil
 		}
 		if err != nil {
 			return nil, "", err
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			switch t.Name.Local {
+		switch kind {
+		case xmlscan.StartElement:
+			switch d.Name().Local {
 			case "Stream":
 				inStream, text = true, text[:0]
 			case "CommandState":
-				for _, a := range t.Attr {
-					if a.Name.Local == "State" && a.Name.Space == "" {
-						state = a.Value
-					}
+				if v, ok := d.Attr("State"); ok {
+					state = v
 				}
 			}
-		case xml.CharData:
+		case xmlscan.CharData:
 			if inStream {
-				text = append(text, t...)
+				text = append(text, d.Text()...)
 			}
-		case xml.EndElement:
-			if t.Name.Local == "Stream" && inStream {
-				streams = append(streams, string(text))
+		case xmlscan.EndElement:
+			if d.Name().Local == "Stream" && inStream {
+				raw, err := base64.StdEncoding.AppendDecode(nil, bytes.TrimSpace(text))
+				if err != nil {
+					return nil, "", fmt.Errorf("stream: %w", err)
+				}
+				streams = append(streams, raw)
 				inStream = false
 			}
-		case xml.Directive:
+		case xmlscan.Directive:
 			return nil, "", errors.New("a DTD in the answer")
 		}
 	}
+}
+
+// appendUpperUUID appends u in its upper-case string form, as WinRM
+// writes ids.
+func appendUpperUUID(b []byte, u uuid.UUID) []byte {
+	const hex = "0123456789ABCDEF"
+	for i, c := range u {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			b = append(b, '-')
+		}
+		b = append(b, hex[c>>4], hex[c&15])
+	}
+	return b
+}
+
+// soapType is every request's Content-Type, shared: the transport never
+// changes a header's values.
+var soapType = []string{"application/soap+xml;charset=UTF-8"}
+
+// bodies recycles the buffers answers are read into, once what they said
+// is decoded (putBody).
+var bodies = sync.Pool{New: func() any { return new([]byte) }}
+
+// readBody reads an answer of declared length n (-1 when unknown), at
+// most limit bytes, into a recycled buffer when its length is known.
+func readBody(r io.Reader, n int64, limit int) ([]byte, error) {
+	if n < 0 || n > int64(limit) {
+		return wsman.ReadBody(r, n, limit)
+	}
+	bp := bodies.Get().(*[]byte)
+	buf := slices.Grow((*bp)[:0], int(n))[:n]
+	*bp = nil
+	bodies.Put(bp)
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return nil, err
+	}
+	return buf, nil
+}
+
+// putBody gives a buffer readBody returned back for reuse; nothing may
+// use it after.
+func putBody(b []byte) {
+	if b == nil || cap(b) > 256<<10 {
+		return
+	}
+	bp := bodies.Get().(*[]byte)
+	*bp = b[:0]
+	bodies.Put(bp)
 }

@@ -34,10 +34,18 @@ import (
 // and as <Ref RefId="n"/> after that, so cycles terminate. An object whose
 // List is set but whose ListKind is empty is written as an <LST>.
 func Marshal(v any) ([]byte, error) {
+	return AppendMarshal(make([]byte, 0, 512), v)
+}
+
+// AppendMarshal appends the CLIXML of v (see Marshal) to dst: a caller
+// that frames it (a PSRP message and its fragment) writes it once, after
+// room left for its headers.
+func AppendMarshal(dst []byte, v any) ([]byte, error) {
 	e := NewEncoder(nil) // the element stays in e.buf, written nowhere
-	e.buf.Grow(512)
+	e.buf = *bytes.NewBuffer(dst)
+	e.base = len(dst)
 	if err := e.Encode(v); err != nil {
-		return nil, err
+		return dst, err
 	}
 	return e.buf.Bytes(), nil
 }
@@ -58,6 +66,8 @@ type Encoder struct {
 	refs    map[*Object]int
 	tnRefs  map[string]int
 	nextRef int
+	key     []byte // appendTNKey's, reused
+	base    int    // bytes in buf before the element (AppendMarshal's dst)
 }
 
 // NewEncoder returns an Encoder writing to w.
@@ -68,7 +78,7 @@ func NewEncoder(w io.Writer) *Encoder {
 // Encode writes v as one top-level element; see Marshal for the types
 // accepted. Nothing is written when it returns an error.
 func (e *Encoder) Encode(v any) error {
-	e.buf.Reset()
+	e.buf.Truncate(e.base)
 	maxDepth := e.MaxDepth
 	if maxDepth == 0 {
 		maxDepth = DefaultLimits.MaxDepth
@@ -95,7 +105,7 @@ func (e *Encoder) Encode(v any) error {
 	if e.w == nil {
 		return nil
 	}
-	_, err := e.w.Write(e.buf.Bytes())
+	_, err := e.w.Write(e.buf.Bytes()[e.base:])
 	if err != nil {
 		return fmt.Errorf("clixml: write: %w", err)
 	}
@@ -256,15 +266,15 @@ func (e *Encoder) nilElem(name string, named bool) {
 	e.buf.WriteString(" />")
 }
 
-// tnKey identifies a type-name list unambiguously.
-func tnKey(names []string) string {
-	var b []byte
+// appendTNKey appends a key that identifies a type-name list
+// unambiguously.
+func appendTNKey(b []byte, names []string) []byte {
 	for _, n := range names {
 		b = strconv.AppendInt(b, int64(len(n)), 10)
 		b = append(b, ':')
 		b = append(b, n...)
 	}
-	return string(b)
+	return b
 }
 
 func isPrimitive(v any) bool {
@@ -330,14 +340,14 @@ func (e *Encoder) object(o *Object, name string, named bool, depth, maxDepth int
 	e.refTag("Obj", name, named, id, `">`)
 
 	if o.TypeNames != nil {
-		k := tnKey(o.TypeNames)
-		if tid, ok := e.tnRefs[k]; ok {
+		e.key = appendTNKey(e.key[:0], o.TypeNames)
+		if tid, ok := e.tnRefs[string(e.key)]; ok {
 			b.WriteString(`<TNRef RefId="`)
 			b.WriteString(strconv.Itoa(tid))
 			b.WriteString(`" />`)
 		} else {
 			tid = len(e.tnRefs)
-			e.tnRefs[k] = tid
+			e.tnRefs[string(e.key)] = tid
 			b.WriteString(`<TN RefId="`)
 			b.WriteString(strconv.Itoa(tid))
 			b.WriteString(`">`)

@@ -34,6 +34,12 @@ func writeUnitEscape(b *bytes.Buffer, u uint16) {
 // are written as U+FFFD.
 func writeText(b *bytes.Buffer, s string) {
 	for i := 0; i < len(s); {
+		// A run that needs nothing (most text) is written at once.
+		if j := plainRun(s[i:]); j > 0 {
+			b.WriteString(s[i : i+j])
+			i += j
+			continue
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			switch {
@@ -75,6 +81,27 @@ func writeText(b *bytes.Buffer, s string) {
 		}
 	}
 }
+
+// plainRun is how many leading bytes of s writeText writes as they are:
+// printable ASCII but the characters XML escapes and an underscore.
+func plainRun(s string) int {
+	for i := 0; i < len(s); i++ {
+		if !plainByte[s[i]] {
+			return i
+		}
+	}
+	return len(s)
+}
+
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x7F; c++ {
+		t[c] = true
+	}
+	for _, c := range "&<>\"'_" {
+		t[c] = false
+	}
+	return t
+}()
 
 // hexValue parses s (only hex digits) or returns -1.
 func hexValue(s string) int64 {

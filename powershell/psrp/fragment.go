@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/easlab/easlab/powershell/clixml"
 )
 
 // FragmentHeaderLen is a fragment's header: object id, fragment id, flags
@@ -27,17 +29,47 @@ type Fragment struct {
 // AppendFragment appends f in its wire form to b.
 func AppendFragment(b []byte, f Fragment) []byte {
 	var h [FragmentHeaderLen]byte
+	putFragmentHeader(h[:], f, len(f.Blob))
+	b = append(b, h[:]...)
+	return append(b, f.Blob...)
+}
+
+// MarshalFragments writes the message m, whose data is the CLIXML of v
+// (m.Data is not read), as the fragments of object id, each with at most
+// maxBlob bytes of payload. The message is written once: a message that
+// fits one fragment (the common case) is written after room for that
+// fragment's header, and comes back as the one buffer.
+func MarshalFragments(id uint64, m *Message, v any, maxBlob int) ([][]byte, error) {
+	buf := m.appendHeader(make([]byte, FragmentHeaderLen, 1024))
+	buf, err := clixml.AppendMarshal(buf, v)
+	if err != nil {
+		return nil, err
+	}
+	msg := buf[FragmentHeaderLen:]
+	if len(msg) <= max(maxBlob, 1) {
+		putFragmentHeader(buf, Fragment{ObjectID: id, Start: true, End: true}, len(msg))
+		return [][]byte{buf}, nil
+	}
+	var out [][]byte
+	for _, f := range Split(id, msg, maxBlob) {
+		out = append(out, AppendFragment(nil, f))
+	}
+	return out, nil
+}
+
+// putFragmentHeader writes the header of f, whose blob is n bytes long,
+// into h.
+func putFragmentHeader(h []byte, f Fragment, n int) {
 	binary.BigEndian.PutUint64(h[0:8], f.ObjectID)
 	binary.BigEndian.PutUint64(h[8:16], f.FragmentID)
+	h[16] = 0
 	if f.Start {
 		h[16] |= FlagStart
 	}
 	if f.End {
 		h[16] |= FlagEnd
 	}
-	binary.BigEndian.PutUint32(h[17:21], uint32(len(f.Blob)))
-	b = append(b, h[:]...)
-	return append(b, f.Blob...)
+	binary.BigEndian.PutUint32(h[17:21], uint32(n))
 }
 
 // Split cuts a message's bytes into fragments of at most maxBlob bytes of

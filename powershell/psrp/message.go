@@ -130,15 +130,22 @@ func (m *Message) Bytes() []byte {
 	if m.Destination == ToClient {
 		n += len(bom)
 	}
-	b := make([]byte, HeaderLen, n)
-	binary.LittleEndian.PutUint32(b[0:4], uint32(m.Destination))
-	binary.LittleEndian.PutUint32(b[4:8], uint32(m.Type))
-	guidToWire(b[8:24], m.RunspacePool)
-	guidToWire(b[24:40], m.Pipeline)
+	return append(m.appendHeader(make([]byte, 0, n)), m.Data...)
+}
+
+// appendHeader appends the message's header, and the byte-order mark
+// that begins a server's data, to b.
+func (m *Message) appendHeader(b []byte) []byte {
+	var h [HeaderLen]byte
+	binary.LittleEndian.PutUint32(h[0:4], uint32(m.Destination))
+	binary.LittleEndian.PutUint32(h[4:8], uint32(m.Type))
+	guidToWire(h[8:24], m.RunspacePool)
+	guidToWire(h[24:40], m.Pipeline)
+	b = append(b, h[:]...)
 	if m.Destination == ToClient {
 		b = append(b, bom...)
 	}
-	return append(b, m.Data...)
+	return b
 }
 
 // guidFromWire reads a GUID in .NET's byte order (Guid.ToByteArray: the

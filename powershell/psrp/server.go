@@ -204,17 +204,15 @@ func (p *Pool) ID() uuid.UUID { return p.id }
 
 // queueLocked encodes a message and appends its fragments to q.
 func (p *Pool) queueLocked(q *queue, t MessageType, rp, pl uuid.UUID, v any) {
-	data, err := clixml.Marshal(v)
+	id := p.next
+	p.next++
+	frags, err := MarshalFragments(id, &Message{Destination: ToClient, Type: t, RunspacePool: rp, Pipeline: pl}, v, p.cfg.MaxFragment)
 	if err != nil {
 		// Our own objects always marshal; a failure is a bug worth a log.
 		p.log.Error("psrp: cannot serialize a message", "type", t, "err", err)
 		return
 	}
-	m := &Message{Destination: ToClient, Type: t, RunspacePool: rp, Pipeline: pl, Data: data}
-	id := p.next
-	p.next++
-	for _, f := range Split(id, m.Bytes(), p.cfg.MaxFragment) {
-		b := AppendFragment(nil, f)
+	for _, b := range frags {
 		q.frags = append(q.frags, b)
 		q.bytes += len(b)
 	}

@@ -2,6 +2,7 @@ package wsman
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/xml"
 	"fmt"
 	"net/http"
@@ -16,29 +17,33 @@ const envelopeHead = `<s:Envelope xml:lang="en-US" xmlns:s="` + NsSOAP + `" xmln
 // Envelope writes a response envelope: the header WinRM writes (Action,
 // MessageID, ActivityId, To, RelatesTo) and body, which is XML.
 func Envelope(action, relatesTo, activityID, body string) []byte {
-	var b bytes.Buffer
-	b.Grow(len(envelopeHead) + 600 + len(body))
-	b.WriteString(envelopeHead)
-	b.WriteString(`<s:Header><a:Action>`)
-	xmlText(&b, action)
-	b.WriteString(`</a:Action><a:MessageID>uuid:`)
-	b.WriteString(newID())
-	b.WriteString(`</a:MessageID>`)
+	return AppendEnvelope(make([]byte, 0, len(envelopeHead)+600+len(body)), action, relatesTo, activityID,
+		func(b []byte) []byte { return append(b, body...) })
+}
+
+// AppendEnvelope appends a response envelope to dst, its body written by
+// body: a large body (a ReceiveResponse's streams) is written once, in
+// place.
+func AppendEnvelope(dst []byte, action, relatesTo, activityID string, body func([]byte) []byte) []byte {
+	b := append(dst, envelopeHead+`<s:Header><a:Action>`...)
+	b = appendEscaped(b, action)
+	b = append(b, `</a:Action><a:MessageID>uuid:`...)
+	b = append(b, newID()...)
+	b = append(b, `</a:MessageID>`...)
 	if activityID != "" {
-		b.WriteString(`<p:ActivityId>`)
-		xmlText(&b, activityID)
-		b.WriteString(`</p:ActivityId>`)
+		b = append(b, `<p:ActivityId>`...)
+		b = appendEscaped(b, activityID)
+		b = append(b, `</p:ActivityId>`...)
 	}
-	b.WriteString(`<a:To>` + Anonymous + `</a:To>`)
+	b = append(b, `<a:To>`+Anonymous+`</a:To>`...)
 	if relatesTo != "" {
-		b.WriteString(`<a:RelatesTo>`)
-		xmlText(&b, relatesTo)
-		b.WriteString(`</a:RelatesTo>`)
+		b = append(b, `<a:RelatesTo>`...)
+		b = appendEscaped(b, relatesTo)
+		b = append(b, `</a:RelatesTo>`...)
 	}
-	b.WriteString(`</s:Header><s:Body>`)
-	b.WriteString(body)
-	b.WriteString(`</s:Body></s:Envelope>`)
-	return b.Bytes()
+	b = append(b, `</s:Header><s:Body>`...)
+	b = body(b)
+	return append(b, `</s:Body></s:Envelope>`...)
 }
 
 // EnvelopeOverhead is how many bytes a ReceiveResponse's envelope adds to
@@ -46,12 +51,40 @@ func Envelope(action, relatesTo, activityID, body string) []byte {
 // client's MaxEnvelopeSize minus this.
 const EnvelopeOverhead = 2048
 
-func xmlText(b *bytes.Buffer, s string) { _ = xml.EscapeText(b, []byte(s)) }
+func xmlText(b *bytes.Buffer, s string) {
+	if !needsEscape(s) {
+		b.WriteString(s)
+		return
+	}
+	_ = xml.EscapeText(b, []byte(s))
+}
+
+// needsEscape reports whether s has a character xml.EscapeText changes.
+func needsEscape(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '<' || c == '>' || c == '&' || c == '\'' || c == '"' || c == '\t' || c == '\n' || c == '\r' || c >= 0x80:
+			return true
+		}
+	}
+	return false
+}
+
+// appendEscaped appends s escaped for XML text or an attribute.
+func appendEscaped(b []byte, s string) []byte {
+	if !needsEscape(s) {
+		return append(b, s...)
+	}
+	return append(b, Escape(s)...)
+}
 
 // Escape returns s escaped for XML text or an attribute.
 func Escape(s string) string {
+	if !needsEscape(s) {
+		return s
+	}
 	var b bytes.Buffer
-	xmlText(&b, s)
+	_ = xml.EscapeText(&b, []byte(s))
 	return b.String()
 }
 
@@ -95,31 +128,37 @@ func CommandResponseBody(commandID string) string {
 type OutStream struct {
 	Name      string
 	CommandID string
-	Data      string // base64
+	Data      []byte // written in base64
 }
 
 // ReceiveResponseBody is Receive's answer; done adds the command's Done
 // state.
 func ReceiveResponseBody(streams []OutStream, commandID string, done bool) string {
-	var b strings.Builder
-	n := 256
+	return string(AppendReceiveResponse(nil, streams, commandID, done))
+}
+
+// AppendReceiveResponse appends Receive's answer to b.
+func AppendReceiveResponse(b []byte, streams []OutStream, commandID string, done bool) []byte {
+	b = append(b, `<rsp:ReceiveResponse>`...)
 	for _, s := range streams {
-		n += len(s.Data) + len(s.CommandID) + 64
-	}
-	b.Grow(n)
-	b.WriteString(`<rsp:ReceiveResponse>`)
-	for _, s := range streams {
-		b.WriteString(`<rsp:Stream Name="` + Escape(s.Name) + `"`)
+		b = append(b, `<rsp:Stream Name="`...)
+		b = appendEscaped(b, s.Name)
+		b = append(b, '"')
 		if s.CommandID != "" {
-			b.WriteString(` CommandId="` + Escape(s.CommandID) + `"`)
+			b = append(b, ` CommandId="`...)
+			b = appendEscaped(b, s.CommandID)
+			b = append(b, '"')
 		}
-		b.WriteString(`>` + s.Data + `</rsp:Stream>`)
+		b = append(b, '>')
+		b = base64.StdEncoding.AppendEncode(b, s.Data)
+		b = append(b, `</rsp:Stream>`...)
 	}
 	if done {
-		b.WriteString(`<rsp:CommandState CommandId="` + Escape(commandID) + `" State="` + CommandStateDone + `"><rsp:ExitCode>0</rsp:ExitCode></rsp:CommandState>`)
+		b = append(b, `<rsp:CommandState CommandId="`...)
+		b = appendEscaped(b, commandID)
+		b = append(b, `" State="`+CommandStateDone+`"><rsp:ExitCode>0</rsp:ExitCode></rsp:CommandState>`...)
 	}
-	b.WriteString(`</rsp:ReceiveResponse>`)
-	return b.String()
+	return append(b, `</rsp:ReceiveResponse>`...)
 }
 
 // IdentifyResponseBody is Identify's answer as a Windows server writes it

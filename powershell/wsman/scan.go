@@ -19,15 +19,27 @@ func scanEnvelope(data []byte, raw *rawEnvelope) error {
 	d := xmlscan.New(data)
 	type frame struct {
 		space, local string
-		ns           map[string]string // declarations on this element
-		field        *string           // the field its text fills, or nil
+		field        *string // the field its text fills, or nil
 	}
-	var stack []frame
-	var text strings.Builder
+	// decl is a namespace declaration in scope: the element at depth
+	// (its index in stack) bound prefix to uri.
+	type decl struct {
+		prefix, uri string
+		depth       int
+	}
+	stack := make([]frame, 0, 16)
+	decls := make([]decl, 0, 16)
+	// The open element's text: one run (the common case) becomes its
+	// string at once; more are gathered in more.
+	var text string
+	var more []byte
+	runs := 0
 	lookup := func(prefix string) string {
-		for i := len(stack) - 1; i >= 0; i-- {
-			if v, ok := stack[i].ns[prefix]; ok {
-				return v
+		// The innermost declaration, and of two on one element the
+		// last, is the one in force.
+		for i := len(decls) - 1; i >= 0; i-- {
+			if decls[i].prefix == prefix {
+				return decls[i].uri
 			}
 		}
 		if prefix == "xml" {
@@ -39,7 +51,7 @@ func scanEnvelope(data []byte, raw *rawEnvelope) error {
 		return len(stack) > i && stack[i].space == space && stack[i].local == local
 	}
 	for {
-		tok, err := d.Token()
+		kind, err := d.Next()
 		if err == io.EOF {
 			if raw.XMLName.Local == "" {
 				return fmt.Errorf("%w: no soap Envelope", ErrInvalidXML)
@@ -49,28 +61,23 @@ func scanEnvelope(data []byte, raw *rawEnvelope) error {
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrInvalidXML, err)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			f := frame{local: t.Name.Local}
-			for _, a := range t.Attr {
+		switch kind {
+		case xmlscan.StartElement:
+			name, attrs := d.Name(), d.Attrs()
+			f := frame{local: name.Local}
+			for _, a := range attrs {
 				switch {
 				case a.Name.Space == "xmlns":
-					if f.ns == nil {
-						f.ns = map[string]string{}
-					}
-					f.ns[a.Name.Local] = a.Value
+					decls = append(decls, decl{a.Name.Local, a.Value, len(stack)})
 				case a.Name.Space == "" && a.Name.Local == "xmlns":
-					if f.ns == nil {
-						f.ns = map[string]string{}
-					}
-					f.ns[""] = a.Value
+					decls = append(decls, decl{"", a.Value, len(stack)})
 				}
 			}
 			stack = append(stack, f)
 			top := &stack[len(stack)-1]
-			top.space = lookup(t.Name.Space)
+			top.space = lookup(name.Space)
 			attr := func(space, local string) string {
-				for _, a := range t.Attr {
+				for _, a := range attrs {
 					if a.Name.Local != local || a.Name.Space == "xmlns" || (a.Name.Space == "" && a.Name.Local == "xmlns") {
 						continue
 					}
@@ -183,15 +190,22 @@ func scanEnvelope(data []byte, raw *rawEnvelope) error {
 					top.field = &b.Signal.Code
 				}
 			}
-			text.Reset()
-		case xml.EndElement:
+			text, more, runs = "", more[:0], 0
+		case xmlscan.EndElement:
 			top := stack[len(stack)-1]
 			if top.field != nil {
-				*top.field = text.String()
+				if runs > 1 {
+					text = string(more)
+				}
+				*top.field = text
 			}
-			text.Reset()
+			text, more, runs = "", more[:0], 0
 			stack = stack[:len(stack)-1]
-		case xml.CharData:
+			for len(decls) > 0 && decls[len(decls)-1].depth == len(stack) {
+				decls = decls[:len(decls)-1]
+			}
+		case xmlscan.CharData:
+			t := d.Text()
 			if len(stack) == 0 {
 				if len(bytes.TrimSpace(t)) != 0 {
 					return fmt.Errorf("%w: text outside the envelope", ErrInvalidXML)
@@ -199,9 +213,16 @@ func scanEnvelope(data []byte, raw *rawEnvelope) error {
 				continue
 			}
 			if stack[len(stack)-1].field != nil {
-				text.Write(t)
+				switch runs++; runs {
+				case 1:
+					text = xmlscan.Intern(t)
+				case 2:
+					more = append(append(more, text...), t...)
+				default:
+					more = append(more, t...)
+				}
 			}
-		case xml.Directive:
+		case xmlscan.Directive:
 			return fmt.Errorf("%w: a DTD or directive is not allowed", ErrInvalidXML)
 		}
 	}

@@ -4,11 +4,12 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -206,7 +207,8 @@ func (s *Server) log() *slog.Logger {
 
 // Serve answers one request of an authenticated user.
 func (s *Server) Serve(w http.ResponseWriter, r *http.Request, user string) {
-	body, err := ReadBody(r.Body, r.ContentLength, s.maxEnvelope()+1)
+	bp := bodies.Get().(*[]byte)
+	body, err := appendBody(*bp, r.Body, r.ContentLength, s.maxEnvelope()+1)
 	if err != nil {
 		http.Error(w, "", http.StatusBadRequest)
 		return
@@ -216,6 +218,10 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, user string) {
 		return
 	}
 	req, err := ParseRequest(body)
+	if cap(body) <= maxPooledBody {
+		*bp = body[:0]
+		bodies.Put(bp)
+	}
 	if err != nil {
 		s.log().Info("wsman: unreadable envelope", "user", user, "err", err)
 		s.fault(w, "", FaultInvalidXML())
@@ -230,6 +236,7 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, user string) {
 	}
 	activity := newID()
 	var out string
+	var outFunc func([]byte) []byte // a body written in place, instead of out
 	var action string
 	var ferr error
 	switch {
@@ -247,7 +254,7 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, user string) {
 		out, ferr = s.send(req, user)
 	case req.Action == ActionReceive:
 		action = ActionReceive + "Response"
-		out, ferr = s.receive(r.Context(), req, user)
+		outFunc, ferr = s.receive(r.Context(), req, user)
 	case req.Action == ActionSignal:
 		action = ActionSignal + "Response"
 		activity = "" // WinRM's SignalResponse carries no ActivityId (recorded)
@@ -270,7 +277,10 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, user string) {
 		s.fault(w, req.MessageID, f)
 		return
 	}
-	s.reply(w, action, req.MessageID, activity, out)
+	if outFunc == nil {
+		outFunc = func(b []byte) []byte { return append(b, out...) }
+	}
+	writeEnvelope(w, http.StatusOK, action, req.MessageID, activity, outFunc)
 }
 
 func (s *Server) reply(w http.ResponseWriter, action, relatesTo, activity, body string) {
@@ -280,16 +290,38 @@ func (s *Server) reply(w http.ResponseWriter, action, relatesTo, activity, body 
 		writeXML(w, http.StatusOK, b)
 		return
 	}
-	writeXML(w, http.StatusOK, Envelope(action, relatesTo, activity, body))
+	writeEnvelope(w, http.StatusOK, action, relatesTo, activity, func(b []byte) []byte { return append(b, body...) })
 }
 
 func (s *Server) fault(w http.ResponseWriter, relatesTo string, f *Fault) {
-	writeXML(w, f.HTTPStatus(), Envelope(ActionFault, relatesTo, "", f.Body(s.Machine)))
+	body := f.Body(s.Machine)
+	writeEnvelope(w, f.HTTPStatus(), ActionFault, relatesTo, "", func(b []byte) []byte { return append(b, body...) })
 }
 
+// answers recycles the buffers answers are written in: a ResponseWriter
+// keeps none of what it is given (io.Writer's contract).
+var answers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// writeEnvelope writes a response envelope (AppendEnvelope) whose body
+// is written by body.
+func writeEnvelope(w http.ResponseWriter, status int, action, relatesTo, activity string, body func([]byte) []byte) {
+	bp := answers.Get().(*[]byte)
+	b := AppendEnvelope((*bp)[:0], action, relatesTo, activity, body)
+	writeXML(w, status, b)
+	if cap(b) <= maxPooledBody {
+		*bp = b[:0]
+		answers.Put(bp)
+	}
+}
+
+// soapType is every answer's Content-Type, shared: net/http never
+// changes a header's values.
+var soapType = []string{"application/soap+xml;charset=UTF-8"}
+
 func writeXML(w http.ResponseWriter, status int, b []byte) {
-	w.Header().Set("Content-Type", "application/soap+xml;charset=UTF-8")
-	w.Header().Set("Content-Length", fmt.Sprint(len(b)))
+	h := w.Header()
+	h["Content-Type"] = soapType
+	h["Content-Length"] = []string{strconv.Itoa(len(b))}
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
@@ -455,7 +487,11 @@ func (s *Server) command(req *Request, user string) (string, error) {
 		if err != nil {
 			return "", FaultInvalidXML()
 		}
-		args = append(args, b...)
+		if args == nil {
+			args = b // one Arguments element (the common case): no copy
+		} else {
+			args = append(args, b...)
+		}
 	}
 	if err := e.shell.Command(id, args); err != nil {
 		return "", err
@@ -484,14 +520,14 @@ func (s *Server) send(req *Request, user string) (string, error) {
 	return `<rsp:SendResponse/>`, nil
 }
 
-func (s *Server) receive(ctx context.Context, req *Request, user string) (string, error) {
+func (s *Server) receive(ctx context.Context, req *Request, user string) (func([]byte) []byte, error) {
 	e, err := s.acquire(req, user)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	defer s.release(e)
 	if req.Receive == nil {
-		return "", FaultInvalidXML()
+		return nil, FaultInvalidXML()
 	}
 	wait := req.OperationTimeout
 	if wait <= 0 || wait > s.maxTimeout() {
@@ -510,15 +546,15 @@ func (s *Server) receive(ctx context.Context, req *Request, user string) (string
 	chunks, done, err := e.shell.Receive(ctx, cmd, room)
 	if err != nil && len(chunks) == 0 && !done {
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-			return "", ErrTimedOut()
+			return nil, ErrTimedOut()
 		}
-		return "", err
+		return nil, err
 	}
 	streams := make([]OutStream, 0, len(chunks))
 	for _, c := range chunks {
-		streams = append(streams, OutStream{Name: "stdout", CommandID: cmd, Data: base64.StdEncoding.EncodeToString(c)})
+		streams = append(streams, OutStream{Name: "stdout", CommandID: cmd, Data: c})
 	}
-	return ReceiveResponseBody(streams, cmd, done && cmd != ""), nil
+	return func(b []byte) []byte { return AppendReceiveResponse(b, streams, cmd, done && cmd != "") }, nil
 }
 
 func (s *Server) signal(req *Request, user string) (string, error) {
@@ -554,10 +590,15 @@ func (s *Server) delete(req *Request, user string) (string, error) {
 // n (-1 when unknown), into a buffer sized once when n is known and within
 // the limit.
 func ReadBody(r io.Reader, n int64, limit int) ([]byte, error) {
+	return appendBody(nil, r, n, limit)
+}
+
+// appendBody is ReadBody reading into buf's spare capacity.
+func appendBody(buf []byte, r io.Reader, n int64, limit int) ([]byte, error) {
 	if n < 0 || n > int64(limit) {
 		return io.ReadAll(io.LimitReader(r, int64(limit)))
 	}
-	buf := make([]byte, 0, n+1) // +1: the read that finds the end
+	buf = slices.Grow(buf[:0], int(n)+1) // +1: the read that finds the end
 	for {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
@@ -575,3 +616,10 @@ func ReadBody(r io.Reader, n int64, limit int) ([]byte, error) {
 		}
 	}
 }
+
+// bodies recycles request bodies: a parsed Request holds none of its
+// body's bytes.
+var bodies = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledBody is the largest body buffer kept for reuse.
+const maxPooledBody = 64 << 10

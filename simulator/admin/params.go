@@ -110,18 +110,25 @@ func (p *ResultSize) Limit() int {
 	return DefaultResultSize
 }
 
+// moreResultsWarning is the warning of an explicit -ResultSize that cut
+// the output (Exchange's WarningMoreResultsAvailable).
+const moreResultsWarning = "There are more results available than are currently displayed. To view them, increase the value for the ResultSize parameter."
+
 // Cut truncates items to the result size rs. It returns Exchange's
-// warning when the default size cut them.
+// warning when the size cut them: Exchange's Get- tasks warn when they
+// find one object more than the result size, with one wording for the
+// default size and another for a size given with -ResultSize (Exchange
+// 2013 CU23 GetTaskBase.WriteResult: WarningDefaultResultSizeReached,
+// WarningMoreResultsAvailable).
 func Cut[T any](items []T, rs *ResultSize) ([]T, []string) {
 	n := rs.Limit()
 	if n < 0 || len(items) <= n {
 		return items, nil
 	}
-	var warnings []string
 	if !rs.Set {
-		warnings = []string{resultSizeWarning}
+		return items[:n], []string{resultSizeWarning}
 	}
-	return items[:n], warnings
+	return items[:n], []string{moreResultsWarning}
 }
 
 // Multi is a multi-valued string parameter: a replacement list (also

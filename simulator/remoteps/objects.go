@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/easlab/easlab/powershell/clixml"
@@ -60,8 +61,34 @@ func structObject(item any, typeNames []string) (*clixml.Object, bool) {
 	if rv.Kind() != reflect.Struct {
 		return nil, false
 	}
-	rt := rv.Type()
-	o := &clixml.Object{TypeNames: typeNames, Props: make([]clixml.Property, 0, rt.NumField())}
+	fields := structFields(rv.Type())
+	o := &clixml.Object{TypeNames: typeNames, Props: make([]clixml.Property, 0, len(fields))}
+	for _, f := range fields {
+		v, ok := plainValue(f.name, rv.Field(f.index))
+		if !ok {
+			return nil, false
+		}
+		o.Props = append(o.Props, clixml.Property{Name: f.name, Value: v})
+	}
+	setToString(o)
+	return o, true
+}
+
+// field is an exported struct field and the name its json tag gives it.
+type field struct {
+	index int
+	name  string
+}
+
+// fieldsByType caches structFields: a type's fields are read once.
+var fieldsByType sync.Map // reflect.Type -> []field
+
+// structFields are the fields of rt that JSON writes, in order.
+func structFields(rt reflect.Type) []field {
+	if f, ok := fieldsByType.Load(rt); ok {
+		return f.([]field)
+	}
+	var fields []field
 	for i := range rt.NumField() {
 		f := rt.Field(i)
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
@@ -71,14 +98,10 @@ func structObject(item any, typeNames []string) (*clixml.Object, bool) {
 		if name == "" {
 			name = f.Name
 		}
-		v, ok := plainValue(name, rv.Field(i))
-		if !ok {
-			return nil, false
-		}
-		o.Props = append(o.Props, clixml.Property{Name: name, Value: v})
+		fields = append(fields, field{i, name})
 	}
-	setToString(o)
-	return o, true
+	fieldsByType.Store(rt, fields)
+	return fields
 }
 
 // plainValue is a field's value as psValue makes it from its JSON.
@@ -176,6 +199,12 @@ func psValue(name string, v any) any {
 		}
 		if looksLikeTime(name) {
 			if t, err := time.Parse(time.RFC3339Nano, x); err == nil {
+				if !strings.HasSuffix(x, "Z") {
+					// A DateTime of kind Local (WhenCreated): its offset is
+					// written even when it is +00:00.
+					_, off := t.Zone()
+					t = t.In(time.FixedZone("", off))
+				}
 				return t
 			}
 		}

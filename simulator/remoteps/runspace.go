@@ -328,25 +328,12 @@ func (r *runspace) errorRecord(def Cmdlet, err error) (*psrp.ErrorRecord, bool) 
 	}
 	// Exchange's task errors: a LocalizedException whose id names the
 	// server, the request and the task (as Exchange 2013 and later write
-	// them). Their category shows as NotSpecified.
-	exc, cat := "Microsoft.Exchange.Configuration.Tasks.TaskException", psrp.NotSpecified
-	switch ae.Category {
-	case "ManagementObjectNotFound":
-		exc = "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException"
-	case "ManagementObjectAmbiguous":
-		exc = "Microsoft.Exchange.Configuration.Tasks.ManagementObjectAmbiguousException"
-	case "ADObjectAlreadyExists":
-		exc = "Microsoft.Exchange.Data.Directory.ADObjectAlreadyExistsException"
-	case "InvalidData":
-		exc, cat = "Microsoft.Exchange.Data.DataValidationException", psrp.InvalidData
-	case "InvalidArgument":
-		exc, cat = "System.ArgumentException", psrp.InvalidArgument
-	case "InvalidOperation":
-		exc, cat = "System.InvalidOperationException", psrp.InvalidOperation
-	case "ResourceUnavailable":
-		exc, cat = "Microsoft.Exchange.Data.Directory.ADTransientException", psrp.ResourceUnavailable
-	case "WriteError":
-		exc, cat = "Microsoft.Exchange.Data.Directory.ADOperationException", psrp.WriteError
+	// them). The exception and the category are the ones the JSON API
+	// reports too (admin.Error.Exception, ErrorCategory).
+	exc := ae.Exception()
+	cat, ok := psrp.ParseErrorCategory(ae.ErrorCategory())
+	if !ok {
+		cat = psrp.NotSpecified
 	}
 	short := exc[strings.LastIndex(exc, ".")+1:]
 	h := fnv.New32a()

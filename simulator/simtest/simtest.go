@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/easlab/easlab/adminapi"
@@ -234,12 +235,30 @@ func (e *Env) CmdletFails(cmdlet string, params map[string]any, status int, cate
 	return ae
 }
 
+// DeviceIdentity returns the Identity Get-MobileDevice shows for the one
+// partnership with this DeviceId (found by -Filter), the form to pass to
+// -Identity: Exchange takes no bare DeviceId there.
+func (e *Env) DeviceIdentity(deviceID string) string {
+	e.tb.Helper()
+	out := e.Cmdlet("Get-MobileDevice", map[string]any{"Filter": "DeviceId -eq '" + deviceID + "'", "ResultSize": "Unlimited"})
+	if len(out) != 1 {
+		e.tb.Fatalf("simtest: Get-MobileDevice of DeviceId %s: %v", deviceID, out)
+	}
+	id, _ := out[0]["Identity"].(string)
+	return id
+}
+
 // AccessState returns "DeviceAccessState/DeviceAccessStateReason" of one
-// partnership by Get-MobileDevice -Identity; anything but one object
-// fails the test.
+// partnership: by Get-MobileDevice -Identity, or, for a bare DeviceId
+// (which Exchange does not take as an Identity), by -Filter on DeviceId.
+// Anything but one object fails the test.
 func (e *Env) AccessState(identity string) string {
 	e.tb.Helper()
-	out := e.Cmdlet("Get-MobileDevice", map[string]any{"Identity": identity})
+	params := map[string]any{"Identity": identity}
+	if !strings.ContainsAny(identity, `\/=§`) && len(identity) != 36 {
+		params = map[string]any{"Filter": "DeviceId -eq '" + identity + "'", "ResultSize": "Unlimited"}
+	}
+	out := e.Cmdlet("Get-MobileDevice", params)
 	if len(out) != 1 {
 		e.tb.Fatalf("simtest: Get-MobileDevice %s: %v", identity, out)
 	}

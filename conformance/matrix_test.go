@@ -1,0 +1,240 @@
+package conformance
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "write MATRIX.md from this run's results")
+
+// matrixFile is the published matrix, beside the tests.
+const matrixFile = "MATRIX.md"
+
+// TestMain runs the ported tests, then holds MATRIX.md to what they
+// found: a whole run (no -run or -skip) that tested nothing fails, and so
+// does one whose matrix differs from the file (with -update it writes the
+// file instead) or in which a requirement the file records as passing
+// did not pass.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	code := m.Run()
+	if partialRun() {
+		os.Exit(code)
+	}
+	if msg := checkMatrix(); msg != "" {
+		fmt.Fprintln(os.Stderr, msg)
+		code = 1
+	}
+	os.Exit(code)
+}
+
+// partialRun reports whether only some tests ran, so that the matrix
+// cannot be judged.
+func partialRun() bool {
+	for _, name := range []string{"test.run", "test.skip"} {
+		if f := flag.Lookup(name); f != nil && f.Value.String() != "" {
+			return true
+		}
+	}
+	return testing.Short()
+}
+
+// checkMatrix compares this run's matrix with MATRIX.md (or writes it
+// with -update) and says in one sentence, with the evidence, what is
+// wrong, or returns "".
+func checkMatrix() string {
+	rows := snapshot()
+	if len(rows) == 0 {
+		return "conformance: the run checked no requirement at all, so it proves nothing"
+	}
+	got := renderMatrix(rows)
+	if *update {
+		if err := os.WriteFile(matrixFile, got, 0o644); err != nil {
+			return fmt.Sprintf("conformance: writing %s: %v", matrixFile, err)
+		}
+		return ""
+	}
+	want, err := os.ReadFile(matrixFile)
+	if err != nil {
+		return fmt.Sprintf("conformance: %s cannot be read (%v): run go test ./conformance -update", matrixFile, err)
+	}
+	var msg []string
+	if lost := regressions(parseMatrix(want), parseMatrix(got)); len(lost) > 0 {
+		msg = append(msg, fmt.Sprintf("conformance: %d requirements %s records as passing did not pass: %s", len(lost), matrixFile, strings.Join(limit(lost, 20), ", ")))
+	}
+	if !bytes.Equal(want, got) {
+		msg = append(msg, fmt.Sprintf("conformance: %s is out of date (run go test ./conformance -update and commit it); lines that differ:\n%s", matrixFile, lineDiff(want, got, 30)))
+	}
+	return strings.Join(msg, "\n")
+}
+
+// renderMatrix writes the matrix: a summary per spec and version, then a
+// table per spec with a column per version.
+func renderMatrix(rows []struct {
+	reqKey
+	*outcome
+}) []byte {
+	type count [4]int
+	summary := map[[2]string]*count{}
+	specVersions := map[string][]string{}
+	var specs []string
+	for _, r := range rows {
+		k := [2]string{r.spec, r.version}
+		if summary[k] == nil {
+			summary[k] = &count{}
+		}
+		summary[k][r.status]++
+		if !slices.Contains(specs, r.spec) {
+			specs = append(specs, r.spec)
+		}
+		if !slices.Contains(specVersions[r.spec], r.version) {
+			specVersions[r.spec] = append(specVersions[r.spec], r.version)
+		}
+	}
+	sort.Strings(specs)
+	var b bytes.Buffer
+	b.WriteString("# Conformance matrix\n\n")
+	b.WriteString("Written by `go test ./conformance -update` from the Interop test suites ported in this folder; do not edit it by hand.\n")
+	b.WriteString("A requirement at a protocol version is **pass** when every check of it passed, **gap** when it fails as a known difference from Exchange (the reason names the issue), **n/a** when it does not apply to a simulator (the reason says why), and **fail** otherwise. An empty cell: no ported test checks it at that version.\n\n")
+	b.WriteString("## Summary\n\n| spec | version | pass | gap | n/a | fail |\n|---|---|---|---|---|---|\n")
+	for _, spec := range specs {
+		vs := specVersions[spec]
+		sort.Strings(vs)
+		for _, v := range vs {
+			c := summary[[2]string{spec, v}]
+			fmt.Fprintf(&b, "| %s | %s | %d | %d | %d | %d |\n", spec, v, c[passed], c[knownGap], c[notApplicable], c[failed])
+		}
+	}
+	for _, spec := range specs {
+		vs := specVersions[spec]
+		fmt.Fprintf(&b, "\n## %s\n\n| requirement | %s | tests | reason |\n|---|%s---|---|\n", spec, strings.Join(vs, " | "), strings.Repeat("---|", len(vs)))
+		byID := map[int]map[string]*outcome{}
+		var ids []int
+		for _, r := range rows {
+			if r.spec != spec {
+				continue
+			}
+			if byID[r.id] == nil {
+				byID[r.id] = map[string]*outcome{}
+				ids = append(ids, r.id)
+			}
+			byID[r.id][r.version] = r.outcome
+		}
+		sort.Ints(ids)
+		for _, id := range ids {
+			cells := make([]string, len(vs))
+			tests := map[string]bool{}
+			var reasons []string
+			for i, v := range vs {
+				o := byID[id][v]
+				if o == nil {
+					continue
+				}
+				cells[i] = o.status.String()
+				for t := range o.tests {
+					tests[t] = true
+				}
+				if o.reason != "" && !slices.Contains(reasons, o.reason) {
+					reasons = append(reasons, o.reason)
+				}
+			}
+			names := make([]string, 0, len(tests))
+			for t := range tests {
+				names = append(names, t)
+			}
+			sort.Strings(names)
+			fmt.Fprintf(&b, "| R%d | %s | %s | %s |\n", id, strings.Join(cells, " | "), strings.Join(names, ", "), strings.ReplaceAll(strings.Join(reasons, "; "), "|", "/"))
+		}
+	}
+	return b.Bytes()
+}
+
+// parseMatrix reads the status of every requirement at every version
+// from a matrix renderMatrix wrote, keyed "MS-ASPROV_R394@14.1".
+func parseMatrix(md []byte) map[string]string {
+	out := map[string]string{}
+	var spec string
+	var vs []string
+	sc := bufio.NewScanner(bytes.NewReader(md))
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if s, ok := strings.CutPrefix(line, "## "); ok {
+			spec, vs = s, nil
+			continue
+		}
+		if spec == "" || spec == "Summary" || !strings.HasPrefix(line, "| ") {
+			continue
+		}
+		cells := strings.Split(strings.Trim(line, "| "), " | ")
+		if cells[0] == "requirement" {
+			vs = cells[1 : len(cells)-2]
+			continue
+		}
+		if !strings.HasPrefix(cells[0], "R") || len(cells) < len(vs)+1 {
+			continue
+		}
+		for i, v := range vs {
+			if st := strings.TrimSpace(cells[1+i]); st != "" {
+				out[spec+"_"+cells[0]+"@"+v] = st
+			}
+		}
+	}
+	return out
+}
+
+// regressions lists the requirements want records as passing that got
+// does not.
+func regressions(want, got map[string]string) []string {
+	var out []string
+	for k, st := range want {
+		if st == "pass" && got[k] != "pass" {
+			g := got[k]
+			if g == "" {
+				g = "not checked"
+			}
+			out = append(out, k+" ("+g+")")
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// lineDiff lists at most n lines found in only one of a and b, marked
+// - and +.
+func lineDiff(a, b []byte, n int) string {
+	as, bs := strings.Split(string(a), "\n"), strings.Split(string(b), "\n")
+	inA, inB := map[string]bool{}, map[string]bool{}
+	for _, l := range as {
+		inA[l] = true
+	}
+	for _, l := range bs {
+		inB[l] = true
+	}
+	var out []string
+	for _, l := range as {
+		if !inB[l] {
+			out = append(out, "- "+l)
+		}
+	}
+	for _, l := range bs {
+		if !inA[l] {
+			out = append(out, "+ "+l)
+		}
+	}
+	return strings.Join(limit(out, n), "\n")
+}
+
+func limit(s []string, n int) []string {
+	if len(s) > n {
+		return append(s[:n:n], fmt.Sprintf("... and %d more", len(s)-n))
+	}
+	return s
+}
