@@ -323,11 +323,13 @@ func TestDeviceModelDefaultsToDeviceType(t *testing.T) {
 		t.Fatalf("access state %s, want DeviceDiscovery/Global", got)
 	}
 	model := func() any {
-		out := env.Cmdlet("Get-MobileDevice", map[string]any{"Identity": "DISC1"})
-		if len(out) != 1 {
-			t.Fatalf("Get-MobileDevice DISC1: %v", out)
+		for _, o := range env.Cmdlet("Get-MobileDevice", map[string]any{"Mailbox": "alice"}) {
+			if o["DeviceId"] == "DISC1" {
+				return o["DeviceModel"]
+			}
 		}
-		return out[0]["DeviceModel"]
+		t.Fatal("Get-MobileDevice -Mailbox alice: no DISC1")
+		return nil
 	}
 	if got := model(); got != "TbSync" {
 		t.Errorf("DeviceModel during discovery %q, want the DeviceType TbSync", got)
