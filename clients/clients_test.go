@@ -526,3 +526,37 @@ func TestNonProvisionableClient(t *testing.T) {
 		t.Fatalf("want FolderSync with X-MS-PolicyKey: 0, answered 142, then Provision:\n%s", q.Transcript())
 	}
 }
+
+// Exchange answers a 14.1 Provision without DeviceInformation with 165
+// (Exchange 2013's ProvisionCommandPhaseOne, exchange-admin.md 2.2;
+// Interop MSASCMD_S21_TC03): a client that sends its DeviceInformation in
+// Settings provisions again with it in the Provision, and syncs.
+func TestProvisionAgainWithDeviceInformationAfter165(t *testing.T) {
+	e := newEnv(t)
+	p, _ := clients.ProfileByName(clients.AOSPEmail)
+	p.DeviceInfoIn = clients.InfoInSettings
+	d := e.device(p, 7)
+	if err := d.Setup(ctx(t)); err != nil {
+		t.Fatalf("Setup: %v\n%s", err, d.Transcript())
+	}
+	var provisions []clients.Exchange
+	for _, ent := range d.Transcript().Entries() {
+		if ent.Command == eas.CommandProvision {
+			provisions = append(provisions, ent)
+		}
+	}
+	if len(provisions) != 3 {
+		t.Fatalf("want Provision refused, Provision with DeviceInformation, acknowledgement; got %d Provisions:\n%s", len(provisions), d.Transcript())
+	}
+	first := xmlOf(provisions[0].ResponseBody)
+	if !strings.Contains(first, "<Status>165</Status>") || strings.Contains(xmlOf(provisions[0].RequestBody), "DeviceInformation") {
+		t.Errorf("first Provision: want 165 to a request without DeviceInformation:\n%s", d.Transcript())
+	}
+	second := xmlOf(provisions[1].RequestBody)
+	if !strings.Contains(second, "<DeviceInformation") || !strings.Contains(second, "<Model>Nexus 5</Model>") {
+		t.Errorf("second Provision carries no DeviceInformation:\n%s", second)
+	}
+	if d.ItemCount() == 0 {
+		t.Error("the device synced nothing after provisioning")
+	}
+}

@@ -521,7 +521,19 @@ func (d *Device) Provision(ctx context.Context) error {
 		req.DeviceInformation = d.Profile.deviceInfo(d.DeviceID)
 	}
 	var r1 eas.ProvisionResponse
-	if err := d.call(ctx, eas.CommandProvision, req, &r1, query{}); err != nil {
+	err := d.call(ctx, eas.CommandProvision, req, &r1, query{})
+	var serr *ServerError
+	if errors.As(err, &serr) && serr.Status == int(eas.StatusDeviceInformationRequired) &&
+		req.DeviceInformation == nil && d.Profile.DeviceInfoIn != InfoNever {
+		// 165: the server wants DeviceInformation in the Provision itself
+		// (Exchange from 14.1, exchange-admin.md 2.2; MS-ASCMD's common
+		// status 165). A client that knows it sends the request again with
+		// it; one that never sends it cannot provision.
+		req.DeviceInformation = d.Profile.deviceInfo(d.DeviceID)
+		r1 = eas.ProvisionResponse{}
+		err = d.call(ctx, eas.CommandProvision, req, &r1, query{})
+	}
+	if err != nil {
 		return err
 	}
 	if r1.RemoteWipe || r1.AccountOnlyRemoteWipe {

@@ -183,13 +183,18 @@ var profiles = []Profile{
 		UserAgent: "Thunderbird ActiveSync", Model: "Computer", OS: "Linux",
 		FriendlyName: "TbSync on Device {DeviceIdTail}", ProtocolVersion: eas.Version141,
 		QueryForm: eas.PlainQuery, DeviceInfoIn: InfoInProvision, Heartbeat: 900, WindowSize: defaultWindow},
-	// 5.2 same row, before 2026-08: lowercase mztb prefix and no
-	// DeviceInformation in our model (it sent it only when provisioning was
-	// requested), so it stays in DeviceDiscovery (S12 #353).
+	// 5.2 same row, before 2026-08: lowercase mztb prefix, and it sent
+	// DeviceInformation only when provisioning was requested (S12 #353).
+	// TbSync provisions only when its user turns provisioning on (an early
+	// TbSync sends X-MS-PolicyKey only under its "prov" preference; public
+	// index id 10135702984), so the legacy client never provisions, never
+	// identifies itself and stays in DeviceDiscovery. (Were it to provision
+	// at 14.1 without DeviceInformation, Exchange would answer 165:
+	// exchange-admin.md 2.2.)
 	{Name: TbSyncLegacy, DeviceType: "TbSync", NewDeviceID: idOf("mztb", lowerHex, 28),
 		UserAgent: "Thunderbird ActiveSync", Model: "Computer", OS: "Linux",
 		FriendlyName: "TbSync on Device {DeviceIdTail}", ProtocolVersion: eas.Version141,
-		QueryForm: eas.PlainQuery, DeviceInfoIn: InfoNever, Heartbeat: 900, WindowSize: defaultWindow},
+		QueryForm: eas.PlainQuery, DeviceInfoIn: InfoNever, NoPolicyKey: true, Heartbeat: 900, WindowSize: defaultWindow},
 }
 
 // Profiles returns the built-in profiles.

@@ -124,7 +124,12 @@ var _ = Describe("Every device profile", func() {
 				case clients.InfoNever:
 					Expect(inProvision || inSettings).To(BeFalse(), "%s never sends DeviceInformation", p.Name)
 				}
-				Expect(cmds).To(ContainElements("Provision", "FolderSync", "Sync"))
+				Expect(cmds).To(ContainElements("FolderSync", "Sync"))
+				if p.NoPolicyKey {
+					Expect(cmds).NotTo(ContainElement("Provision"), "%s never provisions", p.Name)
+				} else {
+					Expect(cmds).To(ContainElement("Provision"))
+				}
 				Expect(inboxSubjects(d)).To(HaveLen(4), "alice's Inbox")
 			})
 

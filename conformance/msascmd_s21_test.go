@@ -68,9 +68,6 @@ func TestMSASCMD_S21_TC02_CommonStatusCode_173(t *testing.T) {
 // MSASCMD_S21_TC03: Provision without DeviceInformation is Status 165.
 func TestMSASCMD_S21_TC03_CommonStatusCode_165(t *testing.T) {
 	atVersions(t, specCMD2, cmd2From141(), func(t *testing.T, s *site) {
-		if s.version != eas.Version161 {
-			s.gap("issue 15: easlab requires DeviceInformation in Provision only at 16.1 and answers Status 1 without it at 14.1 and 16.0, where Exchange answers Status 165 from 14.1 (simulator/provision.go)", 4954)
-		}
 		c := cmd2Lab(s)
 		req := cmd2Provision()
 		req.DeviceInformation = nil

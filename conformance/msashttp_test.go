@@ -760,7 +760,6 @@ func httpSaveInSent(s *site, base64Query bool, sendMailSave, forwardSave, replyS
 	v := s.version.String()
 	sendSubject, fwdSubject, replySubject := "SendMail"+v, "SmartForward"+v, "SmartReply"+v
 
-	s.gap("issue 15: the answer to a FolderSync with SyncKey 0 carries none of X-MS-RP, MS-ASProtocolCommands and MS-ASProtocolVersions (easlab sends the latter two on OPTIONS only, simulator/server.go)", 1202)
 	r, _ := c.folderSync()
 	c.sync(c.folder(eas.FolderTypeSentItems))
 	_, rp := r.header["X-Ms-Rp"]

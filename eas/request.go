@@ -28,6 +28,19 @@ const (
 	HeaderThrottle         = "X-MS-ASThrottle"       // response: autoblock reason
 )
 
+// SetHeader sets the header name to value in h with name spelled exactly
+// as given on the wire (MS-ASProtocolVersions, X-MS-PolicyKey), as
+// Exchange and the devices write them: http.Header.Set would store it
+// canonicalized (Ms-Asprotocolversions), and net/http writes a header's
+// key as it is stored. Any canonical entry of the same name is removed
+// first, so the header goes once. A header set so is not found by
+// h.Get; net/http canonicalizes what it reads, so the other side's Get
+// finds it.
+func SetHeader(h http.Header, name, value string) {
+	h.Del(name)
+	h[name] = []string{value}
+}
+
 // Content types used by EAS.
 const (
 	ContentTypeWBXML     = "application/vnd.ms-sync.wbxml"

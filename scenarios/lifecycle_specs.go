@@ -230,9 +230,16 @@ var _ = Describe("The organization", func() {
 		if !env.InProcess() {
 			Skip("needs the in-process simulator's clock")
 		}
+		// Legacy TbSync never provisions (it would get 165 at 14.1 without
+		// DeviceInformation, exchange-admin.md 2.2) and never identifies
+		// itself.
 		d := env.NewDevice(clients.TbSyncLegacy, harness.Alice)
 		ph := env.Start(d)
 		Eventually(env.Partnership(d)).Should(harness.BeInDeviceDiscovery(), "a device that never sends DeviceInformation stays in discovery")
+		// Exchange fills the model in with the DeviceType until the device
+		// sends one (Command.CompleteDeviceAccessProcessing, exchange-admin.md
+		// 1.3 step 6): the admin sees "TbSync", not an empty model.
+		Expect(env.Partnership(d)()).To(HaveField("DeviceModel", d.Profile.DeviceType), "Get-MobileDevice shows the DeviceType as the model of a device in discovery")
 		getsNoMail(ph, "while Exchange was still identifying it")
 		Expect(env.Warp(15 * time.Minute)).To(Succeed())
 		Eventually(env.Partnership(d)).Should(harness.BeQuarantined(), "after 14 minutes of discovery Exchange quarantines the device")

@@ -368,9 +368,15 @@ func deviceOSOf(d *Device) string {
 }
 
 // deviceModelOf is the DeviceModel Exchange shows: the device's own, or
-// DeviceType once discovery promoted it.
+// its DeviceType until it sends one. Exchange fills an empty model with
+// the DeviceType before deciding access and again when it completes the
+// request and writes the device object (Exchange 2013's
+// Command.IsDeviceAccessAllowed and CompleteDeviceAccessProcessing,
+// "if (string.IsNullOrEmpty(GlobalInfo.DeviceModel)) GlobalInfo.DeviceModel
+// = DeviceIdentity.DeviceType"; exchange-admin.md 1.3 step 6), so a device
+// in discovery shows its DeviceType as its model.
 func deviceModelOf(d *Device) string {
-	if d.Info.Model == "" && d.InformationPromoted {
+	if d.Info.Model == "" {
 		return d.DeviceType
 	}
 	return d.Info.Model

@@ -180,17 +180,38 @@ var _ = Describe("Provisioning", func() {
 		Expect(elements(eas.Version161)).To(ContainElements("AllowCamera", "MaxEmailAgeFilter", "AllowInternetSharing"))
 	})
 
-	It("refuses a 16.1 Provision without DeviceInformation with status 165, and 14.1 too when so configured", func() {
+	// Exchange 2013's ProvisionCommandPhaseOne.ProcessPolicy refuses a
+	// phase one without DeviceInformation from 14.1 on, and
+	// ProcessDeviceInformationSettings one whose DeviceInformation has no
+	// Model (exchange-admin.md 2.2); Microsoft's Interop suite expects 165
+	// at 14.1, 16.0 and 16.1 (MSASCMD_S21_TC03_CommonStatusCode_165).
+	It("refuses a 14.1, 16.0 or 16.1 Provision without DeviceInformation with status 165, and 16.1 only when lenient", func() {
 		bare := &eas.ProvisionRequest{Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}
+		for i, v := range []eas.ProtocolVersion{eas.Version141, eas.Version160, eas.Version161} {
+			var r eas.ProvisionResponse
+			d := env.Device("alice", fmt.Sprintf("PROV4%d", i), v)
+			// DeviceInformation sent earlier in Settings does not count: the
+			// Provision itself must carry it.
+			var sr eas.SettingsResponse
+			d.Call(eas.CommandSettings, &eas.SettingsRequest{DeviceInformation: simtest.DeviceInfo()}, &sr)
+			Expect(sr.Status).To(Equal(1))
+			d.Call(eas.CommandProvision, bare, &r)
+			Expect(r.Status).To(Equal(int(eas.StatusDeviceInformationRequired)), "at %s", v)
+			Expect(r.Policies).To(BeNil())
+		}
 		var r eas.ProvisionResponse
-		env.Device("alice", "PROV4", eas.Version161).Call(eas.CommandProvision, bare, &r)
-		Expect(r.Status).To(Equal(int(eas.StatusDeviceInformationRequired)))
+		env.Device("alice", "PROV40", eas.Version140).Call(eas.CommandProvision, bare, &r)
+		Expect(r.Status).To(Equal(1), "14.0 has no DeviceInformation in Provision")
+		noModel := &eas.ProvisionRequest{DeviceInformation: &eas.DeviceInformation{Set: &eas.DeviceInformationSet{OS: "iOS 18.1 22B83"}}, Policies: bare.Policies}
 		r = eas.ProvisionResponse{}
-		env.Device("alice", "PROV5", eas.Version141).Call(eas.CommandProvision, bare, &r)
-		Expect(r.Status).To(Equal(1), "by default a 14.1 device may provision without it")
-		strict := newTestEnv(simulator.Options{DeviceInformationRequiredFrom: eas.Version141})
+		env.Device("alice", "PROV4M", eas.Version141).Call(eas.CommandProvision, noModel, &r)
+		Expect(r.Status).To(Equal(int(eas.StatusDeviceInformationRequired)), "DeviceInformation without a Model")
+		lenient := newTestEnv(simulator.Options{DeviceInformationRequiredFrom: eas.Version161})
 		r = eas.ProvisionResponse{}
-		strict.Device("alice", "PROV6", eas.Version141).Call(eas.CommandProvision, bare, &r)
+		lenient.Device("alice", "PROV5", eas.Version141).Call(eas.CommandProvision, bare, &r)
+		Expect(r.Status).To(Equal(1), "the lenient option lets a 14.1 device provision without it")
+		r = eas.ProvisionResponse{}
+		lenient.Device("alice", "PROV6", eas.Version161).Call(eas.CommandProvision, bare, &r)
 		Expect(r.Status).To(Equal(int(eas.StatusDeviceInformationRequired)))
 	})
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -231,15 +230,16 @@ const DefaultErrorResponseDelay = 20 * time.Second
 var quarantineAllowed = map[eas.Command]bool{
 	eas.CommandProvision: true, eas.CommandSettings: true, eas.CommandFolderSync: true, eas.CommandGetHierarchy: true,
 	eas.CommandSync: true, eas.CommandGetItemEstimate: true, eas.CommandPing: true,
-	// These two answer with a status per item, inside their handlers.
-	eas.CommandMoveItems: true, eas.CommandMeetingResponse: true,
+	// These answer with a status per item or per store, inside their
+	// handlers.
+	eas.CommandMoveItems: true, eas.CommandMeetingResponse: true, eas.CommandSearch: true,
 }
 
 // quarantineRefusal is what a quarantined device gets for the other
 // commands (exchange-admin.md 2.1).
 func quarantineRefusal(cmd eas.Command) *eas.StatusError {
 	switch cmd {
-	case eas.CommandItemOperations, eas.CommandSearch, eas.CommandFind:
+	case eas.CommandItemOperations, eas.CommandFind:
 		return &eas.StatusError{Status: 3, HTTPStatus: http.StatusOK, Message: "device is quarantined"}
 	case eas.CommandResolveRecipients:
 		return &eas.StatusError{Status: 6, HTTPStatus: http.StatusOK, Message: "device is quarantined"}
@@ -385,9 +385,9 @@ func (s *Server) checkAccess(c *call) error {
 	}
 	switch dec.State {
 	case access.Blocked:
-		c.w.Header().Set("X-MS-ASThrottle", dec.Reason.String())
+		eas.SetHeader(c.w.Header(), eas.HeaderThrottle, dec.Reason.String())
 		if dec.Reason.IsAutoblock() {
-			c.w.Header().Set("Retry-After", strconv.Itoa(int(dec.RetryAfter.Seconds())))
+			c.w.Header().Set(headerRetryAfter, retryAfterValue(dec.RetryAfter))
 			// The 503 is an error response: tarpitted, and a hanging
 			// command is held up to its heartbeat when that is longer
 			// (exchange-admin.md 2.2; S1 Command.IsDeviceAccessAllowed).

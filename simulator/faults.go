@@ -231,7 +231,7 @@ func (s *Server) applyEASFault(c *call, f *Fault) error {
 		c.written = true
 		return errDropped
 	case a.Redirect != "":
-		c.w.Header().Set("X-MS-Location", a.Redirect)
+		eas.SetHeader(c.w.Header(), eas.HeaderLocation, a.Redirect)
 		return eas.NewHTTPError(451, "injected fault: redirect")
 	case a.HTTPStatus != 0:
 		if a.RetryAfter > 0 {

@@ -51,6 +51,9 @@ func handleFolderSync(c *call) error {
 	dev.hierarchy = next
 	n := len(ch.Add) + len(ch.Update) + len(ch.Delete)
 	ch.Count = &n
+	if req.SyncKey == "0" {
+		c.s.setResetHeaders(c)
+	}
 	return c.reply(&eas.FolderSyncResponse{Status: int(eas.FolderSyncStatusSuccess), SyncKey: next.key(), Changes: ch})
 }
 
@@ -209,4 +212,22 @@ func (m *Mailbox) deleteFolderLocked(f *Folder) {
 	}
 	f.Deleted = true
 	f.ModSeq = m.commitLocked()
+}
+
+// setResetHeaders puts on a successful FolderSync with SyncKey 0 the
+// headers Exchange sends when a device (re)starts its hierarchy: X-MS-RP
+// and MS-ASProtocolVersions with the versions the server speaks, and
+// MS-ASProtocolCommands (MS-ASHTTP 3.2.5.1: the server SHOULD send them
+// "if the client sends a request to synchronize the folder hierarchy with
+// a synchronization key of 0"; Exchange 2013's FolderCommand.LoadSyncState
+// sets SendServerUpgradeHeader for SyncKey 0, and Command's completion
+// calls AddHeadersForEnterpriseOrgUser: protocol.md 1.6). Exchange 2013's
+// command list on POST answers is the fixed one without Find, as its
+// OPTIONS list; easlab sends the profile's OPTIONS lists, which for 2016
+// and 2019 (with Find) is UNCONFIRMED on a POST.
+func (s *Server) setResetHeaders(c *call) {
+	h := c.w.Header()
+	eas.SetHeader(h, eas.HeaderResetPartnership, s.profile.VersionsHeader())
+	eas.SetHeader(h, eas.HeaderProtocolVersions, s.profile.VersionsHeader())
+	eas.SetHeader(h, eas.HeaderProtocolCommands, s.profile.CommandsHeader())
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -13,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/powershell/negotiate"
 )
 
@@ -158,7 +160,73 @@ func (c *rewriteConn) Write(p []byte) (int, error) {
 		}
 		return len(p), nil
 	}
+	if line, ok := exchangeStatusLine(p); ok {
+		// Only the status line changes: the headers and the body, and so
+		// the response's framing (Content-Length, chunks), go as net/http
+		// wrote them.
+		if _, err := c.Conn.Write(append(line, p[bytes.IndexByte(p, '\n')+1:]...)); err != nil {
+			return 0, err
+		}
+		return len(p), nil
+	}
 	return c.Conn.Write(p)
+}
+
+// Reason phrases. net/http writes its own for a status code ("status code
+// 449" for one it does not know), and has no way to set another; it
+// writes a response's status line at the start of a write to the
+// connection (each response starts in an empty buffer: the previous one
+// was flushed when it ended), so rewriteConn replaces it there. This works
+// on plain HTTP/1.x (easlab serve without TLS, behind a proxy that ends
+// TLS, the tests and the harness); HTTP/2 has no reason phrase, and under
+// TLS the phrases stay Go's. The phrases:
+//   - 449: "Retry after sending a PROVISION command", which Exchange sets
+//     as the StatusDescription (Exchange 2013's AirSyncResponse.HttpStatusCode
+//     setter; Horde and Z-Push write the same, protocol.md 4.6);
+//   - 451: Exchange sets no StatusDescription, and ASP.NET's table of
+//     descriptions (HttpWorkerRequest.GetStatusDescription) ends at 424,
+//     so the phrase is empty ("HTTP/1.1 451 "), where net/http writes
+//     RFC 7725's "Unavailable For Legal Reasons". UNCONFIRMED by a capture:
+//     whether http.sys writes the space before an empty phrase.
+var reasonPhrases = func() []reasonPhrase {
+	out := []reasonPhrase{
+		{code: eas.HTTPRetryWith, phrase: reasonRetryWithProvision},
+		{code: eas.HTTPRedirect, phrase: reasonRedirectUnspecified},
+	}
+	for i, r := range out {
+		out[i].goLine = []byte(fmt.Sprintf("%03d %s\r\n", r.code, http.StatusText(r.code)))
+		if http.StatusText(r.code) == "" {
+			out[i].goLine = []byte(fmt.Sprintf("%03d status code %d\r\n", r.code, r.code))
+		}
+	}
+	return out
+}()
+
+// reasonPhrase is a status code's phrase as Exchange writes it, and the
+// rest of the status line net/http writes for it instead.
+type reasonPhrase struct {
+	code   int
+	phrase string
+	goLine []byte // after "HTTP/1.x "
+}
+
+// exchangeStatusLine returns the status line Exchange writes for a
+// response that starts in p with net/http's status line for one of
+// reasonPhrases' codes, exactly as net/http writes it (so a body that
+// happened to start so is left alone).
+func exchangeStatusLine(p []byte) ([]byte, bool) {
+	if len(p) < 13 || !bytes.HasPrefix(p, []byte("HTTP/1.")) || p[8] != ' ' {
+		return nil, false
+	}
+	for _, r := range reasonPhrases {
+		if bytes.HasPrefix(p[9:], r.goLine) {
+			line := make([]byte, 0, 13+len(r.phrase)+2+len(p))
+			line = append(line, p[:13]...)
+			line = append(line, r.phrase...)
+			return append(line, '\r', '\n'), true
+		}
+	}
+	return nil, false
 }
 
 // The two header errors of http.sys, as its error page says them.

@@ -88,6 +88,13 @@ func handleProvision(c *call) error {
 	resp := &eas.ProvisionResponse{Status: int(eas.ProvisionStatusSuccess)}
 	if req.DeviceInformation != nil {
 		resp.DeviceInformation = &eas.DeviceInformation{Status: int(setDeviceInformation(dev, req.DeviceInformation))}
+		// DeviceInformation without a Model is refused as a missing one
+		// (Exchange 2013's ProvisionCommand.ProcessDeviceInformationSettings,
+		// "DeviceModelMissingInDeviceInformation"; exchange-admin.md 2.2).
+		if dev.Info.Model == "" && v.AtLeast(c.s.deviceInformationRequiredFrom()) {
+			c.logError = "DeviceModelMissingInDeviceInformation"
+			return eas.NewStatusError(eas.StatusDeviceInformationRequired, "Provision with DeviceInformation but no Model")
+		}
 	}
 	if ack := req.RemoteWipe; ack != nil || req.AccountOnlyRemoteWipe != nil {
 		if ack == nil {
@@ -132,6 +139,23 @@ func handleProvision(c *call) error {
 		return c.reply(resp)
 	}
 	pol := req.Policies.Policy
+	if pol.PolicyKey == "" && req.DeviceInformation == nil && v.AtLeast(c.s.deviceInformationRequiredFrom()) {
+		// Phase one of a device at or above
+		// Options.DeviceInformationRequiredFrom (default 14.1) must carry
+		// DeviceInformation in this very request, or gets 165
+		// DeviceInformationRequired, before its PolicyType is looked at:
+		// Exchange 2013's ProvisionCommandPhaseOne.ProcessPolicy ("if
+		// (this.deviceInformationNode == null && ProtocolVersion >= 141)",
+		// logged Error:DeviceInfoRequiredInProvision; exchange-admin.md
+		// 2.2), and Microsoft's Interop suite expects it at 14.1, 16.0 and
+		// 16.1 (MS-ASCMD MSASCMD_S21_TC03_CommonStatusCode_165). A
+		// DeviceInformation sent earlier in Settings does not count.
+		// field-notes.md reports 165 at 16.1 only (EAS-4-TbSync #312,
+		// #315, #353); Options.DeviceInformationRequiredFrom = 16.1 keeps
+		// that lenient behaviour.
+		c.logError = "DeviceInfoRequiredInProvision"
+		return eas.NewStatusError(eas.StatusDeviceInformationRequired, "Provision without DeviceInformation")
+	}
 	want := eas.PolicyTypeWBXML
 	if !v.AtLeast(eas.Version120) {
 		want = eas.PolicyTypeXML
@@ -143,16 +167,8 @@ func handleProvision(c *call) error {
 		return c.reply(resp)
 	}
 	if pol.PolicyKey == "" {
-		// Phase one: the policy and a temporary key. A device at or above
-		// Options.DeviceInformationRequiredFrom (default 16.1) must have told
-		// who it is, here or in an earlier Settings, or gets 165
-		// DeviceInformationRequired. The sources differ: exchange-admin.md
-		// 2.2 reads Exchange 2013's code as 14.1+, the issue and the field
-		// (TbSync at 14.1 provisioning without it and sitting in device
-		// discovery, field-notes) say 16.1; the default follows the field.
-		if v.AtLeast(c.s.deviceInformationRequiredFrom()) && !dev.HasInfo {
-			return eas.NewStatusError(eas.StatusDeviceInformationRequired, "Provision without DeviceInformation")
-		}
+		// Phase one: the policy and a temporary key (DeviceInformation was
+		// checked above).
 		policy := c.s.dir.policyFor(c.mb.cas.ActiveSyncMailboxPolicy)
 		dev.TempPolicyKey = newPolicyKey()
 		resp.Policies.Policy.Status = int(eas.PolicyStatusSuccess)
@@ -240,5 +256,5 @@ func (s *Server) deviceInformationRequiredFrom() eas.ProtocolVersion {
 	if s.opts.DeviceInformationRequiredFrom != 0 {
 		return s.opts.DeviceInformationRequiredFrom
 	}
-	return eas.Version161
+	return eas.Version141
 }

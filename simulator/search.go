@@ -69,6 +69,13 @@ func handleSearch(c *call) error {
 	if st == nil || len(req.Extra) > 0 || len(st.Extra) > 0 {
 		return fail(eas.SearchStatusInvalidRequest)
 	}
+	if c.quarantined {
+		// A quarantined or discovering device's Search succeeds with the
+		// store's Status 3 (Exchange 2013's SearchCommand.HandleQuarantinedState:
+		// GetProviderErrorXml(3), a <Search><Status>1</Status><Response>
+		// <Store><Status>3</Status> answer; exchange-admin.md 2.1).
+		return fail(eas.SearchStatusServerError)
+	}
 	var (
 		res    *eas.SearchStoreResult
 		status eas.SearchStatus

@@ -89,8 +89,10 @@ type Options struct {
 	ReleaseHangingOnApproval bool
 	// DeviceInformationRequiredFrom is the first protocol version whose
 	// initial Provision must carry DeviceInformation (else status 165).
-	// Zero means 16.1; eas.Version141 is Exchange 2013's code as read in
-	// exchange-admin.md 2.2.
+	// Zero means 14.1, as Exchange 2013's code (exchange-admin.md 2.2)
+	// and Microsoft's Interop suite (MSASCMD_S21_TC03) have it;
+	// eas.Version161 is the lenient behaviour field reports describe
+	// (EAS-4-TbSync at 14.1 provisioning without it).
 	DeviceInformationRequiredFrom eas.ProtocolVersion
 	// ServerLanguage is the culture of the Exchange server (its
 	// installation), in which the admin notice is written; the user
@@ -119,6 +121,11 @@ type Options struct {
 	// ExternalUrl, e.g. "https://mail.contoso.com". Empty: the request's
 	// Host, for a lab reached by any name.
 	ExternalURL string
+	// ServerName is the NetBIOS name of the Exchange server played, which
+	// the answers' X-FEServer, X-BEServer and X-CalculatedBETarget (with
+	// the organization's domain) name from Exchange 2013 on. Empty means
+	// DefaultServerName.
+	ServerName string
 	// Lockout is the directory's account lockout policy; off by default,
 	// as in Active Directory.
 	Lockout Lockout
@@ -266,13 +273,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 func (s *Server) routes() *mux.Router {
 	r := mux.NewRouter()
 	eas := r.PathPrefix("/").MatcherFunc(pathFold("/Microsoft-Server-ActiveSync")).Subrouter()
-	eas.Methods(http.MethodOptions).HandlerFunc(s.serveOptions)
-	eas.Methods(http.MethodPost).HandlerFunc(s.serveEAS)
-	eas.NewRoute().HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// Every answer of ActiveSync and Autodiscover wears IIS's and
+	// Exchange's headers (dressing.go).
+	eas.Methods(http.MethodOptions).HandlerFunc(s.dressed(s.serveOptions))
+	eas.Methods(http.MethodPost).HandlerFunc(s.dressed(s.serveEAS))
+	eas.NewRoute().HandlerFunc(s.dressed(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", "OPTIONS, POST")
 		w.WriteHeader(http.StatusMethodNotAllowed)
-	})
-	r.MatcherFunc(pathFold("/autodiscover/autodiscover.xml")).Methods(http.MethodPost).HandlerFunc(s.serveAutodiscover)
+	}))
+	r.MatcherFunc(pathFold("/autodiscover/autodiscover.xml")).Methods(http.MethodPost).HandlerFunc(s.dressed(s.serveAutodiscover))
 	r.Path("/healthz").Methods(http.MethodGet).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
@@ -327,9 +336,10 @@ func (s *Server) serveOptions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.Set("Allow", "OPTIONS,POST")
-	h.Set("MS-Server-ActiveSync", s.profile.ServerVersion)
-	h.Set("MS-ASProtocolVersions", s.profile.VersionsHeader())
-	h.Set("MS-ASProtocolCommands", s.profile.CommandsHeader())
+	// Exchange's headers keep their spelling on the wire (eas.SetHeader).
+	eas.SetHeader(h, eas.HeaderServerVersion, s.profile.ServerVersion)
+	eas.SetHeader(h, eas.HeaderProtocolVersions, s.profile.VersionsHeader())
+	eas.SetHeader(h, eas.HeaderProtocolCommands, s.profile.CommandsHeader())
 	h.Set("Public", "OPTIONS,POST")
 	h.Set("Cache-Control", "private")
 	w.WriteHeader(http.StatusOK)
@@ -367,7 +377,7 @@ func (s *Server) basicChallenge(r *http.Request) string {
 
 // challenge answers a bare 401 with the Basic challenge.
 func (s *Server) challenge(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("WWW-Authenticate", s.basicChallenge(r))
+	eas.SetHeader(w.Header(), headerWWWAuthenticate, s.basicChallenge(r))
 	w.WriteHeader(http.StatusUnauthorized)
 }
 
@@ -449,7 +459,7 @@ func (s *Server) serveCall(c *call) error {
 	defer mb.commitDevices(strings.ToLower(req.DeviceID))
 	release, ok := s.enter(mb)
 	if !ok {
-		c.w.Header().Set("Retry-After", concurrencyRetryAfter)
+		c.w.Header().Set(headerRetryAfter, concurrencyRetryAfter)
 		return errTooManyConcurrent
 	}
 	defer release()
@@ -606,7 +616,7 @@ func (s *Server) writeError(c *call, err error) {
 	}
 	httpStatus, bodyStatus := se.Outcome(v, cmd)
 	if se.HTTPStatus == http.StatusUnauthorized {
-		c.w.Header().Set("WWW-Authenticate", s.basicChallenge(c.r))
+		eas.SetHeader(c.w.Header(), headerWWWAuthenticate, s.basicChallenge(c.r))
 	}
 	if bodyStatus == 0 {
 		c.status = se.Status
@@ -635,7 +645,7 @@ func (s *Server) writeError(c *call, err error) {
 // setCommonHeaders sets the headers Exchange puts on every EAS response.
 func (s *Server) setCommonHeaders(c *call) {
 	h := c.w.Header()
-	h.Set("MS-Server-ActiveSync", s.profile.ServerVersion)
+	eas.SetHeader(h, eas.HeaderServerVersion, s.profile.ServerVersion)
 	h.Set("Cache-Control", "private")
 }
 
@@ -752,10 +762,12 @@ func (s *Server) iisEntryOf(c *call, err error) *iisEntry {
 	if errors.As(err, new(contentTooLarge)) {
 		e.substatus = 13
 	}
-	if se, ok := eas.AsStatusError(err); ok && se.Status > 100 {
-		e.errorToken = eas.Status(se.Status).String()
-	} else if c.logError != "" {
+	if c.logError != "" {
+		// The handler named the error as Exchange logs it
+		// (DeviceInfoRequiredInProvision rather than the status's name).
 		e.errorToken = c.logError
+	} else if se, ok := eas.AsStatusError(err); ok && se.Status > 100 {
+		e.errorToken = eas.Status(se.Status).String()
 	}
 	return e
 }

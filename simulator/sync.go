@@ -81,6 +81,17 @@ func handleSync(c *call) error {
 	if commands > maxSyncCommands {
 		return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusProtocolError)})
 	}
+	for _, col := range req.Collections.Collection {
+		// A collection's first Sync (SyncKey 0) asking for changes, or
+		// carrying client commands, fails the whole request with the
+		// top-level Status 4 (Exchange 2013's SyncCommand.ParseSyncKey
+		// throws Sync_ProtocolError, logged Error:Sk0WithActions; Interop
+		// MS-ASCMD R5838 reads <Sync><Status>4</Status>).
+		if col.SyncKey == "0" && (len(col.Commands) > 0 || col.GetChanges.IsSet() && col.GetChanges.Value()) {
+			c.logError = "Sk0WithActions"
+			return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusProtocolError)})
+		}
+	}
 	m.lock()
 	dev.lastSync = cacheable(&req)
 	m.unlock()
@@ -245,14 +256,11 @@ func (c *call) syncLocked(req *eas.SyncRequest) (*eas.SyncResponse, bool) {
 			out.Status = int(eas.SyncStatusFolderHierarchyChanged)
 			nonEmpty = true
 		case col.SyncKey == "0":
-			if col.GetChanges.IsSet() && col.GetChanges.Value() {
-				out.Status = int(eas.SyncStatusProtocolError)
-			} else {
-				st := initialState()
-				out.SyncKey, out.Status = st.key(), int(eas.SyncStatusSuccess)
-				id := col.CollectionId
-				commits = append(commits, func() { dev.collections[id] = st })
-			}
+			// (handleSync refused a SyncKey 0 with GetChanges or commands.)
+			st := initialState()
+			out.SyncKey, out.Status = st.key(), int(eas.SyncStatusSuccess)
+			id := col.CollectionId
+			commits = append(commits, func() { dev.collections[id] = st })
 			nonEmpty = true
 		default:
 			st := resolveKey(dev.collections[col.CollectionId], col.SyncKey)

@@ -42,7 +42,7 @@ func wipeConfirmation(org Organization, owner User, d *Device, to []string, at t
 		}
 	}
 	body := fmt.Sprintf("The remote wipe of your mobile device completed.\r\n\r\nDevice type: %s\r\nDevice ID: %s\r\nDevice model: %s\r\nWipe requested: %s\r\nWipe acknowledged: %s\r\n",
-		d.DeviceType, d.DeviceID, d.Info.Model, d.wipe.requested.UTC().Format(time.RFC1123), at.UTC().Format(time.RFC1123))
+		d.DeviceType, d.DeviceID, deviceModelOf(d), d.wipe.requested.UTC().Format(time.RFC1123), at.UTC().Format(time.RFC1123))
 	return BuildMail(notice.SystemSender(org.Domain), rcpts, WipeConfirmationSubject, body, "", at)
 }
 

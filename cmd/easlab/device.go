@@ -110,7 +110,7 @@ var errSetupFailed = errors.New("setup failed")
 // setupStep is one line of the report.
 type setupStep struct {
 	Name       string `json:"name"`
-	Result     string `json:"result"` // pass, warn, fail
+	Result     string `json:"result"` // pass, warn, skip, fail
 	Detail     string `json:"detail"`
 	Transcript string `json:"transcript,omitempty"`
 }
@@ -199,11 +199,18 @@ func runDeviceSetup(ctx context.Context, cfg deviceConfig, d *clients.Device) *s
 			return r
 		}
 	}
-	if !step("Provision", d.Provision(ctx), "policy acknowledged") {
-		return r
+	if p.NoPolicyKey {
+		// As clients.Device.Setup: such a client never provisions (legacy
+		// TbSync), and Exchange serves it while the policy allows
+		// non-provisionable devices.
+		r.Steps = append(r.Steps, setupStep{Name: "Provision", Result: "skip", Detail: "the client never provisions: it sends no X-MS-PolicyKey"})
+	} else {
+		if !step("Provision", d.Provision(ctx), "policy acknowledged") {
+			return r
+		}
+		key, _ := d.PolicyKey()
+		r.Steps[len(r.Steps)-1].Detail = fmt.Sprintf("policy acknowledged, policy key %d", key)
 	}
-	key, _ := d.PolicyKey()
-	r.Steps[len(r.Steps)-1].Detail = fmt.Sprintf("policy acknowledged, policy key %d", key)
 	if !step("FolderSync", d.FolderSync(ctx), "") {
 		return r
 	}

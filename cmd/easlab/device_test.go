@@ -29,7 +29,13 @@ func TestDeviceSetupAgainstServe(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v\n%s", profile, err, out)
 		}
-		for _, want := range []string{"[PASS] OPTIONS: server 15.2 offers 7 versions up to 16.1", "[PASS] Provision", "[PASS] FolderSync", "Sync Inbox", "All steps passed."} {
+		provision := "[PASS] Provision"
+		if profile == "tbsync-legacy" {
+			// Legacy TbSync never provisions (it would get 165 at 14.1
+			// without DeviceInformation: exchange-admin.md 2.2).
+			provision = "[SKIP] Provision: the client never provisions"
+		}
+		for _, want := range []string{"[PASS] OPTIONS: server 15.2 offers 7 versions up to 16.1", provision, "[PASS] FolderSync", "Sync Inbox", "All steps passed."} {
 			if !bytes.Contains(out, []byte(want)) {
 				t.Errorf("%s: no %q in\n%s", profile, want, out)
 			}

@@ -64,6 +64,10 @@ type serveConfig struct {
 	// timeZone is the server's local time zone (an IANA name) and
 	// identityStyle the form of device Identities.
 	timeZone, identityStyle string
+
+	// deviceInfoFrom is the first protocol version whose Provision must
+	// carry DeviceInformation (simulator.Options.DeviceInformationRequiredFrom).
+	deviceInfoFrom string
 }
 
 func newServeCmd() *cobra.Command {
@@ -130,6 +134,7 @@ Users may sign in as alice@contoso.com, CONTOSO\alice or alice.`,
 	f.IntVar(&cfg.http.MinBytesPerSecond, "min-bytes-per-second", d.MinBytesPerSecond, "slowest rate at which a client may send a body or take a response, as IIS's minBytesPerSecond")
 	f.IntVar(&cfg.http.MaxConcurrentStreams, "http2-max-streams", d.MaxConcurrentStreams, "concurrent streams of one HTTP/2 connection")
 	f.Int64Var(&cfg.maxContentLength, "max-allowed-content-length", simulator.DefaultMaxRequestBytes, "largest request body, as IIS's maxAllowedContentLength (over it: 404.13, before the body is read)")
+	f.StringVar(&cfg.deviceInfoFrom, "device-info-required-from", eas.Version141.String(), "first protocol version whose initial Provision must carry DeviceInformation, else status 165 (Exchange's code: 14.1; 16.1 is the lenient behaviour field reports describe)")
 	return cmd
 }
 
@@ -165,6 +170,14 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 		return fmt.Errorf("--log-format %q: want text or json", cfg.logFormat)
 	}
 	logger := slog.New(handler)
+	var deviceInfoFrom eas.ProtocolVersion // zero: the simulator's default, 14.1
+	if cfg.deviceInfoFrom != "" {
+		v, err := eas.ParseProtocolVersion(cfg.deviceInfoFrom)
+		if err != nil {
+			return fmt.Errorf("--device-info-required-from: %w", err)
+		}
+		deviceInfoFrom = v
+	}
 	profile, ok := eas.Profile(cfg.profile)
 	if !ok {
 		return fmt.Errorf("--profile %q: unknown Exchange version", cfg.profile)
@@ -266,6 +279,8 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 		Profile:                  profile,
 		MaxSendSize:              cfg.maxSendSize,
 		MaxRequestBytes:          cfg.maxContentLength,
+
+		DeviceInformationRequiredFrom: deviceInfoFrom,
 
 		PowerShellMaxConcurrency:                  cfg.ps.PowerShellMaxConcurrency,
 		PowerShellMaxCmdlets:                      cfg.ps.PowerShellMaxCmdlets,

@@ -133,3 +133,17 @@ func TestServeMailRate(t *testing.T) {
 		t.Errorf("alice got %d load mails, want 5 to %d", n, most)
 	}
 }
+
+// --device-info-required-from takes a protocol version (the lenient 16.1,
+// or Exchange's 14.1, the default; exchange-admin.md 2.2) and refuses
+// anything else before serving.
+func TestServeDeviceInfoRequiredFromFlag(t *testing.T) {
+	err := runServe(context.Background(), serveConfig{listen: "127.0.0.1:0", profile: "Exchange2019", logFormat: "text", logLevel: "error", deviceInfoFrom: "15.0"}, io.Discard, io.Discard, nil)
+	if err == nil || !strings.Contains(err.Error(), "--device-info-required-from") {
+		t.Fatalf("runServe with --device-info-required-from 15.0: %v, want a refusal naming the flag", err)
+	}
+	cmd := newServeCmd()
+	if f := cmd.Flags().Lookup("device-info-required-from"); f == nil || f.DefValue != "14.1" {
+		t.Fatalf("--device-info-required-from: %+v, want default 14.1", f)
+	}
+}
