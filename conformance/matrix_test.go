@@ -17,6 +17,41 @@ var update = flag.Bool("update", false, "write MATRIX.md from this run's results
 // matrixFile is the published matrix, beside the tests.
 const matrixFile = "MATRIX.md"
 
+// readmeFile shows the matrix's summary between summaryStart and
+// summaryEnd; -update rewrites it and a whole run holds it to the matrix.
+const (
+	readmeFile   = "../README.md"
+	summaryStart = "<!-- conformance summary: go test ./conformance -update -->"
+	summaryEnd   = "<!-- end of conformance summary -->"
+)
+
+// summaryOf is the matrix's summary table.
+func summaryOf(matrix []byte) []byte {
+	_, rest, _ := bytes.Cut(matrix, []byte("## Summary\n\n"))
+	table, _, _ := bytes.Cut(rest, []byte("\n\n"))
+	return append(table, '\n')
+}
+
+// withSummary returns readme with the summary between its markers, and
+// whether it has them.
+func withSummary(readme, summary []byte) ([]byte, bool) {
+	before, rest, ok := bytes.Cut(readme, []byte(summaryStart))
+	if !ok {
+		return nil, false
+	}
+	_, after, ok := bytes.Cut(rest, []byte(summaryEnd))
+	if !ok {
+		return nil, false
+	}
+	var b bytes.Buffer
+	b.Write(before)
+	b.WriteString(summaryStart + "\n")
+	b.Write(summary)
+	b.WriteString(summaryEnd)
+	b.Write(after)
+	return b.Bytes(), true
+}
+
 // TestMain runs the ported tests, then holds MATRIX.md to what they
 // found: a whole run (no -run or -skip) that tested nothing fails, and so
 // does one whose matrix differs from the file (with -update it writes the
@@ -55,11 +90,25 @@ func checkMatrix() string {
 		return "conformance: the run checked no requirement at all, so it proves nothing"
 	}
 	got := renderMatrix(rows)
+	readme, err := os.ReadFile(readmeFile)
+	if err != nil {
+		return fmt.Sprintf("conformance: %s cannot be read: %v", readmeFile, err)
+	}
+	newReadme, ok := withSummary(readme, summaryOf(got))
+	if !ok {
+		return fmt.Sprintf("conformance: %s has no %s ... %s block for the matrix's counts", readmeFile, summaryStart, summaryEnd)
+	}
 	if *update {
 		if err := os.WriteFile(matrixFile, got, 0o644); err != nil {
 			return fmt.Sprintf("conformance: writing %s: %v", matrixFile, err)
 		}
+		if err := os.WriteFile(readmeFile, newReadme, 0o644); err != nil {
+			return fmt.Sprintf("conformance: writing %s: %v", readmeFile, err)
+		}
 		return ""
+	}
+	if !bytes.Equal(readme, newReadme) {
+		return fmt.Sprintf("conformance: the counts in %s are not the matrix's (run go test ./conformance -update and commit both)", readmeFile)
 	}
 	want, err := os.ReadFile(matrixFile)
 	if err != nil {
