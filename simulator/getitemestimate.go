@@ -92,7 +92,9 @@ var gieValidationError = &eas.GetItemEstimateResponse{Response: []eas.GetItemEst
 // one the schema allows, 0 to 8: Exchange answers FilterType 9 for any
 // class with the validation error (Interop MS-ASCMD S07_TC07 R2984).
 func gieFilterTypesValid(cols []eas.GetItemEstimateCollection) bool {
-	ok := func(ft *int) bool { return ft == nil || *ft >= eas.FilterTypeAll && *ft <= eas.FilterTypeIncompleteTasks }
+	ok := func(ft *int) bool {
+		return ft == nil || *ft >= eas.FilterTypeAll && *ft <= eas.FilterTypeIncompleteTasks
+	}
 	for _, col := range cols {
 		if !ok(col.FilterType) {
 			return false
