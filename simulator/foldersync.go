@@ -72,13 +72,26 @@ func folderOf(f *Folder) eas.Folder {
 // Status 9 (Interop MS-ASCMD S04_TC06 R4086, S02_TC06 R4035, S03_TC05
 // R4063, S05_TC06 R3102/R4123/R4568; S04_TC05 R4068 for the empty key).
 func (c *call) hasSyncKey() bool {
+	root := c.requestTree()
+	return root == nil || root.Find(fhSyncKeyTag) != nil // nil: decode accepted it, let the key check answer
+}
+
+var fhSyncKeyTag = mustTag("FolderHierarchy:SyncKey")
+
+// requestTree reads the request body, which c.decode accepted, again as a
+// tree, for what decoding into a struct loses: whether an element is
+// there at all, or there twice. It returns nil if the body is not WBXML.
+func (c *call) requestTree() *wbxml.Node {
+	if len(c.body) == 0 {
+		return nil
+	}
 	d := wbxml.NewBytesDecoder(c.body)
 	d.Limits = c.s.opts.Limits
 	root, err := wbxml.ParseWith(d)
 	if err != nil {
-		return true // decode accepted it: let the key check answer
+		return nil
 	}
-	return root.Find(wbxml.Lookup("FolderHierarchy", "SyncKey")) != nil
+	return root
 }
 
 // hierarchyStep checks a FolderCreate/Update/Delete SyncKey against the

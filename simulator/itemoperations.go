@@ -166,10 +166,8 @@ func validItemOperations(req *eas.ItemOperationsRequest, v eas.ProtocolVersion) 
 // MS-ASCMD S08_TC18 R765). Decoding keeps only the last, so the request's
 // tree is read again.
 func (c *call) fetchHasRepeatedChild() bool {
-	d := wbxml.NewBytesDecoder(c.body)
-	d.Limits = c.s.opts.Limits
-	root, err := wbxml.ParseWith(d)
-	if err != nil {
+	root := c.requestTree()
+	if root == nil {
 		return false
 	}
 	for _, op := range root.Elements() {
