@@ -86,7 +86,6 @@ func TestMSASCMD_S02_TC05_FolderCreate_Status9(t *testing.T) {
 // folder's type, are Status 10.
 func TestMSASCMD_S02_TC06_FolderCreate_Status10(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
-		s.gap("issue 15: easlab answers a FolderCreate without SyncKey with Status 9 (invalid key), not 10 (malformed request)", 4035)
 		c := cmdLab(s)
 		var fc eas.FolderCreateResponse
 		c.call(eas.CommandFolderCreate, c.tree(cmdNode("FolderHierarchy:FolderCreate",
@@ -117,7 +116,6 @@ func TestMSASCMD_S02_TC07_FolderCreate_Status3(t *testing.T) {
 // (Status 3).
 func TestMSASCMD_S02_TC08_FolderCreate_RecipientInformationCache_Status3(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
-		s.gap("issue 15: easlab answers a FolderCreate of type 19 (recipient information cache) with Status 10 (malformed), not 3 (special folder)", 81)
 		c := cmdLab(s)
 		fc := c.folderCreate(c.folderSyncKey, eas.FolderTypeRecipientInfoCache, c.name("FolderCreate"), c.my().inbox)
 		s.equal(81, "the Status of a FolderCreate of a recipient information cache", 3, fc.Status)

@@ -85,7 +85,6 @@ func TestMSASCMD_S03_TC04_FolderDelete_Status9(t *testing.T) {
 // the key it deletes.
 func TestMSASCMD_S03_TC05_FolderDelete_Status10(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
-		s.gap("issue 15: easlab answers a FolderDelete without SyncKey with Status 9 (invalid key), not 10 (malformed request)", 4063)
 		c := cmdLab(s)
 		fc := c.mustCreate(c.folderSyncKey, eas.FolderTypeUserMail, c.name("FolderDelete"), "0")
 		var fd eas.FolderDeleteResponse

@@ -99,7 +99,6 @@ func TestMSASCMD_S04_TC05_FolderSync_Status9(t *testing.T) {
 // 10.
 func TestMSASCMD_S04_TC06_FolderSync_Status10(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
-		s.gap("issue 15: easlab answers a FolderSync without SyncKey with Status 9 (invalid key), not 10 (malformed request)", 4086)
 		c := cmdLab(s)
 		var fs eas.FolderSyncResponse
 		c.call(eas.CommandFolderSync, c.tree(cmdNode("FolderHierarchy:FolderSync")), &fs)

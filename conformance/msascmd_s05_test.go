@@ -75,7 +75,6 @@ func TestMSASCMD_S05_TC05_FolderUpdate_Status9(t *testing.T) {
 // MSASCMD_S05_TC06: a FolderUpdate without SyncKey is Status 10.
 func TestMSASCMD_S05_TC06_FolderUpdate_Status10(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
-		s.gap("issue 15: easlab answers a FolderUpdate without SyncKey with Status 9 (invalid key), not 10 (malformed request)", 3102, 4123, 4568)
 		c := cmdLab(s)
 		fc := c.mustCreate(c.folderSyncKey, eas.FolderTypeUserMail, c.name("FolderCreate"), "0")
 		var fu eas.FolderUpdateResponse

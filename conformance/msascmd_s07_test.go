@@ -29,14 +29,9 @@ func (c *cmdSuite) gieFilter(collectionID string, filter int) *eas.GetItemEstima
 	return c.gie(c.syncKey, collectionID, nil, eas.SyncOptions{FilterType: &filter})
 }
 
-// cmdGIE110 is the gap easlab has on every FilterType a class does not
-// support.
-const cmdGIE110 = "issue 15: easlab answers a FilterType the folder's class does not support with Status 2 (invalid collection) in the Response, where Exchange answers a top-level Status 110"
-
 // top110 captures id: an estimate refused with a top-level Status 110.
 func (c *cmdSuite) top110(id int, what string, r *eas.GetItemEstimateResponse) {
 	c.s.t.Helper()
-	c.s.gap(cmdGIE110, id)
 	c.s.capture(id, r.Status == 110, "%s has top-level Status %d and Response Status %d, want top-level 110", what, r.Status, cmdGIEStatus(r))
 }
 
@@ -266,7 +261,6 @@ func TestMSASCMD_S07_TC06_GetItemEstimate_Tasks_FilterType(t *testing.T) {
 // calendar and tasks.
 func TestMSASCMD_S07_TC07_GetItemEstimate_InvalidFilterType(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
-		s.gap("issue 15: easlab ignores FilterType 9 for Contacts (Status 1) and answers Status 2 (invalid collection) for email, calendar and tasks, where Exchange answers Status 103", 2984)
 		c := cmdLab(s)
 		ok := true
 		var evidence []any
@@ -354,7 +348,6 @@ func TestMSASCMD_S07_TC12_GetItemEstimate_Status4_MismatchedSyncKey(t *testing.T
 // MSASCMD_S07_TC13: ConversationMode on Contacts is Status 103.
 func TestMSASCMD_S07_TC13_GetItemEstimate_ConversationMode_Status103(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
-		s.gap("issue 15: easlab does not refuse ConversationMode on a Contacts collection: it answers the Response Status 3 (not primed) of the missing key, where Exchange answers Status 103", 2100, 4129)
 		c := cmdLab(s)
 		on := true
 		r := c.gie(c.syncKey, c.my().contacts, &on)
@@ -396,7 +389,6 @@ func TestMSASCMD_S07_TC16_GetItemEstimate_WithStatusValue4Returned(t *testing.T)
 	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		c.sync(cmdSyncRequest("0", c.my().inbox))
-		s.gap("issue 15: easlab ignores the Class of a GetItemEstimate's Options and estimates Tasks with Contacts (Status 1), where Exchange refuses the combination with Status 4", 908)
 		r := c.gie(c.syncKey, c.my().inbox, nil, cmdClass("Tasks"), cmdClass("Contacts"))
 		s.capture(908, r.Status == 4, "an estimate of Tasks and Contacts has top-level Status %d and Response Status %d, want top-level 4", r.Status, cmdGIEStatus(r))
 	})

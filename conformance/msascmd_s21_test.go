@@ -81,7 +81,6 @@ func TestMSASCMD_S21_TC03_CommonStatusCode_165(t *testing.T) {
 // Status 105.
 func TestMSASCMD_S21_TC04_CommonStatusCode_105(t *testing.T) {
 	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
-		s.gap("issue 15: easlab answers a MoveItems into the recipient information cache with Status 2 where Exchange answers Status 105 (simulator/moveitems.go)", 4821)
 		c := cmd2Lab(s)
 		subject := "MSASCMD_subject1"
 		c.sendPlainText(subject, cmd2User2, cmd2User1, "The content of the body.")

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/wbxml"
 )
 
 // FolderSync, FolderCreate, FolderUpdate and FolderDelete (MS-ASCMD
@@ -13,6 +14,9 @@ func handleFolderSync(c *call) error {
 	var req eas.FolderSyncRequest
 	if err := c.decode(&req); err != nil {
 		return err
+	}
+	if !c.hasSyncKey() {
+		return c.reply(&eas.FolderSyncResponse{Status: int(eas.FolderSyncStatusMalformedRequest)})
 	}
 	m := c.mb
 	m.lock()
@@ -61,6 +65,35 @@ func folderOf(f *Folder) eas.Folder {
 	return eas.Folder{ServerId: f.ServerID, ParentId: f.ParentID, DisplayName: f.DisplayName, Type: f.Type}
 }
 
+// hasSyncKey reports whether the hierarchy command's request (decoded
+// already) has a SyncKey element, empty or not. Exchange answers a
+// FolderSync, FolderCreate, FolderUpdate or FolderDelete without one with
+// Status 10, malformed request, and one with an empty or unknown key with
+// Status 9 (Interop MS-ASCMD S04_TC06 R4086, S02_TC06 R4035, S03_TC05
+// R4063, S05_TC06 R3102/R4123/R4568; S04_TC05 R4068 for the empty key).
+func (c *call) hasSyncKey() bool {
+	root := c.requestTree()
+	return root == nil || root.Find(fhSyncKeyTag) != nil // nil: decode accepted it, let the key check answer
+}
+
+var fhSyncKeyTag = mustTag("FolderHierarchy:SyncKey")
+
+// requestTree reads the request body, which c.decode accepted, again as a
+// tree, for what decoding into a struct loses: whether an element is
+// there at all, or there twice. It returns nil if the body is not WBXML.
+func (c *call) requestTree() *wbxml.Node {
+	if len(c.body) == 0 {
+		return nil
+	}
+	d := wbxml.NewBytesDecoder(c.body)
+	d.Limits = c.s.opts.Limits
+	root, err := wbxml.ParseWith(d)
+	if err != nil {
+		return nil
+	}
+	return root
+}
+
 // hierarchyStep checks a FolderCreate/Update/Delete SyncKey against the
 // device's hierarchy state and returns the state to change, or nil.
 func (c *call) hierarchyStepLocked(key string) (*Device, *syncState) {
@@ -97,11 +130,20 @@ func handleFolderCreate(c *call) error {
 	m.lock()
 	defer m.unlock()
 	reply := func(s eas.FolderCreateStatus) error { return c.reply(&eas.FolderCreateResponse{Status: int(s)}) }
+	if !c.hasSyncKey() {
+		return reply(eas.FolderCreateStatusMalformedRequest)
+	}
 	dev, st := c.hierarchyStepLocked(req.SyncKey)
 	if st == nil {
 		return reply(eas.FolderCreateStatusInvalidSyncKey)
 	}
 	switch {
+	case req.Type == eas.FolderTypeRecipientInfoCache && c.req.ProtocolVersion.AtLeast(eas.Version140):
+		// A recipient information cache cannot be created: Status 3, as
+		// for a folder under one (Interop MS-ASCMD S02_TC08 R81, from
+		// 14.0; at 12.1 there is no such folder type, and Type 19 is
+		// malformed).
+		return reply(eas.FolderCreateStatusSpecialFolder)
 	case req.DisplayName == "" || isDefaultFolder(req.Type) || req.Type < eas.FolderTypeUserGeneric || req.Type > eas.FolderTypeUserNotes:
 		return reply(eas.FolderCreateStatusMalformedRequest)
 	case req.ParentId != "0" && m.folderLocked(req.ParentId) == nil:
@@ -125,6 +167,9 @@ func handleFolderUpdate(c *call) error {
 	m.lock()
 	defer m.unlock()
 	reply := func(s eas.FolderUpdateStatus) error { return c.reply(&eas.FolderUpdateResponse{Status: int(s)}) }
+	if !c.hasSyncKey() {
+		return reply(eas.FolderUpdateStatusMalformedRequest)
+	}
 	dev, st := c.hierarchyStepLocked(req.SyncKey)
 	if st == nil {
 		return reply(eas.FolderUpdateStatusInvalidSyncKey)
@@ -160,6 +205,9 @@ func handleFolderDelete(c *call) error {
 	m.lock()
 	defer m.unlock()
 	reply := func(s eas.FolderDeleteStatus) error { return c.reply(&eas.FolderDeleteResponse{Status: int(s)}) }
+	if !c.hasSyncKey() {
+		return reply(eas.FolderDeleteStatusMalformedRequest)
+	}
 	dev, st := c.hierarchyStepLocked(req.SyncKey)
 	if st == nil {
 		return reply(eas.FolderDeleteStatusInvalidSyncKey)

@@ -34,6 +34,7 @@ const maxFetchRange = 10240000
 
 var (
 	ioPropertiesTag     = mustTag("ItemOperations:Properties")
+	ioFetchTag          = mustTag("ItemOperations:Fetch")
 	ioPartTag           = mustTag("ItemOperations:Part")
 	ioConversationIDTag = mustTag("Email2:ConversationId")
 	ioThreadTopicTag    = mustTag("Email:ThreadTopic")
@@ -47,7 +48,7 @@ func handleItemOperations(c *call) error {
 	if err := c.decode(&req); err != nil {
 		return err
 	}
-	if !validItemOperations(&req, c.req.ProtocolVersion) {
+	if !validItemOperations(&req, c.req.ProtocolVersion) || c.fetchHasRepeatedChild() {
 		return c.reply(&eas.ItemOperationsResponse{Status: int(eas.ItemOperationsStatusProtocolError)})
 	}
 	multipart := c.req.AcceptMultiPart()
@@ -118,6 +119,13 @@ func validItemOperations(req *eas.ItemOperationsRequest, v eas.ProtocolVersion) 
 			if f.Store == "" || len(f.Extra) > 0 {
 				return false
 			}
+			if !strings.EqualFold(f.Store, storeMailbox) && !strings.EqualFold(f.Store, "DocumentLibrary") {
+				// Exchange answers a Fetch from a store it does not know
+				// with the Fetch's Status 9 before it reads the rest of
+				// the Fetch (ItemOperationsCommand; Interop MS-ASCMD
+				// S08_TC03 R4161, whose Fetch has an empty ServerId).
+				continue
+			}
 			ids := 0
 			for _, id := range []string{f.ServerId, f.LongId, f.LinkId, f.FileReference} {
 				if id != "" {
@@ -150,6 +158,31 @@ func validItemOperations(req *eas.ItemOperationsRequest, v eas.ProtocolVersion) 
 		}
 	}
 	return true
+}
+
+// fetchHasRepeatedChild reports whether a Fetch of the request has an
+// element twice, such as two FileReferences: the schema allows each once,
+// and Exchange refuses the request with the global Status 2 (Interop
+// MS-ASCMD S08_TC18 R765). Decoding keeps only the last, so the request's
+// tree is read again.
+func (c *call) fetchHasRepeatedChild() bool {
+	root := c.requestTree()
+	if root == nil {
+		return false
+	}
+	for _, op := range root.Elements() {
+		if op.Tag != ioFetchTag {
+			continue
+		}
+		seen := map[*wbxml.Tag]bool{}
+		for _, e := range op.Elements() {
+			if seen[e.Tag] {
+				return true
+			}
+			seen[e.Tag] = true
+		}
+	}
+	return false
 }
 
 // parseByteRange parses a Range "first-last" (zero-based, inclusive).

@@ -20,7 +20,7 @@ func TestMoveItems(t *testing.T) {
 	var resp eas.MoveItemsResponse
 	rr := d.call(eas.CommandMoveItems, &eas.MoveItemsRequest{Move: []eas.MoveItem{
 		{SrcMsgId: a.ServerID, SrcFldId: inbox, DstFldId: deleted},  // 3
-		{SrcMsgId: a.ServerID, SrcFldId: inbox, DstFldId: deleted},  // 1: already moved
+		{SrcMsgId: a.ServerID, SrcFldId: inbox, DstFldId: deleted},  // 5: moved by this request already
 		{SrcMsgId: b.ServerID, SrcFldId: "999", DstFldId: deleted},  // 1: no such source folder
 		{SrcMsgId: b.ServerID, SrcFldId: deleted, DstFldId: inbox},  // 1: not in that folder
 		{SrcMsgId: b.ServerID, SrcFldId: inbox, DstFldId: "999"},    // 2
@@ -31,7 +31,7 @@ func TestMoveItems(t *testing.T) {
 	if rr.Code != http.StatusOK || resp.Status != 0 || len(resp.Response) != 8 {
 		t.Fatalf("MoveItems: HTTP %d %+v", rr.Code, resp)
 	}
-	want := []eas.MoveItemsStatus{3, 1, 1, 1, 2, 2, 4, 1}
+	want := []eas.MoveItemsStatus{3, 5, 1, 1, 2, 2, 4, 1}
 	for i, r := range resp.Response {
 		if r.Status != int(want[i]) {
 			t.Errorf("move %d: status %d, want %d", i, r.Status, want[i])

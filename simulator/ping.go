@@ -25,6 +25,23 @@ func handlePing(c *call) error {
 	m := c.mb
 	m.lock()
 	dev := c.deviceLocked()
+	if dev.hierarchy == nil {
+		// Exchange's PingCommand answers 7 to a device with no hierarchy
+		// sync state before it reads the request (Interop MS-ASCMD
+		// S11_TC04 R4258).
+		m.unlock()
+		return c.reply(&eas.PingResponse{Status: int(eas.PingStatusFolderSyncRequired)})
+	}
+	if len(c.body) > 0 && req.HeartbeatInterval == 0 && req.Folders == nil && len(req.Extra) == 0 {
+		if root := c.requestTree(); root != nil && len(root.Children) == 0 {
+			// <Ping/>: Exchange refuses an empty Ping element as a
+			// validation error, Status 4, where an empty body takes the
+			// cached parameters (PingCommand.ReadXmlRequest; Interop
+			// MS-ASCMD S11_TC02 R4244/R4228).
+			m.unlock()
+			return c.reply(&eas.PingResponse{Status: int(eas.PingStatusSyntaxError)})
+		}
+	}
 	cached := dev.ping
 	ps := pingState{}
 	if cached != nil {
@@ -52,7 +69,9 @@ func handlePing(c *call) error {
 		return c.reply(&eas.PingResponse{Status: int(eas.PingStatusMissingParameters)})
 	}
 	for _, f := range ps.folders {
-		if m.folderLocked(f.id) == nil {
+		if m.folderLocked(f.id) == nil || !dev.hierarchy.held[f.id] {
+			// A folder the device's FolderSync did not give it: Exchange
+			// finds no mapping for its id and answers 7.
 			m.unlock()
 			return c.reply(&eas.PingResponse{Status: int(eas.PingStatusFolderSyncRequired)})
 		}
@@ -138,6 +157,9 @@ func (m *Mailbox) pendingNoticeLocked(dev *Device, folders []pingFolder) []strin
 // never synced, since the Ping began. It also reports whether a watched
 // folder is gone (the device must FolderSync).
 func (m *Mailbox) pingChangesLocked(dev *Device, folders []pingFolder, start uint64) ([]string, bool) {
+	if m.hierarchyChangedLocked(dev) {
+		return nil, true
+	}
 	var out []string
 	for _, f := range folders {
 		if m.folderLocked(f.id) == nil {
@@ -162,4 +184,29 @@ func (m *Mailbox) pingChangesLocked(dev *Device, folders []pingFolder, start uin
 		}
 	}
 	return out, false
+}
+
+// hierarchyChangedLocked reports whether the folder hierarchy changed
+// since the device's last FolderSync, other than by its own FolderCreate,
+// FolderUpdate or FolderDelete: Exchange's Ping then answers 7, at once or
+// when the change comes (PingCommand.FolderHierarchyChangedSinceLastSync;
+// Interop MS-ASCMD S11_TC05 R4257).
+func (m *Mailbox) hierarchyChangedLocked(dev *Device) bool {
+	st := dev.hierarchy
+	if st == nil {
+		return true
+	}
+	for _, f := range m.folders {
+		if f.ModSeq <= st.seen {
+			continue
+		}
+		if v, ok := st.echo[f.ServerID]; ok && v == f.ModSeq {
+			continue
+		}
+		if f.Deleted && !st.held[f.ServerID] {
+			continue
+		}
+		return true
+	}
+	return false
 }
