@@ -701,11 +701,19 @@ var _ = Describe("FilterType", func() {
 		count := func(id string, ft int) (int, int) {
 			GinkgoHelper()
 			col := d.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: id})
-			col = d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: id, Options: []eas.SyncOptions{{FilterType: &ft}}})
-			if col == nil {
+			// A FilterType the class does not take fails the whole Sync
+			// with the top-level Status 4, as Exchange answers it
+			// (MSASCMD_S19_TC11, R3080).
+			var r eas.SyncResponse
+			d.Call(eas.CommandSync, &eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{
+				{SyncKey: col.SyncKey, CollectionId: id, Options: []eas.SyncOptions{{FilterType: &ft}}}}}}, &r)
+			if r.Collections == nil || len(r.Collections.Collection) == 0 {
+				if r.Status != 0 {
+					return 0, r.Status
+				}
 				return 0, 1
 			}
-			return len(col.Commands), col.Status
+			return len(r.Collections.Collection[0].Commands), r.Collections.Collection[0].Status
 		}
 		n, st := count(folders["Inbox"].ServerId, eas.FilterTypeOneDay)
 		Expect(st).To(Equal(1))

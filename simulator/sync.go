@@ -93,6 +93,13 @@ func handleSync(c *call) error {
 		}
 	}
 	m.lock()
+	for _, col := range req.Collections.Collection {
+		if reason := m.syncCollectionErrorLocked(col); reason != "" {
+			m.unlock()
+			c.logError = reason
+			return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusProtocolError)})
+		}
+	}
 	dev.lastSync = cacheable(&req)
 	m.unlock()
 	var deadline clockTimer
@@ -334,6 +341,67 @@ func (c *call) syncLocked(req *eas.SyncRequest) (*eas.SyncResponse, bool) {
 		}
 	}
 	return resp, nonEmpty
+}
+
+// syncCollectionErrorLocked checks what of a collection fails the whole
+// Sync with the top-level Status 4, and returns why, or "" (an unknown
+// CollectionId is the collection's Status 12, in syncLocked):
+//   - no CollectionId (MSASCMD_S19_TC46, R4545);
+//   - ConversationMode on a collection that holds no email (S19_TC08,
+//     R2117);
+//   - two Options for the same Class (S19_TC09, R930), or Options for
+//     classes other than Email with SMS (S19_TC42, R935), an Options
+//     without Class standing for the folder's class;
+//   - a FilterType the class does not take, 8 on email included
+//     (S19_TC11, R3080), whatever the SyncKey.
+func (m *Mailbox) syncCollectionErrorLocked(col eas.SyncCollection) string {
+	if col.CollectionId == "" {
+		return "NoCollectionId"
+	}
+	f := m.folderLocked(col.CollectionId)
+	if f == nil {
+		return ""
+	}
+	class := folderClass(f.Type)
+	if col.ConversationMode != nil && class != "Email" {
+		return "ConversationModeNotEmail"
+	}
+	classes := map[string]bool{}
+	for _, o := range col.Options {
+		cl := o.Class
+		if cl == "" {
+			cl = class
+		}
+		if classes[cl] {
+			return "OptionsRedefined"
+		}
+		classes[cl] = true
+	}
+	if len(classes) > 1 && (len(classes) > 2 || !classes["Email"] || !classes["SMS"]) {
+		return "OptionsClassCombination"
+	}
+	if o := optionsFor(col.Options, class); o != nil && o.FilterType != nil && !filterTypeValid(class, *o.FilterType) {
+		return "InvalidFilterType"
+	}
+	return ""
+}
+
+// filterTypeValid reports whether class takes FilterType ft: e-mail 0-5,
+// calendar 0 and 4-7, tasks 0 and 8; contacts and notes ignore it
+// (protocol.md 3.2 Sync, from the spec's capture strings).
+func filterTypeValid(class string, ft int) bool {
+	if ft == eas.FilterTypeAll {
+		return true
+	}
+	switch class {
+	case "Email":
+		return ft >= eas.FilterTypeOneDay && ft <= eas.FilterTypeOneMonth
+	case "Calendar":
+		return ft >= eas.FilterTypeTwoWeeks && ft <= eas.FilterTypeSixMonths
+	case "Tasks":
+		return ft == eas.FilterTypeIncompleteTasks
+	}
+	return true
 }
 
 // quarantineNoticeLocked returns the device's quarantine notice when f is
