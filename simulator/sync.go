@@ -100,7 +100,11 @@ func handleSync(c *call) error {
 			return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusProtocolError)})
 		}
 	}
-	dev.lastSync = cacheable(&req)
+	// Exchange keeps no initial request: an empty Sync after a SyncKey 0
+	// one alone is Status 13 (MSASCMD_S19_TC06, R4456).
+	if !allInitial(&req) {
+		dev.lastSync = cacheable(&req)
+	}
 	m.unlock()
 	var deadline clockTimer
 	if wait > 0 {
@@ -177,6 +181,16 @@ func (c *call) syncRequest() (*eas.SyncRequest, error) {
 		c.syncReq = req
 	}
 	return c.syncReq, c.syncErr
+}
+
+// allInitial reports whether every collection of req has SyncKey 0.
+func allInitial(req *eas.SyncRequest) bool {
+	for _, col := range req.Collections.Collection {
+		if col.SyncKey != "0" {
+			return false
+		}
+	}
+	return true
 }
 
 // cacheable is what the server keeps of a Sync request for later empty
@@ -347,6 +361,7 @@ func (c *call) syncLocked(req *eas.SyncRequest) (*eas.SyncResponse, bool) {
 // Sync with the top-level Status 4, and returns why, or "" (an unknown
 // CollectionId is the collection's Status 12, in syncLocked):
 //   - no CollectionId (MSASCMD_S19_TC46, R4545);
+//   - an Add to the recipient information cache (S19_TC05, R756);
 //   - ConversationMode on a collection that holds no email (S19_TC08,
 //     R2117);
 //   - two Options for the same Class (S19_TC09, R930), or Options for
@@ -361,6 +376,13 @@ func (m *Mailbox) syncCollectionErrorLocked(col eas.SyncCollection) string {
 	f := m.folderLocked(col.CollectionId)
 	if f == nil {
 		return ""
+	}
+	if f.Type == eas.FolderTypeRecipientInfoCache {
+		for _, cmd := range col.Commands {
+			if cmd.Kind == eas.SyncAdd {
+				return "AddToRecipientInfoCache"
+			}
+		}
 	}
 	class := folderClass(f.Type)
 	if col.ConversationMode != nil && class != "Email" {
@@ -505,6 +527,7 @@ func (c *call) filterFor(col eas.SyncCollection, class string) (func(*Item) bool
 var (
 	tCalRecurrence = mustTag("Calendar:Recurrence")
 	tCalEndTime    = mustTag("Calendar:EndTime")
+	tCalStartTime  = mustTag("Calendar:StartTime")
 	tTaskComplete  = mustTag("Tasks:Complete")
 )
 
@@ -534,6 +557,16 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 				r.Status = int(eas.SyncStatusConversionError)
 				out = append(out, r)
 				continue
+			}
+			if st := addItemStatus(c.req.ProtocolVersion, f, cmd); st != eas.SyncStatusSuccess {
+				r.Status = int(st)
+				out = append(out, r)
+				continue
+			}
+			// An item whose Class is not the folder's is answered with its
+			// Class (MSASCMD_S19_TC50, R941, R9945).
+			if cmd.Class != "" && cmd.Class != class {
+				r.Class = cmd.Class
 			}
 			props, body := splitBody(cmd.ApplicationData)
 			it, err := m.addItemLocked(f.ServerID, &Item{Class: class, Props: props, Body: body, Received: c.s.clock.Now()})
@@ -594,6 +627,32 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 		}
 	}
 	return out
+}
+
+// addItemStatus checks a client's Add as Exchange does, and answers
+// Status 6 for an item it refuses:
+//   - an email, which a client cannot add (MSASCMD_S19_TC25, R755), but
+//     from 16.0 as a draft in the Drafts folder;
+//   - a calendar item with an empty StartTime or EndTime (S19_TC24,
+//     R4440).
+func addItemStatus(v eas.ProtocolVersion, f *Folder, cmd eas.SyncCommand) eas.SyncStatus {
+	class := cmd.Class
+	if class == "" {
+		class = folderClass(f.Type)
+	}
+	switch class {
+	case "Email":
+		if !v.AtLeast(eas.Version160) || f.Type != eas.FolderTypeDrafts {
+			return eas.SyncStatusConversionError
+		}
+	case "Calendar":
+		for _, p := range cmd.ApplicationData.Elements() {
+			if (p.Tag == tCalEndTime || p.Tag == tCalStartTime) && p.Text() == "" {
+				return eas.SyncStatusConversionError
+			}
+		}
+	}
+	return eas.SyncStatusSuccess
 }
 
 // clientWins reports whether a collection's Options ask for the client's
