@@ -102,7 +102,6 @@ func TestMSASCMD_S21_TC04_CommonStatusCode_105(t *testing.T) {
 // MSASCMD_S21_TC05: a BodyPartPreference of Type 3 is Status 164.
 func TestMSASCMD_S21_TC05_CommonStatusCode_164(t *testing.T) {
 	atVersions(t, specCMD2, cmd2From141(), func(t *testing.T, s *site) {
-		s.gap("issue 15: easlab accepts a BodyPartPreference of Type 3 where Exchange answers Sync Status 164 (simulator/sync.go renderOptionsFor)", 5412)
 		c := cmd2Lab(s)
 		req := cmd2EmptySync(c.inbox(), -1)
 		c.sync(req)

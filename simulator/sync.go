@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/easlab/easlab/eas"
@@ -90,6 +91,17 @@ func handleSync(c *call) error {
 		if col.SyncKey == "0" && (len(col.Commands) > 0 || col.GetChanges.IsSet() && col.GetChanges.Value()) {
 			c.logError = "Sk0WithActions"
 			return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusProtocolError)})
+		}
+	}
+	for _, col := range req.Collections.Collection {
+		for _, o := range col.Options {
+			for _, p := range o.BodyPartPreference {
+				// Only HTML (2) body parts exist: another Type is the
+				// common Status 164 (MSASCMD_S21_TC05, R5412).
+				if p.Type != 2 {
+					return eas.NewStatusError(eas.StatusBodyPartPreferenceTypeNotSupported, "BodyPartPreference Type "+strconv.Itoa(p.Type))
+				}
+			}
 		}
 	}
 	m.lock()
