@@ -316,11 +316,6 @@ func provWipeSteps(s *site, accountOnly bool) (*lab, *provClient) {
 	return l, c
 }
 
-// provWipeGap is why the S02 requirements are gaps: easlab sends the
-// wipe directive only in answer to an initial Provision that asks for a
-// policy, and answers the suite's empty Provision with Status 2.
-const provWipeGap = "issue 15: an empty Provision (no Policies) is answered with Status 2 and no wipe directive (simulator/provision.go), so the wipe is never sent and its acknowledgments are refused as protocol errors"
-
 // MSASPROV_S02_TC01: a device an administrator wiped receives RemoteWipe
 // in answer to an empty Provision, again after reporting the wipe failed,
 // and no more once it reported success and was removed.
