@@ -49,7 +49,6 @@ func TestMSASCMD_S12_TC01_Provision_DownloadPolicy(t *testing.T) {
 // MSASCMD_S12_TC02: an initial Provision without PolicyType is Status 2.
 func TestMSASCMD_S12_TC02_Provision_WithoutPolicyTypeElement(t *testing.T) {
 	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
-		s.gap("issue 15: easlab answers an initial Provision without PolicyType with Provision Status 1 where Exchange answers Status 2 (simulator/provision.go)", 4989)
 		c := cmd2Lab(s)
 		info, err := eas.EncodeItemAs(cmd2Lookup("Settings:DeviceInformation"), cmd2DeviceInformation())
 		s.must(err, "encoding DeviceInformation")

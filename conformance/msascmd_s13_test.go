@@ -110,7 +110,6 @@ func cmd2FixedLength(n int) string {
 // of 257 is Status 5.
 func TestMSASCMD_S13_TC06_ResolveRecipients_Over256(t *testing.T) {
 	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
-		s.gap("issue 15: easlab accepts a To of 257 characters (Status 1) where Exchange answers Status 5 (simulator/resolverecipients.go)", 5873)
 		c := cmd2Lab(s)
 		opts := &eas.ResolveRecipientsOptions{CertificateRetrieval: 2}
 		st256 := c.resolve(opts, cmd2FixedLength(256)).Status
@@ -256,7 +255,6 @@ func TestMSASCMD_S13_TC18_ResolveRecipients_Picture_Status174(t *testing.T) {
 // MSASCMD_S13_TC19: MaxPictures 0 is Picture Status 175.
 func TestMSASCMD_S13_TC19_ResolveRecipients_Picture_Status175(t *testing.T) {
 	atVersions(t, specCMD2, cmd2From141(), func(t *testing.T, s *site) {
-		s.gap("issue 15: easlab answers a Picture request with MaxPictures 0 with Status 173 (no photo) where Exchange answers Status 175 (the picture limit was reached) (simulator/resolverecipients.go)", 4313)
 		c := cmd2Lab(s)
 		body := cmd2El("ResolveRecipients:ResolveRecipients",
 			cmd2El("ResolveRecipients:Options", cmd2El("ResolveRecipients:Picture", cmd2Text("ResolveRecipients:MaxPictures", "0"))),

@@ -74,7 +74,6 @@ func TestMSASCMD_S14_TC01_Search_Success(t *testing.T) {
 // MSASCMD_S14_TC02: two And elements in a Query are Status 8.
 func TestMSASCMD_S14_TC02_Search_MultipleAndElements(t *testing.T) {
 	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
-		s.gap("issue 15: easlab accepts a Query with two And elements (Store Status 1) where Exchange answers Status 8 (simulator/search.go)", 772)
 		c := cmd2Lab(s)
 		resp := c.search(cmd2Search(cmd2SearchStore(cmd2DeepTraversal(), cmd2El("Search:And", c.cmd2DefaultQuery("FreeText")...), cmd2El("Search:And"))))
 		s.equal(772, "the Store Status with two And elements", 8, cmd2StoreStatus(resp))

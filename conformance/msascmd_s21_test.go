@@ -101,7 +101,6 @@ func TestMSASCMD_S21_TC04_CommonStatusCode_105(t *testing.T) {
 // MSASCMD_S21_TC05: a BodyPartPreference of Type 3 is Status 164.
 func TestMSASCMD_S21_TC05_CommonStatusCode_164(t *testing.T) {
 	atVersions(t, specCMD2, cmd2From141(), func(t *testing.T, s *site) {
-		s.gap("issue 15: easlab accepts a BodyPartPreference of Type 3 where Exchange answers Sync Status 164 (simulator/sync.go renderOptionsFor)", 5412)
 		c := cmd2Lab(s)
 		req := cmd2EmptySync(c.inbox(), -1)
 		c.sync(req)
@@ -158,7 +157,6 @@ func TestMSASCMD_S21_TC07_CommonStatusCode_102(t *testing.T) {
 // 103 at 14.0, 14.1 and 16.0.
 func TestMSASCMD_S21_TC08_CommonStatusCode_103(t *testing.T) {
 	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
-		s.gap("issue 15: easlab answers a SendMail without Mime with Status 107 where Exchange answers Status 103 (simulator/sendmail.go readSubmission)", 4817)
 		c := cmd2Lab(s)
 		body := cmd2El("ComposeMail:SendMail", cmd2Text("ComposeMail:ClientId", "cmd2-m1"))
 		switch s.version {

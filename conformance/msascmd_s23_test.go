@@ -161,7 +161,6 @@ func TestMSASCMD_S23_TC06_Find_NoMatchedItem(t *testing.T) {
 // 3.
 func TestMSASCMD_S23_TC08_Find_Mail_FolderSyncRequired(t *testing.T) {
 	atVersions(t, specCMD2, cmd2Only161, func(t *testing.T, s *site) {
-		s.gap("issue 15: easlab answers a Find in a CollectionId the hierarchy does not hold (-1) with Status 1 where Exchange answers Status 3 (simulator/find.go)", 72172515)
 		c := cmd2Lab(s)
 		resp := c.find(cmd2FindMail("7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d", "-1", "MSASCMD", "0-5"))
 		s.equal(72172515, "the Find Status for folder -1", 3, resp.Status)

@@ -316,17 +316,11 @@ func provWipeSteps(s *site, accountOnly bool) (*lab, *provClient) {
 	return l, c
 }
 
-// provWipeGap is why the S02 requirements are gaps: easlab sends the
-// wipe directive only in answer to an initial Provision that asks for a
-// policy, and answers the suite's empty Provision with Status 2.
-const provWipeGap = "issue 15: an empty Provision (no Policies) is answered with Status 2 and no wipe directive (simulator/provision.go), so the wipe is never sent and its acknowledgments are refused as protocol errors"
-
 // MSASPROV_S02_TC01: a device an administrator wiped receives RemoteWipe
 // in answer to an empty Provision, again after reporting the wipe failed,
 // and no more once it reported success and was removed.
 func TestMSASPROV_S02_TC01_RemoteWipe(t *testing.T) {
 	atVersions(t, specPROV, from(eas.Version121), func(t *testing.T, s *site) {
-		s.gap(provWipeGap, 653, 1048, 702, 1047, 654)
 		l, c := provWipeSteps(s, false)
 
 		r := c.provision(&eas.ProvisionRequest{})
@@ -353,7 +347,6 @@ func TestMSASPROV_S02_TC01_RemoteWipe(t *testing.T) {
 // MSASPROV_S02_TC02: the same with an account-only wipe, at 16.1.
 func TestMSASPROV_S02_TC02_AccountOnlyRemoteWipe(t *testing.T) {
 	atVersions(t, specPROV, from(eas.Version161), func(t *testing.T, s *site) {
-		s.gap(provWipeGap, 66613, 66610, 66611, 66609, 66615)
 		l, c := provWipeSteps(s, true)
 
 		r := c.provision(&eas.ProvisionRequest{})

@@ -654,10 +654,19 @@ var _ = Describe("Empty and Partial Sync", func() {
 		var r eas.SyncResponse
 		d.Call(eas.CommandSync, &eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: "0", CollectionId: inbox}, {SyncKey: "0", CollectionId: cal}}}}, &r)
 		Expect(r.Collections.Collection).To(HaveLen(2))
-		// Empty requests, twice: each repeats the last one at the keys the
-		// server now holds, so the second still works.
+		// Exchange keeps no initial request: an empty Sync after it is 13
+		// (MSASCMD_S19_TC06, R4456).
+		keys := map[string]string{}
+		for _, col := range r.Collections.Collection {
+			keys[col.CollectionId] = col.SyncKey
+		}
 		r = eas.SyncResponse{}
 		d.Call(eas.CommandSync, nil, &r)
+		Expect(r.Status).To(Equal(int(eas.SyncStatusIncompleteRequest)))
+		// Then a request at the keys; an empty request after it repeats it
+		// at the keys the server now holds.
+		r = eas.SyncResponse{}
+		d.Call(eas.CommandSync, &eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: keys[inbox], CollectionId: inbox}, {SyncKey: keys[cal], CollectionId: cal}}}}, &r)
 		Expect(r.Collections.Collection).To(HaveLen(2))
 		counts := map[string]int{}
 		for _, col := range r.Collections.Collection {
@@ -705,11 +714,19 @@ var _ = Describe("FilterType", func() {
 		count := func(id string, ft int) (int, int) {
 			GinkgoHelper()
 			col := d.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: id})
-			col = d.SyncOnce(eas.SyncCollection{SyncKey: col.SyncKey, CollectionId: id, Options: []eas.SyncOptions{{FilterType: &ft}}})
-			if col == nil {
+			// A FilterType the class does not take fails the whole Sync
+			// with the top-level Status 4, as Exchange answers it
+			// (MSASCMD_S19_TC11, R3080).
+			var r eas.SyncResponse
+			d.Call(eas.CommandSync, &eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{
+				{SyncKey: col.SyncKey, CollectionId: id, Options: []eas.SyncOptions{{FilterType: &ft}}}}}}, &r)
+			if r.Collections == nil || len(r.Collections.Collection) == 0 {
+				if r.Status != 0 {
+					return 0, r.Status
+				}
 				return 0, 1
 			}
-			return len(col.Commands), col.Status
+			return len(r.Collections.Collection[0].Commands), r.Collections.Collection[0].Status
 		}
 		n, st := count(folders["Inbox"].ServerId, eas.FilterTypeOneDay)
 		Expect(st).To(Equal(1))

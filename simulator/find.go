@@ -18,9 +18,11 @@ import (
 // criterion, gets Find/Status 2 and no Response. Otherwise the Response
 // carries the store searched (itemoperations:Store "Mailbox" or "GAL") and
 // its own Status: 2 for invalid search parameters (no query, a Class other
-// than Email, a malformed Range), 3 when the folder hierarchy is out of
-// date (no FolderSync yet, or an unknown CollectionId), 4 for a Range that
-// does not begin at 0. Range (0-N) and Total come with every non-empty
+// than Email, a malformed Range), 4 for a Range that does not begin at 0.
+// A folder hierarchy out of date (no FolderSync yet, or an unknown
+// CollectionId) is Find/Status 3 and no Response: MS-ASCMD defines 3 for
+// the Find element only, and MSASCMD_S23_TC08 (R72172515) expects it
+// there for CollectionId -1. Range (0-N) and Total come with every non-empty
 // result; the mailbox and GAL limits are those of Search (100 results). As
 // in Search, a mailbox query without CollectionId searches from the root,
 // so it finds something only with DeepTraversal (protocol.md 3.2).
@@ -44,6 +46,9 @@ func handleFind(c *call) error {
 		body = c.findMailbox(es.MailBoxSearchCriterion)
 	} else {
 		body = c.findGAL(es.GalSearchCriterion)
+	}
+	if body.Status == int(eas.FindStatusFolderSyncRequired) {
+		return c.reply(&eas.FindResponse{Status: body.Status})
 	}
 	return c.reply(&eas.FindResponse{Status: int(eas.FindStatusSuccess), Response: body})
 }

@@ -96,8 +96,8 @@ func TestFindBadRequests(t *testing.T) {
 	env := simtest.New(t, simulator.Options{})
 	d := env.Device("alice", "FIND2", eas.Version161).Provision()
 	q := &eas.FindQuery{Class: "Email", FreeText: "lunch"}
-	if r := find(t, d, lkMailboxFind(q, nil)); r.Status != 1 || r.Response.Status != int(eas.FindStatusFolderSyncRequired) {
-		t.Errorf("before FolderSync: %+v", r.Response)
+	if r := find(t, d, lkMailboxFind(q, nil)); r.Status != int(eas.FindStatusFolderSyncRequired) || r.Response != nil {
+		t.Errorf("before FolderSync: %+v", r)
 	}
 	d.FolderSync()
 	cases := []struct {
@@ -110,9 +110,12 @@ func TestFindBadRequests(t *testing.T) {
 		{"no query", lkMailboxFind(nil, nil), eas.FindStatusInvalidRequest},
 		{"no free text", lkMailboxFind(&eas.FindQuery{Class: "Email"}, nil), eas.FindStatusInvalidRequest},
 		{"class", lkMailboxFind(&eas.FindQuery{Class: "Calendar", FreeText: "x"}, nil), eas.FindStatusInvalidRequest},
-		{"unknown folder", lkMailboxFind(&eas.FindQuery{Class: "Email", CollectionId: "4711", FreeText: "x"}, nil), eas.FindStatusFolderSyncRequired},
 		{"GAL range", &eas.FindExecuteSearch{GalSearchCriterion: &eas.FindCriterion{Query: &eas.FindQuery{Text: "alice"}, Options: &eas.FindOptions{Range: "1-5"}}}, eas.FindStatusInvalidRange},
 		{"GAL empty", &eas.FindExecuteSearch{GalSearchCriterion: &eas.FindCriterion{Query: &eas.FindQuery{}}}, eas.FindStatusInvalidRequest},
+	}
+	// An unknown folder is Find/Status 3, with no Response.
+	if r := find(t, d, lkMailboxFind(&eas.FindQuery{Class: "Email", CollectionId: "4711", FreeText: "x"}, nil)); r.Status != int(eas.FindStatusFolderSyncRequired) || r.Response != nil {
+		t.Errorf("unknown folder: %+v", r)
 	}
 	for _, tc := range cases {
 		r := find(t, d, tc.es)

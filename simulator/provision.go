@@ -124,8 +124,10 @@ func handleProvision(c *call) error {
 		}
 		return c.reply(resp)
 	}
-	if dev.wipe.pending() && req.Policies != nil && req.Policies.Policy.PolicyKey == "" {
-		// The wipe directive goes with the first phase of Provision.
+	if dev.wipe.pending() && (req.Policies == nil || req.Policies.Policy.PolicyKey == "") {
+		// The wipe directive goes with the first phase of Provision, or
+		// with an empty <Provision/>, as MS-ASPROV's suite sends it
+		// (MSASPROV_S02_TC01, R653, R702; S02_TC02, R66613, R66611).
 		dev.wipe.sent = c.s.clock.Now()
 		c.mb.emit(Event{Kind: EventWipeSent, DeviceID: dev.DeviceID, DeviceType: dev.DeviceType})
 		if dev.wipe.accountOnly && v.AtLeast(eas.Version161) {
@@ -135,7 +137,14 @@ func handleProvision(c *call) error {
 		}
 	}
 	if req.Policies == nil {
-		resp.Status = int(eas.ProvisionStatusProtocolError)
+		// An empty Provision is Status 1: with the wipe directive while a
+		// wipe is pending, without it after the device was removed
+		// (MSASPROV_S02_TC01, R653, R654; S02_TC02, R66613, R66615). One
+		// with DeviceInformation alone or an unknown child (S03_TC03,
+		// R395), and no wipe to send, stays a protocol error.
+		if (req.DeviceInformation != nil || len(req.Extra) > 0) && !resp.RemoteWipe && !resp.AccountOnlyRemoteWipe {
+			resp.Status = int(eas.ProvisionStatusProtocolError)
+		}
 		return c.reply(resp)
 	}
 	pol := req.Policies.Policy
@@ -159,6 +168,12 @@ func handleProvision(c *call) error {
 	want := eas.PolicyTypeWBXML
 	if !v.AtLeast(eas.Version120) {
 		want = eas.PolicyTypeXML
+	}
+	if pol.PolicyKey == "" && pol.PolicyType == "" {
+		// An initial Provision without PolicyType is Provision Status 2
+		// (MSASCMD_S12_TC02, R4989).
+		resp.Status = int(eas.ProvisionStatusProtocolError)
+		return c.reply(resp)
 	}
 	out := eas.ProvisionResponsePolicy{PolicyType: pol.PolicyType}
 	resp.Policies = &eas.ProvisionResponsePolicies{Policy: out}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/wbxml"
 )
 
 // ResolveRecipients (MS-ASCMD 2.2.1.15): resolve names and addresses
@@ -17,9 +18,9 @@ import (
 // AnrManager and ResolvedRecipient (exchange-admin.md S1):
 //
 //   - A request Exchange cannot take gets the top-level Status 5 and no
-//     Response: no To, an empty To, 100 To elements or more (Exchange
-//     stops at MaxRetrievedItems, 100, counting "count >= 100", so 99 is the
-//     most it resolves), an empty or unknown Options child, a
+//     Response: no To, an empty To or one longer than 256 characters,
+//     100 To elements or more (Exchange stops at MaxRetrievedItems, 100,
+//     counting "count >= 100", so 99 is the most it resolves), an empty or unknown Options child, a
 //     CertificateRetrieval other than 1 to 3, an Availability StartTime or
 //     EndTime not written yyyy-MM-ddTHH:mm:ss.fffZ, or a window shorter
 //     than 30 minutes or longer than 62 days (EndTime defaults to StartTime
@@ -40,9 +41,11 @@ import (
 //     directory holds no S/MIME certificates, so CertificateRetrieval 2 or
 //     3 gets Certificates Status 7 (no valid certificate). Availability
 //     gives the user's merged free/busy from their Calendar folder.
-//   - Picture gets Status 173 (NoPicture) for every recipient listed.
+//   - Picture gets Status 173 (NoPicture) for every recipient listed, or
+//     175 (PictureLimitReached) when MaxPictures is 0.
 const (
 	maxResolveRecipients      = 100 // the To count Exchange refuses
+	maxResolveToLength        = 256 // the longest To, in characters
 	defaultMaxAmbiguous       = 65535
 	freeBusySlot              = 30 * time.Minute
 	minAvailabilityWindow     = 30 * time.Minute
@@ -74,7 +77,9 @@ func handleResolveRecipients(c *call) error {
 		return protocolError()
 	}
 	for _, to := range req.To {
-		if to == "" {
+		// A To longer than 256 characters is Status 5 (MSASCMD_S13_TC06,
+		// R5873).
+		if to == "" || len([]rune(to)) > maxResolveToLength {
 			return protocolError()
 		}
 	}
@@ -99,6 +104,7 @@ func handleResolveRecipients(c *call) error {
 	if opts.MaxAmbiguousRecipients != nil {
 		maxAmbiguous = max(*opts.MaxAmbiguousRecipients, 0)
 	}
+	noPictures := opts.Picture != nil && opts.Picture.MaxPictures == 0 && resolveMaxPicturesZero(c.body)
 	resp := &eas.ResolveRecipientsResponse{Status: int(eas.ResolveRecipientsStatusSuccess)}
 	for _, to := range req.To {
 		found, exact := c.resolveName(to)
@@ -131,7 +137,13 @@ func handleResolveRecipients(c *call) error {
 				}
 			}
 			if opts.Picture != nil {
-				rc.Picture = []eas.Picture{{Status: int(eas.StatusNoPicture)}}
+				st := eas.StatusNoPicture
+				if noPictures {
+					// MaxPictures 0: the limit is reached before the first
+					// picture, Status 175 (MSASCMD_S13_TC19, R4313).
+					st = eas.StatusPictureLimitReached
+				}
+				rc.Picture = []eas.Picture{{Status: int(st)}}
 			}
 			r.Recipient = append(r.Recipient, rc)
 		}
@@ -261,4 +273,16 @@ func freeBusySpan(it *Item) (time.Time, time.Time, bool) {
 		return time.Time{}, time.Time{}, false
 	}
 	return s, e, true
+}
+
+// resolveMaxPicturesZero reports whether a ResolveRecipients request's
+// Picture options carry MaxPictures 0, which the decoder cannot tell from
+// no MaxPictures.
+func resolveMaxPicturesZero(body []byte) bool {
+	root, err := wbxml.Parse(body)
+	if err != nil {
+		return false
+	}
+	n := root.Path(wbxml.Lookup("ResolveRecipients", "Options"), wbxml.Lookup("ResolveRecipients", "Picture"), wbxml.Lookup("ResolveRecipients", "MaxPictures"))
+	return n != nil && strings.TrimSpace(n.Text()) == "0"
 }

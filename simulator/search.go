@@ -76,6 +76,11 @@ func handleSearch(c *call) error {
 		// <Store><Status>3</Status> answer; exchange-admin.md 2.1).
 		return fail(eas.SearchStatusServerError)
 	}
+	// A Query with two And elements is too complex, Status 8
+	// (MS-ASCMD_S14_TC02, R772); the decoder would merge them into one.
+	if searchQueryAnds(c.body) > 1 {
+		return fail(eas.SearchStatusQueryTooComplex)
+	}
 	var (
 		res    *eas.SearchStoreResult
 		status eas.SearchStatus
@@ -95,6 +100,19 @@ func handleSearch(c *call) error {
 		return fail(status)
 	}
 	return reply(res)
+}
+
+// searchQueryAnds counts the And elements of a Search request's Query.
+func searchQueryAnds(body []byte) int {
+	root, err := wbxml.Parse(body)
+	if err != nil {
+		return 0
+	}
+	q := root.Path(wbxml.Lookup("Search", "Store"), wbxml.Lookup("Search", "Query"))
+	if q == nil {
+		return 0
+	}
+	return len(q.FindAll(wbxml.Lookup("Search", "And")))
 }
 
 // parseSearchRange reads a Range "m-n". Exchange splits on '-' and int.Parses

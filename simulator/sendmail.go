@@ -105,6 +105,11 @@ func (c *call) readSubmission(cmd eas.Command) (*submission, error) {
 	if sub.clientID == "" || len(sub.clientID) > 40 {
 		return nil, eas.NewStatusError(eas.StatusInvalidXML, cmd.String()+" needs a ClientId of 1 to 40 characters")
 	}
+	// Mime is required by the ComposeMail schema: a request without it
+	// is Status 103, InvalidXML (MSASCMD_S21_TC08, R4817), not 107.
+	if sub.mime == nil {
+		return nil, eas.NewStatusError(eas.StatusInvalidXML, cmd.String()+" without Mime")
+	}
 	if cmd != eas.CommandSendMail {
 		if src == nil {
 			return nil, eas.NewStatusError(eas.StatusInvalidXML, cmd.String()+" without Source")

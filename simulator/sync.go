@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/easlab/easlab/eas"
@@ -92,8 +93,30 @@ func handleSync(c *call) error {
 			return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusProtocolError)})
 		}
 	}
+	for _, col := range req.Collections.Collection {
+		for _, o := range col.Options {
+			for _, p := range o.BodyPartPreference {
+				// Only HTML (2) body parts exist: another Type is the
+				// common Status 164 (MSASCMD_S21_TC05, R5412).
+				if p.Type != 2 {
+					return eas.NewStatusError(eas.StatusBodyPartPreferenceTypeNotSupported, "BodyPartPreference Type "+strconv.Itoa(p.Type))
+				}
+			}
+		}
+	}
 	m.lock()
-	dev.lastSync = cacheable(&req)
+	for _, col := range req.Collections.Collection {
+		if reason := m.syncCollectionErrorLocked(col); reason != "" {
+			m.unlock()
+			c.logError = reason
+			return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusProtocolError)})
+		}
+	}
+	// Exchange keeps no initial request: an empty Sync after a SyncKey 0
+	// one alone is Status 13 (MSASCMD_S19_TC06, R4456).
+	if !allInitial(&req) {
+		dev.lastSync = cacheable(&req)
+	}
 	m.unlock()
 	var deadline clockTimer
 	if wait > 0 {
@@ -170,6 +193,16 @@ func (c *call) syncRequest() (*eas.SyncRequest, error) {
 		c.syncReq = req
 	}
 	return c.syncReq, c.syncErr
+}
+
+// allInitial reports whether every collection of req has SyncKey 0.
+func allInitial(req *eas.SyncRequest) bool {
+	for _, col := range req.Collections.Collection {
+		if col.SyncKey != "0" {
+			return false
+		}
+	}
+	return true
 }
 
 // cacheable is what the server keeps of a Sync request for later empty
@@ -336,6 +369,75 @@ func (c *call) syncLocked(req *eas.SyncRequest) (*eas.SyncResponse, bool) {
 	return resp, nonEmpty
 }
 
+// syncCollectionErrorLocked checks what of a collection fails the whole
+// Sync with the top-level Status 4, and returns why, or "" (an unknown
+// CollectionId is the collection's Status 12, in syncLocked):
+//   - no CollectionId (MSASCMD_S19_TC46, R4545);
+//   - an Add to the recipient information cache (S19_TC05, R756);
+//   - ConversationMode on a collection that holds no email (S19_TC08,
+//     R2117);
+//   - two Options for the same Class (S19_TC09, R930), or Options for
+//     classes other than Email with SMS (S19_TC42, R935), an Options
+//     without Class standing for the folder's class;
+//   - a FilterType the class does not take, 8 on email included
+//     (S19_TC11, R3080), whatever the SyncKey.
+func (m *Mailbox) syncCollectionErrorLocked(col eas.SyncCollection) string {
+	if col.CollectionId == "" {
+		return "NoCollectionId"
+	}
+	f := m.folderLocked(col.CollectionId)
+	if f == nil {
+		return ""
+	}
+	if f.Type == eas.FolderTypeRecipientInfoCache {
+		for _, cmd := range col.Commands {
+			if cmd.Kind == eas.SyncAdd {
+				return "AddToRecipientInfoCache"
+			}
+		}
+	}
+	class := folderClass(f.Type)
+	if col.ConversationMode != nil && class != "Email" {
+		return "ConversationModeNotEmail"
+	}
+	classes := map[string]bool{}
+	for _, o := range col.Options {
+		cl := o.Class
+		if cl == "" {
+			cl = class
+		}
+		if classes[cl] {
+			return "OptionsRedefined"
+		}
+		classes[cl] = true
+	}
+	if len(classes) > 1 && (len(classes) > 2 || !classes["Email"] || !classes["SMS"]) {
+		return "OptionsClassCombination"
+	}
+	if o := optionsFor(col.Options, class); o != nil && o.FilterType != nil && !filterTypeValid(class, *o.FilterType) {
+		return "InvalidFilterType"
+	}
+	return ""
+}
+
+// filterTypeValid reports whether class takes FilterType ft: e-mail 0-5,
+// calendar 0 and 4-7, tasks 0 and 8; contacts and notes ignore it
+// (protocol.md 3.2 Sync, from the spec's capture strings).
+func filterTypeValid(class string, ft int) bool {
+	if ft == eas.FilterTypeAll {
+		return true
+	}
+	switch class {
+	case "Email":
+		return ft >= eas.FilterTypeOneDay && ft <= eas.FilterTypeOneMonth
+	case "Calendar":
+		return ft >= eas.FilterTypeTwoWeeks && ft <= eas.FilterTypeSixMonths
+	case "Tasks":
+		return ft == eas.FilterTypeIncompleteTasks
+	}
+	return true
+}
+
 // quarantineNoticeLocked returns the device's quarantine notice when f is
 // the Inbox and the device has not received it yet, else nil.
 func (m *Mailbox) quarantineNoticeLocked(dev *Device, f *Folder, st *syncState) *Item {
@@ -437,6 +539,7 @@ func (c *call) filterFor(col eas.SyncCollection, class string) (func(*Item) bool
 var (
 	tCalRecurrence = mustTag("Calendar:Recurrence")
 	tCalEndTime    = mustTag("Calendar:EndTime")
+	tCalStartTime  = mustTag("Calendar:StartTime")
 	tTaskComplete  = mustTag("Tasks:Complete")
 )
 
@@ -466,6 +569,16 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 				r.Status = int(eas.SyncStatusConversionError)
 				out = append(out, r)
 				continue
+			}
+			if st := addItemStatus(c.req.ProtocolVersion, f, cmd); st != eas.SyncStatusSuccess {
+				r.Status = int(st)
+				out = append(out, r)
+				continue
+			}
+			// An item whose Class is not the folder's is answered with its
+			// Class (MSASCMD_S19_TC50, R941, R9945).
+			if cmd.Class != "" && cmd.Class != class {
+				r.Class = cmd.Class
 			}
 			props, body := splitBody(cmd.ApplicationData)
 			it, err := m.addItemLocked(f.ServerID, &Item{Class: class, Props: props, Body: body, Received: c.s.clock.Now()})
@@ -526,6 +639,32 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 		}
 	}
 	return out
+}
+
+// addItemStatus checks a client's Add as Exchange does, and answers
+// Status 6 for an item it refuses:
+//   - an email, which a client cannot add (MSASCMD_S19_TC25, R755), but
+//     from 16.0 as a draft in the Drafts folder;
+//   - a calendar item with an empty StartTime or EndTime (S19_TC24,
+//     R4440).
+func addItemStatus(v eas.ProtocolVersion, f *Folder, cmd eas.SyncCommand) eas.SyncStatus {
+	class := cmd.Class
+	if class == "" {
+		class = folderClass(f.Type)
+	}
+	switch class {
+	case "Email":
+		if !v.AtLeast(eas.Version160) || f.Type != eas.FolderTypeDrafts {
+			return eas.SyncStatusConversionError
+		}
+	case "Calendar":
+		for _, p := range cmd.ApplicationData.Elements() {
+			if (p.Tag == tCalEndTime || p.Tag == tCalStartTime) && p.Text() == "" {
+				return eas.SyncStatusConversionError
+			}
+		}
+	}
+	return eas.SyncStatusSuccess
 }
 
 // clientWins reports whether a collection's Options ask for the client's
