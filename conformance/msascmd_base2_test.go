@@ -16,27 +16,6 @@ import (
 // learns with FolderSync when it switches to a user, and the Sync,
 // SendMail and search helpers its tests share.
 
-const specCMD2 = "MS-ASCMD"
-
-// The suite's users (MS-ASCMD_TestSuite.deployment.ptfconfig; the
-// deployment script creates them with mailboxes, User04 with ActiveSync
-// disabled).
-const (
-	cmd2User1 = "MSASCMD_User01"
-	cmd2User2 = "MSASCMD_User02"
-	cmd2User3 = "MSASCMD_User03"
-	cmd2User4 = "MSASCMD_User04"
-	// The two users whose names AmbiguousSearchName (MSASCMD_SearchUser)
-	// matches.
-	cmd2SearchUser1 = "MSASCMD_SearchUser01"
-	cmd2SearchUser2 = "MSASCMD_SearchUser02"
-)
-
-// cmd2Domain is the users' mail domain.
-const cmd2Domain = "contoso.com"
-
-func cmd2Mail(user string) string { return user + "@" + cmd2Domain }
-
 // cmd2Client is the suite's client as TestSuiteBase drives it: the user
 // it acts as, each user's default folders (learned by the first
 // FolderSync after switching to the user), and the last SyncKey a Sync
@@ -56,10 +35,10 @@ type cmd2Client struct {
 // cmd2Lab deploys the suite (its users) and switches to User01, as
 // TestInitialize does.
 func cmd2Lab(s *site) *cmd2Client {
-	l := newLab(s, cmd2User1, cmd2User2, cmd2User3, cmd2User4, cmd2SearchUser1, cmd2SearchUser2)
-	l.cmdlet("Set-CASMailbox", map[string]any{"Identity": cmd2User4, "ActiveSyncEnabled": false})
+	l := newLab(s, cmdUser1, cmdUser2, cmdUser3, cmdUser4, cmdSearchUser1, cmdSearchUser2)
+	l.cmdlet("Set-CASMailbox", map[string]any{"Identity": cmdUser4, "ActiveSyncEnabled": false})
 	c := &cmd2Client{s: s, l: l, folders: map[string]map[eas.FolderType]string{}}
-	c.switchUser(cmd2User1)
+	c.switchUser(cmdUser1)
 	return c
 }
 
@@ -383,29 +362,10 @@ func (c *cmd2Client) sendPlainText(subject, from, to, content string) {
 	if content == "" {
 		content = "Default Email"
 	}
-	a := c.sendMail(cmd2PlainMIME(cmd2Mail(from), cmd2Mail(to), "", subject, content), "client-"+subject)
+	a := c.sendMail(cmd2PlainMIME(cmdAddress(from), cmdAddress(to), "", subject, content), "client-"+subject)
 	if a.Status != 200 || len(a.Body) != 0 {
 		c.s.t.Fatalf("SendMail of %q answered HTTP %d with %d bytes, want an empty success", subject, a.Status, len(a.Body))
 	}
-}
-
-// cmd2El builds an element of a request by qualified name ("AirSync:Sync")
-// for what the eas types cannot say (an element omitted, one repeated).
-func cmd2El(qname string, children ...*wbxml.Node) *wbxml.Node {
-	t := wbxml.LookupQualified(qname)
-	if t == nil {
-		panic("no WBXML tag " + qname)
-	}
-	return wbxml.NewElement(t, children...)
-}
-
-// cmd2Text builds <qname>text</qname>.
-func cmd2Text(qname, text string) *wbxml.Node {
-	t := wbxml.LookupQualified(qname)
-	if t == nil {
-		panic("no WBXML tag " + qname)
-	}
-	return wbxml.NewText(t, text)
 }
 
 // cmd2Node is a request tree's node.
@@ -445,9 +405,9 @@ func (c *cmd2Client) sync2(body *wbxml.Node) *cmd2Sync {
 // must be created.
 func (c *cmd2Client) folderCreate(key string, typ eas.FolderType, name, parent string) string {
 	c.s.t.Helper()
-	body := cmd2El("FolderHierarchy:FolderCreate", cmd2Text("FolderHierarchy:SyncKey", key),
-		cmd2Text("FolderHierarchy:ParentId", parent), cmd2Text("FolderHierarchy:DisplayName", name),
-		cmd2Text("FolderHierarchy:Type", fmt.Sprint(int(typ))))
+	body := cmdNode("FolderHierarchy:FolderCreate", cmdText("FolderHierarchy:SyncKey", key),
+		cmdText("FolderHierarchy:ParentId", parent), cmdText("FolderHierarchy:DisplayName", name),
+		cmdText("FolderHierarchy:Type", fmt.Sprint(int(typ))))
 	a := c.send(eas.CommandFolderCreate, body)
 	root, err := wbxml.Parse(a.Body)
 	c.s.must(err, "reading the FolderCreate answer")
@@ -464,11 +424,11 @@ func (c *cmd2Client) folderCreate(key string, typ eas.FolderType, name, parent s
 // only there, as the original branches) the location is an AirSyncBase
 // Location with a LocationUri.
 func (c *cmd2Client) cmd2CalendarAdd(clientID, to, subject, location string) eas.SyncCommand {
-	loc := cmd2Text("Calendar:Location", location)
+	loc := cmdText("Calendar:Location", location)
 	if c.s.version == eas.Version160 {
-		loc = cmd2El("AirSyncBase:Location", cmd2Text("AirSyncBase:LocationUri", location))
+		loc = cmdNode("AirSyncBase:Location", cmdText("AirSyncBase:LocationUri", location))
 	}
-	data := cmd2El("AirSync:ApplicationData", cmd2Text("Email:To", to), cmd2Text("Calendar:Subject", subject), loc, cmd2Text("Calendar:EndTime", ""))
+	data := cmdNode("AirSync:ApplicationData", cmdText("Email:To", to), cmdText("Calendar:Subject", subject), loc, cmdText("Calendar:EndTime", ""))
 	return eas.SyncCommand{Kind: eas.SyncAdd, Class: "Calendar", ClientId: clientID, ApplicationData: data}
 }
 
@@ -531,27 +491,27 @@ type cmd2Meeting struct {
 // 14.0; the times given) to the calendar and reads it back.
 func (c *cmd2Client) createCalendar(subject, attendee string, start, end, stamp *time.Time) *cmd2Meeting {
 	c.s.t.Helper()
-	c.switchUser(cmd2User1)
+	c.switchUser(cmdUser1)
 	uid := "cmd2-uid-" + subject
 	uidTag := "Calendar:UID"
 	if c.s.version.AtLeast(eas.Version160) {
 		uidTag = "Calendar:ClientUid"
 	}
 	data := []*cmd2Node{
-		cmd2Text("Calendar:Subject", subject), cmd2Text("Calendar:MeetingStatus", "1"), cmd2Text(uidTag, uid),
-		cmd2Text("Calendar:Timezone", cmd2TimeZone("(UTC) Coordinated Universal Time", 0)),
-		cmd2El("Calendar:Attendees", cmd2El("Calendar:Attendee", cmd2Text("Calendar:Email", attendee), cmd2Text("Calendar:Name", attendee),
-			cmd2Text("Calendar:AttendeeStatus", "0"), cmd2Text("Calendar:AttendeeType", "1"))),
+		cmdText("Calendar:Subject", subject), cmdText("Calendar:MeetingStatus", "1"), cmdText(uidTag, uid),
+		cmdText("Calendar:Timezone", cmd2TimeZone("(UTC) Coordinated Universal Time", 0)),
+		cmdNode("Calendar:Attendees", cmdNode("Calendar:Attendee", cmdText("Calendar:Email", attendee), cmdText("Calendar:Name", attendee),
+			cmdText("Calendar:AttendeeStatus", "0"), cmdText("Calendar:AttendeeType", "1"))),
 	}
 	if c.s.version != eas.Version121 {
-		data = append(data, cmd2Text("Calendar:ResponseRequested", "1"))
+		data = append(data, cmdText("Calendar:ResponseRequested", "1"))
 	}
 	for _, tm := range []struct {
 		tag string
 		t   *time.Time
 	}{{"Calendar:DtStamp", stamp}, {"Calendar:StartTime", start}, {"Calendar:EndTime", end}} {
 		if tm.t != nil {
-			data = append(data, cmd2Text(tm.tag, eas.FormatCompactDate(*tm.t)))
+			data = append(data, cmdText(tm.tag, eas.FormatCompactDate(*tm.t)))
 		}
 	}
 	c.initialSync(c.calendar())
@@ -573,7 +533,7 @@ func (c *cmd2Client) createCalendar(subject, attendee string, start, end, stamp 
 	parse := func(s string) time.Time { t, _ := eas.ParseDate(s); return t }
 	m.DtStamp, m.StartTime, m.EndTime = parse(get("DtStamp")), parse(get("StartTime")), parse(get("EndTime"))
 	if m.OrganizerEmail == "" {
-		m.OrganizerEmail = cmd2Mail(cmd2User1)
+		m.OrganizerEmail = cmdAddress(cmdUser1)
 	}
 	return m
 }
@@ -649,7 +609,7 @@ func (c *cmd2Client) sendMeetingRequest(m *cmd2Meeting) {
 		// Exchange accepts and easlab refuses (Status 107): it is added so
 		// that the tests built on meeting requests can run.
 		"-----Next Part-----\r\n"
-	c.switchUser(cmd2User1)
+	c.switchUser(cmdUser1)
 	a := c.sendMail([]byte(mime), "cmd2-mr-"+m.Subject)
 	c.s.must(cmd2ok(a.Status == 200 && len(a.Body) == 0, "HTTP %d with %d bytes (Status %d)", a.Status, len(a.Body), cmd2ComposeStatus(c.s, a)), "sending the meeting request")
 }

@@ -21,7 +21,9 @@ const cmdSpec = "MS-ASCMD"
 
 // The suite's users (MS-ASCMD_TestSuite.deployment.ptfconfig and
 // ExchangeSUTConfiguration.ps1): User04 has ActiveSync disabled, User07 is
-// User08's delegate.
+// User08's delegate. The scenarios S01 to S11 deploy User01 to User04 and
+// User07 to User09, the scenarios S12 to S23 User01 to User04 and the two
+// search users.
 const (
 	cmdUser1 = "MSASCMD_User01"
 	cmdUser2 = "MSASCMD_User02"
@@ -30,7 +32,14 @@ const (
 	cmdUser7 = "MSASCMD_User07"
 	cmdUser8 = "MSASCMD_User08"
 	cmdUser9 = "MSASCMD_User09"
+	// The two users whose names AmbiguousSearchName (MSASCMD_SearchUser)
+	// matches.
+	cmdSearchUser1 = "MSASCMD_SearchUser01"
+	cmdSearchUser2 = "MSASCMD_SearchUser02"
 )
+
+// cmdDomain is the users' mail domain.
+const cmdDomain = "contoso.com"
 
 // cmdDeviceID is the common configuration's DeviceID.
 const cmdDeviceID = "TestSuite"
@@ -357,7 +366,7 @@ func cmdField(data *wbxml.Node, qname string) string {
 }
 
 // cmdAddress is a suite user's e-mail address.
-func cmdAddress(user string) string { return user + "@contoso.com" }
+func cmdAddress(user string) string { return user + "@" + cmdDomain }
 
 // sendMail sends a plain text message from the current user as
 // SendPlainTextEmail does: MIME in a WBXML SendMail from 14.0, the MIME
