@@ -402,18 +402,27 @@ func TestMSASCMD_S19_TC19_Sync_NoResponsesElement(t *testing.T) {
 	})
 }
 
+// cmd2RepeatedMailOption is the body TC20, TC22 and TC23 share: User01
+// mails User02, who finds the message, then syncs the Inbox with an
+// Options element holding tag twice (v1, v2); the message must come and
+// the collection's Status, checked as requirement req, must be 1.
+func cmd2RepeatedMailOption(s *site, tag, v1, v2 string, req int, what string) {
+	s.t.Helper()
+	c := cmd2Lab(s)
+	subject := "MSASCMD_subject1"
+	c.sendPlainText(subject, cmdUser1, cmdUser2, "")
+	c.switchUser(cmdUser2)
+	c.checkEmail(c.inbox(), subject, nil)
+	r := c.syncChangesWithOption(c.inbox(), cmd2Repeated(tag, v1, v2))
+	s.must(cmd2ok(cmd2FindServerID(r, "Subject", subject) != "", "the message is not in the answer"), "finding the message")
+	s.equal(req, what, 1, r.collStatus())
+}
+
 // MSASCMD_S19_TC20: two Class elements in one Options element are
 // accepted.
 func TestMSASCMD_S19_TC20_Sync_MoreThanOneClasses(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
-		c := cmd2Lab(s)
-		subject := "MSASCMD_subject1"
-		c.sendPlainText(subject, cmdUser1, cmdUser2, "")
-		c.switchUser(cmdUser2)
-		c.checkEmail(c.inbox(), subject, nil)
-		r := c.syncChangesWithOption(c.inbox(), cmd2Repeated("AirSync:Class", "Email", "Email"))
-		s.must(cmd2ok(cmd2FindServerID(r, "Subject", subject) != "", "the message is not in the answer"), "finding the message")
-		s.equal(938, "the collection's Status with two Classes in one Options", 1, r.collStatus())
+		cmd2RepeatedMailOption(s, "AirSync:Class", "Email", "Email", 938, "the collection's Status with two Classes in one Options")
 	})
 }
 
@@ -430,14 +439,7 @@ func TestMSASCMD_S19_TC21_Sync_MoreThanOneMaxItems(t *testing.T) {
 // MSASCMD_S19_TC22: two MIMESupport in one Options element are accepted.
 func TestMSASCMD_S19_TC22_Sync_MoreThanOneMIMESupport(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
-		c := cmd2Lab(s)
-		subject := "MSASCMD_subject1"
-		c.sendPlainText(subject, cmdUser1, cmdUser2, "")
-		c.switchUser(cmdUser2)
-		c.checkEmail(c.inbox(), subject, nil)
-		r := c.syncChangesWithOption(c.inbox(), cmd2Repeated("AirSync:MIMESupport", "0", "1"))
-		s.must(cmd2ok(cmd2FindServerID(r, "Subject", subject) != "", "the message is not in the answer"), "finding the message")
-		s.equal(3404, "the collection's Status with two MIMESupport", 1, r.collStatus())
+		cmd2RepeatedMailOption(s, "AirSync:MIMESupport", "0", "1", 3404, "the collection's Status with two MIMESupport")
 	})
 }
 
@@ -445,14 +447,7 @@ func TestMSASCMD_S19_TC22_Sync_MoreThanOneMIMESupport(t *testing.T) {
 // accepted.
 func TestMSASCMD_S19_TC23_Sync_MoreThanOneMIMETruncation(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
-		c := cmd2Lab(s)
-		subject := "MSASCMD_subject1"
-		c.sendPlainText(subject, cmdUser1, cmdUser2, "")
-		c.switchUser(cmdUser2)
-		c.checkEmail(c.inbox(), subject, nil)
-		r := c.syncChangesWithOption(c.inbox(), cmd2Repeated("AirSync:MIMETruncation", "2", "3"))
-		s.must(cmd2ok(cmd2FindServerID(r, "Subject", subject) != "", "the message is not in the answer"), "finding the message")
-		s.equal(3432, "the collection's Status with two MIMETruncation", 1, r.collStatus())
+		cmd2RepeatedMailOption(s, "AirSync:MIMETruncation", "2", "3", 3432, "the collection's Status with two MIMETruncation")
 	})
 }
 
