@@ -354,6 +354,18 @@ func (c *cmd2Client) sendMail(mime []byte, clientID string) *answer {
 	return c.send(eas.CommandSendMail, &eas.SendMailRequest{ClientId: clientID, Mime: mime})
 }
 
+// cmd2SendMailStatus is the Status of a SendMail answer, 0 when the
+// answer has no body.
+func cmd2SendMailStatus(s *site, a *answer) int {
+	s.t.Helper()
+	if len(a.Body) == 0 {
+		return 0
+	}
+	var resp eas.SendMailResponse
+	a.decode(s, &resp)
+	return resp.Status
+}
+
 // sendPlainText is TestSuiteBase.SendPlainTextEmail: from switches to the
 // sender, who mails a plain-text message to; the answer must be empty.
 func (c *cmd2Client) sendPlainText(subject, from, to, content string) {

@@ -32,12 +32,7 @@ func TestMSASCMD_S15_TC02_SendMail_AccountIdInvalid(t *testing.T) {
 		subject := "MSASCMD_subject1"
 		mime := cmd2PlainMIME(cmdAddress(cmdUser1), cmdAddress(cmdUser2), "", subject, "Default Email")
 		a := c.send(eas.CommandSendMail, &eas.SendMailRequest{ClientId: "cmd2-m1", AccountId: "InvalidValueAccountID", Mime: mime})
-		st := 0
-		if len(a.Body) > 0 {
-			var resp eas.SendMailResponse
-			a.decode(s, &resp)
-			st = resp.Status
-		}
+		st := cmd2SendMailStatus(s, a)
 		s.capture(4380, st != 0, "the SendMail with an unknown AccountId answered HTTP %d with no Status", a.Status)
 		dtype := &site{t: s.t, spec: "MS-ASDTYPE", version: s.version}
 		dtype.capture(95, st != 0, "the SendMail with an unknown AccountId answered HTTP %d with no Status", a.Status)

@@ -37,12 +37,7 @@ func TestMSASCMD_S21_TC01_CommonStatusCode_166(t *testing.T) {
 		c := cmd2Lab(s)
 		mime := cmd2PlainMIME(cmdAddress(cmdUser1), cmdAddress(cmdUser2), "", "MSASCMD_subject1", "Default Email")
 		a := c.send(eas.CommandSendMail, &eas.SendMailRequest{ClientId: "cmd2-m1", AccountId: "InvalidAccountID", Mime: mime})
-		st := 0
-		if len(a.Body) > 0 {
-			var resp eas.SendMailResponse
-			a.decode(s, &resp)
-			st = resp.Status
-		}
+		st := cmd2SendMailStatus(s, a)
 		s.equal(4956, "the SendMail Status for an unknown AccountId", 166, st)
 	})
 }
@@ -124,12 +119,7 @@ func TestMSASCMD_S21_TC06_CommonStatusCode_118(t *testing.T) {
 		c.syncChanges(c.inbox())
 		c.switchUser(cmdUser1)
 		a = c.sendMail(mime, "cmd2-same-client-id")
-		st := 0
-		if len(a.Body) > 0 {
-			var resp eas.SendMailResponse
-			a.decode(s, &resp)
-			st = resp.Status
-		}
+		st := cmd2SendMailStatus(s, a)
 		s.equal(4848, "the Status of a SendMail with a ClientId already sent", 118, st)
 	})
 }
@@ -167,12 +157,7 @@ func TestMSASCMD_S21_TC08_CommonStatusCode_103(t *testing.T) {
 			s.equal(7547, "the HTTP status of a SendMail without a message at 12.1", http.StatusBadRequest, a.Status)
 		case eas.Version140, eas.Version141, eas.Version160:
 			a := c.send(eas.CommandSendMail, body)
-			st := 0
-			if len(a.Body) > 0 {
-				var resp eas.SendMailResponse
-				a.decode(s, &resp)
-				st = resp.Status
-			}
+			st := cmd2SendMailStatus(s, a)
 			s.equal(4817, "the SendMail Status without Mime", 103, st)
 		}
 	})
@@ -183,12 +168,7 @@ func TestMSASCMD_S21_TC09_CommonStatusCode_119(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		a := c.sendMail(cmd2PlainMIME(cmdAddress(cmdUser1), "", "", "MSASCMD_subject1", "MSASCMD_Default Email1"), "cmd2-m1")
-		st := 0
-		if len(a.Body) > 0 {
-			var resp eas.SendMailResponse
-			a.decode(s, &resp)
-			st = resp.Status
-		}
+		st := cmd2SendMailStatus(s, a)
 		s.equal(4853, "the SendMail Status of a message without recipients", 119, st)
 	})
 }
