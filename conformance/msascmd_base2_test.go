@@ -55,15 +55,7 @@ func (c *cmd2Client) switchUser(user string) {
 		c.s.t.Fatalf("FolderSync of %s has Status %d, want 1", user, resp.Status)
 	}
 	c.lastFolderSyncKey = resp.SyncKey
-	m := map[eas.FolderType]string{}
-	if resp.Changes != nil {
-		for _, f := range resp.Changes.Add {
-			if _, ok := m[f.Type]; !ok {
-				m[f.Type] = f.ServerId
-			}
-		}
-	}
-	c.folders[user] = m
+	c.folders[user] = cmdDefaultFolders(resp)
 }
 
 // folder is the current user's default folder of type t.

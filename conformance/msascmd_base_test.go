@@ -88,34 +88,29 @@ func (c *cmdSuite) switchUser(user string) {
 		c.s.t.Fatalf("the initial FolderSync of %s has Status %d, want 1", user, fs.Status)
 	}
 	c.folderSyncKey = fs.SyncKey
-	f := &cmdFolders{}
+	m := cmdDefaultFolders(fs)
+	f := &cmdFolders{
+		inbox: m[eas.FolderTypeInbox], drafts: m[eas.FolderTypeDrafts], deleted: m[eas.FolderTypeDeletedItems],
+		sent: m[eas.FolderTypeSentItems], outbox: m[eas.FolderTypeOutbox], tasks: m[eas.FolderTypeTasks],
+		calendar: m[eas.FolderTypeCalendar], contacts: m[eas.FolderTypeContacts], notes: m[eas.FolderTypeNotes],
+		ric: m[eas.FolderTypeRecipientInfoCache],
+	}
+	c.folders[user] = f
+}
+
+// cmdDefaultFolders is the ServerId of each folder type a user's initial
+// FolderSync adds (the first of a type; the default folders' types are
+// each the type of one folder).
+func cmdDefaultFolders(fs *eas.FolderSyncResponse) map[eas.FolderType]string {
+	m := map[eas.FolderType]string{}
 	if fs.Changes != nil {
-		for _, a := range fs.Changes.Add {
-			switch a.Type {
-			case eas.FolderTypeInbox:
-				f.inbox = a.ServerId
-			case eas.FolderTypeDrafts:
-				f.drafts = a.ServerId
-			case eas.FolderTypeDeletedItems:
-				f.deleted = a.ServerId
-			case eas.FolderTypeSentItems:
-				f.sent = a.ServerId
-			case eas.FolderTypeOutbox:
-				f.outbox = a.ServerId
-			case eas.FolderTypeTasks:
-				f.tasks = a.ServerId
-			case eas.FolderTypeCalendar:
-				f.calendar = a.ServerId
-			case eas.FolderTypeContacts:
-				f.contacts = a.ServerId
-			case eas.FolderTypeNotes:
-				f.notes = a.ServerId
-			case eas.FolderTypeRecipientInfoCache:
-				f.ric = a.ServerId
+		for _, f := range fs.Changes.Add {
+			if _, ok := m[f.Type]; !ok {
+				m[f.Type] = f.ServerId
 			}
 		}
 	}
-	c.folders[user] = f
+	return m
 }
 
 // my is the current user's default folders.
