@@ -303,14 +303,6 @@ func cmd2AddData(r *cmd2Sync, field, value string) *wbxml.Node {
 	return nil
 }
 
-// cmd2Seq numbers the resources a test names, as GenerateResourceName does.
-type cmd2Seq struct{ n int }
-
-func (q *cmd2Seq) name(base string) string {
-	q.n++
-	return fmt.Sprintf("MSASCMD_%s%d", base, q.n)
-}
-
 // cmd2ContactAdd is TestSuiteBase.CreateAddContactCommand: an Add of a
 // contact (Class Contacts but at 12.1).
 func (c *cmd2Client) cmd2ContactAdd(clientID, fileAs, jobTitle string) eas.SyncCommand {
@@ -372,9 +364,6 @@ func (c *cmd2Client) sendPlainText(subject, from, to, content string) {
 	}
 }
 
-// cmd2Node is a request tree's node.
-type cmd2Node = wbxml.Node
-
 // cmd2ok is an error unless ok, for s.must on a step that is not a check.
 func cmd2ok(ok bool, format string, args ...any) error {
 	if ok {
@@ -397,12 +386,6 @@ func cmd2Has(cmds eas.SyncCommands, kind eas.SyncCommandKind) bool {
 func cmd2FieldIs(data *wbxml.Node, field, value string) bool {
 	v, ok := cmd2Field(data, field)
 	return ok && v == value
-}
-
-// sync2 sends a request tree once (no resync), as syncRaw.
-func (c *cmd2Client) sync2(body *wbxml.Node) *cmd2Sync {
-	c.s.t.Helper()
-	return c.syncRaw(body)
 }
 
 // folderCreate is FolderCreate of name under parent with key; the folder
@@ -436,11 +419,6 @@ func (c *cmd2Client) cmd2CalendarAdd(clientID, to, subject, location string) eas
 	return eas.SyncCommand{Kind: eas.SyncAdd, Class: "Calendar", ClientId: clientID, ApplicationData: data}
 }
 
-// cmd2TagT is a WBXML tag.
-type cmd2TagT = wbxml.Tag
-
-func cmd2Lookup(qname string) *wbxml.Tag { return wbxml.LookupQualified(qname) }
-
 // cmd2Child is the text of n's first child element named name exactly.
 func cmd2Child(n *wbxml.Node, name string) (string, bool) {
 	if n == nil {
@@ -453,11 +431,6 @@ func cmd2Child(n *wbxml.Node, name string) (string, bool) {
 	}
 	return "", false
 }
-
-// cmd2Parse parses a WBXML document into a tree.
-func cmd2Parse(b []byte) (*wbxml.Node, error) { return wbxml.Parse(b) }
-
-func cmd2Itoa(i int) string { return fmt.Sprint(i) }
 
 // cmd2TimeZone is Common.GetTimeZone(name, bias): the bias, then the
 // standard and daylight names in UTF-16 with zeroed dates and biases,
@@ -501,7 +474,7 @@ func (c *cmd2Client) createCalendar(subject, attendee string, start, end, stamp 
 	if c.s.version.AtLeast(eas.Version160) {
 		uidTag = "Calendar:ClientUid"
 	}
-	data := []*cmd2Node{
+	data := []*wbxml.Node{
 		cmdText("Calendar:Subject", subject), cmdText("Calendar:MeetingStatus", "1"), cmdText(uidTag, uid),
 		cmdText("Calendar:Timezone", cmd2TimeZone("(UTC) Coordinated Universal Time", 0)),
 		cmdNode("Calendar:Attendees", cmdNode("Calendar:Attendee", cmdText("Calendar:Email", attendee), cmdText("Calendar:Name", attendee),

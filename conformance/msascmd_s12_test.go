@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/wbxml"
 )
 
 // MS-ASCMD S12: the Provision command.
@@ -50,7 +51,7 @@ func TestMSASCMD_S12_TC01_Provision_DownloadPolicy(t *testing.T) {
 func TestMSASCMD_S12_TC02_Provision_WithoutPolicyTypeElement(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		info, err := eas.EncodeItemAs(cmd2Lookup("Settings:DeviceInformation"), cmd2DeviceInformation())
+		info, err := eas.EncodeItemAs(wbxml.LookupQualified("Settings:DeviceInformation"), cmd2DeviceInformation())
 		s.must(err, "encoding DeviceInformation")
 		body := cmdNode("Provision:Provision", info, cmdNode("Provision:Policies", cmdNode("Provision:Policy")))
 		var resp eas.ProvisionResponse

@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -271,7 +272,7 @@ func TestMSASCMD_S13_TC20_ResolveRecipients_Status5(t *testing.T) {
 		c := cmd2Lab(s)
 		to := make([]string, 101)
 		for i := range to {
-			to[i] = "User" + cmd2Itoa(i)
+			to[i] = "User" + fmt.Sprint(i)
 		}
 		st := c.resolve(nil, to...).Status
 		s.capture(7501, st != 1, "101 To elements answered Status 1")

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/wbxml"
 )
 
 // MS-ASCMD S14: the Search command. The requests are built as trees, in
@@ -11,7 +12,7 @@ import (
 // tests that move an element out of And can say where it goes.
 
 // cmd2SearchStore is a Mailbox Store with options and query children.
-func cmd2SearchStore(options []*cmd2Node, query ...*cmd2Node) *cmd2Node {
+func cmd2SearchStore(options []*wbxml.Node, query ...*wbxml.Node) *wbxml.Node {
 	store := cmdNode("Search:Store", cmdText("Search:Name", "Mailbox"))
 	if options != nil {
 		store.Children = append(store.Children, cmdNode("Search:Options", options...))
@@ -21,24 +22,24 @@ func cmd2SearchStore(options []*cmd2Node, query ...*cmd2Node) *cmd2Node {
 }
 
 // cmd2Search is a Search request with stores.
-func cmd2Search(stores ...*cmd2Node) *cmd2Node { return cmdNode("Search:Search", stores...) }
+func cmd2Search(stores ...*wbxml.Node) *wbxml.Node { return cmdNode("Search:Search", stores...) }
 
 // cmd2DeepTraversal is the default Options: DeepTraversal.
-func cmd2DeepTraversal() []*cmd2Node { return []*cmd2Node{cmdNode("Search:DeepTraversal")} }
+func cmd2DeepTraversal() []*wbxml.Node { return []*wbxml.Node{cmdNode("Search:DeepTraversal")} }
 
 // cmd2DefaultQuery is the suite's default And: Class Email, the Inbox and
 // FreeText "FreeText".
-func (c *cmd2Client) cmd2DefaultQuery(freeText string) []*cmd2Node {
-	return []*cmd2Node{cmdText("AirSync:Class", "Email"), cmdText("AirSync:CollectionId", c.inbox()), cmdText("Search:FreeText", freeText)}
+func (c *cmd2Client) cmd2DefaultQuery(freeText string) []*wbxml.Node {
+	return []*wbxml.Node{cmdText("AirSync:Class", "Email"), cmdText("AirSync:CollectionId", c.inbox()), cmdText("Search:FreeText", freeText)}
 }
 
 // cmd2DefaultSearch is S14's CreateDefaultSearchRequest.
-func (c *cmd2Client) cmd2DefaultSearch() *cmd2Node {
+func (c *cmd2Client) cmd2DefaultSearch() *wbxml.Node {
 	return cmd2Search(cmd2SearchStore(cmd2DeepTraversal(), cmdNode("Search:And", c.cmd2DefaultQuery("FreeText")...)))
 }
 
 // search sends a Search as the current user.
-func (c *cmd2Client) search(body *cmd2Node) *eas.SearchResponse {
+func (c *cmd2Client) search(body *wbxml.Node) *eas.SearchResponse {
 	c.s.t.Helper()
 	var resp eas.SearchResponse
 	c.send(eas.CommandSearch, body).decode(c.s, &resp)
@@ -82,7 +83,7 @@ func TestMSASCMD_S14_TC02_Search_MultipleAndElements(t *testing.T) {
 
 // cmd2TooComplex sends the default search with element moved out of And,
 // before it, and returns the Store Status.
-func (c *cmd2Client) cmd2Outside(element *cmd2Node, rest []*cmd2Node) int {
+func (c *cmd2Client) cmd2Outside(element *wbxml.Node, rest []*wbxml.Node) int {
 	c.s.t.Helper()
 	resp := c.search(cmd2Search(cmd2SearchStore(cmd2DeepTraversal(), element, cmdNode("Search:And", rest...))))
 	return cmd2StoreStatus(resp)
@@ -102,7 +103,7 @@ func TestMSASCMD_S14_TC04_Search_TooComplex_Status8_CollectionId(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		q := c.cmd2DefaultQuery("FreeText")
-		s.equal(2032, "the Store Status with CollectionId outside And", 8, c.cmd2Outside(q[1], []*cmd2Node{q[0], q[2]}))
+		s.equal(2032, "the Store Status with CollectionId outside And", 8, c.cmd2Outside(q[1], []*wbxml.Node{q[0], q[2]}))
 	})
 }
 
@@ -117,7 +118,7 @@ func TestMSASCMD_S14_TC05_Search_TooComplex_Status8_FreeText(t *testing.T) {
 
 // cmd2WithOptions sends the default query with options and returns the
 // Store Status.
-func (c *cmd2Client) cmd2WithOptions(options ...*cmd2Node) int {
+func (c *cmd2Client) cmd2WithOptions(options ...*wbxml.Node) int {
 	c.s.t.Helper()
 	return cmd2StoreStatus(c.search(cmd2Search(cmd2SearchStore(options, cmdNode("Search:And", c.cmd2DefaultQuery("FreeText")...)))))
 }
@@ -158,7 +159,7 @@ func TestMSASCMD_S14_TC09_Search_MoreThanOneRebuildResults(t *testing.T) {
 func TestMSASCMD_S14_TC10_Search_MoreThanOneStores(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		store := func() *cmd2Node {
+		store := func() *wbxml.Node {
 			return cmd2SearchStore(cmd2DeepTraversal(), cmdNode("Search:And", c.cmd2DefaultQuery("FreeText")...))
 		}
 		resp := c.search(cmd2Search(store(), store()))
@@ -185,14 +186,14 @@ func TestMSASCMD_S14_TC12_Search_Result_NoItemMatched(t *testing.T) {
 		c.sendPlainText(subject, cmdUser1, cmdUser2, "")
 		c.switchUser(cmdUser2)
 		c.checkEmail(c.inbox(), subject, nil)
-		q := []*cmd2Node{cmdText("AirSync:Class", "Email"), cmdText("AirSync:CollectionId", c.inbox()), cmdText("Search:FreeText", "MSASCMD_search1")}
+		q := []*wbxml.Node{cmdText("AirSync:Class", "Email"), cmdText("AirSync:CollectionId", c.inbox()), cmdText("Search:FreeText", "MSASCMD_search1")}
 		a := c.send(eas.CommandSearch, cmd2Search(cmd2SearchStore(cmd2DeepTraversal(), cmdNode("Search:And", q...))))
 		var resp eas.SearchResponse
 		a.decode(s, &resp)
 		s.must(cmd2ok(cmd2StoreStatus(&resp) == 1, "Store Status %d", cmd2StoreStatus(&resp)), "the search")
-		root, err := cmd2Parse(a.Body)
+		root, err := wbxml.Parse(a.Body)
 		s.must(err, "reading the answer")
-		var results []*cmd2Node
+		var results []*wbxml.Node
 		if store := root.Path(cmd2Tag("Search:Response"), cmd2Tag("Search:Store")); store != nil {
 			results = store.FindAll(cmd2Tag("Search:Result"))
 		}
@@ -212,8 +213,8 @@ func TestMSASCMD_S14_TC13_Search_Result_MultipleMatchedItems(t *testing.T) {
 		c.sendPlainText(keyword+"MSASCMD_search2", cmdUser1, cmdUser2, "")
 		c.switchUser(cmdUser2)
 		c.checkEmail(c.inbox(), keyword+"MSASCMD_search1", nil)
-		q := []*cmd2Node{cmdText("AirSync:Class", "Email"), cmdText("AirSync:CollectionId", c.inbox()), cmdText("Search:FreeText", keyword)}
-		options := []*cmd2Node{cmdNode("Search:DeepTraversal"), cmdNode("Search:RebuildResults"), cmdText("Search:Range", "0-2")}
+		q := []*wbxml.Node{cmdText("AirSync:Class", "Email"), cmdText("AirSync:CollectionId", c.inbox()), cmdText("Search:FreeText", keyword)}
+		options := []*wbxml.Node{cmdNode("Search:DeepTraversal"), cmdNode("Search:RebuildResults"), cmdText("Search:Range", "0-2")}
 		resp := c.search(cmd2Search(cmd2SearchStore(options, cmdNode("Search:And", q...))))
 		st, results := cmd2StoreStatus(resp), cmd2Results(resp)
 		s.must(cmd2ok(st == 1 && len(results) == 2, "Store Status %d, %d results", st, len(results)), "the search for two messages")
@@ -230,8 +231,8 @@ func TestMSASCMD_S14_TC13_Search_Result_MultipleMatchedItems(t *testing.T) {
 func TestMSASCMD_S14_TC27_Search_TooComplex_Status8_ConversationId(t *testing.T) {
 	atVersions(t, cmdSpec, []eas.ProtocolVersion{eas.Version140, eas.Version141}, func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		conv := &cmd2Node{Tag: cmd2Tag("Search:ConversationId"), Children: []*cmd2Node{{IsOpaque: true, Data: []byte(" BBA4726D4399D44C83297D4BD904ED2D")}}}
-		options := []*cmd2Node{cmdText("Search:Range", "0-0"), cmdNode("Search:RebuildResults")}
+		conv := &wbxml.Node{Tag: cmd2Tag("Search:ConversationId"), Children: []*wbxml.Node{{IsOpaque: true, Data: []byte(" BBA4726D4399D44C83297D4BD904ED2D")}}}
+		options := []*wbxml.Node{cmdText("Search:Range", "0-0"), cmdNode("Search:RebuildResults")}
 		resp := c.search(cmd2Search(cmd2SearchStore(options, conv, cmdNode("Search:And", cmdText("AirSync:CollectionId", c.inbox())))))
 		s.equal(2086, "the Store Status with ConversationId outside And", 8, cmd2StoreStatus(resp))
 	})
@@ -249,8 +250,8 @@ func TestMSASCMD_S14_TC28_Search_CaseInsensitiveMatch(t *testing.T) {
 		}
 		c.switchUser(cmdUser2)
 		c.checkEmail(c.inbox(), subjects[1], nil)
-		options := []*cmd2Node{cmdText("Search:Range", "0-0"), cmdNode("Search:RebuildResults")}
-		q := []*cmd2Node{cmdText("AirSync:CollectionId", c.inbox()), cmdText("Search:FreeText", "keyword7b3c")}
+		options := []*wbxml.Node{cmdText("Search:Range", "0-0"), cmdNode("Search:RebuildResults")}
+		q := []*wbxml.Node{cmdText("AirSync:CollectionId", c.inbox()), cmdText("Search:FreeText", "keyword7b3c")}
 		resp := c.search(cmd2Search(cmd2SearchStore(options, cmdNode("Search:And", q...))))
 		results := cmd2Results(resp)
 		s.must(cmd2ok(cmd2StoreStatus(resp) == 1 && len(results) > 0 && results[0].Properties != nil, "Store Status %d, %d results", cmd2StoreStatus(resp), len(results)), "the search")
@@ -269,8 +270,8 @@ func TestMSASCMD_S14_TC29_Search_MoreThanOneConversationId(t *testing.T) {
 	atVersions(t, cmdSpec, []eas.ProtocolVersion{eas.Version140, eas.Version141}, func(t *testing.T, s *site) {
 		s.gap("issue 15: easlab accepts a Query with two ConversationId elements (Store Status 1) where Exchange answers an error status (simulator/search.go)", 5815)
 		c := cmd2Lab(s)
-		conv := func() *cmd2Node {
-			return &cmd2Node{Tag: cmd2Tag("Search:ConversationId"), Children: []*cmd2Node{{IsOpaque: true, Data: []byte("5f0e8c2b9a7d4e61b3c2a1f0e9d8c7b6")}}}
+		conv := func() *wbxml.Node {
+			return &wbxml.Node{Tag: cmd2Tag("Search:ConversationId"), Children: []*wbxml.Node{{IsOpaque: true, Data: []byte("5f0e8c2b9a7d4e61b3c2a1f0e9d8c7b6")}}}
 		}
 		resp := c.search(cmd2Search(cmd2SearchStore(nil, cmdNode("Search:And", conv(), conv(), cmdText("Search:FreeText", "KeyWord")))))
 		s.capture(5815, cmd2StoreStatus(resp) != 1, "the search with two ConversationIds answered Store Status 1")
@@ -314,7 +315,7 @@ func TestMSASCMD_S14_TC33_Search_MIMESupport(t *testing.T) {
 		c.switchUser(cmdUser1)
 		c.checkEmail(c.inbox(), subject, nil)
 		search := func(mime string) *eas.SearchResponse {
-			options := []*cmd2Node{cmdNode("Search:RebuildResults"), cmdNode("Search:DeepTraversal"), cmdText("AirSync:MIMESupport", mime),
+			options := []*wbxml.Node{cmdNode("Search:RebuildResults"), cmdNode("Search:DeepTraversal"), cmdText("AirSync:MIMESupport", mime),
 				cmdNode("AirSyncBase:BodyPreference", cmdText("AirSyncBase:Type", "4"), cmdText("AirSyncBase:TruncationSize", "100"))}
 			resp := c.search(cmd2Search(cmd2SearchStore(options, cmdNode("Search:And", c.cmd2DefaultQuery(subject)...))))
 			results := cmd2Results(resp)
@@ -481,8 +482,8 @@ func TestMSASCMD_S14_TC22_Search_WithDeepTraversal(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		keyword, first, second := cmd2DeepTraversalSetup(c, false)
-		q := []*cmd2Node{cmdText("AirSync:CollectionId", c.inbox()), cmdText("Search:FreeText", keyword)}
-		resp := c.search(cmd2Search(cmd2SearchStore([]*cmd2Node{cmdNode("Search:DeepTraversal"), cmdNode("Search:RebuildResults")}, cmdNode("Search:And", q...))))
+		q := []*wbxml.Node{cmdText("AirSync:CollectionId", c.inbox()), cmdText("Search:FreeText", keyword)}
+		resp := c.search(cmd2Search(cmd2SearchStore([]*wbxml.Node{cmdNode("Search:DeepTraversal"), cmdNode("Search:RebuildResults")}, cmdNode("Search:And", q...))))
 		s.must(cmd2ok(cmd2StoreStatus(resp) == 1, "Store Status %d", cmd2StoreStatus(resp)), "the search")
 		got := cmd2Subjects(resp)
 		both := got[first] && got[second]
@@ -497,8 +498,8 @@ func TestMSASCMD_S14_TC23_Search_WithoutDeepTraversal(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		keyword, first, second := cmd2DeepTraversalSetup(c, true)
-		q := []*cmd2Node{cmdText("AirSync:CollectionId", c.inbox()), cmdText("Search:FreeText", keyword)}
-		resp := c.search(cmd2Search(cmd2SearchStore([]*cmd2Node{cmdNode("Search:RebuildResults")}, cmdNode("Search:And", q...))))
+		q := []*wbxml.Node{cmdText("AirSync:CollectionId", c.inbox()), cmdText("Search:FreeText", keyword)}
+		resp := c.search(cmd2Search(cmd2SearchStore([]*wbxml.Node{cmdNode("Search:RebuildResults")}, cmdNode("Search:And", q...))))
 		results := cmd2Results(resp)
 		s.must(cmd2ok(cmd2StoreStatus(resp) == 1 && len(results) > 0 && results[0].Properties != nil, "Store Status %d, %d results", cmd2StoreStatus(resp), len(results)), "the search")
 		got := cmd2Subjects(resp)
@@ -535,8 +536,8 @@ func (c *cmd2Client) createItemsWithKeyword(prefix string, ids ...int) bool {
 
 // cmd2AllFolders are the And children of S14 TC15 to TC17: User02's
 // Inbox, Calendar and Contacts, the classes given and FreeText prefix.
-func (c *cmd2Client) cmd2AllFolders(prefix string, classes ...string) []*cmd2Node {
-	q := []*cmd2Node{cmdText("AirSync:CollectionId", c.inbox()), cmdText("AirSync:CollectionId", c.calendar()), cmdText("AirSync:CollectionId", c.contacts())}
+func (c *cmd2Client) cmd2AllFolders(prefix string, classes ...string) []*wbxml.Node {
+	q := []*wbxml.Node{cmdText("AirSync:CollectionId", c.inbox()), cmdText("AirSync:CollectionId", c.calendar()), cmdText("AirSync:CollectionId", c.contacts())}
 	for _, cl := range classes {
 		q = append(q, cmdText("AirSync:Class", cl))
 	}
@@ -561,7 +562,7 @@ func TestMSASCMD_S14_TC15_Search_WithAllClass(t *testing.T) {
 		if !c.createItemsWithKeyword(prefix, 920, 1322) {
 			return
 		}
-		resp := c.search(cmd2Search(cmd2SearchStore([]*cmd2Node{cmdNode("Search:DeepTraversal"), cmdNode("Search:RebuildResults")},
+		resp := c.search(cmd2Search(cmd2SearchStore([]*wbxml.Node{cmdNode("Search:DeepTraversal"), cmdNode("Search:RebuildResults")},
 			cmdNode("Search:And", c.cmd2AllFolders(prefix, "Tasks", "Email", "Calendar", "Contacts", "Notes", "SMS")...))))
 		s.equal(920, "the Store Status of a search of every class", 1, cmd2StoreStatus(resp))
 		all := false
@@ -582,7 +583,7 @@ func TestMSASCMD_S14_TC16_Search_WithoutNoteAndSmsClass(t *testing.T) {
 		if !c.createItemsWithKeyword(prefix) {
 			return
 		}
-		c.search(cmd2Search(cmd2SearchStore([]*cmd2Node{cmdNode("Search:DeepTraversal"), cmdNode("Search:RebuildResults")},
+		c.search(cmd2Search(cmd2SearchStore([]*wbxml.Node{cmdNode("Search:DeepTraversal"), cmdNode("Search:RebuildResults")},
 			cmdNode("Search:And", c.cmd2AllFolders(prefix, "Tasks", "Email", "Calendar", "Contacts")...))))
 	})
 }
@@ -596,7 +597,7 @@ func TestMSASCMD_S14_TC17_Search_WithoutClass(t *testing.T) {
 		if !c.createItemsWithKeyword(prefix, 922) {
 			return
 		}
-		resp := c.search(cmd2Search(cmd2SearchStore([]*cmd2Node{cmdNode("Search:DeepTraversal"), cmdNode("Search:RebuildResults")},
+		resp := c.search(cmd2Search(cmd2SearchStore([]*wbxml.Node{cmdNode("Search:DeepTraversal"), cmdNode("Search:RebuildResults")},
 			cmdNode("Search:And", c.cmd2AllFolders(prefix)...))))
 		results := cmd2Results(resp)
 		s.must(cmd2ok(cmd2StoreStatus(resp) == 1 && len(results) > 0 && results[0].Properties != nil, "Store Status %d, %d results", cmd2StoreStatus(resp), len(results)), "the search")

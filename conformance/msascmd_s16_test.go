@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/wbxml"
 )
 
 // MS-ASCMD S16: the Settings command.
@@ -331,7 +332,7 @@ func TestMSASCMD_S16_TC13_Settings_ResponseInOrder(t *testing.T) {
 		a.decode(s, &resp)
 		s.must(cmd2ok(resp.Oof != nil && resp.Oof.Status == 1, "Oof %+v", resp.Oof), "the Settings with Oof and UserInformation")
 		s.must(cmd2ok(resp.UserInformation != nil && resp.DeviceInformation == nil && resp.DevicePassword == nil && resp.RightsManagementInformation == nil, "the answer has other parts"), "reading the answer's parts")
-		root, err := cmd2Parse(a.Body)
+		root, err := wbxml.Parse(a.Body)
 		s.must(err, "reading the answer")
 		oof, ui := -1, -1
 		for i, e := range root.Elements() {

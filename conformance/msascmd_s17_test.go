@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/wbxml"
 )
 
 // MS-ASCMD S17: the SmartForward command.
@@ -41,7 +42,7 @@ func cmd2ComposeStatus(s *site, a *answer) int {
 	if len(a.Body) == 0 {
 		return 0
 	}
-	root, err := cmd2Parse(a.Body)
+	root, err := wbxml.Parse(a.Body)
 	s.must(err, "reading the answer")
 	st, _ := cmd2Child(root, "Status")
 	n := 0
