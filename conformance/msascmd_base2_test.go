@@ -432,6 +432,30 @@ func cmd2Child(n *wbxml.Node, name string) (string, bool) {
 	return "", false
 }
 
+// cmd2GAL is what a test reads of GAL results' Properties: the names of
+// the properties any result has, and the DisplayNames and Aliases in
+// order.
+type cmd2GAL struct {
+	has            map[string]bool
+	names, aliases []string
+}
+
+// add reads one result's Properties (nil: none).
+func (g *cmd2GAL) add(props *wbxml.Node) {
+	if props == nil {
+		return
+	}
+	for _, e := range props.Elements() {
+		g.has[e.Tag.Name] = true
+		switch e.Tag.Name {
+		case "DisplayName":
+			g.names = append(g.names, e.Text())
+		case "Alias":
+			g.aliases = append(g.aliases, e.Text())
+		}
+	}
+}
+
 // cmd2TimeZone is Common.GetTimeZone(name, bias): the bias, then the
 // standard and daylight names in UTF-16 with zeroed dates and biases,
 // base64.

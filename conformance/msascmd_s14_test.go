@@ -357,22 +357,11 @@ func TestMSASCMD_S14_TC14_Search_GAL_Success(t *testing.T) {
 		resp := c.search(body)
 		s.must(cmd2ok(cmd2StoreStatus(resp) == 1, "Store Status %d", cmd2StoreStatus(resp)), "the GAL search")
 		results := cmd2Results(resp)
-		has := map[string]bool{}
-		var names, aliases []string
+		g := cmd2GAL{has: map[string]bool{}}
 		for _, r := range results {
-			if r.Properties == nil {
-				continue
-			}
-			for _, e := range r.Properties.Elements() {
-				has[e.Tag.Name] = true
-				switch e.Tag.Name {
-				case "DisplayName":
-					names = append(names, e.Text())
-				case "Alias":
-					aliases = append(aliases, e.Text())
-				}
-			}
+			g.add(r.Properties)
 		}
+		has, names, aliases := g.has, g.names, g.aliases
 		for id, name := range map[int]string{5353: "MobilePhone", 5368: "Phone", 5391: "Title", 5360: "Office", 5337: "LastName", 5330: "HomePhone",
 			5323: "FirstName", 5286: "Alias", 5287: "Alias", 5293: "Company", 5300: "DisplayName", 5316: "EmailAddress"} {
 			s.capture(id, has[name], "no GAL result has %s", name)

@@ -88,22 +88,11 @@ func TestMSASCMD_S23_TC04_Find_GAL_Success(t *testing.T) {
 		}}})
 		s.must(cmd2ok(cmd2FindStatus(resp) == 1, "Response Status %d", cmd2FindStatus(resp)), "the GAL Find")
 		results := resp.Response.Result
-		has := map[string]bool{}
-		var names, aliases []string
+		g := cmd2GAL{has: map[string]bool{}}
 		for _, r := range results {
-			if r.Properties == nil {
-				continue
-			}
-			for _, e := range r.Properties.Elements() {
-				has[e.Tag.Name] = true
-				switch e.Tag.Name {
-				case "DisplayName":
-					names = append(names, e.Text())
-				case "Alias":
-					aliases = append(aliases, e.Text())
-				}
-			}
+			g.add(r.Properties)
 		}
+		has, names, aliases := g.has, g.names, g.aliases
 		ordered := len(names) > 1
 		for i := 1; ordered && i < rangeEnd && i+1 < len(names); i++ {
 			if (names[0] < names[1]) != (names[i] < names[i+1]) {
