@@ -233,20 +233,19 @@ var cmdNames atomic.Int64
 // message for or cannot send (a missing or repeated element): qname is
 // "Namespace:Name", text or children its content.
 func cmdNode(qname string, children ...*wbxml.Node) *wbxml.Node {
-	t := wbxml.LookupQualified(qname)
-	if t == nil {
-		panic("conformance: no WBXML tag " + qname)
-	}
-	return wbxml.NewElement(t, children...)
+	return wbxml.NewElement(cmdTag(qname), children...)
 }
 
 // cmdText is an element holding text.
-func cmdText(qname, text string) *wbxml.Node {
+func cmdText(qname, text string) *wbxml.Node { return wbxml.NewText(cmdTag(qname), text) }
+
+// cmdTag is the WBXML tag of qname ("Namespace:Name"), which must exist.
+func cmdTag(qname string) *wbxml.Tag {
 	t := wbxml.LookupQualified(qname)
 	if t == nil {
 		panic("conformance: no WBXML tag " + qname)
 	}
-	return wbxml.NewText(t, text)
+	return t
 }
 
 // tree encodes a request tree.

@@ -194,8 +194,8 @@ func TestMSASCMD_S14_TC12_Search_Result_NoItemMatched(t *testing.T) {
 		root, err := wbxml.Parse(a.Body)
 		s.must(err, "reading the answer")
 		var results []*wbxml.Node
-		if store := root.Path(cmd2Tag("Search:Response"), cmd2Tag("Search:Store")); store != nil {
-			results = store.FindAll(cmd2Tag("Search:Result"))
+		if store := root.Path(cmdTag("Search:Response"), cmdTag("Search:Store")); store != nil {
+			results = store.FindAll(cmdTag("Search:Result"))
 		}
 		empty := resp.Status == 1 && len(results) == 1 && len(results[0].Children) == 0
 		s.capture(3847, empty, "the search that matches nothing answered Status %d and %d Results", resp.Status, len(results))
@@ -231,7 +231,7 @@ func TestMSASCMD_S14_TC13_Search_Result_MultipleMatchedItems(t *testing.T) {
 func TestMSASCMD_S14_TC27_Search_TooComplex_Status8_ConversationId(t *testing.T) {
 	atVersions(t, cmdSpec, []eas.ProtocolVersion{eas.Version140, eas.Version141}, func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		conv := &wbxml.Node{Tag: cmd2Tag("Search:ConversationId"), Children: []*wbxml.Node{{IsOpaque: true, Data: []byte(" BBA4726D4399D44C83297D4BD904ED2D")}}}
+		conv := &wbxml.Node{Tag: cmdTag("Search:ConversationId"), Children: []*wbxml.Node{{IsOpaque: true, Data: []byte(" BBA4726D4399D44C83297D4BD904ED2D")}}}
 		options := []*wbxml.Node{cmdText("Search:Range", "0-0"), cmdNode("Search:RebuildResults")}
 		resp := c.search(cmd2Search(cmd2SearchStore(options, conv, cmdNode("Search:And", cmdText("AirSync:CollectionId", c.inbox())))))
 		s.equal(2086, "the Store Status with ConversationId outside And", 8, cmd2StoreStatus(resp))
@@ -271,7 +271,7 @@ func TestMSASCMD_S14_TC29_Search_MoreThanOneConversationId(t *testing.T) {
 		s.gap("issue 15: easlab accepts a Query with two ConversationId elements (Store Status 1) where Exchange answers an error status (simulator/search.go)", 5815)
 		c := cmd2Lab(s)
 		conv := func() *wbxml.Node {
-			return &wbxml.Node{Tag: cmd2Tag("Search:ConversationId"), Children: []*wbxml.Node{{IsOpaque: true, Data: []byte("5f0e8c2b9a7d4e61b3c2a1f0e9d8c7b6")}}}
+			return &wbxml.Node{Tag: cmdTag("Search:ConversationId"), Children: []*wbxml.Node{{IsOpaque: true, Data: []byte("5f0e8c2b9a7d4e61b3c2a1f0e9d8c7b6")}}}
 		}
 		resp := c.search(cmd2Search(cmd2SearchStore(nil, cmdNode("Search:And", conv(), conv(), cmdText("Search:FreeText", "KeyWord")))))
 		s.capture(5815, cmd2StoreStatus(resp) != 1, "the search with two ConversationIds answered Store Status 1")
@@ -324,7 +324,7 @@ func TestMSASCMD_S14_TC33_Search_MIMESupport(t *testing.T) {
 		}
 		bodies := func(resp *eas.SearchResponse) bool {
 			for _, r := range cmd2Results(resp) {
-				if r.Properties == nil || r.Properties.Find(cmd2Tag("AirSyncBase:Body")) == nil {
+				if r.Properties == nil || r.Properties.Find(cmdTag("AirSyncBase:Body")) == nil {
 					return false
 				}
 			}
@@ -334,7 +334,7 @@ func TestMSASCMD_S14_TC33_Search_MIMESupport(t *testing.T) {
 		s.capture(3383, cmd2StoreStatus(resp) == 1 && bodies(resp), "a result has no Body under MIMESupport 1")
 		resp = search("2")
 		s.capture(3384, resp.Status == 1 && bodies(resp), "the search answered Status %d, bodies %v", resp.Status, bodies(resp))
-		body := cmd2Results(resp)[0].Properties.Find(cmd2Tag("AirSyncBase:Body"))
+		body := cmd2Results(resp)[0].Properties.Find(cmdTag("AirSyncBase:Body"))
 		typ, _ := cmd2Child(body, "Type")
 		s.equal(3388, "the Body's Type under MIMESupport 2", "4", typ)
 		_, size := cmd2Child(body, "EstimatedDataSize")

@@ -112,7 +112,7 @@ func TestMSASCMD_S17_TC03_SmartForwardAppointment(t *testing.T) {
 		data := cmd2AddData(r, "Subject", fw)
 		s.must(cmd2ok(data != nil, "not found"), "finding the forward")
 		n := 0
-		if att := data.Find(cmd2Tag("AirSyncBase:Attachments")); att != nil {
+		if att := data.Find(cmdTag("AirSyncBase:Attachments")); att != nil {
 			n = len(att.Elements())
 		}
 		s.must(cmd2ok(n == 1, "%d attachments", n), "the forward carries the appointment as one attachment")
@@ -144,7 +144,7 @@ func TestMSASCMD_S17_TC07_SmartForward_ReplaceMime(t *testing.T) {
 		id := cmd2FindServerID(r, "Subject", subject)
 		s.must(cmd2ok(id != "", "not found"), "finding the message")
 		original := cmd2BodyText(r, subject)
-		att := cmd2AddData(r, "Subject", subject).Find(cmd2Tag("AirSyncBase:Attachments"))
+		att := cmd2AddData(r, "Subject", subject).Find(cmdTag("AirSyncBase:Attachments"))
 		s.must(cmd2ok(att != nil && len(att.Elements()) == 1, "the message has no single attachment"), "reading the attachment")
 		fw := "FW:" + subject
 		c.compose(eas.CommandSmartForward, c.inbox(), id, cmd2PlainMIME(cmdAddress(cmdUser2), cmdAddress(cmdUser3), "", fw, "MSASCMD_forward:body1"),
@@ -153,7 +153,7 @@ func TestMSASCMD_S17_TC07_SmartForward_ReplaceMime(t *testing.T) {
 		r = c.syncChanges(c.inbox())
 		data := cmd2AddData(r, "Subject", fw)
 		s.must(cmd2ok(data != nil, "not found"), "finding the forward")
-		s.must(cmd2ok(data.Find(cmd2Tag("AirSyncBase:Attachments")) == nil, "the forward has attachments"), "the forward carries no attachment")
+		s.must(cmd2ok(data.Find(cmdTag("AirSyncBase:Attachments")) == nil, "the forward has attachments"), "the forward carries no attachment")
 		got := cmd2BodyText(r, fw)
 		s.capture(3775, !strings.Contains(got, original), "the forward with ReplaceMime holds the original body %q", original)
 	})
@@ -193,7 +193,7 @@ func TestMSASCMD_S17_TC05_SmartForwardWithInstanceIdSuccess(t *testing.T) {
 		s.must(cmd2ok(len(mr.Result) > 0 && mr.Result[0].CalendarId != "", "the MeetingResponse answered %+v", mr.Result), "accepting the meeting")
 		r := c.syncChanges(c.calendar())
 		data := cmd2AddData(r, "Subject", subject)
-		s.must(cmd2ok(data != nil && data.Find(cmd2Tag("Calendar:Recurrence")) != nil, "no recurring meeting"), "finding the accepted meeting")
+		s.must(cmd2ok(data != nil && data.Find(cmdTag("Calendar:Recurrence")) != nil, "no recurring meeting"), "finding the accepted meeting")
 		calendarID := cmd2FindServerID(r, "Subject", subject)
 		start, _ := cmd2Child(data, "StartTime")
 		t0, err := eas.ParseDate(start)
@@ -221,7 +221,7 @@ func TestMSASCMD_S17_TC06_SmartForwardRecurringMeetingWithoutInstanceId(t *testi
 			return
 		}
 		data := cmd2AddData(cal, "Subject", subject)
-		s.must(cmd2ok(data.Find(cmd2Tag("Calendar:Recurrence")) != nil, "no Recurrence"), "finding the recurring meeting")
+		s.must(cmd2ok(data.Find(cmdTag("Calendar:Recurrence")) != nil, "no Recurrence"), "finding the recurring meeting")
 		fw := "FW:" + subject
 		a := c.compose(eas.CommandSmartForward, c.calendar(), calendarID, cmd2PlainMIME(cmdAddress(cmdUser2), cmdAddress(cmdUser3), "", fw, "MSASCMD_forward:Meeting Instance body1"), nil)
 		s.must(cmd2ok(a.Status == 200 && len(a.Body) == 0, "HTTP %d with %d bytes", a.Status, len(a.Body)), "forwarding the meeting")
@@ -230,8 +230,8 @@ func TestMSASCMD_S17_TC06_SmartForwardRecurringMeetingWithoutInstanceId(t *testi
 		fwData := cmd2AddData(r, "Subject", fw)
 		recurrences := false
 		if fwData != nil {
-			if mr := fwData.Find(cmd2Tag("Email:MeetingRequest")); mr != nil {
-				recurrences = mr.Find(cmd2Tag("Email:Recurrences")) != nil
+			if mr := fwData.Find(cmdTag("Email:MeetingRequest")); mr != nil {
+				recurrences = mr.Find(cmdTag("Email:Recurrences")) != nil
 			}
 		}
 		s.capture(5834, fwData != nil && recurrences, "the forward is in User03's Inbox %v with Recurrences %v", fwData != nil, recurrences)

@@ -931,7 +931,7 @@ func TestMSASCMD_S19_TC39_Sync_Supported(t *testing.T) {
 
 		// Supported JobTitle: a FileAs Change drops the JobTitle, keeps the names.
 		addContact(2)
-		supported := eas.TagList{cmd2Tag("Contacts:JobTitle")}
+		supported := eas.TagList{cmdTag("Contacts:JobTitle")}
 		req := cmd2EmptySync(contacts, -1)
 		cmd2Collection(req).Supported = supported
 		c.sync(req)
@@ -967,15 +967,6 @@ func TestMSASCMD_S19_TC39_Sync_Supported(t *testing.T) {
 		f, m, l = names(data)
 		s.capture(5909, !(f && m && l), "after a Change without the names, all of them remain")
 	})
-}
-
-// cmd2Tag is the tag of qname.
-func cmd2Tag(qname string) *wbxml.Tag {
-	t := wbxml.LookupQualified(qname)
-	if t == nil {
-		panic("no WBXML tag " + qname)
-	}
-	return t
 }
 
 // MSASCMD_S19_TC40: a Change of an item changed elsewhere since the
