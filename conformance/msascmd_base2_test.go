@@ -317,17 +317,6 @@ func (c *cmd2Client) cmd2ContactAdd(clientID, fileAs, jobTitle string) eas.SyncC
 	return cmd
 }
 
-// cmd2PlainMIME is a plain-text message (Common.CreatePlainTextMime).
-func cmd2PlainMIME(from, to, cc, subject, body string) []byte {
-	var b strings.Builder
-	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\n", from, to)
-	if cc != "" {
-		fmt.Fprintf(&b, "Cc: %s\r\n", cc)
-	}
-	fmt.Fprintf(&b, "Subject: %s\r\nContent-Type: text/plain; charset=\"us-ascii\"\r\nMIME-Version: 1.0\r\n\r\n%s\r\n", subject, body)
-	return []byte(b.String())
-}
-
 // sendMail sends a SendMail of mime as the current user: up to 12.1 the
 // message itself, from 14.0 a ComposeMail request. It returns the answer.
 func (c *cmd2Client) sendMail(mime []byte, clientID string) *answer {
@@ -358,7 +347,7 @@ func (c *cmd2Client) sendPlainText(subject, from, to, content string) {
 	if content == "" {
 		content = "Default Email"
 	}
-	a := c.sendMail(cmd2PlainMIME(cmdAddress(from), cmdAddress(to), "", subject, content), "client-"+subject)
+	a := c.sendMail(cmdPlainMIME(cmdAddress(from), cmdAddress(to), "", subject, content), "client-"+subject)
 	if a.Status != 200 || len(a.Body) != 0 {
 		c.s.t.Fatalf("SendMail of %q answered HTTP %d with %d bytes, want an empty success", subject, a.Status, len(a.Body))
 	}

@@ -367,9 +367,29 @@ func cmdAddress(user string) string { return user + "@" + cmdDomain }
 // itself with SaveInSent in the query at 12.1.
 func (c *cmdSuite) sendMail(to, subject, body string) {
 	c.s.t.Helper()
-	mime := fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: %s\r\nContent-Type: text/plain; charset=\"us-ascii\"\r\nMIME-Version: 1.0\r\n\r\n%s\r\n",
-		cmdAddress(c.user), cmdAddress(to), subject, body)
-	c.sendMIME(subject, mime)
+	c.sendMIME(subject, string(cmdPlainMIME(cmdAddress(c.user), cmdAddress(to), "", subject, body)))
+}
+
+// cmdPlainMIME is a plain-text message (Common.CreatePlainTextMime).
+func cmdPlainMIME(from, to, cc, subject, body string) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\n", from, to)
+	if cc != "" {
+		fmt.Fprintf(&b, "Cc: %s\r\n", cc)
+	}
+	fmt.Fprintf(&b, "Subject: %s\r\nContent-Type: text/plain; charset=\"us-ascii\"\r\nMIME-Version: 1.0\r\n\r\n%s\r\n", subject, body)
+	return []byte(b.String())
+}
+
+// cmdAttachmentMIME is the suite's CreateMIME: an HTML message with a
+// one-byte image attachment.
+func cmdAttachmentMIME(from, to, subject, body string) string {
+	return "From: " + from + "\r\nTo: " + to + "\r\nSubject: " + subject + "\r\n" +
+		"Content-Type: multipart/mixed; boundary=\"_boundary_\"; type=\"text/html\"\r\nMIME-Version: 1.0\r\n\r\n" +
+		"--_boundary_\r\nContent-Type: text/html; charset=\"iso-8859-1\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
+		"<html><body>" + body + "</body></html>\r\n\r\n" +
+		"--_boundary_\r\nContent-Type: image/jpeg; name=\"number1.jpg\"\r\nContent-Description: number1.jpg\r\n" +
+		"Content-Disposition: attachment; size=4; filename=\"number1.jpg\"\r\nContent-Transfer-Encoding: base64\r\n\r\nMQ==\r\n\r\n--_boundary_--\r\n"
 }
 
 // sendMIME sends mime as the current user with SendMail, which must
