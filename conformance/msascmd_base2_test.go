@@ -1,7 +1,6 @@
 package conformance
 
 import (
-	"encoding/base64"
 	"fmt"
 	"strings"
 	"time"
@@ -445,25 +444,6 @@ func (g *cmd2GAL) add(props *wbxml.Node) {
 	}
 }
 
-// cmd2TimeZone is Common.GetTimeZone(name, bias): the bias, then the
-// standard and daylight names in UTF-16 with zeroed dates and biases,
-// base64.
-func cmd2TimeZone(name string, bias int32) string {
-	var b []byte
-	le := func(v int32) { b = append(b, byte(v), byte(v>>8), byte(v>>16), byte(v>>24)) }
-	utf16 := func(s string) {
-		for _, r := range s {
-			b = append(b, byte(r), byte(r>>8))
-		}
-	}
-	le(bias)
-	utf16(name)
-	b = append(b, make([]byte, 16+4)...)
-	utf16(name)
-	b = append(b, make([]byte, 16+4)...)
-	return base64.StdEncoding.EncodeToString(b)
-}
-
 // cmd2Meeting is what a test knows of a meeting: the calendar item the
 // organizer's server holds, read back as TestSuiteBase.CreateCalendar
 // does, with the recurrence a test adds.
@@ -489,7 +469,7 @@ func (c *cmd2Client) createCalendar(subject, attendee string, start, end, stamp 
 	}
 	data := []*wbxml.Node{
 		cmdText("Calendar:Subject", subject), cmdText("Calendar:MeetingStatus", "1"), cmdText(uidTag, uid),
-		cmdText("Calendar:Timezone", cmd2TimeZone("(UTC) Coordinated Universal Time", 0)),
+		cmdText("Calendar:Timezone", cmdUTC()),
 		cmdNode("Calendar:Attendees", cmdNode("Calendar:Attendee", cmdText("Calendar:Email", attendee), cmdText("Calendar:Name", attendee),
 			cmdText("Calendar:AttendeeStatus", "0"), cmdText("Calendar:AttendeeType", "1"))),
 	}

@@ -2,10 +2,13 @@ package conformance
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
+	"unicode/utf16"
 
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/wbxml"
@@ -439,6 +442,18 @@ func (c *cmdSuite) sendMailAndFolderSync() string {
 	c.sendMail(cmdUser1, subject, "The content of the body.")
 	c.switchUser(cmdUser1)
 	return subject
+}
+
+// cmdUTC is Common.GetTimeZone for "(UTC) Coordinated Universal Time":
+// the base64 TIME_ZONE_INFORMATION of bias 0 with that name.
+func cmdUTC() string {
+	b := make([]byte, 172)
+	name := utf16.Encode([]rune("(UTC) Coordinated Universal Time"))
+	for i, r := range name {
+		binary.LittleEndian.PutUint16(b[4+2*i:], r)
+		binary.LittleEndian.PutUint16(b[88+2*i:], r)
+	}
+	return base64.StdEncoding.EncodeToString(b)
 }
 
 // cmdHasDelete reports whether a Sync answer deletes serverID.

@@ -2,13 +2,10 @@ package conformance
 
 import (
 	"bytes"
-	"encoding/base64"
-	"encoding/binary"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf16"
 
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator/simtest"
@@ -20,18 +17,6 @@ import (
 // added to User01's Calendar with Sync, then, before 16.0, the invitation
 // sent with SendMail as an iCalendar REQUEST (from 16.0 the server sends
 // it for the meeting added with attendees).
-
-// cmdUTC is Common.GetTimeZone for "(UTC) Coordinated Universal Time":
-// the base64 TIME_ZONE_INFORMATION of bias 0 with that name.
-func cmdUTC() string {
-	b := make([]byte, 172)
-	name := utf16.Encode([]rune("(UTC) Coordinated Universal Time"))
-	for i, r := range name {
-		binary.LittleEndian.PutUint16(b[4+2*i:], r)
-		binary.LittleEndian.PutUint16(b[88+2*i:], r)
-	}
-	return base64.StdEncoding.EncodeToString(b)
-}
 
 // cmdMeeting is the meeting a test invites to, as CreateCalendar reads
 // it back from User01's Calendar.
