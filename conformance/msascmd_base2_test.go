@@ -407,19 +407,6 @@ func (c *cmd2Client) cmd2CalendarAdd(clientID, to, subject, location string) eas
 	return eas.SyncCommand{Kind: eas.SyncAdd, Class: "Calendar", ClientId: clientID, ApplicationData: data}
 }
 
-// cmd2Child is the text of n's first child element named name exactly.
-func cmd2Child(n *wbxml.Node, name string) (string, bool) {
-	if n == nil {
-		return "", false
-	}
-	for _, e := range n.Elements() {
-		if e.Tag.Name == name {
-			return e.Text(), true
-		}
-	}
-	return "", false
-}
-
 // cmd2GAL is what a test reads of GAL results' Properties: the names of
 // the properties any result has, and the DisplayNames and Aliases in
 // order.
@@ -490,7 +477,7 @@ func (c *cmd2Client) createCalendar(subject, attendee string, start, end, stamp 
 	item := cmd2AddData(r, "Subject", subject)
 	c.s.must(cmd2ok(item != nil, "not found"), "reading the meeting back from User01's calendar")
 	m := &cmd2Meeting{Subject: subject, Attendee: attendee, RecurrenceType: -1, ResponseRequested: c.s.version != eas.Version121}
-	get := func(name string) string { v, _ := cmd2Child(item, name); return v }
+	get := func(name string) string { v, _ := cmdChild(item, name); return v }
 	m.UID, m.OrganizerEmail, m.Location, m.Reminder = get("UID"), get("OrganizerEmail"), get("Location"), get("Reminder")
 	if m.UID == "" {
 		m.UID = uid

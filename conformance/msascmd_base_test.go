@@ -340,15 +340,21 @@ func cmdServerID(r *eas.SyncResponse, subject string) string {
 // cmdSubject is the Subject of an item of any class (Email, Calendar,
 // Tasks...), or "".
 func cmdSubject(data *wbxml.Node) string {
-	if data == nil {
-		return ""
+	v, _ := cmdChild(data, "Subject")
+	return v
+}
+
+// cmdChild is the text of n's first child element named name exactly.
+func cmdChild(n *wbxml.Node, name string) (string, bool) {
+	if n == nil {
+		return "", false
 	}
-	for _, e := range data.Elements() {
-		if e.Tag.Name == "Subject" {
-			return e.Text()
+	for _, e := range n.Elements() {
+		if e.Tag.Name == name {
+			return e.Text(), true
 		}
 	}
-	return ""
+	return "", false
 }
 
 // cmdField is the text of the child qname of an ApplicationData.

@@ -260,7 +260,7 @@ func TestMSASCMD_S14_TC28_Search_CaseInsensitiveMatch(t *testing.T) {
 			total = *resp.Response.Store.Total
 		}
 		s.capture(3729, len(results) == 1 && total >= 2, "Range 0-0 answered %d results of Total %d", len(results), total)
-		subject, _ := cmd2Child(results[0].Properties, "Subject")
+		subject, _ := cmdChild(results[0].Properties, "Subject")
 		s.capture(3699, subject == subjects[0] || subject == subjects[1], "the result's subject is %q", subject)
 	})
 }
@@ -335,11 +335,11 @@ func TestMSASCMD_S14_TC33_Search_MIMESupport(t *testing.T) {
 		resp = search("2")
 		s.capture(3384, resp.Status == 1 && bodies(resp), "the search answered Status %d, bodies %v", resp.Status, bodies(resp))
 		body := cmd2Results(resp)[0].Properties.Find(cmdTag("AirSyncBase:Body"))
-		typ, _ := cmd2Child(body, "Type")
+		typ, _ := cmdChild(body, "Type")
 		s.equal(3388, "the Body's Type under MIMESupport 2", "4", typ)
-		_, size := cmd2Child(body, "EstimatedDataSize")
-		_, truncated := cmd2Child(body, "Truncated")
-		_, data := cmd2Child(body, "Data")
+		_, size := cmdChild(body, "EstimatedDataSize")
+		_, truncated := cmdChild(body, "Truncated")
+		_, data := cmdChild(body, "Data")
 		s.capture(3387, typ == "4" && size && truncated && data, "the Body has Type %s, EstimatedDataSize %v, Truncated %v, Data %v", typ, size, truncated, data)
 	})
 }
@@ -457,7 +457,7 @@ func cmd2Subjects(resp *eas.SearchResponse) map[string]bool {
 	out := map[string]bool{}
 	for _, r := range cmd2Results(resp) {
 		if r.Properties != nil {
-			if v, ok := cmd2Child(r.Properties, "Subject"); ok {
+			if v, ok := cmdChild(r.Properties, "Subject"); ok {
 				out[v] = true
 			}
 		}

@@ -44,7 +44,7 @@ func cmd2ComposeStatus(s *site, a *answer) int {
 	}
 	root, err := wbxml.Parse(a.Body)
 	s.must(err, "reading the answer")
-	st, _ := cmd2Child(root, "Status")
+	st, _ := cmdChild(root, "Status")
 	n := 0
 	for _, ch := range st {
 		n = n*10 + int(ch-'0')
@@ -183,7 +183,7 @@ func TestMSASCMD_S17_TC05_SmartForwardWithInstanceIdSuccess(t *testing.T) {
 		data := cmd2AddData(r, "Subject", subject)
 		s.must(cmd2ok(data != nil && data.Find(cmdTag("Calendar:Recurrence")) != nil, "no recurring meeting"), "finding the accepted meeting")
 		calendarID := cmd2FindServerID(r, "Subject", subject)
-		start, _ := cmd2Child(data, "StartTime")
+		start, _ := cmdChild(data, "StartTime")
 		t0, err := eas.ParseDate(start)
 		s.must(err, "reading the meeting's StartTime")
 		fw := "FW:" + subject

@@ -664,8 +664,8 @@ func cmd2BodyOf(data *wbxml.Node) (string, bool) {
 	}
 	for _, e := range data.Elements() {
 		if e.Tag.Name == "Body" && e.Tag.Namespace == "AirSyncBase" {
-			typ, _ := cmd2Child(e, "Type")
-			size, _ := cmd2Child(e, "EstimatedDataSize")
+			typ, _ := cmdChild(e, "Type")
+			size, _ := cmdChild(e, "EstimatedDataSize")
 			return typ + "/" + size, true
 		}
 	}
@@ -1053,7 +1053,7 @@ func cmd2BodyData(body *wbxml.Node) (string, bool) {
 	if body == nil {
 		return "", false
 	}
-	return cmd2Child(body, "Data")
+	return cmdChild(body, "Data")
 }
 
 // cmd2MIMEOptions are MIMESupport 2, a MIME BodyPreference and, when
@@ -1129,10 +1129,10 @@ func TestMSASCMD_S19_TC44_Sync_MIMESupport(t *testing.T) {
 		s.must(cmd2ok(r.collStatus() == 1, "Status %d", r.collStatus()), "the Sync with MIMESupport 2")
 		body := cmd2MailBody(r, subject)
 		s.must(cmd2ok(body != nil, "no Body"), "reading the email's body")
-		typ, _ := cmd2Child(body, "Type")
-		_, size := cmd2Child(body, "EstimatedDataSize")
-		_, truncated := cmd2Child(body, "Truncated")
-		_, data := cmd2Child(body, "Data")
+		typ, _ := cmdChild(body, "Type")
+		_, size := cmdChild(body, "EstimatedDataSize")
+		_, truncated := cmdChild(body, "Truncated")
+		_, data := cmdChild(body, "Data")
 		s.capture(3409, typ == "4" && size && truncated && data, "the body has Type %s, EstimatedDataSize %v, Truncated %v, Data %v", typ, size, truncated, data)
 		s.equal(3410, "the body's Type under MIMESupport 2", "4", typ)
 	})
@@ -1433,7 +1433,7 @@ func TestMSASCMD_S19_TC51_Sync_Change_Exceptions(t *testing.T) {
 			for _, e := range data.Elements() {
 				if e.Tag.Name == "Exceptions" {
 					for _, x := range e.Elements() {
-						v, _ := cmd2Child(x, "ExceptionStartTime")
+						v, _ := cmdChild(x, "ExceptionStartTime")
 						return v, true
 					}
 				}
