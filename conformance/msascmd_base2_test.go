@@ -346,7 +346,7 @@ func (c *cmd2Client) sendPlainText(subject, from, to, content string) {
 	if content == "" {
 		content = "Default Email"
 	}
-	a := c.sendMail(cmdPlainMIME(cmdAddress(from), cmdAddress(to), "", subject, content), "client-"+subject)
+	a := c.sendMail(plainMIME(mailAddress(from), mailAddress(to), "", subject, content), "client-"+subject)
 	if a.Status != 200 || len(a.Body) != 0 {
 		c.s.t.Fatalf("SendMail of %q answered HTTP %d with %d bytes, want an empty success", subject, a.Status, len(a.Body))
 	}
@@ -490,7 +490,7 @@ func (c *cmd2Client) createCalendar(subject, attendee string, start, end, stamp 
 	parse := func(s string) time.Time { t, _ := eas.ParseDate(s); return t }
 	m.DtStamp, m.StartTime, m.EndTime = parse(get("DtStamp")), parse(get("StartTime")), parse(get("EndTime"))
 	if m.OrganizerEmail == "" {
-		m.OrganizerEmail = cmdAddress(cmdUser1)
+		m.OrganizerEmail = mailAddress(cmdUser1)
 	}
 	return m
 }

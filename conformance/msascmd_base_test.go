@@ -41,9 +41,6 @@ const (
 	cmdSearchUser2 = "MSASCMD_SearchUser02"
 )
 
-// cmdDomain is the users' mail domain.
-const cmdDomain = "contoso.com"
-
 // cmdDeviceID is the common configuration's DeviceID.
 const cmdDeviceID = "TestSuite"
 
@@ -368,26 +365,12 @@ func cmdField(data *wbxml.Node, qname string) string {
 	return ""
 }
 
-// cmdAddress is a suite user's e-mail address.
-func cmdAddress(user string) string { return user + "@" + cmdDomain }
-
 // sendMail sends a plain text message from the current user as
 // SendPlainTextEmail does: MIME in a WBXML SendMail from 14.0, the MIME
 // itself with SaveInSent in the query at 12.1.
 func (c *cmdSuite) sendMail(to, subject, body string) {
 	c.s.t.Helper()
-	c.sendMIME(subject, string(cmdPlainMIME(cmdAddress(c.user), cmdAddress(to), "", subject, body)))
-}
-
-// cmdPlainMIME is a plain-text message (Common.CreatePlainTextMime).
-func cmdPlainMIME(from, to, cc, subject, body string) []byte {
-	var b strings.Builder
-	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\n", from, to)
-	if cc != "" {
-		fmt.Fprintf(&b, "Cc: %s\r\n", cc)
-	}
-	fmt.Fprintf(&b, "Subject: %s\r\nContent-Type: text/plain; charset=\"us-ascii\"\r\nMIME-Version: 1.0\r\n\r\n%s\r\n", subject, body)
-	return []byte(b.String())
+	c.sendMIME(subject, string(plainMIME(mailAddress(c.user), mailAddress(to), "", subject, body)))
 }
 
 // cmdAttachmentMIME is the suite's CreateMIME: an HTML message with a

@@ -472,7 +472,7 @@ func TestMSASCMD_S08_TC18_ItemOperations_MoreThanOneFileReference_Status2(t *tes
 	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		subject := c.name("NormalAttachment_Subject")
-		c.sendMIME(subject, cmdAttachmentMIME(cmdAddress(cmdUser1), cmdAddress(cmdUser2), subject, c.name("NormalAttachment_Body")))
+		c.sendMIME(subject, cmdAttachmentMIME(mailAddress(cmdUser1), mailAddress(cmdUser2), subject, c.name("NormalAttachment_Body")))
 		c.switchUser(cmdUser2)
 		r := c.getMailItem(c.my().inbox, subject)
 		ref := cmdFileReference(r, cmdServerID(r, subject))

@@ -40,7 +40,7 @@ func (c *cmdSuite) invite(subject string) *cmdMeeting {
 		cmdText("Calendar:MeetingStatus", "1"),
 		cmdText(uidTag, m.uid),
 		cmdNode("Calendar:Attendees", cmdNode("Calendar:Attendee",
-			cmdText("Calendar:Email", cmdAddress(cmdUser2)), cmdText("Calendar:Name", cmdAddress(cmdUser2)),
+			cmdText("Calendar:Email", mailAddress(cmdUser2)), cmdText("Calendar:Name", mailAddress(cmdUser2)),
 			cmdText("Calendar:AttendeeStatus", "0"), cmdText("Calendar:AttendeeType", "1"))),
 	}
 	if c.s.version != eas.Version121 {
@@ -84,7 +84,7 @@ func cmdICalTime(v string, fallback time.Time) string {
 // sent by User01 without saving it in Sent Items.
 func (c *cmdSuite) sendMeetingMIME(m *cmdMeeting) {
 	c.s.t.Helper()
-	from, to := cmdAddress(cmdUser1), cmdAddress(cmdUser2)
+	from, to := mailAddress(cmdUser1), mailAddress(cmdUser2)
 	lines := []string{
 		"BEGIN: VCALENDAR", "PRODID:-//Microosft Protocols TestSuites", "VERSION:2.0", "METHOD:REQUEST",
 		"X-MS-OLK-FORCEINSPECTOROPEN:TRUE", "BEGIN:VTIMEZONE", "TZID:Universal Time",

@@ -203,7 +203,7 @@ func TestMSASCMD_S13_TC12_ResolveRecipients_To(t *testing.T) {
 func TestMSASCMD_S13_TC13_ResolveRecipients_MergedFreeBusy(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		r := cmd2FirstRecipient(c.resolve(cmd2Availability("2013-08-17T23:00:00.000Z", "2013-08-17T23:30:00.000Z"), cmdAddress(cmdUser1)))
+		r := cmd2FirstRecipient(c.resolve(cmd2Availability("2013-08-17T23:00:00.000Z", "2013-08-17T23:30:00.000Z"), mailAddress(cmdUser1)))
 		s.must(cmd2ok(r != nil, "no recipient"), "resolving User01")
 		av := r.Availability
 		s.capture(4618, av != nil, "the recipient has no Availability")
@@ -311,9 +311,9 @@ func TestMSASCMD_S13_TC15_ResolveRecipients_MergedFreeBusyIntervalTime(t *testin
 		start, end := day.Add(2*time.Hour+40*time.Minute), day.Add(3*time.Hour+10*time.Minute)
 		var m *cmd2Meeting
 		if s.version.AtLeast(eas.Version160) {
-			m = c.createCalendar(subject, cmdAddress(cmdUser2), &start, &end, nil)
+			m = c.createCalendar(subject, mailAddress(cmdUser2), &start, &end, nil)
 		} else {
-			m = &cmd2Meeting{Subject: subject, UID: "cmd2-uid-" + subject, OrganizerEmail: cmdAddress(cmdUser1), Attendee: cmdAddress(cmdUser2),
+			m = &cmd2Meeting{Subject: subject, UID: "cmd2-uid-" + subject, OrganizerEmail: mailAddress(cmdUser1), Attendee: mailAddress(cmdUser2),
 				StartTime: start, EndTime: end, BusyStatus: -1, RecurrenceType: -1, ResponseRequested: false}
 		}
 		c.sendMeetingRequest(m)

@@ -171,7 +171,7 @@ func TestMSASCMD_S14_TC10_Search_MoreThanOneStores(t *testing.T) {
 func TestMSASCMD_S14_TC11_Search_Invalid_Status2(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		q := append(c.cmd2DefaultQuery("FreeText"), cmdText("Email:To", cmdAddress(cmdUser1)))
+		q := append(c.cmd2DefaultQuery("FreeText"), cmdText("Email:To", mailAddress(cmdUser1)))
 		resp := c.search(cmd2Search(cmd2SearchStore(cmd2DeepTraversal(), cmdNode("Search:And", q...))))
 		s.equal(4329, "the Store Status with an Email:To in the query", 2, cmd2StoreStatus(resp))
 	})
@@ -504,7 +504,7 @@ func TestMSASCMD_S14_TC23_Search_WithoutDeepTraversal(t *testing.T) {
 func (c *cmd2Client) createItemsWithKeyword(prefix string, ids ...int) bool {
 	c.s.t.Helper()
 	subject := prefix + "MSASCMD_subject1"
-	m := c.createCalendar(subject, cmdAddress(cmdUser2), nil, nil, nil)
+	m := c.createCalendar(subject, mailAddress(cmdUser2), nil, nil, nil)
 	c.sendMeetingRequest(m)
 	c.switchUser(cmdUser2)
 	inInbox := cmd2FindServerID(c.syncChanges(c.inbox()), "Subject", subject) != ""

@@ -14,7 +14,7 @@ func TestMSASCMD_S15_TC01_SendMail_Success(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		subject := "MSASCMD_subject1"
-		a := c.sendMail(cmdPlainMIME(cmdAddress(cmdUser1), cmdAddress(cmdUser2), "", subject, "Default Email"), "cmd2-m1")
+		a := c.sendMail(plainMIME(mailAddress(cmdUser1), mailAddress(cmdUser2), "", subject, "Default Email"), "cmd2-m1")
 		for _, id := range []int{463, 4379, 5091} {
 			s.capture(id, a.Status == 200 && len(a.Body) == 0, "the SendMail answered HTTP %d with %d bytes", a.Status, len(a.Body))
 		}
@@ -30,7 +30,7 @@ func TestMSASCMD_S15_TC02_SendMail_AccountIdInvalid(t *testing.T) {
 	atVersions(t, cmdSpec, cmd2From141(), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		subject := "MSASCMD_subject1"
-		mime := cmdPlainMIME(cmdAddress(cmdUser1), cmdAddress(cmdUser2), "", subject, "Default Email")
+		mime := plainMIME(mailAddress(cmdUser1), mailAddress(cmdUser2), "", subject, "Default Email")
 		a := c.send(eas.CommandSendMail, &eas.SendMailRequest{ClientId: "cmd2-m1", AccountId: "InvalidValueAccountID", Mime: mime})
 		st := cmd2SendMailStatus(s, a)
 		s.capture(4380, st != 0, "the SendMail with an unknown AccountId answered HTTP %d with no Status", a.Status)

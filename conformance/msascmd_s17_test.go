@@ -70,7 +70,7 @@ func TestMSASCMD_S17_TC01_SmartForward_Success(t *testing.T) {
 		id := cmd2FindServerID(r, "Subject", subject)
 		s.must(cmd2ok(id != "", "not found"), "finding the message")
 		fw := "FW:" + subject
-		a := c.compose(eas.CommandSmartForward, c.inbox(), id, cmdPlainMIME(cmdAddress(cmdUser2), cmdAddress(cmdUser3), "", fw, "MSASCMD_forward:body1"), nil)
+		a := c.compose(eas.CommandSmartForward, c.inbox(), id, plainMIME(mailAddress(cmdUser2), mailAddress(cmdUser3), "", fw, "MSASCMD_forward:body1"), nil)
 		s.capture(568, a.Status == 200 && len(a.Body) == 0, "the SmartForward answered HTTP %d with %d bytes", a.Status, len(a.Body))
 		s.capture(4407, a.Status == 200 && len(a.Body) == 0, "the SmartForward answered HTTP %d with %d bytes", a.Status, len(a.Body))
 		c.switchUser(cmdUser3)
@@ -105,7 +105,7 @@ func TestMSASCMD_S17_TC03_SmartForwardAppointment(t *testing.T) {
 		id := cmd2FindServerID(c.syncChanges(c.calendar()), "Subject", subject)
 		s.must(cmd2ok(id != "", "not found"), "finding the appointment")
 		fw := "FW:" + subject
-		a := c.compose(eas.CommandSmartForward, c.calendar(), id, cmdPlainMIME(cmdAddress(cmdUser1), cmdAddress(cmdUser2), "", fw, "MSASCMD_forward:Appointment body1"), nil)
+		a := c.compose(eas.CommandSmartForward, c.calendar(), id, plainMIME(mailAddress(cmdUser1), mailAddress(cmdUser2), "", fw, "MSASCMD_forward:Appointment body1"), nil)
 		s.must(cmd2ok(a.Status == 200 && len(a.Body) == 0, "HTTP %d with %d bytes", a.Status, len(a.Body)), "forwarding the appointment")
 		c.switchUser(cmdUser2)
 		r = c.syncChanges(c.inbox())
@@ -125,7 +125,7 @@ func TestMSASCMD_S17_TC07_SmartForward_ReplaceMime(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		subject, body := "MSASCMD_subject1", "MSASCMD_NormalAttachment_Body1"
-		a := c.sendMail([]byte(cmdAttachmentMIME(cmdAddress(cmdUser1), cmdAddress(cmdUser2), subject, body)), "cmd2-m1")
+		a := c.sendMail([]byte(cmdAttachmentMIME(mailAddress(cmdUser1), mailAddress(cmdUser2), subject, body)), "cmd2-m1")
 		s.must(cmd2ok(a.Status == 200 && len(a.Body) == 0, "HTTP %d with %d bytes", a.Status, len(a.Body)), "sending the message with an attachment")
 		c.switchUser(cmdUser2)
 		r := c.syncChanges(c.inbox())
@@ -135,7 +135,7 @@ func TestMSASCMD_S17_TC07_SmartForward_ReplaceMime(t *testing.T) {
 		att := cmd2AddData(r, "Subject", subject).Find(cmdTag("AirSyncBase:Attachments"))
 		s.must(cmd2ok(att != nil && len(att.Elements()) == 1, "the message has no single attachment"), "reading the attachment")
 		fw := "FW:" + subject
-		c.compose(eas.CommandSmartForward, c.inbox(), id, cmdPlainMIME(cmdAddress(cmdUser2), cmdAddress(cmdUser3), "", fw, "MSASCMD_forward:body1"),
+		c.compose(eas.CommandSmartForward, c.inbox(), id, plainMIME(mailAddress(cmdUser2), mailAddress(cmdUser3), "", fw, "MSASCMD_forward:body1"),
 			func(_ *eas.Source, replace *bool, _ *string) { *replace = true })
 		c.switchUser(cmdUser3)
 		r = c.syncChanges(c.inbox())
@@ -159,7 +159,7 @@ func TestMSASCMD_S17_TC04_SmartForwardWithInvalidInstanceId(t *testing.T) {
 			return
 		}
 		fw := "FW:" + subject
-		a := c.compose(eas.CommandSmartForward, c.calendar(), calendarID, cmdPlainMIME(cmdAddress(cmdUser2), cmdAddress(cmdUser3), "", fw, "MSASCMD_forward:Meeting Instance body1"),
+		a := c.compose(eas.CommandSmartForward, c.calendar(), calendarID, plainMIME(mailAddress(cmdUser2), mailAddress(cmdUser3), "", fw, "MSASCMD_forward:Meeting Instance body1"),
 			func(src *eas.Source, _ *bool, _ *string) { src.InstanceId = "12/5/2026 3:17:00 AM" })
 		s.equal(541, "the SmartForward Status for a bad InstanceId", 104, cmd2ComposeStatus(s, a))
 	})
@@ -187,7 +187,7 @@ func TestMSASCMD_S17_TC05_SmartForwardWithInstanceIdSuccess(t *testing.T) {
 		t0, err := eas.ParseDate(start)
 		s.must(err, "reading the meeting's StartTime")
 		fw := "FW:" + subject
-		a := c.compose(eas.CommandSmartForward, c.calendar(), calendarID, cmdPlainMIME(cmdAddress(cmdUser2), cmdAddress(cmdUser3), "", fw, "MSASCMD_forward:Meeting Instance body1"),
+		a := c.compose(eas.CommandSmartForward, c.calendar(), calendarID, plainMIME(mailAddress(cmdUser2), mailAddress(cmdUser3), "", fw, "MSASCMD_forward:Meeting Instance body1"),
 			func(src *eas.Source, _ *bool, _ *string) { src.InstanceId = eas.FormatDate(t0) })
 		s.must(cmd2ok(a.Status == 200 && len(a.Body) == 0, "HTTP %d with %d bytes", a.Status, len(a.Body)), "forwarding the occurrence")
 		c.switchUser(cmdUser3)
@@ -211,7 +211,7 @@ func TestMSASCMD_S17_TC06_SmartForwardRecurringMeetingWithoutInstanceId(t *testi
 		data := cmd2AddData(cal, "Subject", subject)
 		s.must(cmd2ok(data.Find(cmdTag("Calendar:Recurrence")) != nil, "no Recurrence"), "finding the recurring meeting")
 		fw := "FW:" + subject
-		a := c.compose(eas.CommandSmartForward, c.calendar(), calendarID, cmdPlainMIME(cmdAddress(cmdUser2), cmdAddress(cmdUser3), "", fw, "MSASCMD_forward:Meeting Instance body1"), nil)
+		a := c.compose(eas.CommandSmartForward, c.calendar(), calendarID, plainMIME(mailAddress(cmdUser2), mailAddress(cmdUser3), "", fw, "MSASCMD_forward:Meeting Instance body1"), nil)
 		s.must(cmd2ok(a.Status == 200 && len(a.Body) == 0, "HTTP %d with %d bytes", a.Status, len(a.Body)), "forwarding the meeting")
 		c.switchUser(cmdUser3)
 		r := c.syncChanges(c.inbox())

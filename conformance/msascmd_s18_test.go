@@ -21,7 +21,7 @@ func TestMSASCMD_S18_TC02_SmartReply_Success(t *testing.T) {
 		id := cmd2FindServerID(c.syncChanges(c.inbox()), "Subject", subject)
 		s.must(cmd2ok(id != "", "not found"), "finding the message")
 		re := "REPLY: " + subject
-		a := c.compose(eas.CommandSmartReply, c.inbox(), id, cmdPlainMIME(cmdAddress(cmdUser2), cmdAddress(cmdUser1), "", re, "MSASCMD_reply:body1"), nil)
+		a := c.compose(eas.CommandSmartReply, c.inbox(), id, plainMIME(mailAddress(cmdUser2), mailAddress(cmdUser1), "", re, "MSASCMD_reply:body1"), nil)
 		c.switchUser(cmdUser1)
 		s.must(cmd2ok(cmd2FindServerID(c.syncChanges(c.inbox()), "Subject", re) != "", "not found"), "finding the reply in User01's Inbox")
 		s.capture(605, a.Status == 200 && len(a.Body) == 0, "the SmartReply answered HTTP %d with %d bytes", a.Status, len(a.Body))
@@ -44,7 +44,7 @@ func cmd2MeetingGap(v eas.ProtocolVersion) string {
 // test declares with cmd2MeetingGap) and returns ok false.
 func (c *cmd2Client) meetingAtAttendee(subject string, ids ...int) (inbox *cmd2Sync, inboxID string, calendar *cmd2Sync, calendarID string, ok bool) {
 	c.s.t.Helper()
-	c.sendWeeklyMeetingRequest(subject, cmdAddress(cmdUser2))
+	c.sendWeeklyMeetingRequest(subject, mailAddress(cmdUser2))
 	c.switchUser(cmdUser2)
 	inbox = c.syncChanges(c.inbox())
 	inboxID = cmd2FindServerID(inbox, "Subject", subject)
@@ -73,7 +73,7 @@ func TestMSASCMD_S18_TC01_SmartReply_ContainOriginalMessage(t *testing.T) {
 		}
 		original := cmd2BodyText(inbox, subject)
 		re := "REPLY: " + subject
-		c.compose(eas.CommandSmartReply, c.calendar(), calendarID, cmdPlainMIME(cmdAddress(cmdUser2), cmdAddress(cmdUser1), "", re, "MSASCMD_reply:body1"), nil)
+		c.compose(eas.CommandSmartReply, c.calendar(), calendarID, plainMIME(mailAddress(cmdUser2), mailAddress(cmdUser1), "", re, "MSASCMD_reply:body1"), nil)
 		c.switchUser(cmdUser1)
 		r := c.syncChanges(c.inbox())
 		s.must(cmd2ok(cmd2FindServerID(r, "Subject", re) != "", "not found"), "finding the reply in User01's Inbox")
@@ -98,7 +98,7 @@ func TestMSASCMD_S18_TC03_SmartReply_Status104(t *testing.T) {
 			return
 		}
 		re := "REPLY: " + subject
-		a := c.compose(eas.CommandSmartReply, c.calendar(), calendarID, cmdPlainMIME(cmdAddress(cmdUser2), cmdAddress(cmdUser1), "", re, "MSASCMD_reply:body1"),
+		a := c.compose(eas.CommandSmartReply, c.calendar(), calendarID, plainMIME(mailAddress(cmdUser2), mailAddress(cmdUser1), "", re, "MSASCMD_reply:body1"),
 			func(src *eas.Source, _ *bool, _ *string) { src.InstanceId = "12/5/2026 3:17:00 AM" })
 		st := cmd2ComposeStatus(s, a)
 		s.capture(5777, st != 0, "the SmartReply with a bad InstanceId answered HTTP %d with no Status", a.Status)

@@ -218,7 +218,7 @@ func TestMSASCMD_S19_TC09_Sync_Class_Redefined(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		c.initialSync(c.calendar())
-		add := c.cmd2CalendarAdd("cmd2-cal1", cmdAddress(cmdUser1), "MSASCMD_canlendarSubject1", "MSASCMD_Room111")
+		add := c.cmd2CalendarAdd("cmd2-cal1", mailAddress(cmdUser1), "MSASCMD_canlendarSubject1", "MSASCMD_Room111")
 		req := cmd2SyncAdd(c.lastSyncKey, c.calendar(), add)
 		cmd2Collection(req).Options = []eas.SyncOptions{{Class: "Calendar"}, {Class: "Calendar"}}
 		r := c.sync(req)
@@ -457,7 +457,7 @@ func TestMSASCMD_S19_TC24_Sync_Status6_EndTimeMissing(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		c.initialSync(c.calendar())
-		add := c.cmd2CalendarAdd("cmd2-cal1", cmdAddress(cmdUser2), "MSASCMD_canlendarSubject1", "MSASCMD_Room111")
+		add := c.cmd2CalendarAdd("cmd2-cal1", mailAddress(cmdUser2), "MSASCMD_canlendarSubject1", "MSASCMD_Room111")
 		r := c.sync(cmd2SyncAdd(c.lastSyncKey, c.calendar(), add))
 		s.must(cmd2ok(len(r.responses()) > 0, "no Responses (collection Status %d)", r.collStatus()), "adding the calendar item")
 		s.equal(4440, "the Add's Status for a calendar item with an empty EndTime", 6, r.responses()[0].Status)
@@ -470,7 +470,7 @@ func TestMSASCMD_S19_TC25_Sync_Status6_AddEmail(t *testing.T) {
 		c := cmd2Lab(s)
 		c.initialSync(c.inbox())
 		add := eas.SyncCommand{Kind: eas.SyncAdd, Class: "Email", ClientId: "cmd2-e1",
-			ApplicationData: cmdNode("AirSync:ApplicationData", cmdText("Email:To", cmdAddress(cmdUser1)))}
+			ApplicationData: cmdNode("AirSync:ApplicationData", cmdText("Email:To", mailAddress(cmdUser1)))}
 		r := c.sync(cmd2SyncAdd(c.lastSyncKey, c.inbox(), add))
 		s.must(cmd2ok(len(r.responses()) > 0, "no Responses (collection Status %d)", r.collStatus()), "adding the email")
 		s.equal(755, "the Add's Status for an email", 6, r.responses()[0].Status)

@@ -35,7 +35,7 @@ func cmd2From141() []eas.ProtocolVersion { return from(eas.Version141) }
 func TestMSASCMD_S21_TC01_CommonStatusCode_166(t *testing.T) {
 	atVersions(t, cmdSpec, cmd2From141(), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		mime := cmdPlainMIME(cmdAddress(cmdUser1), cmdAddress(cmdUser2), "", "MSASCMD_subject1", "Default Email")
+		mime := plainMIME(mailAddress(cmdUser1), mailAddress(cmdUser2), "", "MSASCMD_subject1", "Default Email")
 		a := c.send(eas.CommandSendMail, &eas.SendMailRequest{ClientId: "cmd2-m1", AccountId: "InvalidAccountID", Mime: mime})
 		st := cmd2SendMailStatus(s, a)
 		s.equal(4956, "the SendMail Status for an unknown AccountId", 166, st)
@@ -112,7 +112,7 @@ func TestMSASCMD_S21_TC06_CommonStatusCode_118(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		subject := "MSASCMD_subject1"
-		mime := cmdPlainMIME(cmdAddress(cmdUser1), cmdAddress(cmdUser2), "", subject, "MSASCMD_Default Email1")
+		mime := plainMIME(mailAddress(cmdUser1), mailAddress(cmdUser2), "", subject, "MSASCMD_Default Email1")
 		a := c.sendMail(mime, "cmd2-same-client-id")
 		s.must(cmd2ok(a.Status == 200 && len(a.Body) == 0, "HTTP %d, %d bytes", a.Status, len(a.Body)), "the first SendMail")
 		c.switchUser(cmdUser2)
@@ -167,7 +167,7 @@ func TestMSASCMD_S21_TC08_CommonStatusCode_103(t *testing.T) {
 func TestMSASCMD_S21_TC09_CommonStatusCode_119(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		a := c.sendMail(cmdPlainMIME(cmdAddress(cmdUser1), "", "", "MSASCMD_subject1", "MSASCMD_Default Email1"), "cmd2-m1")
+		a := c.sendMail(plainMIME(mailAddress(cmdUser1), "", "", "MSASCMD_subject1", "MSASCMD_Default Email1"), "cmd2-m1")
 		st := cmd2SendMailStatus(s, a)
 		s.equal(4853, "the SendMail Status of a message without recipients", 119, st)
 	})
@@ -238,7 +238,7 @@ func TestMSASCMD_S21_TC13_CommonStatusCode_150(t *testing.T) {
 		serverID := cmd2FindServerID(r, "Subject", subject)
 		s.must(cmd2ok(serverID != "", "not found"), "finding the email")
 		c.sync(cmd2SyncDelete(c.lastSyncKey, c.inbox(), serverID, eas.NewBool(false), eas.NewBool(true)))
-		mime := cmdPlainMIME(cmdAddress(cmdUser2), cmdAddress(cmdUser3), "", "FW:"+subject, "MSASCMD_forward:body1")
+		mime := plainMIME(mailAddress(cmdUser2), mailAddress(cmdUser3), "", "FW:"+subject, "MSASCMD_forward:body1")
 		a := c.send(eas.CommandSmartForward, &eas.SmartForwardRequest{ClientId: "cmd2-f1", Source: &eas.Source{FolderId: c.inbox(), ItemId: serverID}, Mime: mime})
 		st := 0
 		if len(a.Body) > 0 {
