@@ -34,8 +34,11 @@ type cmd2Client struct {
 // cmd2Lab deploys the suite (its users) and switches to User01, as
 // TestInitialize does.
 func cmd2Lab(s *site) *cmd2Client {
-	l := newLab(s, cmdUser1, cmdUser2, cmdUser3, cmdUser4, cmdSearchUser1, cmdSearchUser2)
-	l.cmdlet("Set-CASMailbox", map[string]any{"Identity": cmdUser4, "ActiveSyncEnabled": false})
+	return cmd2ClientOn(s, cmdDeploy(s, cmdSearchUser1, cmdSearchUser2))
+}
+
+// cmd2ClientOn is the client on lab l, switched to User01.
+func cmd2ClientOn(s *site, l *lab) *cmd2Client {
 	c := &cmd2Client{s: s, l: l, folders: map[string]map[eas.FolderType]string{}}
 	c.switchUser(cmdUser1)
 	return c

@@ -63,13 +63,21 @@ type cmdSuite struct {
 	folders       map[string]*cmdFolders
 }
 
+// cmdDeploy is the suite's deployment: User01 to User04 (User04 without
+// ActiveSync) and the more users a half of the suite needs after them.
+func cmdDeploy(s *site, more ...string) *lab {
+	s.t.Helper()
+	l := newLab(s, append([]string{cmdUser1, cmdUser2, cmdUser3, cmdUser4}, more...)...)
+	l.cmdlet("Set-CASMailbox", map[string]any{"Identity": cmdUser4, "ActiveSyncEnabled": false})
+	return l
+}
+
 // cmdLab deploys the suite (its users; User04 without ActiveSync) and, as
 // TestInitialize does, switches to User01, whose initial FolderSync sets
 // the hierarchy sync key.
 func cmdLab(s *site) *cmdSuite {
 	s.t.Helper()
-	l := newLab(s, cmdUser1, cmdUser2, cmdUser3, cmdUser4, cmdUser7, cmdUser8, cmdUser9)
-	l.cmdlet("Set-CASMailbox", map[string]any{"Identity": cmdUser4, "ActiveSyncEnabled": false})
+	l := cmdDeploy(s, cmdUser7, cmdUser8, cmdUser9)
 	c := &cmdSuite{s: s, l: l, deviceID: cmdDeviceID, folders: map[string]*cmdFolders{}}
 	c.switchUser(cmdUser1)
 	return c

@@ -78,9 +78,7 @@ func TestMSASCMD_S23_TC04_Find_GAL_Success(t *testing.T) {
 		for i := 1; i <= 19; i++ {
 			users = append(users, fmt.Sprintf("MSASCMD_User%02d", i))
 		}
-		l := newLab(s, users...)
-		c := &cmd2Client{s: s, l: l, folders: map[string]map[eas.FolderType]string{}}
-		c.switchUser(cmdUser1)
+		c := cmd2ClientOn(s, newLab(s, users...))
 		const rangeEnd = 22
 		keyword := cmdUser1[:6]
 		resp := c.find(&eas.FindRequest{SearchId: "8f7e6d5c-4b3a-4291-8c7d-6e5f4a3b2c1d", ExecuteSearch: &eas.FindExecuteSearch{GalSearchCriterion: &eas.FindCriterion{
