@@ -336,18 +336,37 @@ func TestMSASCMD_S19_TC16_Sync_WindowSize_MoreAvailable_Omitted(t *testing.T) {
 	})
 }
 
+// contactsFolderOf is how TC17 and TC37 begin: a contacts folder created
+// under Contacts, synced, then filled with n contacts, one Add a Sync
+// (MSASCMD_FileAS1 to n), with a FolderSync after the first. resync sends
+// each Add with sync (asking again while MoreAvailable), as TC17 does;
+// otherwise once with syncRaw, as TC37 does. It returns the folder's
+// ServerId.
+func (c *cmd2Client) contactsFolderOf(n int, resync bool) string {
+	c.s.t.Helper()
+	add := func(req *eas.SyncRequest) {
+		if resync {
+			c.sync(req)
+		} else {
+			c.syncRaw(req)
+		}
+	}
+	folderID := c.folderCreate(c.lastFolderSyncKey, eas.FolderTypeUserContacts, "MSASCMD_FolderCreate1", c.contacts())
+	c.initialSync(folderID)
+	add(cmd2SyncAdd(c.lastSyncKey, folderID, c.cmd2ContactAdd("cmd2-c1", "MSASCMD_FileAS1", "")))
+	c.folderSync("0")
+	for i := 2; i <= n; i++ {
+		add(cmd2SyncAdd(c.lastSyncKey, folderID, c.cmd2ContactAdd("cmd2-c"+strconv.Itoa(i), "MSASCMD_FileAS"+strconv.Itoa(i), "")))
+	}
+	return folderID
+}
+
 // MSASCMD_S19_TC17: 101 contacts answer 100 Adds and MoreAvailable under
 // the default WindowSize.
 func TestMSASCMD_S19_TC17_Sync_WindowSize_MoreAvailable(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		folderID := c.folderCreate(c.lastFolderSyncKey, eas.FolderTypeUserContacts, "MSASCMD_FolderCreate1", c.contacts())
-		c.initialSync(folderID)
-		c.sync(cmd2SyncAdd(c.lastSyncKey, folderID, c.cmd2ContactAdd("cmd2-c1", "MSASCMD_FileAS1", "")))
-		c.folderSync("0")
-		for i := 2; i <= 101; i++ {
-			c.sync(cmd2SyncAdd(c.lastSyncKey, folderID, c.cmd2ContactAdd("cmd2-c"+strconv.Itoa(i), "MSASCMD_FileAS"+strconv.Itoa(i), "")))
-		}
+		folderID := c.contactsFolderOf(101, true)
 		c.initialSync(folderID)
 		req := cmd2EmptySync(folderID, -1)
 		col := cmd2Collection(req)
@@ -829,13 +848,7 @@ func TestMSASCMD_S19_TC36_Sync_Fetch(t *testing.T) {
 func TestMSASCMD_S19_TC37_Sync_WindowSize_512(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		folderID := c.folderCreate(c.lastFolderSyncKey, eas.FolderTypeUserContacts, "MSASCMD_FolderCreate1", c.contacts())
-		c.initialSync(folderID)
-		c.syncRaw(cmd2SyncAdd(c.lastSyncKey, folderID, c.cmd2ContactAdd("cmd2-c1", "MSASCMD_FileAS1", "")))
-		c.folderSync("0")
-		for i := 2; i <= 513; i++ {
-			c.syncRaw(cmd2SyncAdd(c.lastSyncKey, folderID, c.cmd2ContactAdd("cmd2-c"+strconv.Itoa(i), "MSASCMD_FileAS"+strconv.Itoa(i), "")))
-		}
+		folderID := c.contactsFolderOf(513, false)
 		req := cmd2EmptySync(folderID, -1)
 		c.syncRaw(req)
 		key := c.lastSyncKey
