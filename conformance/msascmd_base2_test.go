@@ -11,9 +11,14 @@ import (
 
 // MS-ASCMD: the commands (Interop-TestSuites
 // ExchangeActiveSync/Source/MS-ASCMD), scenarios S12 to S23. This file is
-// what the suite's TestSuiteBase does for them: its users, the folders it
-// learns with FolderSync when it switches to a user, and the Sync,
-// SendMail and search helpers its tests share.
+// what the suite's TestSuiteBase does for them: the client (cmd2Client),
+// the folders it learns with FolderSync when it switches to a user, and
+// the Sync, SendMail and calendar helpers its tests share. The users, the
+// deployment and the request and message builders are the suite's, in
+// msascmd_base_test.go. This client differs from cmdSuite on purpose, as
+// the two halves of the port do: it does not check the shape of the
+// answers (verifyShape) nor fail on an HTTP status other than 200, and
+// its Sync asks again while MoreAvailable.
 
 // cmd2Client is the suite's client as TestSuiteBase drives it: the user
 // it acts as, each user's default folders (learned by the first

@@ -17,8 +17,10 @@ import (
 // MS-ASCMD: the ActiveSync commands (Interop-TestSuites
 // ExchangeActiveSync/Source/MS-ASCMD). Its suite runs at every
 // ActiveSyncProtocolVersion from 12.1. This file is what its TestSuiteBase
-// does for scenarios S01 to S11: the users, the switch between them, and
-// the helpers the scenarios share.
+// does for every scenario (the users, the deployment, the request and
+// message builders) and, with cmdSuite, for scenarios S01 to S11: the
+// switch between users and the helpers those scenarios share. Scenarios
+// S12 to S23 drive cmd2Client (msascmd_base2_test.go).
 
 const cmdSpec = "MS-ASCMD"
 
