@@ -16,8 +16,8 @@ import (
 // the Sync, SendMail and calendar helpers its tests share. The users, the
 // deployment and the request and message builders are the suite's, in
 // msascmd_base_test.go. This client differs from cmdSuite on purpose, as
-// the two halves of the port do: it does not check the shape of the
-// answers (verifyShape) nor fail on an HTTP status other than 200, and
+// the two halves of the port do: its send neither checks the shape of the
+// answers (verifyShape) nor fails on an HTTP status other than 200, and
 // its Sync asks again while MoreAvailable.
 
 // cmd2Client is the suite's client as TestSuiteBase drives it: the user
