@@ -26,6 +26,15 @@ func cmd2OofSet(state *int, start, end string, messages ...eas.OofMessage) *eas.
 
 func cmd2Int(v int) *int { return &v }
 
+// cmd2OofStatus is the Oof Status of a Settings answer, 0 when it has
+// no Oof.
+func cmd2OofStatus(resp *eas.SettingsResponse) int {
+	if resp.Oof == nil {
+		return 0
+	}
+	return resp.Oof.Status
+}
+
 // oofMessages gets the Oof settings (BodyType TEXT) as TestSuiteBase's
 // GetOofSettings does.
 func (c *cmd2Client) oofMessages() []eas.OofMessage {
@@ -94,10 +103,7 @@ func TestMSASCMD_S16_TC01_Settings_Oof_Success(t *testing.T) {
 		c := cmd2Lab(s)
 		resp := c.settings(cmd2OofSet(cmd2Int(2), "", ""))
 		s.equal(4392, "the Settings Status", 1, resp.Status)
-		st := 0
-		if resp.Oof != nil {
-			st = resp.Oof.Status
-		}
+		st := cmd2OofStatus(resp)
 		s.equal(4396, "the Oof Status", 1, st)
 	})
 }
@@ -292,10 +298,7 @@ func TestMSASCMD_S16_TC11_Settings_Status5(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		resp := c.settings(cmd2OofSet(nil, "", "", eas.OofMessage{AppliesToExternalKnown: true, Enabled: true, ReplyMessage: "Oof", BodyType: "InvalidValue"}))
-		st := 0
-		if resp.Oof != nil {
-			st = resp.Oof.Status
-		}
+		st := cmd2OofStatus(resp)
 		s.equal(5702, "the Oof Status for BodyType InvalidValue", 5, st)
 		s.equal(5582, "the Oof Status for BodyType InvalidValue", 5, st)
 		s.capture(484, st != 2, "the Oof Status for BodyType InvalidValue is 2")
@@ -310,10 +313,7 @@ func TestMSASCMD_S16_TC12_Settings_Status6(t *testing.T) {
 		resp := c.settings(cmd2OofSet(nil, "", "",
 			eas.OofMessage{AppliesToExternalKnown: true, Enabled: true, ReplyMessage: "Message to external known", BodyType: "TEXT"},
 			eas.OofMessage{AppliesToExternalUnknown: true, Enabled: true, ReplyMessage: "Message to unknown external users", BodyType: "TEXT"}))
-		st := 0
-		if resp.Oof != nil {
-			st = resp.Oof.Status
-		}
+		st := cmd2OofStatus(resp)
 		s.equal(5385, "the Oof Status for different external messages", 6, st)
 		s.equal(5583, "the Oof Status for different external messages", 6, st)
 	})
@@ -393,10 +393,7 @@ func TestMSASCMD_S16_TC17_Settings_OofStateNotTwo(t *testing.T) {
 		c := cmd2Lab(s)
 		today := cmd2Now.Truncate(24 * 60 * 60 * 1e9)
 		resp := c.settings(cmd2OofSet(cmd2Int(1), eas.FormatDate(today), eas.FormatDate(today.AddDate(0, 0, 1))))
-		st := 0
-		if resp.Oof != nil {
-			st = resp.Oof.Status
-		}
+		st := cmd2OofStatus(resp)
 		s.equal(3535, "the Oof Status with times and OofState 1", 1, st)
 	})
 }
