@@ -20,20 +20,13 @@ import (
 // answers (verifyShape) nor fails on an HTTP status other than 200, and
 // its Sync asks again while MoreAvailable.
 
-// cmd2Client is the suite's client as TestSuiteBase drives it: the user
-// it acts as, each user's default folders (learned by the first
-// FolderSync after switching to the user), and the last SyncKey a Sync
-// answered.
+// cmd2Client is the suite's client as TestSuiteBase drives it: its
+// session (the user it acts as, each user's default folders, the last
+// hierarchy key; deviceID, when set, replaces the common DeviceID as
+// ChangeDeviceID does) and the last SyncKey a Sync answered.
 type cmd2Client struct {
-	s           *site
-	l           *lab
-	user        string
-	folders     map[string]map[eas.FolderType]string
+	cmdSession
 	lastSyncKey string
-	// lastFolderSyncKey is the key of the FolderSync SwitchUser sent.
-	lastFolderSyncKey string
-	// deviceID replaces the common DeviceID when set (ChangeDeviceID).
-	deviceID string
 }
 
 // cmd2Lab deploys the suite (its users) and switches to User01, as
@@ -44,7 +37,7 @@ func cmd2Lab(s *site) *cmd2Client {
 
 // cmd2ClientOn is the client on lab l, switched to User01.
 func cmd2ClientOn(s *site, l *lab) *cmd2Client {
-	c := &cmd2Client{s: s, l: l, folders: map[string]map[eas.FolderType]string{}}
+	c := &cmd2Client{cmdSession: cmdSession{s: s, l: l, folders: map[string]map[eas.FolderType]string{}}}
 	c.switchUser(cmdUser1)
 	return c
 }
@@ -53,16 +46,7 @@ func cmd2ClientOn(s *site, l *lab) *cmd2Client {
 // FolderSync learns the user's default folders.
 func (c *cmd2Client) switchUser(user string) {
 	c.s.t.Helper()
-	c.user = user
-	if c.folders[user] != nil {
-		return
-	}
-	resp := c.folderSync("0")
-	if resp.Status != 1 {
-		c.s.t.Fatalf("FolderSync of %s has Status %d, want 1", user, resp.Status)
-	}
-	c.lastFolderSyncKey = resp.SyncKey
-	c.folders[user] = cmdDefaultFolders(resp)
+	c.switchTo(user, c.folderSync)
 }
 
 // folder is the current user's default folder of type t.

@@ -52,17 +52,40 @@ type cmdFolders struct {
 	inbox, drafts, deleted, sent, outbox, tasks, calendar, contacts, notes, ric string
 }
 
-// cmdSuite is a running MS-ASCMD test: its lab, the user its client acts
-// as and the device id it sends, and what TestSuiteBase remembers (the
-// last hierarchy sync key, each user's folders, the last Sync key).
-type cmdSuite struct {
+// cmdSession is what both MS-ASCMD clients keep as TestSuiteBase does:
+// the lab, the user the client acts as and the device id it sends, the
+// last hierarchy sync key, and each user's default folders (learned by
+// the first FolderSync after switching to the user).
+type cmdSession struct {
 	s             *site
 	l             *lab
 	user          string
 	deviceID      string
 	folderSyncKey string
-	syncKey       string
-	folders       map[string]*cmdFolders
+	folders       map[string]map[eas.FolderType]string
+}
+
+// switchTo is SwitchUser: user becomes the client's user and, the first
+// time, folderSync("0") (the client's own) learns its default folders.
+func (u *cmdSession) switchTo(user string, folderSync func(key string) *eas.FolderSyncResponse) {
+	u.s.t.Helper()
+	u.user = user
+	if u.folders[user] != nil {
+		return
+	}
+	fs := folderSync("0")
+	if fs.Status != 1 {
+		u.s.t.Fatalf("the initial FolderSync of %s has Status %d, want 1", user, fs.Status)
+	}
+	u.folderSyncKey = fs.SyncKey
+	u.folders[user] = cmdDefaultFolders(fs)
+}
+
+// cmdSuite is a running MS-ASCMD test of scenarios S01 to S11: its
+// session and the last Sync key.
+type cmdSuite struct {
+	cmdSession
+	syncKey string
 }
 
 // cmdDeploy is the suite's deployment: User01 to User04 (User04 without
@@ -80,7 +103,7 @@ func cmdDeploy(s *site, more ...string) *lab {
 func cmdLab(s *site) *cmdSuite {
 	s.t.Helper()
 	l := cmdDeploy(s, cmdUser7, cmdUser8, cmdUser9)
-	c := &cmdSuite{s: s, l: l, deviceID: cmdDeviceID, folders: map[string]*cmdFolders{}}
+	c := &cmdSuite{cmdSession: cmdSession{s: s, l: l, deviceID: cmdDeviceID, folders: map[string]map[eas.FolderType]string{}}}
 	c.switchUser(cmdUser1)
 	return c
 }
@@ -89,23 +112,7 @@ func cmdLab(s *site) *cmdSuite {
 // initial FolderSync to learn its default folders.
 func (c *cmdSuite) switchUser(user string) {
 	c.s.t.Helper()
-	c.user = user
-	if c.folders[user] != nil {
-		return
-	}
-	fs := c.folderSync("0")
-	if fs.Status != 1 {
-		c.s.t.Fatalf("the initial FolderSync of %s has Status %d, want 1", user, fs.Status)
-	}
-	c.folderSyncKey = fs.SyncKey
-	m := cmdDefaultFolders(fs)
-	f := &cmdFolders{
-		inbox: m[eas.FolderTypeInbox], drafts: m[eas.FolderTypeDrafts], deleted: m[eas.FolderTypeDeletedItems],
-		sent: m[eas.FolderTypeSentItems], outbox: m[eas.FolderTypeOutbox], tasks: m[eas.FolderTypeTasks],
-		calendar: m[eas.FolderTypeCalendar], contacts: m[eas.FolderTypeContacts], notes: m[eas.FolderTypeNotes],
-		ric: m[eas.FolderTypeRecipientInfoCache],
-	}
-	c.folders[user] = f
+	c.switchTo(user, c.folderSync)
 }
 
 // cmdDefaultFolders is the ServerId of each folder type a user's initial
@@ -124,7 +131,15 @@ func cmdDefaultFolders(fs *eas.FolderSyncResponse) map[eas.FolderType]string {
 }
 
 // my is the current user's default folders.
-func (c *cmdSuite) my() *cmdFolders { return c.folders[c.user] }
+func (c *cmdSuite) my() *cmdFolders {
+	m := c.folders[c.user]
+	return &cmdFolders{
+		inbox: m[eas.FolderTypeInbox], drafts: m[eas.FolderTypeDrafts], deleted: m[eas.FolderTypeDeletedItems],
+		sent: m[eas.FolderTypeSentItems], outbox: m[eas.FolderTypeOutbox], tasks: m[eas.FolderTypeTasks],
+		calendar: m[eas.FolderTypeCalendar], contacts: m[eas.FolderTypeContacts], notes: m[eas.FolderTypeNotes],
+		ric: m[eas.FolderTypeRecipientInfoCache],
+	}
+}
 
 // send sends cmd with body as the suite's client does (the current user
 // and device id, no policy key, no reaction to the answer) and returns the

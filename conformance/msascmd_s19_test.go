@@ -64,7 +64,7 @@ func TestMSASCMD_S19_TC01_Sync_Success(t *testing.T) {
 func TestMSASCMD_S19_TC02_Sync_MoreAvailable(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		folderID := c.folderCreate(c.lastFolderSyncKey, eas.FolderTypeUserContacts, "MSASCMD_FolderCreate1", c.contacts())
+		folderID := c.folderCreate(c.folderSyncKey, eas.FolderTypeUserContacts, "MSASCMD_FolderCreate1", c.contacts())
 		c.initialSync(folderID)
 		r := c.sync(cmd2SyncAdd(c.lastSyncKey, folderID, c.cmd2ContactAdd("cmd2-c1", "MSASCMD_FileAS1", "")))
 		s.must(cmd2ok(r.collStatus() == 1, "Status %d", r.collStatus()), "adding the first contact")
@@ -351,7 +351,7 @@ func (c *cmd2Client) contactsFolderOf(n int, resync bool) string {
 			c.syncRaw(req)
 		}
 	}
-	folderID := c.folderCreate(c.lastFolderSyncKey, eas.FolderTypeUserContacts, "MSASCMD_FolderCreate1", c.contacts())
+	folderID := c.folderCreate(c.folderSyncKey, eas.FolderTypeUserContacts, "MSASCMD_FolderCreate1", c.contacts())
 	c.initialSync(folderID)
 	add(cmd2SyncAdd(c.lastSyncKey, folderID, c.cmd2ContactAdd("cmd2-c1", "MSASCMD_FileAS1", "")))
 	c.folderSync("0")
