@@ -77,11 +77,7 @@ func (c *cmd2Client) folderSync(key string) *eas.FolderSyncResponse {
 // send sends one command as the current user and returns the answer.
 func (c *cmd2Client) send(cmd eas.Command, body any) *answer {
 	c.s.t.Helper()
-	req := c.l.request(c.user, cmd)
-	if c.deviceID != "" {
-		req.DeviceID = c.deviceID
-	}
-	return c.l.send(req, password, body)
+	return c.sendRaw(c.l.request(c.user, cmd), body)
 }
 
 // cmd2Sync is a Sync answer: the HTTP answer and, when it has a body,

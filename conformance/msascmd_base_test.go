@@ -153,11 +153,14 @@ func (c *cmdSuite) send(cmd eas.Command, body any) *answer {
 	return a
 }
 
-// sendRaw sends req, with the suite's device id, as it is.
-func (c *cmdSuite) sendRaw(req *eas.Request, body any) *answer {
-	c.s.t.Helper()
-	req.DeviceID = c.deviceID
-	return c.l.send(req, password, body)
+// sendRaw sends req as it is but for the device id, the session's when
+// set (cmdSuite's always is; cmd2Client's only after ChangeDeviceID).
+func (u *cmdSession) sendRaw(req *eas.Request, body any) *answer {
+	u.s.t.Helper()
+	if u.deviceID != "" {
+		req.DeviceID = u.deviceID
+	}
+	return u.l.send(req, password, body)
 }
 
 // call sends cmd and decodes its answer into out.
