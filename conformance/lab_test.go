@@ -31,6 +31,23 @@ type lab struct {
 // password is every suite user's, as the deployment scripts set it.
 const password = "Password01!"
 
+// mailDomain is the suite users' mail domain.
+const mailDomain = "contoso.com"
+
+// mailAddress is a suite user's e-mail address.
+func mailAddress(user string) string { return user + "@" + mailDomain }
+
+// plainMIME is a plain-text message (the suites' Common.CreatePlainTextMime).
+func plainMIME(from, to, cc, subject, body string) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\n", from, to)
+	if cc != "" {
+		fmt.Fprintf(&b, "Cc: %s\r\n", cc)
+	}
+	fmt.Fprintf(&b, "Subject: %s\r\nContent-Type: text/plain; charset=\"us-ascii\"\r\nMIME-Version: 1.0\r\n\r\n%s\r\n", subject, body)
+	return []byte(b.String())
+}
+
 // newLab starts a simulator whose organization is contoso.com with the
 // suite users (for example "MSASPROV_User01"), each with an empty mailbox.
 func newLab(s *site, users ...string) *lab {

@@ -1,7 +1,6 @@
 package conformance
 
 import (
-	"encoding/base64"
 	"fmt"
 	"strings"
 	"time"
@@ -12,54 +11,34 @@ import (
 
 // MS-ASCMD: the commands (Interop-TestSuites
 // ExchangeActiveSync/Source/MS-ASCMD), scenarios S12 to S23. This file is
-// what the suite's TestSuiteBase does for them: its users, the folders it
-// learns with FolderSync when it switches to a user, and the Sync,
-// SendMail and search helpers its tests share.
+// what the suite's TestSuiteBase does for them: the client (cmd2Client),
+// the folders it learns with FolderSync when it switches to a user, and
+// the Sync, SendMail and calendar helpers its tests share. The users, the
+// deployment and the request and message builders are the suite's, in
+// msascmd_base_test.go. This client differs from cmdSuite on purpose, as
+// the two halves of the port do: its send neither checks the shape of the
+// answers (verifyShape) nor fails on an HTTP status other than 200, and
+// its Sync asks again while MoreAvailable.
 
-const specCMD2 = "MS-ASCMD"
-
-// The suite's users (MS-ASCMD_TestSuite.deployment.ptfconfig; the
-// deployment script creates them with mailboxes, User04 with ActiveSync
-// disabled).
-const (
-	cmd2User1 = "MSASCMD_User01"
-	cmd2User2 = "MSASCMD_User02"
-	cmd2User3 = "MSASCMD_User03"
-	cmd2User4 = "MSASCMD_User04"
-	// The two users whose names AmbiguousSearchName (MSASCMD_SearchUser)
-	// matches.
-	cmd2SearchUser1 = "MSASCMD_SearchUser01"
-	cmd2SearchUser2 = "MSASCMD_SearchUser02"
-)
-
-// cmd2Domain is the users' mail domain.
-const cmd2Domain = "contoso.com"
-
-func cmd2Mail(user string) string { return user + "@" + cmd2Domain }
-
-// cmd2Client is the suite's client as TestSuiteBase drives it: the user
-// it acts as, each user's default folders (learned by the first
-// FolderSync after switching to the user), and the last SyncKey a Sync
-// answered.
+// cmd2Client is the suite's client as TestSuiteBase drives it: its
+// session (the user it acts as, each user's default folders, the last
+// hierarchy key; deviceID, when set, replaces the common DeviceID as
+// ChangeDeviceID does) and the last SyncKey a Sync answered.
 type cmd2Client struct {
-	s           *site
-	l           *lab
-	user        string
-	folders     map[string]map[eas.FolderType]string
+	cmdSession
 	lastSyncKey string
-	// lastFolderSyncKey is the key of the FolderSync SwitchUser sent.
-	lastFolderSyncKey string
-	// deviceID replaces the common DeviceID when set (ChangeDeviceID).
-	deviceID string
 }
 
 // cmd2Lab deploys the suite (its users) and switches to User01, as
 // TestInitialize does.
 func cmd2Lab(s *site) *cmd2Client {
-	l := newLab(s, cmd2User1, cmd2User2, cmd2User3, cmd2User4, cmd2SearchUser1, cmd2SearchUser2)
-	l.cmdlet("Set-CASMailbox", map[string]any{"Identity": cmd2User4, "ActiveSyncEnabled": false})
-	c := &cmd2Client{s: s, l: l, folders: map[string]map[eas.FolderType]string{}}
-	c.switchUser(cmd2User1)
+	return cmd2ClientOn(s, cmdDeploy(s, cmdSearchUser1, cmdSearchUser2))
+}
+
+// cmd2ClientOn is the client on lab l, switched to User01.
+func cmd2ClientOn(s *site, l *lab) *cmd2Client {
+	c := &cmd2Client{cmdSession: cmdSession{s: s, l: l, folders: map[string]map[eas.FolderType]string{}}}
+	c.switchUser(cmdUser1)
 	return c
 }
 
@@ -67,24 +46,7 @@ func cmd2Lab(s *site) *cmd2Client {
 // FolderSync learns the user's default folders.
 func (c *cmd2Client) switchUser(user string) {
 	c.s.t.Helper()
-	c.user = user
-	if c.folders[user] != nil {
-		return
-	}
-	resp := c.folderSync("0")
-	if resp.Status != 1 {
-		c.s.t.Fatalf("FolderSync of %s has Status %d, want 1", user, resp.Status)
-	}
-	c.lastFolderSyncKey = resp.SyncKey
-	m := map[eas.FolderType]string{}
-	if resp.Changes != nil {
-		for _, f := range resp.Changes.Add {
-			if _, ok := m[f.Type]; !ok {
-				m[f.Type] = f.ServerId
-			}
-		}
-	}
-	c.folders[user] = m
+	c.switchTo(user, c.folderSync)
 }
 
 // folder is the current user's default folder of type t.
@@ -115,11 +77,7 @@ func (c *cmd2Client) folderSync(key string) *eas.FolderSyncResponse {
 // send sends one command as the current user and returns the answer.
 func (c *cmd2Client) send(cmd eas.Command, body any) *answer {
 	c.s.t.Helper()
-	req := c.l.request(c.user, cmd)
-	if c.deviceID != "" {
-		req.DeviceID = c.deviceID
-	}
-	return c.l.send(req, password, body)
+	return c.sendRaw(c.l.request(c.user, cmd), body)
 }
 
 // cmd2Sync is a Sync answer: the HTTP answer and, when it has a body,
@@ -332,14 +290,6 @@ func cmd2AddData(r *cmd2Sync, field, value string) *wbxml.Node {
 	return nil
 }
 
-// cmd2Seq numbers the resources a test names, as GenerateResourceName does.
-type cmd2Seq struct{ n int }
-
-func (q *cmd2Seq) name(base string) string {
-	q.n++
-	return fmt.Sprintf("MSASCMD_%s%d", base, q.n)
-}
-
 // cmd2ContactAdd is TestSuiteBase.CreateAddContactCommand: an Add of a
 // contact (Class Contacts but at 12.1).
 func (c *cmd2Client) cmd2ContactAdd(clientID, fileAs, jobTitle string) eas.SyncCommand {
@@ -354,17 +304,6 @@ func (c *cmd2Client) cmd2ContactAdd(clientID, fileAs, jobTitle string) eas.SyncC
 	return cmd
 }
 
-// cmd2PlainMIME is a plain-text message (Common.CreatePlainTextMime).
-func cmd2PlainMIME(from, to, cc, subject, body string) []byte {
-	var b strings.Builder
-	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\n", from, to)
-	if cc != "" {
-		fmt.Fprintf(&b, "Cc: %s\r\n", cc)
-	}
-	fmt.Fprintf(&b, "Subject: %s\r\nContent-Type: text/plain; charset=\"us-ascii\"\r\nMIME-Version: 1.0\r\n\r\n%s\r\n", subject, body)
-	return []byte(b.String())
-}
-
 // sendMail sends a SendMail of mime as the current user: up to 12.1 the
 // message itself, from 14.0 a ComposeMail request. It returns the answer.
 func (c *cmd2Client) sendMail(mime []byte, clientID string) *answer {
@@ -375,6 +314,18 @@ func (c *cmd2Client) sendMail(mime []byte, clientID string) *answer {
 	return c.send(eas.CommandSendMail, &eas.SendMailRequest{ClientId: clientID, Mime: mime})
 }
 
+// cmd2SendMailStatus is the Status of a SendMail answer, 0 when the
+// answer has no body.
+func cmd2SendMailStatus(s *site, a *answer) int {
+	s.t.Helper()
+	if len(a.Body) == 0 {
+		return 0
+	}
+	var resp eas.SendMailResponse
+	a.decode(s, &resp)
+	return resp.Status
+}
+
 // sendPlainText is TestSuiteBase.SendPlainTextEmail: from switches to the
 // sender, who mails a plain-text message to; the answer must be empty.
 func (c *cmd2Client) sendPlainText(subject, from, to, content string) {
@@ -383,33 +334,11 @@ func (c *cmd2Client) sendPlainText(subject, from, to, content string) {
 	if content == "" {
 		content = "Default Email"
 	}
-	a := c.sendMail(cmd2PlainMIME(cmd2Mail(from), cmd2Mail(to), "", subject, content), "client-"+subject)
+	a := c.sendMail(plainMIME(mailAddress(from), mailAddress(to), "", subject, content), "client-"+subject)
 	if a.Status != 200 || len(a.Body) != 0 {
 		c.s.t.Fatalf("SendMail of %q answered HTTP %d with %d bytes, want an empty success", subject, a.Status, len(a.Body))
 	}
 }
-
-// cmd2El builds an element of a request by qualified name ("AirSync:Sync")
-// for what the eas types cannot say (an element omitted, one repeated).
-func cmd2El(qname string, children ...*wbxml.Node) *wbxml.Node {
-	t := wbxml.LookupQualified(qname)
-	if t == nil {
-		panic("no WBXML tag " + qname)
-	}
-	return wbxml.NewElement(t, children...)
-}
-
-// cmd2Text builds <qname>text</qname>.
-func cmd2Text(qname, text string) *wbxml.Node {
-	t := wbxml.LookupQualified(qname)
-	if t == nil {
-		panic("no WBXML tag " + qname)
-	}
-	return wbxml.NewText(t, text)
-}
-
-// cmd2Node is a request tree's node.
-type cmd2Node = wbxml.Node
 
 // cmd2ok is an error unless ok, for s.must on a step that is not a check.
 func cmd2ok(ok bool, format string, args ...any) error {
@@ -435,19 +364,13 @@ func cmd2FieldIs(data *wbxml.Node, field, value string) bool {
 	return ok && v == value
 }
 
-// sync2 sends a request tree once (no resync), as syncRaw.
-func (c *cmd2Client) sync2(body *wbxml.Node) *cmd2Sync {
-	c.s.t.Helper()
-	return c.syncRaw(body)
-}
-
 // folderCreate is FolderCreate of name under parent with key; the folder
 // must be created.
 func (c *cmd2Client) folderCreate(key string, typ eas.FolderType, name, parent string) string {
 	c.s.t.Helper()
-	body := cmd2El("FolderHierarchy:FolderCreate", cmd2Text("FolderHierarchy:SyncKey", key),
-		cmd2Text("FolderHierarchy:ParentId", parent), cmd2Text("FolderHierarchy:DisplayName", name),
-		cmd2Text("FolderHierarchy:Type", fmt.Sprint(int(typ))))
+	body := cmdNode("FolderHierarchy:FolderCreate", cmdText("FolderHierarchy:SyncKey", key),
+		cmdText("FolderHierarchy:ParentId", parent), cmdText("FolderHierarchy:DisplayName", name),
+		cmdText("FolderHierarchy:Type", fmt.Sprint(int(typ))))
 	a := c.send(eas.CommandFolderCreate, body)
 	root, err := wbxml.Parse(a.Body)
 	c.s.must(err, "reading the FolderCreate answer")
@@ -464,54 +387,36 @@ func (c *cmd2Client) folderCreate(key string, typ eas.FolderType, name, parent s
 // only there, as the original branches) the location is an AirSyncBase
 // Location with a LocationUri.
 func (c *cmd2Client) cmd2CalendarAdd(clientID, to, subject, location string) eas.SyncCommand {
-	loc := cmd2Text("Calendar:Location", location)
+	loc := cmdText("Calendar:Location", location)
 	if c.s.version == eas.Version160 {
-		loc = cmd2El("AirSyncBase:Location", cmd2Text("AirSyncBase:LocationUri", location))
+		loc = cmdNode("AirSyncBase:Location", cmdText("AirSyncBase:LocationUri", location))
 	}
-	data := cmd2El("AirSync:ApplicationData", cmd2Text("Email:To", to), cmd2Text("Calendar:Subject", subject), loc, cmd2Text("Calendar:EndTime", ""))
+	data := cmdNode("AirSync:ApplicationData", cmdText("Email:To", to), cmdText("Calendar:Subject", subject), loc, cmdText("Calendar:EndTime", ""))
 	return eas.SyncCommand{Kind: eas.SyncAdd, Class: "Calendar", ClientId: clientID, ApplicationData: data}
 }
 
-// cmd2TagT is a WBXML tag.
-type cmd2TagT = wbxml.Tag
-
-func cmd2Lookup(qname string) *wbxml.Tag { return wbxml.LookupQualified(qname) }
-
-// cmd2Child is the text of n's first child element named name exactly.
-func cmd2Child(n *wbxml.Node, name string) (string, bool) {
-	if n == nil {
-		return "", false
-	}
-	for _, e := range n.Elements() {
-		if e.Tag.Name == name {
-			return e.Text(), true
-		}
-	}
-	return "", false
+// cmd2GAL is what a test reads of GAL results' Properties: the names of
+// the properties any result has, and the DisplayNames and Aliases in
+// order.
+type cmd2GAL struct {
+	has            map[string]bool
+	names, aliases []string
 }
 
-// cmd2Parse parses a WBXML document into a tree.
-func cmd2Parse(b []byte) (*wbxml.Node, error) { return wbxml.Parse(b) }
-
-func cmd2Itoa(i int) string { return fmt.Sprint(i) }
-
-// cmd2TimeZone is Common.GetTimeZone(name, bias): the bias, then the
-// standard and daylight names in UTF-16 with zeroed dates and biases,
-// base64.
-func cmd2TimeZone(name string, bias int32) string {
-	var b []byte
-	le := func(v int32) { b = append(b, byte(v), byte(v>>8), byte(v>>16), byte(v>>24)) }
-	utf16 := func(s string) {
-		for _, r := range s {
-			b = append(b, byte(r), byte(r>>8))
+// add reads one result's Properties (nil: none).
+func (g *cmd2GAL) add(props *wbxml.Node) {
+	if props == nil {
+		return
+	}
+	for _, e := range props.Elements() {
+		g.has[e.Tag.Name] = true
+		switch e.Tag.Name {
+		case "DisplayName":
+			g.names = append(g.names, e.Text())
+		case "Alias":
+			g.aliases = append(g.aliases, e.Text())
 		}
 	}
-	le(bias)
-	utf16(name)
-	b = append(b, make([]byte, 16+4)...)
-	utf16(name)
-	b = append(b, make([]byte, 16+4)...)
-	return base64.StdEncoding.EncodeToString(b)
 }
 
 // cmd2Meeting is what a test knows of a meeting: the calendar item the
@@ -531,27 +436,27 @@ type cmd2Meeting struct {
 // 14.0; the times given) to the calendar and reads it back.
 func (c *cmd2Client) createCalendar(subject, attendee string, start, end, stamp *time.Time) *cmd2Meeting {
 	c.s.t.Helper()
-	c.switchUser(cmd2User1)
+	c.switchUser(cmdUser1)
 	uid := "cmd2-uid-" + subject
 	uidTag := "Calendar:UID"
 	if c.s.version.AtLeast(eas.Version160) {
 		uidTag = "Calendar:ClientUid"
 	}
-	data := []*cmd2Node{
-		cmd2Text("Calendar:Subject", subject), cmd2Text("Calendar:MeetingStatus", "1"), cmd2Text(uidTag, uid),
-		cmd2Text("Calendar:Timezone", cmd2TimeZone("(UTC) Coordinated Universal Time", 0)),
-		cmd2El("Calendar:Attendees", cmd2El("Calendar:Attendee", cmd2Text("Calendar:Email", attendee), cmd2Text("Calendar:Name", attendee),
-			cmd2Text("Calendar:AttendeeStatus", "0"), cmd2Text("Calendar:AttendeeType", "1"))),
+	data := []*wbxml.Node{
+		cmdText("Calendar:Subject", subject), cmdText("Calendar:MeetingStatus", "1"), cmdText(uidTag, uid),
+		cmdText("Calendar:Timezone", cmdUTC()),
+		cmdNode("Calendar:Attendees", cmdNode("Calendar:Attendee", cmdText("Calendar:Email", attendee), cmdText("Calendar:Name", attendee),
+			cmdText("Calendar:AttendeeStatus", "0"), cmdText("Calendar:AttendeeType", "1"))),
 	}
 	if c.s.version != eas.Version121 {
-		data = append(data, cmd2Text("Calendar:ResponseRequested", "1"))
+		data = append(data, cmdText("Calendar:ResponseRequested", "1"))
 	}
 	for _, tm := range []struct {
 		tag string
 		t   *time.Time
 	}{{"Calendar:DtStamp", stamp}, {"Calendar:StartTime", start}, {"Calendar:EndTime", end}} {
 		if tm.t != nil {
-			data = append(data, cmd2Text(tm.tag, eas.FormatCompactDate(*tm.t)))
+			data = append(data, cmdText(tm.tag, eas.FormatCompactDate(*tm.t)))
 		}
 	}
 	c.initialSync(c.calendar())
@@ -560,7 +465,7 @@ func (c *cmd2Client) createCalendar(subject, attendee string, start, end, stamp 
 	item := cmd2AddData(r, "Subject", subject)
 	c.s.must(cmd2ok(item != nil, "not found"), "reading the meeting back from User01's calendar")
 	m := &cmd2Meeting{Subject: subject, Attendee: attendee, RecurrenceType: -1, ResponseRequested: c.s.version != eas.Version121}
-	get := func(name string) string { v, _ := cmd2Child(item, name); return v }
+	get := func(name string) string { v, _ := cmdChild(item, name); return v }
 	m.UID, m.OrganizerEmail, m.Location, m.Reminder = get("UID"), get("OrganizerEmail"), get("Location"), get("Reminder")
 	if m.UID == "" {
 		m.UID = uid
@@ -573,7 +478,7 @@ func (c *cmd2Client) createCalendar(subject, attendee string, start, end, stamp 
 	parse := func(s string) time.Time { t, _ := eas.ParseDate(s); return t }
 	m.DtStamp, m.StartTime, m.EndTime = parse(get("DtStamp")), parse(get("StartTime")), parse(get("EndTime"))
 	if m.OrganizerEmail == "" {
-		m.OrganizerEmail = cmd2Mail(cmd2User1)
+		m.OrganizerEmail = mailAddress(cmdUser1)
 	}
 	return m
 }
@@ -649,7 +554,7 @@ func (c *cmd2Client) sendMeetingRequest(m *cmd2Meeting) {
 		// Exchange accepts and easlab refuses (Status 107): it is added so
 		// that the tests built on meeting requests can run.
 		"-----Next Part-----\r\n"
-	c.switchUser(cmd2User1)
+	c.switchUser(cmdUser1)
 	a := c.sendMail([]byte(mime), "cmd2-mr-"+m.Subject)
 	c.s.must(cmd2ok(a.Status == 200 && len(a.Body) == 0, "HTTP %d with %d bytes (Status %d)", a.Status, len(a.Body), cmd2ComposeStatus(c.s, a)), "sending the meeting request")
 }

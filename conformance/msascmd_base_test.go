@@ -2,10 +2,13 @@ package conformance
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
+	"unicode/utf16"
 
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/wbxml"
@@ -14,14 +17,18 @@ import (
 // MS-ASCMD: the ActiveSync commands (Interop-TestSuites
 // ExchangeActiveSync/Source/MS-ASCMD). Its suite runs at every
 // ActiveSyncProtocolVersion from 12.1. This file is what its TestSuiteBase
-// does for scenarios S01 to S11: the users, the switch between them, and
-// the helpers the scenarios share.
+// does for every scenario (the users, the deployment, the request and
+// message builders) and, with cmdSuite, for scenarios S01 to S11: the
+// switch between users and the helpers those scenarios share. Scenarios
+// S12 to S23 drive cmd2Client (msascmd_base2_test.go).
 
 const cmdSpec = "MS-ASCMD"
 
 // The suite's users (MS-ASCMD_TestSuite.deployment.ptfconfig and
 // ExchangeSUTConfiguration.ps1): User04 has ActiveSync disabled, User07 is
-// User08's delegate.
+// User08's delegate. The scenarios S01 to S11 deploy User01 to User04 and
+// User07 to User09, the scenarios S12 to S23 User01 to User04 and the two
+// search users.
 const (
 	cmdUser1 = "MSASCMD_User01"
 	cmdUser2 = "MSASCMD_User02"
@@ -30,6 +37,10 @@ const (
 	cmdUser7 = "MSASCMD_User07"
 	cmdUser8 = "MSASCMD_User08"
 	cmdUser9 = "MSASCMD_User09"
+	// The two users whose names AmbiguousSearchName (MSASCMD_SearchUser)
+	// matches.
+	cmdSearchUser1 = "MSASCMD_SearchUser01"
+	cmdSearchUser2 = "MSASCMD_SearchUser02"
 )
 
 // cmdDeviceID is the common configuration's DeviceID.
@@ -41,17 +52,49 @@ type cmdFolders struct {
 	inbox, drafts, deleted, sent, outbox, tasks, calendar, contacts, notes, ric string
 }
 
-// cmdSuite is a running MS-ASCMD test: its lab, the user its client acts
-// as and the device id it sends, and what TestSuiteBase remembers (the
-// last hierarchy sync key, each user's folders, the last Sync key).
-type cmdSuite struct {
+// cmdSession is what both MS-ASCMD clients keep as TestSuiteBase does:
+// the lab, the user the client acts as and the device id it sends, the
+// last hierarchy sync key, and each user's default folders (learned by
+// the first FolderSync after switching to the user).
+type cmdSession struct {
 	s             *site
 	l             *lab
 	user          string
 	deviceID      string
 	folderSyncKey string
-	syncKey       string
-	folders       map[string]*cmdFolders
+	folders       map[string]map[eas.FolderType]string
+}
+
+// switchTo is SwitchUser: user becomes the client's user and, the first
+// time, folderSync("0") (the client's own) learns its default folders.
+func (u *cmdSession) switchTo(user string, folderSync func(key string) *eas.FolderSyncResponse) {
+	u.s.t.Helper()
+	u.user = user
+	if u.folders[user] != nil {
+		return
+	}
+	fs := folderSync("0")
+	if fs.Status != 1 {
+		u.s.t.Fatalf("the initial FolderSync of %s has Status %d, want 1", user, fs.Status)
+	}
+	u.folderSyncKey = fs.SyncKey
+	u.folders[user] = cmdDefaultFolders(fs)
+}
+
+// cmdSuite is a running MS-ASCMD test of scenarios S01 to S11: its
+// session and the last Sync key.
+type cmdSuite struct {
+	cmdSession
+	syncKey string
+}
+
+// cmdDeploy is the suite's deployment: User01 to User04 (User04 without
+// ActiveSync) and the more users a half of the suite needs after them.
+func cmdDeploy(s *site, more ...string) *lab {
+	s.t.Helper()
+	l := newLab(s, append([]string{cmdUser1, cmdUser2, cmdUser3, cmdUser4}, more...)...)
+	l.cmdlet("Set-CASMailbox", map[string]any{"Identity": cmdUser4, "ActiveSyncEnabled": false})
+	return l
 }
 
 // cmdLab deploys the suite (its users; User04 without ActiveSync) and, as
@@ -59,9 +102,8 @@ type cmdSuite struct {
 // the hierarchy sync key.
 func cmdLab(s *site) *cmdSuite {
 	s.t.Helper()
-	l := newLab(s, cmdUser1, cmdUser2, cmdUser3, cmdUser4, cmdUser7, cmdUser8, cmdUser9)
-	l.cmdlet("Set-CASMailbox", map[string]any{"Identity": cmdUser4, "ActiveSyncEnabled": false})
-	c := &cmdSuite{s: s, l: l, deviceID: cmdDeviceID, folders: map[string]*cmdFolders{}}
+	l := cmdDeploy(s, cmdUser7, cmdUser8, cmdUser9)
+	c := &cmdSuite{cmdSession: cmdSession{s: s, l: l, deviceID: cmdDeviceID, folders: map[string]map[eas.FolderType]string{}}}
 	c.switchUser(cmdUser1)
 	return c
 }
@@ -70,47 +112,34 @@ func cmdLab(s *site) *cmdSuite {
 // initial FolderSync to learn its default folders.
 func (c *cmdSuite) switchUser(user string) {
 	c.s.t.Helper()
-	c.user = user
-	if c.folders[user] != nil {
-		return
-	}
-	fs := c.folderSync("0")
-	if fs.Status != 1 {
-		c.s.t.Fatalf("the initial FolderSync of %s has Status %d, want 1", user, fs.Status)
-	}
-	c.folderSyncKey = fs.SyncKey
-	f := &cmdFolders{}
+	c.switchTo(user, c.folderSync)
+}
+
+// cmdDefaultFolders is the ServerId of each folder type a user's initial
+// FolderSync adds (the first of a type; the default folders' types are
+// each the type of one folder).
+func cmdDefaultFolders(fs *eas.FolderSyncResponse) map[eas.FolderType]string {
+	m := map[eas.FolderType]string{}
 	if fs.Changes != nil {
-		for _, a := range fs.Changes.Add {
-			switch a.Type {
-			case eas.FolderTypeInbox:
-				f.inbox = a.ServerId
-			case eas.FolderTypeDrafts:
-				f.drafts = a.ServerId
-			case eas.FolderTypeDeletedItems:
-				f.deleted = a.ServerId
-			case eas.FolderTypeSentItems:
-				f.sent = a.ServerId
-			case eas.FolderTypeOutbox:
-				f.outbox = a.ServerId
-			case eas.FolderTypeTasks:
-				f.tasks = a.ServerId
-			case eas.FolderTypeCalendar:
-				f.calendar = a.ServerId
-			case eas.FolderTypeContacts:
-				f.contacts = a.ServerId
-			case eas.FolderTypeNotes:
-				f.notes = a.ServerId
-			case eas.FolderTypeRecipientInfoCache:
-				f.ric = a.ServerId
+		for _, f := range fs.Changes.Add {
+			if _, ok := m[f.Type]; !ok {
+				m[f.Type] = f.ServerId
 			}
 		}
 	}
-	c.folders[user] = f
+	return m
 }
 
 // my is the current user's default folders.
-func (c *cmdSuite) my() *cmdFolders { return c.folders[c.user] }
+func (c *cmdSuite) my() *cmdFolders {
+	m := c.folders[c.user]
+	return &cmdFolders{
+		inbox: m[eas.FolderTypeInbox], drafts: m[eas.FolderTypeDrafts], deleted: m[eas.FolderTypeDeletedItems],
+		sent: m[eas.FolderTypeSentItems], outbox: m[eas.FolderTypeOutbox], tasks: m[eas.FolderTypeTasks],
+		calendar: m[eas.FolderTypeCalendar], contacts: m[eas.FolderTypeContacts], notes: m[eas.FolderTypeNotes],
+		ric: m[eas.FolderTypeRecipientInfoCache],
+	}
+}
 
 // send sends cmd with body as the suite's client does (the current user
 // and device id, no policy key, no reaction to the answer) and returns the
@@ -124,11 +153,14 @@ func (c *cmdSuite) send(cmd eas.Command, body any) *answer {
 	return a
 }
 
-// sendRaw sends req, with the suite's device id, as it is.
-func (c *cmdSuite) sendRaw(req *eas.Request, body any) *answer {
-	c.s.t.Helper()
-	req.DeviceID = c.deviceID
-	return c.l.send(req, password, body)
+// sendRaw sends req as it is but for the device id, the session's when
+// set (cmdSuite's always is; cmd2Client's only after ChangeDeviceID).
+func (u *cmdSession) sendRaw(req *eas.Request, body any) *answer {
+	u.s.t.Helper()
+	if u.deviceID != "" {
+		req.DeviceID = u.deviceID
+	}
+	return u.l.send(req, password, body)
 }
 
 // call sends cmd and decodes its answer into out.
@@ -229,20 +261,19 @@ var cmdNames atomic.Int64
 // message for or cannot send (a missing or repeated element): qname is
 // "Namespace:Name", text or children its content.
 func cmdNode(qname string, children ...*wbxml.Node) *wbxml.Node {
-	t := wbxml.LookupQualified(qname)
-	if t == nil {
-		panic("conformance: no WBXML tag " + qname)
-	}
-	return wbxml.NewElement(t, children...)
+	return wbxml.NewElement(cmdTag(qname), children...)
 }
 
 // cmdText is an element holding text.
-func cmdText(qname, text string) *wbxml.Node {
+func cmdText(qname, text string) *wbxml.Node { return wbxml.NewText(cmdTag(qname), text) }
+
+// cmdTag is the WBXML tag of qname ("Namespace:Name"), which must exist.
+func cmdTag(qname string) *wbxml.Tag {
 	t := wbxml.LookupQualified(qname)
 	if t == nil {
 		panic("conformance: no WBXML tag " + qname)
 	}
-	return wbxml.NewText(t, text)
+	return t
 }
 
 // tree encodes a request tree.
@@ -334,15 +365,21 @@ func cmdServerID(r *eas.SyncResponse, subject string) string {
 // cmdSubject is the Subject of an item of any class (Email, Calendar,
 // Tasks...), or "".
 func cmdSubject(data *wbxml.Node) string {
-	if data == nil {
-		return ""
+	v, _ := cmdChild(data, "Subject")
+	return v
+}
+
+// cmdChild is the text of n's first child element named name exactly.
+func cmdChild(n *wbxml.Node, name string) (string, bool) {
+	if n == nil {
+		return "", false
 	}
-	for _, e := range data.Elements() {
-		if e.Tag.Name == "Subject" {
-			return e.Text()
+	for _, e := range n.Elements() {
+		if e.Tag.Name == name {
+			return e.Text(), true
 		}
 	}
-	return ""
+	return "", false
 }
 
 // cmdField is the text of the child qname of an ApplicationData.
@@ -356,17 +393,23 @@ func cmdField(data *wbxml.Node, qname string) string {
 	return ""
 }
 
-// cmdAddress is a suite user's e-mail address.
-func cmdAddress(user string) string { return user + "@contoso.com" }
-
 // sendMail sends a plain text message from the current user as
 // SendPlainTextEmail does: MIME in a WBXML SendMail from 14.0, the MIME
 // itself with SaveInSent in the query at 12.1.
 func (c *cmdSuite) sendMail(to, subject, body string) {
 	c.s.t.Helper()
-	mime := fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: %s\r\nContent-Type: text/plain; charset=\"us-ascii\"\r\nMIME-Version: 1.0\r\n\r\n%s\r\n",
-		cmdAddress(c.user), cmdAddress(to), subject, body)
-	c.sendMIME(subject, mime)
+	c.sendMIME(subject, string(plainMIME(mailAddress(c.user), mailAddress(to), "", subject, body)))
+}
+
+// cmdAttachmentMIME is the suite's CreateMIME: an HTML message with a
+// one-byte image attachment.
+func cmdAttachmentMIME(from, to, subject, body string) string {
+	return "From: " + from + "\r\nTo: " + to + "\r\nSubject: " + subject + "\r\n" +
+		"Content-Type: multipart/mixed; boundary=\"_boundary_\"; type=\"text/html\"\r\nMIME-Version: 1.0\r\n\r\n" +
+		"--_boundary_\r\nContent-Type: text/html; charset=\"iso-8859-1\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
+		"<html><body>" + body + "</body></html>\r\n\r\n" +
+		"--_boundary_\r\nContent-Type: image/jpeg; name=\"number1.jpg\"\r\nContent-Description: number1.jpg\r\n" +
+		"Content-Disposition: attachment; size=4; filename=\"number1.jpg\"\r\nContent-Transfer-Encoding: base64\r\n\r\nMQ==\r\n\r\n--_boundary_--\r\n"
 }
 
 // sendMIME sends mime as the current user with SendMail, which must
@@ -416,6 +459,18 @@ func (c *cmdSuite) sendMailAndFolderSync() string {
 	c.sendMail(cmdUser1, subject, "The content of the body.")
 	c.switchUser(cmdUser1)
 	return subject
+}
+
+// cmdUTC is Common.GetTimeZone for "(UTC) Coordinated Universal Time":
+// the base64 TIME_ZONE_INFORMATION of bias 0 with that name.
+func cmdUTC() string {
+	b := make([]byte, 172)
+	name := utf16.Encode([]rune("(UTC) Coordinated Universal Time"))
+	for i, r := range name {
+		binary.LittleEndian.PutUint16(b[4+2*i:], r)
+		binary.LittleEndian.PutUint16(b[88+2*i:], r)
+	}
+	return base64.StdEncoding.EncodeToString(b)
 }
 
 // cmdHasDelete reports whether a Sync answer deletes serverID.

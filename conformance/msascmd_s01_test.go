@@ -88,7 +88,7 @@ func (c *cmdSuite) autodiscover(body, contentType string) *cmdXML {
 func TestMSASCMD_S01_TC01_Autodiscover_TypeIsMobileSync(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
-		x := c.autodiscover(cmdAutodiscoverRequest(cmdAddress(cmdUser1), eas.AutodiscoverResponseSchema, 1), "text/xml")
+		x := c.autodiscover(cmdAutodiscoverRequest(mailAddress(cmdUser1), eas.AutodiscoverResponseSchema, 1), "text/xml")
 		s.equal(703, "the Response element's namespace", eas.AutodiscoverResponseSchema, x.ns["Response"])
 		if x.text["Type"] != "MobileSync" {
 			t.Fatalf("the first Server's Type is %q, want MobileSync", x.text["Type"])
@@ -120,7 +120,7 @@ func TestMSASCMD_S01_TC02_Autodiscover_Fail(t *testing.T) {
 func TestMSASCMD_S01_TC03_ErrorCode_600(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
-		x := c.autodiscover(cmdAutodiscoverRequest(cmdAddress(cmdUser1), eas.AutodiscoverResponseSchema, 2), "text/xml")
+		x := c.autodiscover(cmdAutodiscoverRequest(mailAddress(cmdUser1), eas.AutodiscoverResponseSchema, 2), "text/xml")
 		for _, id := range []int{3799, 2286, 2287} {
 			s.equal(id, "the ErrorCode of a request with two Request elements", "600", x.text["ErrorCode"])
 		}
@@ -132,7 +132,7 @@ func TestMSASCMD_S01_TC03_ErrorCode_600(t *testing.T) {
 func TestMSASCMD_S01_TC04_ErrorCode_601(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
-		x := c.autodiscover(cmdAutodiscoverRequest(cmdAddress(cmdUser1), eas.AutodiscoverResponseSchema+"XX", 1), "text/xml")
+		x := c.autodiscover(cmdAutodiscoverRequest(mailAddress(cmdUser1), eas.AutodiscoverResponseSchema+"XX", 1), "text/xml")
 		s.equal(2285, "the ErrorCode for an unknown response schema", "601", x.text["ErrorCode"])
 		s.equal(2288, "the ErrorCode for an unknown response schema", "601", x.text["ErrorCode"])
 	})

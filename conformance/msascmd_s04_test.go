@@ -124,22 +124,33 @@ func TestMSASCMD_S04_TC07_FolderSync_AddFolder(t *testing.T) {
 	})
 }
 
+// folderOnOtherDevice is how TC08 and TC09 begin: a mail folder created
+// at the root with the last hierarchy key, then the initial FolderSync of
+// another device ("NewDeviceID"), which must hold it. It returns the
+// FolderCreate's answer, the other device's FolderSync and the folder's
+// ServerId; the client is left on the other device.
+func (c *cmdSuite) folderOnOtherDevice() (*eas.FolderCreateResponse, *eas.FolderSyncResponse, string) {
+	c.s.t.Helper()
+	name := c.name("FolderSync")
+	fc := c.folderCreate(c.folderSyncKey, eas.FolderTypeUserMail, name, "0")
+	if fc.Status != 1 {
+		c.s.t.Fatalf("FolderCreate has Status %d, want 1", fc.Status)
+	}
+	c.deviceID = "NewDeviceID"
+	other := c.folderSync("0")
+	id := cmdFolderID(other, name)
+	if id == "" {
+		c.s.t.Fatalf("the other device's FolderSync has no folder %q", name)
+	}
+	return fc, other, id
+}
+
 // MSASCMD_S04_TC08: a folder renamed from another device reaches this one
 // as an Update; the other device's FolderSync returns a new key.
 func TestMSASCMD_S04_TC08_FolderSync_UpdateFolder(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
-		name := c.name("FolderSync")
-		fc := c.folderCreate(c.folderSyncKey, eas.FolderTypeUserMail, name, "0")
-		if fc.Status != 1 {
-			t.Fatalf("FolderCreate has Status %d, want 1", fc.Status)
-		}
-		c.deviceID = "NewDeviceID"
-		other := c.folderSync0()
-		id := cmdFolderID(other, name)
-		if id == "" {
-			t.Fatalf("the other device's FolderSync has no folder %q", name)
-		}
+		fc, other, id := c.folderOnOtherDevice()
 		s.capture(5020, other.SyncKey != "" && other.SyncKey != fc.SyncKey, "the other device's FolderSync has SyncKey %q (the FolderCreate's was %q)", other.SyncKey, fc.SyncKey)
 		newName := c.name("FolderUpdate")
 		c.folderUpdate(other.SyncKey, id, newName, "0")
@@ -162,17 +173,7 @@ func TestMSASCMD_S04_TC08_FolderSync_UpdateFolder(t *testing.T) {
 func TestMSASCMD_S04_TC09_FolderSync_DeleteFolder(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
-		name := c.name("FolderSync")
-		fc := c.folderCreate(c.folderSyncKey, eas.FolderTypeUserMail, name, "0")
-		if fc.Status != 1 {
-			t.Fatalf("FolderCreate has Status %d, want 1", fc.Status)
-		}
-		c.deviceID = "NewDeviceID"
-		other := c.folderSync("0")
-		id := cmdFolderID(other, name)
-		if id == "" {
-			t.Fatalf("the other device's FolderSync has no folder %q", name)
-		}
+		fc, other, id := c.folderOnOtherDevice()
 		if fd := c.folderDelete(other.SyncKey, id); fd.Status != 1 {
 			t.Fatalf("FolderDelete has Status %d, want 1", fd.Status)
 		}

@@ -34,7 +34,7 @@ func cmdAttachments(r *eas.SyncResponse, serverID string) (names, refs []string)
 func (c *cmdSuite) mailAttachment() (string, *eas.SyncResponse) {
 	c.s.t.Helper()
 	subject := c.name("NormalAttachment_Subject")
-	c.sendMIME(subject, cmdAttachmentMIME(cmdAddress(cmdUser1), cmdAddress(cmdUser2), subject, c.name("NormalAttachment_Body")))
+	c.sendMIME(subject, cmdAttachmentMIME(mailAddress(cmdUser1), mailAddress(cmdUser2), subject, c.name("NormalAttachment_Body")))
 	c.switchUser(cmdUser2)
 	return subject, c.getMailItem(c.my().inbox, subject)
 }

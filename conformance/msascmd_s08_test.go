@@ -450,17 +450,6 @@ func TestMSASCMD_S08_TC17_ItemOperations_Status15(t *testing.T) {
 	})
 }
 
-// cmdAttachmentMIME is the suite's CreateMIME: an HTML message with a
-// one-byte image attachment.
-func cmdAttachmentMIME(from, to, subject, body string) string {
-	return "From: " + from + "\r\nTo: " + to + "\r\nSubject: " + subject + "\r\n" +
-		"Content-Type: multipart/mixed; boundary=\"_boundary_\"; type=\"text/html\"\r\nMIME-Version: 1.0\r\n\r\n" +
-		"--_boundary_\r\nContent-Type: text/html; charset=\"iso-8859-1\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
-		"<html><body>" + body + "</body></html>\r\n\r\n" +
-		"--_boundary_\r\nContent-Type: image/jpeg; name=\"number1.jpg\"\r\nContent-Description: number1.jpg\r\n" +
-		"Content-Disposition: attachment; size=4; filename=\"number1.jpg\"\r\nContent-Transfer-Encoding: base64\r\n\r\nMQ==\r\n\r\n--_boundary_--\r\n"
-}
-
 // cmdFileReference is the first attachment's FileReference of the added
 // item serverID.
 func cmdFileReference(r *eas.SyncResponse, serverID string) string {
@@ -483,7 +472,7 @@ func TestMSASCMD_S08_TC18_ItemOperations_MoreThanOneFileReference_Status2(t *tes
 	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmdLab(s)
 		subject := c.name("NormalAttachment_Subject")
-		c.sendMIME(subject, cmdAttachmentMIME(cmdAddress(cmdUser1), cmdAddress(cmdUser2), subject, c.name("NormalAttachment_Body")))
+		c.sendMIME(subject, cmdAttachmentMIME(mailAddress(cmdUser1), mailAddress(cmdUser2), subject, c.name("NormalAttachment_Body")))
 		c.switchUser(cmdUser2)
 		r := c.getMailItem(c.my().inbox, subject)
 		ref := cmdFileReference(r, cmdServerID(r, subject))

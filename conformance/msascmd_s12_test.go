@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/wbxml"
 )
 
 // MS-ASCMD S12: the Provision command.
@@ -28,7 +29,7 @@ func cmd2PolicyKey(resp *eas.ProvisionResponse) string {
 // MSASCMD_S12_TC01: the initial Provision answers the policy type, key
 // and data; the acknowledgment answers the type, a key and Status 1.
 func TestMSASCMD_S12_TC01_Provision_DownloadPolicy(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		resp := c.provisionAs(cmd2Provision())
 		s.must(cmd2ok(resp.Policies != nil, "no Policies (Status %d)", resp.Status), "the initial Provision")
@@ -48,11 +49,11 @@ func TestMSASCMD_S12_TC01_Provision_DownloadPolicy(t *testing.T) {
 
 // MSASCMD_S12_TC02: an initial Provision without PolicyType is Status 2.
 func TestMSASCMD_S12_TC02_Provision_WithoutPolicyTypeElement(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		info, err := eas.EncodeItemAs(cmd2Lookup("Settings:DeviceInformation"), cmd2DeviceInformation())
+		info, err := eas.EncodeItemAs(wbxml.LookupQualified("Settings:DeviceInformation"), cmd2DeviceInformation())
 		s.must(err, "encoding DeviceInformation")
-		body := cmd2El("Provision:Provision", info, cmd2El("Provision:Policies", cmd2El("Provision:Policy")))
+		body := cmdNode("Provision:Provision", info, cmdNode("Provision:Policies", cmdNode("Provision:Policy")))
 		var resp eas.ProvisionResponse
 		c.send(eas.CommandProvision, body).decode(s, &resp)
 		s.equal(4989, "the Provision Status without PolicyType", 2, resp.Status)
@@ -62,7 +63,7 @@ func TestMSASCMD_S12_TC02_Provision_WithoutPolicyTypeElement(t *testing.T) {
 // MSASCMD_S12_TC03: a FolderSync with a policy key other than the one
 // acknowledged is HTTP 449 at 12.1 and Status 144 after.
 func TestMSASCMD_S12_TC03_Provision_Status144(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		resp := c.provisionAs(cmd2Provision())
 		s.must(cmd2ok(resp.Status == 1, "Status %d", resp.Status), "the initial Provision")

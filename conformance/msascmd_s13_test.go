@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -34,19 +35,19 @@ func cmd2Availability(start, end string) *eas.ResolveRecipientsOptions {
 // MSASCMD_S13_TC01: CertificateRetrieval 1 answers no certificates, 2 the
 // full ones, 3 a mini certificate.
 func TestMSASCMD_S13_TC01_ResolveRecipients_CertificateRetrieval(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		s.gap("issue 15: the deployment publishes an S/MIME certificate for User03 (AD Certificate Services); easlab's directory has no certificates and no cmdlet publishes one, so it answers Certificates Status 7 without a MiniCertificate (simulator/resolverecipients.go)", 858, 3435, 4302)
 		c := cmd2Lab(s)
-		r := cmd2FirstRecipient(c.resolve(&eas.ResolveRecipientsOptions{CertificateRetrieval: 1}, cmd2User3))
+		r := cmd2FirstRecipient(c.resolve(&eas.ResolveRecipientsOptions{CertificateRetrieval: 1}, cmdUser3))
 		s.must(cmd2ok(r != nil, "no recipient"), "resolving User03")
 		s.capture(856, r.Certificates == nil, "CertificateRetrieval 1 answered certificates")
-		r = cmd2FirstRecipient(c.resolve(&eas.ResolveRecipientsOptions{CertificateRetrieval: 2}, cmd2User3))
+		r = cmd2FirstRecipient(c.resolve(&eas.ResolveRecipientsOptions{CertificateRetrieval: 2}, cmdUser3))
 		s.must(cmd2ok(r != nil, "no recipient"), "resolving User03")
 		for _, id := range []int{843, 857, 3764} {
 			s.capture(id, r.Certificates != nil, "CertificateRetrieval 2 answered no Certificates")
 		}
 		s.capture(3825, r.EmailAddress != "" && r.Certificates != nil, "the recipient has EmailAddress %q and Certificates %v", r.EmailAddress, r.Certificates != nil)
-		resp := c.resolve(&eas.ResolveRecipientsOptions{CertificateRetrieval: 3}, cmd2User3)
+		resp := c.resolve(&eas.ResolveRecipientsOptions{CertificateRetrieval: 3}, cmdUser3)
 		s.must(cmd2ok(resp.Status == 1, "Status %d", resp.Status), "resolving User03 with mini certificates")
 		r = cmd2FirstRecipient(resp)
 		mini := r != nil && r.Certificates != nil && r.Certificates.MiniCertificate != ""
@@ -64,12 +65,12 @@ func TestMSASCMD_S13_TC01_ResolveRecipients_CertificateRetrieval(t *testing.T) {
 // Status.
 func (c *cmd2Client) cmd2ResolveStatus(options *eas.ResolveRecipientsOptions) int {
 	c.s.t.Helper()
-	return c.resolve(options, cmd2User1).Status
+	return c.resolve(options, cmdUser1).Status
 }
 
 // MSASCMD_S13_TC02: an EndTime that is not a time is Status 5.
 func TestMSASCMD_S13_TC02_ResolveRecipients_EndTimeInvalid(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		st := c.cmd2ResolveStatus(cmd2Availability("2012-04-11T10:00:00.000Z", "TimeWithInvalidFormat"))
 		s.equal(2264, "the Status for an EndTime that is not a time", 5, st)
@@ -79,7 +80,7 @@ func TestMSASCMD_S13_TC02_ResolveRecipients_EndTimeInvalid(t *testing.T) {
 
 // MSASCMD_S13_TC03: a StartTime that is not a time is Status 5.
 func TestMSASCMD_S13_TC03_ResolveRecipients_StartTimeInvalid(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		s.equal(3986, "the Status for a StartTime that is not a time", 5, c.cmd2ResolveStatus(cmd2Availability("TimeWithInvalidFormat", "2012-04-11T10:00:00.000Z")))
 	})
@@ -87,7 +88,7 @@ func TestMSASCMD_S13_TC03_ResolveRecipients_StartTimeInvalid(t *testing.T) {
 
 // MSASCMD_S13_TC04: an EndTime before the StartTime is Status 5.
 func TestMSASCMD_S13_TC04_ResolveRecipients_EndTimeSmallThanStartTime(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		s.equal(2266, "the Status for an EndTime before the StartTime", 5, c.cmd2ResolveStatus(cmd2Availability("2010-03-01T00:20:00.000Z", "2010-03-01T00:00:00.000Z")))
 	})
@@ -95,7 +96,7 @@ func TestMSASCMD_S13_TC04_ResolveRecipients_EndTimeSmallThanStartTime(t *testing
 
 // MSASCMD_S13_TC05: a window longer than 42 days is Status 5.
 func TestMSASCMD_S13_TC05_ResolveRecipients_DurationIsTooLarge(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		s.equal(5175, "the Status for a window longer than 42 days", 5, c.cmd2ResolveStatus(cmd2Availability("2010-03-01T00:00:00.000Z", "2010-06-03T00:00:01.000Z")))
 	})
@@ -109,7 +110,7 @@ func cmd2FixedLength(n int) string {
 // MSASCMD_S13_TC06: a To of 256 characters is resolved (Status 1), one
 // of 257 is Status 5.
 func TestMSASCMD_S13_TC06_ResolveRecipients_Over256(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		opts := &eas.ResolveRecipientsOptions{CertificateRetrieval: 2}
 		st256 := c.resolve(opts, cmd2FixedLength(256)).Status
@@ -129,16 +130,16 @@ func cmd2PictureStatus(resp *eas.ResolveRecipientsResponse) int {
 
 // MSASCMD_S13_TC07: a user without a photo is Picture Status 173.
 func TestMSASCMD_S13_TC07_ResolveRecipients_NoPictureExist(t *testing.T) {
-	atVersions(t, specCMD2, cmd2From141(), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, cmd2From141(), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		s.equal(3287, "the Picture Status of a user without a photo", 173, cmd2PictureStatus(c.resolve(&eas.ResolveRecipientsOptions{Picture: &eas.PictureOptions{MaxPictures: 3}}, cmd2User3)))
+		s.equal(3287, "the Picture Status of a user without a photo", 173, cmd2PictureStatus(c.resolve(&eas.ResolveRecipientsOptions{Picture: &eas.PictureOptions{MaxPictures: 3}}, cmdUser3)))
 	})
 }
 
 // MSASCMD_S13_TC08: an ambiguous name answers Status 2 with each match's
 // full name and no certificates.
 func TestMSASCMD_S13_TC08_ResolveRecipients_AmbiguousUser(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		const name = "MSASCMD_SearchUser"
 		resp := c.resolve(nil, name)
@@ -156,7 +157,7 @@ func TestMSASCMD_S13_TC08_ResolveRecipients_AmbiguousUser(t *testing.T) {
 // MSASCMD_S13_TC09: the matches of an ambiguous name carry no
 // availability.
 func TestMSASCMD_S13_TC09_ResolveRecipients_AmbiguousUserAvailability(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		resp := c.resolve(cmd2Availability("2013-08-11T10:00:00.000Z", "2013-08-11T11:00:00.000Z"), "MSASCMD_SearchUser")
 		s.must(cmd2ok(len(resp.Response) > 0 && resp.Response[0].Recipient != nil, "no recipients"), "resolving an ambiguous name")
@@ -172,22 +173,22 @@ func TestMSASCMD_S13_TC09_ResolveRecipients_AmbiguousUserAvailability(t *testing
 
 // MSASCMD_S13_TC10 and TC11 resolve the deployment's distribution groups.
 func TestMSASCMD_S13_TC10_ResolveRecipients_Group_Availability(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		s.notApplicable("the test resolves the distribution group MSASCMD_TestGroup the deployment creates; easlab's directory has no distribution groups and no cmdlet makes one", 4625, 819, 3339, 3338)
 	})
 }
 
 func TestMSASCMD_S13_TC11_ResolveRecipients_Status161(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		s.notApplicable("the test resolves the large distribution group MSASCMD_LargeGroup the deployment creates; easlab's directory has no distribution groups and no cmdlet makes one", 4626, 4294)
 	})
 }
 
 // MSASCMD_S13_TC12: a user's name resolves with Status 1.
 func TestMSASCMD_S13_TC12_ResolveRecipients_To(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		resp := c.resolve(nil, cmd2User1)
+		resp := c.resolve(nil, cmdUser1)
 		s.equal(4268, "the ResolveRecipients Status", 1, resp.Status)
 		st := 0
 		if len(resp.Response) > 0 {
@@ -200,9 +201,9 @@ func TestMSASCMD_S13_TC12_ResolveRecipients_To(t *testing.T) {
 // MSASCMD_S13_TC13: a free half hour is MergedFreeBusy "0" with
 // Availability Status 1.
 func TestMSASCMD_S13_TC13_ResolveRecipients_MergedFreeBusy(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		r := cmd2FirstRecipient(c.resolve(cmd2Availability("2013-08-17T23:00:00.000Z", "2013-08-17T23:30:00.000Z"), cmd2Mail(cmd2User1)))
+		r := cmd2FirstRecipient(c.resolve(cmd2Availability("2013-08-17T23:00:00.000Z", "2013-08-17T23:30:00.000Z"), mailAddress(cmdUser1)))
 		s.must(cmd2ok(r != nil, "no recipient"), "resolving User01")
 		av := r.Availability
 		s.capture(4618, av != nil, "the recipient has no Availability")
@@ -217,9 +218,9 @@ func TestMSASCMD_S13_TC13_ResolveRecipients_MergedFreeBusy(t *testing.T) {
 
 // MSASCMD_S13_TC14: a user without certificates is Certificates Status 7.
 func TestMSASCMD_S13_TC14_ResolveRecipients_NoCertificates(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		resp := c.resolve(&eas.ResolveRecipientsOptions{CertificateRetrieval: 2}, cmd2User1)
+		resp := c.resolve(&eas.ResolveRecipientsOptions{CertificateRetrieval: 2}, cmdUser1)
 		s.equal(343, "the ResolveRecipients Status", 1, resp.Status)
 		st := 0
 		if r := cmd2FirstRecipient(resp); r != nil && r.Certificates != nil {
@@ -232,33 +233,33 @@ func TestMSASCMD_S13_TC14_ResolveRecipients_NoCertificates(t *testing.T) {
 // MSASCMD_S13_TC16: a Picture request for a user without a photo is
 // Status 173.
 func TestMSASCMD_S13_TC16_ResolveRecipients_Picture_Status173(t *testing.T) {
-	atVersions(t, specCMD2, cmd2From141(), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, cmd2From141(), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		s.equal(4311, "the Picture Status of a user without a photo", 173, cmd2PictureStatus(c.resolve(&eas.ResolveRecipientsOptions{Picture: &eas.PictureOptions{}}, cmd2User3)))
+		s.equal(4311, "the Picture Status of a user without a photo", 173, cmd2PictureStatus(c.resolve(&eas.ResolveRecipientsOptions{Picture: &eas.PictureOptions{}}, cmdUser3)))
 	})
 }
 
 // MSASCMD_S13_TC17 and TC18 read the photos the deployment uploads for
 // User01 and User02.
 func TestMSASCMD_S13_TC17_ResolveRecipients_Picture_Success(t *testing.T) {
-	atVersions(t, specCMD2, cmd2From141(), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, cmd2From141(), func(t *testing.T, s *site) {
 		s.notApplicable("the test reads the photo the deployment uploads for User01 (Set-UserPhoto); easlab's users have no photos and no cmdlet sets one", 4310, 2133, 5350, 5351)
 	})
 }
 
 func TestMSASCMD_S13_TC18_ResolveRecipients_Picture_Status174(t *testing.T) {
-	atVersions(t, specCMD2, cmd2From141(), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, cmd2From141(), func(t *testing.T, s *site) {
 		s.notApplicable("the test needs the photo the deployment uploads for User02 (Set-UserPhoto) to be larger than MaxSize; easlab's users have no photos and no cmdlet sets one", 4312)
 	})
 }
 
 // MSASCMD_S13_TC19: MaxPictures 0 is Picture Status 175.
 func TestMSASCMD_S13_TC19_ResolveRecipients_Picture_Status175(t *testing.T) {
-	atVersions(t, specCMD2, cmd2From141(), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, cmd2From141(), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		body := cmd2El("ResolveRecipients:ResolveRecipients",
-			cmd2El("ResolveRecipients:Options", cmd2El("ResolveRecipients:Picture", cmd2Text("ResolveRecipients:MaxPictures", "0"))),
-			cmd2Text("ResolveRecipients:To", cmd2User2))
+		body := cmdNode("ResolveRecipients:ResolveRecipients",
+			cmdNode("ResolveRecipients:Options", cmdNode("ResolveRecipients:Picture", cmdText("ResolveRecipients:MaxPictures", "0"))),
+			cmdText("ResolveRecipients:To", cmdUser2))
 		var resp eas.ResolveRecipientsResponse
 		c.send(eas.CommandResolveRecipients, body).decode(s, &resp)
 		s.equal(4313, "the Picture Status with MaxPictures 0", 175, cmd2PictureStatus(&resp))
@@ -267,11 +268,11 @@ func TestMSASCMD_S13_TC19_ResolveRecipients_Picture_Status175(t *testing.T) {
 
 // MSASCMD_S13_TC20: 101 To elements are Status 5.
 func TestMSASCMD_S13_TC20_ResolveRecipients_Status5(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		to := make([]string, 101)
 		for i := range to {
-			to[i] = "User" + cmd2Itoa(i)
+			to[i] = "User" + fmt.Sprint(i)
 		}
 		st := c.resolve(nil, to...).Status
 		s.capture(7501, st != 1, "101 To elements answered Status 1")
@@ -282,7 +283,7 @@ func TestMSASCMD_S13_TC20_ResolveRecipients_Status5(t *testing.T) {
 
 // MSASCMD_S13_TC21 removes User03's calendar permissions.
 func TestMSASCMD_S13_TC21_ResolveRecipients_Status163(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		s.notApplicable("the test sets User03's calendar folder permission to None (Set-MailboxFolderPermission through the SUT adapter); easlab models no folder permissions and has no such cmdlet", 4298)
 	})
 }
@@ -290,13 +291,13 @@ func TestMSASCMD_S13_TC21_ResolveRecipients_Status163(t *testing.T) {
 // MSASCMD_S13_TC15: User02's free/busy over two hours tomorrow is free,
 // then tentative for the half hours a meeting request covers.
 func TestMSASCMD_S13_TC15_ResolveRecipients_MergedFreeBusyIntervalTime(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		s.gap(cmd2MeetingGap(s.version), 3330, 3332)
 		c := cmd2Lab(s)
 		day := cmd2Now.Truncate(24*time.Hour).AddDate(0, 0, 1)
 		window := cmd2Availability(eas.FormatDate(day.Add(2*time.Hour)), eas.FormatDate(day.Add(4*time.Hour)))
-		c.switchUser(cmd2User2)
-		resp := c.resolve(window, cmd2User2)
+		c.switchUser(cmdUser2)
+		resp := c.resolve(window, cmdUser2)
 		s.must(cmd2ok(resp.Status == 1, "Status %d", resp.Status), "resolving User02")
 		merged := func(resp *eas.ResolveRecipientsResponse) string {
 			if r := cmd2FirstRecipient(resp); r != nil && r.Availability != nil {
@@ -310,13 +311,13 @@ func TestMSASCMD_S13_TC15_ResolveRecipients_MergedFreeBusyIntervalTime(t *testin
 		start, end := day.Add(2*time.Hour+40*time.Minute), day.Add(3*time.Hour+10*time.Minute)
 		var m *cmd2Meeting
 		if s.version.AtLeast(eas.Version160) {
-			m = c.createCalendar(subject, cmd2Mail(cmd2User2), &start, &end, nil)
+			m = c.createCalendar(subject, mailAddress(cmdUser2), &start, &end, nil)
 		} else {
-			m = &cmd2Meeting{Subject: subject, UID: "cmd2-uid-" + subject, OrganizerEmail: cmd2Mail(cmd2User1), Attendee: cmd2Mail(cmd2User2),
+			m = &cmd2Meeting{Subject: subject, UID: "cmd2-uid-" + subject, OrganizerEmail: mailAddress(cmdUser1), Attendee: mailAddress(cmdUser2),
 				StartTime: start, EndTime: end, BusyStatus: -1, RecurrenceType: -1, ResponseRequested: false}
 		}
 		c.sendMeetingRequest(m)
-		c.switchUser(cmd2User2)
+		c.switchUser(cmdUser2)
 		inInbox := cmd2FindServerID(c.syncChanges(c.inbox()), "Subject", subject) != ""
 		inCalendar := cmd2FindServerID(c.syncChanges(c.calendar()), "Subject", subject) != ""
 		if !inInbox || !inCalendar {
@@ -325,7 +326,7 @@ func TestMSASCMD_S13_TC15_ResolveRecipients_MergedFreeBusyIntervalTime(t *testin
 			}
 			return
 		}
-		got := merged(c.resolve(window, cmd2User2))
+		got := merged(c.resolve(window, cmdUser2))
 		s.equal(3330, "User02's free/busy with the tentative meeting", "0110", got)
 		s.equal(3332, "User02's free/busy with the tentative meeting", "0110", got)
 	})

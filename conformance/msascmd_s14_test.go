@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/wbxml"
 )
 
 // MS-ASCMD S14: the Search command. The requests are built as trees, in
@@ -11,34 +12,34 @@ import (
 // tests that move an element out of And can say where it goes.
 
 // cmd2SearchStore is a Mailbox Store with options and query children.
-func cmd2SearchStore(options []*cmd2Node, query ...*cmd2Node) *cmd2Node {
-	store := cmd2El("Search:Store", cmd2Text("Search:Name", "Mailbox"))
+func cmd2SearchStore(options []*wbxml.Node, query ...*wbxml.Node) *wbxml.Node {
+	store := cmdNode("Search:Store", cmdText("Search:Name", "Mailbox"))
 	if options != nil {
-		store.Children = append(store.Children, cmd2El("Search:Options", options...))
+		store.Children = append(store.Children, cmdNode("Search:Options", options...))
 	}
-	store.Children = append(store.Children, cmd2El("Search:Query", query...))
+	store.Children = append(store.Children, cmdNode("Search:Query", query...))
 	return store
 }
 
 // cmd2Search is a Search request with stores.
-func cmd2Search(stores ...*cmd2Node) *cmd2Node { return cmd2El("Search:Search", stores...) }
+func cmd2Search(stores ...*wbxml.Node) *wbxml.Node { return cmdNode("Search:Search", stores...) }
 
 // cmd2DeepTraversal is the default Options: DeepTraversal.
-func cmd2DeepTraversal() []*cmd2Node { return []*cmd2Node{cmd2El("Search:DeepTraversal")} }
+func cmd2DeepTraversal() []*wbxml.Node { return []*wbxml.Node{cmdNode("Search:DeepTraversal")} }
 
 // cmd2DefaultQuery is the suite's default And: Class Email, the Inbox and
 // FreeText "FreeText".
-func (c *cmd2Client) cmd2DefaultQuery(freeText string) []*cmd2Node {
-	return []*cmd2Node{cmd2Text("AirSync:Class", "Email"), cmd2Text("AirSync:CollectionId", c.inbox()), cmd2Text("Search:FreeText", freeText)}
+func (c *cmd2Client) cmd2DefaultQuery(freeText string) []*wbxml.Node {
+	return []*wbxml.Node{cmdText("AirSync:Class", "Email"), cmdText("AirSync:CollectionId", c.inbox()), cmdText("Search:FreeText", freeText)}
 }
 
 // cmd2DefaultSearch is S14's CreateDefaultSearchRequest.
-func (c *cmd2Client) cmd2DefaultSearch() *cmd2Node {
-	return cmd2Search(cmd2SearchStore(cmd2DeepTraversal(), cmd2El("Search:And", c.cmd2DefaultQuery("FreeText")...)))
+func (c *cmd2Client) cmd2DefaultSearch() *wbxml.Node {
+	return cmd2Search(cmd2SearchStore(cmd2DeepTraversal(), cmdNode("Search:And", c.cmd2DefaultQuery("FreeText")...)))
 }
 
 // search sends a Search as the current user.
-func (c *cmd2Client) search(body *cmd2Node) *eas.SearchResponse {
+func (c *cmd2Client) search(body *wbxml.Node) *eas.SearchResponse {
 	c.s.t.Helper()
 	var resp eas.SearchResponse
 	c.send(eas.CommandSearch, body).decode(c.s, &resp)
@@ -64,7 +65,7 @@ func cmd2Results(resp *eas.SearchResponse) []eas.SearchResult {
 
 // MSASCMD_S14_TC01: the default search succeeds.
 func TestMSASCMD_S14_TC01_Search_Success(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		resp := c.search(c.cmd2DefaultSearch())
 		s.equal(4327, "the Store Status of the default search", 1, cmd2StoreStatus(resp))
@@ -73,24 +74,24 @@ func TestMSASCMD_S14_TC01_Search_Success(t *testing.T) {
 
 // MSASCMD_S14_TC02: two And elements in a Query are Status 8.
 func TestMSASCMD_S14_TC02_Search_MultipleAndElements(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		resp := c.search(cmd2Search(cmd2SearchStore(cmd2DeepTraversal(), cmd2El("Search:And", c.cmd2DefaultQuery("FreeText")...), cmd2El("Search:And"))))
+		resp := c.search(cmd2Search(cmd2SearchStore(cmd2DeepTraversal(), cmdNode("Search:And", c.cmd2DefaultQuery("FreeText")...), cmdNode("Search:And"))))
 		s.equal(772, "the Store Status with two And elements", 8, cmd2StoreStatus(resp))
 	})
 }
 
 // cmd2TooComplex sends the default search with element moved out of And,
 // before it, and returns the Store Status.
-func (c *cmd2Client) cmd2Outside(element *cmd2Node, rest []*cmd2Node) int {
+func (c *cmd2Client) cmd2Outside(element *wbxml.Node, rest []*wbxml.Node) int {
 	c.s.t.Helper()
-	resp := c.search(cmd2Search(cmd2SearchStore(cmd2DeepTraversal(), element, cmd2El("Search:And", rest...))))
+	resp := c.search(cmd2Search(cmd2SearchStore(cmd2DeepTraversal(), element, cmdNode("Search:And", rest...))))
 	return cmd2StoreStatus(resp)
 }
 
 // MSASCMD_S14_TC03: a Class outside And is Status 8.
 func TestMSASCMD_S14_TC03_Search_TooComplex_Status8_Class(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		q := c.cmd2DefaultQuery("FreeText")
 		s.equal(923, "the Store Status with Class outside And", 8, c.cmd2Outside(q[0], q[1:]))
@@ -99,16 +100,16 @@ func TestMSASCMD_S14_TC03_Search_TooComplex_Status8_Class(t *testing.T) {
 
 // MSASCMD_S14_TC04: a CollectionId outside And is Status 8.
 func TestMSASCMD_S14_TC04_Search_TooComplex_Status8_CollectionId(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		q := c.cmd2DefaultQuery("FreeText")
-		s.equal(2032, "the Store Status with CollectionId outside And", 8, c.cmd2Outside(q[1], []*cmd2Node{q[0], q[2]}))
+		s.equal(2032, "the Store Status with CollectionId outside And", 8, c.cmd2Outside(q[1], []*wbxml.Node{q[0], q[2]}))
 	})
 }
 
 // MSASCMD_S14_TC05: a FreeText outside And is Status 8.
 func TestMSASCMD_S14_TC05_Search_TooComplex_Status8_FreeText(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		q := c.cmd2DefaultQuery("FreeText")
 		s.equal(3105, "the Store Status with FreeText outside And", 8, c.cmd2Outside(q[2], q[:2]))
@@ -117,49 +118,49 @@ func TestMSASCMD_S14_TC05_Search_TooComplex_Status8_FreeText(t *testing.T) {
 
 // cmd2WithOptions sends the default query with options and returns the
 // Store Status.
-func (c *cmd2Client) cmd2WithOptions(options ...*cmd2Node) int {
+func (c *cmd2Client) cmd2WithOptions(options ...*wbxml.Node) int {
 	c.s.t.Helper()
-	return cmd2StoreStatus(c.search(cmd2Search(cmd2SearchStore(options, cmd2El("Search:And", c.cmd2DefaultQuery("FreeText")...)))))
+	return cmd2StoreStatus(c.search(cmd2Search(cmd2SearchStore(options, cmdNode("Search:And", c.cmd2DefaultQuery("FreeText")...)))))
 }
 
 // MSASCMD_S14_TC06: two DeepTraversal elements are accepted.
 func TestMSASCMD_S14_TC06_Search_MultipleDeepTraversal(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		s.equal(2143, "the Store Status with two DeepTraversal", 1, c.cmd2WithOptions(cmd2El("Search:DeepTraversal"), cmd2El("Search:DeepTraversal")))
+		s.equal(2143, "the Store Status with two DeepTraversal", 1, c.cmd2WithOptions(cmdNode("Search:DeepTraversal"), cmdNode("Search:DeepTraversal")))
 	})
 }
 
 // MSASCMD_S14_TC07: two MIMESupport elements are accepted.
 func TestMSASCMD_S14_TC07_Search_MoreThanOneMIMESupport(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		s.equal(3374, "the Store Status with two MIMESupport", 1, c.cmd2WithOptions(cmd2El("Search:DeepTraversal"), cmd2Text("AirSync:MIMESupport", "2"), cmd2Text("AirSync:MIMESupport", "2")))
+		s.equal(3374, "the Store Status with two MIMESupport", 1, c.cmd2WithOptions(cmdNode("Search:DeepTraversal"), cmdText("AirSync:MIMESupport", "2"), cmdText("AirSync:MIMESupport", "2")))
 	})
 }
 
 // MSASCMD_S14_TC08: two Range elements are accepted.
 func TestMSASCMD_S14_TC08_Search_MultipleRange(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		s.equal(3723, "the Store Status with two Range", 1, c.cmd2WithOptions(cmd2El("Search:DeepTraversal"), cmd2Text("Search:Range", "0-9"), cmd2Text("Search:Range", "0-9")))
+		s.equal(3723, "the Store Status with two Range", 1, c.cmd2WithOptions(cmdNode("Search:DeepTraversal"), cmdText("Search:Range", "0-9"), cmdText("Search:Range", "0-9")))
 	})
 }
 
 // MSASCMD_S14_TC09: two RebuildResults elements are accepted.
 func TestMSASCMD_S14_TC09_Search_MoreThanOneRebuildResults(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		s.equal(3747, "the Store Status with two RebuildResults", 1, c.cmd2WithOptions(cmd2El("Search:RebuildResults"), cmd2El("Search:RebuildResults")))
+		s.equal(3747, "the Store Status with two RebuildResults", 1, c.cmd2WithOptions(cmdNode("Search:RebuildResults"), cmdNode("Search:RebuildResults")))
 	})
 }
 
 // MSASCMD_S14_TC10: two Store elements are accepted.
 func TestMSASCMD_S14_TC10_Search_MoreThanOneStores(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		store := func() *cmd2Node {
-			return cmd2SearchStore(cmd2DeepTraversal(), cmd2El("Search:And", c.cmd2DefaultQuery("FreeText")...))
+		store := func() *wbxml.Node {
+			return cmd2SearchStore(cmd2DeepTraversal(), cmdNode("Search:And", c.cmd2DefaultQuery("FreeText")...))
 		}
 		resp := c.search(cmd2Search(store(), store()))
 		s.equal(4535, "the Store Status with two Stores", 1, cmd2StoreStatus(resp))
@@ -168,10 +169,10 @@ func TestMSASCMD_S14_TC10_Search_MoreThanOneStores(t *testing.T) {
 
 // MSASCMD_S14_TC11: an Email property in the query is Status 2.
 func TestMSASCMD_S14_TC11_Search_Invalid_Status2(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		q := append(c.cmd2DefaultQuery("FreeText"), cmd2Text("Email:To", cmd2Mail(cmd2User1)))
-		resp := c.search(cmd2Search(cmd2SearchStore(cmd2DeepTraversal(), cmd2El("Search:And", q...))))
+		q := append(c.cmd2DefaultQuery("FreeText"), cmdText("Email:To", mailAddress(cmdUser1)))
+		resp := c.search(cmd2Search(cmd2SearchStore(cmd2DeepTraversal(), cmdNode("Search:And", q...))))
 		s.equal(4329, "the Store Status with an Email:To in the query", 2, cmd2StoreStatus(resp))
 	})
 }
@@ -179,22 +180,22 @@ func TestMSASCMD_S14_TC11_Search_Invalid_Status2(t *testing.T) {
 // MSASCMD_S14_TC12: a search that matches nothing answers one empty
 // Result.
 func TestMSASCMD_S14_TC12_Search_Result_NoItemMatched(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		subject := "MSASCMD_3f2a91"
-		c.sendPlainText(subject, cmd2User1, cmd2User2, "")
-		c.switchUser(cmd2User2)
+		c.sendPlainText(subject, cmdUser1, cmdUser2, "")
+		c.switchUser(cmdUser2)
 		c.checkEmail(c.inbox(), subject, nil)
-		q := []*cmd2Node{cmd2Text("AirSync:Class", "Email"), cmd2Text("AirSync:CollectionId", c.inbox()), cmd2Text("Search:FreeText", "MSASCMD_search1")}
-		a := c.send(eas.CommandSearch, cmd2Search(cmd2SearchStore(cmd2DeepTraversal(), cmd2El("Search:And", q...))))
+		q := []*wbxml.Node{cmdText("AirSync:Class", "Email"), cmdText("AirSync:CollectionId", c.inbox()), cmdText("Search:FreeText", "MSASCMD_search1")}
+		a := c.send(eas.CommandSearch, cmd2Search(cmd2SearchStore(cmd2DeepTraversal(), cmdNode("Search:And", q...))))
 		var resp eas.SearchResponse
 		a.decode(s, &resp)
 		s.must(cmd2ok(cmd2StoreStatus(&resp) == 1, "Store Status %d", cmd2StoreStatus(&resp)), "the search")
-		root, err := cmd2Parse(a.Body)
+		root, err := wbxml.Parse(a.Body)
 		s.must(err, "reading the answer")
-		var results []*cmd2Node
-		if store := root.Path(cmd2Tag("Search:Response"), cmd2Tag("Search:Store")); store != nil {
-			results = store.FindAll(cmd2Tag("Search:Result"))
+		var results []*wbxml.Node
+		if store := root.Path(cmdTag("Search:Response"), cmdTag("Search:Store")); store != nil {
+			results = store.FindAll(cmdTag("Search:Result"))
 		}
 		empty := resp.Status == 1 && len(results) == 1 && len(results[0].Children) == 0
 		s.capture(3847, empty, "the search that matches nothing answered Status %d and %d Results", resp.Status, len(results))
@@ -205,16 +206,16 @@ func TestMSASCMD_S14_TC12_Search_Result_NoItemMatched(t *testing.T) {
 // MSASCMD_S14_TC13: two matching messages answer two Results in the
 // Inbox with properties.
 func TestMSASCMD_S14_TC13_Search_Result_MultipleMatchedItems(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		keyword := "c7d1e"
-		c.sendPlainText(keyword+"MSASCMD_search1", cmd2User1, cmd2User2, "")
-		c.sendPlainText(keyword+"MSASCMD_search2", cmd2User1, cmd2User2, "")
-		c.switchUser(cmd2User2)
+		c.sendPlainText(keyword+"MSASCMD_search1", cmdUser1, cmdUser2, "")
+		c.sendPlainText(keyword+"MSASCMD_search2", cmdUser1, cmdUser2, "")
+		c.switchUser(cmdUser2)
 		c.checkEmail(c.inbox(), keyword+"MSASCMD_search1", nil)
-		q := []*cmd2Node{cmd2Text("AirSync:Class", "Email"), cmd2Text("AirSync:CollectionId", c.inbox()), cmd2Text("Search:FreeText", keyword)}
-		options := []*cmd2Node{cmd2El("Search:DeepTraversal"), cmd2El("Search:RebuildResults"), cmd2Text("Search:Range", "0-2")}
-		resp := c.search(cmd2Search(cmd2SearchStore(options, cmd2El("Search:And", q...))))
+		q := []*wbxml.Node{cmdText("AirSync:Class", "Email"), cmdText("AirSync:CollectionId", c.inbox()), cmdText("Search:FreeText", keyword)}
+		options := []*wbxml.Node{cmdNode("Search:DeepTraversal"), cmdNode("Search:RebuildResults"), cmdText("Search:Range", "0-2")}
+		resp := c.search(cmd2Search(cmd2SearchStore(options, cmdNode("Search:And", q...))))
 		st, results := cmd2StoreStatus(resp), cmd2Results(resp)
 		s.must(cmd2ok(st == 1 && len(results) == 2, "Store Status %d, %d results", st, len(results)), "the search for two messages")
 		s.capture(3846, st == 1 && len(results) == 2, "the search answered Store Status %d and %d results", st, len(results))
@@ -228,11 +229,11 @@ func TestMSASCMD_S14_TC13_Search_Result_MultipleMatchedItems(t *testing.T) {
 
 // MSASCMD_S14_TC27: a ConversationId outside And is Status 8.
 func TestMSASCMD_S14_TC27_Search_TooComplex_Status8_ConversationId(t *testing.T) {
-	atVersions(t, specCMD2, []eas.ProtocolVersion{eas.Version140, eas.Version141}, func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, []eas.ProtocolVersion{eas.Version140, eas.Version141}, func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		conv := &cmd2Node{Tag: cmd2Tag("Search:ConversationId"), Children: []*cmd2Node{{IsOpaque: true, Data: []byte(" BBA4726D4399D44C83297D4BD904ED2D")}}}
-		options := []*cmd2Node{cmd2Text("Search:Range", "0-0"), cmd2El("Search:RebuildResults")}
-		resp := c.search(cmd2Search(cmd2SearchStore(options, conv, cmd2El("Search:And", cmd2Text("AirSync:CollectionId", c.inbox())))))
+		conv := &wbxml.Node{Tag: cmdTag("Search:ConversationId"), Children: []*wbxml.Node{{IsOpaque: true, Data: []byte(" BBA4726D4399D44C83297D4BD904ED2D")}}}
+		options := []*wbxml.Node{cmdText("Search:Range", "0-0"), cmdNode("Search:RebuildResults")}
+		resp := c.search(cmd2Search(cmd2SearchStore(options, conv, cmdNode("Search:And", cmdText("AirSync:CollectionId", c.inbox())))))
 		s.equal(2086, "the Store Status with ConversationId outside And", 8, cmd2StoreStatus(resp))
 	})
 }
@@ -240,18 +241,18 @@ func TestMSASCMD_S14_TC27_Search_TooComplex_Status8_ConversationId(t *testing.T)
 // MSASCMD_S14_TC28: a lower-case keyword finds upper-case subjects; Range
 // 0-0 answers one of them.
 func TestMSASCMD_S14_TC28_Search_CaseInsensitiveMatch(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		keyword := "KEYWORD7B3C"
 		subjects := []string{keyword + "MSASCMD_search1", keyword + "MSASCMD_search2"}
 		for _, subject := range subjects {
-			c.sendPlainText(subject, cmd2User1, cmd2User2, "")
+			c.sendPlainText(subject, cmdUser1, cmdUser2, "")
 		}
-		c.switchUser(cmd2User2)
+		c.switchUser(cmdUser2)
 		c.checkEmail(c.inbox(), subjects[1], nil)
-		options := []*cmd2Node{cmd2Text("Search:Range", "0-0"), cmd2El("Search:RebuildResults")}
-		q := []*cmd2Node{cmd2Text("AirSync:CollectionId", c.inbox()), cmd2Text("Search:FreeText", "keyword7b3c")}
-		resp := c.search(cmd2Search(cmd2SearchStore(options, cmd2El("Search:And", q...))))
+		options := []*wbxml.Node{cmdText("Search:Range", "0-0"), cmdNode("Search:RebuildResults")}
+		q := []*wbxml.Node{cmdText("AirSync:CollectionId", c.inbox()), cmdText("Search:FreeText", "keyword7b3c")}
+		resp := c.search(cmd2Search(cmd2SearchStore(options, cmdNode("Search:And", q...))))
 		results := cmd2Results(resp)
 		s.must(cmd2ok(cmd2StoreStatus(resp) == 1 && len(results) > 0 && results[0].Properties != nil, "Store Status %d, %d results", cmd2StoreStatus(resp), len(results)), "the search")
 		total := 0
@@ -259,20 +260,20 @@ func TestMSASCMD_S14_TC28_Search_CaseInsensitiveMatch(t *testing.T) {
 			total = *resp.Response.Store.Total
 		}
 		s.capture(3729, len(results) == 1 && total >= 2, "Range 0-0 answered %d results of Total %d", len(results), total)
-		subject, _ := cmd2Child(results[0].Properties, "Subject")
+		subject, _ := cmdChild(results[0].Properties, "Subject")
 		s.capture(3699, subject == subjects[0] || subject == subjects[1], "the result's subject is %q", subject)
 	})
 }
 
 // MSASCMD_S14_TC29: two ConversationId elements are an error.
 func TestMSASCMD_S14_TC29_Search_MoreThanOneConversationId(t *testing.T) {
-	atVersions(t, specCMD2, []eas.ProtocolVersion{eas.Version140, eas.Version141}, func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, []eas.ProtocolVersion{eas.Version140, eas.Version141}, func(t *testing.T, s *site) {
 		s.gap("issue 15: easlab accepts a Query with two ConversationId elements (Store Status 1) where Exchange answers an error status (simulator/search.go)", 5815)
 		c := cmd2Lab(s)
-		conv := func() *cmd2Node {
-			return &cmd2Node{Tag: cmd2Tag("Search:ConversationId"), Children: []*cmd2Node{{IsOpaque: true, Data: []byte("5f0e8c2b9a7d4e61b3c2a1f0e9d8c7b6")}}}
+		conv := func() *wbxml.Node {
+			return &wbxml.Node{Tag: cmdTag("Search:ConversationId"), Children: []*wbxml.Node{{IsOpaque: true, Data: []byte("5f0e8c2b9a7d4e61b3c2a1f0e9d8c7b6")}}}
 		}
-		resp := c.search(cmd2Search(cmd2SearchStore(nil, cmd2El("Search:And", conv(), conv(), cmd2Text("Search:FreeText", "KeyWord")))))
+		resp := c.search(cmd2Search(cmd2SearchStore(nil, cmdNode("Search:And", conv(), conv(), cmdText("Search:FreeText", "KeyWord")))))
 		s.capture(5815, cmd2StoreStatus(resp) != 1, "the search with two ConversationIds answered Store Status 1")
 	})
 }
@@ -280,26 +281,26 @@ func TestMSASCMD_S14_TC29_Search_MoreThanOneConversationId(t *testing.T) {
 // MSASCMD_S14_TC30: an Or query is sent (the original checks nothing of
 // the answer).
 func TestMSASCMD_S14_TC30_Search_TooComplex_Status8_Or(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		c.search(cmd2Search(cmd2SearchStore(nil, cmd2El("Search:Or", cmd2Text("AirSync:Class", "Email"), cmd2Text("Search:FreeText", "KeyWord")))))
+		c.search(cmd2Search(cmd2SearchStore(nil, cmdNode("Search:Or", cmdText("AirSync:Class", "Email"), cmdText("Search:FreeText", "KeyWord")))))
 	})
 }
 
 // MSASCMD_S14_TC31: a GreaterThan outside And is Status 8.
 func TestMSASCMD_S14_TC31_Search_TooComplex_Status8_GreaterThan(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		gt := cmd2El("Search:GreaterThan", cmd2El("Email:DateReceived"), cmd2Text("Search:Value", "2012-03-28T07:31:09.314Z"))
+		gt := cmdNode("Search:GreaterThan", cmdNode("Email:DateReceived"), cmdText("Search:Value", "2012-03-28T07:31:09.314Z"))
 		s.equal(3143, "the Store Status with GreaterThan outside And", 8, c.cmd2Outside(gt, c.cmd2DefaultQuery("FreeText")))
 	})
 }
 
 // MSASCMD_S14_TC32: a LessThan outside And is Status 8.
 func TestMSASCMD_S14_TC32_Search_TooComplex_Status8_LessThan(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		lt := cmd2El("Search:LessThan", cmd2El("Email:DateReceived"), cmd2Text("Search:Value", "50"))
+		lt := cmdNode("Search:LessThan", cmdNode("Email:DateReceived"), cmdText("Search:Value", "50"))
 		s.equal(3220, "the Store Status with LessThan outside And", 8, c.cmd2Outside(lt, c.cmd2DefaultQuery("FreeText")))
 	})
 }
@@ -307,23 +308,23 @@ func TestMSASCMD_S14_TC32_Search_TooComplex_Status8_LessThan(t *testing.T) {
 // MSASCMD_S14_TC33: MIMESupport 1 and 2 answer a Body; with 2 it is MIME
 // (Type 4) with EstimatedDataSize, Truncated and Data.
 func TestMSASCMD_S14_TC33_Search_MIMESupport(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		subject := "MSASCMD_subject1"
-		c.sendPlainText(subject, cmd2User2, cmd2User1, "The content of the body.")
-		c.switchUser(cmd2User1)
+		c.sendPlainText(subject, cmdUser2, cmdUser1, "The content of the body.")
+		c.switchUser(cmdUser1)
 		c.checkEmail(c.inbox(), subject, nil)
 		search := func(mime string) *eas.SearchResponse {
-			options := []*cmd2Node{cmd2El("Search:RebuildResults"), cmd2El("Search:DeepTraversal"), cmd2Text("AirSync:MIMESupport", mime),
-				cmd2El("AirSyncBase:BodyPreference", cmd2Text("AirSyncBase:Type", "4"), cmd2Text("AirSyncBase:TruncationSize", "100"))}
-			resp := c.search(cmd2Search(cmd2SearchStore(options, cmd2El("Search:And", c.cmd2DefaultQuery(subject)...))))
+			options := []*wbxml.Node{cmdNode("Search:RebuildResults"), cmdNode("Search:DeepTraversal"), cmdText("AirSync:MIMESupport", mime),
+				cmdNode("AirSyncBase:BodyPreference", cmdText("AirSyncBase:Type", "4"), cmdText("AirSyncBase:TruncationSize", "100"))}
+			resp := c.search(cmd2Search(cmd2SearchStore(options, cmdNode("Search:And", c.cmd2DefaultQuery(subject)...))))
 			results := cmd2Results(resp)
 			s.must(cmd2ok(cmd2StoreStatus(resp) == 1 && len(results) > 0 && results[0].Properties != nil, "Store Status %d, %d results", cmd2StoreStatus(resp), len(results)), "the search")
 			return resp
 		}
 		bodies := func(resp *eas.SearchResponse) bool {
 			for _, r := range cmd2Results(resp) {
-				if r.Properties == nil || r.Properties.Find(cmd2Tag("AirSyncBase:Body")) == nil {
+				if r.Properties == nil || r.Properties.Find(cmdTag("AirSyncBase:Body")) == nil {
 					return false
 				}
 			}
@@ -333,12 +334,12 @@ func TestMSASCMD_S14_TC33_Search_MIMESupport(t *testing.T) {
 		s.capture(3383, cmd2StoreStatus(resp) == 1 && bodies(resp), "a result has no Body under MIMESupport 1")
 		resp = search("2")
 		s.capture(3384, resp.Status == 1 && bodies(resp), "the search answered Status %d, bodies %v", resp.Status, bodies(resp))
-		body := cmd2Results(resp)[0].Properties.Find(cmd2Tag("AirSyncBase:Body"))
-		typ, _ := cmd2Child(body, "Type")
+		body := cmd2Results(resp)[0].Properties.Find(cmdTag("AirSyncBase:Body"))
+		typ, _ := cmdChild(body, "Type")
 		s.equal(3388, "the Body's Type under MIMESupport 2", "4", typ)
-		_, size := cmd2Child(body, "EstimatedDataSize")
-		_, truncated := cmd2Child(body, "Truncated")
-		_, data := cmd2Child(body, "Data")
+		_, size := cmdChild(body, "EstimatedDataSize")
+		_, truncated := cmdChild(body, "Truncated")
+		_, data := cmdChild(body, "Data")
 		s.capture(3387, typ == "4" && size && truncated && data, "the Body has Type %s, EstimatedDataSize %v, Truncated %v, Data %v", typ, size, truncated, data)
 	})
 }
@@ -346,32 +347,21 @@ func TestMSASCMD_S14_TC33_Search_MIMESupport(t *testing.T) {
 // MSASCMD_S14_TC14: a GAL search for the suite's users answers the
 // Range asked, ordered by display name, with the users' properties.
 func TestMSASCMD_S14_TC14_Search_GAL_Success(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		s.gap("issue 15: the deployment gives User01 a first and last name, office, title and phones (Set-ADUser); easlab's directory has none of these attributes and no cmdlet sets them, so its GAL results lack them (simulator/directory.go, simulator/search.go)", 5353, 5368, 5391, 5360, 5337, 5330, 5323)
 		c := cmd2Lab(s)
 		const rangeEnd = 2
-		body := cmd2Search(cmd2El("Search:Store", cmd2Text("Search:Name", "GAL"),
-			cmd2El("Search:Options", cmd2Text("Search:Range", "0-2")),
-			cmd2Text("Search:Query", "MSASCMD_User")))
+		body := cmd2Search(cmdNode("Search:Store", cmdText("Search:Name", "GAL"),
+			cmdNode("Search:Options", cmdText("Search:Range", "0-2")),
+			cmdText("Search:Query", "MSASCMD_User")))
 		resp := c.search(body)
 		s.must(cmd2ok(cmd2StoreStatus(resp) == 1, "Store Status %d", cmd2StoreStatus(resp)), "the GAL search")
 		results := cmd2Results(resp)
-		has := map[string]bool{}
-		var names, aliases []string
+		g := cmd2GAL{has: map[string]bool{}}
 		for _, r := range results {
-			if r.Properties == nil {
-				continue
-			}
-			for _, e := range r.Properties.Elements() {
-				has[e.Tag.Name] = true
-				switch e.Tag.Name {
-				case "DisplayName":
-					names = append(names, e.Text())
-				case "Alias":
-					aliases = append(aliases, e.Text())
-				}
-			}
+			g.add(r.Properties)
 		}
+		has, names, aliases := g.has, g.names, g.aliases
 		for id, name := range map[int]string{5353: "MobilePhone", 5368: "Phone", 5391: "Title", 5360: "Office", 5337: "LastName", 5330: "HomePhone",
 			5323: "FirstName", 5286: "Alias", 5287: "Alias", 5293: "Company", 5300: "DisplayName", 5316: "EmailAddress"} {
 			s.capture(id, has[name], "no GAL result has %s", name)
@@ -400,34 +390,34 @@ func TestMSASCMD_S14_TC14_Search_GAL_Success(t *testing.T) {
 const cmd2NoShare = "the test searches the UNC share MSASCMD_SharedFolder and its documents, which the deployment creates on the server; easlab has no file servers (it refuses every link with Store Status 13 by design)"
 
 func TestMSASCMD_S14_TC18_Search_DocumentLibraryFolder(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) { s.notApplicable(cmd2NoShare, 3853, 3855) })
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) { s.notApplicable(cmd2NoShare, 3853, 3855) })
 }
 
 func TestMSASCMD_S14_TC19_Search_DocumentLibraryItem(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) { s.notApplicable(cmd2NoShare, 3858) })
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) { s.notApplicable(cmd2NoShare, 3858) })
 }
 
 func TestMSASCMD_S14_TC24_Search_DocumentLibraryStatus5(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) { s.notApplicable(cmd2NoShare, 4339) })
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) { s.notApplicable(cmd2NoShare, 4339) })
 }
 
 func TestMSASCMD_S14_TC25_Search_DocumentLibraryStatus6(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) { s.notApplicable(cmd2NoShare, 4342) })
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) { s.notApplicable(cmd2NoShare, 4342) })
 }
 
 // The GAL picture tests read the photos the deployment uploads.
 const cmd2NoPhotos = "the test reads the photos the deployment uploads for User01 and User02 (Set-UserPhoto); easlab's users have no photos and no cmdlet sets one"
 
 func TestMSASCMD_S14_TC20_Search_GAL_Status174(t *testing.T) {
-	atVersions(t, specCMD2, cmd2From141(), func(t *testing.T, s *site) { s.notApplicable(cmd2NoPhotos, 4374, 4972) })
+	atVersions(t, cmdSpec, cmd2From141(), func(t *testing.T, s *site) { s.notApplicable(cmd2NoPhotos, 4374, 4972) })
 }
 
 func TestMSASCMD_S14_TC21_Search_Status175(t *testing.T) {
-	atVersions(t, specCMD2, cmd2From141(), func(t *testing.T, s *site) { s.notApplicable(cmd2NoPhotos, 4375, 4974, 4371) })
+	atVersions(t, cmdSpec, cmd2From141(), func(t *testing.T, s *site) { s.notApplicable(cmd2NoPhotos, 4375, 4974, 4371) })
 }
 
 func TestMSASCMD_S14_TC26_Search_GAL_Status173(t *testing.T) {
-	atVersions(t, specCMD2, cmd2From141(), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, cmd2From141(), func(t *testing.T, s *site) {
 		s.notApplicable(cmd2NoPhotos, 3667, 2135, 3674, 3311, 3310, 4372, 4373, 3691, 3692)
 	})
 }
@@ -446,9 +436,9 @@ func (c *cmd2Client) moveItem(item, src, dst string) {
 func cmd2DeepTraversalSetup(c *cmd2Client, syncFolder bool) (keyword, first, second string) {
 	keyword = "keyWordcmd2c4d1"
 	first, second = keyword+"MSASCMD_subject11", keyword+"MSASCMD_subject22"
-	c.sendPlainText(first, cmd2User1, cmd2User2, "")
-	c.sendPlainText(second, cmd2User1, cmd2User2, "")
-	c.switchUser(cmd2User2)
+	c.sendPlainText(first, cmdUser1, cmdUser2, "")
+	c.sendPlainText(second, cmdUser1, cmdUser2, "")
+	c.switchUser(cmdUser2)
 	r := c.syncChanges(c.inbox())
 	id := cmd2FindServerID(r, "Subject", first)
 	c.s.must(cmd2ok(id != "" && cmd2FindServerID(r, "Subject", second) != "", "not found"), "finding the two messages")
@@ -467,7 +457,7 @@ func cmd2Subjects(resp *eas.SearchResponse) map[string]bool {
 	out := map[string]bool{}
 	for _, r := range cmd2Results(resp) {
 		if r.Properties != nil {
-			if v, ok := cmd2Child(r.Properties, "Subject"); ok {
+			if v, ok := cmdChild(r.Properties, "Subject"); ok {
 				out[v] = true
 			}
 		}
@@ -478,11 +468,11 @@ func cmd2Subjects(resp *eas.SearchResponse) map[string]bool {
 // MSASCMD_S14_TC22: with DeepTraversal a search of the Inbox finds the
 // message in its subfolder too.
 func TestMSASCMD_S14_TC22_Search_WithDeepTraversal(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		keyword, first, second := cmd2DeepTraversalSetup(c, false)
-		q := []*cmd2Node{cmd2Text("AirSync:CollectionId", c.inbox()), cmd2Text("Search:FreeText", keyword)}
-		resp := c.search(cmd2Search(cmd2SearchStore([]*cmd2Node{cmd2El("Search:DeepTraversal"), cmd2El("Search:RebuildResults")}, cmd2El("Search:And", q...))))
+		q := []*wbxml.Node{cmdText("AirSync:CollectionId", c.inbox()), cmdText("Search:FreeText", keyword)}
+		resp := c.search(cmd2Search(cmd2SearchStore([]*wbxml.Node{cmdNode("Search:DeepTraversal"), cmdNode("Search:RebuildResults")}, cmdNode("Search:And", q...))))
 		s.must(cmd2ok(cmd2StoreStatus(resp) == 1, "Store Status %d", cmd2StoreStatus(resp)), "the search")
 		got := cmd2Subjects(resp)
 		both := got[first] && got[second]
@@ -494,11 +484,11 @@ func TestMSASCMD_S14_TC22_Search_WithDeepTraversal(t *testing.T) {
 // MSASCMD_S14_TC23: without DeepTraversal a search of the Inbox does not
 // find the message in its subfolder.
 func TestMSASCMD_S14_TC23_Search_WithoutDeepTraversal(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		keyword, first, second := cmd2DeepTraversalSetup(c, true)
-		q := []*cmd2Node{cmd2Text("AirSync:CollectionId", c.inbox()), cmd2Text("Search:FreeText", keyword)}
-		resp := c.search(cmd2Search(cmd2SearchStore([]*cmd2Node{cmd2El("Search:RebuildResults")}, cmd2El("Search:And", q...))))
+		q := []*wbxml.Node{cmdText("AirSync:CollectionId", c.inbox()), cmdText("Search:FreeText", keyword)}
+		resp := c.search(cmd2Search(cmd2SearchStore([]*wbxml.Node{cmdNode("Search:RebuildResults")}, cmdNode("Search:And", q...))))
 		results := cmd2Results(resp)
 		s.must(cmd2ok(cmd2StoreStatus(resp) == 1 && len(results) > 0 && results[0].Properties != nil, "Store Status %d, %d results", cmd2StoreStatus(resp), len(results)), "the search")
 		got := cmd2Subjects(resp)
@@ -514,9 +504,9 @@ func TestMSASCMD_S14_TC23_Search_WithoutDeepTraversal(t *testing.T) {
 func (c *cmd2Client) createItemsWithKeyword(prefix string, ids ...int) bool {
 	c.s.t.Helper()
 	subject := prefix + "MSASCMD_subject1"
-	m := c.createCalendar(subject, cmd2Mail(cmd2User2), nil, nil, nil)
+	m := c.createCalendar(subject, mailAddress(cmdUser2), nil, nil, nil)
 	c.sendMeetingRequest(m)
-	c.switchUser(cmd2User2)
+	c.switchUser(cmdUser2)
 	inInbox := cmd2FindServerID(c.syncChanges(c.inbox()), "Subject", subject) != ""
 	inCalendar := cmd2FindServerID(c.syncChanges(c.calendar()), "Subject", subject) != ""
 	if !inInbox || !inCalendar {
@@ -535,12 +525,12 @@ func (c *cmd2Client) createItemsWithKeyword(prefix string, ids ...int) bool {
 
 // cmd2AllFolders are the And children of S14 TC15 to TC17: User02's
 // Inbox, Calendar and Contacts, the classes given and FreeText prefix.
-func (c *cmd2Client) cmd2AllFolders(prefix string, classes ...string) []*cmd2Node {
-	q := []*cmd2Node{cmd2Text("AirSync:CollectionId", c.inbox()), cmd2Text("AirSync:CollectionId", c.calendar()), cmd2Text("AirSync:CollectionId", c.contacts())}
+func (c *cmd2Client) cmd2AllFolders(prefix string, classes ...string) []*wbxml.Node {
+	q := []*wbxml.Node{cmdText("AirSync:CollectionId", c.inbox()), cmdText("AirSync:CollectionId", c.calendar()), cmdText("AirSync:CollectionId", c.contacts())}
 	for _, cl := range classes {
-		q = append(q, cmd2Text("AirSync:Class", cl))
+		q = append(q, cmdText("AirSync:Class", cl))
 	}
-	return append(q, cmd2Text("Search:FreeText", prefix))
+	return append(q, cmdText("Search:FreeText", prefix))
 }
 
 func cmd2Supported(class string) bool {
@@ -554,15 +544,15 @@ func cmd2Supported(class string) bool {
 // MSASCMD_S14_TC15: a search of every class answers Status 1 with each
 // result's Class.
 func TestMSASCMD_S14_TC15_Search_WithAllClass(t *testing.T) {
-	atVersions(t, specCMD2, []eas.ProtocolVersion{eas.Version140, eas.Version141}, func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, []eas.ProtocolVersion{eas.Version140, eas.Version141}, func(t *testing.T, s *site) {
 		s.gap(cmd2MeetingGap(s.version), 920, 1322)
 		c := cmd2Lab(s)
 		prefix := "keyWordcmd2a1"
 		if !c.createItemsWithKeyword(prefix, 920, 1322) {
 			return
 		}
-		resp := c.search(cmd2Search(cmd2SearchStore([]*cmd2Node{cmd2El("Search:DeepTraversal"), cmd2El("Search:RebuildResults")},
-			cmd2El("Search:And", c.cmd2AllFolders(prefix, "Tasks", "Email", "Calendar", "Contacts", "Notes", "SMS")...))))
+		resp := c.search(cmd2Search(cmd2SearchStore([]*wbxml.Node{cmdNode("Search:DeepTraversal"), cmdNode("Search:RebuildResults")},
+			cmdNode("Search:And", c.cmd2AllFolders(prefix, "Tasks", "Email", "Calendar", "Contacts", "Notes", "SMS")...))))
 		s.equal(920, "the Store Status of a search of every class", 1, cmd2StoreStatus(resp))
 		all := false
 		for _, r := range cmd2Results(resp) {
@@ -576,28 +566,28 @@ func TestMSASCMD_S14_TC15_Search_WithAllClass(t *testing.T) {
 // MSASCMD_S14_TC16: a search of the classes but Notes and SMS (the
 // original checks nothing of the answer).
 func TestMSASCMD_S14_TC16_Search_WithoutNoteAndSmsClass(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		prefix := "keyWordcmd2a2"
 		if !c.createItemsWithKeyword(prefix) {
 			return
 		}
-		c.search(cmd2Search(cmd2SearchStore([]*cmd2Node{cmd2El("Search:DeepTraversal"), cmd2El("Search:RebuildResults")},
-			cmd2El("Search:And", c.cmd2AllFolders(prefix, "Tasks", "Email", "Calendar", "Contacts")...))))
+		c.search(cmd2Search(cmd2SearchStore([]*wbxml.Node{cmdNode("Search:DeepTraversal"), cmdNode("Search:RebuildResults")},
+			cmdNode("Search:And", c.cmd2AllFolders(prefix, "Tasks", "Email", "Calendar", "Contacts")...))))
 	})
 }
 
 // MSASCMD_S14_TC17: a search without Class answers each result's Class.
 func TestMSASCMD_S14_TC17_Search_WithoutClass(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		s.gap(cmd2MeetingGap(s.version), 922)
 		c := cmd2Lab(s)
 		prefix := "keyWordcmd2a3"
 		if !c.createItemsWithKeyword(prefix, 922) {
 			return
 		}
-		resp := c.search(cmd2Search(cmd2SearchStore([]*cmd2Node{cmd2El("Search:DeepTraversal"), cmd2El("Search:RebuildResults")},
-			cmd2El("Search:And", c.cmd2AllFolders(prefix)...))))
+		resp := c.search(cmd2Search(cmd2SearchStore([]*wbxml.Node{cmdNode("Search:DeepTraversal"), cmdNode("Search:RebuildResults")},
+			cmdNode("Search:And", c.cmd2AllFolders(prefix)...))))
 		results := cmd2Results(resp)
 		s.must(cmd2ok(cmd2StoreStatus(resp) == 1 && len(results) > 0 && results[0].Properties != nil, "Store Status %d, %d results", cmd2StoreStatus(resp), len(results)), "the search")
 		ok := false

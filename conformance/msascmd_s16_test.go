@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/wbxml"
 )
 
 // MS-ASCMD S16: the Settings command.
@@ -24,6 +25,15 @@ func cmd2OofSet(state *int, start, end string, messages ...eas.OofMessage) *eas.
 }
 
 func cmd2Int(v int) *int { return &v }
+
+// cmd2OofStatus is the Oof Status of a Settings answer, 0 when it has
+// no Oof.
+func cmd2OofStatus(resp *eas.SettingsResponse) int {
+	if resp.Oof == nil {
+		return 0
+	}
+	return resp.Oof.Status
+}
 
 // oofMessages gets the Oof settings (BodyType TEXT) as TestSuiteBase's
 // GetOofSettings does.
@@ -89,14 +99,11 @@ func cmd2TextOrHTML(b string) bool {
 
 // MSASCMD_S16_TC01: an Oof Set succeeds with Status 1 and Oof Status 1.
 func TestMSASCMD_S16_TC01_Settings_Oof_Success(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		resp := c.settings(cmd2OofSet(cmd2Int(2), "", ""))
 		s.equal(4392, "the Settings Status", 1, resp.Status)
-		st := 0
-		if resp.Oof != nil {
-			st = resp.Oof.Status
-		}
+		st := cmd2OofStatus(resp)
 		s.equal(4396, "the Oof Status", 1, st)
 	})
 }
@@ -104,9 +111,9 @@ func TestMSASCMD_S16_TC01_Settings_Oof_Success(t *testing.T) {
 // MSASCMD_S16_TC02: a DevicePassword Set without Password is Status 2,
 // with nothing else in the answer.
 func TestMSASCMD_S16_TC02_Settings_DevicePassword_Status2(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		resp := c.settings(cmd2El("Settings:Settings", cmd2El("Settings:DevicePassword", cmd2El("Settings:Set"))))
+		resp := c.settings(cmdNode("Settings:Settings", cmdNode("Settings:DevicePassword", cmdNode("Settings:Set"))))
 		s.equal(4398, "the Settings Status of an empty DevicePassword Set", 2, resp.Status)
 		s.equal(5845, "the Settings Status of an empty DevicePassword Set", 2, resp.Status)
 		s.capture(483, resp.Status != 1 && resp.DeviceInformation == nil && resp.DevicePassword == nil && resp.Oof == nil && resp.UserInformation == nil,
@@ -118,7 +125,7 @@ func TestMSASCMD_S16_TC02_Settings_DevicePassword_Status2(t *testing.T) {
 // MSASCMD_S16_TC03: OofState 2 with only a StartTime, or only an EndTime,
 // is Oof Status 2.
 func TestMSASCMD_S16_TC03_Settings_OofState(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		today := eas.FormatDate(cmd2Now.Truncate(24 * 60 * 60 * 1e9))
 		oofStatus := func(resp *eas.SettingsResponse) int {
@@ -140,9 +147,9 @@ func TestMSASCMD_S16_TC03_Settings_OofState(t *testing.T) {
 // in Accounts from 14.1, directly in Get at 12.1, without AccountId,
 // AccountName, SendDisabled or UserDisplayName.
 func TestMSASCMD_S16_TC04_Settings_UserInformation(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		resp := c.settings(cmd2El("Settings:Settings", cmd2El("Settings:UserInformation", cmd2El("Settings:Get"))))
+		resp := c.settings(cmdNode("Settings:Settings", cmdNode("Settings:UserInformation", cmdNode("Settings:Get"))))
 		s.must(cmd2ok(resp.UserInformation != nil, "no UserInformation (Status %d)", resp.Status), "the UserInformation Get")
 		ui := resp.UserInformation
 		s.equal(4387, "the UserInformation Status", 1, ui.Status)
@@ -179,7 +186,7 @@ func TestMSASCMD_S16_TC04_Settings_UserInformation(t *testing.T) {
 
 // MSASCMD_S16_TC05: an Oof message for known external senders is kept.
 func TestMSASCMD_S16_TC05_Settings_OofSetToExternalKnown(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		ids := []int{783, 785, 786, 787, 2251}
 		m := c.oofFor(eas.OofMessage{AppliesToExternalKnown: true}, cmd2ExternalKnown, ids...)
@@ -196,7 +203,7 @@ func TestMSASCMD_S16_TC05_Settings_OofSetToExternalKnown(t *testing.T) {
 
 // MSASCMD_S16_TC06: an Oof message for unknown external senders is kept.
 func TestMSASCMD_S16_TC06_Settings_OofSetToExternalUnknown(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		ids := []int{5867, 793, 794, 795, 796}
 		m := c.oofFor(eas.OofMessage{AppliesToExternalUnknown: true}, cmd2ExternalUnknown, ids...)
@@ -213,7 +220,7 @@ func TestMSASCMD_S16_TC06_Settings_OofSetToExternalUnknown(t *testing.T) {
 
 // MSASCMD_S16_TC07: an Oof message for internal senders is kept.
 func TestMSASCMD_S16_TC07_Settings_OofSetToInternal(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		ids := []int{5866, 802, 803, 804, 805, 826, 1106}
 		m := c.oofFor(eas.OofMessage{AppliesToInternal: true}, cmd2Internal, ids...)
@@ -232,7 +239,7 @@ func TestMSASCMD_S16_TC07_Settings_OofSetToInternal(t *testing.T) {
 
 // MSASCMD_S16_TC08: a ReplyMessage is kept with its BodyType.
 func TestMSASCMD_S16_TC08_Settings_OofSetBodyTypeIsRequiredWithReplyMessage(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		resp := c.settings(cmd2OofSet(cmd2Int(2), "", "", eas.OofMessage{AppliesToInternal: true, Enabled: true, ReplyMessage: "Out of office", BodyType: "TEXT"}))
 		if !c.oofSetOK(resp, 816) {
@@ -247,7 +254,7 @@ func TestMSASCMD_S16_TC08_Settings_OofSetBodyTypeIsRequiredWithReplyMessage(t *t
 // MSASCMD_S16_TC09: a disabled message without ReplyMessage and BodyType
 // is kept without them.
 func TestMSASCMD_S16_TC09_Settings_OofSetBodyTypeOptional(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		resp := c.settings(cmd2OofSet(cmd2Int(2), "", "", eas.OofMessage{AppliesToInternal: true}))
 		if !c.oofSetOK(resp, 5677, 2252) {
@@ -263,7 +270,7 @@ func TestMSASCMD_S16_TC09_Settings_OofSetBodyTypeOptional(t *testing.T) {
 
 // MSASCMD_S16_TC10: messages for the three audiences are set together.
 func TestMSASCMD_S16_TC10_Settings_OofSetForThreeTypeAudiences(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		resp := c.settings(cmd2OofSet(cmd2Int(2), "", "",
 			eas.OofMessage{AppliesToInternal: true, Enabled: true, ReplyMessage: "Out of office", BodyType: "TEXT"},
@@ -288,13 +295,10 @@ func TestMSASCMD_S16_TC10_Settings_OofSetForThreeTypeAudiences(t *testing.T) {
 // MSASCMD_S16_TC11: a BodyType that is neither TEXT nor HTML is Oof
 // Status 5.
 func TestMSASCMD_S16_TC11_Settings_Status5(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		resp := c.settings(cmd2OofSet(nil, "", "", eas.OofMessage{AppliesToExternalKnown: true, Enabled: true, ReplyMessage: "Oof", BodyType: "InvalidValue"}))
-		st := 0
-		if resp.Oof != nil {
-			st = resp.Oof.Status
-		}
+		st := cmd2OofStatus(resp)
 		s.equal(5702, "the Oof Status for BodyType InvalidValue", 5, st)
 		s.equal(5582, "the Oof Status for BodyType InvalidValue", 5, st)
 		s.capture(484, st != 2, "the Oof Status for BodyType InvalidValue is 2")
@@ -304,15 +308,12 @@ func TestMSASCMD_S16_TC11_Settings_Status5(t *testing.T) {
 // MSASCMD_S16_TC12: different messages for known and unknown external
 // senders are Oof Status 6.
 func TestMSASCMD_S16_TC12_Settings_Status6(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		resp := c.settings(cmd2OofSet(nil, "", "",
 			eas.OofMessage{AppliesToExternalKnown: true, Enabled: true, ReplyMessage: "Message to external known", BodyType: "TEXT"},
 			eas.OofMessage{AppliesToExternalUnknown: true, Enabled: true, ReplyMessage: "Message to unknown external users", BodyType: "TEXT"}))
-		st := 0
-		if resp.Oof != nil {
-			st = resp.Oof.Status
-		}
+		st := cmd2OofStatus(resp)
 		s.equal(5385, "the Oof Status for different external messages", 6, st)
 		s.equal(5583, "the Oof Status for different external messages", 6, st)
 	})
@@ -321,17 +322,17 @@ func TestMSASCMD_S16_TC12_Settings_Status6(t *testing.T) {
 // MSASCMD_S16_TC13: the answer lists Oof and UserInformation in the
 // request's order, and nothing else.
 func TestMSASCMD_S16_TC13_Settings_ResponseInOrder(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		body := cmd2El("Settings:Settings",
-			cmd2El("Settings:Oof", cmd2El("Settings:Get", cmd2Text("Settings:BodyType", "TEXT"))),
-			cmd2El("Settings:UserInformation", cmd2El("Settings:Get")))
+		body := cmdNode("Settings:Settings",
+			cmdNode("Settings:Oof", cmdNode("Settings:Get", cmdText("Settings:BodyType", "TEXT"))),
+			cmdNode("Settings:UserInformation", cmdNode("Settings:Get")))
 		a := c.send(eas.CommandSettings, body)
 		var resp eas.SettingsResponse
 		a.decode(s, &resp)
 		s.must(cmd2ok(resp.Oof != nil && resp.Oof.Status == 1, "Oof %+v", resp.Oof), "the Settings with Oof and UserInformation")
 		s.must(cmd2ok(resp.UserInformation != nil && resp.DeviceInformation == nil && resp.DevicePassword == nil && resp.RightsManagementInformation == nil, "the answer has other parts"), "reading the answer's parts")
-		root, err := cmd2Parse(a.Body)
+		root, err := wbxml.Parse(a.Body)
 		s.must(err, "reading the answer")
 		oof, ui := -1, -1
 		for i, e := range root.Elements() {
@@ -353,10 +354,10 @@ func TestMSASCMD_S16_TC13_Settings_ResponseInOrder(t *testing.T) {
 
 // MSASCMD_S16_TC14: RightsManagementInformation Get answers the element.
 func TestMSASCMD_S16_TC14_Settings_GetRightManagementInformation(t *testing.T) {
-	atVersions(t, specCMD2, cmd2From141(), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, cmd2From141(), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		c.switchUser(cmd2User3)
-		resp := c.settings(cmd2El("Settings:Settings", cmd2El("Settings:RightsManagementInformation", cmd2El("Settings:Get"))))
+		c.switchUser(cmdUser3)
+		resp := c.settings(cmdNode("Settings:Settings", cmdNode("Settings:RightsManagementInformation", cmdNode("Settings:Get"))))
 		if resp.RightsManagementInformation != nil {
 			s.capture(3863, true, "")
 		}
@@ -366,7 +367,7 @@ func TestMSASCMD_S16_TC14_Settings_GetRightManagementInformation(t *testing.T) {
 // MSASCMD_S16_TC15: the original runs only against the first release of
 // Exchange 2010 (R5201), which mails an SMS notice.
 func TestMSASCMD_S16_TC15_Settings_SetDeviceInformationPhoneNumber(t *testing.T) {
-	atVersions(t, specCMD2, []eas.ProtocolVersion{eas.Version140, eas.Version160, eas.Version161}, func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, []eas.ProtocolVersion{eas.Version140, eas.Version160, eas.Version161}, func(t *testing.T, s *site) {
 		s.notApplicable("the original runs only where R5201 is enabled (the first release of Exchange 2010, which requires PhoneNumber with EnableOutboundSMS and mails an SMS notice); the Exchange 2013 to 2019 configurations disable it", 5201)
 	})
 }
@@ -374,7 +375,7 @@ func TestMSASCMD_S16_TC15_Settings_SetDeviceInformationPhoneNumber(t *testing.T)
 // MSASCMD_S16_TC16: a recovery password of 256 characters is
 // DevicePassword Status 5.
 func TestMSASCMD_S16_TC16_Settings_DevicePassword_LongPassword(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		password := "password" + strings.Repeat("a", 248)
 		resp := c.settings(&eas.SettingsRequest{DevicePassword: &eas.DevicePassword{Set: &eas.DevicePasswordSet{Password: password}}})
@@ -388,14 +389,11 @@ func TestMSASCMD_S16_TC16_Settings_DevicePassword_LongPassword(t *testing.T) {
 
 // MSASCMD_S16_TC17: StartTime and EndTime with OofState 1 are accepted.
 func TestMSASCMD_S16_TC17_Settings_OofStateNotTwo(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		today := cmd2Now.Truncate(24 * 60 * 60 * 1e9)
 		resp := c.settings(cmd2OofSet(cmd2Int(1), eas.FormatDate(today), eas.FormatDate(today.AddDate(0, 0, 1))))
-		st := 0
-		if resp.Oof != nil {
-			st = resp.Oof.Status
-		}
+		st := cmd2OofStatus(resp)
 		s.equal(3535, "the Oof Status with times and OofState 1", 1, st)
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/wbxml"
 )
 
 // MS-ASCMD S17: the SmartForward command.
@@ -41,9 +42,9 @@ func cmd2ComposeStatus(s *site, a *answer) int {
 	if len(a.Body) == 0 {
 		return 0
 	}
-	root, err := cmd2Parse(a.Body)
+	root, err := wbxml.Parse(a.Body)
 	s.must(err, "reading the answer")
-	st, _ := cmd2Child(root, "Status")
+	st, _ := cmdChild(root, "Status")
 	n := 0
 	for _, ch := range st {
 		n = n*10 + int(ch-'0')
@@ -60,19 +61,19 @@ func cmd2BodyText(r *cmd2Sync, subject string) string {
 // MSASCMD_S17_TC01: a SmartForward succeeds with an empty answer and the
 // forward reaches the recipient.
 func TestMSASCMD_S17_TC01_SmartForward_Success(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		subject := "MSASCMD_subject1"
-		c.sendPlainText(subject, cmd2User1, cmd2User2, "")
-		c.switchUser(cmd2User2)
+		c.sendPlainText(subject, cmdUser1, cmdUser2, "")
+		c.switchUser(cmdUser2)
 		r := c.syncChanges(c.inbox())
 		id := cmd2FindServerID(r, "Subject", subject)
 		s.must(cmd2ok(id != "", "not found"), "finding the message")
 		fw := "FW:" + subject
-		a := c.compose(eas.CommandSmartForward, c.inbox(), id, cmd2PlainMIME(cmd2Mail(cmd2User2), cmd2Mail(cmd2User3), "", fw, "MSASCMD_forward:body1"), nil)
+		a := c.compose(eas.CommandSmartForward, c.inbox(), id, plainMIME(mailAddress(cmdUser2), mailAddress(cmdUser3), "", fw, "MSASCMD_forward:body1"), nil)
 		s.capture(568, a.Status == 200 && len(a.Body) == 0, "the SmartForward answered HTTP %d with %d bytes", a.Status, len(a.Body))
 		s.capture(4407, a.Status == 200 && len(a.Body) == 0, "the SmartForward answered HTTP %d with %d bytes", a.Status, len(a.Body))
-		c.switchUser(cmd2User3)
+		c.switchUser(cmdUser3)
 		r = c.syncChanges(c.inbox())
 		s.capture(532, cmd2FindServerID(r, "Subject", fw) != "", "the forward is not in User03's Inbox")
 	})
@@ -81,11 +82,11 @@ func TestMSASCMD_S17_TC01_SmartForward_Success(t *testing.T) {
 // MSASCMD_S17_TC02: a SmartForward with an AccountId that names no
 // account answers a Status.
 func TestMSASCMD_S17_TC02_SmartForward_Fail(t *testing.T) {
-	atVersions(t, specCMD2, cmd2From141(), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, cmd2From141(), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		subject := "MSASCMD_subject1"
-		c.sendPlainText(subject, cmd2User1, cmd2User2, "")
-		c.switchUser(cmd2User2)
+		c.sendPlainText(subject, cmdUser1, cmdUser2, "")
+		c.switchUser(cmdUser2)
 		id := cmd2FindServerID(c.syncChanges(c.inbox()), "Subject", subject)
 		s.must(cmd2ok(id != "", "not found"), "finding the message")
 		a := c.compose(eas.CommandSmartForward, c.inbox(), id, []byte{}, func(_ *eas.Source, _ *bool, account *string) { *account = "InvalidValueAccountID" })
@@ -95,64 +96,52 @@ func TestMSASCMD_S17_TC02_SmartForward_Fail(t *testing.T) {
 
 // MSASCMD_S17_TC03: forwarding an appointment sends it as an attachment.
 func TestMSASCMD_S17_TC03_SmartForwardAppointment(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		subject := "MSASCMD_subject1"
 		c.initialSync(c.calendar())
-		r := c.syncRaw(cmd2SyncAdd(c.lastSyncKey, c.calendar(), eas.SyncCommand{ClientId: "cmd2-a1", ApplicationData: cmd2El("AirSync:ApplicationData", cmd2Text("Calendar:Subject", subject))}))
+		r := c.syncRaw(cmd2SyncAdd(c.lastSyncKey, c.calendar(), eas.SyncCommand{ClientId: "cmd2-a1", ApplicationData: cmdNode("AirSync:ApplicationData", cmdText("Calendar:Subject", subject))}))
 		s.must(cmd2ok(len(r.responses()) == 1 && r.responses()[0].Status == 1, "the Add was not answered Status 1"), "adding the appointment")
 		id := cmd2FindServerID(c.syncChanges(c.calendar()), "Subject", subject)
 		s.must(cmd2ok(id != "", "not found"), "finding the appointment")
 		fw := "FW:" + subject
-		a := c.compose(eas.CommandSmartForward, c.calendar(), id, cmd2PlainMIME(cmd2Mail(cmd2User1), cmd2Mail(cmd2User2), "", fw, "MSASCMD_forward:Appointment body1"), nil)
+		a := c.compose(eas.CommandSmartForward, c.calendar(), id, plainMIME(mailAddress(cmdUser1), mailAddress(cmdUser2), "", fw, "MSASCMD_forward:Appointment body1"), nil)
 		s.must(cmd2ok(a.Status == 200 && len(a.Body) == 0, "HTTP %d with %d bytes", a.Status, len(a.Body)), "forwarding the appointment")
-		c.switchUser(cmd2User2)
+		c.switchUser(cmdUser2)
 		r = c.syncChanges(c.inbox())
 		data := cmd2AddData(r, "Subject", fw)
 		s.must(cmd2ok(data != nil, "not found"), "finding the forward")
 		n := 0
-		if att := data.Find(cmd2Tag("AirSyncBase:Attachments")); att != nil {
+		if att := data.Find(cmdTag("AirSyncBase:Attachments")); att != nil {
 			n = len(att.Elements())
 		}
 		s.must(cmd2ok(n == 1, "%d attachments", n), "the forward carries the appointment as one attachment")
 	})
 }
 
-// cmd2AttachmentMIME is TestSuiteBase.CreateMIME: an HTML message with a
-// JPEG attachment.
-func cmd2AttachmentMIME(from, to, subject, body string) []byte {
-	m := "From: " + from + "\r\nTo: " + to + "\r\nSubject: " + subject + "\r\n" +
-		"Content-Type: multipart/mixed; boundary=\"_boundary_\"; type=\"text/html\"\r\nMIME-Version: 1.0\r\n\r\n" +
-		"--_boundary_\r\nContent-Type: text/html; charset=\"iso-8859-1\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
-		"<html><body>" + body + "</body></html>\r\n\r\n" +
-		"--_boundary_\r\nContent-Type: image/jpeg; name=\"number1.jpg\"\r\nContent-Description: number1.jpg\r\n" +
-		"Content-Disposition: attachment; size=4; filename=\"number1.jpg\"\r\nContent-Transfer-Encoding: base64\r\n\r\nMQ==\r\n\r\n--_boundary_--\r\n"
-	return []byte(m)
-}
-
 // MSASCMD_S17_TC07: with ReplaceMime the forward carries neither the
 // original body nor its attachment.
 func TestMSASCMD_S17_TC07_SmartForward_ReplaceMime(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		subject, body := "MSASCMD_subject1", "MSASCMD_NormalAttachment_Body1"
-		a := c.sendMail(cmd2AttachmentMIME(cmd2Mail(cmd2User1), cmd2Mail(cmd2User2), subject, body), "cmd2-m1")
+		a := c.sendMail([]byte(cmdAttachmentMIME(mailAddress(cmdUser1), mailAddress(cmdUser2), subject, body)), "cmd2-m1")
 		s.must(cmd2ok(a.Status == 200 && len(a.Body) == 0, "HTTP %d with %d bytes", a.Status, len(a.Body)), "sending the message with an attachment")
-		c.switchUser(cmd2User2)
+		c.switchUser(cmdUser2)
 		r := c.syncChanges(c.inbox())
 		id := cmd2FindServerID(r, "Subject", subject)
 		s.must(cmd2ok(id != "", "not found"), "finding the message")
 		original := cmd2BodyText(r, subject)
-		att := cmd2AddData(r, "Subject", subject).Find(cmd2Tag("AirSyncBase:Attachments"))
+		att := cmd2AddData(r, "Subject", subject).Find(cmdTag("AirSyncBase:Attachments"))
 		s.must(cmd2ok(att != nil && len(att.Elements()) == 1, "the message has no single attachment"), "reading the attachment")
 		fw := "FW:" + subject
-		c.compose(eas.CommandSmartForward, c.inbox(), id, cmd2PlainMIME(cmd2Mail(cmd2User2), cmd2Mail(cmd2User3), "", fw, "MSASCMD_forward:body1"),
+		c.compose(eas.CommandSmartForward, c.inbox(), id, plainMIME(mailAddress(cmdUser2), mailAddress(cmdUser3), "", fw, "MSASCMD_forward:body1"),
 			func(_ *eas.Source, replace *bool, _ *string) { *replace = true })
-		c.switchUser(cmd2User3)
+		c.switchUser(cmdUser3)
 		r = c.syncChanges(c.inbox())
 		data := cmd2AddData(r, "Subject", fw)
 		s.must(cmd2ok(data != nil, "not found"), "finding the forward")
-		s.must(cmd2ok(data.Find(cmd2Tag("AirSyncBase:Attachments")) == nil, "the forward has attachments"), "the forward carries no attachment")
+		s.must(cmd2ok(data.Find(cmdTag("AirSyncBase:Attachments")) == nil, "the forward has attachments"), "the forward carries no attachment")
 		got := cmd2BodyText(r, fw)
 		s.capture(3775, !strings.Contains(got, original), "the forward with ReplaceMime holds the original body %q", original)
 	})
@@ -161,7 +150,7 @@ func TestMSASCMD_S17_TC07_SmartForward_ReplaceMime(t *testing.T) {
 // MSASCMD_S17_TC04: forwarding a meeting with an InstanceId that names
 // no occurrence is Status 104.
 func TestMSASCMD_S17_TC04_SmartForwardWithInvalidInstanceId(t *testing.T) {
-	atVersions(t, specCMD2, []eas.ProtocolVersion{eas.Version141}, func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, []eas.ProtocolVersion{eas.Version141}, func(t *testing.T, s *site) {
 		s.gap(cmd2MeetingGap(s.version), 541)
 		c := cmd2Lab(s)
 		subject := "MSASCMD_subject1"
@@ -170,7 +159,7 @@ func TestMSASCMD_S17_TC04_SmartForwardWithInvalidInstanceId(t *testing.T) {
 			return
 		}
 		fw := "FW:" + subject
-		a := c.compose(eas.CommandSmartForward, c.calendar(), calendarID, cmd2PlainMIME(cmd2Mail(cmd2User2), cmd2Mail(cmd2User3), "", fw, "MSASCMD_forward:Meeting Instance body1"),
+		a := c.compose(eas.CommandSmartForward, c.calendar(), calendarID, plainMIME(mailAddress(cmdUser2), mailAddress(cmdUser3), "", fw, "MSASCMD_forward:Meeting Instance body1"),
 			func(src *eas.Source, _ *bool, _ *string) { src.InstanceId = "12/5/2026 3:17:00 AM" })
 		s.equal(541, "the SmartForward Status for a bad InstanceId", 104, cmd2ComposeStatus(s, a))
 	})
@@ -179,7 +168,7 @@ func TestMSASCMD_S17_TC04_SmartForwardWithInvalidInstanceId(t *testing.T) {
 // MSASCMD_S17_TC05: forwarding one occurrence of an accepted recurring
 // meeting reaches the new attendee's Inbox and Calendar.
 func TestMSASCMD_S17_TC05_SmartForwardWithInstanceIdSuccess(t *testing.T) {
-	atVersions(t, specCMD2, []eas.ProtocolVersion{eas.Version121, eas.Version140, eas.Version141}, func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, []eas.ProtocolVersion{eas.Version121, eas.Version140, eas.Version141}, func(t *testing.T, s *site) {
 		s.gap(cmd2MeetingGap(s.version), 538)
 		c := cmd2Lab(s)
 		subject := "MSASCMD_subject1"
@@ -192,16 +181,16 @@ func TestMSASCMD_S17_TC05_SmartForwardWithInstanceIdSuccess(t *testing.T) {
 		s.must(cmd2ok(len(mr.Result) > 0 && mr.Result[0].CalendarId != "", "the MeetingResponse answered %+v", mr.Result), "accepting the meeting")
 		r := c.syncChanges(c.calendar())
 		data := cmd2AddData(r, "Subject", subject)
-		s.must(cmd2ok(data != nil && data.Find(cmd2Tag("Calendar:Recurrence")) != nil, "no recurring meeting"), "finding the accepted meeting")
+		s.must(cmd2ok(data != nil && data.Find(cmdTag("Calendar:Recurrence")) != nil, "no recurring meeting"), "finding the accepted meeting")
 		calendarID := cmd2FindServerID(r, "Subject", subject)
-		start, _ := cmd2Child(data, "StartTime")
+		start, _ := cmdChild(data, "StartTime")
 		t0, err := eas.ParseDate(start)
 		s.must(err, "reading the meeting's StartTime")
 		fw := "FW:" + subject
-		a := c.compose(eas.CommandSmartForward, c.calendar(), calendarID, cmd2PlainMIME(cmd2Mail(cmd2User2), cmd2Mail(cmd2User3), "", fw, "MSASCMD_forward:Meeting Instance body1"),
+		a := c.compose(eas.CommandSmartForward, c.calendar(), calendarID, plainMIME(mailAddress(cmdUser2), mailAddress(cmdUser3), "", fw, "MSASCMD_forward:Meeting Instance body1"),
 			func(src *eas.Source, _ *bool, _ *string) { src.InstanceId = eas.FormatDate(t0) })
 		s.must(cmd2ok(a.Status == 200 && len(a.Body) == 0, "HTTP %d with %d bytes", a.Status, len(a.Body)), "forwarding the occurrence")
-		c.switchUser(cmd2User3)
+		c.switchUser(cmdUser3)
 		inInbox := cmd2FindServerID(c.syncChanges(c.inbox()), "Subject", fw) != ""
 		inCalendar := cmd2FindServerID(c.syncChanges(c.calendar()), "Subject", fw) != ""
 		s.capture(538, inInbox && inCalendar, "the forwarded occurrence is in User03's Inbox %v and Calendar %v", inInbox, inCalendar)
@@ -211,7 +200,7 @@ func TestMSASCMD_S17_TC05_SmartForwardWithInstanceIdSuccess(t *testing.T) {
 // MSASCMD_S17_TC06: forwarding a recurring meeting without InstanceId
 // forwards the whole series.
 func TestMSASCMD_S17_TC06_SmartForwardRecurringMeetingWithoutInstanceId(t *testing.T) {
-	atVersions(t, specCMD2, []eas.ProtocolVersion{eas.Version121, eas.Version140, eas.Version141}, func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, []eas.ProtocolVersion{eas.Version121, eas.Version140, eas.Version141}, func(t *testing.T, s *site) {
 		s.gap(cmd2MeetingGap(s.version), 5834)
 		c := cmd2Lab(s)
 		subject := "MSASCMD_subject1"
@@ -220,17 +209,17 @@ func TestMSASCMD_S17_TC06_SmartForwardRecurringMeetingWithoutInstanceId(t *testi
 			return
 		}
 		data := cmd2AddData(cal, "Subject", subject)
-		s.must(cmd2ok(data.Find(cmd2Tag("Calendar:Recurrence")) != nil, "no Recurrence"), "finding the recurring meeting")
+		s.must(cmd2ok(data.Find(cmdTag("Calendar:Recurrence")) != nil, "no Recurrence"), "finding the recurring meeting")
 		fw := "FW:" + subject
-		a := c.compose(eas.CommandSmartForward, c.calendar(), calendarID, cmd2PlainMIME(cmd2Mail(cmd2User2), cmd2Mail(cmd2User3), "", fw, "MSASCMD_forward:Meeting Instance body1"), nil)
+		a := c.compose(eas.CommandSmartForward, c.calendar(), calendarID, plainMIME(mailAddress(cmdUser2), mailAddress(cmdUser3), "", fw, "MSASCMD_forward:Meeting Instance body1"), nil)
 		s.must(cmd2ok(a.Status == 200 && len(a.Body) == 0, "HTTP %d with %d bytes", a.Status, len(a.Body)), "forwarding the meeting")
-		c.switchUser(cmd2User3)
+		c.switchUser(cmdUser3)
 		r := c.syncChanges(c.inbox())
 		fwData := cmd2AddData(r, "Subject", fw)
 		recurrences := false
 		if fwData != nil {
-			if mr := fwData.Find(cmd2Tag("Email:MeetingRequest")); mr != nil {
-				recurrences = mr.Find(cmd2Tag("Email:Recurrences")) != nil
+			if mr := fwData.Find(cmdTag("Email:MeetingRequest")); mr != nil {
+				recurrences = mr.Find(cmdTag("Email:Recurrences")) != nil
 			}
 		}
 		s.capture(5834, fwData != nil && recurrences, "the forward is in User03's Inbox %v with Recurrences %v", fwData != nil, recurrences)

@@ -13,16 +13,16 @@ import (
 // MSASCMD_S18_TC02: a SmartReply succeeds with an empty answer and the
 // reply reaches the sender.
 func TestMSASCMD_S18_TC02_SmartReply_Success(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		subject := "MSASCMD_subject1"
-		c.sendPlainText(subject, cmd2User1, cmd2User2, "")
-		c.switchUser(cmd2User2)
+		c.sendPlainText(subject, cmdUser1, cmdUser2, "")
+		c.switchUser(cmdUser2)
 		id := cmd2FindServerID(c.syncChanges(c.inbox()), "Subject", subject)
 		s.must(cmd2ok(id != "", "not found"), "finding the message")
 		re := "REPLY: " + subject
-		a := c.compose(eas.CommandSmartReply, c.inbox(), id, cmd2PlainMIME(cmd2Mail(cmd2User2), cmd2Mail(cmd2User1), "", re, "MSASCMD_reply:body1"), nil)
-		c.switchUser(cmd2User1)
+		a := c.compose(eas.CommandSmartReply, c.inbox(), id, plainMIME(mailAddress(cmdUser2), mailAddress(cmdUser1), "", re, "MSASCMD_reply:body1"), nil)
+		c.switchUser(cmdUser1)
 		s.must(cmd2ok(cmd2FindServerID(c.syncChanges(c.inbox()), "Subject", re) != "", "not found"), "finding the reply in User01's Inbox")
 		s.capture(605, a.Status == 200 && len(a.Body) == 0, "the SmartReply answered HTTP %d with %d bytes", a.Status, len(a.Body))
 		s.capture(5776, a.Status == 200 && len(a.Body) == 0, "the SmartReply answered HTTP %d with %d bytes", a.Status, len(a.Body))
@@ -44,8 +44,8 @@ func cmd2MeetingGap(v eas.ProtocolVersion) string {
 // test declares with cmd2MeetingGap) and returns ok false.
 func (c *cmd2Client) meetingAtAttendee(subject string, ids ...int) (inbox *cmd2Sync, inboxID string, calendar *cmd2Sync, calendarID string, ok bool) {
 	c.s.t.Helper()
-	c.sendWeeklyMeetingRequest(subject, cmd2Mail(cmd2User2))
-	c.switchUser(cmd2User2)
+	c.sendWeeklyMeetingRequest(subject, mailAddress(cmdUser2))
+	c.switchUser(cmdUser2)
 	inbox = c.syncChanges(c.inbox())
 	inboxID = cmd2FindServerID(inbox, "Subject", subject)
 	calendar = c.syncChanges(c.calendar())
@@ -62,7 +62,7 @@ func (c *cmd2Client) meetingAtAttendee(subject string, ids ...int) (inbox *cmd2S
 // MSASCMD_S18_TC01: a SmartReply to a recurring meeting without
 // InstanceId carries the whole original message.
 func TestMSASCMD_S18_TC01_SmartReply_ContainOriginalMessage(t *testing.T) {
-	atVersions(t, specCMD2, []eas.ProtocolVersion{eas.Version141}, func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, []eas.ProtocolVersion{eas.Version141}, func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		subject := "MSASCMD_subject1"
 		ids := []int{5420, 580, 569}
@@ -73,8 +73,8 @@ func TestMSASCMD_S18_TC01_SmartReply_ContainOriginalMessage(t *testing.T) {
 		}
 		original := cmd2BodyText(inbox, subject)
 		re := "REPLY: " + subject
-		c.compose(eas.CommandSmartReply, c.calendar(), calendarID, cmd2PlainMIME(cmd2Mail(cmd2User2), cmd2Mail(cmd2User1), "", re, "MSASCMD_reply:body1"), nil)
-		c.switchUser(cmd2User1)
+		c.compose(eas.CommandSmartReply, c.calendar(), calendarID, plainMIME(mailAddress(cmdUser2), mailAddress(cmdUser1), "", re, "MSASCMD_reply:body1"), nil)
+		c.switchUser(cmdUser1)
 		r := c.syncChanges(c.inbox())
 		s.must(cmd2ok(cmd2FindServerID(r, "Subject", re) != "", "not found"), "finding the reply in User01's Inbox")
 		got := cmd2BodyText(r, re)
@@ -88,7 +88,7 @@ func TestMSASCMD_S18_TC01_SmartReply_ContainOriginalMessage(t *testing.T) {
 // MSASCMD_S18_TC03: a SmartReply with an InstanceId that names no
 // occurrence is Status 104.
 func TestMSASCMD_S18_TC03_SmartReply_Status104(t *testing.T) {
-	atVersions(t, specCMD2, cmd2From141(), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, cmd2From141(), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		subject := "MSASCMD_subject1"
 		ids := []int{5777, 578}
@@ -98,7 +98,7 @@ func TestMSASCMD_S18_TC03_SmartReply_Status104(t *testing.T) {
 			return
 		}
 		re := "REPLY: " + subject
-		a := c.compose(eas.CommandSmartReply, c.calendar(), calendarID, cmd2PlainMIME(cmd2Mail(cmd2User2), cmd2Mail(cmd2User1), "", re, "MSASCMD_reply:body1"),
+		a := c.compose(eas.CommandSmartReply, c.calendar(), calendarID, plainMIME(mailAddress(cmdUser2), mailAddress(cmdUser1), "", re, "MSASCMD_reply:body1"),
 			func(src *eas.Source, _ *bool, _ *string) { src.InstanceId = "12/5/2026 3:17:00 AM" })
 		st := cmd2ComposeStatus(s, a)
 		s.capture(5777, st != 0, "the SmartReply with a bad InstanceId answered HTTP %d with no Status", a.Status)

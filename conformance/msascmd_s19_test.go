@@ -8,6 +8,7 @@ import (
 
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator/simtest"
+	"github.com/easlab/easlab/wbxml"
 )
 
 // MS-ASCMD S19: the Sync command. The suite runs at every version from
@@ -18,7 +19,7 @@ import (
 // ClientId gets a ServerId; the next Sync returns it as an Add, and one
 // more with nothing new is an empty response.
 func TestMSASCMD_S19_TC01_Sync_Success(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		contacts := c.contacts()
 		r := c.initialSync(contacts)
@@ -61,9 +62,9 @@ func TestMSASCMD_S19_TC01_Sync_Success(t *testing.T) {
 // MSASCMD_S19_TC02: with WindowSize 1 and two new contacts, the first
 // answer carries one and MoreAvailable, the next the other.
 func TestMSASCMD_S19_TC02_Sync_MoreAvailable(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		folderID := c.folderCreate(c.lastFolderSyncKey, eas.FolderTypeUserContacts, "MSASCMD_FolderCreate1", c.contacts())
+		folderID := c.folderCreate(c.folderSyncKey, eas.FolderTypeUserContacts, "MSASCMD_FolderCreate1", c.contacts())
 		c.initialSync(folderID)
 		r := c.sync(cmd2SyncAdd(c.lastSyncKey, folderID, c.cmd2ContactAdd("cmd2-c1", "MSASCMD_FileAS1", "")))
 		s.must(cmd2ok(r.collStatus() == 1, "Status %d", r.collStatus()), "adding the first contact")
@@ -94,11 +95,11 @@ func TestMSASCMD_S19_TC02_Sync_MoreAvailable(t *testing.T) {
 // MSASCMD_S19_TC03: a Sync of the Inbox after a message arrives gives a
 // new key and the message as an Add.
 func TestMSASCMD_S19_TC03_Sync_Email_Sequence(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		subject := "MSASCMD_subject1"
-		c.sendPlainText(subject, cmd2User1, cmd2User2, "")
-		c.switchUser(cmd2User2)
+		c.sendPlainText(subject, cmdUser1, cmdUser2, "")
+		c.switchUser(cmdUser2)
 		older := c.lastSyncKey
 		c.checkEmail(c.inbox(), subject, nil)
 		key := c.lastSyncKey
@@ -118,7 +119,7 @@ func TestMSASCMD_S19_TC03_Sync_Email_Sequence(t *testing.T) {
 
 // MSASCMD_S19_TC04: a SyncKey the server never issued is Status 3.
 func TestMSASCMD_S19_TC04_Sync_Status3(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		req := cmd2EmptySync(c.inbox(), -1)
 		cmd2Collection(req).SyncKey = "{6f0d5bd7-3a3c-4c43-8f6e-0c2a1e1b9d11}"
@@ -136,7 +137,7 @@ func TestMSASCMD_S19_TC04_Sync_Status3(t *testing.T) {
 // MSASCMD_S19_TC05: a Sync with no Collections is Status 4, and so is an
 // Add to the recipient information cache.
 func TestMSASCMD_S19_TC05_Sync_Status4(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		r := c.sync(&eas.SyncRequest{})
 		for _, id := range []int{4430, 4431, 5778, 5779} {
@@ -144,17 +145,17 @@ func TestMSASCMD_S19_TC05_Sync_Status4(t *testing.T) {
 		}
 		contact, err := eas.EncodeItem(&eas.Contact{FileAs: "MSASCMD_FileAS1", FirstName: "FirstName", MiddleName: "MiddleName", LastName: "LastName"})
 		s.must(err, "encoding a contact")
-		add := cmd2El("AirSync:Add", cmd2Text("AirSync:ClientId", "cmd2-c1"), contact)
+		add := cmdNode("AirSync:Add", cmdText("AirSync:ClientId", "cmd2-c1"), contact)
 		if s.version != eas.Version121 {
-			add.Children = append([]*cmd2Node{cmd2Text("AirSync:Class", "Contacts")}, add.Children...)
+			add.Children = append([]*wbxml.Node{cmdText("AirSync:Class", "Contacts")}, add.Children...)
 		}
 		// The last Sync answered no collection, so the suite's request
 		// has no SyncKey.
-		body := cmd2El("AirSync:Sync", cmd2El("AirSync:Collections", cmd2El("AirSync:Collection",
-			cmd2Text("AirSync:CollectionId", c.folder(eas.FolderTypeRecipientInfoCache)),
-			cmd2Text("AirSync:GetChanges", "1"),
-			cmd2El("AirSync:Commands", add))))
-		r = c.sync2(body)
+		body := cmdNode("AirSync:Sync", cmdNode("AirSync:Collections", cmdNode("AirSync:Collection",
+			cmdText("AirSync:CollectionId", c.folder(eas.FolderTypeRecipientInfoCache)),
+			cmdText("AirSync:GetChanges", "1"),
+			cmdNode("AirSync:Commands", add))))
+		r = c.syncRaw(body)
 		st := r.status()
 		if st == 0 {
 			st = r.collStatus()
@@ -166,7 +167,7 @@ func TestMSASCMD_S19_TC05_Sync_Status4(t *testing.T) {
 // MSASCMD_S19_TC06: an empty Sync request with no cached request before
 // it is Status 13.
 func TestMSASCMD_S19_TC06_Sync_Status13(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		r := c.initialSync(c.inbox())
 		s.must(cmd2ok(r.collStatus() == 1, "Status %d", r.collStatus()), "the initial Sync of the Inbox")
@@ -178,7 +179,7 @@ func TestMSASCMD_S19_TC06_Sync_Status13(t *testing.T) {
 // MSASCMD_S19_TC07: a HeartbeatInterval above 3540 or below 60 is Status
 // 14 with the nearest allowed value as Limit.
 func TestMSASCMD_S19_TC07_Sync_HeartbeatInterval_Status14(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		req := cmd2EmptySync(c.inbox(), -1)
 		req.HeartbeatInterval = 3541
@@ -197,7 +198,7 @@ func TestMSASCMD_S19_TC07_Sync_HeartbeatInterval_Status14(t *testing.T) {
 
 // MSASCMD_S19_TC08: ConversationMode on a Contacts collection is Status 4.
 func TestMSASCMD_S19_TC08_Sync_ConversationMode_Status4(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		req := cmd2EmptySync(c.contacts(), -1)
 		c.sync(req)
@@ -214,10 +215,10 @@ func TestMSASCMD_S19_TC08_Sync_ConversationMode_Status4(t *testing.T) {
 // MSASCMD_S19_TC09: two Options for the same Class in one collection is
 // Status 4.
 func TestMSASCMD_S19_TC09_Sync_Class_Redefined(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		c.initialSync(c.calendar())
-		add := c.cmd2CalendarAdd("cmd2-cal1", cmd2Mail(cmd2User1), "MSASCMD_canlendarSubject1", "MSASCMD_Room111")
+		add := c.cmd2CalendarAdd("cmd2-cal1", mailAddress(cmdUser1), "MSASCMD_canlendarSubject1", "MSASCMD_Room111")
 		req := cmd2SyncAdd(c.lastSyncKey, c.calendar(), add)
 		cmd2Collection(req).Options = []eas.SyncOptions{{Class: "Calendar"}, {Class: "Calendar"}}
 		r := c.sync(req)
@@ -227,7 +228,7 @@ func TestMSASCMD_S19_TC09_Sync_Class_Redefined(t *testing.T) {
 
 // MSASCMD_S19_TC10: a Sync whose collection has no Commands is no error.
 func TestMSASCMD_S19_TC10_Sync_NoChildElementsForCommands(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		r := c.initialSync(c.inbox())
 		s.equal(2058, "the collection's Status", 1, r.collStatus())
@@ -256,13 +257,13 @@ func (c *cmd2Client) syncChangesWithOption(collection string, option eas.SyncOpt
 // cmd2Repeated is an Options element that carries element qname twice,
 // with values a and b.
 func cmd2Repeated(qname, a, b string) eas.SyncOptions {
-	return eas.SyncOptions{Extra: []*cmd2Node{cmd2Text(qname, a), cmd2Text(qname, b)}}
+	return eas.SyncOptions{Extra: []*wbxml.Node{cmdText(qname, a), cmdText(qname, b)}}
 }
 
 // MSASCMD_S19_TC11: FilterType 0 to 5 on the Inbox is Status 1; 6 and 7
 // are not a Sync Status 1; 8 is Status 4.
 func TestMSASCMD_S19_TC11_Sync_Email_FilterType(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		for f, id := range []int{3035, 3036, 3037, 3038, 3039, 3040} {
 			r := c.sync(cmd2EmptySync(c.inbox(), f))
@@ -280,7 +281,7 @@ func TestMSASCMD_S19_TC11_Sync_Email_FilterType(t *testing.T) {
 // MSASCMD_S19_TC13: FilterType 0 on Tasks is Status 1, 1 to 8 are not a
 // Sync Status 1.
 func TestMSASCMD_S19_TC13_Sync_Tasks_FilterType(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		r := c.sync(cmd2EmptySync(c.tasks(), 0))
 		s.equal(3053, "the collection's Status for FilterType 0 on Tasks", 1, r.collStatus())
@@ -293,11 +294,11 @@ func TestMSASCMD_S19_TC13_Sync_Tasks_FilterType(t *testing.T) {
 
 // MSASCMD_S19_TC14: two FilterTypes in one Options element are accepted.
 func TestMSASCMD_S19_TC14_Sync_MoreThanOneFilterTypes(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		subject := "MSASCMD_subject1"
-		c.sendPlainText(subject, cmd2User1, cmd2User2, "")
-		c.switchUser(cmd2User2)
+		c.sendPlainText(subject, cmdUser1, cmdUser2, "")
+		c.switchUser(cmdUser2)
 		c.checkEmail(c.inbox(), subject, nil)
 		r := c.syncChangesWithOption(c.inbox(), cmd2Repeated("AirSync:FilterType", "0", "1"))
 		s.must(cmd2ok(cmd2FindServerID(r, "Subject", subject) != "", "the message is not in the answer"), "finding the message")
@@ -308,7 +309,7 @@ func TestMSASCMD_S19_TC14_Sync_MoreThanOneFilterTypes(t *testing.T) {
 // MSASCMD_S19_TC15: a Contacts Sync with FilterType 0 answers as one
 // without.
 func TestMSASCMD_S19_TC15_Sync_IncludeFilterTypeOrNot(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		without := c.sync(cmd2EmptySync(c.contacts(), -1))
 		s.must(cmd2ok(without.collStatus() == 1, "Status %d", without.collStatus()), "the Sync without FilterType")
@@ -321,7 +322,7 @@ func TestMSASCMD_S19_TC15_Sync_IncludeFilterTypeOrNot(t *testing.T) {
 // MSASCMD_S19_TC16: a folder with one change answers without
 // MoreAvailable.
 func TestMSASCMD_S19_TC16_Sync_WindowSize_MoreAvailable_Omitted(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		fs := c.folderSync("0")
 		folderID := c.folderCreate(fs.SyncKey, eas.FolderTypeUserContacts, "MSASCMD_FolderCreate1", c.contacts())
@@ -335,18 +336,37 @@ func TestMSASCMD_S19_TC16_Sync_WindowSize_MoreAvailable_Omitted(t *testing.T) {
 	})
 }
 
+// contactsFolderOf is how TC17 and TC37 begin: a contacts folder created
+// under Contacts, synced, then filled with n contacts, one Add a Sync
+// (MSASCMD_FileAS1 to n), with a FolderSync after the first. resync sends
+// each Add with sync (asking again while MoreAvailable), as TC17 does;
+// otherwise once with syncRaw, as TC37 does. It returns the folder's
+// ServerId.
+func (c *cmd2Client) contactsFolderOf(n int, resync bool) string {
+	c.s.t.Helper()
+	add := func(req *eas.SyncRequest) {
+		if resync {
+			c.sync(req)
+		} else {
+			c.syncRaw(req)
+		}
+	}
+	folderID := c.folderCreate(c.folderSyncKey, eas.FolderTypeUserContacts, "MSASCMD_FolderCreate1", c.contacts())
+	c.initialSync(folderID)
+	add(cmd2SyncAdd(c.lastSyncKey, folderID, c.cmd2ContactAdd("cmd2-c1", "MSASCMD_FileAS1", "")))
+	c.folderSync("0")
+	for i := 2; i <= n; i++ {
+		add(cmd2SyncAdd(c.lastSyncKey, folderID, c.cmd2ContactAdd("cmd2-c"+strconv.Itoa(i), "MSASCMD_FileAS"+strconv.Itoa(i), "")))
+	}
+	return folderID
+}
+
 // MSASCMD_S19_TC17: 101 contacts answer 100 Adds and MoreAvailable under
 // the default WindowSize.
 func TestMSASCMD_S19_TC17_Sync_WindowSize_MoreAvailable(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		folderID := c.folderCreate(c.lastFolderSyncKey, eas.FolderTypeUserContacts, "MSASCMD_FolderCreate1", c.contacts())
-		c.initialSync(folderID)
-		c.sync(cmd2SyncAdd(c.lastSyncKey, folderID, c.cmd2ContactAdd("cmd2-c1", "MSASCMD_FileAS1", "")))
-		c.folderSync("0")
-		for i := 2; i <= 101; i++ {
-			c.sync(cmd2SyncAdd(c.lastSyncKey, folderID, c.cmd2ContactAdd("cmd2-c"+strconv.Itoa(i), "MSASCMD_FileAS"+strconv.Itoa(i), "")))
-		}
+		folderID := c.contactsFolderOf(101, true)
 		c.initialSync(folderID)
 		req := cmd2EmptySync(folderID, -1)
 		col := cmd2Collection(req)
@@ -369,11 +389,11 @@ func TestMSASCMD_S19_TC17_Sync_WindowSize_MoreAvailable(t *testing.T) {
 // MSASCMD_S19_TC18: MIMESupport 1 with a MIME BodyPreference still
 // carries the Body of a message that is not S/MIME.
 func TestMSASCMD_S19_TC18_Sync_SMIME(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		subject := "MSASCMD_subject1"
-		c.sendPlainText(subject, cmd2User1, cmd2User2, "")
-		c.switchUser(cmd2User2)
+		c.sendPlainText(subject, cmdUser1, cmdUser2, "")
+		c.switchUser(cmdUser2)
 		req := cmd2EmptySync(c.inbox(), -1)
 		c.sync(req)
 		one := 1
@@ -390,7 +410,7 @@ func TestMSASCMD_S19_TC18_Sync_SMIME(t *testing.T) {
 
 // MSASCMD_S19_TC19: a Sync that sent no commands gets no Responses.
 func TestMSASCMD_S19_TC19_Sync_NoResponsesElement(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		fs := c.folderSync("0")
 		folderID := c.folderCreate(fs.SyncKey, eas.FolderTypeUserMail, "MSASCMD_FolderCreate1", c.inbox())
@@ -402,24 +422,33 @@ func TestMSASCMD_S19_TC19_Sync_NoResponsesElement(t *testing.T) {
 	})
 }
 
+// cmd2RepeatedMailOption is the body TC20, TC22 and TC23 share: User01
+// mails User02, who finds the message, then syncs the Inbox with an
+// Options element holding tag twice (v1, v2); the message must come and
+// the collection's Status, checked as requirement req, must be 1.
+func cmd2RepeatedMailOption(s *site, tag, v1, v2 string, req int, what string) {
+	s.t.Helper()
+	c := cmd2Lab(s)
+	subject := "MSASCMD_subject1"
+	c.sendPlainText(subject, cmdUser1, cmdUser2, "")
+	c.switchUser(cmdUser2)
+	c.checkEmail(c.inbox(), subject, nil)
+	r := c.syncChangesWithOption(c.inbox(), cmd2Repeated(tag, v1, v2))
+	s.must(cmd2ok(cmd2FindServerID(r, "Subject", subject) != "", "the message is not in the answer"), "finding the message")
+	s.equal(req, what, 1, r.collStatus())
+}
+
 // MSASCMD_S19_TC20: two Class elements in one Options element are
 // accepted.
 func TestMSASCMD_S19_TC20_Sync_MoreThanOneClasses(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
-		c := cmd2Lab(s)
-		subject := "MSASCMD_subject1"
-		c.sendPlainText(subject, cmd2User1, cmd2User2, "")
-		c.switchUser(cmd2User2)
-		c.checkEmail(c.inbox(), subject, nil)
-		r := c.syncChangesWithOption(c.inbox(), cmd2Repeated("AirSync:Class", "Email", "Email"))
-		s.must(cmd2ok(cmd2FindServerID(r, "Subject", subject) != "", "the message is not in the answer"), "finding the message")
-		s.equal(938, "the collection's Status with two Classes in one Options", 1, r.collStatus())
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
+		cmd2RepeatedMailOption(s, "AirSync:Class", "Email", "Email", 938, "the collection's Status with two Classes in one Options")
 	})
 }
 
 // MSASCMD_S19_TC21: two MaxItems in one Options element are accepted.
 func TestMSASCMD_S19_TC21_Sync_MoreThanOneMaxItems(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		s.gap("issue 15: easlab answers a Sync of the recipient information cache with MaxItems and nothing new with an empty response where Exchange answers the collection with Status 1 (simulator/sync.go handleSync)", 3280)
 		c := cmd2Lab(s)
 		r := c.syncChangesWithOption(c.folder(eas.FolderTypeRecipientInfoCache), cmd2Repeated("AirSync:MaxItems", "2", "3"))
@@ -429,39 +458,25 @@ func TestMSASCMD_S19_TC21_Sync_MoreThanOneMaxItems(t *testing.T) {
 
 // MSASCMD_S19_TC22: two MIMESupport in one Options element are accepted.
 func TestMSASCMD_S19_TC22_Sync_MoreThanOneMIMESupport(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
-		c := cmd2Lab(s)
-		subject := "MSASCMD_subject1"
-		c.sendPlainText(subject, cmd2User1, cmd2User2, "")
-		c.switchUser(cmd2User2)
-		c.checkEmail(c.inbox(), subject, nil)
-		r := c.syncChangesWithOption(c.inbox(), cmd2Repeated("AirSync:MIMESupport", "0", "1"))
-		s.must(cmd2ok(cmd2FindServerID(r, "Subject", subject) != "", "the message is not in the answer"), "finding the message")
-		s.equal(3404, "the collection's Status with two MIMESupport", 1, r.collStatus())
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
+		cmd2RepeatedMailOption(s, "AirSync:MIMESupport", "0", "1", 3404, "the collection's Status with two MIMESupport")
 	})
 }
 
 // MSASCMD_S19_TC23: two MIMETruncation in one Options element are
 // accepted.
 func TestMSASCMD_S19_TC23_Sync_MoreThanOneMIMETruncation(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
-		c := cmd2Lab(s)
-		subject := "MSASCMD_subject1"
-		c.sendPlainText(subject, cmd2User1, cmd2User2, "")
-		c.switchUser(cmd2User2)
-		c.checkEmail(c.inbox(), subject, nil)
-		r := c.syncChangesWithOption(c.inbox(), cmd2Repeated("AirSync:MIMETruncation", "2", "3"))
-		s.must(cmd2ok(cmd2FindServerID(r, "Subject", subject) != "", "the message is not in the answer"), "finding the message")
-		s.equal(3432, "the collection's Status with two MIMETruncation", 1, r.collStatus())
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
+		cmd2RepeatedMailOption(s, "AirSync:MIMETruncation", "2", "3", 3432, "the collection's Status with two MIMETruncation")
 	})
 }
 
 // MSASCMD_S19_TC24: a calendar Add with an empty EndTime is Status 6.
 func TestMSASCMD_S19_TC24_Sync_Status6_EndTimeMissing(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		c.initialSync(c.calendar())
-		add := c.cmd2CalendarAdd("cmd2-cal1", cmd2Mail(cmd2User2), "MSASCMD_canlendarSubject1", "MSASCMD_Room111")
+		add := c.cmd2CalendarAdd("cmd2-cal1", mailAddress(cmdUser2), "MSASCMD_canlendarSubject1", "MSASCMD_Room111")
 		r := c.sync(cmd2SyncAdd(c.lastSyncKey, c.calendar(), add))
 		s.must(cmd2ok(len(r.responses()) > 0, "no Responses (collection Status %d)", r.collStatus()), "adding the calendar item")
 		s.equal(4440, "the Add's Status for a calendar item with an empty EndTime", 6, r.responses()[0].Status)
@@ -470,11 +485,11 @@ func TestMSASCMD_S19_TC24_Sync_Status6_EndTimeMissing(t *testing.T) {
 
 // MSASCMD_S19_TC25: an email Add to the Inbox is Status 6.
 func TestMSASCMD_S19_TC25_Sync_Status6_AddEmail(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		c.initialSync(c.inbox())
 		add := eas.SyncCommand{Kind: eas.SyncAdd, Class: "Email", ClientId: "cmd2-e1",
-			ApplicationData: cmd2El("AirSync:ApplicationData", cmd2Text("Email:To", cmd2Mail(cmd2User1)))}
+			ApplicationData: cmdNode("AirSync:ApplicationData", cmdText("Email:To", mailAddress(cmdUser1)))}
 		r := c.sync(cmd2SyncAdd(c.lastSyncKey, c.inbox(), add))
 		s.must(cmd2ok(len(r.responses()) > 0, "no Responses (collection Status %d)", r.collStatus()), "adding the email")
 		s.equal(755, "the Add's Status for an email", 6, r.responses()[0].Status)
@@ -483,10 +498,10 @@ func TestMSASCMD_S19_TC25_Sync_Status6_AddEmail(t *testing.T) {
 
 // cmd2SyncChange is S19's CreateSyncChangeRequest: a Change of serverID
 // with data's children, GetChanges set.
-func cmd2SyncChange(key, collection, serverID string, data ...*cmd2Node) *eas.SyncRequest {
+func cmd2SyncChange(key, collection, serverID string, data ...*wbxml.Node) *eas.SyncRequest {
 	return &eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{
 		SyncKey: key, CollectionId: collection, GetChanges: eas.NewBool(true),
-		Commands: eas.SyncCommands{{Kind: eas.SyncChange, ServerId: serverID, ApplicationData: cmd2El("AirSync:ApplicationData", data...)}},
+		Commands: eas.SyncCommands{{Kind: eas.SyncChange, ServerId: serverID, ApplicationData: cmdNode("AirSync:ApplicationData", data...)}},
 	}}}}
 }
 
@@ -494,7 +509,7 @@ func cmd2SyncChange(key, collection, serverID string, data ...*cmd2Node) *eas.Sy
 // empty), GetChanges 0 or none with SyncKey 0 is Status 1; with a key,
 // changes come unless GetChanges is 0.
 func TestMSASCMD_S19_TC26_Sync_GetChanges(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		s.gap("issue 15: easlab answers GetChanges 0 with a SyncKey it already answered with the collection (Status 1 and its latest key) where Exchange answers an empty response (simulator/sync.go syncLocked)", 3125)
 		c := cmd2Lab(s)
 		contacts := c.contacts()
@@ -550,7 +565,7 @@ func TestMSASCMD_S19_TC26_Sync_GetChanges(t *testing.T) {
 // read state and categories succeed while its subject stays; a contact's
 // body and picture survive a change of its FileAs.
 func TestMSASCMD_S19_TC27_Sync_Change(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		s.gap("issue 15: easlab's server Change carries every property of the item where Exchange sends only the changed ones (simulator/sync.go syncCommandFor)", 879, 881)
 		c := cmd2Lab(s)
 		contacts := c.contacts()
@@ -571,7 +586,7 @@ func TestMSASCMD_S19_TC27_Sync_Change(t *testing.T) {
 		r = c.sync(addReq)
 		serverID := cmd2FindServerID(r, "FileAs", "MSASCMD_FileAS1")
 		s.must(cmd2ok(serverID != "", "the contact is not on the second device"), "syncing the second device")
-		r = c.sync(cmd2SyncChange(c.lastSyncKey, contacts, serverID, cmd2Text("Contacts:FileAs", "MSASCMD_UpdatedFileAS1")))
+		r = c.sync(cmd2SyncChange(c.lastSyncKey, contacts, serverID, cmdText("Contacts:FileAs", "MSASCMD_UpdatedFileAS1")))
 		s.must(cmd2ok(r.collStatus() == 1, "Status %d", r.collStatus()), "changing the contact on the second device")
 
 		c.deviceID = ""
@@ -605,17 +620,17 @@ func TestMSASCMD_S19_TC27_Sync_Change(t *testing.T) {
 		// Categories) does not.
 		for i, step := range []struct {
 			id     int
-			change *cmd2Node
+			change *wbxml.Node
 		}{
-			{873, cmd2El("Email:Flag", cmd2Text("Tasks:StartDate", "2026-12-10T03:00:00.000Z"), cmd2Text("Tasks:DueDate", "2026-12-10T04:00:00.000Z"))},
-			{5825, cmd2Text("Email:Read", "1")},
-			{5826, cmd2El("Calendar:Categories", cmd2Text("Calendar:Category", "company"))},
+			{873, cmdNode("Email:Flag", cmdText("Tasks:StartDate", "2026-12-10T03:00:00.000Z"), cmdText("Tasks:DueDate", "2026-12-10T04:00:00.000Z"))},
+			{5825, cmdText("Email:Read", "1")},
+			{5826, cmdNode("Calendar:Categories", cmdText("Calendar:Category", "company"))},
 		} {
 			subject := "MSASCMD_subject" + strconv.Itoa(i+1)
-			c.sendPlainText(subject, cmd2User1, cmd2User2, "")
-			c.switchUser(cmd2User2)
+			c.sendPlainText(subject, cmdUser1, cmdUser2, "")
+			c.switchUser(cmdUser2)
 			serverID := cmd2FindServerID(c.checkEmail(c.inbox(), subject, nil), "Subject", subject)
-			r = c.sync(cmd2SyncChange(c.lastSyncKey, c.inbox(), serverID, step.change, cmd2Text("Calendar:Subject", "MSASCMD_updatedSubject1")))
+			r = c.sync(cmd2SyncChange(c.lastSyncKey, c.inbox(), serverID, step.change, cmdText("Calendar:Subject", "MSASCMD_updatedSubject1")))
 			if i == 0 {
 				s.equal(875, "the collection's Status for a Change of the flag and subject", 1, r.collStatus())
 			} else {
@@ -625,14 +640,14 @@ func TestMSASCMD_S19_TC27_Sync_Change(t *testing.T) {
 			s.must(cmd2ok(r.collStatus() == 1, "Status %d", r.collStatus()), "changing the email")
 			r = c.syncChanges(c.inbox())
 			s.capture(step.id, cmd2FindServerID(r, "Subject", subject) != "", "the email's subject is no longer %q after the Change", subject)
-			c.switchUser(cmd2User1)
+			c.switchUser(cmdUser1)
 		}
 
 		// A contact with a picture.
 		c.initialSync(contacts)
 		contact, err := eas.EncodeItem(&eas.Contact{FileAs: "MSASCMD_FileAS2", FirstName: "FirstName", MiddleName: "MiddleName", LastName: "LastName"})
 		s.must(err, "encoding a contact")
-		contact.Children = append(contact.Children, cmd2Text("Contacts:Picture", cmd2Picture))
+		contact.Children = append(contact.Children, cmdText("Contacts:Picture", cmd2Picture))
 		add := eas.SyncCommand{Kind: eas.SyncAdd, ClientId: "cmd2-c2", ApplicationData: contact}
 		if s.version != eas.Version121 {
 			add.Class = "Contacts"
@@ -647,7 +662,7 @@ func TestMSASCMD_S19_TC27_Sync_Change(t *testing.T) {
 		picture, _ := cmd2Field(data, "Picture")
 		s.must(cmd2ok(body != "" && picture != "", "body %q, picture %d bytes", body, len(picture)), "reading the contact's body and picture")
 
-		r = c.sync(cmd2SyncChange(c.lastSyncKey, contacts, serverID, cmd2Text("Contacts:FileAs", "MSASCMD_updatedContactFileAs1")))
+		r = c.sync(cmd2SyncChange(c.lastSyncKey, contacts, serverID, cmdText("Contacts:FileAs", "MSASCMD_updatedContactFileAs1")))
 		s.must(cmd2ok(r.collStatus() == 1, "Status %d", r.collStatus()), "changing the contact's FileAs")
 		r = c.syncChanges(contacts)
 		data = cmd2AddData(r, "FileAs", "MSASCMD_updatedContactFileAs1")
@@ -662,14 +677,14 @@ func TestMSASCMD_S19_TC27_Sync_Change(t *testing.T) {
 const cmd2Picture = "/9j/4AAQSkZJRgABAQEAYABgAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDL/wAALCAABAAEBAREA/8QAFAABAAAAAAAAAAAAAAAAAAAACf/EABQQAQAAAAAAAAAAAAAAAAAAAAD/2gAIAQEAAD8AKp//2Q=="
 
 // cmd2BodyOf is an item's Body as "Type/EstimatedDataSize".
-func cmd2BodyOf(data *cmd2Node) (string, bool) {
+func cmd2BodyOf(data *wbxml.Node) (string, bool) {
 	if data == nil {
 		return "", false
 	}
 	for _, e := range data.Elements() {
 		if e.Tag.Name == "Body" && e.Tag.Namespace == "AirSyncBase" {
-			typ, _ := cmd2Child(e, "Type")
-			size, _ := cmd2Child(e, "EstimatedDataSize")
+			typ, _ := cmdChild(e, "Type")
+			size, _ := cmdChild(e, "EstimatedDataSize")
 			return typ + "/" + size, true
 		}
 	}
@@ -679,10 +694,10 @@ func cmd2BodyOf(data *cmd2Node) (string, bool) {
 // MSASCMD_S19_TC28: a Change of a ServerId that does not exist answers a
 // Change response with a Status other than 1.
 func TestMSASCMD_S19_TC28_Sync_Change_InvalidServerId(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		c.initialSync(c.contacts())
-		r := c.sync(cmd2SyncChange(c.lastSyncKey, c.contacts(), "{1b0a4f1e-5b44-4a57-9c53-2d8f0b6a7e21}", cmd2Text("Contacts:FileAs", "MSASCMD_UpdatedFileAS1")))
+		r := c.sync(cmd2SyncChange(c.lastSyncKey, c.contacts(), "{1b0a4f1e-5b44-4a57-9c53-2d8f0b6a7e21}", cmdText("Contacts:FileAs", "MSASCMD_UpdatedFileAS1")))
 		s.must(cmd2ok(r.responses() != nil, "no Responses (collection Status %d)", r.collStatus()), "changing an unknown item")
 		s.capture(5256, cmd2Has(r.responses(), eas.SyncChange), "the Responses have no Change")
 		s.capture(3834, r.responses() != nil, "the answer has no Responses")
@@ -692,7 +707,7 @@ func TestMSASCMD_S19_TC28_Sync_Change_InvalidServerId(t *testing.T) {
 
 // MSASCMD_S19_TC29: Wait and HeartbeatInterval together are Status 4.
 func TestMSASCMD_S19_TC29_Sync_HeartbeatIntervalAndWait_StatusIs4(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		req := cmd2EmptySync(c.inbox(), -1)
 		req.Wait, req.HeartbeatInterval = 10, 1000
@@ -716,34 +731,34 @@ func cmd2LimitTest(s *site, wait, heartbeat int) int {
 
 // MSASCMD_S19_TC30: Wait 0 answers Limit 1.
 func TestMSASCMD_S19_TC30_Sync_Limit_WaitIsLessThan1(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		// Wait 0 is an omitted element for the eas codec: send it as a tree.
 		s.gap("issue 15: easlab reads Wait 0 as no Wait (an ordinary answer, eas.SyncRequest cannot tell 0 from absent) where Exchange answers Status 14 with Limit 1 (simulator/sync.go handleSync)", 3227)
 		c := cmd2Lab(s)
-		body := cmd2El("AirSync:Sync", cmd2El("AirSync:Collections", cmd2El("AirSync:Collection",
-			cmd2Text("AirSync:SyncKey", "0"), cmd2Text("AirSync:CollectionId", c.inbox()))), cmd2Text("AirSync:Wait", "0"))
-		r := c.sync2(body)
+		body := cmdNode("AirSync:Sync", cmdNode("AirSync:Collections", cmdNode("AirSync:Collection",
+			cmdText("AirSync:SyncKey", "0"), cmdText("AirSync:CollectionId", c.inbox()))), cmdText("AirSync:Wait", "0"))
+		r := c.syncRaw(body)
 		s.capture(3227, r.status() == 14 && r.resp.Limit == 1, "the Sync with Wait 0 answered Status %d, Limit %d", r.status(), cmd2Limit(r))
 	})
 }
 
 // MSASCMD_S19_TC31: Wait 60 answers Limit 59.
 func TestMSASCMD_S19_TC31_Sync_Limit_WaitIsGreaterThan59(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		s.equal(3228, "the Limit for Wait 60", 59, cmd2LimitTest(s, 60, 0))
 	})
 }
 
 // MSASCMD_S19_TC32: HeartbeatInterval 59 answers Limit 60.
 func TestMSASCMD_S19_TC32_Sync_Limit_HeartbeatIntervalIsLessThan60(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		s.equal(3229, "the Limit for HeartbeatInterval 59", 60, cmd2LimitTest(s, 0, 59))
 	})
 }
 
 // MSASCMD_S19_TC33: HeartbeatInterval 3541 answers Limit 3540.
 func TestMSASCMD_S19_TC33_Sync_Limit_HeartbeatIntervalIsLargerThan3540(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		limit := cmd2LimitTest(s, 0, 3541)
 		s.equal(3160, "the Limit for HeartbeatInterval 3541", 3540, limit)
 		s.equal(3230, "the Limit for HeartbeatInterval 3541", 3540, limit)
@@ -762,12 +777,12 @@ func cmd2SyncDelete(key, collection, serverID string, deletesAsMoves, getChanges
 // MSASCMD_S19_TC34: a Delete with DeletesAsMoves 1, or without it, moves
 // the email to Deleted Items.
 func TestMSASCMD_S19_TC34_Sync_DeletesAsMovesIsTrue(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		for i, dam := range []eas.Bool{eas.NewBool(true), eas.BoolAbsent} {
 			subject := "MSASCMD_subject" + strconv.Itoa(i+1)
-			c.sendPlainText(subject, cmd2User1, cmd2User2, "")
-			c.switchUser(cmd2User2)
+			c.sendPlainText(subject, cmdUser1, cmdUser2, "")
+			c.switchUser(cmdUser2)
 			r := c.syncChanges(c.deleted())
 			s.must(cmd2ok(cmd2FindServerID(r, "Subject", subject) == "", "already there"), "checking Deleted Items")
 			serverID := cmd2FindServerID(c.checkEmail(c.inbox(), subject, nil), "Subject", subject)
@@ -783,7 +798,7 @@ func TestMSASCMD_S19_TC34_Sync_DeletesAsMovesIsTrue(t *testing.T) {
 				s.capture(5874, moved, "the email deleted without DeletesAsMoves is not in Deleted Items")
 				s.capture(5875, moved, "the email deleted without DeletesAsMoves is not in Deleted Items")
 			}
-			c.switchUser(cmd2User1)
+			c.switchUser(cmdUser1)
 		}
 	})
 }
@@ -791,11 +806,11 @@ func TestMSASCMD_S19_TC34_Sync_DeletesAsMovesIsTrue(t *testing.T) {
 // MSASCMD_S19_TC35: a Delete with DeletesAsMoves 0 removes the email for
 // good.
 func TestMSASCMD_S19_TC35_Sync_DeletesAsMovesIsFalse(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		subject := "MSASCMD_subject1"
-		c.sendPlainText(subject, cmd2User1, cmd2User2, "")
-		c.switchUser(cmd2User2)
+		c.sendPlainText(subject, cmdUser1, cmdUser2, "")
+		c.switchUser(cmdUser2)
 		r := c.syncChanges(c.deleted())
 		s.must(cmd2ok(cmd2FindServerID(r, "Subject", subject) == "", "already there"), "checking Deleted Items")
 		r = c.syncChanges(c.inbox())
@@ -812,11 +827,11 @@ func TestMSASCMD_S19_TC35_Sync_DeletesAsMovesIsFalse(t *testing.T) {
 
 // MSASCMD_S19_TC36: a Fetch is answered in Responses.
 func TestMSASCMD_S19_TC36_Sync_Fetch(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		subject := "MSASCMD_subject1"
-		c.sendPlainText(subject, cmd2User1, cmd2User2, "")
-		c.switchUser(cmd2User2)
+		c.sendPlainText(subject, cmdUser1, cmdUser2, "")
+		c.switchUser(cmdUser2)
 		serverID := cmd2FindServerID(c.checkEmail(c.inbox(), subject, nil), "Subject", subject)
 		req := &eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{
 			SyncKey: c.lastSyncKey, CollectionId: c.inbox(), GetChanges: eas.NewBool(true),
@@ -831,15 +846,9 @@ func TestMSASCMD_S19_TC36_Sync_Fetch(t *testing.T) {
 // MSASCMD_S19_TC37: 513 contacts answer MoreAvailable under the default
 // WindowSize and under 512, with fewer than 512 commands.
 func TestMSASCMD_S19_TC37_Sync_WindowSize_512(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		folderID := c.folderCreate(c.lastFolderSyncKey, eas.FolderTypeUserContacts, "MSASCMD_FolderCreate1", c.contacts())
-		c.initialSync(folderID)
-		c.syncRaw(cmd2SyncAdd(c.lastSyncKey, folderID, c.cmd2ContactAdd("cmd2-c1", "MSASCMD_FileAS1", "")))
-		c.folderSync("0")
-		for i := 2; i <= 513; i++ {
-			c.syncRaw(cmd2SyncAdd(c.lastSyncKey, folderID, c.cmd2ContactAdd("cmd2-c"+strconv.Itoa(i), "MSASCMD_FileAS"+strconv.Itoa(i), "")))
-		}
+		folderID := c.contactsFolderOf(513, false)
 		req := cmd2EmptySync(folderID, -1)
 		c.syncRaw(req)
 		key := c.lastSyncKey
@@ -860,7 +869,7 @@ func TestMSASCMD_S19_TC37_Sync_WindowSize_512(t *testing.T) {
 // MSASCMD_S19_TC38: a contact deleted on another device is not returned
 // to this one.
 func TestMSASCMD_S19_TC38_Sync_Delete(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		contacts := c.contacts()
 		c.initialSync(contacts)
@@ -895,11 +904,11 @@ func TestMSASCMD_S19_TC38_Sync_Delete(t *testing.T) {
 // deleted; those Supported lists are kept out of ghosting, the others are
 // kept.
 func TestMSASCMD_S19_TC39_Sync_Supported(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		s.gap("issue 15: easlab merges every client Change into the item, as if every property were ghosted, and ignores Supported, where Exchange deletes the properties a Change omits unless they are ghosted (simulator/mailbox.go, the Change merge)", 5906, 5912, 5907, 5909)
 		c := cmd2Lab(s)
 		contacts := c.contacts()
-		names := func(data *cmd2Node) (first, middle, last bool) {
+		names := func(data *wbxml.Node) (first, middle, last bool) {
 			for _, e := range data.Elements() {
 				switch e.Tag.Name {
 				case "FirstName":
@@ -924,7 +933,7 @@ func TestMSASCMD_S19_TC39_Sync_Supported(t *testing.T) {
 		r := c.syncChanges(contacts)
 		serverID := cmd2FindServerID(r, "FileAs", "MSASCMD_FileAS1")
 		s.must(cmd2ok(serverID != "", "not found"), "finding the contact")
-		r = c.sync(cmd2SyncChange(c.lastSyncKey, contacts, serverID, cmd2Text("Contacts:JobTitle", "President")))
+		r = c.sync(cmd2SyncChange(c.lastSyncKey, contacts, serverID, cmdText("Contacts:JobTitle", "President")))
 		s.must(cmd2ok(r.collStatus() == 1, "Status %d", r.collStatus()), "changing the JobTitle")
 		r = c.syncChanges(contacts)
 		data := cmd2AddData(r, "FileAs", "MSASCMD_FileAS1")
@@ -935,7 +944,7 @@ func TestMSASCMD_S19_TC39_Sync_Supported(t *testing.T) {
 
 		// Supported JobTitle: a FileAs Change drops the JobTitle, keeps the names.
 		addContact(2)
-		supported := eas.TagList{cmd2Tag("Contacts:JobTitle")}
+		supported := eas.TagList{cmdTag("Contacts:JobTitle")}
 		req := cmd2EmptySync(contacts, -1)
 		cmd2Collection(req).Supported = supported
 		c.sync(req)
@@ -943,7 +952,7 @@ func TestMSASCMD_S19_TC39_Sync_Supported(t *testing.T) {
 		r = c.sync(req)
 		serverID = cmd2FindServerID(r, "FileAs", "MSASCMD_FileAS2")
 		s.must(cmd2ok(serverID != "", "not found"), "finding the contact")
-		r = c.sync(cmd2SyncChange(c.lastSyncKey, contacts, serverID, cmd2Text("Contacts:FileAs", "MSASCMD_UpdatedFileAs1")))
+		r = c.sync(cmd2SyncChange(c.lastSyncKey, contacts, serverID, cmdText("Contacts:FileAs", "MSASCMD_UpdatedFileAs1")))
 		s.must(cmd2ok(r.collStatus() == 1, "Status %d", r.collStatus()), "changing the FileAs")
 		req = cmd2EmptySync(contacts, -1)
 		c.sync(req)
@@ -963,7 +972,7 @@ func TestMSASCMD_S19_TC39_Sync_Supported(t *testing.T) {
 		r = c.sync(req)
 		serverID = cmd2FindServerID(r, "FileAs", "MSASCMD_FileAS3")
 		s.must(cmd2ok(serverID != "", "not found"), "finding the contact")
-		r = c.sync(cmd2SyncChange(c.lastSyncKey, contacts, serverID, cmd2Text("Contacts:JobTitle", "President")))
+		r = c.sync(cmd2SyncChange(c.lastSyncKey, contacts, serverID, cmdText("Contacts:JobTitle", "President")))
 		s.must(cmd2ok(r.collStatus() == 1, "Status %d", r.collStatus()), "changing the JobTitle")
 		r = c.syncChanges(contacts)
 		data = cmd2AddData(r, "FileAs", "MSASCMD_FileAS3")
@@ -973,19 +982,10 @@ func TestMSASCMD_S19_TC39_Sync_Supported(t *testing.T) {
 	})
 }
 
-// cmd2Tag is the tag of qname.
-func cmd2Tag(qname string) *cmd2TagT {
-	t := cmd2Lookup(qname)
-	if t == nil {
-		panic("no WBXML tag " + qname)
-	}
-	return t
-}
-
 // MSASCMD_S19_TC40: a Change of an item changed elsewhere since the
 // client's key: the server's version wins unless Conflict is 0.
 func TestMSASCMD_S19_TC40_Sync_Conflict(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		contacts := c.contacts()
 		c.initialSync(contacts)
@@ -999,12 +999,12 @@ func TestMSASCMD_S19_TC40_Sync_Conflict(t *testing.T) {
 		c.deviceID = "Device2"
 		c.folderSync("0")
 		r = c.syncChanges(contacts)
-		r = c.sync(cmd2SyncChange(c.lastSyncKey, contacts, cmd2FindServerID(r, "FileAs", "MSASCMD_FileAS1"), cmd2Text("Contacts:FileAs", "MSASCMD_UpdatedFileAS1")))
+		r = c.sync(cmd2SyncChange(c.lastSyncKey, contacts, cmd2FindServerID(r, "FileAs", "MSASCMD_FileAS1"), cmdText("Contacts:FileAs", "MSASCMD_UpdatedFileAS1")))
 		s.must(cmd2ok(r.collStatus() == 1, "Status %d", r.collStatus()), "changing the contact on the second device")
 
 		c.deviceID = ""
 		c.folderSync("0")
-		req := cmd2SyncChange(key, contacts, serverID, cmd2Text("Contacts:FileAs", "MSASCMD_ConflictUpdatedFileAS1"))
+		req := cmd2SyncChange(key, contacts, serverID, cmdText("Contacts:FileAs", "MSASCMD_ConflictUpdatedFileAS1"))
 		serverChange := func(r *cmd2Sync) bool {
 			for _, cmd := range r.commands() {
 				if cmd.Kind == eas.SyncChange && cmd2FieldIs(cmd.ApplicationData, "FileAs", "MSASCMD_UpdatedFileAS1") {
@@ -1038,7 +1038,7 @@ func TestMSASCMD_S19_TC40_Sync_Conflict(t *testing.T) {
 // MSASCMD_S19_TC41: two Conflict elements in one Options element are
 // accepted.
 func TestMSASCMD_S19_TC41_Sync_MoreThanOneConflicts(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		req := cmd2EmptySync(c.contacts(), -1)
 		cmd2Collection(req).Options = []eas.SyncOptions{cmd2Repeated("AirSync:Conflict", "1", "1")}
@@ -1048,7 +1048,7 @@ func TestMSASCMD_S19_TC41_Sync_MoreThanOneConflicts(t *testing.T) {
 }
 
 // cmd2MailBody is the Body element of the email with subject, or nil.
-func cmd2MailBody(r *cmd2Sync, subject string) *cmd2Node {
+func cmd2MailBody(r *cmd2Sync, subject string) *wbxml.Node {
 	data := cmd2AddData(r, "Subject", subject)
 	if data == nil {
 		return nil
@@ -1062,11 +1062,11 @@ func cmd2MailBody(r *cmd2Sync, subject string) *cmd2Node {
 }
 
 // cmd2BodyData is a Body's Data and whether it has one.
-func cmd2BodyData(body *cmd2Node) (string, bool) {
+func cmd2BodyData(body *wbxml.Node) (string, bool) {
 	if body == nil {
 		return "", false
 	}
-	return cmd2Child(body, "Data")
+	return cmdChild(body, "Data")
 }
 
 // cmd2MIMEOptions are MIMESupport 2, a MIME BodyPreference and, when
@@ -1084,11 +1084,11 @@ func cmd2MIMEOptions(truncation int) []eas.SyncOptions {
 // MSASCMD_S19_TC42: Options for Email and SMS together are accepted;
 // for Calendar and Tasks together they are Status 4.
 func TestMSASCMD_S19_TC42_Sync_WithCombinationClasses(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		subject := "MSASCMD_subject1"
-		c.sendPlainText(subject, cmd2User1, cmd2User2, "")
-		c.switchUser(cmd2User2)
+		c.sendPlainText(subject, cmdUser1, cmdUser2, "")
+		c.switchUser(cmdUser2)
 		r := c.checkEmail(c.inbox(), subject, []eas.SyncOptions{{Class: "Email"}, {Class: "SMS"}})
 		s.equal(934, "the collection's Status with Email and SMS Options", 1, r.collStatus())
 		req := cmd2EmptySync(c.calendar(), -1)
@@ -1103,12 +1103,12 @@ func TestMSASCMD_S19_TC42_Sync_WithCombinationClasses(t *testing.T) {
 // MSASCMD_S19_TC43: MIMETruncation 8 is the whole message, 0 no data,
 // 1 to 7 the sizes the spec lists.
 func TestMSASCMD_S19_TC43_Sync_MIMETruncation(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		s.gap("issue 15: easlab ignores MIMETruncation and sends the whole MIME message (simulator/sync.go renderOptionsFor)", 3418, 3419, 3420, 3421, 3422, 3423, 3424, 3425)
 		c := cmd2Lab(s)
 		subject := "MSASCMD_subject1"
-		c.sendPlainText(subject, cmd2User1, cmd2User2, strings.Repeat("X", 102500))
-		c.switchUser(cmd2User2)
+		c.sendPlainText(subject, cmdUser1, cmdUser2, strings.Repeat("X", 102500))
+		c.switchUser(cmdUser2)
 		dataOf := func(truncation int) (string, bool) {
 			r := c.checkEmail(c.inbox(), subject, cmd2MIMEOptions(truncation))
 			body := cmd2MailBody(r, subject)
@@ -1131,21 +1131,21 @@ func TestMSASCMD_S19_TC43_Sync_MIMETruncation(t *testing.T) {
 // MSASCMD_S19_TC44: MIMESupport 2 answers a MIME body (Type 4) with
 // EstimatedDataSize, Truncated and Data.
 func TestMSASCMD_S19_TC44_Sync_MIMESupport(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		s.gap("issue 15: easlab ignores MIMETruncation, so a MIME body it does not truncate has no Truncated element (simulator/sync.go renderOptionsFor)", 3409)
 		c := cmd2Lab(s)
 		subject := "MSASCMD_subject1"
-		c.sendPlainText(subject, cmd2User1, cmd2User2, strings.Repeat("X", 102500))
-		c.switchUser(cmd2User2)
+		c.sendPlainText(subject, cmdUser1, cmdUser2, strings.Repeat("X", 102500))
+		c.switchUser(cmdUser2)
 		c.checkEmail(c.inbox(), subject, nil)
 		r := c.checkEmail(c.inbox(), subject, cmd2MIMEOptions(1))
 		s.must(cmd2ok(r.collStatus() == 1, "Status %d", r.collStatus()), "the Sync with MIMESupport 2")
 		body := cmd2MailBody(r, subject)
 		s.must(cmd2ok(body != nil, "no Body"), "reading the email's body")
-		typ, _ := cmd2Child(body, "Type")
-		_, size := cmd2Child(body, "EstimatedDataSize")
-		_, truncated := cmd2Child(body, "Truncated")
-		_, data := cmd2Child(body, "Data")
+		typ, _ := cmdChild(body, "Type")
+		_, size := cmdChild(body, "EstimatedDataSize")
+		_, truncated := cmdChild(body, "Truncated")
+		_, data := cmdChild(body, "Data")
 		s.capture(3409, typ == "4" && size && truncated && data, "the body has Type %s, EstimatedDataSize %v, Truncated %v, Data %v", typ, size, truncated, data)
 		s.equal(3410, "the body's Type under MIMESupport 2", "4", typ)
 	})
@@ -1154,11 +1154,11 @@ func TestMSASCMD_S19_TC44_Sync_MIMESupport(t *testing.T) {
 // MSASCMD_S19_TC45: the items a ConversationMode Sync returns are among
 // those the same filter returns without it.
 func TestMSASCMD_S19_TC45_Sync_ConversationMode(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		subject := "MSASCMD_subject1"
-		c.sendPlainText(subject, cmd2User1, cmd2User2, "")
-		c.switchUser(cmd2User2)
+		c.sendPlainText(subject, cmdUser1, cmdUser2, "")
+		c.switchUser(cmdUser2)
 		c.checkEmail(c.inbox(), subject, nil)
 		c.sync(cmd2EmptySync(c.inbox(), -1))
 		one, yes := 1, true
@@ -1196,15 +1196,15 @@ func TestMSASCMD_S19_TC45_Sync_ConversationMode(t *testing.T) {
 
 // MSASCMD_S19_TC46: a collection without CollectionId is Status 4.
 func TestMSASCMD_S19_TC46_Sync_Supported_Status4(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		c.initialSync(c.contacts())
 		r := c.sync(cmd2SyncAdd(c.lastSyncKey, c.contacts(), c.cmd2ContactAdd("cmd2-c1", "MSASCMD_FileAS1", "Vice President")))
 		s.must(cmd2ok(len(r.responses()) > 0 && r.responses()[0].Status == 1, "the Add was not answered Status 1"), "adding a contact")
 		c.folderSync("0")
-		body := cmd2El("AirSync:Sync", cmd2El("AirSync:Collections", cmd2El("AirSync:Collection",
-			cmd2Text("AirSync:SyncKey", "0"), cmd2El("AirSync:Supported", cmd2El("Contacts:JobTitle")))))
-		r = c.sync2(body)
+		body := cmdNode("AirSync:Sync", cmdNode("AirSync:Collections", cmdNode("AirSync:Collection",
+			cmdText("AirSync:SyncKey", "0"), cmdNode("AirSync:Supported", cmdNode("Contacts:JobTitle")))))
+		r = c.syncRaw(body)
 		s.equal(4545, "the Sync Status for a collection without CollectionId", 4, r.status())
 	})
 }
@@ -1212,7 +1212,7 @@ func TestMSASCMD_S19_TC46_Sync_Supported_Status4(t *testing.T) {
 // MSASCMD_S19_TC47: Wait 60 answers Status 14 with Limit 59, Wait 0
 // Status 14 with Limit 1.
 func TestMSASCMD_S19_TC47_Sync_Wait_Status14(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		s.gap("issue 15: easlab reads Wait 0 as no Wait (an ordinary answer, eas.SyncRequest cannot tell 0 from absent) where Exchange answers Status 14 with Limit 1 (simulator/sync.go handleSync)", 5782, 4746, 4459)
 		c := cmd2Lab(s)
 		req := cmd2EmptySync(c.inbox(), -1)
@@ -1220,9 +1220,9 @@ func TestMSASCMD_S19_TC47_Sync_Wait_Status14(t *testing.T) {
 		r := c.sync(req)
 		high := r.status() == 14 && cmd2Limit(r) == 59
 		s.capture(5781, high, "Wait 60 answered Status %d, Limit %d", r.status(), cmd2Limit(r))
-		body := cmd2El("AirSync:Sync", cmd2El("AirSync:Collections", cmd2El("AirSync:Collection",
-			cmd2Text("AirSync:SyncKey", "0"), cmd2Text("AirSync:CollectionId", c.inbox()))), cmd2Text("AirSync:Wait", "0"))
-		r = c.sync2(body)
+		body := cmdNode("AirSync:Sync", cmdNode("AirSync:Collections", cmdNode("AirSync:Collection",
+			cmdText("AirSync:SyncKey", "0"), cmdText("AirSync:CollectionId", c.inbox()))), cmdText("AirSync:Wait", "0"))
+		r = c.syncRaw(body)
 		low := r.status() == 14 && cmd2Limit(r) == 1
 		s.capture(5782, low, "Wait 0 answered Status %d, Limit %d", r.status(), cmd2Limit(r))
 		s.capture(4746, high && low, "the out-of-range Waits were not both answered with Status 14 and a Limit")
@@ -1236,20 +1236,20 @@ var cmd2Now = simtest.Start
 
 // cmd2Appointment is a calendar Add (Class Calendar) of the given
 // elements.
-func cmd2Appointment(clientID string, data ...*cmd2Node) eas.SyncCommand {
-	return eas.SyncCommand{Kind: eas.SyncAdd, Class: "Calendar", ClientId: clientID, ApplicationData: cmd2El("AirSync:ApplicationData", data...)}
+func cmd2Appointment(clientID string, data ...*wbxml.Node) eas.SyncCommand {
+	return eas.SyncCommand{Kind: eas.SyncAdd, Class: "Calendar", ClientId: clientID, ApplicationData: cmdNode("AirSync:ApplicationData", data...)}
 }
 
 // cmd2Timed is a Subject, StartTime and EndTime.
-func cmd2Timed(subject string, start, end time.Time) []*cmd2Node {
-	return []*cmd2Node{cmd2Text("Calendar:Subject", subject), cmd2Text("Calendar:StartTime", eas.FormatCompactDate(start)), cmd2Text("Calendar:EndTime", eas.FormatCompactDate(end))}
+func cmd2Timed(subject string, start, end time.Time) []*wbxml.Node {
+	return []*wbxml.Node{cmdText("Calendar:Subject", subject), cmdText("Calendar:StartTime", eas.FormatCompactDate(start)), cmdText("Calendar:EndTime", eas.FormatCompactDate(end))}
 }
 
 // MSASCMD_S19_TC12: FilterType on a calendar: 0 and 4 to 7 are Status
 // 1, 1 to 3 and 8 not a Sync Status 1; future and endless recurring
 // items pass any filter; an item older than the window is left out.
 func TestMSASCMD_S19_TC12_Sync_Calendar_FilterType(t *testing.T) {
-	atVersions(t, specCMD2, []eas.ProtocolVersion{eas.Version140, eas.Version141}, func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, []eas.ProtocolVersion{eas.Version140, eas.Version141}, func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		cal := c.calendar()
 		addOK := func(r *cmd2Sync) {
@@ -1298,8 +1298,8 @@ func TestMSASCMD_S19_TC12_Sync_Calendar_FilterType(t *testing.T) {
 		s.capture(3065, ok && cmd2FindServerID(r, "Subject", "MSASCMD_canlendarSubject2") != "", "a future item is missing from a FilterType 4 Sync")
 
 		// So does a recurring item without end.
-		recurrence := cmd2El("Calendar:Recurrence", cmd2Text("Calendar:Type", "1"), cmd2Text("Calendar:DayOfWeek", "2"))
-		addOK(c.sync(cmd2SyncAdd(c.lastSyncKey, cal, cmd2Appointment("cmd2-a3", cmd2Text("Calendar:Subject", "MSASCMD_recurrenceCanlendarSubject1"), recurrence, cmd2Text("Calendar:UID", "cmd2-uid-3")))))
+		recurrence := cmdNode("Calendar:Recurrence", cmdText("Calendar:Type", "1"), cmdText("Calendar:DayOfWeek", "2"))
+		addOK(c.sync(cmd2SyncAdd(c.lastSyncKey, cal, cmd2Appointment("cmd2-a3", cmdText("Calendar:Subject", "MSASCMD_recurrenceCanlendarSubject1"), recurrence, cmdText("Calendar:UID", "cmd2-uid-3")))))
 		r = c.syncChanges(cal)
 		ok = cmd2FindServerID(r, "Subject", "MSASCMD_recurrenceCanlendarSubject1") != ""
 		r = filtered(4)
@@ -1327,7 +1327,7 @@ func TestMSASCMD_S19_TC12_Sync_Calendar_FilterType(t *testing.T) {
 
 // MSASCMD_S19_TC48: 201 commands in one collection is Status 4.
 func TestMSASCMD_S19_TC48_Sync_Collection_LimitValue(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		contacts := c.contacts()
 		c.initialSync(contacts)
@@ -1335,7 +1335,7 @@ func TestMSASCMD_S19_TC48_Sync_Collection_LimitValue(t *testing.T) {
 		for i := 0; i < 50; i++ {
 			serverID := contacts + ":" + "{6d3e3c3a-0000-4000-8000-" + strconv.Itoa(100000000000+i) + "}"
 			cmds = append(cmds, c.cmd2ContactAdd("cmd2-c"+strconv.Itoa(i), "MSASCMD_FileAS"+strconv.Itoa(i), ""),
-				eas.SyncCommand{Kind: eas.SyncChange, ServerId: serverID, ApplicationData: cmd2El("AirSync:ApplicationData", cmd2Text("Contacts:FileAs", "MSASCMD_UpdatedFileAS"+strconv.Itoa(i)))},
+				eas.SyncCommand{Kind: eas.SyncChange, ServerId: serverID, ApplicationData: cmdNode("AirSync:ApplicationData", cmdText("Contacts:FileAs", "MSASCMD_UpdatedFileAS"+strconv.Itoa(i)))},
 				eas.SyncCommand{Kind: eas.SyncDelete, ServerId: serverID},
 				eas.SyncCommand{Kind: eas.SyncFetch, ServerId: serverID})
 		}
@@ -1350,21 +1350,21 @@ func TestMSASCMD_S19_TC48_Sync_Collection_LimitValue(t *testing.T) {
 // MSASCMD_S19_TC49: FilterType 4 turns an item older than two weeks into
 // a SoftDelete; the SoftDeletes are the items the filter leaves out.
 func TestMSASCMD_S19_TC49_Sync_SoftDelete(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		s.gap("issue 15: easlab sends no SoftDelete when a Sync narrows the FilterType so that an item the client holds falls outside it (it soft-deletes only items that age out; simulator/sync.go filterFor)", 3967)
 		c := cmd2Lab(s)
 		cal := c.calendar()
 		add := func(n int, start time.Time) {
 			subject := "MSASCMD_calendarSubject" + strconv.Itoa(n)
 			room := "MSASCMD_Room" + strconv.Itoa(n)
-			var data []*cmd2Node
+			var data []*wbxml.Node
 			if s.version.AtLeast(eas.Version160) {
-				data = append(data, cmd2Text("Calendar:Subject", subject), cmd2El("AirSyncBase:Location", cmd2Text("AirSyncBase:LocationUri", room)),
-					cmd2Text("Calendar:StartTime", eas.FormatCompactDate(start)), cmd2Text("Calendar:EndTime", eas.FormatCompactDate(start.Add(time.Hour))))
+				data = append(data, cmdText("Calendar:Subject", subject), cmdNode("AirSyncBase:Location", cmdText("AirSyncBase:LocationUri", room)),
+					cmdText("Calendar:StartTime", eas.FormatCompactDate(start)), cmdText("Calendar:EndTime", eas.FormatCompactDate(start.Add(time.Hour))))
 			} else {
-				data = append(data, cmd2Text("Calendar:Subject", subject), cmd2Text("Calendar:Location", room),
-					cmd2Text("Calendar:StartTime", eas.FormatCompactDate(start)), cmd2Text("Calendar:EndTime", eas.FormatCompactDate(start.Add(time.Hour))),
-					cmd2Text("Calendar:UID", "cmd2-uid-"+strconv.Itoa(n)))
+				data = append(data, cmdText("Calendar:Subject", subject), cmdText("Calendar:Location", room),
+					cmdText("Calendar:StartTime", eas.FormatCompactDate(start)), cmdText("Calendar:EndTime", eas.FormatCompactDate(start.Add(time.Hour))),
+					cmdText("Calendar:UID", "cmd2-uid-"+strconv.Itoa(n)))
 			}
 			c.initialSync(cal)
 			r := c.sync(cmd2SyncAdd(c.lastSyncKey, cal, cmd2Appointment("cmd2-a"+strconv.Itoa(n), data...)))
@@ -1404,13 +1404,13 @@ func TestMSASCMD_S19_TC49_Sync_SoftDelete(t *testing.T) {
 // MSASCMD_S19_TC50: an Add of Class Calendar in the Notes folder is
 // answered with that Class.
 func TestMSASCMD_S19_TC50_Sync_Class(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		notes := c.folder(eas.FolderTypeNotes)
 		c.initialSync(notes)
-		data := cmd2El("AirSync:ApplicationData", cmd2Text("Notes:Subject", "MSASCMD_noteSubject1"),
-			cmd2El("AirSyncBase:Body", cmd2Text("AirSyncBase:Type", "1"), cmd2Text("AirSyncBase:Data", "Content of the body.")),
-			cmd2El("Notes:Categories", cmd2Text("Notes:Category", "blue category")), cmd2Text("Notes:MessageClass", "IPM.StickyNote"))
+		data := cmdNode("AirSync:ApplicationData", cmdText("Notes:Subject", "MSASCMD_noteSubject1"),
+			cmdNode("AirSyncBase:Body", cmdText("AirSyncBase:Type", "1"), cmdText("AirSyncBase:Data", "Content of the body.")),
+			cmdNode("Notes:Categories", cmdText("Notes:Category", "blue category")), cmdText("Notes:MessageClass", "IPM.StickyNote"))
 		r := c.syncRaw(cmd2SyncAdd(c.lastSyncKey, notes, eas.SyncCommand{Class: "Calendar", ClientId: "cmd2-n1", ApplicationData: data}))
 		s.must(cmd2ok(len(r.responses()) > 0, "no Responses (collection Status %d)", r.collStatus()), "adding the note")
 		s.equal(941, "the Add response's Class", "Calendar", r.responses()[0].Class)
@@ -1421,18 +1421,18 @@ func TestMSASCMD_S19_TC50_Sync_Class(t *testing.T) {
 // MSASCMD_S19_TC51: a Change of a recurring item that omits its
 // exceptions, or the Exception in them, keeps them.
 func TestMSASCMD_S19_TC51_Sync_Change_Exceptions(t *testing.T) {
-	atVersions(t, specCMD2, []eas.ProtocolVersion{eas.Version140, eas.Version141}, func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, []eas.ProtocolVersion{eas.Version140, eas.Version141}, func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		cal := c.calendar()
 		c.initialSync(cal)
 		day := cmd2Now.AddDate(0, 0, 1)
 		start := time.Date(day.Year(), day.Month(), day.Day(), 10, 0, 0, 0, time.UTC)
 		exceptionStart := eas.FormatCompactDate(start.AddDate(0, 0, 2))
-		recurrence := func() *cmd2Node { return cmd2El("Calendar:Recurrence", cmd2Text("Calendar:Type", "0")) }
+		recurrence := func() *wbxml.Node { return cmdNode("Calendar:Recurrence", cmdText("Calendar:Type", "0")) }
 		data := append(cmd2Timed("MSASCMD_calendarSubject1", start, start.Add(10*time.Hour)), recurrence(),
-			cmd2El("Calendar:Exceptions", cmd2El("Calendar:Exception", cmd2Text("Calendar:ExceptionStartTime", exceptionStart))),
-			cmd2Text("Calendar:UID", "cmd2-uid-1"))
-		data = append(data[:1], append([]*cmd2Node{cmd2Text("Calendar:Location", "MSASCMD_Room1")}, data[1:]...)...)
+			cmdNode("Calendar:Exceptions", cmdNode("Calendar:Exception", cmdText("Calendar:ExceptionStartTime", exceptionStart))),
+			cmdText("Calendar:UID", "cmd2-uid-1"))
+		data = append(data[:1], append([]*wbxml.Node{cmdText("Calendar:Location", "MSASCMD_Room1")}, data[1:]...)...)
 		r := c.sync(cmd2SyncAdd(c.lastSyncKey, cal, cmd2Appointment("cmd2-a1", data...)))
 		s.must(cmd2ok(len(r.responses()) > 0 && r.responses()[0].Status == 1, "the Add was not answered Status 1 (collection Status %d)", r.collStatus()), "adding the recurring item")
 		r = c.syncChanges(cal)
@@ -1446,20 +1446,20 @@ func TestMSASCMD_S19_TC51_Sync_Change_Exceptions(t *testing.T) {
 			for _, e := range data.Elements() {
 				if e.Tag.Name == "Exceptions" {
 					for _, x := range e.Elements() {
-						v, _ := cmd2Child(x, "ExceptionStartTime")
+						v, _ := cmdChild(x, "ExceptionStartTime")
 						return v, true
 					}
 				}
 			}
 			return "", false
 		}
-		r = c.sync(cmd2SyncChange(c.lastSyncKey, cal, serverID, cmd2Text("Calendar:Subject", "MSASCMD_updatedCalendarSubject1"), recurrence()))
+		r = c.sync(cmd2SyncChange(c.lastSyncKey, cal, serverID, cmdText("Calendar:Subject", "MSASCMD_updatedCalendarSubject1"), recurrence()))
 		s.must(cmd2ok(r.collStatus() == 1, "Status %d", r.collStatus()), "changing the subject")
 		got, has := exceptionKept("MSASCMD_updatedCalendarSubject1")
 		if has {
 			s.equal(877, "the exception's start after a Change that omits the Exceptions", exceptionStart, got)
 		}
-		r = c.sync(cmd2SyncChange(c.lastSyncKey, cal, serverID, cmd2Text("Calendar:Subject", "MSASCMD_updatedCalendarSubject2"), recurrence(), cmd2Text("Calendar:UID", "cmd2-uid-2")))
+		r = c.sync(cmd2SyncChange(c.lastSyncKey, cal, serverID, cmdText("Calendar:Subject", "MSASCMD_updatedCalendarSubject2"), recurrence(), cmdText("Calendar:UID", "cmd2-uid-2")))
 		s.must(cmd2ok(r.collStatus() == 1, "Status %d", r.collStatus()), "changing the subject again")
 		got, has = exceptionKept("MSASCMD_updatedCalendarSubject2")
 		if has {
@@ -1470,11 +1470,11 @@ func TestMSASCMD_S19_TC51_Sync_Change_Exceptions(t *testing.T) {
 
 // MSASCMD_S19_TC52: a Fetch of a deleted item is Status 8.
 func TestMSASCMD_S19_TC52_Sync_Status8(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		subject := "MSASCMD_subject1"
-		c.sendPlainText(subject, cmd2User1, cmd2User2, "")
-		c.switchUser(cmd2User2)
+		c.sendPlainText(subject, cmdUser1, cmdUser2, "")
+		c.switchUser(cmdUser2)
 		serverID := cmd2FindServerID(c.checkEmail(c.inbox(), subject, nil), "Subject", subject)
 		c.sync(cmd2SyncDelete(c.lastSyncKey, c.inbox(), serverID, eas.NewBool(false), eas.NewBool(true)))
 		r := c.sync(&eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{

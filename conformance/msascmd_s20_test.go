@@ -30,14 +30,14 @@ func (c *cmd2Client) validateCert(certificates []string) int {
 // MSASCMD_S20_TC01: validating the certificate of the S/MIME message the
 // deployment put in User09's Inbox.
 func TestMSASCMD_S20_TC01_ValidateCert_Success(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		s.notApplicable("the certificate comes from the S/MIME-signed message (MSASCMD_SecureEmailForTest) and the PKI the deployment sets up for User09; easlab is given no such message or certificate authority", 4474, 5387)
 	})
 }
 
 // MSASCMD_S20_TC02: a certificate with an invalid signature is Status 3.
 func TestMSASCMD_S20_TC02_ValidateCert_InvalidSignature(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		s.equal(4479, "the ValidateCert Status of a certificate with an invalid signature", 3, c.validateCert([]string{cmd2BadCertificate}))
 	})
@@ -45,7 +45,7 @@ func TestMSASCMD_S20_TC02_ValidateCert_InvalidSignature(t *testing.T) {
 
 // MSASCMD_S20_TC03: 101 certificates are Status 2.
 func TestMSASCMD_S20_TC03_ValidateCert_LimitingSize(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		certs := make([]string, 101)
 		for i := range certs {

@@ -33,16 +33,11 @@ func cmd2From141() []eas.ProtocolVersion { return from(eas.Version141) }
 // MSASCMD_S21_TC01: SendMail with an AccountId that names no account is
 // Status 166.
 func TestMSASCMD_S21_TC01_CommonStatusCode_166(t *testing.T) {
-	atVersions(t, specCMD2, cmd2From141(), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, cmd2From141(), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		mime := cmd2PlainMIME(cmd2Mail(cmd2User1), cmd2Mail(cmd2User2), "", "MSASCMD_subject1", "Default Email")
+		mime := plainMIME(mailAddress(cmdUser1), mailAddress(cmdUser2), "", "MSASCMD_subject1", "Default Email")
 		a := c.send(eas.CommandSendMail, &eas.SendMailRequest{ClientId: "cmd2-m1", AccountId: "InvalidAccountID", Mime: mime})
-		st := 0
-		if len(a.Body) > 0 {
-			var resp eas.SendMailResponse
-			a.decode(s, &resp)
-			st = resp.Status
-		}
+		st := cmd2SendMailStatus(s, a)
 		s.equal(4956, "the SendMail Status for an unknown AccountId", 166, st)
 	})
 }
@@ -50,10 +45,10 @@ func TestMSASCMD_S21_TC01_CommonStatusCode_166(t *testing.T) {
 // MSASCMD_S21_TC02: a recipient without a photo is answered Picture
 // Status 173.
 func TestMSASCMD_S21_TC02_CommonStatusCode_173(t *testing.T) {
-	atVersions(t, specCMD2, cmd2From141(), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, cmd2From141(), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		a := c.send(eas.CommandResolveRecipients, &eas.ResolveRecipientsRequest{
-			To: []string{cmd2User3}, Options: &eas.ResolveRecipientsOptions{Picture: &eas.PictureOptions{MaxPictures: 3}},
+			To: []string{cmdUser3}, Options: &eas.ResolveRecipientsOptions{Picture: &eas.PictureOptions{MaxPictures: 3}},
 		})
 		var resp eas.ResolveRecipientsResponse
 		a.decode(s, &resp)
@@ -67,7 +62,7 @@ func TestMSASCMD_S21_TC02_CommonStatusCode_173(t *testing.T) {
 
 // MSASCMD_S21_TC03: Provision without DeviceInformation is Status 165.
 func TestMSASCMD_S21_TC03_CommonStatusCode_165(t *testing.T) {
-	atVersions(t, specCMD2, cmd2From141(), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, cmd2From141(), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		req := cmd2Provision()
 		req.DeviceInformation = nil
@@ -80,11 +75,11 @@ func TestMSASCMD_S21_TC03_CommonStatusCode_165(t *testing.T) {
 // MSASCMD_S21_TC04: MoveItems into the recipient information cache is
 // Status 105.
 func TestMSASCMD_S21_TC04_CommonStatusCode_105(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		subject := "MSASCMD_subject1"
-		c.sendPlainText(subject, cmd2User2, cmd2User1, "The content of the body.")
-		c.switchUser(cmd2User1)
+		c.sendPlainText(subject, cmdUser2, cmdUser1, "The content of the body.")
+		c.switchUser(cmdUser1)
 		serverID := cmd2FindServerID(c.checkEmail(c.inbox(), subject, nil), "Subject", subject)
 		var resp eas.MoveItemsResponse
 		c.send(eas.CommandMoveItems, &eas.MoveItemsRequest{Move: []eas.MoveItem{{
@@ -100,7 +95,7 @@ func TestMSASCMD_S21_TC04_CommonStatusCode_105(t *testing.T) {
 
 // MSASCMD_S21_TC05: a BodyPartPreference of Type 3 is Status 164.
 func TestMSASCMD_S21_TC05_CommonStatusCode_164(t *testing.T) {
-	atVersions(t, specCMD2, cmd2From141(), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, cmd2From141(), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		req := cmd2EmptySync(c.inbox(), -1)
 		c.sync(req)
@@ -114,22 +109,17 @@ func TestMSASCMD_S21_TC05_CommonStatusCode_164(t *testing.T) {
 // MSASCMD_S21_TC06: a second SendMail with the same ClientId is Status
 // 118.
 func TestMSASCMD_S21_TC06_CommonStatusCode_118(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		subject := "MSASCMD_subject1"
-		mime := cmd2PlainMIME(cmd2Mail(cmd2User1), cmd2Mail(cmd2User2), "", subject, "MSASCMD_Default Email1")
+		mime := plainMIME(mailAddress(cmdUser1), mailAddress(cmdUser2), "", subject, "MSASCMD_Default Email1")
 		a := c.sendMail(mime, "cmd2-same-client-id")
 		s.must(cmd2ok(a.Status == 200 && len(a.Body) == 0, "HTTP %d, %d bytes", a.Status, len(a.Body)), "the first SendMail")
-		c.switchUser(cmd2User2)
+		c.switchUser(cmdUser2)
 		c.syncChanges(c.inbox())
-		c.switchUser(cmd2User1)
+		c.switchUser(cmdUser1)
 		a = c.sendMail(mime, "cmd2-same-client-id")
-		st := 0
-		if len(a.Body) > 0 {
-			var resp eas.SendMailResponse
-			a.decode(s, &resp)
-			st = resp.Status
-		}
+		st := cmd2SendMailStatus(s, a)
 		s.equal(4848, "the Status of a SendMail with a ClientId already sent", 118, st)
 	})
 }
@@ -137,7 +127,7 @@ func TestMSASCMD_S21_TC06_CommonStatusCode_118(t *testing.T) {
 // MSASCMD_S21_TC07: FolderSync with an element FolderSync does not define
 // is Status 102.
 func TestMSASCMD_S21_TC07_CommonStatusCode_102(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		// FolderSync defines no FileReference: the suite's encoder finds
 		// no token for it on the FolderHierarchy page, so the server
@@ -156,9 +146,9 @@ func TestMSASCMD_S21_TC07_CommonStatusCode_102(t *testing.T) {
 // MSASCMD_S21_TC08: SendMail without Mime is HTTP 400 at 12.1 and Status
 // 103 at 14.0, 14.1 and 16.0.
 func TestMSASCMD_S21_TC08_CommonStatusCode_103(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		body := cmd2El("ComposeMail:SendMail", cmd2Text("ComposeMail:ClientId", "cmd2-m1"))
+		body := cmdNode("ComposeMail:SendMail", cmdText("ComposeMail:ClientId", "cmd2-m1"))
 		switch s.version {
 		case eas.Version121:
 			// The suite's client sends the request as WBXML; at 12.1 the
@@ -167,12 +157,7 @@ func TestMSASCMD_S21_TC08_CommonStatusCode_103(t *testing.T) {
 			s.equal(7547, "the HTTP status of a SendMail without a message at 12.1", http.StatusBadRequest, a.Status)
 		case eas.Version140, eas.Version141, eas.Version160:
 			a := c.send(eas.CommandSendMail, body)
-			st := 0
-			if len(a.Body) > 0 {
-				var resp eas.SendMailResponse
-				a.decode(s, &resp)
-				st = resp.Status
-			}
+			st := cmd2SendMailStatus(s, a)
 			s.equal(4817, "the SendMail Status without Mime", 103, st)
 		}
 	})
@@ -180,15 +165,10 @@ func TestMSASCMD_S21_TC08_CommonStatusCode_103(t *testing.T) {
 
 // MSASCMD_S21_TC09: a message without recipients is Status 119.
 func TestMSASCMD_S21_TC09_CommonStatusCode_119(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		a := c.sendMail(cmd2PlainMIME(cmd2Mail(cmd2User1), "", "", "MSASCMD_subject1", "MSASCMD_Default Email1"), "cmd2-m1")
-		st := 0
-		if len(a.Body) > 0 {
-			var resp eas.SendMailResponse
-			a.decode(s, &resp)
-			st = resp.Status
-		}
+		a := c.sendMail(plainMIME(mailAddress(cmdUser1), "", "", "MSASCMD_subject1", "MSASCMD_Default Email1"), "cmd2-m1")
+		st := cmd2SendMailStatus(s, a)
 		s.equal(4853, "the SendMail Status of a message without recipients", 119, st)
 	})
 }
@@ -215,7 +195,7 @@ func cmd2FolderSyncStatus(s *site, a *answer) int {
 
 // MSASCMD_S21_TC10: a DeviceType of 35 characters is Status 109.
 func TestMSASCMD_S21_TC10_CommonStatusCode_109(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		a := c.plainFolderSync("TestSuite", "123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 		s.equal(4830, "the FolderSync Status for a 35-character DeviceType", 109, cmd2FolderSyncStatus(s, a))
@@ -224,7 +204,7 @@ func TestMSASCMD_S21_TC10_CommonStatusCode_109(t *testing.T) {
 
 // MSASCMD_S21_TC11: a DeviceId of 35 characters is Status 108.
 func TestMSASCMD_S21_TC11_CommonStatusCode_108(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		a := c.plainFolderSync("123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", "SP")
 		s.equal(4828, "the FolderSync Status for a 35-character DeviceId", 108, cmd2FolderSyncStatus(s, a))
@@ -234,9 +214,9 @@ func TestMSASCMD_S21_TC11_CommonStatusCode_108(t *testing.T) {
 // MSASCMD_S21_TC12: a user with ActiveSync disabled is HTTP 403 at 12.1
 // and Status 126 at 14.0, 14.1 and 16.0.
 func TestMSASCMD_S21_TC12_CommonStatusCode_126(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version121), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
-		c.user = cmd2User4
+		c.user = cmdUser4
 		a := c.send(eas.CommandFolderSync, &eas.FolderSyncRequest{SyncKey: "0"})
 		switch s.version {
 		case eas.Version121:
@@ -249,16 +229,16 @@ func TestMSASCMD_S21_TC12_CommonStatusCode_126(t *testing.T) {
 
 // MSASCMD_S21_TC13: SmartForward of a deleted message is Status 150.
 func TestMSASCMD_S21_TC13_CommonStatusCode_150(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		subject := "MSASCMD_subject1"
-		c.sendPlainText(subject, cmd2User1, cmd2User2, "")
-		c.switchUser(cmd2User2)
+		c.sendPlainText(subject, cmdUser1, cmdUser2, "")
+		c.switchUser(cmdUser2)
 		r := c.syncChanges(c.inbox())
 		serverID := cmd2FindServerID(r, "Subject", subject)
 		s.must(cmd2ok(serverID != "", "not found"), "finding the email")
 		c.sync(cmd2SyncDelete(c.lastSyncKey, c.inbox(), serverID, eas.NewBool(false), eas.NewBool(true)))
-		mime := cmd2PlainMIME(cmd2Mail(cmd2User2), cmd2Mail(cmd2User3), "", "FW:"+subject, "MSASCMD_forward:body1")
+		mime := plainMIME(mailAddress(cmdUser2), mailAddress(cmdUser3), "", "FW:"+subject, "MSASCMD_forward:body1")
 		a := c.send(eas.CommandSmartForward, &eas.SmartForwardRequest{ClientId: "cmd2-f1", Source: &eas.Source{FolderId: c.inbox(), ItemId: serverID}, Mime: mime})
 		st := 0
 		if len(a.Body) > 0 {
@@ -273,7 +253,7 @@ func TestMSASCMD_S21_TC13_CommonStatusCode_150(t *testing.T) {
 // MSASCMD_S21_TC14: acknowledging a policy with Status 4 (externally
 // managed) is Status 145.
 func TestMSASCMD_S21_TC14_CommonStatusCode_145(t *testing.T) {
-	atVersions(t, specCMD2, from(eas.Version140), func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		var resp eas.ProvisionResponse
 		c.send(eas.CommandProvision, cmd2Provision()).decode(s, &resp)

@@ -12,10 +12,10 @@ import (
 // MSASCMD_S22_TC01: GetHierarchy lists the mail folders, Sent Items and
 // Deleted Items among them, each with a parent.
 func TestMSASCMD_S22_TC01_GetHierarchySuccess(t *testing.T) {
-	atVersions(t, specCMD2, []eas.ProtocolVersion{eas.Version121}, func(t *testing.T, s *site) {
+	atVersions(t, cmdSpec, []eas.ProtocolVersion{eas.Version121}, func(t *testing.T, s *site) {
 		s.gap("issue 15: easlab's GetHierarchy lists every folder (calendar, contacts, tasks, notes, journal and user mail folders of type 12 too) where Exchange lists only mail folders of types 1 to 6 (simulator/legacy.go)", 6026)
 		c := cmd2Lab(s)
-		created := c.folderCreate(c.lastFolderSyncKey, eas.FolderTypeUserMail, "MSASCMD_FolderSync1", "0")
+		created := c.folderCreate(c.folderSyncKey, eas.FolderTypeUserMail, "MSASCMD_FolderSync1", "0")
 		fs := c.folderSync("0")
 		s.must(cmd2ok(fs.Status == 1, "Status %d", fs.Status), "the FolderSync")
 		sent := ""

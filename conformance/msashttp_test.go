@@ -46,8 +46,6 @@ func httpLab(s *site) *lab {
 	return l
 }
 
-func httpMail(user string) string { return user + "@contoso.com" }
-
 // httpClient is the suites' ActiveSyncClient as the MS-ASHTTP adapter
 // drives it: every field of a request's prefix (ConfigureRequestPrefixFields)
 // set by the test, nothing done in reaction to an answer.
@@ -532,11 +530,6 @@ func (c *httpClient) search(folder, subject string) *eas.SearchResult {
 	return nil
 }
 
-// httpPlainMime is a plain text message.
-func httpPlainMime(from, to, subject, body string) []byte {
-	return []byte(fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: %s\r\nContent-Type: text/plain; charset=\"us-ascii\"\r\nMIME-Version: 1.0\r\n\r\n%s\r\n", from, to, subject, body))
-}
-
 var httpClientIDs atomic.Int64
 
 func httpClientID() string {
@@ -767,7 +760,7 @@ func httpSaveInSent(s *site, base64Query bool, sendMailSave, forwardSave, replyS
 	_, pv := r.header["Ms-Asprotocolversions"]
 	s.capture(1202, rp && pc && pv, "the answer to FolderSync with SyncKey 0 has X-MS-RP %v, MS-ASProtocolCommands %v, MS-ASProtocolVersions %v", rp, pc, pv)
 
-	c.sendMail(httpPlainMime(httpMail(httpUser1), httpMail(httpUser2), sendSubject, "SendMail content"), sendMailSave)
+	c.sendMail(plainMIME(mailAddress(httpUser1), mailAddress(httpUser2), "", sendSubject, "SendMail content"), sendMailSave)
 	c.switchUser(httpUser2, true)
 	c.switchUser(httpUser1, true)
 	id := c.find(c.folder(eas.FolderTypeSentItems), sendSubject, sendMailSave == "T" || sendMailSave == "1")
@@ -783,7 +776,7 @@ func httpSaveInSent(s *site, base64Query bool, sendMailSave, forwardSave, replyS
 
 	c.switchUser(httpUser2, false)
 	id = c.find(c.folder(eas.FolderTypeInbox), sendSubject, true)
-	c.smart("SmartForward", httpPlainMime(httpMail(httpUser2), httpMail(httpUser3), fwdSubject, "SmartForward content"), id, forwardSave, "", "")
+	c.smart("SmartForward", plainMIME(mailAddress(httpUser2), mailAddress(httpUser3), "", fwdSubject, "SmartForward content"), id, forwardSave, "", "")
 	c.switchUser(httpUser3, true)
 	c.switchUser(httpUser2, false)
 	id = c.find(c.folder(eas.FolderTypeSentItems), fwdSubject, forwardSave == "T" || forwardSave == "1")
@@ -803,7 +796,7 @@ func httpSaveInSent(s *site, base64Query bool, sendMailSave, forwardSave, replyS
 		s.capture(116, true, "")
 		s.capture(117, true, "")
 	}
-	c.smart("SmartReply", httpPlainMime(httpMail(httpUser3), httpMail(httpUser2), replySubject, "SmartReply content"), id, replySave, "", "")
+	c.smart("SmartReply", plainMIME(mailAddress(httpUser3), mailAddress(httpUser2), "", replySubject, "SmartReply content"), id, replySave, "", "")
 	id = c.find(c.folder(eas.FolderTypeSentItems), replySubject, replySave == "T" || replySave == "1")
 	if base64Query {
 		s.capture(88, true, "")
@@ -847,12 +840,12 @@ func httpLongID(s *site, base64Query bool) {
 	v := s.version.String()
 	sendSubject, fwdSubject, replySubject := "SendMail"+v, "SmartForward"+v, "SmartReply"+v
 	c.folderSync()
-	c.sendMail(httpPlainMime(httpMail(httpUser1), httpMail(httpUser2), sendSubject, "SendMail content"), "")
+	c.sendMail(plainMIME(mailAddress(httpUser1), mailAddress(httpUser2), "", sendSubject, "SendMail content"), "")
 	c.switchUser(httpUser2, true)
 	res := c.search(c.folder(eas.FolderTypeInbox), sendSubject)
 	s.capture(484, res != nil, "the sent message is not in the recipient's Inbox")
 
-	c.smart("SmartForward", httpPlainMime(httpMail(httpUser2), httpMail(httpUser3), fwdSubject, "SmartForward content"), "", "", res.LongId, "")
+	c.smart("SmartForward", plainMIME(mailAddress(httpUser2), mailAddress(httpUser3), "", fwdSubject, "SmartForward content"), "", "", res.LongId, "")
 	c.switchUser(httpUser3, true)
 	id := c.find(c.folder(eas.FolderTypeInbox), fwdSubject, true)
 	s.capture(488, id != "", "the message forwarded by LongId did not arrive")
@@ -861,7 +854,7 @@ func httpLongID(s *site, base64Query bool) {
 	if !base64Query {
 		res = c.search(c.folder(eas.FolderTypeInbox), fwdSubject)
 		s.capture(512, res.LongId != "", "the Search result has no LongId")
-		c.smart("SmartReply", httpPlainMime(httpMail(httpUser3), httpMail(httpUser2), replySubject, "SmartReply content"), "", "", res.LongId, "")
+		c.smart("SmartReply", plainMIME(mailAddress(httpUser3), mailAddress(httpUser2), "", replySubject, "SmartReply content"), "", "", res.LongId, "")
 		c.switchUser(httpUser2, false)
 		id = c.find(c.folder(eas.FolderTypeInbox), replySubject, true)
 		s.capture(489, id != "", "the reply by LongId did not arrive")
@@ -955,7 +948,7 @@ func TestMSASHTTP_S01_TC09_CommandParameter_Occurrence_Base64(t *testing.T) {
 		v := s.version.String()
 		subject, fwdSubject := "SendMail"+v, "SmartForward"+v
 		c.switchUser(httpUser3, true)
-		if ev := c.meetingRequest(httpMail(httpUser3), httpMail(httpUser2), subject); ev != "" {
+		if ev := c.meetingRequest(mailAddress(httpUser3), mailAddress(httpUser2), subject); ev != "" {
 			httpBlocked(s, httpMeetingGap, ev, 432, 513, 119)
 			return
 		}
@@ -972,7 +965,7 @@ func TestMSASHTTP_S01_TC09_CommandParameter_Occurrence_Base64(t *testing.T) {
 		s.capture(432, id != "", "the accepted meeting request is not in Deleted Items")
 
 		occurrence := httpInstanceID(c.findItem(c.folder(eas.FolderTypeCalendar), subject, true).field("StartTime"))
-		c.smart("SmartForward", httpPlainMime(httpMail(httpUser2), httpMail(httpUser1), fwdSubject, "SmartForward content"), id, "", "", occurrence)
+		c.smart("SmartForward", plainMIME(mailAddress(httpUser2), mailAddress(httpUser1), "", fwdSubject, "SmartForward content"), id, "", "", occurrence)
 		s.capture(513, true, "")
 
 		c.switchUser(httpUser1, true)
@@ -993,7 +986,7 @@ func TestMSASHTTP_S01_TC10_CommandParameter_Occurrence_PlainText(t *testing.T) {
 		v := s.version.String()
 		subject, replySubject := "SendMail"+v, "SmartReply"+v
 		c.switchUser(httpUser3, true)
-		if ev := c.meetingRequest(httpMail(httpUser3), httpMail(httpUser2), subject); ev != "" {
+		if ev := c.meetingRequest(mailAddress(httpUser3), mailAddress(httpUser2), subject); ev != "" {
 			httpBlocked(s, httpMeetingGap, ev, 513, 529)
 			return
 		}
@@ -1006,7 +999,7 @@ func TestMSASHTTP_S01_TC10_CommandParameter_Occurrence_PlainText(t *testing.T) {
 			return
 		}
 		occurrence := httpInstanceID(cal.field("StartTime"))
-		c.smart("SmartReply", httpPlainMime(httpMail(httpUser2), httpMail(httpUser3), replySubject, "SmartReply content"), id, "", "", occurrence)
+		c.smart("SmartReply", plainMIME(mailAddress(httpUser2), mailAddress(httpUser3), "", replySubject, "SmartReply content"), id, "", "", occurrence)
 		s.capture(513, true, "")
 
 		c.switchUser(httpUser3, false)
@@ -1060,7 +1053,7 @@ func TestMSASHTTP_S01_TC12_CommandCode_ItemRelatedCommands(t *testing.T) {
 	atVersions(t, specHTTP, from(eas.Version121), func(t *testing.T, s *site) {
 		c := httpNewClient(s, httpLab(s))
 		subject, folderName := "SendMail"+s.version.String(), "CreatedFolder"+s.version.String()
-		c.sendMail(httpPlainMime(httpMail(httpUser1), httpMail(httpUser2), subject, "SendMail content"), "")
+		c.sendMail(plainMIME(mailAddress(httpUser1), mailAddress(httpUser2), "", subject, "SendMail content"), "")
 
 		c.switchUser(httpUser2, true)
 		r, fs := c.folderSync()
@@ -1222,7 +1215,7 @@ func TestMSASHTTP_S03_TC01_SetASAcceptMultiPartRequestHeader(t *testing.T) {
 		c.base64 = false
 		c.folderSync()
 		subject := "SendMail" + s.version.String()
-		c.sendMail(httpPlainMime(httpMail(httpUser1), httpMail(httpUser2), subject, "SendMail content"), "")
+		c.sendMail(plainMIME(mailAddress(httpUser1), mailAddress(httpUser2), "", subject, "SendMail content"), "")
 		c.switchUser(httpUser2, true)
 		inbox := c.folder(eas.FolderTypeInbox)
 		id := c.find(inbox, subject, true)

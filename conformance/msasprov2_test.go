@@ -217,7 +217,7 @@ func (c *provClient) folderSync() (*answer, *eas.FolderSyncResponse) {
 // suite's DeviceId stands for it, and the test logs the difference.
 func provDevices(l *lab, user, deviceType, lister, cmdlet string, params map[string]any) {
 	l.s.t.Helper()
-	devs := l.cmdlet(lister, map[string]any{"Mailbox": user + "@contoso.com"})
+	devs := l.cmdlet(lister, map[string]any{"Mailbox": mailAddress(user)})
 	var match []map[string]any
 	for _, d := range devs {
 		if dt, _ := d["DeviceType"].(string); dt == deviceType {
@@ -309,7 +309,7 @@ func provWipeSteps(s *site, accountOnly bool) (*lab, *provClient) {
 	c.acknowledge()
 	if accountOnly {
 		provDevices(l, provUser1, c.deviceType, "Get-MobileDevice", "Clear-MobileDevice",
-			map[string]any{"AccountOnly": true, "NotificationEmailAddresses": provUser1 + "@contoso.com"})
+			map[string]any{"AccountOnly": true, "NotificationEmailAddresses": mailAddress(provUser1)})
 	} else {
 		provDevices(l, provUser1, c.deviceType, "Get-ActiveSyncDeviceStatistics", "Clear-ActiveSyncDevice", nil)
 	}
