@@ -316,55 +316,71 @@ func provWipeSteps(s *site, accountOnly bool) (*lab, *provClient) {
 	return l, c
 }
 
+// provWipe is one kind of wipe as Provision carries it: its directive in
+// an answer, its acknowledgment in a request, and the requirement ids the
+// five steps of provWipeSequence capture (sent, failure answered,
+// resent, success answered, no longer sent).
+type provWipe struct {
+	name      string
+	directive func(*eas.ProvisionResponse) bool
+	ack       func(status int) *eas.ProvisionRequest
+	ids       [5]int
+}
+
+// provWipeSequence runs S02's steps: the wiped device's empty Provision
+// gets the directive; its report of a failed wipe is answered with 2 and
+// the directive comes again; its report of success is answered with 1;
+// once the partnership is removed, no directive.
+func provWipeSequence(s *site, accountOnly bool, w provWipe) {
+	l, c := provWipeSteps(s, accountOnly)
+
+	r := c.provision(&eas.ProvisionRequest{})
+	sent := r.Status == 1 && w.directive(r)
+	s.capture(w.ids[0], sent, "the empty Provision of a device being wiped has Status %d and %s %v, want 1 and the directive", r.Status, w.name, w.directive(r))
+
+	r = c.provision(w.ack(2))
+	s.capture(w.ids[1], sent && r.Status == 2, "the report of a failed wipe (the directive sent: %v) is answered with Status %d, want 2", sent, r.Status)
+
+	r = c.provision(&eas.ProvisionRequest{})
+	s.capture(w.ids[2], r.Status == 1 && w.directive(r), "the empty Provision after a failed wipe has Status %d and %s %v, want 1 and the directive", r.Status, w.name, w.directive(r))
+
+	r = c.provision(w.ack(1))
+	s.equal(w.ids[3], "the Status answering a successful wipe", 1, r.Status)
+
+	provDevices(l, provUser1, c.deviceType, "Get-ActiveSyncDeviceStatistics", "Remove-ActiveSyncDevice", nil)
+	r = c.provision(&eas.ProvisionRequest{})
+	s.capture(w.ids[4], r.Status == 1 && !w.directive(r), "the empty Provision of a device no longer being wiped has Status %d and %s %v, want 1 and no directive", r.Status, w.name, w.directive(r))
+}
+
 // MSASPROV_S02_TC01: a device an administrator wiped receives RemoteWipe
 // in answer to an empty Provision, again after reporting the wipe failed,
-// and no more once it reported success and was removed.
+// and no more once it reported success and was removed. R1041 and R1042
+// (Exchange 2007 and 2010) are disabled for Exchange 2019; R1047 and
+// R1048 apply.
 func TestMSASPROV_S02_TC01_RemoteWipe(t *testing.T) {
 	atVersions(t, specPROV, from(eas.Version121), func(t *testing.T, s *site) {
-		l, c := provWipeSteps(s, false)
-
-		r := c.provision(&eas.ProvisionRequest{})
-		sent := r.Status == 1 && r.RemoteWipe
-		s.capture(653, sent, "the empty Provision of a device being wiped has Status %d and RemoteWipe %v, want 1 and the directive", r.Status, r.RemoteWipe)
-
-		r = c.provision(&eas.ProvisionRequest{RemoteWipe: &eas.WipeAcknowledgment{Status: 2}})
-		// R1042 (Exchange 2007 and 2010) is disabled for Exchange 2019; R1048 applies.
-		s.capture(1048, sent && r.Status == 2, "the report of a failed wipe (the directive sent: %v) is answered with Status %d, want 2", sent, r.Status)
-
-		r = c.provision(&eas.ProvisionRequest{})
-		s.capture(702, r.Status == 1 && r.RemoteWipe, "the empty Provision after a failed wipe has Status %d and RemoteWipe %v, want 1 and the directive", r.Status, r.RemoteWipe)
-
-		r = c.provision(&eas.ProvisionRequest{RemoteWipe: &eas.WipeAcknowledgment{Status: 1}})
-		// R1041 (Exchange 2007 and 2010) is disabled for Exchange 2019; R1047 applies.
-		s.equal(1047, "the Status answering a successful wipe", 1, r.Status)
-
-		provDevices(l, provUser1, c.deviceType, "Get-ActiveSyncDeviceStatistics", "Remove-ActiveSyncDevice", nil)
-		r = c.provision(&eas.ProvisionRequest{})
-		s.capture(654, r.Status == 1 && !r.RemoteWipe, "the empty Provision of a device no longer being wiped has Status %d and RemoteWipe %v, want 1 and no directive", r.Status, r.RemoteWipe)
+		provWipeSequence(s, false, provWipe{
+			name:      "RemoteWipe",
+			directive: func(r *eas.ProvisionResponse) bool { return r.RemoteWipe },
+			ack: func(status int) *eas.ProvisionRequest {
+				return &eas.ProvisionRequest{RemoteWipe: &eas.WipeAcknowledgment{Status: status}}
+			},
+			ids: [5]int{653, 1048, 702, 1047, 654},
+		})
 	})
 }
 
 // MSASPROV_S02_TC02: the same with an account-only wipe, at 16.1.
 func TestMSASPROV_S02_TC02_AccountOnlyRemoteWipe(t *testing.T) {
 	atVersions(t, specPROV, from(eas.Version161), func(t *testing.T, s *site) {
-		l, c := provWipeSteps(s, true)
-
-		r := c.provision(&eas.ProvisionRequest{})
-		sent := r.Status == 1 && r.AccountOnlyRemoteWipe
-		s.capture(66613, sent, "the empty Provision of a device being wiped of its account has Status %d and AccountOnlyRemoteWipe %v, want 1 and the directive", r.Status, r.AccountOnlyRemoteWipe)
-
-		r = c.provision(&eas.ProvisionRequest{AccountOnlyRemoteWipe: &eas.WipeAcknowledgment{Status: 2}})
-		s.capture(66610, sent && r.Status == 2, "the report of a failed account-only wipe (the directive sent: %v) is answered with Status %d, want 2", sent, r.Status)
-
-		r = c.provision(&eas.ProvisionRequest{})
-		s.capture(66611, r.Status == 1 && r.AccountOnlyRemoteWipe, "the empty Provision after a failed account-only wipe has Status %d and AccountOnlyRemoteWipe %v, want 1 and the directive", r.Status, r.AccountOnlyRemoteWipe)
-
-		r = c.provision(&eas.ProvisionRequest{AccountOnlyRemoteWipe: &eas.WipeAcknowledgment{Status: 1}})
-		s.equal(66609, "the Status answering a successful account-only wipe", 1, r.Status)
-
-		provDevices(l, provUser1, c.deviceType, "Get-ActiveSyncDeviceStatistics", "Remove-ActiveSyncDevice", nil)
-		r = c.provision(&eas.ProvisionRequest{})
-		s.capture(66615, r.Status == 1 && !r.AccountOnlyRemoteWipe, "the empty Provision of a device no longer being wiped has Status %d and AccountOnlyRemoteWipe %v, want 1 and no directive", r.Status, r.AccountOnlyRemoteWipe)
+		provWipeSequence(s, true, provWipe{
+			name:      "AccountOnlyRemoteWipe",
+			directive: func(r *eas.ProvisionResponse) bool { return r.AccountOnlyRemoteWipe },
+			ack: func(status int) *eas.ProvisionRequest {
+				return &eas.ProvisionRequest{AccountOnlyRemoteWipe: &eas.WipeAcknowledgment{Status: status}}
+			},
+			ids: [5]int{66613, 66610, 66611, 66609, 66615},
+		})
 	})
 }
 

@@ -201,17 +201,7 @@ func TestQuarantineUser(t *testing.T) {
 	if strings.Contains(h, "<script>") {
 		t.Error("device model not escaped")
 	}
-	checkRows(t, h, "Information about your mobile device:", [][2]string{
-		{"Device model:", escapedModel},
-		{"Device type:", "iPhone"},
-		{"Device ID:", "3IEK5DBJEL4AF295R1944R75S8"},
-		{"Device OS:", "iOS 14.1 18A8395"},
-		{"Device user agent:", "Apple-iPhone11C2/1801.8395"},
-		{"Device IMEI:", "356938035643809"},
-		{"Exchange ActiveSync version:", "16.1"},
-		{"Device access state:", "Quarantined"},
-		{"Device access state reason:", "DeviceRule"},
-	})
+	checkRows(t, h, "Information about your mobile device:", userDeviceRows("Quarantined", "DeviceRule"))
 	ps := paragraphs(h)
 	if len(ps) != 4 {
 		t.Fatalf("%d paragraphs, want 4: %q", len(ps), ps)
@@ -297,17 +287,7 @@ func TestBlockedUser(t *testing.T) {
 	}
 	p := parseNotice(t, raw)
 	checkHeader(t, p, n, "Your mobile device has been denied access to the server via Exchange ActiveSync because of server policies.", []string{"zoe.obrien@contoso.com"})
-	checkRows(t, p.m.HTML, "Information about your mobile device:", [][2]string{
-		{"Device model:", escapedModel},
-		{"Device type:", "iPhone"},
-		{"Device ID:", "3IEK5DBJEL4AF295R1944R75S8"},
-		{"Device OS:", "iOS 14.1 18A8395"},
-		{"Device user agent:", "Apple-iPhone11C2/1801.8395"},
-		{"Device IMEI:", "356938035643809"},
-		{"Exchange ActiveSync version:", "16.1"},
-		{"Device access state:", "Blocked"},
-		{"Device access state reason:", "Individual"},
-	})
+	checkRows(t, p.m.HTML, "Information about your mobile device:", userDeviceRows("Blocked", "Individual"))
 	ps := paragraphs(p.m.HTML)
 	// AccessBlockedMailBody1 (S1 Strings.resources); a real 2010 mail has
 	// the same sentence with "phone" (nylas/sync-engine issue 244).
@@ -554,5 +534,21 @@ func TestNoticesBuild(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// userDeviceRows are the device's rows in a user notice about the test
+// device, whose access state and reason are state and reason.
+func userDeviceRows(state, reason string) [][2]string {
+	return [][2]string{
+		{"Device model:", escapedModel},
+		{"Device type:", "iPhone"},
+		{"Device ID:", "3IEK5DBJEL4AF295R1944R75S8"},
+		{"Device OS:", "iOS 14.1 18A8395"},
+		{"Device user agent:", "Apple-iPhone11C2/1801.8395"},
+		{"Device IMEI:", "356938035643809"},
+		{"Exchange ActiveSync version:", "16.1"},
+		{"Device access state:", state},
+		{"Device access state reason:", reason},
 	}
 }
