@@ -516,7 +516,8 @@ func (s *Session) Close(ctx context.Context) error {
 // parseReceiveResponse reads a ReceiveResponse's streams (base64) and its
 // CommandState, by local names within the shell namespace's elements.
 func parseReceiveResponse(data []byte) (streams [][]byte, state string, err error) {
-	d := xmlscan.New(data)
+	d := xmlscan.Get(data)
+	defer d.Release()
 	var inStream bool
 	var text []byte // a stream's base64, reused
 	for {
