@@ -92,7 +92,7 @@ func Open(ctx context.Context, cfg Config) (*Session, error) {
 		cfg.HTTP = http.DefaultClient
 	}
 	s := &Session{cfg: cfg, pool: uuid.New(), nextObj: 1}
-	s.shellID = string(appendUpperUUID(nil, s.pool))
+	s.shellID = string(wsman.AppendUpperUUID(nil, s.pool))
 	s.resourceURI, s.to = wsman.Escape(cfg.ResourceURI), wsman.Escape(cfg.URL)
 	s.auth = []string{"Basic " + base64.StdEncoding.EncodeToString([]byte(cfg.User+":"+cfg.Password))}
 	capObj := &clixml.Object{Members: []clixml.Property{
@@ -210,7 +210,7 @@ func (s *Session) callBody(ctx context.Context, action string, selector bool, ex
 	b = append(b, `</wsa:Action><wsman:MaxEnvelopeSize s:mustUnderstand="true">`...)
 	b = strconv.AppendInt(b, int64(s.cfg.MaxEnvelopeSize), 10)
 	b = append(b, `</wsman:MaxEnvelopeSize><wsa:MessageID>uuid:`...)
-	b = appendUpperUUID(b, uuid.New())
+	b = wsman.AppendID(b)
 	b = append(b, `</wsa:MessageID><wsman:OperationTimeout>`...)
 	b = append(b, wsman.FormatDuration(s.cfg.OperationTimeout)...)
 	b = append(b, `</wsman:OperationTimeout><wsa:ReplyTo><wsa:Address s:mustUnderstand="true">`+wsman.Anonymous+`</wsa:Address></wsa:ReplyTo><wsman:ResourceURI s:mustUnderstand="true">`...)
@@ -359,7 +359,7 @@ func (s *Session) invoke(ctx context.Context, input []any, each func(any), cmds 
 // GET_COMMAND_METADATA) and its input, and reads its output to the end.
 func (s *Session) run(ctx context.Context, t psrp.MessageType, msg *clixml.Object, input []any, each func(any)) (*Result, error) {
 	pid := uuid.New()
-	cmdID := string(appendUpperUUID(nil, pid))
+	cmdID := string(wsman.AppendUpperUUID(nil, pid))
 	frag, err := s.fragments(t, pid, msg)
 	if err != nil {
 		return nil, err
@@ -555,19 +555,6 @@ func parseReceiveResponse(data []byte) (streams [][]byte, state string, err erro
 			return nil, "", errors.New("a DTD in the answer")
 		}
 	}
-}
-
-// appendUpperUUID appends u in its upper-case string form, as WinRM
-// writes ids.
-func appendUpperUUID(b []byte, u uuid.UUID) []byte {
-	const hex = "0123456789ABCDEF"
-	for i, c := range u {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			b = append(b, '-')
-		}
-		b = append(b, hex[c>>4], hex[c&15])
-	}
-	return b
 }
 
 // soapType is every request's Content-Type, shared: the transport never
