@@ -227,6 +227,9 @@ func (s *Session) callBody(ctx context.Context, action string, selector bool, ex
 	b = append(b, `</s:Header><s:Body>`...)
 	b = body(b)
 	b = append(b, `</s:Body></s:Envelope>`...)
+	// The envelope is not recycled: the transport may still be writing
+	// it when the answer is read, and only a *bytes.Reader lets it write
+	// the headers and body in one system call.
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.URL, bytes.NewReader(b))
 	if err != nil {
 		return nil, err
@@ -561,9 +564,19 @@ func parseReceiveResponse(data []byte) (streams [][]byte, state string, err erro
 // changes a header's values.
 var soapType = []string{"application/soap+xml;charset=UTF-8"}
 
+// getBody returns an empty recycled buffer, or nil.
+func getBody() []byte {
+	if bp, ok := bodies.Get().(*[]byte); ok {
+		return (*bp)[:0]
+	}
+	return nil
+}
+
 // bodies recycles the buffers answers are read into, once what they said
 // is decoded (putBody).
-var bodies = sync.Pool{New: func() any { return new([]byte) }}
+// A buffer is put in with a new holder and taken out without putting the
+// holder back: an empty holder in the pool would be taken for a buffer.
+var bodies sync.Pool
 
 // readBody reads an answer of declared length n (-1 when unknown), at
 // most limit bytes, into a recycled buffer when its length is known.
@@ -571,10 +584,7 @@ func readBody(r io.Reader, n int64, limit int) ([]byte, error) {
 	if n < 0 || n > int64(limit) {
 		return wsman.ReadBody(r, n, limit)
 	}
-	bp := bodies.Get().(*[]byte)
-	buf := slices.Grow((*bp)[:0], int(n))[:n]
-	*bp = nil
-	bodies.Put(bp)
+	buf := slices.Grow(getBody(), int(n))[:n]
 	if _, err := io.ReadFull(r, buf); err != nil {
 		return nil, err
 	}
@@ -587,7 +597,6 @@ func putBody(b []byte) {
 	if b == nil || cap(b) > 256<<10 {
 		return
 	}
-	bp := bodies.Get().(*[]byte)
-	*bp = b[:0]
-	bodies.Put(bp)
+	b = b[:0]
+	bodies.Put(&b)
 }
