@@ -664,6 +664,20 @@ func (d *Decoder) unescapeAttr(raw []byte) (string, error) {
 
 func (d *Decoder) endTag() error {
 	d.pos += 2 // </
+	// The end tag of the open element (the only one well-formed here)
+	// spells its name as its start tag did: compared, not read and
+	// interned again.
+	if len(d.stack) > 0 {
+		top := d.stack[len(d.stack)-1]
+		if rest, ok := cutName(d.data[d.pos:], top); ok && len(rest) > 0 {
+			if c := rest[0]; c == '>' {
+				d.pos = len(d.data) - len(rest) + 1
+				d.stack = d.stack[:len(d.stack)-1]
+				d.name = top
+				return nil
+			}
+		}
+	}
 	n, ok := d.readName()
 	if !ok {
 		return d.errorf("expected element name after </")
@@ -683,6 +697,25 @@ func (d *Decoder) endTag() error {
 	d.stack = d.stack[:len(d.stack)-1]
 	d.name = n
 	return nil
+}
+
+// cutName returns what follows n spelt (as prefix:local) at the start of
+// b, if it is there and not followed by more of a name.
+func cutName(b []byte, n xml.Name) ([]byte, bool) {
+	if n.Space != "" {
+		if len(b) <= len(n.Space) || string(b[:len(n.Space)]) != n.Space || b[len(n.Space)] != ':' {
+			return nil, false
+		}
+		b = b[len(n.Space)+1:]
+	}
+	if len(b) < len(n.Local) || string(b[:len(n.Local)]) != n.Local {
+		return nil, false
+	}
+	b = b[len(n.Local):]
+	if len(b) > 0 && (b[0] == ':' || isNameByte(b[0], false)) {
+		return nil, false
+	}
+	return b, true
 }
 
 func (d *Decoder) procInst() error {
