@@ -97,6 +97,11 @@ func TestDeviceActionsWithState(t *testing.T) {
 	if out, err := dev("send", "--subject", "from the command line"); err != nil || !bytes.Contains(out, []byte("sent")) {
 		t.Fatalf("send: %v\n%s", err, out)
 	}
+	// A second run sends with the next ClientId: the state keeps the
+	// counter (a reused one is Status 118, MessagePreviouslySent).
+	if out, err := dev("send", "--subject", "a second one", "--to", "bob@contoso.com"); err != nil || !bytes.Contains(out, []byte("sent")) {
+		t.Fatalf("a second send from the same state: %v\n%s", err, out)
+	}
 	if out, err := dev("ping", "--heartbeat", "60"); err != nil || !bytes.Contains(out, []byte("Inbox changed")) {
 		t.Fatalf("ping: %v\n%s", err, out)
 	}
