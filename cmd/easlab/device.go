@@ -14,6 +14,7 @@ import (
 
 	"github.com/easlab/easlab/clients"
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/simulator/access"
 )
 
 // deviceConfig is what `easlab device` is told.
@@ -121,6 +122,13 @@ type setupReport struct {
 	URL      string      `json:"url"`
 	Steps    []setupStep `json:"steps"`
 	Passed   bool        `json:"passed"`
+	// AccessState is the device's DeviceAccessState as the device can
+	// tell it (accessAsSeen): Allowed, Quarantined, DeviceDiscovery,
+	// Blocked, or empty when nothing told.
+	AccessState string `json:"accessState,omitempty"`
+	// Held says the server holds the device (quarantine or discovery).
+	Held   bool        `json:"held"`
+	Notice *noticeSeen `json:"notice,omitempty"`
 }
 
 func (r *setupReport) print(w io.Writer, verbose bool) {
@@ -133,9 +141,18 @@ func (r *setupReport) print(w io.Writer, verbose bool) {
 			}
 		}
 	}
-	if r.Passed {
+	switch {
+	case r.Held:
+		fmt.Fprintf(w, "\nThe server holds the device (%s): it syncs nothing but this notice until it is allowed.\n", r.AccessState)
+		if r.Notice != nil {
+			fmt.Fprintf(w, "\n  Subject: %s\n", r.Notice.Subject)
+			for _, line := range strings.Split(r.Notice.Body, "\n") {
+				fmt.Fprintln(w, strings.TrimRight("  "+line, " "))
+			}
+		}
+	case r.Passed:
 		fmt.Fprintln(w, "\nAll steps passed.")
-	} else {
+	default:
 		fmt.Fprintln(w, "\nSetup did not complete.")
 	}
 }
@@ -175,7 +192,10 @@ func runDeviceSetup(ctx context.Context, cfg deviceConfig, d *clients.Device) *s
 		seen = len(entries)
 		s := setupStep{Name: name, Result: "pass", Detail: detail, Transcript: tr.String()}
 		if err != nil {
-			s.Result, s.Detail, r.Passed = "fail", err.Error(), false
+			s.Result, s.Detail, r.Passed = "fail", withTLSHint(err).Error(), false
+			if st, ok := refusedState(err); ok {
+				r.AccessState = st
+			}
 		}
 		r.Steps = append(r.Steps, s)
 		return err == nil
@@ -191,7 +211,7 @@ func runDeviceSetup(ctx context.Context, cfg deviceConfig, d *clients.Device) *s
 		}
 	}
 	info, err := d.Options(ctx)
-	if !step("OPTIONS", err, fmt.Sprintf("server %s offers %d versions up to %s; the device speaks %s", info.Server, len(info.Versions), highest(info.Versions), d.Profile.ProtocolVersion)) {
+	if !step("OPTIONS", err, fmt.Sprintf("server %s offers %d versions (%s); the device speaks %s", info.Server, len(info.Offered), strings.Join(info.Offered, ", "), d.Profile.ProtocolVersion)) {
 		return r
 	}
 	if p.DeviceInfoIn == clients.InfoInSettings {
@@ -221,23 +241,22 @@ func runDeviceSetup(ctx context.Context, cfg deviceConfig, d *clients.Device) *s
 		return r
 	}
 	changes, err := d.Sync(ctx, inbox.ServerId)
-	if step("Sync Inbox", err, fmt.Sprintf("%d items", len(changes))) && len(changes) == 0 {
-		// An empty Inbox is legal, but under quarantine it is what a
-		// device sees: worth a look.
+	if !step("Sync Inbox", err, fmt.Sprintf("%d items", len(changes))) {
+		return r
+	}
+	state, n, told := accessAsSeen(d)
+	switch {
+	case !told:
+		// An empty Inbox is legal, but a device that was quarantined
+		// and has read its notice sees this too: worth a look.
 		r.Steps[len(r.Steps)-1].Result = "warn"
-		r.Steps[len(r.Steps)-1].Detail = "the Inbox is empty (a quarantined or discovering device sees this too)"
+		r.Steps[len(r.Steps)-1].Detail = "the Inbox is empty: the device cannot tell whether it is allowed"
+	case state != access.Allowed.String():
+		r.AccessState, r.Held, r.Notice, r.Passed = state, true, n, false
+		r.Steps = append(r.Steps, setupStep{Name: "Access", Result: "warn",
+			Detail: fmt.Sprintf("%s: the Inbox holds only Exchange's notice", state)})
+	default:
+		r.AccessState = state
 	}
 	return r
-}
-
-// highest returns the highest of vs, or "none".
-func highest(vs []eas.ProtocolVersion) string {
-	var h eas.ProtocolVersion
-	for _, v := range vs {
-		h = max(h, v)
-	}
-	if h == 0 {
-		return "none"
-	}
-	return h.String()
 }

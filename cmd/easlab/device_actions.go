@@ -13,6 +13,7 @@ import (
 
 	"github.com/easlab/easlab/clients"
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/simulator/access"
 )
 
 // deviceActions are the words `easlab device` takes.
@@ -33,6 +34,9 @@ type actionReport struct {
 	Pinged   []string `json:"pinged,omitempty"` // folders Ping named
 	Wiped    bool     `json:"wiped,omitempty"`
 	Error    string   `json:"error,omitempty"`
+	// AccessState and Held: as in the setup report, after a sync.
+	AccessState string `json:"accessState,omitempty"`
+	Held        bool   `json:"held,omitempty"`
 }
 
 // runDeviceAction runs one action, loading and saving --state.
@@ -64,6 +68,9 @@ func runDeviceAction(ctx context.Context, out io.Writer, cfg deviceConfig, actio
 		if err := saveDevice(cfg, d); err != nil {
 			return err
 		}
+		if report.Held {
+			return errDeviceHeld
+		}
 		if !report.Passed {
 			return errSetupFailed
 		}
@@ -82,8 +89,11 @@ func runDeviceAction(ctx context.Context, out io.Writer, cfg deviceConfig, actio
 			err = nil
 		}
 	}
-	if err != nil {
-		r.Error = err.Error()
+	if err != nil && !errors.Is(err, errDeviceHeld) {
+		r.Error = withTLSHint(err).Error()
+		if st, ok := refusedState(err); ok {
+			r.AccessState = st
+		}
 	}
 	if cfg.asJSON {
 		writeJSON(out, r)
@@ -106,7 +116,17 @@ func deviceAction(ctx context.Context, out io.Writer, cfg deviceConfig, d *clien
 		if err := d.FolderSync(ctx); err != nil {
 			return err
 		}
-		return syncFolder(ctx, cfg, d, r)
+		if err := syncFolder(ctx, cfg, d, r); err != nil {
+			return err
+		}
+		if state, _, told := accessAsSeen(d); told {
+			r.AccessState = state
+			if state != access.Allowed.String() {
+				r.Held = true
+				return errDeviceHeld
+			}
+		}
+		return nil
 	case "ping":
 		f, err := folderNamed(d, cfg.folder)
 		if err != nil {
@@ -224,6 +244,9 @@ func (r *actionReport) print(w io.Writer) {
 		fmt.Fprintf(w, "%s %s: %s: %d new, %d changed, %d deleted\n", r.Profile, r.DeviceID, r.Folder, len(r.Added), r.Changed, r.Deleted)
 		for _, s := range r.Added {
 			fmt.Fprintf(w, "  + %s\n", s)
+		}
+		if r.Held {
+			fmt.Fprintf(w, "The server holds the device (%s): its Inbox holds only Exchange's notice.\n", r.AccessState)
 		}
 	case r.Action == "ping" && len(r.Pinged) > 0:
 		fmt.Fprintf(w, "%s %s: Ping: %s changed\n", r.Profile, r.DeviceID, r.Folder)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -35,7 +36,7 @@ func TestDeviceSetupAgainstServe(t *testing.T) {
 			// without DeviceInformation: exchange-admin.md 2.2).
 			provision = "[SKIP] Provision: the client never provisions"
 		}
-		for _, want := range []string{"[PASS] OPTIONS: server 15.2 offers 7 versions up to 16.1", provision, "[PASS] FolderSync", "Sync Inbox", "All steps passed."} {
+		for _, want := range []string{"[PASS] OPTIONS: server 15.2 offers 9 versions (2.0, 2.1, 2.5, 12.0, 12.1, 14.0, 14.1, 16.0, 16.1)", provision, "[PASS] FolderSync", "Sync Inbox", "All steps passed."} {
 			if !bytes.Contains(out, []byte(want)) {
 				t.Errorf("%s: no %q in\n%s", profile, want, out)
 			}
@@ -132,5 +133,61 @@ func TestDeviceActionsWithState(t *testing.T) {
 	st = clients.State{}
 	if json.Unmarshal(b, &st) != nil || st.PolicyKey != nil || len(st.Folders) != 0 {
 		t.Fatalf("the wiped device still remembers its account:\n%s", b)
+	}
+}
+
+// TestDeviceSetupQuarantined: a device the server quarantines does not
+// report "All steps passed": setup says the server holds it, shows the
+// quarantine notice from its Inbox, carries the state in --json and exits
+// with exitHeld; once allowed, a sync says it is Allowed and exits 0.
+func TestDeviceSetupQuarantined(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan string, 1)
+	go runServe(ctx, serveConfig{listen: "127.0.0.1:0", demoPassword: "Passw0rd!", adminToken: "tok", profile: "Exchange2019", logFormat: "text", logLevel: "error"}, io.Discard, io.Discard, ready)
+	base := <-ready
+	t.Setenv("EASLAB_ADMIN_URL", base)
+	t.Setenv("EASLAB_ADMIN_TOKEN", "tok")
+	if out, err := run(t, nil, "admin", "Set-ActiveSyncOrganizationSettings", "-DefaultAccessLevel", "Quarantine"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	state := filepath.Join(t.TempDir(), "iphone.json")
+	common := []string{"--url", base, "--user", "alice@contoso.com", "--password", "Passw0rd!", "--state", state}
+
+	out, err := run(t, nil, append([]string{"device", "setup", "--profile", "iphone"}, common...)...)
+	if exitCode(err) != exitHeld || bytes.Contains(out, []byte("All steps passed")) ||
+		!bytes.Contains(out, []byte("The server holds the device (Quarantined)")) || !bytes.Contains(out, []byte("Subject: Your mobile device is temporarily blocked")) {
+		t.Fatalf("setup of a quarantined device: exit %d (%v), want %d\n%s", exitCode(err), err, exitHeld, out)
+	}
+	if !bytes.Contains(out, []byte("until your administrator grants it access")) {
+		t.Errorf("the report does not show the notice's body:\n%s", out)
+	}
+
+	os.Remove(state)
+	out, err = run(t, nil, append([]string{"device", "setup", "--profile", "iphone", "--json"}, common...)...)
+	var report setupReport
+	if exitCode(err) != exitHeld || json.Unmarshal(out, &report) != nil || report.AccessState != "Quarantined" || !report.Held || report.Passed || report.Notice == nil {
+		t.Fatalf("setup --json of a quarantined device: %v %+v\n%s", err, report, out)
+	}
+
+	var st clients.State
+	b, _ := os.ReadFile(state)
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(t, nil, "admin", "Set-CASMailbox", "-Identity", "alice", "-ActiveSyncAllowedDeviceIDs", "@{Add='"+st.DeviceID+"'}"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	out, err = run(t, nil, append([]string{"device", "sync", "--json"}, common...)...)
+	var r actionReport
+	if err != nil || json.Unmarshal(out, &r) != nil || r.AccessState != "Allowed" || r.Held || len(r.Added) == 0 {
+		t.Fatalf("sync of the allowed device: %v %+v\n%s", err, r, out)
+	}
+}
+
+// TestExitCodes: the statuses the device commands document.
+func TestExitCodes(t *testing.T) {
+	if exitCode(errDeviceHeld) != 3 || exitCode(fmt.Errorf("sync: %w", errDeviceHeld)) != 3 || exitCode(errSetupFailed) != 1 || exitCode(errors.New("x")) != 1 {
+		t.Error("wrong exit statuses")
 	}
 }
