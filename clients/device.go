@@ -335,8 +335,8 @@ type ServerInfo struct {
 	Versions []eas.ProtocolVersion // MS-ASProtocolVersions, the ones easlab knows
 	// Offered is MS-ASProtocolVersions as the server wrote it, each
 	// version (2.0, 2.5... too, which easlab does not speak).
-	Offered []string
-	Commands []eas.Command         // MS-ASProtocolCommands, the ones easlab knows
+	Offered  []string
+	Commands []eas.Command // MS-ASProtocolCommands, the ones easlab knows
 }
 
 // Options asks the server which protocol versions and commands it offers
