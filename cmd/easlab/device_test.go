@@ -191,3 +191,87 @@ func TestExitCodes(t *testing.T) {
 		t.Error("wrong exit statuses")
 	}
 }
+
+// TestDeviceLifecycleActions: mail lists and reads what the device holds;
+// update-os and set-useragent change the User-Agent the server then
+// records; factory-reset gives a new DeviceId the server sees as a new
+// partnership; change-password is refused with a wrong password and taken
+// with the right one; each action has its own --help.
+func TestDeviceLifecycleActions(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan string, 1)
+	go runServe(ctx, serveConfig{listen: "127.0.0.1:0", demoPassword: "Passw0rd!", adminToken: "tok", profile: "Exchange2019", logFormat: "text", logLevel: "error"}, io.Discard, io.Discard, ready)
+	base := <-ready
+	t.Setenv("EASLAB_ADMIN_URL", base)
+	t.Setenv("EASLAB_ADMIN_TOKEN", "tok")
+	state := filepath.Join(t.TempDir(), "android.json")
+	common := []string{"--url", base, "--user", "alice@contoso.com", "--password", "Passw0rd!", "--state", state}
+	dev := func(args ...string) ([]byte, error) {
+		return run(t, nil, append(append([]string{"device"}, args...), common...)...)
+	}
+	if out, err := dev("setup", "--profile", "samsung"); err != nil {
+		t.Fatalf("setup: %v\n%s", err, out)
+	}
+
+	out, err := dev("mail", "--json")
+	var r actionReport
+	if err != nil || json.Unmarshal(out, &r) != nil || len(r.Messages) == 0 || r.Messages[0].ServerID == "" || r.Messages[0].Subject == "" {
+		t.Fatalf("mail: %v %+v\n%s", err, r, out)
+	}
+	first := r.Messages[0]
+	out, err = dev("mail", "--read", first.ServerID)
+	if err != nil || !bytes.Contains(out, []byte("Subject: "+first.Subject)) || !bytes.Contains(out, []byte("From: ")) {
+		t.Fatalf("mail --read %s: %v\n%s", first.ServerID, err, out)
+	}
+	if _, err := dev("mail", "--read", "99:99"); err == nil || !strings.Contains(err.Error(), "holds no message") {
+		t.Errorf("mail --read of an unknown message: %v", err)
+	}
+
+	if _, err := dev("update-os"); err == nil || !strings.Contains(err.Error(), "--user-agent") {
+		t.Errorf("update-os without --user-agent: %v", err)
+	}
+	if out, err := dev("update-os", "--user-agent", "SAMSUNG-SM-S928B/101.99999", "--os", "Android 15.0.0"); err != nil {
+		t.Fatalf("update-os: %v\n%s", err, out)
+	}
+	if out, err := dev("sync"); err != nil {
+		t.Fatalf("sync after update-os: %v\n%s", err, out)
+	}
+	out, err = run(t, nil, "admin", "Get-MobileDevice", "-Mailbox", "alice", "--json")
+	if err != nil || !bytes.Contains(out, []byte("SAMSUNG-SM-S928B/101.99999")) {
+		t.Fatalf("the server did not record the new User-Agent: %v\n%s", err, out)
+	}
+	if out, err := dev("set-useragent", "--user-agent", "SAMSUNG-SM-S928B/102.1"); err != nil || !bytes.Contains(out, []byte("SAMSUNG-SM-S928B/102.1")) {
+		t.Fatalf("set-useragent: %v\n%s", err, out)
+	}
+
+	if out, err := dev("change-password", "--new-password", "wrong"); err == nil {
+		t.Fatalf("a wrong new password was taken:\n%s", out)
+	}
+	if out, err := dev("change-password", "--new-password", "Passw0rd!"); err != nil || !bytes.Contains(out, []byte("takes the new password")) {
+		t.Fatalf("change-password: %v\n%s", err, out)
+	}
+
+	out, err = dev("factory-reset", "--json")
+	r = actionReport{}
+	if err != nil || json.Unmarshal(out, &r) != nil || r.DeviceID == "" || r.DeviceID == r.PreviousDeviceID {
+		t.Fatalf("factory-reset: %v %+v\n%s", err, r, out)
+	}
+	if out, err := dev("sync"); err == nil || !strings.Contains(err.Error(), "setup") {
+		t.Fatalf("sync after a factory reset needs setup again: %v\n%s", err, out)
+	}
+	if out, err := dev("setup"); err != nil {
+		t.Fatalf("setup after the reset: %v\n%s", err, out)
+	}
+	out, err = run(t, nil, "admin", "Get-MobileDevice", "-Mailbox", "alice", "--json")
+	if err != nil || !bytes.Contains(out, []byte(r.DeviceID)) || !bytes.Contains(out, []byte(r.PreviousDeviceID)) {
+		t.Fatalf("the server does not show both partnerships: %v\n%s", err, out)
+	}
+
+	for _, action := range deviceActions {
+		out, err := run(t, nil, "device", action, "--help")
+		if err != nil || !bytes.Contains(out, []byte("easlab device "+action)) {
+			t.Errorf("device %s --help: %v\n%s", action, err, out)
+		}
+	}
+}
