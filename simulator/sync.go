@@ -380,7 +380,8 @@ func (c *call) syncLocked(req *eas.SyncRequest) (*eas.SyncResponse, bool) {
 //     classes other than Email with SMS (S19_TC42, R935), an Options
 //     without Class standing for the folder's class;
 //   - a FilterType the class does not take, 8 on email included
-//     (S19_TC11, R3080), whatever the SyncKey.
+//     (S19_TC11, R3080), whatever the SyncKey;
+//   - Supported in a Sync of the Notes folder (MSASNOTE_S01_TC04, R114).
 func (m *Mailbox) syncCollectionErrorLocked(col eas.SyncCollection) string {
 	if col.CollectionId == "" {
 		return "NoCollectionId"
@@ -397,6 +398,11 @@ func (m *Mailbox) syncCollectionErrorLocked(col eas.SyncCollection) string {
 		}
 	}
 	class := folderClass(f.Type)
+	// Supported names ghosted contact and calendar properties; in a Sync
+	// of notes it is an error (MSASNOTE_S01_TC04, MS-ASNOTE R114).
+	if col.Supported != nil && class == "Notes" {
+		return "SupportedOnNotes"
+	}
 	if col.ConversationMode != nil && class != "Email" {
 		return "ConversationModeNotEmail"
 	}
@@ -581,6 +587,14 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 				r.Class = cmd.Class
 			}
 			props, body := splitBody(cmd.ApplicationData)
+			// Notes, tasks and contacts are checked and stored as Exchange
+			// converts them (pimitems.go).
+			if st := pimAddStatus(class, props); st != eas.SyncStatusSuccess {
+				r.Status = int(st)
+				out = append(out, r)
+				continue
+			}
+			props, body = pimProps(class, props, c.req.ProtocolVersion, c.s.clock.Now()), pimBody(class, body)
 			it, err := m.addItemLocked(f.ServerID, &Item{Class: class, Props: props, Body: body, Received: c.s.clock.Now()})
 			if err != nil {
 				r.Status = int(eas.SyncStatusServerError)
@@ -604,7 +618,14 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 				out = append(out, eas.SyncCommand{Kind: eas.SyncChange, ServerId: cmd.ServerId, Status: int(eas.SyncStatusConflict)})
 				continue
 			}
-			if cmd.ApplicationData != nil {
+			if cmd.ApplicationData != nil && pimClasses[class] {
+				// A Change that changes nothing leaves the item as it was
+				// (MSASNOTE_S01_TC03: a note's LastModifiedDate alone).
+				props, body := splitBody(cmd.ApplicationData)
+				if !pimChange(it, props, body, c.req.ProtocolVersion, c.s.clock.Now()) {
+					continue
+				}
+			} else if cmd.ApplicationData != nil {
 				props, body := splitBody(cmd.ApplicationData)
 				it.setProps(props)
 				if body.Plain != "" {
