@@ -164,7 +164,7 @@ func (c *cntcSuite) setContactProperties(photo int) *cntcContact {
 func (c *cntcSuite) addContact(app *wbxml.Node) int {
 	c.s.t.Helper()
 	key := c.initialKey(c.contacts, nil)
-	r := c.commands(c.contacts, key, nil, eas.SyncCommand{Kind: eas.SyncAdd, ClientId: cmdClientID(), ApplicationData: app})
+	r := c.commands(c.contacts, key, nil, eas.SyncCommand{Kind: eas.SyncAdd, ClientId: noteClientID(), ApplicationData: app})
 	col := c.collection(r)
 	if col.Status != 1 || len(col.Responses) != 1 {
 		c.s.t.Fatalf("adding a contact: the collection has Status %d and %d responses", col.Status, len(col.Responses))
@@ -333,7 +333,7 @@ func TestMSASCNTC_S01_TC04_Sync_RefreshRecipientInformationCache(t *testing.T) {
 		ric := c.folder(eas.FolderTypeRecipientInfoCache)
 		subject := c.name("Subject")
 		mime := cmdAttachmentMIME(mailAddress(cntcUser1), mailAddress(cntcUser2), subject, c.name("Body"))
-		a := c.send(eas.CommandSendMail, &eas.SendMailRequest{ClientId: cmdClientID(), Mime: []byte(mime)})
+		a := c.send(eas.CommandSendMail, &eas.SendMailRequest{ClientId: noteClientID(), Mime: []byte(mime)})
 		if len(a.Body) != 0 {
 			s.t.Fatalf("SendMail answered a body, want none")
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/wbxml"
@@ -139,7 +140,7 @@ func (c *noteClient) add(item any) eas.SyncCommand {
 	c.s.t.Helper()
 	app, err := eas.EncodeItem(item)
 	c.s.must(err, "encoding the item")
-	return eas.SyncCommand{Kind: eas.SyncAdd, ClientId: cmdClientID(), ApplicationData: app}
+	return eas.SyncCommand{Kind: eas.SyncAdd, ClientId: noteClientID(), ApplicationData: app}
 }
 
 // change is a Change of serverID to the properties of item.
@@ -245,7 +246,16 @@ func (c *noteClient) decode(n *wbxml.Node, item any) {
 // name is a resource name unique in the run, as Common.GenerateResourceName
 // makes them.
 func (c *noteClient) name(prefix string) string {
-	return fmt.Sprintf("%s_%s_%d", testName(c.s.t), prefix, cmdNames.Add(1))
+	return fmt.Sprintf("%s_%s_%d", testName(c.s.t), prefix, noteNames.Add(1))
+}
+
+// noteNames numbers the content suites' names and ClientIds (a counter of
+// their own, so that the names other suites make do not depend on them).
+var noteNames atomic.Int64
+
+// noteClientID is a new ClientId, a GUID as the suites make them.
+func noteClientID() string {
+	return fmt.Sprintf("00000000-0000-4000-9000-%012x", noteNames.Add(1))
 }
 
 // noteHasElement reports whether an ApplicationData or Properties node has

@@ -48,7 +48,7 @@ func (k *taskSuite) taskElements(subject string) *eas.Task {
 	start := taskNow().Add(25 * time.Hour)
 	return &eas.Task{
 		Subject:      subject,
-		Body:         &eas.Body{Type: 1, Data: "Content of the body." + cmdClientID()},
+		Body:         &eas.Body{Type: 1, Data: "Content of the body." + noteClientID()},
 		UtcStartDate: start.Format(taskDate), StartDate: start.Format(taskDate),
 		UtcDueDate: start.Add(5 * time.Hour).Format(taskDate), DueDate: start.Add(5 * time.Hour).Format(taskDate),
 		ReminderSet: ptr(true), ReminderTime: start.AddDate(0, 0, -1).Format(taskDate),

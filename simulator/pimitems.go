@@ -279,15 +279,67 @@ func pimProps(class string, props []*wbxml.Node, v eas.ProtocolVersion, now time
 	return props
 }
 
+// supportedNames are the qualified names a Supported element lists, nil
+// when there is none.
+func supportedNames(l eas.TagList) map[string]bool {
+	if l == nil {
+		return nil
+	}
+	m := make(map[string]bool, len(l))
+	for _, t := range l {
+		if t != nil {
+			m[t.String()] = true
+		}
+	}
+	return m
+}
+
+// contactGhostable are the contact properties that can be ghosted
+// (MS-ASCNTC 2.2.2: each "can be ghosted"). FileAs is one, but Exchange
+// keeps it whatever the Change (it derives it from the names:
+// MSASCMD_S19_TC39 finds the contact by it after a Change that left the
+// names out), so it is not listed.
+var contactGhostable = func() map[*wbxml.Tag]bool {
+	m := map[*wbxml.Tag]bool{}
+	for _, n := range []string{
+		"Contacts2:AccountName", "Contacts:Anniversary", "Contacts:AssistantName", "Contacts:AssistantPhoneNumber",
+		"Contacts:Birthday", "Contacts:BusinessAddressCity", "Contacts:BusinessAddressCountry",
+		"Contacts:BusinessAddressPostalCode", "Contacts:BusinessAddressState", "Contacts:BusinessAddressStreet",
+		"Contacts:BusinessFaxNumber", "Contacts:BusinessPhoneNumber", "Contacts:Business2PhoneNumber",
+		"Contacts:CarPhoneNumber", "Contacts:Categories", "Contacts:Children", "Contacts2:CompanyMainPhone",
+		"Contacts:CompanyName", "Contacts2:CustomerId", "Contacts:Department", "Contacts:Email1Address",
+		"Contacts:Email2Address", "Contacts:Email3Address", "Contacts:FirstName", "Contacts2:GovernmentId",
+		"Contacts:HomeAddressCity", "Contacts:HomeAddressCountry", "Contacts:HomeAddressPostalCode",
+		"Contacts:HomeAddressState", "Contacts:HomeAddressStreet", "Contacts:HomeFaxNumber",
+		"Contacts:HomePhoneNumber", "Contacts:Home2PhoneNumber", "Contacts2:IMAddress", "Contacts2:IMAddress2",
+		"Contacts2:IMAddress3", "Contacts:JobTitle", "Contacts:LastName", "Contacts2:ManagerName",
+		"Contacts:MiddleName", "Contacts2:MMS", "Contacts:MobilePhoneNumber", "Contacts2:NickName",
+		"Contacts:OfficeLocation", "Contacts:OtherAddressCity", "Contacts:OtherAddressCountry",
+		"Contacts:OtherAddressPostalCode", "Contacts:OtherAddressState", "Contacts:OtherAddressStreet",
+		"Contacts:PagerNumber", "Contacts:RadioPhoneNumber", "Contacts:Spouse", "Contacts:Suffix",
+		"Contacts:Title", "Contacts:WebPage", "Contacts:YomiCompanyName", "Contacts:YomiFirstName",
+		"Contacts:YomiLastName",
+	} {
+		m[mustTag(n)] = true
+	}
+	return m
+}()
+
 // pimChange applies a device's Change to an item's properties: the
-// properties it names replace the item's, the others are kept (ghosted,
-// MS-ASCMD 2.2.3.168), but a note's Categories the Change leaves out are
-// deleted (MSASNOTE_S01_TC07, MS-ASNOTE R112), and a Change that changes
+// properties it names replace the item's. A contact property that can be
+// ghosted and that the Change leaves out is kept when it is ghosted and
+// deleted when it is not (MS-ASCMD 2.2.3.168): with no Supported element
+// in the collection's initial Sync (supported nil) none is ghosted; with
+// one, those it does not name are (MSASCMD_S19_TC39, R5906, R5907, R5909,
+// R5911, R5912; MSASCNTC_S01_TC02 and TC03, R499, R115). Other
+// properties are kept (a note's or contact's body: MS-ASNOTE R113,
+// MS-ASCNTC R461), but a note's Categories the Change leaves out are
+// deleted (MSASNOTE_S01_TC07, MS-ASNOTE R112). A Change that changes
 // nothing leaves the item as it was. A body, when the Change has one,
 // replaces the item's; a Change without one keeps it (MSASNOTE_S01_TC02,
 // MS-ASNOTE R113). It reports whether the item changed; a note's
 // LastModifiedDate then becomes now.
-func pimChange(it *Item, changes []*wbxml.Node, body Body, v eas.ProtocolVersion, now time.Time) bool {
+func pimChange(it *Item, changes []*wbxml.Node, body Body, supported map[string]bool, v eas.ProtocolVersion, now time.Time) bool {
 	before := encodeProps(it.Props)
 	bodyChanged := false
 	if body.Plain != "" && (body.Plain != it.Body.Plain || (body.HTML != "" && body.HTML != it.Body.HTML)) {
@@ -306,6 +358,21 @@ func pimChange(it *Item, changes []*wbxml.Node, body Body, v eas.ProtocolVersion
 		}
 		// The device's LastModifiedDate is ignored (R84).
 		changes = dropProp(append([]*wbxml.Node(nil), changes...), tNoteLastModifiedDate)
+	}
+	if it.Class == "Contacts" {
+		named := map[*wbxml.Tag]bool{}
+		for _, c := range changes {
+			named[c.Tag] = true
+		}
+		var kept []*wbxml.Node
+		for _, p := range it.Props {
+			ghosted := supported != nil && !supported[p.Tag.String()]
+			if contactGhostable[p.Tag] && !named[p.Tag] && !ghosted {
+				continue
+			}
+			kept = append(kept, p)
+		}
+		it.Props = kept
 	}
 	if it.Class == "Tasks" {
 		var kept []*wbxml.Node

@@ -291,6 +291,7 @@ func (c *call) syncLocked(req *eas.SyncRequest) (*eas.SyncResponse, bool) {
 		case col.SyncKey == "0":
 			// (handleSync refused a SyncKey 0 with GetChanges or commands.)
 			st := initialState()
+			st.supported = supportedNames(col.Supported)
 			out.SyncKey, out.Status = st.key(), int(eas.SyncStatusSuccess)
 			id := col.CollectionId
 			commits = append(commits, func() { dev.collections[id] = st })
@@ -622,7 +623,7 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 				// A Change that changes nothing leaves the item as it was
 				// (MSASNOTE_S01_TC03: a note's LastModifiedDate alone).
 				props, body := splitBody(cmd.ApplicationData)
-				if !pimChange(it, props, body, c.req.ProtocolVersion, c.s.clock.Now()) {
+				if !pimChange(it, props, body, st.supported, c.req.ProtocolVersion, c.s.clock.Now()) {
 					continue
 				}
 			} else if cmd.ApplicationData != nil {
