@@ -104,6 +104,7 @@ func (n *noteSuite) syncChanges(bodyType int, subjects ...string) ([]noteItem, s
 		for _, a := range noteCommands(r, eas.SyncAdd) {
 			var note eas.Note
 			n.decode(a.ApplicationData, &note)
+			n.verifyNote(&note, false)
 			if note.Subject == sub {
 				out = append(out, noteItem{a.ServerId, note})
 				found = true
@@ -128,11 +129,31 @@ func (n *noteSuite) changed(key, subject string) (*eas.Note, string) {
 	for _, c := range noteCommands(r, eas.SyncChange) {
 		var note eas.Note
 		n.decode(c.ApplicationData, &note)
+		n.verifyNote(&note, false)
 		if note.Subject == subject {
 			return &note, col.SyncKey
 		}
 	}
 	return nil, col.SyncKey
+}
+
+// verifyNote is what the suite's adapter checks of every note a Sync,
+// Search or ItemOperations answer carries (CaptureCode VerifyNote): a body
+// of type 1, 2 or 3, and, unless a Schema restricted the properties, a
+// note's MessageClass and a LastModifiedDate.
+func (n *noteSuite) verifyNote(note *eas.Note, restricted bool) {
+	n.s.t.Helper()
+	s := n.s
+	if note.Body != nil {
+		s.capture(37, note.Body.Type >= 1 && note.Body.Type <= 3, "a note's body has Type %d", note.Body.Type)
+	}
+	if restricted {
+		return
+	}
+	s.capture(54, note.MessageClass != "", "a note has no MessageClass")
+	mc := note.MessageClass
+	s.capture(57, mc == "IPM.StickyNote" || strings.HasPrefix(mc, "IPM.StickyNote."), "a note's MessageClass is %q", mc)
+	s.capture(125, note.LastModifiedDate != "", "a note has no LastModifiedDate")
 }
 
 // syncChange sends a Change of serverID from key and requires Status 1.
@@ -239,7 +260,7 @@ func TestMSASNOTE_S01_TC03_Sync_LastModifiedDateIgnored(t *testing.T) {
 // noteDate is a LastModifiedDate in the form the suite compares
 // (yyyyMMddTHHmmssZ), or the text itself when it is not a date.
 func noteDate(v string) string {
-	for _, form := range []string{"2006-01-02T15:04:05.000Z", noteDateForm, time.RFC3339} {
+	for _, form := range []string{noteDateForm, "2006-01-02T15:04:05.000Z", time.RFC3339} {
 		if t, err := time.Parse(form, v); err == nil {
 			return t.UTC().Format(noteDateForm)
 		}
@@ -370,7 +391,9 @@ func TestMSASNOTE_S02_TC01_Search_GetZeroOrMoreNotes(t *testing.T) {
 			var note eas.Note
 			if res.Properties == nil || eas.DecodeItem(res.Properties, &note) != nil || !strings.HasPrefix(note.Subject, prefix) {
 				two = false
+				continue
 			}
+			n.verifyNote(&note, false)
 		}
 		s.capture(208, two, "the Search for %q (notes %q) answered %d results", prefix, subjects, len(results))
 		r = n.search(mailboxSearch("Notes", n.notes, n.name("notExisting_subject"), ""))
@@ -399,7 +422,9 @@ func TestMSASNOTE_S03_TC01_ItemOperations_GetZeroOrMoreNotes(t *testing.T) {
 			var note eas.Note
 			if res.Status != 1 || res.Properties == nil || eas.DecodeItem(res.Properties, &note) != nil || note.Subject == "" {
 				two = false
+				continue
 			}
+			n.verifyNote(&note, false)
 		}
 		s.capture(208, two, "fetching two notes answered %d results", len(results))
 		results = fetch(n.notes + ":notExisting")
@@ -428,6 +453,9 @@ func TestMSASNOTE_S03_TC02_ItemOperations_SchemaViewFetch(t *testing.T) {
 			s.t.Fatalf("the Fetch by LongId answered %d results", len(fetches))
 		}
 		props := fetches[0].Properties
+		var fetched eas.Note
+		n.decode(props, &fetched)
+		n.verifyNote(&fetched, true)
 		names := noteElementNames(props)
 		s.capture(103, noteHasElement(props, "Body") && names == "Body", "the Fetch with a Schema of Body answered %s", names)
 	})

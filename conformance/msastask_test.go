@@ -146,17 +146,56 @@ func (k *taskSuite) syncChanges() *eas.SyncResponse {
 	return r
 }
 
-// taskFind is the task of subject among a Sync answer's Adds, or nil.
+// verifyTask is what the suite's adapter checks of every task a Sync
+// adds (CaptureCode VerifySyncCommandResponse): the values of its
+// properties and of its recurrence's are in their ranges.
+func (k *taskSuite) verifyTask(task *eas.Task, app *wbxml.Node) {
+	k.s.t.Helper()
+	s := k.s
+	in := func(id int, name, v string, ok func(int) bool) {
+		if v == "" {
+			return
+		}
+		n, err := strconv.Atoi(v)
+		s.capture(id, err == nil && ok(n), "a task's %s is %q", name, v)
+	}
+	in(119, "Complete", cmdField(app, "Tasks:Complete"), func(n int) bool { return n == 0 || n == 1 })
+	in(249, "ReminderSet", cmdField(app, "Tasks:ReminderSet"), func(n int) bool { return n == 0 || n == 1 })
+	in(259, "Sensitivity", cmdField(app, "Tasks:Sensitivity"), func(n int) bool { return n >= 0 && n <= 3 })
+	if task.Categories != nil {
+		s.capture(402, len(task.Categories.Category) <= 300, "a task has %d categories", len(task.Categories.Category))
+	}
+	rec := app.Find(cmdTag("Tasks:Recurrence"))
+	if rec == nil {
+		return
+	}
+	field := func(name string) string { v, _ := cmdChild(rec, name); return v }
+	in(292, "recurrence Type", field("Type"), func(n int) bool { return n >= 0 && n <= 6 && n != 4 })
+	in(84, "recurrence CalendarType", field("CalendarType"), func(n int) bool {
+		return n >= 0 && n <= 12 || n == 14 || n == 15 || n == 20
+	})
+	in(141, "recurrence DayOfWeek", field("DayOfWeek"), func(n int) bool { return n >= 1 && n <= 254 })
+	in(170, "recurrence FirstDayOfWeek", field("FirstDayOfWeek"), func(n int) bool { return n <= 6 })
+	in(192, "recurrence Interval", field("Interval"), func(n int) bool { return n <= 999 })
+	in(201, "recurrence IsLeapMonth", field("IsLeapMonth"), func(n int) bool { return n == 0 || n == 1 })
+	in(210, "recurrence MonthOfYear", field("MonthOfYear"), func(n int) bool { return n >= 1 && n <= 12 })
+	in(317, "recurrence WeekOfMonth", field("WeekOfMonth"), func(n int) bool { return n >= 1 && n <= 5 })
+}
+
+// taskFind is the task of subject among a Sync answer's Adds, or nil;
+// every task added is verified.
 func (k *taskSuite) taskFind(r *eas.SyncResponse, subject string) *taskItem {
 	k.s.t.Helper()
+	var found *taskItem
 	for _, a := range noteCommands(r, eas.SyncAdd) {
 		var task eas.Task
 		k.decode(a.ApplicationData, &task)
-		if task.Subject == subject {
-			return &taskItem{a.ServerId, task, a.ApplicationData}
+		k.verifyTask(&task, a.ApplicationData)
+		if task.Subject == subject && found == nil {
+			found = &taskItem{a.ServerId, task, a.ApplicationData}
 		}
 	}
-	return nil
+	return found
 }
 
 // getChangeItem is the suite's GetChangeItem: the task of subject in the
@@ -557,9 +596,7 @@ func TestMSASTASK_S02_TC01_RetrieveTaskItemWithItemOperations(t *testing.T) {
 				Options: &eas.FetchOptions{Schema: eas.TagList{cmdTag("AirSyncBase:Body")}, BodyPreference: []eas.BodyPreference{{Type: 1}}}}})
 		}
 		r := k.itemOperations(&eas.ItemOperationsRequest{Operations: ops})
-		if r.Status != 1 {
-			s.t.Fatalf("the ItemOperations has Status %d, want 1", r.Status)
-		}
+		s.equal(353, "the ItemOperations Status", 1, r.Status)
 		var found *eas.FetchResult
 		for _, f := range noteFetches(r) {
 			var task eas.Task
@@ -582,7 +619,9 @@ func TestMSASTASK_S03_TC01_RetrieveTaskItemWithSearch(t *testing.T) {
 	atVersions(t, specTASK, versions, func(t *testing.T, s *site) {
 		k := taskLab(s)
 		subject := k.taskCreated(nil, nil).task.Subject
-		results := noteResults(k.search(mailboxSearch("Tasks", k.tasks, subject, "0-9")))
+		sr := k.search(mailboxSearch("Tasks", k.tasks, subject, "0-9"))
+		s.equal(351, "the Search Status", 1, sr.Status)
+		results := noteResults(sr)
 		var task eas.Task
 		ok := len(results) > 0 && eas.DecodeItem(results[0].Properties, &task) == nil && task.Subject == subject
 		s.capture(361, ok, "the Search for the task %q answered %d results", subject, len(results))

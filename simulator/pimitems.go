@@ -241,13 +241,20 @@ func taskRecurrence(rec *wbxml.Node, v eas.ProtocolVersion) *wbxml.Node {
 	return out
 }
 
+// noteDateForm is the form of a note's LastModifiedDate, the compact
+// one of Exchange's AirSyncUtcDateTimeProperty (MS-ASDTYPE 2.3).
+const noteDateForm = "20060102T150405Z"
+
 // pimProps are the properties of a note, task or contact as Exchange
 // stores what a device sent at protocol version v at time now:
 //   - a note's LastModifiedDate is the server's, whatever the device sent
 //     (MSASNOTE_S01_TC03, MS-ASNOTE R84 and R209);
 //   - a task's Recurrence is stored as taskRecurrence says, its
-//     Sensitivity defaults to 0 (MSASTASK_S01_TC01, R264), and Categories
-//     without a Category are no categories (S01_TC19, R436).
+//     Sensitivity defaults to 0 (MSASTASK_S01_TC01, R264), it is not
+//     complete (Complete 0) unless the device says so (Exchange's
+//     AirSyncTaskStateProperty always sends Complete, MS-ASTASK R119),
+//     and Categories without a Category are no categories (S01_TC19,
+//     R436).
 func pimProps(class string, props []*wbxml.Node, v eas.ProtocolVersion, now time.Time) []*wbxml.Node {
 	var out []*wbxml.Node
 	switch class {
@@ -257,9 +264,9 @@ func pimProps(class string, props []*wbxml.Node, v eas.ProtocolVersion, now time
 				out = append(out, p)
 			}
 		}
-		return append(out, wbxml.NewText(tNoteLastModifiedDate, now.UTC().Format("2006-01-02T15:04:05.000Z")))
+		return append(out, wbxml.NewText(tNoteLastModifiedDate, now.UTC().Format(noteDateForm)))
 	case "Tasks":
-		sensitivity := false
+		sensitivity, complete := false, false
 		for _, p := range props {
 			switch {
 			case p.Tag == tTaskRecurrence:
@@ -268,8 +275,13 @@ func pimProps(class string, props []*wbxml.Node, v eas.ProtocolVersion, now time
 				continue
 			case p.Tag == tTaskSensitivity:
 				sensitivity = true
+			case p.Tag == tTaskComplete:
+				complete = true
 			}
 			out = append(out, p)
+		}
+		if !complete {
+			out = append(out, wbxml.NewText(tTaskComplete, "0"))
 		}
 		if !sensitivity {
 			out = append(out, wbxml.NewText(tTaskSensitivity, "0"))
@@ -395,7 +407,7 @@ func pimChange(it *Item, changes []*wbxml.Node, body Body, supported map[string]
 		return false
 	}
 	if it.Class == "Notes" {
-		it.setProps([]*wbxml.Node{wbxml.NewText(tNoteLastModifiedDate, now.UTC().Format("2006-01-02T15:04:05.000Z"))})
+		it.setProps([]*wbxml.Node{wbxml.NewText(tNoteLastModifiedDate, now.UTC().Format(noteDateForm))})
 	}
 	return true
 }
