@@ -614,8 +614,16 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 			// A conflict: the item changed on the server since this device
 			// last saw it. The server wins unless the device asked for
 			// Conflict 0 (MS-ASCMD 2.2.3.34): its change is refused with
-			// status 7 and the server's version follows in Commands.
-			if v, own := st.echo[it.ServerID]; it.ModSeq > st.seen && (!own || v != it.ModSeq) && !clientWins(col.Options, class) {
+			// status 7 and the server's version follows in Commands. The
+			// item's last change made by this very device (in the request
+			// it now resends the previous SyncKey of) is not a conflict:
+			// a device's own changes are never reported back to it
+			// (MSASNOTE_S01_TC03, R210: a second Change from the same key).
+			v, own := st.echo[it.ServerID]
+			if cur := c.deviceLocked().collections[f.ServerID]; !own && cur != nil && cur != st {
+				v, own = cur.echo[it.ServerID]
+			}
+			if it.ModSeq > st.seen && (!own || v != it.ModSeq) && !clientWins(col.Options, class) {
 				out = append(out, eas.SyncCommand{Kind: eas.SyncChange, ServerId: cmd.ServerId, Status: int(eas.SyncStatusConflict)})
 				continue
 			}
