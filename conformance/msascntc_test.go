@@ -182,6 +182,9 @@ func (c *cntcSuite) getSyncAddResult(name, collection string, supported eas.TagL
 	r := c.changes(collection, key, prefs...)
 	col := c.collection(r)
 	for _, a := range noteCommands(r, eas.SyncAdd) {
+		if collection == c.contacts {
+			c.verifyContact(a.ApplicationData, 493)
+		}
 		if v, _ := cmdChild(a.ApplicationData, "FileAs"); v == name || cmdSubject(a.ApplicationData) == name {
 			c.syncKey = col.SyncKey
 			return a
@@ -223,6 +226,69 @@ func (c *cntcSuite) verifyContactClassElements(k *cntcContact, props *wbxml.Node
 		s.capture(1021, got != "", "the contact added with a photo has no Picture")
 		pic, err := base64.StdEncoding.DecodeString(got)
 		s.capture(381, err == nil && len(pic) <= 48*1024, "the Picture is %d bytes (decoding: %v)", len(pic), err)
+	}
+}
+
+// cntcStringIDs are the requirements the suite's adapter captures for a
+// contact element of the string type, when the element is there
+// (CaptureCode VerifyContactClassElements).
+var cntcStringIDs = map[string]int{
+	"AccountName": 99, "AssistantName": 114, "AssistantPhoneNumber": 119, "BusinessAddressCity": 132,
+	"BusinessAddressCountry": 137, "BusinessAddressPostalCode": 142, "BusinessAddressState": 145,
+	"BusinessAddressStreet": 150, "BusinessFaxNumber": 155, "BusinessPhoneNumber": 160,
+	"Business2PhoneNumber": 165, "CarPhoneNumber": 170, "CompanyMainPhone": 197, "CompanyName": 202,
+	"CustomerId": 207, "Department": 211, "Email1Address": 216, "Email2Address": 223, "Email3Address": 228,
+	"FileAs": 233, "FirstName": 240, "GovernmentId": 245, "HomeAddressCity": 250, "HomeAddressCountry": 255,
+	"HomeAddressPostalCode": 260, "HomeAddressState": 265, "HomeAddressStreet": 270, "HomeFaxNumber": 275,
+	"HomePhoneNumber": 280, "Home2PhoneNumber": 285, "IMAddress": 290, "IMAddress2": 295, "IMAddress3": 300,
+	"JobTitle": 305, "LastName": 310, "ManagerName": 315, "MiddleName": 320, "MMS": 325,
+	"MobilePhoneNumber": 330, "NickName": 335, "OfficeLocation": 340, "OtherAddressCity": 345,
+	"OtherAddressCountry": 350, "OtherAddressPostalCode": 355, "OtherAddressState": 360,
+	"OtherAddressStreet": 365, "PagerNumber": 370, "RadioPhoneNumber": 387, "Spouse": 392, "Suffix": 397,
+	"Title": 402, "WebPage": 407, "YomiCompanyName": 419, "YomiFirstName": 424, "YomiLastName": 429,
+}
+
+// verifyContact is what the suite's adapter checks of every contact an
+// answer carries: each element of the Contact class (id, when not 0,
+// that the contact holds only those) has its type: strings are text,
+// Anniversary and Birthday dates, Body, Categories and Children
+// containers (Categories of at least one Category), Picture base64 and
+// WeightedRank an integer.
+func (c *cntcSuite) verifyContact(props *wbxml.Node, id int) {
+	c.s.t.Helper()
+	s := c.s
+	leaf := func(e *wbxml.Node) bool { return len(e.Elements()) == 0 }
+	var others []string
+	for _, e := range props.Elements() {
+		name := e.Tag.Name
+		switch ns := e.Tag.Namespace; {
+		case ns != "Contacts" && ns != "Contacts2" && ns != "AirSyncBase":
+			others = append(others, e.Tag.String())
+		case cntcStringIDs[name] != 0:
+			s.capture(cntcStringIDs[name], leaf(e), "the contact's %s has child elements", name)
+		case name == "Anniversary" || name == "Birthday":
+			_, err := time.Parse("2006-01-02T15:04:05.000Z", e.Text())
+			s.capture(map[string]int{"Anniversary": 109, "Birthday": 124}[name], leaf(e) && err == nil, "the contact's %s is %q", name, e.Text())
+		case name == "Body":
+			s.capture(127, e.Find(cmdTag("AirSyncBase:Type")) != nil, "the contact's Body (%s) has no Type", noteElementNames(e))
+		case name == "Categories":
+			cats := e.FindAll(cmdTag("Contacts:Category"))
+			s.capture(173, len(cats) == len(e.Elements()), "the contact's Categories holds %s", noteElementNames(e))
+			s.capture(517, len(cats) > 0, "the contact's Categories has no Category")
+		case name == "Children":
+			kids := e.FindAll(cmdTag("Contacts:Child"))
+			s.capture(184, len(kids) == len(e.Elements()), "the contact's Children holds %s", noteElementNames(e))
+		case name == "Picture":
+			_, err := base64.StdEncoding.DecodeString(e.Text())
+			s.capture(379, leaf(e), "the contact's Picture has child elements")
+			s.capture(506, err == nil, "the contact's Picture is not base64: %v", err)
+		case name == "WeightedRank":
+			_, err := strconv.Atoi(e.Text())
+			s.capture(412, err == nil, "the WeightedRank is %q", e.Text())
+		}
+	}
+	if id != 0 {
+		s.capture(id, len(others) == 0, "the contact holds elements of other classes: %s", strings.Join(others, ", "))
 	}
 }
 
@@ -271,6 +337,7 @@ func cntcGhosted(c *cntcSuite, supported, edited string, prefs ...eas.BodyPrefer
 	// with.
 	r = c.changes(c.contacts, c.syncKey, prefs...)
 	for _, ch := range noteCommands(r, eas.SyncChange) {
+		c.verifyContact(ch.ApplicationData, 494)
 		if v, _ := cmdChild(ch.ApplicationData, "FileAs"); v == k.fileAs {
 			changed = ch.ApplicationData
 		}
@@ -449,6 +516,7 @@ func (c *cntcSuite) getItemOperationsResult(serverID string, schema eas.TagList,
 	if len(f) != 1 || f[0].Properties == nil {
 		c.s.t.Fatalf("the Fetch of the contact answered %d results", len(f))
 	}
+	c.verifyContact(f[0].Properties, 486)
 	return f[0].Properties
 }
 
@@ -515,6 +583,7 @@ func TestMSASCNTC_S03_TC01_Search_RetrieveContact(t *testing.T) {
 		req.Store.Query.And.Class = nil
 		var found *wbxml.Node
 		for _, res := range noteResults(c.search(req)) {
+			c.verifyContact(res.Properties, 490)
 			if cmdField(res.Properties, "Contacts:FileAs") == k.fileAs {
 				found = res.Properties
 			}
