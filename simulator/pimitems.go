@@ -44,8 +44,8 @@ func pimBody(class string, b Body) Body {
 	return b
 }
 
-// pimAddStatus checks a note, task or contact a device adds, and answers
-// Status 6 for one Exchange cannot convert:
+// pimAddStatus checks a note, task or contact a device adds or changes,
+// and answers Status 6 for one Exchange cannot convert:
 //   - a note whose MessageClass is neither IPM.StickyNote nor one of its
 //     subclasses (MSASNOTE_S01_TC05, MS-ASNOTE R119);
 //   - a task whose ReminderSet is neither 0 nor 1 (MSASTASK_S01_TC11,
@@ -390,10 +390,9 @@ func pimChange(it *Item, changes []*wbxml.Node, body Body, supported map[string]
 		var kept []*wbxml.Node
 		for _, c := range changes {
 			switch {
-			case c.Tag == tTaskRecurrence && taskRecurrenceOK(c):
-				c = taskRecurrence(c, v)
 			case c.Tag == tTaskRecurrence:
-				continue
+				// (checked by pimAddStatus)
+				c = taskRecurrence(c, v)
 			case c.Tag == tTaskCategories && len(c.Elements()) == 0:
 				it.Props = dropProp(it.Props, tTaskCategories)
 				continue

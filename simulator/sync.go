@@ -631,6 +631,10 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 				// A Change that changes nothing leaves the item as it was
 				// (MSASNOTE_S01_TC03: a note's LastModifiedDate alone).
 				props, body := splitBody(cmd.ApplicationData)
+				if status := pimAddStatus(class, props); status != eas.SyncStatusSuccess {
+					out = append(out, eas.SyncCommand{Kind: eas.SyncChange, ServerId: cmd.ServerId, Status: int(status)})
+					continue
+				}
 				if !pimChange(it, props, body, st.supported, c.req.ProtocolVersion, c.s.clock.Now()) {
 					continue
 				}
