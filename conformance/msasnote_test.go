@@ -154,7 +154,18 @@ func (n *noteSuite) verifyNote(note *eas.Note, restricted bool) {
 	mc := note.MessageClass
 	s.capture(57, mc == "IPM.StickyNote" || strings.HasPrefix(mc, "IPM.StickyNote."), "a note's MessageClass is %q", mc)
 	s.capture(125, note.LastModifiedDate != "", "a note has no LastModifiedDate")
+	if note.LastModifiedDate != "" {
+		// The date's form is MS-ASDTYPE's compact date_string.
+		dtype := &site{t: s.t, spec: "MS-ASDTYPE", version: s.version}
+		ok := noteCompactDate.MatchString(note.LastModifiedDate)
+		dtype.capture(12213, ok, "a note's LastModifiedDate is %q", note.LastModifiedDate)
+		dtype.capture(12211, ok, "a note's LastModifiedDate is %q", note.LastModifiedDate)
+	}
 }
+
+// noteCompactDate is MS-ASDTYPE's compact date_string
+// (yyyymmddThhmmssZ).
+var noteCompactDate = regexp.MustCompile(`^\d{4}(0\d|1[0-2])([0-2]\d|3[01])T([01]\d|2[0-3])[0-5]\d[0-5]\dZ$`)
 
 // syncChange sends a Change of serverID from key and requires Status 1.
 func (n *noteSuite) syncChange(key, serverID string, note *eas.Note) *eas.SyncResponse {
