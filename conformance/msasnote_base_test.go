@@ -83,8 +83,8 @@ func (c *noteClient) sync(req any) *eas.SyncResponse {
 	return &r
 }
 
-// noteCollection is a Sync answer's first collection; it stops the test
-// when there is none.
+// collection is a Sync answer's first collection; it stops the test when
+// there is none.
 func (c *noteClient) collection(r *eas.SyncResponse) *eas.SyncCollection {
 	c.s.t.Helper()
 	col := cmdCollection(r)
@@ -135,7 +135,7 @@ func (c *noteClient) commands(collection, key string, opts []eas.SyncOptions, cm
 	}}}})
 }
 
-// noteAdd is an Add of item (an eas item struct) with a new ClientId.
+// add is an Add of item (an eas item struct) with a new ClientId.
 func (c *noteClient) add(item any) eas.SyncCommand {
 	c.s.t.Helper()
 	app, err := eas.EncodeItem(item)
@@ -151,8 +151,8 @@ func (c *noteClient) change(serverID string, item any) eas.SyncCommand {
 	return eas.SyncCommand{Kind: eas.SyncChange, ServerId: serverID, ApplicationData: app}
 }
 
-// addStatus is the Status of the first Add of a Sync answer's Responses,
-// or 0 when there is none.
+// noteAddStatus is the Status of the first Add of a Sync answer's
+// Responses, or 0 when there is none.
 func noteAddStatus(r *eas.SyncResponse) int {
 	if col := cmdCollection(r); col != nil {
 		for _, x := range col.Responses {
@@ -164,8 +164,8 @@ func noteAddStatus(r *eas.SyncResponse) int {
 	return 0
 }
 
-// noteAdded are a Sync answer's Adds (or Changes, with kind) whose
-// ApplicationData matches: for each, its ServerId and data.
+// noteCommands are a Sync answer's server commands of kind (its Adds or
+// its Changes).
 func noteCommands(r *eas.SyncResponse, kind eas.SyncCommandKind) []eas.SyncCommand {
 	var out []eas.SyncCommand
 	if col := cmdCollection(r); col != nil {

@@ -79,9 +79,9 @@ func (k *taskSuite) taskAddCommand(task *eas.Task, rec *wbxml.Node) eas.SyncComm
 	return cmd
 }
 
-// syncAddTask is the suite's SyncAddTask: the task elements with task's
-// added (or sent as they are, with raw), in a Sync after an initial one,
-// whose collection must succeed; it returns the Add's Status.
+// syncAddTask is the suite's SyncAddTask (and its string requests): the
+// Add cmd in a Sync after an initial one, whose collection must succeed;
+// it returns the Add's Status.
 func (k *taskSuite) syncAddTask(cmd eas.SyncCommand) int {
 	k.s.t.Helper()
 	key := k.initialKey(k.tasks, nil)
