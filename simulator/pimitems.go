@@ -411,6 +411,19 @@ func pimChange(it *Item, changes []*wbxml.Node, body Body, supported map[string]
 	return true
 }
 
+// storedEchoLocked is the change counter of device's own last change to
+// item serverID of folder as the device's stored sync state of the folder
+// records it (the state its last request left, which a device resending
+// the previous SyncKey does not build on), and whether it has one.
+func (m *Mailbox) storedEchoLocked(device, folder, serverID string) (uint64, bool) {
+	dev := m.devices[strings.ToLower(device)]
+	if dev == nil || dev.collections[folder] == nil {
+		return 0, false
+	}
+	v, ok := dev.collections[folder].echo[serverID]
+	return v, ok
+}
+
 // dropProp returns props without the properties of tag t.
 func dropProp(props []*wbxml.Node, t *wbxml.Tag) []*wbxml.Node {
 	out := props[:0:0]

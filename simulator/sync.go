@@ -620,8 +620,8 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 			// a device's own changes are never reported back to it
 			// (MSASNOTE_S01_TC03, R210: a second Change from the same key).
 			v, own := st.echo[it.ServerID]
-			if cur := c.deviceLocked().collections[f.ServerID]; !own && cur != nil && cur != st {
-				v, own = cur.echo[it.ServerID]
+			if !own {
+				v, own = m.storedEchoLocked(c.req.DeviceID, f.ServerID, it.ServerID)
 			}
 			if it.ModSeq > st.seen && (!own || v != it.ModSeq) && !clientWins(col.Options, class) {
 				out = append(out, eas.SyncCommand{Kind: eas.SyncChange, ServerId: cmd.ServerId, Status: int(eas.SyncStatusConflict)})
