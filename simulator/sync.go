@@ -590,8 +590,8 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 			props, body := splitBody(cmd.ApplicationData)
 			// Notes, tasks and contacts are checked and stored as Exchange
 			// converts them (pimitems.go).
-			if st := pimAddStatus(class, props); st != eas.SyncStatusSuccess {
-				r.Status = int(st)
+			if status := pimAddStatus(class, props); status != eas.SyncStatusSuccess {
+				r.Status = int(status)
 				out = append(out, r)
 				continue
 			}
