@@ -1,0 +1,766 @@
+package conformance
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/simulator/simtest"
+	"github.com/easlab/easlab/wbxml"
+)
+
+// The session that drives the MS-ASWBXML checks: the requests the suites
+// send, at each protocol version, so that the responses carry as many of
+// the code pages' tags as easlab answers with. Every response's raw bytes
+// go through wbxWalk and wbxSession.check.
+
+// The session's users.
+const (
+	wbxUser1 = "MSASWBXML_User01"
+	wbxUser2 = "MSASWBXML_User02"
+)
+
+// wbxClient is one session: the lab, the user it acts as and what it has
+// learnt of each user's folders.
+type wbxClient struct {
+	s       *site
+	l       *lab
+	w       wbxSession
+	user    string
+	folders map[string]map[eas.FolderType]string
+	skipped []string // requests whose answer could not be used
+}
+
+// q is the WBXML tag of "Namespace:Name".
+func q(qname string) *wbxml.Tag { return cmdTag(qname) }
+
+// wbxFind is the first element under n (n included, depth first) with
+// tag qname, or nil.
+func wbxFind(n *wbxml.Node, qname string) *wbxml.Node {
+	if n == nil {
+		return nil
+	}
+	if n.Tag == q(qname) {
+		return n
+	}
+	for _, c := range n.Elements() {
+		if f := wbxFind(c, qname); f != nil {
+			return f
+		}
+	}
+	return nil
+}
+
+// wbxText is the text of the first element with tag qname under n, or "".
+func wbxText(n *wbxml.Node, qname string) string {
+	if f := wbxFind(n, qname); f != nil {
+		return f.Text()
+	}
+	return ""
+}
+
+// skip notes a request whose answer the session cannot use, and why.
+func (c *wbxClient) skip(what string, args ...any) {
+	c.s.t.Helper()
+	msg := fmt.Sprintf(what, args...)
+	c.skipped = append(c.skipped, msg)
+	c.s.t.Logf("skipped: %s", msg)
+}
+
+// sendAs sends cmd as user with body (a tree, an eas message or raw
+// bytes), checks the answer's WBXML and returns it; nil (noted as skipped)
+// when the server answers anything but HTTP 200.
+func (c *wbxClient) sendAs(user string, req *eas.Request, body any) *answer {
+	c.s.t.Helper()
+	if n, ok := body.(*wbxml.Node); ok {
+		b, err := n.MarshalBinary()
+		c.s.must(err, "encoding the request")
+		body = b
+	}
+	a := c.l.send(req, password, body)
+	if a.Status != http.StatusOK {
+		c.skip("%v as %s answered HTTP %d", req.Command, user, a.Status)
+		return nil
+	}
+	c.w.check(c.s, req.Command, a.Body)
+	return a
+}
+
+// call sends cmd as the current user and returns the answer's tree (nil
+// when it has no body or failed).
+func (c *wbxClient) call(cmd eas.Command, body any) *wbxml.Node {
+	c.s.t.Helper()
+	a := c.sendAs(c.user, c.l.request(c.user, cmd), body)
+	if a == nil || len(a.Body) == 0 {
+		return nil
+	}
+	n, err := wbxml.Parse(a.Body)
+	if err != nil {
+		c.skip("%v's answer cannot be parsed: %v", cmd, err)
+		return nil
+	}
+	return n
+}
+
+// switchUser makes user the current one; the first time, a FolderSync
+// learns its folders.
+func (c *wbxClient) switchUser(user string) {
+	c.s.t.Helper()
+	c.user = user
+	if c.folders[user] != nil {
+		return
+	}
+	r := c.call(eas.CommandFolderSync, cmdNode("FolderHierarchy:FolderSync", cmdText("FolderHierarchy:SyncKey", "0")))
+	m := map[eas.FolderType]string{}
+	if ch := wbxFind(r, "FolderHierarchy:Changes"); ch != nil {
+		for _, add := range ch.FindAll(q("FolderHierarchy:Add")) {
+			var typ int
+			fmt.Sscan(wbxText(add, "FolderHierarchy:Type"), &typ)
+			if _, ok := m[eas.FolderType(typ)]; !ok {
+				m[eas.FolderType(typ)] = wbxText(add, "FolderHierarchy:ServerId")
+			}
+		}
+	}
+	if m[eas.FolderTypeInbox] == "" {
+		c.s.t.Fatalf("the initial FolderSync of %s lists no Inbox", user)
+	}
+	c.folders[user] = m
+}
+
+// folder is the current user's default folder of type t.
+func (c *wbxClient) folder(t eas.FolderType) string { return c.folders[c.user][t] }
+
+// at reports whether the session's version is at least v.
+func (c *wbxClient) at(v eas.ProtocolVersion) bool { return c.s.version.AtLeast(v) }
+
+// sync sends a Sync of one collection: key, then the elements given
+// (GetChanges, WindowSize, Options, Commands), and returns the answer and
+// the collection's new key ("" when it has none).
+func (c *wbxClient) sync(collection, key string, more ...*wbxml.Node) (*wbxml.Node, string) {
+	c.s.t.Helper()
+	col := cmdNode("AirSync:Collection", append([]*wbxml.Node{cmdText("AirSync:SyncKey", key), cmdText("AirSync:CollectionId", collection)}, more...)...)
+	r := c.call(eas.CommandSync, cmdNode("AirSync:Sync", cmdNode("AirSync:Collections", col)))
+	return r, wbxText(wbxFind(r, "AirSync:Collection"), "AirSync:SyncKey")
+}
+
+// options is a Sync's Options asking for bodies of type bodyType, with a
+// preview from 14.0.
+func (c *wbxClient) options(bodyType string) *wbxml.Node {
+	pref := cmdNode("AirSyncBase:BodyPreference", cmdText("AirSyncBase:Type", bodyType), cmdText("AirSyncBase:TruncationSize", "100000"))
+	if c.at(eas.Version140) {
+		pref.Children = append(pref.Children, cmdText("AirSyncBase:Preview", "100"))
+	}
+	return cmdNode("AirSync:Options", pref)
+}
+
+// readAll syncs a folder from the start: the initial Sync, then one that
+// gets every item with its body. It returns the second answer and its key.
+func (c *wbxClient) readAll(collection string, more ...*wbxml.Node) (*wbxml.Node, string) {
+	c.s.t.Helper()
+	_, key := c.sync(collection, "0")
+	if key == "" {
+		c.skip("the initial Sync of %s gave no key", collection)
+		return nil, ""
+	}
+	return c.sync(collection, key, append([]*wbxml.Node{cmdText("AirSync:GetChanges", "1"), cmdText("AirSync:WindowSize", "100"), c.options("2")}, more...)...)
+}
+
+// add adds items (ApplicationData trees) of class to a folder with one
+// Sync and returns the folder's key after it.
+func (c *wbxClient) add(collection, class string, items ...[]*wbxml.Node) string {
+	c.s.t.Helper()
+	_, key := c.sync(collection, "0")
+	if key == "" {
+		c.skip("the initial Sync of %s gave no key", collection)
+		return ""
+	}
+	var cmds []*wbxml.Node
+	for i, data := range items {
+		add := cmdNode("AirSync:Add")
+		if c.s.version != eas.Version121 {
+			add.Children = append(add.Children, cmdText("AirSync:Class", class))
+		}
+		add.Children = append(add.Children, cmdText("AirSync:ClientId", fmt.Sprintf("wbx-%s-%d", class, i)), cmdNode("AirSync:ApplicationData", data...))
+		cmds = append(cmds, add)
+	}
+	r, key := c.sync(collection, key, cmdNode("AirSync:Commands", cmds...))
+	for _, st := range r.FindAll(q("AirSync:Status")) {
+		if st.Text() != "1" {
+			c.skip("the Sync adding %s items has Status %s", class, st.Text())
+		}
+	}
+	return key
+}
+
+// serverIDOf is the ServerId of the item under r whose Subject (in any
+// namespace) is subject, or "".
+func serverIDOf(r *wbxml.Node, subject string) string {
+	found := ""
+	var walk func(n *wbxml.Node, id string)
+	walk = func(n *wbxml.Node, id string) {
+		if found != "" || n == nil {
+			return
+		}
+		if sid := n.Find(q("AirSync:ServerId")); sid != nil {
+			id = sid.Text()
+		}
+		for _, e := range n.Elements() {
+			if e.Tag.Name == "Subject" && e.Text() == subject && id != "" {
+				found = id
+				return
+			}
+			walk(e, id)
+		}
+	}
+	walk(r, "")
+	return found
+}
+
+// mail sends a message from the current user as SendMail does at the
+// version (the MIME itself up to 12.1, a ComposeMail request from 14.0).
+func (c *wbxClient) mail(mime string) {
+	c.s.t.Helper()
+	req := c.l.request(c.user, eas.CommandSendMail)
+	var body any
+	if c.at(eas.Version140) {
+		body = &eas.SendMailRequest{ClientId: fmt.Sprintf("wbx-mail-%d", cmdNames.Add(1)), SaveInSentItems: true, Mime: []byte(mime)}
+	} else {
+		req.Options |= eas.OptionSaveInSent
+		body = []byte(mime)
+	}
+	if a := c.sendAs(c.user, req, body); a != nil && len(a.Body) != 0 {
+		c.skip("SendMail answered a body: the message was not sent")
+	}
+}
+
+// wbxDate is a date as Tasks and Contacts write them.
+func wbxDate(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// TestMSASWBXML_ResponsesUseSpecTokens drives a session of every command
+// whose response is WBXML at each version, as the suites' adapters see
+// responses, and captures for each response the MS-ASWBXML requirements
+// of what it carries: the global tokens and the algorithm when it reads
+// as WBXML 1.2, and for each tag the code page's namespace and the tag's
+// token at this version.
+func TestMSASWBXML_ResponsesUseSpecTokens(t *testing.T) {
+	atVersions(t, wbxSpec, versions, func(t *testing.T, s *site) {
+		l := newLab(s, wbxUser1, wbxUser2)
+		c := &wbxClient{s: s, l: l, folders: map[string]map[eas.FolderType]string{}}
+		c.switchUser(wbxUser2)
+		c.switchUser(wbxUser1)
+		c.folderCommands()
+		c.contacts()
+		c.calendar()
+		c.tasks()
+		c.notes()
+		c.mailItems()
+		c.meeting()
+		c.estimate()
+		c.itemOperations()
+		c.ping()
+		c.search()
+		c.settings()
+		c.resolveRecipients()
+		c.validateCert()
+		c.compose()
+		c.find()
+		c.provision()
+		c.w.finish(s)
+	})
+}
+
+// folderCommands creates, renames and deletes a folder and syncs the
+// hierarchy after each.
+func (c *wbxClient) folderCommands() {
+	c.s.t.Helper()
+	fs := c.call(eas.CommandFolderSync, cmdNode("FolderHierarchy:FolderSync", cmdText("FolderHierarchy:SyncKey", "0")))
+	key := wbxText(fs, "FolderHierarchy:SyncKey")
+	r := c.call(eas.CommandFolderCreate, cmdNode("FolderHierarchy:FolderCreate", cmdText("FolderHierarchy:SyncKey", key),
+		cmdText("FolderHierarchy:ParentId", c.folder(eas.FolderTypeInbox)), cmdText("FolderHierarchy:DisplayName", "wbx folder"), cmdText("FolderHierarchy:Type", "12")))
+	id, key2 := wbxText(r, "FolderHierarchy:ServerId"), wbxText(r, "FolderHierarchy:SyncKey")
+	if id == "" {
+		c.skip("FolderCreate made no folder")
+		return
+	}
+	c.call(eas.CommandFolderSync, cmdNode("FolderHierarchy:FolderSync", cmdText("FolderHierarchy:SyncKey", key)))
+	r = c.call(eas.CommandFolderUpdate, cmdNode("FolderHierarchy:FolderUpdate", cmdText("FolderHierarchy:SyncKey", key2),
+		cmdText("FolderHierarchy:ServerId", id), cmdText("FolderHierarchy:ParentId", c.folder(eas.FolderTypeInbox)), cmdText("FolderHierarchy:DisplayName", "wbx folder 2")))
+	key3 := wbxText(r, "FolderHierarchy:SyncKey")
+	c.call(eas.CommandFolderSync, cmdNode("FolderHierarchy:FolderSync", cmdText("FolderHierarchy:SyncKey", key2)))
+	c.call(eas.CommandFolderDelete, cmdNode("FolderHierarchy:FolderDelete", cmdText("FolderHierarchy:SyncKey", key3), cmdText("FolderHierarchy:ServerId", id)))
+	c.call(eas.CommandFolderSync, cmdNode("FolderHierarchy:FolderSync", cmdText("FolderHierarchy:SyncKey", key3)))
+}
+
+// contacts adds a contact with every Contacts and Contacts2 property and
+// reads it back.
+func (c *wbxClient) contacts() {
+	c.s.t.Helper()
+	var data []*wbxml.Node
+	for _, f := range []string{"AssistantName", "AssistantPhoneNumber", "Business2PhoneNumber", "BusinessAddressCity", "BusinessAddressCountry",
+		"BusinessAddressPostalCode", "BusinessAddressState", "BusinessAddressStreet", "BusinessFaxNumber", "BusinessPhoneNumber", "CarPhoneNumber",
+		"CompanyName", "Department", "FileAs", "FirstName", "Home2PhoneNumber", "HomeAddressCity", "HomeAddressCountry", "HomeAddressPostalCode",
+		"HomeAddressState", "HomeAddressStreet", "HomeFaxNumber", "HomePhoneNumber", "JobTitle", "LastName", "MiddleName", "MobilePhoneNumber",
+		"OfficeLocation", "OtherAddressCity", "OtherAddressCountry", "OtherAddressPostalCode", "OtherAddressState", "OtherAddressStreet",
+		"PagerNumber", "RadioPhoneNumber", "Spouse", "Suffix", "Title", "WebPage", "YomiCompanyName", "YomiFirstName", "YomiLastName"} {
+		data = append(data, cmdText("Contacts:"+f, "wbx "+f))
+	}
+	data = append(data,
+		cmdText("Contacts:Anniversary", wbxDate(simtest.Start.AddDate(-3, 0, 0))), cmdText("Contacts:Birthday", wbxDate(simtest.Start.AddDate(-30, 0, 0))),
+		cmdNode("Contacts:Categories", cmdText("Contacts:Category", "Business")), cmdNode("Contacts:Children", cmdText("Contacts:Child", "Kim")),
+		cmdText("Contacts:Email1Address", "one@example.com"), cmdText("Contacts:Email2Address", "two@example.com"), cmdText("Contacts:Email3Address", "three@example.com"),
+		cmdText("Contacts:Picture", "MQ=="),
+		cmdNode("AirSyncBase:Body", cmdText("AirSyncBase:Type", "1"), cmdText("AirSyncBase:Data", "wbx contact notes")))
+	for _, f := range []string{"CustomerId", "GovernmentId", "IMAddress", "IMAddress2", "IMAddress3", "ManagerName", "CompanyMainPhone", "AccountName", "NickName", "MMS"} {
+		data = append(data, cmdText("Contacts2:"+f, "wbx "+f))
+	}
+	folder := c.folder(eas.FolderTypeContacts)
+	c.add(folder, "Contacts", data)
+	c.readAll(folder)
+}
+
+// calendar adds appointments with every kind of recurrence, exceptions,
+// attendees and categories, and reads them back.
+func (c *wbxClient) calendar() {
+	c.s.t.Helper()
+	start := simtest.Start.AddDate(0, 0, 10).Truncate(time.Hour)
+	common := func(subject string, start time.Time, d time.Duration) []*wbxml.Node {
+		n := []*wbxml.Node{
+			cmdText("Calendar:Timezone", cmdUTC()), cmdText("Calendar:Subject", subject),
+			cmdText("Calendar:StartTime", eas.FormatCompactDate(start)), cmdText("Calendar:EndTime", eas.FormatCompactDate(start.Add(d))),
+			cmdText("Calendar:DtStamp", eas.FormatCompactDate(simtest.Start)), cmdText("Calendar:BusyStatus", "2"), cmdText("Calendar:Sensitivity", "0"),
+			cmdText("Calendar:Reminder", "15"), cmdNode("Calendar:Categories", cmdText("Calendar:Category", "Business")),
+			cmdNode("AirSyncBase:Body", cmdText("AirSyncBase:Type", "1"), cmdText("AirSyncBase:Data", "wbx agenda")),
+		}
+		if c.at(eas.Version160) {
+			n = append(n, cmdText("Calendar:ClientUid", "wbx-"+subject), cmdNode("AirSyncBase:Location", cmdText("AirSyncBase:DisplayName", "Room 1")))
+		} else {
+			n = append(n, cmdText("Calendar:UID", "wbx-"+subject), cmdText("Calendar:Location", "Room 1"))
+		}
+		if c.at(eas.Version140) {
+			n = append(n, cmdText("Calendar:DisallowNewTimeProposal", "0"))
+		}
+		return n
+	}
+	weekly := append(common("wbx weekly", start, time.Hour),
+		cmdNode("Calendar:Recurrence", cmdText("Calendar:Type", "1"), cmdText("Calendar:Interval", "1"), cmdText("Calendar:DayOfWeek", "2"), cmdText("Calendar:Occurrences", "5")))
+	if !c.at(eas.Version160) {
+		weekly = append(weekly, cmdNode("Calendar:Exceptions", cmdNode("Calendar:Exception",
+			cmdText("Calendar:Deleted", "1"), cmdText("Calendar:ExceptionStartTime", eas.FormatCompactDate(start.AddDate(0, 0, 7))))))
+	}
+	yearly := []*wbxml.Node{cmdText("Calendar:Type", "6"), cmdText("Calendar:Interval", "1"), cmdText("Calendar:WeekOfMonth", "2"),
+		cmdText("Calendar:DayOfWeek", "4"), cmdText("Calendar:MonthOfYear", "3"), cmdText("Calendar:Until", eas.FormatCompactDate(start.AddDate(3, 0, 0)))}
+	if c.at(eas.Version140) {
+		yearly = append(yearly, cmdText("Calendar:CalendarType", "1"), cmdText("Calendar:IsLeapMonth", "0"))
+	}
+	if c.at(eas.Version141) {
+		yearly = append(yearly, cmdText("Calendar:FirstDayOfWeek", "1"))
+	}
+	nth := append(common("wbx yearly", start.AddDate(0, 1, 0), time.Hour), cmdNode("Calendar:Recurrence", yearly...))
+	monthly := append(common("wbx monthly", start.AddDate(0, 0, 2), 24*time.Hour), cmdText("Calendar:AllDayEvent", "1"),
+		cmdNode("Calendar:Recurrence", cmdText("Calendar:Type", "2"), cmdText("Calendar:Interval", "1"), cmdText("Calendar:DayOfMonth", "12"), cmdText("Calendar:Occurrences", "3")))
+	meeting := append(common("wbx meeting", start.AddDate(0, 0, 3), time.Hour), cmdText("Calendar:MeetingStatus", "1"),
+		cmdNode("Calendar:Attendees", cmdNode("Calendar:Attendee", cmdText("Calendar:Email", mailAddress(wbxUser2)), cmdText("Calendar:Name", wbxUser2), cmdText("Calendar:AttendeeType", "1"))))
+	if c.at(eas.Version140) {
+		meeting = append(meeting, cmdText("Calendar:ResponseRequested", "1"))
+	}
+	folder := c.folder(eas.FolderTypeCalendar)
+	c.add(folder, "Calendar", weekly, nth, monthly, meeting)
+	c.readAll(folder)
+}
+
+// tasks adds tasks with each kind of recurrence and reads them back.
+func (c *wbxClient) tasks() {
+	c.s.t.Helper()
+	day := simtest.Start.AddDate(0, 0, 5).Truncate(24 * time.Hour)
+	common := func(subject string) []*wbxml.Node {
+		return []*wbxml.Node{
+			cmdText("Tasks:Subject", subject), cmdText("Tasks:Importance", "2"), cmdText("Tasks:Sensitivity", "0"),
+			cmdText("Tasks:StartDate", wbxDate(day)), cmdText("Tasks:UtcStartDate", wbxDate(day)),
+			cmdText("Tasks:DueDate", wbxDate(day.AddDate(0, 0, 1))), cmdText("Tasks:UtcDueDate", wbxDate(day.AddDate(0, 0, 1))),
+			cmdText("Tasks:ReminderSet", "1"), cmdText("Tasks:ReminderTime", wbxDate(day)), cmdText("Tasks:Complete", "0"),
+			cmdNode("Tasks:Categories", cmdText("Tasks:Category", "Business")),
+			cmdNode("AirSyncBase:Body", cmdText("AirSyncBase:Type", "1"), cmdText("AirSyncBase:Data", "wbx task")),
+		}
+	}
+	recur := func(fields ...*wbxml.Node) *wbxml.Node {
+		base := []*wbxml.Node{cmdText("Tasks:Start", wbxDate(day)), cmdText("Tasks:Interval", "1"), cmdText("Tasks:Regenerate", "0"), cmdText("Tasks:DeadOccur", "0")}
+		if c.at(eas.Version140) {
+			base = append(base, cmdText("Tasks:CalendarType", "1"))
+		}
+		if c.at(eas.Version141) {
+			base = append(base, cmdText("Tasks:FirstDayOfWeek", "1"))
+		}
+		return cmdNode("Tasks:Recurrence", append(fields, base...)...)
+	}
+	weekly := append(common("wbx weekly task"), recur(cmdText("Tasks:Type", "1"), cmdText("Tasks:DayOfWeek", "2"), cmdText("Tasks:Occurrences", "4")))
+	yearlyFields := []*wbxml.Node{cmdText("Tasks:Type", "5"), cmdText("Tasks:DayOfMonth", "9"), cmdText("Tasks:MonthOfYear", "12"), cmdText("Tasks:Until", wbxDate(day.AddDate(4, 0, 0)))}
+	if c.at(eas.Version140) {
+		yearlyFields = append(yearlyFields, cmdText("Tasks:IsLeapMonth", "0"))
+	}
+	yearly := append(common("wbx yearly task"), recur(yearlyFields...))
+	nth := append(common("wbx monthly task"), recur(cmdText("Tasks:Type", "3"), cmdText("Tasks:WeekOfMonth", "1"), cmdText("Tasks:DayOfWeek", "2")))
+	done := append(common("wbx done task")[:11], cmdText("Tasks:Complete", "1"), cmdText("Tasks:DateCompleted", wbxDate(day)),
+		cmdText("Tasks:OrdinalDate", wbxDate(day)), cmdText("Tasks:SubOrdinalDate", "wbx"))
+	folder := c.folder(eas.FolderTypeTasks)
+	c.add(folder, "Tasks", weekly, yearly, nth, done)
+	c.readAll(folder)
+}
+
+// notes adds a note and reads it back (Notes sync from 14.0).
+func (c *wbxClient) notes() {
+	c.s.t.Helper()
+	if !c.at(eas.Version140) {
+		return
+	}
+	folder := c.folder(eas.FolderTypeNotes)
+	c.add(folder, "Notes", []*wbxml.Node{cmdText("Notes:Subject", "wbx note"), cmdText("Notes:MessageClass", "IPM.StickyNote"),
+		cmdNode("Notes:Categories", cmdText("Notes:Category", "Business")),
+		cmdNode("AirSyncBase:Body", cmdText("AirSyncBase:Type", "1"), cmdText("AirSyncBase:Data", "wbx note body"))})
+	c.readAll(folder)
+}
+
+// mailItems has User02 mail User01 (one message with an attachment, one
+// with User01 in Bcc), and User01 sync, flag, categorize and move them.
+func (c *wbxClient) mailItems() {
+	c.s.t.Helper()
+	c.switchUser(wbxUser2)
+	from, to := mailAddress(wbxUser2), mailAddress(wbxUser1)
+	c.mail(cmdAttachmentMIME(from, to, "wbx attached", "wbx body"))
+	c.mail("From: " + from + "\r\nTo: " + from + "\r\nBcc: " + to + "\r\nSubject: wbx bcc\r\nContent-Type: text/plain; charset=\"us-ascii\"\r\nMIME-Version: 1.0\r\n\r\nhidden\r\n")
+	c.mail(string(plainMIME(from, to, "", "wbx plain", "plain body")))
+	c.switchUser(wbxUser1)
+	inbox := c.folder(eas.FolderTypeInbox)
+	r, key := c.readAll(inbox)
+	attached, bcc, plain := serverIDOf(r, "wbx attached"), serverIDOf(r, "wbx bcc"), serverIDOf(r, "wbx plain")
+	if attached == "" || bcc == "" || plain == "" || key == "" {
+		c.skip("the messages User02 sent did not all reach User01's Inbox")
+		return
+	}
+	// A window of one: MoreAvailable.
+	_, first := c.sync(inbox, "0")
+	c.sync(inbox, first, cmdText("AirSync:GetChanges", "1"), cmdText("AirSync:WindowSize", "1"))
+	// Flag one message for follow-up and mark another complete; from
+	// 14.0 categorize one.
+	flag := cmdNode("Email:Flag", cmdText("Email:Status", "2"), cmdText("Email:FlagType", "Flag for follow up"),
+		cmdText("Tasks:StartDate", wbxDate(simtest.Start)), cmdText("Tasks:UtcStartDate", wbxDate(simtest.Start)),
+		cmdText("Tasks:DueDate", wbxDate(simtest.Start.AddDate(0, 0, 1))), cmdText("Tasks:UtcDueDate", wbxDate(simtest.Start.AddDate(0, 0, 1))))
+	complete := cmdNode("Email:Flag", cmdText("Email:Status", "1"), cmdText("Email:FlagType", "Flag for follow up"),
+		cmdText("Email:CompleteTime", wbxDate(simtest.Start)), cmdText("Tasks:DateCompleted", wbxDate(simtest.Start)))
+	changes := []*wbxml.Node{
+		cmdNode("AirSync:Change", cmdText("AirSync:ServerId", attached), cmdNode("AirSync:ApplicationData", cmdText("Email:Read", "1"), flag)),
+		cmdNode("AirSync:Change", cmdText("AirSync:ServerId", plain), cmdNode("AirSync:ApplicationData", complete)),
+	}
+	if c.at(eas.Version140) {
+		changes = append(changes, cmdNode("AirSync:Change", cmdText("AirSync:ServerId", bcc), cmdNode("AirSync:ApplicationData",
+			cmdNode("Email:Categories", cmdText("Email:Category", "Business")))))
+	}
+	_, key = c.sync(inbox, key, cmdNode("AirSync:Commands", changes...))
+	// Fetch one.
+	c.sync(inbox, key, cmdText("AirSync:GetChanges", "0"), c.options("1"), cmdNode("AirSync:Commands", cmdNode("AirSync:Fetch", cmdText("AirSync:ServerId", attached))))
+	// From 14.0 a reply to the plain message marks it replied to.
+	if c.at(eas.Version140) {
+		reply := plainMIME(to, from, "", "RE: wbx plain", "reply")
+		a := c.sendAs(c.user, c.l.request(c.user, eas.CommandSmartReply), &eas.SmartReplyRequest{ClientId: "wbx-reply", SaveInSentItems: true,
+			Source: &eas.Source{FolderId: inbox, ItemId: plain}, Mime: reply})
+		if a != nil && len(a.Body) != 0 {
+			c.skip("the SmartReply to a message answered a body")
+		}
+	}
+	c.readAll(inbox)
+	// Move the message with the attachment to the new folder, then see
+	// it go from the Inbox.
+	r = c.call(eas.CommandMoveItems, cmdNode("Move:MoveItems", cmdNode("Move:Move", cmdText("Move:SrcMsgId", bcc),
+		cmdText("Move:SrcFldId", inbox), cmdText("Move:DstFldId", c.folder(eas.FolderTypeDeletedItems)))))
+	c.sync(inbox, key, cmdText("AirSync:GetChanges", "1"))
+	// A Sync whose Wait is out of range answers its limit.
+	c.call(eas.CommandSync, cmdNode("AirSync:Sync", cmdText("AirSync:Wait", "200")))
+	// From 16.0 a draft carries IsDraft and its Bcc.
+	if c.at(eas.Version160) {
+		drafts := c.folder(eas.FolderTypeDrafts)
+		c.add(drafts, "Email", []*wbxml.Node{cmdText("Email:To", from), cmdText("Email2:Bcc", mailAddress(wbxUser1)), cmdText("Email:Subject", "wbx draft"),
+			cmdNode("AirSyncBase:Body", cmdText("AirSyncBase:Type", "1"), cmdText("AirSyncBase:Data", "draft"))})
+		c.readAll(drafts)
+	}
+}
+
+// meeting has User02 invite User01 (from 16.0 the server sends the
+// request when the meeting is added; below, User02 mails it) and User01
+// accept it.
+func (c *wbxClient) meeting() {
+	c.s.t.Helper()
+	c.switchUser(wbxUser2)
+	start := simtest.Start.AddDate(0, 0, 20).Truncate(time.Hour)
+	subject := "wbx invitation"
+	if c.at(eas.Version160) {
+		c.add(c.folder(eas.FolderTypeCalendar), "Calendar", []*wbxml.Node{
+			cmdText("Calendar:Timezone", cmdUTC()), cmdText("Calendar:Subject", subject), cmdText("Calendar:MeetingStatus", "1"),
+			cmdText("Calendar:StartTime", eas.FormatCompactDate(start)), cmdText("Calendar:EndTime", eas.FormatCompactDate(start.Add(time.Hour))),
+			cmdNode("AirSyncBase:Location", cmdText("AirSyncBase:DisplayName", "Room 2")), cmdText("Calendar:ResponseRequested", "1"),
+			cmdNode("Calendar:Attendees", cmdNode("Calendar:Attendee", cmdText("Calendar:Email", mailAddress(wbxUser1)), cmdText("Calendar:Name", wbxUser1), cmdText("Calendar:AttendeeType", "1"))),
+			cmdNode("Calendar:Recurrence", cmdText("Calendar:Type", "1"), cmdText("Calendar:Interval", "1"), cmdText("Calendar:DayOfWeek", "2"), cmdText("Calendar:Occurrences", "3")),
+		})
+	} else {
+		m := &cmd2Meeting{Subject: subject, UID: "wbx-invitation", OrganizerEmail: mailAddress(wbxUser2), Attendee: mailAddress(wbxUser1), Location: "Room 2",
+			DtStamp: start, StartTime: start, EndTime: start.Add(time.Hour), ResponseRequested: true, BusyStatus: 2, Reminder: "15", RecurrenceType: 1}
+		c.mail("From: " + m.OrganizerEmail + "\r\nTo: " + m.Attendee + "\r\nSubject: " + subject + "\r\n" +
+			"Content-Type: multipart/alternative;\r\n    boundary=\"---Next Part---\"\r\nMIME-Version: 1.0\r\n\r\n" +
+			"-----Next Part---\r\nContent-Type: text/plain; charset=\"us-ascii\"\r\n\r\ninvitation\r\n\r\n" +
+			"-----Next Part---\r\nContent-Type: text/calendar; charset=\"us-ascii\"; method=REQUEST\r\n\r\n" + m.iCalendar() + "\r\n-----Next Part-----\r\n")
+	}
+	c.switchUser(wbxUser1)
+	inbox := c.folder(eas.FolderTypeInbox)
+	r, _ := c.readAll(inbox)
+	id := serverIDOf(r, subject)
+	if id == "" {
+		c.skip("the meeting request did not reach User01's Inbox")
+		return
+	}
+	c.call(eas.CommandMeetingResponse, cmdNode("MeetingResponse:MeetingResponse", cmdNode("MeetingResponse:Request",
+		cmdText("MeetingResponse:UserResponse", "1"), cmdText("MeetingResponse:CollectionId", inbox), cmdText("MeetingResponse:RequestId", id))))
+}
+
+// estimate asks how many items wait in the Inbox.
+func (c *wbxClient) estimate() {
+	c.s.t.Helper()
+	inbox := c.folder(eas.FolderTypeInbox)
+	_, key := c.sync(inbox, "0")
+	col := cmdNode("GetItemEstimate:Collection")
+	if c.at(eas.Version140) {
+		col.Children = append(col.Children, cmdText("AirSync:SyncKey", key), cmdText("GetItemEstimate:CollectionId", inbox),
+			cmdNode("AirSync:Options", cmdText("AirSync:FilterType", "0")))
+	} else {
+		col.Children = append(col.Children, cmdText("GetItemEstimate:Class", "Email"), cmdText("GetItemEstimate:CollectionId", inbox),
+			cmdText("AirSync:FilterType", "0"), cmdText("AirSync:SyncKey", key))
+	}
+	c.call(eas.CommandGetItemEstimate, cmdNode("GetItemEstimate:GetItemEstimate", cmdNode("GetItemEstimate:Collections", col)))
+}
+
+// itemOperations fetches a message and its attachment, empties the
+// Deleted Items folder and, from 14.0, moves a conversation.
+func (c *wbxClient) itemOperations() {
+	c.s.t.Helper()
+	inbox := c.folder(eas.FolderTypeInbox)
+	r, _ := c.readAll(inbox)
+	id := serverIDOf(r, "wbx attached")
+	ref := wbxText(r, "AirSyncBase:FileReference")
+	if id == "" {
+		c.skip("no message to fetch with ItemOperations")
+		return
+	}
+	fetches := []*wbxml.Node{cmdNode("ItemOperations:Fetch", cmdText("ItemOperations:Store", "Mailbox"), cmdText("AirSync:CollectionId", inbox),
+		cmdText("AirSync:ServerId", id), cmdNode("ItemOperations:Options", cmdNode("AirSyncBase:BodyPreference", cmdText("AirSyncBase:Type", "1"))))}
+	if ref != "" {
+		fetches = append(fetches, cmdNode("ItemOperations:Fetch", cmdText("ItemOperations:Store", "Mailbox"), cmdText("AirSyncBase:FileReference", ref),
+			cmdNode("ItemOperations:Options", cmdText("ItemOperations:Range", "0-0"))))
+	}
+	r = c.call(eas.CommandItemOperations, cmdNode("ItemOperations:ItemOperations", fetches...))
+	c.call(eas.CommandItemOperations, cmdNode("ItemOperations:ItemOperations", cmdNode("ItemOperations:EmptyFolderContents",
+		cmdText("AirSync:CollectionId", c.folder(eas.FolderTypeDeletedItems)), cmdNode("ItemOperations:Options", cmdNode("ItemOperations:DeleteSubFolders")))))
+	if conv := wbxText(r, "Email2:ConversationId"); conv != "" && c.at(eas.Version140) {
+		c.call(eas.CommandItemOperations, cmdNode("ItemOperations:ItemOperations", cmdNode("ItemOperations:Move",
+			wbxml.NewOpaque(q("ItemOperations:ConversationId"), []byte(conv)), cmdText("ItemOperations:DstFldId", c.folder(eas.FolderTypeDeletedItems)))))
+	}
+}
+
+// ping pings the Inbox with a heartbeat out of range (the answer says the
+// limit) and after a new message (the answer names the folder).
+func (c *wbxClient) ping() {
+	c.s.t.Helper()
+	inbox := c.folder(eas.FolderTypeInbox)
+	folders := cmdNode("Ping:Folders", cmdNode("Ping:Folder", cmdText("Ping:Id", inbox), cmdText("Ping:Class", "Email")))
+	c.pingWith(cmdNode("Ping:Ping", cmdText("Ping:HeartbeatInterval", "1"), folders))
+	_, key := c.sync(inbox, "0")
+	c.sync(inbox, key, cmdText("AirSync:GetChanges", "1"), cmdText("AirSync:WindowSize", "100"))
+	c.switchUser(wbxUser2)
+	c.mail(string(plainMIME(mailAddress(wbxUser2), mailAddress(wbxUser1), "", "wbx ping", "ping")))
+	c.switchUser(wbxUser1)
+	c.pingWith(cmdNode("Ping:Ping", cmdText("Ping:HeartbeatInterval", "480"), folders))
+}
+
+// pingWith sends a Ping, moving the lab's clock on while it waits, and
+// checks its answer.
+func (c *wbxClient) pingWith(n *wbxml.Node) {
+	c.s.t.Helper()
+	raw, err := n.MarshalBinary()
+	c.s.must(err, "encoding the Ping")
+	req := c.l.request(c.user, eas.CommandPing)
+	hr, err := eas.NewHTTPRequest(c.l.ctx, c.l.env.EASURL, req, bytes.NewReader(raw))
+	c.s.must(err, "building the Ping")
+	hr.SetBasicAuth(req.User, password)
+	type result struct {
+		status int
+		body   []byte
+		err    error
+	}
+	done := make(chan result, 1)
+	clk := c.l.env.Clock
+	base := clk.Pending()
+	go func() {
+		resp, err := c.l.env.HTTP.Client().Do(hr)
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		done <- result{resp.StatusCode, b, err}
+	}()
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case r := <-done:
+			c.s.must(r.err, "Ping")
+			if r.status != http.StatusOK {
+				c.skip("Ping answered HTTP %d", r.status)
+				return
+			}
+			c.w.check(c.s, eas.CommandPing, r.body)
+			return
+		case <-deadline:
+			c.s.t.Fatalf("the Ping did not answer after its heartbeat")
+		case <-time.After(5 * time.Millisecond):
+			if clk.Pending() > base {
+				clk.AdvanceToNext()
+			}
+		}
+	}
+}
+
+// search searches the mailbox and the GAL (with pictures from 14.1).
+func (c *wbxClient) search() {
+	c.s.t.Helper()
+	inbox := c.folder(eas.FolderTypeInbox)
+	c.call(eas.CommandSearch, cmdNode("Search:Search", cmdNode("Search:Store", cmdText("Search:Name", "Mailbox"),
+		cmdNode("Search:Query", cmdNode("Search:And", cmdText("AirSync:Class", "Email"), cmdText("AirSync:CollectionId", inbox), cmdText("Search:FreeText", "wbx"))),
+		cmdNode("Search:Options", cmdText("Search:Range", "0-9"), cmdNode("Search:DeepTraversal"), cmdNode("AirSyncBase:BodyPreference", cmdText("AirSyncBase:Type", "1"))))))
+	opts := []*wbxml.Node{cmdText("Search:Range", "0-9")}
+	if c.at(eas.Version141) {
+		opts = append(opts, cmdNode("Search:Picture", cmdText("Search:MaxSize", "10240"), cmdText("Search:MaxPictures", "5")))
+	}
+	c.call(eas.CommandSearch, cmdNode("Search:Search", cmdNode("Search:Store", cmdText("Search:Name", "GAL"), cmdText("Search:Query", "MSASWBXML"),
+		cmdNode("Search:Options", opts...))))
+}
+
+// settings sets and reads the Oof settings, sets the device information
+// and password, and reads the user information and, from 14.1, the
+// rights management templates.
+func (c *wbxClient) settings() {
+	c.s.t.Helper()
+	start, end := wbxDate(simtest.Start), wbxDate(simtest.Start.AddDate(0, 0, 7))
+	msg := func(kind string) *wbxml.Node {
+		return cmdNode("Settings:"+kind, cmdNode("Settings:Enabled"), cmdText("Settings:ReplyMessage", "away"), cmdText("Settings:BodyType", "Text"))
+	}
+	msg2 := func(kind string) *wbxml.Node {
+		n := msg(kind)
+		n.Children[0] = cmdText("Settings:Enabled", "1")
+		return n
+	}
+	c.call(eas.CommandSettings, cmdNode("Settings:Settings", cmdNode("Settings:Oof", cmdNode("Settings:Set",
+		cmdText("Settings:OofState", "2"), cmdText("Settings:StartTime", start), cmdText("Settings:EndTime", end),
+		msg2("AppliesToInternal"), msg2("AppliesToExternalKnown"), msg2("AppliesToExternalUnknown")))))
+	c.call(eas.CommandSettings, cmdNode("Settings:Settings", cmdNode("Settings:Oof", cmdNode("Settings:Get", cmdText("Settings:BodyType", "Text")))))
+	info := []*wbxml.Node{cmdText("Settings:Model", "wbx"), cmdText("Settings:FriendlyName", "wbx device"), cmdText("Settings:OS", "wbx OS"),
+		cmdText("Settings:OSLanguage", "English"), cmdText("Settings:UserAgent", "wbx/1.0")}
+	if c.at(eas.Version140) {
+		info = append(info, cmdText("Settings:MobileOperator", "wbx"))
+	}
+	c.call(eas.CommandSettings, cmdNode("Settings:Settings",
+		cmdNode("Settings:DeviceInformation", cmdNode("Settings:Set", info...)),
+		cmdNode("Settings:DevicePassword", cmdNode("Settings:Set", cmdText("Settings:Password", "wbx-pass"))),
+		cmdNode("Settings:UserInformation", cmdNode("Settings:Get"))))
+	if c.at(eas.Version141) {
+		c.call(eas.CommandSettings, cmdNode("Settings:Settings", cmdNode("Settings:RightsManagementInformation", cmdNode("Settings:Get"))))
+	}
+}
+
+// resolveRecipients resolves User02 with certificates, from 14.0 with
+// availability and from 14.1 with pictures.
+func (c *wbxClient) resolveRecipients() {
+	c.s.t.Helper()
+	opts := []*wbxml.Node{cmdText("ResolveRecipients:CertificateRetrieval", "2"), cmdText("ResolveRecipients:MaxCertificates", "5"), cmdText("ResolveRecipients:MaxAmbiguousRecipients", "5")}
+	if c.at(eas.Version140) {
+		opts = append(opts, cmdNode("ResolveRecipients:Availability",
+			cmdText("ResolveRecipients:StartTime", wbxDate(simtest.Start)), cmdText("ResolveRecipients:EndTime", wbxDate(simtest.Start.Add(4*time.Hour)))))
+	}
+	if c.at(eas.Version141) {
+		opts = append(opts, cmdNode("ResolveRecipients:Picture", cmdText("ResolveRecipients:MaxSize", "10240"), cmdText("ResolveRecipients:MaxPictures", "5")))
+	}
+	c.call(eas.CommandResolveRecipients, cmdNode("ResolveRecipients:ResolveRecipients", cmdText("ResolveRecipients:To", mailAddress(wbxUser2)),
+		cmdNode("ResolveRecipients:Options", opts...)))
+}
+
+// validateCert asks to validate a certificate that is not one.
+func (c *wbxClient) validateCert() {
+	c.s.t.Helper()
+	c.call(eas.CommandValidateCert, cmdNode("ValidateCert:ValidateCert", cmdNode("ValidateCert:Certificates",
+		wbxml.NewOpaque(q("ValidateCert:Certificate"), []byte("not a certificate"))), cmdText("ValidateCert:CheckCRL", "0")))
+}
+
+// compose sends, from 14.0, a SendMail that is not a message and a
+// SmartReply and SmartForward to an item that does not exist: their
+// answers say why in ComposeMail's code page.
+func (c *wbxClient) compose() {
+	c.s.t.Helper()
+	if !c.at(eas.Version140) {
+		return
+	}
+	c.call(eas.CommandSendMail, cmdNode("ComposeMail:SendMail", cmdText("ComposeMail:ClientId", "wbx-bad"), cmdNode("ComposeMail:SaveInSentItems"),
+		wbxml.NewOpaque(q("ComposeMail:Mime"), []byte("not a message"))))
+	mime := plainMIME(mailAddress(wbxUser1), mailAddress(wbxUser2), "", "wbx lost", "lost")
+	src := cmdNode("ComposeMail:Source", cmdText("ComposeMail:FolderId", c.folder(eas.FolderTypeInbox)), cmdText("ComposeMail:ItemId", "99:999"))
+	c.call(eas.CommandSmartReply, cmdNode("ComposeMail:SmartReply", cmdText("ComposeMail:ClientId", "wbx-lost-reply"), src, wbxml.NewOpaque(q("ComposeMail:Mime"), mime)))
+	c.call(eas.CommandSmartForward, cmdNode("ComposeMail:SmartForward", cmdText("ComposeMail:ClientId", "wbx-lost-fwd"), src, wbxml.NewOpaque(q("ComposeMail:Mime"), mime)))
+}
+
+// find searches the mailbox with Find at 16.1.
+func (c *wbxClient) find() {
+	c.s.t.Helper()
+	if !c.at(eas.Version161) {
+		return
+	}
+	c.call(eas.CommandFind, &eas.FindRequest{SearchId: "wbx-find", ExecuteSearch: &eas.FindExecuteSearch{MailBoxSearchCriterion: &eas.FindCriterion{
+		Query:   &eas.FindQuery{Class: "Email", CollectionId: c.folder(eas.FolderTypeInbox), FreeText: "wbx"},
+		Options: &eas.FindOptions{Range: "0-9", DeepTraversal: true},
+	}}})
+}
+
+// provision provisions a second device of User01 (so that the session's
+// own device needs no policy key): the policy, then its acknowledgment.
+func (c *wbxClient) provision() {
+	c.s.t.Helper()
+	policy := func(key string) *wbxml.Node {
+		p := cmdNode("Provision:Policy", cmdText("Provision:PolicyType", "MS-EAS-Provisioning-WBXML"))
+		if key != "" {
+			p.Children = append(p.Children, cmdText("Provision:PolicyKey", key), cmdText("Provision:Status", "1"))
+		}
+		return cmdNode("Provision:Provision", cmdNode("Provision:Policies", p))
+	}
+	send := func(n *wbxml.Node) *wbxml.Node {
+		if c.at(eas.Version141) && len(n.Children) == 1 {
+			n.Children = append([]*wbxml.Node{cmdNode("Settings:DeviceInformation", cmdNode("Settings:Set", cmdText("Settings:Model", "wbx")))}, n.Children...)
+		}
+		req := c.l.request(c.user, eas.CommandProvision)
+		req.DeviceID = "WBXProvision"
+		a := c.sendAs(c.user, req, n)
+		if a == nil || len(a.Body) == 0 {
+			return nil
+		}
+		r, err := wbxml.Parse(a.Body)
+		if err != nil {
+			c.skip("the Provision answer cannot be parsed: %v", err)
+			return nil
+		}
+		return r
+	}
+	r := send(policy(""))
+	key := wbxText(r, "Provision:PolicyKey")
+	if key == "" {
+		c.skip("the initial Provision gave no policy key")
+		return
+	}
+	send(policy(key))
+}
