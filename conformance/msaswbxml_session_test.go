@@ -2,13 +2,26 @@ package conformance
 
 import (
 	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"math/big"
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/easlab/easlab/clock"
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/demo"
 	"github.com/easlab/easlab/simulator/simtest"
 	"github.com/easlab/easlab/wbxml"
 )
@@ -24,6 +37,22 @@ const (
 	wbxUser2 = "MSASWBXML_User02"
 )
 
+// wbxLab is newLab with the session's users, whose display names are a
+// first and a last name (the GAL answers them as FirstName and LastName).
+func wbxLab(s *site) *lab {
+	s.t.Helper()
+	var org strings.Builder
+	org.WriteString("organization: {name: Contoso, domain: contoso.com, netbios: CONTOSO}\nusers:\n")
+	for i, u := range []string{wbxUser1, wbxUser2} {
+		fmt.Fprintf(&org, "  - {alias: %s, displayName: 'Wbxml User%d', password: %q}\n", u, i+1, password)
+	}
+	clk := clock.NewManual(simtest.Start)
+	dir, err := demo.LoadOrgFile(strings.NewReader(org.String()), clk.Now())
+	s.must(err, "loading the session's users")
+	env := simtest.New(s.t, simulator.Options{Clock: clk, Directory: dir, ErrorResponseDelay: -1})
+	return &lab{s: s, env: env, ctx: context.Background()}
+}
+
 // wbxClient is one session: the lab, the user it acts as and what it has
 // learnt of each user's folders.
 type wbxClient struct {
@@ -31,6 +60,7 @@ type wbxClient struct {
 	l       *lab
 	w       wbxSession
 	user    string
+	device  string // the device id the requests carry, when not the lab's
 	folders map[string]map[eas.FolderType]string
 	skipped []string // requests whose answer could not be used
 }
@@ -83,7 +113,7 @@ func (c *wbxClient) sendAs(user string, req *eas.Request, body any) *answer {
 	}
 	a := c.l.send(req, password, body)
 	if a.Status != http.StatusOK {
-		c.skip("%v as %s answered HTTP %d", req.Command, user, a.Status)
+		c.skip("%v as %s answered HTTP %d (%.80q)", req.Command, user, a.Status, a.Body)
 		return nil
 	}
 	c.w.check(c.s, req.Command, a.Body)
@@ -94,7 +124,11 @@ func (c *wbxClient) sendAs(user string, req *eas.Request, body any) *answer {
 // when it has no body or failed).
 func (c *wbxClient) call(cmd eas.Command, body any) *wbxml.Node {
 	c.s.t.Helper()
-	a := c.sendAs(c.user, c.l.request(c.user, cmd), body)
+	req := c.l.request(c.user, cmd)
+	if c.device != "" {
+		req.DeviceID = c.device
+	}
+	a := c.sendAs(c.user, req, body)
 	if a == nil || len(a.Body) == 0 {
 		return nil
 	}
@@ -154,7 +188,12 @@ func (c *wbxClient) options(bodyType string) *wbxml.Node {
 	if c.at(eas.Version140) {
 		pref.Children = append(pref.Children, cmdText("AirSyncBase:Preview", "100"))
 	}
-	return cmdNode("AirSync:Options", pref)
+	opts := cmdNode("AirSync:Options", pref)
+	if c.at(eas.Version141) {
+		opts.Children = append(opts.Children, cmdNode("AirSyncBase:BodyPartPreference", cmdText("AirSyncBase:Type", "2"),
+			cmdText("AirSyncBase:TruncationSize", "100000"), cmdText("AirSyncBase:Preview", "100")))
+	}
+	return opts
 }
 
 // readAll syncs a folder from the start: the initial Sync, then one that
@@ -248,7 +287,7 @@ func wbxDate(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.00
 // token at this version.
 func TestMSASWBXML_ResponsesUseSpecTokens(t *testing.T) {
 	atVersions(t, wbxSpec, versions, func(t *testing.T, s *site) {
-		l := newLab(s, wbxUser1, wbxUser2)
+		l := wbxLab(s)
 		c := &wbxClient{s: s, l: l, folders: map[string]map[eas.FolderType]string{}}
 		c.switchUser(wbxUser2)
 		c.switchUser(wbxUser1)
@@ -336,7 +375,13 @@ func (c *wbxClient) calendar() {
 			cmdNode("AirSyncBase:Body", cmdText("AirSyncBase:Type", "1"), cmdText("AirSyncBase:Data", "wbx agenda")),
 		}
 		if c.at(eas.Version160) {
-			n = append(n, cmdText("Calendar:ClientUid", "wbx-"+subject), cmdNode("AirSyncBase:Location", cmdText("AirSyncBase:DisplayName", "Room 1")))
+			loc := cmdNode("AirSyncBase:Location", cmdText("AirSyncBase:DisplayName", "Room 1"))
+			for _, f := range [][2]string{{"Annotation", "first floor"}, {"Street", "1 Main St"}, {"City", "Redmond"}, {"State", "WA"}, {"Country", "US"},
+				{"PostalCode", "98052"}, {"Latitude", "47.6"}, {"Longitude", "-122.1"}, {"Accuracy", "1"}, {"Altitude", "20"}, {"AltitudeAccuracy", "1"},
+				{"LocationUri", "https://example.com/room1"}} {
+				loc.Children = append(loc.Children, cmdText("AirSyncBase:"+f[0], f[1]))
+			}
+			n = append(n, cmdText("Calendar:ClientUid", "wbx-"+subject), loc)
 		} else {
 			n = append(n, cmdText("Calendar:UID", "wbx-"+subject), cmdText("Calendar:Location", "Room 1"))
 		}
@@ -423,28 +468,36 @@ func (c *wbxClient) notes() {
 	c.readAll(folder)
 }
 
-// mailItems has User02 mail User01 (one message with an attachment, one
-// with User01 in Bcc), and User01 sync, flag, categorize and move them.
+// mailItems has User02 mail User01 (one message with attachments, one
+// with User01 in Bcc, one with a Cc and a Reply-To), and User01 sync,
+// flag, categorize, fetch, reply to and move them.
 func (c *wbxClient) mailItems() {
 	c.s.t.Helper()
 	c.switchUser(wbxUser2)
 	from, to := mailAddress(wbxUser2), mailAddress(wbxUser1)
-	c.mail(cmdAttachmentMIME(from, to, "wbx attached", "wbx body"))
+	c.mail(wbxAttachedMIME(from, to, "wbx attached"))
 	c.mail("From: " + from + "\r\nTo: " + from + "\r\nBcc: " + to + "\r\nSubject: wbx bcc\r\nContent-Type: text/plain; charset=\"us-ascii\"\r\nMIME-Version: 1.0\r\n\r\nhidden\r\n")
-	c.mail(string(plainMIME(from, to, "", "wbx plain", "plain body")))
+	c.mail("From: " + from + "\r\nTo: " + to + "\r\nCc: " + from + "\r\nReply-To: " + from + "\r\nSubject: wbx plain\r\nContent-Type: text/plain; charset=\"us-ascii\"\r\nMIME-Version: 1.0\r\n\r\nplain body\r\n")
 	c.switchUser(wbxUser1)
 	inbox := c.folder(eas.FolderTypeInbox)
+	// A window of one: MoreAvailable.
+	_, first := c.sync(inbox, "0")
+	c.sync(inbox, first, cmdText("AirSync:GetChanges", "1"), cmdText("AirSync:WindowSize", "1"))
+	// Bodies cut short: Truncated.
+	_, first = c.sync(inbox, "0")
+	c.sync(inbox, first, cmdText("AirSync:GetChanges", "1"), cmdText("AirSync:WindowSize", "100"),
+		cmdNode("AirSync:Options", cmdNode("AirSyncBase:BodyPreference", cmdText("AirSyncBase:Type", "1"), cmdText("AirSyncBase:TruncationSize", "4"))))
 	r, key := c.readAll(inbox)
 	attached, bcc, plain := serverIDOf(r, "wbx attached"), serverIDOf(r, "wbx bcc"), serverIDOf(r, "wbx plain")
 	if attached == "" || bcc == "" || plain == "" || key == "" {
 		c.skip("the messages User02 sent did not all reach User01's Inbox")
 		return
 	}
-	// A window of one: MoreAvailable.
-	_, first := c.sync(inbox, "0")
-	c.sync(inbox, first, cmdText("AirSync:GetChanges", "1"), cmdText("AirSync:WindowSize", "1"))
-	// Flag one message for follow-up and mark another complete; from
-	// 14.0 categorize one.
+	// Another device of User01 flags one message for follow-up, marks
+	// another complete and, from 14.0, categorizes one: the session's
+	// device sees them as Changes.
+	c.device = "WBXOther"
+	_, other := c.readAll(inbox)
 	flag := cmdNode("Email:Flag", cmdText("Email:Status", "2"), cmdText("Email:FlagType", "Flag for follow up"),
 		cmdText("Tasks:StartDate", wbxDate(simtest.Start)), cmdText("Tasks:UtcStartDate", wbxDate(simtest.Start)),
 		cmdText("Tasks:DueDate", wbxDate(simtest.Start.AddDate(0, 0, 1))), cmdText("Tasks:UtcDueDate", wbxDate(simtest.Start.AddDate(0, 0, 1))))
@@ -458,9 +511,15 @@ func (c *wbxClient) mailItems() {
 		changes = append(changes, cmdNode("AirSync:Change", cmdText("AirSync:ServerId", bcc), cmdNode("AirSync:ApplicationData",
 			cmdNode("Email:Categories", cmdText("Email:Category", "Business")))))
 	}
-	_, key = c.sync(inbox, key, cmdNode("AirSync:Commands", changes...))
+	_, other = c.sync(inbox, other, cmdNode("AirSync:Commands", changes...))
+	c.device = ""
+	r, key = c.sync(inbox, key, cmdText("AirSync:GetChanges", "1"), cmdText("AirSync:WindowSize", "100"), c.options("1"))
+	if key == "" {
+		c.skip("the Sync after the other device's changes gave no key")
+		return
+	}
 	// Fetch one.
-	c.sync(inbox, key, cmdText("AirSync:GetChanges", "0"), c.options("1"), cmdNode("AirSync:Commands", cmdNode("AirSync:Fetch", cmdText("AirSync:ServerId", attached))))
+	_, key = c.sync(inbox, key, cmdText("AirSync:GetChanges", "0"), c.options("1"), cmdNode("AirSync:Commands", cmdNode("AirSync:Fetch", cmdText("AirSync:ServerId", attached))))
 	// From 14.0 a reply to the plain message marks it replied to.
 	if c.at(eas.Version140) {
 		reply := plainMIME(to, from, "", "RE: wbx plain", "reply")
@@ -470,12 +529,25 @@ func (c *wbxClient) mailItems() {
 			c.skip("the SmartReply to a message answered a body")
 		}
 	}
-	c.readAll(inbox)
-	// Move the message with the attachment to the new folder, then see
-	// it go from the Inbox.
-	r = c.call(eas.CommandMoveItems, cmdNode("Move:MoveItems", cmdNode("Move:Move", cmdText("Move:SrcMsgId", bcc),
+	// Move the Bcc message to Deleted Items, then see it go from the
+	// Inbox.
+	c.call(eas.CommandMoveItems, cmdNode("Move:MoveItems", cmdNode("Move:Move", cmdText("Move:SrcMsgId", bcc),
 		cmdText("Move:SrcFldId", inbox), cmdText("Move:DstFldId", c.folder(eas.FolderTypeDeletedItems)))))
-	c.sync(inbox, key, cmdText("AirSync:GetChanges", "1"))
+	c.sync(inbox, key, cmdText("AirSync:GetChanges", "1"), cmdText("AirSync:WindowSize", "100"), c.options("1"))
+	c.readAll(inbox)
+	// An item that changes once it is out of a one-day filter:
+	// SoftDelete.
+	filter := cmdNode("AirSync:Options", cmdText("AirSync:FilterType", "1"))
+	_, first = c.sync(inbox, "0", filter)
+	_, first = c.sync(inbox, first, cmdText("AirSync:GetChanges", "1"), cmdText("AirSync:WindowSize", "100"), filter)
+	c.l.env.Clock.Advance(72 * time.Hour)
+	if other != "" {
+		c.device = "WBXOther"
+		c.sync(inbox, other, cmdNode("AirSync:Commands", cmdNode("AirSync:Change", cmdText("AirSync:ServerId", attached),
+			cmdNode("AirSync:ApplicationData", cmdText("Email:Read", "0")))))
+		c.device = ""
+	}
+	c.sync(inbox, first, cmdText("AirSync:GetChanges", "1"), cmdText("AirSync:WindowSize", "100"), filter)
 	// A Sync whose Wait is out of range answers its limit.
 	c.call(eas.CommandSync, cmdNode("AirSync:Sync", cmdText("AirSync:Wait", "200")))
 	// From 16.0 a draft carries IsDraft and its Bcc.
@@ -485,6 +557,19 @@ func (c *wbxClient) mailItems() {
 			cmdNode("AirSyncBase:Body", cmdText("AirSyncBase:Type", "1"), cmdText("AirSyncBase:Data", "draft"))})
 		c.readAll(drafts)
 	}
+}
+
+// wbxAttachedMIME is an HTML message with an attachment and an inline
+// image (its Content-ID and Content-Location).
+func wbxAttachedMIME(from, to, subject string) string {
+	return "From: " + from + "\r\nTo: " + to + "\r\nSubject: " + subject + "\r\n" +
+		"Content-Type: multipart/mixed; boundary=\"_outer_\"\r\nMIME-Version: 1.0\r\n\r\n" +
+		"--_outer_\r\nContent-Type: multipart/related; boundary=\"_rel_\"\r\n\r\n" +
+		"--_rel_\r\nContent-Type: text/html; charset=\"us-ascii\"\r\n\r\n<html><body>wbx body <img src=\"cid:logo@wbx\"></body></html>\r\n" +
+		"--_rel_\r\nContent-Type: image/png; name=\"logo.png\"\r\nContent-ID: <logo@wbx>\r\nContent-Location: logo.png\r\n" +
+		"Content-Disposition: inline; filename=\"logo.png\"\r\nContent-Transfer-Encoding: base64\r\n\r\nMQ==\r\n--_rel_--\r\n" +
+		"--_outer_\r\nContent-Type: image/jpeg; name=\"number1.jpg\"\r\nContent-Disposition: attachment; filename=\"number1.jpg\"\r\n" +
+		"Content-Transfer-Encoding: base64\r\n\r\nMQ==\r\n--_outer_--\r\n"
 }
 
 // meeting has User02 invite User01 (from 16.0 the server sends the
@@ -504,12 +589,15 @@ func (c *wbxClient) meeting() {
 			cmdNode("Calendar:Recurrence", cmdText("Calendar:Type", "1"), cmdText("Calendar:Interval", "1"), cmdText("Calendar:DayOfWeek", "2"), cmdText("Calendar:Occurrences", "3")),
 		})
 	} else {
-		m := &cmd2Meeting{Subject: subject, UID: "wbx-invitation", OrganizerEmail: mailAddress(wbxUser2), Attendee: mailAddress(wbxUser1), Location: "Room 2",
-			DtStamp: start, StartTime: start, EndTime: start.Add(time.Hour), ResponseRequested: true, BusyStatus: 2, Reminder: "15", RecurrenceType: 1}
-		c.mail("From: " + m.OrganizerEmail + "\r\nTo: " + m.Attendee + "\r\nSubject: " + subject + "\r\n" +
-			"Content-Type: multipart/alternative;\r\n    boundary=\"---Next Part---\"\r\nMIME-Version: 1.0\r\n\r\n" +
-			"-----Next Part---\r\nContent-Type: text/plain; charset=\"us-ascii\"\r\n\r\ninvitation\r\n\r\n" +
-			"-----Next Part---\r\nContent-Type: text/calendar; charset=\"us-ascii\"; method=REQUEST\r\n\r\n" + m.iCalendar() + "\r\n-----Next Part-----\r\n")
+		ts := func(t time.Time) string { return t.UTC().Format("20060102T150405Z") }
+		ical := "BEGIN:VCALENDAR\r\nPRODID:-//easlab//wbx\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:wbx-invitation\r\n" +
+			"DTSTAMP:" + ts(simtest.Start) + "\r\nDTSTART:" + ts(start) + "\r\nDTEND:" + ts(start.Add(time.Hour)) + "\r\nSUMMARY:" + subject + "\r\n" +
+			"LOCATION:Room 2\r\nORGANIZER:MAILTO:" + mailAddress(wbxUser2) + "\r\nATTENDEE;RSVP=TRUE:mailto:" + mailAddress(wbxUser1) + "\r\n" +
+			"RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=3\r\nBEGIN:VALARM\r\nTRIGGER:-PT15M\r\nACTION:DISPLAY\r\nEND:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+		c.mail("From: " + mailAddress(wbxUser2) + "\r\nTo: " + mailAddress(wbxUser1) + "\r\nSubject: " + subject + "\r\n" +
+			"Content-Type: multipart/alternative; boundary=\"_alt_\"\r\nMIME-Version: 1.0\r\n\r\n" +
+			"--_alt_\r\nContent-Type: text/plain; charset=\"us-ascii\"\r\n\r\ninvitation\r\n" +
+			"--_alt_\r\nContent-Type: text/calendar; charset=\"us-ascii\"; method=REQUEST\r\n\r\n" + ical + "--_alt_--\r\n")
 	}
 	c.switchUser(wbxUser1)
 	inbox := c.folder(eas.FolderTypeInbox)
@@ -652,16 +740,11 @@ func (c *wbxClient) settings() {
 	c.s.t.Helper()
 	start, end := wbxDate(simtest.Start), wbxDate(simtest.Start.AddDate(0, 0, 7))
 	msg := func(kind string) *wbxml.Node {
-		return cmdNode("Settings:"+kind, cmdNode("Settings:Enabled"), cmdText("Settings:ReplyMessage", "away"), cmdText("Settings:BodyType", "Text"))
-	}
-	msg2 := func(kind string) *wbxml.Node {
-		n := msg(kind)
-		n.Children[0] = cmdText("Settings:Enabled", "1")
-		return n
+		return cmdNode("Settings:OofMessage", cmdNode("Settings:"+kind), cmdText("Settings:Enabled", "1"), cmdText("Settings:ReplyMessage", "away"), cmdText("Settings:BodyType", "Text"))
 	}
 	c.call(eas.CommandSettings, cmdNode("Settings:Settings", cmdNode("Settings:Oof", cmdNode("Settings:Set",
 		cmdText("Settings:OofState", "2"), cmdText("Settings:StartTime", start), cmdText("Settings:EndTime", end),
-		msg2("AppliesToInternal"), msg2("AppliesToExternalKnown"), msg2("AppliesToExternalUnknown")))))
+		msg("AppliesToInternal"), msg("AppliesToExternalKnown"), msg("AppliesToExternalUnknown")))))
 	c.call(eas.CommandSettings, cmdNode("Settings:Settings", cmdNode("Settings:Oof", cmdNode("Settings:Get", cmdText("Settings:BodyType", "Text")))))
 	info := []*wbxml.Node{cmdText("Settings:Model", "wbx"), cmdText("Settings:FriendlyName", "wbx device"), cmdText("Settings:OS", "wbx OS"),
 		cmdText("Settings:OSLanguage", "English"), cmdText("Settings:UserAgent", "wbx/1.0")}
@@ -693,11 +776,17 @@ func (c *wbxClient) resolveRecipients() {
 		cmdNode("ResolveRecipients:Options", opts...)))
 }
 
-// validateCert asks to validate a certificate that is not one.
+// validateCert asks to validate a self-signed certificate.
 func (c *wbxClient) validateCert() {
 	c.s.t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	c.s.must(err, "making a key")
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "wbx"},
+		NotBefore: simtest.Start.AddDate(0, 0, -1), NotAfter: simtest.Start.AddDate(1, 0, 0)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	c.s.must(err, "making a certificate")
 	c.call(eas.CommandValidateCert, cmdNode("ValidateCert:ValidateCert", cmdNode("ValidateCert:Certificates",
-		wbxml.NewOpaque(q("ValidateCert:Certificate"), []byte("not a certificate"))), cmdText("ValidateCert:CheckCRL", "0")))
+		cmdText("ValidateCert:Certificate", base64.StdEncoding.EncodeToString(der))), cmdText("ValidateCert:CheckCRL", "0")))
 }
 
 // compose sends, from 14.0, a SendMail that is not a message and a
@@ -729,7 +818,9 @@ func (c *wbxClient) find() {
 }
 
 // provision provisions a second device of User01 (so that the session's
-// own device needs no policy key): the policy, then its acknowledgment.
+// own device needs no policy key): the policy, then its acknowledgment;
+// then an administrator wipes the device (from 16.1 the account only)
+// and the device's next Provision carries the directive.
 func (c *wbxClient) provision() {
 	c.s.t.Helper()
 	policy := func(key string) *wbxml.Node {
@@ -739,12 +830,15 @@ func (c *wbxClient) provision() {
 		}
 		return cmdNode("Provision:Provision", cmdNode("Provision:Policies", p))
 	}
-	send := func(n *wbxml.Node) *wbxml.Node {
+	send := func(n *wbxml.Node, key string) *wbxml.Node {
 		if c.at(eas.Version141) && len(n.Children) == 1 {
 			n.Children = append([]*wbxml.Node{cmdNode("Settings:DeviceInformation", cmdNode("Settings:Set", cmdText("Settings:Model", "wbx")))}, n.Children...)
 		}
 		req := c.l.request(c.user, eas.CommandProvision)
-		req.DeviceID = "WBXProvision"
+		req.DeviceID, req.DeviceType = "WBXProvision", "WBXP"
+		if k, err := strconv.ParseUint(key, 10, 32); err == nil {
+			req.PolicyKey = uint32(k)
+		}
 		a := c.sendAs(c.user, req, n)
 		if a == nil || len(a.Body) == 0 {
 			return nil
@@ -756,11 +850,18 @@ func (c *wbxClient) provision() {
 		}
 		return r
 	}
-	r := send(policy(""))
+	r := send(policy(""), "")
 	key := wbxText(r, "Provision:PolicyKey")
 	if key == "" {
 		c.skip("the initial Provision gave no policy key")
 		return
 	}
-	send(policy(key))
+	r = send(policy(key), key)
+	final := wbxText(r, "Provision:PolicyKey")
+	params := map[string]any{}
+	if c.at(eas.Version161) {
+		params = map[string]any{"AccountOnly": true, "NotificationEmailAddresses": mailAddress(wbxUser1)}
+	}
+	provDevices(c.l, wbxUser1, "WBXP", "Get-MobileDevice", "Clear-MobileDevice", params)
+	send(policy(""), final)
 }
