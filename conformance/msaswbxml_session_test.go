@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math/big"
@@ -116,8 +117,33 @@ func (c *wbxClient) sendAs(user string, req *eas.Request, body any) *answer {
 		c.skip("%v as %s answered HTTP %d (%.80q)", req.Command, user, a.Status, a.Body)
 		return nil
 	}
+	if a.Header.Get("Content-Type") == eas.ContentTypeMultipart {
+		// A multipart ItemOperations answer: its first part is the
+		// WBXML (MS-ASCMD 2.2.2.9.1.1).
+		first, err := wbxFirstPart(a.Body)
+		if err != nil {
+			c.s.t.Errorf("the multipart %v answer cannot be read: %v", req.Command, err)
+			return nil
+		}
+		a.Body = first
+	}
 	c.w.check(c.s, req.Command, a.Body)
 	return a
+}
+
+// wbxFirstPart is the first part of a multipart answer: a count of parts,
+// then each part's offset and length (32-bit little-endian integers), then
+// the parts.
+func wbxFirstPart(b []byte) ([]byte, error) {
+	if len(b) < 12 {
+		return nil, fmt.Errorf("%d bytes are too short for a multipart answer", len(b))
+	}
+	n := binary.LittleEndian.Uint32(b)
+	off, size := binary.LittleEndian.Uint32(b[4:]), binary.LittleEndian.Uint32(b[8:])
+	if n == 0 || uint64(off)+uint64(size) > uint64(len(b)) || uint64(off) < 4+8*uint64(n) {
+		return nil, fmt.Errorf("%d parts, the first at %d for %d bytes, in %d bytes", n, off, size, len(b))
+	}
+	return b[off : off+size], nil
 }
 
 // call sends cmd as the current user and returns the answer's tree (nil
@@ -535,6 +561,13 @@ func (c *wbxClient) mailItems() {
 		cmdText("Move:SrcFldId", inbox), cmdText("Move:DstFldId", c.folder(eas.FolderTypeDeletedItems)))))
 	c.sync(inbox, key, cmdText("AirSync:GetChanges", "1"), cmdText("AirSync:WindowSize", "100"), c.options("1"))
 	c.readAll(inbox)
+	// From 14.0 the recipients User01 wrote to are in its Recipient
+	// Information Cache, ranked.
+	if c.at(eas.Version140) {
+		if ric := c.folder(eas.FolderTypeRecipientInfoCache); ric != "" {
+			c.readAll(ric)
+		}
+	}
 	// An item that changes once it is out of a one-day filter:
 	// SoftDelete.
 	filter := cmdNode("AirSync:Options", cmdText("AirSync:FilterType", "1"))
@@ -646,6 +679,12 @@ func (c *wbxClient) itemOperations() {
 			cmdNode("ItemOperations:Options", cmdText("ItemOperations:Range", "0-0"))))
 	}
 	r = c.call(eas.CommandItemOperations, cmdNode("ItemOperations:ItemOperations", fetches...))
+	if ref != "" {
+		// The attachment again in a multipart answer: its Part.
+		req := c.l.request(c.user, eas.CommandItemOperations)
+		req.Options |= eas.OptionAcceptMultiPart
+		c.sendAs(c.user, req, cmdNode("ItemOperations:ItemOperations", fetches[1]))
+	}
 	c.call(eas.CommandItemOperations, cmdNode("ItemOperations:ItemOperations", cmdNode("ItemOperations:EmptyFolderContents",
 		cmdText("AirSync:CollectionId", c.folder(eas.FolderTypeDeletedItems)), cmdNode("ItemOperations:Options", cmdNode("ItemOperations:DeleteSubFolders")))))
 	if conv := wbxText(r, "Email2:ConversationId"); conv != "" && c.at(eas.Version140) {
