@@ -434,7 +434,10 @@ func (c *wbxClient) calendar() {
 	monthly := append(common("wbx monthly", start.AddDate(0, 0, 2), 24*time.Hour), cmdText("Calendar:AllDayEvent", "1"),
 		cmdNode("Calendar:Recurrence", cmdText("Calendar:Type", "2"), cmdText("Calendar:Interval", "1"), cmdText("Calendar:DayOfMonth", "12"), cmdText("Calendar:Occurrences", "3")))
 	meeting := append(common("wbx meeting", start.AddDate(0, 0, 3), time.Hour), cmdText("Calendar:MeetingStatus", "1"),
-		cmdNode("Calendar:Attendees", cmdNode("Calendar:Attendee", cmdText("Calendar:Email", mailAddress(wbxUser2)), cmdText("Calendar:Name", wbxUser2), cmdText("Calendar:AttendeeType", "1"))))
+		// The attendee as the suites' CreateCalendar writes it, with
+		// AttendeeStatus 0 (response unknown).
+		cmdNode("Calendar:Attendees", cmdNode("Calendar:Attendee", cmdText("Calendar:Email", mailAddress(wbxUser2)), cmdText("Calendar:Name", wbxUser2),
+			cmdText("Calendar:AttendeeStatus", "0"), cmdText("Calendar:AttendeeType", "1"))))
 	if c.at(eas.Version140) {
 		meeting = append(meeting, cmdText("Calendar:ResponseRequested", "1"))
 	}
