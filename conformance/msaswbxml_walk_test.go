@@ -19,6 +19,8 @@ import (
 // package wbxml, and checks what it reads against the facts of those
 // requirements (msaswbxml_table_test.go, generated from the adapters).
 
+//go:generate go run ./internal/wbxmlgen -o msaswbxml_table_test.go
+
 const wbxSpec = "MS-ASWBXML"
 
 // wbxPageReq is a code page requirement: code page page indicates

@@ -6,8 +6,8 @@
 // tag name, token and protocol versions. Only these facts are written,
 // never the requirements' text.
 //
-// Run it from the module root with the Interop mirror (a bare git
-// repository):
+// Run it with the Interop mirror (a bare git repository, -repo) from the
+// module root, or as go generate ./conformance:
 //
 //	go run ./conformance/internal/wbxmlgen -repo /work/.mirror/OfficeDev+Interop-TestSuites/repo
 //
