@@ -66,8 +66,8 @@ type wbxClient struct {
 	skipped []string // requests whose answer could not be used
 }
 
-// q is the WBXML tag of "Namespace:Name".
-func q(qname string) *wbxml.Tag { return cmdTag(qname) }
+// wbxTag is the WBXML tag of "Namespace:Name".
+func wbxTag(qname string) *wbxml.Tag { return cmdTag(qname) }
 
 // wbxFind is the first element under n (n included, depth first) with
 // tag qname, or nil.
@@ -75,7 +75,7 @@ func wbxFind(n *wbxml.Node, qname string) *wbxml.Node {
 	if n == nil {
 		return nil
 	}
-	if n.Tag == q(qname) {
+	if n.Tag == wbxTag(qname) {
 		return n
 	}
 	for _, c := range n.Elements() {
@@ -84,6 +84,21 @@ func wbxFind(n *wbxml.Node, qname string) *wbxml.Node {
 		}
 	}
 	return nil
+}
+
+// wbxFindAll is every element under n (n included) with tag qname.
+func wbxFindAll(n *wbxml.Node, qname string) []*wbxml.Node {
+	if n == nil {
+		return nil
+	}
+	var out []*wbxml.Node
+	if n.Tag == wbxTag(qname) {
+		out = append(out, n)
+	}
+	for _, c := range n.Elements() {
+		out = append(out, wbxFindAll(c, qname)...)
+	}
+	return out
 }
 
 // wbxText is the text of the first element with tag qname under n, or "".
@@ -177,7 +192,7 @@ func (c *wbxClient) switchUser(user string) {
 	r := c.call(eas.CommandFolderSync, cmdNode("FolderHierarchy:FolderSync", cmdText("FolderHierarchy:SyncKey", "0")))
 	m := map[eas.FolderType]string{}
 	if ch := wbxFind(r, "FolderHierarchy:Changes"); ch != nil {
-		for _, add := range ch.FindAll(q("FolderHierarchy:Add")) {
+		for _, add := range ch.FindAll(wbxTag("FolderHierarchy:Add")) {
 			var typ int
 			fmt.Sscan(wbxText(add, "FolderHierarchy:Type"), &typ)
 			if _, ok := m[eas.FolderType(typ)]; !ok {
@@ -246,6 +261,8 @@ func (c *wbxClient) add(collection, class string, items ...[]*wbxml.Node) string
 	var cmds []*wbxml.Node
 	for i, data := range items {
 		add := cmdNode("AirSync:Add")
+		// The Class of each Add, as the suites' builders write it
+		// from 14.0.
 		if c.s.version != eas.Version121 {
 			add.Children = append(add.Children, cmdText("AirSync:Class", class))
 		}
@@ -253,7 +270,10 @@ func (c *wbxClient) add(collection, class string, items ...[]*wbxml.Node) string
 		cmds = append(cmds, add)
 	}
 	r, key := c.sync(collection, key, cmdNode("AirSync:Commands", cmds...))
-	for _, st := range r.FindAll(q("AirSync:Status")) {
+	if r == nil {
+		return key
+	}
+	for _, st := range wbxFindAll(r, "AirSync:Status") {
 		if st.Text() != "1" {
 			c.skip("the Sync adding %s items has Status %s", class, st.Text())
 		}
@@ -261,16 +281,16 @@ func (c *wbxClient) add(collection, class string, items ...[]*wbxml.Node) string
 	return key
 }
 
-// serverIDOf is the ServerId of the item under r whose Subject (in any
+// wbxServerID is the ServerId of the item under r whose Subject (in any
 // namespace) is subject, or "".
-func serverIDOf(r *wbxml.Node, subject string) string {
+func wbxServerID(r *wbxml.Node, subject string) string {
 	found := ""
 	var walk func(n *wbxml.Node, id string)
 	walk = func(n *wbxml.Node, id string) {
 		if found != "" || n == nil {
 			return
 		}
-		if sid := n.Find(q("AirSync:ServerId")); sid != nil {
+		if sid := n.Find(wbxTag("AirSync:ServerId")); sid != nil {
 			id = sid.Text()
 		}
 		for _, e := range n.Elements() {
@@ -517,7 +537,7 @@ func (c *wbxClient) mailItems() {
 	c.sync(inbox, first, cmdText("AirSync:GetChanges", "1"), cmdText("AirSync:WindowSize", "100"),
 		cmdNode("AirSync:Options", cmdNode("AirSyncBase:BodyPreference", cmdText("AirSyncBase:Type", "1"), cmdText("AirSyncBase:TruncationSize", "4"))))
 	r, key := c.readAll(inbox)
-	attached, bcc, plain := serverIDOf(r, "wbx attached"), serverIDOf(r, "wbx bcc"), serverIDOf(r, "wbx plain")
+	attached, bcc, plain := wbxServerID(r, "wbx attached"), wbxServerID(r, "wbx bcc"), wbxServerID(r, "wbx plain")
 	if attached == "" || bcc == "" || plain == "" || key == "" {
 		c.skip("the messages User02 sent did not all reach User01's Inbox")
 		return
@@ -638,7 +658,7 @@ func (c *wbxClient) meeting() {
 	c.switchUser(wbxUser1)
 	inbox := c.folder(eas.FolderTypeInbox)
 	r, _ := c.readAll(inbox)
-	id := serverIDOf(r, subject)
+	id := wbxServerID(r, subject)
 	if id == "" {
 		c.skip("the meeting request did not reach User01's Inbox")
 		return
@@ -669,7 +689,7 @@ func (c *wbxClient) itemOperations() {
 	c.s.t.Helper()
 	inbox := c.folder(eas.FolderTypeInbox)
 	r, _ := c.readAll(inbox)
-	id := serverIDOf(r, "wbx attached")
+	id := wbxServerID(r, "wbx attached")
 	ref := wbxText(r, "AirSyncBase:FileReference")
 	if id == "" {
 		c.skip("no message to fetch with ItemOperations")
@@ -692,7 +712,7 @@ func (c *wbxClient) itemOperations() {
 		cmdText("AirSync:CollectionId", c.folder(eas.FolderTypeDeletedItems)), cmdNode("ItemOperations:Options", cmdNode("ItemOperations:DeleteSubFolders")))))
 	if conv := wbxText(r, "Email2:ConversationId"); conv != "" && c.at(eas.Version140) {
 		c.call(eas.CommandItemOperations, cmdNode("ItemOperations:ItemOperations", cmdNode("ItemOperations:Move",
-			wbxml.NewOpaque(q("ItemOperations:ConversationId"), []byte(conv)), cmdText("ItemOperations:DstFldId", c.folder(eas.FolderTypeDeletedItems)))))
+			wbxml.NewOpaque(wbxTag("ItemOperations:ConversationId"), []byte(conv)), cmdText("ItemOperations:DstFldId", c.folder(eas.FolderTypeDeletedItems)))))
 	}
 }
 
@@ -840,11 +860,11 @@ func (c *wbxClient) compose() {
 		return
 	}
 	c.call(eas.CommandSendMail, cmdNode("ComposeMail:SendMail", cmdText("ComposeMail:ClientId", "wbx-bad"), cmdNode("ComposeMail:SaveInSentItems"),
-		wbxml.NewOpaque(q("ComposeMail:Mime"), []byte("not a message"))))
+		wbxml.NewOpaque(wbxTag("ComposeMail:Mime"), []byte("not a message"))))
 	mime := plainMIME(mailAddress(wbxUser1), mailAddress(wbxUser2), "", "wbx lost", "lost")
 	src := cmdNode("ComposeMail:Source", cmdText("ComposeMail:FolderId", c.folder(eas.FolderTypeInbox)), cmdText("ComposeMail:ItemId", "99:999"))
-	c.call(eas.CommandSmartReply, cmdNode("ComposeMail:SmartReply", cmdText("ComposeMail:ClientId", "wbx-lost-reply"), src, wbxml.NewOpaque(q("ComposeMail:Mime"), mime)))
-	c.call(eas.CommandSmartForward, cmdNode("ComposeMail:SmartForward", cmdText("ComposeMail:ClientId", "wbx-lost-fwd"), src, wbxml.NewOpaque(q("ComposeMail:Mime"), mime)))
+	c.call(eas.CommandSmartReply, cmdNode("ComposeMail:SmartReply", cmdText("ComposeMail:ClientId", "wbx-lost-reply"), src, wbxml.NewOpaque(wbxTag("ComposeMail:Mime"), mime)))
+	c.call(eas.CommandSmartForward, cmdNode("ComposeMail:SmartForward", cmdText("ComposeMail:ClientId", "wbx-lost-fwd"), src, wbxml.NewOpaque(wbxTag("ComposeMail:Mime"), mime)))
 }
 
 // find searches the mailbox with Find at 16.1.

@@ -328,11 +328,26 @@ func wbxDefinedAt(t *wbxml.Tag, v eas.ProtocolVersion) bool {
 // TestWBXSpecTableMatchesCodePages holds package wbxml's code pages to
 // the facts of the requirements the Interop adapters capture: each
 // requirement's tag is at its token on its page, in the versions the
-// requirement states, and each page's namespace is the requirement's.
+// requirement states, and each page's namespace is the requirement's;
+// and the other requirements the adapters capture are those this port
+// captures.
 func TestWBXSpecTableMatchesCodePages(t *testing.T) {
 	for _, p := range wbxSpecPages {
 		if got := wbxml.Namespace(p.page); !strings.EqualFold(got, p.ns) {
 			t.Errorf("MS-ASWBXML_R%d: code page %d is %q in package wbxml, the requirement names %q", p.id, p.page, got, p.ns)
+		}
+	}
+	// The other requirements the adapters capture are the ones check and
+	// finish capture.
+	captured := append(append([]int{821, 822, 825}, wbxGlobalTokens...), wbxAlgorithm...)
+	for _, id := range wbxOtherReqs {
+		if !slices.Contains(captured, id) {
+			t.Errorf("MS-ASWBXML_R%d, which the adapters capture, is captured by no check here", id)
+		}
+	}
+	for _, id := range captured {
+		if !slices.Contains(wbxOtherReqs, id) {
+			t.Errorf("MS-ASWBXML_R%d is captured here but by no adapter", id)
 		}
 	}
 	all := []string{"2.5", "12.0", "12.1", "14.0", "14.1", "16.0", "16.1"}
