@@ -480,23 +480,26 @@ func (c *wbxClient) tasks() {
 			cmdNode("AirSyncBase:Body", cmdText("AirSyncBase:Type", "1"), cmdText("AirSyncBase:Data", "wbx task")),
 		}
 	}
-	recur := func(fields ...*wbxml.Node) *wbxml.Node {
+	// Exchange takes CalendarType for monthly and yearly recurrences
+	// only, and FirstDayOfWeek for weekly ones (simulator/pimitems.go,
+	// from its RecurrenceData): anything else is Status 6.
+	recur := func(weekly bool, fields ...*wbxml.Node) *wbxml.Node {
 		base := []*wbxml.Node{cmdText("Tasks:Start", wbxDate(day)), cmdText("Tasks:Interval", "1"), cmdText("Tasks:Regenerate", "0"), cmdText("Tasks:DeadOccur", "0")}
-		if c.at(eas.Version140) {
+		if c.at(eas.Version140) && !weekly {
 			base = append(base, cmdText("Tasks:CalendarType", "1"))
 		}
-		if c.at(eas.Version141) {
+		if c.at(eas.Version141) && weekly {
 			base = append(base, cmdText("Tasks:FirstDayOfWeek", "1"))
 		}
 		return cmdNode("Tasks:Recurrence", append(fields, base...)...)
 	}
-	weekly := append(common("wbx weekly task"), recur(cmdText("Tasks:Type", "1"), cmdText("Tasks:DayOfWeek", "2"), cmdText("Tasks:Occurrences", "4")))
+	weekly := append(common("wbx weekly task"), recur(true, cmdText("Tasks:Type", "1"), cmdText("Tasks:DayOfWeek", "2"), cmdText("Tasks:Occurrences", "4")))
 	yearlyFields := []*wbxml.Node{cmdText("Tasks:Type", "5"), cmdText("Tasks:DayOfMonth", "9"), cmdText("Tasks:MonthOfYear", "12"), cmdText("Tasks:Until", wbxDate(day.AddDate(4, 0, 0)))}
 	if c.at(eas.Version140) {
 		yearlyFields = append(yearlyFields, cmdText("Tasks:IsLeapMonth", "0"))
 	}
-	yearly := append(common("wbx yearly task"), recur(yearlyFields...))
-	nth := append(common("wbx monthly task"), recur(cmdText("Tasks:Type", "3"), cmdText("Tasks:WeekOfMonth", "1"), cmdText("Tasks:DayOfWeek", "2")))
+	yearly := append(common("wbx yearly task"), recur(false, yearlyFields...))
+	nth := append(common("wbx monthly task"), recur(false, cmdText("Tasks:Type", "3"), cmdText("Tasks:WeekOfMonth", "1"), cmdText("Tasks:DayOfWeek", "2")))
 	done := append(common("wbx done task")[:11], cmdText("Tasks:Complete", "1"), cmdText("Tasks:DateCompleted", wbxDate(day)),
 		cmdText("Tasks:OrdinalDate", wbxDate(day)), cmdText("Tasks:SubOrdinalDate", "wbx"))
 	folder := c.folder(eas.FolderTypeTasks)
