@@ -46,7 +46,7 @@ the README's "MFA provider" section describes.`,
 }
 
 func newMFAServeCmd() *cobra.Command {
-	var listen, adminURL, adminToken, orgFile, password string
+	var listen, adminURL, adminToken, orgFile string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the mock MFA provider until interrupted, printing each push",
@@ -63,7 +63,7 @@ easlab mfa approve or deny answers it.`,
 			if adminToken == "" {
 				adminToken = os.Getenv("EASLAB_ADMIN_TOKEN")
 			}
-			people, err := mfaPeople(cmd.Context(), adminURL, adminToken, orgFile, password)
+			people, err := mfaPeople(cmd.Context(), adminURL, adminToken, orgFile)
 			if err != nil {
 				return err
 			}
@@ -76,13 +76,12 @@ easlab mfa approve or deny answers it.`,
 	cmd.Flags().StringVar(&adminURL, "admin-url", "", "a running simulator whose mailboxes are the provider's people (default $EASLAB_ADMIN_URL)")
 	cmd.Flags().StringVar(&adminToken, "admin-token", "", "its admin token (default $EASLAB_ADMIN_TOKEN)")
 	cmd.Flags().StringVar(&orgFile, "org", "", "an organization file whose users are the provider's people")
-	cmd.Flags().StringVar(&password, "demo-password", "Passw0rd!", "unused by the provider; the demo organization's password")
 	return cmd
 }
 
 // mfaPeople are the provider's people: a simulator's mailboxes, an
 // organization file's users, or the demo organization's.
-func mfaPeople(ctx context.Context, adminURL, token, orgFile, password string) ([]harness.Person, error) {
+func mfaPeople(ctx context.Context, adminURL, token, orgFile string) ([]harness.Person, error) {
 	var people []harness.Person
 	switch {
 	case adminURL != "":
@@ -99,7 +98,7 @@ func mfaPeople(ctx context.Context, adminURL, token, orgFile, password string) (
 			people = append(people, harness.Person{UPN: m.UserPrincipalName, SMTP: m.PrimarySmtpAddress, DisplayName: m.DisplayName})
 		}
 	default:
-		d, err := demo.NewDirectory(password, 0, clock.Real().Now())
+		d, err := demo.NewDirectory("unused", 0, clock.Real().Now()) // the people, not their passwords
 		if orgFile != "" {
 			f, ferr := os.Open(orgFile)
 			if ferr != nil {
