@@ -73,11 +73,7 @@ func TestDeviceSetupAgainstServe(t *testing.T) {
 // separate invocations sharing one --state file, against easlab serve and
 // its admin API, as a support engineer would script them.
 func TestDeviceActionsWithState(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ready := make(chan string, 1)
-	go runServe(ctx, serveConfig{listen: "127.0.0.1:0", demoPassword: "Passw0rd!", adminToken: "tok", profile: "Exchange2019", logFormat: "text", logLevel: "error"}, io.Discard, io.Discard, ready)
-	base := <-ready
+	base := serveForTest(t, serveConfig{adminToken: "tok"})
 	state := filepath.Join(t.TempDir(), "gmail.json")
 	common := []string{"--url", base, "--user", "alice@contoso.com", "--password", "Passw0rd!", "--state", state}
 	dev := func(args ...string) ([]byte, error) {
@@ -141,13 +137,8 @@ func TestDeviceActionsWithState(t *testing.T) {
 // quarantine notice from its Inbox, carries the state in --json and exits
 // with exitHeld; once allowed, a sync says it is Allowed and exits 0.
 func TestDeviceSetupQuarantined(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ready := make(chan string, 1)
-	go runServe(ctx, serveConfig{listen: "127.0.0.1:0", demoPassword: "Passw0rd!", adminToken: "tok", profile: "Exchange2019", logFormat: "text", logLevel: "error"}, io.Discard, io.Discard, ready)
-	base := <-ready
-	t.Setenv("EASLAB_ADMIN_URL", base)
-	t.Setenv("EASLAB_ADMIN_TOKEN", "tok")
+	base := serveForTest(t, serveConfig{adminToken: "tok"})
+	adminEnv(t, base)
 	if out, err := run(t, nil, "admin", "Set-ActiveSyncOrganizationSettings", "-DefaultAccessLevel", "Quarantine"); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -198,13 +189,8 @@ func TestExitCodes(t *testing.T) {
 // partnership; change-password is refused with a wrong password and taken
 // with the right one; each action has its own --help.
 func TestDeviceLifecycleActions(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ready := make(chan string, 1)
-	go runServe(ctx, serveConfig{listen: "127.0.0.1:0", demoPassword: "Passw0rd!", adminToken: "tok", profile: "Exchange2019", logFormat: "text", logLevel: "error"}, io.Discard, io.Discard, ready)
-	base := <-ready
-	t.Setenv("EASLAB_ADMIN_URL", base)
-	t.Setenv("EASLAB_ADMIN_TOKEN", "tok")
+	base := serveForTest(t, serveConfig{adminToken: "tok"})
+	adminEnv(t, base)
 	state := filepath.Join(t.TempDir(), "android.json")
 	common := []string{"--url", base, "--user", "alice@contoso.com", "--password", "Passw0rd!", "--state", state}
 	dev := func(args ...string) ([]byte, error) {
@@ -274,4 +260,26 @@ func TestDeviceLifecycleActions(t *testing.T) {
 			t.Errorf("device %s --help: %v\n%s", action, err, out)
 		}
 	}
+}
+
+// serveForTest runs easlab serve (Exchange 2019, the demo organization,
+// password Passw0rd!, on a free loopback port) for the test, with cfg's
+// other fields, and returns its base URL.
+func serveForTest(t *testing.T, cfg serveConfig) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	cfg.listen, cfg.profile, cfg.logFormat, cfg.logLevel = "127.0.0.1:0", "Exchange2019", "text", "error"
+	if cfg.demoPassword == "" {
+		cfg.demoPassword = "Passw0rd!"
+	}
+	ready := make(chan string, 1)
+	go runServe(ctx, cfg, io.Discard, io.Discard, ready)
+	return <-ready
+}
+
+// adminEnv points easlab admin at base with the token "tok".
+func adminEnv(t *testing.T, base string) {
+	t.Setenv("EASLAB_ADMIN_URL", base)
+	t.Setenv("EASLAB_ADMIN_TOKEN", "tok")
 }
