@@ -11,6 +11,7 @@ import (
 
 	"github.com/easlab/easlab/clients"
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/internal/htmltext"
 	"github.com/easlab/easlab/simulator/access"
 	"github.com/easlab/easlab/simulator/notice"
 	"github.com/easlab/easlab/wbxml"
@@ -92,7 +93,6 @@ func refusedState(err error) (string, bool) {
 
 var (
 	htmlBreaks = regexp.MustCompile(`(?i)<br\s*/?>|</p>|</div>|</tr>|</h[1-6]>`)
-	htmlTags   = regexp.MustCompile(`(?s)<[^>]*>`)
 	blankLines = regexp.MustCompile(`\n[ \t]*(\n[ \t]*)+`)
 )
 
@@ -121,7 +121,7 @@ func bodyText(data *wbxml.Node) string {
 	}
 	if typ == "2" || strings.Contains(body, "<html") || strings.Contains(body, "<HTML") {
 		body = htmlBreaks.ReplaceAllString(body, "\n")
-		body = html.UnescapeString(htmlTags.ReplaceAllString(body, ""))
+		body = html.UnescapeString(htmltext.StripTags(body))
 	}
 	body = strings.ReplaceAll(body, "\r\n", "\n")
 	return strings.TrimSpace(blankLines.ReplaceAllString(body, "\n\n"))

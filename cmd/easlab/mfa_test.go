@@ -7,8 +7,9 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/easlab/easlab/internal/lockedbuf"
 )
 
 // TestMFACommands: easlab mfa serve takes a product's push and keeps it
@@ -22,7 +23,7 @@ func TestMFACommands(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var printed lockedBuffer
+	var printed lockedbuf.Buffer
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() { done <- serveMFA(ctx, &printed, "127.0.0.1:0", people, ready) }()
@@ -73,22 +74,4 @@ func TestMFACommands(t *testing.T) {
 	if _, err := run(t, nil, "mfa", "list", "--url", url); err == nil || !strings.Contains(err.Error(), "is easlab mfa serve running?") {
 		t.Errorf("list with no provider: %v", err)
 	}
-}
-
-// lockedBuffer is a bytes.Buffer written by a server's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
