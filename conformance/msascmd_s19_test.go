@@ -510,7 +510,6 @@ func cmd2SyncChange(key, collection, serverID string, data ...*wbxml.Node) *eas.
 // changes come unless GetChanges is 0.
 func TestMSASCMD_S19_TC26_Sync_GetChanges(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
-		s.gap("issue 15: easlab answers GetChanges 0 with a SyncKey it already answered with the collection (Status 1 and its latest key) where Exchange answers an empty response (simulator/sync.go syncLocked)", 3125)
 		c := cmd2Lab(s)
 		contacts := c.contacts()
 		req := cmd2EmptySync(contacts, -1)
@@ -710,7 +709,7 @@ func TestMSASCMD_S19_TC29_Sync_HeartbeatIntervalAndWait_StatusIs4(t *testing.T) 
 	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cmd2Lab(s)
 		req := cmd2EmptySync(c.inbox(), -1)
-		req.Wait, req.HeartbeatInterval = 10, 1000
+		req.Wait, req.HeartbeatInterval = eas.NewInt(10), 1000
 		r := c.sync(req)
 		s.equal(3162, "the Sync Status with both Wait and HeartbeatInterval", 4, r.status())
 		s.equal(4748, "the Sync Status with both Wait and HeartbeatInterval", 4, r.status())
@@ -718,12 +717,16 @@ func TestMSASCMD_S19_TC29_Sync_HeartbeatIntervalAndWait_StatusIs4(t *testing.T) 
 }
 
 // cmd2LimitTest sends an initial Inbox Sync with Wait or
-// HeartbeatInterval set and requires Status 14 with a Limit.
+// HeartbeatInterval set (a wait of 0 sends none) and requires Status 14
+// with a Limit.
 func cmd2LimitTest(s *site, wait, heartbeat int) int {
 	s.t.Helper()
 	c := cmd2Lab(s)
 	req := cmd2EmptySync(c.inbox(), -1)
-	req.Wait, req.HeartbeatInterval = wait, heartbeat
+	if wait != 0 {
+		req.Wait = eas.NewInt(wait)
+	}
+	req.HeartbeatInterval = heartbeat
 	r := c.sync(req)
 	s.must(cmd2ok(r.status() == 14 && r.resp.Limit != 0, "Status %d, Limit %d", r.status(), cmd2Limit(r)), "the out-of-range Sync")
 	return r.resp.Limit
@@ -732,12 +735,10 @@ func cmd2LimitTest(s *site, wait, heartbeat int) int {
 // MSASCMD_S19_TC30: Wait 0 answers Limit 1.
 func TestMSASCMD_S19_TC30_Sync_Limit_WaitIsLessThan1(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
-		// Wait 0 is an omitted element for the eas codec: send it as a tree.
-		s.gap("issue 15: easlab reads Wait 0 as no Wait (an ordinary answer, eas.SyncRequest cannot tell 0 from absent) where Exchange answers Status 14 with Limit 1 (simulator/sync.go handleSync)", 3227)
 		c := cmd2Lab(s)
-		body := cmdNode("AirSync:Sync", cmdNode("AirSync:Collections", cmdNode("AirSync:Collection",
-			cmdText("AirSync:SyncKey", "0"), cmdText("AirSync:CollectionId", c.inbox()))), cmdText("AirSync:Wait", "0"))
-		r := c.syncRaw(body)
+		req := cmd2EmptySync(c.inbox(), -1)
+		req.Wait = eas.NewInt(0)
+		r := c.sync(req)
 		s.capture(3227, r.status() == 14 && r.resp.Limit == 1, "the Sync with Wait 0 answered Status %d, Limit %d", r.status(), cmd2Limit(r))
 	})
 }
@@ -1213,16 +1214,14 @@ func TestMSASCMD_S19_TC46_Sync_Supported_Status4(t *testing.T) {
 // Status 14 with Limit 1.
 func TestMSASCMD_S19_TC47_Sync_Wait_Status14(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
-		s.gap("issue 15: easlab reads Wait 0 as no Wait (an ordinary answer, eas.SyncRequest cannot tell 0 from absent) where Exchange answers Status 14 with Limit 1 (simulator/sync.go handleSync)", 5782, 4746, 4459)
 		c := cmd2Lab(s)
 		req := cmd2EmptySync(c.inbox(), -1)
-		req.Wait = 60
+		req.Wait = eas.NewInt(60)
 		r := c.sync(req)
 		high := r.status() == 14 && cmd2Limit(r) == 59
 		s.capture(5781, high, "Wait 60 answered Status %d, Limit %d", r.status(), cmd2Limit(r))
-		body := cmdNode("AirSync:Sync", cmdNode("AirSync:Collections", cmdNode("AirSync:Collection",
-			cmdText("AirSync:SyncKey", "0"), cmdText("AirSync:CollectionId", c.inbox()))), cmdText("AirSync:Wait", "0"))
-		r = c.syncRaw(body)
+		req.Wait = eas.NewInt(0)
+		r = c.sync(req)
 		low := r.status() == 14 && cmd2Limit(r) == 1
 		s.capture(5782, low, "Wait 0 answered Status %d, Limit %d", r.status(), cmd2Limit(r))
 		s.capture(4746, high && low, "the out-of-range Waits were not both answered with Status 14 and a Limit")

@@ -46,13 +46,16 @@ func handleSync(c *call) error {
 	m.unlock()
 	var wait time.Duration
 	switch {
-	case req.Wait != 0 && req.HeartbeatInterval != 0:
+	case req.Wait != nil && req.HeartbeatInterval != 0:
 		return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusProtocolError)})
-	case req.Wait != 0:
-		if req.Wait < minWait || req.Wait > maxWait {
-			return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusInvalidWaitOrHeartbeat), Limit: clamp(req.Wait, minWait, maxWait)})
+	case req.Wait != nil:
+		// A Wait of 0 is out of range like any other: Status 14 with
+		// Limit 1 (MS-ASCMD 2.2.3.190; Interop MSASCMD_S19_TC30 and
+		// TC47, R3227 and R5782).
+		if *req.Wait < minWait || *req.Wait > maxWait {
+			return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusInvalidWaitOrHeartbeat), Limit: clamp(*req.Wait, minWait, maxWait)})
 		}
-		wait = time.Duration(req.Wait) * time.Minute
+		wait = time.Duration(*req.Wait) * time.Minute
 	case req.HeartbeatInterval != 0:
 		if req.HeartbeatInterval < minHeartbeat || req.HeartbeatInterval > maxHeartbeat {
 			return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusInvalidWaitOrHeartbeat), Limit: clamp(req.HeartbeatInterval, minHeartbeat, maxHeartbeat)})
@@ -245,7 +248,7 @@ func mergeSync(cached, req *eas.SyncRequest, dev *Device) eas.SyncRequest {
 			out.Collections.Collection = append(out.Collections.Collection, col)
 		}
 	}
-	if req.Wait != 0 || req.HeartbeatInterval != 0 {
+	if req.Wait != nil || req.HeartbeatInterval != 0 {
 		out.Wait, out.HeartbeatInterval = req.Wait, req.HeartbeatInterval
 	}
 	if req.WindowSize != 0 {
@@ -355,8 +358,13 @@ func (c *call) syncLocked(req *eas.SyncRequest) (*eas.SyncResponse, bool) {
 			out.SyncKey = next.key()
 			id := col.CollectionId
 			commits = append(commits, func() { dev.collections[id] = next })
-			if st != dev.collections[col.CollectionId] {
-				nonEmpty = true // a resend of the previous key always gets its answer
+			if st != dev.collections[col.CollectionId] && (getChanges || len(col.Commands) > 0) {
+				// A resend of the previous key gets its answer again, as
+				// Exchange's recovery sync does; with GetChanges 0 and no
+				// commands there is nothing to answer, and the collection
+				// is left out (Exchange 2013's SyncCommand.UpdateSyncKey;
+				// MSASCMD_S19_TC26, R3125).
+				nonEmpty = true
 			}
 		}
 		resp.Collections.Collection = append(resp.Collections.Collection, out)
