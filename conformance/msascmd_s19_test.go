@@ -1350,7 +1350,6 @@ func TestMSASCMD_S19_TC48_Sync_Collection_LimitValue(t *testing.T) {
 // a SoftDelete; the SoftDeletes are the items the filter leaves out.
 func TestMSASCMD_S19_TC49_Sync_SoftDelete(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version140), func(t *testing.T, s *site) {
-		s.gap("issue 15: easlab sends no SoftDelete when a Sync narrows the FilterType so that an item the client holds falls outside it (it soft-deletes only items that age out; simulator/sync.go filterFor)", 3967)
 		c := cmd2Lab(s)
 		cal := c.calendar()
 		add := func(n int, start time.Time) {
