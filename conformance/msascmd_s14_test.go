@@ -268,7 +268,6 @@ func TestMSASCMD_S14_TC28_Search_CaseInsensitiveMatch(t *testing.T) {
 // MSASCMD_S14_TC29: two ConversationId elements are an error.
 func TestMSASCMD_S14_TC29_Search_MoreThanOneConversationId(t *testing.T) {
 	atVersions(t, cmdSpec, []eas.ProtocolVersion{eas.Version140, eas.Version141}, func(t *testing.T, s *site) {
-		s.gap("issue 15: easlab accepts a Query with two ConversationId elements (Store Status 1) where Exchange answers an error status (simulator/search.go)", 5815)
 		c := cmd2Lab(s)
 		conv := func() *wbxml.Node {
 			return &wbxml.Node{Tag: cmdTag("Search:ConversationId"), Children: []*wbxml.Node{{IsOpaque: true, Data: []byte("5f0e8c2b9a7d4e61b3c2a1f0e9d8c7b6")}}}

@@ -187,7 +187,7 @@ func parseMailboxQuery(q *eas.SearchQuery, v eas.ProtocolVersion) (*mailboxQuery
 		return nil, eas.SearchStatusInvalidRequest
 	}
 	others := len(q.Class) + len(q.CollectionId) + len(q.FreeText) + len(q.Extra)
-	if strings.TrimSpace(q.Text) != "" || q.ConversationId != nil || q.Or != nil ||
+	if strings.TrimSpace(q.Text) != "" || len(q.ConversationId) > 0 || q.Or != nil ||
 		q.EqualTo != nil || q.GreaterThan != nil || q.LessThan != nil {
 		others++
 	}
@@ -256,8 +256,14 @@ func parseSearchConditions(q *eas.SearchQuery, mq *mailboxQuery) ([]mailMatch, e
 		}
 		conds = append(conds, m)
 	}
-	if q.ConversationId != nil {
-		id := q.ConversationId
+	for _, id := range q.ConversationId {
+		// A query names one conversation: a second ConversationId, in
+		// the same And or an Or, is too complex (Exchange 2013's
+		// MailboxSearchCriteriaBuilder.ParseConversationId;
+		// MSASCMD_S14_TC29, R5815).
+		if mq.conversation {
+			return nil, eas.SearchStatusQueryTooComplex
+		}
 		mq.conversation = true
 		conds = append(conds, func(it *Item) bool {
 			for _, p := range it.Props {
@@ -629,7 +635,7 @@ func galProperties(u User, org Organization, pic *eas.PictureOptions) *eas.GALPr
 
 // galQueryText checks a GAL query: text alone, 1 to 256 characters.
 func galQueryText(q *eas.SearchQuery) (string, bool) {
-	if q == nil || len(q.Class)+len(q.CollectionId)+len(q.FreeText)+len(q.Extra) > 0 || q.ConversationId != nil ||
+	if q == nil || len(q.Class)+len(q.CollectionId)+len(q.FreeText)+len(q.Extra) > 0 || len(q.ConversationId) > 0 ||
 		q.And != nil || q.Or != nil || q.EqualTo != nil || q.GreaterThan != nil || q.LessThan != nil {
 		return "", false
 	}
