@@ -150,11 +150,14 @@ func TestMSASCMD_S19_TC05_Sync_Status4(t *testing.T) {
 			add.Children = append([]*wbxml.Node{cmdText("AirSync:Class", "Contacts")}, add.Children...)
 		}
 		// The last Sync answered no collection, so the suite's request
-		// has no SyncKey.
-		body := cmdNode("AirSync:Sync", cmdNode("AirSync:Collections", cmdNode("AirSync:Collection",
-			cmdText("AirSync:CollectionId", c.folder(eas.FolderTypeRecipientInfoCache)),
-			cmdText("AirSync:GetChanges", "1"),
-			cmdNode("AirSync:Commands", add))))
+		// has no SyncKey; at 12.1 the FolderSync lists no recipient
+		// information cache, so it has no CollectionId either.
+		var col []*wbxml.Node
+		if ri := c.folders[c.user][eas.FolderTypeRecipientInfoCache]; ri != "" || s.version != eas.Version121 {
+			col = append(col, cmdText("AirSync:CollectionId", c.folder(eas.FolderTypeRecipientInfoCache)))
+		}
+		col = append(col, cmdText("AirSync:GetChanges", "1"), cmdNode("AirSync:Commands", add))
+		body := cmdNode("AirSync:Sync", cmdNode("AirSync:Collections", cmdNode("AirSync:Collection", col...)))
 		r = c.syncRaw(body)
 		st := r.status()
 		if st == 0 {

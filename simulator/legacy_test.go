@@ -68,7 +68,7 @@ func TestLegacyHierarchy(t *testing.T) {
 	if len(folders) != simulator.DefaultFolderCount-1 || byName["Inbox"].Type != eas.FolderTypeInbox || byName["Calendar"].Type != eas.FolderTypeCalendar {
 		t.Fatalf("hierarchy: %+v", folders)
 	}
-	if _, ok := byName["Recipient Cache"]; ok {
+	if _, ok := byName["RecipientInfo"]; ok {
 		t.Error("GetHierarchy lists the Recipient Information Cache, which 12.1 does not know")
 	}
 	inbox := byName["Inbox"].ServerId
