@@ -48,13 +48,13 @@ var (
 
 // Statuses of the legacy *Collection commands (Exchange's Sync_* values).
 const (
-	collectionStatusSuccess       = 1
-	collectionStatusSameFolder    = 2 // Sync_ProtocolVersionMismatch
-	collectionStatusNotFound      = 4 // Sync_ProtocolError
-	collectionStatusNoParent      = 5 // Sync_ServerError
-	collectionStatusStoreRefusal  = 6 // Sync_ClientServerConversion
-	maxCollectionParameterLength  = 256
-	legacyMailFolderType          = eas.FolderTypeUserMail
+	collectionStatusSuccess      = 1
+	collectionStatusSameFolder   = 2 // Sync_ProtocolVersionMismatch
+	collectionStatusNotFound     = 4 // Sync_ProtocolError
+	collectionStatusNoParent     = 5 // Sync_ServerError
+	collectionStatusStoreRefusal = 6 // Sync_ClientServerConversion
+	maxCollectionParameterLength = 256
+	legacyMailFolderType         = eas.FolderTypeUserMail
 )
 
 func handleGetHierarchy(c *call) error {
