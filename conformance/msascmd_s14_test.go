@@ -347,7 +347,6 @@ func TestMSASCMD_S14_TC33_Search_MIMESupport(t *testing.T) {
 // Range asked, ordered by display name, with the users' properties.
 func TestMSASCMD_S14_TC14_Search_GAL_Success(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
-		s.gap("issue 15: the deployment gives User01 a first and last name, office, title and phones (Set-ADUser); easlab's directory has none of these attributes and no cmdlet sets them, so its GAL results lack them (simulator/directory.go, simulator/search.go)", 5353, 5368, 5391, 5360, 5337, 5330, 5323)
 		c := cmd2Lab(s)
 		const rangeEnd = 2
 		body := cmd2Search(cmdNode("Search:Store", cmdText("Search:Name", "GAL"),

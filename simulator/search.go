@@ -575,7 +575,7 @@ func anrMatch(u User, q string) bool {
 	if q == "" {
 		return false
 	}
-	first, last := galSplitName(u.DisplayName)
+	first, last := u.galNames()
 	cands := []string{u.DisplayName, u.Alias, u.PrimarySmtpAddress, u.UserPrincipalName}
 	cands = append(cands, strings.Fields(u.DisplayName)...)
 	if first != "" {
@@ -615,15 +615,25 @@ func (d *Directory) galLookup(query string, limit int) []User {
 func galUTF16Len(s string) int { return len(utf16.Encode([]rune(s))) }
 
 // galProperties are the GAL properties of a user, in Exchange's order;
-// empty ones are left out. Company is the organization's name.
+// empty ones are left out. Company is the user's, else the
+// organization's name.
 func galProperties(u User, org Organization, pic *eas.PictureOptions) *eas.GALProperties {
-	first, last := galSplitName(u.DisplayName)
+	first, last := u.galNames()
+	company := u.Company
+	if company == "" {
+		company = org.Name
+	}
 	p := &eas.GALProperties{
 		DisplayName:  u.DisplayName,
-		Company:      org.Name,
+		Phone:        u.Phone,
+		Office:       u.Office,
+		Title:        u.Title,
+		Company:      company,
 		Alias:        u.Alias,
 		FirstName:    first,
 		LastName:     last,
+		HomePhone:    u.HomePhone,
+		MobilePhone:  u.MobilePhone,
 		EmailAddress: u.PrimarySmtpAddress,
 	}
 	if pic != nil {
