@@ -728,15 +728,26 @@ type syncStateRecord struct {
 	Seen uint64
 	Held []string          `json:",omitempty"`
 	Echo map[string]uint64 `json:",omitempty"`
-	Prev *syncStateRecord  `json:",omitempty"`
+	// Filter and Supported are the state's FilterType and the Supported
+	// properties, by qualified name ("Contacts:JobTitle").
+	Filter    *int             `json:",omitempty"`
+	Supported []string         `json:",omitempty"`
+	Prev      *syncStateRecord `json:",omitempty"`
 }
 
 func syncStateRecordOf(s *syncState) *syncStateRecord {
 	if s == nil {
 		return nil
 	}
-	r := &syncStateRecord{GUID: s.guid, N: s.n, Seen: s.seen, Echo: s.echo, Prev: syncStateRecordOf(s.prev)}
+	r := &syncStateRecord{GUID: s.guid, N: s.n, Seen: s.seen, Echo: s.echo, Filter: s.filter, Prev: syncStateRecordOf(s.prev)}
 	r.Held = slices.Sorted(maps.Keys(s.held))
+	if s.supported != nil {
+		r.Supported = []string{}
+		for t := range s.supported {
+			r.Supported = append(r.Supported, t.String())
+		}
+		slices.Sort(r.Supported)
+	}
 	return r
 }
 
@@ -744,9 +755,17 @@ func (r *syncStateRecord) state() *syncState {
 	if r == nil {
 		return nil
 	}
-	s := &syncState{guid: r.GUID, n: r.N, seen: r.Seen, held: make(map[string]bool, len(r.Held)), echo: r.Echo, prev: r.Prev.state()}
+	s := &syncState{guid: r.GUID, n: r.N, seen: r.Seen, held: make(map[string]bool, len(r.Held)), echo: r.Echo, filter: r.Filter, prev: r.Prev.state()}
 	if s.echo == nil {
 		s.echo = map[string]uint64{}
+	}
+	if r.Supported != nil {
+		s.supported = map[*wbxml.Tag]bool{}
+		for _, q := range r.Supported {
+			if t := wbxml.LookupQualified(q); t != nil {
+				s.supported[t] = true
+			}
+		}
 	}
 	for _, id := range r.Held {
 		s.held[id] = true

@@ -294,6 +294,12 @@ func (c *call) syncLocked(req *eas.SyncRequest) (*eas.SyncResponse, bool) {
 		case col.SyncKey == "0":
 			// (handleSync refused a SyncKey 0 with GetChanges or commands.)
 			st := initialState()
+			if col.Supported != nil {
+				st.supported = map[*wbxml.Tag]bool{}
+				for _, t := range col.Supported {
+					st.supported[t] = true
+				}
+			}
 			out.SyncKey, out.Status = st.key(), int(eas.SyncStatusSuccess)
 			id := col.CollectionId
 			commits = append(commits, func() { dev.collections[id] = st })
@@ -653,7 +659,11 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 			}
 			if cmd.ApplicationData != nil {
 				props, body := splitBody(cmd.ApplicationData)
-				it.setProps(props)
+				if class == "Contacts" {
+					it.Props = changedContactProps(it.Props, props, st.supported)
+				} else {
+					it.setProps(props)
+				}
 				if body.Plain != "" {
 					it.Body = body
 				}
@@ -687,6 +697,43 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 	}
 	return out
 }
+
+// changedContactProps are a contact's properties after a client's Change
+// of it, as Exchange 2013 applies one (AirSyncSetToDefaultStrategy): what
+// the Change sends replaces what the contact had; a property it omits is
+// deleted, unless the client declared Supported without it (a ghosted
+// property, kept), Exchange tracks its changes on the client (the
+// picture, and the body, which splitBody keeps apart), or deleting it
+// does nothing (FileAs, a computed property there: XsoProperty deletes
+// stored properties only) (MS-ASCMD 2.2.3.168; MSASCMD_S19_TC39 R5906
+// R5907 R5909 R5912, S19_TC27 R878 R879 R881).
+func changedContactProps(old, changes []*wbxml.Node, supported map[*wbxml.Tag]bool) []*wbxml.Node {
+	sent := make(map[*wbxml.Tag]*wbxml.Node, len(changes))
+	for _, c := range changes {
+		sent[c.Tag] = c
+	}
+	out := make([]*wbxml.Node, 0, len(old)+len(changes))
+	for _, p := range old {
+		switch c := sent[p.Tag]; {
+		case c != nil:
+			out = append(out, c)
+			delete(sent, p.Tag)
+		case p.Tag == tContactPicture || p.Tag == tContactFileAs || supported != nil && !supported[p.Tag]:
+			out = append(out, p)
+		}
+	}
+	for _, c := range changes {
+		if sent[c.Tag] == c {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+var (
+	tContactPicture = mustTag("Contacts:Picture")
+	tContactFileAs  = mustTag("Contacts:FileAs")
+)
 
 // addItemStatus checks a client's Add as Exchange does, and answers
 // Status 6 for an item it refuses:

@@ -4,6 +4,8 @@ import (
 	"crypto/rand"
 	"fmt"
 	"strconv"
+
+	"github.com/easlab/easlab/wbxml"
 )
 
 // The SyncKey chain. A key is "{GUID}N" as Z-Push and Horde build it (the
@@ -24,7 +26,12 @@ type syncState struct {
 	// nil before its first download: when a Sync asks for another,
 	// planChanges goes over the whole folder.
 	filter *int
-	prev   *syncState
+	// supported are the properties the client declared in Supported on
+	// the collection's first Sync (SyncKey 0), nil when it declared
+	// none: a Change of a contact deletes what it omits of them and
+	// keeps (ghosts) the rest (changedContactProps).
+	supported map[*wbxml.Tag]bool
+	prev      *syncState
 }
 
 func newGUID() string {
@@ -39,7 +46,7 @@ func (s *syncState) key() string { return s.guid + strconv.Itoa(s.n) }
 // next returns a successor state with a new key; the receiver becomes its
 // previous state.
 func (s *syncState) next() *syncState {
-	c := &syncState{guid: s.guid, n: s.n + 1, seen: s.seen, held: make(map[string]bool, len(s.held)), echo: map[string]uint64{}, filter: s.filter, prev: s}
+	c := &syncState{guid: s.guid, n: s.n + 1, seen: s.seen, held: make(map[string]bool, len(s.held)), echo: map[string]uint64{}, filter: s.filter, supported: s.supported, prev: s}
 	for id := range s.held {
 		c.held[id] = true
 	}

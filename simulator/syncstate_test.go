@@ -2,9 +2,11 @@ package simulator
 
 import (
 	"fmt"
-	"github.com/easlab/easlab/eas"
 	"strings"
 	"testing"
+
+	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/wbxml"
 )
 
 func kinds(cs []outChange) string {
@@ -126,5 +128,51 @@ func TestMoveAndDeletesAsMoves(t *testing.T) {
 	}
 	if _, err := mb.MoveItem("1:99", deleted.ServerID); err != errNotFound {
 		t.Fatalf("move of a missing item: %v", err)
+	}
+}
+
+// TestChangedContactProps: a contact Change replaces what it sends and
+// deletes what it omits, but the picture and FileAs, and, when the client
+// declared Supported, the properties it left out of it (ghosted)
+// (MSASCMD_S19_TC39).
+func TestChangedContactProps(t *testing.T) {
+	prop := func(q, v string) *wbxml.Node {
+		return wbxml.NewText(mustTag(q), v)
+	}
+	names := func(ps []*wbxml.Node) string {
+		var out []string
+		for _, p := range ps {
+			out = append(out, p.Tag.Name+"="+p.Text())
+		}
+		return strings.Join(out, " ")
+	}
+	old := []*wbxml.Node{prop("Contacts:FileAs", "f"), prop("Contacts:FirstName", "a"), prop("Contacts:LastName", "b"),
+		prop("Contacts:JobTitle", "VP"), prop("Contacts:Picture", "p")}
+	change := []*wbxml.Node{prop("Contacts:JobTitle", "President"), prop("Contacts:Department", "d")}
+	if got := names(changedContactProps(old, change, nil)); got != "FileAs=f JobTitle=President Picture=p Department=d" {
+		t.Errorf("without Supported: %s", got)
+	}
+	supported := map[*wbxml.Tag]bool{mustTag("Contacts:JobTitle"): true, mustTag("Contacts:LastName"): true}
+	if got := names(changedContactProps(old, []*wbxml.Node{prop("Contacts:FileAs", "g")}, supported)); got != "FileAs=g FirstName=a Picture=p" {
+		t.Errorf("with Supported JobTitle and LastName: %s", got)
+	}
+	if got := names(old); got != "FileAs=f FirstName=a LastName=b JobTitle=VP Picture=p" {
+		t.Errorf("the old properties changed: %s", got)
+	}
+}
+
+// TestSyncStateRecordKeepsFilterAndSupported: a saved sync state keeps
+// its FilterType and Supported properties across a restart.
+func TestSyncStateRecordKeepsFilterAndSupported(t *testing.T) {
+	st := initialState()
+	ft := eas.FilterTypeTwoWeeks
+	st.filter = &ft
+	st.supported = map[*wbxml.Tag]bool{mustTag("Contacts:JobTitle"): true}
+	got := syncStateRecordOf(st).state()
+	if got.filter == nil || *got.filter != ft || len(got.supported) != 1 || !got.supported[mustTag("Contacts:JobTitle")] {
+		t.Errorf("restored filter %v, supported %v", got.filter, got.supported)
+	}
+	if none := syncStateRecordOf(initialState()).state(); none.filter != nil || none.supported != nil {
+		t.Errorf("a state without them restores filter %v, supported %v", none.filter, none.supported)
 	}
 }
