@@ -77,7 +77,6 @@ func handlePing(c *call) error {
 		}
 	}
 	dev.ping = &ps
-	start := m.modseq
 	m.unlock()
 
 	timer := newClockTimer(c.s, ps.heartbeat)
@@ -102,7 +101,7 @@ func handlePing(c *call) error {
 			w = m.watchLocked(ids)
 			tok = m.hangLocked(c.req.DeviceID)
 		}
-		changed, hierarchy := m.pingChangesLocked(dev, ps.folders, start)
+		changed, hierarchy := m.pingChangesLocked(dev, ps.folders)
 		if c.quarantined {
 			// Only the quarantine notice counts (exchange-admin.md 2.1).
 			changed = m.pendingNoticeLocked(dev, ps.folders)
@@ -153,10 +152,12 @@ func (m *Mailbox) pendingNoticeLocked(dev *Device, folders []pingFolder) []strin
 }
 
 // pingChangesLocked lists the watched folders with changes the device has
-// not synced: beyond its collection's sync state, or, for a folder it
-// never synced, since the Ping began. It also reports whether a watched
-// folder is gone (the device must FolderSync).
-func (m *Mailbox) pingChangesLocked(dev *Device, folders []pingFolder, start uint64) ([]string, bool) {
+// not synced: beyond its collection's sync state; a folder it never
+// synced is changed at once, as Exchange's Ping takes the InvalidSyncKey
+// of a folder without a sync state for changes (PingCommand
+// .FolderChangedSinceLastSync; MSASHTTP_S01_TC12 R504). It also reports
+// whether a watched folder is gone (the device must FolderSync).
+func (m *Mailbox) pingChangesLocked(dev *Device, folders []pingFolder) ([]string, bool) {
 	if m.hierarchyChangedLocked(dev) {
 		return nil, true
 	}
@@ -165,19 +166,18 @@ func (m *Mailbox) pingChangesLocked(dev *Device, folders []pingFolder, start uin
 		if m.folderLocked(f.id) == nil {
 			return nil, true
 		}
-		since := start
 		st := dev.collections[f.id]
-		if st != nil {
-			since = st.seen
+		if st == nil {
+			out = append(out, f.id)
+			continue
 		}
+		since := st.seen
 		for it := range m.changesLocked(f.id, since) {
-			if st != nil {
-				if v, ok := st.echo[it.ServerID]; ok && v == it.ModSeq {
-					continue
-				}
-				if it.Deleted && !st.held[it.ServerID] {
-					continue
-				}
+			if v, ok := st.echo[it.ServerID]; ok && v == it.ModSeq {
+				continue
+			}
+			if it.Deleted && !st.held[it.ServerID] {
+				continue
 			}
 			out = append(out, f.id)
 			break

@@ -65,6 +65,9 @@ type Options struct {
 	// ResolveRecipients 6, FolderCreate 6...) are not held. Zero means
 	// DefaultErrorResponseDelay; negative, no tarpit at all.
 	ErrorResponseDelay time.Duration
+	// NoCompression turns off IIS's dynamic compression of WBXML answers
+	// (compression.go), which is on as Exchange's sites have it.
+	NoCompression bool
 	// DeviceDiscoveryPeriod is how long Exchange waits for a new device's
 	// DeviceInformation. Zero means 14 minutes; negative turns discovery off.
 	DeviceDiscoveryPeriod time.Duration
@@ -209,6 +212,7 @@ type Server struct {
 	faults     faultSet
 	rps        *wsman.Server // /PowerShell
 	rpsAuth    *negotiate.Handler
+	hits       hitCounter // IIS's frequently hit URLs, for compression
 }
 
 // New returns a server ready to serve.
@@ -649,10 +653,16 @@ func (s *Server) setCommonHeaders(c *call) {
 	h.Set("Cache-Control", "private")
 }
 
-// writeWBXML sends a WBXML response body.
+// writeWBXML sends a WBXML response body, compressed as IIS compresses
+// dynamic content (compression.go) unless Options.NoCompression.
 func (c *call) writeWBXML(b []byte) {
 	c.s.setCommonHeaders(c)
 	c.w.Header().Set("Content-Type", "application/vnd.ms-sync.wbxml")
+	if !c.s.opts.NoCompression && acceptsGzip(c.r.Header.Get("Accept-Encoding")) && c.s.hits.frequent(c.r.URL.Path, c.s.clock.Now()) {
+		b = gzipBytes(b)
+		c.w.Header().Set("Content-Encoding", "gzip")
+		c.w.Header().Set("Vary", "Accept-Encoding")
+	}
 	c.w.Header().Set("Content-Length", fmt.Sprint(len(b)))
 	c.w.WriteHeader(http.StatusOK)
 	c.w.Write(b)

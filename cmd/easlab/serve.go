@@ -42,18 +42,20 @@ type serveConfig struct {
 	adminToken   string
 	iisLog       string
 	casDelay     time.Duration
-	releaseHang  bool
-	serverLang   string
-	smtpRelay    string
-	profile      string
-	logFormat    string
-	logLevel     string
-	dataDir      string
-	stateFile    string
-	maxConc      int
-	lockout      simulator.Lockout
-	externalURL  string
-	maxSendSize  int64
+	// noCompression turns IIS's dynamic compression off.
+	noCompression bool
+	releaseHang   bool
+	serverLang    string
+	smtpRelay     string
+	profile       string
+	logFormat     string
+	logLevel      string
+	dataDir       string
+	stateFile     string
+	maxConc       int
+	lockout       simulator.Lockout
+	externalURL   string
+	maxSendSize   int64
 	// ps is the throttling policy's PowerShell limits (only those fields
 	// of simulator.Options are set).
 	ps simulator.Options
@@ -104,6 +106,7 @@ Users may sign in as alice@contoso.com, CONTOSO\alice or alice.`,
 	f.StringVar(&cfg.iisLog, "iis-log", "", "append an IIS-style W3C line per EAS request, with Exchange's Log= items, to this file")
 	f.StringVar(&cfg.smtpRelay, "smtp-relay", "", "also send the quarantine and block notices to this SMTP server (host:port, e.g. Mailpit's 127.0.0.1:1025)")
 	f.DurationVar(&cfg.casDelay, "cas-cache-delay", simulator.DefaultCASCacheRefresh, "refresh interval of the directory cache through which the EAS side sees allow/block lists (Exchange's ADCacheRefreshInterval, 60s: a change shows within 0 to 3 intervals); 0 shows it at once")
+	f.BoolVar(&cfg.noCompression, "no-compression", false, "never gzip WBXML answers (IIS's dynamic compression is on by default: an answer is compressed when the client accepts gzip and the URL was hit twice within 10 s)")
 	f.BoolVar(&cfg.releaseHang, "release-hanging-on-approval", false, "answer a quarantined device's waiting Ping or Sync as soon as it is approved (Exchange holds it to its heartbeat: the device sees the approval at its next request)")
 	f.StringVar(&cfg.serverLang, "server-language", "", "the Exchange server's language, in which the admin notice is written: en-US (default) or de-DE; user notices follow each mailbox's Languages")
 	f.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
@@ -272,6 +275,7 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 		SMTPRelay:            cfg.smtpRelay,
 
 		ReleaseHangingOnApproval: cfg.releaseHang,
+		NoCompression:            cfg.noCompression,
 		ServerLanguage:           cfg.serverLang,
 		IISLog:                   iis,
 		Directory:                dir,

@@ -227,3 +227,29 @@ func (d *Device) SyncOnce(col eas.SyncCollection) *eas.SyncCollection {
 	}
 	return &r.Collections.Collection[0]
 }
+
+// SyncAll syncs a folder from SyncKey 0 until nothing more is available
+// and returns its latest SyncKey: the device then holds the whole folder,
+// so a Ping of it waits for a change (Exchange reports a folder the
+// device never synced as changed at once).
+func (d *Device) SyncAll(folderID string) string {
+	tb := d.Env.tb
+	tb.Helper()
+	col := d.SyncOnce(eas.SyncCollection{SyncKey: "0", CollectionId: folderID})
+	if col == nil {
+		tb.Fatalf("simtest: Sync of %s with SyncKey 0 answered nothing", folderID)
+	}
+	key := col.SyncKey
+	for i := 0; i < 1000; i++ {
+		col := d.SyncOnce(eas.SyncCollection{SyncKey: key, CollectionId: folderID, GetChanges: eas.NewBool(true), WindowSize: 512})
+		if col == nil {
+			return key
+		}
+		key = col.SyncKey
+		if !col.MoreAvailable {
+			return key
+		}
+	}
+	tb.Fatalf("simtest: Sync of %s did not end", folderID)
+	return ""
+}
