@@ -1,0 +1,350 @@
+package conformance
+
+import (
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/wbxml"
+)
+
+// MS-ASCAL: the Calendar class (Interop-TestSuites
+// ExchangeActiveSync/Source/MS-ASCAL). Its suite runs at every
+// ActiveSyncProtocolVersion from 12.1; many tests skip 16.0 and 16.1,
+// where it does not create recurring items. This file is what its
+// TestSuiteBase and TestSuiteHelper do: the users, the default calendar
+// item, the Sync that adds it and the one that finds it again.
+
+const calSpec = "MS-ASCAL"
+
+// The suite's users (OrganizerUserName and AttendeeUserName of
+// MS-ASCAL_TestSuite.deployment.ptfconfig).
+const (
+	calUser1 = "MSASCAL_User01"
+	calUser2 = "MSASCAL_User02"
+)
+
+// calTimeFormat is how the suite writes its times ("yyyyMMddTHHmmssZ").
+const calTimeFormat = "20060102T150405Z"
+
+// calBeijing is the Timezone the suite's default calendar item carries:
+// (UTC+08:00) Beijing, Chongqing.
+const calBeijing = "IP7//ygAVQBUAEMAKwAwADgAOgAwADAAKQAgAEIAZQBpAGoAaQBuAGcALAAgAEMAaABvAG4AZwBxAGkAbgBnACwAIAAAAAAAAAAAAAAAAAAAAAAAAAAAACgAVQBUAEMAKwAwADgAOgAwADAAKQAgAEIAZQBpAGoAaQBuAGcALAAgAEMAaABvAG4AZwBxAGkAbgBnACwAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="
+
+// calSuite is a running MS-ASCAL test: the MS-ASCMD session helpers, on
+// a lab with the suite's two users, and the values TestInitialize makes.
+type calSuite struct {
+	*cmdSuite
+	subject, location, content, category string
+	// start is tomorrow 08:00, end an hour later, past four days ago
+	// 09:00, future five days on 09:00 (the suite's times).
+	start, end, past, future time.Time
+	now                      time.Time
+}
+
+// calLab deploys the suite's users and, as TestInitialize does, switches
+// to User1 and names the test's subject, location, content and category.
+func calLab(s *site) *calSuite {
+	s.t.Helper()
+	l := newLab(s, calUser1, calUser2)
+	c := &cmdSuite{cmdSession: cmdSession{s: s, l: l, deviceID: cmdDeviceID, folders: map[string]map[eas.FolderType]string{}}}
+	c.switchUser(calUser1)
+	now := l.env.Clock.Now().UTC()
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	cs := &calSuite{cmdSuite: c, now: now}
+	cs.subject, cs.location, cs.content, cs.category = c.name("subject"), c.name("location"), c.name("content"), c.name("category")
+	cs.start = day.Add(8 * time.Hour).AddDate(0, 0, 1)
+	cs.end = cs.start.Add(time.Hour)
+	cs.past = day.Add(9*time.Hour).AddDate(0, 0, -4)
+	cs.future = day.Add(9*time.Hour).AddDate(0, 0, 5)
+	return cs
+}
+
+// calFmt is a time as the suite writes it.
+func calFmt(t time.Time) string { return t.UTC().Format(calTimeFormat) }
+
+// calParse reads a date-time of a response, in either MS-ASDTYPE form.
+func calParse(s string) (time.Time, bool) {
+	for _, layout := range []string{calTimeFormat, "2006-01-02T15:04:05.000Z", "2006-01-02T15:04:05Z"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// calItem is the properties of a calendar item a test sends, in order;
+// setting one that is there replaces it.
+type calItem []*wbxml.Node
+
+// set puts n in the item, replacing its namesake.
+func (it *calItem) set(n *wbxml.Node) *calItem {
+	for i, p := range *it {
+		if p.Tag == n.Tag {
+			(*it)[i] = n
+			return it
+		}
+	}
+	*it = append(*it, n)
+	return it
+}
+
+// text sets qname's text.
+func (it *calItem) text(qname, v string) *calItem { return it.set(cmdText(qname, v)) }
+
+// del removes qname.
+func (it *calItem) del(qname string) *calItem {
+	t := cmdTag(qname)
+	out := (*it)[:0]
+	for _, p := range *it {
+		if p.Tag != t {
+			out = append(out, p)
+		}
+	}
+	*it = out
+	return it
+}
+
+// defaultCalendar is CreateDefaultCalendar: Subject, Timezone and a plain
+// Body, with a ClientUid from 16.0 and before that the organizer, a
+// Location and a UID.
+func (c *calSuite) defaultCalendar() *calItem {
+	it := &calItem{}
+	it.text("Calendar:Subject", c.subject).text("Calendar:Timezone", calBeijing)
+	it.set(cmdNode("AirSyncBase:Body", cmdText("AirSyncBase:Type", "1"), cmdText("AirSyncBase:Data", c.content)))
+	if c.s.version.AtLeast(eas.Version160) {
+		it.text("Calendar:ClientUid", calGUID())
+	} else {
+		it.text("Calendar:OrganizerEmail", mailAddress(calUser1)).text("Calendar:OrganizerName", calUser1)
+		it.text("Calendar:Location", c.location).text("Calendar:UID", calGUID())
+	}
+	return it
+}
+
+// calGUID is a new GUID string, as Guid.NewGuid().ToString() makes them.
+func calGUID() string {
+	return strings.ToLower(cmdClientID())
+}
+
+// calRecurrence is a Request.Recurrence: its elements by name, sent in
+// the schema's order.
+type calRecurrence map[string]string
+
+// calRecurrenceOrder is the order of Recurrence's children.
+var calRecurrenceOrder = []string{"Type", "Occurrences", "Interval", "WeekOfMonth", "DayOfWeek", "MonthOfYear", "Until", "DayOfMonth", "CalendarType", "IsLeapMonth", "FirstDayOfWeek"}
+
+// node is the Recurrence element.
+func (r calRecurrence) node() *wbxml.Node {
+	n := cmdNode("Calendar:Recurrence")
+	for _, name := range calRecurrenceOrder {
+		if v, ok := r[name]; ok {
+			n.Children = append(n.Children, cmdText("Calendar:"+name, v))
+		}
+	}
+	return n
+}
+
+// recurrence is CreateCalendarRecurrence: Type, Occurrences (unless 0),
+// Interval, and the elements the type requires (WeekOfMonth 1, DayOfWeek
+// 1, MonthOfYear 4, DayOfMonth 1), with CalendarType 1 for types 2, 3, 5
+// and 6 from 14.0.
+func (c *calSuite) recurrence(typ, occurrences, interval int) calRecurrence {
+	r := calRecurrence{"Type": strconv.Itoa(typ), "Interval": strconv.Itoa(interval)}
+	if occurrences != 0 {
+		r["Occurrences"] = strconv.Itoa(occurrences)
+	}
+	switch typ {
+	case 3, 6:
+		r["WeekOfMonth"] = "1"
+	}
+	switch typ {
+	case 1, 3, 6:
+		r["DayOfWeek"] = "1"
+	}
+	switch typ {
+	case 5, 6:
+		r["MonthOfYear"] = "4"
+	}
+	switch typ {
+	case 2, 5:
+		r["DayOfMonth"] = "1"
+	}
+	if c.s.version != eas.Version121 {
+		switch typ {
+		case 2, 3, 5, 6:
+			r["CalendarType"] = "1"
+		}
+	}
+	return r
+}
+
+// calException is CreateExceptionRequired and what a test adds to it.
+func calException(exceptionStart time.Time, children ...*wbxml.Node) *wbxml.Node {
+	return cmdNode("Calendar:Exception", append([]*wbxml.Node{cmdText("Calendar:ExceptionStartTime", calFmt(exceptionStart))}, children...)...)
+}
+
+// calCategories is CreateCalendarCategories.
+func calCategories(qname string, names ...string) *wbxml.Node {
+	n := cmdNode(qname)
+	for _, name := range names {
+		n.Children = append(n.Children, cmdText("Calendar:Category", name))
+	}
+	return n
+}
+
+// calAttendees is CreateAttendeesRequired: required attendees (type 1).
+func calAttendees(emails, names []string) *wbxml.Node {
+	n := cmdNode("Calendar:Attendees")
+	for i := range emails {
+		n.Children = append(n.Children, cmdNode("Calendar:Attendee",
+			cmdText("Calendar:Email", emails[i]), cmdText("Calendar:Name", names[i]), cmdText("Calendar:AttendeeType", "1")))
+	}
+	return n
+}
+
+// calSyncRequest is CreateSyncRequest (or InitializeSyncRequest with key
+// "0"): WindowSize 512 and a BodyPreference of HTML, GetChanges when
+// asked, Supported when given.
+func calSyncRequest(key, collectionID string, getChanges bool, supported eas.TagList, cmds ...eas.SyncCommand) *eas.SyncRequest {
+	col := eas.SyncCollection{SyncKey: key, CollectionId: collectionID, WindowSize: 512, Supported: supported,
+		Options: []eas.SyncOptions{{BodyPreference: []eas.BodyPreference{{Type: 2}}}}}
+	if getChanges {
+		col.GetChanges = eas.NewBool(true)
+	}
+	if len(cmds) > 0 {
+		col.Commands = cmds
+	}
+	return &eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{col}}}
+}
+
+// calAddResult is what a Sync that adds a calendar item answered: the
+// collection's Status and the Add's.
+type calAddResult struct {
+	collectionStatus, addStatus int
+	serverID                    string
+}
+
+// initialize is InitializeSync: the initial Sync of the calendar, which
+// must succeed; it returns the key.
+func (c *calSuite) initialize(supported eas.TagList) string {
+	c.s.t.Helper()
+	r := c.sync(calSyncRequest("0", c.my().calendar, false, supported))
+	col := cmdCollection(r)
+	if col == nil || col.Status != 1 {
+		c.s.t.Fatalf("the initial Sync of the calendar did not succeed: %+v", col)
+	}
+	return col.SyncKey
+}
+
+// addRaw is a Sync (after an initial one) that adds an item of exactly
+// props to the calendar.
+func (c *calSuite) addRaw(props *calItem) calAddResult {
+	c.s.t.Helper()
+	key := c.initialize(nil)
+	data := cmdNode("AirSync:ApplicationData", (*props)...)
+	r := c.sync(calSyncRequest(key, c.my().calendar, false, nil, eas.SyncCommand{Kind: eas.SyncAdd, ClientId: cmdClientID(), ApplicationData: data}))
+	col := cmdCollection(r)
+	if col == nil {
+		c.s.t.Fatalf("the Sync that adds a calendar item answered no collection (Status %d)", r.Status)
+	}
+	res := calAddResult{collectionStatus: col.Status, addStatus: -1}
+	for _, a := range col.Responses {
+		if a.Kind == eas.SyncAdd {
+			res.addStatus, res.serverID = a.Status, a.ServerId
+			break
+		}
+	}
+	return res
+}
+
+// add is AddSyncCalendar: the default calendar item with props set over
+// it, added to the calendar, whose collection Status must be 1.
+func (c *calSuite) add(props *calItem) calAddResult {
+	c.s.t.Helper()
+	it := c.defaultCalendar()
+	if props != nil {
+		for _, p := range *props {
+			it.set(p)
+		}
+	}
+	res := c.addRaw(it)
+	if res.collectionStatus != 1 {
+		c.s.t.Fatalf("the Sync that adds a calendar item has Status %d, want 1", res.collectionStatus)
+	}
+	return res
+}
+
+// calFound is a calendar item a Sync sent: its ServerId and
+// ApplicationData.
+type calFound struct {
+	serverID string
+	data     *wbxml.Node
+}
+
+// find is GetChangeItem: SyncChanges of the calendar, and the item whose
+// Subject is subject in it, which must be there.
+func (c *calSuite) find(subject string) calFound {
+	c.s.t.Helper()
+	key := c.initialize(nil)
+	r := c.sync(calSyncRequest(key, c.my().calendar, true, nil))
+	if col := cmdCollection(r); col != nil {
+		for _, a := range col.Commands {
+			if a.Kind == eas.SyncAdd && cmdSubject(a.ApplicationData) == subject {
+				return calFound{a.ServerId, a.ApplicationData}
+			}
+		}
+	}
+	c.s.t.Fatalf("no calendar item with subject %q came back from the server", subject)
+	return calFound{}
+}
+
+// addFind adds the item and finds it by its subject.
+func (c *calSuite) addFind(subject string, props *calItem) calFound {
+	c.s.t.Helper()
+	props.text("Calendar:Subject", subject)
+	res := c.add(props)
+	if res.addStatus != 1 {
+		c.s.t.Fatalf("adding calendar item %q answered Status %d, want 1", subject, res.addStatus)
+	}
+	return c.find(subject)
+}
+
+// calGet is the element qname of n ("Calendar:Recurrence"), or nil.
+func calGet(n *wbxml.Node, qname string) *wbxml.Node {
+	if n == nil {
+		return nil
+	}
+	return n.Find(cmdTag(qname))
+}
+
+// calText is the text of the element qname of n, and whether it is there.
+func calText(n *wbxml.Node, qname string) (string, bool) {
+	e := calGet(n, qname)
+	if e == nil {
+		return "", false
+	}
+	return e.Text(), true
+}
+
+// rec is the Recurrence of an item found.
+func (f calFound) rec() *wbxml.Node { return calGet(f.data, "Calendar:Recurrence") }
+
+// get is the text of a top-level element of an item found.
+func (f calFound) get(qname string) (string, bool) { return calText(f.data, qname) }
+
+// calTime is a date-time element of n, and whether it is there and valid.
+func calTime(n *wbxml.Node, qname string) (time.Time, bool) {
+	v, ok := calText(n, qname)
+	if !ok {
+		return time.Time{}, false
+	}
+	return calParse(v)
+}
+
+// calUTCBlob reports whether a Timezone is a TIME_ZONE_INFORMATION.
+func calUTCBlob(s string) bool {
+	b, err := base64.StdEncoding.DecodeString(s)
+	return err == nil && len(b) == 172
+}
