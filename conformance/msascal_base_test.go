@@ -1,7 +1,6 @@
 package conformance
 
 import (
-	"encoding/base64"
 	"strconv"
 	"strings"
 	"time"
@@ -55,7 +54,7 @@ func calLab(s *site) *calSuite {
 	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	cs := &calSuite{cmdSuite: c, now: now}
 	cs.subject, cs.location, cs.content, cs.category = c.name("subject"), c.name("location"), c.name("content"), c.name("category")
-	cs.start = day.Add(8 * time.Hour).AddDate(0, 0, 1)
+	cs.start = day.Add(8*time.Hour).AddDate(0, 0, 1)
 	cs.end = cs.start.Add(time.Hour)
 	cs.past = day.Add(9*time.Hour).AddDate(0, 0, -4)
 	cs.future = day.Add(9*time.Hour).AddDate(0, 0, 5)
@@ -341,10 +340,4 @@ func calTime(n *wbxml.Node, qname string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return calParse(v)
-}
-
-// calUTCBlob reports whether a Timezone is a TIME_ZONE_INFORMATION.
-func calUTCBlob(s string) bool {
-	b, err := base64.StdEncoding.DecodeString(s)
-	return err == nil && len(b) == 172
 }
