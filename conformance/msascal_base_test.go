@@ -1,6 +1,8 @@
 package conformance
 
 import (
+	"encoding/base64"
+	"net/mail"
 	"strconv"
 	"strings"
 	"time"
@@ -291,6 +293,7 @@ func (c *calSuite) find(subject string) calFound {
 	if col := cmdCollection(r); col != nil {
 		for _, a := range col.Commands {
 			if a.Kind == eas.SyncAdd && cmdSubject(a.ApplicationData) == subject {
+				c.verifyItem(a.ApplicationData)
 				return calFound{a.ServerId, a.ApplicationData}
 			}
 		}
@@ -340,4 +343,150 @@ func calTime(n *wbxml.Node, qname string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return calParse(v)
+}
+
+// calIn reports whether a value is one of vals.
+func calIn(v string, vals ...string) bool {
+	for _, w := range vals {
+		if v == w {
+			return true
+		}
+	}
+	return false
+}
+
+// verifyItem is the cheap part of the adapter's schema captures (its
+// CaptureCode VerifySyncCommandResponse) on a calendar item a Sync sent:
+// the values each element may take, and the elements each recurrence
+// type has.
+func (c *calSuite) verifyItem(data *wbxml.Node) {
+	s := c.s
+	s.t.Helper()
+	byteIn := func(id int, qname string, vals ...string) {
+		if v, ok := calText(data, qname); ok {
+			s.capture(id, calIn(v, vals...), "%s is %q, want one of %v", qname, v, vals)
+		}
+	}
+	byteIn(565, "Calendar:AllDayEvent", "0", "1")
+	byteIn(138, "Calendar:BusyStatus", "0", "1", "2", "3", "4")
+	byteIn(428, "Calendar:Sensitivity", "0", "1", "2", "3")
+	if s.version != eas.Version121 {
+		byteIn(407, "Calendar:ResponseType", "0", "1", "2", "3", "4", "5")
+	}
+	if s.version.AtLeast(eas.Version141) {
+		byteIn(309, "Calendar:MeetingStatus", "0", "1", "3", "5", "7", "9", "11", "13", "15")
+	}
+	if v, ok := calText(data, "Calendar:BusyStatus"); ok {
+		switch s.version {
+		case eas.Version121:
+			s.capture(2235, v != "4", "BusyStatus is 4 at 12.1")
+		case eas.Version140:
+			s.capture(2043, v != "4", "BusyStatus is 4 at 14.0")
+		case eas.Version141:
+			s.capture(2044, v != "4", "BusyStatus is 4 at 14.1")
+		}
+	}
+	compact := func(id int, qname string) {
+		if v, ok := calText(data, qname); ok {
+			_, err := time.Parse(calTimeFormat, v)
+			s.capture(id, err == nil, "%s %q is not a Compact DateTime", qname, v)
+		}
+	}
+	compact(224, "Calendar:DtStamp")
+	compact(240, "Calendar:EndTime")
+	_, hasEnd := calText(data, "Calendar:EndTime")
+	s.capture(235, hasEnd, "the item has no EndTime")
+	_, hasStart := calText(data, "Calendar:StartTime")
+	s.capture(434, hasStart, "the item has no StartTime")
+	if v, ok := calText(data, "Calendar:Timezone"); ok {
+		b, err := base64.StdEncoding.DecodeString(v)
+		s.capture(447, err == nil && len(b) == 172, "Timezone %q is not a base64 TIME_ZONE_INFORMATION", v)
+	}
+	if v, ok := calText(data, "Calendar:OrganizerEmail"); ok {
+		_, err := mail.ParseAddress(v)
+		s.capture(364, err == nil, "OrganizerEmail %q is not an e-mail address", v)
+	}
+	if v, ok := calText(data, "Calendar:OrganizerName"); ok {
+		switch s.version {
+		case eas.Version160:
+			s.equal(2175, "OrganizerName", calUser1, v)
+		case eas.Version161:
+			s.equal(2175001, "OrganizerName", calUser1, v)
+		}
+	}
+	if loc := calGet(data, "AirSyncBase:Location"); loc != nil && calGet(loc, "AirSyncBase:DisplayName") != nil {
+		_, old := calText(data, "Calendar:Location")
+		switch s.version {
+		case eas.Version160:
+			s.capture(2135, !old, "the item has both Locations")
+		case eas.Version161:
+			s.capture(2135001, !old, "the item has both Locations")
+		}
+	}
+	if a := calGet(data, "Calendar:Attendees"); a != nil {
+		for _, e := range a.FindAll(cmdTag("Calendar:Attendee")) {
+			_, hasEmail := calText(e, "Calendar:Email")
+			_, hasName := calText(e, "Calendar:Name")
+			s.capture(100, hasEmail, "an Attendee has no Email")
+			s.capture(225, hasEmail, "an Attendee has no Email")
+			s.capture(101, hasName, "an Attendee has no Name")
+			s.capture(329, hasName, "an Attendee has no Name")
+			if v, ok := calText(e, "Calendar:AttendeeType"); ok {
+				s.capture(123, calIn(v, "1", "2", "3"), "AttendeeType is %q", v)
+			}
+			if v, ok := calText(e, "Calendar:AttendeeStatus"); ok {
+				s.capture(118, calIn(v, "0", "2", "3", "4", "5"), "AttendeeStatus is %q", v)
+			}
+		}
+	}
+	rec := calGet(data, "Calendar:Recurrence")
+	if rec == nil {
+		return
+	}
+	num := func(name string) (int, bool) {
+		v, ok := calText(rec, "Calendar:"+name)
+		if !ok {
+			return 0, false
+		}
+		n, err := strconv.Atoi(v)
+		return n, err == nil
+	}
+	typ, _ := num("Type")
+	typText := calRecText(rec, "Type")
+	s.capture(453, calIn(typText, "0", "1", "2", "3", "5", "6"), "Type is %q", typText)
+	in := func(id int, name string, lo, hi int) {
+		if _, ok := calText(rec, "Calendar:"+name); ok {
+			n, ok := num(name)
+			s.capture(id, ok && n >= lo && n <= hi, "%s is %q, want %d to %d", name, calRecText(rec, name), lo, hi)
+		}
+	}
+	in(193, "DayOfMonth", 1, 31)
+	in(201, "DayOfWeek", 1, 127)
+	in(326, "MonthOfYear", 1, 12)
+	in(476, "WeekOfMonth", 1, 5)
+	in(28311, "Interval", 0, 999)
+	in(292, "IsLeapMonth", 0, 1)
+	in(277, "FirstDayOfWeek", 0, 6)
+	if s.version != eas.Version121 {
+		in(146, "CalendarType", 0, 23)
+	}
+	has := func(name string) bool { return calHas(rec, name) }
+	switch typ {
+	case 1:
+		s.capture(38929, has("DayOfWeek"), "a weekly recurrence has no DayOfWeek")
+		s.capture(204112, has("DayOfWeek"), "a weekly recurrence has no DayOfWeek")
+	case 2:
+		s.capture(38935, has("DayOfMonth"), "a monthly recurrence has no DayOfMonth")
+	case 3:
+		s.capture(3893713, has("WeekOfMonth"), "a monthly recurrence on the nth day has no WeekOfMonth")
+		s.capture(3893717, has("DayOfWeek"), "a monthly recurrence on the nth day has no DayOfWeek")
+		s.capture(204113, has("DayOfWeek"), "a monthly recurrence on the nth day has no DayOfWeek")
+	case 5:
+		s.capture(38941, has("MonthOfYear"), "a yearly recurrence has no MonthOfYear")
+		s.capture(38943, has("DayOfMonth"), "a yearly recurrence has no DayOfMonth")
+		s.capture(32711, has("MonthOfYear"), "a yearly recurrence has no MonthOfYear")
+	case 6:
+		s.capture(38948, has("WeekOfMonth"), "a yearly recurrence on the nth day has no WeekOfMonth")
+		s.capture(38950, has("MonthOfYear"), "a yearly recurrence on the nth day has no MonthOfYear")
+	}
 }
