@@ -24,6 +24,10 @@ var (
 	tCalTimezone        = mustTag("Calendar:Timezone")
 	tCalAllDayEvent     = mustTag("Calendar:AllDayEvent")
 	tCalBusyStatus      = mustTag("Calendar:BusyStatus")
+	tCalAttendees       = mustTag("Calendar:Attendees")
+	tCalAttendee        = mustTag("Calendar:Attendee")
+	tCalAttendeeStatus  = mustTag("Calendar:AttendeeStatus")
+	tCalAttendeeType    = mustTag("Calendar:AttendeeType")
 	tCalCategories      = mustTag("Calendar:Categories")
 	tCalCategory        = mustTag("Calendar:Category")
 	tCalDtStamp         = mustTag("Calendar:DtStamp")
@@ -94,6 +98,8 @@ func (c *call) calendarAddLocked(props []*wbxml.Node, body Body) ([]*wbxml.Node,
 			if len(p.FindAll(tCalCategory)) > 300 {
 				return nil, eas.SyncStatusConversionError
 			}
+		case tCalAttendees:
+			p = calAttendeesWithStatus(p)
 		case tCalExceptions:
 			for _, e := range p.FindAll(tCalException) {
 				if cats := e.Find(tCalCategories); cats != nil && len(cats.FindAll(tCalCategory)) > 300 {
@@ -409,6 +415,33 @@ func calMergeElement(old, changes *wbxml.Node) *wbxml.Node {
 		if !replaced {
 			out.Children = append(out.Children, ch)
 		}
+	}
+	return out
+}
+
+// calAttendeesWithStatus is an Attendees whose attendees without an
+// AttendeeStatus have 0, response unknown, as Exchange answers them
+// (MSASCAL_S02_TC01, R11311, R568).
+func calAttendeesWithStatus(a *wbxml.Node) *wbxml.Node {
+	out := &wbxml.Node{Tag: a.Tag}
+	for _, e := range a.Elements() {
+		if e.Tag == tCalAttendee && e.Find(tCalAttendeeStatus) == nil {
+			// In the schema's order: before AttendeeType.
+			n := &wbxml.Node{Tag: e.Tag}
+			placed := false
+			for _, ch := range e.Elements() {
+				if !placed && ch.Tag == tCalAttendeeType {
+					n.Children = append(n.Children, wbxml.NewText(tCalAttendeeStatus, "0"))
+					placed = true
+				}
+				n.Children = append(n.Children, ch)
+			}
+			if !placed {
+				n.Children = append(n.Children, wbxml.NewText(tCalAttendeeStatus, "0"))
+			}
+			e = n
+		}
+		out.Children = append(out.Children, e)
 	}
 	return out
 }
