@@ -696,11 +696,16 @@ func TestMSASCAL_S01_TC29_ItemOperations(t *testing.T) {
 			props = r.Response.Results[0].Fetch.Properties
 		}
 		var names []string
+		calendar := props != nil
 		if props != nil {
 			for _, e := range props.Elements() {
 				names = append(names, e.Tag.Name)
+				calendar = calendar && e.Tag.Namespace == "Calendar"
 			}
 		}
+		// The adapter's captures of every fetched calendar item.
+		s.capture(529, calendar, "the fetched Properties hold %v, not Calendar elements", names)
+		s.capture(531, calendar, "the fetched Properties hold %v, not Calendar elements", names)
 		s.equal(530, "the elements of Properties", []string{"Subject"}, names)
 		if r.Status != 1 {
 			s.t.Fatalf("the ItemOperations has Status %d, want 1", r.Status)
@@ -727,6 +732,13 @@ func TestMSASCAL_S01_TC30_Search(t *testing.T) {
 		n := 0
 		if r.Response != nil && r.Response.Store != nil {
 			n = len(r.Response.Store.Result)
+			// The adapter's captures of every result: its Properties are
+			// the item's Calendar elements.
+			for _, res := range r.Response.Store.Result {
+				_, ok := calText(res.Properties, "Calendar:Subject")
+				s.capture(534, ok, "a result's Properties have no Calendar:Subject")
+				s.capture(535, ok, "a result's Properties have no Calendar:Subject")
+			}
 		}
 		s.capture(533, n > 0, "the Search found %d results", n)
 		s.capture(523, n > 0, "the Search found %d results", n)
