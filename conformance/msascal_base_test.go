@@ -439,6 +439,21 @@ func (c *calSuite) verifyItem(data *wbxml.Node) {
 			}
 		}
 	}
+	if a := calGet(data, "Calendar:Attendees"); a != nil {
+		for _, e := range a.FindAll(cmdTag("Calendar:Attendee")) {
+			n := len(e.FindAll(cmdTag("Calendar:Email")))
+			s.capture(22811, n <= 1, "an Attendee has %d Email", n)
+			n = len(e.FindAll(cmdTag("Calendar:Name")))
+			s.capture(33211, n <= 1, "an Attendee has %d Name", n)
+		}
+	}
+	if exs := calGet(data, "Calendar:Exceptions"); exs != nil {
+		all := exs.FindAll(cmdTag("Calendar:Exception"))
+		s.capture(24311, len(all) <= 256, "the Exceptions has %d Exception", len(all))
+		for _, e := range all {
+			c.verifyException(e)
+		}
+	}
 	rec := calGet(data, "Calendar:Recurrence")
 	if rec == nil {
 		return
@@ -488,5 +503,45 @@ func (c *calSuite) verifyItem(data *wbxml.Node) {
 	case 6:
 		s.capture(38948, has("WeekOfMonth"), "a yearly recurrence on the nth day has no WeekOfMonth")
 		s.capture(38950, has("MonthOfYear"), "a yearly recurrence on the nth day has no MonthOfYear")
+	}
+}
+
+// verifyException is the adapter's captures of an Exception: at most one
+// of each child, ExceptionStartTime required (a Compact DateTime) before
+// 16.0, no Attendees at 12.1.
+func (c *calSuite) verifyException(e *wbxml.Node) {
+	s := c.s
+	s.t.Helper()
+	atMostOne := func(id int, qname string) {
+		n := len(e.FindAll(cmdTag(qname)))
+		s.capture(id, n <= 1, "an Exception has %d %s", n, qname)
+	}
+	atMostOne(8111, "Calendar:AllDayEvent")
+	atMostOne(22211, "Calendar:DtStamp")
+	atMostOne(23711, "Calendar:EndTime")
+	atMostOne(29711, "Calendar:Location")
+	atMostOne(39311, "Calendar:Reminder")
+	atMostOne(42411, "Calendar:Sensitivity")
+	atMostOne(12711, "AirSyncBase:Body")
+	if s.version != eas.Version121 {
+		atMostOne(567, "Calendar:AppointmentReplyTime")
+		atMostOne(10711, "Calendar:Attendees")
+		atMostOne(40511, "Calendar:ResponseType")
+	} else {
+		s.capture(2023, calGet(e, "Calendar:Attendees") == nil, "an Exception has Attendees at 12.1")
+	}
+	if v, ok := calText(e, "Calendar:Deleted"); ok {
+		s.capture(209, v == "0" || v == "1", "Deleted is %q", v)
+	}
+	if !s.version.AtLeast(eas.Version160) {
+		starts := e.FindAll(cmdTag("Calendar:ExceptionStartTime"))
+		s.capture(264, len(starts) > 0, "an Exception has no ExceptionStartTime")
+		s.capture(2106, len(starts) > 0, "an Exception has no ExceptionStartTime")
+		s.capture(246, len(starts) == 1, "an Exception has %d ExceptionStartTime", len(starts))
+		s.capture(26711, len(starts) == 1, "an Exception has %d ExceptionStartTime", len(starts))
+		if len(starts) > 0 {
+			_, err := time.Parse(calTimeFormat, starts[0].Text())
+			s.capture(268, err == nil, "ExceptionStartTime %q is not a Compact DateTime", starts[0].Text())
+		}
 	}
 }
