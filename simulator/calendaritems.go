@@ -233,12 +233,34 @@ func calRecurrence(v eas.ProtocolVersion, rec *wbxml.Node) (*wbxml.Node, bool) {
 		return false
 	}
 	// Elements that do not belong to the type (MSASCAL_S01_TC24 to TC27:
-	// R53916 to R53919).
+	// R53916 to R53919), and those it needs, as Exchange's
+	// RecurrenceData.Validate checks them: a daily or weekly recurrence
+	// has no CalendarType or IsLeapMonth, a monthly one no IsLeapMonth; a
+	// weekly one needs DayOfWeek, a monthly one DayOfMonth, the nth-day
+	// ones WeekOfMonth and DayOfWeek, the yearly ones MonthOfYear.
 	if (has(tCalRecDayOfMonth) && in(0, 1, 3, 6)) ||
 		(has(tCalRecDayOfWeek) && in(2, 5)) ||
 		(has(tCalRecMonthOfYear) && in(0, 1, 2, 3)) ||
-		(has(tCalRecWeekOfMonth) && in(0, 1, 2, 5)) {
+		(has(tCalRecWeekOfMonth) && in(0, 1, 2, 5)) ||
+		(has(tCalRecCalendarType) && in(0, 1)) ||
+		(has(tCalRecIsLeapMonth) && in(0, 1, 2, 3)) ||
+		(!has(tCalRecDayOfWeek) && in(1, 3, 6)) ||
+		(!has(tCalRecDayOfMonth) && in(2, 5)) ||
+		(!has(tCalRecWeekOfMonth) && in(3, 6)) ||
+		(!has(tCalRecMonthOfYear) && in(5, 6)) {
 		return nil, false
+	}
+	// The values each element may take (MS-ASCAL 2.2.2.12, 2.2.2.13,
+	// 2.2.2.27, 2.2.2.46).
+	for _, r := range []struct {
+		t      *wbxml.Tag
+		lo, hi int
+	}{{tCalRecDayOfMonth, 1, 31}, {tCalRecDayOfWeek, 1, 127}, {tCalRecMonthOfYear, 1, 12}, {tCalRecWeekOfMonth, 1, 5}, {tCalRecInterval, 0, 999}, {tCalRecIsLeapMonth, 0, 1}} {
+		if e := rec.Find(r.t); e != nil {
+			if n, err := strconv.Atoi(strings.TrimSpace(e.Text())); err != nil || n < r.lo || n > r.hi {
+				return nil, false
+			}
+		}
 	}
 	calTypes := rec.FindAll(tCalRecCalendarType)
 	// One CalendarType at most (MSASCAL_S01_TC21, R53912), and one of
@@ -278,9 +300,17 @@ func calRecurrence(v eas.ProtocolVersion, rec *wbxml.Node) (*wbxml.Node, bool) {
 			}
 		case tCalRecInterval:
 			// Interval 0 is kept as 1 by Exchange 2010 SP1 and later
-			// (MSASCAL_S01_TC35, R5).
-			if strings.TrimSpace(ch.Text()) == "0" {
+			// (MSASCAL_S01_TC35, R5); a yearly recurrence's is 1 (Exchange's
+			// XsoRecurrenceProperty).
+			if strings.TrimSpace(ch.Text()) == "0" || in(5, 6) {
 				ch = wbxml.NewText(tCalRecInterval, "1")
+			}
+		case tCalRecType:
+			// A daily recurrence on given days is a weekly one (Exchange's
+			// XsoRecurrenceProperty.CreateRecurrencePattern).
+			if typ == 0 && has(tCalRecDayOfWeek) {
+				typ = 1
+				ch = wbxml.NewText(tCalRecType, "1")
 			}
 		case tCalRecIsLeapMonth:
 			// IsLeapMonth means nothing outside a lunar calendar
@@ -291,16 +321,15 @@ func calRecurrence(v eas.ProtocolVersion, rec *wbxml.Node) (*wbxml.Node, bool) {
 		}
 		out.Children = append(out.Children, ch)
 	}
-	if v.AtLeast(eas.Version140) && in(2, 3, 5, 6) {
-		// A response has a CalendarType for these types (R143, R14311 to
-		// R14313) and an IsLeapMonth, 0 by default (MSASCAL_S01_TC20,
-		// R28411, R288, R293).
-		if calType < 0 {
-			out.Children = append(out.Children, wbxml.NewText(tCalRecCalendarType, "0"))
-		}
-		if !has(tCalRecIsLeapMonth) {
-			out.Children = append(out.Children, wbxml.NewText(tCalRecIsLeapMonth, "0"))
-		}
+	// From 14.0 a response has a CalendarType for these types (R143,
+	// R14311 to R14313), and the yearly ones an IsLeapMonth, 0 by default
+	// (MSASCAL_S01_TC20, R28411, R288, R293), as Exchange's
+	// XsoRecurrenceProperty writes them.
+	if v.AtLeast(eas.Version140) && in(2, 3, 5, 6) && calType < 0 {
+		out.Children = append(out.Children, wbxml.NewText(tCalRecCalendarType, "0"))
+	}
+	if v.AtLeast(eas.Version140) && in(5, 6) && !has(tCalRecIsLeapMonth) {
+		out.Children = append(out.Children, wbxml.NewText(tCalRecIsLeapMonth, "0"))
 	}
 	// From 14.1 a weekly recurrence has a FirstDayOfWeek, the user's
 	// (Sunday) when the client sent none (MSASCAL_S01_TC17, R52523,

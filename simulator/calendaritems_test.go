@@ -19,22 +19,32 @@ func calRec(kv ...string) *wbxml.Node {
 
 func TestCalRecurrenceRefusesWhatExchangeRefuses(t *testing.T) {
 	bad := map[string]*wbxml.Node{
-		"no Type":                    calRec("Interval", "1"),
-		"Type 4":                     calRec("Type", "4"),
-		"Type not a number":          calRec("Type", "x"),
-		"DayOfMonth with Type 0":     calRec("Type", "0", "DayOfMonth", "10"),
-		"DayOfWeek with Type 5":      calRec("Type", "5", "DayOfWeek", "1"),
-		"MonthOfYear with Type 3":    calRec("Type", "3", "MonthOfYear", "10"),
-		"WeekOfMonth with Type 2":    calRec("Type", "2", "WeekOfMonth", "3"),
-		"two CalendarType":           calRec("Type", "2", "CalendarType", "1", "CalendarType", "2"),
-		"CalendarType 13":            calRec("Type", "2", "CalendarType", "13"),
-		"CalendarType 21":            calRec("Type", "2", "CalendarType", "21"),
-		"CalendarType not a number":  calRec("Type", "2", "CalendarType", ""),
-		"FirstDayOfWeek 7":           calRec("Type", "0", "FirstDayOfWeek", "7"),
-		"Occurrences 1000":           calRec("Type", "0", "Occurrences", "1000"),
-		"Occurrences not a number":   calRec("Type", "0", "Occurrences", "many"),
-		"Occurrences 0":              calRec("Type", "0", "Occurrences", "0"),
-		"FirstDayOfWeek not a digit": calRec("Type", "1", "FirstDayOfWeek", "-"),
+		"no Type":                     calRec("Interval", "1"),
+		"Type 4":                      calRec("Type", "4"),
+		"Type not a number":           calRec("Type", "x"),
+		"DayOfMonth with Type 0":      calRec("Type", "0", "DayOfMonth", "10"),
+		"DayOfWeek with Type 5":       calRec("Type", "5", "DayOfMonth", "1", "MonthOfYear", "1", "DayOfWeek", "1"),
+		"MonthOfYear with Type 3":     calRec("Type", "3", "WeekOfMonth", "1", "DayOfWeek", "1", "MonthOfYear", "10"),
+		"WeekOfMonth with Type 2":     calRec("Type", "2", "DayOfMonth", "1", "WeekOfMonth", "3"),
+		"two CalendarType":            calRec("Type", "2", "DayOfMonth", "1", "CalendarType", "1", "CalendarType", "2"),
+		"CalendarType 13":             calRec("Type", "2", "DayOfMonth", "1", "CalendarType", "13"),
+		"CalendarType 21":             calRec("Type", "2", "DayOfMonth", "1", "CalendarType", "21"),
+		"CalendarType not a number":   calRec("Type", "2", "DayOfMonth", "1", "CalendarType", ""),
+		"FirstDayOfWeek 7":            calRec("Type", "0", "FirstDayOfWeek", "7"),
+		"Occurrences 1000":            calRec("Type", "0", "Occurrences", "1000"),
+		"Occurrences not a number":    calRec("Type", "0", "Occurrences", "many"),
+		"Occurrences 0":               calRec("Type", "0", "Occurrences", "0"),
+		"FirstDayOfWeek not a digit":  calRec("Type", "1", "DayOfWeek", "1", "FirstDayOfWeek", "-"),
+		"weekly without DayOfWeek":    calRec("Type", "1"),
+		"monthly without DayOfMonth":  calRec("Type", "2"),
+		"nth day without WeekOfMonth": calRec("Type", "3", "DayOfWeek", "1"),
+		"yearly without MonthOfYear":  calRec("Type", "5", "DayOfMonth", "1"),
+		"CalendarType with Type 0":    calRec("Type", "0", "CalendarType", "1"),
+		"IsLeapMonth with Type 2":     calRec("Type", "2", "DayOfMonth", "1", "IsLeapMonth", "0"),
+		"DayOfMonth 32":               calRec("Type", "2", "DayOfMonth", "32"),
+		"WeekOfMonth 6":               calRec("Type", "3", "WeekOfMonth", "6", "DayOfWeek", "1"),
+		"MonthOfYear 13":              calRec("Type", "5", "DayOfMonth", "1", "MonthOfYear", "13"),
+		"DayOfWeek 128":               calRec("Type", "1", "DayOfWeek", "128"),
 	}
 	for name, rec := range bad {
 		if _, ok := calRecurrence(eas.Version141, rec); ok {
@@ -75,8 +85,16 @@ func TestCalRecurrenceKeepsItAsExchangeDoes(t *testing.T) {
 		t.Errorf("IsLeapMonth of a Chinese lunar recurrence kept as %q", v)
 	}
 	got, _ = calRecurrence(eas.Version140, calRec("Type", "2", "DayOfMonth", "1"))
-	if got.Find(tCalRecCalendarType) == nil || got.Find(tCalRecIsLeapMonth) == nil {
-		t.Error("a monthly recurrence at 14.0 lacks CalendarType or IsLeapMonth")
+	if got.Find(tCalRecCalendarType) == nil || got.Find(tCalRecIsLeapMonth) != nil {
+		t.Error("a monthly recurrence at 14.0 lacks CalendarType or has an IsLeapMonth")
+	}
+	got, _ = calRecurrence(eas.Version140, calRec("Type", "6", "Interval", "3", "WeekOfMonth", "5", "DayOfWeek", "1", "MonthOfYear", "4"))
+	if got.Find(tCalRecIsLeapMonth) == nil || got.Find(tCalRecInterval).Text() != "1" {
+		t.Error("a yearly recurrence at 14.0 lacks IsLeapMonth or keeps an Interval other than 1")
+	}
+	got, _ = calRecurrence(eas.Version141, calRec("Type", "0", "Interval", "1", "DayOfWeek", "62"))
+	if got.Find(tCalRecType).Text() != "1" || got.Find(tCalRecFirstDay) == nil {
+		t.Error("a daily recurrence on given days does not come back weekly")
 	}
 	got, _ = calRecurrence(eas.Version121, calRec("Type", "2", "DayOfMonth", "1"))
 	if got.Find(tCalRecCalendarType) != nil || got.Find(tCalRecIsLeapMonth) != nil {
