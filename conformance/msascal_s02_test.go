@@ -19,8 +19,9 @@ import (
 // a meeting request or reply a client sends as iCalendar MIME.
 const calNoMeeting = "issue 15: easlab does not process the meeting requests, replies and cancellations a client sends as iCalendar MIME as Exchange does (no meeting request in the attendee's Inbox, no calendar item or response tracking from them; simulator/sendmail.go, meeting requests)"
 
-// pending records reqs as known gaps the test cannot reach because the
-// step what needs meeting requests easlab does not process yet.
+// pending records reqs as known gaps: the test cannot reach them, as the
+// step before them (what) needs meeting requests easlab does not process
+// yet.
 func (c *calSuite) pending(what string, reqs ...int) {
 	c.s.t.Helper()
 	c.s.gap(calNoMeeting, reqs...)
