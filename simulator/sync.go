@@ -643,6 +643,14 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 				continue
 			}
 			props, body = pimProps(class, props, c.req.ProtocolVersion, c.s.clock.Now()), pimBody(class, body)
+			if class == "Calendar" {
+				var cst eas.SyncStatus
+				if props, cst = c.calendarAddLocked(props, body); cst != eas.SyncStatusSuccess {
+					r.Status = int(cst)
+					out = append(out, r)
+					continue
+				}
+			}
 			it, err := m.addItemLocked(f.ServerID, &Item{Class: class, Props: props, Body: body, Received: c.s.clock.Now()})
 			if err != nil {
 				r.Status = int(eas.SyncStatusServerError)
@@ -687,6 +695,9 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 				}
 			} else if cmd.ApplicationData != nil {
 				props, body := splitBody(cmd.ApplicationData)
+				if class == "Calendar" {
+					props = calendarChangeProps(it, props)
+				}
 				it.setProps(props)
 				if body.Plain != "" {
 					it.Body = body
