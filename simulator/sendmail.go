@@ -267,8 +267,17 @@ func itemHasProp(it *Item, q string) bool {
 
 // deliverMail puts msg into the Inbox of every recipient who has a mailbox
 // here, each mailbox locked in turn, and returns the other addresses.
+//
+// A meeting invitation or cancellation (a text/calendar part) arrives as a
+// meeting message and updates the recipient's Calendar (see
+// meetingrequest.go).
 func (s *Server) deliverMail(msg *Mail, recipients []*mail.Address, now time.Time) (external []string) {
 	seen := map[*Mailbox]bool{}
+	invitation, part := invitationOf(msg)
+	var organizer *Mailbox
+	if invitation != nil && invitation.organizer != nil {
+		_, organizer, _ = s.dir.Resolve(invitation.organizer.Address)
+	}
 	for _, a := range recipients {
 		_, mb, ok := s.dir.Resolve(a.Address)
 		if !ok {
@@ -280,6 +289,15 @@ func (s *Server) deliverMail(msg *Mail, recipients []*mail.Address, now time.Tim
 		}
 		seen[mb] = true
 		it := EmailItem(msg, now, false)
+		if invitation != nil {
+			messageType := 1
+			if mb != organizer {
+				mb.lock()
+				messageType = mb.placeInvitationLocked(invitation, a.Address, Body{Plain: msg.Plain, HTML: msg.HTML}, now)
+				mb.unlock()
+			}
+			dressInvitation(it, invitation, part, a.Address, messageType)
+		}
 		// A conversation the user always moves (ItemOperations Move with
 		// MoveAlways) lands in its folder, if that still exists.
 		if dst, ok := mailSide(mb).conversationRule(itemConversationID(it)); ok {
