@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -865,7 +866,9 @@ func invitationOf(msg *Mail) (*meeting, int) {
 			continue
 		}
 		if mt.method == "REQUEST" || mt.method == "CANCEL" {
-			if mt.subject == "" {
+			// The meeting takes the message's subject, as a forward's
+			// ("FW: ...") does in the new attendee's Calendar.
+			if msg.Subject != "" {
 				mt.subject = msg.Subject
 			}
 			return mt, i
@@ -993,4 +996,400 @@ func trimAtVersion(n *wbxml.Node, v wbxml.Version) *wbxml.Node {
 	}
 	out.Empty = n.Tag != nil && len(out.Children) == 0
 	return out
+}
+
+// zoneFromBlob reads an EAS TIME_ZONE_INFORMATION blob back into a zone;
+// a blob that is not one is UTC.
+func zoneFromBlob(s string) *icalZone {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil || len(b) != 172 {
+		return utcZone
+	}
+	name := func(at int) string {
+		u := make([]uint16, 0, 32)
+		for i := 0; i < 32; i++ {
+			c := binary.LittleEndian.Uint16(b[at+2*i:])
+			if c == 0 {
+				break
+			}
+			u = append(u, c)
+		}
+		return string(utf16.Decode(u))
+	}
+	rule := func(at int, offset int) tzRule {
+		return tzRule{
+			offset: offset, month: int(binary.LittleEndian.Uint16(b[at+2:])),
+			weekday: time.Weekday(binary.LittleEndian.Uint16(b[at+4:]) % 7), week: int(binary.LittleEndian.Uint16(b[at+6:])),
+			hour: int(binary.LittleEndian.Uint16(b[at+8:]) % 24), minute: int(binary.LittleEndian.Uint16(b[at+10:]) % 60), yearly: true,
+		}
+	}
+	bias := int(int32(binary.LittleEndian.Uint32(b[0:])))
+	dstBias := int(int32(binary.LittleEndian.Uint32(b[168:])))
+	z := &icalZone{id: name(4)}
+	if z.id == "" {
+		z.id = "Custom time zone"
+	}
+	z.std = rule(68, -bias)
+	if z.std.month != 0 && binary.LittleEndian.Uint16(b[154:]) != 0 {
+		z.dst, z.hasDST = rule(152, -bias-dstBias), true
+	}
+	return z
+}
+
+// vtimezone writes the zone as a VTIMEZONE.
+func (z *icalZone) vtimezone() []string {
+	off := func(m int) string {
+		sign := "+"
+		if m < 0 {
+			sign, m = "-", -m
+		}
+		return fmt.Sprintf("%s%02d%02d", sign, m/60, m%60)
+	}
+	days := [...]string{"SU", "MO", "TU", "WE", "TH", "FR", "SA"}
+	obs := func(kind string, r tzRule, from int) []string {
+		out := []string{"BEGIN:" + kind}
+		if z.hasDST && r.month != 0 {
+			week := strconv.Itoa(r.week)
+			if r.week >= 5 {
+				week = "-1"
+			}
+			out = append(out, fmt.Sprintf("DTSTART:1601%02d01T%02d%02d00", r.month, r.hour, r.minute),
+				fmt.Sprintf("RRULE:FREQ=YEARLY;BYDAY=%s%s;BYMONTH=%d", week, days[r.weekday], r.month))
+		} else {
+			out = append(out, "DTSTART:16010101T000000")
+		}
+		return append(out, "TZOFFSETFROM:"+off(from), "TZOFFSETTO:"+off(r.offset), "END:"+kind)
+	}
+	lines := []string{"BEGIN:VTIMEZONE", "TZID:" + icalEscape(z.id)}
+	if z.hasDST {
+		lines = append(lines, obs("STANDARD", z.std, z.dst.offset)...)
+		lines = append(lines, obs("DAYLIGHT", z.dst, z.std.offset)...)
+	} else {
+		lines = append(lines, obs("STANDARD", z.std, z.std.offset)...)
+	}
+	return append(lines, "END:VTIMEZONE")
+}
+
+func icalEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\r\n", `\n`, "\n", `\n`).Replace(s)
+}
+
+// iCalendar writes the meeting as an iCalendar object of its method, its
+// times in its zone.
+func (mt *meeting) iCalendar() string {
+	local := func(t time.Time) string {
+		return t.Add(time.Duration(mt.zone.offsetAtUTC(t)) * time.Minute).Format("20060102T150405")
+	}
+	tzid := `"` + strings.ReplaceAll(mt.zone.id, `"`, "'") + `"`
+	lines := []string{"BEGIN:VCALENDAR", "PRODID:-//easlab//easlab//EN", "VERSION:2.0", "METHOD:" + mt.method}
+	lines = append(lines, mt.zone.vtimezone()...)
+	lines = append(lines, "BEGIN:VEVENT", "UID:"+mt.uid, "DTSTAMP:"+mt.stamp.UTC().Format("20060102T150405Z"),
+		"SUMMARY:"+icalEscape(mt.subject))
+	if mt.description != "" {
+		lines = append(lines, "DESCRIPTION:"+icalEscape(mt.description))
+	}
+	if mt.organizer != nil {
+		lines = append(lines, fmt.Sprintf("ORGANIZER;CN=%q:mailto:%s", strings.ReplaceAll(mt.organizer.Name, `"`, "'"), mt.organizer.Address))
+	}
+	for _, a := range mt.attendees {
+		role := "REQ-PARTICIPANT"
+		if a.optional {
+			role = "OPT-PARTICIPANT"
+		}
+		lines = append(lines, fmt.Sprintf("ATTENDEE;ROLE=%s;PARTSTAT=NEEDS-ACTION;RSVP=%s;CN=%q:mailto:%s", role, strings.ToUpper(strconv.FormatBool(a.rsvp)), strings.ReplaceAll(a.name, `"`, "'"), a.email))
+	}
+	if mt.location != "" {
+		lines = append(lines, "LOCATION:"+icalEscape(mt.location))
+	}
+	if mt.allDay {
+		lines = append(lines, "DTSTART;VALUE=DATE:"+local(mt.start)[:8], "DTEND;VALUE=DATE:"+local(mt.end)[:8], "X-MICROSOFT-CDO-ALLDAYEVENT:TRUE")
+	} else {
+		lines = append(lines, "DTSTART;TZID="+tzid+":"+local(mt.start), "DTEND;TZID="+tzid+":"+local(mt.end))
+	}
+	if r := mt.recurrence; r != nil {
+		lines = append(lines, "RRULE:"+rruleOf(r))
+	}
+	lines = append(lines, "X-MICROSOFT-CDO-BUSYSTATUS:"+[...]string{"FREE", "TENTATIVE", "BUSY", "OOF"}[mt.busy&3])
+	switch mt.sensitivity {
+	case 2:
+		lines = append(lines, "CLASS:PRIVATE")
+	case 3:
+		lines = append(lines, "CLASS:CONFIDENTIAL")
+	default:
+		lines = append(lines, "CLASS:PUBLIC")
+	}
+	if mt.disallowNew {
+		lines = append(lines, "X-MICROSOFT-DISALLOW-COUNTER:TRUE")
+	}
+	if mt.reminder >= 0 {
+		lines = append(lines, "BEGIN:VALARM", fmt.Sprintf("TRIGGER:-PT%dM", mt.reminder), "ACTION:DISPLAY", "END:VALARM")
+	}
+	lines = append(lines, "END:VEVENT", "END:VCALENDAR")
+	return strings.Join(lines, "\r\n") + "\r\n"
+}
+
+// rruleOf writes an EAS recurrence as an RRULE.
+func rruleOf(r *eas.EmailRecurrence) string {
+	days := [...]string{"SU", "MO", "TU", "WE", "TH", "FR", "SA"}
+	byday := func(week int) string {
+		var out []string
+		prefix := ""
+		if week >= 5 {
+			prefix = "-1"
+		} else if week > 0 {
+			prefix = strconv.Itoa(week)
+		}
+		for i, d := range days {
+			if r.DayOfWeek&(1<<uint(i)) != 0 {
+				out = append(out, prefix+d)
+			}
+		}
+		return strings.Join(out, ",")
+	}
+	var parts []string
+	switch r.Type {
+	case 0:
+		parts = []string{"FREQ=DAILY"}
+	case 1:
+		parts = []string{"FREQ=WEEKLY", "BYDAY=" + byday(0)}
+	case 2:
+		parts = []string{"FREQ=MONTHLY", "BYMONTHDAY=" + strconv.Itoa(r.DayOfMonth)}
+	case 3:
+		parts = []string{"FREQ=MONTHLY", "BYDAY=" + byday(r.WeekOfMonth)}
+	case 5:
+		parts = []string{"FREQ=YEARLY", "BYMONTHDAY=" + strconv.Itoa(r.DayOfMonth), "BYMONTH=" + strconv.Itoa(r.MonthOfYear)}
+	default:
+		parts = []string{"FREQ=YEARLY", "BYDAY=" + byday(r.WeekOfMonth), "BYMONTH=" + strconv.Itoa(r.MonthOfYear)}
+	}
+	if r.Interval > 1 {
+		parts = append(parts, "INTERVAL="+strconv.Itoa(r.Interval))
+	}
+	if r.Occurrences > 0 {
+		parts = append(parts, "COUNT="+strconv.Itoa(r.Occurrences))
+	} else if t, err := eas.ParseDate(r.Until); err == nil {
+		parts = append(parts, "UNTIL="+t.UTC().Format("20060102T150405Z"))
+	}
+	if r.FirstDayOfWeek != nil && *r.FirstDayOfWeek >= 0 && *r.FirstDayOfWeek < 7 {
+		parts = append(parts, "WKST="+days[*r.FirstDayOfWeek])
+	}
+	return strings.Join(parts, ";")
+}
+
+// pendingInvite is an invitation a Sync Add makes, sent once the
+// organizer's mailbox is unlocked.
+type pendingInvite struct {
+	mt   *meeting
+	body Body
+}
+
+// queueInvitationLocked notes the invitation of a meeting a client adds
+// to its Calendar from 16.0, where the server sends it (MS-ASCMD R7478,
+// MS-ASCAL 3.1.5.1): a calendar item with attendees whose MeetingStatus
+// says the user organizes it. The item gets its UID, which from 16.0 the
+// server makes (MS-ASCAL 2.2.2.46).
+func (c *call) queueInvitationLocked(serverID string) {
+	if !c.req.ProtocolVersion.AtLeast(eas.Version160) {
+		return
+	}
+	it := c.mb.items[serverID]
+	if it == nil || it.Class != "Calendar" {
+		return
+	}
+	if st := it.Prop(mustTag("Calendar:MeetingStatus")); st != "1" && st != "" {
+		return
+	}
+	mt := meetingOfItem(it, &mail.Address{Name: c.user.DisplayName, Address: c.user.PrimarySmtpAddress}, c.s.clock.Now())
+	if mt == nil {
+		return
+	}
+	if it.Prop(mrCalUIDTag) == "" {
+		it.setProps([]*wbxml.Node{wbxml.NewText(mrCalUIDTag, mt.uid)})
+	}
+	c.invites = append(c.invites, pendingInvite{mt: mt, body: it.Body})
+}
+
+// meetingOfItem reads a calendar item's meeting, or nil when it invites
+// nobody.
+func meetingOfItem(it *Item, organizer *mail.Address, now time.Time) *meeting {
+	find := func(q string) *wbxml.Node {
+		t := mustTag(q)
+		for _, p := range it.Props {
+			if p.Tag == t {
+				return p
+			}
+		}
+		return nil
+	}
+	mt := &meeting{method: "REQUEST", organizer: organizer, busy: 2, reminder: -1, stamp: now}
+	if atts := find("Calendar:Attendees"); atts != nil {
+		for _, a := range atts.Elements() {
+			email := childText(a, "Calendar:Email")
+			if email == "" {
+				continue
+			}
+			mt.attendees = append(mt.attendees, meetingAttendee{email: email, name: childText(a, "Calendar:Name"), optional: childText(a, "Calendar:AttendeeType") == "2"})
+		}
+	}
+	if len(mt.attendees) == 0 {
+		return nil
+	}
+	var err error
+	if mt.start, err = eas.ParseDate(it.Prop(tCalStartTime)); err != nil {
+		mt.start = now
+	}
+	if mt.end, err = eas.ParseDate(it.Prop(tCalEndTime)); err != nil || mt.end.Before(mt.start) {
+		mt.end = mt.start.Add(30 * time.Minute)
+	}
+	mt.uid = it.Prop(mrCalUIDTag)
+	if mt.uid == "" {
+		mt.uid = newMeetingUID(now, it.ServerID+organizer.Address)
+	}
+	mt.subject = it.Prop(mrCalSubjectTag)
+	mt.description = it.Body.Plain
+	if loc := find("AirSyncBase:Location"); loc != nil {
+		mt.location = childText(loc, "AirSyncBase:DisplayName")
+	} else {
+		mt.location = it.Prop(mustTag("Calendar:Location"))
+	}
+	mt.allDay = it.Prop(mustTag("Calendar:AllDayEvent")) == "1"
+	if v, err := strconv.Atoi(it.Prop(mrCalBusyStatusTag)); err == nil && v >= 0 && v <= 3 {
+		mt.busy = v
+	}
+	if v, err := strconv.Atoi(it.Prop(mustTag("Calendar:Reminder"))); err == nil && v >= 0 {
+		mt.reminder = v
+	}
+	if v, err := strconv.Atoi(it.Prop(mustTag("Calendar:Sensitivity"))); err == nil && v >= 0 && v <= 3 {
+		mt.sensitivity = v
+	}
+	mt.disallowNew = it.Prop(mustTag("Calendar:DisallowNewTimeProposal")) == "1"
+	rsvp := it.Prop(mustTag("Calendar:ResponseRequested")) != "0"
+	for i := range mt.attendees {
+		mt.attendees[i].rsvp = rsvp
+	}
+	if tz := it.Prop(mustTag("Calendar:Timezone")); tz != "" {
+		mt.zone = zoneFromBlob(tz)
+	} else {
+		mt.zone = utcZone
+	}
+	if rec := find("Calendar:Recurrence"); rec != nil {
+		atoi := func(q string) int { v, _ := strconv.Atoi(childText(rec, q)); return v }
+		r := &eas.EmailRecurrence{
+			Type: atoi("Calendar:Type"), Interval: atoi("Calendar:Interval"), Until: childText(rec, "Calendar:Until"),
+			Occurrences: atoi("Calendar:Occurrences"), WeekOfMonth: atoi("Calendar:WeekOfMonth"), DayOfMonth: atoi("Calendar:DayOfMonth"),
+			DayOfWeek: atoi("Calendar:DayOfWeek"), MonthOfYear: atoi("Calendar:MonthOfYear"),
+		}
+		if r.Interval < 1 {
+			r.Interval = 1
+		}
+		if childText(rec, "Calendar:FirstDayOfWeek") != "" {
+			f := atoi("Calendar:FirstDayOfWeek")
+			r.FirstDayOfWeek = &f
+		}
+		if r.Type >= 0 && r.Type <= 6 && r.Type != 4 {
+			mt.recurrence = r
+		}
+	}
+	return mt
+}
+
+func childText(n *wbxml.Node, q string) string {
+	if c := n.Find(mustTag(q)); c != nil {
+		return c.Text()
+	}
+	return ""
+}
+
+// sendInvitations mails the invitations queued by the request, as the
+// organizer: to every attendee with a mailbox here (the others are
+// logged, as any mail leaving the organization).
+func (c *call) sendInvitations() {
+	invites := c.invites
+	c.invites = nil
+	now := c.s.clock.Now()
+	for _, inv := range invites {
+		raw, err := buildInvitation(inv.mt, inv.body, now)
+		if err != nil {
+			c.s.log.Error("building a meeting request", "error", err)
+			continue
+		}
+		msg, err := ParseMail(raw)
+		if err != nil {
+			c.s.log.Error("building a meeting request", "error", err)
+			continue
+		}
+		if external := c.s.deliverMail(msg, msg.Recipients(), now); len(external) > 0 {
+			c.s.log.Info("meeting request sent outside the organization", "from", c.user.PrimarySmtpAddress, "subject", msg.Subject, "to", strings.Join(external, ", "))
+		}
+	}
+}
+
+// buildInvitation writes the message of an invitation: the body as text
+// and the iCalendar object as its text/calendar alternative.
+func buildInvitation(mt *meeting, body Body, now time.Time) ([]byte, error) {
+	var h mail.Header
+	h.SetDate(now)
+	h.SetAddressList("From", []*mail.Address{mt.organizer})
+	var to []*mail.Address
+	for _, a := range mt.attendees {
+		to = append(to, &mail.Address{Name: a.name, Address: a.email})
+	}
+	h.SetAddressList("To", to)
+	h.SetSubject(mt.subject)
+	if err := h.GenerateMessageIDWithHostname("easlab.local"); err != nil {
+		return nil, fmt.Errorf("a meeting request's Message-ID: %w", err)
+	}
+	var buf bytes.Buffer
+	w, err := mail.CreateInlineWriter(&buf, h)
+	if err != nil {
+		return nil, fmt.Errorf("writing a meeting request: %w", err)
+	}
+	for _, part := range []struct{ ct, body string }{{"text/plain", body.Plain}, {"text/calendar", mt.iCalendar()}} {
+		var ph mail.InlineHeader
+		params := map[string]string{"charset": "utf-8"}
+		if part.ct == "text/calendar" {
+			params["method"] = mt.method
+		}
+		ph.SetContentType(part.ct, params)
+		pw, err := w.CreatePart(ph)
+		if err != nil {
+			return nil, fmt.Errorf("writing a meeting request: %w", err)
+		}
+		io.WriteString(pw, part.body)
+		pw.Close()
+	}
+	if err := w.Close(); err != nil {
+		return nil, fmt.Errorf("writing a meeting request: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// forwardedMeeting is the meeting a SmartForward of a calendar item
+// sends to the new attendees: the whole meeting, or with an InstanceId
+// the one occurrence (its RECURRENCE-ID), under the forward's subject.
+func forwardedMeeting(src *Item, msg *Mail, instance string) *meeting {
+	org := &mail.Address{Name: src.Prop(mustTag("Calendar:OrganizerName")), Address: src.Prop(mustTag("Calendar:OrganizerEmail"))}
+	mt := meetingOfItem(src, org, src.Received)
+	if mt == nil {
+		// A meeting without attendees left is still one to forward.
+		mt = meetingOfItem(&Item{Props: append(append([]*wbxml.Node(nil), src.Props...),
+			wbxml.NewElement(mustTag("Calendar:Attendees"), wbxml.NewElement(mustTag("Calendar:Attendee"), wbxml.NewText(mustTag("Calendar:Email"), org.Address)))), Body: src.Body, ServerID: src.ServerID}, org, src.Received)
+		if mt == nil {
+			return nil
+		}
+		mt.attendees = nil
+	}
+	for _, a := range msg.Recipients() {
+		mt.attendees = append(mt.attendees, meetingAttendee{email: a.Address, name: a.Name, rsvp: true})
+	}
+	if msg.Subject != "" {
+		mt.subject = msg.Subject
+	}
+	if stamp, err := eas.ParseDate(src.Prop(mustTag("Calendar:DtStamp"))); err == nil {
+		mt.stamp = stamp
+	}
+	if t, err := eas.ParseDate(instance); err == nil && instance != "" {
+		d := mt.end.Sub(mt.start)
+		mt.recurrenceID, mt.start, mt.end, mt.recurrence = t, t, t.Add(d), nil
+	}
+	return mt
 }

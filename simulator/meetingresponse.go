@@ -32,16 +32,27 @@ import (
 const maxMeetingResponses = 100
 
 var (
-	mrMeetingRequestTag = mustTag("Email:MeetingRequest")
-	mrCalUIDTag         = mustTag("Calendar:UID")
-	mrCalBusyStatusTag  = mustTag("Calendar:BusyStatus")
-	mrCalRecurrenceTag  = mustTag("Calendar:Recurrence")
-	mrCalOrganizerEmail = mustTag("Calendar:OrganizerEmail")
-	mrCalSubjectTag     = mustTag("Calendar:Subject")
-	mrRecurrencesTag    = mustTag("Email:Recurrences")
-	mrGlobalObjIDTag    = mustTag("Email:GlobalObjId")
-	mrOrganizerTag      = mustTag("Email:Organizer")
+	mrMeetingRequestTag  = mustTag("Email:MeetingRequest")
+	mrCalUIDTag          = mustTag("Calendar:UID")
+	mrCalBusyStatusTag   = mustTag("Calendar:BusyStatus")
+	mrCalRecurrenceTag   = mustTag("Calendar:Recurrence")
+	mrCalOrganizerEmail  = mustTag("Calendar:OrganizerEmail")
+	mrCalSubjectTag      = mustTag("Calendar:Subject")
+	mrRecurrencesTag     = mustTag("Email:Recurrences")
+	mrGlobalObjIDTag     = mustTag("Email:GlobalObjId")
+	mrOrganizerTag       = mustTag("Email:Organizer")
+	mrCalResponseTypeTag = mustTag("Calendar:ResponseType")
 )
+
+// responseType is the Calendar:ResponseType of an answered meeting
+// (MS-ASCAL 2.2.2.38): 2 tentative, 3 accepted; the answer changes it from
+// 5, not responded (MSASCMD_S09_TC01 R5094, TC10 R5790).
+func responseType(userResponse int) string {
+	if userResponse == eas.UserResponseTentative {
+		return "2"
+	}
+	return "3"
+}
 
 // mrReply is a response mail to send once the mailbox is unlocked.
 type mrReply struct {
@@ -69,7 +80,12 @@ func handleMeetingResponse(c *call) error {
 		return c.reply(resp)
 	}
 	if len(req.Request) > maxMeetingResponses {
-		return eas.NewStatusError(eas.StatusInvalidXML, "more than 100 Request elements")
+		// Exchange answers the limit, at every version, with one Result
+		// of Status 103 and an empty RequestId: MeetingResponseCommand's
+		// OnExecute catches the InvalidXML its ParseXmlRequest throws and
+		// writes it as a Result (MSASCMD_S09_TC07; R5650, R5671, R5673).
+		c.logError = "MRTooManyOperations"
+		return c.reply(&eas.MeetingResponseResponse{Result: []eas.MeetingResponseResult{{Status: int(eas.StatusInvalidXML)}}})
 	}
 	now := c.s.clock.Now()
 	m := c.mb
@@ -135,8 +151,27 @@ func (c *call) meetingResponseLocked(r eas.MeetingReply, now time.Time) (eas.Mee
 	}
 	if r.InstanceId != "" {
 		// An occurrence can only be named in a recurring meeting.
-		_, err := eas.ParseDate(r.InstanceId)
 		recurring := mr != nil && mr.Find(mrRecurrencesTag) != nil || cal != nil && itemHasProp(cal, "Calendar:Recurrence")
+		if mr == nil && !c.req.ProtocolVersion.AtLeast(eas.Version160) {
+			// On a calendar item, before 16.0: an InstanceId not in
+			// the form yyyy-MM-ddTHH:mm:ss.fffZ is Status 104, one in a
+			// meeting that does not recur 146 (MS-ASCMD 2.2.3.87.1;
+			// MSASCMD_S09_TC12, R3195, R4819; TC09, R3196, R4919), as
+			// Exchange's RequestNodeData and GetOccurenceId answer. A
+			// meeting request e-mail names no occurrence: Status 2
+			// (TC06, TC08; R4185, R4186). From 16.0 Exchange refuses
+			// any InstanceId here with Status 2 ("InstanceIdNode is not
+			// supported", MeetingResponseCommand.ValidateRequestNodeData).
+			if _, err := time.Parse("2006-01-02T15:04:05.000Z", r.InstanceId); err != nil {
+				res.Status = int(eas.StatusInvalidDateTime)
+				return res, nil
+			}
+			if !recurring {
+				res.Status = int(eas.StatusNoRecurrenceInCalendar)
+				return res, nil
+			}
+		}
+		_, err := eas.ParseDate(r.InstanceId)
 		if err != nil || !recurring {
 			return fail()
 		}
@@ -161,7 +196,7 @@ func (c *call) meetingResponseLocked(r eas.MeetingReply, now time.Time) (eas.Mee
 			}
 			added, err := m.addItemLocked(calFolder.ServerID, &Item{
 				Class:    "Calendar",
-				Props:    calendarPropsFromRequest(it, mr, busy, now),
+				Props:    append(calendarPropsFromRequest(it, mr, busy, now), wbxml.NewText(mrCalResponseTypeTag, responseType(r.UserResponse))),
 				Body:     Body{Plain: it.Body.Plain, HTML: it.Body.HTML},
 				Received: now,
 			})
@@ -173,6 +208,7 @@ func (c *call) meetingResponseLocked(r eas.MeetingReply, now time.Time) (eas.Mee
 		} else {
 			cal.setProps([]*wbxml.Node{
 				wbxml.NewText(mrCalBusyStatusTag, busy),
+				wbxml.NewText(mrCalResponseTypeTag, responseType(r.UserResponse)),
 			})
 			m.stampLocked(cal, true)
 		}

@@ -136,6 +136,9 @@ func buildItem(it *Item, o renderOptions) *wbxml.Node {
 	}
 	placed := false
 	for _, p := range it.Props {
+		if p = propAtVersion(p, o.version); p == nil {
+			continue
+		}
 		// Exchange sends attachments and the body just before the message
 		// class of an e-mail; other classes get them at the end.
 		if !placed && p.Tag == tEmailMessageClass {

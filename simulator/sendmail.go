@@ -154,7 +154,7 @@ func (c *call) submitMail(cmd eas.Command) error {
 		return eas.NewStatusError(eas.StatusInvalidMIME, err.Error())
 	}
 	if src != nil && (!sub.replaceMime || src.Class == "Calendar" && cmd == eas.CommandSmartForward) {
-		raw, err = composeSmart(raw, msg, src, cmd == eas.CommandSmartForward, !sub.replaceMime)
+		raw, err = composeSmart(raw, msg, src, cmd == eas.CommandSmartForward, !sub.replaceMime, sub.instanceID)
 		if err != nil {
 			return eas.NewStatusError(eas.StatusMessageReplyFailed, err.Error())
 		}
@@ -409,7 +409,11 @@ func joinMessage(h textproto.Header, body []byte) ([]byte, error) {
 // recipient sees the whole text); a forward also carries the original's
 // attachments, and a forwarded appointment is attached as an .eml file
 // (MS-ASCMD 2.2.1.19: "the original message is included as an attachment").
-func composeSmart(raw []byte, msg *Mail, src *Item, forward, withOriginal bool) ([]byte, error) {
+// A forwarded meeting is also a meeting request to the new attendees, as
+// Exchange forwards one: the message carries the meeting, or the
+// occurrence instance names, as a text/calendar alternative, so that it
+// reaches their Calendar (MSASCMD_S17_TC05, TC06; R538, R5834).
+func composeSmart(raw []byte, msg *Mail, src *Item, forward, withOriginal bool, instance string) ([]byte, error) {
 	h, _, err := splitMessage(raw)
 	if err != nil {
 		return nil, err
@@ -473,9 +477,20 @@ func composeSmart(raw []byte, msg *Mail, src *Item, forward, withOriginal bool) 
 	if htmlBody != "" {
 		parts = append(parts, struct{ ct, body string }{"text/html", htmlBody})
 	}
+	var forwarded *meeting
+	if forward && calendar {
+		forwarded = forwardedMeeting(src, msg, instance)
+		if forwarded != nil {
+			parts = append(parts, struct{ ct, body string }{"text/calendar", forwarded.iCalendar()})
+		}
+	}
 	for _, p := range parts {
 		var ph mail.InlineHeader
-		ph.SetContentType(p.ct, map[string]string{"charset": "utf-8"})
+		params := map[string]string{"charset": "utf-8"}
+		if p.ct == "text/calendar" {
+			params["method"] = forwarded.method
+		}
+		ph.SetContentType(p.ct, params)
 		pw, err := iw.CreatePart(ph)
 		if err != nil {
 			return nil, err
