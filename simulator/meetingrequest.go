@@ -519,7 +519,7 @@ func parseICalDuration(s string) (time.Duration, bool) {
 	}
 	s = s[1:]
 	var d time.Duration
-	inTime := false
+	inTime, parts := false, 0
 	num := ""
 	for _, r := range s {
 		switch {
@@ -533,6 +533,7 @@ func parseICalDuration(s string) (time.Duration, bool) {
 				return 0, false
 			}
 			num = ""
+			parts++
 			switch {
 			case r == 'W':
 				d += time.Duration(n) * 7 * 24 * time.Hour
@@ -549,7 +550,7 @@ func parseICalDuration(s string) (time.Duration, bool) {
 			}
 		}
 	}
-	return sign * d, num == ""
+	return sign * d, num == "" && parts > 0
 }
 
 // recurrenceFromRRule maps an RRULE to the EAS recurrence of the same
@@ -654,9 +655,10 @@ var goidClass = []byte{0x04, 0x00, 0x00, 0x00, 0x82, 0x00, 0xE0, 0x00, 0x74, 0xC
 
 // globalObjID builds the meeting's Email:GlobalObjId (MS-ASEMAIL
 // 2.2.2.38, MS-OXOCAL 2.2.1.27): a UID that is the hex of a global object
-// id is that id; any other UID is wrapped as "vCal-Uid". instance, when
-// set, names one occurrence (YH, YL, M, D).
-func globalObjID(uid string, instance time.Time) []byte {
+// id is that id; any other UID is wrapped as "vCal-Uid", with created as
+// its creation time. instance, when set, names one occurrence (YH, YL, M,
+// D).
+func globalObjID(uid string, instance, created time.Time) []byte {
 	var b []byte
 	if raw, err := hex.DecodeString(uid); err == nil && len(raw) >= 40 && bytes.HasPrefix(raw, goidClass) {
 		b = append(b, raw...)
@@ -665,6 +667,9 @@ func globalObjID(uid string, instance time.Time) []byte {
 		data = append(data, 0)
 		b = make([]byte, 40, 40+len(data))
 		copy(b, goidClass)
+		if !created.IsZero() && created.Year() > 1601 {
+			binary.LittleEndian.PutUint64(b[20:], uint64(created.UTC().UnixNano()/100+116444736000000000))
+		}
 		binary.LittleEndian.PutUint32(b[36:], uint32(len(data)))
 		b = append(b, data...)
 	}
@@ -756,7 +761,7 @@ func (mt *meeting) requestNode(messageType int, responseRequested bool) *wbxml.N
 		Sensitivity:             n(mt.sensitivity),
 		BusyStatus:              n(mt.busy),
 		TimeZone:                mt.zone.easBlob(),
-		GlobalObjId:             base64.StdEncoding.EncodeToString(globalObjID(mt.uid, mt.recurrenceID)),
+		GlobalObjId:             base64.StdEncoding.EncodeToString(globalObjID(mt.uid, mt.recurrenceID, stamp)),
 		DisallowNewTimeProposal: b(mt.disallowNew),
 		MeetingMessageType:      n(messageType),
 		UID:                     mt.uid,
@@ -908,9 +913,17 @@ var mrContentClassTag = mustTag("Email:ContentClass")
 // placeInvitationLocked is the calendar assistant's work at an attendee's
 // mailbox: it adds the meeting to the Calendar, updates it when the
 // mailbox has it already, or marks it canceled. It returns the
-// MeetingMessageType of the message: 1 a new request, 2 a full update.
+// MeetingMessageType of the message (MS-ASEMAIL 2.2.2.49): 1 a new
+// request, 2 a full update, 4 outdated, when the Calendar has the meeting
+// from a newer message (its DtStamp is later: MSASEMAIL_S04_TC12, R1070),
+// which the outdated one leaves as it is.
 func (m *Mailbox) placeInvitationLocked(mt *meeting, recipient string, body Body, now time.Time) int {
 	cal := m.calendarItemByUIDLocked(mt.uid)
+	if cal != nil && !mt.stamp.IsZero() {
+		if have, err := eas.ParseDate(cal.Prop(mustTag("Calendar:DtStamp"))); err == nil && have.After(mt.stamp) {
+			return 4
+		}
+	}
 	if !mt.recurrenceID.IsZero() && cal != nil {
 		// An occurrence's change leaves the series as it is (exceptions
 		// are not kept).
@@ -1390,6 +1403,66 @@ func forwardedMeeting(src *Item, msg *Mail, instance string) *meeting {
 	if t, err := eas.ParseDate(instance); err == nil && instance != "" {
 		d := mt.end.Sub(mt.start)
 		mt.recurrenceID, mt.start, mt.end, mt.recurrence = t, t, t.Add(d), nil
+	}
+	return mt
+}
+
+// meetingOfRequest reads the meeting a meeting message carries back from
+// its Email:MeetingRequest, or nil when the item is no meeting request.
+func meetingOfRequest(it *Item) *meeting {
+	var mr *wbxml.Node
+	for _, p := range it.Props {
+		if p.Tag == mrMeetingRequestTag {
+			mr = p
+		}
+	}
+	if mr == nil || isCancellation(it) {
+		return nil
+	}
+	get := func(q string) string {
+		if n := mr.Find(mustTag(q)); n != nil {
+			return n.Text()
+		}
+		return ""
+	}
+	mt := &meeting{method: "REQUEST", uid: meetingUID(mr), subject: it.Prop(tEmailSubject), description: it.Body.Plain, busy: 2, reminder: -1}
+	var err error
+	if mt.start, err = eas.ParseDate(get("Email:StartTime")); err != nil {
+		return nil
+	}
+	if mt.end, err = eas.ParseDate(get("Email:EndTime")); err != nil || mt.end.Before(mt.start) {
+		mt.end = mt.start
+	}
+	mt.stamp, _ = eas.ParseDate(get("Email:DtStamp"))
+	mt.recurrenceID, _ = eas.ParseDate(get("Email:RecurrenceId"))
+	mt.allDay = get("Email:AllDayEvent") == "1"
+	mt.location = get("Email:Location")
+	if org, err := mail.ParseAddress(get("Email:Organizer")); err == nil {
+		mt.organizer = org
+	} else if o := get("Email:Organizer"); o != "" {
+		mt.organizer = &mail.Address{Address: o}
+	}
+	if v, err := strconv.Atoi(get("Email:Reminder")); err == nil && v >= 0 {
+		mt.reminder = v / 60
+	}
+	if v, err := strconv.Atoi(get("Email:Sensitivity")); err == nil && v >= 0 && v <= 3 {
+		mt.sensitivity = v
+	}
+	if v, err := strconv.Atoi(get("Email:BusyStatus")); err == nil && v >= 0 && v <= 3 {
+		mt.busy = v
+	}
+	mt.disallowNew = get("Email:DisallowNewTimeProposal") == "1"
+	mt.zone = zoneFromBlob(get("Email:TimeZone"))
+	if recs := mr.Find(mrRecurrencesTag); recs != nil {
+		if rec := recs.Find(mustTag("Email:Recurrence")); rec != nil {
+			var r eas.EmailRecurrence
+			if err := eas.DecodeItem(rec, &r); err == nil && r.Type >= 0 && r.Type <= 6 && r.Type != 4 {
+				if r.Interval < 1 {
+					r.Interval = 1
+				}
+				mt.recurrence = &r
+			}
+		}
 	}
 	return mt
 }

@@ -478,11 +478,20 @@ func composeSmart(raw []byte, msg *Mail, src *Item, forward, withOriginal bool, 
 		parts = append(parts, struct{ ct, body string }{"text/html", htmlBody})
 	}
 	var forwarded *meeting
-	if forward && calendar {
+	switch {
+	case forward && calendar:
 		forwarded = forwardedMeeting(src, msg, instance)
-		if forwarded != nil {
-			parts = append(parts, struct{ ct, body string }{"text/calendar", forwarded.iCalendar()})
+	case forward && src.Class == "Email":
+		// A forwarded meeting request is one to the new attendees too.
+		if forwarded = meetingOfRequest(src); forwarded != nil {
+			forwarded.attendees = nil
+			for _, a := range msg.Recipients() {
+				forwarded.attendees = append(forwarded.attendees, meetingAttendee{email: a.Address, name: a.Name, rsvp: true})
+			}
 		}
+	}
+	if forwarded != nil {
+		parts = append(parts, struct{ ct, body string }{"text/calendar", forwarded.iCalendar()})
 	}
 	for _, p := range parts {
 		var ph mail.InlineHeader
