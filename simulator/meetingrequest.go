@@ -1466,3 +1466,43 @@ func meetingOfRequest(it *Item) *meeting {
 	}
 	return mt
 }
+
+// notifyMeetingForward tells the organizer of a meeting an attendee
+// forwards who it went to: a Meeting Forward Notification
+// (IPM.Schedule.Meeting.Notification.Forward, MS-OXOCAL 3.1.4.10), which
+// Exchange's calendar assistant records and leaves in the organizer's
+// Deleted Items (MSASHTTP_S01_TC09, R119; MSASCMD_S09_TC14).
+func (c *call) notifyMeetingForward(msg *Mail, now time.Time) {
+	mt, _ := invitationOf(msg)
+	if mt == nil || mt.organizer == nil || mt.method != "REQUEST" {
+		return
+	}
+	_, mb, ok := c.s.dir.Resolve(mt.organizer.Address)
+	if !ok || mb == c.mb {
+		return
+	}
+	var to []string
+	for _, a := range msg.Recipients() {
+		to = append(to, a.Address)
+	}
+	plain := "Your meeting was forwarded\r\n\r\n" + c.user.DisplayName + " has forwarded your meeting request to additional recipients.\r\n\r\n" +
+		"Meeting\r\n" + mt.subject + "\r\n\r\nRecipients\r\n" + strings.Join(to, "\r\n") + "\r\n"
+	raw, err := BuildMail(&mail.Address{Name: c.user.DisplayName, Address: c.user.PrimarySmtpAddress}, []*mail.Address{mt.organizer},
+		"Meeting Forward Notification: "+msg.Subject, plain, "", now)
+	if err != nil {
+		c.s.log.Error("building a meeting forward notification", "error", err)
+		return
+	}
+	note, err := ParseMail(raw)
+	if err != nil {
+		c.s.log.Error("building a meeting forward notification", "error", err)
+		return
+	}
+	it := EmailItem(note, now, false)
+	it.setProps([]*wbxml.Node{wbxml.NewText(tEmailMessageClass, "IPM.Schedule.Meeting.Notification.Forward")})
+	if deleted, ok := mb.FolderByType(eas.FolderTypeDeletedItems); ok {
+		if _, err := mb.AddItem(deleted.ServerID, it); err != nil {
+			c.s.log.Error("delivering a meeting forward notification", "error", err)
+		}
+	}
+}

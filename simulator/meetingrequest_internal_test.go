@@ -213,3 +213,17 @@ func TestMeetingBadInvitations(t *testing.T) {
 		t.Error("a bad blob is not UTC")
 	}
 }
+
+func TestMeetingUnterminatedMultipart(t *testing.T) {
+	// Interop's Common.CreateMeetingRequestMime: no closing delimiter.
+	raw := "From: a@contoso.com\r\nTo: b@contoso.com\r\nSubject: x\r\nContent-Type: multipart/alternative;\r\n    boundary=\"---Next Part---\"\r\nMIME-Version: 1.0\r\n\r\n" +
+		"-----Next Part---\r\nContent-Type: text/plain; charset=\"us-ascii\"\r\n\r\nhello\r\n\r\n" +
+		"-----Next Part---\r\nContent-Type: text/calendar; charset=\"us-ascii\"; method=REQUEST\r\n\r\n" + mtgICal + "\r\n\r\n"
+	m, err := ParseMail([]byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mt, part := invitationOf(m); mt == nil || part < 0 || !strings.HasPrefix(m.Plain, "hello") {
+		t.Errorf("plain %q, invitation %v", m.Plain, mt)
+	}
+}

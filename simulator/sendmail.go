@@ -190,6 +190,9 @@ func (c *call) submitMail(cmd eas.Command) error {
 		}
 	}
 	external := c.s.deliverMail(deliveredMsg, recipients, now)
+	if cmd == eas.CommandSmartForward {
+		c.notifyMeetingForward(deliveredMsg, now)
+	}
 	if len(external) > 0 {
 		c.s.log.Info("mail sent outside the organization", "from", c.user.PrimarySmtpAddress, "subject", msg.Subject, "to", strings.Join(external, ", "))
 	}
