@@ -336,6 +336,7 @@ type meetingAttendee struct {
 	email, name string
 	rsvp        bool
 	optional    bool
+	partstat    string // a REPLY's answer: ACCEPTED, TENTATIVE, DECLINED
 }
 
 // meeting is what an invitation says of a meeting.
@@ -454,6 +455,7 @@ func parseMeeting(data []byte) (*meeting, error) {
 			email: mailtoAddress(p.value), name: p.params["CN"],
 			rsvp:     strings.EqualFold(p.params["RSVP"], "TRUE"),
 			optional: strings.EqualFold(p.params["ROLE"], "OPT-PARTICIPANT"),
+			partstat: strings.ToUpper(p.params["PARTSTAT"]),
 		})
 	}
 	switch strings.ToUpper(ev.value("X-MICROSOFT-CDO-BUSYSTATUS")) {
@@ -735,7 +737,7 @@ func (mt *meeting) organizerText() string {
 // requestNode is the Email:MeetingRequest Exchange sends with a meeting
 // message (MS-ASEMAIL 2.2.2.48), every version's elements: the renderer
 // keeps a version's own (see propAtVersion).
-func (mt *meeting) requestNode(messageType int, responseRequested bool) *wbxml.Node {
+func (mt *meeting) requestNode(messageType int, responseRequested bool) (*wbxml.Node, error) {
 	b := func(v bool) *bool { return &v }
 	n := func(v int) *int { return &v }
 	instanceType := 0
@@ -780,10 +782,9 @@ func (mt *meeting) requestNode(messageType int, responseRequested bool) *wbxml.N
 	}
 	node, err := eas.EncodeItemAs(mrMeetingRequestTag, mr)
 	if err != nil {
-		// Every field above is of the schema: this cannot fail.
-		panic("simulator: encoding a MeetingRequest: " + err.Error())
+		return nil, fmt.Errorf("encoding the MeetingRequest of %q: %w", mt.uid, err)
 	}
-	return node
+	return node, nil
 }
 
 // calendarProps are the properties of the meeting in an attendee's
@@ -858,9 +859,9 @@ func (mt *meeting) calendarProps(responseRequested bool) []*wbxml.Node {
 	return props
 }
 
-// invitationOf returns the meeting a delivered message invites to or
-// cancels, or nil: its first text/calendar part with METHOD REQUEST or
-// CANCEL (the method of the part's Content-Type, or of the object).
+// invitationOf returns the meeting a delivered message invites to,
+// cancels or answers, or nil: its first text/calendar part with METHOD
+// REQUEST, CANCEL or REPLY, and that part's index.
 func invitationOf(msg *Mail) (*meeting, int) {
 	for i, a := range msg.Attachments {
 		if !strings.EqualFold(a.ContentType, "text/calendar") {
@@ -870,7 +871,7 @@ func invitationOf(msg *Mail) (*meeting, int) {
 		if err != nil || mt.uid == "" {
 			continue
 		}
-		if mt.method == "REQUEST" || mt.method == "CANCEL" {
+		if mt.method == "REQUEST" || mt.method == "CANCEL" || mt.method == "REPLY" {
 			// The meeting takes the message's subject, as a forward's
 			// ("FW: ...") does in the new attendee's Calendar.
 			if msg.Subject != "" {
@@ -886,10 +887,27 @@ func invitationOf(msg *Mail) (*meeting, int) {
 // message and content classes, its Email:MeetingRequest, and without the
 // text/calendar part, which Exchange keeps as the message's properties,
 // not as an attachment.
-func dressInvitation(it *Item, mt *meeting, part int, recipient string, messageType int) {
+//
+// An attendee's answer (REPLY) is a meeting response, its class the
+// answer's (IPM.Schedule.Meeting.Resp.Pos, .Tent, .Neg; MS-OXOCAL
+// 2.2.6.1), without Email:MeetingRequest.
+func dressInvitation(it *Item, mt *meeting, part int, recipient string, messageType int) error {
 	class := "IPM.Schedule.Meeting.Request"
-	if mt.method == "CANCEL" {
+	var node *wbxml.Node
+	switch mt.method {
+	case "CANCEL":
 		class = "IPM.Schedule.Meeting.Canceled"
+	case "REPLY":
+		class = "IPM.Schedule.Meeting.Resp." + map[string]string{"ACCEPTED": "Pos", "TENTATIVE": "Tent", "DECLINED": "Neg"}[mt.replyStatus()]
+		if mt.replyStatus() == "" {
+			class = "IPM.Schedule.Meeting.Resp.Pos"
+		}
+	}
+	if mt.method != "REPLY" {
+		var err error
+		if node, err = mt.requestNode(messageType, mt.requestedOf(recipient)); err != nil {
+			return err
+		}
 	}
 	if part >= 0 && part < len(it.Attachments) {
 		it.Attachments = append(it.Attachments[:part:part], it.Attachments[part+1:]...)
@@ -898,7 +916,10 @@ func dressInvitation(it *Item, mt *meeting, part int, recipient string, messageT
 	for _, p := range it.Props {
 		switch p.Tag {
 		case tEmailMessageClass:
-			props = append(props, wbxml.NewText(tEmailMessageClass, class), mt.requestNode(messageType, mt.requestedOf(recipient)))
+			props = append(props, wbxml.NewText(tEmailMessageClass, class))
+			if node != nil {
+				props = append(props, node)
+			}
 			continue
 		case mrContentClassTag:
 			p = wbxml.NewText(mrContentClassTag, "urn:content-classes:calendarmessage")
@@ -906,9 +927,75 @@ func dressInvitation(it *Item, mt *meeting, part int, recipient string, messageT
 		props = append(props, p)
 	}
 	it.Props = props
+	return nil
 }
 
 var mrContentClassTag = mustTag("Email:ContentClass")
+
+// replyStatus is the answer a REPLY carries: its first attendee's
+// PARTSTAT.
+func (mt *meeting) replyStatus() string {
+	for _, a := range mt.attendees {
+		switch a.partstat {
+		case "ACCEPTED", "TENTATIVE", "DECLINED":
+			return a.partstat
+		}
+	}
+	return ""
+}
+
+// recordReplyLocked is the calendar assistant's work at the organizer's
+// mailbox when an attendee answers: the meeting's Calendar:AttendeeStatus
+// of that attendee becomes the answer (MS-ASCAL 2.2.2.4: 2 tentative, 3
+// accepted, 4 declined).
+func (m *Mailbox) recordReplyLocked(mt *meeting) {
+	status := map[string]string{"ACCEPTED": "3", "TENTATIVE": "2", "DECLINED": "4"}[mt.replyStatus()]
+	cal := m.calendarItemByUIDLocked(mt.uid)
+	if status == "" || cal == nil {
+		return
+	}
+	tAttendees, tStatus, tEmail := mustTag("Calendar:Attendees"), mustTag("Calendar:AttendeeStatus"), mustTag("Calendar:Email")
+	changed := false
+	var props []*wbxml.Node
+	for _, p := range cal.Props {
+		if p.Tag != tAttendees {
+			props = append(props, p)
+			continue
+		}
+		// A new node: the stored one may be shared with a frozen copy.
+		atts := &wbxml.Node{Tag: tAttendees}
+		for _, a := range p.Elements() {
+			who := a.Find(tEmail)
+			answered := false
+			for _, r := range mt.attendees {
+				answered = answered || r.partstat != "" && who != nil && strings.EqualFold(who.Text(), r.email)
+			}
+			if !answered {
+				atts.Children = append(atts.Children, a)
+				continue
+			}
+			na := &wbxml.Node{Tag: a.Tag}
+			placed := false
+			for _, ch := range a.Elements() {
+				if ch.Tag == tStatus {
+					ch, placed = wbxml.NewText(tStatus, status), true
+				}
+				na.Children = append(na.Children, ch)
+			}
+			if !placed {
+				na.Children = append(na.Children, wbxml.NewText(tStatus, status))
+			}
+			atts.Children = append(atts.Children, na)
+			changed = true
+		}
+		atts.Empty = len(atts.Children) == 0
+		props = append(props, atts)
+	}
+	if changed {
+		cal.Props = props
+		m.stampLocked(cal, true)
+	}
+}
 
 // placeInvitationLocked is the calendar assistant's work at an attendee's
 // mailbox: it adds the meeting to the Calendar, updates it when the

@@ -149,7 +149,10 @@ func TestMeetingPropAtVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	node := mt.requestNode(1, true)
+	node, err := mt.requestNode(1, true)
+	if err != nil {
+		t.Fatal(err)
+	}
 	has := func(n *wbxml.Node, q string) bool { return strings.Contains(" "+dumpNode(n)+" ", " "+q+" ") }
 	old := propAtVersion(node, "12.1")
 	if !has(old, "Email:GlobalObjId") || !has(old, "Email:Location") || has(old, "Calendar:UID") || has(old, "Email2:MeetingMessageType") ||

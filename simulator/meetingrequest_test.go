@@ -162,3 +162,42 @@ func TestMeetingRequestSentFrom16(t *testing.T) {
 		t.Errorf("a 14.1 Add sent %d requests", n)
 	}
 }
+
+func TestMeetingReplyReachesOrganizer(t *testing.T) {
+	env := simtest.New(t, simulator.Options{})
+	bob := mailTestDevice(t, env, "bob", "MTG141B", eas.Version141)
+	_, alice, _ := env.Server.Directory().Resolve("alice")
+	cal, _ := alice.FolderByType(eas.FolderTypeCalendar)
+	t1 := func(q, v string) *wbxml.Node { return wbxml.NewText(wbxml.LookupQualified(q), v) }
+	meeting, err := alice.AddItem(cal.ServerID, &simulator.Item{Class: "Calendar", Props: []*wbxml.Node{
+		t1("Calendar:Subject", "Budget"), t1("Calendar:UID", "uid-budget"), t1("Calendar:MeetingStatus", "1"),
+		wbxml.NewElement(wbxml.LookupQualified("Calendar:Attendees"), wbxml.NewElement(wbxml.LookupQualified("Calendar:Attendee"),
+			t1("Calendar:Email", "bob@contoso.com"), t1("Calendar:Name", "Bob"), t1("Calendar:AttendeeStatus", "5"))),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply := strings.Replace(string(mtgInvitation("REPLY", "uid-budget", "Accepted: Budget", "20261201T080000Z", "20261210T090000Z")),
+		"ATTENDEE;RSVP=TRUE:", "ATTENDEE;PARTSTAT=ACCEPTED:", 1)
+	reply = strings.Replace(strings.Replace(reply, "From: alice@contoso.com", "From: bob@contoso.com", 1), "To: bob@contoso.com", "To: alice@contoso.com", 1)
+	if rr := bob.call(eas.CommandSendMail, &eas.SendMailRequest{ClientId: "r1", Mime: []byte(reply)}, nil); rr.Code != http.StatusOK || rr.Body.Len() != 0 {
+		t.Fatalf("SendMail: HTTP %d", rr.Code)
+	}
+	inbox, _ := alice.FolderByType(eas.FolderTypeInbox)
+	got := mailTestFind(alice, inbox.ServerID, "Accepted: Budget")
+	if len(got) != 1 || mtgProp(got[0], "Email:MessageClass") != "IPM.Schedule.Meeting.Resp.Pos" || mtgProp(got[0], "Email:MeetingRequest") != "" {
+		t.Fatalf("alice's Inbox: %+v", got)
+	}
+	m, _ := alice.Item(meeting.ServerID)
+	status := ""
+	for _, p := range m.Props {
+		if p.Tag.String() == "Calendar:Attendees" && len(p.Elements()) == 1 {
+			if st := p.Elements()[0].Find(wbxml.LookupQualified("Calendar:AttendeeStatus")); st != nil {
+				status = st.Text()
+			}
+		}
+	}
+	if status != "3" {
+		t.Errorf("bob's AttendeeStatus in alice's meeting: %q, want 3", status)
+	}
+}

@@ -294,12 +294,20 @@ func (s *Server) deliverMail(msg *Mail, recipients []*mail.Address, now time.Tim
 		it := EmailItem(msg, now, false)
 		if invitation != nil {
 			messageType := 1
-			if mb != organizer {
+			switch {
+			case invitation.method == "REPLY":
+				mb.lock()
+				mb.recordReplyLocked(invitation)
+				mb.unlock()
+			case mb != organizer:
 				mb.lock()
 				messageType = mb.placeInvitationLocked(invitation, a.Address, Body{Plain: msg.Plain, HTML: msg.HTML}, now)
 				mb.unlock()
 			}
-			dressInvitation(it, invitation, part, a.Address, messageType)
+			if err := dressInvitation(it, invitation, part, a.Address, messageType); err != nil {
+				// Delivered as the message it is.
+				s.log.Error("delivering a meeting request", "to", a.Address, "error", err)
+			}
 		}
 		// A conversation the user always moves (ItemOperations Move with
 		// MoveAlways) lands in its folder, if that still exists.
