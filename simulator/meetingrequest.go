@@ -1017,8 +1017,11 @@ func (m *Mailbox) placeInvitationLocked(mt *meeting, recipient string, body Body
 		return 2
 	}
 	if mt.method == "CANCEL" {
+		// The meeting stays, canceled (MeetingStatus 7, MS-ASCAL
+		// 2.2.2.29), under the cancellation's subject
+		// (MSASCAL_S02_TC05, R314, reads it as "CANCELLED:" + subject).
 		if cal != nil {
-			cal.setProps([]*wbxml.Node{wbxml.NewText(mustTag("Calendar:MeetingStatus"), "7")})
+			cal.setProps([]*wbxml.Node{wbxml.NewText(mustTag("Calendar:MeetingStatus"), "7"), wbxml.NewText(mrCalSubjectTag, mt.subject)})
 			m.stampLocked(cal, true)
 		}
 		return 1

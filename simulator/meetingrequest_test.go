@@ -107,7 +107,7 @@ func TestMeetingRequestDelivery(t *testing.T) {
 	if c := mailTestFind(bob, inbox.ServerID, "Canceled: Review"); len(c) != 1 || mtgProp(c[0], "Email:MessageClass") != "IPM.Schedule.Meeting.Canceled" {
 		t.Errorf("the cancellation: %+v", c)
 	}
-	if m, ok := bob.Item(meetings[0].ServerID); !ok || mtgProp(m, "Calendar:MeetingStatus") != "7" {
+	if m, ok := bob.Item(meetings[0].ServerID); !ok || mtgProp(m, "Calendar:MeetingStatus") != "7" || mtgProp(m, "Calendar:Subject") != "Canceled: Review" {
 		t.Errorf("the canceled meeting: %+v", m)
 	}
 	// The organizer's Calendar is the organizer client's own.
