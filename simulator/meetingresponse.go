@@ -152,16 +152,17 @@ func (c *call) meetingResponseLocked(r eas.MeetingReply, now time.Time) (eas.Mee
 	if r.InstanceId != "" {
 		// An occurrence can only be named in a recurring meeting.
 		recurring := mr != nil && mr.Find(mrRecurrencesTag) != nil || cal != nil && itemHasProp(cal, "Calendar:Recurrence")
-		if mr == nil && !c.req.ProtocolVersion.AtLeast(eas.Version160) {
-			// On a calendar item, before 16.0: an InstanceId not in
+		if mr == nil && c.req.ProtocolVersion == eas.Version141 {
+			// On a calendar item, at 14.1: an InstanceId not in
 			// the form yyyy-MM-ddTHH:mm:ss.fffZ is Status 104, one in a
-			// meeting that does not recur 146 (MS-ASCMD 2.2.3.87.1;
+			// meeting that does not recur 146 (MS-ASCMD 2.2.3.92.1;
 			// MSASCMD_S09_TC12, R3195, R4819; TC09, R3196, R4919), as
 			// Exchange's RequestNodeData and GetOccurenceId answer. A
 			// meeting request e-mail names no occurrence: Status 2
 			// (TC06, TC08; R4185, R4186). From 16.0 Exchange refuses
 			// any InstanceId here with Status 2 ("InstanceIdNode is not
-			// supported", MeetingResponseCommand.ValidateRequestNodeData).
+			// supported", MeetingResponseCommand.ValidateRequestNodeData);
+			// 12.1 and 14.0 know no InstanceId (MS-ASCMD 2.2.3.92.1).
 			if _, err := time.Parse("2006-01-02T15:04:05.000Z", r.InstanceId); err != nil {
 				res.Status = int(eas.StatusInvalidDateTime)
 				return res, nil
