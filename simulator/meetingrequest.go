@@ -1429,15 +1429,22 @@ func (c *call) sendInvitations() {
 // buildInvitation writes the message of an invitation: the body as text
 // and the iCalendar object as its text/calendar alternative.
 func buildInvitation(mt *meeting, body Body, now time.Time) ([]byte, error) {
-	var h mail.Header
-	h.SetDate(now)
-	h.SetAddressList("From", []*mail.Address{mt.organizer})
 	var to []*mail.Address
 	for _, a := range mt.attendees {
 		to = append(to, &mail.Address{Name: a.name, Address: a.email})
 	}
+	return buildMeetingMail(mt.organizer, to, mt.subject, mt, body, now)
+}
+
+// buildMeetingMail writes a meeting message from one address to others:
+// the body as text and mt's iCalendar object as its text/calendar
+// alternative.
+func buildMeetingMail(from *mail.Address, to []*mail.Address, subject string, mt *meeting, body Body, now time.Time) ([]byte, error) {
+	var h mail.Header
+	h.SetDate(now)
+	h.SetAddressList("From", []*mail.Address{from})
 	h.SetAddressList("To", to)
-	h.SetSubject(mt.subject)
+	h.SetSubject(subject)
 	if err := h.GenerateMessageIDWithHostname("easlab.local"); err != nil {
 		return nil, fmt.Errorf("a meeting request's Message-ID: %w", err)
 	}

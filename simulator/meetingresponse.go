@@ -60,6 +60,9 @@ type mrReply struct {
 	subject   string
 	class     string
 	body      *eas.Body
+	// The meeting answered, for the iCalendar REPLY the message carries.
+	uid, partstat string
+	start, end    time.Time
 }
 
 func handleMeetingResponse(c *call) error {
@@ -227,19 +230,25 @@ func (c *call) meetingResponseLocked(r eas.MeetingReply, now time.Time) (eas.Mee
 	}
 	reply := &mrReply{body: r.SendResponse.Body}
 	if mr != nil {
-		reply.organizer = mr.Find(mrOrganizerTag).Text()
-		reply.subject = it.Prop(tEmailSubject)
+		if o := mr.Find(mrOrganizerTag); o != nil {
+			reply.organizer = o.Text()
+		}
+		reply.subject, reply.uid = it.Prop(tEmailSubject), meetingUID(mr)
+		reply.start, _ = eas.ParseDate(childText(mr, "Email:StartTime"))
+		reply.end, _ = eas.ParseDate(childText(mr, "Email:EndTime"))
 	} else {
 		reply.organizer = it.Prop(mrCalOrganizerEmail)
-		reply.subject = it.Prop(mrCalSubjectTag)
+		reply.subject, reply.uid = it.Prop(mrCalSubjectTag), it.Prop(mrCalUIDTag)
+		reply.start, _ = eas.ParseDate(it.Prop(tCalStartTime))
+		reply.end, _ = eas.ParseDate(it.Prop(tCalEndTime))
 	}
 	switch r.UserResponse {
 	case eas.UserResponseAccept:
-		reply.subject, reply.class = "Accepted: "+reply.subject, "IPM.Schedule.Meeting.Resp.Pos"
+		reply.subject, reply.class, reply.partstat = "Accepted: "+reply.subject, "IPM.Schedule.Meeting.Resp.Pos", "ACCEPTED"
 	case eas.UserResponseTentative:
-		reply.subject, reply.class = "Tentative: "+reply.subject, "IPM.Schedule.Meeting.Resp.Tent"
+		reply.subject, reply.class, reply.partstat = "Tentative: "+reply.subject, "IPM.Schedule.Meeting.Resp.Tent", "TENTATIVE"
 	default:
-		reply.subject, reply.class = "Declined: "+reply.subject, "IPM.Schedule.Meeting.Resp.Neg"
+		reply.subject, reply.class, reply.partstat = "Declined: "+reply.subject, "IPM.Schedule.Meeting.Resp.Neg", "DECLINED"
 	}
 	return res, reply
 }
@@ -365,8 +374,10 @@ func calendarRecurrence(rec *wbxml.Node) *wbxml.Node {
 	return out
 }
 
-// sendMeetingReply sends a 16.x SendResponse reply: to the organizer's
-// Inbox when they have a mailbox here, and to the user's Sent Items.
+// sendMeetingReply sends a 16.x SendResponse reply: an iCalendar REPLY
+// with the user's text, delivered as any meeting response (the organizer,
+// when they have a mailbox here, receives it and their meeting records the
+// answer; see deliverMail), and a copy in the user's Sent Items.
 func (c *call) sendMeetingReply(r mrReply, now time.Time) {
 	to, err := mail.ParseAddress(r.organizer)
 	if err != nil {
@@ -380,7 +391,19 @@ func (c *call) sendMeetingReply(r mrReply, now time.Time) {
 			plain = r.body.Data
 		}
 	}
-	raw, err := BuildMail(&mail.Address{Name: c.user.DisplayName, Address: c.user.PrimarySmtpAddress}, []*mail.Address{to}, r.subject, plain, html, now)
+	me := &mail.Address{Name: c.user.DisplayName, Address: c.user.PrimarySmtpAddress}
+	var raw []byte
+	if r.uid != "" && !r.start.IsZero() {
+		end := r.end
+		if end.Before(r.start) {
+			end = r.start
+		}
+		mt := &meeting{method: "REPLY", uid: r.uid, subject: r.subject, organizer: to, start: r.start, end: end, stamp: now, busy: 2, reminder: -1, zone: utcZone,
+			attendees: []meetingAttendee{{email: me.Address, name: me.Name, partstat: r.partstat}}}
+		raw, err = buildMeetingMail(me, []*mail.Address{to}, r.subject, mt, Body{Plain: plain, HTML: html}, now)
+	} else {
+		raw, err = BuildMail(me, []*mail.Address{to}, r.subject, plain, html, now)
+	}
 	if err != nil {
 		c.s.log.Error("building a meeting response", "error", err)
 		return
@@ -390,19 +413,18 @@ func (c *call) sendMeetingReply(r mrReply, now time.Time) {
 		c.s.log.Error("building a meeting response", "error", err)
 		return
 	}
-	item := func(read bool) *Item {
-		it := EmailItem(msg, now, read)
-		it.setProps([]*wbxml.Node{wbxml.NewText(tEmailMessageClass, r.class)})
-		return it
-	}
-	if _, mb, ok := c.s.dir.Resolve(to.Address); ok {
-		if inbox, ok := mb.FolderByType(eas.FolderTypeInbox); ok {
-			mb.AddItem(inbox.ServerID, item(false))
-		}
-	} else {
+	if external := c.s.deliverMail(msg, []*mail.Address{to}, now); len(external) > 0 {
 		c.s.log.Info("meeting response sent outside the organization", "from", c.user.PrimarySmtpAddress, "to", to.Address, "subject", r.subject)
 	}
 	if sent, ok := c.mb.FolderByType(eas.FolderTypeSentItems); ok {
-		c.mb.AddItem(sent.ServerID, item(true))
+		it := EmailItem(msg, now, true)
+		if mt, part := invitationOf(msg); mt != nil {
+			if err := dressInvitation(it, mt, part, to.Address, 0); err != nil {
+				c.s.log.Error("saving a meeting response", "error", err)
+			}
+		} else {
+			it.setProps([]*wbxml.Node{wbxml.NewText(tEmailMessageClass, r.class)})
+		}
+		c.mb.AddItem(sent.ServerID, it)
 	}
 }
