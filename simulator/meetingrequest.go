@@ -1047,6 +1047,47 @@ var wbxmlVersions = map[string]wbxml.Version{
 	"14.1": wbxml.V141, "16.0": wbxml.V160, "16.1": wbxml.V161,
 }
 
+// propsAtVersion returns an item's properties as a client of the protocol
+// version sees them (see propAtVersion). A location kept in the other
+// versions' form is shown in this version's: Calendar:Location (up to
+// 14.1) as AirSyncBase:Location's DisplayName (16.0 and 16.1) and back,
+// as Exchange shows one location to every client (MS-ASCAL 2.2.2.27,
+// MS-ASAIRS 2.2.2.27).
+func propsAtVersion(props []*wbxml.Node, version string) []*wbxml.Node {
+	v, ok := wbxmlVersions[version]
+	if !ok {
+		return props
+	}
+	var out []*wbxml.Node
+	var oldLoc, newLoc *wbxml.Node
+	for _, p := range props {
+		switch p.Tag {
+		case tCalLocation:
+			oldLoc = p
+		case tBaseLocation:
+			newLoc = p
+		}
+		if q := propAtVersion(p, version); q != nil {
+			out = append(out, q)
+		}
+	}
+	switch {
+	case v&(wbxml.V160|wbxml.V161) != 0 && oldLoc != nil && newLoc == nil && oldLoc.Text() != "":
+		out = append(out, wbxml.NewElement(tBaseLocation, wbxml.NewText(tBaseDisplayName, oldLoc.Text())))
+	case v&(wbxml.V160|wbxml.V161) == 0 && newLoc != nil && oldLoc == nil:
+		if name := newLoc.Find(tBaseDisplayName); name != nil && name.Text() != "" {
+			out = append(out, wbxml.NewText(tCalLocation, name.Text()))
+		}
+	}
+	return out
+}
+
+var (
+	tCalLocation     = mustTag("Calendar:Location")
+	tBaseLocation    = mustTag("AirSyncBase:Location")
+	tBaseDisplayName = mustTag("AirSyncBase:DisplayName")
+)
+
 // propAtVersion returns a property as a client of the protocol version
 // sees it: nil when the element is not defined at that version
 // (MS-ASWBXML 2.1.2.1), otherwise the property without its children that

@@ -230,3 +230,24 @@ func TestMeetingUnterminatedMultipart(t *testing.T) {
 		t.Errorf("plain %q, invitation %v", m.Plain, mt)
 	}
 }
+
+func TestMeetingLocationAcrossVersions(t *testing.T) {
+	old := []*wbxml.Node{wbxml.NewText(mustTag("Calendar:Subject"), "S"), wbxml.NewText(tCalLocation, "Room 7")}
+	got := propsAtVersion(old, "16.1")
+	if len(got) != 2 || got[1].Tag != tBaseLocation || got[1].Find(tBaseDisplayName).Text() != "Room 7" {
+		t.Errorf("16.1 sees %s", dumpNode(&wbxml.Node{Tag: tBaseLocation, Children: got}))
+	}
+	fresh := []*wbxml.Node{wbxml.NewElement(tBaseLocation, wbxml.NewText(tBaseDisplayName, "Room 8"), wbxml.NewText(mustTag("AirSyncBase:City"), "Oslo"))}
+	got = propsAtVersion(fresh, "14.1")
+	if len(got) != 1 || got[0].Tag != tCalLocation || got[0].Text() != "Room 8" {
+		t.Errorf("14.1 sees %d properties", len(got))
+	}
+	// Both forms kept: each version sees its own, once.
+	both := append(append([]*wbxml.Node(nil), old...), fresh...)
+	if got := propsAtVersion(both, "16.0"); len(got) != 2 || got[1].Find(tBaseDisplayName).Text() != "Room 8" {
+		t.Errorf("16.0 sees %d properties", len(got))
+	}
+	if got := propsAtVersion(both, ""); len(got) != 3 {
+		t.Errorf("an unknown version changed the properties")
+	}
+}

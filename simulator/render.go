@@ -135,10 +135,7 @@ func buildItem(it *Item, o renderOptions) *wbxml.Node {
 		body = renderBody(it, o)
 	}
 	placed := false
-	for _, p := range it.Props {
-		if p = propAtVersion(p, o.version); p == nil {
-			continue
-		}
+	for _, p := range propsAtVersion(it.Props, o.version) {
 		// Exchange sends attachments and the body just before the message
 		// class of an e-mail; other classes get them at the end.
 		if !placed && p.Tag == tEmailMessageClass {
