@@ -201,3 +201,26 @@ func TestMeetingReplyReachesOrganizer(t *testing.T) {
 		t.Errorf("bob's AttendeeStatus in alice's meeting: %q, want 3", status)
 	}
 }
+
+func TestMeetingAcceptedFromInvitation(t *testing.T) {
+	env := simtest.New(t, simulator.Options{})
+	alice := mailTestDevice(t, env, "alice", "MTG121A", eas.Version121)
+	bob := mailTestDevice(t, env, "bob", "MTG141C", eas.Version141)
+	if rr := alice.post(eas.CommandSendMail, mtgInvitation("REQUEST", "uid-sync", "Sync-up", "20261201T080000Z", "20261210T090000Z"), nil); rr.Code != http.StatusOK {
+		t.Fatalf("SendMail: HTTP %d", rr.Code)
+	}
+	req := mailTestFind(bob.mb, bob.folder(eas.FolderTypeInbox), "Sync-up")
+	meetings := mtgMeetings(bob.mb, bob.folder(eas.FolderTypeCalendar), "Sync-up")
+	if len(req) != 1 || len(meetings) != 1 {
+		t.Fatalf("%d requests, %d meetings", len(req), len(meetings))
+	}
+	res := mailTestMeetingResponse(t, bob, eas.MeetingReply{UserResponse: eas.UserResponseAccept, CollectionId: bob.folder(eas.FolderTypeInbox), RequestId: req[0].ServerID})
+	if res[0].Status != 1 || res[0].CalendarId != meetings[0].ServerID {
+		t.Fatalf("accept: %+v, want CalendarId %s", res[0], meetings[0].ServerID)
+	}
+	m, _ := bob.mb.Item(meetings[0].ServerID)
+	if mtgProp(m, "Calendar:ResponseType") != "3" || mtgProp(m, "Calendar:BusyStatus") != "2" || mtgProp(m, "Calendar:AppointmentReplyTime") == "" {
+		t.Errorf("the accepted meeting: ResponseType %q, BusyStatus %q, AppointmentReplyTime %q",
+			mtgProp(m, "Calendar:ResponseType"), mtgProp(m, "Calendar:BusyStatus"), mtgProp(m, "Calendar:AppointmentReplyTime"))
+	}
+}

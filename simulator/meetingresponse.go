@@ -42,6 +42,7 @@ var (
 	mrGlobalObjIDTag     = mustTag("Email:GlobalObjId")
 	mrOrganizerTag       = mustTag("Email:Organizer")
 	mrCalResponseTypeTag = mustTag("Calendar:ResponseType")
+	mrCalReplyTimeTag    = mustTag("Calendar:AppointmentReplyTime")
 )
 
 // responseType is the Calendar:ResponseType of an answered meeting
@@ -188,7 +189,15 @@ func (c *call) meetingResponseLocked(r eas.MeetingReply, now time.Time) (eas.Mee
 			m.stampLocked(cal, true)
 		}
 	} else {
+		// Accepted, the meeting shows the busy status the organizer
+		// intends (the request's BusyStatus, MS-ASEMAIL 2.2.2.9), Busy
+		// when it names none; accepted tentatively, Tentative.
 		busy := "2"
+		if mr != nil {
+			if b := childText(mr, "Email:BusyStatus"); b >= "0" && b <= "3" && len(b) == 1 {
+				busy = b
+			}
+		}
 		if r.UserResponse == eas.UserResponseTentative {
 			busy = "1"
 		}
@@ -199,8 +208,9 @@ func (c *call) meetingResponseLocked(r eas.MeetingReply, now time.Time) (eas.Mee
 				return res, nil
 			}
 			added, err := m.addItemLocked(calFolder.ServerID, &Item{
-				Class:    "Calendar",
-				Props:    append(calendarPropsFromRequest(it, mr, busy, now), wbxml.NewText(mrCalResponseTypeTag, responseType(r.UserResponse))),
+				Class: "Calendar",
+				Props: append(calendarPropsFromRequest(it, mr, busy, now),
+					wbxml.NewText(mrCalResponseTypeTag, responseType(r.UserResponse)), wbxml.NewText(mrCalReplyTimeTag, eas.FormatCompactDate(now))),
 				Body:     Body{Plain: it.Body.Plain, HTML: it.Body.HTML},
 				Received: now,
 			})
@@ -213,6 +223,8 @@ func (c *call) meetingResponseLocked(r eas.MeetingReply, now time.Time) (eas.Mee
 			cal.setProps([]*wbxml.Node{
 				wbxml.NewText(mrCalBusyStatusTag, busy),
 				wbxml.NewText(mrCalResponseTypeTag, responseType(r.UserResponse)),
+				// When the user answered (MS-ASCAL 2.2.2.3; MSASCAL_S02_TC01).
+				wbxml.NewText(mrCalReplyTimeTag, eas.FormatCompactDate(now)),
 			})
 			m.stampLocked(cal, true)
 		}
