@@ -183,7 +183,6 @@ type tzRule struct {
 	weekday time.Weekday
 	hour    int
 	minute  int
-	yearly  bool
 }
 
 // icalZone is a VTIMEZONE as EAS knows time zones: one standard and at
@@ -226,7 +225,7 @@ func parseTZRule(c *icalComp) tzRule {
 			r.month = m
 		}
 		if n, wd, ok := nthWeekday(rule["BYDAY"]); ok {
-			r.week, r.weekday, r.yearly = n, wd, true
+			r.week, r.weekday = n, wd
 			if n <= 0 || n > 5 {
 				r.week = 5
 			}
@@ -1164,7 +1163,7 @@ func zoneFromBlob(s string) *icalZone {
 		return tzRule{
 			offset: offset, month: int(binary.LittleEndian.Uint16(b[at+2:])),
 			weekday: time.Weekday(binary.LittleEndian.Uint16(b[at+4:]) % 7), week: int(binary.LittleEndian.Uint16(b[at+6:])),
-			hour: int(binary.LittleEndian.Uint16(b[at+8:]) % 24), minute: int(binary.LittleEndian.Uint16(b[at+10:]) % 60), yearly: true,
+			hour: int(binary.LittleEndian.Uint16(b[at+8:]) % 24), minute: int(binary.LittleEndian.Uint16(b[at+10:]) % 60),
 		}
 	}
 	bias := int(int32(binary.LittleEndian.Uint32(b[0:])))
