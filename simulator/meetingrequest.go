@@ -859,11 +859,13 @@ func (mt *meeting) calendarProps(responseRequested bool) []*wbxml.Node {
 }
 
 // invitationOf returns the meeting a delivered message invites to,
-// cancels or answers, or nil: its first text/calendar part with METHOD
-// REQUEST, CANCEL or REPLY, and that part's index.
+// cancels or answers, or nil: its first inline text/calendar part (a
+// body alternative, as meeting messages carry it; an .ics file attached
+// to a message is an attachment) with METHOD REQUEST, CANCEL or REPLY,
+// and that part's index.
 func invitationOf(msg *Mail) (*meeting, int) {
 	for i, a := range msg.Attachments {
-		if !strings.EqualFold(a.ContentType, "text/calendar") {
+		if !a.Inline || !strings.EqualFold(a.ContentType, "text/calendar") {
 			continue
 		}
 		mt, err := parseMeeting(a.Data)

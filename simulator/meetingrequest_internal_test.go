@@ -251,3 +251,16 @@ func TestMeetingLocationAcrossVersions(t *testing.T) {
 		t.Errorf("an unknown version changed the properties")
 	}
 }
+
+func TestMeetingAttachedICSIsNoInvitation(t *testing.T) {
+	raw := "From: a@contoso.com\r\nTo: b@contoso.com\r\nSubject: the file\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n" +
+		"--b\r\nContent-Type: text/plain\r\n\r\nSee the file.\r\n" +
+		"--b\r\nContent-Type: text/calendar; method=REQUEST\r\nContent-Disposition: attachment; filename=\"invite.ics\"\r\n\r\n" + mtgICal + "--b--\r\n"
+	m, err := ParseMail([]byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mt, _ := invitationOf(m); mt != nil || len(m.Attachments) != 1 {
+		t.Errorf("an attached .ics made an invitation (%d attachments)", len(m.Attachments))
+	}
+}
