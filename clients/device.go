@@ -333,7 +333,10 @@ func (d *Device) record(ex Exchange) {
 type ServerInfo struct {
 	Server   string                // MS-Server-ActiveSync, e.g. 15.1 or 15.20
 	Versions []eas.ProtocolVersion // MS-ASProtocolVersions, the ones easlab knows
-	Commands []eas.Command         // MS-ASProtocolCommands, the ones easlab knows
+	// Offered is MS-ASProtocolVersions as the server wrote it, each
+	// version (2.0, 2.5... too, which easlab does not speak).
+	Offered  []string
+	Commands []eas.Command // MS-ASProtocolCommands, the ones easlab knows
 }
 
 // Options asks the server which protocol versions and commands it offers
@@ -359,7 +362,10 @@ func (d *Device) Options(ctx context.Context) (ServerInfo, error) {
 	}
 	info.Server = r.header.Get("MS-Server-ActiveSync")
 	for _, f := range strings.Split(r.header.Get("MS-ASProtocolVersions"), ",") {
-		if v, err := eas.ParseProtocolVersion(strings.TrimSpace(f)); err == nil {
+		if f = strings.TrimSpace(f); f != "" {
+			info.Offered = append(info.Offered, f)
+		}
+		if v, err := eas.ParseProtocolVersion(f); err == nil {
 			info.Versions = append(info.Versions, v)
 		}
 	}

@@ -26,6 +26,11 @@ type State struct {
 	HierarchySyncKey string                 `json:"hierarchySyncKey"`
 	Folders          []StateFolder          `json:"folders,omitempty"`
 	Items            map[string][]StateItem `json:"items,omitempty"` // by folder ServerId
+	// ClientIDs counts the ClientIds the device has used (SendMail,
+	// SmartReply, SmartForward, Sync Add): a restored device goes on from
+	// it, as a phone never reuses one (Exchange answers a reused
+	// ClientId with Status 118, MessagePreviouslySent).
+	ClientIDs int `json:"clientIds,omitempty"`
 }
 
 // StateFolder is one folder of the hierarchy and its SyncKey.
@@ -50,7 +55,7 @@ func (d *Device) State() State {
 	st := State{
 		Profile: d.Profile.Name, DeviceID: d.DeviceID, BaseURL: d.opts.BaseURL, User: d.opts.User,
 		ProtocolVersion: d.Profile.ProtocolVersion.String(), UserAgent: d.Profile.UserAgent, OS: d.Profile.OS,
-		HierarchySyncKey: d.hierarchyKey,
+		HierarchySyncKey: d.hierarchyKey, ClientIDs: d.clientIDs,
 	}
 	if d.hasPolicyKey {
 		k := d.policyKey
@@ -120,6 +125,7 @@ func Restore(st State, opts Options) (*Device, error) {
 	if st.HierarchySyncKey != "" {
 		d.hierarchyKey = st.HierarchySyncKey
 	}
+	d.clientIDs = st.ClientIDs
 	for _, f := range st.Folders {
 		d.folders[f.ServerID] = eas.Folder{ServerId: f.ServerID, ParentId: f.ParentID, DisplayName: f.DisplayName, Type: f.Type}
 		if f.SyncKey != "" {

@@ -566,7 +566,6 @@ func TestMSASCMD_S19_TC26_Sync_GetChanges(t *testing.T) {
 // body and picture survive a change of its FileAs.
 func TestMSASCMD_S19_TC27_Sync_Change(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
-		s.gap("issue 15: easlab's server Change carries every property of the item where Exchange sends only the changed ones (simulator/sync.go syncCommandFor)", 879, 881)
 		c := cmd2Lab(s)
 		contacts := c.contacts()
 		c.initialSync(contacts)
@@ -905,7 +904,6 @@ func TestMSASCMD_S19_TC38_Sync_Delete(t *testing.T) {
 // kept.
 func TestMSASCMD_S19_TC39_Sync_Supported(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
-		s.gap("issue 15: easlab merges every client Change into the item, as if every property were ghosted, and ignores Supported, where Exchange deletes the properties a Change omits unless they are ghosted (simulator/mailbox.go, the Change merge)", 5906, 5912, 5907, 5909)
 		c := cmd2Lab(s)
 		contacts := c.contacts()
 		names := func(data *wbxml.Node) (first, middle, last bool) {

@@ -729,6 +729,10 @@ type syncStateRecord struct {
 	Held []string          `json:",omitempty"`
 	Echo map[string]uint64 `json:",omitempty"`
 	Prev *syncStateRecord  `json:",omitempty"`
+	// Supported is the initial Sync's Supported element, when it had one
+	// (HasSupported: it may be empty).
+	Supported    []string `json:",omitempty"`
+	HasSupported bool     `json:",omitempty"`
 }
 
 func syncStateRecordOf(s *syncState) *syncStateRecord {
@@ -737,6 +741,9 @@ func syncStateRecordOf(s *syncState) *syncStateRecord {
 	}
 	r := &syncStateRecord{GUID: s.guid, N: s.n, Seen: s.seen, Echo: s.echo, Prev: syncStateRecordOf(s.prev)}
 	r.Held = slices.Sorted(maps.Keys(s.held))
+	if s.supported != nil {
+		r.Supported, r.HasSupported = slices.Sorted(maps.Keys(s.supported)), true
+	}
 	return r
 }
 
@@ -750,6 +757,12 @@ func (r *syncStateRecord) state() *syncState {
 	}
 	for _, id := range r.Held {
 		s.held[id] = true
+	}
+	if r.HasSupported {
+		s.supported = make(map[string]bool, len(r.Supported))
+		for _, name := range r.Supported {
+			s.supported[name] = true
+		}
 	}
 	return s
 }

@@ -292,6 +292,7 @@ func (c *call) syncLocked(req *eas.SyncRequest) (*eas.SyncResponse, bool) {
 		case col.SyncKey == "0":
 			// (handleSync refused a SyncKey 0 with GetChanges or commands.)
 			st := initialState()
+			st.supported = supportedNames(col.Supported)
 			out.SyncKey, out.Status = st.key(), int(eas.SyncStatusSuccess)
 			id := col.CollectionId
 			commits = append(commits, func() { dev.collections[id] = st })
@@ -381,7 +382,8 @@ func (c *call) syncLocked(req *eas.SyncRequest) (*eas.SyncResponse, bool) {
 //     classes other than Email with SMS (S19_TC42, R935), an Options
 //     without Class standing for the folder's class;
 //   - a FilterType the class does not take, 8 on email included
-//     (S19_TC11, R3080), whatever the SyncKey.
+//     (S19_TC11, R3080), whatever the SyncKey;
+//   - Supported in a Sync of the Notes folder (MSASNOTE_S01_TC04, R114).
 func (m *Mailbox) syncCollectionErrorLocked(col eas.SyncCollection) string {
 	if col.CollectionId == "" {
 		return "NoCollectionId"
@@ -398,6 +400,11 @@ func (m *Mailbox) syncCollectionErrorLocked(col eas.SyncCollection) string {
 		}
 	}
 	class := folderClass(f.Type)
+	// Supported names ghosted contact and calendar properties; in a Sync
+	// of notes it is an error (MSASNOTE_S01_TC04, MS-ASNOTE R114).
+	if col.Supported != nil && class == "Notes" {
+		return "SupportedOnNotes"
+	}
 	if col.ConversationMode != nil && class != "Email" {
 		return "ConversationModeNotEmail"
 	}
@@ -582,6 +589,14 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 				r.Class = cmd.Class
 			}
 			props, body := splitBody(cmd.ApplicationData)
+			// Notes, tasks and contacts are checked and stored as Exchange
+			// converts them (pimitems.go).
+			if status := pimAddStatus(class, props); status != eas.SyncStatusSuccess {
+				r.Status = int(status)
+				out = append(out, r)
+				continue
+			}
+			props, body = pimProps(class, props, c.req.ProtocolVersion, c.s.clock.Now()), pimBody(class, body)
 			it, err := m.addItemLocked(f.ServerID, &Item{Class: class, Props: props, Body: body, Received: c.s.clock.Now()})
 			if err != nil {
 				r.Status = int(eas.SyncStatusServerError)
@@ -601,12 +616,31 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 			// A conflict: the item changed on the server since this device
 			// last saw it. The server wins unless the device asked for
 			// Conflict 0 (MS-ASCMD 2.2.3.34): its change is refused with
-			// status 7 and the server's version follows in Commands.
-			if v, own := st.echo[it.ServerID]; it.ModSeq > st.seen && (!own || v != it.ModSeq) && !clientWins(col.Options, class) {
+			// status 7 and the server's version follows in Commands. The
+			// item's last change made by this very device (in the request
+			// it now resends the previous SyncKey of) is not a conflict:
+			// a device's own changes are never reported back to it
+			// (MSASNOTE_S01_TC03, R210: a second Change from the same key).
+			v, own := st.echo[it.ServerID]
+			if !own {
+				v, own = m.storedEchoLocked(c.req.DeviceID, f.ServerID, it.ServerID)
+			}
+			if it.ModSeq > st.seen && (!own || v != it.ModSeq) && !clientWins(col.Options, class) {
 				out = append(out, eas.SyncCommand{Kind: eas.SyncChange, ServerId: cmd.ServerId, Status: int(eas.SyncStatusConflict)})
 				continue
 			}
-			if cmd.ApplicationData != nil {
+			if cmd.ApplicationData != nil && pimClasses[class] {
+				// A Change that changes nothing leaves the item as it was
+				// (MSASNOTE_S01_TC03: a note's LastModifiedDate alone).
+				props, body := splitBody(cmd.ApplicationData)
+				if status := pimAddStatus(class, props); status != eas.SyncStatusSuccess {
+					out = append(out, eas.SyncCommand{Kind: eas.SyncChange, ServerId: cmd.ServerId, Status: int(status)})
+					continue
+				}
+				if !pimChange(it, props, body, st.supported, c.req.ProtocolVersion, c.s.clock.Now()) {
+					continue
+				}
+			} else if cmd.ApplicationData != nil {
 				props, body := splitBody(cmd.ApplicationData)
 				it.setProps(props)
 				if body.Plain != "" {

@@ -20,7 +20,11 @@ type syncState struct {
 	// echo holds changes the device made itself, by ServerId and the
 	// change counter they were committed at, so they are not sent back.
 	echo map[string]uint64
-	prev *syncState
+	// supported is the Supported element of the collection's initial Sync
+	// (qualified names, "Contacts:JobTitle"), nil when it had none: the
+	// properties it names are not ghosted (MS-ASCMD 2.2.3.168).
+	supported map[string]bool
+	prev      *syncState
 }
 
 func newGUID() string {
@@ -35,7 +39,7 @@ func (s *syncState) key() string { return s.guid + strconv.Itoa(s.n) }
 // next returns a successor state with a new key; the receiver becomes its
 // previous state.
 func (s *syncState) next() *syncState {
-	c := &syncState{guid: s.guid, n: s.n + 1, seen: s.seen, held: make(map[string]bool, len(s.held)), echo: map[string]uint64{}, prev: s}
+	c := &syncState{guid: s.guid, n: s.n + 1, seen: s.seen, held: make(map[string]bool, len(s.held)), echo: map[string]uint64{}, supported: s.supported, prev: s}
 	for id := range s.held {
 		c.held[id] = true
 	}

@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"sort"
 	"strconv"
@@ -18,7 +20,7 @@ import (
 
 func newAdminCmd() *cobra.Command {
 	var url, token string
-	var asJSON bool
+	var asJSON, insecure bool
 	cmd := &cobra.Command{
 		Use:   "admin <Cmdlet> [-Parameter value ...]",
 		Short: "Run an Exchange cmdlet against the simulator's admin API",
@@ -36,7 +38,13 @@ without a value is a switch.`,
 		Args:               cobra.MinimumNArgs(1),
 		DisableFlagParsing: false,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			params, err := parseCmdletArgs(args[1:])
+			// Flag parsing stops at the cmdlet's name (its parameters
+			// start with one dash); easlab's own --flags may follow it.
+			rest, err := ownFlags(cmd, args[1:])
+			if err != nil {
+				return err
+			}
+			params, err := parseCmdletArgs(rest)
 			if err != nil {
 				return err
 			}
@@ -49,7 +57,7 @@ without a value is a switch.`,
 			if url == "" {
 				return fmt.Errorf("no admin URL: pass --url or set EASLAB_ADMIN_URL")
 			}
-			out, err := runCmdlet(url, token, args[0], params)
+			out, err := runCmdlet(adminapi.Client{URL: url, Token: token, HTTP: adminHTTP(insecure)}, args[0], params)
 			if err != nil {
 				return err
 			}
@@ -64,21 +72,65 @@ without a value is a switch.`,
 		},
 	}
 	// Cmdlet parameters start with a single dash, which cobra would read
-	// as short flags: stop flag parsing at the cmdlet name.
+	// as short flags: stop flag parsing at the cmdlet name (ownFlags reads
+	// the --flags after it).
 	cmd.Flags().SetInterspersed(false)
 	cmd.Flags().StringVar(&url, "url", "", "the simulator's base URL (default $EASLAB_ADMIN_URL)")
 	cmd.Flags().StringVar(&token, "token", "", "the admin token (default $EASLAB_ADMIN_TOKEN)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the reply as JSON")
+	cmd.Flags().BoolVar(&insecure, "insecure", false, "accept any TLS certificate (for easlab serve --tls)")
 	return cmd
+}
+
+// ownFlags sets the command's --flags found among a cmdlet's parameters
+// (--json, --url U, --url=U...) and returns the parameters without them.
+// A cmdlet's parameters have one dash, so two name one of easlab's.
+func ownFlags(cmd *cobra.Command, args []string) ([]string, error) {
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if !strings.HasPrefix(a, "--") || len(a) == 2 {
+			rest = append(rest, a)
+			continue
+		}
+		name, value, hasValue := strings.Cut(a[2:], "=")
+		f := cmd.Flags().Lookup(name)
+		if f == nil {
+			return nil, fmt.Errorf("unknown flag --%s (a cmdlet's parameters take one dash: -%s)", name, name)
+		}
+		if !hasValue {
+			if f.Value.Type() == "bool" {
+				value = "true"
+			} else {
+				if i+1 == len(args) {
+					return nil, fmt.Errorf("flag --%s needs a value", name)
+				}
+				i++
+				value = args[i]
+			}
+		}
+		if err := cmd.Flags().Set(name, value); err != nil {
+			return nil, fmt.Errorf("--%s: %w", name, err)
+		}
+	}
+	return rest, nil
+}
+
+// adminHTTP is the admin client's HTTP client: with insecure, one that
+// accepts any certificate (serve --tls makes a self-signed one).
+func adminHTTP(insecure bool) *http.Client {
+	if !insecure {
+		return nil
+	}
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
 }
 
 // runCmdlet posts a cmdlet, prints its warnings and returns its output
 // array.
-func runCmdlet(base, token, name string, params map[string]any) (json.RawMessage, error) {
-	c := adminapi.Client{URL: base, Token: token}
+func runCmdlet(c adminapi.Client, name string, params map[string]any) (json.RawMessage, error) {
 	r, err := c.Call(context.Background(), name, params)
 	if err != nil {
-		return nil, err
+		return nil, withTLSHint(err)
 	}
 	for _, w := range r.Warnings {
 		fmt.Fprintln(os.Stderr, "WARNING:", w)

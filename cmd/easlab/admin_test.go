@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/easlab/easlab/simulator"
 	"io"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/easlab/easlab/simulator"
 )
 
 func TestParseCmdletArgs(t *testing.T) {
@@ -67,14 +68,25 @@ func TestAdminAgainstServe(t *testing.T) {
 	if _, err := run(t, nil, "admin", "Set-CASMailbox", "-Identity", "alice", "-ActiveSyncAllowedDeviceIDs", "@{Add='ApplABC123'}"); err != nil {
 		t.Fatal(err)
 	}
-	out, err = run(t, nil, "admin", "Get-CASMailbox", "-Identity", "alice", "--json")
-	if err == nil {
-		t.Fatalf("--json after the cmdlet is a cmdlet parameter, not a flag: %s", out)
+	// easlab's own --flags go before the cmdlet or anywhere after it (its
+	// parameters take one dash), as the command's help shows them.
+	for _, args := range [][]string{
+		{"admin", "--json", "Get-CASMailbox", "-Identity", "alice"},
+		{"admin", "Get-CASMailbox", "-Identity", "alice", "--json"},
+		{"admin", "Get-CASMailbox", "--json", "-Identity", "alice", "--url=" + base},
+		{"admin", "Get-CASMailbox", "-Identity", "alice", "--url", base, "--json=true"},
+	} {
+		out, err := run(t, nil, args...)
+		var objs []map[string]any
+		if err != nil || json.Unmarshal(out, &objs) != nil || len(objs) != 1 || !reflect.DeepEqual(objs[0]["ActiveSyncAllowedDeviceIDs"], []any{"ApplABC123"}) {
+			t.Fatalf("%q: %v\n%s", args, err, out)
+		}
 	}
-	out, err = run(t, nil, "admin", "--json", "Get-CASMailbox", "-Identity", "alice")
-	var objs []map[string]any
-	if err != nil || json.Unmarshal(out, &objs) != nil || len(objs) != 1 || !reflect.DeepEqual(objs[0]["ActiveSyncAllowedDeviceIDs"], []any{"ApplABC123"}) {
-		t.Fatalf("Get-CASMailbox --json: %v\n%s", err, out)
+	if _, err := run(t, nil, "admin", "Get-CASMailbox", "--jsn"); err == nil || !strings.Contains(err.Error(), "unknown flag --jsn") {
+		t.Errorf("a misspelt flag after the cmdlet: %v", err)
+	}
+	if _, err := run(t, nil, "admin", "Get-CASMailbox", "--url"); err == nil || !strings.Contains(err.Error(), "needs a value") {
+		t.Errorf("--url without a value: %v", err)
 	}
 	if _, err := run(t, nil, "admin", "Get-MobileDevice", "-Identity", "nope"); err == nil || !strings.Contains(err.Error(), "ManagementObjectNotFound") {
 		t.Errorf("unknown device: %v", err)

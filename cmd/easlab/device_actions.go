@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,15 +9,18 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/easlab/easlab/clients"
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/simulator/access"
 )
 
 // deviceActions are the words `easlab device` takes.
-var deviceActions = []string{"setup", "sync", "ping", "send", "wipe-ack", "run"}
+var deviceActions = []string{"setup", "sync", "ping", "send", "wipe-ack", "run", "mail", "update-os", "set-useragent", "factory-reset", "change-password"}
 
 // errNoWipe is wipe-ack's failure when the server had no wipe pending.
 var errNoWipe = errors.New("no remote wipe was pending for this device")
@@ -33,6 +37,16 @@ type actionReport struct {
 	Pinged   []string `json:"pinged,omitempty"` // folders Ping named
 	Wiped    bool     `json:"wiped,omitempty"`
 	Error    string   `json:"error,omitempty"`
+	// AccessState and Held: as in the setup report, after a sync.
+	AccessState string `json:"accessState,omitempty"`
+	Held        bool   `json:"held,omitempty"`
+	// Messages: mail's list, or the one message it read.
+	Messages []messageSeen `json:"messages,omitempty"`
+	// UserAgent and OS: what update-os and set-useragent set.
+	UserAgent string `json:"userAgent,omitempty"`
+	OS        string `json:"os,omitempty"`
+	// PreviousDeviceID: factory-reset's old DeviceId (DeviceID is the new).
+	PreviousDeviceID string `json:"previousDeviceId,omitempty"`
 }
 
 // runDeviceAction runs one action, loading and saving --state.
@@ -64,6 +78,9 @@ func runDeviceAction(ctx context.Context, out io.Writer, cfg deviceConfig, actio
 		if err := saveDevice(cfg, d); err != nil {
 			return err
 		}
+		if report.Held {
+			return errDeviceHeld
+		}
 		if !report.Passed {
 			return errSetupFailed
 		}
@@ -82,8 +99,11 @@ func runDeviceAction(ctx context.Context, out io.Writer, cfg deviceConfig, actio
 			err = nil
 		}
 	}
-	if err != nil {
-		r.Error = err.Error()
+	if err != nil && !errors.Is(err, errDeviceHeld) {
+		r.Error = withTLSHint(err).Error()
+		if st, ok := refusedState(err); ok {
+			r.AccessState = st
+		}
 	}
 	if cfg.asJSON {
 		writeJSON(out, r)
@@ -106,7 +126,17 @@ func deviceAction(ctx context.Context, out io.Writer, cfg deviceConfig, d *clien
 		if err := d.FolderSync(ctx); err != nil {
 			return err
 		}
-		return syncFolder(ctx, cfg, d, r)
+		if err := syncFolder(ctx, cfg, d, r); err != nil {
+			return err
+		}
+		if state, _, told := accessAsSeen(d); told {
+			r.AccessState = state
+			if state != access.Allowed.String() {
+				r.Held = true
+				return errDeviceHeld
+			}
+		}
+		return nil
 	case "ping":
 		f, err := folderNamed(d, cfg.folder)
 		if err != nil {
@@ -131,8 +161,103 @@ func deviceAction(ctx context.Context, out io.Writer, cfg deviceConfig, d *clien
 		return errNoWipe
 	case "run":
 		return runLoop(ctx, out, cfg, d, r)
+	case "mail":
+		return mailAction(ctx, out, cfg, d, r)
+	case "update-os", "set-useragent":
+		if cfg.userAgent == "" {
+			return fmt.Errorf("%s needs --user-agent", r.Action)
+		}
+		d.UpdateOS(cfg.userAgent, cfg.os)
+		r.UserAgent, r.OS = d.Profile.UserAgent, d.Profile.OS
+	case "factory-reset":
+		r.PreviousDeviceID = d.DeviceID
+		r.DeviceID = d.FactoryReset()
+	case "change-password":
+		if cfg.newPassword == "" {
+			return errors.New("change-password needs --new-password")
+		}
+		d.ChangePassword(cfg.newPassword)
+		return d.FolderSync(ctx)
 	}
 	return nil
+}
+
+// mailAction lists the messages the device holds in --folder, or fetches
+// and prints the one --read names.
+func mailAction(ctx context.Context, out io.Writer, cfg deviceConfig, d *clients.Device, r *actionReport) error {
+	f, err := folderNamed(d, cfg.folder)
+	if err != nil {
+		return err
+	}
+	r.Folder = f.DisplayName
+	items := d.Items(f.ServerId)
+	if cfg.read == "" {
+		ids := make([]string, 0, len(items))
+		for id := range items {
+			ids = append(ids, id)
+		}
+		slices.SortFunc(ids, compareServerIDs)
+		for _, id := range ids {
+			r.Messages = append(r.Messages, messageSeen{ServerID: id, Subject: items[id].Subject})
+		}
+		return nil
+	}
+	if _, ok := items[cfg.read]; !ok {
+		return fmt.Errorf("the device holds no message %q in %s (easlab device mail lists them)", cfg.read, f.DisplayName)
+	}
+	props, err := d.Fetch(ctx, f.ServerId, cfg.read)
+	if err != nil {
+		return err
+	}
+	m := messageSeen{ServerID: cfg.read, Body: bodyText(props)}
+	for _, c := range props.Elements() {
+		switch c.Tag.Name {
+		case "Subject":
+			m.Subject = c.Text()
+		case "From":
+			m.From = c.Text()
+		case "To":
+			m.To = c.Text()
+		case "DateReceived":
+			m.Date = c.Text()
+		case "Attachments":
+			for _, a := range c.Elements() {
+				for _, p := range a.Elements() {
+					if p.Tag.Name == "DisplayName" {
+						m.Attachments = append(m.Attachments, p.Text())
+					}
+				}
+			}
+		}
+	}
+	r.Messages = append(r.Messages, m)
+	return nil
+}
+
+// compareServerIDs orders ServerIds such as 1:2 and 1:10 by their
+// numbers, others as strings.
+func compareServerIDs(a, b string) int {
+	af, an, aok := strings.Cut(a, ":")
+	bf, bn, bok := strings.Cut(b, ":")
+	if aok && bok && af == bf {
+		x, errx := strconv.Atoi(an)
+		y, erry := strconv.Atoi(bn)
+		if errx == nil && erry == nil {
+			return cmp.Compare(x, y)
+		}
+	}
+	return strings.Compare(a, b)
+}
+
+// messageSeen is a message as easlab device mail shows it.
+type messageSeen struct {
+	ServerID    string   `json:"serverId"`
+	Subject     string   `json:"subject"`
+	From        string   `json:"from,omitempty"`
+	To          string   `json:"to,omitempty"`
+	Date        string   `json:"date,omitempty"`
+	Attachments []string `json:"attachments,omitempty"`
+	Body        string   `json:"body,omitempty"`
 }
 
 // syncFolder syncs --folder and records what came.
@@ -225,12 +350,33 @@ func (r *actionReport) print(w io.Writer) {
 		for _, s := range r.Added {
 			fmt.Fprintf(w, "  + %s\n", s)
 		}
+		if r.Held {
+			fmt.Fprintf(w, "The server holds the device (%s): its Inbox holds only Exchange's notice.\n", r.AccessState)
+		}
 	case r.Action == "ping" && len(r.Pinged) > 0:
 		fmt.Fprintf(w, "%s %s: Ping: %s changed\n", r.Profile, r.DeviceID, r.Folder)
 	case r.Action == "ping":
 		fmt.Fprintf(w, "%s %s: Ping: heartbeat expired, nothing changed\n", r.Profile, r.DeviceID)
 	case r.Action == "send":
 		fmt.Fprintf(w, "%s %s: sent\n", r.Profile, r.DeviceID)
+	case r.Action == "mail" && len(r.Messages) == 1 && r.Messages[0].Body != "":
+		m := r.Messages[0]
+		fmt.Fprintf(w, "Subject: %s\nFrom: %s\nTo: %s\nDate: %s\n", m.Subject, m.From, m.To, m.Date)
+		for _, a := range m.Attachments {
+			fmt.Fprintf(w, "Attachment: %s\n", a)
+		}
+		fmt.Fprintf(w, "\n%s\n", m.Body)
+	case r.Action == "mail":
+		fmt.Fprintf(w, "%s %s: %s: %d messages\n", r.Profile, r.DeviceID, r.Folder, len(r.Messages))
+		for _, m := range r.Messages {
+			fmt.Fprintf(w, "  %-8s %s\n", m.ServerID, m.Subject)
+		}
+	case r.Action == "update-os" || r.Action == "set-useragent":
+		fmt.Fprintf(w, "%s %s: from the next request on, User-Agent %q, OS %q\n", r.Profile, r.DeviceID, r.UserAgent, r.OS)
+	case r.Action == "factory-reset":
+		fmt.Fprintf(w, "%s: factory reset: DeviceId %s is now %s, everything forgotten; run setup: the server sees a new device\n", r.Profile, r.PreviousDeviceID, r.DeviceID)
+	case r.Action == "change-password":
+		fmt.Fprintf(w, "%s %s: the server takes the new password\n", r.Profile, r.DeviceID)
 	}
 }
 

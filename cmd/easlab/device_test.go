@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -35,7 +36,7 @@ func TestDeviceSetupAgainstServe(t *testing.T) {
 			// without DeviceInformation: exchange-admin.md 2.2).
 			provision = "[SKIP] Provision: the client never provisions"
 		}
-		for _, want := range []string{"[PASS] OPTIONS: server 15.2 offers 7 versions up to 16.1", provision, "[PASS] FolderSync", "Sync Inbox", "All steps passed."} {
+		for _, want := range []string{"[PASS] OPTIONS: server 15.2 offers 9 versions (2.0, 2.1, 2.5, 12.0, 12.1, 14.0, 14.1, 16.0, 16.1)", provision, "[PASS] FolderSync", "Sync Inbox", "All steps passed."} {
 			if !bytes.Contains(out, []byte(want)) {
 				t.Errorf("%s: no %q in\n%s", profile, want, out)
 			}
@@ -72,11 +73,7 @@ func TestDeviceSetupAgainstServe(t *testing.T) {
 // separate invocations sharing one --state file, against easlab serve and
 // its admin API, as a support engineer would script them.
 func TestDeviceActionsWithState(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ready := make(chan string, 1)
-	go runServe(ctx, serveConfig{listen: "127.0.0.1:0", demoPassword: "Passw0rd!", adminToken: "tok", profile: "Exchange2019", logFormat: "text", logLevel: "error"}, io.Discard, io.Discard, ready)
-	base := <-ready
+	base := serveForTest(t, serveConfig{adminToken: "tok"})
 	state := filepath.Join(t.TempDir(), "gmail.json")
 	common := []string{"--url", base, "--user", "alice@contoso.com", "--password", "Passw0rd!", "--state", state}
 	dev := func(args ...string) ([]byte, error) {
@@ -96,6 +93,11 @@ func TestDeviceActionsWithState(t *testing.T) {
 	}
 	if out, err := dev("send", "--subject", "from the command line"); err != nil || !bytes.Contains(out, []byte("sent")) {
 		t.Fatalf("send: %v\n%s", err, out)
+	}
+	// A second run sends with the next ClientId: the state keeps the
+	// counter (a reused one is Status 118, MessagePreviouslySent).
+	if out, err := dev("send", "--subject", "a second one", "--to", "bob@contoso.com"); err != nil || !bytes.Contains(out, []byte("sent")) {
+		t.Fatalf("a second send from the same state: %v\n%s", err, out)
 	}
 	if out, err := dev("ping", "--heartbeat", "60"); err != nil || !bytes.Contains(out, []byte("Inbox changed")) {
 		t.Fatalf("ping: %v\n%s", err, out)
@@ -128,4 +130,156 @@ func TestDeviceActionsWithState(t *testing.T) {
 	if json.Unmarshal(b, &st) != nil || st.PolicyKey != nil || len(st.Folders) != 0 {
 		t.Fatalf("the wiped device still remembers its account:\n%s", b)
 	}
+}
+
+// TestDeviceSetupQuarantined: a device the server quarantines does not
+// report "All steps passed": setup says the server holds it, shows the
+// quarantine notice from its Inbox, carries the state in --json and exits
+// with exitHeld; once allowed, a sync says it is Allowed and exits 0.
+func TestDeviceSetupQuarantined(t *testing.T) {
+	base := serveForTest(t, serveConfig{adminToken: "tok"})
+	adminEnv(t, base)
+	if out, err := run(t, nil, "admin", "Set-ActiveSyncOrganizationSettings", "-DefaultAccessLevel", "Quarantine"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	state := filepath.Join(t.TempDir(), "iphone.json")
+	common := []string{"--url", base, "--user", "alice@contoso.com", "--password", "Passw0rd!", "--state", state}
+
+	out, err := run(t, nil, append([]string{"device", "setup", "--profile", "iphone"}, common...)...)
+	if exitCode(err) != exitHeld || bytes.Contains(out, []byte("All steps passed")) ||
+		!bytes.Contains(out, []byte("The server holds the device (Quarantined)")) || !bytes.Contains(out, []byte("Subject: Your mobile device is temporarily blocked")) {
+		t.Fatalf("setup of a quarantined device: exit %d (%v), want %d\n%s", exitCode(err), err, exitHeld, out)
+	}
+	if !bytes.Contains(out, []byte("until your administrator grants it access")) {
+		t.Errorf("the report does not show the notice's body:\n%s", out)
+	}
+
+	os.Remove(state)
+	out, err = run(t, nil, append([]string{"device", "setup", "--profile", "iphone", "--json"}, common...)...)
+	var report setupReport
+	if exitCode(err) != exitHeld || json.Unmarshal(out, &report) != nil || report.AccessState != "Quarantined" || !report.Held || report.Passed || report.Notice == nil {
+		t.Fatalf("setup --json of a quarantined device: %v %+v\n%s", err, report, out)
+	}
+
+	var st clients.State
+	b, _ := os.ReadFile(state)
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(t, nil, "admin", "Set-CASMailbox", "-Identity", "alice", "-ActiveSyncAllowedDeviceIDs", "@{Add='"+st.DeviceID+"'}"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	out, err = run(t, nil, append([]string{"device", "sync", "--json"}, common...)...)
+	var r actionReport
+	if err != nil || json.Unmarshal(out, &r) != nil || r.AccessState != "Allowed" || r.Held || len(r.Added) == 0 {
+		t.Fatalf("sync of the allowed device: %v %+v\n%s", err, r, out)
+	}
+}
+
+// TestExitCodes: the statuses the device commands document.
+func TestExitCodes(t *testing.T) {
+	if exitCode(errDeviceHeld) != 3 || exitCode(fmt.Errorf("sync: %w", errDeviceHeld)) != 3 || exitCode(errSetupFailed) != 1 || exitCode(errors.New("x")) != 1 {
+		t.Error("wrong exit statuses")
+	}
+}
+
+// TestDeviceLifecycleActions: mail lists and reads what the device holds;
+// update-os and set-useragent change the User-Agent the server then
+// records; factory-reset gives a new DeviceId the server sees as a new
+// partnership; change-password is refused with a wrong password and taken
+// with the right one; each action has its own --help.
+func TestDeviceLifecycleActions(t *testing.T) {
+	base := serveForTest(t, serveConfig{adminToken: "tok"})
+	adminEnv(t, base)
+	state := filepath.Join(t.TempDir(), "android.json")
+	common := []string{"--url", base, "--user", "alice@contoso.com", "--password", "Passw0rd!", "--state", state}
+	dev := func(args ...string) ([]byte, error) {
+		return run(t, nil, append(append([]string{"device"}, args...), common...)...)
+	}
+	if out, err := dev("setup", "--profile", "samsung"); err != nil {
+		t.Fatalf("setup: %v\n%s", err, out)
+	}
+
+	out, err := dev("mail", "--json")
+	var r actionReport
+	if err != nil || json.Unmarshal(out, &r) != nil || len(r.Messages) == 0 || r.Messages[0].ServerID == "" || r.Messages[0].Subject == "" {
+		t.Fatalf("mail: %v %+v\n%s", err, r, out)
+	}
+	first := r.Messages[0]
+	out, err = dev("mail", "--read", first.ServerID)
+	if err != nil || !bytes.Contains(out, []byte("Subject: "+first.Subject)) || !bytes.Contains(out, []byte("From: ")) {
+		t.Fatalf("mail --read %s: %v\n%s", first.ServerID, err, out)
+	}
+	if _, err := dev("mail", "--read", "99:99"); err == nil || !strings.Contains(err.Error(), "holds no message") {
+		t.Errorf("mail --read of an unknown message: %v", err)
+	}
+
+	if _, err := dev("update-os"); err == nil || !strings.Contains(err.Error(), "--user-agent") {
+		t.Errorf("update-os without --user-agent: %v", err)
+	}
+	if out, err := dev("update-os", "--user-agent", "SAMSUNG-SM-S928B/101.99999", "--os", "Android 15.0.0"); err != nil {
+		t.Fatalf("update-os: %v\n%s", err, out)
+	}
+	if out, err := dev("sync"); err != nil {
+		t.Fatalf("sync after update-os: %v\n%s", err, out)
+	}
+	out, err = run(t, nil, "admin", "Get-MobileDevice", "-Mailbox", "alice", "--json")
+	if err != nil || !bytes.Contains(out, []byte("SAMSUNG-SM-S928B/101.99999")) {
+		t.Fatalf("the server did not record the new User-Agent: %v\n%s", err, out)
+	}
+	if out, err := dev("set-useragent", "--user-agent", "SAMSUNG-SM-S928B/102.1"); err != nil || !bytes.Contains(out, []byte("SAMSUNG-SM-S928B/102.1")) {
+		t.Fatalf("set-useragent: %v\n%s", err, out)
+	}
+
+	if out, err := dev("change-password", "--new-password", "wrong"); err == nil {
+		t.Fatalf("a wrong new password was taken:\n%s", out)
+	}
+	if out, err := dev("change-password", "--new-password", "Passw0rd!"); err != nil || !bytes.Contains(out, []byte("takes the new password")) {
+		t.Fatalf("change-password: %v\n%s", err, out)
+	}
+
+	out, err = dev("factory-reset", "--json")
+	r = actionReport{}
+	if err != nil || json.Unmarshal(out, &r) != nil || r.DeviceID == "" || r.DeviceID == r.PreviousDeviceID {
+		t.Fatalf("factory-reset: %v %+v\n%s", err, r, out)
+	}
+	if out, err := dev("sync"); err == nil || !strings.Contains(err.Error(), "setup") {
+		t.Fatalf("sync after a factory reset needs setup again: %v\n%s", err, out)
+	}
+	if out, err := dev("setup"); err != nil {
+		t.Fatalf("setup after the reset: %v\n%s", err, out)
+	}
+	out, err = run(t, nil, "admin", "Get-MobileDevice", "-Mailbox", "alice", "--json")
+	if err != nil || !bytes.Contains(out, []byte(r.DeviceID)) || !bytes.Contains(out, []byte(r.PreviousDeviceID)) {
+		t.Fatalf("the server does not show both partnerships: %v\n%s", err, out)
+	}
+
+	for _, action := range deviceActions {
+		out, err := run(t, nil, "device", action, "--help")
+		if err != nil || !bytes.Contains(out, []byte("easlab device "+action)) {
+			t.Errorf("device %s --help: %v\n%s", action, err, out)
+		}
+	}
+}
+
+// serveForTest runs easlab serve (Exchange 2019, the demo organization,
+// password Passw0rd!, on a free loopback port) for the test, with cfg's
+// other fields, and returns its base URL.
+func serveForTest(t *testing.T, cfg serveConfig) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	cfg.listen, cfg.profile, cfg.logFormat, cfg.logLevel = "127.0.0.1:0", "Exchange2019", "text", "error"
+	if cfg.demoPassword == "" {
+		cfg.demoPassword = "Passw0rd!"
+	}
+	ready := make(chan string, 1)
+	go runServe(ctx, cfg, io.Discard, io.Discard, ready)
+	return <-ready
+}
+
+// adminEnv points easlab admin at base with the token "tok".
+func adminEnv(t *testing.T, base string) {
+	t.Setenv("EASLAB_ADMIN_URL", base)
+	t.Setenv("EASLAB_ADMIN_TOKEN", "tok")
 }

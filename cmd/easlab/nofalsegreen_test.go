@@ -219,3 +219,22 @@ func TestTestSimulatorListen(t *testing.T) {
 		t.Fatalf("the agent configured with http://%s did not reach the simulator on --simulator-listen %s:\n%s", addr, addr, out)
 	}
 }
+
+// TestNoColourWhenNotATerminal: output to a pipe (a CI log) carries no
+// ANSI escape codes, without --no-color.
+func TestNoColourWhenNotATerminal(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(self, "test", "--dry-run", "--label-filter", "seed")
+	cmd.Env = append(os.Environ(), "EASLAB_TEST_AS=easlab")
+	cmd.Dir = t.TempDir()
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "specs") {
+		t.Fatalf("easlab test --dry-run: %v\n%s", err, out)
+	}
+	if i := strings.Index(string(out), "\x1b["); i >= 0 {
+		t.Errorf("an ANSI escape code in output to a pipe, at byte %d:\n%q", i, out[i:min(len(out), i+40)])
+	}
+}

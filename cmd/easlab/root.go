@@ -13,6 +13,6 @@ device flows.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newWBXMLCmd(), newServeCmd(), newAdminCmd(), newDeviceCmd(), newFleetCmd(), newTestCmd(), newStateCmd())
+	root.AddCommand(newWBXMLCmd(), newServeCmd(), newAdminCmd(), newDeviceCmd(), newFleetCmd(), newTestCmd(), newStateCmd(), newVersionCmd(), newMFACmd())
 	return root
 }

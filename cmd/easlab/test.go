@@ -106,6 +106,11 @@ setup failure in 3 specs in a row, the run stops.`,
 				}
 				return runTests(cmd.OutOrStdout(), w)
 			}
+			// Colours only for a person at a terminal (and not under
+			// NO_COLOR, no-color.org): CI logs and pipes get plain text.
+			if os.Getenv("NO_COLOR") != "" || !isTerminal(os.Stdout) {
+				cfg.NoColor = true
+			}
 			// A shared simulator, a running gateway or a fixed MFA or
 			// simulator address serve one spec at a time.
 			if cfg.Procs > 1 && cfg.SimulatorURL == "" && cfg.GatewayURL == "" && cfg.MFAListen == "" && cfg.SimulatorListen == "" && !cfg.DryRun {
@@ -135,12 +140,18 @@ setup failure in 3 specs in a row, the run stops.`,
 	f.StringVar(&cfg.MFAListen, "mfa-listen", "", "run the mock MFA provider on this host:port (for a --gateway-url product configured beforehand)")
 	f.StringVar(&cfg.MFAAdapter, "mfa-adapter", "", "command line of an MFA adapter: read and answer the pushes the product sends to its vendor's cloud through it (contract in the README)")
 	f.BoolVarP(&cfg.Verbose, "verbose", "v", false, "print every spec as it runs")
-	f.BoolVar(&cfg.NoColor, "no-color", false, "no colours in the output")
+	f.BoolVar(&cfg.NoColor, "no-color", false, "no colours in the output (the default when the output is not a terminal, or NO_COLOR is set)")
 	f.BoolVar(&cfg.FailFast, "fail-fast", false, "stop at the first failed spec")
 	f.BoolVar(&cfg.DryRun, "dry-run", false, "list the specs (with their labels) that would run, without running them")
 	f.Int64Var(&cfg.Seed, "seed", 0, "random seed (DeviceIds, spec order); 0: from the time")
 	f.IntVar(&cfg.Procs, "procs", 4, "worker processes running specs at once (1: all in this process)")
 	return cmd
+}
+
+// isTerminal says whether f is a terminal (a character device).
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 // harnessConfig turns the flags into the harness's configuration.

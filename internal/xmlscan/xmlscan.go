@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -129,7 +130,24 @@ var values = func() map[string]string {
 		"System.Management.Automation.PSInvocationState",
 		"System.Management.Automation.Runspaces.RunspacePoolState",
 		"System.Collections.Generic.List`1[[System.Management.Automation.PSObject, System.Management.Automation, Version=1.0.0.0, Culture=neutral, PublicKeyToken=31bf3856ad364e35]]",
-		"None", "UNKNOWN", "Default", "Running", "Completed", "Opened",
+		"None", "UNKNOWN", "Default", "Running", "Completed", "Opened", "True", "False",
+		// The property names of MS-PSRP's messages (2.2.2): a pipeline's
+		// and its commands' (CREATE_PIPELINE), the states', the host
+		// information's and an error record's.
+		"PowerShell", "Cmds", "Cmd", "Args", "V", "IsScript", "UseLocalScope", "MergeMyResult", "MergeToResult",
+		"MergePreviousResults", "MergeError", "MergeWarning", "MergeVerbose", "MergeDebug", "MergeInformation",
+		"ExtraCmds", "IsNested", "History", "RedirectShellErrorOutputPipe", "NoInput", "AddToHistory",
+		"ApartmentState", "RemoteStreamOptions", "HostInfo", "_isHostNull", "_isHostUINull", "_isHostRawUINull",
+		"_useRunspaceHost", "_hostDefaultData", "data", "PipelineState", "RunspaceState", "ExceptionAsErrorRecord",
+		"PSVersion", "SerializationVersion", "protocolversion", "MinRunspaces", "MaxRunspaces", "PSThreadOptions",
+		"ApplicationArguments", "ApplicationPrivateData", "SetMinMaxRunspacesResponse", "ci", "mi", "PublicKey",
+		"EncryptedSessionKey", "Exception", "TargetObject", "FullyQualifiedErrorId", "InvocationInfo",
+		"ErrorCategory_Category", "ErrorCategory_Activity", "ErrorCategory_Reason", "ErrorCategory_TargetName",
+		"ErrorCategory_TargetType", "ErrorCategory_Message", "SerializeExtendedInfo", "InformationalRecord_Message",
+		"InformationalRecord_SerializeInvocationInfo",
+		// WS-Management option values the common clients send: pypsrp's
+		// and PowerShell's MaxEnvelopeSize and OperationTimeout.
+		"153600", "512000", "PT20.000S", "PT20S", "PT60.000S", "PT180.000S",
 	} {
 		m[v] = v
 	}
@@ -247,6 +265,34 @@ func New(data []byte) *Decoder {
 	d := &Decoder{data: data}
 	d.stack, d.attrs = d.stackBuf[:0], d.attrBuf[:0]
 	return d
+}
+
+// pool keeps released Decoders: one is about a kilobyte (its embedded
+// stack and attributes), and a Remote PowerShell round trip parses six
+// documents or more.
+var pool sync.Pool
+
+// Get returns a Decoder over data as New does, reusing a released one.
+// Release it when done with it and with every name and text it returned
+// that points into its buffers.
+func Get(data []byte) *Decoder {
+	d, _ := pool.Get().(*Decoder)
+	if d == nil {
+		return New(data)
+	}
+	d.data = data
+	return d
+}
+
+// Release resets d and keeps it for Get; d must not be used after.
+func (d *Decoder) Release() {
+	buf := d.buf[:0]
+	if cap(buf) > 64<<10 {
+		buf = nil // a huge text's buffer is not worth keeping
+	}
+	*d = Decoder{buf: buf}
+	d.stack, d.attrs = d.stackBuf[:0], d.attrBuf[:0]
+	pool.Put(d)
 }
 
 // Depth is how many elements are open.
@@ -618,6 +664,20 @@ func (d *Decoder) unescapeAttr(raw []byte) (string, error) {
 
 func (d *Decoder) endTag() error {
 	d.pos += 2 // </
+	// The end tag of the open element (the only one well-formed here)
+	// spells its name as its start tag did: compared, not read and
+	// interned again.
+	if len(d.stack) > 0 {
+		top := d.stack[len(d.stack)-1]
+		if rest, ok := cutName(d.data[d.pos:], top); ok && len(rest) > 0 {
+			if c := rest[0]; c == '>' {
+				d.pos = len(d.data) - len(rest) + 1
+				d.stack = d.stack[:len(d.stack)-1]
+				d.name = top
+				return nil
+			}
+		}
+	}
 	n, ok := d.readName()
 	if !ok {
 		return d.errorf("expected element name after </")
@@ -637,6 +697,25 @@ func (d *Decoder) endTag() error {
 	d.stack = d.stack[:len(d.stack)-1]
 	d.name = n
 	return nil
+}
+
+// cutName returns what follows n spelt (as prefix:local) at the start of
+// b, if it is there and not followed by more of a name.
+func cutName(b []byte, n xml.Name) ([]byte, bool) {
+	if n.Space != "" {
+		if len(b) <= len(n.Space) || string(b[:len(n.Space)]) != n.Space || b[len(n.Space)] != ':' {
+			return nil, false
+		}
+		b = b[len(n.Space)+1:]
+	}
+	if len(b) < len(n.Local) || string(b[:len(n.Local)]) != n.Local {
+		return nil, false
+	}
+	b = b[len(n.Local):]
+	if len(b) > 0 && (b[0] == ':' || isNameByte(b[0], false)) {
+		return nil, false
+	}
+	return b, true
 }
 
 func (d *Decoder) procInst() error {

@@ -92,7 +92,7 @@ func Open(ctx context.Context, cfg Config) (*Session, error) {
 		cfg.HTTP = http.DefaultClient
 	}
 	s := &Session{cfg: cfg, pool: uuid.New(), nextObj: 1}
-	s.shellID = string(appendUpperUUID(nil, s.pool))
+	s.shellID = string(wsman.AppendUpperUUID(nil, s.pool))
 	s.resourceURI, s.to = wsman.Escape(cfg.ResourceURI), wsman.Escape(cfg.URL)
 	s.auth = []string{"Basic " + base64.StdEncoding.EncodeToString([]byte(cfg.User+":"+cfg.Password))}
 	capObj := &clixml.Object{Members: []clixml.Property{
@@ -210,7 +210,7 @@ func (s *Session) callBody(ctx context.Context, action string, selector bool, ex
 	b = append(b, `</wsa:Action><wsman:MaxEnvelopeSize s:mustUnderstand="true">`...)
 	b = strconv.AppendInt(b, int64(s.cfg.MaxEnvelopeSize), 10)
 	b = append(b, `</wsman:MaxEnvelopeSize><wsa:MessageID>uuid:`...)
-	b = appendUpperUUID(b, uuid.New())
+	b = wsman.AppendID(b)
 	b = append(b, `</wsa:MessageID><wsman:OperationTimeout>`...)
 	b = append(b, wsman.FormatDuration(s.cfg.OperationTimeout)...)
 	b = append(b, `</wsman:OperationTimeout><wsa:ReplyTo><wsa:Address s:mustUnderstand="true">`+wsman.Anonymous+`</wsa:Address></wsa:ReplyTo><wsman:ResourceURI s:mustUnderstand="true">`...)
@@ -227,6 +227,9 @@ func (s *Session) callBody(ctx context.Context, action string, selector bool, ex
 	b = append(b, `</s:Header><s:Body>`...)
 	b = body(b)
 	b = append(b, `</s:Body></s:Envelope>`...)
+	// The envelope is not recycled: the transport may still be writing
+	// it when the answer is read, and only a *bytes.Reader lets it write
+	// the headers and body in one system call.
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.URL, bytes.NewReader(b))
 	if err != nil {
 		return nil, err
@@ -359,7 +362,7 @@ func (s *Session) invoke(ctx context.Context, input []any, each func(any), cmds 
 // GET_COMMAND_METADATA) and its input, and reads its output to the end.
 func (s *Session) run(ctx context.Context, t psrp.MessageType, msg *clixml.Object, input []any, each func(any)) (*Result, error) {
 	pid := uuid.New()
-	cmdID := string(appendUpperUUID(nil, pid))
+	cmdID := string(wsman.AppendUpperUUID(nil, pid))
 	frag, err := s.fragments(t, pid, msg)
 	if err != nil {
 		return nil, err
@@ -516,7 +519,8 @@ func (s *Session) Close(ctx context.Context) error {
 // parseReceiveResponse reads a ReceiveResponse's streams (base64) and its
 // CommandState, by local names within the shell namespace's elements.
 func parseReceiveResponse(data []byte) (streams [][]byte, state string, err error) {
-	d := xmlscan.New(data)
+	d := xmlscan.Get(data)
+	defer d.Release()
 	var inStream bool
 	var text []byte // a stream's base64, reused
 	for {
@@ -556,26 +560,23 @@ func parseReceiveResponse(data []byte) (streams [][]byte, state string, err erro
 	}
 }
 
-// appendUpperUUID appends u in its upper-case string form, as WinRM
-// writes ids.
-func appendUpperUUID(b []byte, u uuid.UUID) []byte {
-	const hex = "0123456789ABCDEF"
-	for i, c := range u {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			b = append(b, '-')
-		}
-		b = append(b, hex[c>>4], hex[c&15])
-	}
-	return b
-}
-
 // soapType is every request's Content-Type, shared: the transport never
 // changes a header's values.
 var soapType = []string{"application/soap+xml;charset=UTF-8"}
 
+// getBody returns an empty recycled buffer, or nil.
+func getBody() []byte {
+	if bp, ok := bodies.Get().(*[]byte); ok {
+		return (*bp)[:0]
+	}
+	return nil
+}
+
 // bodies recycles the buffers answers are read into, once what they said
 // is decoded (putBody).
-var bodies = sync.Pool{New: func() any { return new([]byte) }}
+// A buffer is put in with a new holder and taken out without putting the
+// holder back: an empty holder in the pool would be taken for a buffer.
+var bodies sync.Pool
 
 // readBody reads an answer of declared length n (-1 when unknown), at
 // most limit bytes, into a recycled buffer when its length is known.
@@ -583,10 +584,7 @@ func readBody(r io.Reader, n int64, limit int) ([]byte, error) {
 	if n < 0 || n > int64(limit) {
 		return wsman.ReadBody(r, n, limit)
 	}
-	bp := bodies.Get().(*[]byte)
-	buf := slices.Grow((*bp)[:0], int(n))[:n]
-	*bp = nil
-	bodies.Put(bp)
+	buf := slices.Grow(getBody(), int(n))[:n]
 	if _, err := io.ReadFull(r, buf); err != nil {
 		return nil, err
 	}
@@ -599,7 +597,6 @@ func putBody(b []byte) {
 	if b == nil || cap(b) > 256<<10 {
 		return
 	}
-	bp := bodies.Get().(*[]byte)
-	*bp = b[:0]
-	bodies.Put(bp)
+	b = b[:0]
+	bodies.Put(&b)
 }

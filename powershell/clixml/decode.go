@@ -31,7 +31,9 @@ func UnmarshalLimits(data []byte, l Limits) (any, error) {
 		return nil, fmt.Errorf("clixml: input of %d bytes: %w (MaxBytes %d)", len(data), ErrLimit, l.MaxBytes)
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	d := newBytesDecoder(data, l)
+	x := xmlscan.Get(data)
+	defer x.Release() // what the decoder keeps are strings, not its buffers
+	d := &decoder{x: scanSource{x}, l: l}
 	se, err := d.start()
 	if err != nil {
 		return nil, err
@@ -194,11 +196,6 @@ func (s streamSource) next(t *token) error {
 		*t = token{kind: xmlscan.ProcInst}
 	}
 	return nil
-}
-
-// newBytesDecoder decodes a document held in memory with xmlscan.
-func newBytesDecoder(data []byte, l Limits) *decoder {
-	return &decoder{x: scanSource{xmlscan.New(data)}, l: l}
 }
 
 func newDecoder(r io.Reader, l Limits) *decoder {

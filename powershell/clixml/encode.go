@@ -8,6 +8,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -41,13 +42,38 @@ func Marshal(v any) ([]byte, error) {
 // that frames it (a PSRP message and its fragment) writes it once, after
 // room left for its headers.
 func AppendMarshal(dst []byte, v any) ([]byte, error) {
-	e := NewEncoder(nil) // the element stays in e.buf, written nowhere
+	e := getEncoder() // the element stays in e.buf, written nowhere
+	defer putEncoder(e)
 	e.buf = *bytes.NewBuffer(dst)
 	e.base = len(dst)
 	if err := e.Encode(v); err != nil {
 		return dst, err
 	}
 	return e.buf.Bytes(), nil
+}
+
+// encoders keeps AppendMarshal's Encoders with their maps' room: every
+// PSRP message is marshalled by one, and a new one's maps grew as its
+// objects were numbered.
+var encoders sync.Pool
+
+func getEncoder() *Encoder {
+	if e, ok := encoders.Get().(*Encoder); ok {
+		return e
+	}
+	return NewEncoder(nil)
+}
+
+// putEncoder resets e, keeping neither the caller's buffer nor its
+// objects alive, and keeps it for getEncoder.
+func putEncoder(e *Encoder) {
+	if len(e.refs) > 1024 || len(e.tnRefs) > 1024 {
+		return // a huge message's maps are not worth their room
+	}
+	clear(e.refs)
+	clear(e.tnRefs)
+	*e = Encoder{refs: e.refs, tnRefs: e.tnRefs, key: e.key[:0]}
+	encoders.Put(e)
 }
 
 // An Encoder writes top-level CLIXML elements to a stream, one per Encode

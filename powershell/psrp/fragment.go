@@ -122,7 +122,10 @@ type partial struct {
 }
 
 // Feed reads a stream of whole fragments (one base64-decoded Stream,
-// creationXml or Arguments) and returns the messages it completed.
+// creationXml or Arguments) and returns the messages it completed. A
+// message whole in one fragment shares stream's memory (most are: a copy
+// of each was a Remote PowerShell request's largest allocation), so the
+// caller must not change stream afterwards.
 func (a *Assembler) Feed(stream []byte) ([]*Message, error) {
 	lim := a.Limits
 	if lim.MaxMessageBytes == 0 {
@@ -176,7 +179,7 @@ func (a *Assembler) add(f Fragment, lim Limits) (*Message, error) {
 			if len(f.Blob) > lim.MaxMessageBytes {
 				return nil, fmt.Errorf("%w: object %d is %d bytes, over the limit of %d", ErrFragment, f.ObjectID, len(f.Blob), lim.MaxMessageBytes)
 			}
-			return a.finish(f.ObjectID, append([]byte(nil), f.Blob...))
+			return a.finish(f.ObjectID, f.Blob[:len(f.Blob):len(f.Blob)])
 		}
 		if len(a.pending) >= lim.MaxPending {
 			return nil, fmt.Errorf("%w: more than %d messages partly received at once", ErrFragment, lim.MaxPending)

@@ -123,18 +123,32 @@ func getBool(o *clixml.Object, name string) (bool, bool) {
 	return b, ok && isBool
 }
 
+// The type names CREATE_PIPELINE's objects carry, shared: an Encoder
+// only reads them.
+var (
+	resultTypeNames  = []string{"System.Management.Automation.Runspaces.PipelineResultTypes", "System.Enum", "System.ValueType", "System.Object"}
+	psObjectListType = []string{"System.Collections.Generic.List`1[[System.Management.Automation.PSObject, System.Management.Automation, Version=1.0.0.0, Culture=neutral, PublicKeyToken=31bf3856ad364e35]]", "System.Object"}
+	apartmentTypes   = []string{"System.Management.Automation.Runspaces.ApartmentState", "System.Enum", "System.ValueType", "System.Object"}
+	streamOptsTypes  = []string{"System.Management.Automation.Runspaces.RemoteStreamOptions", "System.Enum", "System.ValueType", "System.Object"}
+)
+
 // mergeResult is a PipelineResultTypes value as CREATE_PIPELINE carries it.
 func mergeResult(v int32) *clixml.Object {
-	names := map[int32]string{0: "None", 1: "Output", 2: "Error"}
-	return &clixml.Object{TypeNames: []string{"System.Management.Automation.Runspaces.PipelineResultTypes", "System.Enum", "System.ValueType", "System.Object"},
-		ToString: names[v], HasToString: true, Value: v}
+	name := "None"
+	switch v {
+	case 1:
+		name = "Output"
+	case 2:
+		name = "Error"
+	}
+	return &clixml.Object{TypeNames: resultTypeNames, ToString: name, HasToString: true, Value: v}
 }
 
 // Object writes the request as CREATE_PIPELINE's CLIXML (what a client
 // sends).
 func (p *PipelineRequest) Object() *clixml.Object {
 	cmds := func(list []Command) *clixml.Object {
-		l := &clixml.Object{TypeNames: []string{"System.Collections.Generic.List`1[[System.Management.Automation.PSObject, System.Management.Automation, Version=1.0.0.0, Culture=neutral, PublicKeyToken=31bf3856ad364e35]]", "System.Object"}, ListKind: "LST", List: []any{}}
+		l := &clixml.Object{TypeNames: psObjectListType, ListKind: "LST", List: []any{}}
 		for _, c := range list {
 			args := &clixml.Object{TypeNames: l.TypeNames, ListKind: "LST", List: []any{}}
 			for _, a := range c.Args {
@@ -144,13 +158,13 @@ func (p *PipelineRequest) Object() *clixml.Object {
 				}
 				args.List = append(args.List, &clixml.Object{Members: []clixml.Property{{Name: "N", Value: n}, {Name: "V", Value: a.Value}}})
 			}
-			merge := int32(0)
+			merge, mergeTo := int32(0), int32(0)
 			if c.MergeErrorToOutput {
-				merge = 2
+				merge, mergeTo = 2, 1
 			}
 			l.List = append(l.List, &clixml.Object{Members: []clixml.Property{
 				{Name: "Cmd", Value: c.Name}, {Name: "IsScript", Value: c.IsScript}, {Name: "UseLocalScope"},
-				{Name: "MergeMyResult", Value: mergeResult(merge)}, {Name: "MergeToResult", Value: mergeResult(map[bool]int32{true: 1, false: 0}[c.MergeErrorToOutput])},
+				{Name: "MergeMyResult", Value: mergeResult(merge)}, {Name: "MergeToResult", Value: mergeResult(mergeTo)},
 				{Name: "MergePreviousResults", Value: mergeResult(0)},
 				{Name: "Args", Value: args},
 			}})
@@ -171,8 +185,8 @@ func (p *PipelineRequest) Object() *clixml.Object {
 	hostInfo := &clixml.Object{Members: []clixml.Property{{Name: "_isHostNull", Value: true}, {Name: "_isHostUINull", Value: true}, {Name: "_isHostRawUINull", Value: true}, {Name: "_useRunspaceHost", Value: true}}}
 	return &clixml.Object{Members: []clixml.Property{
 		{Name: "NoInput", Value: p.NoInput},
-		{Name: "ApartmentState", Value: &clixml.Object{TypeNames: []string{"System.Management.Automation.Runspaces.ApartmentState", "System.Enum", "System.ValueType", "System.Object"}, ToString: "UNKNOWN", HasToString: true, Value: int32(2)}},
-		{Name: "RemoteStreamOptions", Value: &clixml.Object{TypeNames: []string{"System.Management.Automation.Runspaces.RemoteStreamOptions", "System.Enum", "System.ValueType", "System.Object"}, ToString: "0", HasToString: true, Value: int32(0)}},
+		{Name: "ApartmentState", Value: &clixml.Object{TypeNames: apartmentTypes, ToString: "UNKNOWN", HasToString: true, Value: int32(2)}},
+		{Name: "RemoteStreamOptions", Value: &clixml.Object{TypeNames: streamOptsTypes, ToString: "0", HasToString: true, Value: int32(0)}},
 		{Name: "AddToHistory", Value: false},
 		{Name: "HostInfo", Value: hostInfo},
 		{Name: "PowerShell", Value: ps},

@@ -402,7 +402,7 @@ func (p *Pool) startLocked(pp *pipe, m *Message) error {
 				q.CommandType = n
 			}
 		}
-		go p.metadata(ctx, w, q)
+		spawn(func() { p.metadata(ctx, w, q) })
 		return nil
 	}
 	req, err := ParsePipeline(m.Data)
@@ -412,7 +412,7 @@ func (p *Pool) startLocked(pp *pipe, m *Message) error {
 	if req.NoInput {
 		pp.inputEnd = true
 	}
-	go p.run(ctx, w, req)
+	spawn(func() { p.run(ctx, w, req) })
 	return nil
 }
 

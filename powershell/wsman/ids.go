@@ -3,7 +3,6 @@ package wsman
 import (
 	"crypto/rand"
 	mrand "math/rand/v2"
-	"strings"
 	"sync"
 
 	"github.com/google/uuid"
@@ -25,11 +24,30 @@ type idSource struct {
 
 // newID returns a new upper-case UUID, as WinRM writes them.
 func newID() string {
+	var b [36]byte
+	return string(AppendID(b[:0]))
+}
+
+// AppendID appends a new random version 4 UUID to b in upper case, as
+// WinRM writes MessageIDs: unique, not secret (see ids).
+func AppendID(b []byte) []byte {
 	var u uuid.UUID
 	ids.mu.Lock()
 	_, _ = ids.rng.Read(u[:])
 	ids.mu.Unlock()
 	u[6] = u[6]&0x0f | 0x40 // version 4
 	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
-	return strings.ToUpper(u.String())
+	return AppendUpperUUID(b, u)
+}
+
+// AppendUpperUUID appends u in its upper-case string form.
+func AppendUpperUUID(b []byte, u uuid.UUID) []byte {
+	const hex = "0123456789ABCDEF"
+	for i, c := range u {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			b = append(b, '-')
+		}
+		b = append(b, hex[c>>4], hex[c&15])
+	}
+	return b
 }

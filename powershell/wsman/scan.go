@@ -16,7 +16,8 @@ import (
 // it to that) at a fraction of the cost; encoding/xml's tokenizer and
 // reflection were most of a Remote PowerShell request's time.
 func scanEnvelope(data []byte, raw *rawEnvelope) error {
-	d := xmlscan.New(data)
+	d := xmlscan.Get(data)
+	defer d.Release()
 	type frame struct {
 		space, local string
 		field        *string // the field its text fills, or nil

@@ -1,8 +1,12 @@
 package demo
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"reflect"
+	"regexp"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -60,7 +64,10 @@ func LoadOrgFile(r io.Reader, now time.Time) (*simulator.Directory, error) {
 	dec.KnownFields(true)
 	var f OrgFile
 	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("organization file: %w", err)
+		return nil, fmt.Errorf("organization file: %w", explainYAML(err))
+	}
+	if len(f.Users) == 0 {
+		return nil, fmt.Errorf("organization file: no users: it needs a users: list (each with an alias and a password)")
 	}
 	o := f.Organization
 	if o.Domain == "" {
@@ -123,4 +130,64 @@ func fillMailbox(mb *simulator.Mailbox, u OrgUser, now time.Time) error {
 		}
 	}
 	return nil
+}
+
+// unknownField is yaml.v3's message for a field its type does not have.
+var unknownField = regexp.MustCompile(`^line (\d+): field (\S+) not found in type demo\.(\w+)$`)
+
+// explainYAML rewords the decoder's errors for a person writing the file:
+// an empty file, and unknown fields with the ones that part takes.
+func explainYAML(err error) error {
+	if errors.Is(err, io.EOF) {
+		return errors.New("the file is empty: it needs an organization: {domain: ...} and a users: list")
+	}
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return err
+	}
+	lines := make([]string, 0, len(te.Errors))
+	for _, e := range te.Errors {
+		m := unknownField.FindStringSubmatch(e)
+		if m == nil {
+			lines = append(lines, e)
+			continue
+		}
+		part, fields := describeType(m[3])
+		lines = append(lines, fmt.Sprintf("line %s: unknown field %q in %s (its fields: %s)", m[1], m[2], part, strings.Join(fields, ", ")))
+	}
+	return errors.New(strings.Join(lines, "; "))
+}
+
+// describeType names a part of the file by its Go type, with the fields
+// it takes.
+func describeType(name string) (string, []string) {
+	var v any
+	part := name
+	switch name {
+	case "OrgFile":
+		v, part = OrgFile{}, "the file"
+	case "OrgUser":
+		v, part = OrgUser{}, "a user"
+	case "Mail":
+		v, part = Mail{}, "a mail"
+	case "Event":
+		v, part = Event{}, "a calendar event"
+	case "Contact":
+		v, part = Contact{}, "a contact"
+	case "Task":
+		v, part = Task{}, "a task"
+	case "Note":
+		v, part = Note{}, "a note"
+	default:
+		return part, nil
+	}
+	var fields []string
+	t := reflect.TypeOf(v)
+	for i := range t.NumField() {
+		tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		if tag != "" && tag != "-" {
+			fields = append(fields, tag)
+		}
+	}
+	return part, fields
 }

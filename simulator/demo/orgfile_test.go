@@ -74,3 +74,21 @@ func TestLoadOrgFile(t *testing.T) {
 		}
 	}
 }
+
+// TestOrgFileErrorsNameTheProblem: an empty file, a file without users
+// and misspelt fields get an error that says what is wrong and what the
+// part takes, not yaml.v3's Go type names.
+func TestOrgFileErrorsNameTheProblem(t *testing.T) {
+	for _, c := range []struct{ file, want string }{
+		{"", "the file is empty"},
+		{"organization: {domain: x.com}\nusers: []\n", "no users"},
+		{"usrs: []\n", `line 1: unknown field "usrs" in the file (its fields: organization, users)`},
+		{"organization: {domain: x.com}\nusers:\n  - alias: a\n    pasword: p\n", `line 4: unknown field "pasword" in a user (its fields: alias, displayName`},
+		{"organization: {domain: x.com}\nusers:\n  - alias: a\n    password: p\n    mail: [{subjct: hi}]\n", `unknown field "subjct" in a mail (its fields: from, subject`},
+	} {
+		_, err := LoadOrgFile(strings.NewReader(c.file), time.Now())
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "demo.") {
+			t.Errorf("%q: %v; want an error containing %q", c.file, err, c.want)
+		}
+	}
+}

@@ -120,3 +120,26 @@ func TestFormatOnePass(t *testing.T) {
 		t.Errorf("format with a missing argument = %q", got)
 	}
 }
+
+// TestStateOfSubject: a device reads its state from the subject of the
+// notice in its Inbox, in every language the notices are written in.
+func TestStateOfSubject(t *testing.T) {
+	for _, c := range []struct {
+		subject string
+		want    access.State
+		ok      bool
+	}{
+		{QuarantineSubject, access.Quarantined, true},
+		{DiscoverySubject, access.DeviceDiscovery, true},
+		{BlockedSubject, access.Blocked, true},
+		{german.quarantineSubject, access.Quarantined, true},
+		{" " + german.discoverySubject + "\n", access.DeviceDiscovery, true},
+		{"Lunch on Friday?", 0, false},
+		{AutoblockSubject, 0, false}, // a state of the user's devices, not this one's
+	} {
+		got, ok := StateOfSubject(c.subject)
+		if got != c.want || ok != c.ok {
+			t.Errorf("StateOfSubject(%q) = %v, %v; want %v, %v", c.subject, got, ok, c.want, c.ok)
+		}
+	}
+}

@@ -1,6 +1,10 @@
 package notice
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/easlab/easlab/simulator/access"
+)
 
 // texts are a notice's strings in one culture. Exchange takes them from
 // its resources: the user mails (quarantine, block, discovery, autoblock,
@@ -110,6 +114,25 @@ var german = texts{
 // Languages are the cultures the notices are written in; any other
 // culture gets en-US, as Exchange falls back to its neutral resources.
 var Languages = []string{english.culture, german.culture}
+
+// StateOfSubject returns the access state a user notice announces, read
+// from its subject in any of the Languages: what a device can tell of its
+// own state from the mail Exchange puts in its Inbox (a quarantined or
+// discovering device sees only that mail).
+func StateOfSubject(subject string) (access.State, bool) {
+	subject = strings.TrimSpace(subject)
+	for _, t := range []*texts{&english, &german} {
+		switch subject {
+		case t.quarantineSubject:
+			return access.Quarantined, true
+		case t.discoverySubject:
+			return access.DeviceDiscovery, true
+		case t.blockedSubject:
+			return access.Blocked, true
+		}
+	}
+	return 0, false
+}
 
 // textsFor returns the strings of a culture name ("de-DE", "de", "DE-at"):
 // German for any "de" culture, else en-US.

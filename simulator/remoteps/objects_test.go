@@ -43,3 +43,40 @@ func TestStructObjectMatchesJSON(t *testing.T) {
 		t.Fatal("a map field must go through JSON")
 	}
 }
+
+// TestAppendJSONMatchesMarshal holds appendJSON to json.Marshal: the
+// binder must read the same parameters whichever wrote them.
+func TestAppendJSONMatchesMarshal(t *testing.T) {
+	for _, v := range []any{
+		map[string]any{},
+		map[string]any{"Identity": "alice", "Confirm": false, "ResultSize": "Unlimited"},
+		map[string]any{"ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []any{"androidc1", "ApplDNQX"}, "Remove": nil}},
+		map[string]any{"Filter": `DeviceAccessState -eq 'Quarantined' -and Name -like "a*"`},
+		map[string]any{"Text": "tab\there, quote \" backslash \\ <b>&amp;</b> é 日本 \u2028 \x7f"},
+		map[string]any{"N": int32(-7), "M": int64(1) << 40, "I": 3, "F": 1.5, "Num": json.Number("12.50")},
+		map[string]any{"Z": []any{}, "Nested": []any{[]any{"a", true}, map[string]any{"b": nil}}},
+		map[string]any{"Other": uint16(9), "Time": "2026-12-05T04:00:00Z"},
+	} {
+		want, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := appendJSON(nil, v)
+		if err != nil {
+			t.Fatalf("appendJSON(%v): %v", v, err)
+		}
+		var a, b any
+		if err := json.Unmarshal(want, &a); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(got, &b); err != nil {
+			t.Fatalf("appendJSON wrote invalid JSON %s: %v", got, err)
+		}
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("appendJSON wrote %s, json.Marshal %s", got, want)
+		}
+	}
+	if _, err := appendJSON(nil, map[string]any{"Bad": json.Number("x")}); err == nil {
+		t.Error("appendJSON wrote an invalid number, which json.Marshal refuses")
+	}
+}

@@ -2,7 +2,6 @@ package remoteps
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -261,7 +260,7 @@ func isSwitch(def Cmdlet, name string) bool {
 // run runs one cmdlet and reports its warnings and errors as the
 // preferences say.
 func (r *runspace) run(ctx context.Context, def Cmdlet, params map[string]any, p prefs, w *psrp.Writer, emit func(any) error) ([]any, error) {
-	raw, err := json.Marshal(params)
+	raw, err := appendJSON(make([]byte, 0, 128), params)
 	if err != nil {
 		return nil, err
 	}
