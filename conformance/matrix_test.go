@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"sort"
@@ -25,11 +26,12 @@ const (
 	summaryEnd   = "<!-- end of conformance summary -->"
 )
 
-// summaryOf is the matrix's summary table.
+// summaryOf is the matrix's summary: its tables of requirements and of
+// test methods.
 func summaryOf(matrix []byte) []byte {
 	_, rest, _ := bytes.Cut(matrix, []byte("## Summary\n\n"))
-	table, _, _ := bytes.Cut(rest, []byte("\n\n"))
-	return append(table, '\n')
+	tables, _, _ := bytes.Cut(rest, []byte("\n\n## "))
+	return append(tables, '\n')
 }
 
 // withSummary returns readme with the summary between its markers, and
@@ -89,7 +91,7 @@ func checkMatrix() string {
 	if len(rows) == 0 {
 		return "conformance: the run checked no requirement at all, so it proves nothing"
 	}
-	got := renderMatrix(rows)
+	got := renderMatrix(rows, methodSnapshot())
 	readme, err := os.ReadFile(readmeFile)
 	if err != nil {
 		return fmt.Sprintf("conformance: %s cannot be read: %v", readmeFile, err)
@@ -116,7 +118,7 @@ func checkMatrix() string {
 	}
 	var msg []string
 	if lost := regressions(parseMatrix(want), parseMatrix(got)); len(lost) > 0 {
-		msg = append(msg, fmt.Sprintf("conformance: %d requirements %s records as passing did not pass: %s", len(lost), matrixFile, strings.Join(limit(lost, 20), ", ")))
+		msg = append(msg, fmt.Sprintf("conformance: %d requirements or test methods %s records as passing did not pass: %s", len(lost), matrixFile, strings.Join(limit(lost, 20), ", ")))
 	}
 	if !bytes.Equal(want, got) {
 		msg = append(msg, fmt.Sprintf("conformance: %s is out of date (run go test ./conformance -update and commit it); lines that differ:\n%s", matrixFile, lineDiff(want, got, 30)))
@@ -124,12 +126,14 @@ func checkMatrix() string {
 	return strings.Join(msg, "\n")
 }
 
-// renderMatrix writes the matrix: a summary per spec and version, then a
-// table per spec with a column per version.
+// renderMatrix writes the matrix: a summary of the requirements per spec
+// and version and of the test methods per spec, then a table per spec
+// with a column per version, the test methods of each spec with their
+// outcome per version, and the suites' methods that are not ported.
 func renderMatrix(rows []struct {
 	reqKey
 	*outcome
-}) []byte {
+}, methods map[string]*methodRun) []byte {
 	type count [4]int
 	summary := map[[2]string]*count{}
 	specVersions := map[string][]string{}
@@ -161,6 +165,7 @@ func renderMatrix(rows []struct {
 			fmt.Fprintf(&b, "| %s | %s | %d | %d | %d | %d |\n", spec, v, c[passed], c[knownGap], c[notApplicable], c[failed])
 		}
 	}
+	writeMethodSummary(&b, methods)
 	for _, spec := range specs {
 		vs := specVersions[spec]
 		fmt.Fprintf(&b, "\n## %s\n\n| requirement | %s | tests | reason |\n|---|%s---|---|\n", spec, strings.Join(vs, " | "), strings.Repeat("---|", len(vs)))
@@ -202,37 +207,159 @@ func renderMatrix(rows []struct {
 			fmt.Fprintf(&b, "| R%d | %s | %s | %s |\n", id, strings.Join(cells, " | "), strings.Join(names, ", "), strings.ReplaceAll(strings.Join(reasons, "; "), "|", "/"))
 		}
 	}
+	writeMethods(&b, methods)
 	return b.Bytes()
 }
 
-// parseMatrix reads the status of every requirement at every version
-// from a matrix renderMatrix wrote, keyed "MS-ASPROV_R394@14.1".
+// specOfMethod is the spec whose suite has the test method name, or "".
+func specOfMethod(name string) string {
+	for spec, ms := range interopMethods {
+		if slices.Contains(ms, name) {
+			return spec
+		}
+	}
+	return ""
+}
+
+// suiteSpecs are the specs of the suites, sorted.
+func suiteSpecs() []string {
+	return slices.Sorted(maps.Keys(interopMethods))
+}
+
+// writeMethodSummary writes the summary of the test methods: per spec,
+// the suite's methods, those ported, those of them not applicable (every
+// requirement they check is), passing (none is a gap or fails), with
+// known gaps and failing, and the share of the applicable ones passing.
+// The targets are set on that share.
+func writeMethodSummary(b *bytes.Buffer, methods map[string]*methodRun) {
+	b.WriteString("\n| spec | test methods | ported | not applicable | passing | with gaps | failing | passing of applicable |\n|---|---|---|---|---|---|---|---|\n")
+	for _, spec := range suiteSpecs() {
+		var ported int
+		var c [4]int
+		for _, name := range interopMethods[spec] {
+			if m := methods[name]; m != nil {
+				ported++
+				c[m.status("")]++
+			}
+		}
+		share := "-"
+		if applicable := ported - c[notApplicable]; applicable > 0 {
+			share = fmt.Sprintf("%.1f%%", 100*float64(c[passed])/float64(applicable))
+		}
+		fmt.Fprintf(b, "| %s | %d | %d | %d | %d | %d | %d | %s |\n", spec, len(interopMethods[spec]), ported, c[notApplicable], c[passed], c[knownGap], c[failed], share)
+	}
+}
+
+// writeMethods writes, per spec, its ported test methods with their
+// outcome at each version, the specs whose requirements they check and
+// the requirements they found to be known gaps; then the suites' methods
+// not ported, with the reason unportedMethods gives; then the tests that
+// reported to a site under a name that is no method of the suites.
+func writeMethods(b *bytes.Buffer, methods map[string]*methodRun) {
+	for _, spec := range suiteSpecs() {
+		var vs []string
+		for _, name := range interopMethods[spec] {
+			if m := methods[name]; m != nil {
+				for v := range m.statuses {
+					if !slices.Contains(vs, v) {
+						vs = append(vs, v)
+					}
+				}
+			}
+		}
+		if len(vs) == 0 {
+			continue
+		}
+		sort.Strings(vs)
+		fmt.Fprintf(b, "\n## %s test methods\n\n| method | %s | reports to | known gaps |\n|---|%s---|---|\n", spec, strings.Join(vs, " | "), strings.Repeat("---|", len(vs)))
+		for _, name := range interopMethods[spec] {
+			m := methods[name]
+			if m == nil {
+				continue
+			}
+			cells := make([]string, len(vs))
+			for i, v := range vs {
+				if m.statuses[v] != nil {
+					cells[i] = m.status(v).String()
+				}
+			}
+			gaps := slices.SortedFunc(maps.Keys(m.gaps), func(a, b string) int {
+				if len(a) != len(b) {
+					return len(a) - len(b)
+				}
+				return strings.Compare(a, b)
+			})
+			fmt.Fprintf(b, "| %s | %s | %s | %s |\n", name, strings.Join(cells, " | "), strings.Join(slices.Sorted(maps.Keys(m.specs)), ", "), strings.Join(gaps, ", "))
+		}
+	}
+	b.WriteString("\n## Test methods not ported\n\n")
+	var rows []string
+	for _, spec := range suiteSpecs() {
+		for _, name := range interopMethods[spec] {
+			if methods[name] != nil {
+				continue
+			}
+			reason := unportedMethods[name]
+			if reason == "" {
+				reason = "not ported yet"
+			}
+			rows = append(rows, fmt.Sprintf("| %s | %s | %s |\n", spec, name, strings.ReplaceAll(reason, "|", "/")))
+		}
+	}
+	if len(rows) == 0 {
+		b.WriteString("Every test method of the suites is ported.\n")
+	} else {
+		b.WriteString("| spec | method | reason |\n|---|---|---|\n")
+		b.WriteString(strings.Join(rows, ""))
+	}
+	var strays []string
+	for name := range methods {
+		if specOfMethod(name) == "" {
+			strays = append(strays, name)
+		}
+	}
+	if len(strays) > 0 {
+		sort.Strings(strays)
+		b.WriteString("\n## Tests that are no method of the suites\n\nThese tests report requirements under a name no suite has: rename them after the method they port.\n\n")
+		for _, name := range strays {
+			fmt.Fprintf(b, "- %s\n", name)
+		}
+	}
+}
+
+// parseMatrix reads the status of every requirement and of every test
+// method at every version from a matrix renderMatrix wrote, keyed
+// "MS-ASPROV_R394@14.1" and "MSASPROV_S01_TC01_AcknowledgeSecurityPolicySettings@14.1".
 func parseMatrix(md []byte) map[string]string {
 	out := map[string]string{}
-	var spec string
+	var spec, table string
 	var vs []string
 	sc := bufio.NewScanner(bytes.NewReader(md))
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
 		if s, ok := strings.CutPrefix(line, "## "); ok {
-			spec, vs = s, nil
+			spec, table, vs = s, "", nil
 			continue
 		}
 		if spec == "" || spec == "Summary" || !strings.HasPrefix(line, "| ") {
 			continue
 		}
 		cells := strings.Split(strings.Trim(line, "| "), " | ")
-		if cells[0] == "requirement" {
-			vs = cells[1 : len(cells)-2]
+		if len(cells) >= 3 && (cells[0] == "requirement" || cells[0] == "method") {
+			table, vs = cells[0], cells[1:len(cells)-2]
 			continue
 		}
-		if !strings.HasPrefix(cells[0], "R") || len(cells) < len(vs)+1 {
+		if table == "" || strings.HasPrefix(cells[0], "-") || len(cells) < len(vs)+1 {
 			continue
+		}
+		key := spec + "_" + cells[0]
+		if table == "method" {
+			key = cells[0]
 		}
 		for i, v := range vs {
 			if st := strings.TrimSpace(cells[1+i]); st != "" {
-				out[spec+"_"+cells[0]+"@"+v] = st
+				out[key+"@"+v] = st
 			}
 		}
 	}

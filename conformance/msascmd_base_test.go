@@ -89,11 +89,13 @@ type cmdSuite struct {
 }
 
 // cmdDeploy is the suite's deployment: User01 to User04 (User04 without
-// ActiveSync) and the more users a half of the suite needs after them.
+// ActiveSync, User01 with its person attributes) and the more users a
+// half of the suite needs after them.
 func cmdDeploy(s *site, more ...string) *lab {
 	s.t.Helper()
 	l := newLab(s, append([]string{cmdUser1, cmdUser2, cmdUser3, cmdUser4}, more...)...)
 	l.cmdlet("Set-CASMailbox", map[string]any{"Identity": cmdUser4, "ActiveSyncEnabled": false})
+	cmdbUser01Person(l)
 	return l
 }
 

@@ -13,7 +13,10 @@ import (
 // Deleted Items among them, each with a parent.
 func TestMSASCMD_S22_TC01_GetHierarchySuccess(t *testing.T) {
 	atVersions(t, cmdSpec, []eas.ProtocolVersion{eas.Version121}, func(t *testing.T, s *site) {
-		s.gap("issue 15: easlab's GetHierarchy lists every folder (calendar, contacts, tasks, notes, journal and user mail folders of type 12 too) where Exchange lists only mail folders of types 1 to 6 (simulator/legacy.go)", 6026)
+		// Exchange lists the user's mail folders of type 12 too (its
+		// GetHierarchyFilter takes every mail folder), after an unstable
+		// sort by depth: which folder comes last is not defined.
+		s.gap("issue 15: easlab's GetHierarchy lists the mail folders in the order they were made, so the last is the test's own folder of type 12, where the original reads the type of the last folder only and the suite's Exchange put a default mail folder last (simulator/legacy.go)", 6026)
 		c := cmd2Lab(s)
 		created := c.folderCreate(c.folderSyncKey, eas.FolderTypeUserMail, "MSASCMD_FolderSync1", "0")
 		fs := c.folderSync("0")

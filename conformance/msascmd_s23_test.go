@@ -72,13 +72,14 @@ func TestMSASCMD_S23_TC03_Find_Mail_InvalidRange(t *testing.T) {
 // each entry's alias and display name, sorted, with the Total.
 func TestMSASCMD_S23_TC04_Find_GAL_Success(t *testing.T) {
 	atVersions(t, cmdSpec, cmd2Only161, func(t *testing.T, s *site) {
-		s.gap("issue 15: the deployment gives User01 a first name and phones (Set-ADUser); easlab's directory has no such attributes and no cmdlet sets them, so its GAL results lack them (simulator/directory.go, simulator/find.go)", 65590806, 69581706)
 		// The deployment's users: User01 to User19 and the two search users.
 		users := []string{cmdSearchUser1, cmdSearchUser2}
 		for i := 1; i <= 19; i++ {
 			users = append(users, fmt.Sprintf("MSASCMD_User%02d", i))
 		}
-		c := cmd2ClientOn(s, newLab(s, users...))
+		l := newLab(s, users...)
+		cmdbUser01Person(l)
+		c := cmd2ClientOn(s, l)
 		const rangeEnd = 22
 		keyword := cmdUser1[:6]
 		resp := c.find(&eas.FindRequest{SearchId: "8f7e6d5c-4b3a-4291-8c7d-6e5f4a3b2c1d", ExecuteSearch: &eas.FindExecuteSearch{GalSearchCriterion: &eas.FindCriterion{

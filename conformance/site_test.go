@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 	"sort"
 	"strings"
@@ -50,11 +51,42 @@ type outcome struct {
 	reason string // why it is a gap or not applicable
 }
 
-// results gathers every site's outcomes; TestMain writes them out.
+// methodRun is what one test method found at the versions it ran at:
+// the statuses of the requirements it checked, the specs it reported to,
+// and the requirements it found to be known gaps.
+type methodRun struct {
+	statuses map[string]*[4]bool // by version, indexed by status
+	specs    map[string]bool
+	gaps     map[string]bool // "MS-ASCMD_R123"
+}
+
+// status is the method's outcome at version v, or overall when v is "":
+// not applicable when every requirement it checked was, otherwise the
+// worst outcome of the others.
+func (m *methodRun) status(v string) status {
+	var seen [4]bool
+	for w, st := range m.statuses {
+		if v == "" || v == w {
+			for i, ok := range st {
+				seen[i] = seen[i] || ok
+			}
+		}
+	}
+	for _, st := range []status{failed, knownGap, passed} {
+		if seen[st] {
+			return st
+		}
+	}
+	return notApplicable
+}
+
+// results gathers every site's outcomes, by requirement and by test
+// method; TestMain writes them out.
 var results = struct {
 	sync.Mutex
-	m map[reqKey]*outcome
-}{m: map[reqKey]*outcome{}}
+	m       map[reqKey]*outcome
+	methods map[string]*methodRun
+}{m: map[reqKey]*outcome{}, methods: map[string]*methodRun{}}
 
 // record notes that test found requirement id at st; a worse outcome
 // wins over a better one.
@@ -74,6 +106,14 @@ func (s *site) record(id int, st status, reason string) {
 		o.reason = reason
 	}
 	o.tests[testName(s.t)] = true
+	m, v := s.method(), s.version.String()
+	if m.statuses[v] == nil {
+		m.statuses[v] = &[4]bool{}
+	}
+	m.statuses[v][st] = true
+	if st == knownGap {
+		m.gaps[s.id(id)] = true
+	}
 }
 
 // testName is the Interop method a test ports: its top-level name
@@ -162,9 +202,49 @@ func atVersions(t *testing.T, spec string, vs []eas.ProtocolVersion, test func(t
 	for _, v := range vs {
 		t.Run(v.String(), func(t *testing.T) {
 			t.Parallel()
-			test(t, &site{t: t, spec: spec, version: v})
+			s := &site{t: t, spec: spec, version: v}
+			t.Cleanup(s.ran)
+			test(t, s)
 		})
 	}
+}
+
+// ran notes, once the test has run at the site's version, that its
+// method is ported and how it ended there, besides the requirements it
+// checked: a method that checks no requirement id (as some originals
+// check none) passes when none of its steps failed, and is not
+// applicable when it was skipped; one that failed fails.
+func (s *site) ran() {
+	results.Lock()
+	defer results.Unlock()
+	m := s.method()
+	st := m.statuses[s.version.String()]
+	if st == nil {
+		st = &[4]bool{}
+		m.statuses[s.version.String()] = st
+	}
+	switch {
+	case s.t.Failed():
+		st[failed] = true
+	case *st != [4]bool{}:
+	case s.t.Skipped():
+		st[notApplicable] = true
+	default:
+		st[passed] = true
+	}
+}
+
+// method returns the outcomes of the site's test method, made on first
+// use; results must be locked.
+func (s *site) method() *methodRun {
+	name := testName(s.t)
+	m := results.methods[name]
+	if m == nil {
+		m = &methodRun{statuses: map[string]*[4]bool{}, specs: map[string]bool{}, gaps: map[string]bool{}}
+		results.methods[name] = m
+	}
+	m.specs[s.spec] = true
+	return m
 }
 
 // from returns the versions from v on.
@@ -174,6 +254,23 @@ func from(v eas.ProtocolVersion) []eas.ProtocolVersion {
 		if w.AtLeast(v) {
 			out = append(out, w)
 		}
+	}
+	return out
+}
+
+// methodSnapshot returns a copy of the test methods' outcomes gathered so
+// far, by method name.
+func methodSnapshot() map[string]*methodRun {
+	results.Lock()
+	defer results.Unlock()
+	out := make(map[string]*methodRun, len(results.methods))
+	for name, m := range results.methods {
+		c := &methodRun{statuses: map[string]*[4]bool{}, specs: maps.Clone(m.specs), gaps: maps.Clone(m.gaps)}
+		for v, st := range m.statuses {
+			cp := *st
+			c.statuses[v] = &cp
+		}
+		out[name] = c
 	}
 	return out
 }

@@ -28,14 +28,15 @@ type SearchStore struct {
 // SearchQuery is a Query, And or Or element (MS-ASCMD 2.2.3.139). A GAL
 // query is Text alone; a mailbox query is an And of airsync:Class,
 // airsync:CollectionId, FreeText and date comparisons, or (14.0+) of Class
-// and ConversationId; a document library query is an EqualTo on LinkId.
+// and ConversationId (one; a second is kept, for the server to refuse);
+// a document library query is an EqualTo on LinkId.
 // The schema allows its children in any order; they are written in the
 // order of the fields.
 type SearchQuery struct {
 	Text           string            `wbxml:",chardata"`
 	Class          []string          `wbxml:"AirSync:Class,omitempty"`
 	CollectionId   []string          `wbxml:"AirSync:CollectionId,omitempty"`
-	ConversationId []byte            `wbxml:"ConversationId,omitempty,opaque"`
+	ConversationId [][]byte          `wbxml:"ConversationId,omitempty,opaque"`
 	FreeText       []string          `wbxml:"FreeText,omitempty"`
 	And            *SearchQuery      `wbxml:"And,omitempty"`
 	Or             *SearchQuery      `wbxml:"Or,omitempty"`

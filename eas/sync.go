@@ -8,19 +8,24 @@ import (
 
 // SyncRequest is a Sync request (MS-ASCMD 2.2.1.21): the collections to
 // synchronize and, from 12.1, how long to wait for changes (Wait in minutes
-// or, from 14.0, HeartbeatInterval in seconds, never both), a global
+// or, from 14.0, HeartbeatInterval in seconds, never both; Wait is nil
+// when absent, as a Wait of 0 is out of range, not absent), a global
 // WindowSize and Partial (the request lists only some of the cached
 // collections). An empty request body (12.1+) repeats the previous request
 // and is not a SyncRequest.
 type SyncRequest struct {
 	WBXMLName         wbxml.Name       `wbxml:"AirSync:Sync"`
 	Collections       *SyncCollections `wbxml:"Collections,omitempty"`
-	Wait              int              `wbxml:"Wait,omitempty"`
+	Wait              *int             `wbxml:"Wait,omitempty"`
 	HeartbeatInterval int              `wbxml:"HeartbeatInterval,omitempty"`
 	WindowSize        int              `wbxml:"WindowSize,omitempty"`
 	Partial           bool             `wbxml:"Partial,empty"`
 	Extra             []*wbxml.Node    `wbxml:",any"`
 }
+
+// NewInt returns a pointer to v, for the optional integer elements a
+// message tells apart from absent (a Sync's Wait).
+func NewInt(v int) *int { return &v }
 
 // SyncResponse is a Sync response. Status is set only when the whole
 // request failed (with Limit, the nearest allowed Wait or

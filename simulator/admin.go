@@ -336,6 +336,7 @@ var cmdletTable = []*admin.Def[*Server]{
 	admin.Cmdlet("Set-CASMailbox", nil, (*Server).setCASMailbox),
 	admin.Cmdlet("Get-Mailbox", nil, (*Server).getMailbox),
 	admin.Cmdlet("Set-Mailbox", nil, (*Server).setMailbox),
+	admin.Cmdlet("Set-User", nil, (*Server).setUser),
 	admin.Cmdlet("Get-ActiveSyncOrganizationSettings", nil, (*Server).getOrganizationSettings),
 	admin.Cmdlet("Set-ActiveSyncOrganizationSettings", nil, (*Server).setOrganizationSettings),
 	admin.Cmdlet("New-ActiveSyncDeviceAccessRule", nil, (*Server).newDeviceAccessRule),

@@ -221,7 +221,7 @@ var _ = Describe("Bad input", func() {
 			return r
 		}, 405, 0},
 		{"Sync with both Wait and HeartbeatInterval", func(d *simtest.Device) rawRequest {
-			return plain(d, "Sync", "14.1", must(wbxml.Marshal(&eas.SyncRequest{Wait: 5, HeartbeatInterval: 300, Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: "0", CollectionId: "1"}}}})))
+			return plain(d, "Sync", "14.1", must(wbxml.Marshal(&eas.SyncRequest{Wait: eas.NewInt(5), HeartbeatInterval: 300, Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: "0", CollectionId: "1"}}}})))
 		}, 200, int(eas.SyncStatusProtocolError)},
 		{"an empty Sync with nothing to repeat", func(d *simtest.Device) rawRequest { return plain(d, "Sync", "14.1", nil) }, 200, int(eas.SyncStatusIncompleteRequest)},
 		{"Ping of too many folders", func(d *simtest.Device) rawRequest {

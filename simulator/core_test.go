@@ -429,7 +429,7 @@ var _ = Describe("Sync", func() {
 		go func() {
 			defer GinkgoRecover()
 			var r eas.SyncResponse
-			d.Call(eas.CommandSync, &eas.SyncRequest{Wait: 5, Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: col.SyncKey, CollectionId: inbox}}}}, &r)
+			d.Call(eas.CommandSync, &eas.SyncRequest{Wait: eas.NewInt(5), Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: col.SyncKey, CollectionId: inbox}}}}, &r)
 			done <- &r
 		}()
 		Expect(env.Clock.BlockUntil(ctx(), 1)).To(Succeed())
@@ -442,7 +442,7 @@ var _ = Describe("Sync", func() {
 		go func() {
 			defer GinkgoRecover()
 			var r eas.SyncResponse
-			d.Call(eas.CommandSync, &eas.SyncRequest{Wait: 5, Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: next, CollectionId: inbox}}}}, &r)
+			d.Call(eas.CommandSync, &eas.SyncRequest{Wait: eas.NewInt(5), Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: next, CollectionId: inbox}}}}, &r)
 			done <- &r
 		}()
 		Expect(env.Clock.BlockUntil(ctx(), 1)).To(Succeed())
@@ -453,7 +453,7 @@ var _ = Describe("Sync", func() {
 
 	It("rejects an out-of-range Wait with status 14 and the limit", func() {
 		var r eas.SyncResponse
-		d.Call(eas.CommandSync, &eas.SyncRequest{Wait: 90, Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: "0", CollectionId: inbox}}}}, &r)
+		d.Call(eas.CommandSync, &eas.SyncRequest{Wait: eas.NewInt(90), Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: "0", CollectionId: inbox}}}}, &r)
 		Expect(r.Status).To(Equal(int(eas.SyncStatusInvalidWaitOrHeartbeat)))
 		Expect(r.Limit).To(Equal(59))
 	})

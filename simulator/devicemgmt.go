@@ -263,7 +263,7 @@ func isHanging(c *call) bool {
 	case eas.CommandSync:
 		// Decoded once: handleSync takes the same request.
 		req, err := c.syncRequest()
-		return err == nil && (req.Wait != 0 || req.HeartbeatInterval != 0)
+		return err == nil && (req.Wait != nil || req.HeartbeatInterval != 0)
 	}
 	return false
 }
@@ -568,8 +568,8 @@ func hangingHeartbeatLocked(c *call, dev *Device) time.Duration {
 		if err != nil {
 			return 0
 		}
-		if req.Wait > 0 {
-			return time.Duration(req.Wait) * time.Minute
+		if req.Wait != nil && *req.Wait > 0 {
+			return time.Duration(*req.Wait) * time.Minute
 		}
 		return time.Duration(req.HeartbeatInterval) * time.Second
 	}

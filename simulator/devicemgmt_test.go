@@ -653,7 +653,7 @@ var _ = Describe("The one writer of access state", func() {
 	It("answers a quarantined device's hanging Sync at once when it is approved, with its owner's mail (ReleaseHangingOnApproval)", func() {
 		env := newTestEnv(simulator.Options{ErrorResponseDelay: -1, ReleaseHangingOnApproval: true})
 		d, inbox, key := quarantinedDevice(env, "SYNCREL1")
-		done := hang(env, d, eas.CommandSync, &eas.SyncRequest{Wait: 30, Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: key, CollectionId: inbox}}}},
+		done := hang(env, d, eas.CommandSync, &eas.SyncRequest{Wait: eas.NewInt(30), Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: key, CollectionId: inbox}}}},
 			func() any { return &eas.SyncResponse{} })
 		Consistently(done, "100ms").ShouldNot(Receive(), "a quarantined device's hanging Sync waits")
 		allow(env, "SYNCREL1")

@@ -34,6 +34,28 @@ type User struct {
 	// Exchange writes the mailbox's notices in (notice.Device.Language).
 	// Empty: the server's language.
 	Languages []string `json:",omitempty"`
+	// The person's directory attributes, as Set-User writes them and GAL
+	// results show them (Exchange's ADOrgPerson properties); empty: not
+	// set. Without FirstName and LastName the GAL splits the display
+	// name; without Company it shows the organization's name.
+	FirstName   string `json:",omitempty"`
+	LastName    string `json:",omitempty"`
+	Office      string `json:",omitempty"`
+	Title       string `json:",omitempty"`
+	Company     string `json:",omitempty"`
+	Phone       string `json:",omitempty"`
+	HomePhone   string `json:",omitempty"`
+	MobilePhone string `json:",omitempty"`
+}
+
+// galNames are the first and last name the GAL shows for u: its
+// FirstName and LastName when either is set, else its display name's
+// first word and the rest.
+func (u User) galNames() (first, last string) {
+	if u.FirstName != "" || u.LastName != "" {
+		return u.FirstName, u.LastName
+	}
+	return galSplitName(u.DisplayName)
 }
 
 // Directory holds the organization's users and their mailboxes. Lookups are

@@ -34,6 +34,11 @@ func handleFolderSync(c *call) error {
 		if f.ModSeq <= st.seen {
 			continue
 		}
+		if f.Type == eas.FolderTypeRecipientInfoCache && !c.req.ProtocolVersion.AtLeast(eas.Version140) {
+			// Exchange lists its recipient information cache from 14.0
+			// (FolderSyncCommand.AddVirtualFolders).
+			continue
+		}
 		if v, ok := st.echo[f.ServerID]; ok && v == f.ModSeq {
 			continue
 		}

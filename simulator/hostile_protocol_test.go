@@ -326,7 +326,7 @@ func TestHostileHangingSyncReplaced(t *testing.T) {
 		}
 		key = col.SyncKey
 	}
-	syncBody := mustMarshal(t, &eas.SyncRequest{Wait: 5, Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: key, CollectionId: inbox}}}})
+	syncBody := mustMarshal(t, &eas.SyncRequest{Wait: eas.NewInt(5), Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{SyncKey: key, CollectionId: inbox}}}})
 	done := make(chan []byte, 1)
 	hr := d.HTTPRequest(d.Request(eas.CommandSync), syncBody)
 	go func() {

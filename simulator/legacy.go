@@ -16,9 +16,9 @@ import (
 // (exchange-admin.md S1):
 //
 //   - GetHierarchy takes no body and answers FolderHierarchy:Folders, one
-//     Folder (DisplayName, ServerId, Type, ParentId) per folder, shallowest
-//     first. Its ServerIds are those FolderSync hands out. The Recipient
-//     Information Cache, which 12.1 and earlier do not know, is left out.
+//     Folder (DisplayName, ServerId, Type, ParentId) per mail folder (the
+//     default ones and those of type 12), shallowest first. Its ServerIds
+//     are those FolderSync hands out.
 //   - The *Collection commands take their arguments from the query string
 //     (CollectionId, ParentId, CollectionName, each 1 to 256 characters,
 //     else HTTP 400) and no body, and answer a bare
@@ -48,14 +48,13 @@ var (
 
 // Statuses of the legacy *Collection commands (Exchange's Sync_* values).
 const (
-	collectionStatusSuccess       = 1
-	collectionStatusSameFolder    = 2 // Sync_ProtocolVersionMismatch
-	collectionStatusNotFound      = 4 // Sync_ProtocolError
-	collectionStatusNoParent      = 5 // Sync_ServerError
-	collectionStatusStoreRefusal  = 6 // Sync_ClientServerConversion
-	maxCollectionParameterLength  = 256
-	legacyMailFolderType          = eas.FolderTypeUserMail
-	legacyHierarchyExcludedFolder = eas.FolderTypeRecipientInfoCache
+	collectionStatusSuccess      = 1
+	collectionStatusSameFolder   = 2 // Sync_ProtocolVersionMismatch
+	collectionStatusNotFound     = 4 // Sync_ProtocolError
+	collectionStatusNoParent     = 5 // Sync_ServerError
+	collectionStatusStoreRefusal = 6 // Sync_ClientServerConversion
+	maxCollectionParameterLength = 256
+	legacyMailFolderType         = eas.FolderTypeUserMail
 )
 
 func handleGetHierarchy(c *call) error {
@@ -68,7 +67,12 @@ func handleGetHierarchy(c *call) error {
 	}
 	var list []entry
 	for _, f := range m.folders {
-		if f.Deleted || f.Type == legacyHierarchyExcludedFolder {
+		// Exchange lists the mail folders only, default and user-made
+		// (its GetHierarchyFilter: non-hidden, AllMailFolder), so no
+		// calendar, contacts, tasks, notes, journal or recipient
+		// information cache (MSASCMD_S22_TC01, R6026).
+		mail := f.Type >= eas.FolderTypeInbox && f.Type <= eas.FolderTypeOutbox || f.Type == eas.FolderTypeUserMail
+		if f.Deleted || !mail {
 			continue
 		}
 		list = append(list, entry{f, m.legacyFolderDepthLocked(f)})

@@ -65,10 +65,15 @@ func TestLegacyHierarchy(t *testing.T) {
 			t.Errorf("%s: ParentId %q", f.DisplayName, f.ParentId)
 		}
 	}
-	if len(folders) != simulator.DefaultFolderCount-1 || byName["Inbox"].Type != eas.FolderTypeInbox || byName["Calendar"].Type != eas.FolderTypeCalendar {
+	// The mail folders only, as Exchange lists them: Inbox, Drafts,
+	// Deleted Items, Sent Items, Outbox and Junk E-Mail.
+	if len(folders) != 6 || byName["Inbox"].Type != eas.FolderTypeInbox || byName["Junk E-Mail"].Type != eas.FolderTypeUserMail {
 		t.Fatalf("hierarchy: %+v", folders)
 	}
-	if _, ok := byName["Recipient Cache"]; ok {
+	if _, ok := byName["Calendar"]; ok {
+		t.Error("GetHierarchy lists the Calendar, which is no mail folder")
+	}
+	if _, ok := byName["RecipientInfo"]; ok {
 		t.Error("GetHierarchy lists the Recipient Information Cache, which 12.1 does not know")
 	}
 	inbox := byName["Inbox"].ServerId

@@ -166,7 +166,10 @@ func NewMailbox() *Mailbox {
 		mail:       mailSideState{clientIDs: map[string]time.Time{}, convRules: map[string]string{}},
 	}
 	for _, f := range defaultFolders {
-		m.addFolderLocked("0", f.name, f.typ)
+		nf := m.addFolderLocked("0", f.name, f.typ)
+		if f.typ == eas.FolderTypeRecipientInfoCache {
+			nf.ServerID = recipientInfoCacheID // the number it took stays unused
+		}
 	}
 	return m
 }
@@ -186,8 +189,14 @@ var defaultFolders = []struct {
 	{"Notes", eas.FolderTypeNotes},
 	{"Journal", eas.FolderTypeJournal},
 	{"Junk E-Mail", eas.FolderTypeUserMail},
-	{"Recipient Cache", eas.FolderTypeRecipientInfoCache},
+	{"RecipientInfo", eas.FolderTypeRecipientInfoCache},
 }
+
+// recipientInfoCacheID is the ServerId of the recipient information
+// cache: Exchange serves it as a virtual folder "RI" named RecipientInfo
+// under the root (Exchange 2013's FolderSyncCommand.virtualFolders;
+// MSASCMD_S03_TC02 R100, S05_TC08 R143).
+const recipientInfoCacheID = "RI"
 
 // Owner returns the user who owns the mailbox.
 func (m *Mailbox) Owner() User { return m.owner }

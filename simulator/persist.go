@@ -728,7 +728,9 @@ type syncStateRecord struct {
 	Seen uint64
 	Held []string          `json:",omitempty"`
 	Echo map[string]uint64 `json:",omitempty"`
-	Prev *syncStateRecord  `json:",omitempty"`
+	// Filter is the state's FilterType.
+	Filter *int             `json:",omitempty"`
+	Prev   *syncStateRecord `json:",omitempty"`
 	// Supported is the initial Sync's Supported element, when it had one
 	// (HasSupported: it may be empty).
 	Supported    []string `json:",omitempty"`
@@ -739,7 +741,7 @@ func syncStateRecordOf(s *syncState) *syncStateRecord {
 	if s == nil {
 		return nil
 	}
-	r := &syncStateRecord{GUID: s.guid, N: s.n, Seen: s.seen, Echo: s.echo, Prev: syncStateRecordOf(s.prev)}
+	r := &syncStateRecord{GUID: s.guid, N: s.n, Seen: s.seen, Echo: s.echo, Filter: s.filter, Prev: syncStateRecordOf(s.prev)}
 	r.Held = slices.Sorted(maps.Keys(s.held))
 	if s.supported != nil {
 		r.Supported, r.HasSupported = slices.Sorted(maps.Keys(s.supported)), true
@@ -751,7 +753,7 @@ func (r *syncStateRecord) state() *syncState {
 	if r == nil {
 		return nil
 	}
-	s := &syncState{guid: r.GUID, n: r.N, seen: r.Seen, held: make(map[string]bool, len(r.Held)), echo: r.Echo, prev: r.Prev.state()}
+	s := &syncState{guid: r.GUID, n: r.N, seen: r.Seen, held: make(map[string]bool, len(r.Held)), echo: r.Echo, filter: r.Filter, prev: r.Prev.state()}
 	if s.echo == nil {
 		s.echo = map[string]uint64{}
 	}

@@ -187,7 +187,7 @@ func parseMailboxQuery(q *eas.SearchQuery, v eas.ProtocolVersion) (*mailboxQuery
 		return nil, eas.SearchStatusInvalidRequest
 	}
 	others := len(q.Class) + len(q.CollectionId) + len(q.FreeText) + len(q.Extra)
-	if strings.TrimSpace(q.Text) != "" || q.ConversationId != nil || q.Or != nil ||
+	if strings.TrimSpace(q.Text) != "" || len(q.ConversationId) > 0 || q.Or != nil ||
 		q.EqualTo != nil || q.GreaterThan != nil || q.LessThan != nil {
 		others++
 	}
@@ -256,8 +256,14 @@ func parseSearchConditions(q *eas.SearchQuery, mq *mailboxQuery) ([]mailMatch, e
 		}
 		conds = append(conds, m)
 	}
-	if q.ConversationId != nil {
-		id := q.ConversationId
+	for _, id := range q.ConversationId {
+		// A query names one conversation: a second ConversationId, in
+		// the same And or an Or, is too complex (Exchange 2013's
+		// MailboxSearchCriteriaBuilder.ParseConversationId;
+		// MSASCMD_S14_TC29, R5815).
+		if mq.conversation {
+			return nil, eas.SearchStatusQueryTooComplex
+		}
 		mq.conversation = true
 		conds = append(conds, func(it *Item) bool {
 			for _, p := range it.Props {
@@ -569,7 +575,7 @@ func anrMatch(u User, q string) bool {
 	if q == "" {
 		return false
 	}
-	first, last := galSplitName(u.DisplayName)
+	first, last := u.galNames()
 	cands := []string{u.DisplayName, u.Alias, u.PrimarySmtpAddress, u.UserPrincipalName}
 	cands = append(cands, strings.Fields(u.DisplayName)...)
 	if first != "" {
@@ -609,15 +615,25 @@ func (d *Directory) galLookup(query string, limit int) []User {
 func galUTF16Len(s string) int { return len(utf16.Encode([]rune(s))) }
 
 // galProperties are the GAL properties of a user, in Exchange's order;
-// empty ones are left out. Company is the organization's name.
+// empty ones are left out. Company is the user's, else the
+// organization's name.
 func galProperties(u User, org Organization, pic *eas.PictureOptions) *eas.GALProperties {
-	first, last := galSplitName(u.DisplayName)
+	first, last := u.galNames()
+	company := u.Company
+	if company == "" {
+		company = org.Name
+	}
 	p := &eas.GALProperties{
 		DisplayName:  u.DisplayName,
-		Company:      org.Name,
+		Phone:        u.Phone,
+		Office:       u.Office,
+		Title:        u.Title,
+		Company:      company,
 		Alias:        u.Alias,
 		FirstName:    first,
 		LastName:     last,
+		HomePhone:    u.HomePhone,
+		MobilePhone:  u.MobilePhone,
 		EmailAddress: u.PrimarySmtpAddress,
 	}
 	if pic != nil {
@@ -629,7 +645,7 @@ func galProperties(u User, org Organization, pic *eas.PictureOptions) *eas.GALPr
 
 // galQueryText checks a GAL query: text alone, 1 to 256 characters.
 func galQueryText(q *eas.SearchQuery) (string, bool) {
-	if q == nil || len(q.Class)+len(q.CollectionId)+len(q.FreeText)+len(q.Extra) > 0 || q.ConversationId != nil ||
+	if q == nil || len(q.Class)+len(q.CollectionId)+len(q.FreeText)+len(q.Extra) > 0 || len(q.ConversationId) > 0 ||
 		q.And != nil || q.Or != nil || q.EqualTo != nil || q.GreaterThan != nil || q.LessThan != nil {
 		return "", false
 	}

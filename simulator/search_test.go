@@ -1,6 +1,8 @@
 package simulator_test
 
 import (
+	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -398,5 +400,40 @@ func TestSearchDocumentLibrary(t *testing.T) {
 		if len(res.Result) != 0 {
 			t.Errorf("%s: results", tc.name)
 		}
+	}
+}
+
+// TestSearchGALSetUser: the attributes Set-User writes show in GAL
+// results (MSASCMD_S14_TC14, whose deployment sets them on User01), the
+// first and last name take over from the display name's words for the
+// result and for ambiguous name resolution, $null clears one, and a value
+// longer than the attribute takes is refused with nothing saved.
+func TestSearchGALSetUser(t *testing.T) {
+	env := simtest.New(t, simulator.Options{Directory: simtest.DemoDirectory(t, 1)})
+	d := env.Device("bob", "GAL2", eas.Version161).Provision()
+	env.Cmdlet("Set-User", map[string]any{"Identity": "alice", "FirstName": "Alicia", "LastName": "Smith", "Office": "D1042",
+		"Title": "Manager", "Company": "MS", "Phone": "55555501", "HomePhone": "22222286", "MobilePhone": "8612345678910"})
+	gal := func(q string) []eas.GALProperties {
+		t.Helper()
+		return lookupGALEntries(t, searchStore(t, d, &eas.SearchStore{Name: "GAL", Query: &eas.SearchQuery{Text: q}}).Result)
+	}
+	g := gal("Smith")
+	if len(g) != 1 {
+		t.Fatalf("Smith found %d entries", len(g))
+	}
+	got := g[0]
+	got.Extra = nil
+	want := eas.GALProperties{DisplayName: "Alice Wilber", Phone: "55555501", Office: "D1042", Title: "Manager", Company: "MS", Alias: "alice",
+		FirstName: "Alicia", LastName: "Smith", HomePhone: "22222286", MobilePhone: "8612345678910", EmailAddress: "alice@contoso.com"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("after Set-User: %+v, want %+v", got, want)
+	}
+	env.Cmdlet("Set-User", map[string]any{"Identity": "alice", "Company": nil, "Title": nil})
+	if g := gal("Smith"); len(g) != 1 || g[0].Company != "Contoso" || g[0].Title != "" || g[0].Office != "D1042" {
+		t.Errorf("after clearing Company and Title: %+v", g)
+	}
+	env.CmdletFails("Set-User", map[string]any{"Identity": "alice", "Office": "x", "FirstName": strings.Repeat("a", 65)}, http.StatusBadRequest, "InvalidData")
+	if g := gal("Smith"); len(g) != 1 || g[0].FirstName != "Alicia" {
+		t.Errorf("a refused Set-User changed the user: %+v", g)
 	}
 }

@@ -46,13 +46,16 @@ func handleSync(c *call) error {
 	m.unlock()
 	var wait time.Duration
 	switch {
-	case req.Wait != 0 && req.HeartbeatInterval != 0:
+	case req.Wait != nil && req.HeartbeatInterval != 0:
 		return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusProtocolError)})
-	case req.Wait != 0:
-		if req.Wait < minWait || req.Wait > maxWait {
-			return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusInvalidWaitOrHeartbeat), Limit: clamp(req.Wait, minWait, maxWait)})
+	case req.Wait != nil:
+		// A Wait of 0 is out of range like any other: Status 14 with
+		// Limit 1 (MS-ASCMD 2.2.3.190; Interop MSASCMD_S19_TC30 and
+		// TC47, R3227 and R5782).
+		if *req.Wait < minWait || *req.Wait > maxWait {
+			return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusInvalidWaitOrHeartbeat), Limit: clamp(*req.Wait, minWait, maxWait)})
 		}
-		wait = time.Duration(req.Wait) * time.Minute
+		wait = time.Duration(*req.Wait) * time.Minute
 	case req.HeartbeatInterval != 0:
 		if req.HeartbeatInterval < minHeartbeat || req.HeartbeatInterval > maxHeartbeat {
 			return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusInvalidWaitOrHeartbeat), Limit: clamp(req.HeartbeatInterval, minHeartbeat, maxHeartbeat)})
@@ -246,7 +249,7 @@ func mergeSync(cached, req *eas.SyncRequest, dev *Device) eas.SyncRequest {
 			out.Collections.Collection = append(out.Collections.Collection, col)
 		}
 	}
-	if req.Wait != 0 || req.HeartbeatInterval != 0 {
+	if req.Wait != nil || req.HeartbeatInterval != 0 {
 		out.Wait, out.HeartbeatInterval = req.Wait, req.HeartbeatInterval
 	}
 	if req.WindowSize != 0 {
@@ -336,13 +339,25 @@ func (c *call) syncLocked(req *eas.SyncRequest) (*eas.SyncResponse, bool) {
 				}
 				window = min(window, budget)
 				opts := c.renderOptionsFor(col, folderClass(f.Type))
-				log := m.changesSinceLocked(f.ServerID, next.seen)
-				keep, ok := c.filterFor(col, folderClass(f.Type))
+				ft := c.syncFilter(col, folderClass(f.Type), next)
+				keep, ok := c.filterOfType(ft, folderClass(f.Type))
 				if !ok {
 					out.Status = int(eas.SyncStatusProtocolError)
 					nonEmpty = true
 					break
 				}
+				// A FilterType other than the one the state last applied
+				// moves the client's view: what it holds that the new
+				// filter leaves out is soft-deleted, what the new filter
+				// takes in that it lacks is added (MS-ASCMD 2.2.3.168;
+				// MSASCMD_S19_TC49, R3967). That takes the whole folder,
+				// not only what changed since the state.
+				refilter := next.filter != nil && *next.filter != ft
+				since := next.seen
+				if refilter {
+					since = 0
+				}
+				log := m.changesSinceLocked(f.ServerID, since)
 				changes, seen, more := planChanges(next, log, window, keep)
 				budget -= len(changes)
 				for _, ch := range changes {
@@ -353,12 +368,20 @@ func (c *call) syncLocked(req *eas.SyncRequest) (*eas.SyncResponse, bool) {
 					nonEmpty = nonEmpty || len(changes) > 0 || more
 				}
 				next.apply(changes, seen)
+				if !more {
+					next.filter = &ft
+				}
 			}
 			out.SyncKey = next.key()
 			id := col.CollectionId
 			commits = append(commits, func() { dev.collections[id] = next })
-			if st != dev.collections[col.CollectionId] {
-				nonEmpty = true // a resend of the previous key always gets its answer
+			if st != dev.collections[col.CollectionId] && (getChanges || len(col.Commands) > 0) {
+				// A resend of the previous key gets its answer again, as
+				// Exchange's recovery sync does; with GetChanges 0 and no
+				// commands there is nothing to answer, and the collection
+				// is left out (Exchange 2013's SyncCommand.UpdateSyncKey;
+				// MSASCMD_S19_TC26, R3125).
+				nonEmpty = true
 			}
 		}
 		resp.Collections.Collection = append(resp.Collections.Collection, out)
@@ -512,11 +535,35 @@ var filterDays = map[int]int{
 // by the time it arrived, appointments by their end (recurring ones
 // always), tasks by completion.
 func (c *call) filterFor(col eas.SyncCollection, class string) (func(*Item) bool, bool) {
-	o := optionsFor(col.Options, class)
-	if o == nil || o.FilterType == nil || *o.FilterType == eas.FilterTypeAll || class == "Contacts" || class == "Notes" {
+	ft := eas.FilterTypeAll
+	if o := optionsFor(col.Options, class); o != nil && o.FilterType != nil {
+		ft = *o.FilterType
+	}
+	return c.filterOfType(ft, class)
+}
+
+// syncFilter is the FilterType a Sync of col applies to class: the one
+// its Options give, else the one the collection's state last applied
+// (from 12.1 a client's Options persist until it sends others), else
+// none (0).
+func (c *call) syncFilter(col eas.SyncCollection, class string, st *syncState) int {
+	if o := optionsFor(col.Options, class); o != nil {
+		if o.FilterType != nil {
+			return *o.FilterType
+		}
+		return eas.FilterTypeAll
+	}
+	if st.filter != nil && c.req.ProtocolVersion.AtLeast(eas.Version121) {
+		return *st.filter
+	}
+	return eas.FilterTypeAll
+}
+
+// filterOfType is filterFor for FilterType ft.
+func (c *call) filterOfType(ft int, class string) (func(*Item) bool, bool) {
+	if ft == eas.FilterTypeAll || class == "Contacts" || class == "Notes" {
 		return nil, true
 	}
-	ft := *o.FilterType
 	cutoff := c.s.clock.Now().Add(-time.Duration(filterDays[ft]) * 24 * time.Hour)
 	switch class {
 	case "Email":

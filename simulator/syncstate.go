@@ -20,6 +20,10 @@ type syncState struct {
 	// echo holds changes the device made itself, by ServerId and the
 	// change counter they were committed at, so they are not sent back.
 	echo map[string]uint64
+	// filter is the FilterType the device's view was last planned with,
+	// nil before its first download: when a Sync asks for another,
+	// planChanges goes over the whole folder.
+	filter *int
 	// supported is the Supported element of the collection's initial Sync
 	// (qualified names, "Contacts:JobTitle"), nil when it had none: the
 	// properties it names are not ghosted (MS-ASCMD 2.2.3.168).
@@ -39,7 +43,7 @@ func (s *syncState) key() string { return s.guid + strconv.Itoa(s.n) }
 // next returns a successor state with a new key; the receiver becomes its
 // previous state.
 func (s *syncState) next() *syncState {
-	c := &syncState{guid: s.guid, n: s.n + 1, seen: s.seen, held: make(map[string]bool, len(s.held)), echo: map[string]uint64{}, supported: s.supported, prev: s}
+	c := &syncState{guid: s.guid, n: s.n + 1, seen: s.seen, held: make(map[string]bool, len(s.held)), echo: map[string]uint64{}, filter: s.filter, supported: s.supported, prev: s}
 	for id := range s.held {
 		c.held[id] = true
 	}
@@ -91,12 +95,31 @@ type outChange struct {
 // counter the device is up to date with after applying them, and whether
 // more remain. keep decides whether a live item belongs to the device's
 // view (FilterType); an item that left the view is soft-deleted.
+// An item the state is already up to date with (a log that starts before
+// its counter, as when the FilterType changed) is only checked against
+// the view: soft-deleted when the device holds it and keep leaves it
+// out, added when it does not and keep takes it in.
 // It is pure: the caller passes the log and applies the result.
 func planChanges(st *syncState, log []*Item, window int, keep func(*Item) bool) ([]outChange, uint64, bool) {
 	var out []outChange
 	seen := st.seen
 	for _, it := range log {
 		if it.ModSeq <= st.seen {
+			var kind changeKind
+			switch in := keep == nil || keep(it); {
+			case it.Deleted:
+			case st.held[it.ServerID] && !in:
+				kind = changeSoftDelete
+			case !st.held[it.ServerID] && in:
+				kind = changeAdd
+			}
+			if kind == 0 {
+				continue
+			}
+			if len(out) == window {
+				return out, seen, true
+			}
+			out = append(out, outChange{kind: kind, item: it})
 			continue
 		}
 		if v, ok := st.echo[it.ServerID]; ok && v == it.ModSeq {

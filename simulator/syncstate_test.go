@@ -2,9 +2,10 @@ package simulator
 
 import (
 	"fmt"
-	"github.com/easlab/easlab/eas"
 	"strings"
 	"testing"
+
+	"github.com/easlab/easlab/eas"
 )
 
 func kinds(cs []outChange) string {
@@ -74,6 +75,22 @@ func TestPlanChanges(t *testing.T) {
 	if got := kinds(cs); got != "SoftDelete 1:4, Add 1:1, Add 1:3" { // in change order
 		t.Fatalf("filter: %s", got)
 	}
+	// A state up to date with the whole log whose FilterType changes is
+	// planned against it again: what it holds and the filter leaves out
+	// is soft-deleted, what the filter takes in and it lacks is added, the
+	// rest is left alone (MSASCMD_S19_TC49).
+	var top uint64
+	for _, it := range log {
+		top = max(top, it.ModSeq)
+	}
+	moved := &syncState{seen: top, held: map[string]bool{ids[0]: true, ids[3]: true}}
+	cs, seen, more := planChanges(moved, log, 10, func(it *Item) bool { return it.ServerID != ids[3] })
+	if got := kinds(cs); got != "SoftDelete 1:4, Add 1:3" || seen != top || more {
+		t.Fatalf("refilter: %s (seen %d of %d, more %v)", got, seen, top, more)
+	}
+	if cs, _, more := planChanges(moved, log, 1, func(it *Item) bool { return it.ServerID != ids[3] }); len(cs) != 1 || !more {
+		t.Fatalf("a refilter larger than the window sends %d commands, more %v", len(cs), more)
+	}
 }
 
 func TestResolveKey(t *testing.T) {
@@ -110,5 +127,21 @@ func TestMoveAndDeletesAsMoves(t *testing.T) {
 	}
 	if _, err := mb.MoveItem("1:99", deleted.ServerID); err != errNotFound {
 		t.Fatalf("move of a missing item: %v", err)
+	}
+}
+
+// TestSyncStateRecordKeepsFilterAndSupported: a saved sync state keeps
+// its FilterType and Supported properties across a restart.
+func TestSyncStateRecordKeepsFilterAndSupported(t *testing.T) {
+	st := initialState()
+	ft := eas.FilterTypeTwoWeeks
+	st.filter = &ft
+	st.supported = map[string]bool{"Contacts:JobTitle": true}
+	got := syncStateRecordOf(st).state()
+	if got.filter == nil || *got.filter != ft || len(got.supported) != 1 || !got.supported["Contacts:JobTitle"] {
+		t.Errorf("restored filter %v, supported %v", got.filter, got.supported)
+	}
+	if none := syncStateRecordOf(initialState()).state(); none.filter != nil || none.supported != nil {
+		t.Errorf("a state without them restores filter %v, supported %v", none.filter, none.supported)
 	}
 }
