@@ -549,11 +549,9 @@ func (c *cmd2Client) sendMeetingRequest(m *cmd2Meeting) {
 	mime := "From: " + m.OrganizerEmail + "\r\nTo: " + m.Attendee + "\r\nSubject: " + m.Subject + "\r\n" +
 		"Content-Type: multipart/alternative;\r\n    boundary=\"---Next Part---\"\r\nMIME-Version: 1.0\r\n\r\n" +
 		"-----Next Part---\r\nContent-Type: text/plain; charset=\"us-ascii\"\r\n\r\nMSASCMD_content\r\n\r\n" +
-		"-----Next Part---\r\nContent-Type: text/calendar; charset=\"us-ascii\"; method=REQUEST\r\n\r\n" + m.iCalendar() + "\r\n" +
-		// The suite's message ends without the closing delimiter, which
-		// Exchange accepts and easlab refuses (Status 107): it is added so
-		// that the tests built on meeting requests can run.
-		"-----Next Part-----\r\n"
+		// As the suite's, the message ends without the closing delimiter,
+		// which Exchange accepts.
+		"-----Next Part---\r\nContent-Type: text/calendar; charset=\"us-ascii\"; method=REQUEST\r\n\r\n" + m.iCalendar() + "\r\n"
 	c.switchUser(cmdUser1)
 	a := c.sendMail([]byte(mime), "cmd2-mr-"+m.Subject)
 	c.s.must(cmd2ok(a.Status == 200 && len(a.Body) == 0, "HTTP %d with %d bytes (Status %d)", a.Status, len(a.Body), cmd2ComposeStatus(c.s, a)), "sending the meeting request")

@@ -32,16 +32,28 @@ import (
 const maxMeetingResponses = 100
 
 var (
-	mrMeetingRequestTag = mustTag("Email:MeetingRequest")
-	mrCalUIDTag         = mustTag("Calendar:UID")
-	mrCalBusyStatusTag  = mustTag("Calendar:BusyStatus")
-	mrCalRecurrenceTag  = mustTag("Calendar:Recurrence")
-	mrCalOrganizerEmail = mustTag("Calendar:OrganizerEmail")
-	mrCalSubjectTag     = mustTag("Calendar:Subject")
-	mrRecurrencesTag    = mustTag("Email:Recurrences")
-	mrGlobalObjIDTag    = mustTag("Email:GlobalObjId")
-	mrOrganizerTag      = mustTag("Email:Organizer")
+	mrMeetingRequestTag  = mustTag("Email:MeetingRequest")
+	mrCalUIDTag          = mustTag("Calendar:UID")
+	mrCalBusyStatusTag   = mustTag("Calendar:BusyStatus")
+	mrCalRecurrenceTag   = mustTag("Calendar:Recurrence")
+	mrCalOrganizerEmail  = mustTag("Calendar:OrganizerEmail")
+	mrCalSubjectTag      = mustTag("Calendar:Subject")
+	mrRecurrencesTag     = mustTag("Email:Recurrences")
+	mrGlobalObjIDTag     = mustTag("Email:GlobalObjId")
+	mrOrganizerTag       = mustTag("Email:Organizer")
+	mrCalResponseTypeTag = mustTag("Calendar:ResponseType")
+	mrCalReplyTimeTag    = mustTag("Calendar:AppointmentReplyTime")
 )
+
+// responseType is the Calendar:ResponseType of an answered meeting
+// (MS-ASCAL 2.2.2.38): 2 tentative, 3 accepted; the answer changes it from
+// 5, not responded (MSASCMD_S09_TC01 R5094, TC10 R5790).
+func responseType(userResponse int) string {
+	if userResponse == eas.UserResponseTentative {
+		return "2"
+	}
+	return "3"
+}
 
 // mrReply is a response mail to send once the mailbox is unlocked.
 type mrReply struct {
@@ -49,6 +61,9 @@ type mrReply struct {
 	subject   string
 	class     string
 	body      *eas.Body
+	// The meeting answered, for the iCalendar REPLY the message carries.
+	uid, partstat string
+	start, end    time.Time
 }
 
 func handleMeetingResponse(c *call) error {
@@ -69,7 +84,12 @@ func handleMeetingResponse(c *call) error {
 		return c.reply(resp)
 	}
 	if len(req.Request) > maxMeetingResponses {
-		return eas.NewStatusError(eas.StatusInvalidXML, "more than 100 Request elements")
+		// Exchange answers the limit, at every version, with one Result
+		// of Status 103 and an empty RequestId: MeetingResponseCommand's
+		// OnExecute catches the InvalidXML its ParseXmlRequest throws and
+		// writes it as a Result (MSASCMD_S09_TC07; R5650, R5671, R5673).
+		c.logError = "MRTooManyOperations"
+		return c.reply(&eas.MeetingResponseResponse{Result: []eas.MeetingResponseResult{{Status: int(eas.StatusInvalidXML)}}})
 	}
 	now := c.s.clock.Now()
 	m := c.mb
@@ -135,8 +155,28 @@ func (c *call) meetingResponseLocked(r eas.MeetingReply, now time.Time) (eas.Mee
 	}
 	if r.InstanceId != "" {
 		// An occurrence can only be named in a recurring meeting.
-		_, err := eas.ParseDate(r.InstanceId)
 		recurring := mr != nil && mr.Find(mrRecurrencesTag) != nil || cal != nil && itemHasProp(cal, "Calendar:Recurrence")
+		if mr == nil && c.req.ProtocolVersion == eas.Version141 {
+			// On a calendar item, at 14.1: an InstanceId not in
+			// the form yyyy-MM-ddTHH:mm:ss.fffZ is Status 104, one in a
+			// meeting that does not recur 146 (MS-ASCMD 2.2.3.92.1;
+			// MSASCMD_S09_TC12, R3195, R4819; TC09, R3196, R4919), as
+			// Exchange's RequestNodeData and GetOccurenceId answer. A
+			// meeting request e-mail names no occurrence: Status 2
+			// (TC06, TC08; R4185, R4186). From 16.0 Exchange refuses
+			// any InstanceId here with Status 2 ("InstanceIdNode is not
+			// supported", MeetingResponseCommand.ValidateRequestNodeData);
+			// 12.1 and 14.0 know no InstanceId (MS-ASCMD 2.2.3.92.1).
+			if _, err := time.Parse("2006-01-02T15:04:05.000Z", r.InstanceId); err != nil {
+				res.Status = int(eas.StatusInvalidDateTime)
+				return res, nil
+			}
+			if !recurring {
+				res.Status = int(eas.StatusNoRecurrenceInCalendar)
+				return res, nil
+			}
+		}
+		_, err := eas.ParseDate(r.InstanceId)
 		if err != nil || !recurring {
 			return fail()
 		}
@@ -149,7 +189,15 @@ func (c *call) meetingResponseLocked(r eas.MeetingReply, now time.Time) (eas.Mee
 			m.stampLocked(cal, true)
 		}
 	} else {
+		// Accepted, the meeting shows the busy status the organizer
+		// intends (the request's BusyStatus, MS-ASEMAIL 2.2.2.9), Busy
+		// when it names none; accepted tentatively, Tentative.
 		busy := "2"
+		if mr != nil {
+			if b := childText(mr, "Email:BusyStatus"); b >= "0" && b <= "3" && len(b) == 1 {
+				busy = b
+			}
+		}
 		if r.UserResponse == eas.UserResponseTentative {
 			busy = "1"
 		}
@@ -160,8 +208,9 @@ func (c *call) meetingResponseLocked(r eas.MeetingReply, now time.Time) (eas.Mee
 				return res, nil
 			}
 			added, err := m.addItemLocked(calFolder.ServerID, &Item{
-				Class:    "Calendar",
-				Props:    calendarPropsFromRequest(it, mr, busy, now),
+				Class: "Calendar",
+				Props: append(calendarPropsFromRequest(it, mr, busy, now),
+					wbxml.NewText(mrCalResponseTypeTag, responseType(r.UserResponse)), wbxml.NewText(mrCalReplyTimeTag, eas.FormatCompactDate(now))),
 				Body:     Body{Plain: it.Body.Plain, HTML: it.Body.HTML},
 				Received: now,
 			})
@@ -173,6 +222,9 @@ func (c *call) meetingResponseLocked(r eas.MeetingReply, now time.Time) (eas.Mee
 		} else {
 			cal.setProps([]*wbxml.Node{
 				wbxml.NewText(mrCalBusyStatusTag, busy),
+				wbxml.NewText(mrCalResponseTypeTag, responseType(r.UserResponse)),
+				// When the user answered (MS-ASCAL 2.2.2.3; MSASCAL_S02_TC01).
+				wbxml.NewText(mrCalReplyTimeTag, eas.FormatCompactDate(now)),
 			})
 			m.stampLocked(cal, true)
 		}
@@ -190,19 +242,25 @@ func (c *call) meetingResponseLocked(r eas.MeetingReply, now time.Time) (eas.Mee
 	}
 	reply := &mrReply{body: r.SendResponse.Body}
 	if mr != nil {
-		reply.organizer = mr.Find(mrOrganizerTag).Text()
-		reply.subject = it.Prop(tEmailSubject)
+		if o := mr.Find(mrOrganizerTag); o != nil {
+			reply.organizer = o.Text()
+		}
+		reply.subject, reply.uid = it.Prop(tEmailSubject), meetingUID(mr)
+		reply.start, _ = eas.ParseDate(childText(mr, "Email:StartTime"))
+		reply.end, _ = eas.ParseDate(childText(mr, "Email:EndTime"))
 	} else {
 		reply.organizer = it.Prop(mrCalOrganizerEmail)
-		reply.subject = it.Prop(mrCalSubjectTag)
+		reply.subject, reply.uid = it.Prop(mrCalSubjectTag), it.Prop(mrCalUIDTag)
+		reply.start, _ = eas.ParseDate(it.Prop(tCalStartTime))
+		reply.end, _ = eas.ParseDate(it.Prop(tCalEndTime))
 	}
 	switch r.UserResponse {
 	case eas.UserResponseAccept:
-		reply.subject, reply.class = "Accepted: "+reply.subject, "IPM.Schedule.Meeting.Resp.Pos"
+		reply.subject, reply.class, reply.partstat = "Accepted: "+reply.subject, "IPM.Schedule.Meeting.Resp.Pos", "ACCEPTED"
 	case eas.UserResponseTentative:
-		reply.subject, reply.class = "Tentative: "+reply.subject, "IPM.Schedule.Meeting.Resp.Tent"
+		reply.subject, reply.class, reply.partstat = "Tentative: "+reply.subject, "IPM.Schedule.Meeting.Resp.Tent", "TENTATIVE"
 	default:
-		reply.subject, reply.class = "Declined: "+reply.subject, "IPM.Schedule.Meeting.Resp.Neg"
+		reply.subject, reply.class, reply.partstat = "Declined: "+reply.subject, "IPM.Schedule.Meeting.Resp.Neg", "DECLINED"
 	}
 	return res, reply
 }
@@ -328,8 +386,10 @@ func calendarRecurrence(rec *wbxml.Node) *wbxml.Node {
 	return out
 }
 
-// sendMeetingReply sends a 16.x SendResponse reply: to the organizer's
-// Inbox when they have a mailbox here, and to the user's Sent Items.
+// sendMeetingReply sends a 16.x SendResponse reply: an iCalendar REPLY
+// with the user's text, delivered as any meeting response (the organizer,
+// when they have a mailbox here, receives it and their meeting records the
+// answer; see deliverMail), and a copy in the user's Sent Items.
 func (c *call) sendMeetingReply(r mrReply, now time.Time) {
 	to, err := mail.ParseAddress(r.organizer)
 	if err != nil {
@@ -343,7 +403,19 @@ func (c *call) sendMeetingReply(r mrReply, now time.Time) {
 			plain = r.body.Data
 		}
 	}
-	raw, err := BuildMail(&mail.Address{Name: c.user.DisplayName, Address: c.user.PrimarySmtpAddress}, []*mail.Address{to}, r.subject, plain, html, now)
+	me := &mail.Address{Name: c.user.DisplayName, Address: c.user.PrimarySmtpAddress}
+	var raw []byte
+	if r.uid != "" && !r.start.IsZero() {
+		end := r.end
+		if end.Before(r.start) {
+			end = r.start
+		}
+		mt := &meeting{method: "REPLY", uid: r.uid, subject: r.subject, organizer: to, start: r.start, end: end, stamp: now, busy: 2, reminder: -1, zone: utcZone,
+			attendees: []meetingAttendee{{email: me.Address, name: me.Name, partstat: r.partstat}}}
+		raw, err = buildMeetingMail(me, []*mail.Address{to}, r.subject, mt, Body{Plain: plain, HTML: html}, now)
+	} else {
+		raw, err = BuildMail(me, []*mail.Address{to}, r.subject, plain, html, now)
+	}
 	if err != nil {
 		c.s.log.Error("building a meeting response", "error", err)
 		return
@@ -353,19 +425,18 @@ func (c *call) sendMeetingReply(r mrReply, now time.Time) {
 		c.s.log.Error("building a meeting response", "error", err)
 		return
 	}
-	item := func(read bool) *Item {
-		it := EmailItem(msg, now, read)
-		it.setProps([]*wbxml.Node{wbxml.NewText(tEmailMessageClass, r.class)})
-		return it
-	}
-	if _, mb, ok := c.s.dir.Resolve(to.Address); ok {
-		if inbox, ok := mb.FolderByType(eas.FolderTypeInbox); ok {
-			mb.AddItem(inbox.ServerID, item(false))
-		}
-	} else {
+	if external := c.s.deliverMail(msg, []*mail.Address{to}, now); len(external) > 0 {
 		c.s.log.Info("meeting response sent outside the organization", "from", c.user.PrimarySmtpAddress, "to", to.Address, "subject", r.subject)
 	}
 	if sent, ok := c.mb.FolderByType(eas.FolderTypeSentItems); ok {
-		c.mb.AddItem(sent.ServerID, item(true))
+		it := EmailItem(msg, now, true)
+		if mt, part := invitationOf(msg); mt != nil {
+			if err := dressInvitation(it, mt, part, to.Address, 0); err != nil {
+				c.s.log.Error("saving a meeting response", "error", err)
+			}
+		} else {
+			it.setProps([]*wbxml.Node{wbxml.NewText(tEmailMessageClass, r.class)})
+		}
+		c.mb.AddItem(sent.ServerID, it)
 	}
 }

@@ -84,8 +84,16 @@ func ParseMail(raw []byte) (*Mail, error) {
 			return nil, fmt.Errorf("%w: %v", errInvalidMIME, err)
 		}
 		body, err := io.ReadAll(io.LimitReader(p.Body, 64<<20))
+		last := false
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", errInvalidMIME, err)
+			// A multipart message without its closing delimiter ends with
+			// its last part, as Exchange reads it: the Interop suites'
+			// meeting requests (Common.CreateMeetingRequestMime) end so,
+			// and Exchange delivers them (MSASCMD_S09, MSASHTTP_S01_TC09).
+			if !errors.Is(err, io.ErrUnexpectedEOF) {
+				return nil, fmt.Errorf("%w: %v", errInvalidMIME, err)
+			}
+			last = true
 		}
 		switch h := p.Header.(type) {
 		case *mail.InlineHeader:
@@ -103,6 +111,9 @@ func ParseMail(raw []byte) (*Mail, error) {
 			name, _ := h.Filename()
 			ct, _, _ := h.ContentType()
 			m.Attachments = append(m.Attachments, Attachment{Name: name, ContentType: ct, Data: body})
+		}
+		if last {
+			break
 		}
 	}
 	if m.Plain == "" && m.HTML != "" {

@@ -135,7 +135,7 @@ func buildItem(it *Item, o renderOptions) *wbxml.Node {
 		body = renderBody(it, o)
 	}
 	placed := false
-	for _, p := range it.Props {
+	for _, p := range propsAtVersion(it.Props, o.version) {
 		// Exchange sends attachments and the body just before the message
 		// class of an e-mail; other classes get them at the end.
 		if !placed && p.Tag == tEmailMessageClass {

@@ -154,7 +154,7 @@ func (c *call) submitMail(cmd eas.Command) error {
 		return eas.NewStatusError(eas.StatusInvalidMIME, err.Error())
 	}
 	if src != nil && (!sub.replaceMime || src.Class == "Calendar" && cmd == eas.CommandSmartForward) {
-		raw, err = composeSmart(raw, msg, src, cmd == eas.CommandSmartForward, !sub.replaceMime)
+		raw, err = composeSmart(raw, msg, src, cmd == eas.CommandSmartForward, !sub.replaceMime, sub.instanceID)
 		if err != nil {
 			return eas.NewStatusError(eas.StatusMessageReplyFailed, err.Error())
 		}
@@ -190,6 +190,9 @@ func (c *call) submitMail(cmd eas.Command) error {
 		}
 	}
 	external := c.s.deliverMail(deliveredMsg, recipients, now)
+	if cmd == eas.CommandSmartForward {
+		c.notifyMeetingForward(deliveredMsg, now)
+	}
 	if len(external) > 0 {
 		c.s.log.Info("mail sent outside the organization", "from", c.user.PrimarySmtpAddress, "subject", msg.Subject, "to", strings.Join(external, ", "))
 	}
@@ -267,8 +270,17 @@ func itemHasProp(it *Item, q string) bool {
 
 // deliverMail puts msg into the Inbox of every recipient who has a mailbox
 // here, each mailbox locked in turn, and returns the other addresses.
+//
+// A meeting invitation or cancellation (a text/calendar part) arrives as a
+// meeting message and updates the recipient's Calendar (see
+// meetingrequest.go).
 func (s *Server) deliverMail(msg *Mail, recipients []*mail.Address, now time.Time) (external []string) {
 	seen := map[*Mailbox]bool{}
+	invitation, part := invitationOf(msg)
+	var organizer *Mailbox
+	if invitation != nil && invitation.organizer != nil {
+		_, organizer, _ = s.dir.Resolve(invitation.organizer.Address)
+	}
 	for _, a := range recipients {
 		_, mb, ok := s.dir.Resolve(a.Address)
 		if !ok {
@@ -280,6 +292,23 @@ func (s *Server) deliverMail(msg *Mail, recipients []*mail.Address, now time.Tim
 		}
 		seen[mb] = true
 		it := EmailItem(msg, now, false)
+		if invitation != nil {
+			messageType := 1
+			switch {
+			case invitation.method == "REPLY":
+				mb.lock()
+				mb.recordReplyLocked(invitation)
+				mb.unlock()
+			case mb != organizer:
+				mb.lock()
+				messageType = mb.placeInvitationLocked(invitation, a.Address, Body{Plain: msg.Plain, HTML: msg.HTML}, now)
+				mb.unlock()
+			}
+			if err := dressInvitation(it, invitation, part, a.Address, messageType); err != nil {
+				// Delivered as the message it is.
+				s.log.Error("delivering a meeting request", "to", a.Address, "error", err)
+			}
+		}
 		// A conversation the user always moves (ItemOperations Move with
 		// MoveAlways) lands in its folder, if that still exists.
 		if dst, ok := mailSide(mb).conversationRule(itemConversationID(it)); ok {
@@ -391,7 +420,11 @@ func joinMessage(h textproto.Header, body []byte) ([]byte, error) {
 // recipient sees the whole text); a forward also carries the original's
 // attachments, and a forwarded appointment is attached as an .eml file
 // (MS-ASCMD 2.2.1.19: "the original message is included as an attachment").
-func composeSmart(raw []byte, msg *Mail, src *Item, forward, withOriginal bool) ([]byte, error) {
+// A forwarded meeting is also a meeting request to the new attendees, as
+// Exchange forwards one: the message carries the meeting, or the
+// occurrence instance names, as a text/calendar alternative, so that it
+// reaches their Calendar (MSASCMD_S17_TC05, TC06; R538, R5834).
+func composeSmart(raw []byte, msg *Mail, src *Item, forward, withOriginal bool, instance string) ([]byte, error) {
 	h, _, err := splitMessage(raw)
 	if err != nil {
 		return nil, err
@@ -455,9 +488,29 @@ func composeSmart(raw []byte, msg *Mail, src *Item, forward, withOriginal bool) 
 	if htmlBody != "" {
 		parts = append(parts, struct{ ct, body string }{"text/html", htmlBody})
 	}
+	var forwarded *meeting
+	switch {
+	case forward && calendar:
+		forwarded = forwardedMeeting(src, msg, instance)
+	case forward && src.Class == "Email":
+		// A forwarded meeting request is one to the new attendees too.
+		if forwarded = meetingOfRequest(src); forwarded != nil {
+			forwarded.attendees = nil
+			for _, a := range msg.Recipients() {
+				forwarded.attendees = append(forwarded.attendees, meetingAttendee{email: a.Address, name: a.Name, rsvp: true})
+			}
+		}
+	}
+	if forwarded != nil {
+		parts = append(parts, struct{ ct, body string }{"text/calendar", forwarded.iCalendar()})
+	}
 	for _, p := range parts {
 		var ph mail.InlineHeader
-		ph.SetContentType(p.ct, map[string]string{"charset": "utf-8"})
+		params := map[string]string{"charset": "utf-8"}
+		if p.ct == "text/calendar" {
+			params["method"] = forwarded.method
+		}
+		ph.SetContentType(p.ct, params)
 		pw, err := iw.CreatePart(ph)
 		if err != nil {
 			return nil, err

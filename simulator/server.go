@@ -415,6 +415,9 @@ type call struct {
 	// handleSync (see syncRequest); syncErr is the error decoding it.
 	syncReq *eas.SyncRequest
 	syncErr error
+	// invites are the meeting requests a Sync Add makes from 16.0, sent
+	// once the mailbox is unlocked (meetingrequest.go).
+	invites []pendingInvite
 }
 
 // handlerFunc serves one command. It writes its response with c.reply, or

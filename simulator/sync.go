@@ -147,6 +147,7 @@ func handleSync(c *call) error {
 		}
 		resp, nonEmpty := c.syncLocked(&req)
 		m.unlock()
+		c.sendInvitations()
 		if nonEmpty {
 			return c.reply(resp)
 		}
@@ -656,6 +657,7 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 				r.Status = int(eas.SyncStatusServerError)
 			} else {
 				r.ServerId, r.Status = it.ServerID, int(eas.SyncStatusSuccess)
+				c.queueInvitationLocked(it.ServerID)
 				st.held[it.ServerID] = true
 				st.echo[it.ServerID] = it.ModSeq
 			}
