@@ -233,6 +233,7 @@ func (c *call) fetchLocked(f *eas.Fetch, out *itemOpsOutput) eas.FetchResult {
 	var schema eas.TagList
 	if o := f.Options; o != nil {
 		ro.prefs = o.BodyPreference
+		ro.parts = o.BodyPartPreference
 		if o.MIMESupport != nil {
 			ro.mime = *o.MIMESupport
 		}

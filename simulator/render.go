@@ -21,6 +21,8 @@ var (
 	tData              = mustTag("AirSyncBase:Data")
 	tPreview           = mustTag("AirSyncBase:Preview")
 	tNativeBodyType    = mustTag("AirSyncBase:NativeBodyType")
+	tBodyPart          = mustTag("AirSyncBase:BodyPart")
+	tBodyPartStatus    = mustTag("AirSyncBase:Status")
 	tAttachments       = mustTag("AirSyncBase:Attachments")
 	tAttachment        = mustTag("AirSyncBase:Attachment")
 	tAttDisplayName    = mustTag("AirSyncBase:DisplayName")
@@ -55,7 +57,8 @@ const (
 // renderOptions say how a device wants items rendered.
 type renderOptions struct {
 	prefs    []eas.BodyPreference
-	mime     int // MIMESupport: 0 never, 1 S/MIME only, 2 always
+	parts    []eas.BodyPartPreference // BodyPartPreference, 14.1+
+	mime     int                      // MIMESupport: 0 never, 1 S/MIME only, 2 always
 	version  string
 	withBody bool
 	key      string // cacheKey, once computed (withKey)
@@ -71,23 +74,57 @@ func (o renderOptions) withKey() renderOptions {
 
 // chooseBody picks the body type to send: the preferred types in the order
 // the client listed them, the first one the item can offer. E-mail offers
-// plain text, HTML when it has some, and MIME; other items plain text.
+// plain text, HTML when it has some, and MIME; other items plain text. A
+// preference with AllOrNone whose data is larger than its TruncationSize
+// gives way to the next one the item can offer (MS-ASAIRS 2.2.2.1.1,
+// MSASAIRS_S02_TC08 R80); when none is left, the first such preference
+// is answered, with its data left out.
 func chooseBody(it *Item, o renderOptions) (eas.BodyPreference, bool) {
-	for _, p := range o.prefs {
-		switch p.Type {
-		case bodyPlain:
-			return p, true
-		case bodyHTML:
-			if it.Body.HTML != "" || it.Class == "Email" {
-				return p, true
-			}
-		case bodyMIME:
-			if it.Body.MIME != nil && o.mime == 2 {
-				return p, true
-			}
+	var tooLarge *eas.BodyPreference
+	for i, p := range o.prefs {
+		if !offersBody(it, o, p.Type) {
+			continue
 		}
+		if p.AllOrNone != nil && *p.AllOrNone && p.TruncationSize > 0 && len(bodyData(it, p.Type)) > p.TruncationSize {
+			if tooLarge == nil {
+				tooLarge = &o.prefs[i]
+			}
+			continue
+		}
+		return p, true
+	}
+	if tooLarge != nil {
+		return *tooLarge, true
 	}
 	return eas.BodyPreference{Type: bodyPlain}, len(o.prefs) == 0
+}
+
+// offersBody reports whether an item can be sent with a body of type t.
+func offersBody(it *Item, o renderOptions, t int) bool {
+	switch t {
+	case bodyPlain:
+		return true
+	case bodyHTML:
+		return it.Body.HTML != "" || it.Class == "Email"
+	case bodyMIME:
+		return it.Body.MIME != nil && o.mime == 2
+	}
+	return false
+}
+
+// bodyData is an item's body as type t (plain text for a type it cannot
+// offer).
+func bodyData(it *Item, t int) string {
+	switch t {
+	case bodyHTML:
+		if it.Body.HTML != "" {
+			return it.Body.HTML
+		}
+		return "<html><body><pre>" + html.EscapeString(it.Body.Plain) + "</pre></body></html>"
+	case bodyMIME:
+		return string(it.Body.MIME)
+	}
+	return it.Body.Plain
 }
 
 // renderItem returns the ApplicationData of an item for a device. The
@@ -122,6 +159,10 @@ func (o renderOptions) cacheKey() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d|%s|%v|", o.mime, o.version, o.withBody)
 	for _, p := range o.prefs {
+		fmt.Fprintf(&b, "%d,%d,%v,%d;", p.Type, p.TruncationSize, p.AllOrNone != nil && *p.AllOrNone, p.Preview)
+	}
+	b.WriteString("|")
+	for _, p := range o.parts {
 		fmt.Fprintf(&b, "%d,%d,%v,%d;", p.Type, p.TruncationSize, p.AllOrNone != nil && *p.AllOrNone, p.Preview)
 	}
 	return b.String()
@@ -165,8 +206,84 @@ func buildItem(it *Item, o renderOptions) *wbxml.Node {
 		if v, err := eas.ParseProtocolVersion(o.version); err == nil && v.AtLeast(eas.Version140) && it.Prop(ioConversationIDTag) == "" {
 			app.Children = append(app.Children, wbxml.NewOpaque(ioConversationIDTag, itemConversationID(it)))
 		}
+		if part := renderBodyPart(it, o); part != nil {
+			app.Children = append(app.Children, part)
+		}
 	}
 	return app
+}
+
+// renderBodyPart builds AirSyncBase:BodyPart, the message part of an
+// e-mail, when the request asked for it with BodyPartPreference (MS-ASAIRS
+// 2.2.2.10, 14.1 and later; MSASAIRS_S01 R120). The message part of a
+// message is its own HTML text (the part a reply adds, which for a message
+// that quotes nothing is all of it); Exchange offers it only as HTML, so
+// the first preference of Type 2 is honoured, and nil is returned when
+// there is none to honour.
+func renderBodyPart(it *Item, o renderOptions) *wbxml.Node {
+	if len(o.parts) == 0 || !versionAtLeast(o.version, eas.Version141) {
+		return nil
+	}
+	var p *eas.BodyPartPreference
+	for i := range o.parts {
+		if o.parts[i].Type == bodyHTML {
+			p = &o.parts[i]
+			break
+		}
+	}
+	if p == nil {
+		return nil
+	}
+	data := bodyData(it, bodyHTML)
+	size := len(data)
+	part := wbxml.NewElement(tBodyPart,
+		wbxml.NewText(tBodyPartStatus, "1"),
+		wbxml.NewText(tBodyType, strconv.Itoa(bodyHTML)),
+		wbxml.NewText(tEstimatedDataSize, strconv.Itoa(size)),
+	)
+	data, truncated := truncateBody(data, p.TruncationSize, p.AllOrNone)
+	if truncated {
+		part.Children = append(part.Children, wbxml.NewText(tTruncated, "1"))
+	}
+	if data != "" {
+		part.Children = append(part.Children, wbxml.NewText(tData, data))
+	}
+	if p.Preview > 0 {
+		part.Children = append(part.Children, wbxml.NewText(tPreview, previewText(it, p.Preview)))
+	}
+	return part
+}
+
+// truncateBody cuts data to limit bytes (0: no limit), or to nothing when
+// allOrNone is set and data is longer (MS-ASAIRS 2.2.2.1.1 and 2.2.2.1.2:
+// AllOrNone; its absence is as if it were 0). It reports whether it cut.
+func truncateBody(data string, limit int, allOrNone *bool) (string, bool) {
+	if limit <= 0 || len(data) <= limit {
+		return data, false
+	}
+	if allOrNone != nil && *allOrNone {
+		return "", true
+	}
+	return truncateUTF8(data, limit), true
+}
+
+// previewText is the plain-text preview of an item in at most n
+// characters (MS-ASAIRS 2.2.2.35: Preview holds Unicode characters, not
+// bytes): its text with runs of white space made one space, as a preview
+// pane shows it.
+func previewText(it *Item, n int) string {
+	r := []rune(strings.Join(strings.Fields(it.Body.Plain), " "))
+	if len(r) > n {
+		r = r[:n]
+	}
+	return string(r)
+}
+
+// versionAtLeast reports whether the protocol version v (as the request
+// named it) is w or later.
+func versionAtLeast(v string, w eas.ProtocolVersion) bool {
+	pv, err := eas.ParseProtocolVersion(v)
+	return err == nil && pv.AtLeast(w)
 }
 
 func renderAttachments(it *Item) []*wbxml.Node {
@@ -195,29 +312,12 @@ func renderAttachments(it *Item) []*wbxml.Node {
 // renderBody builds AirSyncBase:Body with truncation (MS-ASAIRS 2.2.2.9).
 func renderBody(it *Item, o renderOptions) *wbxml.Node {
 	p, _ := chooseBody(it, o)
-	var data string
-	switch p.Type {
-	case bodyHTML:
-		data = it.Body.HTML
-		if data == "" {
-			data = "<html><body><pre>" + html.EscapeString(it.Body.Plain) + "</pre></body></html>"
-		}
-	case bodyMIME:
-		data = string(it.Body.MIME)
-	default:
+	if p.Type != bodyHTML && p.Type != bodyMIME {
 		p.Type = bodyPlain
-		data = it.Body.Plain
 	}
+	data := bodyData(it, p.Type)
 	size := len(data)
-	truncated := false
-	if p.TruncationSize > 0 && size > p.TruncationSize {
-		if p.AllOrNone != nil && *p.AllOrNone {
-			data = ""
-		} else {
-			data = truncateUTF8(data, p.TruncationSize)
-		}
-		truncated = true
-	}
+	data, truncated := truncateBody(data, p.TruncationSize, p.AllOrNone)
 	body := wbxml.NewElement(tBody,
 		wbxml.NewText(tBodyType, strconv.Itoa(p.Type)),
 		wbxml.NewText(tEstimatedDataSize, strconv.Itoa(size)),
@@ -228,8 +328,11 @@ func renderBody(it *Item, o renderOptions) *wbxml.Node {
 	if data != "" {
 		body.Children = append(body.Children, wbxml.NewText(tData, data))
 	}
-	if p.Preview > 0 {
-		body.Children = append(body.Children, wbxml.NewText(tPreview, truncateUTF8(it.Body.Plain, p.Preview)))
+	// A plain-text body whose Data is sent has no Preview: the data is
+	// the preview (MS-ASAIRS 2.2.2.35.1, MSASAIRS_S02_TC09 R1001036).
+	// Preview is a 14.0 element.
+	if p.Preview > 0 && versionAtLeast(o.version, eas.Version140) && (p.Type != bodyPlain || data == "") {
+		body.Children = append(body.Children, wbxml.NewText(tPreview, previewText(it, p.Preview)))
 	}
 	body.Empty = false
 	return body

@@ -484,6 +484,7 @@ func (c *call) renderOptionsFor(col eas.SyncCollection, class string) renderOpti
 	ro := renderOptions{withBody: true, version: c.req.ProtocolVersion.String()}
 	if o := optionsFor(col.Options, class); o != nil {
 		ro.prefs = o.BodyPreference
+		ro.parts = o.BodyPartPreference
 		if o.MIMESupport != nil {
 			ro.mime = *o.MIMESupport
 		}
