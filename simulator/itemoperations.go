@@ -48,6 +48,17 @@ func handleItemOperations(c *call) error {
 	if err := c.decode(&req); err != nil {
 		return err
 	}
+	// A mailbox Fetch with a FileReference element is an attachment's,
+	// even when the element is empty; an empty one names no attachment:
+	// Status 15 (Exchange's ItemOperationsCommand picks its attachment
+	// provider by the element; MS-ASAIRS 2.2.2.24.2, MSASAIRS_S03_TC01
+	// R214).
+	emptyRef := c.fetchesWithEmptyFileReference()
+	for i := range req.Operations {
+		if f := req.Operations[i].Fetch; f != nil && emptyRef[i] && f.ServerId == "" && f.LongId == "" && f.LinkId == "" && f.CollectionId == "" {
+			f.FileReference = emptyFileReference
+		}
+	}
 	if !validItemOperations(&req, c.req.ProtocolVersion) || c.fetchHasRepeatedChild() {
 		return c.reply(&eas.ItemOperationsResponse{Status: int(eas.ItemOperationsStatusProtocolError)})
 	}
@@ -158,6 +169,35 @@ func validItemOperations(req *eas.ItemOperationsRequest, v eas.ProtocolVersion) 
 		}
 	}
 	return true
+}
+
+// emptyFileReference stands for a FileReference element sent empty, which
+// decoding cannot tell from one not sent; no attachment has it.
+const emptyFileReference = "\x00"
+
+// fetchesWithEmptyFileReference reports, by the index of the operation,
+// the Fetches of the request whose AirSyncBase:FileReference is present
+// and empty.
+func (c *call) fetchesWithEmptyFileReference() map[int]bool {
+	root := c.requestTree()
+	if root == nil {
+		return nil
+	}
+	var out map[int]bool
+	for i, op := range root.Elements() {
+		if op.Tag != ioFetchTag {
+			continue
+		}
+		for _, e := range op.Elements() {
+			if e.Tag == tFileReference && e.Text() == "" {
+				if out == nil {
+					out = map[int]bool{}
+				}
+				out[i] = true
+			}
+		}
+	}
+	return out
 }
 
 // fetchHasRepeatedChild reports whether a Fetch of the request has an
@@ -306,6 +346,9 @@ func attachmentLocked(m *Mailbox, ref string) (Attachment, bool) {
 }
 
 func (c *call) fetchAttachmentLocked(f *eas.Fetch, res eas.FetchResult, out *itemOpsOutput) eas.FetchResult {
+	if f.FileReference == emptyFileReference {
+		res.FileReference = ""
+	}
 	a, ok := attachmentLocked(c.mb, f.FileReference)
 	if !ok {
 		res.Status = int(eas.ItemOperationsStatusInvalidAttachment)

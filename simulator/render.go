@@ -292,10 +292,21 @@ func renderAttachments(it *Item) []*wbxml.Node {
 	}
 	atts := &wbxml.Node{Tag: tAttachments}
 	for i, a := range it.Attachments {
+		// An attached message is an embedded message, Method 5, whose
+		// file has the .eml extension (MS-ASAIRS 2.2.2.31,
+		// MSASAIRS_S03_TC03 R2299); any other file is a normal
+		// attachment, Method 1.
+		name, method := a.Name, eas.AttachmentMethodNormal
+		if strings.EqualFold(a.ContentType, "message/rfc822") {
+			method = eas.AttachmentMethodEmbeddedEML
+			if !strings.HasSuffix(strings.ToLower(name), ".eml") {
+				name += ".eml"
+			}
+		}
 		n := wbxml.NewElement(tAttachment,
-			wbxml.NewText(tAttDisplayName, a.Name),
+			wbxml.NewText(tAttDisplayName, name),
 			wbxml.NewText(tFileReference, it.ServerID+":"+strconv.Itoa(i)),
-			wbxml.NewText(tMethod, "1"),
+			wbxml.NewText(tMethod, strconv.Itoa(method)),
 			wbxml.NewText(tEstimatedDataSize, strconv.Itoa(len(a.Data))),
 		)
 		if a.ContentID != "" {
