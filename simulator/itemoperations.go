@@ -45,7 +45,13 @@ const storeMailbox = "Mailbox"
 
 func handleItemOperations(c *call) error {
 	var req eas.ItemOperationsRequest
-	if err := c.decode(&req); err != nil {
+	err := c.decode(&req)
+	if c.fetchBodyPreferenceError() != "" {
+		// A Fetch whose body preferences break the schema: the global
+		// Status 2 (see bodyprefs.go).
+		return c.reply(&eas.ItemOperationsResponse{Status: int(eas.ItemOperationsStatusProtocolError)})
+	}
+	if err != nil {
 		return err
 	}
 	// A mailbox Fetch with a FileReference element is an attachment's,

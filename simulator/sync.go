@@ -26,6 +26,12 @@ const (
 func handleSync(c *call) error {
 	m := c.mb
 	decoded, err := c.syncRequest()
+	if reason := c.syncBodyPreferenceError(); reason != "" {
+		// Options whose body preferences break the schema: Status 4 (see
+		// bodyprefs.go).
+		c.logError = "InvalidBodyPreference"
+		return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusProtocolError)})
+	}
 	if err != nil {
 		return err
 	}
