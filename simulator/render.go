@@ -56,12 +56,15 @@ const (
 
 // renderOptions say how a device wants items rendered.
 type renderOptions struct {
-	prefs    []eas.BodyPreference
-	parts    []eas.BodyPartPreference // BodyPartPreference, 14.1+
-	mime     int                      // MIMESupport: 0 never, 1 S/MIME only, 2 always
-	version  string
-	withBody bool
-	key      string // cacheKey, once computed (withKey)
+	prefs []eas.BodyPreference
+	parts []eas.BodyPartPreference // BodyPartPreference, 14.1+
+	mime  int                      // MIMESupport: 0 never, 1 S/MIME only, 2 always
+	// mimeTruncation is the byte size MIMETruncation names (Sync, 12.1+),
+	// nil when absent or 8 (no truncation).
+	mimeTruncation *int
+	version        string
+	withBody       bool
+	key            string // cacheKey, once computed (withKey)
 }
 
 // withKey returns o with its cache key computed, for options used for
@@ -72,44 +75,82 @@ func (o renderOptions) withKey() renderOptions {
 	return o
 }
 
-// chooseBody picks the body type to send: the preferred types in the order
-// the client listed them, the first one the item can offer. E-mail offers
-// plain text, HTML when it has some, and MIME; other items plain text. A
-// preference with AllOrNone whose data is larger than its TruncationSize
-// gives way to the next one the item can offer (MS-ASAIRS 2.2.2.1.1,
-// MSASAIRS_S02_TC08 R80); when none is left, the first such preference
-// is answered, with its data left out.
-func chooseBody(it *Item, o renderOptions) (eas.BodyPreference, bool) {
-	var tooLarge *eas.BodyPreference
-	for i, p := range o.prefs {
-		if !offersBody(it, o, p.Type) {
-			continue
-		}
-		if p.AllOrNone != nil && *p.AllOrNone && p.TruncationSize > 0 && len(bodyData(it, p.Type)) > p.TruncationSize {
-			if tooLarge == nil {
-				tooLarge = &o.prefs[i]
-			}
-			continue
-		}
-		return p, true
-	}
-	if tooLarge != nil {
-		return *tooLarge, true
-	}
-	return eas.BodyPreference{Type: bodyPlain}, len(o.prefs) == 0
+// bodyChoice is the body a request gets: its type, its data (cut or
+// left out), the size of the whole, whether it was cut, and the
+// preference it answers (nil when none did).
+type bodyChoice struct {
+	typ       int
+	data      string
+	size      int
+	truncated bool
+	pref      *eas.BodyPreference
 }
 
-// offersBody reports whether an item can be sent with a body of type t.
-func offersBody(it *Item, o renderOptions, t int) bool {
-	switch t {
-	case bodyPlain:
-		return true
-	case bodyHTML:
-		return it.Body.HTML != "" || it.Class == "Email"
-	case bodyMIME:
-		return it.Body.MIME != nil && o.mime == 2
+// chooseBody picks the body to send as Exchange's AirSyncContentProperty
+// does. Without preferences it is the whole plain text. MIME is sent when
+// MIMESupport asks for it (2: every message) and a preference of Type 4
+// is there, cut to MIMETruncation or else to that preference's
+// TruncationSize (MS-ASCMD 2.2.3.108, MSASCMD_S19_TC43 R3418-R3425). Else
+// the types are tried from the item's native one down, then up (plain
+// text: 1, 2, 3; HTML: 2, 1, 3), and the first the client has a
+// preference for is sent, cut to its TruncationSize; a preference with
+// AllOrNone whose data is larger is passed over (MS-ASAIRS 2.2.2.1.1,
+// MSASAIRS_S02_TC08 R80). When no preference is met, the body has the
+// native type, the native size and Truncated, and no data (MSASCMD_S08
+// R3360). easlab keeps no RTF, so Type 3 is never met.
+func chooseBody(it *Item, o renderOptions) bodyChoice {
+	if len(o.prefs) == 0 {
+		return bodyChoice{typ: bodyPlain, data: it.Body.Plain, size: len(it.Body.Plain)}
 	}
-	return false
+	pref := func(t int) *eas.BodyPreference {
+		for i := range o.prefs {
+			if o.prefs[i].Type == t {
+				return &o.prefs[i]
+			}
+		}
+		return nil
+	}
+	if p := pref(bodyMIME); p != nil && it.Body.MIME != nil && o.mime == 2 {
+		limit := -1
+		if p.TruncationSize > 0 {
+			limit = p.TruncationSize
+		}
+		if o.mimeTruncation != nil {
+			limit = *o.mimeTruncation
+		}
+		c := bodyChoice{typ: bodyMIME, data: string(it.Body.MIME), size: len(it.Body.MIME), pref: p}
+		if limit >= 0 && limit < len(c.data) {
+			c.data, c.truncated = truncateUTF8(c.data, limit), true
+		}
+		return c
+	}
+	native := nativeBodyType(it)
+	order := []int{bodyPlain, bodyHTML}
+	if native == bodyHTML {
+		order = []int{bodyHTML, bodyPlain}
+	}
+	for _, t := range order {
+		p := pref(t)
+		if p == nil {
+			continue
+		}
+		data := bodyData(it, t)
+		if p.AllOrNone != nil && *p.AllOrNone && p.TruncationSize > 0 && len(data) > p.TruncationSize {
+			continue
+		}
+		cut, truncated := truncateBody(data, p.TruncationSize, nil)
+		return bodyChoice{typ: t, data: cut, size: len(data), truncated: truncated, pref: p}
+	}
+	return bodyChoice{typ: native, size: len(bodyData(it, native)), truncated: true}
+}
+
+// nativeBodyType is the type an item's body is kept in: HTML when it has
+// some, else plain text.
+func nativeBodyType(it *Item) int {
+	if it.Body.HTML != "" {
+		return bodyHTML
+	}
+	return bodyPlain
 }
 
 // bodyData is an item's body as type t (plain text for a type it cannot
@@ -158,6 +199,9 @@ func (o renderOptions) cacheKey() string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d|%s|%v|", o.mime, o.version, o.withBody)
+	if o.mimeTruncation != nil {
+		fmt.Fprintf(&b, "mt%d|", *o.mimeTruncation)
+	}
 	for _, p := range o.prefs {
 		fmt.Fprintf(&b, "%d,%d,%v,%d;", p.Type, p.TruncationSize, p.AllOrNone != nil && *p.AllOrNone, p.Preview)
 	}
@@ -195,11 +239,7 @@ func buildItem(it *Item, o renderOptions) *wbxml.Node {
 		}
 	}
 	if it.Class == "Email" {
-		native := bodyPlain
-		if it.Body.HTML != "" {
-			native = bodyHTML
-		}
-		app.Children = append(app.Children, wbxml.NewText(tNativeBodyType, strconv.Itoa(native)))
+		app.Children = append(app.Children, wbxml.NewText(tNativeBodyType, strconv.Itoa(nativeBodyType(it))))
 		// From 14.0 Exchange names each message's conversation after
 		// NativeBodyType (MS-ASEMAIL 2.2.2.14), which is how a device can
 		// move a conversation (ItemOperations Move) or search one.
@@ -279,6 +319,20 @@ func previewText(it *Item, n int) string {
 	return string(r)
 }
 
+// mimeTruncationSizes are the byte sizes of MIMETruncation 0 to 7 (MS-ASCMD
+// 2.2.3.108); 8 is the whole message.
+var mimeTruncationSizes = []int{0, 4096, 5120, 7168, 10240, 20480, 51200, 102400}
+
+// mimeTruncationSize is the byte size a MIMETruncation value names, nil
+// for none (absent, 8, or a value out of range).
+func mimeTruncationSize(v *int) *int {
+	if v == nil || *v < 0 || *v >= len(mimeTruncationSizes) {
+		return nil
+	}
+	n := mimeTruncationSizes[*v]
+	return &n
+}
+
 // versionAtLeast reports whether the protocol version v (as the request
 // named it) is w or later.
 func versionAtLeast(v string, w eas.ProtocolVersion) bool {
@@ -320,29 +374,24 @@ func renderAttachments(it *Item) []*wbxml.Node {
 	return []*wbxml.Node{atts}
 }
 
-// renderBody builds AirSyncBase:Body with truncation (MS-ASAIRS 2.2.2.9).
+// renderBody builds AirSyncBase:Body (MS-ASAIRS 2.2.2.9) with the body
+// chooseBody picks.
 func renderBody(it *Item, o renderOptions) *wbxml.Node {
-	p, _ := chooseBody(it, o)
-	if p.Type != bodyHTML && p.Type != bodyMIME {
-		p.Type = bodyPlain
-	}
-	data := bodyData(it, p.Type)
-	size := len(data)
-	data, truncated := truncateBody(data, p.TruncationSize, p.AllOrNone)
+	c := chooseBody(it, o)
 	body := wbxml.NewElement(tBody,
-		wbxml.NewText(tBodyType, strconv.Itoa(p.Type)),
-		wbxml.NewText(tEstimatedDataSize, strconv.Itoa(size)),
+		wbxml.NewText(tBodyType, strconv.Itoa(c.typ)),
+		wbxml.NewText(tEstimatedDataSize, strconv.Itoa(c.size)),
 	)
-	if truncated {
+	if c.truncated {
 		body.Children = append(body.Children, wbxml.NewText(tTruncated, "1"))
 	}
-	if data != "" {
-		body.Children = append(body.Children, wbxml.NewText(tData, data))
+	if c.data != "" {
+		body.Children = append(body.Children, wbxml.NewText(tData, c.data))
 	}
 	// A plain-text body whose Data is sent has no Preview: the data is
 	// the preview (MS-ASAIRS 2.2.2.35.1, MSASAIRS_S02_TC09 R1001036).
 	// Preview is a 14.0 element.
-	if p.Preview > 0 && versionAtLeast(o.version, eas.Version140) && (p.Type != bodyPlain || data == "") {
+	if p := c.pref; p != nil && p.Preview > 0 && versionAtLeast(o.version, eas.Version140) && (c.typ != bodyPlain || c.data == "") {
 		body.Children = append(body.Children, wbxml.NewText(tPreview, previewText(it, p.Preview)))
 	}
 	body.Empty = false

@@ -491,6 +491,7 @@ func (c *call) renderOptionsFor(col eas.SyncCollection, class string) renderOpti
 	if o := optionsFor(col.Options, class); o != nil {
 		ro.prefs = o.BodyPreference
 		ro.parts = o.BodyPartPreference
+		ro.mimeTruncation = mimeTruncationSize(o.MIMETruncation)
 		if o.MIMESupport != nil {
 			ro.mime = *o.MIMESupport
 		}
