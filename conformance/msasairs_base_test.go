@@ -38,9 +38,15 @@ type airsClient struct {
 // TestInitialize does.
 func airsLab(s *site) *airsClient {
 	s.t.Helper()
-	l := newLab(s, airsUser1, airsUser2)
+	return newAirsClient(s, newLab(s, airsUser1, airsUser2), airsUser1)
+}
+
+// newAirsClient is a client of lab l switched to user, as the suites'
+// TestInitialize leaves it (MS-ASEMAIL's too).
+func newAirsClient(s *site, l *lab, user string) *airsClient {
+	s.t.Helper()
 	c := &airsClient{cmdSession: cmdSession{s: s, l: l, deviceID: cmdDeviceID, folders: map[string]map[eas.FolderType]string{}}}
-	c.switchUser(airsUser1)
+	c.switchUser(user)
 	return c
 }
 

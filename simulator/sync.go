@@ -614,6 +614,14 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 			}
 			if cmd.ApplicationData != nil {
 				props, body := splitBody(cmd.ApplicationData)
+				if it.Class == "Email" {
+					// An e-mail's flag as Exchange takes it (flags.go).
+					var ok bool
+					if props, ok = changeEmailFlags(it, props); !ok {
+						out = append(out, eas.SyncCommand{Kind: eas.SyncChange, ServerId: cmd.ServerId, Status: int(eas.SyncStatusConversionError)})
+						continue
+					}
+				}
 				it.setProps(props)
 				if body.Plain != "" {
 					it.Body = body
