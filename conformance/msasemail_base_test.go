@@ -19,10 +19,11 @@ import (
 const emailSpec = "MS-ASEMAIL"
 
 // The suite's users (MS-ASEMAIL_TestSuite.deployment.ptfconfig); the
-// scenarios ported need the first two.
+// scenarios ported need the first three.
 const (
 	emailUser1 = "MSASEMAIL_User01"
 	emailUser2 = "MSASEMAIL_User02"
+	emailUser3 = "MSASEMAIL_User03"
 )
 
 // emailClient is the suite's client.
@@ -35,7 +36,19 @@ type emailClient struct {
 // TestInitialize does.
 func emailLab(s *site) *emailClient {
 	s.t.Helper()
-	return &emailClient{airsClient: newAirsClient(s, newLab(s, emailUser1, emailUser2), emailUser1)}
+	return &emailClient{airsClient: newAirsClient(s, newLab(s, emailUser1, emailUser2, emailUser3), emailUser1)}
+}
+
+// emailMIME is TestSuiteHelper.CreatePlainTextMime: a plain text message
+// with the header fields given (empty ones left out).
+func emailMIME(from, to, cc, bcc, subject, body, sender, replyTo string) []byte {
+	h := "From: " + from + "\r\nTo: " + to + "\r\n"
+	for _, f := range [][2]string{{"Sender", sender}, {"Cc", cc}, {"Bcc", bcc}, {"Reply-To", replyTo}} {
+		if f[1] != "" {
+			h += f[0] + ": " + f[1] + "\r\n"
+		}
+	}
+	return []byte(h + "Subject: " + subject + "\r\nContent-Type: text/plain; charset=\"us-ascii\"\r\nMIME-Version: 1.0\r\n\r\n" + body + "\r\n")
 }
 
 // sendPlaintextEmail is SendPlaintextEmail: User01 sends User02 a plain
@@ -43,8 +56,15 @@ func emailLab(s *site) *emailClient {
 // client is User02's afterwards.
 func (c *emailClient) sendPlaintextEmail(subject string) {
 	c.s.t.Helper()
+	c.sendMIME(subject, emailMIME(mailAddress(emailUser1), mailAddress(emailUser2), "", "", subject, c.name("content"), "", ""))
+	c.switchUser(emailUser2)
+}
+
+// sendMIME sends mime as User01 (SaveInSentItems off: a WBXML SendMail
+// from 14.0, the MIME itself at 12.1), which must answer no body.
+func (c *emailClient) sendMIME(subject string, mime []byte) {
+	c.s.t.Helper()
 	c.switchUser(emailUser1)
-	mime := plainMIME(mailAddress(emailUser1), mailAddress(emailUser2), "", subject, c.name("content"))
 	var a *answer
 	if c.s.version.AtLeast(eas.Version140) {
 		a = c.send(eas.CommandSendMail, &eas.SendMailRequest{ClientId: cmdClientID(), Mime: mime})
@@ -57,13 +77,19 @@ func (c *emailClient) sendPlaintextEmail(subject string) {
 	if len(a.Body) != 0 {
 		c.s.t.Fatalf("SendMail of %q answered a body, want none", subject)
 	}
-	c.switchUser(emailUser2)
 }
 
 // updateEmail is UpdateEmail: a Sync with key that changes the item's
-// Read, Flag and Categories (those given); the collection must answer
-// Status 1. It returns the collection.
+// Read and Flag (those given); the collection must answer Status 1. It
+// returns the collection.
 func (c *emailClient) updateEmail(key, serverID string, read *bool, flag *wbxml.Node) *eas.SyncCollection {
+	c.s.t.Helper()
+	return c.updateEmailWith(key, serverID, read, flag, nil)
+}
+
+// updateEmailWith is UpdateEmail with categories too (nil: none sent; an
+// empty list: an empty Categories).
+func (c *emailClient) updateEmailWith(key, serverID string, read *bool, flag *wbxml.Node, categories []string) *eas.SyncCollection {
 	c.s.t.Helper()
 	app := wbxml.NewElement(cmdTag("AirSync:ApplicationData"))
 	if read != nil {
@@ -72,15 +98,29 @@ func (c *emailClient) updateEmail(key, serverID string, read *bool, flag *wbxml.
 	if flag != nil {
 		app.Children = append(app.Children, flag)
 	}
-	r := c.sync(&eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{
-		SyncKey: key, CollectionId: c.inbox(), GetChanges: eas.NewBool(true), WindowSize: 100,
-		Commands: eas.SyncCommands{{Kind: eas.SyncChange, ServerId: serverID, ApplicationData: app}},
-	}}}})
-	col := cmdCollection(r)
+	if categories != nil {
+		cats := wbxml.NewElement(cmdTag("Email:Categories"))
+		for _, cat := range categories {
+			cats.Children = append(cats.Children, cmdText("Email:Category", cat))
+		}
+		app.Children = append(app.Children, cats)
+	}
+	col := c.changeWith(key, serverID, app)
 	if col == nil || col.Status != 1 {
 		c.s.t.Fatal("the Sync that changes the message did not succeed")
 	}
 	return col
+}
+
+// changeWith sends a Sync with key whose one Change of serverID carries
+// app (the suite's InvalidSync too); it returns the collection, nil when
+// the answer has none.
+func (c *emailClient) changeWith(key, serverID string, app *wbxml.Node) *eas.SyncCollection {
+	c.s.t.Helper()
+	return cmdCollection(c.sync(&eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{
+		SyncKey: key, CollectionId: c.inbox(), GetChanges: eas.NewBool(true), WindowSize: 100,
+		Commands: eas.SyncCommands{{Kind: eas.SyncChange, ServerId: serverID, ApplicationData: app}},
+	}}}}))
 }
 
 // changeStatus is the Status of the Change of serverID in a collection's
@@ -101,6 +141,43 @@ func (c *emailClient) syncChanges(key string) *eas.SyncCollection {
 	return cmdCollection(c.sync(&eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{
 		SyncKey: key, CollectionId: c.inbox(), GetChanges: eas.NewBool(true), WindowSize: 100,
 	}}}}))
+}
+
+// changedData is the ApplicationData of a collection's Change of
+// serverID, or nil.
+func changedData(col *eas.SyncCollection, serverID string) *wbxml.Node {
+	if col == nil {
+		return nil
+	}
+	for _, ch := range col.Commands {
+		if ch.Kind == eas.SyncChange && ch.ServerId == serverID {
+			return ch.ApplicationData
+		}
+	}
+	return nil
+}
+
+// emailElements are the names of an ApplicationData's children.
+func emailElements(data *wbxml.Node) []string {
+	var out []string
+	if data != nil {
+		for _, e := range data.Elements() {
+			out = append(out, e.Tag.Name)
+		}
+	}
+	return out
+}
+
+// emailChild is an ApplicationData's child named name, or nil.
+func emailChild(data *wbxml.Node, name string) *wbxml.Node {
+	if data != nil {
+		for _, e := range data.Elements() {
+			if e.Tag.Name == name {
+				return e
+			}
+		}
+	}
+	return nil
 }
 
 // changedEmail is GetSyncChangeItem: the message a collection's Change of

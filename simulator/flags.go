@@ -14,20 +14,22 @@ import (
 // Status needs, is refused with the Change's Status 6.
 
 var (
-	tEmailFlag         = mustTag("Email:Flag")
-	tFlagStatus        = mustTag("Email:Status")
-	tFlagType          = mustTag("Email:FlagType")
-	tFlagCompleteTime  = mustTag("Email:CompleteTime")
-	tFlagDateCompleted = mustTag("Tasks:DateCompleted")
-	tFlagStartDate     = mustTag("Tasks:StartDate")
-	tFlagUtcStartDate  = mustTag("Tasks:UtcStartDate")
-	tFlagDueDate       = mustTag("Tasks:DueDate")
-	tFlagUtcDueDate    = mustTag("Tasks:UtcDueDate")
-	tFlagReminderSet   = mustTag("Tasks:ReminderSet")
-	tFlagReminderTime  = mustTag("Tasks:ReminderTime")
-	tFlagSubject       = mustTag("Tasks:Subject")
-	tFlagOrdinalDate   = mustTag("Tasks:OrdinalDate")
-	tFlagSubOrdinal    = mustTag("Tasks:SubOrdinalDate")
+	tEmailFlag          = mustTag("Email:Flag")
+	tEmailSender        = mustTag("Email2:Sender")
+	tEmailReceivedAsBcc = mustTag("Email2:ReceivedAsBcc")
+	tFlagStatus         = mustTag("Email:Status")
+	tFlagType           = mustTag("Email:FlagType")
+	tFlagCompleteTime   = mustTag("Email:CompleteTime")
+	tFlagDateCompleted  = mustTag("Tasks:DateCompleted")
+	tFlagStartDate      = mustTag("Tasks:StartDate")
+	tFlagUtcStartDate   = mustTag("Tasks:UtcStartDate")
+	tFlagDueDate        = mustTag("Tasks:DueDate")
+	tFlagUtcDueDate     = mustTag("Tasks:UtcDueDate")
+	tFlagReminderSet    = mustTag("Tasks:ReminderSet")
+	tFlagReminderTime   = mustTag("Tasks:ReminderTime")
+	tFlagSubject        = mustTag("Tasks:Subject")
+	tFlagOrdinalDate    = mustTag("Tasks:OrdinalDate")
+	tFlagSubOrdinal     = mustTag("Tasks:SubOrdinalDate")
 )
 
 // flagOrder is the order Exchange writes a flag's elements in.
@@ -36,13 +38,25 @@ var flagOrder = []*wbxml.Tag{
 	tFlagDueDate, tFlagUtcDueDate, tFlagReminderSet, tFlagReminderTime, tFlagSubject, tFlagOrdinalDate, tFlagSubOrdinal,
 }
 
-// changeEmailFlags checks and normalizes the Flag among the properties of
-// a client's Change of an e-mail, it; it returns the properties to store
-// and false when the flag is to be refused (Status 6). A flag keeps the
-// last of an element sent twice (MSASEMAIL_S03_TC17 to TC25: no error).
+// changeEmailFlags checks a client's Change of an e-mail, it, and
+// normalizes its Flag; it returns the properties to store and false when
+// the Change is to be refused (Status 6): a Read that is not a boolean
+// (MS-ASEMAIL 2.2.2.59, MSASEMAIL_S01_TC10 R643), a Sender or
+// ReceivedAsBcc, which only the server sets (2.2.2.62 and 2.2.2.58,
+// S01_TC11 R723 and S01_TC14 R648), or a flag Exchange refuses. A flag
+// keeps the last of an element sent twice (MSASEMAIL_S03_TC17 to TC25: no
+// error).
 func changeEmailFlags(it *Item, props []*wbxml.Node) ([]*wbxml.Node, bool) {
 	out := make([]*wbxml.Node, 0, len(props))
 	for _, p := range props {
+		switch p.Tag {
+		case tEmailRead:
+			if v := p.Text(); v != "0" && v != "1" {
+				return nil, false
+			}
+		case tEmailSender, tEmailReceivedAsBcc:
+			return nil, false
+		}
 		if p.Tag == tEmailFlag {
 			f, ok := emailFlag(it, p)
 			if !ok {

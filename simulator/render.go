@@ -1,11 +1,13 @@
 package simulator
 
 import (
+	"encoding/binary"
 	"fmt"
 	"github.com/easlab/easlab/eas"
 	"html"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/easlab/easlab/wbxml"
@@ -22,6 +24,8 @@ var (
 	tPreview           = mustTag("AirSyncBase:Preview")
 	tNativeBodyType    = mustTag("AirSyncBase:NativeBodyType")
 	tBodyPart          = mustTag("AirSyncBase:BodyPart")
+	tConversationIndex = mustTag("Email2:ConversationIndex")
+	tCategories        = mustTag("Email:Categories")
 	tBodyPartStatus    = mustTag("AirSyncBase:Status")
 	tAttachments       = mustTag("AirSyncBase:Attachments")
 	tAttachment        = mustTag("AirSyncBase:Attachment")
@@ -246,11 +250,44 @@ func buildItem(it *Item, o renderOptions) *wbxml.Node {
 		if v, err := eas.ParseProtocolVersion(o.version); err == nil && v.AtLeast(eas.Version140) && it.Prop(ioConversationIDTag) == "" {
 			app.Children = append(app.Children, wbxml.NewOpaque(ioConversationIDTag, itemConversationID(it)))
 		}
+		if versionAtLeast(o.version, eas.Version140) {
+			// ConversationIndex is required in server responses from
+			// 14.0 (MS-ASEMAIL 2.2.2.21, MSASEMAIL_S01_TC01 R350): the
+			// time the message arrived, as the five high-order bytes of
+			// its FILETIME.
+			if !hasProp(it, tConversationIndex) {
+				app.Children = append(app.Children, wbxml.NewOpaque(tConversationIndex, conversationIndex(it.Received)))
+			}
+			// A message without categories has an empty Categories
+			// (MS-ASEMAIL 2.2.2.13, MSASEMAIL_S01_TC02 R318).
+			if !hasProp(it, tCategories) {
+				app.Children = append(app.Children, wbxml.NewElement(tCategories))
+			}
+		}
 		if part := renderBodyPart(it, o); part != nil {
 			app.Children = append(app.Children, part)
 		}
 	}
 	return app
+}
+
+// hasProp reports whether an item has a property tag.
+func hasProp(it *Item, tag *wbxml.Tag) bool {
+	for _, p := range it.Props {
+		if p.Tag == tag {
+			return true
+		}
+	}
+	return false
+}
+
+// conversationIndex is a new conversation's index (MS-OXOMSG 2.2.1.3):
+// the five high-order bytes of the FILETIME t.
+func conversationIndex(t time.Time) []byte {
+	ft := uint64(t.UnixNano()/100) + 116444736000000000
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], ft)
+	return b[:5]
 }
 
 // renderBodyPart builds AirSyncBase:BodyPart, the message part of an
