@@ -41,9 +41,10 @@ var flagOrder = []*wbxml.Tag{
 // changeEmailFlags checks a client's Change of an e-mail, it, and
 // normalizes its Flag; it returns the properties to store and false when
 // the Change is to be refused (Status 6): a Read that is not a boolean
-// (MS-ASEMAIL 2.2.2.59, MSASEMAIL_S01_TC10 R643), a Sender or
-// ReceivedAsBcc, which only the server sets (2.2.2.62 and 2.2.2.58,
-// S01_TC11 R723 and S01_TC14 R648), or a flag Exchange refuses. A flag
+// (MS-ASEMAIL 2.2.2.59, MSASEMAIL_S01_TC10 R643), a Sender,
+// ReceivedAsBcc or ConversationId, which only the server sets (2.2.2.62,
+// 2.2.2.58 and 2.2.2.19; S01_TC11 R723, S01_TC14 R648, S01_TC17 R347), or
+// a flag Exchange refuses. A flag
 // keeps the last of an element sent twice (MSASEMAIL_S03_TC17 to TC25: no
 // error).
 func changeEmailFlags(it *Item, props []*wbxml.Node) ([]*wbxml.Node, bool) {
@@ -54,7 +55,7 @@ func changeEmailFlags(it *Item, props []*wbxml.Node) ([]*wbxml.Node, bool) {
 			if v := p.Text(); v != "0" && v != "1" {
 				return nil, false
 			}
-		case tEmailSender, tEmailReceivedAsBcc:
+		case tEmailSender, tEmailReceivedAsBcc, ioConversationIDTag:
 			return nil, false
 		}
 		if p.Tag == tEmailFlag {
