@@ -278,4 +278,3 @@ func TestMSASEMAIL_S01_TC14_ChangeReceivedAsBccInRequest(t *testing.T) {
 		s.equal(648, "the Change's Status for a ReceivedAsBcc", 6, c.emailReadOnly(it, "Email2:ReceivedAsBcc", "0"))
 	})
 }
-
