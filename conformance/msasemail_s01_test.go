@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/easlab/easlab/eas"
@@ -276,5 +277,62 @@ func TestMSASEMAIL_S01_TC14_ChangeReceivedAsBccInRequest(t *testing.T) {
 		c.switchUser(emailUser3)
 		it := c.getSyncResult(subject, c.inbox(), nil, nil)
 		s.equal(648, "the Change's Status for a ReceivedAsBcc", 6, c.emailReadOnly(it, "Email2:ReceivedAsBcc", "0"))
+	})
+}
+
+// MSASEMAIL_S01_TC15: a message to and copied to several users, with
+// several Reply-To addresses, lists them with their separators; from 14.0
+// User02's reply marks the message as replied to and makes a
+// ConversationIndex one level longer.
+func TestMSASEMAIL_S01_TC15_SendAndReplyToMultipleAddress(t *testing.T) {
+	atVersions(t, emailSpec, from(eas.Version121), func(t *testing.T, s *site) {
+		c := emailLab(s)
+		subject := c.name("subject")
+		u1, u2, u3 := mailAddress(emailUser1), mailAddress(emailUser2), mailAddress(emailUser3)
+		replyTo := u1 + ", " + u3
+		c.sendMIME(subject, emailMIME(u1, u2+", "+u3, u1+", "+u2+", "+u3, "", subject, c.name("content"), "", replyTo))
+		c.switchUser(emailUser1)
+		mine := c.getSyncResult(subject, c.inbox(), nil, nil)
+		s.capture(328, mine != nil, "User01, copied, did not get the message")
+		c.switchUser(emailUser2)
+		it := c.getSyncResult(subject, c.inbox(), nil, nil)
+		s.capture(400, strings.Contains(it.email.DisplayTo, ";"), "DisplayTo is %q, want the names separated by semicolons", it.email.DisplayTo)
+		s.capture(331, strings.Contains(it.email.Cc, ","), "Cc is %q, want the addresses separated by commas", it.email.Cc)
+		s.gap("issue 15: easlab's e-mail items have no ReplyTo (simulator/mime.go EmailItem)", 711)
+		s.capture(711, strings.Contains(it.email.ReplyTo, ";"), "ReplyTo is %q, want the addresses separated by semicolons", it.email.ReplyTo)
+		s.capture(787, strings.Contains(it.email.To, ","), "To is %q, want the addresses separated by commas", it.email.To)
+		if !s.version.AtLeast(eas.Version140) {
+			return
+		}
+		replySubject := "Re: " + subject
+		reply := emailMIME(u2, replyTo, "", "", replySubject, c.name("reply: body"), "", "")
+		req := c.l.request(c.user, eas.CommandSmartReply)
+		c.sendRaw(req, &eas.SmartReplyRequest{ClientId: cmdClientID(), Source: &eas.Source{FolderId: c.inbox(), ItemId: it.serverID}, Mime: reply})
+		again := c.getSyncResult(subject, c.inbox(), nil, nil)
+		s.gap("issue 15: easlab does not record the reply on the message (LastVerbExecuted) (simulator/sendmail.go)", 510)
+		s.equal(510, "the replied message's LastVerbExecuted", 1, again.email.LastVerbExecuted)
+		c.switchUser(emailUser3)
+		replied := c.getSyncResult(replySubject, c.inbox(), nil, nil)
+		s.capture(351, len(again.email.ConversationIndex) > 0, "the message has no ConversationIndex")
+		s.gap("issue 15: easlab gives a reply the ConversationIndex of a new conversation, not its original's with a level added (simulator/render.go conversationIndex; the reply's origin is not kept by simulator/sendmail.go)", 1054)
+		s.capture(1054, len(again.email.ConversationIndex) > 0 && len(replied.email.ConversationIndex) == 2*len(again.email.ConversationIndex),
+			"the reply's ConversationIndex has %d bytes, the original's %d; want twice", len(replied.email.ConversationIndex), len(again.email.ConversationIndex))
+	})
+}
+
+// MSASEMAIL_S01_TC16: a forward's ConversationIndex is its original's
+// one level longer (14.0 and later).
+func TestMSASEMAIL_S01_TC16_ForwardEmail(t *testing.T) {
+	atVersions(t, emailSpec, from(eas.Version140), func(t *testing.T, s *site) {
+		c := emailLab(s)
+		it := c.received()
+		subject := "FW: " + cmdSubject(it.data)
+		forward := emailMIME(mailAddress(emailUser2), mailAddress(emailUser3), "", "", subject, c.name("forward: body"), "", "")
+		c.sendRaw(c.l.request(c.user, eas.CommandSmartForward), &eas.SmartForwardRequest{ClientId: cmdClientID(), Source: &eas.Source{FolderId: c.inbox(), ItemId: it.serverID}, Mime: forward})
+		c.switchUser(emailUser3)
+		fwd := c.getSyncResult(subject, c.inbox(), nil, nil)
+		s.gap("issue 15: easlab gives a forward the ConversationIndex of a new conversation, not its original's with a level added (simulator/render.go conversationIndex; the forward's origin is not kept by simulator/sendmail.go)", 352)
+		s.capture(352, len(it.email.ConversationIndex) > 0 && len(fwd.email.ConversationIndex) == 2*len(it.email.ConversationIndex),
+			"the forward's ConversationIndex has %d bytes, the original's %d; want twice", len(fwd.email.ConversationIndex), len(it.email.ConversationIndex))
 	})
 }
