@@ -152,6 +152,9 @@ func (c *airsClient) getSyncResult(subject, collectionID string, prefs []eas.Bod
 		if a.Kind == eas.SyncAdd && (cmdSubject(a.ApplicationData) == subject || cmdField(a.ApplicationData, "Contacts:FileAs") == subject) {
 			it := &airsItem{serverID: a.ServerId, data: a.ApplicationData}
 			c.s.must(eas.DecodeItem(a.ApplicationData, &it.email), "decoding the item")
+			if c.s.spec == airsSpec {
+				airsVerifyShape(c.s, a.ApplicationData)
+			}
 			return it
 		}
 	}
@@ -241,6 +244,9 @@ func (c *airsClient) getItemOperationsResult(collectionID, serverID string, pref
 	}
 	it := &airsItem{serverID: serverID, data: f.Properties}
 	c.s.must(eas.DecodeItem(f.Properties, &it.email), "decoding the fetched item")
+	if c.s.spec == airsSpec {
+		airsVerifyShape(c.s, f.Properties)
+	}
 	return it, p
 }
 
