@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/wbxml"
@@ -271,7 +272,7 @@ func airsMIME(kind int, from, to, subject, body string) string {
 			"--_boundary_\r\nContent-Type: text/html; charset=\"iso-8859-1\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
 			"<html><body>" + body + "<img width=3D\"128\" height=3D\"94\" id=3D\"Picture_x0020_1\" src=3D\"cid:i=\r\n" +
 			"mage001.jpg@01CC1FB3.2053ED80\" alt=3D\"Description: cid:ebdc14bd-deb4-4816-b=\r\n00b-6e2a46097d17\"></body></html>\r\n\r\n" +
-			"--_boundary_\r\nContent-Type: image/jpeg; name=\"number1.jpg\"\r\nContent-ID: " + cmdClientID() + "\r\n" +
+			"--_boundary_\r\nContent-Type: image/jpeg; name=\"number1.jpg\"\r\nContent-ID: " + airsClientID() + "\r\n" +
 			"Content-Description: number1.jpg\r\nContent-Disposition: inline; size=4; filename=\"number1.jpg\"\r\n" +
 			"Content-Location: <cid:ebdc14bd-deb4-4816-b00b-6e2a46097d17>\r\nContent-Transfer-Encoding: base64\r\n\r\nMQ==\r\n\r\n--_boundary_--\r\n"
 	case airsEmbeddedAttachment:
@@ -293,7 +294,7 @@ func (c *airsClient) sendEmail(kind int, subject, body string) {
 	mime := airsMIME(kind, mailAddress(airsUser1), mailAddress(airsUser2), subject, body)
 	var a *answer
 	if c.s.version.AtLeast(eas.Version140) {
-		a = c.send(eas.CommandSendMail, &eas.SendMailRequest{ClientId: cmdClientID(), SaveInSentItems: true, Mime: []byte(mime)})
+		a = c.send(eas.CommandSendMail, &eas.SendMailRequest{ClientId: airsClientID(), SaveInSentItems: true, Mime: []byte(mime)})
 	} else {
 		req := c.l.request(c.user, eas.CommandSendMail)
 		req.Options |= eas.OptionSaveInSent
@@ -313,7 +314,7 @@ func (c *airsClient) sendEmail(kind int, subject, body string) {
 // place of the time of day (HHmmss_ffffff, as long).
 func (c *airsClient) name(resource string) string {
 	parts := strings.SplitN(testName(c.s.t), "_", 4)
-	n := cmdNames.Add(1)
+	n := airsNames.Add(1)
 	return fmt.Sprintf("%s_%s_%06d_%06d", strings.Join(parts[:min(3, len(parts))], "_"), resource, n/1000000, n%1000000)
 }
 
@@ -325,3 +326,13 @@ func airsTruncated(b *bool) bool { return b != nil && *b }
 
 // airsPtr is a pointer to v, for the optional elements of requests.
 func airsPtr[T any](v T) *T { return &v }
+
+// airsNames numbers the names and ClientIds of the MS-ASAIRS and
+// MS-ASEMAIL ports, apart from MS-ASCMD's (whose name lengths its checks
+// depend on).
+var airsNames atomic.Int64
+
+// airsClientID is a new ClientId, a GUID as the suites make them.
+func airsClientID() string {
+	return fmt.Sprintf("00000000-0000-4000-8000-%012x", airsNames.Add(1))
+}

@@ -168,7 +168,7 @@ func TestMSASAIRS_S02_TC11_TruncatedPresentOrNotInRequest(t *testing.T) {
 		for i, n := range names {
 			app, err := eas.EncodeItem(&eas.Contact{FileAs: n, Body: &eas.Body{Type: eas.BodyTypePlainText, Truncated: truncated[i], Data: data}})
 			s.must(err, "encoding a contact")
-			adds = append(adds, eas.SyncCommand{Kind: eas.SyncAdd, ClientId: cmdClientID(), ApplicationData: app})
+			adds = append(adds, eas.SyncCommand{Kind: eas.SyncAdd, ClientId: airsClientID(), ApplicationData: app})
 		}
 		r := c.sync(&eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{
 			SyncKey: c.initialSyncKey(contacts), CollectionId: contacts, Commands: adds,

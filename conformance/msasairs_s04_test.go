@@ -40,7 +40,7 @@ func airsSyncTree(key, collectionID string, options, commands *wbxml.Node) *wbxm
 // airsAddTree is CreateSyncAddCommands in a Sync: an Add whose item is
 // the Body given.
 func airsAddTree(key, collectionID string, body *wbxml.Node) *wbxml.Node {
-	add := cmdNode("AirSync:Add", cmdText("AirSync:ClientId", cmdClientID()), cmdNode("AirSync:ApplicationData", body))
+	add := cmdNode("AirSync:Add", cmdText("AirSync:ClientId", airsClientID()), cmdNode("AirSync:ApplicationData", body))
 	return airsSyncTree(key, collectionID, nil, cmdNode("AirSync:Commands", add))
 }
 

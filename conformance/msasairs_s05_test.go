@@ -26,7 +26,7 @@ func TestMSASAIRS_S05_TC01_Location(t *testing.T) {
 		s.must(err, "encoding the appointment")
 		r := c.sync(&eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{
 			SyncKey: c.initialSyncKey(calendar), CollectionId: calendar, GetChanges: eas.NewBool(true), WindowSize: 100,
-			Commands: eas.SyncCommands{{Kind: eas.SyncAdd, ClientId: cmdClientID(), ApplicationData: app}},
+			Commands: eas.SyncCommands{{Kind: eas.SyncAdd, ClientId: airsClientID(), ApplicationData: app}},
 		}}}})
 		if col := cmdCollection(r); col == nil || len(col.Responses) == 0 || col.Responses[0].Status != 1 {
 			t.Fatal("the Sync that adds the appointment did not succeed")

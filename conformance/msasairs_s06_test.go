@@ -51,7 +51,7 @@ func (c *airsClient) meetingResponseWithBody(typ int, data string, ids map[eas.P
 	calendar := c.folder(eas.FolderTypeCalendar)
 	subject := c.name("Subject")
 	attendee := mailAddress(airsUser2)
-	uid := fmt.Sprintf("%08x-0000-4000-8000-000000000000", cmdNames.Add(1))
+	uid := fmt.Sprintf("%08x-0000-4000-8000-000000000000", airsNames.Add(1))
 	start := simtest.Start.Add(-5 * time.Minute)
 	item := &eas.Calendar{Subject: subject, MeetingStatus: airsPtr(1), Timezone: cmdUTC(),
 		Attendees: &eas.Attendees{Attendee: []eas.Attendee{{Email: attendee, Name: attendee, AttendeeStatus: airsPtr(0), AttendeeType: 1}}},
@@ -65,7 +65,7 @@ func (c *airsClient) meetingResponseWithBody(typ int, data string, ids map[eas.P
 	s.must(err, "encoding the meeting")
 	r := c.sync(&eas.SyncRequest{Collections: &eas.SyncCollections{Collection: []eas.SyncCollection{{
 		SyncKey: c.initialSyncKey(calendar), CollectionId: calendar, GetChanges: eas.NewBool(true), WindowSize: 100,
-		Commands: eas.SyncCommands{{Kind: eas.SyncAdd, ClientId: cmdClientID(), ApplicationData: app}},
+		Commands: eas.SyncCommands{{Kind: eas.SyncAdd, ClientId: airsClientID(), ApplicationData: app}},
 	}}}})
 	if col := cmdCollection(r); col == nil || len(col.Responses) == 0 || col.Responses[0].Status != 1 {
 		s.t.Fatal("the Sync that adds the meeting did not succeed")
@@ -84,7 +84,7 @@ func (c *airsClient) meetingResponseWithBody(typ int, data string, ids map[eas.P
 		"--_001_MSASEMAIL_NextPart_\r\nContent-Type: text/plain; charset=\"us-ascii\"\r\n\r\n" + c.name("content") + "\r\n\r\n" +
 		"--_001_MSASEMAIL_NextPart_\r\nContent-Type: text/calendar; charset=\"us-ascii\"; method=REQUEST\r\n\r\n" +
 		airsICalendar(&cal, uid) + "\r\n--_001_MSASEMAIL_NextPart_--\r\n\r\n"
-	if a := c.send(eas.CommandSendMail, &eas.SendMailRequest{ClientId: cmdClientID(), Mime: []byte(mime)}); len(a.Body) != 0 {
+	if a := c.send(eas.CommandSendMail, &eas.SendMailRequest{ClientId: airsClientID(), Mime: []byte(mime)}); len(a.Body) != 0 {
 		s.t.Fatal("SendMail of the invitation answered a body, want none")
 	}
 

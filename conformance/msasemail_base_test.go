@@ -67,7 +67,7 @@ func (c *emailClient) sendMIME(subject string, mime []byte) {
 	c.switchUser(emailUser1)
 	var a *answer
 	if c.s.version.AtLeast(eas.Version140) {
-		a = c.send(eas.CommandSendMail, &eas.SendMailRequest{ClientId: cmdClientID(), Mime: mime})
+		a = c.send(eas.CommandSendMail, &eas.SendMailRequest{ClientId: airsClientID(), Mime: mime})
 	} else {
 		a = c.sendRaw(c.l.request(c.user, eas.CommandSendMail), mime)
 		if a.Status != http.StatusOK {

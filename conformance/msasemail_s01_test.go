@@ -307,7 +307,7 @@ func TestMSASEMAIL_S01_TC15_SendAndReplyToMultipleAddress(t *testing.T) {
 		replySubject := "Re: " + subject
 		reply := emailMIME(u2, replyTo, "", "", replySubject, c.name("reply: body"), "", "")
 		req := c.l.request(c.user, eas.CommandSmartReply)
-		c.sendRaw(req, &eas.SmartReplyRequest{ClientId: cmdClientID(), Source: &eas.Source{FolderId: c.inbox(), ItemId: it.serverID}, Mime: reply})
+		c.sendRaw(req, &eas.SmartReplyRequest{ClientId: airsClientID(), Source: &eas.Source{FolderId: c.inbox(), ItemId: it.serverID}, Mime: reply})
 		again := c.getSyncResult(subject, c.inbox(), nil, nil)
 		s.gap("issue 15: easlab does not record the reply on the message (LastVerbExecuted) (simulator/sendmail.go)", 510)
 		s.equal(510, "the replied message's LastVerbExecuted", 1, again.email.LastVerbExecuted)
@@ -328,7 +328,7 @@ func TestMSASEMAIL_S01_TC16_ForwardEmail(t *testing.T) {
 		it := c.received()
 		subject := "FW: " + cmdSubject(it.data)
 		forward := emailMIME(mailAddress(emailUser2), mailAddress(emailUser3), "", "", subject, c.name("forward: body"), "", "")
-		c.sendRaw(c.l.request(c.user, eas.CommandSmartForward), &eas.SmartForwardRequest{ClientId: cmdClientID(), Source: &eas.Source{FolderId: c.inbox(), ItemId: it.serverID}, Mime: forward})
+		c.sendRaw(c.l.request(c.user, eas.CommandSmartForward), &eas.SmartForwardRequest{ClientId: airsClientID(), Source: &eas.Source{FolderId: c.inbox(), ItemId: it.serverID}, Mime: forward})
 		c.switchUser(emailUser3)
 		fwd := c.getSyncResult(subject, c.inbox(), nil, nil)
 		s.gap("issue 15: easlab gives a forward the ConversationIndex of a new conversation, not its original's with a level added (simulator/render.go conversationIndex; the forward's origin is not kept by simulator/sendmail.go)", 352)
