@@ -22,20 +22,27 @@ import (
 // the one named).
 type airsShapeRule struct {
 	children []string
+	anyOrder bool // the children may come in any order, each once
 	values   func(string) bool
 	ids      []int
-	byVer    map[eas.ProtocolVersion]int
+	byVer    map[eas.ProtocolVersion][]int
 }
 
-func airsVer(v121, v140, v141, v160, v161 int) map[eas.ProtocolVersion]int {
-	m := map[eas.ProtocolVersion]int{}
+// airsVer is the requirement captured at each version (0: none).
+func airsVer(v121, v140, v141, v160, v161 int) map[eas.ProtocolVersion][]int {
+	m := map[eas.ProtocolVersion][]int{}
 	for v, id := range map[eas.ProtocolVersion]int{eas.Version121: v121, eas.Version140: v140, eas.Version141: v141, eas.Version160: v160, eas.Version161: v161} {
 		if id != 0 {
-			m[v] = id
+			m[v] = []int{id}
 		}
 	}
 	return m
 }
+
+// airsVer16 is the requirement captured at 16.0 and at 16.1.
+func airsVer16(v160, v161 int) map[eas.ProtocolVersion][]int { return airsVer(0, 0, 0, v160, v161) }
+
+func airsDouble(s string) bool { _, err := strconv.ParseFloat(s, 64); return err == nil }
 
 func airsUint(s string) bool { n, err := strconv.Atoi(s); return err == nil && n >= 0 }
 func airsBool(s string) bool { return s == "0" || s == "1" }
@@ -69,6 +76,23 @@ var airsShape = map[string]airsShapeRule{
 	"Attachments/Attachment/ContentLocation":   {ids: []int{168, 170}, byVer: airsVer(1105, 1106, 1107, 1108, 1000973)},
 	"Attachments/Attachment/DisplayName":       {ids: []int{191, 193}, byVer: airsVer(1146, 1147, 1148, 1149, 100089)},
 	"Attachments/Attachment/IsInline":          {values: airsBool, ids: []int{217, 219}, byVer: airsVer(1189, 1190, 1191, 1192, 1001010)},
+	// The structured location of a 16.x calendar item.
+	"Location": {children: []string{"DisplayName", "Annotation", "Street", "City", "State", "Country", "PostalCode", "Latitude", "Longitude", "Accuracy", "Altitude", "AltitudeAccuracy", "LocationUri"},
+		anyOrder: true, ids: []int{1207, 1208}, byVer: airsVer16(1225, 1001015)},
+	"Location/Accuracy":         {values: airsDouble, ids: []int{1001}, byVer: airsVer16(1005, 1000914)},
+	"Location/Altitude":         {values: airsDouble, ids: []int{1031}, byVer: airsVer16(1035, 1000934)},
+	"Location/AltitudeAccuracy": {values: airsDouble, ids: []int{1037}, byVer: airsVer16(1041, 1000939)},
+	"Location/Latitude":         {values: airsDouble, ids: []int{1194}, byVer: airsVer16(1198, 1001012)},
+	"Location/Longitude":        {values: airsDouble, ids: []int{1234}, byVer: airsVer16(1238, 1001019)},
+	"Location/Annotation":       {ids: []int{1043}, byVer: airsVer16(1047, 1000944)},
+	"Location/City":             {ids: []int{1074}, byVer: airsVer16(1078, 1000963)},
+	"Location/Country":          {ids: []int{1125}, byVer: airsVer16(1129, 1000979)},
+	"Location/DisplayName":      {ids: []int{1361, 1362}, byVer: airsVer16(1366, 1000991)},
+	"Location/LocationUri":      {ids: []int{1228}, byVer: airsVer16(1232, 1001017)},
+	"Location/PostalCode":       {ids: []int{1256}, byVer: airsVer16(1260, 1001035)},
+	// The original captures R1001051 at 16.0, with R1282.
+	"Location/State":  {ids: []int{1278}, byVer: map[eas.ProtocolVersion][]int{eas.Version160: {1282, 1001051}}},
+	"Location/Street": {ids: []int{1288}, byVer: airsVer16(1292, 1001057)},
 }
 
 // airsVerifyShape checks the AirSyncBase elements of an item's
@@ -100,6 +124,15 @@ func airsCheckShape(s *site, n *wbxml.Node, path string) {
 		problem = "holds elements"
 	case r.values != nil && !r.values(n.Text()):
 		problem = fmt.Sprintf("holds %q", n.Text())
+	case r.children != nil && r.anyOrder:
+		seen := map[string]bool{}
+		for _, k := range kids {
+			if seen[k.Tag.Name] || !slices.Contains(r.children, k.Tag.Name) {
+				problem = k.Tag.Name + " is repeated or not of the schema"
+				break
+			}
+			seen[k.Tag.Name] = true
+		}
 	case r.children != nil:
 		next := 0
 		for _, k := range kids {
@@ -114,9 +147,7 @@ func airsCheckShape(s *site, n *wbxml.Node, path string) {
 		}
 	}
 	ids := slices.Clone(r.ids)
-	if id, ok := r.byVer[s.version]; ok {
-		ids = append(ids, id)
-	}
+	ids = append(ids, r.byVer[s.version]...)
 	for _, id := range ids {
 		s.capture(id, problem == "", "the %s element %s", path, problem)
 	}
