@@ -345,10 +345,16 @@ func attachmentLocked(m *Mailbox, ref string) (Attachment, bool) {
 		return Attachment{}, false
 	}
 	it := m.items[id]
-	if it == nil || it.Deleted || n >= len(it.Attachments) {
+	if it == nil || it.Deleted {
 		return Attachment{}, false
 	}
-	return it.Attachments[n], true
+	// The attachments as renderAttachments numbers them (a winmail.dat's
+	// in its place, tnef.go).
+	list := itemAttachments(it)
+	if n >= len(list) {
+		return Attachment{}, false
+	}
+	return list[n].Attachment, true
 }
 
 func (c *call) fetchAttachmentLocked(f *eas.Fetch, res eas.FetchResult, out *itemOpsOutput) eas.FetchResult {

@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"encoding/base64"
 	"encoding/binary"
 	"fmt"
 	"github.com/easlab/easlab/eas"
@@ -129,11 +130,17 @@ func chooseBody(it *Item, o renderOptions) bodyChoice {
 		return c
 	}
 	native := nativeBodyType(it)
-	order := []int{bodyPlain, bodyHTML}
-	if native == bodyHTML {
-		order = []int{bodyHTML, bodyPlain}
+	order := []int{bodyPlain, bodyHTML, bodyRTF}
+	switch native {
+	case bodyHTML:
+		order = []int{bodyHTML, bodyPlain, bodyRTF}
+	case bodyRTF:
+		order = []int{bodyRTF, bodyHTML, bodyPlain}
 	}
 	for _, t := range order {
+		if t == bodyRTF && native != bodyRTF {
+			continue // easlab converts no body to RTF
+		}
 		p := pref(t)
 		if p == nil {
 			continue
@@ -148,9 +155,12 @@ func chooseBody(it *Item, o renderOptions) bodyChoice {
 	return bodyChoice{typ: native, size: len(bodyData(it, native)), truncated: true}
 }
 
-// nativeBodyType is the type an item's body is kept in: HTML when it has
-// some, else plain text.
+// nativeBodyType is the type an item's body is kept in: RTF when it came
+// in a winmail.dat (tnef.go), HTML when it has some, else plain text.
 func nativeBodyType(it *Item) int {
+	if msg, ok := itemTNEF(it); ok && msg.rtf != nil {
+		return bodyRTF
+	}
 	if it.Body.HTML != "" {
 		return bodyHTML
 	}
@@ -168,6 +178,11 @@ func bodyData(it *Item, t int) string {
 		return "<html><body><pre>" + html.EscapeString(it.Body.Plain) + "</pre></body></html>"
 	case bodyMIME:
 		return string(it.Body.MIME)
+	case bodyRTF:
+		// RTF data is base64 (MS-ASAIRS 2.2.2.20.1).
+		if msg, ok := itemTNEF(it); ok && msg.rtf != nil {
+			return base64.StdEncoding.EncodeToString(msg.rtf)
+		}
 	}
 	return it.Body.Plain
 }
@@ -378,17 +393,22 @@ func versionAtLeast(v string, w eas.ProtocolVersion) bool {
 }
 
 func renderAttachments(it *Item) []*wbxml.Node {
-	if len(it.Attachments) == 0 {
+	list := itemAttachments(it)
+	if len(list) == 0 {
 		return nil
 	}
 	atts := &wbxml.Node{Tag: tAttachments}
-	for i, a := range it.Attachments {
+	for i, a := range list {
 		// An attached message is an embedded message, Method 5, whose
 		// file has the .eml extension (MS-ASAIRS 2.2.2.31,
-		// MSASAIRS_S03_TC03 R2299); any other file is a normal
+		// MSASAIRS_S03_TC03 R2299); an OLE object from a winmail.dat is
+		// Method 6 (S03_TC04 R230); any other file is a normal
 		// attachment, Method 1.
 		name, method := a.Name, eas.AttachmentMethodNormal
-		if strings.EqualFold(a.ContentType, "message/rfc822") {
+		switch {
+		case a.method == attachOLE:
+			method = eas.AttachmentMethodOLE
+		case a.method == attachEmbedded || strings.EqualFold(a.ContentType, "message/rfc822"):
 			method = eas.AttachmentMethodEmbeddedEML
 			if !strings.HasSuffix(strings.ToLower(name), ".eml") {
 				name += ".eml"
