@@ -1,11 +1,13 @@
 package simulator
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
 	"github.com/easlab/easlab/eas"
 	"html"
+	"net/mail"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +39,7 @@ var (
 	tIsInline          = mustTag("AirSyncBase:IsInline")
 	tEmailMessageClass = mustTag("Email:MessageClass")
 	tEmailSubject      = mustTag("Email:Subject")
+	tEmailReplyTo      = mustTag("Email:ReplyTo")
 	tEmailFrom         = mustTag("Email:From")
 	tEmailTo           = mustTag("Email:To")
 	tEmailRead         = mustTag("Email:Read")
@@ -250,6 +253,14 @@ func buildItem(it *Item, o renderOptions) *wbxml.Node {
 			placed = true
 		}
 		app.Children = append(app.Children, p)
+		// An e-mail's Reply-To, its addresses separated by semicolons,
+		// follows its Subject (MS-ASEMAIL 2.2.2.60, MSASEMAIL_S01_TC15
+		// R711).
+		if p.Tag == tEmailSubject && it.Class == "Email" && !hasProp(it, tEmailReplyTo) {
+			if rt := replyToOf(it); rt != "" {
+				app.Children = append(app.Children, wbxml.NewText(tEmailReplyTo, rt))
+			}
+		}
 	}
 	if !placed {
 		app.Children = append(app.Children, renderAttachments(it)...)
@@ -284,6 +295,30 @@ func buildItem(it *Item, o renderOptions) *wbxml.Node {
 		}
 	}
 	return app
+}
+
+// replyToOf is the Reply-To of an e-mail's message, its addresses
+// separated by semicolons, or "".
+func replyToOf(it *Item) string {
+	if len(it.Body.MIME) == 0 {
+		return ""
+	}
+	m, err := mail.ReadMessage(bytes.NewReader(it.Body.MIME))
+	if err != nil {
+		return ""
+	}
+	l, err := m.Header.AddressList("Reply-To")
+	if err != nil || len(l) == 0 {
+		return ""
+	}
+	parts := make([]string, len(l))
+	for i, a := range l {
+		parts[i] = a.Address
+		if a.Name != "" {
+			parts[i] = strconv.Quote(a.Name) + " <" + a.Address + ">"
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 // hasProp reports whether an item has a property tag.
