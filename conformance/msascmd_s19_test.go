@@ -1109,7 +1109,6 @@ func TestMSASCMD_S19_TC42_Sync_WithCombinationClasses(t *testing.T) {
 // 1 to 7 the sizes the spec lists.
 func TestMSASCMD_S19_TC43_Sync_MIMETruncation(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
-		s.gap("issue 15: easlab ignores MIMETruncation and sends the whole MIME message (simulator/sync.go renderOptionsFor)", 3418, 3419, 3420, 3421, 3422, 3423, 3424, 3425)
 		c := cmd2Lab(s)
 		subject := "MSASCMD_subject1"
 		c.sendPlainText(subject, cmdUser1, cmdUser2, strings.Repeat("X", 102500))
@@ -1137,7 +1136,6 @@ func TestMSASCMD_S19_TC43_Sync_MIMETruncation(t *testing.T) {
 // EstimatedDataSize, Truncated and Data.
 func TestMSASCMD_S19_TC44_Sync_MIMESupport(t *testing.T) {
 	atVersions(t, cmdSpec, from(eas.Version121), func(t *testing.T, s *site) {
-		s.gap("issue 15: easlab ignores MIMETruncation, so a MIME body it does not truncate has no Truncated element (simulator/sync.go renderOptionsFor)", 3409)
 		c := cmd2Lab(s)
 		subject := "MSASCMD_subject1"
 		c.sendPlainText(subject, cmdUser1, cmdUser2, strings.Repeat("X", 102500))

@@ -45,8 +45,25 @@ const storeMailbox = "Mailbox"
 
 func handleItemOperations(c *call) error {
 	var req eas.ItemOperationsRequest
-	if err := c.decode(&req); err != nil {
+	err := c.decode(&req)
+	if c.fetchBodyPreferenceError() != "" {
+		// A Fetch whose body preferences break the schema: the global
+		// Status 2 (see bodyprefs.go).
+		return c.reply(&eas.ItemOperationsResponse{Status: int(eas.ItemOperationsStatusProtocolError)})
+	}
+	if err != nil {
 		return err
+	}
+	// A mailbox Fetch with a FileReference element is an attachment's,
+	// even when the element is empty; an empty one names no attachment:
+	// Status 15 (Exchange's ItemOperationsCommand picks its attachment
+	// provider by the element; MS-ASAIRS 2.2.2.24.2, MSASAIRS_S03_TC01
+	// R214).
+	emptyRef := c.fetchesWithEmptyFileReference()
+	for i := range req.Operations {
+		if f := req.Operations[i].Fetch; f != nil && emptyRef[i] && f.ServerId == "" && f.LongId == "" && f.LinkId == "" && f.CollectionId == "" {
+			f.FileReference = emptyFileReference
+		}
 	}
 	if !validItemOperations(&req, c.req.ProtocolVersion) || c.fetchHasRepeatedChild() {
 		return c.reply(&eas.ItemOperationsResponse{Status: int(eas.ItemOperationsStatusProtocolError)})
@@ -160,6 +177,35 @@ func validItemOperations(req *eas.ItemOperationsRequest, v eas.ProtocolVersion) 
 	return true
 }
 
+// emptyFileReference stands for a FileReference element sent empty, which
+// decoding cannot tell from one not sent; no attachment has it.
+const emptyFileReference = "\x00"
+
+// fetchesWithEmptyFileReference reports, by the index of the operation,
+// the Fetches of the request whose AirSyncBase:FileReference is present
+// and empty.
+func (c *call) fetchesWithEmptyFileReference() map[int]bool {
+	root := c.requestTree()
+	if root == nil {
+		return nil
+	}
+	var out map[int]bool
+	for i, op := range root.Elements() {
+		if op.Tag != ioFetchTag {
+			continue
+		}
+		for _, e := range op.Elements() {
+			if e.Tag == tFileReference && e.Text() == "" {
+				if out == nil {
+					out = map[int]bool{}
+				}
+				out[i] = true
+			}
+		}
+	}
+	return out
+}
+
 // fetchHasRepeatedChild reports whether a Fetch of the request has an
 // element twice, such as two FileReferences: the schema allows each once,
 // and Exchange refuses the request with the global Status 2 (Interop
@@ -233,6 +279,7 @@ func (c *call) fetchLocked(f *eas.Fetch, out *itemOpsOutput) eas.FetchResult {
 	var schema eas.TagList
 	if o := f.Options; o != nil {
 		ro.prefs = o.BodyPreference
+		ro.parts = o.BodyPartPreference
 		if o.MIMESupport != nil {
 			ro.mime = *o.MIMESupport
 		}
@@ -298,13 +345,22 @@ func attachmentLocked(m *Mailbox, ref string) (Attachment, bool) {
 		return Attachment{}, false
 	}
 	it := m.items[id]
-	if it == nil || it.Deleted || n >= len(it.Attachments) {
+	if it == nil || it.Deleted {
 		return Attachment{}, false
 	}
-	return it.Attachments[n], true
+	// The attachments as renderAttachments numbers them (a winmail.dat's
+	// in its place, tnef.go).
+	list := itemAttachments(it)
+	if n >= len(list) {
+		return Attachment{}, false
+	}
+	return list[n].Attachment, true
 }
 
 func (c *call) fetchAttachmentLocked(f *eas.Fetch, res eas.FetchResult, out *itemOpsOutput) eas.FetchResult {
+	if f.FileReference == emptyFileReference {
+		res.FileReference = ""
+	}
 	a, ok := attachmentLocked(c.mb, f.FileReference)
 	if !ok {
 		res.Status = int(eas.ItemOperationsStatusInvalidAttachment)

@@ -26,6 +26,12 @@ const (
 func handleSync(c *call) error {
 	m := c.mb
 	decoded, err := c.syncRequest()
+	if reason := c.syncBodyPreferenceError(); reason != "" {
+		// Options whose body preferences break the schema: Status 4 (see
+		// bodyprefs.go).
+		c.logError = "InvalidBodyPreference"
+		return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusProtocolError)})
+	}
 	if err != nil {
 		return err
 	}
@@ -515,6 +521,8 @@ func (c *call) renderOptionsFor(col eas.SyncCollection, class string) renderOpti
 	ro := renderOptions{withBody: true, version: c.req.ProtocolVersion.String()}
 	if o := optionsFor(col.Options, class); o != nil {
 		ro.prefs = o.BodyPreference
+		ro.parts = o.BodyPartPreference
+		ro.mimeTruncation = mimeTruncationSize(o.MIMETruncation)
 		if o.MIMESupport != nil {
 			ro.mime = *o.MIMESupport
 		}
@@ -699,6 +707,14 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 				props, body := splitBody(cmd.ApplicationData)
 				if class == "Calendar" {
 					props = calendarChangeProps(it, props)
+				}
+				if it.Class == "Email" {
+					// An e-mail's flag as Exchange takes it (flags.go).
+					var ok bool
+					if props, ok = changeEmailFlags(it, props); !ok {
+						out = append(out, eas.SyncCommand{Kind: eas.SyncChange, ServerId: cmd.ServerId, Status: int(eas.SyncStatusConversionError)})
+						continue
+					}
 				}
 				it.setProps(props)
 				if body.Plain != "" {
