@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync/atomic"
+	"testing"
 	"unicode/utf16"
 
 	"github.com/easlab/easlab/eas"
@@ -254,10 +255,19 @@ func cmdCount(fs *eas.FolderSyncResponse) int {
 // unique per test.
 func (c *cmdSuite) name(prefix string) string {
 	c.s.t.Helper()
-	return fmt.Sprintf("%s_%s_%d", testName(c.s.t), prefix, cmdNames.Add(1))
+	return fmt.Sprintf("%s_%s_%d", resourcePrefix(c.s.t), prefix, cmdNames.Add(1))
 }
 
 var cmdNames atomic.Int64
+
+// resourcePrefix is the prefix the suites' GenerateResourceName gives a
+// name: the protocol, scenario and case of the test ("MSASCMD_S07_TC09"),
+// so that a name (a folder's, a CollectionId) stays as short as the
+// original's whatever the method's full name.
+func resourcePrefix(t *testing.T) string {
+	parts := strings.SplitN(testName(t), "_", 4)
+	return strings.Join(parts[:min(3, len(parts))], "_")
+}
 
 // node is an element of a request built as a tree, for what eas has no
 // message for or cannot send (a missing or repeated element): qname is
