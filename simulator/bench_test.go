@@ -2,12 +2,15 @@ package simulator_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,6 +31,10 @@ type benchClient struct {
 	id     string
 	key    uint32
 	req    *eas.SyncRequest // the Sync a benchmark repeats
+	// gzip: the client accepts gzip (as iOS does), so a frequently hit
+	// server compresses its answers; else it asks for identity, and the
+	// figures compare the simulator's work without compression.
+	gzip bool
 }
 
 func (c *benchClient) do(cmd eas.Command, in, out any) []byte {
@@ -44,6 +51,9 @@ func (c *benchClient) do(cmd eas.Command, in, out any) []byte {
 		c.b.Fatal(err)
 	}
 	hr.SetBasicAuth("alice", demo.Password)
+	if !c.gzip {
+		hr.Header.Set("Accept-Encoding", "identity")
+	}
 	resp, err := c.client.Do(hr)
 	if err != nil {
 		c.b.Fatal(err)
@@ -106,6 +116,10 @@ func benchServerOn(b testing.TB, n int, kind string) (*httptest.Server, *simulat
 // through to store.Memory, and written through to SQLite (`easlab serve
 // --data`). Each Sync commits a new sync state, so each one writes. It
 // reports the request rates and their ratios.
+// bareGzip keeps the bare handler's compressors, as the simulator keeps
+// its own.
+var bareGzip = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed); return w }}
+
 func BenchmarkSyncRoundTrip(b *testing.B) {
 	type target struct {
 		name string
@@ -142,9 +156,20 @@ func BenchmarkSyncRoundTrip(b *testing.B) {
 		targets = append(targets, target{name, c})
 	}
 
+	// The bare handler compresses as the simulator does when the client
+	// accepts gzip, so that a ratio compares the same work.
 	bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", eas.ContentTypeWBXML)
+		if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+			w.Header().Set("Content-Encoding", "gzip")
+			zw := bareGzip.Get().(*gzip.Writer)
+			zw.Reset(w)
+			zw.Write(fixed)
+			zw.Close()
+			bareGzip.Put(zw)
+			return
+		}
 		w.Write(fixed)
 	}))
 	defer bare.Close()
@@ -165,11 +190,16 @@ func BenchmarkSyncRoundTrip(b *testing.B) {
 		})
 	}
 	// Each against the bare handler, interleaved, so that the ratio comes
-	// from the same moments of a noisy machine.
+	// from the same moments of a noisy machine; the in-memory one also
+	// with compression on both sides (the client accepts gzip).
+	gz := *targets[0].c
+	gz.gzip = true
+	targets = append(targets, target{"inmemory-gzip", &gz})
 	for _, t := range targets {
 		b.Run("ratio-"+t.name, func(b *testing.B) {
 			t.c.b, bc.b = b, b
 			var simT, bareT time.Duration
+			bc.gzip = t.c.gzip
 			for b.Loop() {
 				t0 := time.Now()
 				bc.do(eas.CommandSync, bc.req, nil)
