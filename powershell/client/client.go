@@ -361,7 +361,7 @@ func (s *Session) invoke(ctx context.Context, input []any, each func(any), cmds 
 // run sends a command's first message (CREATE_PIPELINE or
 // GET_COMMAND_METADATA) and its input, and reads its output to the end.
 func (s *Session) run(ctx context.Context, t psrp.MessageType, msg *clixml.Object, input []any, each func(any)) (*Result, error) {
-	pid := uuid.New()
+	pid := wsman.NewID() // unique, not secret: no system call
 	cmdID := string(wsman.AppendUpperUUID(nil, pid))
 	frag, err := s.fragments(t, pid, msg)
 	if err != nil {

@@ -30,14 +30,19 @@ func newID() string {
 
 // AppendID appends a new random version 4 UUID to b in upper case, as
 // WinRM writes MessageIDs: unique, not secret (see ids).
-func AppendID(b []byte) []byte {
+func AppendID(b []byte) []byte { return AppendUpperUUID(b, NewID()) }
+
+// NewID returns a new random version 4 UUID from the same stream: for
+// ids that must be unique, not secret (messages, commands, pipelines),
+// without a system call each.
+func NewID() uuid.UUID {
 	var u uuid.UUID
 	ids.mu.Lock()
 	_, _ = ids.rng.Read(u[:])
 	ids.mu.Unlock()
 	u[6] = u[6]&0x0f | 0x40 // version 4
 	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
-	return AppendUpperUUID(b, u)
+	return u
 }
 
 // AppendUpperUUID appends u in its upper-case string form.
