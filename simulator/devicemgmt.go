@@ -359,6 +359,7 @@ func (s *Server) checkAccess(c *call) error {
 	}
 	if dec.Record {
 		c.accessLog = accessLogValue(dec.State, dec.Reason)
+		s.metrics.decisions.WithLabelValues(dec.State.String(), dec.Reason.String()).Inc()
 	}
 	if dec.Promoted {
 		c.accessLog = "DeviceInformationPromoted"

@@ -61,6 +61,15 @@ type EventLog struct {
 	events  []Event
 	changed chan struct{}
 	store   *writer // nil: events live in memory only
+	// observer sees each event as it is emitted (the server's metrics).
+	observer func(Event)
+}
+
+// observe makes f see every event emitted from now on.
+func (l *EventLog) observe(f func(Event)) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.observer = f
 }
 
 func newEventLog() *EventLog {
@@ -77,6 +86,9 @@ func (l *EventLog) Emit(e Event) uint64 {
 		e.Time = l.now()
 	}
 	l.events = append(l.events, e)
+	if l.observer != nil {
+		l.observer(e)
+	}
 	trim := uint64(0)
 	if len(l.events) > maxEvents {
 		l.events = append(l.events[:0:0], l.events[len(l.events)-maxEvents:]...)
@@ -156,6 +168,8 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
 	fl.Flush()
+	s.metrics.streams.Add(1)
+	defer s.metrics.streams.Add(-1)
 	ctx := r.Context()
 	rc := http.NewResponseController(w)
 	timeout := s.opts.EventWriteTimeout

@@ -197,20 +197,28 @@ func (fs *faultSet) take(now time.Time, match func(*Fault) bool) *Fault {
 
 // easFault returns the fault for an authenticated EAS request, if any.
 func (s *Server) easFault(req *eas.Request, mb *Mailbox) *Fault {
-	return s.faults.take(s.clock.Now(), func(f *Fault) bool {
+	f := s.faults.take(s.clock.Now(), func(f *Fault) bool {
 		m := f.Match
 		return m.Cmdlet == "" &&
 			(m.Command == "" || strings.EqualFold(m.Command, req.Command.String())) &&
 			(m.DeviceID == "" || strings.EqualFold(m.DeviceID, req.DeviceID)) &&
 			(f.mailbox == nil || f.mailbox == mb)
 	})
+	if f != nil {
+		s.metrics.faults.WithLabelValues("eas").Inc()
+	}
+	return f
 }
 
 // cmdletFault returns the fault for a cmdlet call, if any.
 func (s *Server) cmdletFault(name string) *Fault {
-	return s.faults.take(s.clock.Now(), func(f *Fault) bool {
+	f := s.faults.take(s.clock.Now(), func(f *Fault) bool {
 		return f.Match.Cmdlet != "" && (strings.EqualFold(f.Match.Cmdlet, name) || cmdlets.Get(f.Match.Cmdlet) == cmdlets.Get(name))
 	})
+	if f != nil {
+		s.metrics.faults.WithLabelValues("cmdlet").Inc()
+	}
+	return f
 }
 
 // errDropped is what a dropped request returns: there is no answer.

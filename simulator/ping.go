@@ -78,6 +78,8 @@ func handlePing(c *call) error {
 	}
 	dev.ping = &ps
 	m.unlock()
+	c.s.metrics.pings.Add(1)
+	defer c.s.metrics.pings.Add(-1)
 
 	timer := newClockTimer(c.s, ps.heartbeat)
 	defer timer.stop()

@@ -161,6 +161,10 @@ func handleSync(c *call) error {
 			c.replyEmpty()
 			return nil
 		}
+		if pass == 0 {
+			c.s.metrics.syncs.Add(1)
+			defer c.s.metrics.syncs.Add(-1)
+		}
 		// Client commands were applied on the first pass; later passes
 		// only look for server changes.
 		for i := range req.Collections.Collection {
