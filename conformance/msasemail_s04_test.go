@@ -825,3 +825,28 @@ func mreqAddr(v string) string {
 	}
 	return v
 }
+
+// mreqSendAs sends mime as user, as sendMIME does as User01.
+func (c *emailClient) mreqSendAs(user, subject string, mime []byte) {
+	c.s.t.Helper()
+	c.switchUser(user)
+	var a *answer
+	if c.s.version.AtLeast(eas.Version140) {
+		a = c.send(eas.CommandSendMail, &eas.SendMailRequest{ClientId: airsClientID(), Mime: mime})
+	} else {
+		a = c.sendRaw(c.l.request(c.user, eas.CommandSendMail), mime)
+	}
+	if a.Status != 200 || len(a.Body) != 0 {
+		c.s.t.Fatalf("SendMail of %q answered HTTP %d with %d bytes, want 200 and no body", subject, a.Status, len(a.Body))
+	}
+}
+
+// mreqReplyICal is TestSuiteHelper.CreateMeetingResponseiCalendarFormatContent:
+// an acceptance (METHOD REPLY) of the meeting uid.
+func mreqReplyICal(start, end time.Time, uid, subject, location, organizer, attendee string) string {
+	ts := func(t time.Time) string { return t.UTC().Format("20060102T150405") }
+	lines := []string{"BEGIN: VCALENDAR", "PRODID:-//Microosft Protocols TestSuites", "VERSION:2.0", "METHOD:REPLY", "BEGIN:VEVENT",
+		"DTSTART:" + ts(start), "DTSTAMP:" + ts(start), "DTEND:" + ts(end), "UID:" + uid, "DESCRIPTION:" + subject, "SUMMARY:" + subject,
+		"ORGANIZER:MAILTO:" + organizer, "ATTENDEE;PARTSTAT=ACCEPTED;CN=\"\";RSVP=TRUE:" + attendee, "LOCATION:" + location, "END:VEVENT", "END:VCALENDAR"}
+	return strings.Join(lines, "\r\n") + "\r\n"
+}

@@ -190,6 +190,7 @@ func (c *call) submitMail(cmd eas.Command) error {
 		}
 	}
 	external := c.s.deliverMail(deliveredMsg, recipients, now)
+	c.reportUndeliverable(msg, external, now)
 	if cmd == eas.CommandSmartForward {
 		c.notifyMeetingForward(deliveredMsg, now)
 	}
