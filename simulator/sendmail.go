@@ -293,6 +293,7 @@ func (s *Server) deliverMail(msg *Mail, recipients []*mail.Address, now time.Tim
 		}
 		seen[mb] = true
 		it := EmailItem(msg, now, false)
+		dressVoiceMail(it)
 		if invitation != nil {
 			messageType := 1
 			switch {
