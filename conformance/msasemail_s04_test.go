@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/mail"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -214,7 +215,54 @@ func (c *emailClient) mreqRequest(it *airsItem) *eas.MeetingRequest {
 	if it.email.MeetingRequest == nil {
 		c.s.t.Fatalf("the message %s has no MeetingRequest", it.serverID)
 	}
+	mreqVerifyShape(c.s, emailChild(it.data, "MeetingRequest"))
 	return it.email.MeetingRequest
+}
+
+// mreqChildren are the elements a MeetingRequest may hold in a response
+// (MS-ASEMAIL 2.2.2.48).
+var mreqChildren = map[string]bool{
+	"AllDayEvent": true, "StartTime": true, "DtStamp": true, "EndTime": true, "InstanceType": true, "Location": true, "Organizer": true,
+	"RecurrenceId": true, "Reminder": true, "ResponseRequested": true, "Recurrences": true, "Sensitivity": true, "BusyStatus": true,
+	"TimeZone": true, "GlobalObjId": true, "DisallowNewTimeProposal": true, "MeetingMessageType": true, "UID": true,
+	"ProposedStartTime": true, "ProposedEndTime": true, "Forwardees": true,
+}
+
+// mreqVerifyShape is the adapter's VerifyMeetingRequest and
+// VerifyMeetingMessageType (CaptureCode.cs), reached by every meeting
+// request a test reads: the children it may hold, one DtStamp and one
+// TimeZone, one GlobalObjId before 16.0, at most one StartTime and
+// EndTime, a MeetingMessageType from 0 to 6.
+func mreqVerifyShape(s *site, mr *wbxml.Node) {
+	s.t.Helper()
+	s.capture(541, mr != nil, "the message has no MeetingRequest")
+	if mr == nil {
+		return
+	}
+	count := map[string]int{}
+	var stray []string
+	for _, e := range mr.Elements() {
+		count[e.Tag.Name]++
+		if !mreqChildren[e.Tag.Name] {
+			stray = append(stray, e.Tag.Name)
+		}
+	}
+	s.capture(546, len(stray) == 0, "the MeetingRequest holds %v", stray)
+	s.capture(897, count["DtStamp"] == 1, "the MeetingRequest has %d DtStamp", count["DtStamp"])
+	s.capture(401, count["DtStamp"] == 1, "the MeetingRequest has %d DtStamp", count["DtStamp"])
+	s.capture(908, count["TimeZone"] == 1, "the MeetingRequest has %d TimeZone", count["TimeZone"])
+	s.capture(781, count["TimeZone"] == 1, "the MeetingRequest has %d TimeZone", count["TimeZone"])
+	s.capture(896, count["StartTime"] <= 1, "the MeetingRequest has %d StartTime", count["StartTime"])
+	s.capture(898, count["EndTime"] <= 1, "the MeetingRequest has %d EndTime", count["EndTime"])
+	if !s.version.AtLeast(eas.Version160) {
+		s.capture(909, count["GlobalObjId"] == 1, "the MeetingRequest has %d GlobalObjId", count["GlobalObjId"])
+		s.capture(478, count["GlobalObjId"] == 1, "the MeetingRequest has %d GlobalObjId", count["GlobalObjId"])
+	}
+	if v, ok := cmdChild(mr, "MeetingMessageType"); ok {
+		n, err := strconv.Atoi(v)
+		s.capture(530, err == nil && n >= 0 && n <= 255, "MeetingMessageType is %q", v)
+		s.capture(532, err == nil && n >= 0 && n <= 6, "MeetingMessageType is %q", v)
+	}
 }
 
 // mreqRecurrence is a meeting request's recurrence; the test stops when
