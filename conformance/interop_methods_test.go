@@ -633,7 +633,13 @@ var interopMethods = map[string][]string{
 // unportedMethods says why a method of the suites has no port: it needs
 // what a simulator cannot be given. A method neither ported nor listed
 // here is shown as not ported yet.
-var unportedMethods = map[string]string{}
+var unportedMethods = map[string]string{
+	// Each assumes ActiveSyncProtocolVersion is 16.0 and, next, that it is
+	// 16.1: no configuration meets both, so the suite runs them at no
+	// version and captures none of their requirements.
+	"MSASEMAIL_S01_TC26_CreateDraftEMail":        "the original runs at no version: it assumes the protocol version is both 16.0 and 16.1",
+	"MSASEMAIL_S01_TC27_CreateDraftEMailAndSend": "the original runs at no version: it assumes the protocol version is both 16.0 and 16.1",
+}
 
 // TestInteropMethodList holds interopMethods to the suites' sources, when
 // INTEROP_TESTSUITES names a git directory holding them (a clone or a

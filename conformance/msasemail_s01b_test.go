@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/easlab/easlab/eas"
@@ -254,4 +255,38 @@ func TestMSASEMAIL_S01_TC32_FindEmail(t *testing.T) {
 		}
 		t.Fatalf("the Find for %q does not find the message", cmdSubject(it.data))
 	})
+}
+
+// MSASEMAIL_S01_TC18: a message to an address of the domain that names
+// no one brings a report into the sender's Inbox whose subject holds the
+// message's (Exchange's "Undeliverable: ..." from the Microsoft Exchange
+// recipient). The original captures no requirement.
+func TestMSASEMAIL_S01_TC18_SyncAdd_AdministrativeMessage(t *testing.T) {
+	atVersions(t, emailSpec, from(eas.Version121), func(t *testing.T, s *site) {
+		c := emailLab(s)
+		subject := c.name("subject")
+		c.sendMIME(subject, emailMIME(mailAddress(emailUser1), mailAddress("NoneExistUser"), "", "", subject, c.name("content"), "", ""))
+		col := c.syncChanges(c.initialSyncKey(c.inbox()))
+		if col != nil && col.Status != 1 {
+			t.Fatalf("the Sync of User01's Inbox has Status %d", col.Status)
+		}
+		var found *wbxml.Node
+		for _, a := range mreqCommands(col) {
+			if a.Kind == eas.SyncAdd && strings.Contains(cmdSubject(a.ApplicationData), subject) {
+				found = a.ApplicationData
+			}
+		}
+		if found == nil {
+			t.Fatalf("User01's Inbox holds no message whose subject contains %q", subject)
+		}
+	})
+}
+
+// mreqCommands are a collection's commands; an empty answer (nil) has
+// none.
+func mreqCommands(col *eas.SyncCollection) eas.SyncCommands {
+	if col == nil {
+		return nil
+	}
+	return col.Commands
 }

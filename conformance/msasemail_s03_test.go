@@ -2,8 +2,10 @@ package conformance
 
 import (
 	"testing"
+	"time"
 
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/simulator/simtest"
 	"github.com/easlab/easlab/wbxml"
 )
 
@@ -387,5 +389,34 @@ func TestMSASEMAIL_S03_TC31_UpdateTaskFlagMetadata(t *testing.T) {
 			got = e.Flag.FlagType
 		}
 		s.equal(91, "the updated FlagType", "for Follow Up", got)
+	})
+}
+
+// MSASEMAIL_S03_TC09: a meeting request has no FlagType.
+func TestMSASEMAIL_S03_TC09_AddFlag_OptionalFlagTypeInMeetingRequest(t *testing.T) {
+	atVersions(t, emailSpec, from(eas.Version121), func(t *testing.T, s *site) {
+		c := emailLab(s)
+		subject := c.name("subject")
+		m := c.mreqCreateDefault(subject, c.mreqUID(), nil, nil, nil)
+		it := c.mreqSendCalendar(m)
+		f := it.email.Flag
+		s.capture(470, f != nil && f.FlagType == "", "the meeting request's Flag is %+v, want one without FlagType", f)
+	})
+}
+
+// MSASEMAIL_S03_TC10: a meeting response (User02's acceptance mailed to
+// User01) has no FlagType.
+func TestMSASEMAIL_S03_TC10_AddFlag_OptionalFlagTypeInMeetingResponse(t *testing.T) {
+	atVersions(t, emailSpec, from(eas.Version121), func(t *testing.T, s *site) {
+		c := emailLab(s)
+		subject := c.name("subject")
+		organizer, attendee := mailAddress(emailUser1), mailAddress(emailUser2)
+		start := simtest.Start.Add(time.Hour)
+		reply := mreqReplyICal(start, start.Add(time.Hour), c.mreqUID(), subject, "My Office", organizer, attendee)
+		c.mreqSendAs(emailUser2, subject, mreqMIME(attendee, organizer, subject, c.name("content"), reply))
+		c.switchUser(emailUser1)
+		it := c.getSyncResult(subject, c.inbox(), nil, nil)
+		f := it.email.Flag
+		s.capture(1058, f != nil && f.FlagType == "", "the meeting response's Flag is %+v, want one without FlagType", f)
 	})
 }

@@ -55,7 +55,7 @@ func changeEmailFlags(it *Item, props []*wbxml.Node) ([]*wbxml.Node, bool) {
 			if v := p.Text(); v != "0" && v != "1" {
 				return nil, false
 			}
-		case tEmailSender, tEmailReceivedAsBcc, ioConversationIDTag:
+		case tEmailSender, tEmailReceivedAsBcc, ioConversationIDTag, tEmailUmCallerID, tEmailUmUserNotes:
 			return nil, false
 		}
 		if p.Tag == tEmailFlag {
@@ -68,6 +68,26 @@ func changeEmailFlags(it *Item, props []*wbxml.Node) ([]*wbxml.Node, bool) {
 		out = append(out, p)
 	}
 	return out, true
+}
+
+// serverOnlyEmail reports whether a client's Change of an e-mail carries
+// an element only the server sets: Sender, ReceivedAsBcc, ConversationId,
+// or the voice mail's UmCallerID and UmUserNotes (MS-ASEMAIL 2.2.2.81 and
+// 2.2.2.84). Exchange's SyncValidator refuses such an element, Status 6,
+// as it reads the request, before the item is bound: the suite's Change
+// of a ServerId that names no item is refused so (MSASEMAIL_S02_TC02
+// R817, TC03 R835).
+func serverOnlyEmail(app *wbxml.Node) bool {
+	if app == nil {
+		return false
+	}
+	for _, p := range app.Elements() {
+		switch p.Tag {
+		case tEmailSender, tEmailReceivedAsBcc, ioConversationIDTag, tEmailUmCallerID, tEmailUmUserNotes:
+			return true
+		}
+	}
+	return false
 }
 
 // emailFlag is the flag Exchange stores for a flag a client sends, or

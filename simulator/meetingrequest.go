@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf16"
 
+	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
 
 	"github.com/easlab/easlab/eas"
@@ -927,6 +928,12 @@ func dressInvitation(it *Item, mt *meeting, part int, recipient string, messageT
 		}
 		props = append(props, p)
 	}
+	if mt.method == "REQUEST" {
+		// A forwarded request's forwarder (MSASEMAIL_S04_TC09, R722).
+		if n := senderProp(it.Body.MIME); n != nil {
+			props = append(props, n)
+		}
+	}
 	it.Props = props
 	return nil
 }
@@ -1644,4 +1651,48 @@ func (c *call) notifyMeetingForward(msg *Mail, now time.Time) {
 			c.s.log.Error("delivering a meeting forward notification", "error", err)
 		}
 	}
+}
+
+// sentFromOrganizer makes a forwarded meeting request its organizer's:
+// Exchange sends a meeting request from the organizer
+// (MeetingRequest.ShouldBeSentFromOrganizer, Exchange 2013
+// Data.Storage), the user who forwards it being its Sender
+// (MSASEMAIL_S04_TC09: R722, R724, R1073).
+// The organizer keeps the name the forwarded message's From gives it (the
+// store's resolved sender), when the iCalendar gives none.
+func sentFromOrganizer(h *mail.Header, mt *meeting, src *Item) {
+	if mt == nil || mt.method != "REQUEST" || mt.organizer == nil || mt.organizer.Address == "" {
+		return
+	}
+	from, err := h.AddressList("From")
+	if err != nil || len(from) != 1 || strings.EqualFold(from[0].Address, mt.organizer.Address) {
+		return
+	}
+	org := *mt.organizer
+	if org.Name == "" && src != nil {
+		if a, err := mail.ParseAddress(src.Prop(mustTag("Email:From"))); err == nil && strings.EqualFold(a.Address, org.Address) {
+			org.Name = a.Name
+		}
+	}
+	h.SetAddressList("Sender", from)
+	h.SetAddressList("From", []*mail.Address{&org})
+}
+
+// senderProp is the Email2:Sender of a delivered message whose Sender
+// header names another user than its From (MS-ASEMAIL 2.2.2.70: the
+// user who actually sent it), or nil.
+func senderProp(raw []byte) *wbxml.Node {
+	h, _, err := splitMessage(raw)
+	if err != nil {
+		return nil
+	}
+	mh := mail.Header{Header: message.Header{Header: h}}
+	sender, err := mh.AddressList("Sender")
+	if err != nil || len(sender) != 1 {
+		return nil
+	}
+	if from, err := mh.AddressList("From"); err == nil && len(from) == 1 && strings.EqualFold(from[0].Address, sender[0].Address) {
+		return nil
+	}
+	return wbxml.NewText(tEmailSender, formatAddresses(sender))
 }

@@ -246,7 +246,7 @@ func buildItem(it *Item, o renderOptions) *wbxml.Node {
 		// Exchange sends attachments and the body just before the message
 		// class of an e-mail; other classes get them at the end.
 		if !placed && p.Tag == tEmailMessageClass {
-			app.Children = append(app.Children, renderAttachments(it)...)
+			app.Children = append(app.Children, renderAttachments(it, o.version)...)
 			if body != nil {
 				app.Children = append(app.Children, body)
 			}
@@ -263,7 +263,7 @@ func buildItem(it *Item, o renderOptions) *wbxml.Node {
 		}
 	}
 	if !placed {
-		app.Children = append(app.Children, renderAttachments(it)...)
+		app.Children = append(app.Children, renderAttachments(it, o.version)...)
 		if body != nil {
 			app.Children = append(app.Children, body)
 		}
@@ -427,11 +427,18 @@ func versionAtLeast(v string, w eas.ProtocolVersion) bool {
 	return err == nil && pv.AtLeast(w)
 }
 
-func renderAttachments(it *Item) []*wbxml.Node {
+func renderAttachments(it *Item, version string) []*wbxml.Node {
 	list := itemAttachments(it)
 	if len(list) == 0 {
 		return nil
 	}
+	names := make([]string, len(list))
+	for i, a := range list {
+		names[i] = a.Name
+	}
+	// A voice mail's recordings have their order and the most recent its
+	// duration (voicemail.go).
+	voice := voiceAttachmentProps(it, names, version)
 	atts := &wbxml.Node{Tag: tAttachments}
 	for i, a := range list {
 		// An attached message is an embedded message, Method 5, whose
@@ -460,6 +467,9 @@ func renderAttachments(it *Item) []*wbxml.Node {
 		}
 		if a.Inline {
 			n.Children = append(n.Children, wbxml.NewText(tIsInline, "1"))
+		}
+		if voice != nil {
+			n.Children = append(n.Children, voice[i]...)
 		}
 		atts.Children = append(atts.Children, n)
 	}

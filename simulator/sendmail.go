@@ -190,6 +190,7 @@ func (c *call) submitMail(cmd eas.Command) error {
 		}
 	}
 	external := c.s.deliverMail(deliveredMsg, recipients, now)
+	c.reportUndeliverable(msg, external, now)
 	if cmd == eas.CommandSmartForward {
 		c.notifyMeetingForward(deliveredMsg, now)
 	}
@@ -292,6 +293,7 @@ func (s *Server) deliverMail(msg *Mail, recipients []*mail.Address, now time.Tim
 		}
 		seen[mb] = true
 		it := EmailItem(msg, now, false)
+		dressVoiceMail(it)
 		if invitation != nil {
 			messageType := 1
 			switch {
@@ -475,19 +477,6 @@ func composeSmart(raw []byte, msg *Mail, src *Item, forward, withOriginal bool, 
 		}
 		atts = append(atts, Attachment{Name: name + ".eml", ContentType: "message/rfc822", Data: eml})
 	}
-	var buf bytes.Buffer
-	w, err := mail.CreateWriter(&buf, mh)
-	if err != nil {
-		return nil, err
-	}
-	iw, err := w.CreateInline()
-	if err != nil {
-		return nil, err
-	}
-	parts := []struct{ ct, body string }{{"text/plain", plain}}
-	if htmlBody != "" {
-		parts = append(parts, struct{ ct, body string }{"text/html", htmlBody})
-	}
 	var forwarded *meeting
 	switch {
 	case forward && calendar:
@@ -500,6 +489,20 @@ func composeSmart(raw []byte, msg *Mail, src *Item, forward, withOriginal bool, 
 				forwarded.attendees = append(forwarded.attendees, meetingAttendee{email: a.Address, name: a.Name, rsvp: true})
 			}
 		}
+	}
+	sentFromOrganizer(&mh, forwarded, src)
+	var buf bytes.Buffer
+	w, err := mail.CreateWriter(&buf, mh)
+	if err != nil {
+		return nil, err
+	}
+	iw, err := w.CreateInline()
+	if err != nil {
+		return nil, err
+	}
+	parts := []struct{ ct, body string }{{"text/plain", plain}}
+	if htmlBody != "" {
+		parts = append(parts, struct{ ct, body string }{"text/html", htmlBody})
 	}
 	if forwarded != nil {
 		parts = append(parts, struct{ ct, body string }{"text/calendar", forwarded.iCalendar()})

@@ -675,6 +675,12 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 			}
 			out = append(out, r)
 		case eas.SyncChange:
+			// An element only the server sets is refused before the item
+			// is looked up (flags.go).
+			if class == "Email" && serverOnlyEmail(cmd.ApplicationData) {
+				out = append(out, eas.SyncCommand{Kind: eas.SyncChange, ServerId: cmd.ServerId, Status: int(eas.SyncStatusConversionError)})
+				continue
+			}
 			it := m.items[cmd.ServerId]
 			if it == nil || it.Deleted || it.FolderID != f.ServerID {
 				out = append(out, eas.SyncCommand{Kind: eas.SyncChange, ServerId: cmd.ServerId, Status: int(eas.SyncStatusObjectNotFound)})
