@@ -190,6 +190,10 @@ func (c *call) submitMail(cmd eas.Command) error {
 		}
 	}
 	external := c.s.deliverMail(deliveredMsg, recipients, now)
+	// The recipients go to the sender's recipient information cache, as
+	// Exchange's SendMailBase.SendMessage does (MSASCNTC_S01_TC04; see
+	// recipientcache.go).
+	c.s.rememberRecipients(c.mb, recipients, now)
 	if cmd == eas.CommandSmartForward {
 		c.notifyMeetingForward(deliveredMsg, now)
 	}

@@ -490,6 +490,13 @@ func (m *Mailbox) quarantineNoticeLocked(dev *Device, f *Folder, st *syncState) 
 
 // syncCommandFor renders one server change.
 func syncCommandFor(ch outChange, opts renderOptions) eas.SyncCommand {
+	if ch.item.FolderID == recipientInfoCacheID && opts.withBody {
+		// An entry of the recipient information cache has no body: Exchange
+		// sends Email1Address, FileAs and WeightedRank only
+		// (RecipientInfoCacheSchemaState, MSASCNTC_S01_TC04).
+		opts.withBody = false
+		opts = opts.withKey()
+	}
 	switch ch.kind {
 	case changeAdd:
 		return eas.SyncCommand{Kind: eas.SyncAdd, ServerId: ch.item.ServerID, ApplicationData: renderItem(ch.item, opts)}
