@@ -308,12 +308,10 @@ func TestMSASEMAIL_S01_TC15_SendAndReplyToMultipleAddress(t *testing.T) {
 		req := c.l.request(c.user, eas.CommandSmartReply)
 		c.sendRaw(req, &eas.SmartReplyRequest{ClientId: airsClientID(), Source: &eas.Source{FolderId: c.inbox(), ItemId: it.serverID}, Mime: reply})
 		again := c.getSyncResult(subject, c.inbox(), nil, nil)
-		s.gap("issue 15: easlab does not record the reply on the message (LastVerbExecuted) (simulator/sendmail.go)", 510)
 		s.equal(510, "the replied message's LastVerbExecuted", 1, again.email.LastVerbExecuted)
 		c.switchUser(emailUser3)
 		replied := c.getSyncResult(replySubject, c.inbox(), nil, nil)
 		s.capture(351, len(again.email.ConversationIndex) > 0, "the message has no ConversationIndex")
-		s.gap("issue 15: easlab gives a reply the ConversationIndex of a new conversation, not its original's with a level added (simulator/render.go conversationIndex; the reply's origin is not kept by simulator/sendmail.go)", 1054)
 		s.capture(1054, len(again.email.ConversationIndex) > 0 && len(replied.email.ConversationIndex) == 2*len(again.email.ConversationIndex),
 			"the reply's ConversationIndex has %d bytes, the original's %d; want twice", len(replied.email.ConversationIndex), len(again.email.ConversationIndex))
 	})
@@ -330,7 +328,6 @@ func TestMSASEMAIL_S01_TC16_ForwardEmail(t *testing.T) {
 		c.sendRaw(c.l.request(c.user, eas.CommandSmartForward), &eas.SmartForwardRequest{ClientId: airsClientID(), Source: &eas.Source{FolderId: c.inbox(), ItemId: it.serverID}, Mime: forward})
 		c.switchUser(emailUser3)
 		fwd := c.getSyncResult(subject, c.inbox(), nil, nil)
-		s.gap("issue 15: easlab gives a forward the ConversationIndex of a new conversation, not its original's with a level added (simulator/render.go conversationIndex; the forward's origin is not kept by simulator/sendmail.go)", 352)
 		s.capture(352, len(it.email.ConversationIndex) > 0 && len(fwd.email.ConversationIndex) == 2*len(it.email.ConversationIndex),
 			"the forward's ConversationIndex has %d bytes, the original's %d; want twice", len(fwd.email.ConversationIndex), len(it.email.ConversationIndex))
 	})
