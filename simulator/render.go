@@ -105,7 +105,8 @@ type bodyChoice struct {
 // AllOrNone whose data is larger is passed over (MS-ASAIRS 2.2.2.1.1,
 // MSASAIRS_S02_TC08 R80). When no preference is met, the body has the
 // native type, the native size and Truncated, and no data (MSASCMD_S08
-// R3360). easlab keeps no RTF, so Type 3 is never met.
+// R3360). A body kept as text or HTML is converted to RTF for Type 3,
+// as Exchange converts it (see rtf.go).
 func chooseBody(it *Item, o renderOptions) bodyChoice {
 	if len(o.prefs) == 0 {
 		return bodyChoice{typ: bodyPlain, data: it.Body.Plain, size: len(it.Body.Plain)}
@@ -141,9 +142,6 @@ func chooseBody(it *Item, o renderOptions) bodyChoice {
 		order = []int{bodyRTF, bodyHTML, bodyPlain}
 	}
 	for _, t := range order {
-		if t == bodyRTF && native != bodyRTF {
-			continue // easlab converts no body to RTF
-		}
 		p := pref(t)
 		if p == nil {
 			continue
@@ -182,10 +180,18 @@ func bodyData(it *Item, t int) string {
 	case bodyMIME:
 		return string(it.Body.MIME)
 	case bodyRTF:
-		// RTF data is base64 (MS-ASAIRS 2.2.2.20.1).
+		// RTF data is the compressed RTF, base64-encoded (MS-ASAIRS
+		// 2.2.2.20.1; Exchange's ConvertToRtfStream, see rtf.go): the
+		// RTF of a winmail.dat as it came, else the text made RTF
+		// (Exchange converts an HTML body with its HtmlToRtf; easlab
+		// converts its text alternative).
+		var rtf []byte
 		if msg, ok := itemTNEF(it); ok && msg.rtf != nil {
-			return base64.StdEncoding.EncodeToString(msg.rtf)
+			rtf = msg.rtf
+		} else {
+			rtf = []byte(textToRTF(it.Body.Plain))
 		}
+		return base64.StdEncoding.EncodeToString(compressRTF(rtf))
 	}
 	return it.Body.Plain
 }
