@@ -455,7 +455,7 @@ func TestMSASCMD_S19_TC21_Sync_MoreThanOneMaxItems(t *testing.T) {
 		// Exchange 2013 leaves out a collection with nothing to send
 		// (SyncCommand.UpdateSyncKey), the recipient information cache
 		// too: the original passes where User1's cache holds entries.
-		s.gap("issue 15: User01's recipient information cache is empty in a fresh lab (and easlab adds no sent mail's recipients to it, as Exchange's SendMailBase does through Command.UpdateRecipientInfoCache), so a Sync of it with MaxItems has nothing to send and is an empty response, as Exchange answers an empty cache; the suite's long-lived lab has entries there (simulator/sync.go, simulator/sendmail.go)", 3280)
+		s.gap("issue 15: User01's recipient information cache is empty in a fresh lab, as the test sends no mail first (easlab fills it from sent mail as Exchange does, simulator/recipientcache.go), so a Sync of it with MaxItems has nothing to send and is an empty response, as Exchange answers an empty cache; the suite's long-lived lab has entries there (simulator/sync.go)", 3280)
 		c := cmd2Lab(s)
 		r := c.syncChangesWithOption(c.folder(eas.FolderTypeRecipientInfoCache), cmd2Repeated("AirSync:MaxItems", "2", "3"))
 		s.equal(3280, "the collection's Status with two MaxItems", 1, r.collStatus())

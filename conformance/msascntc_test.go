@@ -396,7 +396,6 @@ func TestMSASCNTC_S01_TC03_Sync_GhostedElement_AssistantName(t *testing.T) {
 func TestMSASCNTC_S01_TC04_Sync_RefreshRecipientInformationCache(t *testing.T) {
 	atVersions(t, specCNTC, from(eas.Version140), func(t *testing.T, s *site) {
 		c := cntcLab(s)
-		s.gap("issue 15: SendMail does not add the recipients to the sender's Recipient Information Cache, which stays empty (simulator/sendmail.go)", 415, 410, 236, 219, 1010)
 		ric := c.folder(eas.FolderTypeRecipientInfoCache)
 		subject := c.name("Subject")
 		mime := cmdAttachmentMIME(mailAddress(cntcUser1), mailAddress(cntcUser2), subject, c.name("Body"))

@@ -309,7 +309,6 @@ var noteHTML = regexp.MustCompile(`(?is)<html[^>]*>.*</html>`)
 func TestMSASNOTE_S01_TC06_Sync_AddNote_WithBodyTypes(t *testing.T) {
 	atVersions(t, specNOTE, from(eas.Version140), func(t *testing.T, s *site) {
 		n := noteLab(s)
-		s.gap("issue 15: a note's body is rendered as plain text when a device asks for RTF, which easlab does not produce (simulator/render.go chooseBody)", 40)
 		note := n.noteElements()
 		n.syncAdd(note, 1)
 

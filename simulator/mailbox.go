@@ -77,6 +77,64 @@ type Item struct {
 	ModSeq      uint64
 	Deleted     bool
 	rendered    *renderCache // see renderItem
+	// changes are its recent changes, oldest first, the first touching
+	// everything (see touchedSince).
+	changes []propChange
+}
+
+// propChange is one change of an item: the change counter it was
+// committed at and the properties it touched, or all of them.
+type propChange struct {
+	seq  uint64
+	tags []*wbxml.Tag
+	all  bool
+}
+
+// maxPropChanges bounds an item's recorded changes; older ones are
+// folded into one that touches everything.
+const maxPropChanges = 16
+
+// recordChange records that the change committed at seq touched tags
+// (nil: anything, as an add, a move, a delete or a body change does).
+// prev is the counter of the item's change before it.
+func (it *Item) recordChange(seq, prev uint64, again bool, tags []*wbxml.Tag) {
+	if !again || tags == nil {
+		it.changes = []propChange{{seq: seq, all: true}}
+		return
+	}
+	ch := it.changes
+	if len(ch) == 0 {
+		// Nothing is known of the changes up to prev (a restored item).
+		ch = []propChange{{seq: prev, all: true}}
+	}
+	ch = append(ch[:len(ch):len(ch)], propChange{seq: seq, tags: tags})
+	if len(ch) > maxPropChanges {
+		drop := len(ch) - maxPropChanges + 1
+		ch = append([]propChange{{seq: ch[drop-1].seq, all: true}}, ch[drop:]...)
+	}
+	it.changes = ch
+}
+
+// touchedSince returns the properties the item's changes after the
+// change counter since touched, or all when one of them may have touched
+// anything or they are not all known.
+func (it *Item) touchedSince(since uint64) (tags map[*wbxml.Tag]bool, all bool) {
+	if len(it.changes) == 0 || it.changes[0].seq > since {
+		return nil, true
+	}
+	tags = map[*wbxml.Tag]bool{}
+	for _, c := range it.changes {
+		if c.seq <= since {
+			continue
+		}
+		if c.all {
+			return nil, true
+		}
+		for _, t := range c.tags {
+			tags[t] = true
+		}
+	}
+	return tags, false
 }
 
 // Prop returns the text of property tag, or "".
@@ -475,9 +533,22 @@ func (m *Mailbox) ChangeItem(serverID string, props []*wbxml.Node, body *Body) e
 	it.setProps(props)
 	if body != nil {
 		it.Body = *body
+		m.stampLocked(it, true)
+		return nil
 	}
-	m.stampLocked(it, true)
+	m.stampTouchedLocked(it, true, propTags(props))
 	return nil
+}
+
+// propTags are the tags of props.
+func propTags(props []*wbxml.Node) []*wbxml.Tag {
+	tags := make([]*wbxml.Tag, 0, len(props))
+	for _, p := range props {
+		if p.Tag != nil {
+			tags = append(tags, p.Tag)
+		}
+	}
+	return tags
 }
 
 // DeleteItem removes an item. With toDeletedItems (EAS DeletesAsMoves) it
@@ -594,8 +665,17 @@ func (e logEntry) current() bool { return e.it.ModSeq == e.seq }
 // moves it to the end of its folder's log. again says whether it was in
 // the log already.
 func (m *Mailbox) stampLocked(it *Item, again bool) {
+	m.stampTouchedLocked(it, again, nil)
+}
+
+// stampTouchedLocked is stampLocked for a change that touched the
+// properties tags only (nil: anything), which a Change to devices that
+// saw the item before may then be limited to (syncCommandFor).
+func (m *Mailbox) stampTouchedLocked(it *Item, again bool, tags []*wbxml.Tag) {
 	m.catchUpLocked()
+	prev := it.ModSeq
 	it.ModSeq = m.advanceLocked()
+	it.recordChange(it.ModSeq, prev, again, tags)
 	m.wakeLocked(it.FolderID)
 	l := m.appendLocked(it, again)
 	m.logged = m.modseq

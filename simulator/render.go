@@ -105,7 +105,8 @@ type bodyChoice struct {
 // AllOrNone whose data is larger is passed over (MS-ASAIRS 2.2.2.1.1,
 // MSASAIRS_S02_TC08 R80). When no preference is met, the body has the
 // native type, the native size and Truncated, and no data (MSASCMD_S08
-// R3360). easlab keeps no RTF, so Type 3 is never met.
+// R3360). A body kept as text or HTML is converted to RTF for Type 3,
+// as Exchange converts it (see rtf.go).
 func chooseBody(it *Item, o renderOptions) bodyChoice {
 	if len(o.prefs) == 0 {
 		return bodyChoice{typ: bodyPlain, data: it.Body.Plain, size: len(it.Body.Plain)}
@@ -141,9 +142,6 @@ func chooseBody(it *Item, o renderOptions) bodyChoice {
 		order = []int{bodyRTF, bodyHTML, bodyPlain}
 	}
 	for _, t := range order {
-		if t == bodyRTF && native != bodyRTF {
-			continue // easlab converts no body to RTF
-		}
 		p := pref(t)
 		if p == nil {
 			continue
@@ -182,10 +180,18 @@ func bodyData(it *Item, t int) string {
 	case bodyMIME:
 		return string(it.Body.MIME)
 	case bodyRTF:
-		// RTF data is base64 (MS-ASAIRS 2.2.2.20.1).
+		// RTF data is the compressed RTF, base64-encoded (MS-ASAIRS
+		// 2.2.2.20.1; Exchange's ConvertToRtfStream, see rtf.go): the
+		// RTF of a winmail.dat as it came, else the text made RTF
+		// (Exchange converts an HTML body with its HtmlToRtf; easlab
+		// converts its text alternative).
+		var rtf []byte
 		if msg, ok := itemTNEF(it); ok && msg.rtf != nil {
-			return base64.StdEncoding.EncodeToString(msg.rtf)
+			rtf = msg.rtf
+		} else {
+			rtf = []byte(textToRTF(it.Body.Plain))
 		}
+		return base64.StdEncoding.EncodeToString(compressRTF(rtf))
 	}
 	return it.Body.Plain
 }
@@ -282,7 +288,7 @@ func buildItem(it *Item, o renderOptions) *wbxml.Node {
 			// time the message arrived, as the five high-order bytes of
 			// its FILETIME.
 			if !hasProp(it, tConversationIndex) {
-				app.Children = append(app.Children, wbxml.NewOpaque(tConversationIndex, conversationIndex(it.Received)))
+				app.Children = append(app.Children, wbxml.NewOpaque(tConversationIndex, itemConversationIndex(it)))
 			}
 			// A message without categories has an empty Categories
 			// (MS-ASEMAIL 2.2.2.13, MSASEMAIL_S01_TC02 R318).
@@ -331,13 +337,132 @@ func hasProp(it *Item, tag *wbxml.Tag) bool {
 	return false
 }
 
-// conversationIndex is a new conversation's index (MS-OXOMSG 2.2.1.3):
-// the five high-order bytes of the FILETIME t.
+// The ConversationIndex of a message (MS-ASEMAIL 2.2.2.21) is what
+// Exchange sends of the message's conversation index (MS-OXOMSG 2.2.1.3:
+// a 22-byte header block, a reserved byte, five bytes of time and a
+// GUID, then a five-byte child block for each reply or forward): the
+// five bytes of time, then each child block (Exchange 2013's
+// XsoConversationIndexProperty sends ConversationIndex.Components). A
+// message's index travels in its Thread-Index header; a message without
+// one starts a conversation at the time it arrived. A reply or forward
+// sent with SmartReply or SmartForward gets its original's index with a
+// child block added (see smartThreadIndex), so its ConversationIndex is
+// its original's one level longer (MSASEMAIL_S01_TC15 R1054, TC16 R352).
+
+// conversationIndexHeaderLen is the size of a conversation index's header
+// block; conversationIndexChildLen that of each child block.
+const (
+	conversationIndexHeaderLen = 22
+	conversationIndexChildLen  = 5
+)
+
+// validConversationIndex reports whether b is a conversation index: a
+// header block and whole child blocks (as Exchange's
+// ConversationIndex.IsValidConversationIndex).
+func validConversationIndex(b []byte) bool {
+	return len(b) >= conversationIndexHeaderLen && (len(b)-conversationIndexHeaderLen)%conversationIndexChildLen == 0
+}
+
+// fileTime is t as a Windows FILETIME (100 ns since 1601-01-01 UTC).
+func fileTime(t time.Time) uint64 {
+	return uint64(t.UnixNano()/100) + 116444736000000000
+}
+
+// conversationIndex is the ConversationIndex of a message that starts a
+// conversation at t: the header block's five bytes of time, which are
+// bits 16 to 55 of the FILETIME (its top byte is the reserved byte).
 func conversationIndex(t time.Time) []byte {
-	ft := uint64(t.UnixNano()/100) + 116444736000000000
 	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], ft)
-	return b[:5]
+	binary.BigEndian.PutUint64(b[:], fileTime(t))
+	return append([]byte(nil), b[1:6]...)
+}
+
+// itemConversationIndex is the ConversationIndex an e-mail is sent with:
+// the blocks of time of its Thread-Index, or a new conversation's from
+// when it arrived.
+func itemConversationIndex(it *Item) []byte {
+	if full := threadIndexOf(it); full != nil {
+		return append(append([]byte(nil), full[1:6]...), full[conversationIndexHeaderLen:]...)
+	}
+	return conversationIndex(it.Received)
+}
+
+// threadIndexOf is the conversation index in an e-mail's Thread-Index
+// header, nil when it has none that is valid.
+func threadIndexOf(it *Item) []byte {
+	if len(it.Body.MIME) == 0 {
+		return nil
+	}
+	h, _, err := splitMessage(it.Body.MIME)
+	if err != nil {
+		return nil
+	}
+	v := strings.TrimSpace(h.Get("Thread-Index"))
+	if v == "" {
+		return nil
+	}
+	b, err := base64.StdEncoding.DecodeString(v)
+	if err != nil || !validConversationIndex(b) {
+		return nil
+	}
+	return b
+}
+
+// fullConversationIndex is an e-mail's whole conversation index: its
+// Thread-Index, or a header block made of when it arrived and its
+// ConversationId.
+func fullConversationIndex(it *Item) []byte {
+	if b := threadIndexOf(it); b != nil {
+		return b
+	}
+	b := make([]byte, conversationIndexHeaderLen)
+	binary.BigEndian.PutUint64(b[:8], fileTime(it.Received))
+	clear(b[6:])
+	copy(b[6:], itemConversationID(it))
+	return b
+}
+
+// childConversationIndex is the index of a message answering the one of
+// index parent, sent at t: parent with a child block (MS-OXOMSG 2.2.1.3)
+// holding the time since the last block, in the short form (bits 18 to
+// 48 of the difference) when it fits and else the long one (bits 23 to
+// 53, the top bit set), and the low byte of t in .NET ticks. A parent that is not an index
+// starts a new conversation.
+func childConversationIndex(parent []byte, t time.Time) []byte {
+	if !validConversationIndex(parent) {
+		return fullConversationIndex(&Item{Received: t})
+	}
+	now := fileTime(t) &^ 0xFFFF
+	var last uint64
+	for _, c := range parent[1:6] {
+		last = last<<8 | uint64(c)
+	}
+	last <<= 16
+	for j := conversationIndexHeaderLen; j+conversationIndexChildLen <= len(parent); j += conversationIndexChildLen {
+		b := parent[j : j+conversationIndexChildLen]
+		v := uint64(b[0]&0x7F)<<24 | uint64(b[1])<<16 | uint64(b[2])<<8 | uint64(b[3])
+		if b[0]&0x80 != 0 {
+			last += v << 23
+		} else {
+			last += v << 18
+		}
+	}
+	delta := now - last
+	if last > now {
+		delta = last - now
+	}
+	child := make([]byte, conversationIndexChildLen)
+	var v uint32
+	// The form is chosen by bits 49 to 55 alone, as Exchange's
+	// ConversationIndex.CreateFromParent does.
+	if delta>>49&0x7F == 0 {
+		v = uint32(delta >> 18 & 0x7FFFFFFF)
+	} else {
+		v = uint32(delta>>23&0x7FFFFFFF) | 0x80000000
+	}
+	binary.BigEndian.PutUint32(child, v)
+	child[4] = byte(t.UnixNano()/100 + 621355968000000000) // the low byte of t in .NET ticks
+	return append(append([]byte(nil), parent...), child...)
 }
 
 // renderBodyPart builds AirSyncBase:BodyPart, the message part of an

@@ -3,12 +3,14 @@ package simulator
 import (
 	"bufio"
 	"bytes"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"html"
 	"io"
 	"mime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -18,6 +20,7 @@ import (
 	"github.com/emersion/go-message/textproto"
 
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/wbxml"
 )
 
 // SendMail, SmartReply and SmartForward (MS-ASCMD 2.2.1.17, 2.2.1.19,
@@ -165,6 +168,14 @@ func (c *call) submitMail(cmd eas.Command) error {
 			return err
 		}
 	}
+	if src != nil && src.Class == "Email" {
+		if raw, err = smartThreadIndex(raw, src, now); err != nil {
+			return eas.NewStatusError(eas.StatusMessageReplyFailed, err.Error())
+		}
+		if msg, err = ParseMail(raw); err != nil {
+			return eas.NewStatusError(eas.StatusMessageReplyFailed, err.Error())
+		}
+	}
 	recipients := msg.Recipients()
 	for _, f := range sub.forwardees {
 		if f.Email != "" {
@@ -191,6 +202,13 @@ func (c *call) submitMail(cmd eas.Command) error {
 	}
 	external := c.s.deliverMail(deliveredMsg, recipients, now)
 	c.reportUndeliverable(msg, external, now)
+	// The recipients go to the sender's recipient information cache, as
+	// Exchange's SendMailBase.SendMessage does (MSASCNTC_S01_TC04; see
+	// recipientcache.go).
+	c.s.rememberRecipients(c.mb, recipients, now)
+	if src != nil && src.Class == "Email" {
+		c.recordVerb(src, cmd, now)
+	}
 	if cmd == eas.CommandSmartForward {
 		c.notifyMeetingForward(deliveredMsg, now)
 	}
@@ -207,6 +225,58 @@ func (c *call) submitMail(cmd eas.Command) error {
 	c.replyEmpty()
 	return nil
 }
+
+// smartThreadIndex gives the reply or forward raw of the message src the
+// conversation index of an answer to it (its Thread-Index header): src's
+// index with a child block for now, as Exchange's CreateReply and
+// CreateForward make it (ConversationIndex.CreateFromParent;
+// MSASEMAIL_S01_TC15 R1054, TC16 R352). A Thread-Index the client wrote
+// is kept.
+func smartThreadIndex(raw []byte, src *Item, now time.Time) ([]byte, error) {
+	h, body, err := splitMessage(raw)
+	if err != nil {
+		return nil, err
+	}
+	if h.Has("Thread-Index") {
+		return raw, nil
+	}
+	h.Set("Thread-Index", base64.StdEncoding.EncodeToString(childConversationIndex(fullConversationIndex(src), now)))
+	return joinMessage(h, body)
+}
+
+// Values of Email2:LastVerbExecuted (MS-ASEMAIL 2.2.2.46).
+const (
+	verbReplyToSender = 1
+	verbForward       = 3
+)
+
+// recordVerb marks the message src as replied to or forwarded, with
+// LastVerbExecuted and LastVerbExecutionTime, once the answer is sent
+// (MSASEMAIL_S01_TC15 R510). Exchange's SmartReply always makes a reply
+// to the sender (CreateReply; a reply to all only for a protected
+// message, which easlab does not model), so the verb is 1 for a reply
+// and 3 for a forward (XsoLastVerbExecutedProperty maps the store's 102
+// and 104 to them); the store sets them on the original when the answer
+// is submitted (ReplyForwardUtils.UpdateOriginalItemProperties). A
+// message deleted meanwhile is left alone.
+func (c *call) recordVerb(src *Item, cmd eas.Command, now time.Time) {
+	verb := verbReplyToSender
+	if cmd == eas.CommandSmartForward {
+		verb = verbForward
+	}
+	props := []*wbxml.Node{
+		wbxml.NewText(tLastVerbExecuted, strconv.Itoa(verb)),
+		wbxml.NewText(tLastVerbExecutionTime, eas.FormatDate(now)),
+	}
+	if err := c.mb.ChangeItem(src.ServerID, props, nil); err != nil && !errors.Is(err, errNotFound) {
+		c.s.log.Error("recording the verb on the original", "item", src.ServerID, "error", err)
+	}
+}
+
+var (
+	tLastVerbExecuted      = mustTag("Email2:LastVerbExecuted")
+	tLastVerbExecutionTime = mustTag("Email2:LastVerbExecutionTime")
+)
 
 // checkSendSize refuses a message of size bytes over MaxSendSize.
 func (c *call) checkSendSize(size int) error {

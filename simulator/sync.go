@@ -371,7 +371,7 @@ func (c *call) syncLocked(req *eas.SyncRequest) (*eas.SyncResponse, bool) {
 				changes, seen, more := planChanges(next, log, window, keep)
 				budget -= len(changes)
 				for _, ch := range changes {
-					out.Commands = append(out.Commands, syncCommandFor(ch, opts))
+					out.Commands = append(out.Commands, syncCommandFor(ch, opts, since))
 				}
 				out.MoreAvailable = more
 				if len(changes) > 0 || more || seen != next.seen {
@@ -493,18 +493,73 @@ func (m *Mailbox) quarantineNoticeLocked(dev *Device, f *Folder, st *syncState) 
 }
 
 // syncCommandFor renders one server change.
-func syncCommandFor(ch outChange, opts renderOptions) eas.SyncCommand {
+func syncCommandFor(ch outChange, opts renderOptions, since uint64) eas.SyncCommand {
+	if ch.item.FolderID == recipientInfoCacheID && opts.withBody {
+		// An entry of the recipient information cache has no body: Exchange
+		// sends Email1Address, FileAs and WeightedRank only
+		// (RecipientInfoCacheSchemaState, MSASCNTC_S01_TC04).
+		opts.withBody = false
+		opts = opts.withKey()
+	}
 	switch ch.kind {
 	case changeAdd:
 		return eas.SyncCommand{Kind: eas.SyncAdd, ServerId: ch.item.ServerID, ApplicationData: renderItem(ch.item, opts)}
 	case changeChange:
-		return eas.SyncCommand{Kind: eas.SyncChange, ServerId: ch.item.ServerID, ApplicationData: renderItem(ch.item, opts)}
+		return eas.SyncCommand{Kind: eas.SyncChange, ServerId: ch.item.ServerID, ApplicationData: changedData(ch.item, opts, since)}
 	case changeDelete:
 		return eas.SyncCommand{Kind: eas.SyncDelete, ServerId: ch.item.ServerID}
 	default:
 		return eas.SyncCommand{Kind: eas.SyncSoftDelete, ServerId: ch.item.ServerID}
 	}
 }
+
+// changedData is the ApplicationData of a Change of it to a device up to
+// date with the change counter since. Exchange tracks an e-mail's Read
+// and Flag (from 14.0 its Categories, LastVerbExecuted,
+// LastVerbExecutionTime and UmUserNotes too) apart from the rest of it,
+// and when only tracked properties changed it sends only those
+// (ChangeTrackingFilterFactory's V12EmailFilter and V14EmailFilter,
+// ChangeTrackingFilter.Filter; MSASEMAIL_S01_TC05 R75, TC06 R76 R100,
+// TC03 R320). Any other change, or one easlab cannot tell, sends the
+// whole item, as for the other classes.
+func changedData(it *Item, opts renderOptions, since uint64) *wbxml.Node {
+	full := renderItem(it, opts)
+	if it.Class != "Email" {
+		return full
+	}
+	touched, all := it.touchedSince(since)
+	if all || len(touched) == 0 {
+		return full
+	}
+	tracked := emailTrackedV12
+	if versionAtLeast(opts.version, eas.Version140) {
+		tracked = emailTrackedV14
+	}
+	for t := range touched {
+		if !tracked[t] {
+			return full
+		}
+	}
+	part := &wbxml.Node{Tag: full.Tag}
+	for _, ch := range full.Children {
+		if touched[ch.Tag] {
+			part.Children = append(part.Children, ch)
+		}
+	}
+	if len(part.Children) == 0 {
+		return full
+	}
+	return part
+}
+
+// The e-mail properties Exchange tracks apart (ChangeTrackingFilterFactory).
+var (
+	emailTrackedV12 = map[*wbxml.Tag]bool{tEmailRead: true, tEmailFlag: true}
+	emailTrackedV14 = map[*wbxml.Tag]bool{
+		tEmailRead: true, tEmailFlag: true, tCategories: true,
+		tLastVerbExecuted: true, tLastVerbExecutionTime: true, mustTag("Email2:UmUserNotes"): true,
+	}
+)
 
 // optionsFor returns the Options block of a collection for class: the one
 // naming the class, else the one naming none.
@@ -702,6 +757,7 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 				out = append(out, eas.SyncCommand{Kind: eas.SyncChange, ServerId: cmd.ServerId, Status: int(eas.SyncStatusConflict)})
 				continue
 			}
+			var touched []*wbxml.Tag // nil: anything
 			if cmd.ApplicationData != nil && pimClasses[class] {
 				// A Change that changes nothing leaves the item as it was
 				// (MSASNOTE_S01_TC03: a note's LastModifiedDate alone).
@@ -729,9 +785,13 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 				it.setProps(props)
 				if body.Plain != "" {
 					it.Body = body
+				} else if it.Class == "Email" {
+					// What the Change touched, so that other devices get
+					// only that (changedData).
+					touched = propTags(props)
 				}
 			}
-			m.stampLocked(it, true)
+			m.stampTouchedLocked(it, true, touched)
 			st.echo[it.ServerID] = it.ModSeq
 		case eas.SyncDelete:
 			it := m.items[cmd.ServerId]
