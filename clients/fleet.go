@@ -51,6 +51,10 @@ type FleetOptions struct {
 	// (OPTIONS back to back: the cost of an authenticated request that
 	// does no EAS work, the baseline the Sync rate is compared with).
 	Steady Steady
+	// Observe, when set, sees every exchange the fleet counts, with its
+	// command (or HTTP method) and its error kind ("" when none): what
+	// easlab fleet --metrics-listen exports.
+	Observe func(ex Exchange, command, errKind string)
 }
 
 // Steady is a fleet device's behaviour after setup.
@@ -122,6 +126,12 @@ type FleetReport struct {
 	Max               time.Duration
 }
 
+// Devices reports how many devices have started, finished setup, stopped
+// on an error, and hold a Ping now, without the cost of a Report.
+func (f *Fleet) Devices() (running, setUp, failed, holding int) {
+	return int(f.running.Load()), int(f.setUp.Load()), int(f.failed.Load()), int(f.holding.Load())
+}
+
 // Report returns the figures so far; it may be called while Run runs.
 func (f *Fleet) Report() FleetReport {
 	f.mu.Lock()
@@ -168,6 +178,9 @@ func (f *Fleet) observe(ex Exchange) {
 		if st := topStatus(ex.ResponseBody); st > 100 || (cmd == eas.CommandPing.String() && st > 2) {
 			errKey = fmt.Sprintf("Status %d", st)
 		}
+	}
+	if f.opts.Observe != nil {
+		f.opts.Observe(ex, cmd, errKey)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()

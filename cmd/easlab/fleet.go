@@ -31,6 +31,8 @@ type fleetConfig struct {
 	asJSON    bool
 	steady    string
 	http2     bool
+	// metricsListen serves the fleet's metrics (fleetmetrics.go).
+	metricsListen string
 }
 
 func newFleetCmd() *cobra.Command {
@@ -66,6 +68,7 @@ percentiles and errors by status (--json for machines).`,
 	f.Uint64Var(&cfg.seed, "seed", 1, "seed of the DeviceIds")
 	f.BoolVar(&cfg.insecure, "insecure", false, "accept any TLS certificate (for easlab serve --tls)")
 	f.BoolVar(&cfg.asJSON, "json", false, "print the final report as JSON")
+	f.StringVar(&cfg.metricsListen, "metrics-listen", "", "serve the fleet's Prometheus metrics at http://ADDR/metrics while it runs (devices by state, request latency, errors by kind)")
 	return cmd
 }
 
@@ -115,14 +118,28 @@ func runFleet(ctx context.Context, cfg fleetConfig, stdout, stderr io.Writer) er
 	if err != nil {
 		return fmt.Errorf("--steady: %w", err)
 	}
-	fl := clients.NewFleet(clients.FleetOptions{
+	var fm *fleetMetrics
+	opts := clients.FleetOptions{
 		BaseURL: strings.TrimSuffix(cfg.url, "/") + "/Microsoft-Server-ActiveSync",
 		Devices: cfg.devices, Mix: mix, Ramp: cfg.ramp, Seed: cfg.seed, Steady: steady,
 		HTTPClient: &http.Client{Transport: tr},
 		Account: func(i int) (string, string) {
 			return fmt.Sprintf(cfg.users, i%cfg.userCount+1), cfg.password
 		},
-	})
+	}
+	if cfg.metricsListen != "" {
+		fm = newFleetMetrics()
+		opts.Observe = fm.observe
+	}
+	fl := clients.NewFleet(opts)
+	if fm != nil {
+		addr, stop, err := fm.serve(cfg.metricsListen, fl)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		fmt.Fprintf(stderr, "fleet metrics at http://%s/metrics\n", addr)
+	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.duration)
 	defer cancel()
 	done := make(chan clients.FleetReport, 1)
