@@ -3,8 +3,10 @@ package simulator_test
 import (
 	"html"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -443,5 +445,63 @@ func TestECPEscapesHostileDevice(t *testing.T) {
 		if !strings.Contains(page, "&lt;script&gt;") || !strings.Contains(page, "&lt;img src=x onerror=alert(1)&gt;") {
 			t.Errorf("%s: the device's values not shown escaped:\n%s", p, page)
 		}
+	}
+}
+
+// TestECPSecureCookieOverTLS: over TLS the session cookie is Secure.
+func TestECPSecureCookieOverTLS(t *testing.T) {
+	srv, err := simulator.New(simulator.Options{Directory: simtest.DemoDirectory(t, 0), AdminToken: simtest.AdminToken, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewTLSServer(srv)
+	defer hs.Close()
+	c := hs.Client()
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := c.PostForm(hs.URL+"/ecp/signin", url.Values{"username": {"admin"}, "password": {demo.Password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cs := resp.Cookies()
+	if resp.StatusCode != http.StatusSeeOther || len(cs) != 1 || !cs[0].Secure || !cs[0].HttpOnly || cs[0].SameSite != http.SameSiteLaxMode {
+		t.Errorf("TLS sign-in: %d %+v", resp.StatusCode, cs)
+	}
+}
+
+// TestECPBadInput: odd paths, methods and forms get an error page, never
+// a panic or a 500.
+func TestECPBadInput(t *testing.T) {
+	env, guid := ecpQuarantined(t)
+	b := newECPBrowser(t, env)
+	b.signIn()
+	page := b.page("/ecp/")
+	csrf := b.csrf(page)
+	for _, p := range []string{"/ecp/devices/%00", "/ecp/devices/" + strings.Repeat("x", 5000), "/ecp/devices/a%2Fb%5C%E2%80", "/%65cp/devices/" + guid, "/ecp/nothing", "/ecp/devices?state=%00&user=%27%22",
+		"/ecp/UsersGroups/EditMobileMailbox.aspx", "/ecp/UsersGroups/EditMobileMailbox.aspx?id=%27)(", "/ecpx", "/ecp/devices/action"} {
+		st, body, _ := b.get(p)
+		if st >= 500 || st == http.StatusOK && !strings.Contains(body, "</html>") {
+			t.Errorf("GET %s: %d\n%s", p, st, body)
+		}
+	}
+	if st, body, _ := b.get("/%65cp/devices/" + guid); st != http.StatusOK || !strings.Contains(body, "iPhone QUAR1") {
+		t.Errorf("escaped path: %d", st)
+	}
+	for _, f := range []url.Values{
+		{"csrf": {csrf}},
+		{"csrf": {csrf}, "action": {"allow"}},
+		{"csrf": {csrf}, "action": {"allow"}, "device": {"'"}, "back": {"https://evil.example/"}},
+		{"csrf": {csrf, "x"}, "action": {"ALLOW"}, "device": {strings.Repeat("§", 3000)}},
+	} {
+		st, body, loc := b.post("/ecp/devices/action", f)
+		if st >= 500 || st == http.StatusSeeOther && loc != "/ecp/" {
+			t.Errorf("POST %v: %d %q\n%s", f, st, loc, body)
+		}
+	}
+	if st, _, _ := b.do(http.MethodPut, "/ecp/devices", nil); st != http.StatusMethodNotAllowed {
+		t.Errorf("PUT: %d", st)
+	}
+	if got := env.AccessState(guid); got != "Quarantined/Global" {
+		t.Errorf("bad forms changed the device: %s", got)
 	}
 }

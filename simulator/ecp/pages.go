@@ -305,9 +305,12 @@ func (h *Handler) findDevice(ctx context.Context, id string) (*device, error) {
 // serveDevice is a device's page: /ecp/devices/<Guid or Identity>.
 func (h *Handler) serveDevice(w http.ResponseWriter, r *http.Request, sess *session) {
 	// The original case of the id (the route matched a lower-cased path).
-	id := r.URL.Path[len("/ecp/devices/"):]
-	if p, err := url.PathUnescape(r.URL.EscapedPath()[len("/ecp/devices/"):]); err == nil {
-		id = p
+	const prefix = "/ecp/devices/"
+	id := r.URL.Path[len(prefix):]
+	if ep := r.URL.EscapedPath(); len(ep) > len(prefix) && strings.EqualFold(ep[:len(prefix)], prefix) {
+		if p, err := url.PathUnescape(ep[len(prefix):]); err == nil {
+			id = p
+		}
 	}
 	id = strings.TrimSuffix(id, "/")
 	dev, err := h.findDevice(r.Context(), id)
