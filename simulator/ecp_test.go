@@ -505,3 +505,19 @@ func TestECPBadInput(t *testing.T) {
 		t.Errorf("bad forms changed the device: %s", got)
 	}
 }
+
+// TestECPRecoveryPassword: the device page shows the recovery password
+// the device sent (Settings DevicePassword), as
+// Get-MobileDeviceStatistics -ShowRecoveryPassword gives it.
+func TestECPRecoveryPassword(t *testing.T) {
+	env := simtest.New(t, simulator.Options{ErrorResponseDelay: -1})
+	d := env.Device("alice", "RCV1", eas.Version141).Provision()
+	var resp eas.SettingsResponse
+	d.CallOK(eas.CommandSettings, &eas.SettingsRequest{DevicePassword: &eas.DevicePassword{Set: &eas.DevicePasswordSet{Password: "R3cover-4711"}}}, &resp)
+	guid := env.Cmdlet("Get-MobileDevice", map[string]any{"Identity": env.DeviceIdentity("RCV1")})[0]["Guid"].(string)
+	b := newECPBrowser(t, env)
+	b.signIn()
+	if page := b.page("/ecp/devices/" + guid); !strings.Contains(page, "<tr><th>RecoveryPassword</th><td>R3cover-4711</td></tr>") {
+		t.Errorf("recovery password not shown:\n%s", page)
+	}
+}
