@@ -126,7 +126,13 @@ func ecpQuarantined(t *testing.T) (*simtest.Env, string) {
 func TestECPSignInRequired(t *testing.T) {
 	env := simtest.New(t, simulator.Options{})
 	b := newECPBrowser(t, env)
-	for _, p := range []string{"/ecp/", "/ecp", "/ECP/Devices", "/ecp/devices/x", "/ecp/UsersGroups/EditMobileMailbox.aspx?id=x&dtm=Isolation"} {
+	// Other spellings go to /ecp/ as spelt, where the cookie is sent.
+	for p, want := range map[string]string{"/ecp": "/ecp/", "/ECP": "/ecp/", "/ECP/Devices?state=Allowed": "/ecp/Devices?state=Allowed", "/Ecp/SignIn": "/ecp/SignIn"} {
+		if st, _, loc := b.get(p); st != http.StatusMovedPermanently || loc != want {
+			t.Errorf("GET %s: %d %q, want a redirect to %s", p, st, loc, want)
+		}
+	}
+	for _, p := range []string{"/ecp/", "/ecp/Devices", "/ecp/devices/x", "/ecp/UsersGroups/EditMobileMailbox.aspx?id=x&dtm=Isolation"} {
 		st, _, loc := b.get(p)
 		if st != http.StatusSeeOther || !strings.HasPrefix(loc, "/ecp/signin?return=") {
 			t.Errorf("GET %s: %d %q", p, st, loc)
@@ -477,14 +483,14 @@ func TestECPBadInput(t *testing.T) {
 	b.signIn()
 	page := b.page("/ecp/")
 	csrf := b.csrf(page)
-	for _, p := range []string{"/ecp/devices/%00", "/ecp/devices/" + strings.Repeat("x", 5000), "/ecp/devices/a%2Fb%5C%E2%80", "/%65cp/devices/" + guid, "/ecp/nothing", "/ecp/devices?state=%00&user=%27%22",
+	for _, p := range []string{"/ecp/devices/%00", "/ecp/devices/" + strings.Repeat("x", 5000), "/ecp/devices/a%2Fb%5C%E2%80", "/ecp/devices/" + guid + "/", "/%65cp/devices/" + guid, "/ecp/nothing", "/ecp/devices?state=%00&user=%27%22",
 		"/ecp/UsersGroups/EditMobileMailbox.aspx", "/ecp/UsersGroups/EditMobileMailbox.aspx?id=%27)(", "/ecpx", "/ecp/devices/action"} {
 		st, body, _ := b.get(p)
 		if st >= 500 || st == http.StatusOK && !strings.Contains(body, "</html>") {
 			t.Errorf("GET %s: %d\n%s", p, st, body)
 		}
 	}
-	if st, body, _ := b.get("/%65cp/devices/" + guid); st != http.StatusOK || !strings.Contains(body, "iPhone QUAR1") {
+	if st, body, _ := b.get("/ecp/devices/" + url.PathEscape(guid)); st != http.StatusOK || !strings.Contains(body, "iPhone QUAR1") {
 		t.Errorf("escaped path: %d", st)
 	}
 	for _, f := range []url.Values{

@@ -86,6 +86,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r, nil)
 		return
 	}
+	// IIS takes the path in any case, but a browser sends the cookie (Path
+	// /ecp/) only to /ecp/ as spelt: other spellings go there first.
+	if p := r.URL.Path; (p[:4] != "/ecp" || p == "/ecp") && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		to := &url.URL{Path: "/ecp" + p[4:], RawQuery: r.URL.RawQuery}
+		if len(p) == 4 {
+			to.Path = Prefix
+		}
+		http.Redirect(w, r, to.String(), http.StatusMovedPermanently)
+		return
+	}
 	rest := strings.ToLower(strings.TrimSuffix(r.URL.Path[4:], "/"))
 	if rest == "/signin" {
 		h.serveSignIn(w, r)
