@@ -198,10 +198,15 @@ func (b rpsBackend) Cmdlets() []remoteps.Cmdlet {
 	return out
 }
 
-// Run runs a cmdlet as /api/cmdlet does: faults injected for it apply,
-// and what it changed is in the store before it says so.
+// Run runs a cmdlet as /api/cmdlet does (runInProcess).
 func (b rpsBackend) Run(ctx context.Context, name string, params json.RawMessage) (admin.Output, error) {
-	s := b.s
+	return b.s.runInProcess(ctx, "powershell", name, params)
+}
+
+// runInProcess runs a cmdlet for an in-process transport (Remote
+// PowerShell, the admin center) as /api/cmdlet does: faults injected for
+// it apply, and what it changed is in the store before it says so.
+func (s *Server) runInProcess(ctx context.Context, transport, name string, params json.RawMessage) (admin.Output, error) {
 	def, spelt, err := cmdlets.Lookup(name)
 	if err != nil {
 		return admin.Output{}, err
@@ -224,7 +229,7 @@ func (b rpsBackend) Run(ctx context.Context, name string, params json.RawMessage
 			err = &admin.Error{Status: http.StatusServiceUnavailable, Category: "WriteError", Message: "The change could not be stored: " + serr.Error()}
 		}
 	}
-	attrs := []any{"transport", "powershell", "cmdlet", spelt, "duration", s.clock.Since(start).String()}
+	attrs := []any{"transport", transport, "cmdlet", spelt, "duration", s.clock.Since(start).String()}
 	var ae *admin.Error
 	if errors.As(err, &ae) {
 		attrs = append(attrs, "status", strconv.Itoa(ae.Status), "error", ae.Message)

@@ -31,6 +31,7 @@ import (
 
 	"github.com/easlab/easlab/clock"
 	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/simulator/ecp"
 	"github.com/easlab/easlab/wbxml"
 )
 
@@ -296,6 +297,9 @@ func (s *Server) routes() *mux.Router {
 		io.WriteString(w, "ok\n")
 	})
 	s.adminRoutes(r)
+	// The admin center (simulator/ecp), at /ecp/ in any case.
+	center := ecp.New(ecpBackend{s}, s.log)
+	r.MatcherFunc(func(r *http.Request, _ *mux.RouteMatch) bool { return ecp.IsPath(r.URL.Path) }).Handler(center)
 	r.MatcherFunc(pathFold("/PowerShell")).HandlerFunc(s.servePowerShell)
 	return r
 }

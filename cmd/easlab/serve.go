@@ -342,6 +342,7 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 	} else {
 		fmt.Fprintf(stdout, "                nobody may open it: no user is in a role group\n")
 	}
+	fmt.Fprintf(stdout, "  Admin center: %s/ecp/ (sign in as the PowerShell account, or with the admin API token)\n", base)
 	switch {
 	case cfg.dataDir != "" && restored:
 		fmt.Fprintf(stdout, "State kept in %s (restored: %d users; flags that seed an organization are ignored)\n", cfg.dataDir, len(dir.Users()))

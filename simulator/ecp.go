@@ -1,0 +1,70 @@
+package simulator
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"time"
+
+	"github.com/easlab/easlab/simulator/admin"
+	"github.com/easlab/easlab/simulator/ecp"
+)
+
+// The admin center at /ecp/ (simulator/ecp) lives in its own package
+// behind ecp.Backend, as Remote PowerShell's plugin lives behind
+// remoteps.Backend: it reaches the server only through the cmdlets
+// (runInProcess, the path /api/cmdlet and /PowerShell take), the
+// directory's sign-in and the event log, so nothing of the server's
+// internals is exported for it.
+
+// ecpBackend gives the admin center the directory's sign-in, the admin
+// token, the cmdlets and the event log.
+type ecpBackend struct{ s *Server }
+
+var _ ecp.Backend = ecpBackend{}
+
+// SignIn checks a password as Basic sign-ins are checked: a locked-out
+// account is refused, and failures count toward the lockout.
+func (b ecpBackend) SignIn(user, password string) (string, []string, bool) {
+	s := b.s
+	now := s.clock.Now()
+	known, _, exists := s.dir.Resolve(user)
+	if exists && s.lockouts.locked(known.Alias, now) {
+		s.log.Warn("sign-in refused: the account is locked out", "user", known.Alias, "protocol", "ecp")
+		return "", nil, false
+	}
+	u, _, ok := s.dir.Authenticate(user, password)
+	if exists && s.lockouts.record(known.Alias, ok, now) {
+		s.log.Warn("account locked out after failed sign-ins", "user", known.Alias, "protocol", "ecp", "threshold", s.lockouts.policy.Threshold)
+	}
+	if !ok {
+		return "", nil, false
+	}
+	return s.dir.Org.NetBIOS + `\` + u.Alias, u.RoleGroups, true
+}
+
+// CheckToken compares with the admin token in constant time.
+func (b ecpBackend) CheckToken(token string) bool {
+	got, want := sha256.Sum256([]byte(token)), sha256.Sum256([]byte(b.s.opts.AdminToken))
+	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
+}
+
+// Run runs a cmdlet as the admin API does.
+func (b ecpBackend) Run(ctx context.Context, name string, params json.RawMessage) (admin.Output, error) {
+	return b.s.runInProcess(ctx, "ecp", name, params)
+}
+
+// Events returns the event log.
+func (b ecpBackend) Events() []ecp.Event {
+	evs, _ := b.s.dir.events.Since(0)
+	out := make([]ecp.Event, len(evs))
+	for i, e := range evs {
+		out[i] = ecp.Event{ID: e.ID, Time: e.Time, Kind: e.Kind, Mailbox: e.Mailbox, DeviceID: e.DeviceID, DeviceType: e.DeviceType,
+			From: e.From, To: e.To, Reason: e.Reason, Rule: e.Rule, Subject: e.Subject, Status: e.Status}
+	}
+	return out
+}
+
+// Now is the server's clock.
+func (b ecpBackend) Now() time.Time { return b.s.clock.Now() }

@@ -1,0 +1,45 @@
+package ecp
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/easlab/easlab/simulator/admin"
+)
+
+// Backend is what the admin center needs of the server. The simulator
+// implements it: every read and write goes through Run, the same cmdlet
+// layer as /api/cmdlet and Remote PowerShell.
+type Backend interface {
+	// SignIn checks a user name (UPN, DOMAIN\alias, alias or SMTP
+	// address) and password against the directory. ok is false for a
+	// wrong password or a locked-out account; roleGroups are the user's
+	// Exchange role groups (none: not an administrator).
+	SignIn(user, password string) (account string, roleGroups []string, ok bool)
+	// CheckToken says whether token is the admin API's bearer token.
+	CheckToken(token string) bool
+	// Run binds params (a JSON object) and runs the cmdlet called name,
+	// as the admin API does. Errors are *admin.Error.
+	Run(ctx context.Context, name string, params json.RawMessage) (admin.Output, error)
+	// Events returns the event log's events, oldest first.
+	Events() []Event
+	// Now is the server's clock.
+	Now() time.Time
+}
+
+// Event is one entry of the server's event log (what /api/events sends).
+type Event struct {
+	ID         uint64
+	Time       time.Time
+	Kind       string
+	Mailbox    string // the owner's primary SMTP address
+	DeviceID   string
+	DeviceType string
+	From       string
+	To         string
+	Reason     string
+	Rule       string
+	Subject    string
+	Status     string
+}

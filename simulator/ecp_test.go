@@ -1,0 +1,529 @@
+package simulator_test
+
+import (
+	"html"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/easlab/easlab/eas"
+	"github.com/easlab/easlab/simulator"
+	"github.com/easlab/easlab/simulator/demo"
+	"github.com/easlab/easlab/simulator/simtest"
+)
+
+// Handler tests of the admin center (simulator/ecp) over a real server:
+// sign-in, CSRF, the devices pages and their actions, through the cmdlets.
+
+// ecpBrowser is a browser without JavaScript: a cookie jar, redirects
+// not followed (the tests look at them).
+type ecpBrowser struct {
+	t    *testing.T
+	env  *simtest.Env
+	http *http.Client
+}
+
+func newECPBrowser(t *testing.T, env *simtest.Env) *ecpBrowser {
+	jar, _ := cookiejar.New(nil)
+	c := *env.HTTP.Client()
+	c.Jar = jar
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &ecpBrowser{t: t, env: env, http: &c}
+}
+
+// do sends a request and returns the status, body and Location.
+func (b *ecpBrowser) do(method, path string, form url.Values) (int, string, string) {
+	b.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, b.env.URL+path, body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := b.http.Do(req)
+	if err != nil {
+		b.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(out), resp.Header.Get("Location")
+}
+
+func (b *ecpBrowser) get(path string) (int, string, string) { return b.do(http.MethodGet, path, nil) }
+
+func (b *ecpBrowser) post(path string, form url.Values) (int, string, string) {
+	return b.do(http.MethodPost, path, form)
+}
+
+// page GETs a page that must answer 200.
+func (b *ecpBrowser) page(path string) string {
+	b.t.Helper()
+	st, body, loc := b.get(path)
+	if st != http.StatusOK {
+		b.t.Fatalf("GET %s: %d (Location %q)\n%s", path, st, loc, body)
+	}
+	return body
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`)
+
+// csrf is the form token of a page.
+func (b *ecpBrowser) csrf(page string) string {
+	b.t.Helper()
+	m := csrfField.FindStringSubmatch(page)
+	if m == nil {
+		b.t.Fatalf("no csrf field in the page:\n%s", page)
+	}
+	return m[1]
+}
+
+// signIn signs in as the directory's admin account.
+func (b *ecpBrowser) signIn() {
+	b.t.Helper()
+	u, ok := b.env.Server.Directory().AdminAccount()
+	if !ok {
+		b.t.Fatal("no admin account")
+	}
+	st, body, loc := b.post("/ecp/signin", url.Values{"username": {u.UserPrincipalName}, "password": {demo.Password}, "return": {"/ecp/"}})
+	if st != http.StatusSeeOther || loc != "/ecp/" {
+		b.t.Fatalf("sign-in: %d %q\n%s", st, loc, body)
+	}
+}
+
+// action posts a device action from page and follows the redirect back.
+func (b *ecpBrowser) action(page, guid, action, back string) string {
+	b.t.Helper()
+	st, body, loc := b.post("/ecp/devices/action", url.Values{"csrf": {b.csrf(page)}, "device": {guid}, "action": {action}, "back": {back}})
+	if st != http.StatusSeeOther || loc != back {
+		b.t.Fatalf("%s: %d %q\n%s", action, st, loc, body)
+	}
+	return b.page(back)
+}
+
+// ecpQuarantined starts a server whose default is Quarantine and a device
+// QUAR1 of alice quarantined by it, and returns its Guid.
+func ecpQuarantined(t *testing.T) (*simtest.Env, string) {
+	env := simtest.New(t, simulator.Options{ErrorResponseDelay: -1})
+	env.Cmdlet("Set-ActiveSyncOrganizationSettings", map[string]any{"DefaultAccessLevel": "Quarantine", "AdminMailRecipients": "admin@contoso.com"})
+	env.Device("alice", "QUAR1", eas.Version141).Provision()
+	out := env.Cmdlet("Get-MobileDevice", map[string]any{"Identity": env.DeviceIdentity("QUAR1")})
+	return env, out[0]["Guid"].(string)
+}
+
+// TestECPSignInRequired: nothing under /ecp/ without a session: a GET
+// goes to the sign-in form (in any case of the path), a POST is 403.
+func TestECPSignInRequired(t *testing.T) {
+	env := simtest.New(t, simulator.Options{})
+	b := newECPBrowser(t, env)
+	// Other spellings go to /ecp/ as spelt, where the cookie is sent.
+	for p, want := range map[string]string{"/ecp": "/ecp/", "/ECP": "/ecp/", "/ECP/Devices?state=Allowed": "/ecp/Devices?state=Allowed", "/Ecp/SignIn": "/ecp/SignIn"} {
+		if st, _, loc := b.get(p); st != http.StatusMovedPermanently || loc != want {
+			t.Errorf("GET %s: %d %q, want a redirect to %s", p, st, loc, want)
+		}
+	}
+	for _, p := range []string{"/ecp/", "/ecp/Devices", "/ecp/devices/x", "/ecp/UsersGroups/EditMobileMailbox.aspx?id=x&dtm=Isolation"} {
+		st, _, loc := b.get(p)
+		if st != http.StatusSeeOther || !strings.HasPrefix(loc, "/ecp/signin?return=") {
+			t.Errorf("GET %s: %d %q", p, st, loc)
+		}
+	}
+	for _, p := range []string{"/ecp/devices/action", "/ecp/signout", "/ecp/devices"} {
+		if st, body, _ := b.post(p, url.Values{"action": {"allow"}}); st != http.StatusForbidden || !strings.Contains(body, "Sign in") {
+			t.Errorf("POST %s: %d\n%s", p, st, body)
+		}
+	}
+	body := b.page("/ecp/signin")
+	if !strings.Contains(body, `name="password"`) || !strings.Contains(body, `name="token"`) {
+		t.Errorf("sign-in form:\n%s", body)
+	}
+	// After sign-in, the page asked for.
+	u, _ := env.Server.Directory().AdminAccount()
+	_, _, loc := b.get("/ecp/devices?state=Blocked")
+	ret, _ := url.Parse(loc)
+	st, _, loc := b.post("/ecp/signin", url.Values{"username": {u.Alias}, "password": {demo.Password}, "return": {ret.Query().Get("return")}})
+	if st != http.StatusSeeOther || loc != "/ecp/devices?state=Blocked" {
+		t.Errorf("sign-in back to the page: %d %q", st, loc)
+	}
+	// Never to another site.
+	b2 := newECPBrowser(t, env)
+	if _, _, loc := b2.post("/ecp/signin", url.Values{"username": {u.Alias}, "password": {demo.Password}, "return": {"//evil.example/ecp/"}}); loc != "/ecp/" {
+		t.Errorf("return to another site: %q", loc)
+	}
+}
+
+// TestECPSignIn: a wrong password and a user without a role group are
+// refused; the admin account and the admin token are let in, with an
+// HttpOnly, SameSite=Lax cookie; sign-out ends the session.
+func TestECPSignIn(t *testing.T) {
+	env := simtest.New(t, simulator.Options{})
+	b := newECPBrowser(t, env)
+	st, body, _ := b.post("/ecp/signin", url.Values{"username": {"admin"}, "password": {"wrong"}})
+	if st != http.StatusUnauthorized || !strings.Contains(body, "The user name or password you entered isn&#39;t correct.") {
+		t.Errorf("wrong password: %d\n%s", st, body)
+	}
+	st, body, _ = b.post("/ecp/signin", url.Values{"username": {"alice"}, "password": {demo.Password}})
+	if st != http.StatusForbidden || !strings.Contains(body, "isn&#39;t a member of an Exchange role group") {
+		t.Errorf("alice: %d\n%s", st, body)
+	}
+	st, _, _ = b.post("/ecp/signin", url.Values{"token": {"not-the-token"}})
+	if st != http.StatusUnauthorized {
+		t.Errorf("wrong token: %d", st)
+	}
+	if st, _, _ := b.get("/ecp/devices"); st != http.StatusSeeOther {
+		t.Fatalf("refused sign-ins gave a session: %d", st)
+	}
+
+	req, _ := http.NewRequest(http.MethodPost, env.URL+"/ecp/signin", strings.NewReader(url.Values{"token": {simtest.AdminToken}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := b.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var cookie *http.Cookie
+	for _, c := range resp.Cookies() {
+		cookie = c
+	}
+	if resp.StatusCode != http.StatusSeeOther || cookie == nil || !cookie.HttpOnly || cookie.SameSite != http.SameSiteLaxMode || cookie.Path != "/ecp/" || len(cookie.Value) < 32 {
+		t.Fatalf("token sign-in: %d %+v", resp.StatusCode, cookie)
+	}
+	page := b.page("/ecp/devices")
+	if !strings.Contains(page, "admin API token") {
+		t.Errorf("signed-in account not shown:\n%s", page)
+	}
+	st, _, loc := b.post("/ecp/signout", url.Values{"csrf": {b.csrf(page)}})
+	if st != http.StatusSeeOther || loc != "/ecp/signin" {
+		t.Errorf("sign-out: %d %q", st, loc)
+	}
+	if st, _, _ := b.get("/ecp/devices"); st != http.StatusSeeOther {
+		t.Errorf("after sign-out: %d", st)
+	}
+	// The old cookie is dead on the server, not only in the browser.
+	req, _ = http.NewRequest(http.MethodGet, env.URL+"/ecp/devices", nil)
+	req.AddCookie(cookie)
+	if resp, err := b.http.Do(req); err != nil || resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("the signed-out cookie: %v %v", resp, err)
+	}
+
+	// The admin account with its password.
+	b.signIn()
+	if body := b.page("/ecp/"); !strings.Contains(body, `CONTOSO\admin`) {
+		t.Errorf("account name:\n%s", body)
+	}
+}
+
+// TestECPCSRF: a POST without the form token, with a wrong one or with a
+// stale one (of an ended session) is 403 and runs nothing.
+func TestECPCSRF(t *testing.T) {
+	env, guid := ecpQuarantined(t)
+	b := newECPBrowser(t, env)
+	b.signIn()
+	stale := b.csrf(b.page("/ecp/"))
+	for name, token := range map[string]string{"missing": "", "wrong": strings.Repeat("0", 64)} {
+		st, body, _ := b.post("/ecp/devices/action", url.Values{"csrf": {token}, "device": {guid}, "action": {"allow"}, "back": {"/ecp/"}})
+		if st != http.StatusForbidden || !strings.Contains(body, "security token is missing or stale") {
+			t.Errorf("%s token: %d\n%s", name, st, body)
+		}
+	}
+	b.post("/ecp/signout", url.Values{"csrf": {stale}})
+	b.signIn()
+	st, body, _ := b.post("/ecp/devices/action", url.Values{"csrf": {stale}, "device": {guid}, "action": {"allow"}, "back": {"/ecp/"}})
+	if st != http.StatusForbidden || !strings.Contains(body, "security token is missing or stale") {
+		t.Errorf("stale token: %d\n%s", st, body)
+	}
+	if got := env.AccessState(guid); got != "Quarantined/Global" {
+		t.Errorf("a refused form changed the device: %s", got)
+	}
+}
+
+// TestECPQuarantineQueueAllow: a device quarantined by the organization's
+// default is in the queue; Allow runs Set-CASMailbox
+// -ActiveSyncAllowedDeviceIDs @{Add=...}: the device is Allowed/Individual
+// and the event stream shows the change as for any approval.
+func TestECPQuarantineQueueAllow(t *testing.T) {
+	env, guid := ecpQuarantined(t)
+	b := newECPBrowser(t, env)
+	b.signIn()
+	page := b.page("/ecp/")
+	queue := page[strings.Index(page, "Quarantined devices (1)"):strings.Index(page, "All partnerships")]
+	if !strings.Contains(queue, "iPhone QUAR1") || !strings.Contains(queue, "alice@contoso.com") || !strings.Contains(queue, `value="allow"`) || !strings.Contains(queue, `value="block"`) {
+		t.Fatalf("queue:\n%s", queue)
+	}
+	page = b.action(page, guid, "allow", "/ecp/")
+	if !strings.Contains(page, "You allowed: iPhone QUAR1 of alice@contoso.com.") || !strings.Contains(page, "Quarantined devices (0)") {
+		t.Errorf("after Allow:\n%s", page)
+	}
+	if got := env.AccessState(guid); got != "Allowed/Individual" {
+		t.Errorf("after Allow: %s", got)
+	}
+	cas := env.Cmdlet("Get-CASMailbox", map[string]any{"Identity": "alice"})[0]
+	if ids, _ := cas["ActiveSyncAllowedDeviceIDs"].([]any); len(ids) != 1 || ids[0] != "QUAR1" {
+		t.Errorf("allow list: %v", cas["ActiveSyncAllowedDeviceIDs"])
+	}
+	evs, _ := env.Events().Since(0)
+	var found bool
+	for _, e := range evs {
+		found = found || (e.Kind == simulator.EventAccessStateChanged && e.DeviceID == "QUAR1" && e.From == "Quarantined" && e.To == "Allowed" && e.Reason == "Individual")
+	}
+	if !found {
+		t.Errorf("no AccessStateChanged Quarantined→Allowed: %+v", evs)
+	}
+	// The filters: by state and by user, through Get-MobileDevice.
+	if body := b.page("/ecp/devices?state=Allowed&user=alice"); !strings.Contains(body, "iPhone QUAR1") || !strings.Contains(body, "All partnerships (1)") {
+		t.Errorf("filter Allowed:\n%s", body)
+	}
+	if body := b.page("/ecp/devices?state=blocked"); !strings.Contains(body, "All partnerships (0)") {
+		t.Errorf("filter Blocked:\n%s", body)
+	}
+	if st, body, _ := b.get("/ecp/devices?state=Nonsense"); st != http.StatusBadRequest || !strings.Contains(body, "isn&#39;t one of Allowed") {
+		t.Errorf("bad state: %d\n%s", st, body)
+	}
+}
+
+// TestECPBlock: Block runs Set-CASMailbox -ActiveSyncBlockedDeviceIDs.
+func TestECPBlock(t *testing.T) {
+	env, guid := ecpQuarantined(t)
+	b := newECPBrowser(t, env)
+	b.signIn()
+	page := b.action(b.page("/ecp/"), guid, "block", "/ecp/")
+	if !strings.Contains(page, "You blocked: iPhone QUAR1") {
+		t.Errorf("after Block:\n%s", page)
+	}
+	if got := env.AccessState(guid); got != "Blocked/Individual" {
+		t.Errorf("after Block: %s", got)
+	}
+}
+
+// TestECPDevicePage: the device page shows the details, the statistics
+// with the recovery password and the device's events; Wipe, Cancel
+// wipe, Account-only wipe and Remove run Clear-MobileDevice and
+// Remove-MobileDevice; an unknown device is a 404 page.
+func TestECPDevicePage(t *testing.T) {
+	env, guid := ecpQuarantined(t)
+	b := newECPBrowser(t, env)
+	b.signIn()
+	self := "/ecp/devices/" + guid
+	page := b.page(self)
+	st := env.Cmdlet("Get-MobileDeviceStatistics", map[string]any{"Identity": guid, "ShowRecoveryPassword": true})[0]
+	for _, want := range []string{"iPhone15C2", "<th>RecoveryPassword</th>", "<th>LastSyncAttemptTime</th>", "DeviceCreated", "AccessStateChanged", "Quarantined", html.EscapeString(st["Identity"].(string))} {
+		if !strings.Contains(page, want) {
+			t.Errorf("device page lacks %q", want)
+		}
+	}
+	if rp, _ := st["RecoveryPassword"].(string); rp != "" && !strings.Contains(page, rp) {
+		t.Errorf("recovery password %q not shown", rp)
+	}
+	page = b.action(page, guid, "wipe", self)
+	if !strings.Contains(page, "You sent a remote wipe") || !strings.Contains(page, "WipeRequested") {
+		t.Errorf("after Wipe:\n%s", page)
+	}
+	page = b.action(page, guid, "cancelwipe", self)
+	if !strings.Contains(page, "You cancelled the wipe") || !strings.Contains(page, "WipeCancelled") {
+		t.Errorf("after Cancel wipe:\n%s", page)
+	}
+	page = b.action(page, guid, "accountonlywipe", self)
+	if !strings.Contains(page, "You sent an account-only wipe") {
+		t.Errorf("after Account-only wipe:\n%s", page)
+	}
+	page = b.action(page, guid, "remove", "/ecp/devices")
+	if !strings.Contains(page, "You removed: iPhone QUAR1") || !strings.Contains(page, "All partnerships (0)") {
+		t.Errorf("after Remove:\n%s", page)
+	}
+	evs, _ := env.Events().Since(0)
+	kinds := map[string]bool{}
+	for _, e := range evs {
+		kinds[e.Kind] = true
+	}
+	for _, k := range []string{simulator.EventWipeRequested, simulator.EventWipeCancelled, simulator.EventPartnershipRemoved} {
+		if !kinds[k] {
+			t.Errorf("no %s event", k)
+		}
+	}
+	stc, body, _ := b.get(self)
+	if stc != http.StatusNotFound || !strings.Contains(body, "There is no mobile device") {
+		t.Errorf("removed device: %d\n%s", stc, body)
+	}
+	if stc, body, _ := b.get("/ecp/devices/no-such-device"); stc != http.StatusNotFound || !strings.Contains(body, "There is no mobile device &#39;no-such-device&#39;") {
+		t.Errorf("unknown device: %d\n%s", stc, body)
+	}
+	// An action on a device that is gone says so.
+	page = b.page("/ecp/")
+	st2, _, _ := b.post("/ecp/devices/action", url.Values{"csrf": {b.csrf(page)}, "device": {guid}, "action": {"wipe"}, "back": {"/ecp/"}})
+	if body := b.page("/ecp/"); st2 != http.StatusSeeOther || !strings.Contains(body, "couldn&#39;t be found") {
+		t.Errorf("action on a removed device: %d\n%s", st2, body)
+	}
+	if stc, _, _ := b.post("/ecp/devices/action", url.Values{"csrf": {b.csrf(page)}, "device": {guid}, "action": {"format-c"}}); stc != http.StatusBadRequest {
+		t.Errorf("unknown action: %d", stc)
+	}
+}
+
+// TestECPCmdletError: a cmdlet's error is on the page as Exchange words
+// it: an unknown user in the filter (Get-MobileDevice -Mailbox), and an
+// approval that Set-CASMailbox refuses (an injected fault).
+func TestECPCmdletError(t *testing.T) {
+	env, guid := ecpQuarantined(t)
+	b := newECPBrowser(t, env)
+	b.signIn()
+	body := b.page("/ecp/devices?user=nobody")
+	if !strings.Contains(body, "The operation couldn&#39;t be performed because object &#39;nobody&#39; couldn&#39;t be found on &#39;DC01.contoso.com&#39;.") {
+		t.Errorf("unknown user:\n%s", body)
+	}
+	req, _ := http.NewRequest(http.MethodPost, env.URL+"/api/faults", strings.NewReader(`{"match":{"cmdlet":"Set-CASMailbox"},"action":{"httpStatus":503},"count":1}`))
+	req.Header.Set("Authorization", "Bearer "+simtest.AdminToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := env.HTTP.Client().Do(req)
+	if err != nil || resp.StatusCode/100 != 2 {
+		t.Fatalf("fault: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	page := b.action(b.page("/ecp/"), guid, "allow", "/ecp/")
+	if !strings.Contains(page, `class="flash error"`) || !strings.Contains(page, "The server is busy and cannot run Set-CASMailbox now") {
+		t.Errorf("refused approval:\n%s", page)
+	}
+	if got := env.AccessState(guid); got != "Quarantined/Global" {
+		t.Errorf("after a refused approval: %s", got)
+	}
+}
+
+// TestECPNoticeLink: the admin notice mail's link,
+// /ecp/UsersGroups/EditMobileMailbox.aspx?id=<ExchangeGuid>&dtm=Isolation,
+// opens the mailbox's devices, quarantined first; an unknown id is 404.
+func TestECPNoticeLink(t *testing.T) {
+	env, _ := ecpQuarantined(t)
+	b := newECPBrowser(t, env)
+	b.signIn()
+	guid := env.Cmdlet("Get-Mailbox", map[string]any{"Identity": "alice"})[0]["ExchangeGuid"].(string)
+	link := "/ecp/UsersGroups/EditMobileMailbox.aspx?id=" + guid + "&dtm=Isolation"
+	// The link as the admin's notice carries it.
+	if !mailboxContains(env, "admin", env.URL+link) {
+		t.Errorf("the admin notice has no link %s", link)
+	}
+	page := b.page(link)
+	if !strings.Contains(page, "Mobile devices of Alice Wilber") || !strings.Contains(page, "Quarantined devices (1)") || !strings.Contains(page, "iPhone QUAR1") {
+		t.Errorf("notice link:\n%s", page)
+	}
+	if st, body, _ := b.get("/ecp/usersgroups/editmobilemailbox.aspx?id=00000000-0000-0000-0000-000000000000&dtm=Isolation"); st != http.StatusNotFound || !strings.Contains(body, "couldn&#39;t be found") {
+		t.Errorf("unknown mailbox: %d\n%s", st, body)
+	}
+}
+
+// mailboxContains says whether a message in alias's Inbox links to url
+// (in its quoted-printable HTML).
+func mailboxContains(env *simtest.Env, alias, url string) bool {
+	for _, body := range inboxMail(env, alias) {
+		if strings.Contains(strings.ReplaceAll(body, "=\r\n", ""), `href=3D"`+strings.ReplaceAll(url, "=", "=3D")+`"`) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestECPEscapesHostileDevice: what a device reports about itself is
+// text on the page, never markup.
+func TestECPEscapesHostileDevice(t *testing.T) {
+	env := simtest.New(t, simulator.Options{ErrorResponseDelay: -1})
+	d := env.Device("alice", "EVIL1", eas.Version141)
+	d.UserAgent = `<script>alert("ua")</script>`
+	info := simtest.DeviceInfo()
+	info.Set.Model = `<img src=x onerror=alert(1)>`
+	info.Set.UserAgent = d.UserAgent
+	var resp eas.ProvisionResponse
+	d.CallOK(eas.CommandProvision, &eas.ProvisionRequest{DeviceInformation: info, Policies: &eas.ProvisionRequestPolicies{Policy: eas.ProvisionRequestPolicy{PolicyType: eas.PolicyTypeWBXML}}}, &resp)
+	guid := env.Cmdlet("Get-MobileDevice", map[string]any{"Identity": env.DeviceIdentity("EVIL1")})[0]["Guid"].(string)
+	b := newECPBrowser(t, env)
+	b.signIn()
+	for _, p := range []string{"/ecp/", "/ecp/devices/" + guid} {
+		page := b.page(p)
+		if strings.Contains(page, "<script") || strings.Contains(page, "<img") {
+			t.Errorf("%s: markup from the device:\n%s", p, page)
+		}
+		if !strings.Contains(page, "&lt;script&gt;") || !strings.Contains(page, "&lt;img src=x onerror=alert(1)&gt;") {
+			t.Errorf("%s: the device's values not shown escaped:\n%s", p, page)
+		}
+	}
+}
+
+// TestECPSecureCookieOverTLS: over TLS the session cookie is Secure.
+func TestECPSecureCookieOverTLS(t *testing.T) {
+	srv, err := simulator.New(simulator.Options{Directory: simtest.DemoDirectory(t, 0), AdminToken: simtest.AdminToken, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewTLSServer(srv)
+	defer hs.Close()
+	c := hs.Client()
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := c.PostForm(hs.URL+"/ecp/signin", url.Values{"username": {"admin"}, "password": {demo.Password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cs := resp.Cookies()
+	if resp.StatusCode != http.StatusSeeOther || len(cs) != 1 || !cs[0].Secure || !cs[0].HttpOnly || cs[0].SameSite != http.SameSiteLaxMode {
+		t.Errorf("TLS sign-in: %d %+v", resp.StatusCode, cs)
+	}
+}
+
+// TestECPBadInput: odd paths, methods and forms get an error page, never
+// a panic or a 500.
+func TestECPBadInput(t *testing.T) {
+	env, guid := ecpQuarantined(t)
+	b := newECPBrowser(t, env)
+	b.signIn()
+	page := b.page("/ecp/")
+	csrf := b.csrf(page)
+	for _, p := range []string{"/ecp/devices/%00", "/ecp/devices/" + strings.Repeat("x", 5000), "/ecp/devices/a%2Fb%5C%E2%80", "/ecp/devices/" + guid + "/", "/%65cp/devices/" + guid, "/ecp/nothing", "/ecp/devices?state=%00&user=%27%22",
+		"/ecp/UsersGroups/EditMobileMailbox.aspx", "/ecp/UsersGroups/EditMobileMailbox.aspx?id=%27)(", "/ecpx", "/ecp/devices/action"} {
+		st, body, _ := b.get(p)
+		if st >= 500 || st == http.StatusOK && !strings.Contains(body, "</html>") {
+			t.Errorf("GET %s: %d\n%s", p, st, body)
+		}
+	}
+	if st, body, _ := b.get("/ecp/devices/" + url.PathEscape(guid)); st != http.StatusOK || !strings.Contains(body, "iPhone QUAR1") {
+		t.Errorf("escaped path: %d", st)
+	}
+	for _, f := range []url.Values{
+		{"csrf": {csrf}},
+		{"csrf": {csrf}, "action": {"allow"}},
+		{"csrf": {csrf}, "action": {"allow"}, "device": {"'"}, "back": {"https://evil.example/"}},
+		{"csrf": {csrf, "x"}, "action": {"ALLOW"}, "device": {strings.Repeat("§", 3000)}},
+	} {
+		st, body, loc := b.post("/ecp/devices/action", f)
+		if st >= 500 || st == http.StatusSeeOther && loc != "/ecp/" {
+			t.Errorf("POST %v: %d %q\n%s", f, st, loc, body)
+		}
+	}
+	if st, _, _ := b.do(http.MethodPut, "/ecp/devices", nil); st != http.StatusMethodNotAllowed {
+		t.Errorf("PUT: %d", st)
+	}
+	if got := env.AccessState(guid); got != "Quarantined/Global" {
+		t.Errorf("bad forms changed the device: %s", got)
+	}
+}
+
+// TestECPRecoveryPassword: the device page shows the recovery password
+// the device sent (Settings DevicePassword), as
+// Get-MobileDeviceStatistics -ShowRecoveryPassword gives it.
+func TestECPRecoveryPassword(t *testing.T) {
+	env := simtest.New(t, simulator.Options{ErrorResponseDelay: -1})
+	d := env.Device("alice", "RCV1", eas.Version141).Provision()
+	var resp eas.SettingsResponse
+	d.CallOK(eas.CommandSettings, &eas.SettingsRequest{DevicePassword: &eas.DevicePassword{Set: &eas.DevicePasswordSet{Password: "R3cover-4711"}}}, &resp)
+	guid := env.Cmdlet("Get-MobileDevice", map[string]any{"Identity": env.DeviceIdentity("RCV1")})[0]["Guid"].(string)
+	b := newECPBrowser(t, env)
+	b.signIn()
+	if page := b.page("/ecp/devices/" + guid); !strings.Contains(page, "<tr><th>RecoveryPassword</th><td>R3cover-4711</td></tr>") {
+		t.Errorf("recovery password not shown:\n%s", page)
+	}
+}
