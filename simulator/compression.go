@@ -16,7 +16,8 @@ import (
 // Interop suite's MSASHTTP_S01_TC02 repeats its FolderSync until the
 // answer is compressed, R197 and R214), at IIS's default dynamic
 // compression level 0, the fastest. An answer not compressed carries no
-// Content-Encoding (R412, R215).
+// Content-Encoding (R412, R215). Hits are counted by the URL's path;
+// whether IIS counts the query string too is UNCONFIRMED.
 const (
 	frequentHitThreshold  = 2
 	frequentHitTimePeriod = 10 * time.Second
