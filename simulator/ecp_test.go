@@ -527,3 +527,136 @@ func TestECPRecoveryPassword(t *testing.T) {
 		t.Errorf("recovery password not shown:\n%s", page)
 	}
 }
+
+// TestECPMailPagesRequireSignIn: the mailboxes, mailbox and message pages
+// send a browser without a session to the sign-in form.
+func TestECPMailPagesRequireSignIn(t *testing.T) {
+	env := simtest.New(t, simulator.Options{})
+	b := newECPBrowser(t, env)
+	for _, p := range []string{"/ecp/mailboxes", "/ecp/mailboxes/alice", "/ecp/mailboxes/alice/1:1", "/ecp/organization"} {
+		st, _, loc := b.get(p)
+		if st != http.StatusSeeOther || !strings.HasPrefix(loc, "/ecp/signin?return=") {
+			t.Errorf("GET %s without a session: %d %q", p, st, loc)
+		}
+	}
+}
+
+// ecpItemLink finds the link to the message with subject on a mailbox page.
+func ecpItemLink(t *testing.T, page, subject string) string {
+	t.Helper()
+	m := regexp.MustCompile(`<a href="(/ecp/mailboxes/[^"]+)">` + regexp.QuoteMeta(html.EscapeString(subject)) + `</a>`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no message %q on the page:\n%s", subject, page)
+	}
+	return html.UnescapeString(m[1])
+}
+
+// TestECPQuarantineNoticeReadable: the quarantine notice the owner of a
+// quarantined device gets, and the admin's notice, read on the message
+// page without a phone: headers, text.
+func TestECPQuarantineNoticeReadable(t *testing.T) {
+	env, _ := ecpQuarantined(t)
+	b := newECPBrowser(t, env)
+	b.signIn()
+	list := b.page("/ecp/mailboxes")
+	if !strings.Contains(list, `href="/ecp/mailboxes/alice@contoso.com"`) || !strings.Contains(list, "Alice Wilber") {
+		t.Fatalf("mailboxes page:\n%s", list)
+	}
+	for _, alias := range []string{"alice", "admin"} {
+		mail := inboxMail(env, alias)
+		if len(mail) == 0 {
+			t.Fatalf("%s has no mail", alias)
+		}
+		mbPage := b.page("/ecp/mailboxes/" + alias)
+		for subject, raw := range mail {
+			m, err := simulator.ParseMail([]byte(raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			page := b.page(ecpItemLink(t, mbPage, subject))
+			if !strings.Contains(page, "<h1>"+html.EscapeString(subject)+"</h1>") {
+				t.Errorf("%s: %q: no subject\n%s", alias, subject, page)
+			}
+			line := strings.TrimSpace(strings.SplitN(strings.TrimSpace(m.Plain), "\n", 2)[0])
+			if line == "" || !strings.Contains(page, html.EscapeString(line)) {
+				t.Errorf("%s: %q: the text %q isn't on the page\n%s", alias, subject, line, page)
+			}
+			if !strings.Contains(page, "<tr><th>From</th><td>") {
+				t.Errorf("%s: no From header\n%s", alias, page)
+			}
+		}
+	}
+}
+
+// TestECPMessageHTMLCannotRunScript: a message whose HTML carries a
+// <script> and an onerror handler is shown in a sandboxed iframe (no
+// allow-scripts) on a page whose CSP allows no script at all.
+func TestECPMessageHTMLCannotRunScript(t *testing.T) {
+	env := simtest.New(t, simulator.Options{})
+	mb := env.Mailbox("alice")
+	now := env.Server.Clock().Now()
+	hostile := `<p>Hello <b>there</b></p><script>alert(1)</script><img src=x onerror="alert(2)">`
+	raw, err := simulator.BuildMail(&simulator.MailAddress{Name: "Mallory", Address: "mallory@fabrikam.com"}, []*simulator.MailAddress{{Address: "alice@contoso.com"}},
+		"Hostile HTML", "Hello there", hostile, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := simulator.ParseMail(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inbox, _ := mb.FolderByType(eas.FolderTypeInbox)
+	if _, err := mb.AddItem(inbox.ServerID, simulator.EmailItem(m, now, false)); err != nil {
+		t.Fatal(err)
+	}
+	b := newECPBrowser(t, env)
+	b.signIn()
+	link := ecpItemLink(t, b.page("/ecp/mailboxes/alice"), "Hostile HTML")
+	req, _ := http.NewRequest(http.MethodGet, env.URL+link, nil)
+	resp, err := b.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	page := string(body)
+	csp := resp.Header.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "script-src") {
+		t.Errorf("CSP allows script: %q", csp)
+	}
+	// The HTML is only in the sandboxed iframe's srcdoc, as attribute text:
+	// no tag of it is markup of the page.
+	iframe := regexp.MustCompile(`<iframe class="htmlbody"[^>]* sandbox=""[^>]* srcdoc="([^"]*)"></iframe>`).FindStringSubmatch(page)
+	if iframe == nil {
+		t.Fatalf("no sandboxed iframe:\n%s", page)
+	}
+	if strings.Contains(strings.ToLower(page), "<script") || strings.Contains(strings.ToLower(page), "<img") || strings.Contains(page, "allow-scripts") {
+		t.Errorf("the page carries markup of the mail:\n%s", page)
+	}
+	if got := html.UnescapeString(iframe[1]); !strings.Contains(got, "<b>there</b>") || !strings.Contains(got, "onerror") {
+		t.Errorf("srcdoc: %q", got)
+	}
+	if !strings.Contains(page, "Hello there") {
+		t.Errorf("no text body:\n%s", page)
+	}
+}
+
+// TestECPMailNotFound: an unknown mailbox or message is a 404 page.
+func TestECPMailNotFound(t *testing.T) {
+	env := simtest.New(t, simulator.Options{})
+	env.Deliver("alice", "Hello")
+	b := newECPBrowser(t, env)
+	b.signIn()
+	for _, p := range []string{"/ecp/mailboxes/nobody", "/ecp/mailboxes/nobody/1:1", "/ecp/mailboxes/alice/99:99", "/ecp/mailboxes/alice/1:1/x"} {
+		st, body, _ := b.get(p)
+		if st != http.StatusNotFound {
+			t.Errorf("GET %s: %d\n%s", p, st, body)
+		}
+	}
+	if _, body, _ := b.get("/ecp/mailboxes/nobody"); !strings.Contains(body, "couldn&#39;t be found") {
+		t.Errorf("unknown mailbox:\n%s", body)
+	}
+	if st, _, _ := b.post("/ecp/mailboxes/alice", url.Values{"csrf": {b.csrf(b.page("/ecp/mailboxes"))}}); st != http.StatusMethodNotAllowed {
+		t.Errorf("POST to a mailbox page: %d", st)
+	}
+}

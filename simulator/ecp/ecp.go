@@ -146,6 +146,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveAction(w, r, sess)
 	case strings.HasPrefix(rest, "/devices/"):
 		h.onlyGet(w, r, sess, h.serveDevice)
+	case rest == "/mailboxes":
+		h.onlyGet(w, r, sess, h.serveMailboxes)
+	case strings.HasPrefix(rest, "/mailboxes/"):
+		h.onlyGet(w, r, sess, h.serveMailbox)
 	case rest == "/usersgroups/editmobilemailbox.aspx":
 		h.onlyGet(w, r, sess, h.serveMailboxDevices)
 	default:
