@@ -121,3 +121,22 @@ func ecpItem(it *Item) ecp.MailItem {
 	}
 	return mi
 }
+
+// Faults returns the faults API's faults in force (those whose For has
+// not run out), copied under its lock.
+func (b ecpBackend) Faults() []ecp.Fault {
+	now := b.s.clock.Now()
+	fs := &b.s.faults
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	var out []ecp.Fault
+	for _, f := range fs.faults {
+		if f.For > 0 && now.Sub(f.Created) >= time.Duration(f.For) {
+			continue
+		}
+		out = append(out, ecp.Fault{ID: f.ID, Command: f.Match.Command, User: f.Match.User, DeviceID: f.Match.DeviceID, Cmdlet: f.Match.Cmdlet,
+			Latency: time.Duration(f.Action.Latency), HTTPStatus: f.Action.HTTPStatus, RetryAfter: f.Action.RetryAfter, Status: f.Action.Status,
+			Redirect: f.Action.Redirect, Drop: f.Action.Drop, Count: f.Count, For: time.Duration(f.For), Probability: f.Probability, Created: f.Created, Hits: f.Hits})
+	}
+	return out
+}

@@ -1,6 +1,7 @@
 package simulator_test
 
 import (
+	"fmt"
 	"html"
 	"io"
 	"log/slog"
@@ -658,5 +659,169 @@ func TestECPMailNotFound(t *testing.T) {
 	}
 	if st, _, _ := b.post("/ecp/mailboxes/alice", url.Values{"csrf": {b.csrf(b.page("/ecp/mailboxes"))}}); st != http.StatusMethodNotAllowed {
 		t.Errorf("POST to a mailbox page: %d", st)
+	}
+}
+
+// orgPost posts one of the organization page's forms with the page's
+// token and follows the redirect back to the page.
+func (b *ecpBrowser) orgPost(form string, values url.Values) string {
+	b.t.Helper()
+	values.Set("csrf", b.csrf(b.page("/ecp/organization")))
+	st, body, loc := b.post("/ecp/organization/"+form, values)
+	if st != http.StatusSeeOther || loc != "/ecp/organization" {
+		b.t.Fatalf("%s: %d %q\n%s", form, st, loc, body)
+	}
+	return b.page("/ecp/organization")
+}
+
+// TestECPOrganizationCSRF: every form of the organization page is
+// refused without the session's token, and changes nothing.
+func TestECPOrganizationCSRF(t *testing.T) {
+	env := simtest.New(t, simulator.Options{})
+	env.Cmdlet("New-ActiveSyncDeviceAccessRule", map[string]any{"QueryString": "Android", "Characteristic": "DeviceType", "AccessLevel": "Allow"})
+	b := newECPBrowser(t, env)
+	b.signIn()
+	page := b.page("/ecp/organization")
+	for _, form := range []string{"settings", "rules/new", "rules/remove", "policy"} {
+		if !strings.Contains(page, `action="/ecp/organization/`+form+`"`) {
+			t.Errorf("no form %s on the page", form)
+		}
+		for _, token := range []string{"", strings.Repeat("0", 64)} {
+			v := url.Values{"DefaultAccessLevel": {"Block"}, "QueryString": {"iPhone"}, "Characteristic": {"DeviceType"}, "AccessLevel": {"Block"}, "rule": {"Android (DeviceType)"}, "policy": {"Default"}, "PasswordEnabled": {"true"}}
+			if token != "" {
+				v.Set("csrf", token)
+			}
+			if st, _, _ := b.post("/ecp/organization/"+form, v); st != http.StatusForbidden {
+				t.Errorf("%s with token %q: %d", form, token, st)
+			}
+		}
+	}
+	if got := env.Cmdlet("Get-ActiveSyncOrganizationSettings", map[string]any{})[0]["DefaultAccessLevel"]; got != "Allow" {
+		t.Errorf("DefaultAccessLevel changed: %v", got)
+	}
+	if got := env.Cmdlet("Get-ActiveSyncDeviceAccessRule", map[string]any{}); len(got) != 1 || got[0]["QueryString"] != "Android" {
+		t.Errorf("the rules changed: %v", got)
+	}
+	if got := env.Cmdlet("Get-MobileDeviceMailboxPolicy", map[string]any{"Identity": "Default"})[0]["PasswordEnabled"]; got != false {
+		t.Errorf("the policy changed: %v", got)
+	}
+	if st, _, _ := b.get("/ecp/organization/settings"); st != http.StatusMethodNotAllowed {
+		t.Errorf("GET of a form: %d", st)
+	}
+}
+
+// TestECPOrganizationSettings: the DefaultAccessLevel chosen in the form
+// is what Get-ActiveSyncOrganizationSettings then gives, and a refused
+// value shows the cmdlet's error.
+func TestECPOrganizationSettings(t *testing.T) {
+	env := simtest.New(t, simulator.Options{})
+	b := newECPBrowser(t, env)
+	b.signIn()
+	page := b.orgPost("settings", url.Values{"DefaultAccessLevel": {"Quarantine"}, "AdminMailRecipients": {"admin@contoso.com"}, "UserMailInsert": {"Call the help desk."}})
+	if !strings.Contains(page, "You saved the organization settings.") {
+		t.Errorf("after saving:\n%s", page)
+	}
+	org := env.Cmdlet("Get-ActiveSyncOrganizationSettings", map[string]any{})[0]
+	if org["DefaultAccessLevel"] != "Quarantine" || org["UserMailInsert"] != "Call the help desk." || text(org["AdminMailRecipients"]) != "[admin@contoso.com]" {
+		t.Errorf("Get-ActiveSyncOrganizationSettings: %v", org)
+	}
+	if !strings.Contains(page, "<option selected>Quarantine</option>") {
+		t.Errorf("the form doesn't show Quarantine:\n%s", page)
+	}
+	// A cmdlet's refusal, in Exchange's words.
+	page = b.orgPost("settings", url.Values{"DefaultAccessLevel": {"Quarantine"}, "AdminMailRecipients": {"not an address"}})
+	if !strings.Contains(page, `class="flash error"`) || !strings.Contains(page, "The email address &#34;not an address&#34; isn&#39;t correct.") {
+		t.Errorf("refused recipients:\n%s", page)
+	}
+	if got := env.Cmdlet("Get-ActiveSyncOrganizationSettings", map[string]any{})[0]["UserMailInsert"]; got != "Call the help desk." {
+		t.Errorf("a refused form changed UserMailInsert: %v", got)
+	}
+}
+
+func text(v any) string { return fmt.Sprint(v) }
+
+// TestECPDeviceAccessRules: a rule added through the form is
+// Get-ActiveSyncDeviceAccessRule's, and its Remove button removes it.
+func TestECPDeviceAccessRules(t *testing.T) {
+	env := simtest.New(t, simulator.Options{})
+	b := newECPBrowser(t, env)
+	b.signIn()
+	page := b.orgPost("rules/new", url.Values{"QueryString": {"iPhone <b>"}, "Characteristic": {"DeviceType"}, "AccessLevel": {"Block"}})
+	rules := env.Cmdlet("Get-ActiveSyncDeviceAccessRule", map[string]any{})
+	if len(rules) != 1 || rules[0]["QueryString"] != "iPhone <b>" || rules[0]["AccessLevel"] != "Block" || rules[0]["Characteristic"] != "DeviceType" {
+		t.Fatalf("rules: %v", rules)
+	}
+	if !strings.Contains(page, "<td>iPhone &lt;b&gt;</td>") {
+		t.Errorf("the rule isn't listed:\n%s", page)
+	}
+	// The same rule again: New- refuses it.
+	page = b.orgPost("rules/new", url.Values{"QueryString": {"iPhone <b>"}, "Characteristic": {"DeviceType"}, "AccessLevel": {"Allow"}})
+	if !strings.Contains(page, `class="flash error"`) {
+		t.Errorf("a second rule:\n%s", page)
+	}
+	page = b.orgPost("rules/remove", url.Values{"rule": {rules[0]["Identity"].(string)}})
+	if got := env.Cmdlet("Get-ActiveSyncDeviceAccessRule", map[string]any{}); len(got) != 0 || !strings.Contains(page, "No device access rules.") {
+		t.Errorf("after removing: %v\n%s", got, page)
+	}
+	page = b.orgPost("rules/remove", url.Values{"rule": {"nothing (DeviceType)"}})
+	if !strings.Contains(page, `class="flash error"`) || !strings.Contains(page, "couldn&#39;t be found") {
+		t.Errorf("removing an unknown rule:\n%s", page)
+	}
+}
+
+// TestECPPolicyEdit: a setting edited in a policy's form is what
+// Get-MobileDeviceMailboxPolicy then gives; the others are left alone.
+func TestECPPolicyEdit(t *testing.T) {
+	env := simtest.New(t, simulator.Options{})
+	b := newECPBrowser(t, env)
+	b.signIn()
+	page := b.orgPost("policy", url.Values{"policy": {"Default"}, "PasswordEnabled": {"true"}, "MinPasswordLength": {"6"}, "AllowCamera": {"true"}, "MaxInactivityTimeLock": {"Unlimited"}})
+	if !strings.Contains(page, "You saved the mobile device mailbox policy Default.") {
+		t.Errorf("after saving:\n%s", page)
+	}
+	p := env.Cmdlet("Get-MobileDeviceMailboxPolicy", map[string]any{"Identity": "Default"})[0]
+	if p["PasswordEnabled"] != true || text(p["MinPasswordLength"]) != "6" || p["AllowCamera"] != true || p["MaxInactivityTimeLock"] != "Unlimited" {
+		t.Errorf("the policy: %v", p)
+	}
+	page = b.orgPost("policy", url.Values{"policy": {"Default"}, "MinPasswordLength": {"99"}})
+	if !strings.Contains(page, `class="flash error"`) {
+		t.Errorf("a length out of range:\n%s", page)
+	}
+	page = b.orgPost("policy", url.Values{"policy": {"Nope"}, "PasswordEnabled": {"true"}})
+	if !strings.Contains(page, `class="flash error"`) {
+		t.Errorf("an unknown policy:\n%s", page)
+	}
+}
+
+// TestECPOrganizationFaultsAndEvents: the faults in force and the latest
+// events, newest first, are on the organization page.
+func TestECPOrganizationFaultsAndEvents(t *testing.T) {
+	env, _ := ecpQuarantined(t)
+	req, _ := http.NewRequest(http.MethodPost, env.URL+"/api/faults", strings.NewReader(`{"match":{"cmdlet":"Set-CASMailbox"},"action":{"httpStatus":503},"count":3}`))
+	req.Header.Set("Authorization", "Bearer "+simtest.AdminToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := env.HTTP.Client().Do(req)
+	if err != nil || resp.StatusCode/100 != 2 {
+		t.Fatalf("fault: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	b := newECPBrowser(t, env)
+	b.signIn()
+	page := b.page("/ecp/organization")
+	if !strings.Contains(page, "Faults in force (1)") || !strings.Contains(page, "cmdlet Set-CASMailbox") || !strings.Contains(page, "HTTP 503") {
+		t.Errorf("faults:\n%s", page)
+	}
+	ids := regexp.MustCompile(`<tr><td>(\d+)</td><td>\d{4}-`).FindAllStringSubmatch(page, -1)
+	if len(ids) < 2 {
+		t.Fatalf("events:\n%s", page)
+	}
+	for i := 1; i < len(ids); i++ {
+		if len(ids[i][1]) > len(ids[i-1][1]) || (len(ids[i][1]) == len(ids[i-1][1]) && ids[i][1] >= ids[i-1][1]) {
+			t.Errorf("events not newest first: %v", ids)
+			break
+		}
+	}
+	if !strings.Contains(page, "Quarantined") && !strings.Contains(page, "quarantin") {
+		t.Errorf("no quarantine event:\n%s", page)
 	}
 }

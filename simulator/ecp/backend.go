@@ -30,6 +30,8 @@ type Backend interface {
 	// mailbox of user (an SMTP address, UPN or alias); ok is false when
 	// there is no such mailbox. It never changes the mailbox.
 	Mailbox(user string) (folders []MailFolder, ok bool)
+	// Faults returns the faults in force, in the order they match.
+	Faults() []Fault
 }
 
 // Event is one entry of the server's event log (what /api/events sends).
@@ -78,4 +80,25 @@ type MailAttachment struct {
 	ContentType string
 	Size        int
 	Inline      bool
+}
+
+// Fault is one fault of the faults API (/api/faults) in force: what it
+// matches and what it does, as the API describes it.
+type Fault struct {
+	ID          string
+	Command     string // the EAS command it matches, or ""
+	User        string
+	DeviceID    string
+	Cmdlet      string // the cmdlet it matches, or ""
+	Latency     time.Duration
+	HTTPStatus  int
+	RetryAfter  int
+	Status      int
+	Redirect    string
+	Drop        bool
+	Count       int           // how many times it fires (0: until removed)
+	For         time.Duration // how long it lasts from Created (0: until removed)
+	Probability float64
+	Created     time.Time
+	Hits        int
 }

@@ -38,7 +38,7 @@ var pages = func() map[string]*template.Template {
 		},
 	}
 	out := make(map[string]*template.Template)
-	for _, name := range []string{"signin", "devices", "device", "error", "mailboxes", "mailbox", "message"} {
+	for _, name := range []string{"signin", "devices", "device", "error", "mailboxes", "mailbox", "message", "organization"} {
 		out[name] = template.Must(template.New("layout.tmpl").Funcs(funcs).ParseFS(files, "templates/layout.tmpl", "templates/actions.tmpl", "templates/"+name+".tmpl"))
 	}
 	return out
@@ -75,6 +75,14 @@ type pageData struct {
 	Folders   []MailFolder
 	Folder    *MailFolder
 	Item      *MailItem
+
+	// The organization page.
+	Org             *orgSettings
+	Rules           []accessRule
+	Policies        []policy
+	Faults          []Fault
+	AccessLevels    []string
+	Characteristics []string
 }
 
 type field struct{ Name, Value string }
