@@ -569,6 +569,13 @@ func TestECPQuarantineNoticeReadable(t *testing.T) {
 			t.Fatalf("%s has no mail", alias)
 		}
 		mbPage := b.page("/ecp/mailboxes/" + alias)
+		quarantine := false
+		for subject := range mail {
+			quarantine = quarantine || strings.Contains(subject, "temporarily blocked") || strings.Contains(subject, "quarantined")
+		}
+		if !quarantine {
+			t.Errorf("%s has no quarantine notice: %v", alias, mail)
+		}
 		for subject, raw := range mail {
 			m, err := simulator.ParseMail([]byte(raw))
 			if err != nil {

@@ -189,7 +189,8 @@ func (h *Handler) serveOrgPost(w http.ResponseWriter, r *http.Request, sess *ses
 					params["AdminMailRecipients"] = list
 				}
 			}
-			if v := f.Get("UserMailInsert"); v != org[0].Insert() {
+			// A browser sends a textarea's line breaks as CRLF.
+			if v := strings.ReplaceAll(f.Get("UserMailInsert"), "\r\n", "\n"); v != org[0].Insert() {
 				if v == "" {
 					params["UserMailInsert"] = nil
 				} else {
