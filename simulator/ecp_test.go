@@ -832,3 +832,35 @@ func TestECPOrganizationFaultsAndEvents(t *testing.T) {
 		t.Errorf("no quarantine event:\n%s", page)
 	}
 }
+
+// TestECPOrganizationBadInput: nonsense in the organization page's forms
+// is the cmdlets' error on the page, never a panic; an unknown form is 404.
+func TestECPOrganizationBadInput(t *testing.T) {
+	env := simtest.New(t, simulator.Options{})
+	b := newECPBrowser(t, env)
+	b.signIn()
+	for _, c := range []struct {
+		form string
+		v    url.Values
+	}{
+		{"settings", url.Values{"DefaultAccessLevel": {"Sometimes"}}},
+		{"settings", url.Values{"UserMailInsert": {strings.Repeat("x", 300)}}},
+		{"rules/new", url.Values{"QueryString": {"iPhone"}, "Characteristic": {"Colour"}, "AccessLevel": {"Block"}}},
+		{"rules/new", url.Values{}},
+		{"rules/remove", url.Values{}},
+		{"policy", url.Values{"policy": {"Default"}, "MaxInactivityTimeLock": {"soon"}, "MaxEmailAgeFilter": {"Forever"}}},
+		{"policy", url.Values{}},
+	} {
+		page := b.orgPost(c.form, c.v)
+		if !strings.Contains(page, `class="flash error"`) {
+			t.Errorf("%s %v: no error\n%s", c.form, c.v, page)
+		}
+	}
+	if got := env.Cmdlet("Get-ActiveSyncOrganizationSettings", map[string]any{})[0]["DefaultAccessLevel"]; got != "Allow" {
+		t.Errorf("DefaultAccessLevel: %v", got)
+	}
+	st, _, _ := b.post("/ecp/organization/nothing", url.Values{"csrf": {b.csrf(b.page("/ecp/organization"))}})
+	if st != http.StatusNotFound {
+		t.Errorf("unknown form: %d", st)
+	}
+}

@@ -3,6 +3,7 @@ package ecp
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -209,9 +210,13 @@ func (h *Handler) serveOrgPost(w http.ResponseWriter, r *http.Request, sess *ses
 	case "policy":
 		var raw []map[string]any
 		id := f.Get("policy")
+		if id == "" {
+			err = errors.New("The form names no mobile device mailbox policy.")
+			break
+		}
 		if err = h.run(ctx, "Get-MobileDeviceMailboxPolicy", map[string]any{"Identity": id}, &raw); err == nil {
 			if len(raw) != 1 {
-				err = fmt.Errorf("the mobile device mailbox policy '%s' couldn't be found", id)
+				err = fmt.Errorf("The mobile device mailbox policy '%s' couldn't be found.", id)
 				break
 			}
 			params := map[string]any{"Identity": id}
