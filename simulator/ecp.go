@@ -9,6 +9,7 @@ import (
 
 	"github.com/easlab/easlab/simulator/admin"
 	"github.com/easlab/easlab/simulator/ecp"
+	"github.com/easlab/easlab/wbxml"
 )
 
 // The admin center at /ecp/ (simulator/ecp) lives in its own package
@@ -68,3 +69,74 @@ func (b ecpBackend) Events() []ecp.Event {
 
 // Now is the server's clock.
 func (b ecpBackend) Now() time.Time { return b.s.clock.Now() }
+
+// Mailbox is a read-only view of a mailbox: its live folders and items,
+// copied under the mailbox's lock (Folders, Items), each e-mail's MIME
+// message parsed as the server parses a client's (ParseMail).
+func (b ecpBackend) Mailbox(user string) ([]ecp.MailFolder, bool) {
+	_, mb, ok := b.s.dir.Resolve(user)
+	if !ok || mb == nil {
+		return nil, false
+	}
+	var out []ecp.MailFolder
+	for _, f := range mb.Folders() {
+		mf := ecp.MailFolder{ID: f.ServerID, Name: f.DisplayName, Type: int(f.Type)}
+		for _, it := range mb.Items(f.ServerID) {
+			mf.Items = append(mf.Items, ecpItem(it))
+		}
+		out = append(out, mf)
+	}
+	return out, true
+}
+
+// ecpItem is an item as its owner reads it: from its MIME message when it
+// has one that parses, else from its properties and bodies.
+func ecpItem(it *Item) ecp.MailItem {
+	prop := func(name string) string { return it.Prop(wbxml.LookupQualified(name)) }
+	mi := ecp.MailItem{ID: it.ServerID, Class: it.Class, Subject: prop("Email:Subject"), From: prop("Email:From"), To: prop("Email:To"), Cc: prop("Email:Cc"),
+		Date: it.Received, Plain: it.Body.Plain, HTML: it.Body.HTML}
+	if mi.Subject == "" {
+		for _, n := range []string{"Calendar:Subject", "Tasks:Subject", "Notes:Subject"} {
+			if v := prop(n); v != "" {
+				mi.Subject = v
+				break
+			}
+		}
+	}
+	atts := it.Attachments
+	if len(it.Body.MIME) > 0 {
+		if m, err := ParseMail(it.Body.MIME); err == nil {
+			mi.Subject, mi.From, mi.To, mi.Cc = m.Subject, formatAddresses(m.From), formatAddresses(m.To), formatAddresses(m.Cc)
+			if !m.Date.IsZero() {
+				mi.Date = m.Date
+			}
+			mi.Plain, mi.HTML = m.Plain, m.HTML
+			if len(atts) == 0 {
+				atts = m.Attachments
+			}
+		}
+	}
+	for _, a := range atts {
+		mi.Attachments = append(mi.Attachments, ecp.MailAttachment{Name: a.Name, ContentType: a.ContentType, Size: len(a.Data), Inline: a.Inline})
+	}
+	return mi
+}
+
+// Faults returns the faults API's faults in force (those whose For has
+// not run out), copied under its lock.
+func (b ecpBackend) Faults() []ecp.Fault {
+	now := b.s.clock.Now()
+	fs := &b.s.faults
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	var out []ecp.Fault
+	for _, f := range fs.faults {
+		if f.For > 0 && now.Sub(f.Created) >= time.Duration(f.For) {
+			continue
+		}
+		out = append(out, ecp.Fault{ID: f.ID, Command: f.Match.Command, User: f.Match.User, DeviceID: f.Match.DeviceID, Cmdlet: f.Match.Cmdlet,
+			Latency: time.Duration(f.Action.Latency), HTTPStatus: f.Action.HTTPStatus, RetryAfter: f.Action.RetryAfter, Status: f.Action.Status,
+			Redirect: f.Action.Redirect, Drop: f.Action.Drop, Count: f.Count, For: time.Duration(f.For), Probability: f.Probability, Created: f.Created, Hits: f.Hits})
+	}
+	return out
+}

@@ -1,6 +1,7 @@
 package simulator_test
 
 import (
+	"fmt"
 	"html"
 	"io"
 	"log/slog"
@@ -525,5 +526,341 @@ func TestECPRecoveryPassword(t *testing.T) {
 	b.signIn()
 	if page := b.page("/ecp/devices/" + guid); !strings.Contains(page, "<tr><th>RecoveryPassword</th><td>R3cover-4711</td></tr>") {
 		t.Errorf("recovery password not shown:\n%s", page)
+	}
+}
+
+// TestECPMailPagesRequireSignIn: the mailboxes, mailbox and message pages
+// send a browser without a session to the sign-in form.
+func TestECPMailPagesRequireSignIn(t *testing.T) {
+	env := simtest.New(t, simulator.Options{})
+	b := newECPBrowser(t, env)
+	for _, p := range []string{"/ecp/mailboxes", "/ecp/mailboxes/alice", "/ecp/mailboxes/alice/1:1", "/ecp/organization"} {
+		st, _, loc := b.get(p)
+		if st != http.StatusSeeOther || !strings.HasPrefix(loc, "/ecp/signin?return=") {
+			t.Errorf("GET %s without a session: %d %q", p, st, loc)
+		}
+	}
+}
+
+// ecpItemLink finds the link to the message with subject on a mailbox page.
+func ecpItemLink(t *testing.T, page, subject string) string {
+	t.Helper()
+	m := regexp.MustCompile(`<a href="(/ecp/mailboxes/[^"]+)">` + regexp.QuoteMeta(html.EscapeString(subject)) + `</a>`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no message %q on the page:\n%s", subject, page)
+	}
+	return html.UnescapeString(m[1])
+}
+
+// TestECPQuarantineNoticeReadable: the quarantine notice the owner of a
+// quarantined device gets, and the admin's notice, read on the message
+// page without a phone: headers, text.
+func TestECPQuarantineNoticeReadable(t *testing.T) {
+	env, _ := ecpQuarantined(t)
+	b := newECPBrowser(t, env)
+	b.signIn()
+	list := b.page("/ecp/mailboxes")
+	if !strings.Contains(list, `href="/ecp/mailboxes/alice@contoso.com"`) || !strings.Contains(list, "Alice Wilber") {
+		t.Fatalf("mailboxes page:\n%s", list)
+	}
+	for _, alias := range []string{"alice", "admin"} {
+		mail := inboxMail(env, alias)
+		if len(mail) == 0 {
+			t.Fatalf("%s has no mail", alias)
+		}
+		mbPage := b.page("/ecp/mailboxes/" + alias)
+		quarantine := false
+		for subject := range mail {
+			quarantine = quarantine || strings.Contains(subject, "temporarily blocked") || strings.Contains(subject, "quarantined")
+		}
+		if !quarantine {
+			t.Errorf("%s has no quarantine notice: %v", alias, mail)
+		}
+		for subject, raw := range mail {
+			m, err := simulator.ParseMail([]byte(raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			page := b.page(ecpItemLink(t, mbPage, subject))
+			if !strings.Contains(page, "<h1>"+html.EscapeString(subject)+"</h1>") {
+				t.Errorf("%s: %q: no subject\n%s", alias, subject, page)
+			}
+			line := strings.TrimSpace(strings.SplitN(strings.TrimSpace(m.Plain), "\n", 2)[0])
+			if line == "" || !strings.Contains(page, html.EscapeString(line)) {
+				t.Errorf("%s: %q: the text %q isn't on the page\n%s", alias, subject, line, page)
+			}
+			if !strings.Contains(page, "<tr><th>From</th><td>") {
+				t.Errorf("%s: no From header\n%s", alias, page)
+			}
+		}
+	}
+}
+
+// TestECPMessageHTMLCannotRunScript: a message whose HTML carries a
+// <script> and an onerror handler is shown in a sandboxed iframe (no
+// allow-scripts) on a page whose CSP allows no script at all.
+func TestECPMessageHTMLCannotRunScript(t *testing.T) {
+	env := simtest.New(t, simulator.Options{})
+	mb := env.Mailbox("alice")
+	now := env.Server.Clock().Now()
+	hostile := `<p>Hello <b>there</b></p><script>alert(1)</script><img src=x onerror="alert(2)">`
+	raw, err := simulator.BuildMail(&simulator.MailAddress{Name: "Mallory", Address: "mallory@fabrikam.com"}, []*simulator.MailAddress{{Address: "alice@contoso.com"}},
+		"Hostile HTML", "Hello there", hostile, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := simulator.ParseMail(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inbox, _ := mb.FolderByType(eas.FolderTypeInbox)
+	if _, err := mb.AddItem(inbox.ServerID, simulator.EmailItem(m, now, false)); err != nil {
+		t.Fatal(err)
+	}
+	b := newECPBrowser(t, env)
+	b.signIn()
+	link := ecpItemLink(t, b.page("/ecp/mailboxes/alice"), "Hostile HTML")
+	req, _ := http.NewRequest(http.MethodGet, env.URL+link, nil)
+	resp, err := b.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	page := string(body)
+	csp := resp.Header.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "script-src") {
+		t.Errorf("CSP allows script: %q", csp)
+	}
+	// The HTML is only in the sandboxed iframe's srcdoc, as attribute text:
+	// no tag of it is markup of the page.
+	iframe := regexp.MustCompile(`<iframe class="htmlbody"[^>]* sandbox=""[^>]* srcdoc="([^"]*)"></iframe>`).FindStringSubmatch(page)
+	if iframe == nil {
+		t.Fatalf("no sandboxed iframe:\n%s", page)
+	}
+	if strings.Contains(strings.ToLower(page), "<script") || strings.Contains(strings.ToLower(page), "<img") || strings.Contains(page, "allow-scripts") {
+		t.Errorf("the page carries markup of the mail:\n%s", page)
+	}
+	if got := html.UnescapeString(iframe[1]); !strings.Contains(got, "<b>there</b>") || !strings.Contains(got, "onerror") {
+		t.Errorf("srcdoc: %q", got)
+	}
+	if !strings.Contains(page, "Hello there") {
+		t.Errorf("no text body:\n%s", page)
+	}
+}
+
+// TestECPMailNotFound: an unknown mailbox or message is a 404 page.
+func TestECPMailNotFound(t *testing.T) {
+	env := simtest.New(t, simulator.Options{})
+	env.Deliver("alice", "Hello")
+	b := newECPBrowser(t, env)
+	b.signIn()
+	for _, p := range []string{"/ecp/mailboxes/nobody", "/ecp/mailboxes/nobody/1:1", "/ecp/mailboxes/alice/99:99", "/ecp/mailboxes/alice/1:1/x"} {
+		st, body, _ := b.get(p)
+		if st != http.StatusNotFound {
+			t.Errorf("GET %s: %d\n%s", p, st, body)
+		}
+	}
+	if _, body, _ := b.get("/ecp/mailboxes/nobody"); !strings.Contains(body, "couldn&#39;t be found") {
+		t.Errorf("unknown mailbox:\n%s", body)
+	}
+	if st, _, _ := b.post("/ecp/mailboxes/alice", url.Values{"csrf": {b.csrf(b.page("/ecp/mailboxes"))}}); st != http.StatusMethodNotAllowed {
+		t.Errorf("POST to a mailbox page: %d", st)
+	}
+}
+
+// orgPost posts one of the organization page's forms with the page's
+// token and follows the redirect back to the page.
+func (b *ecpBrowser) orgPost(form string, values url.Values) string {
+	b.t.Helper()
+	values.Set("csrf", b.csrf(b.page("/ecp/organization")))
+	st, body, loc := b.post("/ecp/organization/"+form, values)
+	if st != http.StatusSeeOther || loc != "/ecp/organization" {
+		b.t.Fatalf("%s: %d %q\n%s", form, st, loc, body)
+	}
+	return b.page("/ecp/organization")
+}
+
+// TestECPOrganizationCSRF: every form of the organization page is
+// refused without the session's token, and changes nothing.
+func TestECPOrganizationCSRF(t *testing.T) {
+	env := simtest.New(t, simulator.Options{})
+	env.Cmdlet("New-ActiveSyncDeviceAccessRule", map[string]any{"QueryString": "Android", "Characteristic": "DeviceType", "AccessLevel": "Allow"})
+	b := newECPBrowser(t, env)
+	b.signIn()
+	page := b.page("/ecp/organization")
+	for _, form := range []string{"settings", "rules/new", "rules/remove", "policy"} {
+		if !strings.Contains(page, `action="/ecp/organization/`+form+`"`) {
+			t.Errorf("no form %s on the page", form)
+		}
+		for _, token := range []string{"", strings.Repeat("0", 64)} {
+			v := url.Values{"DefaultAccessLevel": {"Block"}, "QueryString": {"iPhone"}, "Characteristic": {"DeviceType"}, "AccessLevel": {"Block"}, "rule": {"Android (DeviceType)"}, "policy": {"Default"}, "PasswordEnabled": {"true"}}
+			if token != "" {
+				v.Set("csrf", token)
+			}
+			if st, _, _ := b.post("/ecp/organization/"+form, v); st != http.StatusForbidden {
+				t.Errorf("%s with token %q: %d", form, token, st)
+			}
+		}
+	}
+	if got := env.Cmdlet("Get-ActiveSyncOrganizationSettings", map[string]any{})[0]["DefaultAccessLevel"]; got != "Allow" {
+		t.Errorf("DefaultAccessLevel changed: %v", got)
+	}
+	if got := env.Cmdlet("Get-ActiveSyncDeviceAccessRule", map[string]any{}); len(got) != 1 || got[0]["QueryString"] != "Android" {
+		t.Errorf("the rules changed: %v", got)
+	}
+	if got := env.Cmdlet("Get-MobileDeviceMailboxPolicy", map[string]any{"Identity": "Default"})[0]["PasswordEnabled"]; got != false {
+		t.Errorf("the policy changed: %v", got)
+	}
+	if st, _, _ := b.get("/ecp/organization/settings"); st != http.StatusMethodNotAllowed {
+		t.Errorf("GET of a form: %d", st)
+	}
+}
+
+// TestECPOrganizationSettings: the DefaultAccessLevel chosen in the form
+// is what Get-ActiveSyncOrganizationSettings then gives, and a refused
+// value shows the cmdlet's error.
+func TestECPOrganizationSettings(t *testing.T) {
+	env := simtest.New(t, simulator.Options{})
+	b := newECPBrowser(t, env)
+	b.signIn()
+	page := b.orgPost("settings", url.Values{"DefaultAccessLevel": {"Quarantine"}, "AdminMailRecipients": {"admin@contoso.com"}, "UserMailInsert": {"Call the help desk."}})
+	if !strings.Contains(page, "You saved the organization settings.") {
+		t.Errorf("after saving:\n%s", page)
+	}
+	org := env.Cmdlet("Get-ActiveSyncOrganizationSettings", map[string]any{})[0]
+	if org["DefaultAccessLevel"] != "Quarantine" || org["UserMailInsert"] != "Call the help desk." || text(org["AdminMailRecipients"]) != "[admin@contoso.com]" {
+		t.Errorf("Get-ActiveSyncOrganizationSettings: %v", org)
+	}
+	if !strings.Contains(page, "<option selected>Quarantine</option>") {
+		t.Errorf("the form doesn't show Quarantine:\n%s", page)
+	}
+	// A cmdlet's refusal, in Exchange's words.
+	page = b.orgPost("settings", url.Values{"DefaultAccessLevel": {"Quarantine"}, "AdminMailRecipients": {"not an address"}})
+	if !strings.Contains(page, `class="flash error"`) || !strings.Contains(page, "The email address &#34;not an address&#34; isn&#39;t correct.") {
+		t.Errorf("refused recipients:\n%s", page)
+	}
+	if got := env.Cmdlet("Get-ActiveSyncOrganizationSettings", map[string]any{})[0]["UserMailInsert"]; got != "Call the help desk." {
+		t.Errorf("a refused form changed UserMailInsert: %v", got)
+	}
+}
+
+func text(v any) string { return fmt.Sprint(v) }
+
+// TestECPDeviceAccessRules: a rule added through the form is
+// Get-ActiveSyncDeviceAccessRule's, and its Remove button removes it.
+func TestECPDeviceAccessRules(t *testing.T) {
+	env := simtest.New(t, simulator.Options{})
+	b := newECPBrowser(t, env)
+	b.signIn()
+	page := b.orgPost("rules/new", url.Values{"QueryString": {"iPhone <b>"}, "Characteristic": {"DeviceType"}, "AccessLevel": {"Block"}})
+	rules := env.Cmdlet("Get-ActiveSyncDeviceAccessRule", map[string]any{})
+	if len(rules) != 1 || rules[0]["QueryString"] != "iPhone <b>" || rules[0]["AccessLevel"] != "Block" || rules[0]["Characteristic"] != "DeviceType" {
+		t.Fatalf("rules: %v", rules)
+	}
+	if !strings.Contains(page, "<td>iPhone &lt;b&gt;</td>") {
+		t.Errorf("the rule isn't listed:\n%s", page)
+	}
+	// The same rule again: New- refuses it.
+	page = b.orgPost("rules/new", url.Values{"QueryString": {"iPhone <b>"}, "Characteristic": {"DeviceType"}, "AccessLevel": {"Allow"}})
+	if !strings.Contains(page, `class="flash error"`) {
+		t.Errorf("a second rule:\n%s", page)
+	}
+	page = b.orgPost("rules/remove", url.Values{"rule": {rules[0]["Identity"].(string)}})
+	if got := env.Cmdlet("Get-ActiveSyncDeviceAccessRule", map[string]any{}); len(got) != 0 || !strings.Contains(page, "No device access rules.") {
+		t.Errorf("after removing: %v\n%s", got, page)
+	}
+	page = b.orgPost("rules/remove", url.Values{"rule": {"nothing (DeviceType)"}})
+	if !strings.Contains(page, `class="flash error"`) || !strings.Contains(page, "couldn&#39;t be found") {
+		t.Errorf("removing an unknown rule:\n%s", page)
+	}
+}
+
+// TestECPPolicyEdit: a setting edited in a policy's form is what
+// Get-MobileDeviceMailboxPolicy then gives; the others are left alone.
+func TestECPPolicyEdit(t *testing.T) {
+	env := simtest.New(t, simulator.Options{})
+	b := newECPBrowser(t, env)
+	b.signIn()
+	page := b.orgPost("policy", url.Values{"policy": {"Default"}, "PasswordEnabled": {"true"}, "MinPasswordLength": {"6"}, "AllowCamera": {"true"}, "MaxInactivityTimeLock": {"Unlimited"}})
+	if !strings.Contains(page, "You saved the mobile device mailbox policy Default.") {
+		t.Errorf("after saving:\n%s", page)
+	}
+	p := env.Cmdlet("Get-MobileDeviceMailboxPolicy", map[string]any{"Identity": "Default"})[0]
+	if p["PasswordEnabled"] != true || text(p["MinPasswordLength"]) != "6" || p["AllowCamera"] != true || p["MaxInactivityTimeLock"] != "Unlimited" {
+		t.Errorf("the policy: %v", p)
+	}
+	page = b.orgPost("policy", url.Values{"policy": {"Default"}, "MinPasswordLength": {"99"}})
+	if !strings.Contains(page, `class="flash error"`) {
+		t.Errorf("a length out of range:\n%s", page)
+	}
+	page = b.orgPost("policy", url.Values{"policy": {"Nope"}, "PasswordEnabled": {"true"}})
+	if !strings.Contains(page, `class="flash error"`) {
+		t.Errorf("an unknown policy:\n%s", page)
+	}
+}
+
+// TestECPOrganizationFaultsAndEvents: the faults in force and the latest
+// events, newest first, are on the organization page.
+func TestECPOrganizationFaultsAndEvents(t *testing.T) {
+	env, _ := ecpQuarantined(t)
+	req, _ := http.NewRequest(http.MethodPost, env.URL+"/api/faults", strings.NewReader(`{"match":{"cmdlet":"Set-CASMailbox"},"action":{"httpStatus":503},"count":3}`))
+	req.Header.Set("Authorization", "Bearer "+simtest.AdminToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := env.HTTP.Client().Do(req)
+	if err != nil || resp.StatusCode/100 != 2 {
+		t.Fatalf("fault: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	b := newECPBrowser(t, env)
+	b.signIn()
+	page := b.page("/ecp/organization")
+	if !strings.Contains(page, "Faults in force (1)") || !strings.Contains(page, "cmdlet Set-CASMailbox") || !strings.Contains(page, "HTTP 503") {
+		t.Errorf("faults:\n%s", page)
+	}
+	ids := regexp.MustCompile(`<tr><td>(\d+)</td><td>\d{4}-`).FindAllStringSubmatch(page, -1)
+	if len(ids) < 2 {
+		t.Fatalf("events:\n%s", page)
+	}
+	for i := 1; i < len(ids); i++ {
+		if len(ids[i][1]) > len(ids[i-1][1]) || (len(ids[i][1]) == len(ids[i-1][1]) && ids[i][1] >= ids[i-1][1]) {
+			t.Errorf("events not newest first: %v", ids)
+			break
+		}
+	}
+	if !strings.Contains(page, "Quarantined") && !strings.Contains(page, "quarantin") {
+		t.Errorf("no quarantine event:\n%s", page)
+	}
+}
+
+// TestECPOrganizationBadInput: nonsense in the organization page's forms
+// is the cmdlets' error on the page, never a panic; an unknown form is 404.
+func TestECPOrganizationBadInput(t *testing.T) {
+	env := simtest.New(t, simulator.Options{})
+	b := newECPBrowser(t, env)
+	b.signIn()
+	for _, c := range []struct {
+		form string
+		v    url.Values
+	}{
+		{"settings", url.Values{"DefaultAccessLevel": {"Sometimes"}}},
+		{"settings", url.Values{"UserMailInsert": {strings.Repeat("x", 300)}}},
+		{"rules/new", url.Values{"QueryString": {"iPhone"}, "Characteristic": {"Colour"}, "AccessLevel": {"Block"}}},
+		{"rules/new", url.Values{}},
+		{"rules/remove", url.Values{}},
+		{"policy", url.Values{"policy": {"Default"}, "MaxInactivityTimeLock": {"soon"}, "MaxEmailAgeFilter": {"Forever"}}},
+		{"policy", url.Values{}},
+	} {
+		page := b.orgPost(c.form, c.v)
+		if !strings.Contains(page, `class="flash error"`) {
+			t.Errorf("%s %v: no error\n%s", c.form, c.v, page)
+		}
+	}
+	if got := env.Cmdlet("Get-ActiveSyncOrganizationSettings", map[string]any{})[0]["DefaultAccessLevel"]; got != "Allow" {
+		t.Errorf("DefaultAccessLevel: %v", got)
+	}
+	st, _, _ := b.post("/ecp/organization/nothing", url.Values{"csrf": {b.csrf(b.page("/ecp/organization"))}})
+	if st != http.StatusNotFound {
+		t.Errorf("unknown form: %d", st)
 	}
 }

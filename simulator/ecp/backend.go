@@ -26,6 +26,12 @@ type Backend interface {
 	Events() []Event
 	// Now is the server's clock.
 	Now() time.Time
+	// Mailbox is a read-only view of the folders and items of the
+	// mailbox of user (an SMTP address, UPN or alias); ok is false when
+	// there is no such mailbox. It never changes the mailbox.
+	Mailbox(user string) (folders []MailFolder, ok bool)
+	// Faults returns the faults in force, in the order they match.
+	Faults() []Fault
 }
 
 // Event is one entry of the server's event log (what /api/events sends).
@@ -42,4 +48,57 @@ type Event struct {
 	Rule       string
 	Subject    string
 	Status     string
+}
+
+// MailFolder is one folder of a mailbox as the admin center shows it,
+// with its items, oldest first.
+type MailFolder struct {
+	ID    string // the folder's ServerId
+	Name  string
+	Type  int // the EAS folder type
+	Items []MailItem
+}
+
+// MailItem is one item of a folder as its owner sees it: the headers and
+// bodies of its MIME message (an e-mail) or of its properties.
+type MailItem struct {
+	ID          string // the item's ServerId
+	Class       string
+	Subject     string
+	From        string
+	To          string
+	Cc          string
+	Date        time.Time
+	Plain       string // the text/plain body
+	HTML        string // the text/html body, "" when it has none
+	Attachments []MailAttachment
+}
+
+// MailAttachment is an attachment's name, type and size.
+type MailAttachment struct {
+	Name        string
+	ContentType string
+	Size        int
+	Inline      bool
+}
+
+// Fault is one fault of the faults API (/api/faults) in force: what it
+// matches and what it does, as the API describes it.
+type Fault struct {
+	ID          string
+	Command     string // the EAS command it matches, or ""
+	User        string
+	DeviceID    string
+	Cmdlet      string // the cmdlet it matches, or ""
+	Latency     time.Duration
+	HTTPStatus  int
+	RetryAfter  int
+	Status      int
+	Redirect    string
+	Drop        bool
+	Count       int           // how many times it fires (0: until removed)
+	For         time.Duration // how long it lasts from Created (0: until removed)
+	Probability float64
+	Created     time.Time
+	Hits        int
 }

@@ -146,6 +146,22 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveAction(w, r, sess)
 	case strings.HasPrefix(rest, "/devices/"):
 		h.onlyGet(w, r, sess, h.serveDevice)
+	case rest == "/mailboxes":
+		h.onlyGet(w, r, sess, h.serveMailboxes)
+	case strings.HasPrefix(rest, "/mailboxes/"):
+		h.onlyGet(w, r, sess, h.serveMailbox)
+	case rest == "/organization":
+		h.onlyGet(w, r, sess, h.serveOrganization)
+	case strings.HasPrefix(rest, "/organization/"):
+		form, ok := isOrgForm(rest)
+		switch {
+		case !ok:
+			h.notFound(w, r, sess)
+		case r.Method != http.MethodPost:
+			h.methodNotAllowed(w, r, sess)
+		default:
+			h.serveOrgPost(w, r, sess, form)
+		}
 	case rest == "/usersgroups/editmobilemailbox.aspx":
 		h.onlyGet(w, r, sess, h.serveMailboxDevices)
 	default:

@@ -30,9 +30,15 @@ var pages = func() map[string]*template.Template {
 		"deviceURL": func(guid string) string {
 			return Prefix + "devices/" + url.PathEscape(guid)
 		},
+		"mailboxURL": func(id string) string {
+			return Prefix + "mailboxes/" + url.PathEscape(id)
+		},
+		"itemURL": func(mailbox, item string) string {
+			return Prefix + "mailboxes/" + url.PathEscape(mailbox) + "/" + url.PathEscape(item)
+		},
 	}
 	out := make(map[string]*template.Template)
-	for _, name := range []string{"signin", "devices", "device", "error"} {
+	for _, name := range []string{"signin", "devices", "device", "error", "mailboxes", "mailbox", "message", "organization"} {
 		out[name] = template.Must(template.New("layout.tmpl").Funcs(funcs).ParseFS(files, "templates/layout.tmpl", "templates/actions.tmpl", "templates/"+name+".tmpl"))
 	}
 	return out
@@ -62,6 +68,21 @@ type pageData struct {
 	Device *device
 	Stats  []field
 	Events []Event
+
+	// The mailboxes, mailbox and message pages.
+	Mailboxes []mailboxRow
+	MailboxID string // the mailbox as its URL names it
+	Folders   []MailFolder
+	Folder    *MailFolder
+	Item      *MailItem
+
+	// The organization page.
+	Org             *orgSettings
+	Rules           []accessRule
+	Policies        []policy
+	Faults          []Fault
+	AccessLevels    []string
+	Characteristics []string
 }
 
 type field struct{ Name, Value string }
