@@ -67,6 +67,28 @@ func (b ecpBackend) Events() []ecp.Event {
 	return out
 }
 
+// WaitEvents returns the events after id after, waiting on the event log
+// for the next one when there is none yet (the admin center's live
+// updates), or nothing when ctx ends.
+func (b ecpBackend) WaitEvents(ctx context.Context, after uint64) []ecp.Event {
+	for {
+		evs, wake := b.s.dir.events.since(after, 100)
+		if len(evs) > 0 {
+			out := make([]ecp.Event, len(evs))
+			for i, e := range evs {
+				out[i] = ecp.Event{ID: e.ID, Time: e.Time, Kind: e.Kind, Mailbox: e.Mailbox, DeviceID: e.DeviceID, DeviceType: e.DeviceType,
+					From: e.From, To: e.To, Reason: e.Reason, Rule: e.Rule, Subject: e.Subject, Status: e.Status}
+			}
+			return out
+		}
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
 // Now is the server's clock.
 func (b ecpBackend) Now() time.Time { return b.s.clock.Now() }
 

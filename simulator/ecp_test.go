@@ -1,6 +1,8 @@
 package simulator_test
 
 import (
+	"bufio"
+	"context"
 	"fmt"
 	"html"
 	"io"
@@ -12,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/easlab/easlab/eas"
 	"github.com/easlab/easlab/simulator"
@@ -445,7 +448,8 @@ func TestECPEscapesHostileDevice(t *testing.T) {
 	b := newECPBrowser(t, env)
 	b.signIn()
 	for _, p := range []string{"/ecp/", "/ecp/devices/" + guid} {
-		page := b.page(p)
+		// The page's own script (live updates) is the only one.
+		page := strings.Replace(b.page(p), `<script src="/ecp/live.js" defer></script>`, "", 1)
 		if strings.Contains(page, "<script") || strings.Contains(page, "<img") {
 			t.Errorf("%s: markup from the device:\n%s", p, page)
 		}
@@ -863,4 +867,65 @@ func TestECPOrganizationBadInput(t *testing.T) {
 	if st != http.StatusNotFound {
 		t.Errorf("unknown form: %d", st)
 	}
+}
+
+// TestECPLiveUpdates: the devices and device pages load live.js under a
+// CSP that allows it (and no inline script), other pages keep the strict
+// one; /ecp/events needs the session and streams an approval made
+// elsewhere as it happens.
+func TestECPLiveUpdates(t *testing.T) {
+	env, guid := ecpQuarantined(t)
+	b := newECPBrowser(t, env)
+	if st, _, loc := b.get("/ecp/events"); st != http.StatusSeeOther || !strings.HasPrefix(loc, "/ecp/signin") {
+		t.Fatalf("/ecp/events without a session: %d %q", st, loc)
+	}
+	b.signIn()
+
+	for _, path := range []string{"/ecp/devices", "/ecp/devices/" + guid} {
+		req, _ := http.NewRequest(http.MethodGet, env.URL+path, nil)
+		resp, err := b.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		csp := resp.Header.Get("Content-Security-Policy")
+		if !strings.Contains(string(body), `<script src="/ecp/live.js" defer></script>`) || !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline'; img") && strings.Contains(csp, "script-src 'unsafe-inline'") {
+			t.Errorf("%s: no live.js, or a CSP that does not allow it alone: %q", path, csp)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodGet, env.URL+"/ecp/organization", nil)
+	resp, err := b.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if csp := resp.Header.Get("Content-Security-Policy"); strings.Contains(csp, "script-src") {
+		t.Errorf("a page without live updates allows scripts: %q", csp)
+	}
+	if st, js, _ := b.get("/ecp/live.js"); st != http.StatusOK || !strings.Contains(js, "new EventSource('/ecp/events')") {
+		t.Fatalf("/ecp/live.js: %d\n%s", st, js)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ = http.NewRequestWithContext(ctx, http.MethodGet, env.URL+"/ecp/events", nil)
+	resp, err = b.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("/ecp/events: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	// The approval comes after the stream opened: it is the next event.
+	env.Cmdlet("Set-CASMailbox", map[string]any{"Identity": "alice", "ActiveSyncAllowedDeviceIDs": map[string]any{"Add": []any{"QUAR1"}}})
+	env.Device("alice", "QUAR1", eas.Version141).Provision() // the device's next request stamps the new state
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if sc.Text() == "event: AccessStateChanged" {
+			return
+		}
+	}
+	t.Fatalf("the stream ended without the approval's AccessStateChanged: %v", sc.Err())
 }

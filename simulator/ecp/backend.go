@@ -24,6 +24,9 @@ type Backend interface {
 	Run(ctx context.Context, name string, params json.RawMessage) (admin.Output, error)
 	// Events returns the event log's events, oldest first.
 	Events() []Event
+	// WaitEvents returns the events after id after, waiting for one when
+	// there are none yet; it returns early when ctx ends.
+	WaitEvents(ctx context.Context, after uint64) []Event
 	// Now is the server's clock.
 	Now() time.Time
 	// Mailbox is a read-only view of the folders and items of the

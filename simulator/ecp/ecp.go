@@ -146,6 +146,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveAction(w, r, sess)
 	case strings.HasPrefix(rest, "/devices/"):
 		h.onlyGet(w, r, sess, h.serveDevice)
+	case rest == "/events":
+		h.onlyGet(w, r, sess, func(w http.ResponseWriter, r *http.Request, _ *session) { h.serveEvents(w, r) })
+	case rest == "/live.js":
+		h.onlyGet(w, r, sess, func(w http.ResponseWriter, r *http.Request, _ *session) { h.serveLiveJS(w, r) })
 	case rest == "/mailboxes":
 		h.onlyGet(w, r, sess, h.serveMailboxes)
 	case strings.HasPrefix(rest, "/mailboxes/"):

@@ -63,6 +63,7 @@ type pageData struct {
 	FilterUser string
 	Mailbox    *mailbox
 	Self       string // the page's own URL, where actions come back to
+	Live       bool   // the page loads live.js (its CSP allows it)
 
 	// The device page.
 	Device *device
@@ -260,6 +261,7 @@ func (h *Handler) renderDevices(w http.ResponseWriter, r *http.Request, d pageDa
 	if err != nil {
 		// A cmdlet's refusal (an unknown user) is shown as Exchange words it.
 		d.Flash = &flash{Text: cmdletError(err), Error: true}
+		h.live(w, &d)
 		h.page(w, r, http.StatusOK, "devices", d)
 		return
 	}
@@ -280,6 +282,7 @@ func (h *Handler) renderDevices(w http.ResponseWriter, r *http.Request, d pageDa
 		return 0
 	})
 	d.Devices = devs
+	h.live(w, &d)
 	h.page(w, r, http.StatusOK, "devices", d)
 }
 
@@ -362,6 +365,7 @@ func (h *Handler) serveDevice(w http.ResponseWriter, r *http.Request, sess *sess
 			d.Events = append(d.Events, e)
 		}
 	}
+	h.live(w, &d)
 	h.page(w, r, http.StatusOK, "device", d)
 }
 
@@ -467,4 +471,10 @@ func (h *Handler) serveAction(w http.ResponseWriter, r *http.Request, sess *sess
 	h.mu.Unlock()
 	h.log.Info("ecp action", "account", account, "action", f.Get("action"), "device", id)
 	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+// live makes a page follow the event stream (live.go).
+func (h *Handler) live(w http.ResponseWriter, d *pageData) {
+	d.Live = true
+	w.Header().Set("Content-Security-Policy", liveCSP)
 }
