@@ -30,7 +30,7 @@ func browser(t *testing.T) *rod.Browser {
 		}
 		t.Skip("chromium is missing (apt-get install chromium)")
 	}
-	l := launcher.New().Bin(path).Headless(true).NoSandbox(true).Set("disable-gpu").Set("window-size", "1400,1000")
+	l := launcher.New().Bin(path).Headless(true).NoSandbox(true).Leakless(false).Set("disable-gpu").Set("window-size", "1400,1000")
 	u, err := l.Launch()
 	if err != nil {
 		t.Fatalf("starting chromium: %v", err)
