@@ -89,6 +89,13 @@ func (b ecpBackend) WaitEvents(ctx context.Context, after uint64) []ecp.Event {
 	}
 }
 
+// Requests returns a device's latest requests as the IIS log writes them,
+// from the server's ring of recent requests (whether or not an IIS log
+// file is kept).
+func (b ecpBackend) Requests(mailbox, deviceID string, max int) []string {
+	return b.s.recent.of(mailbox, deviceID, max)
+}
+
 // Now is the server's clock.
 func (b ecpBackend) Now() time.Time { return b.s.clock.Now() }
 

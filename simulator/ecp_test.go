@@ -929,3 +929,27 @@ func TestECPLiveUpdates(t *testing.T) {
 	}
 	t.Fatalf("the stream ended without the approval's AccessStateChanged: %v", sc.Err())
 }
+
+// TestECPDeviceRequests: a device's page shows its latest requests as the
+// IIS log writes them, newest first, and only its own.
+func TestECPDeviceRequests(t *testing.T) {
+	env, guid := ecpQuarantined(t)
+	env.Device("bob", "OTHER1", eas.Version141).Provision()
+	d := env.Device("alice", "QUAR1", eas.Version141)
+	d.FolderSync()
+	b := newECPBrowser(t, env)
+	b.signIn()
+	page := b.page("/ecp/devices/" + guid)
+	i := strings.Index(page, `<pre class="iislog">`)
+	if i < 0 {
+		t.Fatalf("no recent requests on the device page:\n%s", page)
+	}
+	log := page[i:strings.Index(page[i:], "</pre>")+i]
+	fs, prov := strings.Index(log, "Cmd=FolderSync"), strings.Index(log, "Cmd=Provision")
+	if fs < 0 || prov < 0 || fs > prov || !strings.Contains(log, "DeviceId=QUAR1") {
+		t.Errorf("the device's requests, newest first, should hold its FolderSync before its Provision:\n%s", log)
+	}
+	if strings.Contains(log, "OTHER1") {
+		t.Errorf("another device's request on this device's page:\n%s", log)
+	}
+}

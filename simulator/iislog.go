@@ -131,3 +131,44 @@ func (l *IISLog) write(e *iisEntry) {
 	}
 	fmt.Fprintln(l.w, e.line())
 }
+
+// recentRequests keeps the latest requests' IIS log entries, whatever
+// Options.IISLog says, for the admin center's device page: a fixed ring,
+// so it costs a copy a request and never grows.
+type recentRequests struct {
+	mu    sync.Mutex
+	ring  [recentRequestsKept]recentRequest
+	next  int
+	count int
+}
+
+// recentRequestsKept is how many requests the ring holds.
+const recentRequestsKept = 4096
+
+type recentRequest struct {
+	mailbox, deviceID string
+	entry             iisEntry
+}
+
+func (r *recentRequests) add(mailbox, deviceID string, e *iisEntry) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ring[r.next] = recentRequest{mailbox: mailbox, deviceID: deviceID, entry: *e}
+	r.next = (r.next + 1) % recentRequestsKept
+	r.count = min(r.count+1, recentRequestsKept)
+}
+
+// of returns the IIS log lines of a device's latest requests, newest
+// first, at most max.
+func (r *recentRequests) of(mailbox, deviceID string, max int) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for i := 1; i <= r.count && len(out) < max; i++ {
+		rr := &r.ring[(r.next-i+recentRequestsKept)%recentRequestsKept]
+		if strings.EqualFold(rr.deviceID, deviceID) && strings.EqualFold(rr.mailbox, mailbox) {
+			out = append(out, rr.entry.line())
+		}
+	}
+	return out
+}

@@ -215,6 +215,7 @@ type Server struct {
 	rpsAuth    *negotiate.Handler
 	hits       hitCounter // IIS's frequently hit URLs, for compression
 	metrics    *metrics
+	recent     recentRequests // the latest requests, for the admin center
 }
 
 // New returns a server ready to serve.
@@ -760,8 +761,12 @@ func (s *Server) logCall(c *call, err error) {
 	}
 	s.log.Info("eas", attrs...)
 	s.metrics.observe(c, time.Since(c.wall))
+	e := s.iisEntryOf(c, err)
+	if c.req != nil && c.user.Alias != "" {
+		s.recent.add(c.user.PrimarySmtpAddress, c.req.DeviceID, e)
+	}
 	if s.opts.IISLog != nil {
-		s.opts.IISLog.write(s.iisEntryOf(c, err))
+		s.opts.IISLog.write(e)
 	}
 }
 

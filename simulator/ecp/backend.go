@@ -24,6 +24,10 @@ type Backend interface {
 	Run(ctx context.Context, name string, params json.RawMessage) (admin.Output, error)
 	// Events returns the event log's events, oldest first.
 	Events() []Event
+	// Requests returns the IIS log lines of a device's latest requests
+	// (the mailbox's primary SMTP address and the DeviceId), newest first,
+	// at most max.
+	Requests(mailbox, deviceID string, max int) []string
 	// WaitEvents returns the events after id after, waiting for one when
 	// there are none yet; it returns early when ctx ends.
 	WaitEvents(ctx context.Context, after uint64) []Event

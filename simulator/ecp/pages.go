@@ -66,9 +66,10 @@ type pageData struct {
 	Live       bool   // the page loads live.js (its CSP allows it)
 
 	// The device page.
-	Device *device
-	Stats  []field
-	Events []Event
+	Device   *device
+	Stats    []field
+	Events   []Event
+	Requests []string // the device's latest requests, IIS log lines
 
 	// The mailboxes, mailbox and message pages.
 	Mailboxes []mailboxRow
@@ -365,6 +366,7 @@ func (h *Handler) serveDevice(w http.ResponseWriter, r *http.Request, sess *sess
 			d.Events = append(d.Events, e)
 		}
 	}
+	d.Requests = h.b.Requests(smtp, dev.DeviceId, 50)
 	h.live(w, &d)
 	h.page(w, r, http.StatusOK, "device", d)
 }
