@@ -944,7 +944,7 @@ func TestECPDeviceRequests(t *testing.T) {
 	if i < 0 {
 		t.Fatalf("no recent requests on the device page:\n%s", page)
 	}
-	log := page[i:strings.Index(page[i:], "</pre>")+i]
+	log := page[i : strings.Index(page[i:], "</pre>")+i]
 	fs, prov := strings.Index(log, "Cmd=FolderSync"), strings.Index(log, "Cmd=Provision")
 	if fs < 0 || prov < 0 || fs > prov || !strings.Contains(log, "DeviceId=QUAR1") {
 		t.Errorf("the device's requests, newest first, should hold its FolderSync before its Provision:\n%s", log)
