@@ -19,6 +19,7 @@ import (
 	"github.com/easlab/easlab/adminapi"
 	"github.com/easlab/easlab/clock"
 	"github.com/easlab/easlab/harness"
+	"github.com/easlab/easlab/simulator"
 	"github.com/easlab/easlab/simulator/demo"
 )
 
@@ -98,17 +99,12 @@ func mfaPeople(ctx context.Context, adminURL, token, orgFile string) ([]harness.
 			people = append(people, harness.Person{UPN: m.UserPrincipalName, SMTP: m.PrimarySmtpAddress, DisplayName: m.DisplayName})
 		}
 	default:
-		d, err := demo.NewDirectory("unused", 0, clock.Real().Now()) // the people, not their passwords
+		var d *simulator.Directory
+		var err error
 		if orgFile != "" {
-			f, ferr := os.Open(orgFile)
-			if ferr != nil {
-				return nil, fmt.Errorf("--org: %w", ferr)
-			}
-			defer f.Close()
-			d, err = demo.LoadOrgFile(f, clock.Real().Now())
-			if err != nil {
-				return nil, fmt.Errorf("--org %s: %w", orgFile, err)
-			}
+			d, err = loadOrgFile(orgFile)
+		} else {
+			d, err = demo.NewDirectory("unused", 0, clock.Real().Now()) // the people, not their passwords
 		}
 		if err != nil {
 			return nil, err

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -73,5 +75,19 @@ func TestMFACommands(t *testing.T) {
 	}
 	if _, err := run(t, nil, "mfa", "list", "--url", url); err == nil || !strings.Contains(err.Error(), "is easlab mfa serve running?") {
 		t.Errorf("list with no provider: %v", err)
+	}
+}
+
+// TestMFAPeopleFromOrgFile: with --org, the provider knows that file's
+// users; a bad file is refused with its path.
+func TestMFAPeopleFromOrgFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "org.yaml")
+	os.WriteFile(path, []byte("organization: {domain: fabrikam.com}\nusers:\n  - {alias: katie, displayName: Katie Jordan, password: p}\n"), 0o600)
+	people, err := mfaPeople(context.Background(), "", "", path)
+	if err != nil || len(people) != 1 || people[0].DisplayName != "Katie Jordan" || !strings.HasSuffix(people[0].UPN, "@fabrikam.com") {
+		t.Fatalf("people of an org file: %+v %v", people, err)
+	}
+	if _, err := mfaPeople(context.Background(), "", "", path+".missing"); err == nil || !strings.Contains(err.Error(), "--org") {
+		t.Errorf("a missing org file: %v", err)
 	}
 }

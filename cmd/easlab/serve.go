@@ -211,16 +211,7 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 		if cfg.orgFile == "" {
 			return demo.NewDirectory(cfg.demoPassword, cfg.demoUsers, clock.Real().Now())
 		}
-		f, err := os.Open(cfg.orgFile)
-		if err != nil {
-			return nil, fmt.Errorf("--org: %w", err)
-		}
-		defer f.Close()
-		dir, err := demo.LoadOrgFile(f, clock.Real().Now())
-		if err != nil {
-			return nil, fmt.Errorf("--org %s: %w", cfg.orgFile, err)
-		}
-		return dir, nil
+		return loadOrgFile(cfg.orgFile)
 	}
 	var (
 		dir      *simulator.Directory
@@ -451,4 +442,18 @@ func deliverMail(ctx context.Context, srv *simulator.Server, rate float64) {
 		}
 		demo.AddMail(mb, demo.Mail{From: "Load Generator <load@contoso.com>", Subject: fmt.Sprintf("Load mail %d", n+1), Body: "Delivered by easlab serve --mail-rate."}, clk.Now())
 	}
+}
+
+// loadOrgFile reads the organization file of --org.
+func loadOrgFile(path string) (*simulator.Directory, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--org: %w", err)
+	}
+	defer f.Close()
+	dir, err := demo.LoadOrgFile(f, clock.Real().Now())
+	if err != nil {
+		return nil, fmt.Errorf("--org %s: %w", path, err)
+	}
+	return dir, nil
 }
