@@ -56,10 +56,11 @@ type FleetOptions struct {
 	// easlab fleet --metrics-listen exports.
 	Observe func(ex Exchange, command, errKind string)
 	// Shard, when set, runs only this shard's devices of the whole fleet
-	// of Devices (see Shard); Users must then say over how many mailboxes
-	// Account spreads the devices round-robin. The ramp spreads the
-	// shard's own devices.
+	// of Devices (see Shard); the ramp spreads the shard's own devices.
 	Shard Shard
+	// Users is the number of mailboxes Account spreads the devices over
+	// round-robin (device i's is i % Users); a Shard of more than one
+	// needs it.
 	Users int
 }
 

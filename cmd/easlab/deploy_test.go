@@ -85,6 +85,8 @@ func TestDeploy(t *testing.T) {
 		{"grafana/easlab-dashboard.json", "sum by (state) (easlab_fleet_devices)", "sum by (state) (easlab_fleet_device)", `metric "easlab_fleet_device" is neither`},
 		{"grafana/easlab-dashboard.json", "rate(easlab_fleet_requests_total[", "rate(easlab_fleet_request_total[", `metric "easlab_fleet_request_total" is neither`},
 		{"grafana/easlab-dashboard.json", "easlab_eas_request_duration_seconds_bucket", "easlab_eas_request_duration_seconds_buckets", `metric "easlab_eas_request_duration_seconds_buckets" is neither`},
+		{"grafana/easlab-dashboard.json", "sum by (command, http_status)", "sum by (command, status)", `label "status" is not one of [easlab_eas_requests_total]`},
+		{"grafana/easlab-dashboard.json", `easlab_fleet_devices{state=\"holding\"}`, `easlab_fleet_devices{sate=\"holding\"}`, `label "sate" is not one of easlab_fleet_devices`},
 		{"grafana/easlab-dashboard.json", "easlab_ping_wake_seconds_bucket", "easlab_ping_wake_second_bucket", `metric "easlab_ping_wake_second_bucket" is neither`},
 		{"Dockerfile", `ENTRYPOINT ["/usr/local/bin/easlab"]`, `ENTRYPOINT ["/easlab"]`, `runs "/usr/local/bin/easlab", but the image's ENTRYPOINT is "/easlab"`},
 		{"Dockerfile", `CMD ["serve", "--listen=0.0.0.0:8080"`, `CMD ["serve", "--listen-on=0.0.0.0:8080"`, "unknown flag: --listen-on"},
@@ -129,12 +131,18 @@ func readDeployFiles(t *testing.T) map[string]string {
 	return files
 }
 
+// metricFamilies are the metric families of the server and the fleet.
+type metricFamilies struct {
+	types  map[string]string          // by name: counter, gauge, histogram...
+	labels map[string]map[string]bool // by name: the label names of its series
+}
+
 // gatherMetricNames runs `easlab serve` and a fleet against it, with one
 // device refused (a wrong password) so that the error counter has a
 // series, until every device is set up or refused and the others hold
 // their Pings; it returns the metric families of the server's /metrics
-// and of the fleet's registry, by name, with their types.
-func gatherMetricNames(t *testing.T) map[string]string {
+// and of the fleet's registry.
+func gatherMetricNames(t *testing.T) metricFamilies {
 	t.Helper()
 	base := serveForTest(t, serveConfig{demoUsers: 2})
 	fm := newFleetMetrics(clients.Shard{Index: 0, Count: 1})
@@ -165,12 +173,24 @@ func gatherMetricNames(t *testing.T) map[string]string {
 	}
 
 	names := map[string]string{}
+	labels := map[string]map[string]bool{}
+	addLabel := func(family, label string) {
+		if labels[family] == nil {
+			labels[family] = map[string]bool{}
+		}
+		labels[family][label] = true
+	}
 	fams, err := fm.reg.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range fams {
 		names[f.GetName()] = strings.ToLower(f.GetType().String())
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				addLabel(f.GetName(), l.GetName())
+			}
+		}
 	}
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
@@ -180,8 +200,24 @@ func gatherMetricNames(t *testing.T) map[string]string {
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
 		// "# TYPE easlab_held_pings gauge"
-		if f := strings.Fields(sc.Text()); len(f) == 4 && f[0] == "#" && f[1] == "TYPE" {
+		line := sc.Text()
+		if f := strings.Fields(line); len(f) == 4 && f[0] == "#" && f[1] == "TYPE" {
 			names[f[2]] = f[3]
+			continue
+		}
+		// `easlab_eas_requests_total{command="Ping",http_status="200"} 3`
+		series, rest, ok := strings.Cut(line, "{")
+		if !ok || strings.HasPrefix(line, "#") {
+			continue
+		}
+		family := series
+		for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+			if base, ok := strings.CutSuffix(series, suffix); ok && names[base] != "" {
+				family = base
+			}
+		}
+		for _, m := range regexp.MustCompile(`([A-Za-z_][A-Za-z0-9_]*)="`).FindAllStringSubmatch(regexp.MustCompile(`"(?:[^"\\]|\\.)*"`).ReplaceAllString(rest, `""`), -1) {
+			addLabel(family, m[1])
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -192,13 +228,14 @@ func gatherMetricNames(t *testing.T) map[string]string {
 			t.Fatalf("the registries lack %s: %v", want, names)
 		}
 	}
-	return names
+	return metricFamilies{types: names, labels: labels}
 }
 
 // checkDeploy checks the deploy files (by their name under deploy/, and
 // go.mod) against the binary's command tree and the metric families
 // (name to type) that the server and the fleet export.
-func checkDeploy(files map[string]string, metrics map[string]string) []error {
+func checkDeploy(files map[string]string, families metricFamilies) []error {
+	metrics := families.types
 	var errs []error
 	fail := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 
@@ -409,6 +446,8 @@ func checkDeploy(files map[string]string, metrics map[string]string) []error {
 		fail("prometheus/prometheus.yml: %v", err)
 	}
 	scraped := map[*k8sContainer]string{}
+	// The labels Prometheus adds to every series of a target.
+	targetLabels := map[string]bool{"job": true, "instance": true}
 	for _, sc := range prom.ScrapeConfigs {
 		where := "prometheus/prometheus.yml: job " + sc.JobName
 		if sc.MetricsPath != "" && sc.MetricsPath != "/metrics" {
@@ -469,6 +508,11 @@ func checkDeploy(files map[string]string, metrics map[string]string) []error {
 		if kept == 0 {
 			fail("%s: its relabelling keeps no pod of the manifests", where)
 		}
+		for _, r := range sc.Relabel {
+			if r.TargetLabel != "" && !strings.HasPrefix(r.TargetLabel, "__") {
+				targetLabels[r.TargetLabel] = true
+			}
+		}
 		for _, r := range sc.MetricRelabel {
 			if slices.Equal(r.SourceLabels, []string{"__name__"}) {
 				for _, alt := range strings.Split(r.Regex, "|") {
@@ -507,6 +551,9 @@ func checkDeploy(files map[string]string, metrics map[string]string) []error {
 			if err := checkMetric(n, metrics); err != nil {
 				fail("grafana/easlab-dashboard.json: %v in %q", err, s)
 			}
+		}
+		for _, err := range checkLabels(s, names, families, targetLabels) {
+			fail("grafana/easlab-dashboard.json: %v in %q", err, s)
 		}
 	})
 	if exprs == 0 {
@@ -654,6 +701,46 @@ func checkMetric(name string, metrics map[string]string) error {
 		}
 	}
 	return fmt.Errorf("metric %q is neither the server's nor the fleet's", name)
+}
+
+// checkLabels checks the label names of a PromQL expression: those of a
+// selector's matchers are labels of its metric's series or of the target,
+// and those of a grouping clause (by, without, on, ignoring) are labels of
+// one of the expression's metrics or of the target. The metrics of
+// issue17PartA, not yet gathered, are taken to have no labels.
+func checkLabels(expr string, metrics []string, families metricFamilies, target map[string]bool) []error {
+	var errs []error
+	has := func(metric, label string) bool {
+		if target[label] {
+			return true
+		}
+		family := metric
+		for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+			if base, ok := strings.CutSuffix(metric, suffix); ok && (families.types[base] != "" || issue17PartA[base] != "") {
+				family = base
+				if suffix == "_bucket" && label == "le" {
+					return true
+				}
+			}
+		}
+		return families.labels[family][label]
+	}
+	expr = regexp.MustCompile(`\$\{[^}]*\}|\$\w+`).ReplaceAllString(expr, " ")
+	for _, m := range regexp.MustCompile(`([A-Za-z_:][A-Za-z0-9_:]*)\s*\{([^}]*)\}`).FindAllStringSubmatch(expr, -1) {
+		for _, l := range regexp.MustCompile(`([A-Za-z_][A-Za-z0-9_]*)\s*(?:=~|!~|!=|=)`).FindAllStringSubmatch(m[2], -1) {
+			if !has(m[1], l[1]) {
+				errs = append(errs, fmt.Errorf("label %q is not one of %s", l[1], m[1]))
+			}
+		}
+	}
+	for _, g := range regexp.MustCompile(`\b(?:by|without|on|ignoring)\s*\(([^)]*)\)`).FindAllStringSubmatch(expr, -1) {
+		for _, l := range strings.Split(g[1], ",") {
+			if l = strings.TrimSpace(l); l != "" && !slices.ContainsFunc(metrics, func(m string) bool { return has(m, l) }) {
+				errs = append(errs, fmt.Errorf("label %q is not one of %v", l, metrics))
+			}
+		}
+	}
+	return errs
 }
 
 // checkMetricPattern checks one alternative of a __name__ regex: a
