@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -95,21 +96,13 @@ func TestDeploy(t *testing.T) {
 		if !strings.Contains(files[m.file], m.old) {
 			t.Fatalf("%s has no %q to change", m.file, m.old)
 		}
-		changed := maps2(files)
+		changed := maps.Clone(files)
 		changed[m.file] = strings.Replace(files[m.file], m.old, m.new, 1)
 		errs := checkDeploy(changed, metrics)
 		if !slices.ContainsFunc(errs, func(err error) bool { return strings.Contains(err.Error(), m.want) }) {
 			t.Errorf("%s with %q for %q: want an error with %q, got %v", m.file, m.new, m.old, m.want, errs)
 		}
 	}
-}
-
-func maps2(m map[string]string) map[string]string {
-	c := make(map[string]string, len(m))
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
 }
 
 // readDeployFiles reads deployFileNames and go.mod.
@@ -321,6 +314,9 @@ func checkDeploy(files map[string]string, families metricFamilies) []error {
 		for i := range p.spec.Spec.Containers {
 			c := &p.spec.Spec.Containers[i]
 			argv := append(slices.Clone(c.Command), c.Args...)
+			if len(c.Command) == 0 && entry != "" {
+				argv = append([]string{entry}, c.Args...) // args replace the image's CMD only
+			}
 			if len(argv) == 0 || path.Base(argv[0]) != "easlab" {
 				fail("%s: container %s does not run easlab: %q", p.where, c.Name, argv)
 				continue
@@ -569,7 +565,7 @@ func parseCommandLine(argv []string, vars map[string]string) (*cobra.Command, er
 	args := make([]string, 0, len(argv)-1)
 	for _, a := range argv[1:] {
 		var err error
-		a = regexp.MustCompile(`\$\(([A-Za-z_][A-Za-z0-9_]*)\)`).ReplaceAllStringFunc(a, func(m string) string {
+		a = k8sVarRef.ReplaceAllStringFunc(a, func(m string) string {
 			name := m[2 : len(m)-1]
 			v, ok := vars[name]
 			if !ok {
@@ -761,12 +757,20 @@ func checkMetricPattern(alt string, metrics map[string]string) error {
 	return fmt.Errorf("regex %q matches no metric of the server or the fleet", alt)
 }
 
+var (
+	// k8sVarRef is a $(VAR) reference that Kubernetes expands in args.
+	k8sVarRef = regexp.MustCompile(`\$\(([A-Za-z_][A-Za-z0-9_]*)\)`)
+	// promLabelInvalid are the characters Prometheus replaces in the names
+	// of Kubernetes labels.
+	promLabelInvalid = regexp.MustCompile(`[^A-Za-z0-9_]`)
+)
+
 // promLabel finds the pod label that Prometheus names __meta_kubernetes_
 // pod_label_<name>: its name with every character outside [A-Za-z0-9_]
 // made '_'.
 func promLabel(labels map[string]string, name string) (string, bool) {
 	for k, v := range labels {
-		if regexp.MustCompile(`[^A-Za-z0-9_]`).ReplaceAllString(k, "_") == name {
+		if promLabelInvalid.ReplaceAllString(k, "_") == name {
 			return v, true
 		}
 	}
