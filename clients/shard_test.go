@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -144,6 +145,9 @@ func TestShardedFleetsMakeTheWholeFleet(t *testing.T) {
 		r := <-done
 		if r.Devices != want || r.SetUp != want || r.Failed != 0 || r.Shard != s.String() {
 			t.Fatalf("shard %v: want %d devices set up: %+v", s, want, r)
+		}
+		if text := r.String(); (s.Count > 1) != strings.HasPrefix(text, "shard "+s.String()+"  devices") {
+			t.Errorf("shard %v: the report reads %q", s, text)
 		}
 		got := map[string][]string{}
 		for i := 1; i <= users; i++ {
