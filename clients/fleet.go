@@ -55,6 +55,13 @@ type FleetOptions struct {
 	// command (or HTTP method) and its error kind ("" when none): what
 	// easlab fleet --metrics-listen exports.
 	Observe func(ex Exchange, command, errKind string)
+	// Shard, when set, runs only this shard's devices of the whole fleet
+	// of Devices (see Shard); the ramp spreads the shard's own devices.
+	Shard Shard
+	// Users is the number of mailboxes Account spreads the devices over
+	// round-robin (device i's is i % Users); a Shard of more than one
+	// needs it.
+	Users int
 }
 
 // Steady is a fleet device's behaviour after setup.
@@ -124,6 +131,7 @@ type FleetReport struct {
 	Errors            map[string]int64 // by HTTP status or "Status N", "transport"
 	P50, P90, P99     time.Duration
 	Max               time.Duration
+	Shard             string `json:",omitempty"` // "I/N" when the fleet is one shard of several
 }
 
 // Devices reports how many devices have started, finished setup, stopped
@@ -137,7 +145,7 @@ func (f *Fleet) Report() FleetReport {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	r := FleetReport{Devices: int(f.running.Load()), SetUp: int(f.setUp.Load()), Failed: int(f.failed.Load()), Holding: int(f.holding.Load()),
-		Requests: f.requests, ByCommand: map[string]int64{}, Errors: map[string]int64{}}
+		Requests: f.requests, ByCommand: map[string]int64{}, Errors: map[string]int64{}, Shard: f.opts.Shard.String()}
 	if !f.start.IsZero() {
 		r.Elapsed = f.opts.Clock.Since(f.start)
 	}
@@ -223,13 +231,17 @@ func (f *Fleet) Run(ctx context.Context) (FleetReport, error) {
 			return FleetReport{}, fmt.Errorf("clients: profile %s has weight %d", s.Profile.Name, s.Weight)
 		}
 	}
+	mine, err := f.opts.Shard.Devices(f.opts.Devices, f.opts.Users)
+	if err != nil {
+		return FleetReport{}, err
+	}
 	f.mu.Lock()
 	f.start = f.opts.Clock.Now()
 	f.mu.Unlock()
 	var wg sync.WaitGroup
-	for i := 0; i < f.opts.Devices; i++ {
-		if i > 0 && f.opts.Ramp > 0 {
-			f.opts.Clock.Sleep(ctx, f.opts.Ramp/time.Duration(f.opts.Devices))
+	for k, i := range mine {
+		if k > 0 && f.opts.Ramp > 0 {
+			f.opts.Clock.Sleep(ctx, f.opts.Ramp/time.Duration(len(mine)))
 		}
 		if ctx.Err() != nil {
 			break
@@ -305,7 +317,11 @@ func (f *Fleet) live(ctx context.Context, d *Device) {
 
 // String prints the report as a table.
 func (r FleetReport) String() string {
-	s := fmt.Sprintf("devices %d (set up %d, failed %d, holding a Ping %d)  elapsed %v\nrequests %d (%.1f/s)  latency p50 %v p90 %v p99 %v max %v\n",
+	s := ""
+	if r.Shard != "" {
+		s = "shard " + r.Shard + "  "
+	}
+	s += fmt.Sprintf("devices %d (set up %d, failed %d, holding a Ping %d)  elapsed %v\nrequests %d (%.1f/s)  latency p50 %v p90 %v p99 %v max %v\n",
 		r.Devices, r.SetUp, r.Failed, r.Holding, r.Elapsed.Round(time.Millisecond), r.Requests, r.RequestsPerSecond,
 		r.P50.Round(time.Microsecond), r.P90.Round(time.Microsecond), r.P99.Round(time.Microsecond), r.Max.Round(time.Microsecond))
 	for _, t := range []struct {

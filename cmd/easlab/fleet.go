@@ -33,6 +33,8 @@ type fleetConfig struct {
 	http2     bool
 	// metricsListen serves the fleet's metrics (fleetmetrics.go).
 	metricsListen string
+	// shard is --shard I/N: this process runs one shard of the fleet.
+	shard string
 }
 
 func newFleetCmd() *cobra.Command {
@@ -69,6 +71,7 @@ percentiles and errors by status (--json for machines).`,
 	f.BoolVar(&cfg.insecure, "insecure", false, "accept any TLS certificate (for easlab serve --tls)")
 	f.BoolVar(&cfg.asJSON, "json", false, "print the final report as JSON")
 	f.StringVar(&cfg.metricsListen, "metrics-listen", "", "serve the fleet's Prometheus metrics at http://ADDR/metrics while it runs (devices by state, request latency, errors by kind)")
+	f.StringVar(&cfg.shard, "shard", "", "run shard I/N of the fleet (0 <= I < N): N fleets given the same --devices, --user-count and --seed make one; each runs the devices of the mailboxes u with u % N = I, with the DeviceIds of the whole fleet (in a Kubernetes Indexed Job: --shard=$(JOB_COMPLETION_INDEX)/N)")
 	return cmd
 }
 
@@ -104,6 +107,13 @@ func runFleet(ctx context.Context, cfg fleetConfig, stdout, stderr io.Writer) er
 	if strings.Count(cfg.users, "%") != 1 {
 		return fmt.Errorf("--users %q: want exactly one %%d verb", cfg.users)
 	}
+	shard, mine, err := parseShard(cfg)
+	if err != nil {
+		return err
+	}
+	if mine > 0 {
+		fmt.Fprintf(stderr, "shard %s: %d of the fleet's %d devices, in the mailboxes u with u %% %d = %d\n", shard, mine, cfg.devices, shard.Count, shard.Index)
+	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -121,14 +131,14 @@ func runFleet(ctx context.Context, cfg fleetConfig, stdout, stderr io.Writer) er
 	var fm *fleetMetrics
 	opts := clients.FleetOptions{
 		BaseURL: strings.TrimSuffix(cfg.url, "/") + "/Microsoft-Server-ActiveSync",
-		Devices: cfg.devices, Mix: mix, Ramp: cfg.ramp, Seed: cfg.seed, Steady: steady,
+		Devices: cfg.devices, Mix: mix, Ramp: cfg.ramp, Seed: cfg.seed, Steady: steady, Shard: shard, Users: cfg.userCount,
 		HTTPClient: &http.Client{Transport: tr},
 		Account: func(i int) (string, string) {
 			return fmt.Sprintf(cfg.users, i%cfg.userCount+1), cfg.password
 		},
 	}
 	if cfg.metricsListen != "" {
-		fm = newFleetMetrics()
+		fm = newFleetMetrics(shard)
 		opts.Observe = fm.observe
 	}
 	fl := clients.NewFleet(opts)
@@ -165,6 +175,27 @@ func runFleet(ctx context.Context, cfg fleetConfig, stdout, stderr io.Writer) er
 	}
 	_, err = io.WriteString(stdout, report.String())
 	return err
+}
+
+// parseShard reads --shard and counts this shard's devices (0 without
+// --shard).
+func parseShard(cfg fleetConfig) (clients.Shard, int, error) {
+	if cfg.shard == "" {
+		return clients.Shard{}, 0, nil
+	}
+	shard, err := clients.ParseShard(cfg.shard)
+	if err != nil {
+		if strings.Contains(cfg.shard, "$(") {
+			// Kubernetes leaves $(VAR) as is when VAR is not defined.
+			return shard, 0, fmt.Errorf("--%w (a $(VAR) left unexpanded: Kubernetes expands it in args only where the variable is set, as an Indexed Job sets JOB_COMPLETION_INDEX)", err)
+		}
+		return shard, 0, fmt.Errorf("--%w", err)
+	}
+	mine, err := shard.Devices(cfg.devices, cfg.userCount)
+	if err != nil {
+		return shard, 0, fmt.Errorf("--shard %s with --devices %d and --user-count %d: %w", shard, cfg.devices, cfg.userCount, err)
+	}
+	return shard, len(mine), nil
 }
 
 func sum(m map[string]int64) int64 {

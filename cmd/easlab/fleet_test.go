@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -82,5 +84,108 @@ func TestFleetMetrics(t *testing.T) {
 	}
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestFleetShards runs `easlab fleet` as two shards of one fleet against
+// one `easlab serve`: each runs its mailboxes' devices (6 devices over 3
+// mailboxes: shard 0/2 has mailboxes 1 and 3, four devices; shard 1/2
+// mailbox 2, two), together they make the fleet's six partnerships, and
+// the report and the metrics name the shard.
+func TestFleetShards(t *testing.T) {
+	base := serveForTest(t, serveConfig{demoUsers: 3})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsAddr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type result struct {
+		out    bytes.Buffer
+		stderr bytes.Buffer
+		err    error
+	}
+	results := make([]*result, 2)
+	done := make(chan struct{}, 2)
+	for i := range results {
+		r := &result{}
+		results[i] = r
+		args := []string{"fleet", "--url", base, "--devices", "6", "--duration", "1h", "--ramp", "0", "--profiles", "iphone:1,samsung:1",
+			"--users", "user%05d@contoso.com", "--user-count", "3", "--json", "--shard", fmt.Sprintf("%d/2", i)}
+		if i == 0 {
+			args = append(args, "--metrics-listen", metricsAddr)
+		}
+		cmd := newRootCmd()
+		cmd.SetOut(&r.out)
+		cmd.SetErr(&r.stderr)
+		cmd.SetArgs(args)
+		go func() { r.err = cmd.ExecuteContext(ctx); done <- struct{}{} }()
+	}
+	// Wait until the server has the whole fleet's partnerships and shard
+	// 0's metrics show its four devices set up.
+	get := func(url string) string {
+		resp, err := http.Get(url)
+		if err != nil {
+			return ""
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(get(base+"/metrics"), "\neaslab_partnerships 6\n") ||
+		!strings.Contains(get("http://"+metricsAddr+"/metrics"), `easlab_fleet_devices{shard="0/2",state="set_up"} 4`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the shards did not set up:\n%s\n%s", get(base+"/metrics"), get("http://"+metricsAddr+"/metrics"))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	body := get("http://" + metricsAddr + "/metrics")
+	for _, want := range []string{`easlab_fleet_requests_total{command="FolderSync",shard="0/2"} 4`, `process_resident_memory_bytes{shard="0/2"}`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("shard 0's /metrics lacks %q:\n%s", want, body)
+		}
+	}
+	cancel()
+	<-done
+	<-done
+	for i, want := range []int{4, 2} {
+		r := results[i]
+		if r.err != nil {
+			t.Fatalf("shard %d/2: %v\n%s", i, r.err, r.stderr.String())
+		}
+		var rep clients.FleetReport
+		if err := json.Unmarshal(r.out.Bytes(), &rep); err != nil {
+			t.Fatalf("shard %d/2: %v\n%s", i, err, r.out.String())
+		}
+		if rep.Shard != fmt.Sprintf("%d/2", i) || rep.Devices != want || rep.SetUp != want || rep.Failed != 0 || len(rep.Errors) != 0 || rep.ByCommand["FolderSync"] != int64(want) {
+			t.Errorf("shard %d/2: want %d devices set up: %+v", i, want, rep)
+		}
+		if line := fmt.Sprintf("shard %d/2: %d of the fleet's 6 devices", i, want); !strings.Contains(r.stderr.String(), line) {
+			t.Errorf("shard %d/2: stderr lacks %q:\n%s", i, line, r.stderr.String())
+		}
+	}
+}
+
+// TestFleetBadShard: a --shard that is not I/N with 0 <= I < N, or that
+// leaves a shard without mailboxes, is refused before any request.
+func TestFleetBadShard(t *testing.T) {
+	for shard, want := range map[string]string{
+		"3/2":                       "--shard 3/2: index 3 is not below 2",
+		"2/2":                       "--shard 2/2: index 2 is not below 2",
+		"-1/4":                      "--shard -1/4: index -1 is negative",
+		"0/0":                       "--shard 0/0: count 0 is not at least 1",
+		"1":                         `--shard "1": want I/N, e.g. 0/4`,
+		"a/b":                       `--shard "a/b": index "a" is not an integer`,
+		"$(JOB_COMPLETION_INDEX)/4": `--shard "$(JOB_COMPLETION_INDEX)/4": index "$(JOB_COMPLETION_INDEX)" is not an integer (a $(VAR) left unexpanded`,
+		"0/4":                       "--shard 0/4 with --devices 10 and --user-count 3: clients: shard 0/4: 3 mailboxes cannot fill 4 shards",
+	} {
+		// An unroutable URL: a request would fail, not hang, and none is made.
+		_, err := run(t, nil, "fleet", "--url", "http://127.0.0.1:1", "--devices", "10", "--user-count", "3", "--duration", "1h", "--shard", shard)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("--shard %s: %v; want %q", shard, err, want)
+		}
 	}
 }
