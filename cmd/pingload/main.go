@@ -128,7 +128,7 @@ func writeTable(w io.Writer, rep *Report) {
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "run\tok\theld after\tserve peak MB\tfleet peak MB\tKB/device\tserve KB/dev\tfleet KB/dev\tserve goroutines\tfleet goroutines\twoken+held in\twake p50\twake p99\terrors\tload avg\t")
+	fmt.Fprintln(tw, "run\tok\theld after\tserve peak MB\tfleet peak MB\tKB/device\theld KB/device\tserve KB/dev\tfleet KB/dev\tserve goroutines\tfleet goroutines\twoken+held in\twake p50\twake p99\terrors\tload avg\t")
 	for _, r := range rep.Runs {
 		wakeIn, p50, p99 := "-", "-", "-"
 		if r.Wake != nil && r.OK {
@@ -138,8 +138,8 @@ func writeTable(w io.Writer, rep *Report) {
 				p50, p99 = seconds(r.Wake.P50Seconds), seconds(r.Wake.P99Seconds)
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%v\t%.1fs\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t\n",
-			r.Name, r.OK, r.HoldSeconds, float64(r.Serve.PeakRSSKB)/1024, float64(r.Fleet.PeakRSSKB)/1024, r.KBPerDevice,
+		fmt.Fprintf(tw, "%s\t%v\t%.1fs\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t\n",
+			r.Name, r.OK, r.HoldSeconds, float64(r.Serve.PeakRSSKB)/1024, float64(r.Fleet.PeakRSSKB)/1024, r.KBPerDevice, r.HeldKBPerDevice,
 			r.Serve.KBPerDevice, r.Fleet.KBPerDevice, r.Serve.Goroutines, r.Fleet.Goroutines, wakeIn, p50, p99, formatErrors(r.Errors), r.LoadAverageEnd)
 	}
 	tw.Flush()

@@ -68,9 +68,12 @@ type Run struct {
 	Serve       Proc    `json:"serve"`
 	Fleet       Proc    `json:"fleet"`
 	// KBPerDevice is (serve's peak RSS + fleet's peak RSS) / devices.
-	KBPerDevice float64          `json:"kb_per_device"`
-	Wake        *Wake            `json:"wake,omitempty"`
-	Errors      map[string]int64 `json:"errors"` // the fleet's errors by kind
+	KBPerDevice float64 `json:"kb_per_device"`
+	// HeldKBPerDevice is (serve's + fleet's VmRSS when every device first
+	// held a Ping) / devices: the steady state, before the wake's peak.
+	HeldKBPerDevice float64          `json:"held_kb_per_device"`
+	Wake            *Wake            `json:"wake,omitempty"`
+	Errors          map[string]int64 `json:"errors"` // the fleet's errors by kind
 	// LoadAverage is /proc/loadavg's 1, 5 and 15 minute figures at the
 	// run's start and end: the machine may be shared.
 	LoadAverageStart string `json:"load_average_start"`
@@ -404,6 +407,10 @@ func (s state) String() string {
 // false then.
 func (r *runner) poll(ctx context.Context) (st state, ok bool, err error) {
 	if r.fleet.exited() {
+		if fr, ok := r.fleetReport(); ok && r.fleet.err == nil {
+			return st, false, fmt.Errorf("easlab fleet ended early, its report: %d devices started, %d set up, %d failed (stopped on an error they do not retry), %d holding; errors: %s",
+				fr.Devices, fr.SetUp, fr.Failed, fr.Holding, formatErrors(r.run.Errors))
+		}
 		return st, false, fmt.Errorf("%s", r.fleet.exitReason())
 	}
 	if r.serve.exited() {
@@ -478,6 +485,7 @@ func (r *runner) sampleHeld(ctx context.Context) error {
 		s.p.StackInuseBytes = int64(sc.value("go_memstats_stack_inuse_bytes"))
 		s.p.GoSysBytes = int64(sc.value("go_memstats_sys_bytes"))
 	}
+	r.run.HeldKBPerDevice = float64(r.run.Serve.HeldRSSKB+r.run.Fleet.HeldRSSKB) / float64(r.cfg.devices)
 	return nil
 }
 
@@ -490,25 +498,33 @@ func (r *runner) addErrors(fleet scrape) {
 	}
 }
 
+// fleetJSON is the part of easlab fleet's --json report (clients.FleetReport)
+// pingload reads.
+type fleetJSON struct {
+	Devices, SetUp, Failed, Holding int
+	Errors                          map[string]int64
+}
+
 // fleetReport reads the fleet's --json report, when it printed one on
-// its way out, and adds its error counts.
-func (r *runner) fleetReport() {
+// its way out (it ends on SIGINT without one), and adds its error counts.
+func (r *runner) fleetReport() (fleetJSON, bool) {
+	var rep fleetJSON
 	out := r.fleet.stdout.String()
 	i := strings.IndexByte(out, '{')
 	if i < 0 {
-		r.log.Debug("the fleet printed no report on its way out (it ends on SIGINT without one)")
-		return
+		r.log.Debug("the fleet printed no report on its way out")
+		return rep, false
 	}
-	var rep struct{ Errors map[string]int64 }
 	if err := json.Unmarshal([]byte(out[i:]), &rep); err != nil {
 		r.log.Warn("the fleet's --json report does not parse", "err", err)
-		return
+		return rep, false
 	}
 	for kind, v := range rep.Errors {
 		if v > 0 {
 			r.run.Errors[kind] = max(r.run.Errors[kind], v)
 		}
 	}
+	return rep, true
 }
 
 func formatErrors(m map[string]int64) string {
