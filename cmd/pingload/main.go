@@ -144,7 +144,11 @@ func writeTable(w io.Writer, rep *Report) {
 	}
 	tw.Flush()
 	if rep.RatioParkedToBaseline != nil {
-		fmt.Fprintf(w, "parked / baseline KB per device: %.3f\n", *rep.RatioParkedToBaseline)
+		fmt.Fprintf(w, "parked / baseline KB per device: %.3f (peak)", *rep.RatioParkedToBaseline)
+		if rep.HeldRatioParkedToBaseline != nil {
+			fmt.Fprintf(w, ", %.3f (held)", *rep.HeldRatioParkedToBaseline)
+		}
+		fmt.Fprintln(w)
 	}
 	for _, r := range rep.Runs {
 		if r.Failure != "" {

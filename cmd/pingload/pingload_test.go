@@ -283,3 +283,35 @@ func TestReadMemStatus(t *testing.T) {
 		t.Error("no error for process -1")
 	}
 }
+
+// TestPingloadBaseline runs --baseline: --park=false then --park=true on
+// both sides. A binary without the --park flags fails both runs naming
+// the flag; one with them gives the ratio of the two runs' figures.
+func TestPingloadBaseline(t *testing.T) {
+	code, rep, stderr := runTool(t, "--devices", "20", "--users", "2", "--ramp", "0s", "--baseline")
+	if rep == nil || len(rep.Runs) != 2 {
+		t.Fatalf("exit %d, report %+v; stderr:\n%s", code, rep, stderr)
+	}
+	for i, want := range []struct{ name, park string }{{"baseline", "false"}, {"parked", "true"}} {
+		if r := rep.Runs[i]; r.Name != want.name || r.Park != want.park {
+			t.Errorf("run %d: %s --park=%s, want %s --park=%s", i, r.Name, r.Park, want.name, want.park)
+		}
+	}
+	if refused := strings.Contains(rep.Runs[0].Failure, "refuses the flag --park"); refused {
+		if code != 1 || rep.OK || rep.RatioParkedToBaseline != nil || len(rep.Failures) != 2 {
+			t.Errorf("a refused --park: exit %d, ok %v, ratio %v, failures %q", code, rep.OK, rep.RatioParkedToBaseline, rep.Failures)
+		}
+		t.Logf("this easlab has no --park flag: %s", rep.Runs[0].Failure)
+		return
+	}
+	if code != 0 || !rep.OK || rep.RatioParkedToBaseline == nil || rep.HeldRatioParkedToBaseline == nil {
+		t.Fatalf("exit %d, ok %v, failures %q; stderr:\n%s", code, rep.OK, rep.Failures, stderr)
+	}
+	b, p := rep.Runs[0], rep.Runs[1]
+	if want := p.KBPerDevice / b.KBPerDevice; *rep.RatioParkedToBaseline != want {
+		t.Errorf("ratio %v, want %v / %v", *rep.RatioParkedToBaseline, p.KBPerDevice, b.KBPerDevice)
+	}
+	if want := p.HeldKBPerDevice / b.HeldKBPerDevice; *rep.HeldRatioParkedToBaseline != want {
+		t.Errorf("held ratio %v, want %v / %v", *rep.HeldRatioParkedToBaseline, p.HeldKBPerDevice, b.HeldKBPerDevice)
+	}
+}

@@ -49,7 +49,10 @@ type Report struct {
 	// RatioParkedToBaseline is the parked run's KB per device over the
 	// baseline's (--baseline only).
 	RatioParkedToBaseline *float64 `json:"ratio_parked_to_baseline,omitempty"`
-	OK                    bool     `json:"ok"`
+	// HeldRatioParkedToBaseline is the same for HeldKBPerDevice, the
+	// steady state without the setup's and the wake's peaks.
+	HeldRatioParkedToBaseline *float64 `json:"held_ratio_parked_to_baseline,omitempty"`
+	OK                        bool     `json:"ok"`
 	// Failures say, one sentence each, which promise a run broke.
 	Failures []string `json:"failures,omitempty"`
 }
@@ -103,6 +106,8 @@ type Proc struct {
 type Wake struct {
 	Mailboxes int `json:"mailboxes"`
 	Messages  int `json:"messages"` // SendMails, at most maxRecipients each
+	// SendSeconds is from the first SendMail to the last one's answer.
+	SendSeconds float64 `json:"send_seconds"`
 	// AllHeldAgainSeconds is from the first send to every device holding a
 	// Ping again (polled every --poll).
 	AllHeldAgainSeconds float64 `json:"all_held_again_seconds"`
@@ -161,6 +166,10 @@ func pingload(ctx context.Context, cfg config, log *slog.Logger) (*Report, error
 	if cfg.baseline && rep.Runs[0].OK && rep.Runs[1].OK && rep.Runs[0].KBPerDevice > 0 {
 		ratio := rep.Runs[1].KBPerDevice / rep.Runs[0].KBPerDevice
 		rep.RatioParkedToBaseline = &ratio
+		if rep.Runs[0].HeldKBPerDevice > 0 {
+			held := rep.Runs[1].HeldKBPerDevice / rep.Runs[0].HeldKBPerDevice
+			rep.HeldRatioParkedToBaseline = &held
+		}
 	}
 	if cfg.maxKBPerDevice > 0 {
 		for _, r := range rep.Runs {

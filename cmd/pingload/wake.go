@@ -55,6 +55,7 @@ func (r *runner) wake(ctx context.Context) error {
 		}
 		w.Messages++
 	}
+	w.SendSeconds = time.Since(first).Seconds()
 	var last state
 	for {
 		st, ok, err := r.poll(ctx)
