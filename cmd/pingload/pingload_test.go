@@ -83,7 +83,7 @@ func TestPingloadHoldsAndWakes(t *testing.T) {
 		t.Errorf("run: ok %v, failure %q, park %q, errors %v", r.OK, r.Failure, r.Park, r.Errors)
 	}
 	for name, p := range map[string]Proc{"serve": r.Serve, "fleet": r.Fleet} {
-		if p.PID <= 0 || p.HeldRSSKB <= 0 || p.PeakRSSKB < p.HeldRSSKB || p.Goroutines <= 0 || p.HeapInuseBytes <= 0 || p.GoSysBytes <= 0 {
+		if p.PID <= 0 || p.HeldRSSKB <= 0 || p.SetupPeakRSSKB < p.HeldRSSKB || p.PeakRSSKB < p.SetupPeakRSSKB || p.Goroutines <= 0 || p.HeapInuseBytes <= 0 || p.GoSysBytes <= 0 {
 			t.Errorf("%s: %+v", name, p)
 		}
 		if want := float64(p.PeakRSSKB) / 40; p.KBPerDevice != want {

@@ -90,6 +90,9 @@ type Proc struct {
 	StartRSSKB int64 `json:"start_rss_kb"`
 	// HeldRSSKB is VmRSS when every device first held a Ping.
 	HeldRSSKB int64 `json:"held_rss_kb"`
+	// SetupPeakRSSKB is VmHWM when every device first held: the peak of
+	// the ramp and the setups, before the wake.
+	SetupPeakRSSKB int64 `json:"setup_peak_rss_kb"`
 	// PeakRSSKB is VmHWM at the run's end: the kernel's peak over the run.
 	PeakRSSKB int64 `json:"peak_rss_kb"`
 	// KBPerDevice is PeakRSSKB / devices.
@@ -484,7 +487,7 @@ func (r *runner) sampleHeld(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		s.p.HeldRSSKB = m.RSSKB
+		s.p.HeldRSSKB, s.p.SetupPeakRSSKB = m.RSSKB, m.PeakKB
 		sc, err := r.scrape(ctx, s.url)
 		if err != nil {
 			return err
