@@ -452,14 +452,14 @@ func (r *runner) poll(ctx context.Context) (st state, ok bool, err error) {
 func (r *runner) waitHeld(ctx context.Context, start time.Time) error {
 	n := float64(r.cfg.devices)
 	bound := r.cfg.ramp + r.cfg.holdTimeout
-	var last state
+	last := "no metrics read yet"
 	for {
 		st, ok, err := r.poll(ctx)
 		if err != nil {
 			return fmt.Errorf("before every device held a Ping: %w (last seen: %v)", err, last)
 		}
 		if ok {
-			last = st
+			last = st.String()
 			if st.failed > 0 {
 				r.addErrors(st.fleet)
 				return fmt.Errorf("%.0f of %d devices stopped on an error they do not retry (errors: %s; %v)", st.failed, r.cfg.devices, formatErrors(r.run.Errors), st)
