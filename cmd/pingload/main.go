@@ -53,6 +53,7 @@ func parseFlags(args []string, stderr io.Writer) (config, string, error) {
 	fs.DurationVar(&cfg.ramp, "ramp", 20*time.Second, "the fleet's --ramp: its devices' starts spread over this long (19,000 devices want 90s)")
 	fs.DurationVar(&cfg.holdTimeout, "hold-timeout", 2*time.Minute, "after the ramp, how long every device may take to hold a Ping before the run fails")
 	fs.DurationVar(&cfg.wakeTimeout, "wake-timeout", 2*time.Minute, "from the first wake mail, how long every device may take to answer, Sync and hold again before the run fails")
+	fs.DurationVar(&cfg.holdFor, "hold-for", 0, "once every device holds, keep them holding this long before the wake (the held RSS is sampled at its end; time to take a profile)")
 	fs.DurationVar(&cfg.startTimeout, "start-timeout", time.Minute, "how long easlab serve may take to answer /healthz")
 	fs.DurationVar(&cfg.poll, "poll", 250*time.Millisecond, "how often both processes' metrics are read while waiting")
 	fs.StringVar(&cfg.easlab, "easlab", "", "an easlab binary to run (default: go build ./cmd/easlab into a temporary directory)")

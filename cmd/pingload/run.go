@@ -23,6 +23,7 @@ type config struct {
 	ramp           time.Duration
 	holdTimeout    time.Duration // after the ramp, for every device to hold
 	wakeTimeout    time.Duration // from the first send, for every device to hold again
+	holdFor        time.Duration // how long every device holds before the wake
 	startTimeout   time.Duration // for easlab serve to answer /healthz
 	poll           time.Duration
 	easlab         string // a built binary; "" builds ./cmd/easlab
@@ -191,8 +192,8 @@ func (cfg config) validate() error {
 		return fmt.Errorf("--devices %d: want at least 1", cfg.devices)
 	case cfg.users <= 0:
 		return fmt.Errorf("--users %d: want at least 1", cfg.users)
-	case cfg.ramp < 0 || cfg.holdTimeout <= 0 || cfg.wakeTimeout <= 0 || cfg.startTimeout <= 0 || cfg.poll <= 0:
-		return fmt.Errorf("--ramp may not be negative; --hold-timeout, --wake-timeout, --start-timeout and --poll must be positive")
+	case cfg.ramp < 0 || cfg.holdFor < 0 || cfg.holdTimeout <= 0 || cfg.wakeTimeout <= 0 || cfg.startTimeout <= 0 || cfg.poll <= 0:
+		return fmt.Errorf("--ramp and --hold-for may not be negative; --hold-timeout, --wake-timeout, --start-timeout and --poll must be positive")
 	case cfg.park != "" && cfg.park != "true" && cfg.park != "false":
 		return fmt.Errorf("--park %q: want true, false or empty (pass nothing)", cfg.park)
 	case cfg.baseline && cfg.park != "":
@@ -285,7 +286,7 @@ func (r *runner) do(ctx context.Context) error {
 	r.fleetMetrics = "http://" + maddr + "/metrics"
 	// The fleet runs until pingload stops it; --duration only bounds it
 	// should pingload die without its parent-death signal.
-	duration := cfg.ramp + cfg.holdTimeout + cfg.wakeTimeout + 5*time.Minute
+	duration := cfg.ramp + cfg.holdTimeout + cfg.holdFor + cfg.wakeTimeout + 5*time.Minute
 	args = []string{"fleet", "--url", r.serveURL, "--devices", strconv.Itoa(cfg.devices), "--user-count", strconv.Itoa(cfg.users),
 		"--ramp", cfg.ramp.String(), "--duration", duration.String(), "--metrics-listen", maddr, "--json"}
 	switch {
@@ -314,6 +315,17 @@ func (r *runner) do(ctx context.Context) error {
 		return err
 	}
 	r.run.HoldSeconds = time.Since(start).Seconds()
+	if cfg.holdFor > 0 {
+		// Held for a while before the wake: the steady state, when a
+		// profile or the RSS is wanted after the setups' garbage is
+		// collected and returned.
+		r.log.Info("holding before the wake", "for", cfg.holdFor)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(cfg.holdFor):
+		}
+	}
 	if err := r.sampleHeld(ctx); err != nil {
 		return err
 	}
