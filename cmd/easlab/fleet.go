@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -53,7 +56,11 @@ percentiles and errors by status (--json for machines).`,
     --users 'user%05d@contoso.com' --user-count 500 --password 'Passw0rd!'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runFleet(cmd.Context(), cfg, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			// Interrupted (Ctrl-C, a pod's SIGTERM), the fleet stops as at
+			// the end of --duration and still prints its report.
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return runFleet(ctx, cfg, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	f := cmd.Flags()

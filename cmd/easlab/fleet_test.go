@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -187,5 +189,51 @@ func TestFleetBadShard(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("--shard %s: %v; want %q", shard, err, want)
 		}
+	}
+}
+
+// TestFleetInterruptedPrintsReport: a fleet stopped by SIGINT (Ctrl-C, or
+// a pod's SIGTERM) ends as at the end of --duration and prints its
+// report.
+func TestFleetInterruptedPrintsReport(t *testing.T) {
+	base := serveForTest(t, serveConfig{demoUsers: 2})
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(self, "fleet", "--url", base, "--devices", "2", "--duration", "10m", "--ramp", "0",
+		"--profiles", "iphone:1", "--user-count", "2", "--json")
+	cmd.Env = append(os.Environ(), "EASLAB_TEST_AS=easlab")
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	// The progress line is rewritten every second; once it counts both
+	// devices as holding, interrupt.
+	progress := make([]byte, 0, 4096)
+	buf := make([]byte, 512)
+	for !bytes.Contains(progress, []byte("holding 2 ")) {
+		n, err := stderr.Read(buf)
+		if err != nil {
+			t.Fatalf("easlab fleet ended before its devices held a Ping: %v\n%s", err, progress)
+		}
+		progress = append(progress[max(0, len(progress)+n-4096):], buf[:n]...)
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, stderr)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("easlab fleet interrupted: %v; stdout:\n%s", err, stdout.String())
+	}
+	var r clients.FleetReport
+	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil || r.SetUp != 2 {
+		t.Fatalf("an interrupted fleet printed no report of its 2 devices: %v\n%s", err, stdout.String())
 	}
 }
