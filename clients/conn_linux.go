@@ -34,11 +34,7 @@ import (
 //
 // It is used by one goroutine at a time, as its Device is.
 type connTransport struct {
-	dial         func(ctx context.Context, network, addr string) (net.Conn, error)
-	tlsConfig    *tls.Config // nil: the defaults
-	noGzip       bool        // the Transport's DisableCompression
-	wakeProbeTLS time.Duration
-
+	*connConfig
 	conn    net.Conn
 	key     string // scheme://host:port conn is to
 	reused  bool   // conn has carried a whole exchange
@@ -51,11 +47,20 @@ type connTransport struct {
 // handshake) rather than the answer.
 const tlsWakeProbe = 2 * time.Second
 
-// newConnTransport returns a device's connection, dialled as base would
-// dial (its DialContext, TLSClientConfig and DisableCompression; base may
-// be nil).
-func newConnTransport(base *http.Transport) *connTransport {
-	c := &connTransport{dial: (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext, wakeProbeTLS: tlsWakeProbe}
+// connConfig is how the devices' connections are dialled, shared by a
+// fleet's devices.
+type connConfig struct {
+	dial         func(ctx context.Context, network, addr string) (net.Conn, error)
+	tlsConfig    *tls.Config // nil: the defaults
+	noGzip       bool        // the Transport's DisableCompression
+	wakeProbeTLS time.Duration
+}
+
+// newConnConfig dials as base would dial: its DialContext,
+// TLSClientConfig and DisableCompression (base may be nil: net/http's
+// defaults).
+func newConnConfig(base *http.Transport) *connConfig {
+	c := &connConfig{dial: (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext, wakeProbeTLS: tlsWakeProbe}
 	if base != nil {
 		if base.DialContext != nil {
 			c.dial = base.DialContext
@@ -64,6 +69,13 @@ func newConnTransport(base *http.Transport) *connTransport {
 	}
 	return c
 }
+
+// newConn returns a device's connection, not dialled yet.
+func (c *connConfig) newConn() *connTransport { return &connTransport{connConfig: c} }
+
+// newConnTransport returns a device's connection dialled as base would
+// dial.
+func newConnTransport(base *http.Transport) *connTransport { return newConnConfig(base).newConn() }
 
 // RoundTrip implements http.RoundTripper: the device's ordinary, blocking
 // requests. Cancelling the request's context aborts it, as it does with

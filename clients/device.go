@@ -837,6 +837,13 @@ func (h *heldCall) request(ctx context.Context, d *Device) (*http.Request, error
 	return hr, err
 }
 
+// sent builds the request of the attempt in flight again, the same as
+// request did (nothing the request is made of changes while the device
+// waits), so that the held device keeps no request while it waits.
+func (h *heldCall) sent(ctx context.Context, d *Device) (*http.Request, error) {
+	return d.newRequest(ctx, h.cmd, h.body, h.q)
+}
+
 // finishPing takes the answer to a held Ping's attempt hr (or the error
 // that ended it), records it as send does and reacts as call and Ping do:
 // again when the Ping is to be sent again, else the folders that changed.

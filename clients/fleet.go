@@ -237,7 +237,9 @@ func (f *Fleet) Run(ctx context.Context) (FleetReport, error) {
 	f.start = f.opts.Clock.Now()
 	f.mu.Unlock()
 	base, park := f.parkTransport()
+	var conns *connConfig
 	if park {
+		conns = newConnConfig(base)
 		p, err := newPinger(f.opts.Clock)
 		if err != nil {
 			return FleetReport{}, err
@@ -261,7 +263,7 @@ func (f *Fleet) Run(ctx context.Context) (FleetReport, error) {
 		client := f.opts.HTTPClient
 		var conn *connTransport
 		if park {
-			conn = newConnTransport(base)
+			conn = conns.newConn()
 			client = &http.Client{Transport: conn}
 		}
 		d := New(f.profileFor(i), Options{BaseURL: f.opts.BaseURL, User: user, Password: password, HTTPClient: client,

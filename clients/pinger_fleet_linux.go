@@ -54,7 +54,7 @@ func (p *parked) send(h *heldCall) {
 	}
 	if err == nil {
 		within := time.Duration(p.d.Profile.Heartbeat)*time.Second + heldGrace
-		err = p.f.pinger.hold(p.conn, within, func(err error) { p.woken(h, hr, err) })
+		err = p.f.pinger.hold(p.conn, within, func(err error) { p.woken(h, err) })
 	}
 	if err != nil {
 		p.conn.close()
@@ -63,13 +63,19 @@ func (p *parked) send(h *heldCall) {
 }
 
 // woken runs when the pinger hands the connection back.
-func (p *parked) woken(h *heldCall, hr *http.Request, err error) {
+func (p *parked) woken(h *heldCall, err error) {
+	hr, rerr := h.sent(p.ctx, p.d)
+	if rerr != nil {
+		p.conn.close()
+		p.answered(h, nil, nil, rerr)
+		return
+	}
 	var resp *http.Response
 	if err == nil {
 		resp, err = p.conn.receiveHeld(hr)
 		if errors.Is(err, errNotYet) {
 			within := time.Duration(p.d.Profile.Heartbeat)*time.Second + heldGrace
-			if err = p.f.pinger.hold(p.conn, within, func(err error) { p.woken(h, hr, err) }); err == nil {
+			if err = p.f.pinger.hold(p.conn, within, func(err error) { p.woken(h, err) }); err == nil {
 				return
 			}
 			p.conn.close()

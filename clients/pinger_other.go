@@ -24,7 +24,10 @@ func (p *pinger) close()                     {}
 
 type connTransport struct{}
 
-func newConnTransport(*http.Transport) *connTransport { return &connTransport{} }
+type connConfig struct{}
+
+func newConnConfig(*http.Transport) *connConfig { return &connConfig{} }
+func (*connConfig) newConn() *connTransport     { return &connTransport{} }
 func (c *connTransport) RoundTrip(*http.Request) (*http.Response, error) {
 	return nil, errParkUnsupported
 }
