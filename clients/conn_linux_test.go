@@ -48,7 +48,9 @@ func newRawServer(t *testing.T, serve func(n int, c net.Conn)) *rawServer {
 	return s
 }
 
-func (s *rawServer) url() string { return "http://" + s.ln.Addr().String() + "/Microsoft-Server-ActiveSync" }
+func (s *rawServer) url() string {
+	return "http://" + s.ln.Addr().String() + "/Microsoft-Server-ActiveSync"
+}
 
 // readRequestBytes reads one request from br and returns its bytes as
 // they came.

@@ -106,7 +106,9 @@ func TestParkFleetHoldsWakesAndHoldsAgain(t *testing.T) {
 			// The goroutines that set the devices up end once their Ping is
 			// held; net/http's stay while it is.
 			flat := func() bool { g := clientGoroutines() - baseGoroutines; return (park && g <= 3) || (!park && g >= n) }
-			goroutines := func() string { return fmt.Sprintf("%d device-side goroutines for %d held Pings", clientGoroutines()-baseGoroutines, n) }
+			goroutines := func() string {
+				return fmt.Sprintf("%d device-side goroutines for %d held Pings", clientGoroutines()-baseGoroutines, n)
+			}
 			eventually(t, goroutines, flat)
 			held := clientGoroutines() - baseGoroutines
 			syncs := f.Report().ByCommand["Sync"]
