@@ -44,8 +44,11 @@ type connTransport struct {
 // tlsWakeProbe bounds how long a woken TLS connection is read for an
 // answer before it goes back to the pinger: bytes that wake a TLS
 // connection may be a session ticket (TLS 1.3 servers send them after the
-// handshake) rather than the answer.
-const tlsWakeProbe = 2 * time.Second
+// handshake) rather than the answer, or part of a record. The bytes that
+// woke it are already there, so the probe is short; a timeout leaves the
+// connection usable (crypto/tls keeps a partial record and makes only
+// permanent errors sticky).
+const tlsWakeProbe = 10 * time.Millisecond
 
 // connConfig is how the devices' connections are dialled, shared by a
 // fleet's devices.

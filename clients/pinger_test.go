@@ -4,6 +4,7 @@ package clients_test
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log/slog"
@@ -151,6 +152,12 @@ func pingAnswer(w http.ResponseWriter, st int) {
 // nil, is the server's ConnState hook.
 func frontServer(t *testing.T, clk *clock.Manual, ping func(w http.ResponseWriter, r *http.Request, k int), connState func(net.Conn, http.ConnState)) (*httptest.Server, *simulator.Server) {
 	t.Helper()
+	return startFront(t, clk, ping, connState, false)
+}
+
+// startFront is frontServer, over TLS when useTLS.
+func startFront(t *testing.T, clk *clock.Manual, ping func(w http.ResponseWriter, r *http.Request, k int), connState func(net.Conn, http.ConnState), useTLS bool) (*httptest.Server, *simulator.Server) {
+	t.Helper()
 	srv, err := simulator.New(simulator.Options{Directory: demoDirectory(t, clk.Now()), ErrorResponseDelay: -1, Clock: clk,
 		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -174,7 +181,11 @@ func frontServer(t *testing.T, clk *clock.Manual, ping func(w http.ResponseWrite
 		ping(w, r, k)
 	}))
 	hs.Config.ConnState = connState
-	hs.Start()
+	if useTLS {
+		hs.StartTLS()
+	} else {
+		hs.Start()
+	}
 	t.Cleanup(hs.Close)
 	return hs, srv
 }
@@ -326,4 +337,121 @@ func TestParkHeldPingHasABound(t *testing.T) {
 	eventually(t, report, func() bool { return f.Report().Errors["transport"] == 1 && clk.Pending() == 1 })
 	clk.Advance(30 * time.Second)
 	eventually(t, report, func() bool { return pings.Load() == 2 && f.Report().Holding == 1 })
+}
+
+// splitProxy relays TCP to target; while split, it holds back the last
+// byte of every chunk the server sends until flush closes, so that the
+// client sees a partial TLS record.
+type splitProxy struct {
+	ln       net.Listener
+	target   string
+	split    atomic.Bool
+	withheld atomic.Int32
+	flush    chan struct{}
+}
+
+func newSplitProxy(t *testing.T, target string) *splitProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &splitProxy{ln: ln, target: target, flush: make(chan struct{})}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			go func() {
+				io.Copy(s, c)
+				s.Close()
+				c.Close()
+			}()
+			go p.down(c, s)
+		}
+	}()
+	return p
+}
+
+func (p *splitProxy) down(c, s net.Conn) {
+	defer c.Close()
+	defer s.Close()
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := s.Read(buf)
+		if n > 1 && p.split.Load() {
+			c.Write(buf[:n-1])
+			p.withheld.Add(1)
+			<-p.flush
+			c.Write(buf[n-1 : n])
+		} else if n > 0 {
+			c.Write(buf[:n])
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// Over TLS: devices set up and hold; a Ping on a connection just dialled
+// (after a Connection: close) is held too; an answer whose TLS record
+// comes in parts wakes the device, which finds no answer yet, goes back
+// to the pinger without a goroutine waiting, and reads the answer once
+// the rest comes.
+func TestParkFleetOverTLS(t *testing.T) {
+	const n = 4
+	clk := clock.NewManual(start)
+	release := make(chan struct{})
+	var slow atomic.Int32
+	hs, _ := startFront(t, clk, func(w http.ResponseWriter, r *http.Request, k int) {
+		switch k {
+		case 1: // the next Ping goes on a new connection
+			w.Header().Set("Connection", "close")
+			pingAnswer(w, 1)
+		case 2:
+			slow.Add(1)
+			select {
+			case <-release:
+				pingAnswer(w, 1)
+			case <-r.Context().Done():
+			}
+		default:
+			<-r.Context().Done()
+		}
+	}, nil, true)
+	proxy := newSplitProxy(t, hs.Listener.Addr().String())
+	base := clientGoroutines()
+	tr := hs.Client().Transport.(*http.Transport).Clone()
+	tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{} // HTTP/1.1, as easlab fleet without --http2
+	iphone, _ := clients.ProfileByName(clients.IPhone)
+	f := clients.NewFleet(clients.FleetOptions{
+		BaseURL: "https://" + proxy.ln.Addr().String() + "/Microsoft-Server-ActiveSync", Devices: n, Seed: 9, Clock: clk,
+		HTTPClient: &http.Client{Transport: tr},
+		Mix:        []clients.Share{{Profile: iphone, Weight: 1}},
+		Account:    func(int) (string, string) { return "alice@contoso.com", demo.Password },
+	})
+	stop := runFleet(f)
+	defer stop()
+	report := func() string {
+		return fmt.Sprintf("%v; %d device-side goroutines, %d chunks withheld", f.Report(), clientGoroutines()-base, proxy.withheld.Load())
+	}
+	eventually(t, report, func() bool { return slow.Load() == n && clientGoroutines()-base <= 3 })
+	proxy.split.Store(true)
+	close(release)
+	eventually(t, report, func() bool { return proxy.withheld.Load() == n && clientGoroutines()-base <= 3 })
+	if r := f.Report(); r.ByCommand["Ping"] != n || r.Holding != n {
+		t.Errorf("a partial record read as an answer: %v", r)
+	}
+	close(proxy.flush)
+	eventually(t, report, func() bool { r := f.Report(); return r.ByCommand["Ping"] == 2*n && r.Holding == n })
+	if r := stop(); len(r.Errors) != 0 || r.SetUp != n {
+		t.Errorf("set up %d, errors %v", r.SetUp, r.Errors)
+	}
 }
