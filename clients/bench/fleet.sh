@@ -5,6 +5,9 @@
 #   DEVICES=2000 USERS=500 DURATION=40s RAMP=10s clients/bench/fleet.sh
 # HTTP2=1 serves TLS with HTTP/2 and makes the devices share connections
 # (easlab fleet --http2): the per-device cost without a connection each.
+# FLEET_ARGS are passed to easlab fleet (e.g. --park=false: each held Ping
+# on a goroutine through net/http, against the default event-driven
+# pinger).
 set -euo pipefail
 DEVICES=${DEVICES:-2000}
 USERS=${USERS:-500}
@@ -23,7 +26,7 @@ serve=$!
 for _ in $(seq 50); do curl -kfs $scheme://127.0.0.1:$PORT/healthz >/dev/null 2>&1 && break; sleep 0.1; done
 out=$(mktemp)
 "$bin" fleet --url $scheme://127.0.0.1:$PORT $fleet_tls --devices "$DEVICES" --duration "$DURATION" --ramp "$RAMP" \
-  --profiles "$PROFILES" --user-count "$USERS" >"$out" 2>/dev/null &
+  --profiles "$PROFILES" --user-count "$USERS" ${FLEET_ARGS:-} >"$out" 2>/dev/null &
 fleet=$!
 rss() { awk '/VmRSS/ {print int($2/1024)}' "/proc/$1/status" 2>/dev/null || echo 0; }
 peak_s=0 peak_f=0
