@@ -108,13 +108,6 @@ func (p *pinger) hold(c *connTransport, within time.Duration, wake func(error)) 
 	return nil
 }
 
-// Held returns how many connections the pinger holds.
-func (p *pinger) Held() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return len(p.held)
-}
-
 // take removes the connection fd of generation gen from the set, or
 // returns nil when it is no longer held (an event for a descriptor since
 // reused, or a deadline that lost the race with the answer).
