@@ -105,6 +105,7 @@ func (c *connTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, err
 	}
+	resp.Body.(interface{ setContext(context.Context) }).setContext(ctx)
 	return resp, nil
 }
 
@@ -218,12 +219,17 @@ func (c *connTransport) receiveHeld(req *http.Request) (*http.Response, error) {
 		return nil, errors.New("clients: the held connection is closed")
 	}
 	br := bufio.NewReader(c.conn)
+	// The rest of an answer that began comes within heldGrace, or the
+	// connection is given up (a transport error), so that no goroutine
+	// waits for ever on a server that stalls mid-answer.
+	c.conn.SetReadDeadline(time.Now().Add(heldGrace))
 	if _, ok := c.conn.(*tls.Conn); ok {
 		c.conn.SetReadDeadline(time.Now().Add(c.wakeProbeTLS))
 		_, err := br.Peek(1)
-		c.conn.SetReadDeadline(time.Time{})
+		c.conn.SetReadDeadline(time.Now().Add(heldGrace))
 		var ne net.Error
 		if err != nil && errors.As(err, &ne) && ne.Timeout() && br.Buffered() == 0 {
+			c.conn.SetReadDeadline(time.Time{})
 			return nil, errNotYet
 		}
 	}
@@ -272,15 +278,25 @@ type connBody struct {
 	eof    bool
 	closed bool
 	stop   func() bool
+	ctx    context.Context // the request's, when it can cancel the read
 }
+
+func (b *connBody) setContext(ctx context.Context) { b.ctx = ctx }
+
+func (b *gzipBody) setContext(ctx context.Context) { b.body.ctx = ctx }
 
 func (b *connBody) Read(p []byte) (int, error) {
 	if b.closed {
 		return 0, errors.New("clients: read on a closed body")
 	}
 	n, err := b.rc.Read(p)
-	if err == io.EOF {
+	switch {
+	case err == io.EOF:
 		b.eof = true
+	case err != nil && b.ctx != nil && b.ctx.Err() != nil:
+		// Cancelled: the read failed on the deadline the cancellation
+		// set; say why, as net/http's Transport does.
+		err = b.ctx.Err()
 	}
 	return n, err
 }
@@ -297,7 +313,7 @@ func (b *connBody) Close() error {
 	if b.c.conn != b.conn {
 		return nil
 	}
-	if b.eof && b.keep && intime && b.br.Buffered() == 0 {
+	if b.eof && b.keep && intime && b.br.Buffered() == 0 && b.conn.SetReadDeadline(time.Time{}) == nil {
 		b.c.reused = true
 		return nil
 	}

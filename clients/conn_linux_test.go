@@ -235,3 +235,35 @@ func TestConnTransportCancel(t *testing.T) {
 		t.Error("the connection of a cancelled request is kept")
 	}
 }
+
+// Cancelled while the body is read: the read ends with the context's
+// error, as net/http's Transport's does, and the connection is dropped.
+func TestConnTransportCancelMidBody(t *testing.T) {
+	srv := newRawServer(t, func(_ int, c net.Conn) {
+		br := bufio.NewReader(c)
+		readRequestBytes(br)
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf")
+		br.ReadByte() // the rest never comes; ends when the client closes
+	})
+	ct := newConnTransport(nil)
+	defer ct.close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.url(), nil)
+	resp, err := (&http.Client{Transport: ct}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 4)
+	if _, err := io.ReadFull(resp.Body, b); err != nil || string(b) != "half" {
+		t.Fatalf("%q, %v", b, err)
+	}
+	cancel()
+	if _, err := resp.Body.Read(b); !errors.Is(err, context.Canceled) {
+		t.Errorf("read after cancel: %v, want context.Canceled", err)
+	}
+	resp.Body.Close()
+	if ct.conn != nil {
+		t.Error("the connection of a cancelled body is kept")
+	}
+}
