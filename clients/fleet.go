@@ -62,7 +62,8 @@ type FleetOptions struct {
 	// *http.Transport dials) for all its requests, and an event-driven
 	// pinger holds every device's Ping with no goroutine per device
 	// (pinger_linux.go). HTTPClient with another RoundTripper, or an
-	// *http.Transport with ForceAttemptHTTP2, keeps the blocking path.
+	// *http.Transport with ForceAttemptHTTP2 or a Proxy, keeps the
+	// blocking path, as do other systems than Linux.
 	NoPark bool
 }
 
@@ -287,7 +288,7 @@ func (f *Fleet) parkTransport() (*http.Transport, bool) {
 	case nil:
 		return nil, true
 	case *http.Transport:
-		return t, !t.ForceAttemptHTTP2
+		return t, !t.ForceAttemptHTTP2 && t.Proxy == nil
 	}
 	return nil, false
 }
