@@ -149,13 +149,13 @@ func (c *connTransport) send(req *http.Request) error {
 				return err
 			}
 		}
-		_, err := c.conn.Write(b)
+		n, err := c.conn.Write(b)
 		if err == nil {
 			return nil
 		}
 		reused := c.reused
 		c.close()
-		if !reused || attempt > 0 || req.Context().Err() != nil {
+		if !reused || n > 0 || attempt > 0 || req.Context().Err() != nil {
 			return fmt.Errorf("clients: writing the request: %w", err)
 		}
 	}
