@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -97,7 +98,7 @@ func (c *connTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	conn := c.conn
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
-	resp, err := c.receive(req, bufio.NewReader(conn), stop)
+	resp, err := c.receive(req, newReader(conn), stop)
 	if err != nil {
 		stop()
 		if ctx.Err() != nil {
@@ -127,19 +128,29 @@ func (c *connTransport) send(req *http.Request) error {
 		return fmt.Errorf("clients: unsupported protocol scheme %q", u.Scheme)
 	}
 	key := u.Scheme + "://" + canonicalAddr(u)
-	var buf bytes.Buffer
-	if err := req.Write(&buf); err != nil {
+	buf := writeBufs.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 64<<10 { // not a large mail's
+			buf.Reset()
+			writeBufs.Put(buf)
+		}
+	}()
+	if err := req.Write(buf); err != nil {
 		return fmt.Errorf("clients: writing the request: %w", err)
 	}
-	b := buf.Bytes()
 	c.gzipped = !c.noGzip && req.Header.Get("Accept-Encoding") == "" && req.Header.Get("Range") == "" && req.Method != http.MethodHead
 	if c.gzipped {
 		// After the request's own headers, as the Transport writes its
 		// extra headers.
-		if end := bytes.Index(b, []byte("\r\n\r\n")); end >= 0 {
-			b = append(b[:end+2:end+2], append([]byte("Accept-Encoding: gzip\r\n"), b[end+2:]...)...)
+		const ae = "Accept-Encoding: gzip\r\n"
+		if end := bytes.Index(buf.Bytes(), []byte("\r\n\r\n")); end >= 0 {
+			buf.WriteString(ae)
+			b := buf.Bytes()
+			copy(b[end+2+len(ae):], b[end+2:len(b)-len(ae)])
+			copy(b[end+2:], ae)
 		}
 	}
+	b := buf.Bytes()
 	if c.conn != nil && (c.key != key || !c.idleAlive()) {
 		c.close()
 	}
@@ -207,6 +218,27 @@ func (c *connTransport) close() {
 	}
 }
 
+// readers and writeBufs keep the buffers of answers being read and
+// requests being written between uses, as net/http's Transport pools its
+// own: a held connection has none.
+var (
+	readers   = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
+	writeBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+)
+
+// newReader is a pooled reader of r.
+func newReader(r io.Reader) *bufio.Reader {
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(r)
+	return br
+}
+
+// putReader returns br to the pool.
+func putReader(br *bufio.Reader) {
+	br.Reset(nil)
+	readers.Put(br)
+}
+
 // errNotYet: a woken TLS connection had no answer yet (the pinger holds it
 // again).
 var errNotYet = errors.New("clients: no answer yet")
@@ -218,7 +250,7 @@ func (c *connTransport) receiveHeld(req *http.Request) (*http.Response, error) {
 	if c.conn == nil {
 		return nil, errors.New("clients: the held connection is closed")
 	}
-	br := bufio.NewReader(c.conn)
+	br := newReader(c.conn)
 	// The rest of an answer that began comes within heldGrace, or the
 	// connection is given up (a transport error), so that no goroutine
 	// waits for ever on a server that stalls mid-answer.
@@ -230,6 +262,7 @@ func (c *connTransport) receiveHeld(req *http.Request) (*http.Response, error) {
 		var ne net.Error
 		if err != nil && errors.As(err, &ne) && ne.Timeout() && br.Buffered() == 0 {
 			c.conn.SetReadDeadline(time.Time{})
+			putReader(br)
 			return nil, errNotYet
 		}
 	}
@@ -248,6 +281,7 @@ func (c *connTransport) receive(req *http.Request, br *bufio.Reader, stop func()
 		resp, err = http.ReadResponse(br, req)
 		if err != nil {
 			c.close()
+			putReader(br)
 			return nil, fmt.Errorf("clients: reading the response: %w", err)
 		}
 		// 1xx answers other than 101 precede the real one, as the
@@ -308,12 +342,20 @@ func (b *connBody) Close() error {
 		return nil
 	}
 	b.closed = true
+	if !b.eof {
+		// Not read to its end: the connection cannot carry another
+		// request, and closing it first spares draining the rest.
+		b.conn.Close()
+	}
 	b.rc.Close()
 	intime := b.stop()
+	keep := b.eof && b.keep && intime && b.br.Buffered() == 0
+	putReader(b.br)
+	b.br = nil
 	if b.c.conn != b.conn {
 		return nil
 	}
-	if b.eof && b.keep && intime && b.br.Buffered() == 0 && b.conn.SetReadDeadline(time.Time{}) == nil {
+	if keep && b.conn.SetReadDeadline(time.Time{}) == nil {
 		b.c.reused = true
 		return nil
 	}
