@@ -53,8 +53,7 @@ func (p *parked) send(h *heldCall) {
 		err = p.conn.send(hr)
 	}
 	if err == nil {
-		within := time.Duration(p.d.Profile.Heartbeat)*time.Second + heldGrace
-		err = p.f.pinger.hold(p.conn, within, func(err error) { p.woken(h, err) })
+		err = p.f.pinger.hold(p.conn, p.bound(), func(err error) { p.woken(h, err) })
 	}
 	if err != nil {
 		p.conn.close()
@@ -74,8 +73,10 @@ func (p *parked) woken(h *heldCall, err error) {
 	if err == nil {
 		resp, err = p.conn.receiveHeld(hr)
 		if errors.Is(err, errNotYet) {
-			within := time.Duration(p.d.Profile.Heartbeat)*time.Second + heldGrace
-			if err = p.f.pinger.hold(p.conn, within, func(err error) { p.woken(h, err) }); err == nil {
+			// Back to the pinger until the same bound, counted from the
+			// Ping's start.
+			left := p.bound() - p.f.opts.Clock.Since(h.at)
+			if err = p.f.pinger.hold(p.conn, max(left, 0), func(err error) { p.woken(h, err) }); err == nil {
 				return
 			}
 			p.conn.close()
@@ -113,6 +114,12 @@ func (p *parked) answered(h *heldCall, hr *http.Request, resp *http.Response, er
 		return
 	}
 	p.ping()
+}
+
+// bound is how long a held Ping waits for its answer: the heartbeat and
+// heldGrace.
+func (p *parked) bound() time.Duration {
+	return time.Duration(p.d.Profile.Heartbeat)*time.Second + heldGrace
 }
 
 // end stops the device: its connection closes.
