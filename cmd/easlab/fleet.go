@@ -72,7 +72,7 @@ Ping on its own goroutine through net/http's client, as --http2 always does
 	f.IntVar(&cfg.userCount, "user-count", 100, "number of mailboxes (easlab serve --demo-users N)")
 	f.StringVar(&cfg.password, "password", "Passw0rd!", "password of every user")
 	f.BoolVar(&cfg.http2, "http2", false, "speak HTTP/2 (over TLS: easlab serve --tls, with --insecure), many devices' requests sharing a connection")
-	f.BoolVar(&cfg.park, "park", true, "hold the devices' Pings in one event-driven pinger (Linux, HTTP/1.1 plain or TLS): a connection per device and no goroutine per held Ping; --park=false holds each on its own goroutine through net/http's client; not used with --http2")
+	f.BoolVar(&cfg.park, "park", true, "with --steady ping, hold the devices' Pings in one event-driven pinger (Linux, HTTP/1.1 plain or TLS): a connection per device and no goroutine per held Ping; --park=false holds each on its own goroutine through net/http's client; not used with --http2")
 	f.StringVar(&cfg.steady, "steady", "ping", "after setup: ping (hold a Ping, Sync on change), sync (Inbox Syncs back to back) or options (OPTIONS back to back, the per-request baseline)")
 	f.Uint64Var(&cfg.seed, "seed", 1, "seed of the DeviceIds")
 	f.BoolVar(&cfg.insecure, "insecure", false, "accept any TLS certificate (for easlab serve --tls)")
