@@ -276,6 +276,15 @@ type query struct {
 
 // roundTrip sends one command and records it.
 func (d *Device) roundTrip(ctx context.Context, cmd eas.Command, body []byte, q query) (*result, error) {
+	hr, err := d.newRequest(ctx, cmd, body, q)
+	if err != nil {
+		return nil, err
+	}
+	return d.send(hr, cmd, body)
+}
+
+// newRequest builds one command's HTTP request, signed in.
+func (d *Device) newRequest(ctx context.Context, cmd eas.Command, body []byte, q query) (*http.Request, error) {
 	d.mu.Lock()
 	req := &eas.Request{Form: d.Profile.QueryForm, Command: cmd, User: d.opts.User, DeviceID: d.DeviceID,
 		DeviceType: d.Profile.DeviceType, ProtocolVersion: d.Profile.ProtocolVersion,
@@ -291,7 +300,7 @@ func (d *Device) roundTrip(ctx context.Context, cmd eas.Command, body []byte, q 
 		return nil, err
 	}
 	hr.SetBasicAuth(d.opts.User, d.opts.Password)
-	return d.send(hr, cmd, body)
+	return hr, nil
 }
 
 // maxResponse bounds what a device reads of one response.
@@ -300,9 +309,16 @@ const maxResponse = 64 << 20
 // send performs one HTTP request and records it in the transcript and
 // with the observer.
 func (d *Device) send(hr *http.Request, cmd eas.Command, body []byte) (*result, error) {
-	ex := Exchange{Time: d.clk.Now(), Method: hr.Method, URL: hr.URL.String(), Command: cmd, RequestHeader: hr.Header.Clone(), RequestBody: body}
-	start := time.Now()
+	at, start := d.clk.Now(), time.Now()
 	resp, err := d.client.Do(hr)
+	return d.received(hr, cmd, body, at, start, resp, err)
+}
+
+// received reads the answer to hr (sent at at on the device's clock, start
+// on the wall clock) whole, or takes err, and records the exchange. The
+// fleet's held Ping ends here too, its answer read when it came.
+func (d *Device) received(hr *http.Request, cmd eas.Command, body []byte, at, start time.Time, resp *http.Response, err error) (*result, error) {
+	ex := Exchange{Time: at, Method: hr.Method, URL: hr.URL.String(), Command: cmd, RequestHeader: hr.Header.Clone(), RequestBody: body}
 	if err != nil {
 		ex.Err, ex.Duration = err, time.Since(start)
 		d.record(ex)
@@ -416,100 +432,121 @@ func topStatus(b []byte) int {
 // wipe and returns ErrWiped; 165 sends DeviceInformation and retries once;
 // 451 with X-MS-Location moves the device to that URL and retries.
 func (d *Device) call(ctx context.Context, cmd eas.Command, in any, out any, q query) error {
-	var body []byte
-	switch v := in.(type) {
-	case nil:
-	case []byte:
-		body = v
-	default:
-		var err error
-		if body, err = wbxml.Marshal(in); err != nil {
-			return err
-		}
+	body, err := encodeBody(in)
+	if err != nil {
+		return err
 	}
-	retried, redirects := false, 0
+	var st callState
 	for {
 		r, err := d.roundTrip(ctx, cmd, body, q)
 		if err != nil {
 			return err
 		}
-		serr := &ServerError{Command: cmd, HTTPStatus: r.status}
-		switch r.status {
-		case http.StatusOK:
-		case eas.HTTPRetryWith:
-			if !retried && cmd != eas.CommandProvision {
-				retried = true
-				if err := d.Provision(ctx); err != nil {
-					return err
-				}
-				continue
-			}
-			return serr
-		case eas.HTTPRedirect:
-			// 451: the mailbox is served elsewhere; X-MS-Location is the URL
-			// for this and every later request (MS-ASHTTP 3.2.5.2). Without
-			// it the client must run Autodiscover again, which is the
-			// caller's to do.
-			loc := r.header.Get(eas.HeaderLocation)
-			if loc != "" && redirects < maxRedirects {
-				redirects++
-				d.mu.Lock()
-				d.opts.BaseURL = loc
-				d.mu.Unlock()
-				continue
-			}
-			return serr
-		case http.StatusServiceUnavailable:
-			serr.RetryAfter = retryAfter(r.header)
-			return serr
-		default:
-			if len(r.body) > 0 && hasWBXML(r.header) {
-				serr.Status = topStatus(r.body)
-			}
-			return serr
+		if again, err := d.answer(ctx, cmd, r, out, &st); !again {
+			return err
 		}
-		if len(r.body) == 0 {
-			return nil
-		}
-		st := topStatus(r.body)
-		switch eas.Status(st) {
-		case eas.StatusRemoteWipeRequested:
-			if cmd != eas.CommandProvision {
-				if err := d.Provision(ctx); err != nil {
-					return err
-				}
-				return ErrWiped
-			}
-		case eas.StatusDeviceNotProvisioned, eas.StatusPolicyRefresh, eas.StatusInvalidPolicyKey:
-			if !retried && cmd != eas.CommandProvision {
-				retried = true
-				if err := d.Provision(ctx); err != nil {
-					return err
-				}
-				continue
-			}
-			serr.Status = st
-			return serr
-		case eas.StatusDeviceInformationRequired:
-			if !retried && cmd != eas.CommandSettings && cmd != eas.CommandProvision {
-				retried = true
-				if err := d.Settings(ctx); err != nil {
-					return err
-				}
-				continue
-			}
-		}
-		if st > 100 {
-			serr.Status = st
-			return serr
-		}
-		if out != nil {
-			if err := wbxml.Unmarshal(r.body, out); err != nil {
-				return fmt.Errorf("clients: %v response: %w", cmd, err)
-			}
-		}
-		return nil
 	}
+}
+
+// encodeBody is a command's body: nil, raw bytes, or an eas message in
+// WBXML.
+func encodeBody(in any) ([]byte, error) {
+	switch v := in.(type) {
+	case nil:
+		return nil, nil
+	case []byte:
+		return v, nil
+	}
+	return wbxml.Marshal(in)
+}
+
+// callState is what one command carries from one attempt to the next.
+type callState struct {
+	retried   bool // provisioned (or sent Settings) and retried once
+	redirects int  // 451s followed
+}
+
+// answer reacts to one attempt's response r as call describes: again
+// when the command is to be sent again (after a Provision, Settings or
+// redirect), else the command's outcome, with a 200's body decoded into
+// out.
+func (d *Device) answer(ctx context.Context, cmd eas.Command, r *result, out any, cs *callState) (again bool, err error) {
+	serr := &ServerError{Command: cmd, HTTPStatus: r.status}
+	switch r.status {
+	case http.StatusOK:
+	case eas.HTTPRetryWith:
+		if !cs.retried && cmd != eas.CommandProvision {
+			cs.retried = true
+			if err := d.Provision(ctx); err != nil {
+				return false, err
+			}
+			return true, nil
+		}
+		return false, serr
+	case eas.HTTPRedirect:
+		// 451: the mailbox is served elsewhere; X-MS-Location is the URL
+		// for this and every later request (MS-ASHTTP 3.2.5.2). Without
+		// it the client must run Autodiscover again, which is the
+		// caller's to do.
+		loc := r.header.Get(eas.HeaderLocation)
+		if loc != "" && cs.redirects < maxRedirects {
+			cs.redirects++
+			d.mu.Lock()
+			d.opts.BaseURL = loc
+			d.mu.Unlock()
+			return true, nil
+		}
+		return false, serr
+	case http.StatusServiceUnavailable:
+		serr.RetryAfter = retryAfter(r.header)
+		return false, serr
+	default:
+		if len(r.body) > 0 && hasWBXML(r.header) {
+			serr.Status = topStatus(r.body)
+		}
+		return false, serr
+	}
+	if len(r.body) == 0 {
+		return false, nil
+	}
+	st := topStatus(r.body)
+	switch eas.Status(st) {
+	case eas.StatusRemoteWipeRequested:
+		if cmd != eas.CommandProvision {
+			if err := d.Provision(ctx); err != nil {
+				return false, err
+			}
+			return false, ErrWiped
+		}
+	case eas.StatusDeviceNotProvisioned, eas.StatusPolicyRefresh, eas.StatusInvalidPolicyKey:
+		if !cs.retried && cmd != eas.CommandProvision {
+			cs.retried = true
+			if err := d.Provision(ctx); err != nil {
+				return false, err
+			}
+			return true, nil
+		}
+		serr.Status = st
+		return false, serr
+	case eas.StatusDeviceInformationRequired:
+		if !cs.retried && cmd != eas.CommandSettings && cmd != eas.CommandProvision {
+			cs.retried = true
+			if err := d.Settings(ctx); err != nil {
+				return false, err
+			}
+			return true, nil
+		}
+	}
+	if st > 100 {
+		serr.Status = st
+		return false, serr
+	}
+	if out != nil {
+		if err := wbxml.Unmarshal(r.body, out); err != nil {
+			return false, fmt.Errorf("clients: %v response: %w", cmd, err)
+		}
+	}
+	return false, nil
 }
 
 func hasWBXML(h http.Header) bool {
@@ -742,15 +779,25 @@ func (d *Device) Sync(ctx context.Context, folderID string) ([]Change, error) {
 // the folder type) for the profile's heartbeat, and returns the folders
 // that changed (none when the heartbeat expired).
 func (d *Device) Ping(ctx context.Context, folders []string) ([]string, error) {
+	var r eas.PingResponse
+	if err := d.call(ctx, eas.CommandPing, d.pingRequest(folders), &r, query{}); err != nil {
+		return nil, err
+	}
+	return pingResult(&r)
+}
+
+// pingRequest is the Ping on folders for the profile's heartbeat.
+func (d *Device) pingRequest(folders []string) *eas.PingRequest {
 	pf := &eas.PingFolders{}
 	all := d.Folders()
 	for _, id := range folders {
 		pf.Folder = append(pf.Folder, eas.PingFolder{Id: id, Class: classOf(all[id].Type)})
 	}
-	var r eas.PingResponse
-	if err := d.call(ctx, eas.CommandPing, &eas.PingRequest{HeartbeatInterval: d.Profile.Heartbeat, Folders: pf}, &r, query{}); err != nil {
-		return nil, err
-	}
+	return &eas.PingRequest{HeartbeatInterval: d.Profile.Heartbeat, Folders: pf}
+}
+
+// pingResult reads a Ping's answer: the folders that changed.
+func pingResult(r *eas.PingResponse) ([]string, error) {
 	switch r.Status {
 	case 1:
 		return nil, nil
@@ -761,6 +808,56 @@ func (d *Device) Ping(ctx context.Context, folders []string) ([]string, error) {
 		return r.Folders.Folder, nil
 	}
 	return nil, &ServerError{Command: eas.CommandPing, HTTPStatus: http.StatusOK, Status: r.Status}
+}
+
+// heldCall is a command whose request is written now and whose answer is
+// read when it comes, with no goroutine waiting for it: the fleet's held
+// Ping (pinger_linux.go). Its answer goes through the same rules as call's.
+type heldCall struct {
+	cmd       eas.Command
+	body      []byte
+	q         query
+	cs        callState
+	at, start time.Time // sent, on the device's clock and the wall clock
+}
+
+// heldPing starts a held Ping on folders.
+func (d *Device) heldPing(folders []string) (*heldCall, error) {
+	body, err := encodeBody(d.pingRequest(folders))
+	if err != nil {
+		return nil, err
+	}
+	return &heldCall{cmd: eas.CommandPing, body: body}, nil
+}
+
+// request builds the held command's next attempt and stamps its start.
+func (h *heldCall) request(ctx context.Context, d *Device) (*http.Request, error) {
+	hr, err := d.newRequest(ctx, h.cmd, h.body, h.q)
+	h.at, h.start = d.clk.Now(), time.Now()
+	return hr, err
+}
+
+// sent builds the request of the attempt in flight again, the same as
+// request did (nothing the request is made of changes while the device
+// waits), so that the held device keeps no request while it waits.
+func (h *heldCall) sent(ctx context.Context, d *Device) (*http.Request, error) {
+	return d.newRequest(ctx, h.cmd, h.body, h.q)
+}
+
+// finishPing takes the answer to a held Ping's attempt hr (or the error
+// that ended it), records it as send does and reacts as call and Ping do:
+// again when the Ping is to be sent again, else the folders that changed.
+func (d *Device) finishPing(ctx context.Context, h *heldCall, hr *http.Request, resp *http.Response, err error) (changed []string, again bool, _ error) {
+	r, err := d.received(hr, h.cmd, h.body, h.at, h.start, resp, err)
+	if err != nil {
+		return nil, false, err
+	}
+	var pr eas.PingResponse
+	if again, err := d.answer(ctx, h.cmd, r, &pr, &h.cs); again || err != nil {
+		return nil, again, err
+	}
+	changed, err = pingResult(&pr)
+	return changed, false, err
 }
 
 func classOf(t eas.FolderType) string {

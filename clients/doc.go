@@ -19,5 +19,7 @@
 // Every request and response is kept in the device's [Transcript]. A
 // [Fleet] runs many devices at once (holding Pings, or Syncing or asking
 // OPTIONS back to back, see [Steady]) and reports request rates, latencies
-// and errors.
+// and errors. On Linux its devices hold their Pings in one event-driven
+// pinger (epoll), each on a connection of its own and with no goroutine
+// waiting ([FleetOptions].NoPark keeps net/http's client).
 package clients

@@ -62,6 +62,16 @@ type FleetOptions struct {
 	// round-robin (device i's is i % Users); a Shard of more than one
 	// needs it.
 	Users int
+	// NoPark keeps every device on HTTPClient, its held Ping on a
+	// goroutine as net/http's client holds it (easlab fleet --park=false).
+	// By default, in steady state ping on Linux, each device owns one
+	// HTTP/1.1 connection (plain or TLS, dialled as HTTPClient's
+	// *http.Transport dials) for all its requests, and an event-driven
+	// pinger holds every device's Ping with no goroutine per device
+	// (pinger_linux.go). HTTPClient with another RoundTripper, or an
+	// *http.Transport with ForceAttemptHTTP2 or a Proxy, keeps the
+	// blocking path, as do other systems than Linux.
+	NoPark bool
 }
 
 // Steady is a fleet device's behaviour after setup.
@@ -95,6 +105,7 @@ type Fleet struct {
 	start time.Time
 
 	setUp, failed, running, holding atomic.Int64
+	pinger                          *pinger // holds the Pings in park mode; nil otherwise
 
 	mu        sync.Mutex
 	requests  int64
@@ -238,6 +249,20 @@ func (f *Fleet) Run(ctx context.Context) (FleetReport, error) {
 	f.mu.Lock()
 	f.start = f.opts.Clock.Now()
 	f.mu.Unlock()
+	base, park := f.parkTransport()
+	var conns *connConfig
+	if park {
+		conns = newConnConfig(base)
+		p, err := newPinger(f.opts.Clock)
+		if err != nil {
+			return FleetReport{}, err
+		}
+		f.pinger = p
+		defer p.close()
+		// The run's end closes every held connection; their devices stop.
+		stop := context.AfterFunc(ctx, p.shutdown)
+		defer stop()
+	}
 	var wg sync.WaitGroup
 	for k, i := range mine {
 		if k > 0 && f.opts.Ramp > 0 {
@@ -248,39 +273,111 @@ func (f *Fleet) Run(ctx context.Context) (FleetReport, error) {
 		}
 		user, password := f.opts.Account(i)
 		seed := f.opts.Seed*1_000_003 + uint64(i) + 1
-		d := New(f.profileFor(i), Options{BaseURL: f.opts.BaseURL, User: user, Password: password, HTTPClient: f.opts.HTTPClient,
+		client := f.opts.HTTPClient
+		var conn *connTransport
+		if park {
+			conn = conns.newConn()
+			client = &http.Client{Transport: conn}
+		}
+		d := New(f.profileFor(i), Options{BaseURL: f.opts.BaseURL, User: user, Password: password, HTTPClient: client,
 			Seed: seed, Clock: f.opts.Clock, TranscriptLimit: -1, Observe: f.observe})
 		f.running.Add(1)
 		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f.live(ctx, d)
-		}()
+		go f.live(ctx, d, conn, wg.Done)
 	}
 	wg.Wait()
 	return f.Report(), nil
 }
 
-// live is one device's life in the fleet: setup, then Ping and Sync.
-// Refusals a phone retries (503, 5xx, transport) back off and retry;
-// 401, blocks, wipes, 126 (user disabled) and 177 (too many devices) stop
-// the device.
-func (f *Fleet) live(ctx context.Context, d *Device) {
-	backoff := func(err error) bool {
-		var se *ServerError
-		wait := 30 * time.Second
-		switch {
-		case ctx.Err() != nil:
+// parkTransport reports whether the devices hold their Pings in the
+// pinger, and the Transport whose dialling their connections copy (nil:
+// the defaults).
+func (f *Fleet) parkTransport() (*http.Transport, bool) {
+	if f.opts.NoPark || f.opts.Steady != SteadyPing || !parkSupported {
+		return nil, false
+	}
+	switch rt := f.opts.HTTPClient.Transport; t := rt.(type) {
+	case nil:
+		return nil, true
+	case *http.Transport:
+		return t, !t.ForceAttemptHTTP2 && t.Proxy == nil
+	}
+	return nil, false
+}
+
+// backoffWait is what a device does on err: wait that long and retry, or
+// stop (retry false; counted as failed when it is the server's refusal).
+// Refusals a phone retries (503, 5xx, transport) back off 30 s, or as
+// Retry-After says; 401, blocks, wipes, 126 (user disabled) and 177 (too
+// many devices) stop the device.
+func (f *Fleet) backoffWait(ctx context.Context, err error) (wait time.Duration, retry bool) {
+	var se *ServerError
+	wait = 30 * time.Second
+	switch {
+	case ctx.Err() != nil:
+		return 0, false
+	case errors.Is(err, ErrUnauthorized), errors.Is(err, ErrBlocked), errors.Is(err, ErrWiped),
+		errors.As(err, &se) && (se.Status == int(eas.StatusUserDisabledForSync) || se.Status == int(eas.StatusMaximumDevicesReached)):
+		// What a phone shows the user and does not retry by itself.
+		f.failed.Add(1)
+		return 0, false
+	case errors.As(err, &se) && se.RetryAfter > 0:
+		wait = se.RetryAfter
+	}
+	return wait, true
+}
+
+// after runs next in a new goroutine once wait has passed on the fleet's
+// clock, or stopped if ctx ends first, with no goroutine waiting
+// meanwhile (a parked device's back-off).
+func (f *Fleet) after(ctx context.Context, wait time.Duration, next, stopped func()) {
+	var mu sync.Mutex
+	var fired bool
+	var t clock.Timer
+	var stopCtx func() bool
+	claim := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if fired {
 			return false
-		case errors.Is(err, ErrUnauthorized), errors.Is(err, ErrBlocked), errors.Is(err, ErrWiped),
-			errors.As(err, &se) && (se.Status == int(eas.StatusUserDisabledForSync) || se.Status == int(eas.StatusMaximumDevicesReached)):
-			// What a phone shows the user and does not retry by itself.
-			f.failed.Add(1)
-			return false
-		case errors.As(err, &se) && se.RetryAfter > 0:
-			wait = se.RetryAfter
 		}
-		return f.opts.Clock.Sleep(ctx, wait) == nil
+		fired = true
+		return true
+	}
+	mu.Lock()
+	t = f.opts.Clock.AfterFunc(wait, func() {
+		if claim() {
+			mu.Lock()
+			stopCtx()
+			mu.Unlock()
+			go next()
+		}
+	})
+	stopCtx = context.AfterFunc(ctx, func() {
+		if claim() {
+			mu.Lock()
+			t.Stop()
+			mu.Unlock()
+			stopped()
+		}
+	})
+	mu.Unlock()
+}
+
+// live is one device's life in the fleet: setup, then Ping and Sync,
+// backing off as backoffWait says. With conn (park mode), the Pings are
+// held by the pinger and live returns after setup; done is called once
+// the device stops.
+func (f *Fleet) live(ctx context.Context, d *Device, conn *connTransport, done func()) {
+	backoff := func(err error) bool {
+		wait, retry := f.backoffWait(ctx, err)
+		return retry && f.opts.Clock.Sleep(ctx, wait) == nil
+	}
+	stop := func() {
+		if conn != nil {
+			conn.close()
+		}
+		done()
 	}
 	for {
 		err := d.Setup(ctx)
@@ -288,11 +385,17 @@ func (f *Fleet) live(ctx context.Context, d *Device) {
 			break
 		}
 		if !backoff(err) {
+			stop()
 			return
 		}
 	}
 	f.setUp.Add(1)
 	inbox, _ := d.FolderByType(eas.FolderTypeInbox)
+	if conn != nil {
+		f.holdPings(ctx, d, conn, inbox.ServerId, done)
+		return
+	}
+	defer stop()
 	for ctx.Err() == nil {
 		var err error
 		switch f.opts.Steady {

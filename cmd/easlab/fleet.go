@@ -34,6 +34,7 @@ type fleetConfig struct {
 	asJSON    bool
 	steady    string
 	http2     bool
+	park      bool
 	// metricsListen serves the fleet's metrics (fleetmetrics.go).
 	metricsListen string
 	// shard is --shard I/N: this process runs one shard of the fleet.
@@ -50,7 +51,14 @@ over --user-count mailboxes round-robin (as in a real organization; Exchange
 allows at most 100 partnerships per mailbox). Each device sets up, then holds
 a Ping on its Inbox and Syncs when it wakes. A progress line is printed every
 second on stderr; at the end, a summary of requests per second, latency
-percentiles and errors by status (--json for machines).`,
+percentiles and errors by status (--json for machines).
+
+With --park (the default, on Linux over HTTP/1.1) each device owns one
+connection and an event-driven pinger holds every device's Ping without a
+goroutine per device; a held Ping with no answer by its heartbeat plus 2
+minutes is closed and counted as a transport error. --park=false holds each
+Ping on its own goroutine through net/http's client, as --http2 always does
+(its devices share connections, so the pinger is not used).`,
 		Example: `  easlab serve --demo-users 500 &
   easlab fleet --url http://127.0.0.1:8080 --devices 1000 --duration 2m --profiles iphone:60,gmail:30,samsung:10 \
     --users 'user%05d@contoso.com' --user-count 500 --password 'Passw0rd!'`,
@@ -73,6 +81,7 @@ percentiles and errors by status (--json for machines).`,
 	f.IntVar(&cfg.userCount, "user-count", 100, "number of mailboxes (easlab serve --demo-users N)")
 	f.StringVar(&cfg.password, "password", "Passw0rd!", "password of every user")
 	f.BoolVar(&cfg.http2, "http2", false, "speak HTTP/2 (over TLS: easlab serve --tls, with --insecure), many devices' requests sharing a connection")
+	f.BoolVar(&cfg.park, "park", true, "with --steady ping, hold the devices' Pings in one event-driven pinger (Linux, HTTP/1.1 plain or TLS): a connection per device and no goroutine per held Ping; --park=false holds each on its own goroutine through net/http's client; not used with --http2")
 	f.StringVar(&cfg.steady, "steady", "ping", "after setup: ping (hold a Ping, Sync on change), sync (Inbox Syncs back to back) or options (OPTIONS back to back, the per-request baseline)")
 	f.Uint64Var(&cfg.seed, "seed", 1, "seed of the DeviceIds")
 	f.BoolVar(&cfg.insecure, "insecure", false, "accept any TLS certificate (for easlab serve --tls)")
@@ -139,7 +148,7 @@ func runFleet(ctx context.Context, cfg fleetConfig, stdout, stderr io.Writer) er
 	opts := clients.FleetOptions{
 		BaseURL: strings.TrimSuffix(cfg.url, "/") + "/Microsoft-Server-ActiveSync",
 		Devices: cfg.devices, Mix: mix, Ramp: cfg.ramp, Seed: cfg.seed, Steady: steady, Shard: shard, Users: cfg.userCount,
-		HTTPClient: &http.Client{Transport: tr},
+		HTTPClient: &http.Client{Transport: tr}, NoPark: !cfg.park || cfg.http2,
 		Account: func(i int) (string, string) {
 			return fmt.Sprintf(cfg.users, i%cfg.userCount+1), cfg.password
 		},
