@@ -72,6 +72,12 @@ type FleetOptions struct {
 	// *http.Transport with ForceAttemptHTTP2 or a Proxy, keeps the
 	// blocking path, as do other systems than Linux.
 	NoPark bool
+	// MaxActive bounds how many parked devices run their active part at
+	// once (reading a held Ping's answer, the Sync it calls for, the next
+	// Ping's request), DefaultMaxActive if zero; the others wait their
+	// turn with their answer in their socket (easlab fleet --max-active).
+	// Setup, and the blocking path, are not bounded by it.
+	MaxActive int
 }
 
 // Steady is a fleet device's behaviour after setup.
@@ -253,7 +259,7 @@ func (f *Fleet) Run(ctx context.Context) (FleetReport, error) {
 	var conns *connConfig
 	if park {
 		conns = newConnConfig(base)
-		p, err := newPinger(f.opts.Clock)
+		p, err := newPinger(f.opts.Clock, f.opts.MaxActive)
 		if err != nil {
 			return FleetReport{}, err
 		}

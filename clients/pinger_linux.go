@@ -23,10 +23,11 @@ import (
 // that an event for a descriptor that was closed and reused meanwhile is
 // told apart and dropped.
 type pinger struct {
-	clk  clock.Clock
-	epfd int
-	evfd int // wakes the loop to stop
-	done chan struct{}
+	clk    clock.Clock
+	active *activeLimit // runs the woken devices' next steps
+	epfd   int
+	evfd   int // wakes the loop to stop
+	done   chan struct{}
 
 	mu     sync.Mutex
 	held   map[int32]*heldConn
@@ -58,8 +59,10 @@ const heldGrace = 2 * time.Minute
 // (descriptors are not negative).
 const stopData = -1
 
-// newPinger starts a pinger whose deadlines run on clk.
-func newPinger(clk clock.Clock) (*pinger, error) {
+// newPinger starts a pinger whose deadlines run on clk and whose woken
+// connections' wake functions run on at most maxActive goroutines at once
+// (DefaultMaxActive if maxActive <= 0).
+func newPinger(clk clock.Clock, maxActive int) (*pinger, error) {
 	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("clients: epoll_create1: %w", err)
@@ -75,13 +78,13 @@ func newPinger(clk clock.Clock) (*pinger, error) {
 		unix.Close(evfd)
 		return nil, fmt.Errorf("clients: epoll_ctl: %w", err)
 	}
-	p := &pinger{clk: clk, epfd: epfd, evfd: evfd, done: make(chan struct{}), held: map[int32]*heldConn{}}
+	p := &pinger{clk: clk, active: newActiveLimit(maxActive), epfd: epfd, evfd: evfd, done: make(chan struct{}), held: map[int32]*heldConn{}}
 	go p.loop()
 	return p, nil
 }
 
-// hold watches c, on which a request was written, and calls wake in a
-// new goroutine once: with nil when c is readable or hung up, with
+// hold watches c, on which a request was written, and calls wake once, on
+// a goroutine of the pinger's active limit: with nil when c is readable or hung up, with
 // errHeldTooLong when within passed first, with errPingerClosed when the
 // pinger shuts down first. wake owns c from then on.
 func (p *pinger) hold(c *connTransport, within time.Duration, wake func(error)) error {
@@ -136,7 +139,7 @@ func (p *pinger) release(fd int32, gen uint32, err error) {
 	} else {
 		h.conn.close()
 	}
-	go h.wake(err)
+	p.active.run(func() { h.wake(err) })
 }
 
 func (p *pinger) loop() {

@@ -36,7 +36,7 @@ func TestPingerGenerations(t *testing.T) {
 		br.ReadByte() // holds until the client closes
 	})
 	clk := clock.NewManual(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	p, err := newPinger(clk)
+	p, err := newPinger(clk, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,9 +18,9 @@ var errParkUnsupported = errors.New("clients: the pinger needs Linux")
 
 type pinger struct{}
 
-func newPinger(clock.Clock) (*pinger, error) { return nil, errParkUnsupported }
-func (p *pinger) shutdown()                  {}
-func (p *pinger) close()                     {}
+func newPinger(clock.Clock, int) (*pinger, error) { return nil, errParkUnsupported }
+func (p *pinger) shutdown()                       {}
+func (p *pinger) close()                          {}
 
 type connTransport struct{}
 

@@ -35,6 +35,7 @@ type fleetConfig struct {
 	steady    string
 	http2     bool
 	park      bool
+	maxActive int
 	// metricsListen serves the fleet's metrics (fleetmetrics.go).
 	metricsListen string
 	// shard is --shard I/N: this process runs one shard of the fleet.
@@ -81,6 +82,7 @@ Ping on its own goroutine through net/http's client, as --http2 always does
 	f.IntVar(&cfg.userCount, "user-count", 100, "number of mailboxes (easlab serve --demo-users N)")
 	f.StringVar(&cfg.password, "password", "Passw0rd!", "password of every user")
 	f.BoolVar(&cfg.http2, "http2", false, "speak HTTP/2 (over TLS: easlab serve --tls, with --insecure), many devices' requests sharing a connection")
+	f.IntVar(&cfg.maxActive, "max-active", clients.DefaultMaxActive, "with --park, how many woken devices read their answer, Sync and hold their next Ping at once (the others wait their turn, their answer in their socket): bounds the fleet's memory and the server's burst when every mailbox wakes at once")
 	f.BoolVar(&cfg.park, "park", true, "with --steady ping, hold the devices' Pings in one event-driven pinger (Linux, HTTP/1.1 plain or TLS): a connection per device and no goroutine per held Ping; --park=false holds each on its own goroutine through net/http's client; not used with --http2")
 	f.StringVar(&cfg.steady, "steady", "ping", "after setup: ping (hold a Ping, Sync on change), sync (Inbox Syncs back to back) or options (OPTIONS back to back, the per-request baseline)")
 	f.Uint64Var(&cfg.seed, "seed", 1, "seed of the DeviceIds")
@@ -120,6 +122,9 @@ func runFleet(ctx context.Context, cfg fleetConfig, stdout, stderr io.Writer) er
 	if cfg.devices <= 0 || cfg.userCount <= 0 {
 		return fmt.Errorf("--devices and --user-count must be positive")
 	}
+	if cfg.maxActive <= 0 {
+		return fmt.Errorf("--max-active %d: must be positive", cfg.maxActive)
+	}
 	if strings.Count(cfg.users, "%") != 1 {
 		return fmt.Errorf("--users %q: want exactly one %%d verb", cfg.users)
 	}
@@ -148,7 +153,7 @@ func runFleet(ctx context.Context, cfg fleetConfig, stdout, stderr io.Writer) er
 	opts := clients.FleetOptions{
 		BaseURL: strings.TrimSuffix(cfg.url, "/") + "/Microsoft-Server-ActiveSync",
 		Devices: cfg.devices, Mix: mix, Ramp: cfg.ramp, Seed: cfg.seed, Steady: steady, Shard: shard, Users: cfg.userCount,
-		HTTPClient: &http.Client{Transport: tr}, NoPark: !cfg.park || cfg.http2,
+		HTTPClient: &http.Client{Transport: tr}, NoPark: !cfg.park || cfg.http2, MaxActive: cfg.maxActive,
 		Account: func(i int) (string, string) {
 			return fmt.Sprintf(cfg.users, i%cfg.userCount+1), cfg.password
 		},

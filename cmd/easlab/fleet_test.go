@@ -39,7 +39,7 @@ func TestFleetAgainstServe(t *testing.T) {
 		t.Errorf("report: %+v", r)
 	}
 
-	for _, bad := range [][]string{{"--profiles", "nokia:1"}, {"--profiles", "iphone:0"}, {"--users", "alice"}, {"--devices", "0"}} {
+	for _, bad := range [][]string{{"--profiles", "nokia:1"}, {"--profiles", "iphone:0"}, {"--users", "alice"}, {"--devices", "0"}, {"--max-active", "0"}} {
 		if _, err := run(t, nil, append([]string{"fleet", "--url", base}, bad...)...); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
