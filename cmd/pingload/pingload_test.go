@@ -257,7 +257,10 @@ func TestWakeMailParses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	to, err := msg.Header.AddressList("To")
+	if to, err := msg.Header.AddressList("To"); err != nil || len(to) != 1 || to[0].Address != "user00001@contoso.com" {
+		t.Errorf("To: %v %v, want the sender alone", to, err)
+	}
+	to, err := msg.Header.AddressList("Bcc")
 	if err != nil {
 		t.Fatal(err)
 	}
