@@ -332,6 +332,9 @@ func (cp connParker) wait(h *hold) error {
 	}
 	c.sw.ResponseWriter = &parkedWriter{h: p.header}
 	c.r = detachedRequest(c.r)
+	// What only the start of a call reads (the body, decoded already;
+	// the device's snapshot, for the access check) is not kept.
+	c.body, c.dev = nil, nil
 	c.s.metrics.parked.Add(1)
 	if err := w.add(p); err != nil {
 		// Cannot watch it: hand it back at once, and park no more here.
@@ -351,14 +354,25 @@ func (cp connParker) wait(h *hold) error {
 }
 
 // detachedRequest is r as a parked call keeps it: what the answer and
-// the log read (method, URL, headers, addresses), without its body (read
-// already) and its connection's context, which would keep net/http's
-// buffers alive.
+// the log read (method, URL, Host, addresses, and the headers
+// keptHeaders), without its body (read already) and its connection's
+// context, which would keep net/http's buffers alive.
 func detachedRequest(r *http.Request) *http.Request {
 	d := r.WithContext(context.Background())
 	d.Body = http.NoBody
+	d.Header = make(http.Header, len(keptHeaders))
+	for _, k := range keptHeaders {
+		if v, ok := r.Header[k]; ok {
+			d.Header[k] = v
+		}
+	}
 	return d
 }
+
+// keptHeaders are the request headers a parked call still reads: the IIS
+// log's User-Agent, the compression's Accept-Encoding, and Connection for
+// the request that stands for it (resumeRequest).
+var keptHeaders = []string{"User-Agent", "Accept-Encoding", "Connection"}
 
 // wake hands a parked connection back to http.Server, once, with the
 // request that stands for the parked one in front of its stream.
