@@ -312,10 +312,7 @@ func (l *rewriteListener) Close() error {
 		}
 	}
 	for _, c := range resumed {
-		c.rewriteConn.Close()
-		if p := c.ticket.take(); p != nil {
-			l.goEnd(p)
-		}
+		c.Close()
 	}
 	l.mu.Lock()
 	for l.ending > 0 {
@@ -345,6 +342,15 @@ func (c *resumedConn) Read(p []byte) (int, error) {
 		return n, nil
 	}
 	return c.rewriteConn.Read(p)
+}
+
+// Close closes the connection; a parked call whose stand-in request was
+// never served on it (net/http closed it first) ends as a client gone.
+func (c *resumedConn) Close() error {
+	if p := c.ticket.take(); p != nil {
+		c.ln.goEnd(p)
+	}
+	return c.rewriteConn.Close()
 }
 
 // resumeTicket carries a handed-back connection's parked call to the
