@@ -650,3 +650,22 @@ func TestParkNoGoroutinePerRequest(t *testing.T) {
 		t.Fatalf("%d blocking Pings added %d goroutines: the count cannot see them", n, added)
 	}
 }
+
+// Closing the server's listener (httptest.Server.Close, http.Server.Close)
+// ends the parked Pings as clients gone (logged 408) and closes their
+// connections.
+func TestParkListenerClose(t *testing.T) {
+	env, iis := parkEnv(t, simulator.Options{})
+	d, inbox := pingReady(t, env, "alice", "PARKCLOSE")
+	rc := dialRaw(t, env)
+	rc.send(pingRequest(t, d, inbox, 480))
+	waitParked(t, env, 1)
+	env.HTTP.Close()
+	rc.conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	if n, err := rc.conn.Read(make([]byte, 1)); err != io.EOF {
+		t.Fatalf("the parked Ping's connection after Close: %d bytes, %v", n, err)
+	}
+	if line := iisLine(t, iis, "Ping"); !strings.Contains(line, " 408 0 0 ") {
+		t.Fatalf("IIS log line of the Ping ended by Close: %s", line)
+	}
+}
