@@ -56,8 +56,9 @@ type hold struct {
 	// lost.
 	pass func(h *hold) (done bool, err error)
 	// end answers a terminal wake: wakeHeartbeat, wakeStolen or wakeGone.
-	end    func(r wakeReason) error
-	passes int
+	end      func(r wakeReason) error
+	passes   int
+	finished bool // finish ran
 
 	heartbeat clock.Timer
 	catchUp   clock.Timer
@@ -133,6 +134,14 @@ func (h *hold) take() wakeReason {
 // error) or parks (errParked).
 func (h *hold) loop() error {
 	c := h.c
+	defer func() {
+		if v := recover(); v != nil {
+			// As the handler's defers did: the waiter, the token and
+			// the gauges do not outlive a panic (recoverPanics answers).
+			h.finish()
+			panic(v)
+		}
+	}()
 	for {
 		r := h.take()
 		if h.catchUp != nil {
@@ -163,6 +172,10 @@ func (h *hold) loop() error {
 // finish runs the hold's cleanups: its timers stop, its waiter and token
 // go, its gauges count it out.
 func (h *hold) finish() {
+	if h.finished {
+		return
+	}
+	h.finished = true
 	if h.heartbeat != nil {
 		h.heartbeat.Stop()
 	}
