@@ -96,20 +96,27 @@ func (w *parkWatcher) run() {
 			if ev.Fd == stopData {
 				return
 			}
-			w.mu.Lock()
-			p := w.byFd[ev.Fd]
-			if p != nil && p.gen == uint32(ev.Pad) {
-				delete(w.byFd, ev.Fd)
-				unix.EpollCtl(w.epfd, unix.EPOLL_CTL_DEL, int(ev.Fd), nil)
-			} else {
-				p = nil // an older connection's event: its descriptor is another's now
-			}
-			w.mu.Unlock()
-			if p != nil {
+			if p := w.take(ev); p != nil {
 				p.hangUp()
 			}
 		}
 	}
+}
+
+// take returns the connection an event is about and stops watching it;
+// nil for an event of an older registration of the descriptor (its
+// connection was handed back or ended, and the descriptor is another's
+// now).
+func (w *parkWatcher) take(ev unix.EpollEvent) *parkedConn {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	p := w.byFd[ev.Fd]
+	if p == nil || p.gen != uint32(ev.Pad) {
+		return nil
+	}
+	delete(w.byFd, ev.Fd)
+	unix.EpollCtl(w.epfd, unix.EPOLL_CTL_DEL, int(ev.Fd), nil)
+	return p
 }
 
 // close stops the watcher and returns the connections it watched.
