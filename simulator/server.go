@@ -68,10 +68,11 @@ type Options struct {
 	ErrorResponseDelay time.Duration
 	// NoPark keeps held Pings and hanging Syncs on the blocking path (a
 	// goroutine waits for each), where they would otherwise park: on
-	// Linux, over plain HTTP/1.1 through Listener, a held request's
-	// connection is hijacked and kept without a goroutine until a wake
-	// hands it back to http.Server (park.go). Under TLS, over HTTP/2 and
-	// off Linux requests block either way.
+	// Linux, over plain HTTP/1.1 served by NewHTTPServer on Listener, a
+	// held request's connection is hijacked and kept without a goroutine
+	// until a wake hands it back to http.Server (park.go). Under TLS,
+	// over HTTP/2, off Linux and behind another http.Server requests
+	// block either way.
 	NoPark bool
 	// NoCompression turns off IIS's dynamic compression of WBXML answers
 	// (compression.go), which is on as Exchange's sites have it.
