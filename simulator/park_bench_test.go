@@ -73,7 +73,7 @@ func BenchmarkParkedPing(b *testing.B) {
 		}
 		first.conn.Close()
 		waitFor(b, "none held", func() bool { return metric(b, env, "easlab_held_pings") == 0 })
-		return float64(after.heap-before.heap) / float64(n-1), float64(after.stack-before.stack) / float64(n-1)
+		return float64(int64(after.heap)-int64(before.heap)) / float64(n-1), float64(int64(after.stack)-int64(before.stack)) / float64(n-1)
 	}
 	for i := 0; i < b.N; i++ {
 		ph, ps := measure(b, false)
