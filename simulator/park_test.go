@@ -669,3 +669,42 @@ func TestParkListenerClose(t *testing.T) {
 		t.Fatalf("IIS log line of the Ping ended by Close: %s", line)
 	}
 }
+
+// An HTTP/1.0 client without keep-alive: the parked Ping's answer is the
+// blocking path's (an HTTP/1.0 status line), and the connection closes
+// after it in both, as net/http decides from the request's protocol and
+// Connection header, which the stand-in request repeats.
+func TestParkHTTP10(t *testing.T) {
+	answer := func(opts simulator.Options) string {
+		env, _ := parkEnv(t, opts)
+		d, inbox := pingReady(t, env, "alice", "PARK10")
+		req := pingRequest(t, d, inbox, 480)
+		var buf bytes.Buffer
+		if err := req.Write(&buf); err != nil {
+			t.Fatal(err)
+		}
+		raw := bytes.Replace(buf.Bytes(), []byte(" HTTP/1.1\r\n"), []byte(" HTTP/1.0\r\n"), 1)
+		rc := dialRaw(t, env)
+		if _, err := rc.conn.Write(raw); err != nil {
+			t.Fatal(err)
+		}
+		if opts.NoPark {
+			waitFor(t, "the Ping held", func() bool { return metric(t, env, "easlab_held_pings") == 1 })
+		} else {
+			waitParked(t, env, 1)
+		}
+		env.Deliver("alice", "To an old client")
+		rc.conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+		all, err := io.ReadAll(rc.conn) // to the server's close
+		if err != nil {
+			t.Fatalf("reading to the close: %v", err)
+		}
+		if !bytes.HasPrefix(all, []byte("HTTP/1.0 200 OK\r\n")) {
+			t.Fatalf("answer to an HTTP/1.0 Ping:\n%q", all)
+		}
+		return normalize(all)
+	}
+	if parked, blocked := answer(simulator.Options{}), answer(simulator.Options{NoPark: true}); parked != blocked {
+		t.Fatalf("HTTP/1.0: the parked answer differs from the blocking one:\nparked:\n%q\nblocking:\n%q", parked, blocked)
+	}
+}
