@@ -20,12 +20,15 @@ import (
 // request waits for one is its parker's business:
 //   - blocking: the handler's goroutine waits on a channel and the request's
 //     context, as every request did before parking;
-//   - parking (park_linux.go, Linux, plain HTTP/1.1 on simulator.Listener,
-//     Options.NoPark unset): the connection is hijacked and the handler
-//     returns, so the request keeps no goroutine; a wake hands the
+//   - parking (connParker; Linux, plain HTTP/1.1 from NewHTTPServer on
+//     Listener, Options.NoPark unset): the connection is hijacked and the
+//     handler returns, so the request keeps no goroutine; a wake hands the
 //     connection back to http.Server through the listener, whose first
 //     request on it finishes the call (resume), and a hang-up seen by the
-//     listener's epoll watcher ends it with the 408 of a client gone.
+//     listener's epoll watcher (park_linux.go) ends it with the 408 of a
+//     client gone. The watcher is the listener's, one goroutine for all
+//     its parked connections: the listener owns the connections it hands
+//     back, and closing it is how http.Server and httptest shut down.
 //
 // Either way the request ends through the same code: the hold's loop runs
 // one more pass or answers, then serveCall's commit, write and cleanups,
