@@ -254,7 +254,7 @@ func BenchmarkPingWakeup(b *testing.B) {
 				}
 				if !mode.noPark {
 					// Parked, not on its way there: the hand-back is timed.
-					for !parkedNow(b, hs) {
+					for srv.ParkedNow() != 1 {
 						runtime.Gosched()
 					}
 				}
@@ -272,18 +272,6 @@ func BenchmarkPingWakeup(b *testing.B) {
 			b.ReportMetric(float64(total.Nanoseconds())/float64(b.N), "wake-ns/op")
 		})
 	}
-}
-
-// parkedNow reports whether the server has a request parked
-// (easlab_parked_connections).
-func parkedNow(b testing.TB, hs *httptest.Server) bool {
-	resp, err := hs.Client().Get(hs.URL + "/metrics")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return bytes.Contains(body, []byte("\neaslab_parked_connections 1\n"))
 }
 
 // benchProfile is the default profile; kept as a function so benchmarks
