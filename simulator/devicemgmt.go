@@ -506,25 +506,21 @@ func (s *Server) redecide(c *call) error {
 	return nil
 }
 
-// cacheCatchUp returns a timer that fires when the EAS side's cached entry
-// of the mailbox's settings, older than their last change, drops out of
-// the directory cache, for a quarantined device's hanging request (none
-// when there is nothing to wait for): an approval made while the cache
-// lags reaches the request when the cache reads it again. A lag already
-// over fires at once, so the request decides again. Stop the timer when
-// done.
-func (c *call) cacheCatchUp() clockTimer {
+// cacheCatchUpWait returns how long until the EAS side's cached entry of
+// the mailbox's settings, older than their last change, drops out of the
+// directory cache, for a quarantined device's hanging request (false when
+// there is nothing to wait for): an approval made while the cache lags
+// reaches the request when the cache reads it again. A lag already over
+// waits zero, so the request decides again at once.
+func (c *call) cacheCatchUpWait() (time.Duration, bool) {
 	if !c.quarantined || c.s.opts.CASMailboxCacheDelay <= 0 || !c.s.opts.ReleaseHangingOnApproval {
-		return clockTimer{}
+		return 0, false
 	}
 	m := c.mb
 	m.lock()
 	wait, lags := c.s.cacheLagLocked(m, c.s.clock.Now())
 	m.unlock()
-	if !lags {
-		return clockTimer{}
-	}
-	return newClockTimer(c.s, wait)
+	return wait, lags
 }
 
 // tarpit holds an error response until ErrorResponseDelay after the

@@ -97,7 +97,11 @@ func (s *Server) serverName() string {
 // dressed sets the dressing on every answer of next.
 func (s *Server) dressed(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		s.dress(w.Header())
+		if resumedCall(r) == nil {
+			// A parked call's answer wears the dressing it got when it
+			// arrived (resume).
+			s.dress(w.Header())
+		}
 		next(w, r)
 	}
 }

@@ -125,6 +125,9 @@ func NewHTTPServer(h http.Handler, l HTTPLimits) *http.Server {
 			// negotiate keeps a connection's NTLM login (Remote PowerShell's
 			// Negotiate authentication authenticates a connection).
 			ctx = negotiate.ConnContext(ctx, c)
+			if rc, ok := c.(*resumedConn); ok {
+				ctx = context.WithValue(ctx, resumeTicketKey{}, rc.ticket)
+			}
 			return context.WithValue(ctx, connGuardKey{}, &connGuard{conn: c})
 		},
 	}
@@ -135,19 +138,238 @@ func NewHTTPServer(h http.Handler, l HTTPLimits) *http.Server {
 // over the hard cap (431) becomes http.sys's 400 "Request Too Long". Under
 // TLS, headers over four times MaxRequestBytes still get 431: the rewrite
 // cannot see through the encryption.
-func Listener(ln net.Listener) net.Listener { return &rewriteListener{Listener: ln} }
-
-type rewriteListener struct{ net.Listener }
-
-func (l *rewriteListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	return &rewriteConn{Conn: c}, nil
+//
+// It is also where held Pings and hanging Syncs park (park.go): a parked
+// connection leaves http.Server, is watched for a hang-up by the
+// listener's epoll watcher, and comes back through Accept when its
+// request wakes. Closing the listener ends the parked requests as their
+// clients going away would, and stops the watcher.
+func Listener(ln net.Listener) net.Listener {
+	l := &rewriteListener{Listener: ln, accepted: make(chan acceptResult), ready: make(chan struct{}, 1), done: make(chan struct{})}
+	l.ended.L = &l.mu
+	return l
 }
 
-type rewriteConn struct{ net.Conn }
+type rewriteListener struct {
+	net.Listener
+	start    sync.Once
+	accepted chan acceptResult // from acceptLoop
+	ready    chan struct{}     // a connection was handed back
+	done     chan struct{}     // closed by Close
+
+	mu       sync.Mutex
+	resumed  []*resumedConn // handed back, for Accept
+	closed   bool
+	watch    *parkWatcher // started at the first parking
+	watchErr error        // why parking is off on this listener
+	ending   int          // parked calls being ended (goEnd)
+	ended    sync.Cond    // on mu: ending fell to zero
+}
+
+type acceptResult struct {
+	c   net.Conn
+	err error
+}
+
+// Accept returns the next new connection, or a parked one handed back.
+func (l *rewriteListener) Accept() (net.Conn, error) {
+	l.start.Do(func() { go l.acceptLoop() })
+	for {
+		l.mu.Lock()
+		if len(l.resumed) > 0 {
+			c := l.resumed[0]
+			l.resumed[0] = nil
+			l.resumed = l.resumed[1:]
+			l.mu.Unlock()
+			return c, nil
+		}
+		l.mu.Unlock()
+		select {
+		case r := <-l.accepted:
+			if r.err != nil {
+				return nil, r.err
+			}
+			return &rewriteConn{Conn: r.c, ln: l}, nil
+		case <-l.ready:
+		case <-l.done:
+			return nil, net.ErrClosed
+		}
+	}
+}
+
+// acceptLoop accepts the new connections for Accept, which also waits for
+// the handed-back ones.
+func (l *rewriteListener) acceptLoop() {
+	for {
+		c, err := l.Listener.Accept()
+		select {
+		case l.accepted <- acceptResult{c, err}:
+		case <-l.done:
+			if c != nil {
+				c.Close()
+			}
+			return
+		}
+		if err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Temporary() {
+				continue
+			}
+			return
+		}
+	}
+}
+
+// handBack queues a woken parked connection for Accept; false if the
+// listener is closed.
+func (l *rewriteListener) handBack(c *resumedConn) bool {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return false
+	}
+	l.resumed = append(l.resumed, c)
+	l.mu.Unlock()
+	select {
+	case l.ready <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// watcher returns the listener's epoll watcher, started at the first call;
+// an error if parking cannot work here (not Linux, closed).
+func (l *rewriteListener) watcher() (*parkWatcher, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil, net.ErrClosed
+	}
+	if l.watchErr != nil {
+		return nil, l.watchErr
+	}
+	if l.watch == nil {
+		w, err := newParkWatcher()
+		if err != nil {
+			l.watchErr = err
+			return nil, err
+		}
+		l.watch = w
+		go w.run()
+	}
+	return l.watch, nil
+}
+
+// watching returns the listener's watcher if it was started.
+func (l *rewriteListener) watching() *parkWatcher {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.watch
+}
+
+// disablePark turns parking off on the listener, for err.
+func (l *rewriteListener) disablePark(err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.watchErr = fmt.Errorf("parking off: %w", err)
+}
+
+// goEnd ends a parked call in a goroutine of its own (a hang-up, the
+// listener closing); Close waits for them.
+func (l *rewriteListener) goEnd(p *parkedConn) {
+	l.mu.Lock()
+	l.ending++
+	l.mu.Unlock()
+	go func() {
+		p.hold.c.s.endGone(p)
+		l.mu.Lock()
+		if l.ending--; l.ending == 0 {
+			l.ended.Broadcast()
+		}
+		l.mu.Unlock()
+	}()
+}
+
+// Close closes the listener, ends its parked requests (their clients see
+// the connection close; each is logged as a client gone) and the ones
+// handed back but not yet accepted, stops the watcher, and waits for
+// those requests to end.
+func (l *rewriteListener) Close() error {
+	err := l.Listener.Close()
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return err
+	}
+	l.closed = true
+	close(l.done)
+	resumed := l.resumed
+	l.resumed = nil
+	w := l.watch
+	l.mu.Unlock()
+	if w != nil {
+		for _, p := range w.close() {
+			p.hangUp()
+		}
+	}
+	for _, c := range resumed {
+		c.Close()
+	}
+	l.mu.Lock()
+	for l.ending > 0 {
+		l.ended.Wait()
+	}
+	l.mu.Unlock()
+	return err
+}
+
+// resumedConn is a parked connection handed back to http.Server: its read
+// stream starts with a request that stands for the parked one (see
+// resumeRequest) and the bytes read past it before it parked (a
+// pipelined request), then goes on with the socket.
+type resumedConn struct {
+	*rewriteConn
+	pre    []byte
+	ticket *resumeTicket
+}
+
+func (c *resumedConn) Read(p []byte) (int, error) {
+	if len(c.pre) > 0 {
+		n := copy(p, c.pre)
+		c.pre = c.pre[n:]
+		if len(c.pre) == 0 {
+			c.pre = nil
+		}
+		return n, nil
+	}
+	return c.rewriteConn.Read(p)
+}
+
+// Close closes the connection; a parked call whose stand-in request was
+// never served on it (net/http closed it first) ends as a client gone.
+func (c *resumedConn) Close() error {
+	if p := c.ticket.take(); p != nil {
+		c.ln.goEnd(p)
+	}
+	return c.rewriteConn.Close()
+}
+
+// resumeTicket carries a handed-back connection's parked call to the
+// first request read on it, once: a client cannot send a request that
+// resumes anything.
+type resumeTicket struct{ p atomic.Pointer[parkedConn] }
+
+func (t *resumeTicket) take() *parkedConn { return t.p.Swap(nil) }
+
+// resumeTicketKey finds a connection's ticket in its context.
+type resumeTicketKey struct{}
+
+// rewriteConn is a connection from Listener: its writes get http.sys's
+// status lines, and it knows its listener, through which it comes back
+// after parking.
+type rewriteConn struct {
+	net.Conn
+	ln *rewriteListener
+}
 
 // goTooLarge is what net/http writes to the connection for headers over
 // MaxHeaderBytes.
@@ -321,6 +543,14 @@ type limitHandler struct {
 }
 
 func (h *limitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if t, ok := r.Context().Value(resumeTicketKey{}).(*resumeTicket); ok {
+		// The first request of a handed-back connection (net/http serves
+		// a connection's requests in order, and the stand-in comes
+		// first) finishes its parked call; the ticket is spent either way.
+		if p := t.take(); p != nil {
+			r = r.WithContext(context.WithValue(r.Context(), resumeKey{}, p))
+		}
+	}
 	field, total := HeaderSizes(r)
 	kind := ""
 	switch {

@@ -293,16 +293,27 @@ func (m *Mailbox) advanceLocked() uint64 {
 // of the mailbox.
 type waiter struct {
 	c       chan struct{} // buffered: a wake is never lost, never blocks
+	notify  func()        // instead of c (watchFuncLocked); called with the mailbox locked
 	folders []string
 }
 
 // watchLocked registers a waiter for folders.
 func (m *Mailbox) watchLocked(folders []string) *waiter {
-	w := &waiter{c: make(chan struct{}, 1), folders: folders}
+	return m.addWaiterLocked(&waiter{c: make(chan struct{}, 1), folders: folders})
+}
+
+// watchFuncLocked registers a waiter for folders that calls notify at a
+// change, with the mailbox locked (so notify must not lock it), rather
+// than send on a channel: a parked request has no goroutine to receive.
+func (m *Mailbox) watchFuncLocked(folders []string, notify func()) *waiter {
+	return m.addWaiterLocked(&waiter{notify: notify, folders: folders})
+}
+
+func (m *Mailbox) addWaiterLocked(w *waiter) *waiter {
 	if m.watchers == nil {
 		m.watchers = map[string]map[*waiter]bool{}
 	}
-	for _, f := range folders {
+	for _, f := range w.folders {
 		if m.watchers[f] == nil {
 			m.watchers[f] = map[*waiter]bool{}
 		}
@@ -326,9 +337,9 @@ func (m *Mailbox) unwatchLocked(w *waiter) {
 }
 
 // hangToken is a device's current hanging request, a Ping or a hanging
-// Sync: stolen is closed when a newer one of the same device takes its
-// place.
-type hangToken struct{ stolen chan struct{} }
+// Sync: steal is called, with the mailbox locked, when a newer one of the
+// same device takes its place.
+type hangToken struct{ steal func() }
 
 // hangLocked makes the caller its device's hanging request and ends the
 // earlier one, as Exchange does: a device has one notification manager,
@@ -338,15 +349,15 @@ type hangToken struct{ stolen chan struct{} }
 // logged Error:NMStolen; SyncCommand.SyncCollisionDetected: Sync Status
 // 16, retry). So one device holds at most one waiting request, however
 // many it sends.
-func (m *Mailbox) hangLocked(device string) *hangToken {
+func (m *Mailbox) hangLocked(device string, steal func()) *hangToken {
 	key := strings.ToLower(device)
 	if old := m.hanging[key]; old != nil {
-		close(old.stolen)
+		old.steal()
 	}
 	if m.hanging == nil {
 		m.hanging = map[string]*hangToken{}
 	}
-	t := &hangToken{stolen: make(chan struct{})}
+	t := &hangToken{steal: steal}
 	m.hanging[key] = t
 	return t
 }
@@ -370,6 +381,10 @@ func (m *Mailbox) unhang(device string, w **waiter, t **hangToken) {
 // wakeLocked wakes the waiters of folder, or every waiter for "".
 func (m *Mailbox) wakeLocked(folder string) {
 	wake := func(w *waiter) {
+		if w.notify != nil {
+			w.notify()
+			return
+		}
 		select {
 		case w.c <- struct{}{}:
 		default:

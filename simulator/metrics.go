@@ -24,6 +24,8 @@ type metrics struct {
 	pings     atomic.Int64             // Pings held now
 	syncs     atomic.Int64             // Syncs hanging now (Wait, HeartbeatInterval)
 	streams   atomic.Int64             // event stream (SSE) subscribers now
+	parked    atomic.Int64             // held requests parked now (no goroutine)
+	pingWake  prometheus.Histogram     // from a held Ping's first wake to its answer written
 }
 
 // latencyBuckets span a quick answer to a held Ping's heartbeat.
@@ -52,10 +54,17 @@ func newMetrics(s *Server) *metrics {
 		Name: "easlab_faults_fired_total",
 		Help: "Injected faults that fired, by the request they matched: eas or cmdlet.",
 	}, []string{"on"})
+	m.pingWake = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "easlab_ping_wake_seconds",
+		Help: "Wall time from the change that woke a held Ping to its answer handed to the connection.",
+		// 100 µs to about 10 s.
+		Buckets: prometheus.ExponentialBucketsRange(0.0001, 10, 16),
+	})
 	gauge := func(name, help string, f func() float64) prometheus.Collector {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.decisions, m.events, m.faults,
+	m.reg.MustRegister(m.requests, m.latency, m.decisions, m.events, m.faults, m.pingWake,
+		gauge("easlab_parked_connections", "Held Pings and hanging Syncs parked now: their connections kept without a goroutine.", func() float64 { return float64(m.parked.Load()) }),
 		gauge("easlab_held_pings", "Ping requests held now.", func() float64 { return float64(m.pings.Load()) }),
 		gauge("easlab_hanging_syncs", "Sync requests hanging now (Wait or HeartbeatInterval).", func() float64 { return float64(m.syncs.Load()) }),
 		gauge("easlab_event_stream_subscribers", "Clients of /api/events now.", func() float64 { return float64(m.streams.Load()) }),

@@ -79,29 +79,20 @@ func handlePing(c *call) error {
 	dev.ping = &ps
 	m.unlock()
 	c.s.metrics.pings.Add(1)
-	defer c.s.metrics.pings.Add(-1)
-
-	timer := newClockTimer(c.s, ps.heartbeat)
-	defer timer.stop()
 	ids := make([]string, len(ps.folders))
 	for i, f := range ps.folders {
 		ids[i] = f.id
 	}
-	var w *waiter      // registered on the first pass
-	var tok *hangToken // this device's hanging request, from the first pass
-	defer m.unhang(c.req.DeviceID, &w, &tok)
-	for pass := 0; ; pass++ {
-		if c.quarantined && pass > 0 && c.s.opts.ReleaseHangingOnApproval {
+	h := c.newHold(ps.heartbeat, func(h *hold) (bool, error) {
+		if c.quarantined && h.passes > 0 && c.s.opts.ReleaseHangingOnApproval {
 			// Woken by a change (an approval?): decide again.
 			if err := c.s.redecide(c); err != nil {
-				return err
+				return true, err
 			}
 		}
-		catchUp := c.cacheCatchUp()
 		m.lock()
-		if w == nil {
-			w = m.watchLocked(ids)
-			tok = m.hangLocked(c.req.DeviceID)
+		if h.w == nil {
+			h.watchLocked(ids)
 		}
 		changed, hierarchy := m.pingChangesLocked(dev, ps.folders)
 		if c.quarantined {
@@ -111,27 +102,25 @@ func handlePing(c *call) error {
 		m.unlock()
 		switch {
 		case hierarchy:
-			return c.reply(&eas.PingResponse{Status: int(eas.PingStatusFolderSyncRequired)})
+			return true, c.reply(&eas.PingResponse{Status: int(eas.PingStatusFolderSyncRequired)})
 		case len(changed) > 0:
-			return c.reply(&eas.PingResponse{Status: int(eas.PingStatusChangesOccurred), Folders: &eas.PingChangedFolders{Folder: changed}})
+			return true, c.reply(&eas.PingResponse{Status: int(eas.PingStatusChangesOccurred), Folders: &eas.PingChangedFolders{Folder: changed}})
 		}
-		select {
-		case <-w.c:
-		case <-catchUp.c():
-		case <-timer.c():
-			return c.reply(&eas.PingResponse{Status: int(eas.PingStatusHeartbeatExpired)})
-		case <-tok.stolen:
+		return false, nil
+	}, func(r wakeReason) error {
+		switch r {
+		case wakeStolen:
 			// A newer Ping or hanging Sync of this device took over:
 			// Exchange answers this one "no changes" (see hangLocked).
-			catchUp.stop()
 			c.logError = "NMStolen"
 			return c.reply(&eas.PingResponse{Status: int(eas.PingStatusHeartbeatExpired)})
-		case <-c.r.Context().Done():
-			catchUp.stop()
+		case wakeGone:
 			return eas.NewHTTPError(http.StatusRequestTimeout, "client went away during Ping")
 		}
-		catchUp.stop()
-	}
+		return c.reply(&eas.PingResponse{Status: int(eas.PingStatusHeartbeatExpired)})
+	})
+	h.onEnd = append(h.onEnd, func() { c.s.metrics.pings.Add(-1) })
+	return h.loop()
 }
 
 // pendingNoticeLocked lists the watched Inbox when the device has not

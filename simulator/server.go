@@ -66,6 +66,14 @@ type Options struct {
 	// ResolveRecipients 6, FolderCreate 6...) are not held. Zero means
 	// DefaultErrorResponseDelay; negative, no tarpit at all.
 	ErrorResponseDelay time.Duration
+	// NoPark keeps held Pings and hanging Syncs on the blocking path (a
+	// goroutine waits for each), where they would otherwise park: on
+	// Linux, over plain HTTP/1.1 served by NewHTTPServer on Listener, a
+	// held request's connection is hijacked and kept without a goroutine
+	// until a wake hands it back to http.Server (park.go). Under TLS,
+	// over HTTP/2, off Linux and behind another http.Server requests
+	// block either way.
+	NoPark bool
 	// NoCompression turns off IIS's dynamic compression of WBXML answers
 	// (compression.go), which is on as Exchange's sites have it.
 	NoCompression bool
@@ -429,6 +437,23 @@ type call struct {
 	// invites are the meeting requests a Sync Add makes from 16.0, sent
 	// once the mailbox is unlocked (meetingrequest.go).
 	invites []pendingInvite
+	// hold is a held Ping's or hanging Sync's wait (park.go).
+	hold *hold
+	// cleanups run, last first, when the call ends: when serveCall
+	// returns, or when a parked call finishes (they were serveCall's
+	// defers).
+	cleanups []func()
+}
+
+// onEnd registers f to run when the call ends, whether it parked or not.
+func (c *call) onEnd(f func()) { c.cleanups = append(c.cleanups, f) }
+
+// runCleanups runs the cleanups, last first.
+func (c *call) runCleanups() {
+	for i := len(c.cleanups) - 1; i >= 0; i-- {
+		c.cleanups[i]()
+	}
+	c.cleanups = nil
 }
 
 // handlerFunc serves one command. It writes its response with c.reply, or
@@ -437,9 +462,23 @@ type handlerFunc func(c *call) error
 
 // serveEAS handles a POST to /Microsoft-Server-ActiveSync.
 func (s *Server) serveEAS(w http.ResponseWriter, r *http.Request) {
+	if p := resumedCall(r); p != nil {
+		// The stand-in of a parked request, on its handed-back
+		// connection: the parked call finishes here.
+		s.resume(p, w, r)
+		return
+	}
 	sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 	c := &call{s: s, w: sw, r: r, start: s.clock.Now(), wall: time.Now(), sw: sw}
-	err := s.serveCall(c)
+	s.endCall(c, s.serveCall(c))
+}
+
+// endCall answers an error the call has not written, and logs the call;
+// a parked call (errParked) ends later, through resume or endGone.
+func (s *Server) endCall(c *call, err error) {
+	if err == errParked {
+		return
+	}
 	if err != nil && !c.written {
 		s.writeError(c, err)
 	}
@@ -451,7 +490,35 @@ func (s *Server) serveEAS(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Server) serveCall(c *call) error {
+// serveCall serves a request up to its answer, or until it parks.
+func (s *Server) serveCall(c *call) (err error) {
+	defer func() {
+		if err != errParked {
+			c.runCleanups()
+		}
+	}()
+	if err := s.startCall(c); err != nil {
+		return err
+	}
+	return s.commitCall(c)
+}
+
+// continueCall goes on with a parked call from its hold's wake: the rest
+// of its handler, then what serveCall does after a handler.
+func (s *Server) continueCall(c *call) (err error) {
+	defer func() {
+		if err != errParked {
+			c.runCleanups()
+		}
+	}()
+	if err := c.hold.loop(); err != nil {
+		return err
+	}
+	return s.commitCall(c)
+}
+
+// startCall runs a request's lifecycle through its command's handler.
+func (s *Server) startCall(c *call) error {
 	// IIS request filtering comes first: a declared body over
 	// maxAllowedContentLength is refused before anything is read.
 	if c.r.ContentLength > s.opts.MaxRequestBytes {
@@ -474,13 +541,15 @@ func (s *Server) serveCall(c *call) error {
 	}
 	// A request that ends in an error writes what its sections left for
 	// the end before the error is answered.
-	defer mb.commitDevices(strings.ToLower(req.DeviceID))
+	device := strings.ToLower(req.DeviceID)
+	c.onEnd(func() { mb.commitDevices(device) })
 	release, ok := s.enter(mb)
 	if !ok {
 		c.w.Header().Set(headerRetryAfter, concurrencyRetryAfter)
 		return errTooManyConcurrent
 	}
-	defer release()
+	// The concurrency slot stays taken while the request is parked.
+	c.onEnd(release)
 	if f := s.easFault(req, mb); f != nil {
 		if err := s.applyEASFault(c, f); err != nil {
 			return err
@@ -521,9 +590,12 @@ func (s *Server) serveCall(c *call) error {
 	if h == nil {
 		return eas.NewHTTPError(http.StatusNotImplemented, fmt.Sprintf("command %s is not implemented", req.Command))
 	}
-	if err := h(c); err != nil {
-		return err
-	}
+	return h(c)
+}
+
+// commitCall commits a request its handler served and writes its answer.
+func (s *Server) commitCall(c *call) error {
+	mb, req := c.mb, c.req
 	// The request's commit: its partnership's record and sync states,
 	// which its lock sections left for the end (see Mailbox.unlock), go
 	// to the store with LastSuccessSync, before the answer leaves. When
@@ -542,6 +614,14 @@ func (s *Server) serveCall(c *call) error {
 	case c.out != nil:
 		c.writeWBXML(c.out)
 		c.release()
+		if h := c.hold; h != nil && req.Command == eas.CommandPing {
+			h.mu.Lock()
+			woke := h.woke
+			h.mu.Unlock()
+			if !woke.IsZero() {
+				s.metrics.pingWake.Observe(time.Since(woke).Seconds())
+			}
+		}
 	case c.empty:
 		c.s.setCommonHeaders(c)
 		c.w.WriteHeader(http.StatusOK)

@@ -127,69 +127,55 @@ func handleSync(c *call) error {
 		dev.lastSync = cacheable(&req)
 	}
 	m.unlock()
-	var deadline clockTimer
-	if wait > 0 {
-		deadline = newClockTimer(c.s, wait)
-		defer deadline.stop()
+	ids := make([]string, len(req.Collections.Collection))
+	for i, col := range req.Collections.Collection {
+		ids[i] = col.CollectionId
 	}
-	var w *waiter      // registered on the first pass
-	var tok *hangToken // this device's hanging request, from the first pass
-	defer m.unhang(c.req.DeviceID, &w, &tok)
-	for pass := 0; ; pass++ {
-		if c.quarantined && pass > 0 && c.s.opts.ReleaseHangingOnApproval {
+	h := c.newHold(wait, func(h *hold) (bool, error) {
+		if c.quarantined && h.passes > 0 && c.s.opts.ReleaseHangingOnApproval {
 			// Woken by a change (an approval?): decide again.
 			if err := c.s.redecide(c); err != nil {
-				return err
+				return true, err
 			}
 		}
 		m.lock()
-		if w == nil && wait > 0 {
-			ids := make([]string, len(req.Collections.Collection))
-			for i, col := range req.Collections.Collection {
-				ids[i] = col.CollectionId
-			}
-			w = m.watchLocked(ids)
-			tok = m.hangLocked(c.req.DeviceID)
+		if h.w == nil && wait > 0 {
+			h.watchLocked(ids)
 		}
 		resp, nonEmpty := c.syncLocked(&req)
 		m.unlock()
 		c.sendInvitations()
 		if nonEmpty {
-			return c.reply(resp)
+			return true, c.reply(resp)
 		}
 		if wait == 0 {
 			c.replyEmpty()
-			return nil
+			return true, nil
 		}
-		if pass == 0 {
+		if h.passes == 0 {
 			c.s.metrics.syncs.Add(1)
-			defer c.s.metrics.syncs.Add(-1)
+			h.onEnd = append(h.onEnd, func() { c.s.metrics.syncs.Add(-1) })
 		}
 		// Client commands were applied on the first pass; later passes
 		// only look for server changes.
 		for i := range req.Collections.Collection {
 			req.Collections.Collection[i].Commands = nil
 		}
-		catchUp := c.cacheCatchUp()
-		select {
-		case <-w.c:
-		case <-catchUp.c():
-		case <-deadline.c():
-			catchUp.stop()
-			c.replyEmpty()
-			return nil
-		case <-tok.stolen:
+		return false, nil
+	}, func(r wakeReason) error {
+		switch r {
+		case wakeStolen:
 			// A newer Ping or hanging Sync of this device took over:
 			// Exchange answers this one Status 16, retry (see hangLocked).
-			catchUp.stop()
 			c.logError = "NMStolen"
 			return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusRetry)})
-		case <-c.r.Context().Done():
-			catchUp.stop()
+		case wakeGone:
 			return eas.NewHTTPError(http.StatusRequestTimeout, "client went away during a hanging Sync")
 		}
-		catchUp.stop()
-	}
+		c.replyEmpty()
+		return nil
+	})
+	return h.loop()
 }
 
 // syncRequest returns the request's Sync body, decoded at the first call
@@ -884,22 +870,4 @@ func (m *Mailbox) folderOfTypeLocked(t eas.FolderType) *Folder {
 		}
 	}
 	return nil
-}
-
-// clockTimer wraps a clock timer for select.
-type clockTimer struct {
-	t  interface{ Stop() bool }
-	ch <-chan time.Time
-}
-
-func newClockTimer(s *Server, d time.Duration) clockTimer {
-	t := s.clock.NewTimer(d)
-	return clockTimer{t: t, ch: t.C()}
-}
-
-func (t clockTimer) c() <-chan time.Time { return t.ch }
-func (t clockTimer) stop() {
-	if t.t != nil {
-		t.t.Stop()
-	}
 }

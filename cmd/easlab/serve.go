@@ -44,18 +44,20 @@ type serveConfig struct {
 	casDelay     time.Duration
 	// noCompression turns IIS's dynamic compression off.
 	noCompression bool
-	releaseHang   bool
-	serverLang    string
-	smtpRelay     string
-	profile       string
-	logFormat     string
-	logLevel      string
-	dataDir       string
-	stateFile     string
-	maxConc       int
-	lockout       simulator.Lockout
-	externalURL   string
-	maxSendSize   int64
+	// park parks held Pings and hanging Syncs (simulator.Options.NoPark).
+	park        bool
+	releaseHang bool
+	serverLang  string
+	smtpRelay   string
+	profile     string
+	logFormat   string
+	logLevel    string
+	dataDir     string
+	stateFile   string
+	maxConc     int
+	lockout     simulator.Lockout
+	externalURL string
+	maxSendSize int64
 	// ps is the throttling policy's PowerShell limits (only those fields
 	// of simulator.Options are set).
 	ps simulator.Options
@@ -106,6 +108,7 @@ Users may sign in as alice@contoso.com, CONTOSO\alice or alice.`,
 	f.StringVar(&cfg.iisLog, "iis-log", "", "append an IIS-style W3C line per EAS request, with Exchange's Log= items, to this file")
 	f.StringVar(&cfg.smtpRelay, "smtp-relay", "", "also send the quarantine and block notices to this SMTP server (host:port, e.g. Mailpit's 127.0.0.1:1025)")
 	f.DurationVar(&cfg.casDelay, "cas-cache-delay", simulator.DefaultCASCacheRefresh, "refresh interval of the directory cache through which the EAS side sees allow/block lists (Exchange's ADCacheRefreshInterval, 60s: a change shows within 0 to 3 intervals); 0 shows it at once")
+	f.BoolVar(&cfg.park, "park", true, "park held Pings and hanging Syncs without a goroutine (Linux, plain HTTP/1.1; under TLS and HTTP/2 they block); --park=false keeps the blocking path")
 	f.BoolVar(&cfg.noCompression, "no-compression", false, "never gzip WBXML answers (IIS's dynamic compression is on by default: an answer is compressed when the client accepts gzip and the URL was hit twice within 10 s)")
 	f.BoolVar(&cfg.releaseHang, "release-hanging-on-approval", false, "answer a quarantined device's waiting Ping or Sync as soon as it is approved (Exchange holds it to its heartbeat: the device sees the approval at its next request)")
 	f.StringVar(&cfg.serverLang, "server-language", "", "the Exchange server's language, in which the admin notice is written: en-US (default) or de-DE; user notices follow each mailbox's Languages")
@@ -267,6 +270,7 @@ func runServe(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, re
 
 		ReleaseHangingOnApproval: cfg.releaseHang,
 		NoCompression:            cfg.noCompression,
+		NoPark:                   !cfg.park,
 		ServerLanguage:           cfg.serverLang,
 		IISLog:                   iis,
 		Directory:                dir,
