@@ -34,15 +34,6 @@ var deployFileNames = []string{
 	"prometheus/prometheus.yml", "grafana/easlab-dashboard.json", "Dockerfile",
 }
 
-// issue17PartA are the server metrics that issue 17's part A (held Pings
-// parked without a goroutine) adds, by type. They may not be in the
-// registry of this branch yet; a name listed here is accepted without it.
-// Remove each once the server exports it.
-var issue17PartA = map[string]string{
-	"easlab_parked_connections": "gauge",
-	"easlab_ping_wake_seconds":  "histogram",
-}
-
 // TestDeploy checks deploy/ against the binary: every easlab command line
 // in the manifests and the Dockerfile names a real subcommand and only its
 // flags, with values that parse; the Job's shards agree with its
@@ -678,14 +669,9 @@ func promqlMetricNames(expr string) []string {
 }
 
 // checkMetric says whether name is a series of a metric family in metrics
-// (a histogram's _bucket, _sum and _count included) or of issue17PartA.
+// (a histogram's _bucket, _sum and _count included).
 func checkMetric(name string, metrics map[string]string) error {
-	typeOf := func(n string) string {
-		if t := metrics[n]; t != "" {
-			return t
-		}
-		return issue17PartA[n]
-	}
+	typeOf := func(n string) string { return metrics[n] }
 	if typeOf(name) != "" {
 		return nil
 	}
@@ -702,8 +688,7 @@ func checkMetric(name string, metrics map[string]string) error {
 // checkLabels checks the label names of a PromQL expression: those of a
 // selector's matchers are labels of its metric's series or of the target,
 // and those of a grouping clause (by, without, on, ignoring) are labels of
-// one of the expression's metrics or of the target. The metrics of
-// issue17PartA, not yet gathered, are taken to have no labels.
+// one of the expression's metrics or of the target.
 func checkLabels(expr string, metrics []string, families metricFamilies, target map[string]bool) []error {
 	var errs []error
 	has := func(metric, label string) bool {
@@ -712,7 +697,7 @@ func checkLabels(expr string, metrics []string, families metricFamilies, target 
 		}
 		family := metric
 		for _, suffix := range []string{"_bucket", "_sum", "_count"} {
-			if base, ok := strings.CutSuffix(metric, suffix); ok && (families.types[base] != "" || issue17PartA[base] != "") {
+			if base, ok := strings.CutSuffix(metric, suffix); ok && families.types[base] != "" {
 				family = base
 				if suffix == "_bucket" && label == "le" {
 					return true
