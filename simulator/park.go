@@ -258,7 +258,11 @@ func (s *Server) resume(p *parkedConn, w http.ResponseWriter, r *http.Request) {
 	}
 	c.sw.ResponseWriter = w
 	c.r = c.r.WithContext(r.Context())
-	s.endCall(c, s.continueCall(c))
+	err := s.continueCall(c)
+	s.endCall(c, err)
+	if err != errParked && !c.abort {
+		s.parkIdle(w, r)
+	}
 }
 
 // endGone ends a parked call whose client hung up (or whose listener
@@ -274,13 +278,18 @@ func (s *Server) endGone(p *parkedConn) {
 // parkedConn is a parked request's connection: what is kept of it while
 // no goroutine serves it.
 type parkedConn struct {
-	hold    *hold
+	hold    *hold // nil for an idle connection (parkIdle)
 	conn    *rewriteConn
 	header  http.Header // the answer's headers set before it parked
 	pending []byte      // bytes read past the request (a pipelined one)
 	fd      int32
 	gen     uint32 // the watcher's generation of this registration
 	state   atomic.Int32
+	// idleTimer closes an idle connection after http.Server's
+	// IdleTimeout, as net/http would have (set after the watcher has it,
+	// under mu).
+	mu        sync.Mutex
+	idleTimer *time.Timer
 }
 
 // The states of a parkedConn: one wake or hang-up moves it on, once.
@@ -422,6 +431,12 @@ func (p *parkedConn) hangUp() {
 	if w := p.conn.ln.watching(); w != nil {
 		w.remove(p)
 	}
+	if p.hold == nil {
+		// An idle connection: nothing was asked of it yet.
+		p.stopIdleTimer()
+		p.conn.Close()
+		return
+	}
 	p.unpark()
 	p.conn.Close()
 	p.conn.ln.goEnd(p)
@@ -436,6 +451,102 @@ func (p *parkedConn) unpark() {
 	}
 	h.mu.Unlock()
 	h.c.s.metrics.parked.Add(-1)
+}
+
+// parkIdle parks the handed-back connection of a resumed call once its
+// answer is written, until its client's next request arrives: the
+// connection is kept with no goroutine and no buffer, as while its Ping
+// was held, and the watcher hands it back to http.Server when it turns
+// readable (or closes it when its client hangs up, or after
+// http.Server's IdleTimeout, as net/http would). Without it, a wake of
+// every mailbox leaves every woken connection in net/http's keep-alive
+// wait, a goroutine and two 4 KB buffers each, until its device sends its
+// Sync. Only an answer with a Content-Length on a connection kept alive
+// parks: a hijack after the handler's Flush sends the answer as net/http
+// would have sent it at the handler's end.
+func (s *Server) parkIdle(w http.ResponseWriter, r *http.Request) {
+	if r.Close || r.ProtoMajor != 1 || w.Header().Get("Content-Length") == "" || w.Header().Get("Connection") != "" {
+		return
+	}
+	g, _ := r.Context().Value(connGuardKey{}).(*connGuard)
+	if g == nil {
+		return
+	}
+	rc, ok := g.conn.(*resumedConn)
+	if !ok {
+		return
+	}
+	fd, ok := connFD(rc.Conn)
+	if !ok {
+		return
+	}
+	wt, err := rc.ln.watcher()
+	if err != nil {
+		return
+	}
+	idle := time.Duration(0)
+	if hs, ok := r.Context().Value(http.ServerContextKey).(*http.Server); ok {
+		idle = hs.IdleTimeout
+		if idle <= 0 {
+			idle = hs.ReadTimeout
+		}
+	}
+	ctl := http.NewResponseController(w)
+	if err := ctl.Flush(); err != nil {
+		return
+	}
+	conn, rw, err := ctl.Hijack()
+	if err != nil {
+		return
+	}
+	conn.SetDeadline(time.Time{})
+	var pending []byte
+	if n := rw.Reader.Buffered(); n > 0 {
+		b, _ := rw.Reader.Peek(n)
+		pending = append(pending, b...)
+	}
+	pending = append(pending, rc.pre...)
+	rc.pre = nil
+	if len(pending) > 0 {
+		// The next request is here already (pipelined).
+		if !rc.ln.handBack(&resumedConn{rewriteConn: rc.rewriteConn, pre: pending, ticket: &resumeTicket{}}) {
+			rc.rewriteConn.Close()
+		}
+		return
+	}
+	p := &parkedConn{conn: rc.rewriteConn, fd: fd}
+	if err := wt.add(p); err != nil {
+		if !rc.ln.handBack(&resumedConn{rewriteConn: rc.rewriteConn, ticket: &resumeTicket{}}) {
+			rc.rewriteConn.Close()
+		}
+		return
+	}
+	if idle > 0 {
+		p.mu.Lock()
+		p.idleTimer = time.AfterFunc(idle, p.hangUp)
+		p.mu.Unlock()
+	}
+}
+
+// stopIdleTimer stops an idle connection's timer, if it has one.
+func (p *parkedConn) stopIdleTimer() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.idleTimer != nil {
+		p.idleTimer.Stop()
+	}
+}
+
+// idleReady hands an idle connection whose next request arrived back to
+// http.Server, once.
+func (p *parkedConn) idleReady() {
+	if !p.state.CompareAndSwap(parkedWaiting, parkedWoken) {
+		return
+	}
+	p.stopIdleTimer()
+	if !p.conn.ln.handBack(&resumedConn{rewriteConn: p.conn, ticket: &resumeTicket{}}) {
+		p.conn.Close()
+	}
 }
 
 // resumeRequest is the request that stands for a parked one when its

@@ -62,7 +62,12 @@ func (w *parkWatcher) add(p *parkedConn) error {
 	}
 	w.gen++
 	p.gen = w.gen
-	ev := unix.EpollEvent{Events: unix.EPOLLRDHUP | unix.EPOLLHUP | unix.EPOLLERR, Fd: p.fd, Pad: int32(p.gen)}
+	events := uint32(unix.EPOLLRDHUP | unix.EPOLLHUP | unix.EPOLLERR)
+	if p.hold == nil {
+		// An idle connection (parkIdle) waits for its next request.
+		events |= unix.EPOLLIN
+	}
+	ev := unix.EpollEvent{Events: events, Fd: p.fd, Pad: int32(p.gen)}
 	if err := unix.EpollCtl(w.epfd, unix.EPOLL_CTL_ADD, int(p.fd), &ev); err != nil {
 		return fmt.Errorf("epoll_ctl(add %d): %w", p.fd, err)
 	}
@@ -96,7 +101,14 @@ func (w *parkWatcher) run() {
 			if ev.Fd == stopData {
 				return
 			}
-			if p := w.take(ev); p != nil {
+			p := w.take(ev)
+			switch {
+			case p == nil:
+			case p.hold == nil && ev.Events&unix.EPOLLIN != 0:
+				// An idle connection's next request (with the client's
+				// close behind it, maybe: net/http reads both).
+				p.idleReady()
+			default:
 				p.hangUp()
 			}
 		}

@@ -708,3 +708,70 @@ func TestParkHTTP10(t *testing.T) {
 		t.Fatalf("HTTP/1.0: the parked answer differs from the blocking one:\nparked:\n%q\nblocking:\n%q", parked, blocked)
 	}
 }
+
+// A woken Ping's connection, once answered, waits for its client's next
+// request parked too (parkIdle): n woken connections left idle keep no
+// goroutine, each next request is served on its connection, and an idle
+// connection whose client hangs up is closed.
+func TestParkIdleAfterWake(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("parking is Linux's")
+	}
+	const n = 20
+	env, _ := parkEnv(t, simulator.Options{Directory: simtest.DemoDirectory(t, n)})
+	type held struct {
+		d     *simtest.Device
+		inbox string
+		rc    *rawConn
+		ping  *http.Request
+	}
+	hs := make([]held, n)
+	for i := range hs {
+		d, inbox := pingReady(t, env, fmt.Sprintf("user%05d", i+1), fmt.Sprintf("PARKIDLE%02d", i))
+		hs[i] = held{d: d, inbox: inbox, rc: dialRaw(t, env)}
+	}
+	env.HTTP.Client().Transport.(*http.Transport).CloseIdleConnections()
+	for i := range hs {
+		hs[i].ping = pingRequest(t, hs[i].d, hs[i].inbox, 480)
+		hs[i].rc.send(hs[i].ping)
+	}
+	waitParked(t, env, n)
+	// Every connection parked: the count of goroutines with none serving
+	// them (their net/http goroutines end as the handlers return).
+	var base int
+	waitFor(t, "the goroutines of the parked connections gone", func() bool {
+		g := runtime.NumGoroutine()
+		settled := g == base
+		base = g
+		if !settled {
+			time.Sleep(20 * time.Millisecond)
+		}
+		return settled
+	})
+	for i := range hs {
+		env.Deliver(fmt.Sprintf("user%05d", i+1), "Wake")
+	}
+	for _, h := range hs {
+		resp, body, _ := h.rc.read(h.ping)
+		if st := pingStatus(t, resp, body); st != int(eas.PingStatusChangesOccurred) {
+			t.Fatalf("Ping status %d, want 2", st)
+		}
+	}
+	// Answered, and their clients silent: no goroutine serves them.
+	waitFor(t, fmt.Sprintf("the goroutines of %d idle connections gone (base %d)", n, base),
+		func() bool { return runtime.NumGoroutine() <= base+4 })
+	fds := openFDs(t)
+	for _, h := range hs[1:] {
+		fs, _ := wbxml.Marshal(&eas.FolderSyncRequest{SyncKey: "0"})
+		req := h.d.HTTPRequest(h.d.Request(eas.CommandFolderSync), fs)
+		h.rc.send(req)
+		resp, body, _ := h.rc.read(req)
+		var fsr eas.FolderSyncResponse
+		if resp.StatusCode != http.StatusOK || wbxml.Unmarshal(body, &fsr) != nil || fsr.Status != 1 {
+			t.Fatalf("the next request on an idle connection: HTTP %d, %s", resp.StatusCode, simtest.XML(body))
+		}
+	}
+	// The first client hangs up while idle: the server closes its side.
+	hs[0].rc.conn.Close()
+	waitFor(t, "the hung-up idle connection's descriptor closed", func() bool { return openFDs(t) <= fds-2 })
+}
