@@ -65,6 +65,7 @@ func parseFlags(args []string, stderr io.Writer) (config, string, error) {
 	fs.Float64Var(&cfg.maxKBPerDevice, "max-kb-per-device", 0, "fail when (serve's + fleet's peak RSS) / devices is over this many KB (0: no bound; with --baseline, the parked run only)")
 	fs.Var((*stringList)(&cfg.serveArgs), "serve-arg", "one more argument for easlab serve (repeatable), e.g. --serve-arg=--profile=Exchange2013")
 	fs.Var((*stringList)(&cfg.fleetArgs), "fleet-arg", "one more argument for easlab fleet (repeatable), e.g. --fleet-arg=--seed=7")
+	fs.StringVar(&cfg.gogc, "gogc", "", "GOGC for easlab serve and fleet (Go's garbage collector target: 100 by default; lower trades CPU for memory: a process's RSS is about live heap x (1 + GOGC/100))")
 	fs.BoolVar(&cfg.asJSON, "json", false, "print the report as JSON")
 	logLevel := fs.String("log-level", "info", "progress on stderr: debug, info, warn, error")
 	if err := fs.Parse(args); err != nil {
@@ -126,6 +127,9 @@ func writeTable(w io.Writer, rep *Report) {
 		fmt.Fprint(w, ", HTTPS with HTTP/2")
 	case rep.TLS:
 		fmt.Fprint(w, ", HTTPS")
+	}
+	if len(rep.Runs) > 0 && rep.Runs[0].GOGC != "" {
+		fmt.Fprintf(w, ", GOGC=%s", rep.Runs[0].GOGC)
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)

@@ -164,6 +164,8 @@ func TestUsageErrors(t *testing.T) {
 		{"--park", "maybe"},
 		{"--baseline", "--park", "true"},
 		{"--max-kb-per-device", "-3"},
+		{"--gogc", "fast"},
+		{"--hold-for", "-1s"},
 		{"--poll", "0s"},
 		{"extra"},
 		{"--log-level", "loud"},

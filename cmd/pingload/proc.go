@@ -57,9 +57,12 @@ func (t *tail) String() string {
 
 // startChild starts bin with args; the child dies with the tool (Linux's
 // parent-death signal) so an interrupted run leaves no server behind.
-func startChild(name, bin string, args []string) (*child, error) {
+func startChild(name, bin string, args, env []string) (*child, error) {
 	c := &child{name: name, args: args, stdout: &tail{max: tailBytes}, stderr: &tail{max: tailBytes}, done: make(chan struct{})}
 	c.cmd = exec.Command(bin, args...)
+	if len(env) > 0 {
+		c.cmd.Env = append(os.Environ(), env...)
+	}
 	c.cmd.Stdout, c.cmd.Stderr = c.stdout, c.stderr
 	c.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := c.cmd.Start(); err != nil {

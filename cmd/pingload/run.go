@@ -17,6 +17,14 @@ import (
 	"time"
 )
 
+// childEnv is what serve and fleet get added to pingload's environment.
+func (cfg config) childEnv() []string {
+	if cfg.gogc == "" {
+		return nil
+	}
+	return []string{"GOGC=" + cfg.gogc}
+}
+
 // config is what pingload is told (main.go's flags).
 type config struct {
 	devices, users int
@@ -35,6 +43,7 @@ type config struct {
 	profiles       string // the fleet's --profiles ("" keeps its default)
 	maxKBPerDevice float64
 	serveArgs      []string
+	gogc           string // GOGC of both children ("" leaves the environment's)
 	fleetArgs      []string
 	asJSON         bool
 }
@@ -62,6 +71,7 @@ type Report struct {
 type Run struct {
 	Name string `json:"name"`
 	Park string `json:"park,omitempty"` // the --park value given to both, "" when none
+	GOGC string `json:"gogc,omitempty"` // the GOGC both ran with, "" for Go's default (100)
 	OK   bool   `json:"ok"`
 	// Failure is the one-sentence reason the run failed, with the figures
 	// it saw.
@@ -187,6 +197,11 @@ func pingload(ctx context.Context, cfg config, log *slog.Logger) (*Report, error
 }
 
 func (cfg config) validate() error {
+	if cfg.gogc != "" && cfg.gogc != "off" {
+		if n, err := strconv.Atoi(cfg.gogc); err != nil || n <= 0 {
+			return fmt.Errorf("--gogc %q: a positive percentage or off", cfg.gogc)
+		}
+	}
 	switch {
 	case cfg.devices <= 0:
 		return fmt.Errorf("--devices %d: want at least 1", cfg.devices)
@@ -220,7 +235,7 @@ type runner struct {
 // waits for every device to hold, wakes them, and measures. A failure is
 // in the Run, not an error: the figures seen so far are kept.
 func runOnce(ctx context.Context, cfg config, name, park string, log *slog.Logger) Run {
-	run := Run{Name: name, Park: park, LoadAverageStart: loadAverage(), Errors: map[string]int64{}}
+	run := Run{Name: name, Park: park, GOGC: cfg.gogc, LoadAverageStart: loadAverage(), Errors: map[string]int64{}}
 	tr := &http.Transport{MaxIdleConnsPerHost: 4, TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, // easlab serve --tls: a generated certificate
 		TLSNextProto: map[string]func(string, *tls.Conn) http.RoundTripper{}} // HTTP/1.1, as phones speak
 	defer tr.CloseIdleConnections()
@@ -263,7 +278,7 @@ func (r *runner) do(ctx context.Context) error {
 		args = append(args, "--park="+r.run.Park)
 	}
 	args = append(args, cfg.serveArgs...)
-	if r.serve, err = startChild("easlab serve", cfg.easlab, args); err != nil {
+	if r.serve, err = startChild("easlab serve", cfg.easlab, args, cfg.childEnv()); err != nil {
 		return err
 	}
 	r.run.Serve.PID = r.serve.cmd.Process.Pid
@@ -303,7 +318,7 @@ func (r *runner) do(ctx context.Context) error {
 	}
 	args = append(args, cfg.fleetArgs...)
 	start := time.Now()
-	if r.fleet, err = startChild("easlab fleet", cfg.easlab, args); err != nil {
+	if r.fleet, err = startChild("easlab fleet", cfg.easlab, args, cfg.childEnv()); err != nil {
 		return err
 	}
 	r.run.Fleet.PID = r.fleet.cmd.Process.Pid
