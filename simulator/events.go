@@ -90,7 +90,12 @@ func (l *EventLog) Emit(e Event) uint64 {
 		l.observer(e)
 	}
 	trim := uint64(0)
-	if len(l.events) > maxEvents {
+	if len(l.events) >= 2*maxEvents {
+		// The oldest go maxEvents at a time, once the log holds twice
+		// what it keeps: dropping one at every event past maxEvents copied
+		// the whole log each time under this lock, which every request
+		// that stamps a device takes, and stalled the server at 19,000
+		// devices. Readers see the last maxEvents (kept).
 		l.events = append(l.events[:0:0], l.events[len(l.events)-maxEvents:]...)
 		trim = l.events[0].ID - 1
 	}
@@ -113,6 +118,15 @@ func (l *EventLog) Emit(e Event) uint64 {
 	return e.ID
 }
 
+// kept is the last maxEvents events, those the log promises to keep (it
+// holds up to twice as many between trims). The lock is held.
+func (l *EventLog) kept() []Event {
+	if len(l.events) > maxEvents {
+		return l.events[len(l.events)-maxEvents:]
+	}
+	return l.events
+}
+
 // Since returns the events after id, and a channel closed at the next one.
 func (l *EventLog) Since(id uint64) ([]Event, <-chan struct{}) { return l.since(id, -1) }
 
@@ -122,8 +136,9 @@ func (l *EventLog) Since(id uint64) ([]Event, <-chan struct{}) { return l.since(
 func (l *EventLog) since(id uint64, max int) ([]Event, <-chan struct{}) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	i := sort.Search(len(l.events), func(i int) bool { return l.events[i].ID > id })
-	rest := l.events[i:]
+	events := l.kept()
+	i := sort.Search(len(events), func(i int) bool { return events[i].ID > id })
+	rest := events[i:]
 	if max >= 0 && len(rest) > max {
 		rest = rest[:max]
 	}
