@@ -17,6 +17,14 @@ import (
 	"time"
 )
 
+// lastScrapeError is "; last failed scrape: ..." when a scrape failed.
+func (r *runner) lastScrapeError() string {
+	if r.scrapeErr == nil {
+		return ""
+	}
+	return "; last failed scrape: " + r.scrapeErr.Error()
+}
+
 // childEnv is what serve and fleet get added to pingload's environment.
 func (cfg config) childEnv() []string {
 	if cfg.gogc == "" {
@@ -224,6 +232,7 @@ type runner struct {
 	cfg           config
 	log           *slog.Logger
 	http          *http.Client // scrapes and the sender device
+	scrapeErr     error        // the last scrape that failed, for a failure's reason
 	serveURL      string       // http(s)://127.0.0.1:PORT
 	fleetMetrics  string       // http://127.0.0.1:P2/metrics
 	serve, fleet  *child
@@ -455,11 +464,16 @@ func (r *runner) poll(ctx context.Context) (st state, ok bool, err error) {
 	if r.serve.exited() {
 		return st, false, fmt.Errorf("%s", r.serve.exitReason())
 	}
+	// A scrape that fails (a process too busy to answer within the
+	// client's minute) is tried again at the next poll; the waits' own
+	// bounds end a run whose metrics never answer, naming the error.
 	if st.fleet, err = r.scrape(ctx, r.fleetMetrics); err != nil {
+		r.scrapeErr = err
 		return st, false, nil
 	}
 	if st.server, err = r.scrape(ctx, r.serveURL+"/metrics"); err != nil {
-		return st, false, err
+		r.scrapeErr = err
+		return st, false, nil
 	}
 	f := st.fleet
 	st.started = f.value("easlab_fleet_devices", "state", "started")
@@ -496,7 +510,7 @@ func (r *runner) waitHeld(ctx context.Context, start time.Time) error {
 			}
 		}
 		if time.Since(start) > bound {
-			return fmt.Errorf("not every device held a Ping within %v (ramp %v + --hold-timeout %v): %v", bound.Round(time.Second), r.cfg.ramp, r.cfg.holdTimeout, last)
+			return fmt.Errorf("not every device held a Ping within %v (ramp %v + --hold-timeout %v): %v%s", bound.Round(time.Second), r.cfg.ramp, r.cfg.holdTimeout, last, r.lastScrapeError())
 		}
 		if err := r.pause(ctx); err != nil {
 			return err

@@ -62,10 +62,18 @@ func (r *runner) wake(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("after the wake mail: %w (last seen: %v)", err, last)
 		}
-		if !ok {
-			return fmt.Errorf("after the wake mail: the fleet's metrics stopped answering (last seen: %v)", last)
+		if ok {
+			last = st
 		}
-		last = st
+		if !ok {
+			if time.Since(first) > cfg.wakeTimeout {
+				return fmt.Errorf("after the wake mail: the metrics did not answer within --wake-timeout %v (last seen: %v)%s", cfg.wakeTimeout, last, r.lastScrapeError())
+			}
+			if err := r.pause(ctx); err != nil {
+				return err
+			}
+			continue
+		}
 		w.PingsAnswered, w.Syncs = int64(st.pings-before.pings), int64(st.syncs-before.syncs)
 		if st.failed > 0 {
 			r.addErrors(st.fleet)
