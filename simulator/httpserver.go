@@ -126,7 +126,7 @@ func NewHTTPServer(h http.Handler, l HTTPLimits) *http.Server {
 			// Negotiate authentication authenticates a connection).
 			ctx = negotiate.ConnContext(ctx, c)
 			if rc, ok := c.(*resumedConn); ok {
-				ctx = context.WithValue(ctx, resumeTicketKey{}, rc.ticket)
+				ctx = context.WithValue(ctx, resumeTicketKey{}, rc)
 			}
 			return context.WithValue(ctx, connGuardKey{}, &connGuard{conn: c})
 		},
@@ -158,7 +158,9 @@ type rewriteListener struct {
 	done     chan struct{}     // closed by Close
 
 	mu       sync.Mutex
-	resumed  []*resumedConn // handed back, for Accept
+	resumed  []*resumedConn // woken parked calls handed back, for Accept
+	next     []*resumedConn // idle connections whose next request came (parkIdle), for Accept
+	resuming int            // resumed calls accepted and not yet finished (maxResuming)
 	closed   bool
 	watch    *parkWatcher // started at the first parking
 	watchErr error        // why parking is off on this listener
@@ -171,15 +173,35 @@ type acceptResult struct {
 	err error
 }
 
-// Accept returns the next new connection, or a parked one handed back.
+// maxResuming bounds the woken parked calls a listener's server finishes
+// at once: a wake of every mailbox hands thousands of connections back at
+// the same moment, and each accepted one gets net/http's goroutine and
+// buffers while its call finishes (most of them waiting for their
+// mailbox's lock), which made the server's memory at the wake twice its
+// held figure. The others wait in the queue, with no goroutine, for a
+// slot; a slot is freed when its resumed call ends.
+const maxResuming = 256
+
+// Accept returns the next new connection, or a parked one handed back: an
+// idle connection whose next request came first, then a woken call while
+// fewer than maxResuming are being finished.
 func (l *rewriteListener) Accept() (net.Conn, error) {
 	l.start.Do(func() { go l.acceptLoop() })
 	for {
 		l.mu.Lock()
-		if len(l.resumed) > 0 {
+		if len(l.next) > 0 {
+			c := l.next[0]
+			l.next[0] = nil
+			l.next = l.next[1:]
+			l.mu.Unlock()
+			return c, nil
+		}
+		if len(l.resumed) > 0 && l.resuming < maxResuming {
 			c := l.resumed[0]
 			l.resumed[0] = nil
 			l.resumed = l.resumed[1:]
+			l.resuming++
+			c.slot.Store(true)
 			l.mu.Unlock()
 			return c, nil
 		}
@@ -227,13 +249,33 @@ func (l *rewriteListener) handBack(c *resumedConn) bool {
 		l.mu.Unlock()
 		return false
 	}
-	l.resumed = append(l.resumed, c)
+	if c.ticket.p.Load() != nil {
+		l.resumed = append(l.resumed, c)
+	} else {
+		l.next = append(l.next, c)
+	}
 	l.mu.Unlock()
+	l.signal()
+	return true
+}
+
+// signal wakes Accept (a connection was handed back, or a slot freed).
+func (l *rewriteListener) signal() {
 	select {
 	case l.ready <- struct{}{}:
 	default:
 	}
-	return true
+}
+
+// resumeDone frees the slot of a resumed call that ended (once).
+func (l *rewriteListener) resumeDone(c *resumedConn) {
+	if !c.slot.CompareAndSwap(true, false) {
+		return
+	}
+	l.mu.Lock()
+	l.resuming--
+	l.mu.Unlock()
+	l.signal()
 }
 
 // watcher returns the listener's epoll watcher, started at the first call;
@@ -302,8 +344,8 @@ func (l *rewriteListener) Close() error {
 	}
 	l.closed = true
 	close(l.done)
-	resumed := l.resumed
-	l.resumed = nil
+	resumed := append(l.resumed, l.next...)
+	l.resumed, l.next = nil, nil
 	w := l.watch
 	l.mu.Unlock()
 	if w != nil {
@@ -330,6 +372,7 @@ type resumedConn struct {
 	*rewriteConn
 	pre    []byte
 	ticket *resumeTicket
+	slot   atomic.Bool // it holds one of the listener's maxResuming slots
 }
 
 func (c *resumedConn) Read(p []byte) (int, error) {
@@ -350,6 +393,7 @@ func (c *resumedConn) Close() error {
 	if p := c.ticket.take(); p != nil {
 		c.ln.goEnd(p)
 	}
+	c.ln.resumeDone(c)
 	return c.rewriteConn.Close()
 }
 
@@ -360,7 +404,8 @@ type resumeTicket struct{ p atomic.Pointer[parkedConn] }
 
 func (t *resumeTicket) take() *parkedConn { return t.p.Swap(nil) }
 
-// resumeTicketKey finds a connection's ticket in its context.
+// resumeTicketKey finds a handed-back connection (and so its ticket) in
+// its context.
 type resumeTicketKey struct{}
 
 // rewriteConn is a connection from Listener: its writes get http.sys's
@@ -543,12 +588,14 @@ type limitHandler struct {
 }
 
 func (h *limitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if t, ok := r.Context().Value(resumeTicketKey{}).(*resumeTicket); ok {
+	if rc, ok := r.Context().Value(resumeTicketKey{}).(*resumedConn); ok {
 		// The first request of a handed-back connection (net/http serves
 		// a connection's requests in order, and the stand-in comes
-		// first) finishes its parked call; the ticket is spent either way.
-		if p := t.take(); p != nil {
+		// first) finishes its parked call; the ticket is spent either way,
+		// and the call's slot is freed when it ends.
+		if p := rc.ticket.take(); p != nil {
 			r = r.WithContext(context.WithValue(r.Context(), resumeKey{}, p))
+			defer rc.ln.resumeDone(rc)
 		}
 	}
 	field, total := HeaderSizes(r)

@@ -775,3 +775,36 @@ func TestParkIdleAfterWake(t *testing.T) {
 	hs[0].rc.conn.Close()
 	waitFor(t, "the hung-up idle connection's descriptor closed", func() bool { return openFDs(t) <= fds-2 })
 }
+
+// More woken calls than the listener finishes at once (maxResuming): the
+// rest wait their turn in its queue, and every one is answered.
+func TestParkWakeStormBeyondResumeSlots(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("parking is Linux's")
+	}
+	const users, perUser = 31, 10 // 310 > maxResuming (256)
+	env, _ := parkEnv(t, simulator.Options{Directory: simtest.DemoDirectory(t, users)})
+	type held struct {
+		rc   *rawConn
+		ping *http.Request
+	}
+	var hs []held
+	for u := 1; u <= users; u++ {
+		for k := 0; k < perUser; k++ {
+			d, inbox := pingReady(t, env, fmt.Sprintf("user%05d", u), fmt.Sprintf("STORM%02d%02d", u, k))
+			h := held{rc: dialRaw(t, env), ping: pingRequest(t, d, inbox, 480)}
+			h.rc.send(h.ping)
+			hs = append(hs, h)
+		}
+	}
+	waitParked(t, env, len(hs))
+	for u := 1; u <= users; u++ {
+		env.Deliver(fmt.Sprintf("user%05d", u), "Storm")
+	}
+	for _, h := range hs {
+		resp, body, _ := h.rc.read(h.ping)
+		if st := pingStatus(t, resp, body); st != int(eas.PingStatusChangesOccurred) {
+			t.Fatalf("Ping status %d, want 2", st)
+		}
+	}
+}
