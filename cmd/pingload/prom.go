@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -178,18 +179,8 @@ func (sc scrape) histogram(name string) []bucket {
 	for le, c := range sums {
 		out = append(out, bucket{le, c})
 	}
-	slices.SortFunc(out, func(a, b bucket) int { return cmpFloat(a.le, b.le) })
+	slices.SortFunc(out, func(a, b bucket) int { return cmp.Compare(a.le, b.le) })
 	return out
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // since returns h minus an earlier scrape's buckets of the same histogram:
@@ -220,7 +211,7 @@ func quantile(q float64, bs []bucket) float64 {
 		return math.NaN()
 	}
 	rank := q * total
-	i, _ := slices.BinarySearchFunc(bs, rank, func(b bucket, r float64) int { return cmpFloat(b.count, r) })
+	i, _ := slices.BinarySearchFunc(bs, rank, func(b bucket, r float64) int { return cmp.Compare(b.count, r) })
 	if i >= len(bs)-1 {
 		return bs[len(bs)-2].le
 	}

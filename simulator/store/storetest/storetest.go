@@ -4,6 +4,7 @@ package storetest
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"reflect"
@@ -647,7 +648,7 @@ func testOrder(t *testing.T, o func() (store.Store, error)) {
 		id  string
 	}
 	cmpKey := func(a, b key) int {
-		return cmpOr(strings.Compare(low(a.m), low(b.m)), cmpU(a.seq, b.seq), strings.Compare(a.id, b.id))
+		return cmp.Or(strings.Compare(low(a.m), low(b.m)), cmp.Compare(a.seq, b.seq), strings.Compare(a.id, b.id))
 	}
 	var fk, ik []key
 	for _, f := range st.Folders {
@@ -663,38 +664,20 @@ func testOrder(t *testing.T, o func() (store.Store, error)) {
 		t.Errorf("items not by (mailbox, ModSeq, ServerID): %v", ik)
 	}
 	if !slices.IsSortedFunc(st.Devices, func(a, b store.Device) int {
-		return cmpOr(strings.Compare(low(a.Mailbox), low(b.Mailbox)), strings.Compare(low(a.DeviceID), low(b.DeviceID)))
+		return cmp.Or(strings.Compare(low(a.Mailbox), low(b.Mailbox)), strings.Compare(low(a.DeviceID), low(b.DeviceID)))
 	}) || len(st.Devices) != 10 {
 		t.Errorf("devices not by (mailbox, lower(DeviceID)): %v", st.Devices)
 	}
 	if !slices.IsSortedFunc(st.SyncStates, func(a, b store.SyncState) int {
-		return cmpOr(strings.Compare(low(a.Mailbox), low(b.Mailbox)), strings.Compare(low(a.DeviceID), low(b.DeviceID)), strings.Compare(a.Collection, b.Collection))
+		return cmp.Or(strings.Compare(low(a.Mailbox), low(b.Mailbox)), strings.Compare(low(a.DeviceID), low(b.DeviceID)), strings.Compare(a.Collection, b.Collection))
 	}) || len(st.SyncStates) != 40 {
 		t.Errorf("sync states not by (mailbox, lower(DeviceID), Collection): %v", st.SyncStates)
 	}
-	if !slices.IsSortedFunc(st.Events, func(a, b store.Event) int { return cmpU(a.ID, b.ID) }) || len(st.Events) != 4 {
+	if !slices.IsSortedFunc(st.Events, func(a, b store.Event) int { return cmp.Compare(a.ID, b.ID) }) || len(st.Events) != 4 {
 		t.Errorf("events not by ID: %v", st.Events)
 	}
 }
 
-func cmpU(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func cmpOr(cs ...int) int {
-	for _, c := range cs {
-		if c != 0 {
-			return c
-		}
-	}
-	return 0
-}
 
 func testConcurrent(t *testing.T, o func() (store.Store, error)) {
 	s := open(t, o)
