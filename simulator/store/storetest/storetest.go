@@ -678,7 +678,6 @@ func testOrder(t *testing.T, o func() (store.Store, error)) {
 	}
 }
 
-
 func testConcurrent(t *testing.T, o func() (store.Store, error)) {
 	s := open(t, o)
 	const workers, each = 8, 20
