@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/easlab/easlab/internal/epoll"
 
 	"github.com/easlab/easlab/clock"
 )
@@ -25,8 +25,7 @@ import (
 type pinger struct {
 	clk    clock.Clock
 	active *activeLimit // runs the woken devices' next steps
-	epfd   int
-	evfd   int // wakes the loop to stop
+	set    *epoll.Set
 	done   chan struct{}
 
 	mu     sync.Mutex
@@ -55,30 +54,15 @@ var errPingerClosed = errors.New("clients: the pinger is closed")
 // answer before the connection is closed.
 const heldGrace = 2 * time.Minute
 
-// stopData marks the event of evfd, which no connection's event has
-// (descriptors are not negative).
-const stopData = -1
-
 // newPinger starts a pinger whose deadlines run on clk and whose woken
 // connections' wake functions run on at most maxActive goroutines at once
 // (DefaultMaxActive if maxActive <= 0).
 func newPinger(clk clock.Clock, maxActive int) (*pinger, error) {
-	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	set, err := epoll.New()
 	if err != nil {
-		return nil, fmt.Errorf("clients: epoll_create1: %w", err)
+		return nil, fmt.Errorf("clients: %w", err)
 	}
-	evfd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
-	if err != nil {
-		unix.Close(epfd)
-		return nil, fmt.Errorf("clients: eventfd: %w", err)
-	}
-	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: stopData}
-	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, evfd, &ev); err != nil {
-		unix.Close(epfd)
-		unix.Close(evfd)
-		return nil, fmt.Errorf("clients: epoll_ctl: %w", err)
-	}
-	p := &pinger{clk: clk, active: newActiveLimit(maxActive), epfd: epfd, evfd: evfd, done: make(chan struct{}), held: map[int32]*heldConn{}}
+	p := &pinger{clk: clk, active: newActiveLimit(maxActive), set: set, done: make(chan struct{}), held: map[int32]*heldConn{}}
 	go p.loop()
 	return p, nil
 }
@@ -101,9 +85,8 @@ func (p *pinger) hold(c *connTransport, within time.Duration, wake func(error)) 
 	h := &heldConn{gen: p.gen, conn: c, wake: wake}
 	// One-shot: the connection is out of the set's reach after its event
 	// until it is held again. RDHUP: a server's close wakes it too.
-	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLONESHOT, Fd: int32(fd), Pad: int32(h.gen)}
-	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
-		return fmt.Errorf("clients: epoll_ctl add %d: %w", fd, err)
+	if err := p.set.Add(int32(fd), h.gen, epoll.In|epoll.RDHup|epoll.OneShot); err != nil {
+		return fmt.Errorf("clients: %w", err)
 	}
 	p.held[int32(fd)] = h
 	gen := h.gen
@@ -123,7 +106,7 @@ func (p *pinger) take(fd int32, gen uint32) *heldConn {
 	}
 	delete(p.held, fd)
 	// Before anyone may close the descriptor, and with it free its number.
-	unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, int(fd), nil)
+	p.set.Del(fd)
 	return h
 }
 
@@ -144,24 +127,10 @@ func (p *pinger) release(fd int32, gen uint32, err error) {
 
 func (p *pinger) loop() {
 	defer close(p.done)
-	events := make([]unix.EpollEvent, 512)
-	for {
-		n, err := unix.EpollWait(p.epfd, events, -1)
-		if errors.Is(err, unix.EINTR) {
-			continue
-		}
-		if err != nil {
-			// Not expected of a valid epoll descriptor; the held
-			// connections end at shutdown or by their deadlines.
-			slog.Error("clients: pinger: epoll_wait", "err", err)
-			return
-		}
-		for _, ev := range events[:n] {
-			if ev.Fd == stopData {
-				return
-			}
-			p.release(ev.Fd, uint32(ev.Pad), nil)
-		}
+	if err := p.set.Run(func(ev epoll.Event) { p.release(ev.FD, ev.Gen, nil) }); err != nil {
+		// Not expected of a valid epoll set; the held connections end at
+		// shutdown or by their deadlines.
+		slog.Error("clients: pinger", "err", err)
 	}
 }
 
@@ -172,7 +141,7 @@ func (p *pinger) shutdown() {
 	p.closed = true
 	var hs []*heldConn
 	for fd, h := range p.held {
-		unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, int(fd), nil)
+		p.set.Del(fd)
 		hs = append(hs, h)
 	}
 	clear(p.held)
@@ -187,10 +156,7 @@ func (p *pinger) shutdown() {
 // close shuts the pinger down and waits for its goroutine to end.
 func (p *pinger) close() {
 	p.shutdown()
-	var one [8]byte
-	one[0] = 1 // eventfd adds a host-order 8-byte counter; any non-zero value wakes it
-	unix.Write(p.evfd, one[:])
+	p.set.Stop()
 	<-p.done
-	unix.Close(p.epfd)
-	unix.Close(p.evfd)
+	p.set.Close()
 }

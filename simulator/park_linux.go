@@ -3,13 +3,11 @@
 package simulator
 
 import (
-	"errors"
-	"fmt"
 	"net"
 	"sync"
 	"syscall"
 
-	"golang.org/x/sys/unix"
+	"github.com/easlab/easlab/internal/epoll"
 )
 
 // parkSupported: held requests park on Linux (epoll).
@@ -22,8 +20,8 @@ const parkSupported = true
 // registration (32 bits): a descriptor closed and reused by a newer
 // connection is not taken for the older one by an event already read.
 type parkWatcher struct {
-	epfd, evfd int // the epoll set; an eventfd that stops run
-	done       chan struct{}
+	set  *epoll.Set
+	done chan struct{}
 
 	mu     sync.Mutex
 	byFd   map[int32]*parkedConn
@@ -31,26 +29,12 @@ type parkWatcher struct {
 	closed bool
 }
 
-// stopData marks the eventfd's event (no descriptor is -1).
-const stopData = -1
-
 func newParkWatcher() (*parkWatcher, error) {
-	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	set, err := epoll.New()
 	if err != nil {
-		return nil, fmt.Errorf("epoll_create1: %w", err)
+		return nil, err
 	}
-	evfd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
-	if err != nil {
-		unix.Close(epfd)
-		return nil, fmt.Errorf("eventfd: %w", err)
-	}
-	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: stopData}
-	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, evfd, &ev); err != nil {
-		unix.Close(epfd)
-		unix.Close(evfd)
-		return nil, fmt.Errorf("epoll_ctl(eventfd): %w", err)
-	}
-	return &parkWatcher{epfd: epfd, evfd: evfd, done: make(chan struct{}), byFd: map[int32]*parkedConn{}}, nil
+	return &parkWatcher{set: set, done: make(chan struct{}), byFd: map[int32]*parkedConn{}}, nil
 }
 
 // add watches p's descriptor.
@@ -62,14 +46,13 @@ func (w *parkWatcher) add(p *parkedConn) error {
 	}
 	w.gen++
 	p.gen = w.gen
-	events := uint32(unix.EPOLLRDHUP | unix.EPOLLHUP | unix.EPOLLERR)
+	events := uint32(epoll.RDHup | epoll.Hup | epoll.Err)
 	if p.hold == nil {
 		// An idle connection (parkIdle) waits for its next request.
-		events |= unix.EPOLLIN
+		events |= epoll.In
 	}
-	ev := unix.EpollEvent{Events: events, Fd: p.fd, Pad: int32(p.gen)}
-	if err := unix.EpollCtl(w.epfd, unix.EPOLL_CTL_ADD, int(p.fd), &ev); err != nil {
-		return fmt.Errorf("epoll_ctl(add %d): %w", p.fd, err)
+	if err := w.set.Add(p.fd, p.gen, events); err != nil {
+		return err
 	}
 	w.byFd[p.fd] = p
 	return nil
@@ -81,53 +64,41 @@ func (w *parkWatcher) remove(p *parkedConn) {
 	defer w.mu.Unlock()
 	if w.byFd[p.fd] == p {
 		delete(w.byFd, p.fd)
-		unix.EpollCtl(w.epfd, unix.EPOLL_CTL_DEL, int(p.fd), nil)
+		w.set.Del(p.fd)
 	}
 }
 
-// run reads the hang-ups until close.
+// run reads the hang-ups (and idle connections' next requests) until
+// close.
 func (w *parkWatcher) run() {
 	defer close(w.done)
-	var events [128]unix.EpollEvent
-	for {
-		n, err := unix.EpollWait(w.epfd, events[:], -1)
-		if err != nil {
-			if errors.Is(err, unix.EINTR) {
-				continue
-			}
-			return // the set was closed
+	w.set.Run(func(ev epoll.Event) {
+		p := w.take(ev)
+		switch {
+		case p == nil:
+		case p.hold == nil && ev.Events&epoll.In != 0:
+			// An idle connection's next request (with the client's
+			// close behind it, maybe: net/http reads both).
+			p.idleReady()
+		default:
+			p.hangUp()
 		}
-		for _, ev := range events[:n] {
-			if ev.Fd == stopData {
-				return
-			}
-			p := w.take(ev)
-			switch {
-			case p == nil:
-			case p.hold == nil && ev.Events&unix.EPOLLIN != 0:
-				// An idle connection's next request (with the client's
-				// close behind it, maybe: net/http reads both).
-				p.idleReady()
-			default:
-				p.hangUp()
-			}
-		}
-	}
+	})
 }
 
 // take returns the connection an event is about and stops watching it;
 // nil for an event of an older registration of the descriptor (its
 // connection was handed back or ended, and the descriptor is another's
 // now).
-func (w *parkWatcher) take(ev unix.EpollEvent) *parkedConn {
+func (w *parkWatcher) take(ev epoll.Event) *parkedConn {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	p := w.byFd[ev.Fd]
-	if p == nil || p.gen != uint32(ev.Pad) {
+	p := w.byFd[ev.FD]
+	if p == nil || p.gen != ev.Gen {
 		return nil
 	}
-	delete(w.byFd, ev.Fd)
-	unix.EpollCtl(w.epfd, unix.EPOLL_CTL_DEL, int(ev.Fd), nil)
+	delete(w.byFd, ev.FD)
+	w.set.Del(ev.FD)
 	return p
 }
 
@@ -143,14 +114,12 @@ func (w *parkWatcher) close() []*parkedConn {
 	for fd, p := range w.byFd {
 		out = append(out, p)
 		delete(w.byFd, fd)
-		unix.EpollCtl(w.epfd, unix.EPOLL_CTL_DEL, int(fd), nil)
+		w.set.Del(fd)
 	}
 	w.mu.Unlock()
-	var one = [8]byte{1}
-	unix.Write(w.evfd, one[:])
+	w.set.Stop()
 	<-w.done
-	unix.Close(w.epfd)
-	unix.Close(w.evfd)
+	w.set.Close()
 	return out
 }
 

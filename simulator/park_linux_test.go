@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/easlab/easlab/internal/epoll"
 )
 
 // An event read for an older registration of a descriptor does not end
@@ -39,13 +39,7 @@ func TestParkWatcherGeneration(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Not running: the test reads the set itself.
-	defer func() {
-		w.mu.Lock()
-		w.closed = true
-		w.mu.Unlock()
-		unix.Close(w.epfd)
-		unix.Close(w.evfd)
-	}()
+	defer w.set.Close()
 	older := &parkedConn{fd: fd}
 	if err := w.add(older); err != nil {
 		t.Fatal(err)
@@ -58,34 +52,37 @@ func TestParkWatcherGeneration(t *testing.T) {
 	if newer.gen == older.gen {
 		t.Fatalf("the same generation twice: %d", newer.gen)
 	}
-	stale := unix.EpollEvent{Events: unix.EPOLLRDHUP, Fd: fd, Pad: int32(older.gen)}
+	stale := epoll.Event{Events: epoll.RDHup, FD: fd, Gen: older.gen}
 	if p := w.take(stale); p != nil {
 		t.Fatal("an older registration's event ended the newer connection")
 	}
 	// The client hangs up: the set reports the newer registration.
 	client.Close()
-	var events [4]unix.EpollEvent
-	deadline := time.Now().Add(30 * time.Second)
 	var got *parkedConn
-	for got == nil && time.Now().Before(deadline) {
-		n, err := unix.EpollWait(w.epfd, events[:], 1000)
-		if err != nil && err != unix.EINTR {
+	var events uint32
+	done := make(chan error, 1)
+	go func() {
+		done <- w.set.Run(func(ev epoll.Event) {
+			events = ev.Events
+			got = w.take(ev)
+			w.set.Stop()
+		})
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
 			t.Fatal(err)
 		}
-		for _, ev := range events[:max(n, 0)] {
-			if ev.Fd == stopData {
-				continue
-			}
-			if ev.Events&(unix.EPOLLRDHUP|unix.EPOLLHUP) == 0 {
-				t.Fatalf("event %#x: not a hang-up", ev.Events)
-			}
-			got = w.take(ev)
-		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no event for the hang-up within 30 s")
+	}
+	if events&(epoll.RDHup|epoll.Hup) == 0 {
+		t.Fatalf("event %#x: not a hang-up", events)
 	}
 	if got != newer {
 		t.Fatalf("the hang-up was reported for %p, want the newer connection %p", got, newer)
 	}
-	if p := w.take(unix.EpollEvent{Fd: fd, Pad: int32(newer.gen)}); p != nil {
+	if p := w.take(epoll.Event{FD: fd, Gen: newer.gen}); p != nil {
 		t.Fatal("a connection was taken twice")
 	}
 }

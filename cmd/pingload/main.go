@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command pingload measures what held Pings cost: it starts `easlab serve`
 // and `easlab fleet` on loopback, waits until every device holds a Ping
 // (as the fleet and the server both count it), reads both processes' peak
