@@ -560,3 +560,26 @@ func TestProvisionAgainWithDeviceInformationAfter165(t *testing.T) {
 		t.Error("the device synced nothing after provisioning")
 	}
 }
+
+// With NoItemData a device keeps its items' ServerIds and subjects, not
+// their content (a fleet's devices: what they need to go on syncing).
+func TestNoItemDataKeepsSubjectsOnly(t *testing.T) {
+	e := newEnv(t)
+	p, _ := clients.ProfileByName(clients.IPhone)
+	for _, lean := range []bool{false, true} {
+		d := clients.New(p, clients.Options{BaseURL: e.url, User: "alice@contoso.com", Password: demo.Password, Seed: 9, Clock: e.clk, NoItemData: lean})
+		if err := d.Setup(ctx(t)); err != nil {
+			t.Fatal(err)
+		}
+		in, _ := d.FolderByType(eas.FolderTypeInbox)
+		items := d.Items(in.ServerId)
+		if len(items) != 4 {
+			t.Fatalf("NoItemData %v: %d items, want alice's 4", lean, len(items))
+		}
+		for id, it := range items {
+			if it.Subject == "" || (it.Data == nil) != lean {
+				t.Errorf("NoItemData %v: item %s: subject %q, data kept %v", lean, id, it.Subject, it.Data != nil)
+			}
+		}
+	}
+}

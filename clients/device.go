@@ -86,6 +86,11 @@ type Options struct {
 	// TranscriptLimit keeps only the last n exchanges in the transcript
 	// (0: all; negative: none, as fleets of thousands of devices want).
 	TranscriptLimit int
+	// NoItemData keeps of each synced item its ServerId, subject and
+	// attachment references, not its ApplicationData: what a device needs
+	// to go on syncing, without the content a phone shows its owner (a
+	// fleet of thousands sets it; Items then has no Data).
+	NoItemData bool
 	// Observe, if set, is called with every exchange as it completes (a
 	// fleet counts requests and latencies with it).
 	Observe func(Exchange)
@@ -758,6 +763,9 @@ func (d *Device) Sync(ctx context.Context, folderID string) ([]Change, error) {
 							}
 						}
 					}
+				}
+				if d.opts.NoItemData {
+					it.Data = nil
 				}
 				st[cmd.ServerId] = it
 				ch.Subject = it.Subject

@@ -286,7 +286,7 @@ func (f *Fleet) Run(ctx context.Context) (FleetReport, error) {
 			client = &http.Client{Transport: conn}
 		}
 		d := New(f.profileFor(i), Options{BaseURL: f.opts.BaseURL, User: user, Password: password, HTTPClient: client,
-			Seed: seed, Clock: f.opts.Clock, TranscriptLimit: -1, Observe: f.observe})
+			Seed: seed, Clock: f.opts.Clock, TranscriptLimit: -1, NoItemData: true, Observe: f.observe})
 		f.running.Add(1)
 		wg.Add(1)
 		go f.live(ctx, d, conn, wg.Done)
