@@ -3,6 +3,7 @@ package simulator
 import (
 	"bytes"
 	"compress/gzip"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -73,10 +74,19 @@ var gzipWriters = sync.Pool{New: func() any {
 	return w
 }}
 
+// gzipSlots bounds how many answers are compressed at once: compressing
+// is CPU work, so more at once than the processors run gains nothing, and
+// each writer holds some 600 KB of tables. Unbounded, a wake of every
+// mailbox had hundreds of Syncs compressing at once (each preempted in
+// turn), and the pool as many writers.
+var gzipSlots = make(chan struct{}, 2*runtime.GOMAXPROCS(0))
+
 // gzipBytes compresses b.
 func gzipBytes(b []byte) []byte {
 	var out bytes.Buffer
 	out.Grow(len(b)/2 + 64)
+	gzipSlots <- struct{}{}
+	defer func() { <-gzipSlots }()
 	w := gzipWriters.Get().(*gzip.Writer)
 	w.Reset(&out)
 	w.Write(b)
