@@ -124,6 +124,18 @@ func (rc *rawConn) read(req *http.Request) (*http.Response, []byte, []byte) {
 	return resp, body, bytes.Clone(rc.seen.Bytes()[before:after])
 }
 
+// readChanged reads the answer to the Ping req and fails the test unless
+// it reports changes (Status 2); it returns the answer's bytes as they
+// came on the wire. what names the Ping in the failure.
+func (rc *rawConn) readChanged(req *http.Request, what string) []byte {
+	rc.t.Helper()
+	resp, body, raw := rc.read(req)
+	if st := pingStatus(rc.t, resp, body); st != int(eas.PingStatusChangesOccurred) {
+		rc.t.Fatalf("%s status %d, want 2", what, st)
+	}
+	return raw
+}
+
 // metric reads a metric of the server's /metrics.
 func metric(t testing.TB, env *simtest.Env, name string) float64 {
 	t.Helper()
@@ -165,7 +177,7 @@ func waitParked(t testing.TB, env *simtest.Env, n int) {
 }
 
 // pingStatus decodes a Ping answer's Status.
-func pingStatus(t *testing.T, resp *http.Response, body []byte) int {
+func pingStatus(t testing.TB, resp *http.Response, body []byte) int {
 	t.Helper()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("Ping: HTTP %d", resp.StatusCode)
@@ -222,10 +234,7 @@ func TestParkWake(t *testing.T) {
 			}
 		}
 		env.Deliver("alice", "Wake up")
-		resp, body, raw := rc.read(req)
-		if st := pingStatus(t, resp, body); st != int(eas.PingStatusChangesOccurred) {
-			t.Fatalf("Ping status %d, want 2", st)
-		}
+		raw := rc.readChanged(req, "Ping")
 		waitFor(t, "the Ping let go", func() bool { return metric(t, env, "easlab_held_pings") == 0 })
 		if got := metric(t, env, "easlab_parked_connections"); got != 0 {
 			t.Fatalf("parked connections after the answer: %v", got)
@@ -315,11 +324,8 @@ func TestParkPipelinedAndKeepAlive(t *testing.T) {
 	rc.send(ping, other)
 	waitParked(t, env, 1)
 	env.Deliver("alice", "First")
-	resp, body, _ := rc.read(ping)
-	if st := pingStatus(t, resp, body); st != int(eas.PingStatusChangesOccurred) {
-		t.Fatalf("Ping status %d, want 2", st)
-	}
-	resp, body, _ = rc.read(other)
+	rc.readChanged(ping, "Ping")
+	resp, body, _ := rc.read(other)
 	var fsr eas.FolderSyncResponse
 	if resp.StatusCode != http.StatusOK || wbxml.Unmarshal(body, &fsr) != nil || fsr.Status != 1 {
 		t.Fatalf("the pipelined FolderSync: HTTP %d, %s", resp.StatusCode, simtest.XML(body))
@@ -330,10 +336,7 @@ func TestParkPipelinedAndKeepAlive(t *testing.T) {
 	rc.send(ping)
 	waitParked(t, env, 1)
 	env.Deliver("alice", "Second")
-	resp, body, _ = rc.read(ping)
-	if st := pingStatus(t, resp, body); st != int(eas.PingStatusChangesOccurred) {
-		t.Fatalf("second Ping status %d, want 2", st)
-	}
+	rc.readChanged(ping, "second Ping")
 }
 
 // An unchanged net/http client: its parked Ping is answered and its next
@@ -415,10 +418,7 @@ func TestParkDescriptorReuse(t *testing.T) {
 		env.Deliver(fmt.Sprintf("user%05d", i+1), "To every device")
 	}
 	for i, rc := range kept {
-		resp, body, _ := rc.read(reqs[i])
-		if st := pingStatus(t, resp, body); st != int(eas.PingStatusChangesOccurred) {
-			t.Fatalf("device %d: Ping status %d, want 2", i, st)
-		}
+		rc.readChanged(reqs[i], fmt.Sprintf("device %d: Ping", i))
 	}
 	waitParked(t, env, 0)
 }
@@ -443,10 +443,7 @@ func TestParkStolen(t *testing.T) {
 	}
 	waitParked(t, env, 1)
 	env.Deliver("alice", "For the second")
-	resp, body, _ = second.read(req2)
-	if st := pingStatus(t, resp, body); st != int(eas.PingStatusChangesOccurred) {
-		t.Fatalf("second Ping status %d, want 2", st)
-	}
+	second.readChanged(req2, "second Ping")
 }
 
 // A hanging Sync (Wait) parks: a delivery answers it with the mail; the
@@ -526,15 +523,12 @@ func TestParkFault(t *testing.T) {
 	env.Clock.Advance(30 * time.Second)
 	waitParked(t, env, 1)
 	env.Deliver("alice", "After the latency")
-	resp, body, _ := rc.read(req)
-	if st := pingStatus(t, resp, body); st != int(eas.PingStatusChangesOccurred) {
-		t.Fatalf("Ping status %d, want 2", st)
-	}
+	rc.readChanged(req, "Ping")
 
 	post(`{"match":{"command":"Ping"},"action":{"httpStatus":503,"retryAfter":30},"count":1}`)
 	req = pingRequest(t, d, inbox, 480)
 	rc.send(req)
-	resp, _, _ = rc.read(req)
+	resp, _, _ := rc.read(req)
 	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") != "30" {
 		t.Fatalf("Ping under an injected 503: HTTP %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
@@ -752,10 +746,7 @@ func TestParkIdleAfterWake(t *testing.T) {
 		env.Deliver(fmt.Sprintf("user%05d", i+1), "Wake")
 	}
 	for _, h := range hs {
-		resp, body, _ := h.rc.read(h.ping)
-		if st := pingStatus(t, resp, body); st != int(eas.PingStatusChangesOccurred) {
-			t.Fatalf("Ping status %d, want 2", st)
-		}
+		h.rc.readChanged(h.ping, "Ping")
 	}
 	// Answered, and their clients silent: no goroutine serves them.
 	waitFor(t, fmt.Sprintf("the goroutines of %d idle connections gone (base %d)", n, base),
@@ -802,9 +793,6 @@ func TestParkWakeStormBeyondResumeSlots(t *testing.T) {
 		env.Deliver(fmt.Sprintf("user%05d", u), "Storm")
 	}
 	for _, h := range hs {
-		resp, body, _ := h.rc.read(h.ping)
-		if st := pingStatus(t, resp, body); st != int(eas.PingStatusChangesOccurred) {
-			t.Fatalf("Ping status %d, want 2", st)
-		}
+		h.rc.readChanged(h.ping, "Ping")
 	}
 }
