@@ -298,6 +298,9 @@ func (s *Server) routes() *mux.Router {
 		w.Header().Set("Allow", "OPTIONS, POST")
 		w.WriteHeader(http.StatusMethodNotAllowed)
 	}))
+	// Remote PowerShell's vdir comes second: a cmdlet is three requests,
+	// and each would otherwise try every admin route's pattern first.
+	r.MatcherFunc(pathFold("/PowerShell")).HandlerFunc(s.servePowerShell)
 	r.MatcherFunc(pathFold("/autodiscover/autodiscover.xml")).Methods(http.MethodPost).HandlerFunc(s.dressed(s.serveAutodiscover))
 	// Prometheus' scrape (metrics.go): the lab's own, no Exchange page.
 	r.Path("/metrics").Methods(http.MethodGet).Handler(s.metrics.handler())
@@ -309,7 +312,6 @@ func (s *Server) routes() *mux.Router {
 	// The admin center (simulator/ecp), at /ecp/ in any case.
 	center := ecp.New(ecpBackend{s}, s.log)
 	r.MatcherFunc(func(r *http.Request, _ *mux.RouteMatch) bool { return ecp.IsPath(r.URL.Path) }).Handler(center)
-	r.MatcherFunc(pathFold("/PowerShell")).HandlerFunc(s.servePowerShell)
 	return r
 }
 

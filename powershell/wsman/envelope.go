@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -178,7 +179,7 @@ func ParseRequest(data []byte) (*Request, error) {
 		r.MaxEnvelopeSize = n
 	}
 	if s := strings.TrimSpace(h.OperationTimeout); s != "" {
-		d, err := ParseDuration(s)
+		d, err := operationTimeout(s)
 		if err != nil {
 			return nil, fmt.Errorf("%w: OperationTimeout: %w", ErrInvalidXML, err)
 		}
@@ -201,6 +202,27 @@ func ParseRequest(data []byte) (*Request, error) {
 
 // ShellID is the request's ShellId selector.
 func (r *Request) ShellID() string { return r.Selectors["ShellId"] }
+
+// lastTimeout holds the OperationTimeout read last: a client sends the
+// same one in every request, and reading it was 1% of a cmdlet's time.
+var lastTimeout atomic.Pointer[parsedTimeout]
+
+type parsedTimeout struct {
+	text string
+	d    time.Duration
+}
+
+// operationTimeout is ParseDuration, remembering the last value read.
+func operationTimeout(s string) (time.Duration, error) {
+	if p := lastTimeout.Load(); p != nil && p.text == s {
+		return p.d, nil
+	}
+	d, err := ParseDuration(s)
+	if err == nil {
+		lastTimeout.Store(&parsedTimeout{text: strings.Clone(s), d: d})
+	}
+	return d, err
+}
 
 // ParseDuration reads an xs:duration as WS-Management uses it
 // ("PT20S", "PT60.000S", "P0DT0H0M0S"). Years and months are refused.
