@@ -321,7 +321,7 @@ func (b *gzipBody) setContext(ctx context.Context) { b.body.ctx = ctx }
 
 func (b *connBody) Read(p []byte) (int, error) {
 	if b.closed {
-		return 0, errors.New("clients: read on a closed body")
+		return 0, errBodyClosed
 	}
 	n, err := b.rc.Read(p)
 	switch {
@@ -371,19 +371,41 @@ type gzipBody struct {
 	err  error
 }
 
+// errBodyClosed: a read after Close.
+var errBodyClosed = errors.New("clients: read on a closed body")
+
+// gzipReaders keeps decompressors between answers: each holds a 32 KB
+// window, and a fleet's wake of every device (a Ping's answer and a Sync's
+// for each) allocated some 90 KB a device in new ones.
+var gzipReaders sync.Pool
+
 func (g *gzipBody) Read(p []byte) (int, error) {
 	if g.err != nil {
 		return 0, g.err
 	}
 	if g.zr == nil {
-		if g.zr, g.err = gzip.NewReader(g.body); g.err != nil {
+		if zr, ok := gzipReaders.Get().(*gzip.Reader); ok {
+			if g.err = zr.Reset(g.body); g.err != nil {
+				gzipReaders.Put(zr)
+				return 0, g.err
+			}
+			g.zr = zr
+		} else if g.zr, g.err = gzip.NewReader(g.body); g.err != nil {
 			return 0, g.err
 		}
 	}
 	return g.zr.Read(p)
 }
 
-func (g *gzipBody) Close() error { return g.body.Close() }
+func (g *gzipBody) Close() error {
+	if g.zr != nil {
+		// Reset(nil) would read from nil; an emptied reader is enough:
+		// the next Get resets it onto its own body.
+		gzipReaders.Put(g.zr)
+		g.zr, g.err = nil, errBodyClosed
+	}
+	return g.body.Close()
+}
 
 // rawConn is the socket under the connection.
 func (c *connTransport) rawConn() (syscall.RawConn, error) {

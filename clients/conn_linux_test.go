@@ -267,3 +267,59 @@ func TestConnTransportCancelMidBody(t *testing.T) {
 		t.Error("the connection of a cancelled body is kept")
 	}
 }
+
+// Decompressors are reused from answer to answer: each answer still
+// reads as its own, including one cut short, and a read after Close fails.
+func TestConnTransportGzipReadersReused(t *testing.T) {
+	zip := func(s string) []byte {
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		zw.Write([]byte(s))
+		zw.Close()
+		return b.Bytes()
+	}
+	payload := func(i int) string { return strings.Repeat(fmt.Sprintf("answer %d; ", i), 50+i) }
+	var served atomic.Int64 // across connections
+	srv := newRawServer(t, func(_ int, c net.Conn) {
+		br := bufio.NewReader(c)
+		for {
+			if _, err := readRequestBytes(br); err != nil {
+				return
+			}
+			z := zip(payload(int(served.Add(1) - 1)))
+			fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n", len(z))
+			c.Write(z)
+		}
+	})
+	ct := newConnTransport(nil)
+	defer ct.close()
+	for i := 0; i < 20; i++ {
+		req, _ := http.NewRequest(http.MethodGet, srv.url(), nil)
+		resp, err := ct.RoundTrip(req)
+		if err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		if i == 7 {
+			// Read a little, then close: the next answer must not see
+			// this one's leftovers (a new connection carries it).
+			small := make([]byte, 10)
+			io.ReadFull(resp.Body, small)
+			resp.Body.Close()
+			if _, err := resp.Body.Read(small); err == nil {
+				t.Fatalf("a read after Close succeeded")
+			}
+			continue
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		if want := payload(i); string(b) != want {
+			t.Fatalf("answer %d read %d bytes %.30q..., want %d bytes %.30q...", i, len(b), b, len(want), want)
+		}
+		if _, err := resp.Body.Read(make([]byte, 1)); err == nil {
+			t.Fatalf("answer %d: a read after Close succeeded", i)
+		}
+	}
+}
