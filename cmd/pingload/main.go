@@ -68,6 +68,8 @@ func parseFlags(args []string, stderr io.Writer) (config, string, error) {
 	fs.Var((*stringList)(&cfg.serveArgs), "serve-arg", "one more argument for easlab serve (repeatable), e.g. --serve-arg=--profile=Exchange2013")
 	fs.Var((*stringList)(&cfg.fleetArgs), "fleet-arg", "one more argument for easlab fleet (repeatable), e.g. --fleet-arg=--seed=7")
 	fs.StringVar(&cfg.gogc, "gogc", "", "GOGC for easlab serve and fleet (Go's garbage collector target: 100 by default; lower trades CPU for memory: a process's RSS is about live heap x (1 + GOGC/100))")
+	fs.StringVar(&cfg.memServe, "gomemlimit-serve", "", "GOMEMLIMIT for easlab serve (Go's soft memory limit, e.g. 230MiB: near it the collector runs sooner and returns freed pages to the system; empty: none)")
+	fs.StringVar(&cfg.memFleet, "gomemlimit-fleet", "", "GOMEMLIMIT for easlab fleet, as --gomemlimit-serve")
 	fs.BoolVar(&cfg.asJSON, "json", false, "print the report as JSON")
 	logLevel := fs.String("log-level", "info", "progress on stderr: debug, info, warn, error")
 	if err := fs.Parse(args); err != nil {
@@ -130,8 +132,17 @@ func writeTable(w io.Writer, rep *Report) {
 	case rep.TLS:
 		fmt.Fprint(w, ", HTTPS")
 	}
-	if len(rep.Runs) > 0 && rep.Runs[0].GOGC != "" {
-		fmt.Fprintf(w, ", GOGC=%s", rep.Runs[0].GOGC)
+	if len(rep.Runs) > 0 {
+		r := rep.Runs[0]
+		if r.GOGC != "" {
+			fmt.Fprintf(w, ", GOGC=%s", r.GOGC)
+		}
+		if r.MemLimitServe != "" {
+			fmt.Fprintf(w, ", serve GOMEMLIMIT=%s", r.MemLimitServe)
+		}
+		if r.MemLimitFleet != "" {
+			fmt.Fprintf(w, ", fleet GOMEMLIMIT=%s", r.MemLimitFleet)
+		}
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)

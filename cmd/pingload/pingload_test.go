@@ -167,6 +167,8 @@ func TestUsageErrors(t *testing.T) {
 		{"--baseline", "--park", "true"},
 		{"--max-kb-per-device", "-3"},
 		{"--gogc", "fast"},
+		{"--gomemlimit-serve", "200MB"},
+		{"--gomemlimit-fleet", "lots"},
 		{"--hold-for", "-1s"},
 		{"--poll", "0s"},
 		{"extra"},

@@ -12,6 +12,7 @@ import (
 	"maps"
 	"math"
 	"net/http"
+	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -27,13 +28,22 @@ func (r *runner) lastScrapeError() string {
 	return "; last failed scrape: " + r.scrapeErr.Error()
 }
 
-// childEnv is what serve and fleet get added to pingload's environment.
-func (cfg config) childEnv() []string {
-	if cfg.gogc == "" {
-		return nil
+// childEnv is what a child (serve or fleet, whose GOMEMLIMIT is memLimit)
+// gets added to pingload's environment.
+func (cfg config) childEnv(memLimit string) []string {
+	var env []string
+	if cfg.gogc != "" {
+		env = append(env, "GOGC="+cfg.gogc)
 	}
-	return []string{"GOGC=" + cfg.gogc}
+	if memLimit != "" {
+		env = append(env, "GOMEMLIMIT="+memLimit)
+	}
+	return env
 }
+
+// memLimitPattern is GOMEMLIMIT's syntax (runtime/debug.SetMemoryLimit):
+// bytes with an optional unit, or off.
+var memLimitPattern = regexp.MustCompile(`^(off|[0-9]+(B|KiB|MiB|GiB|TiB)?)$`)
 
 // config is what pingload is told (main.go's flags).
 type config struct {
@@ -54,6 +64,8 @@ type config struct {
 	maxKBPerDevice float64
 	serveArgs      []string
 	gogc           string // GOGC of both children ("" leaves the environment's)
+	memServe       string // GOMEMLIMIT of serve ("" leaves the environment's)
+	memFleet       string // GOMEMLIMIT of fleet
 	fleetArgs      []string
 	asJSON         bool
 }
@@ -82,7 +94,10 @@ type Run struct {
 	Name string `json:"name"`
 	Park string `json:"park,omitempty"` // the --park value given to both, "" when none
 	GOGC string `json:"gogc,omitempty"` // the GOGC both ran with, "" for Go's default (100)
-	OK   bool   `json:"ok"`
+	// MemLimitServe and MemLimitFleet are the GOMEMLIMITs given, "" for none.
+	MemLimitServe string `json:"gomemlimitServe,omitempty"`
+	MemLimitFleet string `json:"gomemlimitFleet,omitempty"`
+	OK            bool   `json:"ok"`
 	// Failure is the one-sentence reason the run failed, with the figures
 	// it saw.
 	Failure string `json:"failure,omitempty"`
@@ -212,6 +227,11 @@ func (cfg config) validate() error {
 			return fmt.Errorf("--gogc %q: a positive percentage or off", cfg.gogc)
 		}
 	}
+	for flag, v := range map[string]string{"--gomemlimit-serve": cfg.memServe, "--gomemlimit-fleet": cfg.memFleet} {
+		if v != "" && !memLimitPattern.MatchString(v) {
+			return fmt.Errorf("%s %q: bytes with an optional unit (B, KiB, MiB, GiB, TiB), as GOMEMLIMIT, or off", flag, v)
+		}
+	}
 	switch {
 	case cfg.devices <= 0:
 		return fmt.Errorf("--devices %d: want at least 1", cfg.devices)
@@ -246,7 +266,7 @@ type runner struct {
 // waits for every device to hold, wakes them, and measures. A failure is
 // in the Run, not an error: the figures seen so far are kept.
 func runOnce(ctx context.Context, cfg config, name, park string, log *slog.Logger) Run {
-	run := Run{Name: name, Park: park, GOGC: cfg.gogc, LoadAverageStart: loadAverage(), Errors: map[string]int64{}}
+	run := Run{Name: name, Park: park, GOGC: cfg.gogc, MemLimitServe: cfg.memServe, MemLimitFleet: cfg.memFleet, LoadAverageStart: loadAverage(), Errors: map[string]int64{}}
 	tr := &http.Transport{MaxIdleConnsPerHost: 4, TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, // easlab serve --tls: a generated certificate
 		TLSNextProto: map[string]func(string, *tls.Conn) http.RoundTripper{}} // HTTP/1.1, as phones speak
 	defer tr.CloseIdleConnections()
@@ -289,7 +309,7 @@ func (r *runner) do(ctx context.Context) error {
 		args = append(args, "--park="+r.run.Park)
 	}
 	args = append(args, cfg.serveArgs...)
-	if r.serve, err = startChild("easlab serve", cfg.easlab, args, cfg.childEnv()); err != nil {
+	if r.serve, err = startChild("easlab serve", cfg.easlab, args, cfg.childEnv(cfg.memServe)); err != nil {
 		return err
 	}
 	r.run.Serve.PID = r.serve.cmd.Process.Pid
@@ -329,7 +349,7 @@ func (r *runner) do(ctx context.Context) error {
 	}
 	args = append(args, cfg.fleetArgs...)
 	start := time.Now()
-	if r.fleet, err = startChild("easlab fleet", cfg.easlab, args, cfg.childEnv()); err != nil {
+	if r.fleet, err = startChild("easlab fleet", cfg.easlab, args, cfg.childEnv(cfg.memFleet)); err != nil {
 		return err
 	}
 	r.run.Fleet.PID = r.fleet.cmd.Process.Pid
