@@ -105,7 +105,7 @@ func (rc *rawConn) send(reqs ...*http.Request) {
 // they came on the wire.
 func (rc *rawConn) read(req *http.Request) (*http.Response, []byte, []byte) {
 	rc.t.Helper()
-	rc.conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	rc.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	if rc.br == nil {
 		// Made at the first read, so that a client that only holds a
 		// Ping costs no buffer (BenchmarkParkedPing counts the server).
@@ -655,7 +655,7 @@ func TestParkListenerClose(t *testing.T) {
 	rc.send(pingRequest(t, d, inbox, 480))
 	waitParked(t, env, 1)
 	env.HTTP.Close()
-	rc.conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	rc.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	if n, err := rc.conn.Read(make([]byte, 1)); err != io.EOF {
 		t.Fatalf("the parked Ping's connection after Close: %d bytes, %v", n, err)
 	}
@@ -688,7 +688,7 @@ func TestParkHTTP10(t *testing.T) {
 			waitParked(t, env, 1)
 		}
 		env.Deliver("alice", "To an old client")
-		rc.conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+		rc.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 		all, err := io.ReadAll(rc.conn) // to the server's close
 		if err != nil {
 			t.Fatalf("reading to the close: %v", err)
@@ -765,6 +765,32 @@ func TestParkIdleAfterWake(t *testing.T) {
 	// The first client hangs up while idle: the server closes its side.
 	hs[0].rc.conn.Close()
 	waitFor(t, "the hung-up idle connection's descriptor closed", func() bool { return openFDs(t) <= fds-2 })
+}
+
+// An answered woken connection parked idle (parkIdle) is closed once it
+// has been idle for http.Server's IdleTimeout (IIS's connectionTimeout),
+// as net/http closes a connection in its keep-alive wait.
+func TestParkIdleTimesOut(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("parking is Linux's")
+	}
+	const idle = 300 * time.Millisecond // real time: net/http's timer, not Exchange's clock
+	env := simtest.NewWithLimits(t, simulator.Options{Logger: slog.New(slog.DiscardHandler)}, simulator.HTTPLimits{ConnectionTimeout: idle})
+	d, inbox := pingReady(t, env, "alice", "PARKIDLETIMEOUT")
+	rc := dialRaw(t, env)
+	ping := pingRequest(t, d, inbox, 480)
+	rc.send(ping)
+	waitParked(t, env, 1)
+	fds := openFDs(t)
+	env.Deliver("alice", "Wake")
+	rc.readChanged(ping, "Ping")
+	// The client stays silent: the server closes its side, which the
+	// client reads as the end of the stream.
+	rc.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if n, err := rc.br.ReadByte(); err != io.EOF {
+		t.Fatalf("an idle woken connection after its IdleTimeout (%s): read %v, %v; want the server's close (EOF)", idle, n, err)
+	}
+	waitFor(t, "the idle connection's descriptor closed", func() bool { return openFDs(t) <= fds-1 })
 }
 
 // More woken calls than the listener finishes at once (maxResuming): the

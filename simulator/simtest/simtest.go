@@ -62,8 +62,9 @@ type Env struct {
 	// or nil.
 	Store *Durable
 
-	tb   TB
-	opts simulator.Options
+	tb     TB
+	opts   simulator.Options
+	limits simulator.HTTPLimits
 }
 
 // New starts a simulator with opts and closes it when the test ends.
@@ -76,17 +77,25 @@ func New(tb TB, opts simulator.Options) *Env {
 	if kind := os.Getenv(StoreEnv); kind != "" {
 		return NewWithStore(tb, opts, NewDurable(tb, kind))
 	}
-	return newEnv(tb, opts, nil)
+	return newEnv(tb, opts, nil, simulator.HTTPLimits{})
+}
+
+// NewWithLimits is New behind an http.Server with limits instead of IIS's
+// defaults (for example a short ConnectionTimeout, to see idle connections
+// closed).
+func NewWithLimits(tb TB, opts simulator.Options, limits simulator.HTTPLimits) *Env {
+	tb.Helper()
+	return newEnv(tb, opts, nil, limits)
 }
 
 // NewWithStore is New with the state kept in st, so that Restart can stop
 // the server and start another from what st kept.
 func NewWithStore(tb TB, opts simulator.Options, st *Durable) *Env {
 	tb.Helper()
-	return newEnv(tb, opts, st)
+	return newEnv(tb, opts, st, simulator.HTTPLimits{})
 }
 
-func newEnv(tb TB, opts simulator.Options, st *Durable) *Env {
+func newEnv(tb TB, opts simulator.Options, st *Durable, limits simulator.HTTPLimits) *Env {
 	tb.Helper()
 	if opts.Clock == nil {
 		opts.Clock = clock.NewManual(Start)
@@ -104,7 +113,7 @@ func newEnv(tb TB, opts simulator.Options, st *Durable) *Env {
 	if opts.AdminToken == "" {
 		opts.AdminToken = AdminToken
 	}
-	e := &Env{Store: st, tb: tb, opts: opts}
+	e := &Env{Store: st, tb: tb, opts: opts, limits: limits}
 	e.Clock, _ = opts.Clock.(*clock.Manual)
 	e.start(opts.Directory)
 	return e
@@ -128,7 +137,7 @@ func (e *Env) start(dir *simulator.Directory) {
 	// Behind the same hardened http.Server as easlab serve (http.sys's and
 	// IIS's limits, simulator.NewHTTPServer).
 	hs := httptest.NewUnstartedServer(srv)
-	hs.Config = simulator.NewHTTPServer(srv, simulator.HTTPLimits{})
+	hs.Config = simulator.NewHTTPServer(srv, e.limits)
 	hs.Listener = simulator.Listener(hs.Listener)
 	hs.Start()
 	tb.Cleanup(hs.Close)
