@@ -23,9 +23,11 @@ import (
 //	go test ./simulator -run '^$' -bench BenchmarkParkedPing -benchtime 1x
 //
 // With PARK_HEAPPROF=file it also writes heap profiles of the parking
-// server before (file.before) and after the Pings are held, for
+// server before the devices are set up (file.empty), before the Pings
+// (file.before) and after the Pings are held (file), for
 // go tool pprof -sample_index=inuse_space -diff_base file.before file
-// (with -memprofilerate=1).
+// (what a parked Ping holds) and -diff_base file.empty file.before
+// (what a set-up partnership holds), with -memprofilerate=1.
 func BenchmarkParkedPing(b *testing.B) {
 	const n = 1000
 	measure := func(b *testing.B, noPark bool) (heap, stack, state float64) {
@@ -38,6 +40,7 @@ func BenchmarkParkedPing(b *testing.B) {
 		}
 		devs := make([]ready, n)
 		empty := memNow()
+		writeHeapProfile(b, noPark, ".empty")
 		for i := range devs {
 			d, inbox := pingReady(b, env, fmt.Sprintf("user%05d", i/8+1), fmt.Sprintf("BENCH%05d", i))
 			devs[i] = ready{d, inbox}
@@ -51,11 +54,7 @@ func BenchmarkParkedPing(b *testing.B) {
 		waitFor(b, "1 held", func() bool { return metric(b, env, "easlab_held_pings") == 1 })
 		idle()
 		before := memNow()
-		if f := os.Getenv("PARK_HEAPPROF"); f != "" && !noPark {
-			out, _ := os.Create(f + ".before")
-			pprof.WriteHeapProfile(out)
-			out.Close()
-		}
+		writeHeapProfile(b, noPark, ".before")
 		conns := make([]*rawConn, 0, n-1)
 		for _, dv := range devs[1:] {
 			rc := dialRawOnly(b, env)
@@ -68,11 +67,7 @@ func BenchmarkParkedPing(b *testing.B) {
 		}
 		idle()
 		after := memNow()
-		if f := os.Getenv("PARK_HEAPPROF"); f != "" && !noPark {
-			out, _ := os.Create(f)
-			pprof.WriteHeapProfile(out)
-			out.Close()
-		}
+		writeHeapProfile(b, noPark, "")
 		for _, rc := range conns {
 			rc.conn.Close()
 		}
@@ -93,6 +88,23 @@ func BenchmarkParkedPing(b *testing.B) {
 		b.ReportMetric(bh, "blocking-heap-B/ping")
 		b.ReportMetric(bs, "blocking-stack-B/ping")
 		b.ReportMetric((bh+bs)/(ph+ps), "blocking/parked")
+	}
+}
+
+// writeHeapProfile writes the heap profile of a parking run to
+// $PARK_HEAPPROF with suffix, if it is set.
+func writeHeapProfile(b *testing.B, noPark bool, suffix string) {
+	f := os.Getenv("PARK_HEAPPROF")
+	if f == "" || noPark {
+		return
+	}
+	out, err := os.Create(f + suffix)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer out.Close()
+	if err := pprof.WriteHeapProfile(out); err != nil {
+		b.Fatal(err)
 	}
 }
 
