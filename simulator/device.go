@@ -86,12 +86,16 @@ func (m *Mailbox) deviceLocked(id, typ, ua string, now time.Time) *Device {
 	key := strings.ToLower(id)
 	d := m.devices[key]
 	if d == nil {
-		d = &Device{DeviceID: id, DeviceType: typ, FirstSyncTime: now, collections: map[string]*syncState{}}
+		// The strings are copies: id and typ are slices of the request's
+		// line, which the partnership must not keep.
+		id = strings.Clone(id)
+		key = strings.ToLower(id)
+		d = &Device{DeviceID: id, DeviceType: m.names.intern(typ), FirstSyncTime: now, collections: map[string]*syncState{}}
 		m.devices[key] = d
 	}
 	if ua != "" && ua != d.DeviceUserAgent {
 		d.uaChanged = d.DeviceUserAgent != ""
-		d.DeviceUserAgent = ua
+		d.DeviceUserAgent = m.names.intern(ua)
 	}
 	d.LastSyncAttemptTime = now
 	m.touchLocked(key)

@@ -87,7 +87,7 @@ func handleProvision(c *call) error {
 	dev := c.deviceLocked()
 	resp := &eas.ProvisionResponse{Status: int(eas.ProvisionStatusSuccess)}
 	if req.DeviceInformation != nil {
-		resp.DeviceInformation = &eas.DeviceInformation{Status: int(setDeviceInformation(dev, req.DeviceInformation))}
+		resp.DeviceInformation = &eas.DeviceInformation{Status: int(setDeviceInformation(dev, req.DeviceInformation, c.mb.names))}
 		// DeviceInformation without a Model is refused as a missing one
 		// (Exchange 2013's ProvisionCommand.ProcessDeviceInformationSettings,
 		// "DeviceModelMissingInDeviceInformation"; exchange-admin.md 2.2).
@@ -249,16 +249,19 @@ func truncateField(v string) string {
 	return v
 }
 
-// setDeviceInformation records what a device says of itself.
-func setDeviceInformation(dev *Device, di *eas.DeviceInformation) eas.SettingsStatus {
+// setDeviceInformation records what a device says of itself; the fields
+// devices share (model, OS, language, User-Agent, operator, friendly
+// name) through names.
+func setDeviceInformation(dev *Device, di *eas.DeviceInformation, names *interner) eas.SettingsStatus {
 	if di.Set == nil {
 		return eas.SettingsStatusProtocolError
 	}
 	s := di.Set
 	t := truncateField
+	n := func(v string) string { return names.intern(t(v)) }
 	dev.Info = DeviceInformation{
-		Model: t(s.Model), IMEI: t(s.IMEI), FriendlyName: t(s.FriendlyName), OS: t(s.OS), OSLanguage: t(s.OSLanguage),
-		PhoneNumber: t(s.PhoneNumber), UserAgent: t(s.UserAgent), MobileOperator: t(s.MobileOperator),
+		Model: n(s.Model), IMEI: t(s.IMEI), FriendlyName: n(s.FriendlyName), OS: n(s.OS), OSLanguage: n(s.OSLanguage),
+		PhoneNumber: t(s.PhoneNumber), UserAgent: n(s.UserAgent), MobileOperator: n(s.MobileOperator),
 		EnableOutboundSMS: s.EnableOutboundSMS != nil && *s.EnableOutboundSMS,
 	}
 	dev.HasInfo = true
