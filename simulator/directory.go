@@ -69,7 +69,7 @@ type Directory struct {
 	settings  OrganizationSettings
 	rules     []access.Rule
 	events    *EventLog
-	names     *interner // the strings its partnerships share
+	names     *interner                   // the strings its partnerships share
 	policies  []MobileDeviceMailboxPolicy // nil: only the Default policy
 	autoblock map[access.Reason]AutoblockThreshold
 	store     *writer       // nil: the state lives in memory only
