@@ -24,7 +24,7 @@ func handleFolderSync(c *call) error {
 	dev := c.deviceLocked()
 	var st *syncState
 	if req.SyncKey == "0" {
-		st = &syncState{guid: newGUID(), held: map[string]bool{}, echo: map[string]uint64{}}
+		st = &syncState{guid: newGUID()}
 	} else if st = resolveKey(dev.hierarchy, req.SyncKey); st == nil {
 		return c.reply(&eas.FolderSyncResponse{Status: int(eas.FolderSyncStatusInvalidSyncKey)})
 	}
@@ -52,11 +52,11 @@ func handleFolderSync(c *call) error {
 			ch.Update = append(ch.Update, folderOf(f))
 		default:
 			ch.Add = append(ch.Add, folderOf(f))
-			next.held[f.ServerID] = true
+			next.setHeld(f.ServerID)
 		}
 	}
 	next.seen = m.modseq
-	next.echo = map[string]uint64{}
+	next.echo = nil
 	dev.hierarchy = next
 	n := len(ch.Add) + len(ch.Update) + len(ch.Delete)
 	ch.Count = &n
@@ -117,10 +117,10 @@ func (c *call) commitHierarchyLocked(dev *Device, st *syncState, id string, dele
 	if deleted {
 		delete(next.held, id)
 	} else {
-		next.held[id] = true
+		next.setHeld(id)
 	}
 	if f != nil {
-		next.echo[id] = f.ModSeq
+		next.setEcho(id, f.ModSeq)
 	}
 	dev.hierarchy = next
 	return next.key()

@@ -753,12 +753,12 @@ func (r *syncStateRecord) state() *syncState {
 	if r == nil {
 		return nil
 	}
-	s := &syncState{guid: r.GUID, n: r.N, seen: r.Seen, held: make(map[string]bool, len(r.Held)), echo: r.Echo, filter: r.Filter, prev: r.Prev.state()}
-	if s.echo == nil {
-		s.echo = map[string]uint64{}
+	s := &syncState{guid: r.GUID, n: r.N, seen: r.Seen, echo: r.Echo, filter: r.Filter, prev: r.Prev.state()}
+	if len(s.echo) == 0 {
+		s.echo = nil
 	}
 	for _, id := range r.Held {
-		s.held[id] = true
+		s.setHeld(id)
 	}
 	if r.HasSupported {
 		s.supported = make(map[string]bool, len(r.Supported))

@@ -312,7 +312,7 @@ func (c *call) syncLocked(req *eas.SyncRequest) (*eas.SyncResponse, bool) {
 				// (exchange-admin.md 2.1).
 				if notice := m.quarantineNoticeLocked(dev, f, next); notice != nil {
 					out.Commands = append(out.Commands, eas.SyncCommand{Kind: eas.SyncAdd, ServerId: notice.ServerID, ApplicationData: renderItem(notice, c.renderOptionsFor(col, "Email"))})
-					next.held[notice.ServerID] = true
+					next.setHeld(notice.ServerID)
 					nonEmpty = true
 				}
 				out.SyncKey = next.key()
@@ -711,8 +711,8 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 			} else {
 				r.ServerId, r.Status = it.ServerID, int(eas.SyncStatusSuccess)
 				c.queueInvitationLocked(it.ServerID)
-				st.held[it.ServerID] = true
-				st.echo[it.ServerID] = it.ModSeq
+				st.setHeld(it.ServerID)
+				st.setEcho(it.ServerID, it.ModSeq)
 			}
 			out = append(out, r)
 		case eas.SyncChange:
@@ -778,7 +778,7 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 				}
 			}
 			m.stampTouchedLocked(it, true, touched)
-			st.echo[it.ServerID] = it.ModSeq
+			st.setEcho(it.ServerID, it.ModSeq)
 		case eas.SyncDelete:
 			it := m.items[cmd.ServerId]
 			if it == nil || it.Deleted || it.FolderID != f.ServerID {
@@ -794,7 +794,7 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 				m.stampLocked(it, true)
 			}
 			delete(st.held, cmd.ServerId)
-			st.echo[cmd.ServerId] = m.items[cmd.ServerId].ModSeq
+			st.setEcho(cmd.ServerId, m.items[cmd.ServerId].ModSeq)
 		case eas.SyncFetch:
 			it := m.items[cmd.ServerId]
 			if it == nil || it.Deleted {

@@ -60,7 +60,7 @@ func TestPlanChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	it, _ := mb.Item(ids[2])
-	st.echo[ids[2]] = it.ModSeq
+	st.setEcho(ids[2], it.ModSeq)
 	if got, _ := plan(10); got != "Delete 1:2" {
 		t.Fatalf("third window: %s", got)
 	}
