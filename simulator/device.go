@@ -63,10 +63,13 @@ type Device struct {
 	// DeviceType stands for the model.
 	InformationPromoted bool
 
-	noticeItem string       // ServerId of the quarantine notice in the Inbox
-	wipe       wipeState    // Clear-MobileDevice
-	announced  bool         // the DeviceCreated event went out
-	stamped    access.State // the state the EAS side stamped at the last request
+	noticeItem string // ServerId of the quarantine notice in the Inbox
+	// wipe is Clear-MobileDevice's, nil when none was asked: most
+	// partnerships never have one. It is replaced, never changed in
+	// place, since the snapshots of Device share it.
+	wipe      *wipeState
+	announced bool         // the DeviceCreated event went out
+	stamped   access.State // the state the EAS side stamped at the last request
 	// adminStamped is when a cmdlet (Set-CASMailbox) last stamped the
 	// partnership's access: a decision made from settings older than that
 	// (the directory cache) must not overwrite it.

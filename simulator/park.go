@@ -298,9 +298,9 @@ type parkedConn struct {
 	header    []string
 	reqHeader []string
 	pending   []byte // bytes read past the request (a pipelined one)
-	fd      int32
-	gen     uint32 // the watcher's generation of this registration
-	state   atomic.Int32
+	fd        int32
+	gen       uint32 // the watcher's generation of this registration
+	state     atomic.Int32
 	// idleTimer closes an idle connection after http.Server's
 	// IdleTimeout, as net/http would have (set after the watcher has it,
 	// under mu).

@@ -686,7 +686,7 @@ type pingRecord struct {
 func deviceRecordOf(d *Device) deviceRecord {
 	r := deviceRecord{Device: *d, PolicyVersion: d.policyVersion, NoticeItem: d.noticeItem, Announced: d.announced, Stamped: d.stamped, AdminStamped: d.adminStamped, ADHash: d.adHash}
 	r.Device.hierarchy, r.Device.collections, r.Device.ping, r.Device.lastSync = nil, nil, nil, nil
-	if w := d.wipe; !w.requested.IsZero() || !w.sent.IsZero() || !w.acked.IsZero() || w.accountOnly || w.failed || w.requestor != "" || len(w.notify) > 0 {
+	if w := d.wipeOf(); !w.requested.IsZero() || !w.sent.IsZero() || !w.acked.IsZero() || w.accountOnly || w.failed || w.requestor != "" || len(w.notify) > 0 {
 		r.Wipe = &wipeRecord{Requested: w.requested, Sent: w.sent, Acked: w.acked, AccountOnly: w.accountOnly, Failed: w.failed, Requestor: w.requestor, Notify: w.notify}
 	}
 	if b := d.behaviour; len(b.userAgentChanges)+len(b.syncs)+len(b.commands) > 0 || b.reason != 0 || !b.until.IsZero() {
@@ -705,7 +705,7 @@ func (r deviceRecord) device() *Device {
 	d := r.Device
 	d.policyVersion, d.noticeItem, d.announced, d.stamped, d.adminStamped, d.adHash = r.PolicyVersion, r.NoticeItem, r.Announced, r.Stamped, r.AdminStamped, r.ADHash
 	if w := r.Wipe; w != nil {
-		d.wipe = wipeState{requested: w.Requested, sent: w.Sent, acked: w.Acked, accountOnly: w.AccountOnly, failed: w.Failed, requestor: w.Requestor, notify: w.Notify}
+		d.wipe = &wipeState{requested: w.Requested, sent: w.Sent, acked: w.Acked, accountOnly: w.AccountOnly, failed: w.Failed, requestor: w.Requestor, notify: w.Notify}
 	}
 	if b := r.Behaviour; b != nil {
 		d.behaviour = behaviour{userAgentChanges: b.UserAgentChanges, syncs: b.Syncs, commands: b.Commands, reason: b.Reason, until: b.Until}

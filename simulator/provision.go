@@ -107,8 +107,9 @@ func handleProvision(c *call) error {
 		// The device reports the wipe (MS-ASPROV 3.2.5.1.2.1). Exchange
 		// 2013 and later answer a success with Status 1 alone, a failure
 		// with Status 2 and the directive again (protocol.md 4.5).
-		dev.wipe.acked = c.s.clock.Now()
-		dev.wipe.failed = ack.Status != 1
+		w := *dev.wipe
+		w.acked, w.failed = c.s.clock.Now(), ack.Status != 1
+		dev.wipe = &w
 		c.mb.emit(Event{Kind: EventWipeAcknowledged, DeviceID: dev.DeviceID, DeviceType: dev.DeviceType, Status: strconv.Itoa(ack.Status)})
 		if !dev.wipe.failed {
 			to := append([]string{c.mb.owner.PrimarySmtpAddress}, dev.wipe.notify...)
@@ -128,7 +129,9 @@ func handleProvision(c *call) error {
 		// The wipe directive goes with the first phase of Provision, or
 		// with an empty <Provision/>, as MS-ASPROV's suite sends it
 		// (MSASPROV_S02_TC01, R653, R702; S02_TC02, R66613, R66611).
-		dev.wipe.sent = c.s.clock.Now()
+		w := *dev.wipe
+		w.sent = c.s.clock.Now()
+		dev.wipe = &w
 		c.mb.emit(Event{Kind: EventWipeSent, DeviceID: dev.DeviceID, DeviceType: dev.DeviceType})
 		if dev.wipe.accountOnly && v.AtLeast(eas.Version161) {
 			resp.AccountOnlyRemoteWipe = true
