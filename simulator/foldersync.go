@@ -46,7 +46,7 @@ func handleFolderSync(c *call) error {
 		switch {
 		case f.Deleted && held:
 			ch.Delete = append(ch.Delete, eas.Folder{ServerId: f.ServerID})
-			delete(next.held, f.ServerID)
+			next.unsetHeld(f.ServerID)
 		case f.Deleted:
 		case held:
 			ch.Update = append(ch.Update, folderOf(f))
@@ -57,6 +57,7 @@ func handleFolderSync(c *call) error {
 	}
 	next.seen = m.modseq
 	next.echo = nil
+	m.shareHeldLocked("", next)
 	dev.hierarchy = next
 	n := len(ch.Add) + len(ch.Update) + len(ch.Delete)
 	ch.Count = &n
@@ -115,13 +116,14 @@ func (c *call) commitHierarchyLocked(dev *Device, st *syncState, id string, dele
 	next := st.next()
 	f := c.mb.folderByIDLocked(id)
 	if deleted {
-		delete(next.held, id)
+		next.unsetHeld(id)
 	} else {
 		next.setHeld(id)
 	}
 	if f != nil {
 		next.setEcho(id, f.ModSeq)
 	}
+	c.mb.shareHeldLocked("", next)
 	dev.hierarchy = next
 	return next.key()
 }

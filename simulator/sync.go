@@ -317,7 +317,7 @@ func (c *call) syncLocked(req *eas.SyncRequest) (*eas.SyncResponse, bool) {
 				}
 				out.SyncKey = next.key()
 				id := col.CollectionId
-				commits = append(commits, func() { dev.collections[id] = next })
+				commits = append(commits, func() { m.shareHeldLocked(id, next); dev.collections[id] = next })
 				if st != dev.collections[col.CollectionId] {
 					nonEmpty = true
 				}
@@ -370,7 +370,7 @@ func (c *call) syncLocked(req *eas.SyncRequest) (*eas.SyncResponse, bool) {
 			}
 			out.SyncKey = next.key()
 			id := col.CollectionId
-			commits = append(commits, func() { dev.collections[id] = next })
+			commits = append(commits, func() { m.shareHeldLocked(id, next); dev.collections[id] = next })
 			if st != dev.collections[col.CollectionId] && (getChanges || len(col.Commands) > 0) {
 				// A resend of the previous key gets its answer again, as
 				// Exchange's recovery sync does; with GetChanges 0 and no
@@ -793,7 +793,7 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 				it.Deleted = true
 				m.stampLocked(it, true)
 			}
-			delete(st.held, cmd.ServerId)
+			st.unsetHeld(cmd.ServerId)
 			st.setEcho(cmd.ServerId, m.items[cmd.ServerId].ModSeq)
 		case eas.SyncFetch:
 			it := m.items[cmd.ServerId]
