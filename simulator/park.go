@@ -238,7 +238,7 @@ type parkedWriter struct {
 func (w *parkedWriter) Header() http.Header {
 	if w.h == nil {
 		w.h = make(http.Header, len(w.p.header)/2)
-		unpackHeader(w.h, w.p.header)
+		w.p.hold.c.s.unpackDressed(w.h, w.p.header, w.p.dressed)
 	}
 	return w.h
 }
@@ -264,7 +264,7 @@ func (s *Server) resume(p *parkedConn, w http.ResponseWriter, r *http.Request) {
 	c := p.hold.c
 	hdr := w.Header()
 	clear(hdr)
-	unpackHeader(hdr, p.header)
+	s.unpackDressed(hdr, p.header, p.dressed)
 	c.sw.ResponseWriter = w
 	c.r = c.r.WithContext(r.Context())
 	c.r.Header = p.requestHeader()
@@ -291,12 +291,14 @@ func (s *Server) endGone(p *parkedConn) {
 type parkedConn struct {
 	hold *hold // nil for an idle connection (parkIdle)
 	conn *rewriteConn
-	// header is the answer's headers set before it parked, and
-	// reqHeader the request's headers a parked call still reads
-	// (keptHeaders), each as name and value pairs (packHeader): a map
-	// of a few headers is some 400 bytes, the pairs a quarter of it.
+	// header is the answer's headers set before it parked but those
+	// of the dressing marked in dressed (packDressed), and reqHeader the
+	// request's headers a parked call still reads (keptHeaders), each as
+	// name and value pairs (packHeader): a map of a few headers is some
+	// 400 bytes, the pairs a quarter of it.
 	header    []string
 	reqHeader []string
+	dressed   uint8
 	pending   []byte // bytes read past the request (a pipelined one)
 	fd        int32
 	gen       uint32 // the watcher's generation of this registration
@@ -363,7 +365,8 @@ func (cp connParker) wait(h *hold) error {
 	// From here the connection is the call's: net/http's goroutine for it
 	// ends when the handler returns, its buffers with it.
 	conn.SetDeadline(time.Time{})
-	p := &parkedConn{hold: h, conn: cp.rc, header: packHeader(c.sw.Header(), nil), reqHeader: packHeader(c.r.Header, keptHeaders), fd: fd}
+	p := &parkedConn{hold: h, conn: cp.rc, reqHeader: packHeader(c.r.Header, keptHeaders), fd: fd}
+	p.header, p.dressed = c.s.packDressed(c.sw.Header())
 	if n := rw.Reader.Buffered(); n > 0 {
 		b, _ := rw.Reader.Peek(n)
 		p.pending = append(p.pending, b...)

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"reflect"
 	"testing"
+
+	"github.com/easlab/easlab/eas"
 )
 
 // TestPackHeaderRoundTrip: a parked call's headers come back as they
@@ -31,5 +33,32 @@ func TestPackHeaderRoundTrip(t *testing.T) {
 	}
 	if p := packHeader(http.Header{"X": {"1"}}, []string{"User-Agent"}); p != nil {
 		t.Errorf("nothing kept: got %q, want nil", p)
+	}
+}
+
+// TestPackDressedRoundTrip: a parked answer's headers come back as they
+// were set, the dressing included, though the call keeps only what is not
+// the dressing as dress set it: a dressing header changed or deleted by
+// the handler comes back changed or deleted.
+func TestPackDressedRoundTrip(t *testing.T) {
+	s := &Server{profile: eas.DefaultProfile(), dir: NewDirectory(Organization{Domain: "contoso.com"})}
+	s.dressPairs = s.dressPairsOf()
+	h := http.Header{}
+	s.dress(h)
+	if len(h) < 4 {
+		t.Fatalf("the dressing is %v", h)
+	}
+	h.Set(headerRetryAfter, "30")
+	h[headerServer] = []string{"changed"}
+	delete(h, headerPoweredBy)
+	pairs, mask := s.packDressed(h)
+	got := http.Header{}
+	s.unpackDressed(got, pairs, mask)
+	if !reflect.DeepEqual(got, h) {
+		t.Errorf("round trip:\n got %v\nwant %v", got, h)
+	}
+	// request-id, Retry-After and the changed Server are kept.
+	if len(pairs) != 6 {
+		t.Errorf("kept %q, want request-id, Retry-After and Server", pairs)
 	}
 }

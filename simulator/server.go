@@ -224,6 +224,9 @@ type Server struct {
 	hits       hitCounter // IIS's frequently hit URLs, for compression
 	metrics    *metrics
 	recent     recentRequests // the latest requests, for the admin center
+	// dressPairs is the dressing but request-id, as name and value
+	// pairs: the same on every answer (dressPairsOf).
+	dressPairs []string
 }
 
 // New returns a server ready to serve.
@@ -238,6 +241,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if s.profile.Name == "" {
 		s.profile = eas.DefaultProfile()
+	}
+	if s.dir != nil {
+		s.dressPairs = s.dressPairsOf()
 	}
 	if s.opts.MaxRequestBytes == 0 {
 		s.opts.MaxRequestBytes = DefaultMaxRequestBytes
