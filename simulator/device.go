@@ -78,8 +78,8 @@ type Device struct {
 	behaviour    behaviour // for autoblock
 	uaChanged    bool      // this request's User-Agent differs from the last
 
-	hierarchy   *syncState // FolderSync: the folders the device has
-	collections map[string]*syncState
+	hierarchy   *syncState  // FolderSync: the folders the device has
+	collections collections // the folders' sync states
 	ping        *pingState
 	lastSync    *eas.SyncRequest // the last Sync request, for empty and Partial ones
 }
@@ -93,7 +93,7 @@ func (m *Mailbox) deviceLocked(id, typ, ua string, now time.Time) *Device {
 		// line, which the partnership must not keep.
 		id = strings.Clone(id)
 		key = strings.ToLower(id)
-		d = &Device{DeviceID: id, DeviceType: m.names.intern(typ), FirstSyncTime: now, collections: map[string]*syncState{}}
+		d = &Device{DeviceID: id, DeviceType: m.names.intern(typ), FirstSyncTime: now}
 		m.devices[key] = d
 	}
 	if ua != "" && ua != d.DeviceUserAgent {
@@ -122,6 +122,37 @@ func (m *Mailbox) Devices() []Device {
 		out = append(out, c)
 	}
 	return out
+}
+
+// collections are a partnership's sync states by CollectionId: a slice,
+// since a device syncs a few folders (a fleet's, the Inbox alone), and a
+// map of one entry is some 250 bytes.
+type collections []collection
+
+type collection struct {
+	id string
+	st *syncState
+}
+
+// get returns the state of collection id, nil if it has none.
+func (cs collections) get(id string) *syncState {
+	for _, c := range cs {
+		if c.id == id {
+			return c.st
+		}
+	}
+	return nil
+}
+
+// set makes st the state of collection id.
+func (cs *collections) set(id string, st *syncState) {
+	for i := range *cs {
+		if (*cs)[i].id == id {
+			(*cs)[i].st = st
+			return
+		}
+	}
+	*cs = append(*cs, collection{id: id, st: st})
 }
 
 // pingState is the cached Ping of a device: an empty Ping reuses it.

@@ -466,9 +466,9 @@ func (m *Mailbox) diffLocked(prev *saved, all, devices bool) (*mailboxDiff, func
 				return nil, nil, err
 			}
 		}
-		for col, st := range dev.collections {
-			if st != nil {
-				if err := each(col, st); err != nil {
+		for _, c := range dev.collections {
+			if c.st != nil {
+				if err := each(c.id, c.st); err != nil {
 					return nil, nil, err
 				}
 			}
@@ -716,7 +716,7 @@ func (r deviceRecord) device() *Device {
 			d.ping.folders = append(d.ping.folders, pingFolder{id: f[0], class: f[1]})
 		}
 	}
-	d.collections = map[string]*syncState{}
+	d.collections = nil
 	return &d
 }
 
@@ -977,7 +977,7 @@ func (m *Mailbox) decodeLocked(p *pendingRecords) error {
 		if rec.Collection == "" {
 			dev.hierarchy = r.state()
 		} else {
-			dev.collections[rec.Collection] = r.state()
+			dev.collections.set(rec.Collection, r.state())
 		}
 	}
 	return nil

@@ -131,7 +131,7 @@ func (m *Mailbox) pendingNoticeLocked(dev *Device, folders []pingFolder) []strin
 		if f == nil {
 			continue
 		}
-		st := dev.collections[pf.id]
+		st := dev.collections.get(pf.id)
 		if st == nil {
 			st = &syncState{held: map[string]bool{}}
 		}
@@ -157,7 +157,7 @@ func (m *Mailbox) pingChangesLocked(dev *Device, folders []pingFolder) ([]string
 		if m.folderLocked(f.id) == nil {
 			return nil, true
 		}
-		st := dev.collections[f.id]
+		st := dev.collections.get(f.id)
 		if st == nil {
 			out = append(out, f.id)
 			continue

@@ -117,7 +117,7 @@ func buildStartupData(b *testing.B, dir string, users, devicesPer, itemsPer int)
 				st.setHeld(k)
 			}
 			st.seen = mb.modseq
-			dev.collections[inbox.ServerID] = st
+			dev.collections.set(inbox.ServerID, st)
 		}
 		mb.mu.Unlock()
 	}

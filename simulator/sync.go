@@ -229,7 +229,7 @@ func mergeSync(cached, req *eas.SyncRequest, dev *Device) eas.SyncRequest {
 	out := *cacheable(cached)
 	for i := range out.Collections.Collection {
 		col := &out.Collections.Collection[i]
-		if st := dev.collections[col.CollectionId]; st != nil {
+		if st := dev.collections.get(col.CollectionId); st != nil {
 			col.SyncKey = st.key()
 		}
 	}
@@ -294,10 +294,10 @@ func (c *call) syncLocked(req *eas.SyncRequest) (*eas.SyncResponse, bool) {
 			st.supported = supportedNames(col.Supported)
 			out.SyncKey, out.Status = st.key(), int(eas.SyncStatusSuccess)
 			id := col.CollectionId
-			commits = append(commits, func() { dev.collections[id] = st })
+			commits = append(commits, func() { dev.collections.set(id, st) })
 			nonEmpty = true
 		default:
-			st := resolveKey(dev.collections[col.CollectionId], col.SyncKey)
+			st := resolveKey(dev.collections.get(col.CollectionId), col.SyncKey)
 			if st == nil {
 				out.Status = int(eas.SyncStatusInvalidSyncKey)
 				nonEmpty = true
@@ -317,8 +317,8 @@ func (c *call) syncLocked(req *eas.SyncRequest) (*eas.SyncResponse, bool) {
 				}
 				out.SyncKey = next.key()
 				id := col.CollectionId
-				commits = append(commits, func() { m.shareHeldLocked(id, next); dev.collections[id] = next })
-				if st != dev.collections[col.CollectionId] {
+				commits = append(commits, func() { m.shareHeldLocked(id, next); dev.collections.set(id, next) })
+				if st != dev.collections.get(col.CollectionId) {
 					nonEmpty = true
 				}
 				break
@@ -370,8 +370,8 @@ func (c *call) syncLocked(req *eas.SyncRequest) (*eas.SyncResponse, bool) {
 			}
 			out.SyncKey = next.key()
 			id := col.CollectionId
-			commits = append(commits, func() { m.shareHeldLocked(id, next); dev.collections[id] = next })
-			if st != dev.collections[col.CollectionId] && (getChanges || len(col.Commands) > 0) {
+			commits = append(commits, func() { m.shareHeldLocked(id, next); dev.collections.set(id, next) })
+			if st != dev.collections.get(col.CollectionId) && (getChanges || len(col.Commands) > 0) {
 				// A resend of the previous key gets its answer again, as
 				// Exchange's recovery sync does; with GetChanges 0 and no
 				// commands there is nothing to answer, and the collection
