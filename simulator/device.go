@@ -63,20 +63,21 @@ type Device struct {
 	// DeviceType stands for the model.
 	InformationPromoted bool
 
+	// (The flags go together, the struct being a size class smaller.)
+	announced  bool   // the DeviceCreated event went out
+	uaChanged  bool   // this request's User-Agent differs from the last
 	noticeItem string // ServerId of the quarantine notice in the Inbox
 	// wipe is Clear-MobileDevice's, nil when none was asked: most
 	// partnerships never have one. It is replaced, never changed in
 	// place, since the snapshots of Device share it.
-	wipe      *wipeState
-	announced bool         // the DeviceCreated event went out
-	stamped   access.State // the state the EAS side stamped at the last request
+	wipe    *wipeState
+	stamped access.State // the state the EAS side stamped at the last request
 	// adminStamped is when a cmdlet (Set-CASMailbox) last stamped the
 	// partnership's access: a decision made from settings older than that
 	// (the directory cache) must not overwrite it.
 	adminStamped time.Time
 	adHash       uint64    // the hash of what the AD object shows, as last written (adobject.go)
 	behaviour    behaviour // for autoblock
-	uaChanged    bool      // this request's User-Agent differs from the last
 
 	hierarchy   *syncState  // FolderSync: the folders the device has
 	collections collections // the folders' sync states

@@ -112,7 +112,7 @@ func handlePing(c *call) error {
 		case wakeStolen:
 			// A newer Ping or hanging Sync of this device took over:
 			// Exchange answers this one "no changes" (see hangLocked).
-			c.logError = "NMStolen"
+			c.extra().logError = "NMStolen"
 			return c.reply(&eas.PingResponse{Status: int(eas.PingStatusHeartbeatExpired)})
 		case wakeGone:
 			return eas.NewHTTPError(http.StatusRequestTimeout, "client went away during Ping")

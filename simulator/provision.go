@@ -92,7 +92,7 @@ func handleProvision(c *call) error {
 		// (Exchange 2013's ProvisionCommand.ProcessDeviceInformationSettings,
 		// "DeviceModelMissingInDeviceInformation"; exchange-admin.md 2.2).
 		if dev.Info.Model == "" && v.AtLeast(c.s.deviceInformationRequiredFrom()) {
-			c.logError = "DeviceModelMissingInDeviceInformation"
+			c.extra().logError = "DeviceModelMissingInDeviceInformation"
 			return eas.NewStatusError(eas.StatusDeviceInformationRequired, "Provision with DeviceInformation but no Model")
 		}
 	}
@@ -165,7 +165,7 @@ func handleProvision(c *call) error {
 		// field-notes.md reports 165 at 16.1 only (EAS-4-TbSync #312,
 		// #315, #353); Options.DeviceInformationRequiredFrom = 16.1 keeps
 		// that lenient behaviour.
-		c.logError = "DeviceInfoRequiredInProvision"
+		c.extra().logError = "DeviceInfoRequiredInProvision"
 		return eas.NewStatusError(eas.StatusDeviceInformationRequired, "Provision without DeviceInformation")
 	}
 	want := eas.PolicyTypeWBXML

@@ -29,7 +29,7 @@ func handleSync(c *call) error {
 	if reason := c.syncBodyPreferenceError(); reason != "" {
 		// Options whose body preferences break the schema: Status 4 (see
 		// bodyprefs.go).
-		c.logError = "InvalidBodyPreference"
+		c.extra().logError = "InvalidBodyPreference"
 		return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusProtocolError)})
 	}
 	if err != nil {
@@ -98,7 +98,7 @@ func handleSync(c *call) error {
 		// throws Sync_ProtocolError, logged Error:Sk0WithActions; Interop
 		// MS-ASCMD R5838 reads <Sync><Status>4</Status>).
 		if col.SyncKey == "0" && (len(col.Commands) > 0 || col.GetChanges.IsSet() && col.GetChanges.Value()) {
-			c.logError = "Sk0WithActions"
+			c.extra().logError = "Sk0WithActions"
 			return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusProtocolError)})
 		}
 	}
@@ -117,7 +117,7 @@ func handleSync(c *call) error {
 	for _, col := range req.Collections.Collection {
 		if reason := m.syncCollectionErrorLocked(col); reason != "" {
 			m.unlock()
-			c.logError = reason
+			c.extra().logError = reason
 			return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusProtocolError)})
 		}
 	}
@@ -167,7 +167,7 @@ func handleSync(c *call) error {
 		case wakeStolen:
 			// A newer Ping or hanging Sync of this device took over:
 			// Exchange answers this one Status 16, retry (see hangLocked).
-			c.logError = "NMStolen"
+			c.extra().logError = "NMStolen"
 			return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusRetry)})
 		case wakeGone:
 			return eas.NewHTTPError(http.StatusRequestTimeout, "client went away during a hanging Sync")
@@ -182,17 +182,20 @@ func handleSync(c *call) error {
 // (checkAccess asks whether it waits, then handleSync serves it); an empty
 // body is an empty request.
 func (c *call) syncRequest() (*eas.SyncRequest, error) {
-	if c.syncReq == nil && c.syncErr == nil {
+	if err := c.rareOf().syncErr; err != nil {
+		return nil, err
+	}
+	if c.syncReq == nil {
 		req := &eas.SyncRequest{}
 		if len(c.body) > 0 {
 			if err := c.decode(req); err != nil {
-				c.syncErr = err
+				c.extra().syncErr = err
 				return nil, err
 			}
 		}
 		c.syncReq = req
 	}
-	return c.syncReq, c.syncErr
+	return c.syncReq, nil
 }
 
 // allInitial reports whether every collection of req has SyncKey 0.
