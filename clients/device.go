@@ -121,10 +121,10 @@ type Device struct {
 	Profile  Profile
 	DeviceID string
 
+	// opts are New's, with the defaults filled in: its Rand mints
+	// DeviceIds (New, FactoryReset), its HTTPClient and Clock are the
+	// device's.
 	opts       Options
-	rand       *rand.Rand // mints DeviceIds (New, FactoryReset)
-	client     *http.Client
-	clk        clock.Clock
 	transcript *Transcript
 
 	mu           sync.Mutex
@@ -230,13 +230,14 @@ func New(p Profile, opts Options) *Device {
 		}
 		r = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	}
-	d := &Device{Profile: p, opts: opts, rand: r, client: opts.HTTPClient, clk: opts.Clock, transcript: &Transcript{}}
-	if d.client == nil {
-		d.client = http.DefaultClient
+	opts.Rand = r
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = http.DefaultClient
 	}
-	if d.clk == nil {
-		d.clk = clock.Real()
+	if opts.Clock == nil {
+		opts.Clock = clock.Real()
 	}
+	d := &Device{Profile: p, opts: opts, transcript: &Transcript{}}
 	d.DeviceID = opts.DeviceID
 	if d.DeviceID == "" {
 		d.DeviceID = p.NewDeviceID(r)
@@ -405,8 +406,8 @@ const maxResponse = 64 << 20
 // send performs one HTTP request and records it in the transcript and
 // with the observer.
 func (d *Device) send(hr *http.Request, cmd eas.Command, body []byte) (*result, error) {
-	at, start := d.clk.Now(), time.Now()
-	resp, err := d.client.Do(hr)
+	at, start := d.opts.Clock.Now(), time.Now()
+	resp, err := d.opts.HTTPClient.Do(hr)
 	return d.received(hr, cmd, body, at, start, resp, err)
 }
 
@@ -929,7 +930,7 @@ func (d *Device) heldPing(folders []string) (*heldCall, error) {
 // request builds the held command's next attempt and stamps its start.
 func (h *heldCall) request(ctx context.Context, d *Device) (*http.Request, error) {
 	hr, err := d.newRequest(ctx, h.cmd, h.body, h.q)
-	h.at, h.start = d.clk.Now(), time.Now()
+	h.at, h.start = d.opts.Clock.Now(), time.Now()
 	return hr, err
 }
 
