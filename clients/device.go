@@ -9,10 +9,12 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unique"
 
 	"github.com/easlab/easlab/clock"
 	"github.com/easlab/easlab/eas"
@@ -119,20 +121,103 @@ type Device struct {
 	Profile  Profile
 	DeviceID string
 
+	// opts are New's, with the defaults filled in: its Rand mints
+	// DeviceIds (New, FactoryReset), its HTTPClient and Clock are the
+	// device's.
 	opts       Options
-	rand       *rand.Rand // mints DeviceIds (New, FactoryReset)
-	client     *http.Client
-	clk        clock.Clock
 	transcript *Transcript
 
 	mu           sync.Mutex
 	policyKey    uint32
 	hasPolicyKey bool
 	hierarchyKey string
-	folders      map[string]eas.Folder
-	syncKeys     map[string]string
-	store        map[string]map[string]Item
-	clientIDs    int
+	// folders is the hierarchy in the order it came, each folder a
+	// handle to its canonical value: a fleet's devices share a handful of
+	// hierarchies, so a device keeps 8 bytes a folder (a map of
+	// eas.Folder was some 2 KB a device). folderExtra keeps the unknown
+	// elements of the folders that had some (nil when none had).
+	folders     []unique.Handle[folderKey]
+	folderExtra map[string][]*wbxml.Node
+	// synced are the folders the device has a SyncKey or items of.
+	synced    []syncedFolder
+	clientIDs int
+}
+
+// folderKey is a folder of the hierarchy without its unknown elements:
+// comparable, so that unique.Make shares it between devices.
+type folderKey struct {
+	serverID, parentID, displayName string
+	typ                             eas.FolderType
+}
+
+// syncedFolder is a folder's sync state: its SyncKey ("" when never
+// synced) and its local store by ServerId (nil when empty).
+type syncedFolder struct {
+	id, key string
+	items   map[string]Item
+}
+
+// folderLocked returns the hierarchy's folder h as eas.Folder. d.mu is
+// held.
+func (d *Device) folderLocked(h unique.Handle[folderKey]) eas.Folder {
+	k := h.Value()
+	return eas.Folder{ServerId: k.serverID, ParentId: k.parentID, DisplayName: k.displayName, Type: k.typ, Extra: d.folderExtra[k.serverID]}
+}
+
+// putFolderLocked adds f to the hierarchy, or replaces the folder of its
+// ServerId. d.mu is held.
+func (d *Device) putFolderLocked(f eas.Folder) {
+	h := unique.Make(folderKey{serverID: f.ServerId, parentID: f.ParentId, displayName: f.DisplayName, typ: f.Type})
+	if len(f.Extra) > 0 {
+		if d.folderExtra == nil {
+			d.folderExtra = map[string][]*wbxml.Node{}
+		}
+		d.folderExtra[f.ServerId] = f.Extra
+	} else {
+		delete(d.folderExtra, f.ServerId)
+	}
+	for i, o := range d.folders {
+		if o.Value().serverID == f.ServerId {
+			d.folders[i] = h
+			return
+		}
+	}
+	d.folders = append(d.folders, h)
+}
+
+// deleteFolderLocked removes the folder id from the hierarchy and its
+// sync state. d.mu is held.
+func (d *Device) deleteFolderLocked(id string) {
+	d.folders = slices.DeleteFunc(d.folders, func(h unique.Handle[folderKey]) bool { return h.Value().serverID == id })
+	delete(d.folderExtra, id)
+	d.forgetSyncLocked(id)
+}
+
+// syncedLocked returns the sync state of folder id, nil if it has none.
+// d.mu is held.
+func (d *Device) syncedLocked(id string) *syncedFolder {
+	for i := range d.synced {
+		if d.synced[i].id == id {
+			return &d.synced[i]
+		}
+	}
+	return nil
+}
+
+// syncedOrNewLocked returns the sync state of folder id, added if it had
+// none. d.mu is held.
+func (d *Device) syncedOrNewLocked(id string) *syncedFolder {
+	if sf := d.syncedLocked(id); sf != nil {
+		return sf
+	}
+	d.synced = append(d.synced, syncedFolder{id: id})
+	return &d.synced[len(d.synced)-1]
+}
+
+// forgetSyncLocked drops folder id's SyncKey and local store. d.mu is
+// held.
+func (d *Device) forgetSyncLocked(id string) {
+	d.synced = slices.DeleteFunc(d.synced, func(sf syncedFolder) bool { return sf.id == id })
 }
 
 // New returns a device of profile p that has never talked to the server.
@@ -145,13 +230,14 @@ func New(p Profile, opts Options) *Device {
 		}
 		r = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	}
-	d := &Device{Profile: p, opts: opts, rand: r, client: opts.HTTPClient, clk: opts.Clock, transcript: &Transcript{}}
-	if d.client == nil {
-		d.client = http.DefaultClient
+	opts.Rand = r
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = http.DefaultClient
 	}
-	if d.clk == nil {
-		d.clk = clock.Real()
+	if opts.Clock == nil {
+		opts.Clock = clock.Real()
 	}
+	d := &Device{Profile: p, opts: opts, transcript: &Transcript{}}
 	d.DeviceID = opts.DeviceID
 	if d.DeviceID == "" {
 		d.DeviceID = p.NewDeviceID(r)
@@ -166,9 +252,7 @@ func (d *Device) forget() {
 	defer d.mu.Unlock()
 	d.policyKey, d.hasPolicyKey = 0, false
 	d.hierarchyKey = "0"
-	d.folders = map[string]eas.Folder{}
-	d.syncKeys = map[string]string{}
-	d.store = map[string]map[string]Item{}
+	d.folders, d.folderExtra, d.synced = nil, nil, nil
 }
 
 // BaseURL returns the ActiveSync URL the device uses now (Autodiscover and
@@ -208,17 +292,20 @@ func (d *Device) Folders() map[string]eas.Folder {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	out := make(map[string]eas.Folder, len(d.folders))
-	for k, v := range d.folders {
-		out[k] = v
+	for _, h := range d.folders {
+		out[h.Value().serverID] = d.folderLocked(h)
 	}
 	return out
 }
 
-// FolderByType returns the first folder of type t.
+// FolderByType returns the first folder of type t, in the order the
+// hierarchy listed them.
 func (d *Device) FolderByType(t eas.FolderType) (eas.Folder, bool) {
-	for _, f := range d.Folders() {
-		if f.Type == t {
-			return f, true
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, h := range d.folders {
+		if h.Value().typ == t {
+			return d.folderLocked(h), true
 		}
 	}
 	return eas.Folder{}, false
@@ -228,7 +315,10 @@ func (d *Device) FolderByType(t eas.FolderType) (eas.Folder, bool) {
 func (d *Device) SyncKey(folderID string) string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.syncKeys[folderID]
+	if sf := d.syncedLocked(folderID); sf != nil {
+		return sf.key
+	}
+	return ""
 }
 
 // Items returns the local store of a folder by ServerId.
@@ -236,8 +326,10 @@ func (d *Device) Items(folderID string) map[string]Item {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	out := map[string]Item{}
-	for k, v := range d.store[folderID] {
-		out[k] = v
+	if sf := d.syncedLocked(folderID); sf != nil {
+		for k, v := range sf.items {
+			out[k] = v
+		}
 	}
 	return out
 }
@@ -247,8 +339,8 @@ func (d *Device) ItemCount() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	n := 0
-	for _, m := range d.store {
-		n += len(m)
+	for _, sf := range d.synced {
+		n += len(sf.items)
 	}
 	return n
 }
@@ -314,8 +406,8 @@ const maxResponse = 64 << 20
 // send performs one HTTP request and records it in the transcript and
 // with the observer.
 func (d *Device) send(hr *http.Request, cmd eas.Command, body []byte) (*result, error) {
-	at, start := d.clk.Now(), time.Now()
-	resp, err := d.client.Do(hr)
+	at, start := d.opts.Clock.Now(), time.Now()
+	resp, err := d.opts.HTTPClient.Do(hr)
 	return d.received(hr, cmd, body, at, start, resp, err)
 }
 
@@ -670,7 +762,7 @@ func (d *Device) FolderSync(ctx context.Context) error {
 		}
 		if r.Status == 9 && attempt == 0 { // invalid sync key: start over
 			d.mu.Lock()
-			d.hierarchyKey, d.folders = "0", map[string]eas.Folder{}
+			d.hierarchyKey, d.folders, d.folderExtra = "0", nil, nil
 			d.mu.Unlock()
 			continue
 		}
@@ -681,15 +773,13 @@ func (d *Device) FolderSync(ctx context.Context) error {
 		d.hierarchyKey = r.SyncKey
 		if c := r.Changes; c != nil {
 			for _, f := range c.Update {
-				d.folders[f.ServerId] = f
+				d.putFolderLocked(f)
 			}
 			for _, f := range c.Delete {
-				delete(d.folders, f.ServerId)
-				delete(d.syncKeys, f.ServerId)
-				delete(d.store, f.ServerId)
+				d.deleteFolderLocked(f.ServerId)
 			}
 			for _, f := range c.Add {
-				d.folders[f.ServerId] = f
+				d.putFolderLocked(f)
 			}
 		}
 		d.mu.Unlock()
@@ -728,8 +818,7 @@ func (d *Device) Sync(ctx context.Context, folderID string) ([]Change, error) {
 		if c.Status == 3 && !reset {
 			reset = true
 			d.mu.Lock()
-			delete(d.syncKeys, folderID)
-			delete(d.store, folderID)
+			d.forgetSyncLocked(folderID)
 			d.mu.Unlock()
 			continue
 		}
@@ -737,12 +826,12 @@ func (d *Device) Sync(ctx context.Context, folderID string) ([]Change, error) {
 			return changes, &ServerError{Command: eas.CommandSync, HTTPStatus: http.StatusOK, Status: c.Status}
 		}
 		d.mu.Lock()
-		d.syncKeys[folderID] = c.SyncKey
-		st := d.store[folderID]
-		if st == nil {
-			st = map[string]Item{}
-			d.store[folderID] = st
+		sf := d.syncedOrNewLocked(folderID)
+		sf.key = c.SyncKey
+		if sf.items == nil && len(c.Commands) > 0 {
+			sf.items = map[string]Item{}
 		}
+		st := sf.items
 		for _, cmd := range c.Commands {
 			ch := Change{Kind: cmd.Kind, FolderID: folderID, ServerID: cmd.ServerId}
 			switch cmd.Kind {
@@ -841,7 +930,7 @@ func (d *Device) heldPing(folders []string) (*heldCall, error) {
 // request builds the held command's next attempt and stamps its start.
 func (h *heldCall) request(ctx context.Context, d *Device) (*http.Request, error) {
 	hr, err := d.newRequest(ctx, h.cmd, h.body, h.q)
-	h.at, h.start = d.clk.Now(), time.Now()
+	h.at, h.start = d.opts.Clock.Now(), time.Now()
 	return hr, err
 }
 

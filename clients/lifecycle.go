@@ -28,7 +28,7 @@ func (d *Device) UpdateOS(userAgent, os string) {
 // list"). It returns the new DeviceId.
 func (d *Device) FactoryReset() string {
 	d.mu.Lock()
-	d.DeviceID = d.Profile.NewDeviceID(d.rand)
+	d.DeviceID = d.Profile.NewDeviceID(d.opts.Rand)
 	id := d.DeviceID
 	d.mu.Unlock()
 	d.forget()
@@ -57,9 +57,8 @@ func (d *Device) AddAccount(user, password string) *Device {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	opts := d.opts
-	seed := d.rand.Uint64()
+	seed := d.opts.Rand.Uint64()
 	opts.User, opts.Password, opts.DeviceID = user, password, d.DeviceID
 	opts.Rand = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	opts.HTTPClient, opts.Clock = d.client, d.clk
 	return New(d.Profile, opts)
 }

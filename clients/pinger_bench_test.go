@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
@@ -69,6 +70,12 @@ func TestHeldPingServer(t *testing.T) {
 // state (folders, the synced Inbox), the same in both modes.
 //
 //	go test ./clients -run '^$' -bench FleetHeldPing -benchtime 1x
+//
+// With EASLAB_BENCH_HEAPPROF=file it writes heap profiles of the park
+// run before the fleet starts (file.before) and while every device holds
+// (file), for go tool pprof -sample_index=inuse_space -diff_base
+// file.before file (with -memprofilerate=1); EASLAB_BENCH_NOPARK=skip
+// leaves out the net/http run.
 func BenchmarkFleetHeldPing(b *testing.B) {
 	n := 1000
 	if s := os.Getenv("EASLAB_BENCH_DEVICES"); s != "" {
@@ -125,6 +132,9 @@ func BenchmarkFleetHeldPing(b *testing.B) {
 	}
 	measure := func(park bool) (inuse, live float64) {
 		base, baseLive := inUse()
+		if park {
+			writeFleetHeapProfile(b, ".before")
+		}
 		f := clients.NewFleet(clients.FleetOptions{
 			BaseURL: url, Devices: n, Seed: 8, Mix: mix, NoPark: !park,
 			Account: func(i int) (string, string) { return fmt.Sprintf("user%05d@contoso.com", i%users+1), demo.Password },
@@ -153,6 +163,9 @@ func BenchmarkFleetHeldPing(b *testing.B) {
 			time.Sleep(10 * time.Millisecond)
 		}
 		held, heldLive := inUse()
+		if park {
+			writeFleetHeapProfile(b, "")
+		}
 		cancel()
 		if r := <-done; len(r.Errors) != 0 {
 			b.Errorf("park=%v: errors %v", park, r.Errors)
@@ -162,6 +175,10 @@ func BenchmarkFleetHeldPing(b *testing.B) {
 	var on, off, onLive, offLive float64
 	for range b.N {
 		on, onLive = measure(true)
+		if os.Getenv("EASLAB_BENCH_NOPARK") == "skip" {
+			off, offLive = on, onLive
+			continue
+		}
 		off, offLive = measure(false)
 	}
 	b.ReportMetric(on, "B/held-park")
@@ -170,4 +187,21 @@ func BenchmarkFleetHeldPing(b *testing.B) {
 	b.ReportMetric(onLive, "B-live/held-park")
 	b.ReportMetric(offLive, "B-live/held-nopark")
 	b.ReportMetric(0, "ns/op")
+}
+
+// writeFleetHeapProfile writes the heap profile to
+// $EASLAB_BENCH_HEAPPROF with suffix, if it is set.
+func writeFleetHeapProfile(b *testing.B, suffix string) {
+	f := os.Getenv("EASLAB_BENCH_HEAPPROF")
+	if f == "" {
+		return
+	}
+	out, err := os.Create(f + suffix)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer out.Close()
+	if err := pprof.WriteHeapProfile(out); err != nil {
+		b.Fatal(err)
+	}
 }

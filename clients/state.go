@@ -61,11 +61,17 @@ func (d *Device) State() State {
 		k := d.policyKey
 		st.PolicyKey = &k
 	}
-	for _, f := range d.folders {
-		st.Folders = append(st.Folders, StateFolder{ServerID: f.ServerId, ParentID: f.ParentId, DisplayName: f.DisplayName, Type: f.Type, SyncKey: d.syncKeys[f.ServerId]})
+	for _, h := range d.folders {
+		f := h.Value()
+		key := ""
+		if sf := d.syncedLocked(f.serverID); sf != nil {
+			key = sf.key
+		}
+		st.Folders = append(st.Folders, StateFolder{ServerID: f.serverID, ParentID: f.parentID, DisplayName: f.displayName, Type: f.typ, SyncKey: key})
 	}
 	slices.SortFunc(st.Folders, func(a, b StateFolder) int { return cmp.Compare(a.ServerID, b.ServerID) })
-	for id, items := range d.store {
+	for _, sf := range d.synced {
+		id, items := sf.id, sf.items
 		if len(items) == 0 {
 			continue
 		}
@@ -127,9 +133,9 @@ func Restore(st State, opts Options) (*Device, error) {
 	}
 	d.clientIDs = st.ClientIDs
 	for _, f := range st.Folders {
-		d.folders[f.ServerID] = eas.Folder{ServerId: f.ServerID, ParentId: f.ParentID, DisplayName: f.DisplayName, Type: f.Type}
+		d.putFolderLocked(eas.Folder{ServerId: f.ServerID, ParentId: f.ParentID, DisplayName: f.DisplayName, Type: f.Type})
 		if f.SyncKey != "" {
-			d.syncKeys[f.ServerID] = f.SyncKey
+			d.syncedOrNewLocked(f.ServerID).key = f.SyncKey
 		}
 	}
 	for id, items := range st.Items {
@@ -137,7 +143,7 @@ func Restore(st State, opts Options) (*Device, error) {
 		for _, it := range items {
 			m[it.ServerID] = Item{ServerID: it.ServerID, Subject: it.Subject}
 		}
-		d.store[id] = m
+		d.syncedOrNewLocked(id).items = m
 	}
 	return d, nil
 }

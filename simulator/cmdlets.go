@@ -469,7 +469,7 @@ func (s *Server) mobileDeviceStatisticsObject(u *User, d *Device, showRecoveryPa
 	}
 	requested, sent, acked, _ := d.WipeTimes()
 	o.DeviceWipeRequestTime, o.DeviceWipeSentTime, o.DeviceWipeAckTime = isoTime(requested), isoTime(sent), isoTime(acked)
-	o.LastDeviceWipeRequestor = nullable(d.wipe.requestor)
+	o.LastDeviceWipeRequestor = nullable(d.wipeOf().requestor)
 	o.DevicePolicyApplicationStatus = "Unknown"
 	if provisioned {
 		o.DevicePolicyApplicationStatus = "AppliedInFull"

@@ -63,20 +63,24 @@ type Device struct {
 	// DeviceType stands for the model.
 	InformationPromoted bool
 
-	noticeItem string       // ServerId of the quarantine notice in the Inbox
-	wipe       wipeState    // Clear-MobileDevice
-	announced  bool         // the DeviceCreated event went out
-	stamped    access.State // the state the EAS side stamped at the last request
+	// (The flags go together, the struct being a size class smaller.)
+	announced  bool   // the DeviceCreated event went out
+	uaChanged  bool   // this request's User-Agent differs from the last
+	noticeItem string // ServerId of the quarantine notice in the Inbox
+	// wipe is Clear-MobileDevice's, nil when none was asked: most
+	// partnerships never have one. It is replaced, never changed in
+	// place, since the snapshots of Device share it.
+	wipe    *wipeState
+	stamped access.State // the state the EAS side stamped at the last request
 	// adminStamped is when a cmdlet (Set-CASMailbox) last stamped the
 	// partnership's access: a decision made from settings older than that
 	// (the directory cache) must not overwrite it.
 	adminStamped time.Time
 	adHash       uint64    // the hash of what the AD object shows, as last written (adobject.go)
 	behaviour    behaviour // for autoblock
-	uaChanged    bool      // this request's User-Agent differs from the last
 
-	hierarchy   *syncState // FolderSync: the folders the device has
-	collections map[string]*syncState
+	hierarchy   *syncState  // FolderSync: the folders the device has
+	collections collections // the folders' sync states
 	ping        *pingState
 	lastSync    *eas.SyncRequest // the last Sync request, for empty and Partial ones
 }
@@ -86,12 +90,16 @@ func (m *Mailbox) deviceLocked(id, typ, ua string, now time.Time) *Device {
 	key := strings.ToLower(id)
 	d := m.devices[key]
 	if d == nil {
-		d = &Device{DeviceID: id, DeviceType: typ, FirstSyncTime: now, collections: map[string]*syncState{}}
+		// The strings are copies: id and typ are slices of the request's
+		// line, which the partnership must not keep.
+		id = strings.Clone(id)
+		key = strings.ToLower(id)
+		d = &Device{DeviceID: id, DeviceType: m.names.intern(typ), FirstSyncTime: now}
 		m.devices[key] = d
 	}
 	if ua != "" && ua != d.DeviceUserAgent {
 		d.uaChanged = d.DeviceUserAgent != ""
-		d.DeviceUserAgent = ua
+		d.DeviceUserAgent = m.names.intern(ua)
 	}
 	d.LastSyncAttemptTime = now
 	m.touchLocked(key)
@@ -115,6 +123,37 @@ func (m *Mailbox) Devices() []Device {
 		out = append(out, c)
 	}
 	return out
+}
+
+// collections are a partnership's sync states by CollectionId: a slice,
+// since a device syncs a few folders (a fleet's, the Inbox alone), and a
+// map of one entry is some 250 bytes.
+type collections []collection
+
+type collection struct {
+	id string
+	st *syncState
+}
+
+// get returns the state of collection id, nil if it has none.
+func (cs collections) get(id string) *syncState {
+	for _, c := range cs {
+		if c.id == id {
+			return c.st
+		}
+	}
+	return nil
+}
+
+// set makes st the state of collection id.
+func (cs *collections) set(id string, st *syncState) {
+	for i := range *cs {
+		if (*cs)[i].id == id {
+			(*cs)[i].st = st
+			return
+		}
+	}
+	*cs = append(*cs, collection{id: id, st: st})
 }
 
 // pingState is the cached Ping of a device: an empty Ping reuses it.

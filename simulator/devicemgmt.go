@@ -353,7 +353,7 @@ func (s *Server) checkAccess(c *call) error {
 		}
 		if dec.State == access.Blocked && dec.Reason.IsAutoblock() && lastStamped != access.Blocked {
 			if s.postAutoblockNoticeLocked(m, dev, dn, thresholds, now) {
-				c.mailSent = "B"
+				c.extra().mailSent = "B"
 			}
 		}
 	}
@@ -366,7 +366,7 @@ func (s *Server) checkAccess(c *call) error {
 	}
 	for _, k := range notices {
 		if k == access.NoticeQuarantineUser || k == access.NoticeBlockedUser {
-			c.mailSent = "ABQ"
+			c.extra().mailSent = "ABQ"
 		}
 	}
 	c.dev.DeviceAccessState = dev.DeviceAccessState

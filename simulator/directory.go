@@ -69,6 +69,7 @@ type Directory struct {
 	settings  OrganizationSettings
 	rules     []access.Rule
 	events    *EventLog
+	names     *interner                   // the strings its partnerships share
 	policies  []MobileDeviceMailboxPolicy // nil: only the Default policy
 	autoblock map[access.Reason]AutoblockThreshold
 	store     *writer       // nil: the state lives in memory only
@@ -85,7 +86,7 @@ type account struct {
 
 // NewDirectory returns an empty directory of org.
 func NewDirectory(org Organization) *Directory {
-	return &Directory{Org: org, users: map[string]*account{}, by: map[string]*account{}, events: newEventLog()}
+	return &Directory{Org: org, users: map[string]*account{}, by: map[string]*account{}, events: newEventLog(), names: &interner{}}
 }
 
 // AddUser adds a user and creates their mailbox with the default folders.
@@ -113,6 +114,7 @@ func (d *Directory) AddUser(u User, mb *Mailbox) error {
 	a := &account{user: u, mailbox: mb}
 	mb.owner = u
 	mb.events = d.events
+	mb.names = d.names
 	mb.now = func() time.Time { return d.events.now() }
 	d.users[keys[0]] = a
 	for _, k := range keys {

@@ -71,17 +71,86 @@ func (s *Server) dress(h http.Header) {
 	if !ok {
 		d = dressings[eas.ProfileExchange2019]
 	}
-	name := s.serverName()
 	if d.frontEnd {
 		eas.SetHeader(h, headerRequestID, newRequestID())
-		eas.SetHeader(h, headerCalculatedBETarget, strings.ToLower(name)+"."+strings.ToLower(s.dir.Org.Domain))
-		eas.SetHeader(h, headerBEServer, name)
 	}
-	eas.SetHeader(h, headerServer, d.server)
-	eas.SetHeader(h, headerAspNetVersion, d.aspNetVersion)
-	eas.SetHeader(h, headerPoweredBy, "ASP.NET")
+	pairs := s.dressPairs
+	if pairs == nil {
+		pairs = s.dressPairsOf()
+	}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		eas.SetHeader(h, pairs[i], pairs[i+1])
+	}
+}
+
+// dressPairsOf is the dressing but request-id as name and value pairs,
+// at most 8 (packDressed keeps which were set in a byte).
+func (s *Server) dressPairsOf() []string {
+	d, ok := dressings[s.profile.Name]
+	if !ok {
+		d = dressings[eas.ProfileExchange2019]
+	}
+	name := s.serverName()
+	var out []string
 	if d.frontEnd {
-		eas.SetHeader(h, headerFEServer, name)
+		out = append(out, headerCalculatedBETarget, strings.ToLower(name)+"."+strings.ToLower(s.dir.Org.Domain), headerBEServer, name)
+	}
+	out = append(out, headerServer, d.server, headerAspNetVersion, d.aspNetVersion, headerPoweredBy, "ASP.NET")
+	if d.frontEnd {
+		out = append(out, headerFEServer, name)
+	}
+	return out
+}
+
+// packDressed packs h as packHeader does, less the headers of the
+// dressing that h has as dress set them (all of them on most answers),
+// which it marks in the byte it returns; unpackDressed adds them back.
+// A parked call keeps 2 strings rather than 14.
+func (s *Server) packDressed(h http.Header) ([]string, uint8) {
+	var mask uint8
+	pairs := s.dressPairs
+	for i := 0; i+1 < len(pairs) && i < 16; i += 2 {
+		if vs := h[pairs[i]]; len(vs) == 1 && vs[0] == pairs[i+1] {
+			mask |= 1 << (i / 2)
+		}
+	}
+	dressed := func(k string) bool {
+		for i := 0; i+1 < len(pairs) && i < 16; i += 2 {
+			if mask&(1<<(i/2)) != 0 && pairs[i] == k {
+				return true
+			}
+		}
+		return false
+	}
+	n := 0
+	for k, vs := range h {
+		if !dressed(k) {
+			n += len(vs)
+		}
+	}
+	if n == 0 {
+		return nil, mask
+	}
+	out := make([]string, 0, 2*n)
+	for k, vs := range h {
+		if dressed(k) {
+			continue
+		}
+		for _, v := range vs {
+			out = append(out, k, v)
+		}
+	}
+	return out, mask
+}
+
+// unpackDressed adds to h what packDressed packed.
+func (s *Server) unpackDressed(h http.Header, pairs []string, mask uint8) {
+	unpackHeader(h, pairs)
+	d := s.dressPairs
+	for i := 0; i+1 < len(d) && i < 16; i += 2 {
+		if mask&(1<<(i/2)) != 0 {
+			h[d[i]] = []string{d[i+1]}
+		}
 	}
 }
 

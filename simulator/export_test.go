@@ -43,9 +43,6 @@ func (m *Mailbox) AddFolderForTest(parent, name string, t eas.FolderType) *Folde
 // AddDeviceForTest inserts a partnership directly, as the EAS path
 // records one.
 func (m *Mailbox) AddDeviceForTest(d Device) {
-	if d.collections == nil {
-		d.collections = map[string]*syncState{}
-	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.devices[strings.ToLower(d.DeviceID)] = &d
@@ -55,9 +52,9 @@ func (m *Mailbox) AddDeviceForTest(d Device) {
 // synced collections, as Get-MobileDeviceStatistics reports them.
 func (d *Device) SetSyncingForTest(heartbeat time.Duration, collections ...string) {
 	d.ping = &pingState{heartbeat: heartbeat}
-	d.collections = map[string]*syncState{}
+	d.collections = nil
 	for _, c := range collections {
-		d.collections[c] = nil
+		d.collections.set(c, nil)
 	}
 }
 

@@ -24,7 +24,7 @@ func handleFolderSync(c *call) error {
 	dev := c.deviceLocked()
 	var st *syncState
 	if req.SyncKey == "0" {
-		st = &syncState{guid: newGUID(), held: map[string]bool{}, echo: map[string]uint64{}}
+		st = &syncState{guid: newGUID()}
 	} else if st = resolveKey(dev.hierarchy, req.SyncKey); st == nil {
 		return c.reply(&eas.FolderSyncResponse{Status: int(eas.FolderSyncStatusInvalidSyncKey)})
 	}
@@ -46,17 +46,18 @@ func handleFolderSync(c *call) error {
 		switch {
 		case f.Deleted && held:
 			ch.Delete = append(ch.Delete, eas.Folder{ServerId: f.ServerID})
-			delete(next.held, f.ServerID)
+			next.unsetHeld(f.ServerID)
 		case f.Deleted:
 		case held:
 			ch.Update = append(ch.Update, folderOf(f))
 		default:
 			ch.Add = append(ch.Add, folderOf(f))
-			next.held[f.ServerID] = true
+			next.setHeld(f.ServerID)
 		}
 	}
 	next.seen = m.modseq
-	next.echo = map[string]uint64{}
+	next.echo = nil
+	m.shareHeldLocked("", next)
 	dev.hierarchy = next
 	n := len(ch.Add) + len(ch.Update) + len(ch.Delete)
 	ch.Count = &n
@@ -115,13 +116,14 @@ func (c *call) commitHierarchyLocked(dev *Device, st *syncState, id string, dele
 	next := st.next()
 	f := c.mb.folderByIDLocked(id)
 	if deleted {
-		delete(next.held, id)
+		next.unsetHeld(id)
 	} else {
-		next.held[id] = true
+		next.setHeld(id)
 	}
 	if f != nil {
-		next.echo[id] = f.ModSeq
+		next.setEcho(id, f.ModSeq)
 	}
+	c.mb.shareHeldLocked("", next)
 	dev.hierarchy = next
 	return next.key()
 }

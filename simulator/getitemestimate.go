@@ -34,7 +34,7 @@ func handleGetItemEstimate(c *call) error {
 	for _, col := range req.Collections.Collection {
 		r := eas.GetItemEstimateResult{Status: int(eas.GetItemEstimateStatusSuccess)}
 		f := m.folderLocked(col.CollectionId)
-		cur := dev.collections[col.CollectionId]
+		cur := dev.collections.get(col.CollectionId)
 		st := resolveKey(cur, col.SyncKey)
 		if v14 && f != nil && col.ConversationMode != nil && *col.ConversationMode && folderClass(f.Type) != "Email" {
 			// ConversationMode is for e-mail only: Exchange refuses it

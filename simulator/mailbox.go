@@ -195,6 +195,8 @@ type Mailbox struct {
 	casCache       casCacheEntry               // the EAS side's directory cache entry (casViewLocked)
 	now            func() time.Time            // the server's clock; set by Directory.AddUser
 	events         *EventLog                   // the organization's; set by Directory.AddUser
+	names          *interner                   // the directory's; set by Directory.AddUser (nil: copies)
+	heldSets       map[string]map[string]bool  // the sync states' held sets shared by folder ("": the hierarchy; shareHeldLocked)
 	maxDevicesMail time.Time                   // when the owner was last told of the partnership limit
 	store          *writer                     // nil: the mailbox lives in memory only
 	saved          saved                       // what was last written to store

@@ -1357,7 +1357,8 @@ func (c *call) queueInvitationLocked(serverID string) {
 	if it.Prop(mrCalUIDTag) == "" {
 		it.setProps([]*wbxml.Node{wbxml.NewText(mrCalUIDTag, mt.uid)})
 	}
-	c.invites = append(c.invites, pendingInvite{mt: mt, body: it.Body})
+	x := c.extra()
+	x.invites = append(x.invites, pendingInvite{mt: mt, body: it.Body})
 }
 
 // meetingOfItem reads a calendar item's meeting, or nil when it invites
@@ -1455,8 +1456,10 @@ func childText(n *wbxml.Node, q string) string {
 // organizer: to every attendee with a mailbox here (the others are
 // logged, as any mail leaving the organization).
 func (c *call) sendInvitations() {
-	invites := c.invites
-	c.invites = nil
+	invites := c.rareOf().invites
+	if c.rare != nil {
+		c.rare.invites = nil
+	}
 	now := c.s.clock.Now()
 	for _, inv := range invites {
 		raw, err := buildInvitation(inv.mt, inv.body, now)

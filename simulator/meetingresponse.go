@@ -88,7 +88,7 @@ func handleMeetingResponse(c *call) error {
 		// of Status 103 and an empty RequestId: MeetingResponseCommand's
 		// OnExecute catches the InvalidXML its ParseXmlRequest throws and
 		// writes it as a Result (MSASCMD_S09_TC07; R5650, R5671, R5673).
-		c.logError = "MRTooManyOperations"
+		c.extra().logError = "MRTooManyOperations"
 		return c.reply(&eas.MeetingResponseResponse{Result: []eas.MeetingResponseResult{{Status: int(eas.StatusInvalidXML)}}})
 	}
 	now := c.s.clock.Now()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -225,12 +226,22 @@ func (blocking) wait(h *hold) error {
 	}
 }
 
-// parkedWriter stands for the ResponseWriter while a call is parked: it
-// keeps the headers set so far (the dressing, a Retry-After), and swallows
-// what the 408 of a client gone writes.
-type parkedWriter struct{ h http.Header }
+// parkedWriter stands for the ResponseWriter while a call is parked: its
+// headers are those set before it parked (the dressing, a Retry-After),
+// made into a map again only if asked for, and it swallows what the 408
+// of a client gone writes.
+type parkedWriter struct {
+	p *parkedConn
+	h http.Header
+}
 
-func (w *parkedWriter) Header() http.Header         { return w.h }
+func (w *parkedWriter) Header() http.Header {
+	if w.h == nil {
+		w.h = make(http.Header, len(w.p.header)/2)
+		w.p.hold.c.s.unpackDressed(w.h, w.p.header, w.p.dressed)
+	}
+	return w.h
+}
 func (w *parkedWriter) WriteHeader(int)             {}
 func (w *parkedWriter) Write(p []byte) (int, error) { return len(p), nil }
 
@@ -253,11 +264,10 @@ func (s *Server) resume(p *parkedConn, w http.ResponseWriter, r *http.Request) {
 	c := p.hold.c
 	hdr := w.Header()
 	clear(hdr)
-	for k, v := range p.header {
-		hdr[k] = v
-	}
+	s.unpackDressed(hdr, p.header, p.dressed)
 	c.sw.ResponseWriter = w
 	c.r = c.r.WithContext(r.Context())
+	c.r.Header = p.requestHeader()
 	err := s.continueCall(c)
 	s.endCall(c, err)
 	if err != errParked && !c.abort {
@@ -272,19 +282,27 @@ func (s *Server) endGone(p *parkedConn) {
 	h.mu.Lock()
 	h.pending |= wakeGone
 	h.mu.Unlock()
+	h.c.r.Header = p.requestHeader()
 	s.endCall(h.c, s.continueCall(h.c))
 }
 
 // parkedConn is a parked request's connection: what is kept of it while
 // no goroutine serves it.
 type parkedConn struct {
-	hold    *hold // nil for an idle connection (parkIdle)
-	conn    *rewriteConn
-	header  http.Header // the answer's headers set before it parked
-	pending []byte      // bytes read past the request (a pipelined one)
-	fd      int32
-	gen     uint32 // the watcher's generation of this registration
-	state   atomic.Int32
+	hold *hold // nil for an idle connection (parkIdle)
+	conn *rewriteConn
+	// header is the answer's headers set before it parked but those
+	// of the dressing marked in dressed (packDressed), and reqHeader the
+	// request's headers a parked call still reads (keptHeaders), each as
+	// name and value pairs (packHeader): a map of a few headers is some
+	// 400 bytes, the pairs a quarter of it.
+	header    []string
+	reqHeader []string
+	dressed   uint8
+	pending   []byte // bytes read past the request (a pipelined one)
+	fd        int32
+	gen       uint32 // the watcher's generation of this registration
+	state     atomic.Int32
 	// idleTimer closes an idle connection after http.Server's
 	// IdleTimeout, as net/http would have (set after the watcher has it,
 	// under mu).
@@ -347,7 +365,8 @@ func (cp connParker) wait(h *hold) error {
 	// From here the connection is the call's: net/http's goroutine for it
 	// ends when the handler returns, its buffers with it.
 	conn.SetDeadline(time.Time{})
-	p := &parkedConn{hold: h, conn: cp.rc, header: c.sw.Header(), fd: fd}
+	p := &parkedConn{hold: h, conn: cp.rc, reqHeader: packHeader(c.r.Header, keptHeaders), fd: fd}
+	p.header, p.dressed = c.s.packDressed(c.sw.Header())
 	if n := rw.Reader.Buffered(); n > 0 {
 		b, _ := rw.Reader.Peek(n)
 		p.pending = append(p.pending, b...)
@@ -355,7 +374,7 @@ func (cp connParker) wait(h *hold) error {
 	if rc, ok := conn.(*resumedConn); ok && len(rc.pre) > 0 {
 		p.pending = append(p.pending, rc.pre...)
 	}
-	c.sw.ResponseWriter = &parkedWriter{h: p.header}
+	c.sw.ResponseWriter = &parkedWriter{p: p}
 	c.r = detachedRequest(c.r)
 	// What only the start of a call reads (the body, decoded already;
 	// the device's snapshot, for the access check) is not kept.
@@ -379,19 +398,57 @@ func (cp connParker) wait(h *hold) error {
 }
 
 // detachedRequest is r as a parked call keeps it: what the answer and
-// the log read (method, URL, Host, addresses, and the headers
-// keptHeaders), without its body (read already) and its connection's
-// context, which would keep net/http's buffers alive.
+// the log read (method, URL, Host, addresses), without its body (read
+// already), its connection's context, which would keep net/http's
+// buffers alive, and its headers: the parked connection keeps those of
+// keptHeaders (reqHeader), and the call gets them back when it goes on
+// (resume, endGone).
 func detachedRequest(r *http.Request) *http.Request {
 	d := r.WithContext(context.Background())
 	d.Body = http.NoBody
-	d.Header = make(http.Header, len(keptHeaders))
-	for _, k := range keptHeaders {
-		if v, ok := r.Header[k]; ok {
-			d.Header[k] = v
+	d.Header = nil
+	return d
+}
+
+// requestHeader is the header of a parked call's request when it goes on:
+// the headers of keptHeaders it came with.
+func (p *parkedConn) requestHeader() http.Header {
+	h := make(http.Header, len(p.reqHeader)/2)
+	unpackHeader(h, p.reqHeader)
+	return h
+}
+
+// packHeader returns h's values as name and value pairs in one slice, a
+// name once for each of its values (of the names in only, if only is not
+// nil). The names are kept as h spells them (see eas.SetHeader), so
+// unpackHeader makes the same map again.
+func packHeader(h http.Header, only []string) []string {
+	n := 0
+	for k, vs := range h {
+		if only == nil || slices.Contains(only, k) {
+			n += len(vs)
 		}
 	}
-	return d
+	if n == 0 {
+		return nil
+	}
+	out := make([]string, 0, 2*n)
+	for k, vs := range h {
+		if only != nil && !slices.Contains(only, k) {
+			continue
+		}
+		for _, v := range vs {
+			out = append(out, k, v)
+		}
+	}
+	return out
+}
+
+// unpackHeader adds the pairs of packHeader to h.
+func unpackHeader(h http.Header, pairs []string) {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		h[pairs[i]] = append(h[pairs[i]], pairs[i+1])
+	}
 }
 
 // keptHeaders are the request headers a parked call still reads: the IIS
@@ -410,7 +467,7 @@ func (p *parkedConn) wake() {
 		w.remove(p)
 	}
 	p.unpark()
-	rc := &resumedConn{rewriteConn: p.conn, pre: append(resumeRequest(p.hold.c.r), p.pending...), ticket: &resumeTicket{}}
+	rc := &resumedConn{rewriteConn: p.conn, pre: append(resumeRequest(p.hold.c.r, p.reqHeader), p.pending...), ticket: &resumeTicket{}}
 	p.pending = nil
 	rc.ticket.p.Store(p)
 	if !ln.handBack(rc) {
@@ -552,8 +609,9 @@ func (p *parkedConn) idleReady() {
 // resumeRequest is the request that stands for a parked one when its
 // connection is handed back: its method, target and protocol, its Host and
 // Connection headers (so that net/http keeps the connection alive or
-// closes it as it would have), and no body.
-func resumeRequest(r *http.Request) []byte {
+// closes it as it would have; Connection from the parked call's header
+// pairs, packHeader), and no body.
+func resumeRequest(r *http.Request, header []string) []byte {
 	b := make([]byte, 0, 64+len(r.RequestURI)+len(r.Host))
 	b = append(b, r.Method...)
 	b = append(b, ' ')
@@ -566,10 +624,12 @@ func resumeRequest(r *http.Request) []byte {
 		b = append(b, r.Host...)
 		b = append(b, "\r\n"...)
 	}
-	for _, v := range r.Header["Connection"] {
-		b = append(b, "Connection: "...)
-		b = append(b, v...)
-		b = append(b, "\r\n"...)
+	for i := 0; i+1 < len(header); i += 2 {
+		if header[i] == "Connection" {
+			b = append(b, "Connection: "...)
+			b = append(b, header[i+1]...)
+			b = append(b, "\r\n"...)
+		}
 	}
 	return append(b, "Content-Length: 0\r\n\r\n"...)
 }

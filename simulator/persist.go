@@ -466,9 +466,9 @@ func (m *Mailbox) diffLocked(prev *saved, all, devices bool) (*mailboxDiff, func
 				return nil, nil, err
 			}
 		}
-		for col, st := range dev.collections {
-			if st != nil {
-				if err := each(col, st); err != nil {
+		for _, c := range dev.collections {
+			if c.st != nil {
+				if err := each(c.id, c.st); err != nil {
 					return nil, nil, err
 				}
 			}
@@ -686,7 +686,7 @@ type pingRecord struct {
 func deviceRecordOf(d *Device) deviceRecord {
 	r := deviceRecord{Device: *d, PolicyVersion: d.policyVersion, NoticeItem: d.noticeItem, Announced: d.announced, Stamped: d.stamped, AdminStamped: d.adminStamped, ADHash: d.adHash}
 	r.Device.hierarchy, r.Device.collections, r.Device.ping, r.Device.lastSync = nil, nil, nil, nil
-	if w := d.wipe; !w.requested.IsZero() || !w.sent.IsZero() || !w.acked.IsZero() || w.accountOnly || w.failed || w.requestor != "" || len(w.notify) > 0 {
+	if w := d.wipeOf(); !w.requested.IsZero() || !w.sent.IsZero() || !w.acked.IsZero() || w.accountOnly || w.failed || w.requestor != "" || len(w.notify) > 0 {
 		r.Wipe = &wipeRecord{Requested: w.requested, Sent: w.sent, Acked: w.acked, AccountOnly: w.accountOnly, Failed: w.failed, Requestor: w.requestor, Notify: w.notify}
 	}
 	if b := d.behaviour; len(b.userAgentChanges)+len(b.syncs)+len(b.commands) > 0 || b.reason != 0 || !b.until.IsZero() {
@@ -705,7 +705,7 @@ func (r deviceRecord) device() *Device {
 	d := r.Device
 	d.policyVersion, d.noticeItem, d.announced, d.stamped, d.adminStamped, d.adHash = r.PolicyVersion, r.NoticeItem, r.Announced, r.Stamped, r.AdminStamped, r.ADHash
 	if w := r.Wipe; w != nil {
-		d.wipe = wipeState{requested: w.Requested, sent: w.Sent, acked: w.Acked, accountOnly: w.AccountOnly, failed: w.Failed, requestor: w.Requestor, notify: w.Notify}
+		d.wipe = &wipeState{requested: w.Requested, sent: w.Sent, acked: w.Acked, accountOnly: w.AccountOnly, failed: w.Failed, requestor: w.Requestor, notify: w.Notify}
 	}
 	if b := r.Behaviour; b != nil {
 		d.behaviour = behaviour{userAgentChanges: b.UserAgentChanges, syncs: b.Syncs, commands: b.Commands, reason: b.Reason, until: b.Until}
@@ -716,7 +716,7 @@ func (r deviceRecord) device() *Device {
 			d.ping.folders = append(d.ping.folders, pingFolder{id: f[0], class: f[1]})
 		}
 	}
-	d.collections = map[string]*syncState{}
+	d.collections = nil
 	return &d
 }
 
@@ -753,12 +753,12 @@ func (r *syncStateRecord) state() *syncState {
 	if r == nil {
 		return nil
 	}
-	s := &syncState{guid: r.GUID, n: r.N, seen: r.Seen, held: make(map[string]bool, len(r.Held)), echo: r.Echo, filter: r.Filter, prev: r.Prev.state()}
-	if s.echo == nil {
-		s.echo = map[string]uint64{}
+	s := &syncState{guid: r.GUID, n: r.N, seen: r.Seen, echo: r.Echo, filter: r.Filter, prev: r.Prev.state()}
+	if len(s.echo) == 0 {
+		s.echo = nil
 	}
 	for _, id := range r.Held {
-		s.held[id] = true
+		s.setHeld(id)
 	}
 	if r.HasSupported {
 		s.supported = make(map[string]bool, len(r.Supported))
@@ -977,7 +977,7 @@ func (m *Mailbox) decodeLocked(p *pendingRecords) error {
 		if rec.Collection == "" {
 			dev.hierarchy = r.state()
 		} else {
-			dev.collections[rec.Collection] = r.state()
+			dev.collections.set(rec.Collection, r.state())
 		}
 	}
 	return nil

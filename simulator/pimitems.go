@@ -417,10 +417,10 @@ func pimChange(it *Item, changes []*wbxml.Node, body Body, supported map[string]
 // the previous SyncKey does not build on), and whether it has one.
 func (m *Mailbox) storedEchoLocked(device, folder, serverID string) (uint64, bool) {
 	dev := m.devices[strings.ToLower(device)]
-	if dev == nil || dev.collections[folder] == nil {
+	if dev == nil || dev.collections.get(folder) == nil {
 		return 0, false
 	}
-	v, ok := dev.collections[folder].echo[serverID]
+	v, ok := dev.collections.get(folder).echo[serverID]
 	return v, ok
 }
 

@@ -112,7 +112,7 @@ func handlePing(c *call) error {
 		case wakeStolen:
 			// A newer Ping or hanging Sync of this device took over:
 			// Exchange answers this one "no changes" (see hangLocked).
-			c.logError = "NMStolen"
+			c.extra().logError = "NMStolen"
 			return c.reply(&eas.PingResponse{Status: int(eas.PingStatusHeartbeatExpired)})
 		case wakeGone:
 			return eas.NewHTTPError(http.StatusRequestTimeout, "client went away during Ping")
@@ -131,7 +131,7 @@ func (m *Mailbox) pendingNoticeLocked(dev *Device, folders []pingFolder) []strin
 		if f == nil {
 			continue
 		}
-		st := dev.collections[pf.id]
+		st := dev.collections.get(pf.id)
 		if st == nil {
 			st = &syncState{held: map[string]bool{}}
 		}
@@ -157,7 +157,7 @@ func (m *Mailbox) pingChangesLocked(dev *Device, folders []pingFolder) ([]string
 		if m.folderLocked(f.id) == nil {
 			return nil, true
 		}
-		st := dev.collections[f.id]
+		st := dev.collections.get(f.id)
 		if st == nil {
 			out = append(out, f.id)
 			continue

@@ -87,12 +87,12 @@ func handleProvision(c *call) error {
 	dev := c.deviceLocked()
 	resp := &eas.ProvisionResponse{Status: int(eas.ProvisionStatusSuccess)}
 	if req.DeviceInformation != nil {
-		resp.DeviceInformation = &eas.DeviceInformation{Status: int(setDeviceInformation(dev, req.DeviceInformation))}
+		resp.DeviceInformation = &eas.DeviceInformation{Status: int(setDeviceInformation(dev, req.DeviceInformation, c.mb.names))}
 		// DeviceInformation without a Model is refused as a missing one
 		// (Exchange 2013's ProvisionCommand.ProcessDeviceInformationSettings,
 		// "DeviceModelMissingInDeviceInformation"; exchange-admin.md 2.2).
 		if dev.Info.Model == "" && v.AtLeast(c.s.deviceInformationRequiredFrom()) {
-			c.logError = "DeviceModelMissingInDeviceInformation"
+			c.extra().logError = "DeviceModelMissingInDeviceInformation"
 			return eas.NewStatusError(eas.StatusDeviceInformationRequired, "Provision with DeviceInformation but no Model")
 		}
 	}
@@ -107,8 +107,9 @@ func handleProvision(c *call) error {
 		// The device reports the wipe (MS-ASPROV 3.2.5.1.2.1). Exchange
 		// 2013 and later answer a success with Status 1 alone, a failure
 		// with Status 2 and the directive again (protocol.md 4.5).
-		dev.wipe.acked = c.s.clock.Now()
-		dev.wipe.failed = ack.Status != 1
+		w := *dev.wipe
+		w.acked, w.failed = c.s.clock.Now(), ack.Status != 1
+		dev.wipe = &w
 		c.mb.emit(Event{Kind: EventWipeAcknowledged, DeviceID: dev.DeviceID, DeviceType: dev.DeviceType, Status: strconv.Itoa(ack.Status)})
 		if !dev.wipe.failed {
 			to := append([]string{c.mb.owner.PrimarySmtpAddress}, dev.wipe.notify...)
@@ -128,7 +129,9 @@ func handleProvision(c *call) error {
 		// The wipe directive goes with the first phase of Provision, or
 		// with an empty <Provision/>, as MS-ASPROV's suite sends it
 		// (MSASPROV_S02_TC01, R653, R702; S02_TC02, R66613, R66611).
-		dev.wipe.sent = c.s.clock.Now()
+		w := *dev.wipe
+		w.sent = c.s.clock.Now()
+		dev.wipe = &w
 		c.mb.emit(Event{Kind: EventWipeSent, DeviceID: dev.DeviceID, DeviceType: dev.DeviceType})
 		if dev.wipe.accountOnly && v.AtLeast(eas.Version161) {
 			resp.AccountOnlyRemoteWipe = true
@@ -162,7 +165,7 @@ func handleProvision(c *call) error {
 		// field-notes.md reports 165 at 16.1 only (EAS-4-TbSync #312,
 		// #315, #353); Options.DeviceInformationRequiredFrom = 16.1 keeps
 		// that lenient behaviour.
-		c.logError = "DeviceInfoRequiredInProvision"
+		c.extra().logError = "DeviceInfoRequiredInProvision"
 		return eas.NewStatusError(eas.StatusDeviceInformationRequired, "Provision without DeviceInformation")
 	}
 	want := eas.PolicyTypeWBXML
@@ -249,16 +252,19 @@ func truncateField(v string) string {
 	return v
 }
 
-// setDeviceInformation records what a device says of itself.
-func setDeviceInformation(dev *Device, di *eas.DeviceInformation) eas.SettingsStatus {
+// setDeviceInformation records what a device says of itself; the fields
+// devices share (model, OS, language, User-Agent, operator, friendly
+// name) through names.
+func setDeviceInformation(dev *Device, di *eas.DeviceInformation, names *interner) eas.SettingsStatus {
 	if di.Set == nil {
 		return eas.SettingsStatusProtocolError
 	}
 	s := di.Set
 	t := truncateField
+	n := func(v string) string { return names.intern(t(v)) }
 	dev.Info = DeviceInformation{
-		Model: t(s.Model), IMEI: t(s.IMEI), FriendlyName: t(s.FriendlyName), OS: t(s.OS), OSLanguage: t(s.OSLanguage),
-		PhoneNumber: t(s.PhoneNumber), UserAgent: t(s.UserAgent), MobileOperator: t(s.MobileOperator),
+		Model: n(s.Model), IMEI: t(s.IMEI), FriendlyName: n(s.FriendlyName), OS: n(s.OS), OSLanguage: n(s.OSLanguage),
+		PhoneNumber: t(s.PhoneNumber), UserAgent: n(s.UserAgent), MobileOperator: n(s.MobileOperator),
 		EnableOutboundSMS: s.EnableOutboundSMS != nil && *s.EnableOutboundSMS,
 	}
 	dev.HasInfo = true

@@ -25,7 +25,7 @@ func FuzzRestoreDirectory(f *testing.F) {
 	mb.AddItem(inbox.ServerID, EmailItem(m, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), false))
 	mb.mu.Lock()
 	dev := mb.deviceLocked("DEV1", "iPhone", "Apple-iPhone15C2/2201.1", time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
-	dev.collections[inbox.ServerID] = initialState()
+	dev.collections.set(inbox.ServerID, initialState())
 	mb.mu.Unlock()
 	mem := store.NewMemory()
 	if err := d.Snapshot(mem); err != nil {

@@ -224,6 +224,9 @@ type Server struct {
 	hits       hitCounter // IIS's frequently hit URLs, for compression
 	metrics    *metrics
 	recent     recentRequests // the latest requests, for the admin center
+	// dressPairs is the dressing but request-id, as name and value
+	// pairs: the same on every answer (dressPairsOf).
+	dressPairs []string
 }
 
 // New returns a server ready to serve.
@@ -238,6 +241,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if s.profile.Name == "" {
 		s.profile = eas.DefaultProfile()
+	}
+	if s.dir != nil {
+		s.dressPairs = s.dressPairsOf()
 	}
 	if s.opts.MaxRequestBytes == 0 {
 		s.opts.MaxRequestBytes = DefaultMaxRequestBytes
@@ -426,25 +432,49 @@ type call struct {
 	// only what Exchange shows such a device.
 	quarantined bool
 	sw          *statusWriter
+	empty       bool   // the handler answered HTTP 200 with no body
 	accessLog   string // the IIS log's As: value
-	mailSent    string // the IIS log's Ms: value
-	logError    string // the IIS log's Error: value of an answer that is no error (NMStolen)
 	out         []byte // the WBXML response, sent once the handler returns
 	enc         *wbxml.Encoder
-	empty       bool // the handler answered HTTP 200 with no body
 	// syncReq is a Sync request's body, decoded once for checkAccess and
-	// handleSync (see syncRequest); syncErr is the error decoding it.
+	// handleSync (see syncRequest).
 	syncReq *eas.SyncRequest
-	syncErr error
-	// invites are the meeting requests a Sync Add makes from 16.0, sent
-	// once the mailbox is unlocked (meetingrequest.go).
-	invites []pendingInvite
+	// rare is what few calls set (extra, rareOf), nil until one does: a
+	// call, and with it a parked Ping, is 512 bytes rather than 640.
+	rare *callRare
 	// hold is a held Ping's or hanging Sync's wait (park.go).
 	hold *hold
 	// cleanups run, last first, when the call ends: when serveCall
 	// returns, or when a parked call finishes (they were serveCall's
 	// defers).
 	cleanups []func()
+}
+
+// callRare is what few calls set.
+type callRare struct {
+	mailSent string // the IIS log's Ms: value
+	logError string // the IIS log's Error: value of an answer that is no error (NMStolen)
+	syncErr  error  // the error decoding syncReq
+	// invites are the meeting requests a Sync Add makes from 16.0, sent
+	// once the mailbox is unlocked (meetingrequest.go).
+	invites []pendingInvite
+}
+
+// extra returns the call's rare part, to set.
+func (c *call) extra() *callRare {
+	if c.rare == nil {
+		c.rare = &callRare{}
+	}
+	return c.rare
+}
+
+// rareOf returns the call's rare part, to read: the zero one if none was
+// set.
+func (c *call) rareOf() callRare {
+	if c.rare == nil {
+		return callRare{}
+	}
+	return *c.rare
 }
 
 // onEnd registers f to run when the call ends, whether it parked or not.
@@ -862,7 +892,7 @@ func (s *Server) iisEntryOf(c *call, err error) *iisEntry {
 	e := &iisEntry{
 		time: c.start, serverIP: host, method: c.r.Method, query: c.r.URL.RawQuery, port: port,
 		username: c.user.Alias, clientIP: clientIP, userAgent: c.r.UserAgent(), status: c.sw.code,
-		timeTaken: s.clock.Since(c.start), access: c.accessLog, mailSent: c.mailSent, easStatus: c.status,
+		timeTaken: s.clock.Since(c.start), access: c.accessLog, mailSent: c.rareOf().mailSent, easStatus: c.status,
 	}
 	if c.req != nil {
 		e.version = int(c.req.ProtocolVersion)
@@ -873,10 +903,10 @@ func (s *Server) iisEntryOf(c *call, err error) *iisEntry {
 	if errors.As(err, new(contentTooLarge)) {
 		e.substatus = 13
 	}
-	if c.logError != "" {
+	if le := c.rareOf().logError; le != "" {
 		// The handler named the error as Exchange logs it
 		// (DeviceInfoRequiredInProvision rather than the status's name).
-		e.errorToken = c.logError
+		e.errorToken = le
 	} else if se, ok := eas.AsStatusError(err); ok && se.Status > 100 {
 		e.errorToken = eas.Status(se.Status).String()
 	}

@@ -26,7 +26,7 @@ func handleSettings(c *call) error {
 	}
 	resp := &eas.SettingsResponse{Status: int(eas.SettingsStatusSuccess)}
 	if req.DeviceInformation != nil {
-		resp.DeviceInformation = &eas.DeviceInformation{Status: int(setDeviceInformation(dev, req.DeviceInformation))}
+		resp.DeviceInformation = &eas.DeviceInformation{Status: int(setDeviceInformation(dev, req.DeviceInformation, c.mb.names))}
 	}
 	if req.Oof != nil {
 		resp.Oof = m.oofLocked(req.Oof)

@@ -114,10 +114,10 @@ func buildStartupData(b *testing.B, dir string, users, devicesPer, itemsPer int)
 			dev.hierarchy = h
 			st := initialState()
 			for k := range held {
-				st.held[k] = true
+				st.setHeld(k)
 			}
 			st.seen = mb.modseq
-			dev.collections[inbox.ServerID] = st
+			dev.collections.set(inbox.ServerID, st)
 		}
 		mb.mu.Unlock()
 	}

@@ -29,7 +29,7 @@ func handleSync(c *call) error {
 	if reason := c.syncBodyPreferenceError(); reason != "" {
 		// Options whose body preferences break the schema: Status 4 (see
 		// bodyprefs.go).
-		c.logError = "InvalidBodyPreference"
+		c.extra().logError = "InvalidBodyPreference"
 		return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusProtocolError)})
 	}
 	if err != nil {
@@ -98,7 +98,7 @@ func handleSync(c *call) error {
 		// throws Sync_ProtocolError, logged Error:Sk0WithActions; Interop
 		// MS-ASCMD R5838 reads <Sync><Status>4</Status>).
 		if col.SyncKey == "0" && (len(col.Commands) > 0 || col.GetChanges.IsSet() && col.GetChanges.Value()) {
-			c.logError = "Sk0WithActions"
+			c.extra().logError = "Sk0WithActions"
 			return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusProtocolError)})
 		}
 	}
@@ -117,7 +117,7 @@ func handleSync(c *call) error {
 	for _, col := range req.Collections.Collection {
 		if reason := m.syncCollectionErrorLocked(col); reason != "" {
 			m.unlock()
-			c.logError = reason
+			c.extra().logError = reason
 			return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusProtocolError)})
 		}
 	}
@@ -167,7 +167,7 @@ func handleSync(c *call) error {
 		case wakeStolen:
 			// A newer Ping or hanging Sync of this device took over:
 			// Exchange answers this one Status 16, retry (see hangLocked).
-			c.logError = "NMStolen"
+			c.extra().logError = "NMStolen"
 			return c.reply(&eas.SyncResponse{Status: int(eas.SyncStatusRetry)})
 		case wakeGone:
 			return eas.NewHTTPError(http.StatusRequestTimeout, "client went away during a hanging Sync")
@@ -182,17 +182,20 @@ func handleSync(c *call) error {
 // (checkAccess asks whether it waits, then handleSync serves it); an empty
 // body is an empty request.
 func (c *call) syncRequest() (*eas.SyncRequest, error) {
-	if c.syncReq == nil && c.syncErr == nil {
+	if err := c.rareOf().syncErr; err != nil {
+		return nil, err
+	}
+	if c.syncReq == nil {
 		req := &eas.SyncRequest{}
 		if len(c.body) > 0 {
 			if err := c.decode(req); err != nil {
-				c.syncErr = err
+				c.extra().syncErr = err
 				return nil, err
 			}
 		}
 		c.syncReq = req
 	}
-	return c.syncReq, c.syncErr
+	return c.syncReq, nil
 }
 
 // allInitial reports whether every collection of req has SyncKey 0.
@@ -229,7 +232,7 @@ func mergeSync(cached, req *eas.SyncRequest, dev *Device) eas.SyncRequest {
 	out := *cacheable(cached)
 	for i := range out.Collections.Collection {
 		col := &out.Collections.Collection[i]
-		if st := dev.collections[col.CollectionId]; st != nil {
+		if st := dev.collections.get(col.CollectionId); st != nil {
 			col.SyncKey = st.key()
 		}
 	}
@@ -294,10 +297,10 @@ func (c *call) syncLocked(req *eas.SyncRequest) (*eas.SyncResponse, bool) {
 			st.supported = supportedNames(col.Supported)
 			out.SyncKey, out.Status = st.key(), int(eas.SyncStatusSuccess)
 			id := col.CollectionId
-			commits = append(commits, func() { dev.collections[id] = st })
+			commits = append(commits, func() { dev.collections.set(id, st) })
 			nonEmpty = true
 		default:
-			st := resolveKey(dev.collections[col.CollectionId], col.SyncKey)
+			st := resolveKey(dev.collections.get(col.CollectionId), col.SyncKey)
 			if st == nil {
 				out.Status = int(eas.SyncStatusInvalidSyncKey)
 				nonEmpty = true
@@ -312,13 +315,13 @@ func (c *call) syncLocked(req *eas.SyncRequest) (*eas.SyncResponse, bool) {
 				// (exchange-admin.md 2.1).
 				if notice := m.quarantineNoticeLocked(dev, f, next); notice != nil {
 					out.Commands = append(out.Commands, eas.SyncCommand{Kind: eas.SyncAdd, ServerId: notice.ServerID, ApplicationData: renderItem(notice, c.renderOptionsFor(col, "Email"))})
-					next.held[notice.ServerID] = true
+					next.setHeld(notice.ServerID)
 					nonEmpty = true
 				}
 				out.SyncKey = next.key()
 				id := col.CollectionId
-				commits = append(commits, func() { dev.collections[id] = next })
-				if st != dev.collections[col.CollectionId] {
+				commits = append(commits, func() { m.shareHeldLocked(id, next); dev.collections.set(id, next) })
+				if st != dev.collections.get(col.CollectionId) {
 					nonEmpty = true
 				}
 				break
@@ -370,8 +373,8 @@ func (c *call) syncLocked(req *eas.SyncRequest) (*eas.SyncResponse, bool) {
 			}
 			out.SyncKey = next.key()
 			id := col.CollectionId
-			commits = append(commits, func() { dev.collections[id] = next })
-			if st != dev.collections[col.CollectionId] && (getChanges || len(col.Commands) > 0) {
+			commits = append(commits, func() { m.shareHeldLocked(id, next); dev.collections.set(id, next) })
+			if st != dev.collections.get(col.CollectionId) && (getChanges || len(col.Commands) > 0) {
 				// A resend of the previous key gets its answer again, as
 				// Exchange's recovery sync does; with GetChanges 0 and no
 				// commands there is nothing to answer, and the collection
@@ -711,8 +714,8 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 			} else {
 				r.ServerId, r.Status = it.ServerID, int(eas.SyncStatusSuccess)
 				c.queueInvitationLocked(it.ServerID)
-				st.held[it.ServerID] = true
-				st.echo[it.ServerID] = it.ModSeq
+				st.setHeld(it.ServerID)
+				st.setEcho(it.ServerID, it.ModSeq)
 			}
 			out = append(out, r)
 		case eas.SyncChange:
@@ -778,7 +781,7 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 				}
 			}
 			m.stampTouchedLocked(it, true, touched)
-			st.echo[it.ServerID] = it.ModSeq
+			st.setEcho(it.ServerID, it.ModSeq)
 		case eas.SyncDelete:
 			it := m.items[cmd.ServerId]
 			if it == nil || it.Deleted || it.FolderID != f.ServerID {
@@ -793,8 +796,8 @@ func (c *call) applyClientCommandsLocked(f *Folder, st *syncState, col eas.SyncC
 				it.Deleted = true
 				m.stampLocked(it, true)
 			}
-			delete(st.held, cmd.ServerId)
-			st.echo[cmd.ServerId] = m.items[cmd.ServerId].ModSeq
+			st.unsetHeld(cmd.ServerId)
+			st.setEcho(cmd.ServerId, m.items[cmd.ServerId].ModSeq)
 		case eas.SyncFetch:
 			it := m.items[cmd.ServerId]
 			if it == nil || it.Deleted {

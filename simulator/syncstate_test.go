@@ -2,8 +2,12 @@ package simulator
 
 import (
 	"fmt"
+	"maps"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/easlab/easlab/eas"
 )
@@ -60,7 +64,7 @@ func TestPlanChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	it, _ := mb.Item(ids[2])
-	st.echo[ids[2]] = it.ModSeq
+	st.setEcho(ids[2], it.ModSeq)
 	if got, _ := plan(10); got != "Delete 1:2" {
 		t.Fatalf("third window: %s", got)
 	}
@@ -143,5 +147,69 @@ func TestSyncStateRecordKeepsFilterAndSupported(t *testing.T) {
 	}
 	if none := syncStateRecordOf(initialState()).state(); none.filter != nil || none.supported != nil {
 		t.Errorf("a state without them restores filter %v, supported %v", none.filter, none.supported)
+	}
+}
+
+// TestSyncStateSharesHeldUntilChanged: a successor state shares its
+// predecessor's held set (one copy of a large folder, not two) until
+// either changes, and a change to one never shows in the other.
+func TestSyncStateSharesHeldUntilChanged(t *testing.T) {
+	st := initialState()
+	for _, id := range []string{"1:1", "1:2", "1:3"} {
+		st.setHeld(id)
+	}
+	next := st.next()
+	if reflect.ValueOf(next.held).UnsafePointer() != reflect.ValueOf(st.held).UnsafePointer() {
+		t.Error("next copied held rather than sharing it")
+	}
+	next.setHeld("1:4")
+	next.unsetHeld("1:1")
+	if got := slices.Sorted(maps.Keys(st.held)); !slices.Equal(got, []string{"1:1", "1:2", "1:3"}) {
+		t.Errorf("the previous state's held changed with the next's: %v", got)
+	}
+	if got := slices.Sorted(maps.Keys(next.held)); !slices.Equal(got, []string{"1:2", "1:3", "1:4"}) {
+		t.Errorf("next held %v", got)
+	}
+	// The other way: a resend's state changes, its successor does not.
+	third := next.next()
+	next.unsetHeld("1:2")
+	if !third.held["1:2"] || next.held["1:2"] {
+		t.Errorf("held: third %v, next %v", third.held, next.held)
+	}
+}
+
+// TestShareHeldBetweenDevices: two partnerships of a mailbox that hold the
+// same folders share one set, and a change to one leaves the other and the
+// shared set as they were; a different set is not taken.
+func TestShareHeldBetweenDevices(t *testing.T) {
+	m := NewMailbox()
+	a, b, other := initialState(), initialState(), initialState()
+	for _, id := range []string{"1", "2", "3"} {
+		a.setHeld(id)
+		b.setHeld(id)
+		other.setHeld(id)
+	}
+	other.setHeld("4")
+	m.shareHeldLocked("", a)
+	m.shareHeldLocked("", b)
+	ptr := func(s *syncState) unsafe.Pointer { return reflect.ValueOf(s.held).UnsafePointer() }
+	if ptr(a) != ptr(b) {
+		t.Fatal("equal held sets were not shared")
+	}
+	b.setHeld("5")
+	b.unsetHeld("1")
+	if got := slices.Sorted(maps.Keys(a.held)); !slices.Equal(got, []string{"1", "2", "3"}) {
+		t.Errorf("a changed with b: %v", got)
+	}
+	if got := slices.Sorted(maps.Keys(b.held)); !slices.Equal(got, []string{"2", "3", "5"}) {
+		t.Errorf("b holds %v", got)
+	}
+	m.shareHeldLocked("", other)
+	if got := slices.Sorted(maps.Keys(a.held)); !slices.Equal(got, []string{"1", "2", "3"}) {
+		t.Errorf("a changed when a different set was shared: %v", got)
+	}
+	other.unsetHeld("4")
+	if !m.heldSets[""]["4"] {
+		t.Error("a change to a shared set reached the mailbox's copy")
 	}
 }

@@ -42,7 +42,7 @@ func wipeConfirmation(org Organization, owner User, d *Device, to []string, at t
 		}
 	}
 	body := fmt.Sprintf("The remote wipe of your mobile device completed.\r\n\r\nDevice type: %s\r\nDevice ID: %s\r\nDevice model: %s\r\nWipe requested: %s\r\nWipe acknowledged: %s\r\n",
-		d.DeviceType, d.DeviceID, deviceModelOf(d), d.wipe.requested.UTC().Format(time.RFC1123), at.UTC().Format(time.RFC1123))
+		d.DeviceType, d.DeviceID, deviceModelOf(d), d.wipeOf().requested.UTC().Format(time.RFC1123), at.UTC().Format(time.RFC1123))
 	return BuildMail(notice.SystemSender(org.Domain), rcpts, WipeConfirmationSubject, body, "", at)
 }
 
@@ -50,13 +50,22 @@ func wipeConfirmation(org Organization, owner User, d *Device, to []string, at t
 // the device acknowledged as done stays in force: Exchange wipes the
 // device again at its next contact until the partnership is removed or
 // the wipe cancelled (Microsoft's Clear-MobileDevice documentation).
-func (w *wipeState) pending() bool { return !w.requested.IsZero() }
+func (w *wipeState) pending() bool { return w != nil && !w.requested.IsZero() }
+
+// wipeOf returns the device's wipe, the zero one when none was asked.
+func (d *Device) wipeOf() wipeState {
+	if d.wipe == nil {
+		return wipeState{}
+	}
+	return *d.wipe
+}
 
 // Status is Get-MobileDeviceStatistics' Status of the device, computed
 // from the wipe times as Exchange computes it: a wipe asked of a device
 // that cannot receive one (it never provisioned) shows as DeviceBlocked.
 func (d *Device) Status() string {
-	return wipeStatus(d.wipe.requested, d.wipe.sent, d.wipe.acked, d.PolicyKey != 0)
+	w := d.wipeOf()
+	return wipeStatus(w.requested, w.sent, w.acked, d.PolicyKey != 0)
 }
 
 // wipeStatus is Exchange's MobileDeviceConfiguration.Status.
@@ -76,7 +85,8 @@ func wipeStatus(requested, sent, acknowledged time.Time, wipeSupported bool) str
 // DeviceWipeAckTime (zero when not set) and whether the wipe is
 // account-only.
 func (d *Device) WipeTimes() (requested, sent, acked time.Time, accountOnly bool) {
-	return d.wipe.requested, d.wipe.sent, d.wipe.acked, d.wipe.accountOnly
+	w := d.wipeOf()
+	return w.requested, w.sent, w.acked, w.accountOnly
 }
 
 // ClearMobileDevice asks for a remote wipe of a device, or, with cancel,
@@ -91,10 +101,10 @@ func (m *Mailbox) ClearMobileDevice(deviceID string, accountOnly, cancel bool, r
 	}
 	m.touchLocked(strings.ToLower(deviceID))
 	if cancel {
-		d.wipe = wipeState{}
+		d.wipe = nil
 		m.emit(Event{Kind: EventWipeCancelled, Time: now, DeviceID: d.DeviceID, DeviceType: d.DeviceType})
 	} else {
-		d.wipe = wipeState{requested: now, accountOnly: accountOnly, requestor: requestor, notify: notify}
+		d.wipe = &wipeState{requested: now, accountOnly: accountOnly, requestor: requestor, notify: notify}
 		m.emit(Event{Kind: EventWipeRequested, Time: now, DeviceID: d.DeviceID, DeviceType: d.DeviceType})
 	}
 	m.commitLocked() // a hanging request answers, so the device comes back
