@@ -4,6 +4,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestActiveLimit: never more than max functions run at once, the rest
@@ -47,9 +48,19 @@ func TestActiveLimit(t *testing.T) {
 	if len(ran) != n {
 		t.Fatalf("%d of %d functions ran", len(ran), n)
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.running != 0 || l.queue != nil {
-		t.Errorf("after the last function: %d goroutines counted running, queue %v", l.running, l.queue)
+	// The last functions' goroutines count themselves out just after
+	// their functions return (after wg.Done): wait for that.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		l.mu.Lock()
+		running, queue := l.running, l.queue
+		l.mu.Unlock()
+		if running == 0 && queue == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("10 s after the last function: %d goroutines counted running, queue %v", running, queue)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
