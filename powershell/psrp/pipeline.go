@@ -31,8 +31,19 @@ type Argument struct {
 	Value any
 }
 
-// ParsePipeline reads CREATE_PIPELINE's CLIXML.
+// ParsePipeline reads CREATE_PIPELINE's CLIXML. A document in the shape
+// PowerShell and easlab's client write is read straight from its tokens
+// (pipeline_fast.go); any other goes through clixml.Unmarshal, with the
+// same result for what both read.
 func ParsePipeline(data []byte) (*PipelineRequest, error) {
+	if p, ok := parsePipelineFast(data); ok {
+		return p, nil
+	}
+	return parsePipelineGeneric(data)
+}
+
+// parsePipelineGeneric reads CREATE_PIPELINE through clixml's decoder.
+func parsePipelineGeneric(data []byte) (*PipelineRequest, error) {
 	v, err := clixml.Unmarshal(data)
 	if err != nil {
 		return nil, fmt.Errorf("psrp: CREATE_PIPELINE: %w", err)
