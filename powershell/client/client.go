@@ -355,12 +355,14 @@ func (s *Session) CommandMetadata(ctx context.Context, q psrp.MetadataQuery) (*R
 
 func (s *Session) invoke(ctx context.Context, input []any, each func(any), cmds []psrp.Command) (*Result, error) {
 	req := &psrp.PipelineRequest{Statements: [][]psrp.Command{cmds}, NoInput: input == nil}
-	return s.run(ctx, psrp.CreatePipeline, req.Object(), input, each)
+	return s.run(ctx, psrp.CreatePipeline, req, input, each)
 }
 
 // run sends a command's first message (CREATE_PIPELINE or
 // GET_COMMAND_METADATA) and its input, and reads its output to the end.
-func (s *Session) run(ctx context.Context, t psrp.MessageType, msg *clixml.Object, input []any, each func(any)) (*Result, error) {
+// msg is a *clixml.Object or a *psrp.PipelineRequest, which writes its
+// own CLIXML.
+func (s *Session) run(ctx context.Context, t psrp.MessageType, msg any, input []any, each func(any)) (*Result, error) {
 	pid := wsman.NewID() // unique, not secret: no system call
 	cmdID := string(wsman.AppendUpperUUID(nil, pid))
 	frag, err := s.fragments(t, pid, msg)

@@ -355,3 +355,37 @@ func FuzzParsePipeline(f *testing.F) {
 		checkAgree(t, "input", data)
 	})
 }
+
+// TestAppendCLIXMLMatchesObject holds the client's direct writer of
+// CREATE_PIPELINE to the object tree it replaces: the same bytes for
+// varied pipelines (one statement and several, piped commands, switches,
+// every primitive type, SecureStrings, text that needs escaping, and the
+// arrays, hashtables and objects it writes through the tree), after a
+// prefix of the caller's.
+func TestAppendCLIXMLMatchesObject(t *testing.T) {
+	prefix := []byte("header")
+	for i, p := range varied() {
+		want, err := clixml.AppendMarshal(bytes.Clone(prefix), p.Object())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := p.AppendCLIXML(bytes.Clone(prefix))
+		if err != nil {
+			t.Fatalf("#%d: %v", i, err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("#%d: AppendCLIXML wrote\n%s\nclixml.Marshal of Object\n%s", i, got, want)
+		}
+	}
+	// What CLIXML cannot carry is an error on both.
+	bad := &psrp.PipelineRequest{Statements: [][]psrp.Command{{{Name: "x", Args: []psrp.Argument{{Name: "D", Value: clixml.Decimal("1e5")}}}}}}
+	if _, err := clixml.Marshal(bad.Object()); err == nil {
+		t.Fatal("Marshal took an invalid decimal")
+	}
+	if _, err := bad.AppendCLIXML(nil); err == nil {
+		t.Error("AppendCLIXML took an invalid decimal")
+	}
+	if _, err := (&psrp.PipelineRequest{}).AppendCLIXML(nil); err == nil {
+		t.Error("AppendCLIXML took a pipeline without statements")
+	}
+}
