@@ -17,6 +17,11 @@ func DecodePrimitive(tag, s string) (v any, ok bool, err error) {
 	return v, true, err
 }
 
+// DecodeString reverses PowerShell's string encoding (_xHHHH_ escapes)
+// in the text of an <S> element, or of a property's name, as Unmarshal
+// does.
+func DecodeString(s string) string { return decodeText(s) }
+
 // AppendElement appends the element Marshal writes for v as an object's
 // member called name (with N="name" when named): v must be nil or one of
 // Marshal's primitive types, or ok is false and dst comes back as it was.

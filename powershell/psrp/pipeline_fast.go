@@ -148,25 +148,38 @@ func (p *fastPipeline) counted() bool {
 	return p.count <= p.l.MaxObjects
 }
 
-// text reads an element's text up to its end tag: at most one run of
+// textRun reads the start of an element's text: its one run of
 // character data (more, or a comment between, is left to the generic
-// decoder).
-func (p *fastPipeline) text() (string, bool) {
+// decoder), valid until textEnd reads the end tag; or end is true, and
+// t nil, for an element without text.
+func (p *fastPipeline) textRun() (t []byte, end, ok bool) {
 	k, err := p.x.Next()
 	if err != nil {
-		return "", false
+		return nil, false, false
 	}
 	if k == xmlscan.EndElement {
-		return "", true
+		return nil, true, true
 	}
 	if k != xmlscan.CharData || len(p.x.Text()) > p.l.MaxStringBytes {
-		return "", false
+		return nil, false, false
 	}
-	s := xmlscan.Intern(p.x.Text())
-	if k, err := p.x.Next(); err != nil || k != xmlscan.EndElement {
-		return "", false
+	return p.x.Text(), false, true
+}
+
+// textEnd reads the end tag after textRun's run.
+func (p *fastPipeline) textEnd(end bool) bool {
+	if end {
+		return true
 	}
-	return s, true
+	k, err := p.x.Next()
+	return err == nil && k == xmlscan.EndElement
+}
+
+// skipText reads an element's text, which the fast path does not keep
+// (a type name, a ToString).
+func (p *fastPipeline) skipText() bool {
+	_, end, ok := p.textRun()
+	return ok && p.textEnd(end)
 }
 
 // empty reads an empty element's end tag.
@@ -178,28 +191,57 @@ func (p *fastPipeline) empty() bool {
 // primitive reads the value element tag, just started: <Nil> or a
 // primitive. ok is false for anything else (an object above all).
 func (p *fastPipeline) primitive(tag string) (any, bool) {
+	switch tag {
+	case "Nil":
+		return nil, p.counted() && p.empty()
+	case "S":
+		return p.str(tag)
+	case "B":
+		return p.boolean(tag)
+	}
 	if !p.counted() {
 		return nil, false
 	}
-	if tag == "Nil" {
-		return nil, p.empty()
-	}
-	s, ok := p.text()
+	t, end, ok := p.textRun()
 	if !ok {
 		return nil, false
 	}
-	v, ok, err := clixml.DecodePrimitive(tag, s)
-	return v, ok && err == nil
+	v, ok, err := clixml.DecodePrimitive(tag, xmlscan.Intern(t))
+	return v, ok && err == nil && p.textEnd(end)
 }
 
-// boolean reads the value element tag, just started, which must be <B>.
+// str reads the value element tag, just started, which must be <S>.
+func (p *fastPipeline) str(tag string) (string, bool) {
+	if tag != "S" || !p.counted() {
+		return "", false
+	}
+	t, end, ok := p.textRun()
+	if !ok {
+		return "", false
+	}
+	s := clixml.DecodeString(xmlscan.Intern(t))
+	return s, p.textEnd(end)
+}
+
+// boolean reads the value element tag, just started, which must be <B>:
+// its text as the generic decoder reads it.
 func (p *fastPipeline) boolean(tag string) (bool, bool) {
-	if tag != "B" {
+	if tag != "B" || !p.counted() {
 		return false, false
 	}
-	v, ok := p.primitive(tag)
-	b, isBool := v.(bool)
-	return b, ok && isBool
+	t, end, ok := p.textRun()
+	if !ok {
+		return false, false
+	}
+	var b bool
+	switch string(bytes.Trim(t, " \t\r\n")) {
+	case "true", "1":
+		b = true
+	case "false", "0":
+	default:
+		return false, false
+	}
+	return b, p.textEnd(end)
 }
 
 // refNum is a canonical decimal RefId's number, or -1.
@@ -274,7 +316,7 @@ func (p *fastPipeline) obj(depth int, k objKind) bool {
 			if !once(&seen.toString) {
 				return false
 			}
-			if _, ok := p.text(); !ok {
+			if !p.skipText() {
 				return false
 			}
 		case "MS":
@@ -316,7 +358,7 @@ func (p *fastPipeline) typeNames() bool {
 		case tag != "T" || !p.counted():
 			return false
 		}
-		if _, ok := p.text(); !ok {
+		if !p.skipText() {
 			return false
 		}
 	}
@@ -487,9 +529,7 @@ func (p *fastPipeline) member(depth int, k objKind, name, tag string) bool {
 	case kCommand:
 		switch name {
 		case "Cmd":
-			v, read := p.primitive(tag)
-			s, isString := v.(string)
-			p.cmd.Name, ok = s, read && isString
+			p.cmd.Name, ok = p.str(tag)
 		case "IsScript":
 			p.cmd.IsScript, ok = p.boolean(tag)
 		case "UseLocalScope":
@@ -511,18 +551,14 @@ func (p *fastPipeline) member(depth int, k objKind, name, tag string) bool {
 			}
 		}
 	case kArg:
-		var v any
-		v, ok = p.primitive(tag)
 		if name == "N" {
-			switch s := v.(type) {
-			case string:
-				p.arg.Name = s
-			case nil:
-			default:
-				ok = false
+			if tag == "Nil" {
+				ok = p.counted() && p.empty()
+			} else {
+				p.arg.Name, ok = p.str(tag)
 			}
 		} else {
-			p.arg.Value = v
+			p.arg.Value, ok = p.primitive(tag)
 		}
 	}
 	return ok
