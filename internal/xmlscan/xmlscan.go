@@ -180,7 +180,7 @@ const internProbes = 8
 func newInternTable(m map[string]string) *internTable {
 	t := new(internTable)
 	for s := range m {
-		h := internHash(s)
+		h := internHash([]byte(s))
 		for k := range uint32(internProbes) {
 			if i := (h + k) % uint32(len(t)); t[i] == "" {
 				t[i] = s
@@ -191,24 +191,29 @@ func newInternTable(m map[string]string) *internTable {
 	return t
 }
 
-// internHash hashes a string with FNV-1a over its length and its first
-// and last eight bytes (all of a short one).
-func internHash[S string | []byte](s S) uint32 {
-	const prime = 16777619
-	h := uint32(2166136261) ^ uint32(len(s))
-	if len(s) <= 16 {
-		for i := 0; i < len(s); i++ {
-			h = (h ^ uint32(s[i])) * prime
-		}
-	} else {
-		for i := 0; i < 8; i++ {
-			h = (h ^ uint32(s[i])) * prime
-		}
-		for i := len(s) - 8; i < len(s); i++ {
-			h = (h ^ uint32(s[i])) * prime
+// internHash hashes b from its length and its first and last eight bytes
+// (all of a shorter one), read a word at a time and mixed by
+// multiplication: called on every name and most attribute values of a
+// document, a hash of a byte at a time was a fifth of the fast
+// CREATE_PIPELINE reader's time.
+func internHash(b []byte) uint32 {
+	n := len(b)
+	var lo, hi uint64
+	switch {
+	case n >= 8:
+		lo, hi = binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[n-8:])
+	case n >= 4:
+		lo, hi = uint64(binary.LittleEndian.Uint32(b)), uint64(binary.LittleEndian.Uint32(b[n-4:]))
+	default:
+		for i := 0; i < n; i++ {
+			lo = lo<<8 | uint64(b[i])
 		}
 	}
-	return (h ^ h>>16) % (1 << 12)
+	h := lo*0x9E3779B97F4A7C15 ^ (hi+uint64(n))*0xC2B2AE3D27D4EB4F
+	h ^= h >> 31
+	h *= 0xBF58476D1CE4E5B9
+	h ^= h >> 29
+	return uint32(h) % (1 << 12)
 }
 
 func (t *internTable) lookup(b []byte) (string, bool) {

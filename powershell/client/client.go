@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -57,13 +58,19 @@ type Session struct {
 	shellID string
 	// resourceURI and to are the configuration's, escaped for the envelope.
 	resourceURI, to string
-	auth            []string // the Authorization header, shared by every request
-	pool            uuid.UUID
-	nextObj         uint64
-	asm             psrp.Assembler
-	mu              sync.Mutex
-	key             []byte
-	priv            *rsa.PrivateKey
+	// timeout is the OperationTimeout's text; url and host the parsed URL
+	// and the Host it names, as http.NewRequest makes them: formatted and
+	// parsed once, not on every request.
+	timeout string
+	url     *url.URL
+	host    string
+	auth    []string // the Authorization header, shared by every request
+	pool    uuid.UUID
+	nextObj uint64
+	asm     psrp.Assembler
+	mu      sync.Mutex
+	key     []byte
+	priv    *rsa.PrivateKey
 	// ServerVersion is the protocol version the server announced.
 	ServerVersion string
 }
@@ -94,6 +101,12 @@ func Open(ctx context.Context, cfg Config) (*Session, error) {
 	s := &Session{cfg: cfg, pool: uuid.New(), nextObj: 1}
 	s.shellID = string(wsman.AppendUpperUUID(nil, s.pool))
 	s.resourceURI, s.to = wsman.Escape(cfg.ResourceURI), wsman.Escape(cfg.URL)
+	s.timeout = wsman.FormatDuration(cfg.OperationTimeout)
+	probe, err := http.NewRequest(http.MethodPost, cfg.URL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("client: %w", err)
+	}
+	s.url, s.host = probe.URL, probe.Host
 	s.auth = []string{"Basic " + base64.StdEncoding.EncodeToString([]byte(cfg.User+":"+cfg.Password))}
 	capObj := &clixml.Object{Members: []clixml.Property{
 		{Name: "protocolversion", Value: clixml.Version("2.3")},
@@ -212,7 +225,7 @@ func (s *Session) callBody(ctx context.Context, action string, selector bool, ex
 	b = append(b, `</wsman:MaxEnvelopeSize><wsa:MessageID>uuid:`...)
 	b = wsman.AppendID(b)
 	b = append(b, `</wsa:MessageID><wsman:OperationTimeout>`...)
-	b = append(b, wsman.FormatDuration(s.cfg.OperationTimeout)...)
+	b = append(b, s.timeout...)
 	b = append(b, `</wsman:OperationTimeout><wsa:ReplyTo><wsa:Address s:mustUnderstand="true">`+wsman.Anonymous+`</wsa:Address></wsa:ReplyTo><wsman:ResourceURI s:mustUnderstand="true">`...)
 	b = append(b, s.resourceURI...)
 	b = append(b, `</wsman:ResourceURI><wsa:To>`...)
@@ -230,10 +243,13 @@ func (s *Session) callBody(ctx context.Context, action string, selector bool, ex
 	// The envelope is not recycled: the transport may still be writing
 	// it when the answer is read, and only a *bytes.Reader lets it write
 	// the headers and body in one system call.
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.URL, bytes.NewReader(b))
+	// The URL parsed once (no request changes it): net/http fills in the
+	// rest (the length, GetBody, the context) from an empty one.
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "", bytes.NewReader(b))
 	if err != nil {
 		return nil, err
 	}
+	req.URL, req.Host = s.url, s.host
 	req.Header["Content-Type"] = soapType
 	req.Header["Authorization"] = s.auth
 	resp, err := s.cfg.HTTP.Do(req)
@@ -355,12 +371,14 @@ func (s *Session) CommandMetadata(ctx context.Context, q psrp.MetadataQuery) (*R
 
 func (s *Session) invoke(ctx context.Context, input []any, each func(any), cmds []psrp.Command) (*Result, error) {
 	req := &psrp.PipelineRequest{Statements: [][]psrp.Command{cmds}, NoInput: input == nil}
-	return s.run(ctx, psrp.CreatePipeline, req.Object(), input, each)
+	return s.run(ctx, psrp.CreatePipeline, req, input, each)
 }
 
 // run sends a command's first message (CREATE_PIPELINE or
 // GET_COMMAND_METADATA) and its input, and reads its output to the end.
-func (s *Session) run(ctx context.Context, t psrp.MessageType, msg *clixml.Object, input []any, each func(any)) (*Result, error) {
+// msg is a *clixml.Object or a *psrp.PipelineRequest, which writes its
+// own CLIXML.
+func (s *Session) run(ctx context.Context, t psrp.MessageType, msg any, input []any, each func(any)) (*Result, error) {
 	pid := wsman.NewID() // unique, not secret: no system call
 	cmdID := string(wsman.AppendUpperUUID(nil, pid))
 	frag, err := s.fragments(t, pid, msg)

@@ -38,10 +38,21 @@ func AppendFragment(b []byte, f Fragment) []byte {
 // (m.Data is not read), as the fragments of object id, each with at most
 // maxBlob bytes of payload. The message is written once: a message that
 // fits one fragment (the common case) is written after room for that
-// fragment's header, and comes back as the one buffer.
+// fragment's header, and comes back as the one buffer. A v with an
+// AppendCLIXML method (a *PipelineRequest) writes its own CLIXML.
 func MarshalFragments(id uint64, m *Message, v any, maxBlob int) ([][]byte, error) {
-	buf := m.appendHeader(make([]byte, FragmentHeaderLen, 1024))
-	buf, err := clixml.AppendMarshal(buf, v)
+	a, ok := v.(appender)
+	size := 1024
+	if ok {
+		size = 2560 // a CREATE_PIPELINE of one command is some 1.9 KB
+	}
+	buf := m.appendHeader(make([]byte, FragmentHeaderLen, size))
+	var err error
+	if ok {
+		buf, err = a.AppendCLIXML(buf)
+	} else {
+		buf, err = clixml.AppendMarshal(buf, v)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -55,6 +66,11 @@ func MarshalFragments(id uint64, m *Message, v any, maxBlob int) ([][]byte, erro
 		out = append(out, AppendFragment(nil, f))
 	}
 	return out, nil
+}
+
+// appender is a message value that writes its own CLIXML.
+type appender interface {
+	AppendCLIXML(dst []byte) ([]byte, error)
 }
 
 // putFragmentHeader writes the header of f, whose blob is n bytes long,

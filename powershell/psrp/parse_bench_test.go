@@ -25,12 +25,13 @@ func BenchmarkParsePipeline(b *testing.B) {
 }
 
 // BenchmarkWritePipeline measures a client's writing of the same
-// CREATE_PIPELINE: the object, its CLIXML and its one fragment.
+// CREATE_PIPELINE: its CLIXML (PipelineRequest.AppendCLIXML) and its one
+// fragment.
 func BenchmarkWritePipeline(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		p := &psrp.PipelineRequest{Statements: [][]psrp.Command{{{Name: "Get-CASMailbox", Args: []psrp.Argument{{Name: "Identity", Value: "alice"}}}}}}
-		if _, err := psrp.MarshalFragments(1, &psrp.Message{Destination: psrp.ToServer, Type: psrp.CreatePipeline}, p.Object(), 100000); err != nil {
+		if _, err := psrp.MarshalFragments(1, &psrp.Message{Destination: psrp.ToServer, Type: psrp.CreatePipeline}, p, 100000); err != nil {
 			b.Fatal(err)
 		}
 	}
