@@ -295,7 +295,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 // routes builds every route in one place.
 func (s *Server) routes() *mux.Router {
 	r := mux.NewRouter()
-	eas := r.PathPrefix("/").MatcherFunc(pathFold("/Microsoft-Server-ActiveSync")).Subrouter()
+	eas := r.MatcherFunc(pathFold("/Microsoft-Server-ActiveSync")).Subrouter()
 	// Every answer of ActiveSync and Autodiscover wears IIS's and
 	// Exchange's headers (dressing.go).
 	eas.Methods(http.MethodOptions).HandlerFunc(s.dressed(s.serveOptions))
