@@ -64,6 +64,8 @@ func TestDeploy(t *testing.T) {
 		{"kubernetes/fleet-job.yaml", "completions: 4", "completions: 3", "completions 3 and parallelism 4"},
 		{"kubernetes/fleet-job.yaml", "completionMode: Indexed", "completionMode: NonIndexed", "completionMode NonIndexed"},
 		{"kubernetes/fleet-job.yaml", "--profiles=iphone:60", "--profiles=nokia:60", `unknown profile "nokia"`},
+		{"kubernetes/fleet-job.yaml", "resource: limits.memory", "resource: requests.memory", "GOMEMLIMIT should come from its limits.memory"},
+		{"kubernetes/easlab-serve.yaml", "name: GOMEMLIMIT", "name: GOMEMLIMT", "GOMEMLIMIT should come from its limits.memory"},
 		{"kubernetes/fleet-job.yaml", "--user-count=500", "--user-count=3", "3 mailboxes cannot fill 4 shards"},
 		{"kubernetes/fleet-job.yaml", "containerPort: 9100", "containerPort: 9101", "listens on 9100, not a containerPort"},
 		{"kubernetes/fleet-job.yaml", "--url=http://easlab-serve:8080", "--url=http://easlab-server:8080", `no Service "easlab-server"`},
@@ -335,6 +337,17 @@ func checkDeploy(files map[string]string, families metricFamilies) []error {
 			}
 			if c.cmd == nil {
 				continue
+			}
+			// Go's soft memory limit follows the container's, so that a
+			// process near it collects harder instead of being killed.
+			memLimit := false
+			for _, e := range c.Env {
+				if e.Name == "GOMEMLIMIT" && e.ValueFrom.ResourceFieldRef.Resource == "limits.memory" {
+					memLimit = true
+				}
+			}
+			if !memLimit || c.Resources.Limits["memory"] == "" {
+				fail("%s: container %s: GOMEMLIMIT should come from its limits.memory (resourceFieldRef), and it should have one", p.where, c.Name)
 			}
 			flags := c.cmd.Flags()
 			if c.cmd.Name() == "fleet" && p.indexed {
@@ -828,8 +841,16 @@ type (
 		Args    []string  `yaml:"args"`
 		Ports   []k8sPort `yaml:"ports"`
 		Env     []struct {
-			Name string `yaml:"name"`
+			Name      string `yaml:"name"`
+			ValueFrom struct {
+				ResourceFieldRef struct {
+					Resource string `yaml:"resource"`
+				} `yaml:"resourceFieldRef"`
+			} `yaml:"valueFrom"`
 		} `yaml:"env"`
+		Resources struct {
+			Limits map[string]string `yaml:"limits"`
+		} `yaml:"resources"`
 		cmd         *cobra.Command // the parsed command line
 		metricsPort int            // where it serves /metrics
 	}
