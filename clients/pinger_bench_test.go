@@ -13,13 +13,13 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
-	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/easlab/easlab/clients"
+	"github.com/easlab/easlab/internal/heapprof"
 	"github.com/easlab/easlab/simulator"
 	"github.com/easlab/easlab/simulator/demo"
 )
@@ -133,7 +133,7 @@ func BenchmarkFleetHeldPing(b *testing.B) {
 	measure := func(park bool) (inuse, live float64) {
 		base, baseLive := inUse()
 		if park {
-			writeFleetHeapProfile(b, ".before")
+			heapprof.WriteFromEnv(b, "EASLAB_BENCH_HEAPPROF", ".before")
 		}
 		f := clients.NewFleet(clients.FleetOptions{
 			BaseURL: url, Devices: n, Seed: 8, Mix: mix, NoPark: !park,
@@ -164,7 +164,7 @@ func BenchmarkFleetHeldPing(b *testing.B) {
 		}
 		held, heldLive := inUse()
 		if park {
-			writeFleetHeapProfile(b, "")
+			heapprof.WriteFromEnv(b, "EASLAB_BENCH_HEAPPROF", "")
 		}
 		cancel()
 		if r := <-done; len(r.Errors) != 0 {
@@ -187,21 +187,4 @@ func BenchmarkFleetHeldPing(b *testing.B) {
 	b.ReportMetric(onLive, "B-live/held-park")
 	b.ReportMetric(offLive, "B-live/held-nopark")
 	b.ReportMetric(0, "ns/op")
-}
-
-// writeFleetHeapProfile writes the heap profile to
-// $EASLAB_BENCH_HEAPPROF with suffix, if it is set.
-func writeFleetHeapProfile(b *testing.B, suffix string) {
-	f := os.Getenv("EASLAB_BENCH_HEAPPROF")
-	if f == "" {
-		return
-	}
-	out, err := os.Create(f + suffix)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer out.Close()
-	if err := pprof.WriteHeapProfile(out); err != nil {
-		b.Fatal(err)
-	}
 }

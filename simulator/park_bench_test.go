@@ -4,11 +4,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"runtime"
-	"runtime/pprof"
 	"testing"
 
+	"github.com/easlab/easlab/internal/heapprof"
 	"github.com/easlab/easlab/simulator"
 	"github.com/easlab/easlab/simulator/simtest"
 )
@@ -94,17 +93,8 @@ func BenchmarkParkedPing(b *testing.B) {
 // writeHeapProfile writes the heap profile of a parking run to
 // $PARK_HEAPPROF with suffix, if it is set.
 func writeHeapProfile(b *testing.B, noPark bool, suffix string) {
-	f := os.Getenv("PARK_HEAPPROF")
-	if f == "" || noPark {
-		return
-	}
-	out, err := os.Create(f + suffix)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer out.Close()
-	if err := pprof.WriteHeapProfile(out); err != nil {
-		b.Fatal(err)
+	if !noPark {
+		heapprof.WriteFromEnv(b, "PARK_HEAPPROF", suffix)
 	}
 }
 
@@ -138,20 +128,7 @@ func memNow() memSample {
 func BenchmarkPartnershipState(b *testing.B) {
 	const users, perUser = 500, 4
 	const n = users * perUser
-	prof := func(suffix string) {
-		f := os.Getenv("STATE_HEAPPROF")
-		if f == "" {
-			return
-		}
-		out, err := os.Create(f + suffix)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer out.Close()
-		if err := pprof.WriteHeapProfile(out); err != nil {
-			b.Fatal(err)
-		}
-	}
+	prof := func(suffix string) { heapprof.WriteFromEnv(b, "STATE_HEAPPROF", suffix) }
 	for range b.N {
 		env := simtest.New(b, simulator.Options{Directory: simtest.DemoDirectory(b, users), Logger: slog.New(slog.DiscardHandler)})
 		type ready struct {
