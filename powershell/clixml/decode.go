@@ -734,18 +734,8 @@ type refTable[T any] struct {
 // refIndex is id as a slice index: a canonical decimal number no further
 // than 64 past the slice's end, or -1.
 func (t *refTable[T]) refIndex(id string) int {
-	if id == "" || len(id) > 7 || id[0] == '0' && len(id) > 1 {
-		return -1
-	}
-	n := 0
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if c < '0' || c > '9' {
-			return -1
-		}
-		n = n*10 + int(c-'0')
-	}
-	if n > len(t.vals)+64 {
+	n := RefNumber(id)
+	if n < 0 || n > len(t.vals)+64 {
 		return -1
 	}
 	return n

@@ -38,3 +38,21 @@ func AppendElement(dst []byte, name string, named bool, v any) (out []byte, ok b
 	}
 	return e.buf.Bytes(), true, nil
 }
+
+// RefNumber is a RefId as PowerShell writes them (a canonical decimal
+// number of at most 7 digits: "0", "1", "12") as a number, or -1 for any
+// other spelling, which a reader keeps as a string.
+func RefNumber(id string) int {
+	if id == "" || len(id) > 7 || id[0] == '0' && len(id) > 1 {
+		return -1
+	}
+	n := 0
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if c < '0' || c > '9' {
+			return -1
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}

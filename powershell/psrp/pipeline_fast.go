@@ -244,22 +244,6 @@ func (p *fastPipeline) boolean(tag string) (bool, bool) {
 	return b, p.textEnd(end)
 }
 
-// refNum is a canonical decimal RefId's number, or -1.
-func refNum(id string) int {
-	if id == "" || len(id) > 7 || id[0] == '0' && len(id) > 1 {
-		return -1
-	}
-	n := 0
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if c < '0' || c > '9' {
-			return -1
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n
-}
-
 // refID checks the RefId of the element just started against the next
 // one of its table (*next), which it then advances: numbered in document
 // order, no RefId can repeat.
@@ -268,7 +252,7 @@ func (p *fastPipeline) refID(next *int) bool {
 	if !ok {
 		return true
 	}
-	if refNum(id) != *next {
+	if clixml.RefNumber(id) != *next {
 		return false
 	}
 	*next++
@@ -309,7 +293,7 @@ func (p *fastPipeline) obj(depth int, k objKind) bool {
 				return false
 			}
 			id, ok := p.x.Attr("RefId")
-			if n := refNum(id); !ok || n < 0 || n >= p.tns || !p.empty() {
+			if n := clixml.RefNumber(id); !ok || n < 0 || n >= p.tns || !p.empty() {
 				return false
 			}
 		case "ToString":

@@ -16,7 +16,6 @@ import (
 	"github.com/easlab/easlab/powershell/clixml"
 	"github.com/easlab/easlab/powershell/psrp"
 	"github.com/easlab/easlab/powershell/wsman"
-	"gopkg.in/yaml.v3"
 )
 
 // varied are pipelines easlab's client may send: arguments of every
@@ -87,18 +86,9 @@ func vectorPipelines(t testing.TB) map[string][]byte {
 	}
 	files, _ := filepath.Glob(filepath.Join(vectorDir, "*.yml"))
 	for _, f := range files {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var doc struct {
-			Messages []exchange `yaml:"messages"`
-		}
-		if err := yaml.Unmarshal(raw, &doc); err != nil {
-			t.Fatal(err)
-		}
+		msgs := readSession(t, f)
 		asm := &psrp.Assembler{Limits: psrp.Limits{MaxMessageBytes: 64 << 20, MaxPending: 64}}
-		for i, ex := range doc.Messages {
+		for i, ex := range msgs {
 			req, err := wsman.ParseRequest([]byte(ex.Request))
 			if err != nil {
 				t.Fatalf("%s #%d: %v", f, i, err)

@@ -152,17 +152,7 @@ func TestReplayRecordedSessions(t *testing.T) {
 	for _, f := range files {
 		name := filepath.Base(f)
 		t.Run(strings.TrimSuffix(name, ".yml"), func(t *testing.T) {
-			raw, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var doc struct {
-				Messages []exchange `yaml:"messages"`
-			}
-			if err := yaml.Unmarshal(raw, &doc); err != nil {
-				t.Fatal(err)
-			}
-			n := replay(t, name, doc.Messages)
+			n := replay(t, name, readSession(t, f))
 			t.Logf("%s: %d exchanges replayed", name, n)
 			total += n
 		})
@@ -598,6 +588,22 @@ func hostWritten(t psrp.MessageType) bool {
 var timeoutRE = regexp.MustCompile(`(<wsman:OperationTimeout>)[^<]*(</wsman:OperationTimeout>)`)
 
 // ---- the replay ----
+
+// readSession reads the messages of a recorded session (a vector's .yml).
+func readSession(t testing.TB, file string) []exchange {
+	t.Helper()
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Messages []exchange `yaml:"messages"`
+	}
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	return doc.Messages
+}
 
 func replay(t *testing.T, name string, msgs []exchange) int {
 	rs := &scriptedRunspace{pipes: map[string][]*script{}}
